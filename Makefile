@@ -1,0 +1,45 @@
+# The README's two commands, `make demo` and `make test`, work from a fresh clone with
+# only python3 and make: the first run creates .venv and installs pinned dependencies.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint bench snapshots install servers clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the console on the built-in simulated cluster (ARGS="--scenario db-lock-storm").
+demo: $(STAMP)
+	$(BIN)/warroom demo $(ARGS)
+
+## Every test: unit, integration against real servers, Pilot and snapshots.
+test: $(STAMP) servers
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The real servers the integration tests start (PostgreSQL, Prometheus), from Debian.
+servers:
+	@tests/servers/install.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## Benchmarks: outside the pass/fail run; figures go to the README's Performance section.
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/benchmarks -s -p no:randomly -o addopts='' $(PYTEST_ARGS)
+
+## Regenerate the SVG snapshots (only for an intended change; look at them before committing).
+snapshots: $(STAMP)
+	$(BIN)/python -m pytest tests/tui --snapshot-update $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

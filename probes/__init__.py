@@ -1,0 +1,1 @@
+"""Adapters to the outside world (and the simulated cluster), each emitting state events."""

@@ -1,0 +1,21 @@
+"""What every probe is: one source, its own schedule and timeout, a sample method."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from state.events import EventBase, Source
+
+
+class Probe(Protocol):
+    """Reads one backend. `sample` returns events or raises; it never touches the UI."""
+
+    source: Source
+    interval: float  # seconds between samples (of the clock's time)
+    timeout: float  # seconds before a sample counts as failed
+
+    async def sample(self, now: datetime) -> Sequence[EventBase]: ...
+
+    async def close(self) -> None: ...

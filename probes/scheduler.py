@@ -1,0 +1,87 @@
+"""Runs every probe on its own schedule with its own timeout, off the UI's critical path.
+
+A probe that fails or is late marks only its own source stale: the failure is emitted
+once per change of reason, and a recovery once when it answers again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from probes.base import Probe
+from state.clock import Clock
+from state.events import EventBase, ProbeFailed, ProbeRecovered
+from state.text import inert
+
+Emit = Callable[[EventBase], None]
+
+
+def describe(exc: BaseException, timeout: float) -> str:
+    """One line for a person: what went wrong with the probe, never a traceback."""
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {timeout:g} s"
+    text = inert(str(exc), limit=160)
+    return text or type(exc).__name__
+
+
+class ProbeScheduler:
+    """Samples each probe every `probe.interval` seconds of clock time."""
+
+    def __init__(self, probes: Sequence[Probe], clock: Clock, emit: Emit, speed: float = 1.0) -> None:
+        self.probes = list(probes)
+        self.clock = clock
+        self.emit = emit
+        self.speed = speed
+        self._failing: dict[str, str] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def sample_once(self, probe: Probe, now: datetime | None = None) -> None:
+        """Sample one probe now and emit what it found, or its failure."""
+        now = now or self.clock.now()
+        try:
+            events = await asyncio.wait_for(probe.sample(now), probe.timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            reason = describe(exc, probe.timeout)
+            if self._failing.get(probe.source) != reason:
+                self._failing[probe.source] = reason
+                self.emit(ProbeFailed(at=now, source=probe.source, reason=reason))
+            return
+        if self._failing.pop(probe.source, None) is not None:
+            self.emit(ProbeRecovered(at=now, source=probe.source))
+        for event in events:
+            self.emit(event)
+
+    async def cycle(self, now: datetime | None = None) -> None:
+        """Sample every probe once, concurrently."""
+        await asyncio.gather(*(self.sample_once(p, now) for p in self.probes))
+
+    async def _run(self, probe: Probe) -> None:
+        loop = asyncio.get_running_loop()
+        period = probe.interval / self.speed
+        next_at = loop.time()
+        while True:
+            await self.sample_once(probe)
+            next_at += period
+            delay = next_at - loop.time()
+            if delay < 0:  # late: skip the missed slots rather than bursting
+                next_at = loop.time() + period
+                delay = period
+            await asyncio.sleep(delay)
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._run(p), name=f"probe:{p.source}") for p in self.probes]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for probe in self.probes:
+            with contextlib.suppress(Exception):
+                await probe.close()

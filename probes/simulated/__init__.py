@@ -1,0 +1,1 @@
+"""The built-in simulated Tracktion cluster: the console works with nothing installed."""

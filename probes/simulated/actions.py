@@ -1,0 +1,130 @@
+"""The simulated cluster's actuator side: what the remediation keys do in the demo.
+
+Each action takes effect at the cluster's current simulated time, returns a one-line
+result and raises ActionRefused with the reason kubectl or PostgreSQL would give.
+"""
+
+from __future__ import annotations
+
+from probes.simulated.cluster import NAMESPACE, POD_START_SECONDS, SimulatedCluster
+from probes.simulated.model import SimService
+
+
+class ActionRefused(Exception):
+    """The backend refused the action; the message is the one-line reason."""
+
+
+class SimulatedActuator:
+    """Restart, undo rollout, scale, delete failing pods, circuit breaker, backends."""
+
+    def __init__(self, cluster: SimulatedCluster) -> None:
+        self.cluster = cluster
+
+    def _service(self, name: str) -> SimService:
+        try:
+            return self.cluster.services[name]
+        except KeyError:
+            raise ActionRefused(f'deployments.apps "{name}" not found') from None
+
+    def _clears(self, svc: SimService, action: str) -> None:
+        if svc.crash and action in svc.crash[1]:
+            svc.crash = None
+            for pod in svc.pods:
+                pod.crashing = None
+
+    def restart(self, name: str) -> str:
+        """kubectl rollout restart: a new revision of the same template, rolled out."""
+        svc = self._service(name)
+        self._clears(svc, "restart")
+        template = max(svc.templates.values()) + 1
+        bad = svc.bad_templates.get(svc.template)
+        if bad:
+            svc.bad_templates[template] = bad
+        self.cluster._roll_to(svc, template)
+        return f"deployment.apps/{name} restarted (revision {svc.revision})"
+
+    def rollout_undo(self, name: str) -> str:
+        """kubectl rollout undo: back to the previous revision's template, as a new revision."""
+        svc = self._service(name)
+        previous = sorted(r for r in svc.templates if r != svc.revision)
+        if not previous:
+            raise ActionRefused(f"no rollout history found for deployment {name!r}")
+        target = svc.templates[previous[-1]]
+        if target == svc.template:
+            return f"deployment.apps/{name} skipped rollback (current template already matches revision {previous[-1]})"
+        self._clears(svc, "rollout_undo")
+        self.cluster._roll_to(svc, target)
+        return f"deployment.apps/{name} rolled back (revision {previous[-1]} is now revision {svc.revision})"
+
+    def scale(self, name: str, replicas: int) -> str:
+        if replicas < 0:
+            raise ActionRefused("replicas must be zero or more")
+        svc = self._service(name)
+        self._clears(svc, "scale")
+        svc.desired = replicas
+        return f"deployment.apps/{name} scaled to {replicas}"
+
+    def delete_failing_pods(self, name: str) -> str:
+        """Delete every pod not Running (or crash-looping); the ReplicaSet recreates them."""
+        svc = self._service(name)
+        failing = [p for p in svc.pods if p.failing]
+        if not failing:
+            return f"no failing pods in {NAMESPACE}/{name}"
+        self._clears(svc, "delete_failing_pods")
+        for pod in failing:
+            svc.pods.remove(pod)
+        for _ in failing:
+            svc.pods.append(self.cluster._new_pod(svc, ready_at=self.cluster.t + POD_START_SECONDS))
+        names = ", ".join(p.name for p in failing)
+        return f"deleted {len(failing)} pod{'s' if len(failing) > 1 else ''}: {names}"
+
+    def enable_circuit_breaker(self) -> str:
+        self.cluster.circuit_breaker = True
+        return 'configmap/app-config patched (circuit_breaker_enabled="true")'
+
+    def terminate_backend(self, pid: int) -> str:
+        """pg_terminate_backend: the session ends; a blocker's waiters then proceed."""
+        db = self.cluster.db
+        if db.blocker and db.blocker.pid == pid:
+            db.blocker = None
+            db.storm = None
+            db.waiters.clear()
+            return f"terminated backend {pid}; its lock chain dissolved"
+        for group in (db.waiters, db.leaked):
+            for session in group:
+                if session.pid == pid:
+                    group.remove(session)
+                    self._rechain()
+                    return f"terminated backend {pid}"
+        raise ActionRefused(f"no backend with pid {pid}")
+
+    def cancel_backend(self, pid: int) -> str:
+        """pg_cancel_backend: cancels a running query; an idle session is left as it is."""
+        db = self.cluster.db
+        if db.blocker and db.blocker.pid == pid:
+            return f"backend {pid} is idle in transaction: no query to cancel, its locks are kept"
+        for session in db.waiters:
+            if session.pid == pid:
+                db.waiters.remove(session)
+                self._rechain()
+                return f"cancelled the query of backend {pid}"
+        if any(s.pid == pid for s in db.leaked):
+            return f"backend {pid} is idle: no query to cancel"
+        raise ActionRefused(f"no backend with pid {pid}")
+
+    def terminate_idle(self, older_than: float = 600.0) -> str:
+        """The guide's 'kill idle connections' query: idle sessions older than 10 minutes."""
+        db = self.cluster.db
+        old = [s for s in db.leaked if self.cluster.t - s.query_start >= older_than]
+        for session in old:
+            db.leaked.remove(session)
+        return f"terminated {len(old)} idle session{'s' if len(old) != 1 else ''}"
+
+    def _rechain(self) -> None:
+        """After a waiter leaves, the next in line waits on the blocker itself."""
+        db = self.cluster.db
+        if db.blocker and db.waiters:
+            head = db.waiters[0]
+            head.blocked_by, head.lock_mode = (db.blocker.pid,), "ShareLock"
+            for waiter in db.waiters[1:]:
+                waiter.blocked_by = (head.pid,)

@@ -1,0 +1,153 @@
+"""The read side of the simulated cluster: the same events the real probes emit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from probes.simulated.cluster import NAMESPACE, SimulatedCluster, SimulatedOutage
+from probes.simulated.model import SimSession
+from state.events import (
+    CacheSampled,
+    DatabaseSampled,
+    DbSession,
+    DeploymentsSampled,
+    DeploymentStatus,
+    EventBase,
+    HealthResult,
+    HealthSampled,
+    MetricSampled,
+    PodStatus,
+    Source,
+)
+
+
+class SimulatedProbe:
+    """One source of the simulated cluster, sampled like a real backend."""
+
+    def __init__(self, cluster: SimulatedCluster, source: Source, interval: float = 2.0) -> None:
+        self.cluster = cluster
+        self.source = source
+        self.interval = interval
+        self.timeout = 1.0
+
+    async def sample(self, now: datetime) -> Sequence[EventBase]:
+        return sample(self.cluster, self.source, now)
+
+    async def close(self) -> None:
+        return None
+
+
+def sample(cluster: SimulatedCluster, source: Source, now: datetime) -> list[EventBase]:
+    """The events one probe of `source` would report at `now`; raises during an outage."""
+    cluster.advance_to(now)
+    reason = cluster.outage(source)
+    if reason:
+        raise SimulatedOutage(reason)
+    return [_READERS[source](cluster, now)]
+
+
+def _deployments(cluster: SimulatedCluster, now: datetime) -> EventBase:
+    out = []
+    for svc in cluster.services.values():
+        pods = tuple(
+            PodStatus(name=p.name, phase=p.phase, reason=p.reason, ready=p.ready, restarts=p.restarts)
+            for p in svc.pods
+        )
+        rolling = any(p.template != svc.template for p in svc.pods) or svc.ready < svc.desired
+        out.append(
+            DeploymentStatus(
+                name=svc.name,
+                namespace=NAMESPACE,
+                desired=svc.desired,
+                ready=svc.ready,
+                updated=svc.updated,
+                revision=svc.revision,
+                rollout="progressing" if rolling else None,
+                pods=pods,
+                warnings=tuple(svc.warnings),
+            )
+        )
+    return DeploymentsSampled(at=now, deployments=tuple(out))
+
+
+def _health(cluster: SimulatedCluster, now: datetime) -> EventBase:
+    results = []
+    for svc in cluster.services.values():
+        if svc.health_up:
+            results.append(
+                HealthResult(service=svc.name, up=True, status_code=200, latency_ms=svc.health_latency)
+            )
+        else:
+            results.append(HealthResult(service=svc.name, up=False, error="connection refused"))
+    return HealthSampled(at=now, results=tuple(results))
+
+
+def _error_rate(cluster: SimulatedCluster, now: datetime) -> EventBase:
+    values = {s.name: s.error_rate for s in cluster.services.values()}
+    return MetricSampled(at=now, metric="error_rate", values=values)
+
+
+def _latency(cluster: SimulatedCluster, now: datetime) -> EventBase:
+    services = cluster.services.values()
+    return MetricSampled(
+        at=now,
+        metric="latency",
+        values={s.name: s.p95 for s in services},
+        baseline={s.name: s.baseline_p95 for s in services},
+    )
+
+
+def _session(cluster: SimulatedCluster, s: SimSession) -> DbSession:
+    def when(seconds: float | None) -> datetime | None:
+        return None if seconds is None else cluster.start + timedelta(seconds=seconds)
+
+    return DbSession(
+        pid=s.pid,
+        user=s.user,
+        application=s.application,
+        state=s.state,
+        query=s.query,
+        query_start=when(s.query_start),
+        xact_start=when(s.xact_start),
+        wait_event_type=s.wait_event_type,
+        blocked_by=s.blocked_by,
+        relation=s.relation,
+        lock_mode=s.lock_mode,
+    )
+
+
+def _database(cluster: SimulatedCluster, now: datetime) -> EventBase:
+    db = cluster.db
+    involved = ([db.blocker] if db.blocker else []) + db.waiters
+    connections = {
+        "active": db.active + len(db.waiters),
+        "idle": db.idle + len(db.leaked),
+        "idle in transaction": 1 if db.blocker else 0,
+        "waiting": len(db.waiters),
+    }
+    return DatabaseSampled(
+        at=now,
+        connections=connections,
+        max_connections=db.max_connections,
+        sessions=tuple(_session(cluster, s) for s in involved),
+    )
+
+
+def _cache(cluster: SimulatedCluster, now: datetime) -> EventBase:
+    return CacheSampled(at=now, used_memory_mb=round(cluster.redis_mb, 1), max_memory_mb=1024.0)
+
+
+_READERS = {
+    "kubernetes": _deployments,
+    "health": _health,
+    "error_rate": _error_rate,
+    "latency": _latency,
+    "postgres": _database,
+    "redis": _cache,
+}
+SIMULATED_SOURCES: tuple[Source, ...] = tuple(_READERS)  # type: ignore[assignment]
+
+
+def probes(cluster: SimulatedCluster, interval: float = 2.0) -> list[SimulatedProbe]:
+    return [SimulatedProbe(cluster, source, interval) for source in SIMULATED_SOURCES]

@@ -1,0 +1,132 @@
+"""Scenarios: data files that are a timeline of faults for the simulated cluster."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from state.severity import Severity
+
+SCENARIO_DIR = Path(__file__).with_name("scenarios")
+SERVICES = ("analysis-service", "file-watcher", "tracklist-service", "notification-service")
+Service = Literal["analysis-service", "file-watcher", "tracklist-service", "notification-service"]
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used, in one line that names the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BadDeploy(_Strict):
+    """A new revision whose pods serve errors and slow responses; undo rollout fixes it."""
+
+    type: Literal["bad_deploy"]
+    at: float = Field(ge=0, description="seconds after the scenario starts")
+    service: Service
+    error_rate: float = Field(gt=0, le=100, description="5xx percent once fully rolled out")
+    latency_factor: float = Field(default=1.0, ge=1)
+
+
+class CrashLoop(_Strict):
+    """The service's pods start crashing: CrashLoopBackOff, /health fails."""
+
+    type: Literal["crash_loop"]
+    at: float = Field(ge=0)
+    service: Service
+    reason: Literal["CrashLoopBackOff", "OOMKilled", "Error"] = "CrashLoopBackOff"
+    cleared_by: tuple[Literal["restart", "delete_failing_pods", "rollout_undo", "scale"], ...] = (
+        "restart",
+        "delete_failing_pods",
+    )
+
+
+class LockStorm(_Strict):
+    """An idle-in-transaction session holds a row lock; UPDATEs queue behind it."""
+
+    type: Literal["lock_storm"]
+    at: float = Field(ge=0)
+    relation: str = "tracks"
+    every: float = Field(default=6.0, gt=0, description="seconds between new waiters")
+    max_waiters: int = Field(default=12, ge=1)
+
+
+class ConnectionLeak(_Strict):
+    """A service leaks idle connections until the pool (max_connections) is exhausted."""
+
+    type: Literal["connection_leak"]
+    at: float = Field(ge=0)
+    service: Service
+    per_minute: float = Field(default=20.0, gt=0)
+
+
+class ExternalApiFailure(_Strict):
+    """A third-party API times out; the circuit breaker is the fix."""
+
+    type: Literal["external_api_failure"]
+    at: float = Field(ge=0)
+    service: Service
+    error_rate: float = Field(default=12.0, gt=0, le=100)
+    latency_factor: float = Field(default=4.0, ge=1)
+
+
+class ProbeOutage(_Strict):
+    """A monitoring backend stops answering for a while (its pane turns stale)."""
+
+    type: Literal["probe_outage"]
+    at: float = Field(ge=0)
+    source: Literal["kubernetes", "health", "error_rate", "latency", "postgres", "redis"]
+    duration: float = Field(gt=0)
+    reason: str = "connection refused"
+
+
+Fault = Annotated[
+    BadDeploy | CrashLoop | LockStorm | ConnectionLeak | ExternalApiFailure | ProbeOutage,
+    Field(discriminator="type"),
+]
+
+
+class Remediation(_Strict):
+    action: str
+    target: str | None = None
+
+
+class Scenario(_Strict):
+    name: str
+    title: str
+    description: str = ""
+    expected_severity: Severity
+    accepted_remediations: tuple[Remediation, ...] = ()
+    faults: tuple[Fault, ...] = Field(min_length=1)
+
+
+def available() -> list[str]:
+    """The names of the built-in scenarios."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """A built-in scenario by name, or a scenario file by path."""
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        path = SCENARIO_DIR / f"{name_or_path}.toml"
+        if not path.is_file():
+            known = ", ".join(available())
+            raise ScenarioError(f"unknown scenario {str(name_or_path)!r} (known: {known})")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScenarioError(f"cannot read scenario {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"scenario {path.name}: not valid TOML ({exc})") from None
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-"))
+        raise ScenarioError(f"scenario {path.name}: field {where}: {first['msg']}") from None

@@ -1,0 +1,99 @@
+"""The console state: everything the widgets read, built only by the fold."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from state.events import (
+    CacheSampled,
+    DatabaseSampled,
+    DeploymentStatus,
+    HealthResult,
+    Model,
+)
+from state.severity import IncidentStatus, Role, Severity
+
+HISTORY = 120  # samples kept per service for the sparklines (4 minutes at 2 s)
+TIMELINE_LIMIT = 2000
+
+Tone = Literal["info", "good", "warn", "bad", "action"]
+
+
+class ProbeHealth(Model):
+    """Whether a probe's pane is fresh, and why not."""
+
+    last_ok: datetime | None = None
+    failed_at: datetime | None = None
+    reason: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.reason is not None
+
+
+class RoleChange(Model):
+    at: datetime
+    role: Role
+    person: str
+    by: str
+
+
+class Incident(Model):
+    incident_id: str
+    title: str
+    severity: Severity
+    status: IncidentStatus = IncidentStatus.INVESTIGATING
+    declared_at: datetime
+    declared_by: str
+    reason: str = ""
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolution_summary: str | None = None
+    roles: dict[Role, str] = Field(default_factory=dict)
+    role_history: tuple[RoleChange, ...] = ()
+    last_update_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+
+class TimelineEntry(Model):
+    at: datetime
+    kind: str
+    text: str
+    tone: Tone = "info"
+
+
+class ConsoleState(Model):
+    mode: str = "live"
+    operator: str = ""
+    scenario: str | None = None
+    services: tuple[str, ...] = ()
+    deployments: dict[str, DeploymentStatus] = Field(default_factory=dict)
+    health: dict[str, HealthResult] = Field(default_factory=dict)
+    error_rate: dict[str, tuple[float | None, ...]] = Field(default_factory=dict)
+    latency: dict[str, tuple[float | None, ...]] = Field(default_factory=dict)
+    latency_baseline: dict[str, float] = Field(default_factory=dict)
+    database: DatabaseSampled | None = None
+    cache: CacheSampled | None = None
+    probes: dict[str, ProbeHealth] = Field(default_factory=dict)
+    # per "metric:service", the threshold band last crossed (0 normal, 1 P2, 2 P1); the fold
+    # moves down a band only once the value falls 20% below its threshold, so noise
+    # around a threshold does not flood the timeline
+    bands: dict[str, int] = Field(default_factory=dict)
+    incident: Incident | None = None
+    timeline: tuple[TimelineEntry, ...] = ()
+    now: datetime | None = None  # the time of the last event folded
+    events: int = 0  # how many events were folded
+
+    def latest(self, metric: str, service: str) -> float | None:
+        series = (self.error_rate if metric == "error_rate" else self.latency).get(service, ())
+        return series[-1] if series else None
+
+    def probe(self, source: str) -> ProbeHealth:
+        return self.probes.get(source) or ProbeHealth()

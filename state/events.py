@@ -1,0 +1,261 @@
+"""Every fact the console knows enters as one of these events.
+
+Probes (real or simulated) emit the sample and failure events; people emit the
+incident events through the console. Each event is journaled, then folded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from state.severity import IncidentStatus, Role, Severity
+
+# The probe sources, one per pane-feeding backend. A failure names one of these.
+Source = Literal["kubernetes", "health", "error_rate", "latency", "postgres", "redis"]
+SOURCES: tuple[Source, ...] = ("kubernetes", "health", "error_rate", "latency", "postgres", "redis")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")
+
+
+class EventBase(Model):
+    at: datetime
+
+
+# ---- samples -------------------------------------------------------------------------
+
+
+class PodStatus(Model):
+    name: str
+    phase: str  # Running, Pending, Succeeded, Failed, Unknown
+    reason: str | None = None  # CrashLoopBackOff, ImagePullBackOff, OOMKilled, Error, ...
+    ready: bool = False
+    restarts: int = 0
+
+
+class DeploymentStatus(Model):
+    name: str
+    namespace: str = "default"
+    desired: int
+    ready: int
+    updated: int = 0
+    revision: int = 0
+    paused: bool = False
+    rollout: str | None = None  # None when complete; else e.g. "progressing", "ProgressDeadlineExceeded"
+    pods: tuple[PodStatus, ...] = ()
+    warnings: tuple[str, ...] = ()  # recent Warning events, newest first
+
+
+class DeploymentsSampled(EventBase):
+    kind: Literal["deployments_sampled"] = "deployments_sampled"
+    deployments: tuple[DeploymentStatus, ...]
+
+
+class HealthResult(Model):
+    service: str
+    up: bool
+    status_code: int | None = None
+    latency_ms: float | None = None
+    error: str | None = None
+
+
+class HealthSampled(EventBase):
+    kind: Literal["health_sampled"] = "health_sampled"
+    results: tuple[HealthResult, ...]
+
+
+Metric = Literal["error_rate", "latency"]
+
+
+class MetricSampled(EventBase):
+    """One instant value per service. None is 'no data'; NaN and inf are kept as they came."""
+
+    kind: Literal["metric_sampled"] = "metric_sampled"
+    metric: Metric
+    values: dict[str, float | None]
+    baseline: dict[str, float] = Field(default_factory=dict)
+
+
+class MetricHistoryLoaded(EventBase):
+    """Recent history for the sparklines, read once when a metrics probe starts."""
+
+    kind: Literal["metric_history_loaded"] = "metric_history_loaded"
+    metric: Metric
+    series: dict[str, tuple[float | None, ...]]
+    baseline: dict[str, float] = Field(default_factory=dict)
+
+
+class DbSession(Model):
+    pid: int
+    user: str | None = None
+    application: str | None = None
+    state: str | None = None  # active, idle, idle in transaction, ...
+    query: str = ""
+    query_start: datetime | None = None
+    xact_start: datetime | None = None
+    wait_event_type: str | None = None
+    blocked_by: tuple[int, ...] = ()
+    relation: str | None = None
+    lock_mode: str | None = None
+
+
+class DatabaseSampled(EventBase):
+    kind: Literal["database_sampled"] = "database_sampled"
+    connections: dict[str, int]  # by state: active, idle, idle in transaction, waiting
+    max_connections: int
+    sessions: tuple[DbSession, ...] = ()  # blockers, waiters and long-running queries
+
+
+class CacheSampled(EventBase):
+    kind: Literal["cache_sampled"] = "cache_sampled"
+    used_memory_mb: float
+    max_memory_mb: float | None = None
+
+
+class ProbeFailed(EventBase):
+    """A probe could not sample; journaled once per change of reason, not every refresh."""
+
+    kind: Literal["probe_failed"] = "probe_failed"
+    source: Source
+    reason: str
+
+
+class ProbeRecovered(EventBase):
+    kind: Literal["probe_recovered"] = "probe_recovered"
+    source: Source
+
+
+# ---- session and incident ----------------------------------------------------------------
+
+
+class SessionStarted(EventBase):
+    kind: Literal["session_started"] = "session_started"
+    mode: Literal["live", "demo", "drill"]
+    version: str
+    operator: str
+    scenario: str | None = None
+    seed: int | None = None
+    speed: float = 1.0
+    services: tuple[str, ...] = ()
+
+
+class SessionResumed(EventBase):
+    kind: Literal["session_resumed"] = "session_resumed"
+    operator: str
+    version: str
+
+
+class IncidentDeclared(EventBase):
+    kind: Literal["incident_declared"] = "incident_declared"
+    incident_id: str
+    severity: Severity
+    title: str
+    reason: str
+    by: str
+
+
+class IncidentAcknowledged(EventBase):
+    kind: Literal["incident_acknowledged"] = "incident_acknowledged"
+    by: str
+
+
+class SeverityChanged(EventBase):
+    kind: Literal["severity_changed"] = "severity_changed"
+    severity: Severity
+    previous: Severity
+    reason: str = ""
+    by: str
+
+
+class StatusChanged(EventBase):
+    kind: Literal["status_changed"] = "status_changed"
+    status: IncidentStatus
+    by: str
+
+
+class RoleAssigned(EventBase):
+    kind: Literal["role_assigned"] = "role_assigned"
+    role: Role
+    person: str
+    by: str
+
+
+class NoteAdded(EventBase):
+    kind: Literal["note_added"] = "note_added"
+    text: str
+    by: str
+
+
+class IncidentResolved(EventBase):
+    kind: Literal["incident_resolved"] = "incident_resolved"
+    summary: str
+    by: str
+
+
+# ---- room for actions and status updates -------------------------------------------------------
+
+
+class ActionRequested(EventBase):
+    kind: Literal["action_requested"] = "action_requested"
+    action_id: str
+    action: str  # e.g. restart, rollout_undo, scale, delete_failing_pods, circuit_breaker, ...
+    target: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    by: str
+
+
+class ActionFinished(EventBase):
+    kind: Literal["action_finished"] = "action_finished"
+    action_id: str
+    ok: bool
+    result: str = ""
+
+
+class UpdatePosted(EventBase):
+    kind: Literal["update_posted"] = "update_posted"
+    message_id: str
+    channel: str
+    status: IncidentStatus
+    text: str
+    delivered: bool
+    detail: str = ""
+    by: str
+
+
+Event = Annotated[
+    DeploymentsSampled
+    | HealthSampled
+    | MetricSampled
+    | MetricHistoryLoaded
+    | DatabaseSampled
+    | CacheSampled
+    | ProbeFailed
+    | ProbeRecovered
+    | SessionStarted
+    | SessionResumed
+    | IncidentDeclared
+    | IncidentAcknowledged
+    | SeverityChanged
+    | StatusChanged
+    | RoleAssigned
+    | NoteAdded
+    | IncidentResolved
+    | ActionRequested
+    | ActionFinished
+    | UpdatePosted,
+    Field(discriminator="kind"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_TYPES: dict[str, type[EventBase]] = {
+    cls.model_fields["kind"].default: cls for cls in EventBase.__subclasses__()
+}
+
+
+def event_from_json(data: bytes | str) -> Event:
+    """Parse one journaled event."""
+    return EVENT_ADAPTER.validate_json(data)

@@ -1,0 +1,195 @@
+"""The one fold: fold(state, event) -> state. Pure; the same events always give the same state."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from state.console import HISTORY, TIMELINE_LIMIT, ConsoleState, Incident, ProbeHealth, RoleChange
+from state.events import (
+    CacheSampled,
+    DatabaseSampled,
+    DeploymentsSampled,
+    Event,
+    EventBase,
+    HealthSampled,
+    IncidentAcknowledged,
+    IncidentDeclared,
+    IncidentResolved,
+    MetricHistoryLoaded,
+    MetricSampled,
+    ProbeFailed,
+    ProbeRecovered,
+    RoleAssigned,
+    SessionStarted,
+    SeverityChanged,
+    StatusChanged,
+    UpdatePosted,
+)
+from state.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, band
+from state.severity import IncidentStatus
+from state.timeline import entries
+
+_SAMPLE_SOURCE = {
+    "deployments_sampled": "kubernetes",
+    "health_sampled": "health",
+    "database_sampled": "postgres",
+    "cache_sampled": "redis",
+}
+
+
+def fold(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
+    """Return the state after `event`; `state` itself is never changed."""
+    after = _apply(state, event)
+    new_entries = tuple(entries(state, after, event))
+    update: dict = {"now": event.at, "events": state.events + 1}
+    if new_entries:
+        update["timeline"] = (after.timeline + new_entries)[-TIMELINE_LIMIT:]
+    return after.model_copy(update=update)
+
+
+def fold_all(state: ConsoleState, events: Iterable[Event | EventBase]) -> ConsoleState:
+    for event in events:
+        state = fold(state, event)
+    return state
+
+
+def _fresh(state: ConsoleState, source: str, event: EventBase) -> dict[str, ProbeHealth]:
+    """The probes map with `source` marked as sampled now (and no longer failing)."""
+    return {**state.probes, source: ProbeHealth(last_ok=event.at)}
+
+
+def _services(state: ConsoleState, names: Iterable[str]) -> tuple[str, ...]:
+    known = list(state.services)
+    known.extend(n for n in names if n not in known)
+    return tuple(known)
+
+
+def _append(series: dict[str, tuple], values: dict[str, float | None]) -> dict[str, tuple]:
+    out = dict(series)
+    for name, value in values.items():
+        out[name] = (out.get(name, ()) + (value,))[-HISTORY:]
+    return out
+
+
+def _bands(bands: dict[str, int], event: MetricSampled, baseline: dict[str, float]) -> dict[str, int]:
+    out = dict(bands)
+    for service, value in event.values.items():
+        if value is None or math.isnan(value):
+            continue  # no data is not a recovery
+        key = f"{event.metric}:{service}"
+        if event.metric == "error_rate":
+            out[key] = band(value, out.get(key, 0), (ERROR_RATE_P2, ERROR_RATE_P1))
+        elif baseline.get(service):
+            out[key] = band(value / baseline[service], out.get(key, 0), (LATENCY_RATIO_P2,))
+    return out
+
+
+def _incident(state: ConsoleState, **changes) -> ConsoleState:
+    if state.incident is None:
+        return state
+    return state.model_copy(update={"incident": state.incident.model_copy(update=changes)})
+
+
+def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:  # noqa: PLR0911
+    match event:
+        case DeploymentsSampled():
+            deployments = {d.name: d for d in event.deployments}
+            return state.model_copy(
+                update={
+                    "deployments": deployments,
+                    "services": _services(state, deployments),
+                    "probes": _fresh(state, "kubernetes", event),
+                }
+            )
+        case HealthSampled():
+            health = {**state.health, **{r.service: r for r in event.results}}
+            return state.model_copy(
+                update={
+                    "health": health,
+                    "services": _services(state, health),
+                    "probes": _fresh(state, "health", event),
+                }
+            )
+        case MetricSampled():
+            field = "error_rate" if event.metric == "error_rate" else "latency"
+            update: dict = {
+                field: _append(getattr(state, field), event.values),
+                "probes": _fresh(state, event.metric, event),
+            }
+            baseline = state.latency_baseline
+            if event.metric == "latency" and event.baseline:
+                baseline = update["latency_baseline"] = {**baseline, **event.baseline}
+            update["bands"] = _bands(state.bands, event, baseline)
+            return state.model_copy(update=update)
+        case MetricHistoryLoaded():
+            field = "error_rate" if event.metric == "error_rate" else "latency"
+            series = {**getattr(state, field)}
+            for name, values in event.series.items():
+                series[name] = tuple(values)[-HISTORY:]
+            update = {field: series}
+            if event.metric == "latency" and event.baseline:
+                update["latency_baseline"] = {**state.latency_baseline, **event.baseline}
+            return state.model_copy(update=update)
+        case DatabaseSampled():
+            return state.model_copy(
+                update={"database": event, "probes": _fresh(state, "postgres", event)}
+            )
+        case CacheSampled():
+            return state.model_copy(update={"cache": event, "probes": _fresh(state, "redis", event)})
+        case ProbeFailed():
+            old = state.probe(event.source)
+            failed = old.model_copy(update={"failed_at": old.failed_at or event.at, "reason": event.reason})
+            return state.model_copy(update={"probes": {**state.probes, event.source: failed}})
+        case ProbeRecovered():
+            old = state.probe(event.source)
+            ok = old.model_copy(update={"failed_at": None, "reason": None})
+            return state.model_copy(update={"probes": {**state.probes, event.source: ok}})
+        case SessionStarted():
+            return state.model_copy(
+                update={
+                    "mode": event.mode,
+                    "operator": event.operator,
+                    "scenario": event.scenario,
+                    "services": _services(state, event.services),
+                }
+            )
+        case IncidentDeclared():
+            incident = Incident(
+                incident_id=event.incident_id,
+                title=event.title,
+                severity=event.severity,
+                declared_at=event.at,
+                declared_by=event.by,
+                reason=event.reason,
+            )
+            return state.model_copy(update={"incident": incident})
+        case IncidentAcknowledged():
+            if state.incident is None or state.incident.acknowledged_at is not None:
+                return state
+            return _incident(state, acknowledged_at=event.at, acknowledged_by=event.by)
+        case SeverityChanged():
+            return _incident(state, severity=event.severity)
+        case StatusChanged():
+            return _incident(state, status=event.status)
+        case RoleAssigned():
+            if state.incident is None:
+                return state
+            change = RoleChange(at=event.at, role=event.role, person=event.person, by=event.by)
+            return _incident(
+                state,
+                roles={**state.incident.roles, event.role: event.person},
+                role_history=(*state.incident.role_history, change),
+            )
+        case IncidentResolved():
+            return _incident(
+                state,
+                status=IncidentStatus.RESOLVED,
+                resolved_at=event.at,
+                resolution_summary=event.summary,
+            )
+        case UpdatePosted():
+            if not event.delivered:
+                return state
+            return _incident(state, last_update_at=event.at, status=event.status)
+    return state

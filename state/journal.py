@@ -1,0 +1,242 @@
+"""The journal: one append-only SQLite file per session. Every event is committed here first.
+
+Bodies are JSON, deflated against a preset dictionary of the journal's own vocabulary,
+so a day of 2 s samples stays small on disk. The schema version and an application id
+mark the file as a warroom journal; anything else is refused and left untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from state.events import EVENT_TYPES, Event, EventBase
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x57524D31  # "WRM1"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# The preset dictionary: the words and shapes journal bodies repeat. Changing it changes
+# how bodies are encoded, so it is bound to SCHEMA_VERSION.
+_ZDICT = (
+    b'"services":["analysis-service","file-watcher","tracklist-service","notification-service"]'
+    b'{"at":"2026-01-01T00:00:00Z","kind":"metric_sampled","metric":"error_rate","values":{'
+    b'"analysis-service":0.0,"file-watcher":0.0,"tracklist-service":0.0,"notification-service":0.0}'
+    b'{"at":"2026-01-01T00:00:00Z","kind":"metric_sampled","metric":"latency","values":{'
+    b'"analysis-service":100.0,"file-watcher":100.0,"tracklist-service":100.0,'
+    b'"notification-service":100.0},"baseline":{"analysis-service":'
+    b'{"at":"2026-01-01T00:00:00Z","kind":"health_sampled","results":[{"service":"'
+    b'analysis-service","up":true,"status_code":200,"latency_ms":12.0,"error":null},'
+    b'{"at":"2026-01-01T00:00:00Z","kind":"database_sampled","connections":{"active":1,"idle":1,'
+    b'"idle in transaction":0,"waiting":0},"max_connections":100,"sessions":[{"pid":1,'
+    b'"user":"tracktion","application":"analysis-service","state":"active","query":"UPDATE '
+    b'","query_start":"2026-01-01T00:00:00Z","xact_start":"2026-01-01T00:00:00Z",'
+    b'"wait_event_type":"Lock","blocked_by":[],"relation":"tracks","lock_mode":"RowExclusiveLock"}'
+    b'{"at":"2026-01-01T00:00:00Z","kind":"cache_sampled","used_memory_mb":100.0,"max_memory_mb":'
+    b'{"at":"2026-01-01T00:00:00Z","kind":"deployments_sampled","deployments":[{"name":"'
+    b'analysis-service","namespace":"tracktion","desired":3,"ready":3,"updated":3,"revision":1,'
+    b'"paused":false,"rollout":null,"pods":[{"name":"analysis-service-7c9d5b6f4-abcde",'
+    b'"phase":"Running","reason":null,"ready":true,"restarts":0}],"warnings":[]}'
+)
+_RAW, _DEFLATED = 0, 1
+
+
+class JournalError(Exception):
+    """A journal that cannot be used, said in one line a person can act on."""
+
+
+def _deflate(data: bytes) -> tuple[int, bytes]:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _ZDICT)
+    packed = packer.compress(data) + packer.flush()
+    return (_DEFLATED, packed) if len(packed) < len(data) else (_RAW, data)
+
+
+def _inflate(encoding: int, body: bytes) -> bytes:
+    if encoding == _RAW:
+        return body
+    unpacker = zlib.decompressobj(-15, _ZDICT)
+    return unpacker.decompress(body) + unpacker.flush()
+
+
+def encode(event: Event | EventBase) -> tuple[float, str, int, bytes]:
+    """(epoch seconds, kind, encoding, body) for one event row."""
+    encoding, body = _deflate(event.model_dump_json(exclude_defaults=True).encode())
+    return (event.at.timestamp(), event.kind, encoding, body)  # type: ignore[attr-defined]
+
+
+def decode(kind: str, encoding: int, body: bytes) -> Event:
+    try:
+        model = EVENT_TYPES[kind]
+    except KeyError:
+        raise JournalError(f"unknown event kind {kind!r} in journal") from None
+    return model.model_validate_json(_inflate(encoding, body))  # type: ignore[return-value]
+
+
+class Journal:
+    """An open journal. Use `Journal.create`, `Journal.open` or `Journal.open_or_create`."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, read_only: bool) -> None:
+        self.path = path
+        self._db = connection
+        self.read_only = read_only
+
+    # ---- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def open_or_create(cls, path: Path | str) -> Journal:
+        path = Path(path)
+        return cls.open(path) if path.exists() else cls.create(path)
+
+    @classmethod
+    def create(cls, path: Path | str, meta: dict[str, str] | None = None) -> Journal:
+        """A new journal at `path`, readable by its owner only (mode 0600)."""
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise JournalError(f"cannot create journal {path}: directory {path.parent} does not exist")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise JournalError(f"cannot create journal {path}: the file already exists") from None
+        except OSError as exc:
+            raise JournalError(f"cannot create journal {path}: {exc.strerror.lower()}") from None
+        os.close(fd)
+        try:
+            db = sqlite3.connect(path, isolation_level=None)
+            _configure(db)
+            with _transaction(db):
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                rows = {"schema_version": str(SCHEMA_VERSION), **(meta or {})}
+                db.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", rows.items())
+        except sqlite3.Error as exc:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            raise JournalError(f"cannot create journal {path}: {exc}") from None
+        return cls(path, db, read_only=False)
+
+    @classmethod
+    def open(cls, path: Path | str, read_only: bool = False) -> Journal:
+        """An existing journal; refused, untouched, unless it is a warroom journal of this version."""
+        path = Path(path)
+        _check_is_journal(path)
+        if not read_only and not os.access(path, os.W_OK):
+            raise JournalError(f"cannot write journal {path}: permission denied")
+        try:
+            if read_only:
+                db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            else:
+                db = sqlite3.connect(path, isolation_level=None)
+                _configure(db)
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open journal {path}: {exc}") from None
+        return cls(path, db, read_only=read_only)
+
+    # ---- writing ----------------------------------------------------------------------------
+
+    def append(self, event: Event | EventBase) -> int:
+        """Commit one event; returns its sequence number. Only then may it be folded."""
+        cursor = self._db.execute(_INSERT, encode(event))
+        return int(cursor.lastrowid or 0)
+
+    def append_many(self, events: Iterable[Event | EventBase]) -> None:
+        """Commit several events in one transaction."""
+        with _transaction(self._db):
+            self._db.executemany(_INSERT, (encode(e) for e in events))
+
+    # ---- reading ----------------------------------------------------------------------------
+
+    def events(self, after_seq: int = 0) -> Iterator[Event]:
+        """Every event after `after_seq`, in the order it was committed."""
+        rows = self._db.execute(
+            "SELECT kind, encoding, body FROM events WHERE seq > ? ORDER BY seq", (after_seq,)
+        )
+        for kind, encoding, body in rows:
+            yield decode(kind, encoding, body)
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def meta(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    encoding INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX events_at ON events(at);
+"""
+_INSERT = "INSERT INTO events(at, kind, encoding, body) VALUES (?, ?, ?, ?)"
+
+
+def _configure(db: sqlite3.Connection) -> None:
+    # WAL with synchronous=NORMAL: a committed event survives the console being killed.
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA busy_timeout = 2000")
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _check_is_journal(path: Path) -> None:
+    """Refuse anything but a warroom journal of this schema version, reading only."""
+    if not path.exists():
+        raise JournalError(f"journal {path} does not exist")
+    if not path.is_file():
+        raise JournalError(f"journal {path} is not a file")
+    try:
+        with path.open("rb") as f:
+            magic = f.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise JournalError(f"cannot read journal {path}: {exc.strerror.lower()}") from None
+    if magic != _SQLITE_MAGIC:
+        raise JournalError(f"{path} is not a warroom journal (not an SQLite database)")
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if app_id == APPLICATION_ID:
+                db.execute("SELECT count(*) FROM events").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise JournalError(f"{path} is not a usable warroom journal (corrupt: {exc})") from None
+    if app_id != APPLICATION_ID:
+        raise JournalError(f"{path} is an SQLite database but not a warroom journal")
+    if version != SCHEMA_VERSION:
+        raise JournalError(
+            f"{path} is a warroom journal of schema version {version}; "
+            f"this warroom reads version {SCHEMA_VERSION}"
+        )

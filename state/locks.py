@@ -1,0 +1,52 @@
+"""Blocking chains from pg_blocking_pids(): who blocks whom, as a tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from state.events import DbSession
+
+
+@dataclass(frozen=True)
+class BlockingChain:
+    """One session and the sessions waiting on it, directly or through others."""
+
+    session: DbSession
+    waiters: tuple[BlockingChain, ...] = field(default=())
+
+    @property
+    def size(self) -> int:
+        """How many sessions wait behind this one, at any depth."""
+        return sum(1 + w.size for w in self.waiters)
+
+
+def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
+    """The trees rooted at sessions that block others but wait on nobody, largest first.
+
+    A waiter blocked by several sessions appears under the first of them only. Cycles
+    (deadlocks in the making) are cut where they close.
+    """
+    by_pid = {s.pid: s for s in sessions}
+    children: dict[int, list[DbSession]] = {}
+    for s in sessions:
+        parents = [p for p in s.blocked_by if p in by_pid]
+        if parents:
+            children.setdefault(parents[0], []).append(s)
+    # roots block others, or wait on a session that is not visible, and wait on no visible one
+    roots = [
+        s
+        for s in sessions
+        if (s.pid in children or s.blocked_by) and not any(p in by_pid for p in s.blocked_by)
+    ]
+    if not roots and children:  # everybody waits on somebody: a cycle; start anywhere
+        roots = [by_pid[min(children)]]
+
+    def build(session: DbSession, seen: frozenset[int]) -> BlockingChain:
+        kids = tuple(
+            build(c, seen | {c.pid}) for c in children.get(session.pid, []) if c.pid not in seen
+        )
+        return BlockingChain(session, kids)
+
+    chains = [build(r, frozenset({r.pid})) for r in roots]
+    return sorted(chains, key=lambda c: (-c.size, c.session.pid))

@@ -1,0 +1,85 @@
+"""What the console state says about the deployment, in the terms the guide's rules read."""
+
+from __future__ import annotations
+
+import math
+
+from state.console import ConsoleState
+from state.events import DeploymentStatus, PodStatus
+from state.policy import Signals, Suggestion, suggest_severity
+
+# Worst first: the reason or phase that best explains a deployment's trouble.
+_POD_BADNESS = (
+    "CrashLoopBackOff",
+    "OOMKilled",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "Error",
+    "CreateContainerConfigError",
+    "Failed",
+    "Pending",
+    "ContainerCreating",
+    "Unknown",
+)
+
+
+def pod_problem(pod: PodStatus) -> str | None:
+    """The pod's trouble in one word, or None when it is Running and ready."""
+    if pod.reason:
+        return pod.reason
+    if pod.phase != "Running":
+        return pod.phase
+    if not pod.ready:
+        return "NotReady"
+    return None
+
+
+def worst_pod(deployment: DeploymentStatus) -> tuple[str, str | None]:
+    """(phase, reason) of the deployment's worst pod: the word a person needs first."""
+    worst: tuple[int, PodStatus] | None = None
+    for pod in deployment.pods:
+        problem = pod_problem(pod)
+        if problem is None:
+            continue
+        rank = _POD_BADNESS.index(problem) if problem in _POD_BADNESS else len(_POD_BADNESS)
+        if worst is None or rank < worst[0]:
+            worst = (rank, pod)
+    if worst is None:
+        return ("Running", None)
+    return (worst[1].phase, pod_problem(worst[1]))
+
+
+def service_down(state: ConsoleState, service: str) -> bool:
+    """Down as the guide's triage counts it: /health fails, or no replica is ready."""
+    health = state.health.get(service)
+    if health is not None and not health.up:
+        return True
+    deployment = state.deployments.get(service)
+    return deployment is not None and deployment.desired > 0 and deployment.ready == 0
+
+
+def latency_ratio(state: ConsoleState, service: str) -> float | None:
+    value = state.latest("latency", service)
+    base = state.latency_baseline.get(service)
+    if value is None or not base or math.isnan(value):
+        return None
+    return value / base
+
+
+def signals(state: ConsoleState) -> Signals:
+    names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
+    rates = tuple(
+        (s, v) for s in names if (v := state.latest("error_rate", s)) is not None
+    )
+    ratios = tuple((s, r) for s in names if (r := latency_ratio(state, s)) is not None)
+    return Signals(
+        services_down=tuple(s for s in names if service_down(state, s)),
+        error_rates=rates,
+        latency_ratios=ratios,
+        database_unreachable=state.probe("postgres").failing,
+    )
+
+
+def suggestion(state: ConsoleState) -> Suggestion:
+    """The guide's severity for what the console sees now."""
+    return suggest_severity(signals(state))

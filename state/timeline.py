@@ -1,0 +1,180 @@
+"""What a person should read on the timeline for each event: people's acts and signal changes.
+
+Raw samples never appear; a sample only adds an entry when it changes what a
+person would conclude (a threshold crossed, a pod crash-looping, a lock chain).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from state.console import ConsoleState, TimelineEntry
+from state.events import (
+    ActionFinished,
+    ActionRequested,
+    DatabaseSampled,
+    DeploymentsSampled,
+    EventBase,
+    HealthSampled,
+    IncidentAcknowledged,
+    IncidentDeclared,
+    IncidentResolved,
+    MetricSampled,
+    NoteAdded,
+    ProbeFailed,
+    ProbeRecovered,
+    RoleAssigned,
+    SessionResumed,
+    SessionStarted,
+    SeverityChanged,
+    StatusChanged,
+    UpdatePosted,
+)
+from state.policy import ERROR_RATE_P1, ERROR_RATE_P2
+from state.signals import latency_ratio, worst_pod
+from state.text import inert
+
+SOURCE_NAMES = {
+    "kubernetes": "Kubernetes",
+    "health": "Health checks",
+    "error_rate": "Prometheus (error rate)",
+    "latency": "Prometheus (p95 latency)",
+    "postgres": "PostgreSQL",
+    "redis": "Redis",
+}
+
+
+def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iterator[TimelineEntry]:
+    """The timeline entries `event` adds when it turns `before` into `after`."""
+    at = event.at
+
+    def entry(text: str, tone: str = "info") -> TimelineEntry:
+        return TimelineEntry(at=at, kind=getattr(event, "kind", "event"), text=text, tone=tone)  # type: ignore[arg-type]
+
+    match event:
+        case SessionStarted():
+            what = f"scenario {event.scenario}" if event.scenario else "live deployment"
+            yield entry(f"Session started ({event.mode}, {what}) by {inert(event.operator)}")
+        case SessionResumed():
+            yield entry(f"Session resumed by {inert(event.operator)}")
+        case IncidentDeclared():
+            why = f" ({inert(event.reason)})" if event.reason and event.reason != event.title else ""
+            yield entry(
+                f"Incident {event.incident_id} declared {event.severity.label} by "
+                f"{inert(event.by)}: {inert(event.title)}{why}",
+                "bad",
+            )
+        case IncidentAcknowledged():
+            yield entry(f"Acknowledged by {inert(event.by)}", "action")
+        case SeverityChanged():
+            yield entry(
+                f"Severity {event.previous.label} -> {event.severity.label} by {inert(event.by)}"
+                + (f": {inert(event.reason)}" if event.reason else ""),
+                "warn",
+            )
+        case StatusChanged():
+            yield entry(f"Status {event.status.word} ({inert(event.by)})", "action")
+        case RoleAssigned():
+            yield entry(
+                f"{event.role.value} {event.role.title}: {inert(event.person)} "
+                f"(assigned by {inert(event.by)})",
+                "action",
+            )
+        case NoteAdded():
+            yield entry(f"Note by {inert(event.by)}: {inert(event.text)}")
+        case IncidentResolved():
+            yield entry(f"Resolved by {inert(event.by)}: {inert(event.summary)}", "good")
+        case ActionRequested():
+            params = ", ".join(f"{k}={inert(v)}" for k, v in sorted(event.params.items()))
+            yield entry(
+                f"{inert(event.by)} requested {event.action} on {inert(event.target)}"
+                + (f" ({params})" if params else ""),
+                "action",
+            )
+        case ActionFinished():
+            yield entry(
+                f"Action {'succeeded' if event.ok else 'failed'}: {inert(event.result)}",
+                "good" if event.ok else "bad",
+            )
+        case UpdatePosted():
+            verb = "delivered" if event.delivered else "FAILED"
+            yield entry(
+                f"{event.status.word} update {verb} to {inert(event.channel)}"
+                + (f": {inert(event.detail)}" if event.detail else ""),
+                "action" if event.delivered else "bad",
+            )
+        case ProbeFailed():
+            yield entry(f"{SOURCE_NAMES[event.source]} unreachable: {inert(event.reason)}", "warn")
+        case ProbeRecovered():
+            yield entry(f"{SOURCE_NAMES[event.source]} reachable again", "good")
+        case DeploymentsSampled():
+            yield from _deployment_changes(before, after, entry)
+        case HealthSampled():
+            yield from _health_changes(before, after, entry)
+        case MetricSampled():
+            yield from _metric_changes(before, after, event.metric, entry)
+        case DatabaseSampled():
+            yield from _lock_changes(before, after, entry)
+
+
+def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
+    for name, now in after.deployments.items():
+        was = before.deployments.get(name)
+        if was is None:
+            continue
+        if now.revision != was.revision:
+            yield entry(f"{name} rolled out revision {now.revision} (was {was.revision})", "warn")
+        old_reason, new_reason = worst_pod(was)[1], worst_pod(now)[1]
+        if new_reason != old_reason and new_reason not in (None, "ContainerCreating", "Pending"):
+            yield entry(f"{name}: pods {new_reason}", "bad")
+        if now.ready >= now.desired > 0 and was.ready < was.desired:
+            yield entry(f"{name}: all {now.desired} replicas ready", "good")
+
+
+def _health_changes(before: ConsoleState, after: ConsoleState, entry):
+    for name, now in after.health.items():
+        was = before.health.get(name)
+        if was is None or was.up == now.up:
+            continue
+        if now.up:
+            yield entry(f"{name} /health OK again", "good")
+        else:
+            why = f"HTTP {now.status_code}" if now.status_code else inert(now.error or "no answer")
+            yield entry(f"{name} /health failing: {why}", "bad")
+
+
+def _metric_changes(before: ConsoleState, after: ConsoleState, metric: str, entry):
+    prefix = f"{metric}:"
+    for key, new in after.bands.items():
+        old = before.bands.get(key, 0)
+        if not key.startswith(prefix) or new == old:
+            continue
+        name = key[len(prefix) :]
+        value = after.latest(metric, name) or 0.0
+        if metric == "error_rate":
+            if new > old:
+                limit = ERROR_RATE_P1 if new == 2 else ERROR_RATE_P2
+                yield entry(f"{name} error rate {value:.1f}% crossed {limit:g}%", "bad")
+            elif new == 0:
+                yield entry(f"{name} error rate back under {ERROR_RATE_P2:g}% ({value:.1f}%)", "good")
+            else:
+                yield entry(f"{name} error rate down to {value:.1f}%, under {ERROR_RATE_P1:g}%", "warn")
+        else:
+            ratio = latency_ratio(after, name) or 0.0
+            if new > old:
+                yield entry(f"{name} p95 {value:.0f} ms, {ratio:.1f}x baseline", "bad")
+            else:
+                yield entry(f"{name} p95 back to {value:.0f} ms ({ratio:.1f}x baseline)", "good")
+
+
+def _blocked(state: ConsoleState) -> int:
+    db = state.database
+    return sum(1 for s in db.sessions if s.blocked_by) if db else 0
+
+
+def _lock_changes(before: ConsoleState, after: ConsoleState, entry):
+    old, new = _blocked(before), _blocked(after)
+    if old == 0 and new > 0:
+        yield entry(f"Lock chain: {new} session{'s' if new > 1 else ''} blocked", "bad")
+    elif old > 0 and new == 0:
+        yield entry("Lock chain cleared", "good")

@@ -1,0 +1,25 @@
+"""Where warroom keeps its files by default."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import platformdirs
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("WARROOM_DATA_DIR") or platformdirs.user_data_dir("warroom"))
+    return path
+
+
+def journal_dir() -> Path:
+    """The journals folder, created private (0700) if missing."""
+    path = data_dir() / "journals"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def new_journal_path(started: datetime, mode: str, label: str) -> Path:
+    return journal_dir() / f"{started:%Y%m%dT%H%M%SZ}-{mode}-{label}.warroom"

@@ -1,0 +1,46 @@
+"""Exit cleanly when the terminal goes away: a dropped SSH session must not leave us spinning."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import termios
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+HANGUP_EXIT = 129  # 128 + SIGHUP, as shells report it
+
+
+def terminal_alive(fd: int) -> bool:
+    """False once the terminal behind `fd` has hung up (or was never a terminal)."""
+    try:
+        termios.tcgetattr(fd)
+        os.tcgetpgrp(fd)
+    except (OSError, termios.error):
+        return False
+    return True
+
+
+class TerminalWatch:
+    """SIGHUP, SIGTERM or a dead terminal end the app with a clean exit."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.hang_up)
+        self.fd = sys.__stdin__.fileno() if sys.__stdin__ else -1
+        self.app.set_interval(1.0, self.check, name="tty-watch")
+
+    def check(self) -> None:
+        if not terminal_alive(self.fd):
+            self.hang_up()
+
+    def hang_up(self) -> None:
+        self.app.exit(HANGUP_EXIT)

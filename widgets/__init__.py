@@ -1,0 +1,1 @@
+"""Textual widgets that render a slice of the console state. They never touch probes."""

@@ -1,0 +1,47 @@
+"""The Error rate pane: 5xx percent per service against the guide's 5% and 20% thresholds."""
+
+from __future__ import annotations
+
+from state.console import ConsoleState
+from state.policy import ERROR_RATE_P1, ERROR_RATE_P2
+from widgets.format import number
+from widgets.metric import MetricPane, finite
+
+
+class ErrorRatePane(MetricPane):
+    SOURCES = ("error_rate",)
+    TITLE = "Error rate (5xx %)"
+    METRIC = "error_rate"
+    HEADING = "5XX"
+
+    def legend(self) -> str:
+        return f">{ERROR_RATE_P2:g}% P2 >{ERROR_RATE_P1:g}% P1"
+
+    def value_text(self, state: ConsoleState, service: str, value: float | None) -> str:
+        return number(value, "%", 1 if not finite(value) or value < 100 else 0)  # type: ignore[operator]
+
+    def style_of(self, state: ConsoleState, service: str, value: float | None) -> str:
+        if not finite(value):
+            return "magenta"
+        assert value is not None
+        return "bold red" if value > ERROR_RATE_P1 else "yellow" if value > ERROR_RATE_P2 else "green"
+
+    def verdict(self, state: ConsoleState, service: str, value: float | None) -> tuple[str, str]:
+        if not finite(value):
+            return ("?", "magenta")
+        assert value is not None
+        if value > ERROR_RATE_P1:
+            return (f"P1 >{ERROR_RATE_P1:g}%", "bold red")
+        if value > ERROR_RATE_P2:
+            return (f"P2 >{ERROR_RATE_P2:g}%", "yellow")
+        return ("ok", "green")
+
+    def scale_top(self, state: ConsoleState, service: str, values: tuple[float | None, ...]) -> float:
+        peak = max((v for v in values if finite(v)), default=0.0)  # type: ignore[type-var]
+        return max(ERROR_RATE_P1 * 1.25, peak or 0.0)
+
+    def alerting(self, state: ConsoleState) -> bool:
+        return any(
+            finite(v := state.latest("error_rate", s)) and v > ERROR_RATE_P2  # type: ignore[operator]
+            for s in state.error_rate
+        )

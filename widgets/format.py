@@ -1,0 +1,82 @@
+"""Small, shared ways of showing numbers, durations and series as plain text."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from rich.text import Text
+
+from state.severity import Severity
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+SEVERITY_STYLE = {
+    Severity.P1: "bold white on red",
+    Severity.P2: "bold black on dark_orange",
+    Severity.P3: "bold black on yellow",
+    Severity.P4: "bold black on grey70",
+}
+TONE_STYLE = {"info": "", "good": "green", "warn": "yellow", "bad": "bold red", "action": "cyan"}
+
+
+def duration(seconds: float) -> str:
+    """Compact and readable: 45s, 3m 07s, 2h 05m, 3d 04h."""
+    s = int(max(seconds, 0))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600:02d}h"
+
+
+def since(now: datetime, then: datetime | None) -> str:
+    return "—" if then is None else duration((now - then).total_seconds())
+
+
+def countdown(now: datetime, due: datetime) -> tuple[str, bool]:
+    """('12:04', False) while time remains; ('-03:10', True) once overdue."""
+    left = (due - now).total_seconds()
+    overdue = left < 0
+    s = int(abs(left))
+    text = f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
+    return ("-" + text if overdue else text), overdue
+
+
+def clock_time(when: datetime) -> str:
+    return f"{when:%H:%M:%S}"
+
+
+def number(value: float | None, unit: str = "", digits: int = 1) -> str:
+    """A metric value as what it is: 'no data', 'NaN', '+Inf' are never shown as 0."""
+    if value is None:
+        return "no data"
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return f"{value:.{digits}f}{unit}"
+
+
+def sparkline(values: tuple[float | None, ...], width: int, top: float, style_of=None) -> Text:
+    """The last `width` values as block characters scaled to `top`; gaps as spaces."""
+    text = Text()
+    for value in values[-width:] if width > 0 else ():
+        if value is None or math.isnan(value):
+            text.append(" ")
+            continue
+        level = 1.0 if math.isinf(value) or top <= 0 else min(max(value / top, 0.0), 1.0)
+        block = BLOCKS[min(int(level * (len(BLOCKS) - 1) + 0.5), len(BLOCKS) - 1)]
+        text.append(block, style_of(value) if style_of else "")
+    return text
+
+
+def stale_label(now: datetime, last_ok: datetime | None, reason: str | None) -> str:
+    age = "never sampled" if last_ok is None else f"{duration((now - last_ok).total_seconds())}"
+    return f"stale {age}: {reason}" if reason else f"stale {age}"
+
+
+def over(now: datetime, then: datetime | None, seconds: float) -> bool:
+    return then is not None and now - then > timedelta(seconds=seconds)

@@ -1,0 +1,103 @@
+"""The header: incident id, severity, state, elapsed, SLA countdowns and roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from state.console import ConsoleState, Incident
+from state.policy import next_update_due, resolution_due, response_due
+from state.severity import Role
+from state.signals import suggestion
+from state.text import inert
+from widgets.format import SEVERITY_STYLE, countdown, duration, since
+
+_SEP = (" │ ", "dim")
+
+
+class IncidentHeader(Static):
+    """Two lines: who and what, then the clocks that matter to the commander."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._text: Text | None = None
+
+    def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
+        text = self.compose_text(state, now, badge)
+        if text != self._text:
+            self._text = text
+            self.update(text)
+
+    def compose_text(self, state: ConsoleState, now: datetime, badge: str) -> Text:
+        text = Text()
+        text.append(f" {badge} ", "bold reverse")
+        text.append(" ")
+        incident = state.incident
+        if incident is None:
+            self._watching(text, state)
+        else:
+            self._incident(text, incident, now)
+        return text
+
+    def _watching(self, text: Text, state: ConsoleState) -> None:
+        what = f"scenario {state.scenario}" if state.scenario else "watching"
+        text.append(f"No incident declared · {what}", "bold")
+        hint = suggestion(state)
+        text.append("\n")
+        if hint.alerting:
+            text.append(" suggested ", "dim")
+            text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
+            text.append(f" {inert(hint.reason)} ", "bold")
+            text.append("· press d to declare", "dim")
+        else:
+            text.append(" all guide thresholds clear", "green")
+
+    def _incident(self, text: Text, incident: Incident, now: datetime) -> None:
+        text.append(incident.incident_id, "bold")
+        text.append(*_SEP)
+        text.append(f" {incident.severity.label} ", SEVERITY_STYLE[incident.severity])
+        text.append(*_SEP)
+        text.append(incident.status.word.upper(), "bold green" if not incident.open else "bold")
+        text.append(*_SEP)
+        end = incident.resolved_at or now
+        text.append(f"elapsed {duration((end - incident.declared_at).total_seconds())}")
+        text.append(*_SEP)
+        text.append(inert(incident.title, 80), "italic")
+        text.append("\n ")
+        if incident.open:
+            self._clocks(text, incident, now)
+        else:
+            text.append(f"resolved by {inert(incident.resolution_summary or '—', 60)}", "green")
+        text.append(*_SEP)
+        for i, role in enumerate((Role.IC, Role.TL, Role.CL)):
+            if i:
+                text.append("  ")
+            text.append(f"{role.value} ", "dim")
+            text.append(inert(incident.roles.get(role, "—"), 18), "bold" if role in incident.roles else "dim")
+
+    def _clocks(self, text: Text, incident: Incident, now: datetime) -> None:
+        severity = incident.severity
+        if incident.acknowledged_at is None:
+            left, late = countdown(now, response_due(severity, incident.declared_at))
+            text.append("ack due ", "dim")
+            text.append(f"{left}{' LATE' if late else ''}", "bold red" if late else "bold")
+        else:
+            took = (incident.acknowledged_at - incident.declared_at).total_seconds()
+            late = incident.acknowledged_at > response_due(severity, incident.declared_at)
+            text.append("acked in ", "dim")
+            text.append(f"{duration(took)} {'LATE' if late else 'ok'}", "red" if late else "green")
+        text.append(*_SEP)
+        left, late = countdown(now, resolution_due(severity, incident.declared_at))
+        text.append("resolve ", "dim")
+        text.append(f"{left}{' OVERDUE' if late else ''}", "bold red" if late else "bold")
+        text.append(*_SEP)
+        due = next_update_due(severity, incident.declared_at, incident.last_update_at)
+        if due is None:
+            text.append("no update cadence", "dim")
+        else:
+            left, late = countdown(now, due)
+            text.append("update due ", "dim")
+            text.append(f"{left}{' OVERDUE' if late else ''}", "bold white on red" if late else "bold")
+            text.append(f" (last {since(now, incident.last_update_at)})" if incident.last_update_at else "", "dim")

@@ -1,0 +1,52 @@
+"""The p95 latency pane: milliseconds per service against its baseline (3x is the guide's P2)."""
+
+from __future__ import annotations
+
+from state.console import ConsoleState
+from state.policy import LATENCY_RATIO_P2
+from state.signals import latency_ratio
+from widgets.format import number
+from widgets.metric import MetricPane, finite
+
+
+class LatencyPane(MetricPane):
+    SOURCES = ("latency",)
+    TITLE = "p95 latency"
+    METRIC = "latency"
+    HEADING = "P95"
+
+    def legend(self) -> str:
+        return f">{LATENCY_RATIO_P2:g}x base P2"
+
+    def value_text(self, state: ConsoleState, service: str, value: float | None) -> str:
+        return number(value, " ms", 0)
+
+    def _ratio(self, state: ConsoleState, service: str, value: float | None) -> float | None:
+        base = state.latency_baseline.get(service)
+        return value / base if finite(value) and base else None  # type: ignore[operator]
+
+    def style_of(self, state: ConsoleState, service: str, value: float | None) -> str:
+        if not finite(value):
+            return "magenta"
+        ratio = self._ratio(state, service, value)
+        if ratio is None:
+            return ""
+        return "bold red" if ratio > LATENCY_RATIO_P2 else "yellow" if ratio > 1.5 else "green"
+
+    def verdict(self, state: ConsoleState, service: str, value: float | None) -> tuple[str, str]:
+        ratio = self._ratio(state, service, value)
+        base = state.latency_baseline.get(service)
+        if ratio is None:
+            return ("?" if not finite(value) else "no base", "magenta" if not finite(value) else "dim")
+        words = f"{ratio:.1f}x"
+        return (words, self.style_of(state, service, value))
+
+    def scale_top(self, state: ConsoleState, service: str, values: tuple[float | None, ...]) -> float:
+        base = state.latency_baseline.get(service) or 0.0
+        peak = max((v for v in values if finite(v)), default=0.0)  # type: ignore[type-var]
+        return max(base * LATENCY_RATIO_P2 * 1.25, peak or 0.0)
+
+    def alerting(self, state: ConsoleState) -> bool:
+        return any(
+            (r := latency_ratio(state, s)) is not None and r > LATENCY_RATIO_P2 for s in state.latency
+        )

@@ -1,0 +1,88 @@
+"""The Database locks pane: connection counts, then each blocking chain as a tree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from state.console import ConsoleState
+from state.events import DbSession
+from state.locks import BlockingChain, blocking_chains
+from state.text import inert
+from widgets.format import since
+from widgets.pane import Pane
+
+
+class LocksPane(Pane):
+    SOURCES = ("postgres",)
+    TITLE = "Database locks"
+
+    def alerting(self, state: ConsoleState) -> bool:
+        db = state.database
+        return bool(db and any(s.blocked_by for s in db.sessions))
+
+    def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        db = state.database
+        if db is None:
+            text.append("no sample yet", "dim")
+            return text
+        c = db.connections
+        used = sum(v for k, v in c.items() if k != "waiting")
+        share = used / db.max_connections if db.max_connections else 0
+        text.append("connections ", "bold")
+        text.append(f"{used}/{db.max_connections}", "bold red" if share > 0.9 else "yellow" if share > 0.75 else "")
+        waiting = c.get("waiting", 0)
+        text.append("  waiting ", "bold")
+        text.append(str(waiting), "bold red" if waiting else "")
+        in_tx = c.get("idle in transaction", 0)
+        text.append(f"\nactive {c.get('active', 0)} · idle {c.get('idle', 0)} · idle in tx ")
+        text.append(str(in_tx), "yellow" if in_tx else "")
+        if state.cache:
+            cache = state.cache
+            top = f"/{cache.max_memory_mb:.0f}" if cache.max_memory_mb else ""
+            text.append(f" · redis {cache.used_memory_mb:.0f}{top} MB", "dim")
+        text.append("\n")
+        chains = blocking_chains(db.sessions)
+        if not chains:
+            text.append("no blocking chains", "green")
+            return text
+        lines: list[Text] = []
+        for chain in chains:
+            self._lines(chain, now, 0, lines)
+        room = max(height - 2, 1)
+        if len(lines) > room:
+            hidden = len(lines) - room + 1
+            lines = [*lines[: room - 1], Text(f"… {hidden} more waiting", "dim")]
+        for line in lines:
+            text.append_text(line)
+            text.append("\n")
+        return text
+
+    def _lines(self, chain: BlockingChain, now: datetime, depth: int, out: list[Text]) -> None:
+        out.append(self._session(chain, now, depth))
+        for waiter in chain.waiters:
+            self._lines(waiter, now, depth + 1, out)
+
+    def _session(self, chain: BlockingChain, now: datetime, depth: int) -> Text:
+        s: DbSession = chain.session
+        line = Text()
+        if depth == 0:
+            line.append("▶ ", "bold red")
+        else:
+            line.append("  " * (depth - 1) + "└ ", "dim")
+        line.append(f"{s.pid}", "bold")
+        line.append(f" {inert(s.user or '?', 16)}")
+        state_style = "yellow" if s.state == "idle in transaction" else ""
+        line.append(f" {inert(s.state or '?')}", state_style)
+        started = s.xact_start if depth == 0 else s.query_start
+        line.append(f" {since(now, started)}", "bold" if depth == 0 else "")
+        if depth == 0 and chain.size:
+            line.append(f" blocks {chain.size}", "bold red")
+        if s.lock_mode and depth > 0:
+            line.append(f" waits {inert(s.lock_mode)}", "dim")
+        if depth == 0 and s.blocked_by:
+            line.append(f" (waits on pid {', '.join(map(str, s.blocked_by))}, not visible)", "dim")
+        line.append(f"  {inert(s.query, 200)}", "dim" if depth else "")
+        return line

@@ -1,0 +1,179 @@
+"""Modal dialogs: declare, change severity, add a note, confirm, help.
+
+Every dialog cancels with Escape. A confirmation's default focus is Cancel.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from state.severity import Severity
+from state.text import inert
+
+
+class Dialog(ModalScreen):
+    """A centred box that Escape dismisses with None (or False for a confirmation)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    CANCEL_RESULT: object = None
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.CANCEL_RESULT)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "cancel":
+            self.action_cancel()
+        else:
+            self.submit()
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+
+def _severity_choices(selected: Severity) -> RadioSet:
+    buttons = [RadioButton(s.label, value=(s is selected), id=f"sev-{s.value}") for s in Severity]
+    return RadioSet(*buttons, id="severity")
+
+
+def _chosen(radio: RadioSet) -> Severity:
+    pressed = radio.pressed_button
+    return Severity(pressed.id.removeprefix("sev-")) if pressed and pressed.id else Severity.P3
+
+
+class DeclareScreen(Dialog):
+    """Declare an incident with the suggested severity preselected and its reason shown."""
+
+    def __init__(self, suggested: Severity, reason: str, title: str) -> None:
+        super().__init__()
+        self.suggested, self.reason, self.default_title = suggested, reason, title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Declare an incident", classes="dialog-title")
+            yield Static(Text(f"Suggested {self.suggested.label}: {inert(self.reason)}"), classes="dialog-reason")
+            yield _severity_choices(self.suggested)
+            yield Label("Title")
+            yield Input(value=inert(self.default_title), id="title")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Declare", variant="error", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#severity", RadioSet).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def submit(self) -> None:
+        severity = _chosen(self.query_one("#severity", RadioSet))
+        title = self.query_one("#title", Input).value.strip() or self.default_title
+        self.dismiss((severity, title))
+
+
+class SeverityScreen(Dialog):
+    """Change the incident's severity, saying why."""
+
+    def __init__(self, current: Severity, suggested: Severity, reason: str) -> None:
+        super().__init__()
+        self.current, self.suggested, self.reason = current, suggested, reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Change severity (now {self.current.label})", classes="dialog-title")
+            yield Static(Text(f"Signals suggest {self.suggested.label}: {inert(self.reason)}"), classes="dialog-reason")
+            yield _severity_choices(self.current)
+            yield Label("Why")
+            yield Input(placeholder="reason for the change", id="reason")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Change", variant="warning", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#severity", RadioSet).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def submit(self) -> None:
+        severity = _chosen(self.query_one("#severity", RadioSet))
+        reason = self.query_one("#reason", Input).value.strip()
+        self.dismiss((severity, reason) if severity is not self.current else None)
+
+
+class NoteScreen(Dialog):
+    """Add a note to the timeline."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Add a note to the timeline", classes="dialog-title")
+            yield Input(placeholder="what you saw, decided or did", id="note")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Add", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#note", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def submit(self) -> None:
+        text = self.query_one("#note", Input).value.strip()
+        self.dismiss(text or None)
+
+
+class ConfirmScreen(Dialog):
+    """Yes or no about one exact thing; Cancel has the focus, Escape cancels."""
+
+    CANCEL_RESULT = False
+
+    def __init__(self, title: str, message: str, confirm: str) -> None:
+        super().__init__()
+        self.title_text, self.message, self.confirm = title, message, confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(Text(self.message), classes="dialog-reason")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.confirm, variant="error", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def submit(self) -> None:
+        self.dismiss(True)
+
+
+class HelpScreen(Dialog):
+    """Every key and what it does."""
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        for key, description in self.keys:
+            text.append(f"{key:>10}  ", "bold")
+            text.append(f"{description}\n")
+        text.append("\nPanes show 'stale' with the age and reason when a probe fails.\n", "dim")
+        text.append("Everything you do is written to the journal before it is shown.", "dim")
+        with Vertical(classes="dialog"):
+            yield Label("warroom keys", classes="dialog-title")
+            yield Static(text)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()

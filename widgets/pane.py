@@ -1,0 +1,67 @@
+"""The shared frame of the five panes: a border, a title, staleness, repaint on change only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual.widgets import Static
+
+from state.console import ConsoleState
+from widgets.format import stale_label
+
+STALE_AFTER = timedelta(seconds=6)  # three missed 2 s refreshes
+
+
+class Pane(Static):
+    """A bordered pane. Subclasses say which probe sources feed them and build their body."""
+
+    SOURCES: tuple[str, ...] = ()
+    TITLE = ""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self.border_title = self.TITLE
+        self._body: Text | None = None
+        self._subtitle: str | None = None
+        self._seen: tuple[ConsoleState, datetime] | None = None
+
+    def show(self, state: ConsoleState, now: datetime) -> None:
+        """Render `state` as of `now`; touches the screen only if something changed."""
+        self._seen = (state, now)
+        if not self.size.width:
+            return
+        body = self.body(state, now, self.content_size.width, self.content_size.height)
+        if body != self._body:
+            self._body = body
+            self.update(body)
+        subtitle = self.staleness(state, now)
+        self.set_class(subtitle is not None, "-stale")
+        subtitle = subtitle or ""
+        if subtitle != self._subtitle:
+            self._subtitle = subtitle
+            self.border_subtitle = subtitle
+
+    def on_resize(self) -> None:
+        self._body = None
+        if self._seen:
+            self.show(*self._seen)
+
+    def staleness(self, state: ConsoleState, now: datetime) -> str | None:
+        """'stale 34s: connection refused' when a feeding probe failed or is late, else None."""
+        for source in self.SOURCES:
+            probe = state.probe(source)
+            if probe.failing:
+                return stale_label(now, probe.last_ok, probe.reason)
+            if probe.last_ok is None:
+                return "waiting for first sample"
+            if now - probe.last_ok > STALE_AFTER:
+                return stale_label(now, probe.last_ok, "no fresh sample")
+        return None
+
+    def alerting(self, state: ConsoleState) -> bool:
+        """Whether this pane shows something past one of the guide's thresholds."""
+        return False
+
+    def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
+        raise NotImplementedError

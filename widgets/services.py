@@ -1,0 +1,61 @@
+"""The Services pane: each deployment's replicas, worst pod, health and restarts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from state.console import ConsoleState
+from state.signals import service_down, worst_pod
+from state.text import inert
+from widgets.format import number
+from widgets.pane import Pane
+
+_BAD = {"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "ErrImagePull", "Error", "Failed"}
+
+
+class ServicesPane(Pane):
+    SOURCES = ("kubernetes", "health")
+    TITLE = "Services"
+
+    def alerting(self, state: ConsoleState) -> bool:
+        return any(service_down(state, s) for s in state.services)
+
+    def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
+        name_w = max([len(s) for s in state.services] + [10])
+        pods_w = max(min(width - name_w - 24, 24), 8)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(
+            f"{'DEPLOYMENT':<{name_w}} {'READY':<5}  {'PODS':<{pods_w}} {'HEALTH':<10}{'RST':>3}\n",
+            "bold",
+        )
+        for name in state.services:
+            deployment = state.deployments.get(name)
+            health = state.health.get(name)
+            down = service_down(state, name)
+            text.append(f"{inert(name):<{name_w}} ", "bold red" if down else "")
+            if deployment is None:
+                text.append(f"{'?':>5}  {'—':<{pods_w}} ")
+            else:
+                ready_style = "red" if deployment.ready < deployment.desired else ""
+                text.append(f"{deployment.ready:>2}/{deployment.desired:<2}", ready_style)
+                text.append("↻" if deployment.rollout else " ", "yellow")
+                phase, reason = worst_pod(deployment)
+                word = inert(reason or phase)
+                count = sum(1 for p in deployment.pods if (p.reason or p.phase) == (reason or phase))
+                label = f"{word} ×{count}" if reason else f"{word} r{deployment.revision}"
+                style = "bold red" if word in _BAD else "yellow" if reason else "green"
+                text.append(f" {label[:pods_w]:<{pods_w}} ", style)
+            if health is None:
+                text.append(f"{'—':<10}")
+            elif health.up:
+                latency = number(health.latency_ms, "ms", 0)
+                text.append(f"{health.status_code or 'UP'} {latency}"[:10].ljust(10), "green")
+            else:
+                why = str(health.status_code) if health.status_code else "DOWN"
+                text.append(f"{why:<10}", "bold red")
+            restarts = sum(p.restarts for p in deployment.pods) if deployment else 0
+            text.append(f"{restarts:>3}", "yellow" if restarts else "")
+            text.append("\n")
+        return text

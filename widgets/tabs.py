@@ -1,0 +1,25 @@
+"""The pane tabs shown on small terminals, where one pane is shown at a time."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class PaneTabs(Static):
+    """'1 Services  2 Error rate! …': the current pane highlighted, alerting ones marked '!'."""
+
+    def __init__(self, names: list[str], *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self.names = names
+        self._text: Text | None = None
+
+    def show(self, current: int, alerts: list[bool]) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for i, name in enumerate(self.names):
+            style = "bold reverse" if i == current else ""
+            text.append(f" {i + 1} {name}", style)
+            text.append("!" if alerts[i] else " ", "bold red" if alerts[i] else "")
+        if text != self._text:
+            self._text = text
+            self.update(text)
