@@ -30,7 +30,9 @@ def describe(exc: BaseException, timeout: float) -> str:
 class ProbeScheduler:
     """Samples each probe every `probe.interval` seconds of clock time."""
 
-    def __init__(self, probes: Sequence[Probe], clock: Clock, emit: Emit, speed: float = 1.0) -> None:
+    def __init__(
+        self, probes: Sequence[Probe], clock: Clock, emit: Emit, speed: float = 1.0
+    ) -> None:
         self.probes = list(probes)
         self.clock = clock
         self.emit = emit
@@ -74,7 +76,9 @@ class ProbeScheduler:
             await asyncio.sleep(delay)
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._run(p), name=f"probe:{p.source}") for p in self.probes]
+        self._tasks = [
+            asyncio.create_task(self._run(p), name=f"probe:{p.source}") for p in self.probes
+        ]
 
     async def stop(self) -> None:
         for task in self._tasks:

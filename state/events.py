@@ -45,7 +45,9 @@ class DeploymentStatus(Model):
     updated: int = 0
     revision: int = 0
     paused: bool = False
-    rollout: str | None = None  # None when complete; else e.g. "progressing", "ProgressDeadlineExceeded"
+    rollout: str | None = (
+        None  # None when complete; else e.g. "progressing", "ProgressDeadlineExceeded"
+    )
     pods: tuple[PodStatus, ...] = ()
     warnings: tuple[str, ...] = ()  # recent Warning events, newest first
 

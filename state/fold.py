@@ -68,15 +68,17 @@ def _services(state: ConsoleState, names: Iterable[str]) -> tuple[str, ...]:
 def _append(series: dict[str, tuple], values: dict[str, float | None]) -> dict[str, tuple]:
     out = dict(series)
     for name, value in values.items():
-        out[name] = (out.get(name, ()) + (value,))[-HISTORY:]
+        out[name] = (*out.get(name, ()), value)[-HISTORY:]
     return out
 
 
-def _bands(bands: dict[str, int], event: MetricSampled, baseline: dict[str, float]) -> dict[str, int]:
+def _bands(
+    bands: dict[str, int], event: MetricSampled, baseline: dict[str, float]
+) -> dict[str, int]:
     out = dict(bands)
     for service, value in event.values.items():
-        if value is None or math.isnan(value):
-            continue  # no data is not a recovery
+        if value is None or not math.isfinite(value):
+            continue  # no data is not a recovery; NaN and inf cross no threshold, as in policy
         key = f"{event.metric}:{service}"
         if event.metric == "error_rate":
             out[key] = band(value, out.get(key, 0), (ERROR_RATE_P2, ERROR_RATE_P1))
@@ -91,7 +93,7 @@ def _incident(state: ConsoleState, **changes) -> ConsoleState:
     return state.model_copy(update={"incident": state.incident.model_copy(update=changes)})
 
 
-def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:  # noqa: PLR0911
+def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
     match event:
         case DeploymentsSampled():
             deployments = {d.name: d for d in event.deployments}
@@ -136,10 +138,14 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:  # no
                 update={"database": event, "probes": _fresh(state, "postgres", event)}
             )
         case CacheSampled():
-            return state.model_copy(update={"cache": event, "probes": _fresh(state, "redis", event)})
+            return state.model_copy(
+                update={"cache": event, "probes": _fresh(state, "redis", event)}
+            )
         case ProbeFailed():
             old = state.probe(event.source)
-            failed = old.model_copy(update={"failed_at": old.failed_at or event.at, "reason": event.reason})
+            failed = old.model_copy(
+                update={"failed_at": old.failed_at or event.at, "reason": event.reason}
+            )
             return state.model_copy(update={"probes": {**state.probes, event.source: failed}})
         case ProbeRecovered():
             old = state.probe(event.source)

@@ -65,7 +65,7 @@ def _inflate(encoding: int, body: bytes) -> bytes:
 def encode(event: Event | EventBase) -> tuple[float, str, int, bytes]:
     """(epoch seconds, kind, encoding, body) for one event row."""
     encoding, body = _deflate(event.model_dump_json(exclude_defaults=True).encode())
-    return (event.at.timestamp(), event.kind, encoding, body)  # type: ignore[attr-defined]
+    return (event.at.timestamp(), getattr(event, "kind"), encoding, body)  # noqa: B009
 
 
 def decode(kind: str, encoding: int, body: bytes) -> Event:
@@ -96,13 +96,15 @@ class Journal:
         """A new journal at `path`, readable by its owner only (mode 0600)."""
         path = Path(path)
         if not path.parent.is_dir():
-            raise JournalError(f"cannot create journal {path}: directory {path.parent} does not exist")
+            raise JournalError(
+                f"cannot create journal {path}: directory {path.parent} does not exist"
+            )
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             raise JournalError(f"cannot create journal {path}: the file already exists") from None
         except OSError as exc:
-            raise JournalError(f"cannot create journal {path}: {exc.strerror.lower()}") from None
+            raise JournalError(f"cannot create journal {path}: {(exc.strerror or str(exc)).lower()}") from None
         os.close(fd)
         try:
             db = sqlite3.connect(path, isolation_level=None)
@@ -124,14 +126,16 @@ class Journal:
 
     @classmethod
     def open(cls, path: Path | str, read_only: bool = False) -> Journal:
-        """An existing journal; refused, untouched, unless it is a warroom journal of this version."""
+        """An existing journal; refused, untouched, unless a warroom journal of this version."""
         path = Path(path)
         _check_is_journal(path)
         if not read_only and not os.access(path, os.W_OK):
             raise JournalError(f"cannot write journal {path}: permission denied")
         try:
             if read_only:
-                db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+                db = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
+                )
             else:
                 db = sqlite3.connect(path, isolation_level=None)
                 _configure(db)
@@ -155,11 +159,25 @@ class Journal:
 
     def events(self, after_seq: int = 0) -> Iterator[Event]:
         """Every event after `after_seq`, in the order it was committed."""
-        rows = self._db.execute(
-            "SELECT kind, encoding, body FROM events WHERE seq > ? ORDER BY seq", (after_seq,)
-        )
-        for kind, encoding, body in rows:
-            yield decode(kind, encoding, body)
+        try:
+            rows = self._db.execute(
+                "SELECT seq, kind, encoding, body FROM events WHERE seq > ? ORDER BY seq",
+                (after_seq,),
+            )
+            for seq, kind, encoding, body in rows:
+                try:
+                    event = decode(kind, encoding, body)
+                except (
+                    zlib.error,
+                    ValueError,
+                ) as exc:  # pydantic's ValidationError is a ValueError
+                    first = str(exc).splitlines()[0]
+                    raise JournalError(f"{self.path}: event {seq} is corrupt ({first})") from None
+                yield event
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(
+                f"{self.path} is not a usable warroom journal (corrupt: {exc})"
+            ) from None
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM events").fetchone()[0])
@@ -168,6 +186,12 @@ class Journal:
         return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
 
     def close(self) -> None:
+        if not self.read_only:
+            # Leave a closed journal as one self-contained file in rollback mode, so that a
+            # read-only open (replay, export) needs no -wal/-shm beside it and creates none.
+            # Refused while another connection has it open; it then stays in WAL, still whole.
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA journal_mode = DELETE")
         self._db.close()
 
     def __enter__(self) -> Journal:
@@ -219,7 +243,7 @@ def _check_is_journal(path: Path) -> None:
         with path.open("rb") as f:
             magic = f.read(len(_SQLITE_MAGIC))
     except OSError as exc:
-        raise JournalError(f"cannot read journal {path}: {exc.strerror.lower()}") from None
+        raise JournalError(f"cannot read journal {path}: {(exc.strerror or str(exc)).lower()}") from None
     if magic != _SQLITE_MAGIC:
         raise JournalError(f"{path} is not a warroom journal (not an SQLite database)")
     try:

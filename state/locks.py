@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from state.events import DbSession
@@ -25,13 +25,16 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
     """The trees rooted at sessions that block others but wait on nobody, largest first.
 
     A waiter blocked by several sessions appears under the first of them only. Cycles
-    (deadlocks in the making) are cut where they close.
+    (deadlocks in the making) are cut where they close, and each is shown once, rooted at
+    its lowest pid.
     """
     by_pid = {s.pid: s for s in sessions}
+    parent: dict[int, int] = {}  # each waiter hangs under its first visible blocker
     children: dict[int, list[DbSession]] = {}
     for s in sessions:
         parents = [p for p in s.blocked_by if p in by_pid]
         if parents:
+            parent[s.pid] = parents[0]
             children.setdefault(parents[0], []).append(s)
     # roots block others, or wait on a session that is not visible, and wait on no visible one
     roots = [
@@ -39,8 +42,6 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
         for s in sessions
         if (s.pid in children or s.blocked_by) and not any(p in by_pid for p in s.blocked_by)
     ]
-    if not roots and children:  # everybody waits on somebody: a cycle; start anywhere
-        roots = [by_pid[min(children)]]
 
     def build(session: DbSession, seen: frozenset[int]) -> BlockingChain:
         kids = tuple(
@@ -48,5 +49,23 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
         )
         return BlockingChain(session, kids)
 
+    def pids(chain: BlockingChain) -> Iterator[int]:
+        yield chain.session.pid
+        for w in chain.waiters:
+            yield from pids(w)
+
     chains = [build(r, frozenset({r.pid})) for r in roots]
+    shown = {pid for c in chains for pid in pids(c)}
+    # what is left waits on somebody all the way up: a cycle, with perhaps a tail behind it
+    for pid in sorted(parent):
+        if pid in shown:
+            continue
+        path = [pid]
+        while parent[path[-1]] not in path:
+            path.append(parent[path[-1]])
+        cycle = path[path.index(parent[path[-1]]) :]
+        root = by_pid[min(cycle)]
+        chain = build(root, frozenset({root.pid}))
+        chains.append(chain)
+        shown.update(pids(chain))
     return sorted(chains, key=lambda c: (-c.size, c.session.pid))

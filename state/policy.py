@@ -132,7 +132,11 @@ def band(value: float, current: int, thresholds: tuple[float, ...]) -> int:
     raised = sum(1 for t in thresholds if value > t)
     if raised >= current:
         return raised
-    return sum(1 for i, t in enumerate(thresholds) if value > t or (i < current and value >= t * HYSTERESIS))
+    return sum(
+        1
+        for i, t in enumerate(thresholds)
+        if value > t or (i < current and value >= t * HYSTERESIS)
+    )
 
 
 def _finite(value: float) -> bool:

@@ -61,7 +61,7 @@ class Role(StrEnum):
     SME = "SME"
 
     @property
-    def title(self) -> str:
+    def role_name(self) -> str:
         return _ROLE_TITLES[self]
 
 

@@ -14,8 +14,12 @@ _ESCAPES = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_SPACES = re.compile(r"[\t\n\r]+")
+# C0 and C1 controls; zero-width characters (ZWSP/ZWNJ/ZWJ, word joiner and invisible
+# operators, BOM); bidi marks, embeddings, overrides and isolates (incl. the Arabic letter mark).
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+_SPACES = re.compile(r"[\t\n\r\u2028\u2029]+")
 
 
 def inert(text: object, limit: int | None = None) -> str:

@@ -53,12 +53,14 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
 
     match event:
         case SessionStarted():
-            what = f"scenario {event.scenario}" if event.scenario else "live deployment"
+            what = f"scenario {inert(event.scenario)}" if event.scenario else "live deployment"
             yield entry(f"Session started ({event.mode}, {what}) by {inert(event.operator)}")
         case SessionResumed():
             yield entry(f"Session resumed by {inert(event.operator)}")
         case IncidentDeclared():
-            why = f" ({inert(event.reason)})" if event.reason and event.reason != event.title else ""
+            why = (
+                f" ({inert(event.reason)})" if event.reason and event.reason != event.title else ""
+            )
             yield entry(
                 f"Incident {event.incident_id} declared {event.severity.label} by "
                 f"{inert(event.by)}: {inert(event.title)}{why}",
@@ -76,7 +78,7 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
             yield entry(f"Status {event.status.word} ({inert(event.by)})", "action")
         case RoleAssigned():
             yield entry(
-                f"{event.role.value} {event.role.title}: {inert(event.person)} "
+                f"{event.role.value} {event.role.role_name}: {inert(event.person)} "
                 f"(assigned by {inert(event.by)})",
                 "action",
             )
@@ -117,25 +119,30 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
             yield from _lock_changes(before, after, entry)
 
 
+# Names below come from the outside world (Kubernetes objects, Prometheus labels): made inert too.
+
+
 def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
-    for name, now in after.deployments.items():
-        was = before.deployments.get(name)
+    for key, now in after.deployments.items():
+        was = before.deployments.get(key)
         if was is None:
             continue
+        name = inert(key)
         if now.revision != was.revision:
             yield entry(f"{name} rolled out revision {now.revision} (was {was.revision})", "warn")
         old_reason, new_reason = worst_pod(was)[1], worst_pod(now)[1]
         if new_reason != old_reason and new_reason not in (None, "ContainerCreating", "Pending"):
-            yield entry(f"{name}: pods {new_reason}", "bad")
+            yield entry(f"{name}: pods {inert(new_reason)}", "bad")
         if now.ready >= now.desired > 0 and was.ready < was.desired:
             yield entry(f"{name}: all {now.desired} replicas ready", "good")
 
 
 def _health_changes(before: ConsoleState, after: ConsoleState, entry):
-    for name, now in after.health.items():
-        was = before.health.get(name)
+    for key, now in after.health.items():
+        was = before.health.get(key)
         if was is None or was.up == now.up:
             continue
+        name = inert(key)
         if now.up:
             yield entry(f"{name} /health OK again", "good")
         else:
@@ -149,18 +156,23 @@ def _metric_changes(before: ConsoleState, after: ConsoleState, metric: str, entr
         old = before.bands.get(key, 0)
         if not key.startswith(prefix) or new == old:
             continue
-        name = key[len(prefix) :]
-        value = after.latest(metric, name) or 0.0
+        service = key[len(prefix) :]
+        name = inert(service)
+        value = after.latest(metric, service) or 0.0
         if metric == "error_rate":
             if new > old:
                 limit = ERROR_RATE_P1 if new == 2 else ERROR_RATE_P2
                 yield entry(f"{name} error rate {value:.1f}% crossed {limit:g}%", "bad")
             elif new == 0:
-                yield entry(f"{name} error rate back under {ERROR_RATE_P2:g}% ({value:.1f}%)", "good")
+                yield entry(
+                    f"{name} error rate back under {ERROR_RATE_P2:g}% ({value:.1f}%)", "good"
+                )
             else:
-                yield entry(f"{name} error rate down to {value:.1f}%, under {ERROR_RATE_P1:g}%", "warn")
+                yield entry(
+                    f"{name} error rate down to {value:.1f}%, under {ERROR_RATE_P1:g}%", "warn"
+                )
         else:
-            ratio = latency_ratio(after, name) or 0.0
+            ratio = latency_ratio(after, service) or 0.0
             if new > old:
                 yield entry(f"{name} p95 {value:.0f} ms, {ratio:.1f}x baseline", "bad")
             else:

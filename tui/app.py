@@ -209,7 +209,11 @@ class WarroomApp(App[int]):
             severity, reason = result
             self.record(
                 SeverityChanged(
-                    at=self.now(), severity=severity, previous=incident.severity, reason=reason, by=self.operator
+                    at=self.now(),
+                    severity=severity,
+                    previous=incident.severity,
+                    reason=reason,
+                    by=self.operator,
                 )
             )
 
@@ -224,7 +228,7 @@ class WarroomApp(App[int]):
 
     def action_help(self) -> None:
         keys = [
-            (b.key_display or b.key, b.description)
+            (self.get_key_display(b), b.description)
             for b in self.BINDINGS
             if isinstance(b, Binding) and b.description
         ]
@@ -249,10 +253,14 @@ class WarroomApp(App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.description and binding.id != "app.command_palette":
+            if (
+                isinstance(binding, Binding)
+                and binding.description
+                and binding.id != "app.command_palette"
+            ):
                 action = binding.action
                 yield SystemCommand(
                     binding.description,
-                    f"{binding.description} (key {binding.key_display or binding.key})",
+                    f"{binding.description} (key {self.get_key_display(binding)})",
                     lambda action=action: self.run_action(action),
                 )

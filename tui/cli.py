@@ -48,7 +48,9 @@ def main(debug: bool) -> None:
 
 
 @main.command()
-@click.option("--scenario", default="bad-deploy", show_default=True, help="Scenario name or .toml file.")
+@click.option(
+    "--scenario", default="bad-deploy", show_default=True, help="Scenario name or .toml file."
+)
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the simulation.")
 @click.option(
     "--speed",

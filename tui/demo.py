@@ -61,7 +61,9 @@ def _resume(path: Path, speed: float, operator: str) -> DemoSession:
     try:
         first = next(journal.events(), None)
         if not isinstance(first, SessionStarted) or first.mode != "demo" or not first.scenario:
-            raise JournalError(f"{path} is not a demo session journal; it cannot be resumed as a demo")
+            raise JournalError(
+                f"{path} is not a demo session journal; it cannot be resumed as a demo"
+            )
         plan = load(first.scenario)
         recorder = Recorder.resume(journal)
     except BaseException:

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import termios
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,3 +45,8 @@ class TerminalWatch:
 
     def hang_up(self) -> None:
         self.app.exit(HANGUP_EXIT)
+        # Restoring a terminal that is gone can block on the dead tty; every event is already
+        # committed to the journal, so if the orderly exit stalls, leave without it.
+        timer = threading.Timer(3.0, os._exit, (HANGUP_EXIT,))
+        timer.daemon = True
+        timer.start()

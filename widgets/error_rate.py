@@ -24,7 +24,9 @@ class ErrorRatePane(MetricPane):
         if not finite(value):
             return "magenta"
         assert value is not None
-        return "bold red" if value > ERROR_RATE_P1 else "yellow" if value > ERROR_RATE_P2 else "green"
+        return (
+            "bold red" if value > ERROR_RATE_P1 else "yellow" if value > ERROR_RATE_P2 else "green"
+        )
 
     def verdict(self, state: ConsoleState, service: str, value: float | None) -> tuple[str, str]:
         if not finite(value):
@@ -36,7 +38,9 @@ class ErrorRatePane(MetricPane):
             return (f"P2 >{ERROR_RATE_P2:g}%", "yellow")
         return ("ok", "green")
 
-    def scale_top(self, state: ConsoleState, service: str, values: tuple[float | None, ...]) -> float:
+    def scale_top(
+        self, state: ConsoleState, service: str, values: tuple[float | None, ...]
+    ) -> float:
         peak = max((v for v in values if finite(v)), default=0.0)  # type: ignore[type-var]
         return max(ERROR_RATE_P1 * 1.25, peak or 0.0)
 

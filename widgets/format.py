@@ -41,7 +41,11 @@ def countdown(now: datetime, due: datetime) -> tuple[str, bool]:
     left = (due - now).total_seconds()
     overdue = left < 0
     s = int(abs(left))
-    text = f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
+    text = (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else f"{s // 60:02d}:{s % 60:02d}"
+    )
     return ("-" + text if overdue else text), overdue
 
 

@@ -75,7 +75,10 @@ class IncidentHeader(Static):
             if i:
                 text.append("  ")
             text.append(f"{role.value} ", "dim")
-            text.append(inert(incident.roles.get(role, "—"), 18), "bold" if role in incident.roles else "dim")
+            text.append(
+                inert(incident.roles.get(role, "—"), 18),
+                "bold" if role in incident.roles else "dim",
+            )
 
     def _clocks(self, text: Text, incident: Incident, now: datetime) -> None:
         severity = incident.severity
@@ -99,5 +102,10 @@ class IncidentHeader(Static):
         else:
             left, late = countdown(now, due)
             text.append("update due ", "dim")
-            text.append(f"{left}{' OVERDUE' if late else ''}", "bold white on red" if late else "bold")
-            text.append(f" (last {since(now, incident.last_update_at)})" if incident.last_update_at else "", "dim")
+            text.append(
+                f"{left}{' OVERDUE' if late else ''}", "bold white on red" if late else "bold"
+            )
+            text.append(
+                f" (last {since(now, incident.last_update_at)})" if incident.last_update_at else "",
+                "dim",
+            )

@@ -35,18 +35,23 @@ class LatencyPane(MetricPane):
 
     def verdict(self, state: ConsoleState, service: str, value: float | None) -> tuple[str, str]:
         ratio = self._ratio(state, service, value)
-        base = state.latency_baseline.get(service)
         if ratio is None:
-            return ("?" if not finite(value) else "no base", "magenta" if not finite(value) else "dim")
+            return (
+                "?" if not finite(value) else "no base",
+                "magenta" if not finite(value) else "dim",
+            )
         words = f"{ratio:.1f}x"
         return (words, self.style_of(state, service, value))
 
-    def scale_top(self, state: ConsoleState, service: str, values: tuple[float | None, ...]) -> float:
+    def scale_top(
+        self, state: ConsoleState, service: str, values: tuple[float | None, ...]
+    ) -> float:
         base = state.latency_baseline.get(service) or 0.0
         peak = max((v for v in values if finite(v)), default=0.0)  # type: ignore[type-var]
         return max(base * LATENCY_RATIO_P2 * 1.25, peak or 0.0)
 
     def alerting(self, state: ConsoleState) -> bool:
         return any(
-            (r := latency_ratio(state, s)) is not None and r > LATENCY_RATIO_P2 for s in state.latency
+            (r := latency_ratio(state, s)) is not None and r > LATENCY_RATIO_P2
+            for s in state.latency
         )

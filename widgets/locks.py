@@ -32,7 +32,10 @@ class LocksPane(Pane):
         used = sum(v for k, v in c.items() if k != "waiting")
         share = used / db.max_connections if db.max_connections else 0
         text.append("connections ", "bold")
-        text.append(f"{used}/{db.max_connections}", "bold red" if share > 0.9 else "yellow" if share > 0.75 else "")
+        text.append(
+            f"{used}/{db.max_connections}",
+            "bold red" if share > 0.9 else "yellow" if share > 0.75 else "",
+        )
         waiting = c.get("waiting", 0)
         text.append("  waiting ", "bold")
         text.append(str(waiting), "bold red" if waiting else "")
@@ -62,6 +65,8 @@ class LocksPane(Pane):
 
     def _lines(self, chain: BlockingChain, now: datetime, depth: int, out: list[Text]) -> None:
         out.append(self._session(chain, now, depth))
+        if depth == 0:  # the blocker's statement is what the commander must read in full
+            out.append(Text(f"  {inert(chain.session.query, 300)}", "italic"))
         for waiter in chain.waiters:
             self._lines(waiter, now, depth + 1, out)
 
@@ -71,18 +76,23 @@ class LocksPane(Pane):
         if depth == 0:
             line.append("▶ ", "bold red")
         else:
-            line.append("  " * (depth - 1) + "└ ", "dim")
-        line.append(f"{s.pid}", "bold")
-        line.append(f" {inert(s.user or '?', 16)}")
-        state_style = "yellow" if s.state == "idle in transaction" else ""
-        line.append(f" {inert(s.state or '?')}", state_style)
+            line.append("  " * min(depth - 1, 3) + "└ ", "dim")
+        line.append(f"{s.pid} ", "bold")
+        line.append(f"{inert(s.user or '?', 12)} ")
+        state = inert(s.state or "?").replace("idle in transaction", "idle in tx")
+        line.append(f"{state} ", "yellow" if state.startswith("idle in tx") else "")
         started = s.xact_start if depth == 0 else s.query_start
-        line.append(f" {since(now, started)}", "bold" if depth == 0 else "")
-        if depth == 0 and chain.size:
-            line.append(f" blocks {chain.size}", "bold red")
-        if s.lock_mode and depth > 0:
-            line.append(f" waits {inert(s.lock_mode)}", "dim")
-        if depth == 0 and s.blocked_by:
-            line.append(f" (waits on pid {', '.join(map(str, s.blocked_by))}, not visible)", "dim")
-        line.append(f"  {inert(s.query, 200)}", "dim" if depth else "")
+        line.append(since(now, started), "bold" if depth == 0 else "")
+        if depth == 0:
+            if chain.size:
+                line.append(f" blocks {chain.size}", "bold red")
+            if s.relation:
+                line.append(f" on {inert(s.relation, 40)}")
+            if s.blocked_by:
+                pids = ", ".join(map(str, s.blocked_by))
+                line.append(f" (waits on pid {pids}, not visible)", "dim")
+        else:
+            if s.lock_mode:
+                line.append(f" {inert(s.lock_mode, 24)}", "dim")
+            line.append(f"  {inert(s.query, 200)}", "dim")
         return line

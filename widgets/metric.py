@@ -31,7 +31,9 @@ class MetricPane(Pane):
     def verdict(self, state: ConsoleState, service: str, value: float | None) -> tuple[str, str]:
         raise NotImplementedError
 
-    def scale_top(self, state: ConsoleState, service: str, values: tuple[float | None, ...]) -> float:
+    def scale_top(
+        self, state: ConsoleState, service: str, values: tuple[float | None, ...]
+    ) -> float:
         raise NotImplementedError
 
     def legend(self) -> str:

@@ -56,7 +56,10 @@ class DeclareScreen(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Declare an incident", classes="dialog-title")
-            yield Static(Text(f"Suggested {self.suggested.label}: {inert(self.reason)}"), classes="dialog-reason")
+            yield Static(
+                Text(f"Suggested {self.suggested.label}: {inert(self.reason)}"),
+                classes="dialog-reason",
+            )
             yield _severity_choices(self.suggested)
             yield Label("Title")
             yield Input(value=inert(self.default_title), id="title")
@@ -87,7 +90,10 @@ class SeverityScreen(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Change severity (now {self.current.label})", classes="dialog-title")
-            yield Static(Text(f"Signals suggest {self.suggested.label}: {inert(self.reason)}"), classes="dialog-reason")
+            yield Static(
+                Text(f"Signals suggest {self.suggested.label}: {inert(self.reason)}"),
+                classes="dialog-reason",
+            )
             yield _severity_choices(self.current)
             yield Label("Why")
             yield Input(placeholder="reason for the change", id="reason")

@@ -43,7 +43,9 @@ class ServicesPane(Pane):
                 text.append("↻" if deployment.rollout else " ", "yellow")
                 phase, reason = worst_pod(deployment)
                 word = inert(reason or phase)
-                count = sum(1 for p in deployment.pods if (p.reason or p.phase) == (reason or phase))
+                count = sum(
+                    1 for p in deployment.pods if (p.reason or p.phase) == (reason or phase)
+                )
                 label = f"{word} ×{count}" if reason else f"{word} r{deployment.revision}"
                 style = "bold red" if word in _BAD else "yellow" if reason else "green"
                 text.append(f" {label[:pods_w]:<{pods_w}} ", style)

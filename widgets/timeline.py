@@ -16,13 +16,15 @@ class TimelinePane(Pane):
 
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         text = Text(overflow="fold")
-        shown = [e for e in state.timeline if e.at <= now][-max(height, 1):]
+        shown = [e for e in state.timeline if e.at <= now][-max(height, 1) :]
         if not shown:
             text.append("nothing yet", "dim")
             return text
         for entry in reversed(shown):
             text.append(f"{clock_time(entry.at)} ", "dim")
-            text.append(entry.text, TONE_STYLE.get(entry.tone, ""))  # already made inert by the fold
+            text.append(
+                entry.text, TONE_STYLE.get(entry.tone, "")
+            )  # already made inert by the fold
             text.append("\n")
         text.rstrip()
         return text

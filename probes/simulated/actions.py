@@ -51,10 +51,16 @@ class SimulatedActuator:
             raise ActionRefused(f"no rollout history found for deployment {name!r}")
         target = svc.templates[previous[-1]]
         if target == svc.template:
-            return f"deployment.apps/{name} skipped rollback (current template already matches revision {previous[-1]})"
+            return (
+                f"deployment.apps/{name} skipped rollback "
+                f"(current template already matches revision {previous[-1]})"
+            )
         self._clears(svc, "rollout_undo")
         self.cluster._roll_to(svc, target)
-        return f"deployment.apps/{name} rolled back (revision {previous[-1]} is now revision {svc.revision})"
+        return (
+            f"deployment.apps/{name} rolled back "
+            f"(revision {previous[-1]} is now revision {svc.revision})"
+        )
 
     def scale(self, name: str, replicas: int) -> str:
         if replicas < 0:

@@ -128,13 +128,18 @@ class SimulatedCluster:
             case ConnectionLeak():
                 self.db.leak = (fault.service, fault.per_minute)
             case ExternalApiFailure():
-                self.services[fault.service].external_failure = (fault.error_rate, fault.latency_factor)
+                self.services[fault.service].external_failure = (
+                    fault.error_rate,
+                    fault.latency_factor,
+                )
             case ProbeOutage():
                 self.outages[fault.source] = (self.t, self.t + fault.duration, fault.reason)
 
     # ---- pods and rollouts --------------------------------------------------------------------
 
-    def _new_pod(self, svc: SimService, ready_at: float | None, template: int | None = None) -> SimPod:
+    def _new_pod(
+        self, svc: SimService, ready_at: float | None, template: int | None = None
+    ) -> SimPod:
         template = svc.template if template is None else template
         name = f"{svc.name}-{template_hash(self.seed, svc.name, template)}-{pod_suffix(self.rng)}"
         if ready_at is None:  # present since before the scenario began
@@ -160,7 +165,9 @@ class SimulatedCluster:
                 pod.restarts += 1
                 pod.next_crash = self.t + pod.backoff
                 pod.backoff = min(pod.backoff * 2, 300.0)
-                svc.warnings.insert(0, f"BackOff: Back-off restarting failed container in pod {pod.name}")
+                svc.warnings.insert(
+                    0, f"BackOff: Back-off restarting failed container in pod {pod.name}"
+                )
                 del svc.warnings[5:]
         # the ReplicaSet keeps the desired count of pods
         while len(svc.pods) < svc.desired:

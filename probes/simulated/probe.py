@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from probes.simulated.cluster import NAMESPACE, SimulatedCluster, SimulatedOutage
@@ -51,10 +51,12 @@ def _deployments(cluster: SimulatedCluster, now: datetime) -> EventBase:
     out = []
     for svc in cluster.services.values():
         pods = tuple(
-            PodStatus(name=p.name, phase=p.phase, reason=p.reason, ready=p.ready, restarts=p.restarts)
+            PodStatus(
+                name=p.name, phase=p.phase, reason=p.reason, ready=p.ready, restarts=p.restarts
+            )
             for p in svc.pods
         )
-        rolling = any(p.template != svc.template for p in svc.pods) or svc.ready < svc.desired
+        rolling = any(p.template != svc.template for p in svc.pods)
         out.append(
             DeploymentStatus(
                 name=svc.name,
@@ -76,7 +78,9 @@ def _health(cluster: SimulatedCluster, now: datetime) -> EventBase:
     for svc in cluster.services.values():
         if svc.health_up:
             results.append(
-                HealthResult(service=svc.name, up=True, status_code=200, latency_ms=svc.health_latency)
+                HealthResult(
+                    service=svc.name, up=True, status_code=200, latency_ms=svc.health_latency
+                )
             )
         else:
             results.append(HealthResult(service=svc.name, up=False, error="connection refused"))
@@ -84,7 +88,7 @@ def _health(cluster: SimulatedCluster, now: datetime) -> EventBase:
 
 
 def _error_rate(cluster: SimulatedCluster, now: datetime) -> EventBase:
-    values = {s.name: s.error_rate for s in cluster.services.values()}
+    values: dict[str, float | None] = {s.name: s.error_rate for s in cluster.services.values()}
     return MetricSampled(at=now, metric="error_rate", values=values)
 
 
@@ -93,7 +97,7 @@ def _latency(cluster: SimulatedCluster, now: datetime) -> EventBase:
     return MetricSampled(
         at=now,
         metric="latency",
-        values={s.name: s.p95 for s in services},
+        values=dict[str, float | None]((s.name, s.p95) for s in services),
         baseline={s.name: s.baseline_p95 for s in services},
     )
 
@@ -138,7 +142,7 @@ def _cache(cluster: SimulatedCluster, now: datetime) -> EventBase:
     return CacheSampled(at=now, used_memory_mb=round(cluster.redis_mb, 1), max_memory_mb=1024.0)
 
 
-_READERS = {
+_READERS: dict[Source, Callable[[SimulatedCluster, datetime], EventBase]] = {
     "kubernetes": _deployments,
     "health": _health,
     "error_rate": _error_rate,
@@ -146,7 +150,7 @@ _READERS = {
     "postgres": _database,
     "redis": _cache,
 }
-SIMULATED_SOURCES: tuple[Source, ...] = tuple(_READERS)  # type: ignore[assignment]
+SIMULATED_SOURCES: tuple[Source, ...] = tuple(_READERS)
 
 
 def probes(cluster: SimulatedCluster, interval: float = 2.0) -> list[SimulatedProbe]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -128,5 +128,26 @@ def load(name_or_path: str | Path) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-"))
-        raise ScenarioError(f"scenario {path.name}: field {where}: {first['msg']}") from None
+        raise ScenarioError(
+            f"scenario {path.name}: field {_where(first['loc'])}: {first['msg']}"
+        ) from None
+
+
+_FAULT_TYPES = frozenset(
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(Fault)[0])
+)
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """The field's path as written in the file: `faults.0.error_rate`.
+
+    pydantic puts the fault's `type` tag into the path (`faults.0.bad_deploy.error_rate`),
+    a key the file does not have, so it is left out.
+    """
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        tag = i >= 2 and loc[i - 2] == "faults" and isinstance(loc[i - 1], int)
+        if str(part).startswith("function-") or (tag and part in _FAULT_TYPES):
+            continue
+        parts.append(str(part))
+    return ".".join(parts)

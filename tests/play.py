@@ -1,0 +1,95 @@
+"""Drive the simulated cluster on a frozen clock: deterministic sessions for tests, benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from probes.scheduler import ProbeScheduler
+from probes.simulated.cluster import SimulatedCluster
+from probes.simulated.probe import probes
+from probes.simulated.scenario import SERVICES, load
+from state.clock import FrozenClock
+from state.events import (
+    EventBase,
+    IncidentAcknowledged,
+    IncidentDeclared,
+    RoleAssigned,
+    SessionStarted,
+)
+from state.journal import Journal
+from state.policy import incident_id
+from state.recorder import Recorder
+from state.severity import Role, Severity
+from state.signals import suggestion
+from tui import __version__
+
+START = datetime(2026, 3, 14, 9, 26, 0, tzinfo=UTC)
+SEED = 7
+OPERATOR = "alice"
+
+
+class Session:
+    """A recorder, a frozen clock and the simulated cluster it samples, advanced on demand."""
+
+    def __init__(
+        self, scenario: str, journal: Path, seed: int = SEED, start: datetime = START
+    ) -> None:
+        self.clock = FrozenClock(start)
+        self.cluster = SimulatedCluster(load(scenario), seed, start)
+        self.recorder = Recorder(Journal.create(journal))
+        self.scheduler = ProbeScheduler(probes(self.cluster), self.clock, self.record)
+        self.record(
+            SessionStarted(
+                at=start,
+                mode="demo",
+                version=__version__,
+                operator=OPERATOR,
+                scenario=scenario,
+                seed=seed,
+                services=SERVICES,
+            )
+        )
+
+    def record(self, event: EventBase) -> None:
+        self.recorder.record(event)
+
+    def seconds(self) -> float:
+        return (self.clock.now() - self.cluster.start).total_seconds()
+
+    def run(self, until: float, interval: float = 2.0) -> Session:
+        """Sample every probe each `interval` seconds up to `until` seconds after the start."""
+        asyncio.run(self.arun(until, interval))
+        return self
+
+    async def arun(self, until: float, interval: float = 2.0) -> Session:
+        """`run`, from inside a running event loop."""
+        while self.seconds() + interval <= until + 1e-9:
+            self.clock.advance(interval)
+            await self.scheduler.cycle(self.clock.now())
+        return self
+
+    def declare(self, severity: Severity | None = None) -> Session:
+        """Declare as a commander would: the suggested severity, the first reason as the title."""
+        now = self.clock.now()
+        hint = suggestion(self.recorder.state)
+        self.record(
+            IncidentDeclared(
+                at=now,
+                incident_id=incident_id(now),
+                severity=severity or hint.severity,
+                title=hint.reasons[0],
+                reason=hint.reason,
+                by=OPERATOR,
+            )
+        )
+        self.record(RoleAssigned(at=now, role=Role.IC, person=OPERATOR, by=OPERATOR))
+        return self
+
+    def acknowledge(self) -> Session:
+        self.record(IncidentAcknowledged(at=self.clock.now(), by=OPERATOR))
+        return self
+
+    def at(self, seconds: float) -> datetime:
+        return START + timedelta(seconds=seconds)

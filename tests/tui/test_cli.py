@@ -1,0 +1,179 @@
+"""The command line as a person meets it: one-line errors, exit code 2, files left untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from state.events import IncidentDeclared, SessionResumed
+from state.journal import Journal
+from tests.play import Session
+from tui import __version__
+from tui.demo import open_demo
+
+
+def warroom(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def fingerprint(path: Path) -> tuple[str, int]:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("warroom: ")
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_version_and_help() -> None:
+    assert warroom("--version").stdout.strip() == f"warroom, version {__version__}"
+    text = warroom("--help").stdout
+    assert "demo" in text
+    demo_help = warroom("demo", "--help").stdout
+    for option in ("--scenario", "--seed", "--speed", "--journal"):
+        assert option in demo_help
+
+
+def test_unknown_scenario() -> None:
+    result = warroom("demo", "--scenario", "nope")
+    assert_one_line_error(
+        result, "unknown scenario 'nope'", "bad-deploy", "db-lock-storm", "service-down"
+    )
+
+
+def test_scenario_file_with_a_bad_field(tmp_path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'name = "x"\ntitle = "x"\nexpected_severity = "P9"\n'
+        '[[faults]]\ntype = "crash_loop"\nat = 1\nservice = "analysis-service"\n'
+    )
+    assert_one_line_error(warroom("demo", "--scenario", str(bad)), "field expected_severity")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"hello, I am a text file\n", ["not a warroom journal", "not an SQLite database"]),
+        (b"", ["not a warroom journal"]),
+        (b"SQLite format 3\x00" + os.urandom(2000), ["not a usable warroom journal"]),
+    ],
+    ids=["text", "empty", "corrupt"],
+)
+def test_a_file_that_is_not_a_journal_is_refused_and_untouched(tmp_path, content, words) -> None:
+    path = tmp_path / "journal.warroom"
+    path.write_bytes(content)
+    before = fingerprint(path)
+    assert_one_line_error(warroom("demo", "--journal", str(path)), *words)
+    assert fingerprint(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.warroom"]
+
+
+def test_another_sqlite_database_is_refused(tmp_path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (x)")
+    before = fingerprint(path)
+    assert_one_line_error(warroom("demo", "--journal", str(path)), "not a warroom journal")
+    assert fingerprint(path) == before
+
+
+def test_a_journal_of_another_schema_version_is_refused(tmp_path) -> None:
+    path = tmp_path / "j.warroom"
+    Journal.create(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    before = fingerprint(path)
+    assert_one_line_error(
+        warroom("demo", "--journal", str(path)), "schema version 99", "reads version 1"
+    )
+    assert fingerprint(path) == before
+
+
+def test_journal_in_a_missing_directory(tmp_path) -> None:
+    path = tmp_path / "nowhere" / "j.warroom"
+    assert_one_line_error(
+        warroom("demo", "--journal", str(path)), "does not exist", str(path.parent)
+    )
+    assert not path.parent.exists()
+
+
+def test_unwritable_journal_path() -> None:
+    # /proc refuses new files even to root, where chmod would not
+    assert_one_line_error(
+        warroom("demo", "--journal", "/proc/warroom.warroom"), "cannot create journal"
+    )
+
+
+def test_debug_shows_the_traceback() -> None:
+    result = warroom("--debug", "demo", "--scenario", "nope")
+    assert result.returncode == 2 and "Traceback" in result.stderr
+
+
+def test_resuming_a_demo_journal_keeps_the_incident(tmp_path) -> None:
+    path = tmp_path / "j.warroom"
+    session = Session("service-down", path).run(60).declare()
+    declared = session.recorder.state.incident
+    session.recorder.journal.close()
+    resumed = open_demo(
+        "bad-deploy", 1, 1.0, path, "bob"
+    )  # scenario and seed come from the journal
+    try:
+        assert resumed.resumed
+        assert resumed.recorder.state.incident == declared
+        assert resumed.recorder.state.scenario == "service-down"
+        assert resumed.cluster.seed == 7
+        assert resumed.cluster.now() == session.clock.now()
+        assert resumed.clock.now() >= session.clock.now()
+    finally:
+        resumed.recorder.journal.close()
+    with Journal.open(path, read_only=True) as journal:
+        events = list(journal.events())
+    assert isinstance(events[-1], SessionResumed) and events[-1].operator == "bob"
+    assert sum(isinstance(e, IncidentDeclared) for e in events) == 1
+
+
+def test_new_journals_are_private(tmp_path) -> None:
+    session = open_demo("bad-deploy", 7, 1.0, tmp_path / "j.warroom", "alice")
+    session.recorder.journal.close()
+    assert (tmp_path / "j.warroom").stat().st_mode & 0o777 == 0o600
+
+
+def test_only_textual_loads_at_start_up() -> None:
+    code = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        "from tui.demo import open_demo, demo_probes\n"
+        "from tui.app import WarroomApp\n"
+        "import tempfile, pathlib\n"
+        "d = tempfile.mkdtemp()\n"
+        "s = open_demo('bad-deploy', 7, 1.0, pathlib.Path(d) / 'j.warroom', 'x')\n"
+        "WarroomApp(s.recorder, s.clock, operator='x', probes=demo_probes(s))\n"
+        "heavy = ('kubernetes', 'psycopg', 'httpx', 'prometheus_api_client')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_import_rules_hold() -> None:
+    """state/ is pure, widgets/ never touch probes (the contracts in pyproject.toml)."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "broken" not in result.stdout.lower() or "0 broken" in result.stdout.lower()

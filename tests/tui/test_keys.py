@@ -1,0 +1,251 @@
+"""Pilot tests: the commander's keys change the header, the timeline and the journal."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Button, Input
+
+from state.events import (
+    IncidentAcknowledged,
+    IncidentDeclared,
+    NoteAdded,
+    RoleAssigned,
+    SeverityChanged,
+)
+from state.journal import Journal
+from tests.play import OPERATOR, Session
+from tui.app import WarroomApp
+from widgets.header import IncidentHeader
+from widgets.modals import ConfirmScreen, DeclareScreen, HelpScreen
+from widgets.pane import Pane
+
+
+async def make(
+    tmp_path, scenario: str = "bad-deploy", seconds: float = 70
+) -> tuple[WarroomApp, Session]:
+    session = await Session(scenario, tmp_path / "j.warroom").arun(seconds)
+    app = WarroomApp(
+        session.recorder, session.clock, operator=OPERATOR, badge="DEMO", watch_terminal=False
+    )
+    return app, session
+
+
+def header(app: WarroomApp) -> str:
+    return app.query_one(IncidentHeader)._text.plain  # type: ignore[union-attr]
+
+
+def timeline(app: WarroomApp) -> str:
+    return app.query_one("#timeline", Pane)._body.plain  # type: ignore[union-attr]
+
+
+def journaled(session: Session, kind: type) -> list:
+    with Journal.open(session.recorder.journal.path, read_only=True) as journal:
+        return [e for e in journal.events() if isinstance(e, kind)]
+
+
+async def declare(pilot) -> None:
+    await pilot.press("d")
+    await pilot.pause()
+    await pilot.press("tab", "enter")  # the title field; Enter declares
+    await pilot.pause()
+
+
+async def test_declare_preselects_the_suggestion_and_journals_it(tmp_path) -> None:
+    app, session = await make(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert "suggested  P1 CRITICAL  tracklist-service error rate" in header(app)
+        await pilot.press("d")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, DeclareScreen)
+        assert dialog.query_one("#sev-P1").value is True
+        assert "tracklist-service error rate" in dialog.query_one(".dialog-reason").render().plain
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, DeclareScreen)
+        assert header(app).count("INC-20260314-") == 1
+        assert "P1 CRITICAL" in header(app) and "INVESTIGATING" in header(app)
+        assert "ack due 05:00" in header(app)
+        assert "IC alice" in header(app)
+        assert "declared P1 CRITICAL by alice" in timeline(app)
+    declared = journaled(session, IncidentDeclared)
+    assert len(declared) == 1 and declared[0].severity.value == "P1"
+    assert journaled(session, RoleAssigned)[0].person == OPERATOR
+
+
+async def test_escape_cancels_declare_and_journals_nothing(tmp_path) -> None:
+    app, session = await make(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "No incident declared" in header(app)
+    assert journaled(session, IncidentDeclared) == []
+
+
+async def test_acknowledge_once_and_the_countdown_becomes_the_time_taken(tmp_path) -> None:
+    app, session = await make(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")  # nothing to acknowledge yet
+        await pilot.pause()
+        assert journaled(session, IncidentAcknowledged) == []
+        await declare(pilot)
+        session.clock.advance(75)
+        await pilot.press("a")
+        await pilot.pause()
+        assert "acked in 1m 15s ok" in header(app)
+        assert "Acknowledged by alice" in timeline(app)
+        await pilot.press("a")  # a second press changes nothing
+        await pilot.pause()
+    assert len(journaled(session, IncidentAcknowledged)) == 1
+
+
+async def test_late_acknowledgement_is_called_late(tmp_path) -> None:
+    app, session = await make(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await declare(pilot)
+        session.clock.advance(6 * 60)
+        app.redraw()
+        assert "ack due -01:00 LATE" in header(app)
+        await pilot.press("a")
+        await pilot.pause()
+        assert "acked in 6m 00s LATE" in header(app)
+
+
+async def test_severity_change_names_old_and_new(tmp_path) -> None:
+    app, session = await make(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await declare(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("right", "enter")  # P1 -> P2 in the radio set
+        await pilot.press("tab")
+        await pilot.press(*"rollback holding")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "P2 HIGH" in header(app)
+        assert "resolve 4:00:00" in header(app)  # P2 resolution target: 4 hours
+        assert "ack due 15:00" in header(app)  # P2 response target: 15 minutes
+        assert "Severity P1 CRITICAL -> P2 HIGH by alice: rollback holding" in timeline(app)
+    change = journaled(session, SeverityChanged)
+    assert [(c.previous.value, c.severity.value, c.reason) for c in change] == [
+        ("P1", "P2", "rollback holding")
+    ]
+
+
+async def test_note_text_is_shown_inert(tmp_path) -> None:
+    app, session = await make(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        note = app.screen.query_one("#note", Input)
+        note.value = "[bold red]rm -rf[/] \x1b[31mred\x1b[0m \x1b]8;;http://x\x07link\x1b]8;;\x07"
+        await pilot.press("enter")
+        await pilot.pause()
+        body = app.query_one("#timeline", Pane)._body
+        assert isinstance(body, Text)
+        assert "Note by alice: [bold red]rm -rf[/] red link" in body.plain
+        assert "\x1b" not in body.plain
+    assert len(journaled(session, NoteAdded)) == 1
+
+
+async def test_quit_with_an_open_incident_asks_and_cancel_is_the_default(tmp_path) -> None:
+    app, _ = await make(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await declare(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        assert isinstance(app.focused, Button) and app.focused.id == "cancel"
+        assert "INC-20260314-" in dialog.query_one(".dialog-reason").render().plain
+        await pilot.press("enter")  # Cancel
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen) and app.is_running
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("shift+tab", "enter")  # Quit
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_quit_without_an_incident_does_not_ask(tmp_path) -> None:
+    app, _ = await make(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_help_lists_every_key(tmp_path) -> None:
+    app, _ = await make(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = dict(app.screen.keys)
+        for key in ("d", "a", "s", "n", "?", "q", "^p"):
+            assert key in keys
+
+
+async def test_command_palette_lists_every_action(tmp_path) -> None:
+    app, _ = await make(tmp_path)
+    async with app.run_test(size=(120, 40)):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Declare", "Ack", "Severity", "Note", "Help", "Quit"} <= titles
+
+
+async def test_every_binding_has_an_id(tmp_path) -> None:
+    ids = [b.id for b in WarroomApp.BINDINGS]  # type: ignore[union-attr]
+    assert all(ids) and len(set(ids)) == len(ids)
+
+
+async def test_small_terminal_shows_one_pane_at_a_time(tmp_path) -> None:
+    app, _ = await make(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panes = app.panes
+        assert [p.display for p in panes] == [True, False, False, False, False]
+        await pilot.press("5")
+        await pilot.pause()
+        assert [p.display for p in panes] == [False, False, False, False, True]
+        assert panes[4].size.height > 10
+        tabs = app.query_one("#tabs")._text.plain  # type: ignore[attr-defined]
+        assert "2 Error rate!" in tabs  # the pane past a threshold is marked
+
+
+async def test_large_terminal_shows_all_five_panes_without_overlap(tmp_path) -> None:
+    app, _ = await make(tmp_path)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        regions = [p.region for p in app.panes]
+        assert all(r.width > 20 and r.height > 5 for r in regions)
+        for i, a in enumerate(regions):
+            for b in regions[i + 1 :]:
+                assert not a.overlaps(b)
+
+
+async def test_a_failing_probe_marks_only_its_pane_stale(tmp_path) -> None:
+    scenario = tmp_path / "outage.toml"
+    scenario.write_text(
+        'name = "outage"\ntitle = "t"\nexpected_severity = "P3"\n'
+        '[[faults]]\ntype = "probe_outage"\nat = 10\nsource = "postgres"\nduration = 60\n'
+        'reason = "connection refused"\n'
+    )
+    session = await Session(str(scenario), tmp_path / "j.warroom").arun(40)
+    app = WarroomApp(session.recorder, session.clock, operator=OPERATOR, watch_terminal=False)
+    async with app.run_test(size=(120, 40)):
+        stale = {p.id: p.border_subtitle for p in app.panes if p.has_class("-stale")}
+        # the last good sample was at 8 s; the outage began at 10 s; now is 40 s
+        assert stale == {"locks": "stale 32s: connection refused"}
+        assert "PostgreSQL unreachable: connection refused" in timeline(app)
+    await session.arun(80)
+    app = WarroomApp(session.recorder, session.clock, operator=OPERATOR, watch_terminal=False)
+    async with app.run_test(size=(120, 40)):
+        assert not any(p.has_class("-stale") for p in app.panes)
+        assert "PostgreSQL reachable again" in timeline(app)
