@@ -5,8 +5,6 @@ Deterministic: seed 7, a frozen clock starting 2026-03-14 09:26:00 UTC, fixed te
 
 from __future__ import annotations
 
-import pytest
-
 from tests.play import OPERATOR, Session
 from tui.app import WarroomApp
 
@@ -32,14 +30,25 @@ def build(tmp_path, scenario: str, seconds: float, declared: bool) -> WarroomApp
     )
 
 
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("moment", MOMENTS)
-def test_scenario(snap, tmp_path, moment: str, size: str) -> None:
+def _snapshot_test(moment: str, size: str):
     scenario, seconds, declared, pane = MOMENTS[moment]
-    app = build(tmp_path, scenario, seconds, declared)
 
-    async def show_pane(pilot) -> None:
-        if size == "80x24":
-            await pilot.press(str(pane + 1))
+    def test(snap, tmp_path) -> None:
+        app = build(tmp_path, scenario, seconds, declared)
 
-    assert snap(app, SIZES[size], run_before=show_pane)
+        async def show_pane(pilot) -> None:
+            if size == "80x24":
+                await pilot.press(str(pane + 1))
+
+        assert snap(app, SIZES[size], run_before=show_pane)
+
+    return test
+
+
+# One named test per snapshot (not parametrize): syrupy matches snapshots to tests by name,
+# so updating one parametrized case would delete its siblings' files.
+for _moment in MOMENTS:
+    for _size in SIZES:
+        _name = f"test_{_moment.replace('-', '_')}_{_size}"
+        globals()[_name] = _snapshot_test(_moment, _size)
+        globals()[_name].__name__ = _name
