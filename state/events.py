@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field
 
 from state.severity import IncidentStatus, Role, Severity
 
@@ -19,7 +19,11 @@ SOURCES: tuple[Source, ...] = ("kubernetes", "health", "error_rate", "latency", 
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")
+    # defer_build: a model's validator is built when first used, not at import, so start-up
+    # pays only for the events a session actually sees
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_inf_nan="strings", defer_build=True
+    )
 
 
 class EventBase(Model):
@@ -252,12 +256,7 @@ Event = Annotated[
     Field(discriminator="kind"),
 ]
 
-EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+# kind -> event class: the journal stores the kind beside each body and parses with it
 EVENT_TYPES: dict[str, type[EventBase]] = {
     cls.model_fields["kind"].default: cls for cls in EventBase.__subclasses__()
 }
-
-
-def event_from_json(data: bytes | str) -> Event:
-    """Parse one journaled event."""
-    return EVENT_ADAPTER.validate_json(data)

@@ -1,6 +1,6 @@
 """The journal: one append-only SQLite file per session. Every event is committed here first.
 
-Bodies are JSON, deflated against a preset dictionary of the journal's own vocabulary,
+Bodies are JSON, deflated against the previous body of the same kind (state/codec.py),
 so a day of 2 s samples stays small on disk. The schema version and an application id
 mark the file as a warroom journal; anything else is refused and left untouched.
 """
@@ -14,66 +14,35 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from state.codec import Packer, Unpacker
 from state.events import EVENT_TYPES, Event, EventBase
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x57524D31  # "WRM1"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
-# The preset dictionary: the words and shapes journal bodies repeat. Changing it changes
-# how bodies are encoded, so it is bound to SCHEMA_VERSION.
-_ZDICT = (
-    b'"services":["analysis-service","file-watcher","tracklist-service","notification-service"]'
-    b'{"at":"2026-01-01T00:00:00Z","kind":"metric_sampled","metric":"error_rate","values":{'
-    b'"analysis-service":0.0,"file-watcher":0.0,"tracklist-service":0.0,"notification-service":0.0}'
-    b'{"at":"2026-01-01T00:00:00Z","kind":"metric_sampled","metric":"latency","values":{'
-    b'"analysis-service":100.0,"file-watcher":100.0,"tracklist-service":100.0,'
-    b'"notification-service":100.0},"baseline":{"analysis-service":'
-    b'{"at":"2026-01-01T00:00:00Z","kind":"health_sampled","results":[{"service":"'
-    b'analysis-service","up":true,"status_code":200,"latency_ms":12.0,"error":null},'
-    b'{"at":"2026-01-01T00:00:00Z","kind":"database_sampled","connections":{"active":1,"idle":1,'
-    b'"idle in transaction":0,"waiting":0},"max_connections":100,"sessions":[{"pid":1,'
-    b'"user":"tracktion","application":"analysis-service","state":"active","query":"UPDATE '
-    b'","query_start":"2026-01-01T00:00:00Z","xact_start":"2026-01-01T00:00:00Z",'
-    b'"wait_event_type":"Lock","blocked_by":[],"relation":"tracks","lock_mode":"RowExclusiveLock"}'
-    b'{"at":"2026-01-01T00:00:00Z","kind":"cache_sampled","used_memory_mb":100.0,"max_memory_mb":'
-    b'{"at":"2026-01-01T00:00:00Z","kind":"deployments_sampled","deployments":[{"name":"'
-    b'analysis-service","namespace":"tracktion","desired":3,"ready":3,"updated":3,"revision":1,'
-    b'"paused":false,"rollout":null,"pods":[{"name":"analysis-service-7c9d5b6f4-abcde",'
-    b'"phase":"Running","reason":null,"ready":true,"restarts":0}],"warnings":[]}'
-)
-_RAW, _DEFLATED = 0, 1
-
 
 class JournalError(Exception):
     """A journal that cannot be used, said in one line a person can act on."""
 
 
-def _deflate(data: bytes) -> tuple[int, bytes]:
-    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _ZDICT)
-    packed = packer.compress(data) + packer.flush()
-    return (_DEFLATED, packed) if len(packed) < len(data) else (_RAW, data)
-
-
-def _inflate(encoding: int, body: bytes) -> bytes:
-    if encoding == _RAW:
-        return body
-    unpacker = zlib.decompressobj(-15, _ZDICT)
-    return unpacker.decompress(body) + unpacker.flush()
+def body_of(event: Event | EventBase) -> bytes:
+    return event.model_dump_json(exclude_defaults=True).encode()
 
 
 def encode(event: Event | EventBase) -> tuple[float, str, int, bytes]:
-    """(epoch seconds, kind, encoding, body) for one event row."""
-    encoding, body = _deflate(event.model_dump_json(exclude_defaults=True).encode())
-    return (event.at.timestamp(), getattr(event, "kind"), encoding, body)  # noqa: B009
+    """(epoch seconds, kind, encoding, data) of `event` as a key row: the most it can take."""
+    kind = getattr(event, "kind")  # noqa: B009
+    encoding, _, data = Packer().pack(kind, body_of(event))
+    return (event.at.timestamp(), kind, encoding, data)
 
 
-def decode(kind: str, encoding: int, body: bytes) -> Event:
+def parse(kind: str, body: bytes) -> Event:
     try:
         model = EVENT_TYPES[kind]
     except KeyError:
         raise JournalError(f"unknown event kind {kind!r} in journal") from None
-    return model.model_validate_json(_inflate(encoding, body))  # type: ignore[return-value]
+    return model.model_validate_json(body)  # type: ignore[return-value]
 
 
 class Journal:
@@ -83,6 +52,7 @@ class Journal:
         self.path = path
         self._db = connection
         self.read_only = read_only
+        self._packer = Packer()
 
     # ---- opening ----------------------------------------------------------------------------
 
@@ -104,7 +74,7 @@ class Journal:
         except FileExistsError:
             raise JournalError(f"cannot create journal {path}: the file already exists") from None
         except OSError as exc:
-            raise JournalError(f"cannot create journal {path}: {(exc.strerror or str(exc)).lower()}") from None
+            raise JournalError(f"cannot create journal {path}: {_reason(exc)}") from None
         os.close(fd)
         try:
             db = sqlite3.connect(path, isolation_level=None)
@@ -147,37 +117,51 @@ class Journal:
 
     def append(self, event: Event | EventBase) -> int:
         """Commit one event; returns its sequence number. Only then may it be folded."""
-        cursor = self._db.execute(_INSERT, encode(event))
-        return int(cursor.lastrowid or 0)
+        kind = getattr(event, "kind")  # noqa: B009
+        body = body_of(event)
+        encoding, ref, data = self._packer.pack(kind, body)
+        cursor = self._db.execute(_INSERT, (event.at.timestamp(), kind, encoding, ref, data))
+        seq = int(cursor.lastrowid or 0)
+        self._packer.packed(kind, seq, encoding, body)
+        return seq
 
     def append_many(self, events: Iterable[Event | EventBase]) -> None:
         """Commit several events in one transaction."""
         with _transaction(self._db):
-            self._db.executemany(_INSERT, (encode(e) for e in events))
+            for event in events:
+                self.append(event)
 
     # ---- reading ----------------------------------------------------------------------------
 
     def events(self, after_seq: int = 0) -> Iterator[Event]:
         """Every event after `after_seq`, in the order it was committed."""
+        unpacker = Unpacker(self._row)
         try:
             rows = self._db.execute(
-                "SELECT seq, kind, encoding, body FROM events WHERE seq > ? ORDER BY seq",
+                "SELECT seq, kind, encoding, ref, body FROM events WHERE seq > ? ORDER BY seq",
                 (after_seq,),
             )
-            for seq, kind, encoding, body in rows:
+            for seq, kind, encoding, ref, data in rows:
                 try:
-                    event = decode(kind, encoding, body)
-                except (
-                    zlib.error,
-                    ValueError,
-                ) as exc:  # pydantic's ValidationError is a ValueError
-                    first = str(exc).splitlines()[0]
+                    event = parse(kind, unpacker.unpack(kind, seq, encoding, ref, data))
+                # a body that does not inflate or parse; pydantic's ValidationError is a ValueError
+                except (zlib.error, ValueError) as exc:
+                    first = (str(exc).splitlines() or [type(exc).__name__])[0]
                     raise JournalError(f"{self.path}: event {seq} is corrupt ({first})") from None
                 yield event
         except sqlite3.DatabaseError as exc:
             raise JournalError(
                 f"{self.path} is not a usable warroom journal (corrupt: {exc})"
             ) from None
+
+    def _row(self, seq: int) -> tuple[int, int | None, bytes]:
+        """(encoding, ref, data) of row `seq`: the unpacker walks back to a key row with it."""
+        found = self._db.execute(
+            "SELECT encoding, ref, body FROM events WHERE seq = ?", (seq,)
+        ).fetchone()
+        if found is None:
+            raise JournalError(f"{self.path} is damaged: event {seq} is missing")
+        return found
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM events").fetchone()[0])
@@ -208,11 +192,11 @@ CREATE TABLE events (
     at REAL NOT NULL,
     kind TEXT NOT NULL,
     encoding INTEGER NOT NULL,
+    ref INTEGER,
     body BLOB NOT NULL
 );
-CREATE INDEX events_at ON events(at);
 """
-_INSERT = "INSERT INTO events(at, kind, encoding, body) VALUES (?, ?, ?, ?)"
+_INSERT = "INSERT INTO events(at, kind, encoding, ref, body) VALUES (?, ?, ?, ?, ?)"
 
 
 def _configure(db: sqlite3.Connection) -> None:
@@ -233,6 +217,10 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("COMMIT")
 
 
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
 def _check_is_journal(path: Path) -> None:
     """Refuse anything but a warroom journal of this schema version, reading only."""
     if not path.exists():
@@ -243,7 +231,7 @@ def _check_is_journal(path: Path) -> None:
         with path.open("rb") as f:
             magic = f.read(len(_SQLITE_MAGIC))
     except OSError as exc:
-        raise JournalError(f"cannot read journal {path}: {(exc.strerror or str(exc)).lower()}") from None
+        raise JournalError(f"cannot read journal {path}: {_reason(exc)}") from None
     if magic != _SQLITE_MAGIC:
         raise JournalError(f"{path} is not a warroom journal (not an SQLite database)")
     try:

@@ -31,7 +31,6 @@ from widgets.error_rate import ErrorRatePane
 from widgets.header import IncidentHeader
 from widgets.latency import LatencyPane
 from widgets.locks import LocksPane
-from widgets.modals import ConfirmScreen, DeclareScreen, HelpScreen, NoteScreen, SeverityScreen
 from widgets.pane import Pane
 from widgets.services import ServicesPane
 from widgets.tabs import PaneTabs
@@ -156,6 +155,8 @@ class WarroomApp(App[int]):
         if state.incident and state.incident.open:
             self.notify(f"{state.incident.incident_id} is already open", severity="warning")
             return
+        from widgets.modals import DeclareScreen  # dialogs load on first use, not at start-up
+
         hint = suggestion(state)
         title = hint.reasons[0] if hint.alerting else "Investigating an issue"
 
@@ -201,6 +202,8 @@ class WarroomApp(App[int]):
             return
         incident = self.recorder.state.incident
         assert incident is not None
+        from widgets.modals import SeverityScreen
+
         hint = suggestion(self.recorder.state)
 
         def changed(result: tuple[Severity, str] | None) -> None:
@@ -220,6 +223,8 @@ class WarroomApp(App[int]):
         self.push_screen(SeverityScreen(incident.severity, hint.severity, hint.reason), changed)
 
     def action_note(self) -> None:
+        from widgets.modals import NoteScreen
+
         def added(text: str | None) -> None:
             if text:
                 self.record(NoteAdded(at=self.now(), text=text, by=self.operator))
@@ -227,6 +232,8 @@ class WarroomApp(App[int]):
         self.push_screen(NoteScreen(), added)
 
     def action_help(self) -> None:
+        from widgets.modals import HelpScreen
+
         keys = [
             (self.get_key_display(b), b.description)
             for b in self.BINDINGS
@@ -239,6 +246,8 @@ class WarroomApp(App[int]):
         if incident is None or not incident.open:
             self.exit(0)
             return
+
+        from widgets.modals import ConfirmScreen
 
         def answered(quit_: bool | None) -> None:
             if quit_:

@@ -1,0 +1,70 @@
+"""Builders shared by the unit tests: a fixed instant and the events the fold reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from state.events import (
+    DeploymentsSampled,
+    DeploymentStatus,
+    HealthResult,
+    HealthSampled,
+    MetricSampled,
+    PodStatus,
+)
+
+# A Friday, so that "next business day" has a weekend to skip.
+T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def pod(name: str = "p", phase: str = "Running", reason: str | None = None, ready: bool = True):
+    return PodStatus(name=name, phase=phase, reason=reason, ready=ready)
+
+
+def deployment(
+    name: str = "analysis-service",
+    desired: int = 3,
+    ready: int | None = None,
+    revision: int = 1,
+    pods: tuple[PodStatus, ...] | None = None,
+) -> DeploymentStatus:
+    ready = desired if ready is None else ready
+    if pods is None:
+        pods = tuple(pod(f"{name}-{i}") for i in range(ready))
+    return DeploymentStatus(name=name, desired=desired, ready=ready, revision=revision, pods=pods)
+
+
+def deployments(t: float, *items: DeploymentStatus) -> DeploymentsSampled:
+    return DeploymentsSampled(at=at(t), deployments=items)
+
+
+def health(t: float, **up: bool) -> HealthSampled:
+    results = tuple(
+        HealthResult(service=name.replace("_", "-"), up=ok, status_code=200 if ok else 503)
+        for name, ok in up.items()
+    )
+    return HealthSampled(at=at(t), results=results)
+
+
+def error_rate(t: float, **values: float | None) -> MetricSampled:
+    return MetricSampled(
+        at=at(t), metric="error_rate", values={k.replace("_", "-"): v for k, v in values.items()}
+    )
+
+
+def latency(t: float, baseline: dict[str, float] | None = None, **values: float | None):
+    return MetricSampled(
+        at=at(t),
+        metric="latency",
+        values={k.replace("_", "-"): v for k, v in values.items()},
+        baseline=baseline or {},
+    )
+
+
+def as_json(model) -> str:
+    """A comparable form that treats NaN as equal to NaN (plain == does not)."""
+    return model.model_dump_json()

@@ -1,0 +1,316 @@
+"""The fold: every event, applied to the console state, purely."""
+
+from __future__ import annotations
+
+import math
+
+from state.console import HISTORY, ConsoleState
+from state.events import (
+    CacheSampled,
+    DatabaseSampled,
+    IncidentAcknowledged,
+    IncidentDeclared,
+    IncidentResolved,
+    MetricHistoryLoaded,
+    NoteAdded,
+    ProbeFailed,
+    ProbeRecovered,
+    RoleAssigned,
+    SessionStarted,
+    SeverityChanged,
+    StatusChanged,
+    UpdatePosted,
+)
+from state.fold import fold, fold_all
+from state.policy import next_update_due
+from state.severity import IncidentStatus, Role, Severity
+from tests.unit.helpers import (
+    T0,
+    as_json,
+    at,
+    deployment,
+    deployments,
+    error_rate,
+    health,
+    latency,
+)
+
+
+def declared(t: float = 0, severity: Severity = Severity.P2) -> IncidentDeclared:
+    return IncidentDeclared(
+        at=at(t),
+        incident_id="INC-20260306-8400",
+        severity=severity,
+        title="tracklist-service 5xx",
+        reason="tracklist-service error rate 34.0% > 20%",
+        by="ana",
+    )
+
+
+def update(t: float, delivered: bool, status=IncidentStatus.IDENTIFIED) -> UpdatePosted:
+    return UpdatePosted(
+        at=at(t),
+        message_id=f"m{t}",
+        channel="#incidents",
+        status=status,
+        text="We have identified the issue",
+        delivered=delivered,
+        detail="" if delivered else "HTTP 500 from webhook",
+        by="ana",
+    )
+
+
+SOME_EVENTS = [
+    SessionStarted(at=T0, mode="demo", version="0", operator="ana", services=("api", "db-writer")),
+    deployments(1, deployment("api")),
+    health(1, api=True),
+    error_rate(2, api=0.4),
+    latency(2, baseline={"api": 100.0}, api=110.0),
+    error_rate(4, api=25.0),
+    declared(5),
+    IncidentAcknowledged(at=at(6), by="ana"),
+    NoteAdded(at=at(7), text="looking at the rollout", by="ana"),
+]
+
+
+# ---- purity ---------------------------------------------------------------------------------
+
+
+def test_fold_never_changes_its_input():
+    state = fold_all(ConsoleState(), SOME_EVENTS)
+    before = as_json(state)
+    for event in [error_rate(9, api=1.0), health(9, api=False), update(9, True), declared(9)]:
+        after = fold(state, event)
+        assert as_json(state) == before
+        assert after is not state
+
+
+def test_same_events_give_equal_states():
+    one = fold_all(ConsoleState(), SOME_EVENTS)
+    two = fold_all(ConsoleState(), list(SOME_EVENTS))
+    assert one == two
+    assert as_json(one) == as_json(two)
+
+
+def test_fold_counts_events_and_tracks_the_time():
+    state = fold_all(ConsoleState(), SOME_EVENTS)
+    assert state.events == len(SOME_EVENTS)
+    assert state.now == at(7)
+
+
+# ---- incident ---------------------------------------------------------------------------------
+
+
+def test_declare_opens_an_incident():
+    state = fold(ConsoleState(), declared(5, Severity.P1))
+    inc = state.incident
+    assert inc is not None
+    assert inc.incident_id == "INC-20260306-8400"
+    assert inc.severity is Severity.P1
+    assert inc.status is IncidentStatus.INVESTIGATING
+    assert inc.declared_at == at(5)
+    assert inc.declared_by == "ana"
+    assert inc.open
+
+
+def test_first_acknowledgement_counts_second_is_ignored():
+    state = fold_all(
+        ConsoleState(),
+        [
+            declared(0),
+            IncidentAcknowledged(at=at(60), by="ana"),
+            IncidentAcknowledged(at=at(90), by="bob"),
+        ],
+    )
+    assert state.incident.acknowledged_at == at(60)
+    assert state.incident.acknowledged_by == "ana"
+
+
+def test_acknowledge_without_an_incident_changes_nothing():
+    state = fold(ConsoleState(), IncidentAcknowledged(at=at(1), by="ana"))
+    assert state.incident is None
+
+
+def test_severity_and_status_change():
+    state = fold_all(
+        ConsoleState(),
+        [
+            declared(0, Severity.P2),
+            SeverityChanged(at=at(10), severity=Severity.P1, previous=Severity.P2, by="ana"),
+            StatusChanged(at=at(20), status=IncidentStatus.IDENTIFIED, by="ana"),
+        ],
+    )
+    assert state.incident.severity is Severity.P1
+    assert state.incident.status is IncidentStatus.IDENTIFIED
+
+
+def test_role_handoff_keeps_the_history():
+    state = fold_all(
+        ConsoleState(),
+        [
+            declared(0),
+            RoleAssigned(at=at(1), role=Role.IC, person="ana", by="ana"),
+            RoleAssigned(at=at(2), role=Role.CL, person="cho", by="ana"),
+            RoleAssigned(at=at(300), role=Role.IC, person="bob", by="ana"),
+        ],
+    )
+    inc = state.incident
+    assert inc.roles == {Role.IC: "bob", Role.CL: "cho"}
+    assert [(c.role, c.person, c.at) for c in inc.role_history] == [
+        (Role.IC, "ana", at(1)),
+        (Role.CL, "cho", at(2)),
+        (Role.IC, "bob", at(300)),
+    ]
+
+
+def test_resolve():
+    state = fold_all(
+        ConsoleState(),
+        [declared(0), IncidentResolved(at=at(3600), summary="rolled back to r7", by="ana")],
+    )
+    inc = state.incident
+    assert inc.status is IncidentStatus.RESOLVED
+    assert inc.resolved_at == at(3600)
+    assert inc.resolution_summary == "rolled back to r7"
+    assert not inc.open
+
+
+def test_only_a_delivered_update_moves_the_update_clock():
+    state = fold_all(ConsoleState(), [declared(0, Severity.P1), update(300, delivered=True)])
+    assert state.incident.last_update_at == at(300)
+    assert state.incident.status is IncidentStatus.IDENTIFIED
+
+    failed = fold(state, update(600, delivered=False, status=IncidentStatus.MONITORING))
+    assert failed.incident.last_update_at == at(300)
+    assert failed.incident.status is IncidentStatus.IDENTIFIED  # the failed one said nothing
+    # so the next P1 update is still due 15 min after the delivered one, not the failed one
+    inc = failed.incident
+    assert next_update_due(inc.severity, inc.declared_at, inc.last_update_at) == at(300 + 900)
+
+
+# ---- probes -----------------------------------------------------------------------------------
+
+
+def test_probe_failure_keeps_reason_and_first_failure_time():
+    state = fold_all(
+        ConsoleState(),
+        [
+            deployments(0, deployment("api")),
+            ProbeFailed(at=at(10), source="kubernetes", reason="connection refused"),
+            ProbeFailed(at=at(20), source="kubernetes", reason="timed out after 5 s"),
+        ],
+    )
+    probe = state.probe("kubernetes")
+    assert probe.failing
+    assert probe.reason == "timed out after 5 s"
+    assert probe.failed_at == at(10)  # stale since the first failure
+    assert probe.last_ok == at(0)
+    assert not state.probe("health").failing
+
+
+def test_probe_recovered_clears_the_failure():
+    state = fold_all(
+        ConsoleState(),
+        [
+            ProbeFailed(at=at(10), source="postgres", reason="connection refused"),
+            ProbeRecovered(at=at(30), source="postgres"),
+        ],
+    )
+    probe = state.probe("postgres")
+    assert not probe.failing
+    assert probe.failed_at is None
+    assert probe.reason is None
+
+
+def test_every_sample_kind_marks_its_probe_ok():
+    events = [
+        deployments(1, deployment("api")),
+        health(2, api=True),
+        error_rate(3, api=0.1),
+        latency(4, api=10.0),
+        DatabaseSampled(at=at(5), connections={"active": 1}, max_connections=100),
+        CacheSampled(at=at(6), used_memory_mb=420.0),
+    ]
+    state = fold_all(ConsoleState(), events)
+    for source, t in [
+        ("kubernetes", 1),
+        ("health", 2),
+        ("error_rate", 3),
+        ("latency", 4),
+        ("postgres", 5),
+        ("redis", 6),
+    ]:
+        assert state.probe(source).last_ok == at(t), source
+
+
+# ---- samples ----------------------------------------------------------------------------------
+
+
+def test_sparkline_history_is_bounded():
+    events = [error_rate(i, api=float(i)) for i in range(HISTORY + 30)]
+    state = fold_all(ConsoleState(), events)
+    series = state.error_rate["api"]
+    assert len(series) == HISTORY
+    assert series[-1] == float(HISTORY + 29)
+    assert series[0] == 30.0
+
+
+def test_metric_history_loaded_replaces_the_series():
+    state = fold_all(
+        ConsoleState(),
+        [
+            latency(0, baseline={"api": 100.0}, api=120.0),
+            latency(2, api=130.0),
+            MetricHistoryLoaded(
+                at=at(3),
+                metric="latency",
+                series={"api": (90.0, None, 95.0)},
+                baseline={"api": 80.0},
+            ),
+        ],
+    )
+    assert state.latency["api"] == (90.0, None, 95.0)
+    assert state.latency_baseline["api"] == 80.0
+
+
+def test_metric_history_is_bounded_too():
+    long = tuple(float(i) for i in range(HISTORY * 2))
+    state = fold(
+        ConsoleState(), MetricHistoryLoaded(at=T0, metric="error_rate", series={"api": long})
+    )
+    assert state.error_rate["api"] == long[-HISTORY:]
+
+
+def test_nan_is_kept_as_nan_and_none_as_no_data():
+    state = fold_all(
+        ConsoleState(), [error_rate(0, api=1.0, web=1.0), error_rate(2, api=math.nan, web=None)]
+    )
+    assert math.isnan(state.latest("error_rate", "api"))
+    assert state.latest("error_rate", "web") is None
+    assert state.error_rate["api"][0] == 1.0
+
+
+def test_deployments_sample_replaces_health_sample_merges():
+    state = fold_all(
+        ConsoleState(),
+        [
+            deployments(0, deployment("api"), deployment("web")),
+            deployments(2, deployment("api")),
+            health(0, api=True, web=True),
+            health(2, api=False),
+        ],
+    )
+    assert set(state.deployments) == {"api"}
+    assert state.health["web"].up and not state.health["api"].up
+
+
+def test_services_are_learned_in_first_seen_order():
+    state = fold_all(
+        ConsoleState(),
+        [
+            SessionStarted(at=T0, mode="live", version="0", operator="ana", services=("b", "a")),
+            deployments(1, deployment("c"), deployment("a")),
+            health(2, d=True),
+        ],
+    )
+    assert state.services == ("b", "a", "c", "d")

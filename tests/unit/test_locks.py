@@ -1,0 +1,130 @@
+"""Blocking chains: who blocks whom, as the locks pane shows it."""
+
+from __future__ import annotations
+
+from state.events import DbSession
+from state.locks import BlockingChain, blocking_chains
+
+
+def s(pid: int, *blocked_by: int) -> DbSession:
+    return DbSession(pid=pid, blocked_by=blocked_by)
+
+
+def tree(chain: BlockingChain):
+    """(pid, [waiters...]) for comparing whole shapes."""
+    return (chain.session.pid, [tree(w) for w in chain.waiters])
+
+
+def shapes(sessions) -> list:
+    return [tree(c) for c in blocking_chains(sessions)]
+
+
+def all_pids(chain: BlockingChain) -> list[int]:
+    return [chain.session.pid] + [p for w in chain.waiters for p in all_pids(w)]
+
+
+def test_no_sessions_no_chains():
+    assert blocking_chains([]) == []
+
+
+def test_sessions_that_neither_block_nor_wait_are_not_chains():
+    assert blocking_chains([s(1), s(2)]) == []
+
+
+def test_simple_chain():
+    chains = blocking_chains([s(4242), s(5001, 4242)])
+    assert [tree(c) for c in chains] == [(4242, [(5001, [])])]
+    assert chains[0].size == 1
+
+
+def test_tree_with_several_waiters():
+    chains = blocking_chains([s(5001, 4242), s(4242), s(5002, 4242), s(5003, 4242)])
+    assert [tree(c) for c in chains] == [(4242, [(5001, []), (5002, []), (5003, [])])]
+    assert chains[0].size == 3
+
+
+def test_nested_chain_counts_every_depth():
+    # 4242 <- 5001 <- 5002, 5003;  5002 <- 5004
+    chains = blocking_chains([s(4242), s(5001, 4242), s(5002, 5001), s(5003, 5001), s(5004, 5002)])
+    assert [tree(c) for c in chains] == [(4242, [(5001, [(5002, [(5004, [])]), (5003, [])])])]
+    assert chains[0].size == 4
+    assert chains[0].waiters[0].size == 3
+
+
+def test_a_waiter_blocked_by_two_sessions_is_shown_once():
+    chains = blocking_chains([s(10), s(20), s(30, 10, 20)])
+    everyone = [p for c in chains for p in all_pids(c)]
+    assert everyone.count(30) == 1
+    assert shapes([s(10), s(20), s(30, 10, 20)]) == [(10, [(30, [])])]
+
+
+def test_a_waiter_whose_blocker_is_not_visible_becomes_a_root():
+    # 999 is not in the sample (another database, or not visible to this user)
+    chains = blocking_chains([s(5001, 999), s(5002, 5001)])
+    assert [tree(c) for c in chains] == [(5001, [(5002, [])])]
+    assert chains[0].session.blocked_by == (999,)
+    assert shapes([s(5001, 999)]) == [(5001, [])]
+
+
+def test_a_cycle_does_not_loop_forever_and_is_shown_once():
+    chains = blocking_chains([s(1, 2), s(2, 1)])
+    assert len(chains) == 1
+    assert sorted(all_pids(chains[0])) == [1, 2]
+
+
+def test_a_three_way_cycle_with_a_tail():
+    sessions = [s(1, 3), s(2, 1), s(3, 2), s(7, 2)]
+    chains = blocking_chains(sessions)
+    assert len(chains) == 1
+    assert sorted(all_pids(chains[0])) == [1, 2, 3, 7]
+
+
+def test_a_cycle_beside_an_ordinary_chain_is_still_shown():
+    chains = blocking_chains([s(1, 2), s(2, 1), s(10), s(11, 10), s(12, 10)])
+    assert sorted(p for c in chains for p in all_pids(c)) == [1, 2, 10, 11, 12]
+
+
+def test_two_separate_cycles_are_both_shown():
+    chains = blocking_chains([s(1, 2), s(2, 1), s(3, 4), s(4, 3)])
+    assert sorted(sorted(all_pids(c)) for c in chains) == [[1, 2], [3, 4]]
+
+
+def test_a_cycle_whose_tail_has_lower_pids_is_rooted_in_the_cycle():
+    # 10 and 20 deadlock; 5 waits on 10 and 6 on 5
+    chains = blocking_chains([s(10, 20), s(20, 10), s(5, 10), s(6, 5)])
+    assert len(chains) == 1
+    assert chains[0].session.pid in (10, 20)
+    assert sorted(all_pids(chains[0])) == [5, 6, 10, 20]
+
+
+def test_largest_chain_first_then_by_pid():
+    sessions = [
+        s(100),
+        s(101, 100),
+        s(50),
+        s(51, 50),
+        s(52, 50),
+        s(53, 52),
+        s(70),
+        s(71, 70),
+    ]
+    chains = blocking_chains(sessions)
+    assert [c.session.pid for c in chains] == [50, 70, 100]
+    assert [c.size for c in chains] == [3, 1, 1]
+
+
+def canonical(shape):
+    pid, waiters = shape
+    return (pid, sorted(canonical(w) for w in waiters))
+
+
+def test_input_order_changes_only_the_order_of_siblings():
+    sessions = [s(4242), s(5001, 4242), s(5002, 5001), s(5003, 4242), s(9, 8), s(8)]
+    forward = [canonical(x) for x in shapes(sessions)]
+    backward = [canonical(x) for x in shapes(list(reversed(sessions)))]
+    assert forward == backward == [(4242, [(5001, [(5002, [])]), (5003, [])]), (8, [(9, [])])]
+
+
+def test_waiters_keep_the_order_they_were_sampled_in():
+    chains = blocking_chains([s(1), s(30, 1), s(10, 1), s(20, 1)])
+    assert [w.session.pid for w in chains[0].waiters] == [30, 10, 20]

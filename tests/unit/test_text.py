@@ -1,0 +1,149 @@
+"""Untrusted text made inert: what reaches the screen is one printable line."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from state.text import inert
+
+ESC = "\x1b"
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("\x1b[31mred\x1b[0m", "red"),
+        ("\x1b[1;38;5;196mbold\x1b[m", "bold"),
+        ("a\x1b[2Jb", "ab"),  # clear screen
+        ("a\x1b[?1049hb", "ab"),  # alternate screen, private mode
+        ("a\x9b31mb", "ab"),  # 8-bit CSI
+    ],
+)
+def test_csi_sequences_are_removed(raw, shown):
+    assert inert(raw) == shown
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("\x1b]0;pwned title\x07after", "after"),  # OSC ended by BEL
+        ("\x1b]0;pwned title\x1b\\after", "after"),  # OSC ended by ST
+        ("\x1b]8;;https://evil.example/\x1b\\click me\x1b]8;;\x1b\\", "click me"),  # OSC 8 link
+        ("\x1b]8;;https://evil.example/\x07click me\x1b]8;;\x07", "click me"),
+        ("\x9d0;title\x9cafter", "after"),  # 8-bit OSC and ST
+        ("\x1b]52;c;ZXZpbA==\x07x", "x"),  # clipboard write
+        ("before\x1b]0;never terminated", "before"),
+    ],
+)
+def test_osc_sequences_are_removed(raw, shown):
+    assert inert(raw) == shown
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("a\x1bPq#0;2;0;0;0#0~~\x1b\\b", "ab"),  # DCS (sixel), 7-bit ST
+        ("a\x90q#0~~\x9cb", "ab"),  # 8-bit DCS and ST
+        ("a\x1b_app command\x1b\\b", "ab"),  # APC
+        ("a\x1b^privacy\x1b\\b", "ab"),  # PM
+        ("a\x1bXstring\x1b\\b", "ab"),  # SOS
+    ],
+)
+def test_device_control_and_other_strings_are_removed(raw, shown):
+    assert inert(raw) == shown
+
+
+def test_two_character_escapes_and_lone_esc_are_removed():
+    assert inert("a\x1bcb") == "ab"  # RIS, full reset
+    assert inert("a\x1b(0b") == "ab"  # charset switch to line drawing
+    assert inert("trailing\x1b") == "trailing"
+
+
+def test_c0_and_c1_controls_are_removed():
+    raw = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r\x1b")
+    raw += "".join(
+        chr(c) for c in range(0x7F, 0xA0) if c not in (0x90, 0x98, 0x9B, 0x9D, 0x9E, 0x9F)
+    )
+    assert inert(f"a{raw}b") == "ab"
+    assert inert("bell\x07 and backspace\x08") == "bell and backspace"
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        "\u202a",  # LRE
+        "\u202b",  # RLE
+        "\u202c",  # PDF
+        "\u202d",  # LRO
+        "\u202e",  # RLO
+        "\u2066",  # LRI
+        "\u2067",  # RLI
+        "\u2068",  # FSI
+        "\u2069",  # PDI
+        "\u200e",  # LRM
+        "\u200f",  # RLM
+        "\u061c",  # ALM
+    ],
+)
+def test_bidi_controls_are_removed(mark):
+    assert inert(f"pay{mark}lap.exe") == "paylap.exe"
+
+
+@pytest.mark.parametrize("zw", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_zero_width_characters_are_removed(zw):
+    assert inert(f"ana{zw}lysis-service") == "analysis-service"
+
+
+def test_tabs_and_newlines_fold_to_one_space():
+    assert inert("line one\nline two") == "line one line two"
+    assert inert("a\r\n\r\n\tb") == "a b"
+    assert inert("a\u2028b\u2029c") == "a b c"  # Unicode line and paragraph separators
+
+
+def test_markup_stays_literal_text():
+    assert inert("[bold red]x[/]") == "[bold red]x[/]"
+
+
+def test_ordinary_text_is_unchanged():
+    text = "Ünïcødé — 🚨 UPDATE tracks SET n = n + 1 WHERE id = 48213; -- ok"
+    assert inert(text) == text
+
+
+def test_none_and_objects():
+    assert inert(None) == ""
+    assert inert(4242) == "4242"
+
+
+def test_limit_truncates_with_an_ellipsis():
+    assert inert("abcdef", limit=4) == "abc…"
+    assert len(inert("x" * 500, limit=160)) == 160
+    assert inert("abcd", limit=4) == "abcd"
+    assert inert("abc", limit=4) == "abc"
+
+
+def test_limit_counts_what_is_shown_not_the_escapes():
+    assert inert("\x1b[31m" * 50 + "short", limit=10) == "short"
+
+
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_interesting = st.sampled_from(
+    ["\x1b", "[", "]", "\\", "\x07", "\x9b", "\x9c", "\x9d", "\x90", "P", "0", ";", "m", "\n", "\t"]
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.characters(), _interesting, st.text(max_size=5))).map("".join))
+def test_output_never_contains_controls_or_esc(raw):
+    out = inert(raw)
+    assert ESC not in out
+    assert not _FORBIDDEN.search(out)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.text(), st.integers(min_value=1, max_value=50))
+def test_limited_output_never_exceeds_the_limit(raw, limit):
+    assert len(inert(raw, limit=limit)) <= limit

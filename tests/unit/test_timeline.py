@@ -1,0 +1,325 @@
+"""The timeline: people's acts, and samples only when they change what a person concludes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from state.console import ConsoleState, TimelineEntry
+from state.events import (
+    ActionFinished,
+    ActionRequested,
+    DatabaseSampled,
+    DbSession,
+    IncidentAcknowledged,
+    IncidentDeclared,
+    IncidentResolved,
+    NoteAdded,
+    ProbeFailed,
+    ProbeRecovered,
+    RoleAssigned,
+    SessionResumed,
+    SessionStarted,
+    SeverityChanged,
+    StatusChanged,
+    UpdatePosted,
+)
+from state.fold import fold, fold_all
+from state.severity import IncidentStatus, Role, Severity
+from tests.unit.helpers import (
+    T0,
+    at,
+    deployment,
+    deployments,
+    error_rate,
+    health,
+    latency,
+    pod,
+)
+
+
+def added(state: ConsoleState, *events) -> list[TimelineEntry]:
+    """The entries `events` add to the timeline of `state`."""
+    after = fold_all(state, events)
+    return list(after.timeline[len(state.timeline) :])
+
+
+def texts(state: ConsoleState, *events) -> list[str]:
+    return [e.text for e in added(state, *events)]
+
+
+def base(*events) -> ConsoleState:
+    return fold_all(ConsoleState(), events)
+
+
+# ---- samples alone add nothing ------------------------------------------------------------
+
+
+def test_steady_samples_add_nothing():
+    state = base()
+    events = []
+    for i in range(30):
+        events += [
+            deployments(2 * i, deployment("api", revision=3)),
+            health(2 * i, api=True),
+            error_rate(2 * i, api=0.4 + (i % 3) * 0.1),
+            latency(2 * i, baseline={"api": 100.0}, api=100.0 + i),
+            DatabaseSampled(at=at(2 * i), connections={"active": 3}, max_connections=100),
+        ]
+    assert added(state, *events) == []
+
+
+# ---- error rate ---------------------------------------------------------------------------
+
+
+def test_error_rate_crossing_5_and_20_percent():
+    state = base(error_rate(0, api=0.5))
+    assert texts(state, error_rate(2, api=5.0)) == []  # exactly 5 is not above
+    assert texts(state, error_rate(2, api=7.25)) == ["api error rate 7.2% crossed 5%"]
+    assert texts(state, error_rate(2, api=7.0), error_rate(4, api=24.0)) == [
+        "api error rate 7.0% crossed 5%",
+        "api error rate 24.0% crossed 20%",
+    ]
+    assert texts(state, error_rate(2, api=35.0)) == ["api error rate 35.0% crossed 20%"]
+
+
+def test_error_rate_crossing_has_a_bad_tone():
+    (entry,) = added(base(error_rate(0, api=0.5)), error_rate(2, api=35.0))
+    assert entry.tone == "bad"
+    assert entry.kind == "metric_sampled"
+    assert entry.at == at(2)
+
+
+def test_error_rate_back_under_5_only_below_4_percent():
+    state = base(error_rate(0, api=0.5), error_rate(2, api=8.0))
+    assert texts(state, error_rate(4, api=4.5), error_rate(6, api=4.0)) == []  # noise
+    assert texts(state, error_rate(4, api=3.9)) == ["api error rate back under 5% (3.9%)"]
+
+
+def test_noise_around_a_threshold_gives_one_entry():
+    state = base(error_rate(0, api=0.5))
+    noisy = [error_rate(2 + i, api=v) for i, v in enumerate([5.2, 4.8, 5.3, 4.4, 5.1, 4.9, 6.0])]
+    assert texts(state, *noisy) == ["api error rate 5.2% crossed 5%"]
+
+
+def test_error_rate_falling_from_p1_to_p2_band():
+    state = base(error_rate(0, api=30.0))
+    assert texts(state, error_rate(2, api=17.0)) == []  # within 80% of 20
+    assert texts(state, error_rate(2, api=12.0)) == ["api error rate down to 12.0%, under 20%"]
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_non_finite_error_rate_crosses_nothing(bad):
+    state = base(error_rate(0, api=0.5))
+    assert texts(state, error_rate(2, api=bad), error_rate(4, api=None)) == []
+    raised = base(error_rate(0, api=30.0))
+    assert texts(raised, error_rate(2, api=bad), error_rate(4, api=None)) == []  # no recovery
+
+
+# ---- latency ----------------------------------------------------------------------------------
+
+
+def test_p95_crossing_three_times_baseline_and_back():
+    state = base(latency(0, baseline={"api": 200.0}, api=210.0))
+    assert texts(state, latency(2, api=600.0)) == []  # exactly 3x is not above
+    assert texts(state, latency(2, api=800.0)) == ["api p95 800 ms, 4.0x baseline"]
+    raised = fold(state, latency(2, api=800.0))
+    assert texts(raised, latency(4, api=500.0)) == []  # 2.5x: still within hysteresis
+    assert texts(raised, latency(4, api=300.0)) == ["api p95 back to 300 ms (1.5x baseline)"]
+
+
+def test_p95_without_a_baseline_crosses_nothing():
+    assert texts(base(latency(0, api=100.0)), latency(2, api=10_000.0)) == []
+
+
+# ---- deployments, health, locks, probes ------------------------------------------------------
+
+
+def test_pods_crash_looping_is_noted_once():
+    healthy = base(deployments(0, deployment("api")))
+    crashing = deployment(
+        "api", ready=2, pods=(pod("a", reason="CrashLoopBackOff", ready=False), pod("b"), pod("c"))
+    )
+    assert texts(healthy, deployments(2, crashing), deployments(4, crashing)) == [
+        "api: pods CrashLoopBackOff"
+    ]
+
+
+def test_pods_starting_are_not_news_but_all_ready_is():
+    healthy = base(deployments(0, deployment("api")))
+    starting = deployment(
+        "api",
+        ready=2,
+        pods=(
+            pod("a", phase="Pending", reason="ContainerCreating", ready=False),
+            pod("b"),
+            pod("c"),
+        ),
+    )
+    assert texts(healthy, deployments(2, starting)) == []
+    assert texts(healthy, deployments(2, starting), deployments(12, deployment("api"))) == [
+        "api: all 3 replicas ready"
+    ]
+
+
+def test_revision_change_is_noted():
+    state = base(deployments(0, deployment("tracklist-service", revision=7)))
+    entries = added(state, deployments(2, deployment("tracklist-service", revision=8)))
+    assert [e.text for e in entries] == ["tracklist-service rolled out revision 8 (was 7)"]
+    assert entries[0].tone == "warn"
+
+
+def test_health_down_and_up():
+    state = base(health(0, api=True, web=True))
+    assert texts(state, health(2, api=False, web=True)) == ["api /health failing: HTTP 503"]
+    down = fold(state, health(2, api=False))
+    assert texts(down, health(4, api=False)) == []
+    assert texts(down, health(4, api=True)) == ["api /health OK again"]
+
+
+def chain(t: float, waiters: int) -> DatabaseSampled:
+    sessions = [DbSession(pid=4242, state="idle in transaction")] if waiters else []
+    sessions += [DbSession(pid=5000 + i, blocked_by=(4242,)) for i in range(waiters)]
+    return DatabaseSampled(
+        at=at(t), connections={"active": 3}, max_connections=100, sessions=tuple(sessions)
+    )
+
+
+def test_lock_chain_appears_and_clears():
+    state = base(chain(0, 0))
+    assert texts(state, chain(2, 1)) == ["Lock chain: 1 session blocked"]
+    assert texts(state, chain(2, 3)) == ["Lock chain: 3 sessions blocked"]
+    locked = fold(state, chain(2, 1))
+    assert texts(locked, chain(4, 2), chain(6, 5)) == []  # growing is not a new entry
+    assert texts(locked, chain(4, 0)) == ["Lock chain cleared"]
+
+
+def test_probe_failed_and_recovered():
+    state = base()
+    assert texts(
+        state,
+        ProbeFailed(at=at(1), source="postgres", reason="connection refused"),
+        ProbeRecovered(at=at(9), source="postgres"),
+    ) == ["PostgreSQL unreachable: connection refused", "PostgreSQL reachable again"]
+
+
+# ---- people ---------------------------------------------------------------------------------
+
+PERSON_EVENTS = [
+    SessionStarted(at=T0, mode="demo", version="0", operator="ana", scenario="bad-deploy"),
+    SessionResumed(at=at(1), operator="ana", version="0"),
+    IncidentDeclared(
+        at=at(2),
+        incident_id="INC-20260306-8402",
+        severity=Severity.P1,
+        title="5xx",
+        reason="error rate",
+        by="ana",
+    ),
+    IncidentAcknowledged(at=at(3), by="ana"),
+    SeverityChanged(at=at(4), severity=Severity.P2, previous=Severity.P1, by="ana"),
+    StatusChanged(at=at(5), status=IncidentStatus.IDENTIFIED, by="ana"),
+    RoleAssigned(at=at(6), role=Role.TL, person="bob", by="ana"),
+    NoteAdded(at=at(7), text="rollback?", by="ana"),
+    ActionRequested(
+        at=at(8), action_id="a1", action="rollout_undo", target="tracklist-service", by="ana"
+    ),
+    ActionFinished(at=at(9), action_id="a1", ok=True, result="rolled back"),
+    UpdatePosted(
+        at=at(10),
+        message_id="m1",
+        channel="#incidents",
+        status=IncidentStatus.IDENTIFIED,
+        text="x",
+        delivered=False,
+        detail="timeout",
+        by="ana",
+    ),
+    IncidentResolved(at=at(11), summary="rolled back", by="ana"),
+]
+
+
+@pytest.mark.parametrize("index", range(len(PERSON_EVENTS)))
+def test_every_person_event_adds_exactly_one_entry(index):
+    state = fold_all(ConsoleState(), PERSON_EVENTS[:index])
+    event = PERSON_EVENTS[index]
+    entries = added(state, event)
+    assert len(entries) == 1
+    assert entries[0].kind == event.kind
+    assert entries[0].at == event.at
+
+
+def test_person_entries_read_as_a_story():
+    lines = texts(ConsoleState(), *PERSON_EVENTS)
+    assert lines[2] == "Incident INC-20260306-8402 declared P1 CRITICAL by ana: 5xx (error rate)"
+    assert lines[4] == "Severity P1 CRITICAL -> P2 HIGH by ana"
+    assert lines[6] == "TL Technical Lead: bob (assigned by ana)"
+    assert lines[8] == "ana requested rollout_undo on tracklist-service"
+    assert lines[10] == "Identified update FAILED to #incidents: timeout"
+
+
+# ---- untrusted text ----------------------------------------------------------------------------
+
+HOSTILE = "\x1b[2J\x1b]8;;https://evil.example/\x1b\\[bold red]x[/]\x1b]8;;\x1b\\\x07\r\nend\u202e"
+
+
+def assert_inert(text: str) -> None:
+    assert "\x1b" not in text
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)
+    assert "\u202e" not in text
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        NoteAdded(at=T0, text=HOSTILE, by=HOSTILE),
+        IncidentDeclared(
+            at=T0,
+            incident_id="INC-1",
+            severity=Severity.P2,
+            title=HOSTILE,
+            reason=HOSTILE + "!",
+            by=HOSTILE,
+        ),
+        SessionStarted(at=T0, mode="live", version="0", operator=HOSTILE),
+        IncidentAcknowledged(at=T0, by=HOSTILE),
+        RoleAssigned(at=T0, role=Role.IC, person=HOSTILE, by=HOSTILE),
+        IncidentResolved(at=T0, summary=HOSTILE, by=HOSTILE),
+        ActionRequested(
+            at=T0, action_id="1", action="scale", target=HOSTILE, params={"n": HOSTILE}, by="a"
+        ),
+        ActionFinished(at=T0, action_id="1", ok=False, result=HOSTILE),
+        ProbeFailed(at=T0, source="health", reason=HOSTILE),
+    ],
+    ids=lambda e: e.kind,
+)
+def test_untrusted_text_reaches_the_timeline_inert(event):
+    (entry,) = added(ConsoleState(), event)
+    assert_inert(entry.text)
+    # markup stays literal: the widgets render plain Text, so it shows as typed
+    assert "[bold red]x[/]" in entry.text
+    assert "end" in entry.text
+
+
+def test_service_names_from_outside_reach_the_timeline_inert():
+    # Prometheus label values and Kubernetes reasons are free text too
+    evil = "api\x1b]0;owned\x07\x1b[31m"
+    state = base(
+        error_rate(0, **{evil: 0.5}),
+        latency(0, baseline={evil: 100.0}, **{evil: 100.0}),
+        health(0, **{evil: True}),
+        deployments(0, deployment(evil)),
+    )
+    crash = deployment(evil, ready=0, pods=(pod("a", reason="Boom\x1b[5m", ready=False),))
+    entries = added(
+        state,
+        error_rate(2, **{evil: 50.0}),
+        latency(2, **{evil: 900.0}),
+        health(2, **{evil: False}),
+        deployments(2, crash),
+    )
+    assert len(entries) == 4
+    for entry in entries:
+        assert_inert(entry.text)
+        assert entry.text.startswith("api")
