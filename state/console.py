@@ -77,6 +77,7 @@ class ConsoleState(Model):
     deployments: dict[str, DeploymentStatus] = Field(default_factory=dict)
     health: dict[str, HealthResult] = Field(default_factory=dict)
     error_rate: dict[str, tuple[float | None, ...]] = Field(default_factory=dict)
+    request_rate: dict[str, float | None] = Field(default_factory=dict)  # latest req/s
     latency: dict[str, tuple[float | None, ...]] = Field(default_factory=dict)
     latency_baseline: dict[str, float] = Field(default_factory=dict)
     database: DatabaseSampled | None = None

@@ -84,6 +84,8 @@ class MetricSampled(EventBase):
     metric: Metric
     values: dict[str, float | None]
     baseline: dict[str, float] = Field(default_factory=dict)
+    # requests per second per service, the error rate's denominator (error_rate samples only)
+    request_rate: dict[str, float | None] = Field(default_factory=dict)
 
 
 class MetricHistoryLoaded(EventBase):

@@ -123,6 +123,8 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
             if event.metric == "latency" and event.baseline:
                 baseline = update["latency_baseline"] = {**baseline, **event.baseline}
             update["bands"] = _bands(state.bands, event, baseline)
+            if event.request_rate:
+                update["request_rate"] = {**state.request_rate, **event.request_rate}
             return state.model_copy(update=update)
         case MetricHistoryLoaded():
             field = "error_rate" if event.metric == "error_rate" else "latency"

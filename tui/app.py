@@ -120,11 +120,11 @@ class WarroomApp(App[int]):
     # ---- the one way in -------------------------------------------------------------------------
 
     def record(self, event: EventBase) -> None:
-        """Journal `event`, fold it, and repaint soon (samples arrive in bursts)."""
+        """Journal `event`, fold it, and repaint once the burst it came in is folded."""
         self.recorder.record(event)
         if not self._dirty:
             self._dirty = True
-            self.set_timer(0.05, self.redraw)
+            self.call_later(self.redraw)
 
     def redraw(self) -> None:
         self._dirty = False

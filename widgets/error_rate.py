@@ -13,6 +13,11 @@ class ErrorRatePane(MetricPane):
     TITLE = "Error rate (5xx %)"
     METRIC = "error_rate"
     HEADING = "5XX"
+    EXTRA_HEADING = "REQ/S"
+
+    def extra(self, state: ConsoleState, service: str) -> str:
+        rate = state.request_rate.get(service)
+        return f"{'—' if rate is None else number(rate, '', 0):>6} "
 
     def legend(self) -> str:
         return f">{ERROR_RATE_P2:g}% P2 >{ERROR_RATE_P1:g}% P1"

@@ -18,6 +18,7 @@ class MetricPane(Pane):
 
     METRIC = "error_rate"
     HEADING = "NOW"
+    EXTRA_HEADING = ""
 
     def series(self, state: ConsoleState) -> dict[str, tuple[float | None, ...]]:
         return state.error_rate if self.METRIC == "error_rate" else state.latency
@@ -39,6 +40,10 @@ class MetricPane(Pane):
     def legend(self) -> str:
         return ""
 
+    def extra(self, state: ConsoleState, service: str) -> str:
+        """An optional column after the value (the error rate shows req/s)."""
+        return ""
+
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         series = self.series(state)
         names = [s for s in state.services if s in series] or sorted(series)
@@ -46,7 +51,13 @@ class MetricPane(Pane):
         verdict_w = 9
         spark_w = max(width - name_w - 10 - verdict_w - 2, 0)
         text = Text(no_wrap=True, overflow="ellipsis")
+        extra_w = len(self.extra(state, names[0])) if names else 0
+        if spark_w - extra_w < 16:  # the history matters more than the extra column
+            extra_w = 0
+        spark_w = max(spark_w - extra_w, 0)
         text.append(f"{'SERVICE':<{name_w}} {self.HEADING:>8} ", "bold")
+        if extra_w:
+            text.append(f"{self.EXTRA_HEADING:>{extra_w - 1}} ", "bold")
         text.append(f"{self.legend():<{spark_w}}"[:spark_w] + "\n", "dim")
         for name in names:
             values = series.get(name, ())
@@ -54,6 +65,8 @@ class MetricPane(Pane):
             style = self.style_of(state, name, value)
             text.append(f"{inert(name):<{name_w}} ")
             text.append(f"{self.value_text(state, name, value):>8} ", style)
+            if extra_w:
+                text.append(self.extra(state, name), "dim")
             top = self.scale_top(state, name, values)
             spark = sparkline(values, spark_w, top, lambda v, n=name: self.style_of(state, n, v))
             text.append_text(spark)

@@ -30,12 +30,12 @@ NAMESPACE = "tracktion"
 POD_START_SECONDS = 8.0
 ROLLOUT_STEP_SECONDS = 6.0
 
-# name, p95 baseline ms, 5xx baseline %, uses the database, replicas, current revision
+# name, p95 baseline ms, 5xx baseline %, uses the database, replicas, revision, req/s
 _SERVICES = (
-    ("analysis-service", 180.0, 0.4, True, 3, 12),
-    ("file-watcher", 95.0, 0.2, False, 2, 5),
-    ("tracklist-service", 240.0, 0.3, True, 3, 7),
-    ("notification-service", 70.0, 0.1, False, 2, 9),
+    ("analysis-service", 180.0, 0.4, True, 3, 12, 120.0),
+    ("file-watcher", 95.0, 0.2, False, 2, 5, 40.0),
+    ("tracklist-service", 240.0, 0.3, True, 3, 7, 85.0),
+    ("notification-service", 70.0, 0.1, False, 2, 9, 30.0),
 )
 
 
@@ -58,8 +58,10 @@ class SimulatedCluster:
         self.redis_mb = 420.0
         self._pending = sorted(scenario.faults, key=lambda f: f.at)
         self.services: dict[str, SimService] = {}
-        for name, p95, err, uses_db, replicas, revision in _SERVICES:
-            svc = SimService(name, p95, err, uses_db, desired=replicas, revision=revision)
+        for name, p95, err, uses_db, replicas, revision, rps in _SERVICES:
+            svc = SimService(
+                name, p95, err, uses_db, baseline_rps=rps, desired=replicas, revision=revision
+            )
             svc.templates = {revision - 1: 1, revision: 2}
             for _ in range(replicas):
                 svc.pods.append(self._new_pod(svc, ready_at=None))
@@ -282,6 +284,9 @@ class SimulatedCluster:
             if svc.uses_db and exhausted:
                 error += 28.0 * max(self.rng.gauss(1.0, 0.05), 0.5)
                 p95 *= 2.2
+            # a slow daily swing of traffic (+-25 %) with a little noise
+            daily = 1.0 + 0.25 * math.sin(2 * math.pi * self.t / 86400.0)
+            svc.rps = round(svc.baseline_rps * daily * max(self.rng.gauss(1.0, 0.04), 0.5), 1)
             svc.error_rate = round(min(error, 100.0), 2)
             svc.p95 = round(p95, 1)
             svc.health_up = bool(ready)

@@ -45,6 +45,7 @@ class SimService:
     baseline_p95: float  # ms
     baseline_error: float  # percent
     uses_db: bool
+    baseline_rps: float = 50.0
     desired: int = 3
     revision: int = 1
     templates: dict[int, int] = field(default_factory=dict)  # revision -> template id
@@ -57,6 +58,7 @@ class SimService:
     # derived every tick
     error_rate: float = 0.0
     p95: float = 0.0
+    rps: float = 0.0
     health_up: bool = True
     health_latency: float = 5.0
 

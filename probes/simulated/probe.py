@@ -88,8 +88,13 @@ def _health(cluster: SimulatedCluster, now: datetime) -> EventBase:
 
 
 def _error_rate(cluster: SimulatedCluster, now: datetime) -> EventBase:
-    values: dict[str, float | None] = {s.name: s.error_rate for s in cluster.services.values()}
-    return MetricSampled(at=now, metric="error_rate", values=values)
+    services = cluster.services.values()
+    return MetricSampled(
+        at=now,
+        metric="error_rate",
+        values=dict[str, float | None]((s.name, s.error_rate) for s in services),
+        request_rate=dict[str, float | None]((s.name, s.rps) for s in services),
+    )
 
 
 def _latency(cluster: SimulatedCluster, now: datetime) -> EventBase:
