@@ -41,6 +41,23 @@ class RoleChange(Model):
     by: str
 
 
+class EscalationChange(Model):
+    at: datetime
+    level: int
+    reason: str
+    by: str
+
+
+class PendingMessage(Model):
+    """A message in the outbox whose outcome (an UpdatePosted) has not come yet."""
+
+    channel: str
+    status: IncidentStatus
+    purpose: Literal["update", "escalation"] = "update"
+    queued_at: datetime
+    level: int = 0  # the escalation level a page was sent for
+
+
 class Incident(Model):
     incident_id: str
     title: str
@@ -56,6 +73,10 @@ class Incident(Model):
     roles: dict[Role, str] = Field(default_factory=dict)
     role_history: tuple[RoleChange, ...] = ()
     last_update_at: datetime | None = None
+    verification: str | None = None  # "checking 3/5", "stable", "not verified: …"
+    escalation_level: int = 0  # the guide's level 1-5 last escalated to; 0 not escalated
+    escalation_history: tuple[EscalationChange, ...] = ()
+    pending_messages: dict[str, PendingMessage] = Field(default_factory=dict)  # by message id
 
     @property
     def open(self) -> bool:

@@ -208,19 +208,47 @@ class IncidentResolved(EventBase):
 
 
 class ActionRequested(EventBase):
+    """A mutating action, journaled before it runs: who, what, exact target, parameters."""
+
     kind: Literal["action_requested"] = "action_requested"
     action_id: str
-    action: str  # e.g. restart, rollout_undo, scale, delete_failing_pods, circuit_breaker, ...
-    target: str
+    action: str  # restart, rollout_undo, scale, delete_failing_pods, circuit_breaker, ...
+    target: str  # namespace/deployment, or pid with user and query start
     params: dict[str, Any] = Field(default_factory=dict)
+    dry_run: bool = False
+    before: str = ""  # the target's state when the action was chosen
     by: str
 
 
 class ActionFinished(EventBase):
+    """How a requested action ended; a failure carries the backend's one-line reason."""
+
     kind: Literal["action_finished"] = "action_finished"
     action_id: str
+    action: str = ""
+    target: str = ""
     ok: bool
+    dry_run: bool = False
     result: str = ""
+    after: str = ""  # the target's state as the console saw it when the action returned
+
+
+class VerificationChecked(EventBase):
+    """One check of the guide's resolution criteria; `streak` counts consecutive good ones."""
+
+    kind: Literal["verification_checked"] = "verification_checked"
+    ok: bool
+    streak: int
+    detail: str
+    by: str
+
+
+class VerificationFinished(EventBase):
+    """The verdict of a stability watch: stable after enough good checks, or not."""
+
+    kind: Literal["verification_finished"] = "verification_finished"
+    stable: bool
+    detail: str
 
 
 class UpdatePosted(EventBase):
@@ -232,6 +260,29 @@ class UpdatePosted(EventBase):
     delivered: bool
     detail: str = ""
     by: str
+
+
+class UpdateQueued(EventBase):
+    """A message written to the outbox, to be sent to `channel`; its outcome is an UpdatePosted."""
+
+    kind: Literal["update_queued"] = "update_queued"
+    message_id: str
+    channel: str
+    status: IncidentStatus
+    text: str
+    by: str
+    purpose: Literal["update", "escalation"] = "update"
+
+
+class Escalated(EventBase):
+    """The incident escalated to a level of the guide (1-5); its pages follow as UpdateQueued."""
+
+    kind: Literal["escalated"] = "escalated"
+    level: int = Field(ge=1, le=5)
+    reason: str
+    by: str
+    contacts: tuple[str, ...] = ()  # the guide's contact roles at this level
+    channels: tuple[str, ...] = ()  # where the pages were queued
 
 
 Event = Annotated[
@@ -254,7 +305,11 @@ Event = Annotated[
     | IncidentResolved
     | ActionRequested
     | ActionFinished
-    | UpdatePosted,
+    | VerificationChecked
+    | VerificationFinished
+    | UpdatePosted
+    | UpdateQueued
+    | Escalated,
     Field(discriminator="kind"),
 ]
 

@@ -5,11 +5,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from state.console import HISTORY, TIMELINE_LIMIT, ConsoleState, Incident, ProbeHealth, RoleChange
+from state.console import (
+    HISTORY,
+    TIMELINE_LIMIT,
+    ConsoleState,
+    EscalationChange,
+    Incident,
+    PendingMessage,
+    ProbeHealth,
+    RoleChange,
+)
 from state.events import (
     CacheSampled,
     DatabaseSampled,
     DeploymentsSampled,
+    Escalated,
     Event,
     EventBase,
     HealthSampled,
@@ -25,8 +35,12 @@ from state.events import (
     SeverityChanged,
     StatusChanged,
     UpdatePosted,
+    UpdateQueued,
+    VerificationChecked,
+    VerificationFinished,
 )
 from state.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, band
+from state.resolution import STABLE_CHECKS
 from state.severity import IncidentStatus
 from state.timeline import entries
 
@@ -196,8 +210,46 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
                 resolved_at=event.at,
                 resolution_summary=event.summary,
             )
-        case UpdatePosted():
-            if not event.delivered:
+        case VerificationChecked():
+            word = f"checking {event.streak}/{STABLE_CHECKS}" if event.ok else "check failed"
+            return _incident(state, verification=word)
+        case VerificationFinished():
+            return _incident(state, verification="stable" if event.stable else "not verified")
+        case UpdateQueued():
+            if state.incident is None:
                 return state
-            return _incident(state, last_update_at=event.at, status=event.status)
+            queued = PendingMessage(
+                channel=event.channel,
+                status=event.status,
+                purpose=event.purpose,
+                queued_at=event.at,
+                level=state.incident.escalation_level if event.purpose == "escalation" else 0,
+            )
+            return _incident(
+                state,
+                pending_messages={**state.incident.pending_messages, event.message_id: queued},
+            )
+        case Escalated():
+            if state.incident is None:
+                return state
+            step = EscalationChange(
+                at=event.at, level=event.level, reason=event.reason, by=event.by
+            )
+            return _incident(
+                state,
+                escalation_level=event.level,
+                escalation_history=(*state.incident.escalation_history, step),
+            )
+        case UpdatePosted():
+            if state.incident is None:
+                return state
+            waiting = dict(state.incident.pending_messages)
+            sent = waiting.pop(event.message_id, None)
+            # an escalation page is not a status update: it moves neither the status nor the
+            # update cadence's clock
+            if not event.delivered or (sent is not None and sent.purpose == "escalation"):
+                return _incident(state, pending_messages=waiting)
+            return _incident(
+                state, last_update_at=event.at, status=event.status, pending_messages=waiting
+            )
     return state

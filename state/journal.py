@@ -131,6 +131,29 @@ class Journal:
             for event in events:
                 self.append(event)
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for sibling modules keeping their own table here (the outbox)."""
+        return self._db
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside (events, outbox rows) commits together or not at all.
+
+        Inside another transaction it joins that one.
+        """
+        if self._db.in_transaction:
+            yield
+            return
+        try:
+            with _transaction(self._db):
+                yield
+        except BaseException:
+            # rolled back: the packer may remember bodies of rows that are gone, and a later
+            # row would be deflated against them; start again from key rows
+            self._packer = Packer()
+            raise
+
     # ---- reading ----------------------------------------------------------------------------
 
     def events(self, after_seq: int = 0) -> Iterator[Event]:
@@ -196,6 +219,24 @@ CREATE TABLE events (
     body BLOB NOT NULL
 );
 """
+# The outbox (state/outbox.py): each message written here before it is sent, in the same
+# transaction as its event. IF NOT EXISTS: the outbox also adds it to journals made before it.
+OUTBOX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL UNIQUE,
+    incident_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    last_error TEXT NOT NULL DEFAULT '',
+    remote_id TEXT,
+    payload TEXT NOT NULL
+);
+"""
+_SCHEMA += OUTBOX_SCHEMA
 _INSERT = "INSERT INTO events(at, kind, encoding, ref, body) VALUES (?, ?, ?, ?, ?)"
 
 

@@ -7,6 +7,7 @@ import math
 from state.console import ConsoleState
 from state.events import DeploymentStatus, PodStatus
 from state.policy import Signals, Suggestion, suggest_severity
+from state.text import inert
 
 # Worst first: the reason or phase that best explains a deployment's trouble.
 _POD_BADNESS = (
@@ -81,3 +82,26 @@ def signals(state: ConsoleState) -> Signals:
 def suggestion(state: ConsoleState) -> Suggestion:
     """The guide's severity for what the console sees now."""
     return suggest_severity(signals(state))
+
+
+def describe_service(state: ConsoleState, service: str) -> str:
+    """One line on a service's state, for confirmations and the journal: what it was like."""
+    parts = []
+    deployment = state.deployments.get(service)
+    if deployment is not None:
+        phase, reason = worst_pod(deployment)
+        count = sum(1 for p in deployment.pods if pod_problem(p) == reason)
+        pods = f"{inert(reason)} x{count}" if reason else inert(phase)
+        parts.append(
+            f"ready {deployment.ready}/{deployment.desired}, {pods}, revision {deployment.revision}"
+        )
+        if deployment.paused:
+            parts.append("rollout paused")
+    health = state.health.get(service)
+    if health is not None:
+        why = health.status_code or inert(health.error or "no answer")
+        parts.append("/health up" if health.up else f"/health down ({why})")
+    rate = state.latest("error_rate", service)
+    if rate is not None:
+        parts.append(f"5xx {rate:.1f}%")
+    return ", ".join(parts) or "no sample yet"

@@ -14,6 +14,7 @@ from state.events import (
     ActionRequested,
     DatabaseSampled,
     DeploymentsSampled,
+    Escalated,
     EventBase,
     HealthSampled,
     IncidentAcknowledged,
@@ -29,8 +30,12 @@ from state.events import (
     SeverityChanged,
     StatusChanged,
     UpdatePosted,
+    UpdateQueued,
+    VerificationChecked,
+    VerificationFinished,
 )
 from state.policy import ERROR_RATE_P1, ERROR_RATE_P2
+from state.resolution import STABLE_CHECKS
 from state.signals import latency_ratio, worst_pod
 from state.text import inert
 
@@ -89,21 +94,60 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
         case ActionRequested():
             params = ", ".join(f"{k}={inert(v)}" for k, v in sorted(event.params.items()))
             yield entry(
-                f"{inert(event.by)} requested {event.action} on {inert(event.target)}"
+                f"{inert(event.by)} requested {event.action}"
+                + (" (dry run)" if event.dry_run else "")
+                + f" on {inert(event.target)}"
                 + (f" ({params})" if params else ""),
                 "action",
             )
         case ActionFinished():
+            what = f"{event.action} {inert(event.target)}".strip()
+            verdict = "done" if event.ok else "FAILED"
+            dry = " (dry run)" if event.dry_run else ""
             yield entry(
-                f"Action {'succeeded' if event.ok else 'failed'}: {inert(event.result)}",
-                "good" if event.ok else "bad",
+                f"{what}{dry} {verdict}: {inert(event.result)}", "good" if event.ok else "bad"
             )
+        case VerificationChecked():
+            word = "passed" if event.ok else "failed"
+            yield entry(
+                f"Resolution check {word} ({event.streak}/{STABLE_CHECKS} in a row): "
+                f"{inert(event.detail)}",
+                "good" if event.ok else "warn",
+            )
+        case VerificationFinished():
+            if event.stable:
+                yield entry(f"Resolution verified, stable: {inert(event.detail)}", "good")
+            else:
+                yield entry(f"Resolution not verified: {inert(event.detail)}", "bad")
         case UpdatePosted():
             verb = "delivered" if event.delivered else "FAILED"
+            queued = (
+                before.incident.pending_messages.get(event.message_id) if before.incident else None
+            )
+            what = (
+                f"L{queued.level} escalation page"
+                if queued is not None and queued.purpose == "escalation"
+                else f"{event.status.word} update"
+            )
             yield entry(
-                f"{event.status.word} update {verb} to {inert(event.channel)}"
+                f"{what} {verb} to {inert(event.channel)}"
                 + (f": {inert(event.detail)}" if event.detail else ""),
                 "action" if event.delivered else "bad",
+            )
+        case UpdateQueued():
+            if event.purpose == "update":  # an escalation's pages are listed on its own entry
+                yield entry(
+                    f"{event.status.word} update queued for {inert(event.channel)} "
+                    f"by {inert(event.by)}",
+                    "action",
+                )
+        case Escalated():
+            who = f" ({', '.join(inert(c) for c in event.contacts)})" if event.contacts else ""
+            paging = ", ".join(inert(c) for c in event.channels)
+            yield entry(
+                f"Escalated to L{event.level}{who} by {inert(event.by)}: {inert(event.reason)}"
+                + (f"; paging {paging}" if paging else "; no channel paged"),
+                "warn",
             )
         case ProbeFailed():
             yield entry(f"{SOURCE_NAMES[event.source]} unreachable: {inert(event.reason)}", "warn")

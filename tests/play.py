@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from probes.scheduler import ProbeScheduler
+from probes.simulated.actions import SimulatedActions
 from probes.simulated.cluster import SimulatedCluster
 from probes.simulated.probe import probes
 from probes.simulated.scenario import SERVICES, load
@@ -25,6 +27,9 @@ from state.severity import Role, Severity
 from state.signals import suggestion
 from tui import __version__
 
+if TYPE_CHECKING:
+    from tui.app import WarroomApp
+
 START = datetime(2026, 3, 14, 9, 26, 0, tzinfo=UTC)
 SEED = 7
 OPERATOR = "alice"
@@ -40,6 +45,7 @@ class Session:
         self.cluster = SimulatedCluster(load(scenario), seed, start)
         self.recorder = Recorder(Journal.create(journal))
         self.scheduler = ProbeScheduler(probes(self.cluster), self.clock, self.record)
+        self.actions = SimulatedActions(self.cluster)
         self.record(
             SessionStarted(
                 at=start,
@@ -51,6 +57,14 @@ class Session:
                 services=SERVICES,
             )
         )
+
+    def app(self, **options: Any) -> WarroomApp:
+        """The console on this session, with the simulated cluster's actions, in a test."""
+        from tui.app import WarroomApp
+
+        settings = {"operator": OPERATOR, "badge": "DEMO", "watch_terminal": False}
+        settings.setdefault("actuator", self.actions)
+        return WarroomApp(self.recorder, self.clock, **{**settings, **options})
 
     def record(self, event: EventBase) -> None:
         self.recorder.record(event)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from probes.actions import ActionRefused
+from probes.simulated.actions import SimulatedActions
 from probes.simulated.cluster import SimulatedCluster
 from probes.simulated.probe import probes as simulated_probes
 from probes.simulated.scenario import SERVICES, load
 from state.clock import ScaledClock, WallClock
-from state.events import SessionResumed, SessionStarted
+from state.events import ActionFinished, ActionRequested, SessionResumed, SessionStarted
 from state.journal import Journal, JournalError
 from state.recorder import Recorder
 from tui import __version__
@@ -71,10 +75,30 @@ def _resume(path: Path, speed: float, operator: str) -> DemoSession:
         raise
     last: datetime = recorder.state.now or first.at
     cluster = SimulatedCluster(plan, first.seed or DEFAULT_SEED, first.at)
+    _replay_actions(cluster, journal)
     cluster.advance_to(last)
     recorder.record(SessionResumed(at=last, operator=operator, version=__version__))
     return DemoSession(recorder, ScaledClock(last, speed), cluster, speed, resumed=True)
 
 
+def _replay_actions(cluster: SimulatedCluster, journal: Journal) -> None:
+    """Redo, at their recorded times, the actions that changed the simulation before."""
+    requested: dict[str, ActionRequested] = {}
+    done: list[ActionRequested] = []
+    for event in journal.events():
+        if isinstance(event, ActionRequested) and not event.dry_run:
+            requested[event.action_id] = event
+        elif isinstance(event, ActionFinished) and event.ok and event.action_id in requested:
+            done.append(requested.pop(event.action_id))
+    actions = SimulatedActions(cluster)
+    for action in done:
+        with contextlib.suppress(ActionRefused):
+            asyncio.run(actions.run(action.action, action.target, action.params, False, action.at))
+
+
 def demo_probes(session: DemoSession, interval: float = 2.0):
     return simulated_probes(session.cluster, interval)
+
+
+def demo_actuator(session: DemoSession) -> SimulatedActions:
+    return SimulatedActions(session.cluster)

@@ -11,12 +11,26 @@ from state.events import DbSession
 from state.locks import BlockingChain, blocking_chains
 from state.text import inert
 from widgets.format import since
-from widgets.pane import Pane
+from widgets.selectable import SelectablePane
 
 
-class LocksPane(Pane):
+def flatten(chains: list[BlockingChain], depth: int = 0) -> list[tuple[BlockingChain, int]]:
+    """Each session of the trees with its depth, in the order the pane draws them."""
+    out: list[tuple[BlockingChain, int]] = []
+    for chain in chains:
+        out.append((chain, depth))
+        out.extend(flatten(list(chain.waiters), depth + 1))
+    return out
+
+
+class LocksPane(SelectablePane):
     SOURCES = ("postgres",)
     TITLE = "Database locks"
+
+    def rows(self, state: ConsoleState, now: datetime) -> list[BlockingChain]:
+        """Every session shown, blockers and waiters, as the chain rooted at it."""
+        db = state.database
+        return [chain for chain, _ in flatten(blocking_chains(db.sessions))] if db else []
 
     def alerting(self, state: ConsoleState) -> bool:
         db = state.database
@@ -52,27 +66,22 @@ class LocksPane(Pane):
             text.append("no blocking chains", "green")
             return text
         lines: list[Text] = []
-        for chain in chains:
-            self._lines(chain, now, 0, lines)
+        for index, (chain, depth) in enumerate(flatten(chains)):
+            lines.append(self._session(chain, now, depth, self.cursor_style(index)))
+            if depth == 0:  # the blocker's statement is what the commander must read in full
+                lines.append(Text(f"  {inert(chain.session.query, 300)}", "italic"))
         room = max(height - 2, 1)
         if len(lines) > room:
             hidden = len(lines) - room + 1
-            lines = [*lines[: room - 1], Text(f"… {hidden} more waiting", "dim")]
+            lines = [*lines[: room - 1], Text(f"… {hidden} more lines", "dim")]
         for line in lines:
             text.append_text(line)
             text.append("\n")
         return text
 
-    def _lines(self, chain: BlockingChain, now: datetime, depth: int, out: list[Text]) -> None:
-        out.append(self._session(chain, now, depth))
-        if depth == 0:  # the blocker's statement is what the commander must read in full
-            out.append(Text(f"  {inert(chain.session.query, 300)}", "italic"))
-        for waiter in chain.waiters:
-            self._lines(waiter, now, depth + 1, out)
-
-    def _session(self, chain: BlockingChain, now: datetime, depth: int) -> Text:
+    def _session(self, chain: BlockingChain, now: datetime, depth: int, cursor: str) -> Text:
         s: DbSession = chain.session
-        line = Text()
+        line = Text(style=cursor)
         if depth == 0:
             line.append("▶ ", "bold red")
         else:

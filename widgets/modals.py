@@ -5,12 +5,14 @@ Every dialog cancels with Escape. A confirmation's default focus is Cancel.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from state.severity import Severity
 from state.text import inert
@@ -137,19 +139,27 @@ class NoteScreen(Dialog):
         self.dismiss(text or None)
 
 
+@dataclass(frozen=True)
+class Confirmed:
+    """What a confirmation returns when the commander says yes."""
+
+    dry_run: bool = False
+
+
 class ConfirmScreen(Dialog):
-    """Yes or no about one exact thing; Cancel has the focus, Escape cancels."""
+    """Yes or no about one exact thing; Cancel has the focus, Escape cancels (None)."""
 
-    CANCEL_RESULT = False
-
-    def __init__(self, title: str, message: str, confirm: str) -> None:
+    def __init__(self, title: str, message: str, confirm: str, offer_dry_run: bool = False) -> None:
         super().__init__()
         self.title_text, self.message, self.confirm = title, message, confirm
+        self.offer_dry_run = offer_dry_run
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(Text(self.message), classes="dialog-reason")
+            if self.offer_dry_run:
+                yield Checkbox("Server-side dry run (dryRun=All): change nothing", id="dry-run")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm, variant="error", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -158,7 +168,8 @@ class ConfirmScreen(Dialog):
         self.query_one("#cancel", Button).focus()
 
     def submit(self) -> None:
-        self.dismiss(True)
+        dry = self.query("#dry-run")
+        self.dismiss(Confirmed(dry_run=bool(dry) and dry.first(Checkbox).value))
 
 
 class HelpScreen(Dialog):

@@ -10,14 +10,17 @@ from state.console import ConsoleState
 from state.signals import service_down, worst_pod
 from state.text import inert
 from widgets.format import number
-from widgets.pane import Pane
+from widgets.selectable import SelectablePane
 
 _BAD = {"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "ErrImagePull", "Error", "Failed"}
 
 
-class ServicesPane(Pane):
+class ServicesPane(SelectablePane):
     SOURCES = ("kubernetes", "health")
     TITLE = "Services"
+
+    def rows(self, state: ConsoleState, now: datetime) -> list[str]:
+        return list(state.services)
 
     def alerting(self, state: ConsoleState) -> bool:
         return any(service_down(state, s) for s in state.services)
@@ -30,11 +33,13 @@ class ServicesPane(Pane):
             f"{'DEPLOYMENT':<{name_w}} {'READY':<5}  {'PODS':<{pods_w}} {'HEALTH':<10}{'RST':>3}\n",
             "bold",
         )
-        for name in state.services:
+        for index, name in enumerate(state.services):
             deployment = state.deployments.get(name)
             health = state.health.get(name)
             down = service_down(state, name)
-            text.append(f"{inert(name):<{name_w}} ", "bold red" if down else "")
+            style = f"{'bold red' if down else ''} {self.cursor_style(index)}".strip()
+            text.append(f"{inert(name):<{name_w}}", style)
+            text.append(" ")
             if deployment is None:
                 text.append(f"{'?':>5}  {'—':<{pods_w}} ")
             else:

@@ -6,12 +6,16 @@ result and raises ActionRefused with the reason kubectl or PostgreSQL would give
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from probes.actions import BACKEND_ACTIONS, REMEDIATIONS, ActionRefused
 from probes.simulated.cluster import NAMESPACE, POD_START_SECONDS, SimulatedCluster
 from probes.simulated.model import SimService
+from state.events import DbSession
 
-
-class ActionRefused(Exception):
-    """The backend refused the action; the message is the one-line reason."""
+__all__ = ["ActionRefused", "SimulatedActions", "SimulatedActuator"]
 
 
 class SimulatedActuator:
@@ -134,3 +138,64 @@ class SimulatedActuator:
             head.blocked_by, head.lock_mode = (db.blocker.pid,), "ShareLock"
             for waiter in db.waiters[1:]:
                 waiter.blocked_by = (head.pid,)
+
+
+class SimulatedActions:
+    """The `probes.actions.Actuator` of the simulated cluster: every action allowed."""
+
+    def __init__(self, cluster: SimulatedCluster) -> None:
+        self.cluster = cluster
+        self.actuator = SimulatedActuator(cluster)
+
+    async def permissions(self) -> Mapping[str, str | None]:
+        return dict.fromkeys([*REMEDIATIONS, *BACKEND_ACTIONS])
+
+    async def run(
+        self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, now: datetime
+    ) -> str:
+        self.cluster.advance_to(now)
+        name = target.rsplit("/", 1)[-1]
+        if dry_run:
+            self._check(action, name, params)
+            return f"server dry run: {action} of {target} would be accepted"
+        act = self.actuator
+        match action:
+            case "restart":
+                return act.restart(name)
+            case "rollout_undo":
+                return act.rollout_undo(name)
+            case "scale":
+                return act.scale(name, int(params["replicas"]))
+            case "delete_failing_pods":
+                return act.delete_failing_pods(name)
+            case "circuit_breaker":
+                return act.enable_circuit_breaker()
+            case "terminate_backend":
+                return act.terminate_backend(int(params["pid"]))
+            case "cancel_backend":
+                return act.cancel_backend(int(params["pid"]))
+            case "terminate_idle":
+                return act.terminate_idle(float(params.get("older_than", 600.0)))
+        raise ActionRefused(f"unknown action {action!r}")
+
+    def _check(self, action: str, name: str, params: Mapping[str, Any]) -> None:
+        if action in REMEDIATIONS and action != "circuit_breaker":
+            self.actuator._service(name)
+        if action == "scale" and int(params.get("replicas", -1)) < 0:
+            raise ActionRefused("replicas must be zero or more")
+
+    async def idle_sessions(self, older_than: float, now: datetime) -> list[DbSession]:
+        self.cluster.advance_to(now)
+        start = self.cluster.start
+        return [
+            DbSession(
+                pid=s.pid,
+                user=s.user,
+                application=s.application,
+                state=s.state,
+                query=s.query,
+                query_start=start + timedelta(seconds=s.query_start),
+            )
+            for s in self.cluster.db.leaked
+            if self.cluster.t - s.query_start >= older_than
+        ]

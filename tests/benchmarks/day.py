@@ -23,11 +23,10 @@ def rss_mb() -> float:
 
 
 async def day(journal: Path, hours: float) -> dict:
-    from tests.play import OPERATOR, Session
-    from tui.app import WarroomApp
+    from tests.play import Session
 
     session = Session("db-lock-storm", journal)
-    app = WarroomApp(session.recorder, session.clock, operator=OPERATOR, watch_terminal=False)
+    app = session.app()
     rss: list[float] = []
     started = time.perf_counter()
     async with app.run_test(size=(120, 40)) as pilot:

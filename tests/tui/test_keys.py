@@ -24,9 +24,7 @@ async def make(
     tmp_path, scenario: str = "bad-deploy", seconds: float = 70
 ) -> tuple[WarroomApp, Session]:
     session = await Session(scenario, tmp_path / "j.warroom").arun(seconds)
-    app = WarroomApp(
-        session.recorder, session.clock, operator=OPERATOR, badge="DEMO", watch_terminal=False
-    )
+    app = session.app()
     return app, session
 
 
@@ -238,14 +236,14 @@ async def test_a_failing_probe_marks_only_its_pane_stale(tmp_path) -> None:
         'reason = "connection refused"\n'
     )
     session = await Session(str(scenario), tmp_path / "j.warroom").arun(40)
-    app = WarroomApp(session.recorder, session.clock, operator=OPERATOR, watch_terminal=False)
+    app = session.app(badge="LIVE", actuator=None)
     async with app.run_test(size=(120, 40)):
         stale = {p.id: p.border_subtitle for p in app.panes if p.has_class("-stale")}
         # the last good sample was at 8 s; the outage began at 10 s; now is 40 s
         assert stale == {"locks": "stale 32s: connection refused"}
         assert "PostgreSQL unreachable: connection refused" in timeline(app)
     await session.arun(80)
-    app = WarroomApp(session.recorder, session.clock, operator=OPERATOR, watch_terminal=False)
+    app = session.app(badge="LIVE", actuator=None)
     async with app.run_test(size=(120, 40)):
         assert not any(p.has_class("-stale") for p in app.panes)
         assert "PostgreSQL reachable again" in timeline(app)

@@ -5,7 +5,7 @@ Deterministic: seed 7, a frozen clock starting 2026-03-14 09:26:00 UTC, fixed te
 
 from __future__ import annotations
 
-from tests.play import OPERATOR, Session
+from tests.play import Session
 from tui.app import WarroomApp
 
 SIZES = {"120x40": (120, 40), "80x24": (80, 24)}
@@ -25,9 +25,7 @@ def build(tmp_path, scenario: str, seconds: float, declared: bool) -> WarroomApp
     if declared:
         session.run(seconds - 30).declare().run(seconds - 20).acknowledge()
     session.run(seconds)
-    return WarroomApp(
-        session.recorder, session.clock, operator=OPERATOR, badge="DEMO", watch_terminal=False
-    )
+    return session.app()
 
 
 def _snapshot_test(moment: str, size: str):

@@ -24,6 +24,7 @@ from state.events import (
     DatabaseSampled,
     DbSession,
     DeploymentsSampled,
+    Escalated,
     HealthResult,
     HealthSampled,
     IncidentAcknowledged,
@@ -40,6 +41,9 @@ from state.events import (
     SeverityChanged,
     StatusChanged,
     UpdatePosted,
+    UpdateQueued,
+    VerificationChecked,
+    VerificationFinished,
 )
 from state.fold import fold_all
 from state.journal import SCHEMA_VERSION, Journal, JournalError, encode
@@ -125,6 +129,22 @@ ALL_KINDS = [
         by="ana",
     ),
     ActionFinished(at=at(17), action_id="a1", ok=True, result="scaled to 5"),
+    Escalated(
+        at=at(17),
+        level=3,
+        reason="P1 unacknowledged 15 min",
+        by="ana",
+        contacts=("engineering manager", "product manager"),
+        channels=("#management",),
+    ),
+    UpdateQueued(
+        at=at(17),
+        message_id="INC-20260306-8410:#incidents:1",
+        channel="#incidents",
+        status=IncidentStatus.IDENTIFIED,
+        text="We have identified the issue",
+        by="ana",
+    ),
     UpdatePosted(
         at=at(18),
         message_id="m1",
@@ -134,6 +154,8 @@ ALL_KINDS = [
         delivered=True,
         by="ana",
     ),
+    VerificationChecked(at=at(19), ok=True, streak=1, detail="4 healthy services", by="ana"),
+    VerificationFinished(at=at(19), stable=True, detail="5 good checks in a row"),
     IncidentResolved(at=at(19), summary="rolled back", by="ana"),
 ]
 

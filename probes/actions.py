@@ -1,0 +1,47 @@
+"""The write side every backend offers the console: the runbooks' remediation actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from state.events import DbSession
+
+# action -> what the menu and the confirmation call it (the guide's runbook words)
+REMEDIATIONS: dict[str, str] = {
+    "restart": "Restart the deployment (kubectl rollout restart)",
+    "rollout_undo": "Undo the rollout to the previous revision",
+    "scale": "Scale to N replicas",
+    "delete_failing_pods": "Delete the failing pods (not Running)",
+    "circuit_breaker": "Enable the circuit breaker (app-config)",
+}
+BACKEND_ACTIONS: dict[str, str] = {
+    "terminate_backend": "Terminate the backend (pg_terminate_backend)",
+    "cancel_backend": "Cancel its query (pg_cancel_backend)",
+    "terminate_idle": "Terminate idle sessions older than 10 minutes",
+}
+KUBERNETES_ACTIONS = frozenset(REMEDIATIONS)
+IDLE_AGE = 600.0  # the guide: idle sessions older than 10 minutes
+
+
+class ActionRefused(Exception):
+    """The backend refused or could not do the action; the message is its one-line reason."""
+
+
+class Actuator(Protocol):
+    """Runs one action against the real backends or the simulated cluster."""
+
+    async def permissions(self) -> Mapping[str, str | None]:
+        """Each action name -> None when allowed, else why not (an RBAC denial, say)."""
+        ...
+
+    async def run(
+        self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, now: datetime
+    ) -> str:
+        """Do it; the one-line result. Raises ActionRefused with the reason."""
+        ...
+
+    async def idle_sessions(self, older_than: float, now: datetime) -> list[DbSession]:
+        """The sessions `terminate_idle` would end, to show before asking."""
+        ...

@@ -1,0 +1,287 @@
+"""Pilot tests for the keys that change production: named targets, Cancel by default,
+journaled before and after, absent in read-only mode, and the simulation reacts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from textual.widgets import Button, Checkbox, OptionList
+
+from probes.actions import ActionRefused
+from probes.simulated.actions import SimulatedActions
+from state.events import ActionFinished, ActionRequested, VerificationChecked, VerificationFinished
+from state.journal import Journal
+from state.resolution import STABLE_CHECKS
+from tests.play import Session
+from widgets.action_dialogs import RemediationMenu
+from widgets.locks import LocksPane
+from widgets.modals import ConfirmScreen
+from widgets.selectable import FROZEN
+
+
+def journaled(session: Session, kind: type) -> list:
+    with Journal.open(session.recorder.journal.path, read_only=True) as journal:
+        return [e for e in journal.events() if isinstance(e, kind)]
+
+
+def timeline(app) -> str:
+    return app.query_one("#timeline")._body.plain
+
+
+async def open_menu(pilot, pane_key: str = "1") -> RemediationMenu:
+    await pilot.press(pane_key, "r")
+    await pilot.pause()
+    menu = pilot.app.screen
+    assert isinstance(menu, RemediationMenu)
+    return menu
+
+
+async def choose(pilot, action: str) -> None:
+    options = pilot.app.screen.query_one(OptionList)
+    options.highlighted = next(
+        i for i in range(options.option_count) if options.get_option_at_index(i).id == action
+    )
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def confirm(pilot, dry_run: bool = False) -> ConfirmScreen:
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ConfirmScreen)
+    assert pilot.app.focused.id == "cancel"  # Cancel is the default
+    if dry_run:
+        dialog.query_one(Checkbox).value = True
+    dialog.query_one("#ok", Button).press()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return dialog
+
+
+async def test_restart_names_the_target_defaults_to_cancel_and_clears_the_crash_loop(
+    tmp_path,
+) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(80)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        menu = await open_menu(pilot)
+        assert "tracktion/analysis-service" in str(menu.query_one(".dialog-title").render())
+        assert "CrashLoopBackOff" in str(menu.query_one(".dialog-reason").render())
+        await choose(pilot, "restart")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        assert "deployment tracktion/analysis-service" in dialog.message
+        await pilot.press("enter")  # Enter on the focused Cancel
+        await pilot.pause()
+        assert journaled(session, ActionRequested) == []
+        await open_menu(pilot)
+        await choose(pilot, "restart")
+        await confirm(pilot)
+        await session.arun(110)
+        app.redraw()
+        assert "restart tracktion/analysis-service done" in timeline(app)
+        assert "analysis-service: all 3 replicas ready" in timeline(app)
+    requested, finished = journaled(session, ActionRequested), journaled(session, ActionFinished)
+    assert [(r.action, r.target, r.by) for r in requested] == [
+        ("restart", "tracktion/analysis-service", "alice")
+    ]
+    assert "CrashLoopBackOff" in requested[0].before
+    assert finished[0].ok and finished[0].action_id == requested[0].action_id
+
+
+async def test_dry_run_changes_nothing(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_menu(pilot)
+        await choose(pilot, "restart")
+        await confirm(pilot, dry_run=True)
+    await session.arun(100)
+    assert session.cluster.services["analysis-service"].ready == 0
+    assert journaled(session, ActionRequested)[0].dry_run is True
+    assert "dry run" in journaled(session, ActionFinished)[0].result
+
+
+async def test_undo_rollout_fixes_the_bad_deploy(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(70)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1", "down", "down")  # tracklist-service, the third row
+        await open_menu(pilot, pane_key="")
+        await choose(pilot, "rollout_undo")
+        await confirm(pilot)
+    assert journaled(session, ActionFinished)[0].target == "tracktion/tracklist-service"
+    await session.arun(130)
+    assert session.recorder.state.latest("error_rate", "tracklist-service") < 2.0
+
+
+async def test_scale_asks_for_the_replicas(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_menu(pilot)
+        await choose(pilot, "scale")
+        await pilot.press("end", "backspace", "5", "enter")
+        await pilot.pause()
+        await confirm(pilot)
+    assert journaled(session, ActionRequested)[0].params == {"replicas": 5}
+    assert session.cluster.services["analysis-service"].desired == 5
+
+
+async def test_escape_leaves_the_menu_and_nothing_is_journaled(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_menu(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, RemediationMenu)
+    assert journaled(session, ActionRequested) == []
+
+
+class DeniedUndo(SimulatedActions):
+    async def permissions(self) -> Mapping[str, str | None]:
+        allowed = dict(await super().permissions())
+        allowed["rollout_undo"] = "forbidden: cannot patch deployments in namespace tracktion"
+        return allowed
+
+
+async def test_an_action_rbac_denies_is_shown_disabled_with_the_reason(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    app = session.app(actuator=DeniedUndo(session.cluster))
+    async with app.run_test(size=(120, 40)) as pilot:
+        menu = await open_menu(pilot)
+        options = menu.query_one(OptionList)
+        undo = next(
+            options.get_option_at_index(i)
+            for i in range(options.option_count)
+            if options.get_option_at_index(i).id == "rollout_undo"
+        )
+        assert undo.disabled
+        assert "forbidden: cannot patch deployments" in str(undo.prompt)
+
+
+class Refusing(SimulatedActions):
+    async def run(
+        self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, now
+    ) -> str:
+        raise ActionRefused('deployments.apps "analysis-service" is paused; resume it first')
+
+
+async def test_a_failed_action_shows_its_reason_and_is_not_retried(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    app = session.app(actuator=Refusing(session.cluster))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_menu(pilot)
+        await choose(pilot, "restart")
+        await confirm(pilot)
+        await session.arun(90)
+        assert "restart tracktion/analysis-service FAILED: deployments.apps" in timeline(app)
+    assert len(journaled(session, ActionRequested)) == 1
+    assert [f.ok for f in journaled(session, ActionFinished)] == [False]
+
+
+async def test_terminating_the_blocker_dissolves_the_chain(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(60)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3", "k")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        assert "pid 4242 (batch, idle in transaction" in dialog.message
+        assert "It blocks" in dialog.message
+        await confirm(pilot)
+        await session.arun(64)
+        app.redraw()
+        assert "Lock chain cleared" in timeline(app)
+    assert journaled(session, ActionRequested)[0].params["pid"] == 4242
+
+
+async def test_cancel_keeps_the_idle_in_transaction_session(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(60)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3", "c")
+        await pilot.pause()
+        await confirm(pilot)
+    await session.arun(64)
+    assert session.cluster.db.blocker is not None
+    assert "no query to cancel" in journaled(session, ActionFinished)[0].result
+
+
+async def test_the_chosen_list_holds_still_while_choosing(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(40)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3", "down")
+        await pilot.pause()
+        pane = app.query_one(LocksPane)
+        chosen = pane.selected().session.pid
+        assert pane.border_subtitle == FROZEN
+        before = pane._body.plain
+        await session.arun(70)  # more waiters join meanwhile
+        app.redraw()
+        assert pane._body.plain == before
+        assert pane.selected().session.pid == chosen
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pane._body.plain != before
+
+
+async def test_read_only_removes_every_mutating_key(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    app = session.app(read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert "READ-ONLY" in app.query_one("#header")._text.plain
+        await pilot.press("1", "r", "3", "k", "c", "i")
+        await pilot.pause()
+        assert not isinstance(app.screen, (RemediationMenu, ConfirmScreen))
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert not titles & {"Remediate", "Kill backend", "Cancel query", "Kill idle"}
+        footer = {b.binding.key for b in app.screen.active_bindings.values() if b.enabled}
+        assert not footer & {"r", "k", "c", "i"}
+    assert journaled(session, ActionRequested) == []
+
+
+async def test_verify_then_watch_until_stable(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    session.declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("v")  # still crash-looping: the first check fails and ends it
+        await pilot.pause()
+        assert "Resolution not verified" in timeline(app)
+        await session.actions.run(
+            "restart", "tracktion/analysis-service", {}, False, session.clock.now()
+        )
+        await session.arun(120)
+        await pilot.press("v")
+        await pilot.pause()
+        for minute in range(1, STABLE_CHECKS):
+            await session.arun(120 + 60 * minute)
+            app.verification_step()
+        await pilot.pause()
+        assert "Resolution verified, stable" in timeline(app)
+    checks = journaled(session, VerificationChecked)
+    assert [c.ok for c in checks] == [False, True, True, True, True, True]
+    assert [f.stable for f in journaled(session, VerificationFinished)] == [False, True]
+
+
+async def test_resolve_and_roles(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    session.declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("right", "right", "enter", "tab", *"carol", "enter")  # IC, TL, CL
+        await pilot.pause()
+        assert "CL carol" in app.query_one("#header")._text.plain
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press(*"rolled back to revision 7", "enter")
+        await pilot.pause()
+        header = app.query_one("#header")._text.plain
+        assert "RESOLVED" in header and "rolled back to revision 7" in header

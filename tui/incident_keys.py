@@ -1,0 +1,117 @@
+"""The incident's own keys: declare, acknowledge, severity, note, roles, resolve."""
+
+from __future__ import annotations
+
+from state.events import (
+    IncidentAcknowledged,
+    IncidentDeclared,
+    IncidentResolved,
+    NoteAdded,
+    RoleAssigned,
+    SeverityChanged,
+)
+from state.policy import incident_id
+from state.severity import Role, Severity
+from state.signals import suggestion
+from tui.base import ConsoleBase
+
+
+class IncidentKeys(ConsoleBase):
+    def action_declare(self) -> None:
+        from widgets.modals import DeclareScreen  # dialogs load on first use, not at start-up
+
+        state = self.recorder.state
+        if state.incident and state.incident.open:
+            self.notify(f"{state.incident.incident_id} is already open", severity="warning")
+            return
+        hint = suggestion(state)
+        title = hint.reasons[0] if hint.alerting else "Investigating an issue"
+
+        def declared(result: tuple[Severity, str] | None) -> None:
+            if result is None:
+                return
+            severity, title = result
+            now = self.now()
+            self.record(
+                IncidentDeclared(
+                    at=now,
+                    incident_id=incident_id(now),
+                    severity=severity,
+                    title=title,
+                    reason=hint.reason,
+                    by=self.operator,
+                )
+            )
+            # whoever declares leads until a handoff says otherwise
+            self.record(RoleAssigned(at=now, role=Role.IC, person=self.operator, by=self.operator))
+
+        self.push_screen(DeclareScreen(hint.severity, hint.reason, title), declared)
+
+    def action_acknowledge(self) -> None:
+        incident = self.open_incident()
+        if incident is None:
+            return
+        if incident.acknowledged_at is not None:
+            self.notify(f"Already acknowledged by {incident.acknowledged_by}")
+            return
+        self.record(IncidentAcknowledged(at=self.now(), by=self.operator))
+
+    def action_severity(self) -> None:
+        from widgets.modals import SeverityScreen
+
+        incident = self.open_incident()
+        if incident is None:
+            return
+        hint = suggestion(self.recorder.state)
+
+        def changed(result: tuple[Severity, str] | None) -> None:
+            if result is None:
+                return
+            severity, reason = result
+            self.record(
+                SeverityChanged(
+                    at=self.now(),
+                    severity=severity,
+                    previous=incident.severity,
+                    reason=reason,
+                    by=self.operator,
+                )
+            )
+
+        self.push_screen(SeverityScreen(incident.severity, hint.severity, hint.reason), changed)
+
+    def action_note(self) -> None:
+        from widgets.modals import NoteScreen
+
+        def added(text: str | None) -> None:
+            if text:
+                self.record(NoteAdded(at=self.now(), text=text, by=self.operator))
+
+        self.push_screen(NoteScreen(), added)
+
+    def action_roles(self) -> None:
+        from widgets.action_dialogs import RoleScreen
+
+        incident = self.open_incident()
+        if incident is None:
+            return
+
+        def assigned(result: tuple[Role, str] | None) -> None:
+            if result is not None:
+                role, person = result
+                self.record(RoleAssigned(at=self.now(), role=role, person=person, by=self.operator))
+
+        self.push_screen(RoleScreen(dict(incident.roles)), assigned)
+
+    def action_resolve(self) -> None:
+        from widgets.action_dialogs import ResolveScreen
+
+        incident = self.open_incident()
+        if incident is None:
+            return
+
+        def resolved(summary: str | None) -> None:
+            if summary:
+                self.record(IncidentResolved(at=self.now(), summary=summary, by=self.operator))
+
+        self.push_screen(ResolveScreen(incident.incident_id, incident.verification), resolved)

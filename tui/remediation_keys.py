@@ -1,0 +1,224 @@
+"""The keys that change production: remediate a service, end or cancel a backend, clear idle
+sessions. Each names its exact target, defaults to Cancel, and is journaled before and after."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from textual import work
+
+from probes.actions import (
+    BACKEND_ACTIONS,
+    IDLE_AGE,
+    KUBERNETES_ACTIONS,
+    REMEDIATIONS,
+    ActionRefused,
+)
+from probes.scheduler import describe
+from state.events import ActionFinished, ActionRequested
+from state.locks import BlockingChain
+from state.signals import describe_service
+from state.text import inert
+from tui.base import ConsoleBase
+from widgets.format import clock_time
+from widgets.locks import LocksPane
+from widgets.services import ServicesPane
+
+RBAC_TTL = 60.0  # seconds an RBAC answer is trusted before asking again
+
+
+class RemediationKeys(ConsoleBase):
+    _rbac: tuple[float, Mapping[str, str | None]] | None = None
+    _action_count = 0
+
+    async def permissions(self) -> Mapping[str, str | None]:
+        """Which actions the backends allow (cached: RBAC answers change rarely)."""
+        assert self.actuator is not None
+        if self._rbac is None or time.monotonic() - self._rbac[0] > RBAC_TTL:
+            try:
+                self._rbac = (time.monotonic(), await self.actuator.permissions())
+            except Exception as exc:  # an unknown answer allows nothing
+                why = f"permissions unknown: {describe(exc, 0)}"
+                self._rbac = (
+                    time.monotonic(),
+                    dict.fromkeys([*REMEDIATIONS, *BACKEND_ACTIONS], why),
+                )
+        return self._rbac[1]
+
+    # ---- services ------------------------------------------------------------------------------
+
+    def action_remediate(self) -> None:
+        pane = self.query_one(ServicesPane)
+        name, seen = pane.selected(), pane.shown()
+        if name is None or seen is None:
+            self.notify("No service to remediate yet", severity="warning")
+            return
+        self._remediate(name, seen[0])
+
+    @work(exclusive=True, group="action")
+    async def _remediate(self, name: str, state) -> None:
+        from widgets.action_dialogs import NumberScreen, RemediationMenu
+        from widgets.modals import ConfirmScreen
+
+        deployment = state.deployments.get(name)
+        target = f"{deployment.namespace if deployment else 'default'}/{name}"
+        before = describe_service(state, name)
+        allowed = await self.permissions()
+        choices = [(a, label, allowed.get(a)) for a, label in REMEDIATIONS.items()]
+        action = await self.push_screen_wait(RemediationMenu(target, before, choices))
+        if action is None:
+            return
+        params: dict[str, Any] = {}
+        if action == "scale":
+            current = deployment.desired if deployment else 1
+            replicas = await self.push_screen_wait(
+                NumberScreen(
+                    f"Scale {target} to how many replicas? (now {current})", current, 0, 100
+                )
+            )
+            if replicas is None:
+                return
+            params["replicas"] = replicas
+        what = REMEDIATIONS[action] + (f": {params['replicas']} replicas" if params else "")
+        confirmed = await self.push_screen_wait(
+            ConfirmScreen(
+                f"{what}?",
+                f"Target: deployment {target}\nNow: {before}",
+                "Do it",
+                offer_dry_run=action in KUBERNETES_ACTIONS,
+            )
+        )
+        if confirmed:
+            await self.perform(action, target, params, confirmed.dry_run, before)
+        self.query_one(ServicesPane).release()
+
+    # ---- database backends -----------------------------------------------------------------------
+
+    def _chosen_backend(self) -> BlockingChain | None:
+        chain = self.query_one(LocksPane).selected()
+        if chain is None:
+            self.notify(
+                "No backend selected: pick one in the Database locks pane", severity="warning"
+            )
+        return chain
+
+    def action_terminate_backend(self) -> None:
+        chain = self._chosen_backend()
+        if chain is not None:
+            self._end_backend("terminate_backend", chain)
+
+    def action_cancel_backend(self) -> None:
+        chain = self._chosen_backend()
+        if chain is not None:
+            self._end_backend("cancel_backend", chain)
+
+    @work(exclusive=True, group="action")
+    async def _end_backend(self, action: str, chain: BlockingChain) -> None:
+        from widgets.modals import ConfirmScreen
+
+        s = chain.session
+        began = f"query started {clock_time(s.query_start)}" if s.query_start else "no query start"
+        tx = f", transaction since {clock_time(s.xact_start)}" if s.xact_start else ""
+        who = f"pid {s.pid} ({inert(s.user or '?')}, {inert(s.state or '?')}, {began}{tx})"
+        blocks = (
+            f"\nIt blocks {chain.size} session{'s' if chain.size != 1 else ''}."
+            if chain.size
+            else ""
+        )
+        message = f"Backend {who}\n{inert(s.query, 400)}{blocks}"
+        if action == "cancel_backend":
+            message += "\nCancel stops the running query; the session and its locks stay."
+        confirmed = await self.push_screen_wait(
+            ConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", message, "Do it")
+        )
+        if confirmed:
+            params = {
+                "pid": s.pid,
+                "user": s.user,
+                "query_start": s.query_start.isoformat() if s.query_start else None,
+            }
+            await self.perform(action, f"pid {s.pid}", params, False, who)
+        self.query_one(LocksPane).release()
+
+    @work(exclusive=True, group="action")
+    async def action_terminate_idle(self) -> None:
+        from widgets.modals import ConfirmScreen
+
+        assert self.actuator is not None
+        try:
+            idle = await self.actuator.idle_sessions(IDLE_AGE, self.now())
+        except Exception as exc:
+            self.notify(f"Cannot list idle sessions: {describe(exc, 0)}", severity="error")
+            return
+        if not idle:
+            self.notify("No idle sessions older than 10 minutes")
+            return
+        lines = [
+            f"pid {s.pid} {inert(s.user or '?')} {inert(s.application or '')} idle since "
+            f"{clock_time(s.query_start) if s.query_start else '?'}"
+            for s in idle[:12]
+        ]
+        more = f"\n… and {len(idle) - 12} more" if len(idle) > 12 else ""
+        confirmed = await self.push_screen_wait(
+            ConfirmScreen(
+                f"Terminate {len(idle)} idle session{'s' if len(idle) != 1 else ''}?",
+                "\n".join(lines) + more,
+                "Terminate them",
+            )
+        )
+        if confirmed:
+            pids = [s.pid for s in idle]
+            await self.perform(
+                "terminate_idle",
+                f"{len(idle)} idle sessions",
+                {"older_than": IDLE_AGE, "pids": pids},
+                False,
+                f"{len(idle)} idle sessions",
+            )
+
+    # ---- running one ---------------------------------------------------------------------------
+
+    async def perform(
+        self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, before: str
+    ) -> None:
+        """Journal the request, run it once, journal how it ended. Never retried silently."""
+        assert self.actuator is not None
+        self._action_count += 1
+        now = self.now()
+        action_id = f"{now:%Y%m%dT%H%M%S}-{self._action_count}"
+        self.record(
+            ActionRequested(
+                at=now,
+                action_id=action_id,
+                action=action,
+                target=target,
+                params=dict(params),
+                dry_run=dry_run,
+                before=before,
+                by=self.operator,
+            )
+        )
+        try:
+            result, ok = await self.actuator.run(action, target, params, dry_run, now), True
+        except ActionRefused as exc:
+            result, ok = str(exc), False
+        except Exception as exc:
+            result, ok = describe(exc, 0), False
+        name = target.rsplit("/", 1)[-1]
+        after = describe_service(self.recorder.state, name) if action in REMEDIATIONS else ""
+        self.record(
+            ActionFinished(
+                at=self.now(),
+                action_id=action_id,
+                action=action,
+                target=target,
+                ok=ok,
+                dry_run=dry_run,
+                result=inert(result, 300),
+                after=after,
+            )
+        )
+        if not ok:
+            self.notify(f"{action} failed: {inert(result, 200)}", severity="error")

@@ -1,0 +1,53 @@
+"""`v`: check the guide's resolution criteria, then watch for stability on the clock."""
+
+from __future__ import annotations
+
+from textual.timer import Timer
+
+from state.events import VerificationChecked, VerificationFinished
+from state.resolution import CHECK_INTERVAL, STABLE_CHECKS, verify
+from tui.base import ConsoleBase
+
+MAX_CHECKS = 10  # the guide watches for 10 minutes at one check a minute
+
+
+class VerificationKeys(ConsoleBase):
+    _watch_timer: Timer | None = None
+    _streak = 0
+    _checks = 0
+
+    @property
+    def verifying(self) -> bool:
+        return self._watch_timer is not None
+
+    def action_verify(self) -> None:
+        if self.open_incident() is None:
+            return
+        if self.verifying:
+            self.notify(f"Already watching: {self._streak}/{STABLE_CHECKS} good checks in a row")
+            return
+        self._streak = self._checks = 0
+        self.verification_step()
+
+    def verification_step(self) -> None:
+        """One check; the first failure ends it, later ones restart the count."""
+        self._watch_timer = None
+        verdict = verify(self.recorder.state)
+        self._checks += 1
+        self._streak = self._streak + 1 if verdict.ok else 0
+        now = self.now()
+        self.record(
+            VerificationChecked(
+                at=now, ok=verdict.ok, streak=self._streak, detail=verdict.text, by=self.operator
+            )
+        )
+        if self._streak >= STABLE_CHECKS:
+            detail = f"{STABLE_CHECKS} good checks in a row, {verdict.text}"
+            self.record(VerificationFinished(at=now, stable=True, detail=detail))
+        elif not verdict.ok and self._checks == 1:
+            self.record(VerificationFinished(at=now, stable=False, detail=verdict.text))
+        elif self._checks >= MAX_CHECKS:
+            detail = f"only {self._streak} good checks in a row after {MAX_CHECKS} checks"
+            self.record(VerificationFinished(at=now, stable=False, detail=detail))
+        else:
+            self._watch_timer = self.set_timer(CHECK_INTERVAL / self.speed, self.verification_step)
