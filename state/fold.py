@@ -41,7 +41,7 @@ from state.events import (
 )
 from state.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, band
 from state.resolution import STABLE_CHECKS
-from state.severity import IncidentStatus
+from state.severity import IncidentStatus, Role
 from state.timeline import entries
 
 _SAMPLE_SOURCE = {
@@ -198,9 +198,14 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
             if state.incident is None:
                 return state
             change = RoleChange(at=event.at, role=event.role, person=event.person, by=event.by)
+            holder = event.person
+            experts = state.incident.roles.get(Role.SME)
+            if event.role is Role.SME and experts:  # several experts serve at once
+                names = experts.split(", ")
+                holder = experts if event.person in names else f"{experts}, {event.person}"
             return _incident(
                 state,
-                roles={**state.incident.roles, event.role: event.person},
+                roles={**state.incident.roles, event.role: holder},
                 role_history=(*state.incident.role_history, change),
             )
         case IncidentResolved():

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from state.console import ConsoleState, Incident
+from state.escalation import next_escalation
 from state.policy import next_update_due, resolution_due, response_due
 from state.severity import Role
 from state.signals import suggestion
@@ -109,3 +110,23 @@ class IncidentHeader(Static):
                 f" (last {since(now, incident.last_update_at)})" if incident.last_update_at else "",
                 "dim",
             )
+        self._escalation(text, incident, now)
+
+    def _escalation(self, text: Text, incident: Incident, now: datetime) -> None:
+        """The level reached and the guide's next automatic trigger, red once it is due."""
+        level = incident.escalation_level
+        due = next_escalation(
+            incident.severity, incident.declared_at, incident.acknowledged_at, level
+        )
+        if level == 0 and due is None:
+            return
+        text.append(*_SEP)
+        if level:
+            text.append(f"L{level} ", "bold")
+        if due is not None:
+            left, late = countdown(now, due.at)
+            if late:
+                text.append(f"ESCALATE L{due.level} now", "bold white on red")
+            else:
+                text.append(f"L{due.level} in ", "dim")
+                text.append(left, "bold")

@@ -314,3 +314,28 @@ def test_services_are_learned_in_first_seen_order():
         ],
     )
     assert state.services == ("b", "a", "c", "d")
+
+
+def test_several_subject_matter_experts_serve_at_once():
+    from state.events import IncidentDeclared, RoleAssigned
+    from state.severity import Role, Severity
+
+    state = fold_all(
+        ConsoleState(),
+        [
+            IncidentDeclared(
+                at=T0, incident_id="INC-1", severity=Severity.P2, title="t", reason="r", by="a"
+            ),
+            RoleAssigned(at=T0, role=Role.SME, person="dba-dave", by="a"),
+            RoleAssigned(at=T0, role=Role.SME, person="net-nina", by="a"),
+            RoleAssigned(at=T0, role=Role.SME, person="dba-dave", by="a"),
+            RoleAssigned(at=T0, role=Role.TL, person="tom", by="a"),
+            RoleAssigned(at=T0, role=Role.TL, person="tia", by="a"),
+        ],
+    )
+    assert state.incident.roles[Role.SME] == "dba-dave, net-nina"
+    assert state.incident.roles[Role.TL] == "tia"  # a handoff replaces the holder...
+    assert [c.person for c in state.incident.role_history if c.role is Role.TL] == [
+        "tom",
+        "tia",
+    ]  # ...and keeps the history
