@@ -20,10 +20,6 @@ MUTATING = frozenset({"remediate", "terminate_backend", "cancel_backend", "termi
 class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys):
     """The console: every binding has an id, so it can be remapped."""
 
-    CSS_PATH = "warroom.tcss"
-    TITLE = "warroom"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
         Binding("d", "declare", "Declare", id="incident.declare"),
         Binding("a", "acknowledge", "Ack", id="incident.acknowledge"),

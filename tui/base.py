@@ -1,41 +1,24 @@
-"""The console's core: layout, the one way events come in, and the repaint."""
+"""The recording console: the one way events come in (journal, then fold), probes, actions."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from textual.app import App, ComposeResult
-from textual.containers import Container
-from textual.widgets import Footer
-
 from probes.actions import Actuator
 from probes.base import Probe
 from probes.scheduler import ProbeScheduler
 from state.clock import Clock
-from state.console import Incident
+from state.console import ConsoleState, Incident
 from state.events import EventBase
 from state.recorder import Recorder
 from tui.tty import TerminalWatch
-from widgets.error_rate import ErrorRatePane
-from widgets.header import IncidentHeader
-from widgets.latency import LatencyPane
-from widgets.locks import LocksPane
-from widgets.pane import Pane
-from widgets.services import ServicesPane
-from widgets.tabs import PaneTabs
-from widgets.timeline import TimelinePane
+from tui.view import PANES, ConsoleView
 
-PANES: tuple[tuple[str, str, type[Pane]], ...] = (
-    ("services", "Services", ServicesPane),
-    ("error-rate", "Error rate", ErrorRatePane),
-    ("locks", "DB locks", LocksPane),
-    ("latency", "p95", LatencyPane),
-    ("timeline", "Timeline", TimelinePane),
-)
+__all__ = ["PANES", "ConsoleBase"]
 
 
-class ConsoleBase(App[int]):
+class ConsoleBase(ConsoleView):
     """Every fact the console shows came through `record`: journaled, then folded."""
 
     def __init__(
@@ -65,21 +48,8 @@ class ConsoleBase(App[int]):
         self._dirty = False
         self._watch = TerminalWatch(self) if watch_terminal else None
 
-    def compose(self) -> ComposeResult:
-        yield IncidentHeader(id="header")
-        yield PaneTabs([name for _, name, _ in PANES], id="tabs")
-        with Container(id="panes"):
-            for key, _, pane in PANES:
-                yield pane(id=key)
-        yield Footer()
-
-    @property
-    def panes(self) -> list[Pane]:
-        return [self.query_one(f"#{key}", Pane) for key, _, _ in PANES]
-
     def on_mount(self) -> None:
-        self.panes[0].add_class("-current")
-        self.redraw()
+        super().on_mount()
         self.set_interval(1.0, self.redraw, name="clock")
         if self._probes:
             self._scheduler = ProbeScheduler(self._probes, self.clock, self.record, self.speed)
@@ -100,26 +70,13 @@ class ConsoleBase(App[int]):
 
     def redraw(self) -> None:
         self._dirty = False
-        state, now = self.recorder.state, self.clock.now()
-        self.query_one(IncidentHeader).show(state, now, self.badge)
-        alerts = []
-        for pane in self.panes:
-            pane.show(state, now)
-            alert = pane.alerting(state)
-            pane.set_class(alert, "-alert")
-            alerts.append(alert)
-        self.query_one(PaneTabs).show(self.current_pane, alerts)
+        super().redraw()
+
+    def view(self) -> tuple[ConsoleState, datetime]:
+        return self.recorder.state, self.clock.now()
 
     def now(self) -> datetime:
         return self.clock.now()
-
-    def action_pane(self, index: int) -> None:
-        self.current_pane = index
-        for i, pane in enumerate(self.panes):
-            pane.set_class(i == index, "-current")
-        if self.panes[index].can_focus:
-            self.panes[index].focus()
-        self.redraw()
 
     def open_incident(self) -> Incident | None:
         """The open incident, or None after telling the commander to declare one."""
