@@ -158,20 +158,25 @@ class Journal:
 
     def events(self, after_seq: int = 0) -> Iterator[Event]:
         """Every event after `after_seq`, in the order it was committed."""
+        for _, _, event in self.rows(after_seq):
+            yield event
+
+    def rows(self, after_seq: int = 0) -> Iterator[tuple[int, float, Event]]:
+        """(seq, epoch seconds, event) of every event after `after_seq`, in commit order."""
         unpacker = Unpacker(self._row)
         try:
             rows = self._db.execute(
-                "SELECT seq, kind, encoding, ref, body FROM events WHERE seq > ? ORDER BY seq",
+                "SELECT seq, at, kind, encoding, ref, body FROM events WHERE seq > ? ORDER BY seq",
                 (after_seq,),
             )
-            for seq, kind, encoding, ref, data in rows:
+            for seq, at, kind, encoding, ref, data in rows:
                 try:
                     event = parse(kind, unpacker.unpack(kind, seq, encoding, ref, data))
                 # a body that does not inflate or parse; pydantic's ValidationError is a ValueError
                 except (zlib.error, ValueError) as exc:
                     first = (str(exc).splitlines() or [type(exc).__name__])[0]
                     raise JournalError(f"{self.path}: event {seq} is corrupt ({first})") from None
-                yield event
+                yield seq, at, event
         except sqlite3.DatabaseError as exc:
             raise JournalError(
                 f"{self.path} is not a usable warroom journal (corrupt: {exc})"
@@ -188,6 +193,14 @@ class Journal:
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def bounds(self) -> tuple[int, float, float] | None:
+        """(last seq, first and last epoch seconds), or None when there is no event yet."""
+        last = self._db.execute("SELECT seq, at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        if last is None:
+            return None
+        first = self._db.execute("SELECT at FROM events ORDER BY seq LIMIT 1").fetchone()
+        return int(last[0]), float(first[0]), float(last[1])
 
     def meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, value FROM meta").fetchall())

@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+from state import keyframes
 from state.console import ConsoleState
 from state.events import Event, EventBase
-from state.fold import fold, fold_all
+from state.fold import fold
 from state.journal import Journal
 
 
 class Recorder:
-    """Owns the journal and the folded state of one session."""
+    """Owns the journal and the folded state of one session; saves keyframes as it goes."""
 
     def __init__(self, journal: Journal, state: ConsoleState | None = None) -> None:
         self.journal = journal
         self.state = state or ConsoleState()
+        self._keyframe_at = self.state.now.timestamp() if self.state.now else None
 
     @classmethod
     def resume(cls, journal: Journal) -> Recorder:
-        """A recorder whose state is every event already in `journal`, folded."""
-        return cls(journal, fold_all(ConsoleState(), journal.events()))
+        """A recorder whose state is every event already in `journal`, folded.
+
+        Starts from the last keyframe, so resuming a long session stays quick.
+        """
+        index = keyframes.KeyframeIndex(journal)
+        last = index.frames[-1] if index.frames else None
+        state = index.load(last) if last else ConsoleState()
+        for _, _, event in journal.rows(last.seq if last else 0):
+            state = fold(state, event)
+        return cls(journal, state)
 
     def record(self, event: Event | EventBase) -> ConsoleState:
         """Commit `event` to the journal, then fold it. Nothing is shown that is not journaled."""
-        self.journal.append(event)
+        seq = self.journal.append(event)
         self.state = fold(self.state, event)
+        at = event.at.timestamp()
+        if self._keyframe_at is None:
+            self._keyframe_at = at
+        elif at - self._keyframe_at >= keyframes.EVERY:
+            keyframes.write(self.journal, seq, at, self.state)
+            self._keyframe_at = at
         return self.state

@@ -14,6 +14,8 @@ from probes.simulated.probe import probes
 from probes.simulated.scenario import SERVICES, load
 from state.clock import FrozenClock
 from state.events import (
+    ActionFinished,
+    ActionRequested,
     EventBase,
     IncidentAcknowledged,
     IncidentDeclared,
@@ -99,6 +101,28 @@ class Session:
             )
         )
         self.record(RoleAssigned(at=now, role=Role.IC, person=OPERATOR, by=OPERATOR))
+        return self
+
+    def record_action(self, action: str, target: str, params: dict[str, Any]) -> Session:
+        """Run a simulated action journaled as the console does: requested, then finished."""
+        now = self.clock.now()
+        action_id = f"{now:%H%M%S}-{action}"
+        self.record(
+            ActionRequested(
+                at=now,
+                action_id=action_id,
+                action=action,
+                target=target,
+                params=params,
+                by=OPERATOR,
+            )
+        )
+        result = asyncio.run(self.actions.run(action, target, params, False, now))
+        self.record(
+            ActionFinished(
+                at=now, action_id=action_id, action=action, target=target, ok=True, result=result
+            )
+        )
         return self
 
     def acknowledge(self) -> Session:

@@ -1,0 +1,72 @@
+"""Keyframes: the folded state saved every couple of minutes of recorded time, in the journal.
+
+Seeking a replay to any instant loads the keyframe before it and folds forward from there,
+instead of folding the whole session from its start.
+"""
+
+from __future__ import annotations
+
+import bisect
+import sqlite3
+import zlib
+from dataclasses import dataclass
+
+from state.console import ConsoleState
+from state.journal import Journal
+
+EVERY = 120.0  # seconds of recorded time between keyframes
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS keyframes (
+    seq INTEGER PRIMARY KEY,  -- the last event folded into this state
+    at REAL NOT NULL,
+    state BLOB NOT NULL
+)
+"""
+
+
+def write(journal: Journal, seq: int, at: float, state: ConsoleState) -> None:
+    """Save `state` as it was after event `seq`."""
+    db = journal.connection
+    db.execute(_SCHEMA)
+    packed = zlib.compress(state.model_dump_json().encode(), 6)
+    db.execute("INSERT OR REPLACE INTO keyframes VALUES (?, ?, ?)", (seq, at, packed))
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    seq: int
+    at: float
+
+
+class KeyframeIndex:
+    """The keyframes of one journal, to find the one before an instant."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self.frames: list[Keyframe] = []
+        self._ats: list[float] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Pick up keyframes a live console wrote since (replay tails a running session)."""
+        after = self.frames[-1].seq if self.frames else 0
+        try:
+            rows = self.journal.connection.execute(
+                "SELECT seq, at FROM keyframes WHERE seq > ? ORDER BY seq", (after,)
+            ).fetchall()
+        except sqlite3.OperationalError:  # a journal written before keyframes: none
+            return
+        self.frames.extend(Keyframe(int(seq), float(at)) for seq, at in rows)
+        self._ats = [f.at for f in self.frames]
+
+    def before(self, at: float) -> Keyframe | None:
+        """The last keyframe taken at or before `at`."""
+        index = bisect.bisect_right(self._ats, at) - 1
+        return self.frames[index] if index >= 0 else None
+
+    def load(self, frame: Keyframe) -> ConsoleState:
+        row = self.journal.connection.execute(
+            "SELECT state FROM keyframes WHERE seq = ?", (frame.seq,)
+        ).fetchone()
+        return ConsoleState.model_validate_json(zlib.decompress(row[0]))

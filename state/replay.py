@@ -1,0 +1,64 @@
+"""A journal read back: the folded state as it was at any instant of the session."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from state.console import ConsoleState, TimelineEntry
+from state.fold import fold
+from state.journal import Journal
+from state.keyframes import KeyframeIndex
+
+
+class Replay:
+    """Seeks by loading the keyframe before an instant and folding forward from it.
+
+    Moving forward from the current position folds only the events in between, so playback
+    costs what the recorded session cost. `refresh` picks up what a live console appended.
+    """
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self.index = KeyframeIndex(journal)
+        self.state = ConsoleState()
+        self.seq = 0  # the last event folded into `state`
+        self.at = float("-inf")  # the instant `state` is at
+        self.start = self.end = 0.0
+        self.last_seq = 0
+        self.marks: tuple[TimelineEntry, ...] = ()
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Catch up with events appended since; True when there were any."""
+        bounds = self.journal.bounds()
+        if bounds is None or bounds[0] == self.last_seq:
+            return False
+        self.last_seq, self.start, self.end = bounds
+        self.index.refresh()
+        self.marks = self._final().timeline
+        return True
+
+    def _final(self) -> ConsoleState:
+        frame = self.index.frames[-1] if self.index.frames else None
+        state = self.index.load(frame) if frame else ConsoleState()
+        for _, _, event in self.journal.rows(frame.seq if frame else 0):
+            state = fold(state, event)
+        return state
+
+    def seek(self, at: float) -> ConsoleState:
+        """The state after every event recorded at or before `at` (epoch seconds)."""
+        frame = self.index.before(at)
+        if at < self.at or (frame is not None and frame.seq > self.seq):
+            self.state = self.index.load(frame) if frame else ConsoleState()
+            self.seq = frame.seq if frame else 0
+        for seq, when, event in self.journal.rows(self.seq):
+            if when > at:
+                break
+            self.state = fold(self.state, event)
+            self.seq = seq
+        self.at = at
+        return self.state
+
+    @staticmethod
+    def instant(at: float) -> datetime:
+        return datetime.fromtimestamp(at, UTC)
