@@ -19,8 +19,7 @@ def run(out, *args: str) -> dict:
     return json.loads(out.read_text())
 
 
-def test_a_simulated_day(tmp_path) -> None:
-    day = run(tmp_path / "day.json")
+def test_a_simulated_day(tmp_path, day) -> None:
     bare = run(tmp_path / "bare.json", "--bare")
     rss = day["rss_mb"]
     last_half = rss[len(rss) // 2 :]
