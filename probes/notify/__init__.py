@@ -1,0 +1,1 @@
+"""Status updates and escalation pages: queued in the journal's outbox, then delivered."""

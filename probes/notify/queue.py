@@ -1,0 +1,207 @@
+"""Queueing: a status update or an escalation becomes outbox rows and events, in one commit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from probes.notify.config import NotifyConfig, secret_names, target_of
+from state.console import ConsoleState, Incident
+from state.escalation import LEVEL_AUDIENCE, LEVEL_NAMES
+from state.events import Escalated, EventBase, UpdateQueued
+from state.outbox import Emit, Outbox, OutboxMessage, Purpose, enqueue
+from state.severity import IncidentStatus
+from state.templates import (
+    components,
+    escalation_contacts,
+    escalation_text,
+    internal_update_text,
+    status_page_text,
+    summary_line,
+)
+from state.text import inert
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    """A configured channel as the update and escalation dialogs list it."""
+
+    name: str
+    type: str
+    audience: str  # "internal" or "public"
+    preselected: bool  # in [notify] updates: ticked by default for a status update
+    ready: bool  # its secrets are in the environment
+    problem: str = ""  # why it is not ready
+
+
+def configured_channels(
+    config: NotifyConfig | Mapping, environ: Mapping[str, str] | None = None
+) -> list[ChannelInfo]:
+    """Every configured channel, in config order, and whether it can send."""
+    if not isinstance(config, NotifyConfig):
+        config = NotifyConfig.model_validate(dict(config))
+    env = os.environ if environ is None else environ
+    out = []
+    for name, channel in config.channels.items():
+        missing = [n for n in secret_names(channel) if not env.get(n)]
+        out.append(
+            ChannelInfo(
+                name=name,
+                type=channel.type,
+                audience=channel.audience,
+                preselected=name in config.updates,
+                ready=not missing,
+                problem=f"environment variable {missing[0]} is not set" if missing else "",
+            )
+        )
+    return out
+
+
+def _incident(state: ConsoleState) -> Incident:
+    if state.incident is None:
+        raise ValueError("no incident declared")
+    return state.incident
+
+
+def _check(config: NotifyConfig, names: Sequence[str]) -> list[str]:
+    unknown = [n for n in names if n not in config.channels]
+    if unknown:
+        raise ValueError(f"no such notify channel: {', '.join(unknown)}")
+    return list(dict.fromkeys(names))  # each once, in the order given
+
+
+def _messages(
+    outbox: Outbox,
+    config: NotifyConfig,
+    incident: Incident,
+    names: list[str],
+    texts: Mapping[str, str],
+    common: dict[str, object],
+) -> list[OutboxMessage]:
+    """One message per channel, numbered after the ones this incident already sent there."""
+    out = []
+    for name in names:
+        channel = config.channels[name]
+        n = outbox.next_number(incident.incident_id, name)
+        fields = {
+            "message_id": f"{incident.incident_id}:{name}:{n}",
+            "incident_id": incident.incident_id,
+            "channel": name,
+            "target": target_of(channel),
+            "severity": incident.severity,
+            "title": incident.title,
+            "text": texts[channel.audience],
+            **common,
+        }
+        out.append(OutboxMessage.model_validate(fields))
+    return out
+
+
+def _queued(at: datetime, messages: list[OutboxMessage], purpose: Purpose) -> list[EventBase]:
+    return [
+        UpdateQueued(
+            at=at,
+            message_id=m.message_id,
+            channel=m.channel,
+            status=m.status,
+            text=m.text,
+            by=m.by,
+            purpose=purpose,
+        )
+        for m in messages
+    ]
+
+
+def queue_update(
+    outbox: Outbox,
+    emit: Emit,
+    state: ConsoleState,
+    now: datetime,
+    config: NotifyConfig,
+    channels: Sequence[str],
+    status: IncidentStatus,
+    by: str,
+    public_text: str | None = None,
+    internal_text: str | None = None,
+) -> list[str]:
+    """Queue a status update to `channels`; the message ids. Public channels get the status
+    page text, internal ones the Internal Status Update; None means the template's text."""
+    incident = _incident(state)
+    names = _check(config, channels)
+    texts = {
+        "public": public_text if public_text is not None else status_page_text(state, status),
+        "internal": internal_text
+        if internal_text is not None
+        else internal_update_text(state, now, status),
+    }
+    with outbox.transaction():  # numbering and writing in one transaction
+        messages = _messages(
+            outbox,
+            config,
+            incident,
+            names,
+            texts,
+            {
+                "purpose": "update",
+                "status": status,
+                "summary": summary_line(incident, status),
+                "components": components(state, status),
+                "by": by,
+            },
+        )
+        enqueue(outbox, emit, now, messages, _queued(now, messages, "update"))
+    return [m.message_id for m in messages]
+
+
+def queue_escalation(
+    outbox: Outbox,
+    emit: Emit,
+    state: ConsoleState,
+    now: datetime,
+    config: NotifyConfig,
+    level: int,
+    reason: str,
+    by: str,
+    channels: Sequence[str] | None = None,
+) -> list[str]:
+    """Escalate to `level` (1-5) and queue its pages: by default the channels configured for
+    the level's audience (team 1-2, management 3, executive 4-5). The message ids."""
+    incident = _incident(state)
+    if level not in LEVEL_AUDIENCE:
+        raise ValueError(f"escalation level {level} is not one of the guide's 1-5")
+    audience = LEVEL_AUDIENCE[level]
+    names = _check(config, config.escalation_channels(audience) if channels is None else channels)
+    public = [n for n in names if config.channels[n].audience == "public"]
+    if public:
+        raise ValueError(f"escalations are internal; {', '.join(public)} is public")
+    text = escalation_text(incident.incident_id, level, reason)
+    summary = (
+        f"{incident.incident_id} escalated to L{level} ({LEVEL_NAMES[level]}): {inert(reason)}"
+    )
+    with outbox.transaction():
+        messages = _messages(
+            outbox,
+            config,
+            incident,
+            names,
+            {"internal": text},
+            {
+                "purpose": "escalation",
+                "status": incident.status,
+                "summary": summary,
+                "level": level,
+                "by": by,
+            },
+        )
+        escalated = Escalated(
+            at=now,
+            level=level,
+            reason=reason,
+            by=by,
+            contacts=escalation_contacts(level),
+            channels=tuple(names),
+        )
+        enqueue(outbox, emit, now, messages, [escalated, *_queued(now, messages, "escalation")])
+    return [m.message_id for m in messages]

@@ -1,0 +1,120 @@
+"""What one delivery attempt came to: delivered, retry later, or failed for good."""
+
+from __future__ import annotations
+
+import errno
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+from state.text import inert
+
+DETAIL_LIMIT = 200
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: Literal["delivered", "retry", "failed"]
+    detail: str = ""  # one line for a person; never a URL or a secret
+    after: float | None = None  # retry: the receiver's Retry-After, in seconds
+    remote_id: str | None = None  # delivered: the receiver's id for what it created
+
+    @classmethod
+    def delivered(cls, detail: str = "", remote_id: str | None = None) -> Delivery:
+        return cls("delivered", detail, remote_id=remote_id)
+
+    @classmethod
+    def retry(cls, detail: str, after: float | None = None) -> Delivery:
+        return cls("retry", detail, after=after)
+
+    @classmethod
+    def failed(cls, detail: str) -> Delivery:
+        return cls("failed", detail)
+
+
+def reply(text: str, limit: int = 80) -> str:
+    """A receiver's reply body, made inert and short enough for one line."""
+    return inert(text, limit=limit).strip()
+
+
+def remote_id(value: object) -> str:
+    """A receiver's id for something it made; it goes into a URL path, so letters and digits."""
+    text = str(value)
+    if not _ID.fullmatch(text):
+        raise ValueError("not an id")
+    return text
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Retry-After in seconds: delta-seconds or an HTTP date (taken relative to Date)."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        until = parsedate_to_datetime(value)
+        sent = parsedate_to_datetime(headers["date"]) if headers.get("date") else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    if sent is None:
+        return None  # no clock of the receiver's to measure against; use our own backoff
+    return max((until - sent).total_seconds(), 0.0)
+
+
+def network_reason(exc: BaseException) -> str:
+    """Why a request got no answer, in fixed words: an exception's text may hold the URL."""
+    import httpx
+
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return "timed out"
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError) or (
+            getattr(cause, "errno", None) == errno.ECONNREFUSED
+        ):
+            return "connection refused"
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if "name" in text and ("resolution" in text or "not known" in text):
+            return "DNS lookup failed"
+        if "ssl" in text or "certificate" in text:
+            return "TLS error"
+        return "cannot connect"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return "connection reset"
+    return f"request failed ({type(exc).__name__})"
+
+
+def _secret_parts(value: str) -> list[str]:
+    """The value, and for a URL its path and long path segments: a webhook's token is there."""
+    parts = [value]
+    path = urlsplit(value).path if "://" in value else ""
+    if path.strip("/"):
+        parts.append(path)
+        parts += [segment for segment in path.split("/") if len(segment) >= 8]
+    return parts
+
+
+def redact(text: str, secrets: Mapping[str, str]) -> str:
+    """`text` with each secret (or a URL secret's token) replaced by $NAME, inert, one line."""
+    found = [(part, name) for name, value in secrets.items() for part in _secret_parts(value)]
+    for part, name in sorted(found, key=lambda pn: -len(pn[0])):
+        if len(part) >= 4:  # a value this short would blank ordinary words
+            text = text.replace(part, f"${name}")
+    return inert(text, limit=DETAIL_LIMIT)
+
+
+def request_failed(exc: BaseException, where: str) -> Delivery:
+    """A request that got no answer: retried, unless its URL can never work."""
+    import httpx
+
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return Delivery.failed(f"{where}: not an http(s) URL")
+    return Delivery.retry(f"{where}: {network_reason(exc)}")

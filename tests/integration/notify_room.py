@@ -1,0 +1,97 @@
+"""A journaled session with a declared P1, an outbox and a frozen clock, for the notify tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from probes.notify.config import NotifyConfig, parse
+from probes.notify.outbox_sender import OutboxSender
+from state.clock import FrozenClock
+from state.events import (
+    HealthResult,
+    HealthSampled,
+    IncidentDeclared,
+    MetricSampled,
+    SessionStarted,
+    UpdatePosted,
+)
+from state.journal import Journal
+from state.outbox import Outbox
+from state.recorder import Recorder
+from state.severity import Severity
+
+T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
+INCIDENT = "INC-20260306-8400"
+SERVICES = ("analysis-service", "tracklist-service", "file-watcher")
+
+
+def opening_events() -> list:
+    return [
+        SessionStarted(at=T0, mode="live", version="test", operator="ana", services=SERVICES),
+        HealthSampled(
+            at=T0,
+            results=(
+                HealthResult(service="analysis-service", up=True, status_code=200),
+                HealthResult(service="tracklist-service", up=False, status_code=503),
+                HealthResult(service="file-watcher", up=True, status_code=200),
+            ),
+        ),
+        MetricSampled(
+            at=T0,
+            metric="error_rate",
+            values={"analysis-service": 7.5, "tracklist-service": 34.0, "file-watcher": 0.1},
+        ),
+        IncidentDeclared(
+            at=T0,
+            incident_id=INCIDENT,
+            severity=Severity.P1,
+            title="tracklist-service 5xx",
+            reason="tracklist-service error rate 34.0% > 20%",
+            by="ana",
+        ),
+    ]
+
+
+@dataclass
+class Room:
+    journal: Journal
+    recorder: Recorder
+    outbox: Outbox
+    clock: FrozenClock
+
+    @property
+    def state(self):
+        return self.recorder.state
+
+    def sender(
+        self, config: NotifyConfig, environ: dict[str, str] | None, **kwargs: Any
+    ) -> OutboxSender:
+        return OutboxSender(
+            self.outbox, self.clock, config, self.recorder.record, environ=environ, **kwargs
+        )
+
+    def posted(self) -> list[UpdatePosted]:
+        return [e for e in self.journal.events() if isinstance(e, UpdatePosted)]
+
+    def close(self) -> None:
+        self.journal.close()
+
+
+def new_room(path: Path) -> Room:
+    journal = Journal.create(path, {"mode": "live"})
+    recorder = Recorder(journal)
+    for event in opening_events():
+        recorder.record(event)
+    return Room(journal, recorder, Outbox(journal), FrozenClock(T0))
+
+
+def reopen(path: Path, clock: FrozenClock) -> Room:
+    journal = Journal.open(path)
+    return Room(journal, Recorder.resume(journal), Outbox(journal), clock)
+
+
+def config(channels: dict[str, dict], **settings: Any) -> NotifyConfig:
+    return parse({"channels": channels, **settings})

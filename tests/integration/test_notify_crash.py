@@ -1,0 +1,193 @@
+"""kill -9 between "written to the outbox" and "delivered": the restarted console sends once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from state.events import UpdatePosted, UpdateQueued
+from state.journal import Journal
+from state.outbox import Outbox
+from tests.integration.notify_room import INCIDENT
+from tests.servers.receivers import (
+    PagerDutyReceiver,
+    Reply,
+    SlackReceiver,
+    StatuspageReceiver,
+)
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def child(path: Path, mode: str, settings: dict, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.notify_child",
+            str(path),
+            mode,
+            json.dumps(settings),
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def kill(process: subprocess.Popen) -> None:
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(10)
+    assert process.returncode == -signal.SIGKILL
+
+
+def restart(path: Path, settings: dict, env: dict[str, str]) -> dict:
+    done = child(path, "resume", settings, env)
+    out, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    return json.loads(out.splitlines()[-1])
+
+
+def journaled(path: Path) -> tuple[list, list]:
+    with Journal.open(path, read_only=True) as journal:
+        events = list(journal.events())
+        rows = Outbox(journal).rows()
+    return events, rows
+
+
+def posted(events: list, message_id: str) -> list[UpdatePosted]:
+    return [e for e in events if isinstance(e, UpdatePosted) and e.message_id == message_id]
+
+
+def test_slack_killed_mid_request_is_posted_exactly_once(tmp_path):
+    path = tmp_path / "crash.warroom"
+    settings = {"channels": {"#incidents": {"type": "slack", "webhook_env": "SLACK_WEBHOOK_URL"}}}
+    with SlackReceiver() as slack:
+        env = {"SLACK_WEBHOOK_URL": slack.webhook_url}
+        slack.then(Reply(hold=True))  # the request is in flight when the console dies
+        first = child(path, "first", settings, env)
+        assert first.stdout.readline().strip() == "queued"
+        assert slack.wait_for(1)
+        kill(first)
+
+        events, [row] = journaled(path)
+        message_id = f"{INCIDENT}:#incidents:1"
+        assert (row.message_id, row.state, row.attempts) == (message_id, "sending", 1)
+        assert [e.message_id for e in events if isinstance(e, UpdateQueued)] == [message_id]
+        assert posted(events, message_id) == []
+
+        summary = restart(path, settings, env)
+
+    assert summary["resumed"] == [message_id]
+    assert len(slack.answered(200)) == 1  # exactly one 200
+    assert len(slack.channel) == 1
+    assert slack.requests[0].answered is None  # the first was never answered
+    events, [row] = journaled(path)
+    [outcome] = posted(events, message_id)
+    assert outcome.delivered
+    assert (row.state, row.attempts) == ("delivered", 2)
+
+
+def test_slack_a_lost_reply_is_posted_again_marked_with_the_same_id(tmp_path):
+    """The documented at-least-once window: Slack took the post, its 200 never came back."""
+    path = tmp_path / "crash.warroom"
+    settings = {"channels": {"#incidents": {"type": "slack", "webhook_env": "SLACK_WEBHOOK_URL"}}}
+    with SlackReceiver() as slack:
+        env = {"SLACK_WEBHOOK_URL": slack.webhook_url}
+        slack.then(Reply(hold=True, apply=True))
+        first = child(path, "first", settings, env)
+        assert slack.wait_for(1)
+        kill(first)
+        restart(path, settings, env)
+    ids = [post["blocks"][1]["elements"][0]["text"] for post in slack.channel]
+    assert ids == [f"warroom {INCIDENT}:#incidents:1"] * 2
+    events, _ = journaled(path)
+    assert len(posted(events, f"{INCIDENT}:#incidents:1")) == 1
+
+
+def test_killed_after_queueing_before_sending_sends_once(tmp_path):
+    path = tmp_path / "crash.warroom"
+    settings = {"channels": {"#incidents": {"type": "slack", "webhook_env": "SLACK_WEBHOOK_URL"}}}
+    with SlackReceiver() as slack:
+        env = {"SLACK_WEBHOOK_URL": slack.webhook_url}
+        first = child(path, "hang", settings, env)
+        assert first.stdout.readline().strip() == "queued"
+        kill(first)
+        assert slack.requests == []
+        summary = restart(path, settings, env)
+    assert summary["resumed"] == []  # nothing was in flight: it was simply due
+    assert len(slack.answered(200)) == 1 == len(slack.requests)
+    events, [row] = journaled(path)
+    assert len(posted(events, row.message_id)) == 1
+    assert row.attempts == 1
+
+
+def test_pagerduty_killed_after_it_took_the_event_keeps_one_alert(tmp_path):
+    path = tmp_path / "crash.warroom"
+    settings = {
+        "channels": {
+            "pagerduty": {
+                "type": "pagerduty",
+                "routing_key_env": "PAGERDUTY_ROUTING_KEY",
+                "events_url": "",
+            }
+        }
+    }
+    with PagerDutyReceiver() as pd:
+        settings["channels"]["pagerduty"]["events_url"] = pd.events_url
+        env = {"PAGERDUTY_ROUTING_KEY": PagerDutyReceiver.ROUTING_KEY}
+        pd.then(Reply(hold=True, apply=True))  # PagerDuty processed it; the 202 is lost
+        first = child(path, "first", settings, env)
+        assert pd.wait_for(1)
+        kill(first)
+        restart(path, settings, env)
+
+    assert len(pd.requests) == 2
+    assert {r.json["dedup_key"] for r in pd.requests} == {INCIDENT}
+    first_try, second_try = (r.json for r in pd.requests)
+    assert first_try == second_try  # the same event, byte for byte in meaning
+    assert len(pd.answered(202)) == 1
+    assert len(pd.alerts) == 1  # one alert, one page
+    events, [row] = journaled(path)
+    [outcome] = posted(events, row.message_id)
+    assert outcome.delivered and row.state == "delivered"
+
+
+def test_statuspage_killed_between_created_and_recorded_keeps_one_incident(tmp_path):
+    path = tmp_path / "crash.warroom"
+    settings = {
+        "channels": {
+            "status-page": {
+                "type": "statuspage",
+                "page_id": StatuspageReceiver.PAGE_ID,
+                "api_key_env": "STATUSPAGE_API_KEY",
+                "api_url": "",
+            }
+        }
+    }
+    with StatuspageReceiver() as page:
+        settings["channels"]["status-page"]["api_url"] = page.url
+        env = {"STATUSPAGE_API_KEY": StatuspageReceiver.API_KEY}
+        page.then(Reply(), Reply(hold=True, apply=True))  # lookup; create, reply lost
+        first = child(path, "first", settings, env)
+        assert page.wait_for(2)
+        kill(first)
+        summary = restart(path, settings, env)
+
+    assert [r.method for r in page.requests] == ["GET", "POST", "GET", "PATCH"]
+    assert len(page.incidents) == 1
+    [outcome] = summary["outcomes"]
+    assert outcome["detail"] == "Statuspage incident p31zjtct2001 updated"
+    events, [row] = journaled(path)
+    assert row.remote_id == "p31zjtct2001"
+    assert len(posted(events, row.message_id)) == 1

@@ -1,0 +1,258 @@
+"""Slack incoming webhooks against a loopback receiver: shapes, retries, failures, secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from probes.notify.queue import queue_update
+from state.severity import IncidentStatus
+from tests.integration.notify_room import INCIDENT, config, new_room
+from tests.servers.receivers import Reply, SlackReceiver
+
+pytestmark = pytest.mark.integration
+
+ENV = "SLACK_WEBHOOK_URL"
+
+
+@pytest.fixture
+def slack():
+    with SlackReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def room(tmp_path):
+    opened = new_room(tmp_path / "s.warroom")
+    yield opened
+    opened.close()
+
+
+def setup(room, slack, **settings):
+    cfg = config({"#incidents": {"type": "slack", "webhook_env": ENV}}, **settings)
+    sender = room.sender(cfg, {ENV: slack.webhook_url})
+    ids = queue_update(
+        room.outbox,
+        room.recorder.record,
+        room.state,
+        room.clock.now(),
+        cfg,
+        ["#incidents"],
+        IncidentStatus.INVESTIGATING,
+        "ana",
+    )
+    return sender, ids[0]
+
+
+async def test_a_status_update_is_posted_as_slack_expects(room, slack):
+    sender, message_id = setup(room, slack)
+    assert message_id == f"{INCIDENT}:#incidents:1"
+
+    outcomes = await sender.deliver_due()
+
+    assert [(e.message_id, e.delivered, e.detail) for e in outcomes] == [(message_id, True, "")]
+    [request] = slack.requests
+    assert request.method == "POST"
+    assert request.headers["content-type"] == "application/json"
+    body = request.json
+    assert body["text"].startswith(f"*Incident:* {INCIDENT}\n")
+    assert "*Status:* Investigating" in body["text"]
+    assert body["blocks"][0] == {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": body["text"]},
+    }
+    assert body["blocks"][1]["elements"][0]["text"] == f"warroom {message_id}"
+    assert set(body) == {"text", "blocks"}
+    # on the timeline and in the state
+    incident = room.state.incident
+    assert incident.last_update_at == room.clock.now()
+    assert incident.pending_messages == {}
+    assert room.state.timeline[-1].text == "Investigating update delivered to #incidents"
+    assert room.outbox.get(message_id).state == "delivered"
+
+
+async def test_429_is_retried_after_retry_after_seconds(room, slack):
+    slack.then(Reply(429, "rate_limited", {"Retry-After": "7"}))
+    sender, message_id = setup(room, slack)
+
+    assert await sender.deliver_due() == []
+    row = room.outbox.get(message_id)
+    assert (row.state, row.attempts, row.last_error) == (
+        "pending",
+        1,
+        f"slack webhook ${ENV}: rate limited (HTTP 429)",
+    )
+    room.clock.advance(6.9)
+    assert await sender.deliver_due() == []
+    assert len(slack.requests) == 1  # not before Retry-After
+    room.clock.advance(0.1)
+    [outcome] = await sender.deliver_due()
+    assert outcome.delivered
+    assert len(slack.requests) == 2
+    assert room.outbox.get(message_id).attempts == 2
+
+
+async def test_5xx_is_retried_with_exponential_backoff(room, slack):
+    slack.then(Reply(503, "rollup_error"), Reply(500, "rollup_error"))
+    sender, message_id = setup(room, slack, backoff=2.0)
+
+    await sender.deliver_due()  # t=0: 503
+    room.clock.advance(1.9)
+    await sender.deliver_due()
+    assert len(slack.requests) == 1
+    room.clock.advance(0.1)  # t=2: 500
+    await sender.deliver_due()
+    assert len(slack.requests) == 2
+    room.clock.advance(3.9)
+    await sender.deliver_due()
+    assert len(slack.requests) == 2
+    room.clock.advance(0.1)  # t=6: 2 s then 4 s of backoff
+    [outcome] = await sender.deliver_due()
+    assert outcome.delivered and outcome.message_id == message_id
+    assert len(slack.answered(200)) == 1
+    assert len(room.posted()) == 1  # the retries journal nothing; the outcome once
+
+
+async def test_an_archived_channel_fails_at_once_with_slacks_reason(room, slack):
+    slack.then(*[Reply(410, "channel_is_archived")] * 3)
+    sender, _ = setup(room, slack)
+
+    [outcome] = await sender.deliver_due()
+
+    assert not outcome.delivered
+    assert outcome.detail == (
+        f"slack webhook ${ENV}: HTTP 410 channel_is_archived "
+        "(the webhook's channel is archived; unarchive it or make a new webhook)"
+    )
+    assert slack.webhook_url not in outcome.detail
+    room.clock.advance(3600)
+    assert await sender.deliver_due() == []
+    assert len(slack.requests) == 1  # permanent: never retried
+    entry = room.state.timeline[-1]
+    assert entry.tone == "bad"
+    assert entry.text.startswith("Investigating update FAILED to #incidents: slack webhook $")
+    assert room.state.incident.last_update_at is None
+
+
+@pytest.mark.parametrize(
+    ("status", "word"),
+    [
+        (400, "invalid_payload"),
+        (403, "action_prohibited"),
+        (403, "invalid_token"),
+        (404, "channel_not_found"),
+        (404, "no_service"),
+    ],
+)
+async def test_slacks_client_errors_are_permanent(room, slack, status, word):
+    slack.then(Reply(status, word))
+    sender, _ = setup(room, slack)
+    [outcome] = await sender.deliver_due()
+    assert not outcome.delivered
+    assert f"HTTP {status} {word}" in outcome.detail
+
+
+async def test_retrying_stops_after_max_attempts_and_says_so(room, slack):
+    slack.then(*[Reply(503, "rollup_error")] * 10)
+    sender, _ = setup(room, slack, max_attempts=3, backoff=1.0)
+    outcomes = []
+    for _ in range(10):
+        outcomes += await sender.deliver_due()
+        room.clock.advance(10)
+    assert len(slack.requests) == 3
+    [outcome] = outcomes
+    assert (
+        outcome.detail == f"gave up after 3 attempts: slack webhook ${ENV}: HTTP 503 rollup_error"
+    )
+
+
+async def test_a_retry_after_past_the_max_age_fails_now(room, slack):
+    slack.then(Reply(429, "rate_limited", {"Retry-After": "4000"}))
+    sender, _ = setup(room, slack, max_age=1800)
+    [outcome] = await sender.deliver_due()
+    assert not outcome.delivered
+    assert outcome.detail.startswith("not delivered within 30 min: slack webhook")
+
+
+async def test_a_message_due_past_its_max_age_is_failed_without_sending(room, slack):
+    sender, _ = setup(room, slack, max_age=60)
+    room.clock.advance(61)  # e.g. the console was stopped for a while
+    [outcome] = await sender.deliver_due()
+    assert (outcome.delivered, outcome.detail) == (False, "not delivered within 1 min")
+    assert slack.requests == []
+
+
+async def test_an_unset_webhook_variable_fails_naming_the_variable(room, slack):
+    cfg = config({"#incidents": {"type": "slack", "webhook_env": ENV}})
+    sender = room.sender(cfg, {})
+    queue_update(
+        room.outbox,
+        room.recorder.record,
+        room.state,
+        room.clock.now(),
+        cfg,
+        ["#incidents"],
+        IncidentStatus.INVESTIGATING,
+        "ana",
+    )
+    [outcome] = await sender.deliver_due()
+    assert outcome.detail == f"slack webhook ${ENV}: environment variable {ENV} is not set"
+
+
+async def test_a_refused_connection_is_retried_without_the_url(room, slack):
+    cfg = config({"#incidents": {"type": "slack", "webhook_env": ENV}})
+    dead = "http://127.0.0.1:9/services/T0/B0/secrettoken123"  # port 9: discard, closed
+    sender = room.sender(cfg, {ENV: dead})
+    [message_id] = queue_update(
+        room.outbox,
+        room.recorder.record,
+        room.state,
+        room.clock.now(),
+        cfg,
+        ["#incidents"],
+        IncidentStatus.INVESTIGATING,
+        "ana",
+    )
+    assert await sender.deliver_due() == []
+    row = room.outbox.get(message_id)
+    assert row.last_error == f"slack webhook ${ENV}: connection refused"
+    await sender.stop()
+
+
+async def test_the_webhook_url_never_reaches_the_journal(room, slack, tmp_path):
+    # a receiver that echoes the token: the reason says $SLACK_WEBHOOK_URL instead
+    slack.then(Reply(500, SlackReceiver.TOKEN), Reply(410, SlackReceiver.TOKEN))
+    sender, message_id = setup(room, slack)
+    await sender.deliver_due()
+    assert room.outbox.get(message_id).last_error == f"slack webhook ${ENV}: HTTP 500 ${ENV}"
+    room.clock.advance(60)
+    [outcome] = await sender.deliver_due()
+    assert outcome.detail == f"slack webhook ${ENV}: HTTP 410 ${ENV}"
+    room.journal.close()
+    raw = (tmp_path / "s.warroom").read_bytes()
+    assert SlackReceiver.TOKEN.encode() not in raw
+    assert slack.webhook_url.encode() not in raw
+    room.journal = type(room.journal).open(tmp_path / "s.warroom")
+    for event in room.journal.events():
+        assert SlackReceiver.TOKEN not in event.model_dump_json()
+    for row in type(room.outbox)(room.journal).rows():
+        assert SlackReceiver.TOKEN not in row.model_dump_json()
+    for entry in room.state.timeline:
+        assert SlackReceiver.TOKEN not in entry.text
+
+
+async def test_text_from_outside_cannot_ping_the_channel(room, slack):
+    cfg = config({"#incidents": {"type": "slack", "webhook_env": ENV}})
+    sender = room.sender(cfg, {ENV: slack.webhook_url})
+    queue_update(
+        room.outbox,
+        room.recorder.record,
+        room.state,
+        room.clock.now(),
+        cfg,
+        ["#incidents"],
+        IncidentStatus.IDENTIFIED,
+        "ana",
+        internal_text="pod <!channel> & <https://evil|click>",
+    )
+    await sender.deliver_due()
+    assert slack.posted()[0]["text"] == "pod &lt;!channel&gt; &amp; &lt;https://evil|click&gt;"
