@@ -20,11 +20,12 @@ echo "installing ${need[*]} from Debian's packages" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# Debian starts a cluster and a Prometheus of its own; the tests use private instances.
+# Debian starts a cluster and a Prometheus service of its own; the tests start private
+# instances on free ports, so those only cost memory: stop the services, nothing else.
 $SUDO systemctl disable --now prometheus postgresql >/dev/null 2>&1 || true
+$SUDO service prometheus stop >/dev/null 2>&1 || true
 if command -v pg_lsclusters >/dev/null 2>&1; then
     pg_lsclusters -h 2>/dev/null | while read -r ver name _; do
         $SUDO pg_ctlcluster "$ver" "$name" stop >/dev/null 2>&1 || true
     done
 fi
-pkill -x prometheus >/dev/null 2>&1 || true

@@ -1,0 +1,66 @@
+"""The pure parts of the PostgreSQL and Prometheus probes: redaction and reply parsing."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from probes.postgres import redact, secrets_of, target_of
+from probes.prometheus import PrometheusError, instant_values, public_url, range_series
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "invalid dsn: host=db password=hunter2-long port=x",
+        "invalid dsn: host=db password = 'hunter2-long' port=x",
+        "invalid dsn: host=db PASSWORD='hunter2\\'-long' port=x",
+        "invalid URI postgresql://app:hunter2-long@db:5432/x",
+        "invalid URI postgres://app:hunter2-long@with@at@db/x",
+    ],
+)
+def test_redact_masks_passwords(text: str) -> None:
+    out = redact(text)
+    assert "hunter2" not in out and "***" in out
+
+
+def test_redact_masks_known_secrets_and_stays_one_line() -> None:
+    dsn = "host=db user=app password=Tr0ub4dor-3"
+    assert secrets_of(dsn) == ("Tr0ub4dor-3",)
+    assert redact("failed for Tr0ub4dor-3\n\x1b[31mhint", secrets_of(dsn)) == "failed for *** hint"
+    assert target_of("postgresql://app:Tr0ub4dor-3@db:5433/shop") == "db:5433/shop"
+
+
+def test_values_keep_nan_and_inf() -> None:
+    data = {
+        "resultType": "vector",
+        "result": [
+            {"metric": {"service": "a"}, "value": [1, "NaN"]},
+            {"metric": {"service": "b"}, "value": [1, "+Inf"]},
+            {"metric": {"service": "c"}, "value": [1, "-Inf"]},
+            {"metric": {"service": "d"}, "value": [1, "0"]},
+            {"metric": {}, "value": [1, "2.5"]},
+        ],
+    }
+    values = instant_values(data)
+    assert math.isnan(values["a"])
+    assert values["b"] == math.inf and values["c"] == -math.inf
+    assert values["d"] == 0.0 and values["all"] == 2.5
+    assert instant_values({"resultType": "vector", "result": []}) == {}
+    with pytest.raises(PrometheusError, match="malformed"):
+        instant_values({"resultType": "vector"})
+
+
+def test_range_aligns_on_steps_with_gaps_as_none() -> None:
+    data = {
+        "resultType": "matrix",
+        "result": [{"metric": {"service": "a"}, "values": [[102, "1"], [106, "NaN"]]}],
+    }
+    series = range_series(data, start=100.0, step=2.0, points=4)
+    assert series["a"][:2] == (None, 1.0) and math.isnan(series["a"][3])
+    assert series["a"][2] is None
+
+
+def test_public_url_drops_credentials() -> None:
+    assert public_url("https://u:p4ss@prom:9090/x") == "https://prom:9090/x"
