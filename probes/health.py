@@ -1,0 +1,149 @@
+"""The HTTP health probe: GET each service's /health at once, as the guide's `curl -f` does."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import importlib
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from probes.check import CheckResult
+from state.events import EventBase, HealthResult, HealthSampled, Source
+from state.text import inert
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_URL = "http://{service}:8000/health"
+# the probe as a whole may take a little longer than its slowest request
+OVERALL_MARGIN = 1.0
+
+
+def _refused(exc: BaseException | None) -> bool:
+    for _ in range(8):  # down the chain of causes; a few links are all there ever are
+        if exc is None:
+            return False
+        if (
+            isinstance(exc, ConnectionRefusedError)
+            or getattr(exc, "errno", 0) == errno.ECONNREFUSED
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _dns_failed(text: str) -> bool:
+    words = ("name or service not known", "nodename nor servname", "name resolution", "getaddrinfo")
+    return any(w in text.lower() for w in words)
+
+
+def reason(exc: BaseException, timeout: float) -> str:
+    """One line saying why a health request got no answer."""
+    import httpx
+
+    text = str(exc)
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return f"timed out after {timeout:g} s"
+    if isinstance(exc, httpx.ConnectError):
+        if _dns_failed(text):
+            return "DNS lookup failed"
+        if _refused(exc) or "refused" in text.lower():
+            return "connection refused"
+        if "ssl" in text.lower() or "certificate" in text.lower():
+            return "TLS error"
+        return "cannot connect"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return "connection reset"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return "not an http(s) URL"
+    return inert(f"{type(exc).__name__}: {text}", limit=80)
+
+
+class HealthProbe:
+    """One GET per service per refresh; a failing endpoint is a DOWN result, not a probe failure."""
+
+    source: Source = "health"
+
+    def __init__(
+        self,
+        services: Sequence[str],
+        url_template: str = DEFAULT_URL,
+        timeout: float = 2.0,
+        interval: float = 2.0,
+    ) -> None:
+        self.services = tuple(services)
+        self.url_template = url_template
+        self.request_timeout = timeout
+        self.timeout = timeout + OVERALL_MARGIN
+        self.interval = interval
+        self._client: httpx.AsyncClient | None = None
+
+    def url(self, service: str) -> str:
+        return self.url_template.format(service=service)
+
+    async def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            # the first import of httpx takes a tenth of a second: not on the UI's loop
+            httpx = await asyncio.to_thread(importlib.import_module, "httpx")
+            if self._client is None:  # another request may have made it meanwhile
+                self._client = httpx.AsyncClient(
+                    timeout=self.request_timeout,
+                    limits=httpx.Limits(max_connections=max(len(self.services), 1) * 2),
+                    headers={"User-Agent": "warroom-health"},
+                )
+        return self._client
+
+    async def check_one(self, service: str) -> HealthResult:
+        """GET one service's health URL within the request timeout; never raises."""
+        client = await self._http()
+        started = time.perf_counter()
+        try:
+            # httpx bounds each phase; this bounds the whole request, a slow drip included
+            async with asyncio.timeout(self.request_timeout):
+                response = await client.get(self.url(service))
+        except Exception as exc:
+            return HealthResult(service=service, up=False, error=reason(exc, self.request_timeout))
+        latency = round((time.perf_counter() - started) * 1000, 1)
+        code = response.status_code
+        if code >= 400:  # curl -f's rule
+            return HealthResult(
+                service=service,
+                up=False,
+                status_code=code,
+                latency_ms=latency,
+                error=f"HTTP {code}",
+            )
+        return HealthResult(service=service, up=True, status_code=code, latency_ms=latency)
+
+    async def sample(self, now: datetime) -> Sequence[EventBase]:
+        results = await asyncio.gather(*(self.check_one(s) for s in self.services))
+        return [HealthSampled(at=now, results=tuple(results))]
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+
+async def check_health(
+    services: Sequence[str], url_template: str = DEFAULT_URL, timeout: float = 2.0
+) -> CheckResult:
+    """`warroom check` for the health endpoints: each service's answer, the slowest latency."""
+    probe = HealthProbe(services, url_template, timeout)
+    try:
+        results = await asyncio.gather(*(probe.check_one(s) for s in services))
+    finally:
+        await probe.close()
+    answered = [r for r in results if r.status_code is not None]
+    latencies = [r.latency_ms for r in answered if r.latency_ms is not None]
+    up = sum(r.up for r in results)
+    return CheckResult(
+        backend="health",
+        target=f"{inert(url_template, limit=120)} ({up} of {len(results)} up)",
+        reachable=bool(answered),
+        latency_ms=max(latencies) if latencies else None,
+        problems=tuple(f"{r.service}: {r.error}" for r in results if not r.up),
+    )

@@ -1,0 +1,251 @@
+"""The Kubernetes probe: deployments, pods, rollouts and warnings through the official client.
+
+The client is synchronous, so every request runs in a worker thread (see kubernetes_api).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from probes.check import CheckResult
+from probes.kubernetes_api import Connection, KubernetesError, call, connect
+from probes.kubernetes_status import deployment_status, label_selector, owned_by, revision, selects
+from state.events import DeploymentsSampled, EventBase, Source
+from state.text import inert
+
+__all__ = ["KubernetesError", "KubernetesProbe", "check_kubernetes", "connect"]
+
+MIN_INTERVAL = 2.0
+# The probe's own threads: a hung API server must not starve other users of the loop's
+# default executor, and a refresh needs at most 3 + one per deployment requests at once.
+WORKERS = 8
+
+# What the console does with the cluster, as (verb, resource, API group, subresource).
+READ_VERBS = (
+    ("get", "deployments", "apps", ""),
+    ("list", "deployments", "apps", ""),
+    ("list", "pods", "", ""),
+    ("list", "events", "", ""),
+    ("list", "replicasets", "apps", ""),
+)
+WRITE_VERBS = (
+    ("patch", "deployments", "apps", ""),
+    ("patch", "deployments", "apps", "scale"),
+    ("delete", "pods", "", ""),
+    ("patch", "configmaps", "", ""),
+)
+
+
+class KubernetesProbe:
+    """Samples the configured deployments with a handful of LIST requests per refresh."""
+
+    source: Source = "kubernetes"
+
+    def __init__(
+        self,
+        services: Sequence[str],
+        *,
+        context: str | None = None,
+        namespace: str | None = None,
+        kubeconfig: str | Path | None = None,
+        interval: float = 2.0,
+        timeout: float = 3.0,
+    ) -> None:
+        if interval < MIN_INTERVAL:
+            raise ValueError(f"the Kubernetes refresh must be at least {MIN_INTERVAL:g} s")
+        self.services = tuple(services)
+        self.context, self.namespace, self.kubeconfig = context, namespace, kubeconfig
+        self.interval = interval
+        self.timeout = timeout
+        self._conn: Connection | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._history: dict[str, dict[int, Any]] = {}
+
+    async def _in_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="warroom-kubernetes")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+
+    async def connection(self) -> Connection:
+        if self._conn is None:
+            self._conn = await self._in_thread(
+                connect, self.context, self.namespace, self.kubeconfig
+            )
+        return self._conn
+
+    async def _request(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        conn = await self.connection()
+        return await self._in_thread(call, conn, what, fn, self.timeout, *args, **kwargs)
+
+    async def sample(self, now: datetime) -> Sequence[EventBase]:
+        conn = await self.connection()  # imports the client in a worker thread, off the UI
+        from kubernetes import client
+
+        apps, core, ns = client.AppsV1Api(conn.api), client.CoreV1Api(conn.api), conn.namespace
+        deployments, events, replica_sets = await asyncio.gather(
+            self._request("list deployments", apps.list_namespaced_deployment, ns),
+            self._request(
+                "list events", core.list_namespaced_event, ns, field_selector="type=Warning"
+            ),
+            self._request("list replicasets", apps.list_namespaced_replica_set, ns),
+        )
+        by_name = {d.metadata.name: d for d in deployments.items}
+        found = [by_name[name] for name in self.services if name in by_name]
+        if not found:
+            raise KubernetesError(
+                f"none of the deployments {', '.join(self.services)} is in namespace {ns}: "
+                "check cluster.namespace and cluster.services"
+            )
+        pod_lists = await asyncio.gather(
+            *(
+                self._request(
+                    "list pods",
+                    core.list_namespaced_pod,
+                    ns,
+                    label_selector=label_selector(d.spec.selector),
+                )
+                for d in found
+            )
+        )
+        statuses = []
+        for deployment, pod_list in zip(found, pod_lists, strict=True):
+            name = deployment.metadata.name
+            # the server filtered by the selector already; checking again costs nothing
+            pods = [
+                p for p in pod_list.items if selects(deployment.spec.selector, p.metadata.labels)
+            ]
+            owned = [rs for rs in replica_sets.items if owned_by(rs, "Deployment", name)]
+            self._history[name] = {revision(rs): rs for rs in owned}
+            statuses.append(deployment_status(deployment, pods, owned, events.items))
+        return [DeploymentsSampled(at=now, deployments=tuple(statuses))]
+
+    def replica_sets(self, name: str) -> dict[int, dict[str, Any]]:
+        """Rollout history of `name` as last sampled: revision -> pod template, ready to patch back.
+
+        The template is the API's JSON form without the pod-template-hash label, as
+        `kubectl rollout undo` applies it.
+        """
+        if self._conn is None:
+            return {}
+        out = {}
+        for rev, rs in sorted(self._history.get(name, {}).items()):
+            template = self._conn.api.sanitize_for_serialization(rs.spec.template)
+            template.get("metadata", {}).get("labels", {}).pop("pod-template-hash", None)
+            out[rev] = template
+        return out
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await self._in_thread(conn.api.close)
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def check_kubernetes(
+    context: str | None = None,
+    namespace: str | None = None,
+    kubeconfig: str | Path | None = None,
+    services: Sequence[str] = (),
+    timeout: float = 3.0,
+) -> CheckResult:
+    """Can the console read (and act on) the cluster: reachability, version, RBAC, deployments."""
+    from kubernetes import client
+
+    try:
+        conn = await asyncio.to_thread(connect, context, namespace, kubeconfig)
+    except KubernetesError as exc:
+        return CheckResult(
+            "kubernetes", context or "current context", reachable=False, problems=(str(exc),)
+        )
+    target = f"{conn.host} (context {conn.context}, namespace {conn.namespace})"
+    try:
+        started = time.perf_counter()
+        version_api = client.VersionApi(conn.api)
+        try:
+            info = await asyncio.to_thread(call, conn, "get version", version_api.get_code, timeout)
+        except KubernetesError as exc:
+            return CheckResult("kubernetes", target, reachable=False, problems=(str(exc),))
+        latency = round((time.perf_counter() - started) * 1000, 1)
+        permissions, problems = await _permissions(conn, timeout)
+        if services and "list deployments: yes" in permissions:
+            problems += await _missing(conn, services, timeout)
+    finally:
+        await asyncio.to_thread(conn.api.close)
+    version = inert(info.git_version, limit=40)
+    return CheckResult("kubernetes", target, True, version, latency, permissions, tuple(problems))
+
+
+async def _permissions(conn: Connection, timeout: float) -> tuple[tuple[str, ...], list[str]]:
+    """'verb resource: yes/no' for each verb the console uses, and the read verbs it lacks."""
+    verbs = READ_VERBS + WRITE_VERBS
+    answers = await asyncio.gather(
+        *(_can(conn, *verb, timeout) for verb in verbs), return_exceptions=True
+    )
+    permissions, problems = [], []
+    for spec, answer in zip(verbs, answers, strict=True):
+        verb, res, _, sub = spec
+        if isinstance(answer, BaseException):
+            word = "unknown"
+            reason = str(answer) if isinstance(answer, KubernetesError) else type(answer).__name__
+            problems.append(f"cannot check permissions: {reason}")
+        else:
+            word = "yes" if answer else "no"
+            if not answer and spec in READ_VERBS:
+                problems.append(
+                    f"forbidden: cannot {verb} {res} in namespace {conn.namespace} (RBAC)"
+                )
+        permissions.append(f"{verb} {res}{'/' + sub if sub else ''}: {word}")
+    return tuple(permissions), list(dict.fromkeys(problems))
+
+
+async def _missing(conn: Connection, services: Sequence[str], timeout: float) -> list[str]:
+    from kubernetes import client
+
+    apps = client.AppsV1Api(conn.api)
+    try:
+        listed: Any = await asyncio.to_thread(
+            call, conn, "list deployments", apps.list_namespaced_deployment, timeout, conn.namespace
+        )
+    except KubernetesError as exc:
+        return [str(exc)]
+    names = {d.metadata.name for d in listed.items}
+    return [
+        f"deployment {s} not found in namespace {conn.namespace}"
+        for s in services
+        if s not in names
+    ]
+
+
+async def _can(
+    conn: Connection, verb: str, resource: str, group: str, sub: str, timeout: float
+) -> bool:
+    """Whether the API server lets us do `verb` on `resource`, by a SelfSubjectAccessReview."""
+    from kubernetes import client
+
+    review = client.V1SelfSubjectAccessReview(
+        spec=client.V1SelfSubjectAccessReviewSpec(
+            resource_attributes=client.V1ResourceAttributes(
+                verb=verb,
+                resource=resource,
+                group=group,
+                subresource=sub or None,
+                namespace=conn.namespace,
+            )
+        )
+    )
+    api = client.AuthorizationV1Api(conn.api)
+    what = "create selfsubjectaccessreviews"
+    result = await asyncio.to_thread(
+        call, conn, what, api.create_self_subject_access_review, timeout, review
+    )
+    return bool(result.status and result.status.allowed)

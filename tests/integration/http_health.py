@@ -1,0 +1,86 @@
+"""A loopback HTTP server whose /<service>/health answers up, 503, hangs or resets."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+UP, DOWN, HANG, RESET = "up", "down", "hang", "reset"
+
+
+@dataclass
+class HealthServer:
+    port: int
+    behaviour: dict[str, str] = field(default_factory=dict)  # service -> UP, DOWN, HANG, RESET
+    requests: list[str] = field(default_factory=list)
+    connections: dict[asyncio.Task, asyncio.StreamWriter] = field(default_factory=dict)
+
+    def template(self) -> str:
+        return f"http://127.0.0.1:{self.port}/{{service}}/health"
+
+
+async def _serve(server: HealthServer, closing: asyncio.Event, reader, writer) -> None:
+    task = asyncio.current_task()
+    assert task is not None
+    server.connections[task] = writer
+    try:
+        while True:  # keep-alive: one connection may carry many requests
+            head = await reader.readuntil(b"\r\n\r\n")
+            path = head.split(b" ", 2)[1].decode()
+            server.requests.append(path)
+            service = path.strip("/").split("/")[0]
+            match server.behaviour.get(service, UP):
+                case "hang":
+                    await closing.wait()
+                    return
+                case "reset":
+                    sock = writer.get_extra_info("socket")
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    writer.transport.abort()
+                    return
+                case "down":
+                    status, body = b"503 Service Unavailable", b'{"status": "down"}'
+                case _:
+                    status, body = b"200 OK", b'{"status": "ok"}'
+            writer.write(
+                b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        server.connections.pop(task, None)
+        with contextlib.suppress(Exception):
+            writer.close()
+
+
+@asynccontextmanager
+async def health_server(behaviour: Mapping[str, str] | None = None) -> AsyncIterator[HealthServer]:
+    """A server on a free loopback port; hanging requests are released when it stops."""
+    closing = asyncio.Event()
+    state = HealthServer(port=0, behaviour=dict(behaviour or {}))
+    server = await asyncio.start_server(lambda r, w: _serve(state, closing, r, w), "127.0.0.1", 0)
+    state.port = server.sockets[0].getsockname()[1]
+    try:
+        yield state
+    finally:
+        closing.set()
+        server.close()
+        # idle keep-alive connections end here, not when the event loop is torn down
+        for writer in list(state.connections.values()):
+            writer.close()
+        await asyncio.gather(*state.connections, return_exceptions=True)
+        await server.wait_closed()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,115 @@
+"""The HTTP health probe against loopback servers that answer, fail, hang and reset."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from probes.health import HealthProbe, check_health
+from probes.scheduler import ProbeScheduler
+from state.clock import FrozenClock
+from state.events import HealthResult, HealthSampled
+from tests.integration.http_health import DOWN, HANG, RESET, closed_port, health_server
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 3, 2, 14, 1, tzinfo=UTC)
+TIMEOUT = 0.5
+MARGIN = 0.4  # scheduling slack on a loaded CI machine; far below a second timeout
+
+
+async def results(probe: HealthProbe) -> dict[str, HealthResult]:
+    (sampled,) = await probe.sample(NOW)
+    assert isinstance(sampled, HealthSampled) and sampled.at == NOW
+    return {r.service: r for r in sampled.results}
+
+
+async def test_each_answer_becomes_one_result():
+    behaviour = {"broken": DOWN, "stuck": HANG, "flaky": RESET}
+    async with health_server(behaviour) as server:
+        services = ["analysis-service", "broken", "stuck", "flaky"]
+        probe = HealthProbe(services, server.template(), timeout=TIMEOUT)
+        try:
+            found = await results(probe)
+        finally:
+            await probe.close()
+    assert list(found) == services
+    ok = found["analysis-service"]
+    assert (ok.up, ok.status_code, ok.error) == (True, 200, None)
+    assert ok.latency_ms is not None and 0 <= ok.latency_ms < TIMEOUT * 1000
+    broken = found["broken"]
+    assert (broken.up, broken.status_code, broken.error) == (False, 503, "HTTP 503")
+    assert broken.latency_ms is not None
+    assert found["stuck"] == HealthResult(service="stuck", up=False, error="timed out after 0.5 s")
+    assert found["flaky"] == HealthResult(service="flaky", up=False, error="connection reset")
+
+
+async def test_a_hanging_endpoint_delays_no_other_beyond_its_timeout():
+    async with health_server({"stuck": HANG}) as server:
+        probe = HealthProbe(["stuck", "a", "b", "c"], server.template(), timeout=TIMEOUT)
+        try:
+            started = time.perf_counter()
+            found = await results(probe)
+            elapsed = time.perf_counter() - started
+        finally:
+            await probe.close()
+    assert TIMEOUT <= elapsed < TIMEOUT + MARGIN
+    assert [found[s].up for s in "abc"] == [True, True, True]
+    assert all(found[s].latency_ms < TIMEOUT * 1000 for s in "abc")  # type: ignore[operator]
+    assert probe.timeout > probe.request_timeout  # the scheduler never cuts a request short
+
+
+async def test_refused_and_unresolvable():
+    refused = HealthProbe(["api"], f"http://127.0.0.1:{closed_port()}/{{service}}", timeout=TIMEOUT)
+    unknown = HealthProbe(["api"], "http://{service}.no-such-host.invalid:8000/health", timeout=2)
+    try:
+        assert (await results(refused))["api"].error == "connection refused"
+        assert (await results(unknown))["api"].error == "DNS lookup failed"
+    finally:
+        await refused.close()
+        await unknown.close()
+
+
+async def test_one_client_is_reused_across_samples_and_closed(monkeypatch):
+    import httpx
+
+    made: list[httpx.AsyncClient] = []
+
+    class Counted(httpx.AsyncClient):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(httpx, "AsyncClient", Counted)
+    async with health_server() as server:
+        probe = HealthProbe(["a", "b", "c"], server.template(), timeout=TIMEOUT)
+        await probe.sample(NOW)  # three first requests at once make one client
+        await probe.sample(NOW)
+        (client,) = made
+        assert probe._client is client
+        await probe.close()
+        assert client.is_closed and probe._client is None
+    assert len(server.requests) == 6
+
+
+async def test_a_down_endpoint_is_a_result_not_a_probe_failure():
+    emitted: list = []
+    async with health_server({"api": DOWN}) as server:
+        probe = HealthProbe(["api"], server.template(), timeout=TIMEOUT)
+        scheduler = ProbeScheduler([probe], FrozenClock(NOW), emitted.append)
+        await scheduler.sample_once(probe)
+        await scheduler.stop()
+    assert [type(e).__name__ for e in emitted] == ["HealthSampled"]
+
+
+async def test_check_health_reports_each_down_service():
+    async with health_server({"broken": DOWN}) as server:
+        good = await check_health(["api", "web"], server.template(), timeout=TIMEOUT)
+        bad = await check_health(["api", "broken"], server.template(), timeout=TIMEOUT)
+    assert good.ok and good.reachable and good.latency_ms is not None
+    assert good.target.endswith("/{service}/health (2 of 2 up)")
+    assert not bad.ok and bad.reachable
+    assert bad.problems == ("broken: HTTP 503",)
+    nobody = await check_health(["api"], f"http://127.0.0.1:{closed_port()}/{{service}}", TIMEOUT)
+    assert not nobody.reachable and nobody.problems == ("api: connection refused",)

@@ -1,0 +1,506 @@
+"""The Kubernetes probe against an API server on loopback, through the official client."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from kmock import Response, action
+
+from probes.kubernetes import KubernetesError, KubernetesProbe, check_kubernetes, connect
+from probes.scheduler import ProbeScheduler
+from state.clock import FrozenClock
+from state.events import DeploymentsSampled, DeploymentStatus, ProbeFailed, ProbeRecovered
+from tests.integration.k8s_emulator import (
+    DEPLOYMENTS,
+    PODS,
+    REVIEWS,
+    TOKEN,
+    cluster,
+    status,
+    write_kubeconfig,
+)
+from tests.integration.k8s_objects import (
+    NS,
+    deployment,
+    event,
+    healthy,
+    pod,
+    replicaset,
+    rs_hash,
+)
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 3, 2, 14, 1, tzinfo=UTC)
+SERVICES = ("analysis-service", "file-watcher")
+
+
+def probe_for(k8s, services=SERVICES, **kwargs) -> KubernetesProbe:
+    return KubernetesProbe(services, context=k8s.context, kubeconfig=k8s.kubeconfig, **kwargs)
+
+
+async def sample(k8s, services=SERVICES, **kwargs) -> dict[str, DeploymentStatus]:
+    probe = probe_for(k8s, services, **kwargs)
+    try:
+        (event_,) = await probe.sample(NOW)
+    finally:
+        await probe.close()
+    assert isinstance(event_, DeploymentsSampled)
+    assert event_.at == NOW
+    return {d.name: d for d in event_.deployments}
+
+
+async def test_healthy_deployments(tmp_path):
+    async with cluster(tmp_path, healthy("analysis-service"), healthy("file-watcher", 3, 8)) as k8s:
+        found = await sample(k8s)
+    a, f = found["analysis-service"], found["file-watcher"]
+    assert list(found) == list(SERVICES)  # in the configured order
+    assert (a.namespace, a.desired, a.ready, a.updated, a.revision) == (NS, 2, 2, 2, 3)
+    assert a.rollout is None and not a.paused and a.warnings == ()
+    assert [(p.phase, p.reason, p.ready, p.restarts) for p in a.pods] == [
+        ("Running", None, True, 0)
+    ] * 2
+    assert (f.desired, f.revision, len(f.pods)) == (3, 8, 3)
+
+
+async def test_requests_are_lists_by_namespace_and_selector_never_per_pod(tmp_path):
+    async with cluster(tmp_path, healthy("analysis-service"), healthy("file-watcher")) as k8s:
+        await sample(k8s)
+        pod_lists = k8s.requests("pods")
+        assert sorted(r.params["labelSelector"] for r in pod_lists) == [
+            "app=analysis-service",
+            "app=file-watcher",
+        ]
+        assert all(
+            r.action == action.LIST and r.namespace == NS for r in k8s.requests() if r.resource
+        )
+        assert not [r for r in k8s.requests() if r.name is not None]  # no GET of one object
+        (events,) = k8s.requests("events")
+        assert events.params["fieldSelector"] == "type=Warning"
+        assert len(k8s.requests("deployments")) == len(k8s.requests("replicasets")) == 1
+        # the bearer token from the kubeconfig is what authenticates every request
+        assert all(
+            r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in k8s.requests("pods")
+        )
+
+
+async def test_pods_of_other_deployments_are_not_counted(tmp_path):
+    # kmock does not filter by labelSelector: the probe's own selector check must
+    stray = pod("analysis-service", "zzz", labels={"app": "billing"})
+    async with cluster(
+        tmp_path, healthy("analysis-service"), healthy("file-watcher"), stray
+    ) as k8s:
+        found = await sample(k8s)
+    assert len(found["analysis-service"].pods) == 2
+    assert all("zzz" not in p.name for d in found.values() for p in d.pods)
+
+
+async def test_crash_loop_with_restarts_and_warnings_newest_first(tmp_path):
+    name = "analysis-service"
+    crashing = [
+        pod(
+            name,
+            "aaaaa",
+            ready=False,
+            restarts=7,
+            waiting="CrashLoopBackOff",
+            last_terminated="Error",
+        ),
+        pod(
+            name,
+            "bbbbb",
+            ready=False,
+            restarts=6,
+            waiting="CrashLoopBackOff",
+            last_terminated="Error",
+        ),
+    ]
+    warnings = [
+        event(
+            "Pod",
+            crashing[0]["metadata"]["name"],
+            "BackOff",
+            "Back-off restarting failed container",
+            at=30,
+            count=12,
+        ),
+        event(
+            "Pod",
+            crashing[1]["metadata"]["name"],
+            "BackOff",
+            "Back-off restarting\x1b[31m failed\ncontainer",
+            at=50,
+        ),
+        event(
+            "Pod",
+            f"{name}-{rs_hash(3)}-gone1",
+            "Unhealthy",
+            "Readiness probe failed: HTTP 503",
+            at=10,
+        ),
+        event("Pod", "billing-5d4f-xyz", "BackOff", "not ours", at=60),
+        event("Deployment", name, "Normal", "scaled", at=70, type="Normal"),
+        *(
+            event("ReplicaSet", f"{name}-{rs_hash(3)}", "FailedCreate", f"quota {i}", at=i)
+            for i in range(4)
+        ),
+    ]
+    objects = [deployment(name, ready=0, available=0), replicaset(name, 3, 2), *crashing, *warnings]
+    async with cluster(tmp_path, objects, healthy("file-watcher")) as k8s:
+        found = await sample(k8s)
+    d = found[name]
+    assert (d.ready, d.desired) == (0, 2)
+    assert [(p.reason, p.ready, p.restarts) for p in d.pods] == [
+        ("CrashLoopBackOff", False, 7),
+        ("CrashLoopBackOff", False, 6),
+    ]
+    assert d.warnings == (
+        "BackOff: Back-off restarting failed container",  # escape and newline made inert
+        "BackOff: Back-off restarting failed container (×12)",
+        "Unhealthy: Readiness probe failed: HTTP 503",  # a pod gone, named after its ReplicaSet
+        "FailedCreate: quota 3",
+        "FailedCreate: quota 2",
+    )
+    assert found["file-watcher"].warnings == ()
+
+
+async def test_oom_killed_is_read_from_the_last_termination(tmp_path):
+    name = "tracklist-service"
+    objects = [
+        deployment(name, ready=1, available=1),
+        replicaset(name, 3, 2),
+        pod(
+            name,
+            "oom01",
+            ready=False,
+            restarts=4,
+            waiting="CrashLoopBackOff",
+            last_terminated="OOMKilled",
+        ),
+        pod(name, "ok001", restarts=1, last_terminated="OOMKilled"),  # ready again: not reported
+    ]
+    async with cluster(tmp_path, objects) as k8s:
+        found = await sample(k8s, (name,))
+    assert [(p.reason, p.restarts) for p in found[name].pods] == [(None, 1), ("OOMKilled", 4)]
+
+
+async def test_image_pull_backoff_and_pending(tmp_path):
+    name = "notification-service"
+    objects = [
+        deployment(name, replicas=3, ready=1, available=1, total=3),
+        replicaset(name, 3, 3),
+        pod(name, "img01", phase="Pending", ready=False, waiting="ImagePullBackOff"),
+        pod(name, "pen01", phase="Pending", ready=False),
+        pod(name, "run01"),
+    ]
+    async with cluster(tmp_path, objects) as k8s:
+        found = await sample(k8s, (name,))
+    pods = {p.name.rsplit("-", 1)[1]: p for p in found[name].pods}
+    assert (pods["img01"].phase, pods["img01"].reason) == ("Pending", "ImagePullBackOff")
+    assert (pods["pen01"].phase, pods["pen01"].reason, pods["pen01"].ready) == (
+        "Pending",
+        None,
+        False,
+    )
+    assert (pods["run01"].phase, pods["run01"].reason, pods["run01"].ready) == (
+        "Running",
+        None,
+        True,
+    )
+
+
+async def test_rollout_in_progress_and_its_history(tmp_path):
+    name = "analysis-service"
+    objects = [
+        deployment(
+            name,
+            replicas=2,
+            ready=2,
+            updated=1,
+            total=3,
+            revision=5,
+            progressing="ReplicaSetUpdated",
+        ),
+        replicaset(name, 5, 1, image="ghcr.io/tracktion/analysis-service:v5"),
+        replicaset(name, 4, 2, image="ghcr.io/tracktion/analysis-service:v4"),
+        pod(name, "new01", revision=5, ready=False, phase="Running"),
+        pod(name, "old01", revision=4),
+        pod(name, "old02", revision=4),
+    ]
+    async with cluster(tmp_path, objects) as k8s:
+        probe = probe_for(k8s, (name,))
+        (sampled,) = await probe.sample(NOW)
+        history = probe.replica_sets(name)
+        await probe.close()
+    d = sampled.deployments[0]
+    assert (d.revision, d.updated, d.rollout) == (5, 1, "progressing")
+    assert sorted(history) == [4, 5]
+    old = history[4]
+    assert old["spec"]["containers"][0]["image"] == "ghcr.io/tracktion/analysis-service:v4"
+    assert old["metadata"]["labels"] == {
+        "app": name
+    }  # pod-template-hash dropped, as rollout undo does
+    assert probe_for(k8s).replica_sets(name) == {}  # nothing sampled yet
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"progressing": "ProgressDeadlineExceeded", "updated": 1, "ready": 1},
+            "ProgressDeadlineExceeded",
+        ),
+        ({"generation": 8, "observed": 7}, "progressing"),  # the new spec is not seen yet
+        ({"ready": 1, "available": 1}, "progressing"),  # an updated replica is not available
+        ({"updated": 1, "paused": True}, "paused"),
+        ({}, None),
+    ],
+)
+async def test_rollout_status_reads_like_kubectl(tmp_path, changes, expected):
+    name = "file-watcher"
+    async with cluster(tmp_path, deployment(name, **changes), replicaset(name, 3, 2)) as k8s:
+        found = await sample(k8s, (name,))
+    assert found[name].rollout == expected
+    assert found[name].paused == bool(changes.get("paused"))
+
+
+async def test_a_configured_deployment_missing_from_the_namespace_is_left_out(tmp_path):
+    async with cluster(tmp_path, healthy("analysis-service")) as k8s:
+        found = await sample(k8s, ("analysis-service", "no-such-service"))
+        assert list(found) == ["analysis-service"]
+        with pytest.raises(
+            KubernetesError,
+            match="none of the deployments no-such-service is in namespace tracktion",
+        ):
+            await sample(k8s, ("no-such-service",))
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (
+            status(403, "Forbidden", 'pods is forbidden: User "ic" cannot list resource "pods"'),
+            "forbidden: cannot list pods in namespace tracktion (RBAC)",
+        ),
+        (
+            status(401, "Unauthorized", "Unauthorized"),
+            "unauthorized: the API server rejected the credentials of context kmock "
+            "(log in again or renew the token)",
+        ),
+        (
+            status(500, "InternalError", "etcdserver: request timed out\x1b]0;owned\x07"),
+            "API server error 500 on list pods in namespace tracktion: "
+            "etcdserver: request timed out",
+        ),
+        (
+            Response(
+                status=200,
+                payload=b"<html>proxy login</html>",
+                headers={"Content-Type": "text/html"},
+            ),
+            "malformed reply to list pods in namespace tracktion from 127.0.0.1:",
+        ),
+        (
+            Response(
+                status=200, payload=b"{not json", headers={"Content-Type": "application/json"}
+            ),
+            "malformed reply to list pods in namespace tracktion from 127.0.0.1:",
+        ),
+        (
+            Response(status=200, payload={"kind": "PodList", "items": [{"metadata": 5}]}),
+            "malformed reply to list pods in namespace tracktion from 127.0.0.1:",
+        ),
+    ],
+    ids=["403", "401", "500", "html", "bad-json", "wrong-shape"],
+)
+async def test_errors_are_one_line_reasons_without_secrets(tmp_path, reply, reason):
+    async with cluster(tmp_path, healthy("analysis-service")) as k8s:
+        k8s.fail("list", PODS, reply)
+        with pytest.raises(KubernetesError) as caught:
+            await sample(k8s, ("analysis-service",))
+    message = str(caught.value)
+    assert message.startswith(reason)
+    assert "\n" not in message and "\x1b" not in message and TOKEN not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+async def test_unreachable_api_servers(tmp_path):
+    refused = write_kubeconfig(tmp_path / "refused", "http://127.0.0.1:1")
+    unknown = write_kubeconfig(tmp_path / "dns", "https://api.no-such-cluster.invalid:6443")
+    cases = [
+        (refused, r"^connection refused by 127\.0\.0\.1:1: is the API server up"),
+        (unknown, r"^DNS lookup failed for api\.no-such-cluster\.invalid:6443$"),
+    ]
+    for kubeconfig, reason in cases:
+        probe = KubernetesProbe(SERVICES, kubeconfig=kubeconfig)
+        try:
+            with pytest.raises(KubernetesError, match=reason):
+                await probe.sample(NOW)
+        finally:
+            await probe.close()
+
+
+async def test_a_hanging_api_server_times_out(tmp_path):
+    import asyncio
+
+    async def hang(request):
+        await asyncio.sleep(1)
+
+    async with cluster(tmp_path, healthy("analysis-service")) as k8s:
+        k8s.api["list", DEPLOYMENTS] << hang
+        with pytest.raises(
+            KubernetesError, match=r"^timed out after 0\.3 s waiting for 127\.0\.0\.1:"
+        ):
+            await sample(k8s, timeout=0.3)
+
+
+def test_kubeconfig_problems_are_one_line(tmp_path, monkeypatch):
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(KubernetesError, match=r"^no kubeconfig at .*/nothing: set KUBECONFIG"):
+        connect(kubeconfig=tmp_path / "nothing")
+    path = write_kubeconfig(tmp_path / "config", "http://127.0.0.1:1")
+    with pytest.raises(
+        KubernetesError, match=r"^context 'staging' not found in .*config \(kubectl config"
+    ):
+        connect(context="staging", kubeconfig=path)
+    (tmp_path / "broken").write_text("users: [")
+    with pytest.raises(KubernetesError, match=r"^kubeconfig .*broken: "):
+        connect(kubeconfig=tmp_path / "broken")
+
+
+def test_namespace_comes_from_the_flag_else_the_context_else_default(tmp_path, monkeypatch):
+    with_ns = write_kubeconfig(tmp_path / "a", "http://127.0.0.1:1", namespace="tracktion")
+    without = write_kubeconfig(tmp_path / "b", "http://127.0.0.1:1", namespace=None)
+    assert connect(kubeconfig=with_ns).namespace == "tracktion"
+    assert connect(kubeconfig=with_ns, namespace="staging").namespace == "staging"
+    assert connect(kubeconfig=without).namespace == "default"
+    monkeypatch.setenv("KUBECONFIG", os.pathsep.join([str(tmp_path / "missing"), str(with_ns)]))
+    conn = connect()
+    assert (conn.context, conn.namespace, conn.host) == ("kmock", "tracktion", "127.0.0.1:1")
+
+
+def test_interval_below_two_seconds_is_refused():
+    with pytest.raises(ValueError, match="at least 2 s"):
+        KubernetesProbe(SERVICES, interval=1.0)
+
+
+async def test_failure_is_journaled_once_per_change_then_recovery_once(tmp_path):
+    clock = FrozenClock(NOW)
+    emitted: list = []
+    async with cluster(tmp_path, healthy("analysis-service"), healthy("file-watcher")) as k8s:
+        forbidden = status(403, "Forbidden", "no")
+        k8s.fail(
+            "list",
+            PODS,
+            forbidden,
+            forbidden,
+            forbidden,
+            forbidden,
+            status(500, "InternalError", "boom"),
+        )
+        probe = probe_for(k8s)
+        scheduler = ProbeScheduler([probe], clock, emitted.append)
+        for _ in range(5):  # two deployments: two pod lists per sample
+            await scheduler.sample_once(probe)
+            clock.advance(2)
+        await scheduler.stop()
+    kinds = [type(e).__name__ for e in emitted]
+    assert kinds == [
+        "ProbeFailed",
+        "ProbeFailed",
+        "ProbeRecovered",
+        "DeploymentsSampled",
+        "DeploymentsSampled",
+    ]
+    first, second = emitted[0], emitted[1]
+    assert isinstance(first, ProbeFailed) and isinstance(second, ProbeFailed)
+    assert first.reason == "forbidden: cannot list pods in namespace tracktion (RBAC)"
+    assert second.reason.startswith("API server error 500 on list pods")
+    assert isinstance(emitted[2], ProbeRecovered) and emitted[2].source == "kubernetes"
+    assert [e.at.second for e in emitted] == [0, 4, 6, 6, 8]
+
+
+IMPORT_WATCH = """
+import asyncio, sys, threading
+from datetime import UTC, datetime
+
+class Watch:  # records which thread first imports each client library
+    seen = {}
+    def find_spec(self, name, path=None, target=None):
+        if name in ("kubernetes", "httpx"):
+            self.seen.setdefault(name, threading.current_thread() is threading.main_thread())
+        return None
+
+sys.meta_path.insert(0, Watch())
+import probes.kubernetes, probes.health
+assert "kubernetes" not in sys.modules and "httpx" not in sys.modules
+
+async def main():
+    kube = probes.kubernetes.KubernetesProbe(["api"], kubeconfig=sys.argv[1])
+    health = probes.health.HealthProbe(["api"], "http://127.0.0.1:1/{service}")
+    try:
+        await kube.sample(datetime.now(UTC))
+    except probes.kubernetes.KubernetesError:
+        pass
+    await health.sample(datetime.now(UTC))
+    await kube.close()
+    await health.close()
+
+asyncio.run(main())
+print(Watch.seen)
+"""
+
+
+def test_client_libraries_load_lazily_and_off_the_event_loop(tmp_path):
+    import subprocess
+    import sys
+
+    kubeconfig = write_kubeconfig(tmp_path / "k", "http://127.0.0.1:1")
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_WATCH, str(kubeconfig)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # False: first imported by a worker thread, so the console never freezes for it
+    assert out.stdout.strip() == "{'kubernetes': False, 'httpx': False}"
+
+
+def test_inside_a_pod_without_kubeconfig_the_service_account_is_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    # no service account token is mounted here: the in-cluster loader says so, in one line
+    with pytest.raises(KubernetesError, match=r"^in-cluster config: .*token"):
+        connect()
+
+
+async def test_check_reports_version_latency_and_each_permission(tmp_path):
+    async with cluster(tmp_path, healthy("analysis-service")) as k8s:
+        k8s.api.allowed -= {"patch configmaps"}
+        result = await check_kubernetes(k8s.context, None, k8s.kubeconfig, ["analysis-service"])
+        reviews = k8s.requests("selfsubjectaccessreviews")
+        host = k8s.url.split("//")[1]
+    assert result.ok and result.reachable and result.version == "v1.30.4"
+    assert result.target == f"{host} (context kmock, namespace tracktion)"
+    assert result.latency_ms is not None and result.latency_ms > 0
+    assert "patch configmaps: no" in result.permissions and len(result.permissions) == 9
+    assert len(reviews) == 9
+    assert {r.data["spec"]["resourceAttributes"]["namespace"] for r in reviews} == {NS}
+
+
+async def test_check_when_access_reviews_fail_or_the_server_is_down(tmp_path):
+    async with cluster(tmp_path, healthy("analysis-service")) as k8s:
+        k8s.fail("create", REVIEWS, *[status(500, "InternalError", "webhook down")] * 9)
+        result = await check_kubernetes(k8s.context, None, k8s.kubeconfig)
+    assert result.reachable and not result.ok
+    assert all(p.endswith(": unknown") for p in result.permissions)
+    assert result.problems == (
+        "cannot check permissions: API server error 500 on create selfsubjectaccessreviews "
+        "in namespace tracktion: webhook down",
+    )
+    down = await check_kubernetes(kubeconfig=write_kubeconfig(tmp_path / "k", "http://127.0.0.1:1"))
+    assert not down.reachable and down.problems[0].startswith("connection refused by 127.0.0.1:1")
+    missing = await check_kubernetes(kubeconfig=tmp_path / "absent")
+    assert not missing.reachable and missing.problems[0].startswith("no kubeconfig at")

@@ -1,0 +1,63 @@
+"""`warroom check`'s report: one row per backend, each problem on its own line, an exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from rich.console import Console
+
+from probes.check import CheckResult
+from tui import check
+from tui.check import report
+
+
+def printed(results) -> tuple[int, str]:
+    out = io.StringIO()
+    code = report(results, Console(file=out, width=160, color_system=None))
+    return code, out.getvalue()
+
+
+def test_all_ready_exits_0():
+    code, text = printed(
+        [
+            CheckResult(
+                "kubernetes", "api:6443 (context prod)", True, "v1.30.4", 12.3, ("list pods: yes",)
+            )
+        ]
+    )
+    assert code == 0
+    assert "api:6443 (context prod)" in text and "v1.30.4" in text and "12 ms" in text
+    assert text.rstrip().endswith("all backends ready")
+
+
+def test_any_problem_exits_1_and_is_printed_per_line():
+    code, text = printed(
+        [
+            CheckResult("kubernetes", "api", True, problems=("forbidden: cannot list pods",)),
+            CheckResult("health", "http://{service}/health", False, problems=("api: HTTP 503",)),
+        ]
+    )
+    assert code == 1
+    lines = text.splitlines()
+    assert "kubernetes: forbidden: cannot list pods" in lines
+    assert "health: api: HTTP 503" in lines
+    assert lines[-1] == "not ready: kubernetes, health"
+
+
+async def test_a_crashing_or_stuck_check_is_that_backends_failure(monkeypatch):
+    async def crash() -> CheckResult:
+        raise RuntimeError("could not connect to postgresql://warroom:hunter2@db/x")
+
+    crashed = await check._guarded("postgres", "DSN from $PG", crash())
+    assert not crashed.ok and crashed.problems == ("check failed: RuntimeError",)
+
+    monkeypatch.setattr(check, "TIMEOUT", 0.05)
+    monkeypatch.setattr(check, "GRACE", 0.0)
+
+    async def stuck() -> CheckResult:
+        await asyncio.sleep(5)
+        raise AssertionError("not reached")
+
+    late = await check._guarded("prometheus", "http://prom:9090", stuck())
+    assert not late.reachable and late.problems == ("no answer within 0.05 s",)

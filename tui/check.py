@@ -1,0 +1,105 @@
+"""`warroom check`: can live mode use each configured backend? One row per backend."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from probes.check import CheckResult
+from tui.config import Config
+
+TIMEOUT = 5.0  # seconds each backend gets to answer
+GRACE = 1.0  # beyond it, for a check that overruns its own timeout
+
+
+async def _guarded(backend: str, target: str, check: Awaitable[CheckResult]) -> CheckResult:
+    """The check's result; a crash or an overrun is reported as that backend's failure."""
+    try:
+        return await asyncio.wait_for(check, TIMEOUT + GRACE)
+    except TimeoutError:
+        late = f"no answer within {TIMEOUT + GRACE:g} s"
+        return CheckResult(backend, target, False, problems=(late,))
+    except Exception as exc:
+        # only the type: an unexpected message could carry a DSN or a header value
+        return CheckResult(
+            backend, target, False, problems=(f"check failed: {type(exc).__name__}",)
+        )
+
+
+async def _kubernetes(config: Config) -> CheckResult:
+    from probes.kubernetes import check_kubernetes
+
+    c = config.cluster
+    return await check_kubernetes(c.context, c.namespace, c.kubeconfig, c.services, TIMEOUT)
+
+
+async def _health(config: Config) -> CheckResult:
+    from probes.health import check_health
+
+    return await check_health(config.cluster.services, config.cluster.health_url, timeout=2.0)
+
+
+async def _prometheus(config: Config) -> CheckResult:
+    from probes.prometheus import check_prometheus
+
+    assert config.prometheus is not None
+    return await check_prometheus(config.prometheus.url, config.prometheus.header_values(), TIMEOUT)
+
+
+async def _postgres(config: Config) -> CheckResult:
+    from probes.postgres import check_postgres
+
+    assert config.database is not None
+    return await check_postgres(config.database.resolved_dsn(), TIMEOUT)
+
+
+async def run_checks(config: Config) -> list[CheckResult]:
+    """Check every configured backend at once."""
+    checks = [
+        _guarded("kubernetes", config.cluster.context or "current context", _kubernetes(config)),
+        _guarded("health", config.cluster.health_url, _health(config)),
+    ]
+    if config.prometheus is not None:
+        checks.append(_guarded("prometheus", config.prometheus.url, _prometheus(config)))
+    if config.database is not None:
+        env = config.database.dsn_env
+        where = f"DSN from ${env}" if env else "libpq environment"
+        checks.append(_guarded("postgres", where, _postgres(config)))
+    return list(await asyncio.gather(*checks))
+
+
+def table(results: Sequence[CheckResult]) -> Table:
+    out = Table(box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False)
+    for column in ("backend", "target", "reachable", "version", "permissions", "latency"):
+        out.add_column(column, overflow="fold", no_wrap=column in ("permissions", "latency"))
+    for r in results:
+        latency = f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "—"
+        reachable = Text("yes", "green") if r.reachable else Text("no", "bold red")
+        out.add_row(
+            r.backend,
+            Text(r.target),
+            reachable,
+            Text(r.version or "—"),
+            Text("\n".join(r.permissions) or "—"),
+            latency,
+        )
+    return out
+
+
+def report(results: Sequence[CheckResult], console: Console) -> int:
+    """Print the table and each problem on its own line; 0 when every backend is usable."""
+    console.print(table(results))
+    for r in results:
+        for problem in r.problems:
+            console.print(Text(f"{r.backend}: {problem}"), style="red")
+    failed = [r.backend for r in results if not r.ok]
+    if failed:
+        console.print(Text(f"not ready: {', '.join(failed)}"), style="bold red")
+        return 1
+    console.print(Text("all backends ready"), style="green")
+    return 0
