@@ -1,0 +1,204 @@
+"""The Kubernetes half of the Actuator: the runbooks' writes, each sent as kubectl sends it.
+
+restart, rollout undo, scale, delete failing pods and the circuit breaker's configmap
+patch; a server-side dry run (dryRun=All) for each; RBAC asked by SelfSubjectAccessReview.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from probes.actions import REMEDIATIONS, ActionRefused
+from probes.kubernetes_requests import ApiSession, Refused, Verb, denied
+from probes.kubernetes_rollout import (
+    Obj,
+    controlled_by,
+    failing,
+    restart_patch,
+    rollback_patch,
+    rollback_target,
+    same_template,
+    selector,
+)
+from probes.kubernetes_status import label_selector, selects
+from state.text import inert
+
+GET = ("get", "deployments", "apps", "")
+PATCH = ("patch", "deployments", "apps", "")
+NEEDS: dict[str, tuple[Verb, ...]] = {  # every request each action sends
+    "restart": (GET, PATCH),
+    "rollout_undo": (GET, ("list", "replicasets", "apps", ""), PATCH),
+    "scale": (GET, ("patch", "deployments", "apps", "scale")),
+    "delete_failing_pods": (GET, ("list", "pods", "", ""), ("delete", "pods", "", "")),
+    "circuit_breaker": (("patch", "configmaps", "", ""),),
+}
+STRATEGIC = "application/strategic-merge-patch+json"
+MERGE = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+DRY_RUN = " (server dry run: nothing changed)"
+PAUSED_UNDO = (
+    "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' "
+    "and try again"
+)
+
+
+class KubernetesActions:
+    """Writes to the deployments of one context and namespace, as `kubectl` would."""
+
+    def __init__(
+        self,
+        *,
+        context: str | None = None,
+        namespace: str | None = None,
+        kubeconfig: str | Path | None = None,
+        configmap: str = "app-config",
+        configmap_key: str = "circuit_breaker_enabled",
+        timeout: float = 10.0,
+    ) -> None:
+        self.session = ApiSession(context, namespace, kubeconfig, timeout)
+        self.configmap, self.configmap_key = configmap, configmap_key
+
+    async def permissions(self) -> dict[str, str | None]:
+        """Each Kubernetes action -> None when RBAC allows every request it sends, else why not."""
+        try:
+            await self.session.connection()
+        except ActionRefused as exc:
+            return dict.fromkeys(REMEDIATIONS, str(exc))
+        verbs = list(dict.fromkeys(v for needs in NEEDS.values() for v in needs))
+        reasons = await asyncio.gather(*(denied(self.session, v) for v in verbs))
+        why = dict(zip(verbs, reasons, strict=True))
+        return {a: next((why[v] for v in needs if why[v]), None) for a, needs in NEEDS.items()}
+
+    async def run(
+        self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, now: datetime
+    ) -> str:
+        """Do `action` on `target` ("namespace/deployment"); one line, in kubectl's words."""
+        ns, _, name = target.rpartition("/")
+        ns = ns or (await self.session.connection()).namespace
+        if not name:
+            raise ActionRefused(f"no deployment named in {target!r}")
+        dry = {"dry_run": "All"} if dry_run else {}
+        match action:
+            case "restart":
+                result = await self.restart(ns, name, now, dry)
+            case "rollout_undo":
+                to = params.get("to_revision") or 0
+                if isinstance(to, bool) or not isinstance(to, int):
+                    raise ActionRefused(f"revision must be a whole number, not {to!r}")
+                result = await self.rollout_undo(ns, name, to, dry)
+            case "scale":
+                result = await self.scale(ns, name, params.get("replicas"), dry)
+            case "delete_failing_pods":
+                result = await self.delete_failing_pods(ns, name, dry)
+            case "circuit_breaker":
+                result = await self.circuit_breaker(dry)
+            case _:
+                raise ActionRefused(f"{action} is not a Kubernetes action")
+        return result + (DRY_RUN if dry_run else "")
+
+    async def _deployment(self, ns: str, name: str) -> tuple[Any, Obj]:
+        apps = await self.session.api("AppsV1Api")
+        read = apps.read_namespaced_deployment
+        return apps, await self.session.request("get deployments", read, name, ns)
+
+    async def restart(self, ns: str, name: str, now: datetime, dry: Mapping[str, str]) -> str:
+        """kubectl rollout restart: a restartedAt annotation on the pod template."""
+        apps, deployment = await self._deployment(ns, name)
+        patch = restart_patch(deployment, now)
+        how = {"field_manager": "kubectl-rollout", "_content_type": STRATEGIC, **dry}
+        send = apps.patch_namespaced_deployment
+        await self.session.request("patch deployments", send, name, ns, patch, **how)
+        return f"deployment.apps/{name} restarted"
+
+    async def rollout_undo(self, ns: str, name: str, to: int, dry: Mapping[str, str]) -> str:
+        """kubectl rollout undo: the previous ReplicaSet's template patched back (rollback.go)."""
+        apps, deployment = await self._deployment(ns, name)
+        wanted = selector(deployment)
+        query = {"label_selector": label_selector(wanted)}
+        listed = await self.session.request(
+            "list replicasets", apps.list_namespaced_replica_set, ns, **query
+        )
+        owned = [
+            rs
+            for rs in listed.get("items") or ()
+            if selects(wanted, rs["metadata"].get("labels")) and controlled_by(rs, deployment)
+        ]
+        revision, rs = rollback_target(owned, name, to)
+        if deployment["spec"].get("paused"):
+            raise ActionRefused(PAUSED_UNDO)
+        if same_template(rs["spec"]["template"], deployment["spec"]["template"]):
+            return (
+                f"deployment.apps/{name} skipped rollback "
+                f"(current template already matches revision {revision})"
+            )
+        patch = rollback_patch(deployment, rs)
+        how = {"_content_type": JSON_PATCH, **dry}  # kubectl names no field manager here
+        send = apps.patch_namespaced_deployment
+        await self.session.request("patch deployments", send, name, ns, patch, **how)
+        return f"deployment.apps/{name} rolled back to revision {revision}"
+
+    async def scale(self, ns: str, name: str, replicas: Any, dry: Mapping[str, str]) -> str:
+        """kubectl scale: a merge patch of spec.replicas on the scale subresource."""
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+            raise ActionRefused("replicas must be a whole number, zero or more")
+        apps, deployment = await self._deployment(ns, name)
+        patch = {"spec": {"replicas": replicas}}
+        # the client sends a dict as a strategic merge unless told; kubectl sends a merge patch
+        how = {"_content_type": MERGE, **dry}
+        send = apps.patch_namespaced_deployment_scale
+        await self.session.request("patch deployments/scale", send, name, ns, patch, **how)
+        was = deployment["spec"].get("replicas")
+        return f"deployment.apps/{name} scaled to {replicas} (was {was})"
+
+    async def delete_failing_pods(self, ns: str, name: str, dry: Mapping[str, str]) -> str:
+        """The runbook's loop: delete each pod not Running (or crash-looping), one DELETE each."""
+        _, deployment = await self._deployment(ns, name)
+        core = await self.session.api("CoreV1Api")
+        wanted = selector(deployment)
+        query = {"label_selector": label_selector(wanted)}
+        listed = await self.session.request("list pods", core.list_namespaced_pod, ns, **query)
+        pods = [
+            p for p in listed.get("items") or () if selects(wanted, p["metadata"].get("labels"))
+        ]
+        doomed = [(p["metadata"]["name"], why) for p in pods if (why := failing(p))]
+        if not doomed:
+            return f"no failing pods in {ns}/{name}"
+        # kubectl sends its delete options in the body, which the server reads before the query
+        options = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
+        body = {**options, "dryRun": ["All"]} if dry else options
+        done: list[str] = []
+        for pod, why in doomed:
+            try:
+                await self.session.request(
+                    "delete pods", core.delete_namespaced_pod, pod, ns, body=body, **dry
+                )
+            except Refused as exc:
+                if exc.status == 404:  # gone meanwhile: what the loop wanted
+                    continue
+                deleted = f"deleted {', '.join(done)}; then " if done else ""
+                raise ActionRefused(f"{deleted}pod {inert(pod)}: {exc}") from None
+            done.append(f"{inert(pod)} ({inert(why)})")
+        return f"deleted {len(done)} pod{'s' if len(done) != 1 else ''}: {', '.join(done)}"
+
+    async def circuit_breaker(self, dry: Mapping[str, str]) -> str:
+        """The guide's `kubectl patch configmap app-config --type merge -p ...`."""
+        core = await self.session.api("CoreV1Api")
+        ns = (await self.session.connection()).namespace
+        patch = {"data": {self.configmap_key: "true"}}
+        how = {
+            "field_manager": "kubectl-patch",
+            "field_validation": "Strict",
+            "_content_type": MERGE,
+        }
+        send = core.patch_namespaced_config_map
+        await self.session.request(
+            "patch configmaps", send, self.configmap, ns, patch, **how, **dry
+        )
+        return f'configmap/{self.configmap} patched ({self.configmap_key}="true")'
+
+    async def close(self) -> None:
+        await self.session.close()

@@ -1,0 +1,154 @@
+"""PostgresActions against a real server: ending the chosen backend, and only that one."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from probes.actions import BACKEND_ACTIONS, ActionRefused
+from probes.postgres import PostgresProbe
+from probes.postgres_actuator import PostgresActions
+from state.events import DatabaseSampled, DbSession
+from state.locks import blocking_chains
+from tests.servers.postgres import WATCHER, WATCHER_PASSWORD, PgServer, free_port
+from tests.servers.sessions import Sessions, eventually
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 3, 14, 9, 27, 20, tzinfo=UTC)
+
+
+@pytest.fixture
+async def probe(pg_server: PgServer) -> Any:
+    p = PostgresProbe(pg_server.dsn(), long_query_s=0.1)
+    try:
+        yield p
+    finally:
+        await p.close()
+
+
+async def sample(probe: PostgresProbe) -> DatabaseSampled:
+    (event,) = await probe.sample(datetime.now(UTC))
+    assert isinstance(event, DatabaseSampled)
+    return event
+
+
+def chosen(session: DbSession) -> dict[str, Any]:
+    """The params the console sends for the session picked in the locks pane."""
+    start = session.query_start.isoformat() if session.query_start else None
+    return {"pid": session.pid, "user": session.user, "query_start": start}
+
+
+async def shown(probe: PostgresProbe, pid: int) -> DbSession:
+    event = await eventually(lambda: sample(probe), lambda e: pid in {s.pid for s in e.sessions})
+    return next(s for s in event.sessions if s.pid == pid)
+
+
+async def test_terminating_the_blocker_dissolves_the_chain(
+    pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
+) -> None:
+    await sessions.rows(
+        "DROP TABLE IF EXISTS acc_act; CREATE TABLE acc_act (id int PRIMARY KEY, n int);"
+        " INSERT INTO acc_act VALUES (1, 0)"
+    )
+    holder = await sessions.hold("holder", "UPDATE acc_act SET n = 1 WHERE id = 1")
+    waiter = await sessions.wait("waiter", "UPDATE acc_act SET n = 2 WHERE id = 1")
+    (chain,) = blocking_chains((await sample(probe)).sessions)
+    assert chain.session.pid == holder
+
+    actions = PostgresActions(pg_server.dsn())
+    params = chosen(chain.session)
+    result = await actions.run("terminate_backend", f"pid {holder}", params, False, NOW)
+    assert result == f"terminated pid {holder}"
+    event = await eventually(lambda: sample(probe), lambda e: not blocking_chains(e.sessions))
+    assert blocking_chains(event.sessions) == []
+    assert await sessions.gone([holder])
+    assert not await sessions.gone([waiter], timeout=0)  # it got its lock and lives on
+
+
+async def test_cancel_stops_the_query_and_keeps_the_session(
+    pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
+) -> None:
+    pid, task = await sessions.run("sleeper", "SELECT pg_sleep(60)")
+    params = chosen(await shown(probe, pid))
+    actions = PostgresActions(pg_server.dsn())
+    result = await actions.run("cancel_backend", f"pid {pid}", params, False, NOW)
+    assert result == f"cancelled the query of pid {pid}"
+    with pytest.raises(psycopg.errors.QueryCanceled):
+        await asyncio.wait_for(task, 10)
+    await sessions.wait_state(pid, "state = 'idle'")
+
+
+async def test_a_pid_that_is_no_longer_the_chosen_session_is_refused(
+    pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
+) -> None:
+    pid, _ = await sessions.run("sleeper", "SELECT pg_sleep(60)")
+    session = await shown(probe, pid)
+    actions = PostgresActions(pg_server.dsn())
+    earlier = session.query_start - timedelta(microseconds=1) if session.query_start else None
+    reused = [  # the same pid, as another session would show it
+        {**chosen(session), "query_start": earlier.isoformat() if earlier else None},
+        {**chosen(session), "user": "someone-else"},
+    ]
+    for params in reused:
+        for action in ("terminate_backend", "cancel_backend"):
+            with pytest.raises(ActionRefused, match=f"^pid {pid} is no longer the session you"):
+                await actions.run(action, f"pid {pid}", params, False, NOW)
+    assert not await sessions.gone([pid], timeout=0)
+    await sessions.value("SELECT pg_terminate_backend(%s, 5000)", pid)
+    with pytest.raises(ActionRefused, match=f"^pid {pid} has ended"):
+        await actions.run("terminate_backend", f"pid {pid}", chosen(session), False, NOW)
+
+
+async def test_no_such_pid_and_dry_run_are_refused(pg_server: PgServer) -> None:
+    actions = PostgresActions(pg_server.dsn())
+    with pytest.raises(ActionRefused, match=r"^pid 1 has ended"):
+        await actions.run("terminate_backend", "pid 1", {"pid": 1}, False, NOW)
+    with pytest.raises(ActionRefused, match="cannot dry-run"):
+        await actions.run("terminate_backend", "pid 1", {"pid": 1}, True, NOW)
+
+
+async def test_terminate_idle_ends_only_the_sessions_shown_and_still_idle(
+    pg_server: PgServer, sessions: Sessions
+) -> None:
+    conns = []
+    for i in range(4):
+        conn = await sessions.open(f"leaked-{i}")
+        await conn.execute("SELECT 1")
+        conns.append(conn)
+    pids = [c.info.backend_pid for c in conns]
+    actions = PostgresActions(pg_server.dsn())
+    idle = await eventually(
+        lambda: actions.idle_sessions(2.0, NOW), lambda found: set(pids) <= {s.pid for s in found}
+    )
+    assert {s.state for s in idle} == {"idle"}
+    await conns[2].execute("SELECT 1")  # in use again since the list was shown
+    shown = pids[:3]  # the fourth was not on the list the commander confirmed
+    params = {"older_than": 2.0, "pids": shown}
+    result = await actions.run("terminate_idle", "3 idle sessions", params, False, NOW)
+    assert result == "terminated 2 idle sessions; 1 no longer idle or already gone"
+    assert await sessions.gone(pids[:2])
+    alive = "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)"
+    assert await sessions.value(alive, pids[2:]) == 2
+
+
+async def test_permissions_follow_the_role(pg_server: PgServer, sessions: Sessions) -> None:
+    assert await PostgresActions(pg_server.dsn()).permissions() == dict.fromkeys(BACKEND_ACTIONS)
+    watcher = PostgresActions(pg_server.dsn(WATCHER, password=WATCHER_PASSWORD))
+    reason = "the role may signal only its own sessions (grant pg_signal_backend)"
+    assert await watcher.permissions() == dict.fromkeys(BACKEND_ACTIONS, reason)
+    await sessions.rows(f"GRANT pg_signal_backend TO {WATCHER}")
+    try:
+        assert await watcher.permissions() == dict.fromkeys(BACKEND_ACTIONS)
+    finally:
+        await sessions.rows(f"REVOKE pg_signal_backend FROM {WATCHER}")
+    dead = PostgresActions(f"host=127.0.0.1 port={free_port()} password={WATCHER_PASSWORD}")
+    answers = await dead.permissions()
+    assert all("Connection refused" in (why or "") for why in answers.values())
+    assert not any(WATCHER_PASSWORD in (why or "") for why in answers.values())
+    with pytest.raises(ActionRefused, match="Connection refused") as caught:
+        await dead.run("terminate_backend", "pid 1", {"pid": 1}, False, NOW)
+    assert WATCHER_PASSWORD not in str(caught.value)

@@ -1,0 +1,70 @@
+"""The console driving live mode's actuator (LiveActions) against a Kubernetes API on loopback."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import OptionList
+
+from probes.kubernetes_actions import KubernetesActions
+from probes.live_actions import LiveActions
+from state.events import ActionFinished
+from tests.integration.k8s_emulator import cluster
+from tests.integration.k8s_objects import NS, healthy
+from tests.play import Session
+from tests.tui.test_actions import choose, confirm, journaled, open_menu, timeline
+
+pytestmark = pytest.mark.integration
+NAME = "analysis-service"
+
+
+def options(menu) -> dict[str, object]:
+    found = menu.query_one(OptionList)
+    return {
+        found.get_option_at_index(i).id: found.get_option_at_index(i)
+        for i in range(found.option_count)
+    }
+
+
+async def test_an_action_rbac_denies_is_disabled_with_the_reason(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    async with cluster(tmp_path, healthy(NAME)) as k8s:
+        k8s.api.allowed -= {"patch deployments"}
+        kubernetes = KubernetesActions(context=k8s.context, kubeconfig=k8s.kubeconfig)
+        app = session.app(actuator=LiveActions(kubernetes))
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                menu = options(await open_menu(pilot))
+        finally:
+            await kubernetes.close()
+    reason = f"forbidden: cannot patch deployments in namespace {NS}"
+    for denied in ("restart", "rollout_undo"):
+        assert menu[denied].disabled and reason in str(menu[denied].prompt)
+    assert not any(menu[a].disabled for a in ("scale", "delete_failing_pods", "circuit_breaker"))
+
+
+async def test_scale_from_the_menu_reaches_the_api_server(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(60)
+    async with cluster(tmp_path, healthy(NAME)) as k8s:
+        kubernetes = KubernetesActions(context=k8s.context, kubeconfig=k8s.kubeconfig)
+        app = session.app(actuator=LiveActions(kubernetes))
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await open_menu(pilot)
+                await choose(pilot, "scale")
+                await pilot.press("end", "backspace", "4", "enter")
+                await pilot.pause()
+                await confirm(pilot)
+                await pilot.press("3", "k")  # no database configured: refused, and said so
+                await pilot.pause()
+                await confirm(pilot)
+                app.redraw()
+                shown = timeline(app)
+        finally:
+            await kubernetes.close()
+        (patch,) = [r for r in k8s.requests("deployments") if r.method == "PATCH"]
+    assert patch.url.path.endswith(f"/namespaces/{NS}/deployments/{NAME}/scale")
+    assert patch.data == {"spec": {"replicas": 4}}
+    scaled, killed = journaled(session, ActionFinished)
+    assert scaled.ok and scaled.result == f"deployment.apps/{NAME} scaled to 4 (was 2)"
+    assert not killed.ok and killed.result == "no database configured"
+    assert "FAILED: no database configured" in shown

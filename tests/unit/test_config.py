@@ -1,0 +1,326 @@
+"""The config file: every problem at once, each naming its key; secrets only by env var name."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tui.cli import main
+from tui.config import ConfigError, default_path, load, parse, write_template
+from tui.live import with_overrides
+
+MINIMAL = {"cluster": {"services": ["analysis-service"]}}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def problems(data: dict) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse(data)
+    return caught.value.problems
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    monkeypatch.delenv("WARROOM_OPERATOR", raising=False)
+
+
+def test_minimal_config_and_its_defaults():
+    config = parse(MINIMAL)
+    assert config.cluster.services == ["analysis-service"]
+    assert config.cluster.health_url == "http://{service}:8000/health"
+    assert (config.cluster.context, config.cluster.namespace, config.cluster.read_only) == (
+        None,
+        None,
+        False,
+    )
+    assert (config.prometheus, config.database, config.refresh, config.operator) == (
+        None,
+        None,
+        2.0,
+        None,
+    )
+
+
+def test_a_full_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_AUTH", "Bearer s3cret")
+    monkeypatch.setenv("TRACKTION_DSN", "postgresql://warroom:pw@db/tracktion")
+    path = write(
+        tmp_path,
+        """
+        refresh = 5
+        operator = "alice"
+        [cluster]
+        context = "production"
+        namespace = "tracktion"
+        services = ["analysis-service", "file-watcher"]
+        health_url = "https://{service}.tracktion.internal/health"
+        read_only = true
+        [prometheus]
+        url = "http://prometheus:9090"
+        latency_baseline_query = "histogram_quantile(0.95, rate(x[5m] offset 1d))"
+        headers = { Authorization = "PROMETHEUS_AUTH" }
+        [database]
+        dsn_env = "TRACKTION_DSN"
+        """,
+    )
+    config = load(path)
+    assert config.refresh == 5 and config.operator == "alice"
+    assert config.cluster.read_only and config.cluster.namespace == "tracktion"
+    assert config.prometheus is not None and config.database is not None
+    assert config.prometheus.headers == {"Authorization": "PROMETHEUS_AUTH"}
+    assert config.prometheus.header_values() == {"Authorization": "Bearer s3cret"}
+    assert config.prometheus.error_rate_query is None  # the probe's guide query
+    assert config.database.resolved_dsn() == "postgresql://warroom:pw@db/tracktion"
+    # the secrets are read at use, never kept in the config or its repr
+    assert "s3cret" not in repr(config) and "pw@" not in repr(config)
+
+
+def test_an_empty_database_section_means_libpq_environment():
+    config = parse({**MINIMAL, "database": {}})
+    assert config.database is not None and config.database.resolved_dsn() is None
+    config = parse({**MINIMAL, "database": {"dsn": "host=db dbname=tracktion user=warroom"}})
+    assert config.database.resolved_dsn() == "host=db dbname=tracktion user=warroom"
+
+
+def test_every_problem_at_once_each_with_its_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
+    path = write(
+        tmp_path,
+        """
+        refresh = 1
+        colour = "red"
+        [cluster]
+        services = []
+        namespace = "Bad_NS"
+        read_only = "maybe"
+        [prometheus]
+        url = "prometheus:9090"
+        headers = { Authorization = "Bearer abc.def", X-Scope = "NOT_SET_ANYWHERE" }
+        [database]
+        dsn = "postgresql://warroom:hunter2@db/tracktion"
+        """,
+    )
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert caught.value.problems == [
+        "cluster.namespace: 'Bad_NS' is not a Kubernetes namespace name",
+        "cluster.services: at least one service",
+        "cluster.read_only: must be true or false",
+        "prometheus.url: not a URL (expected http://host:port or https://...)",
+        "prometheus.headers.Authorization: name the environment variable that holds the value, "
+        "not the value",
+        "prometheus.headers.X-Scope: environment variable NOT_SET_ANYWHERE is not set",
+        "database.dsn: contains a password: put the DSN in an environment variable and name it in "
+        "database.dsn_env, or use PGPASSWORD or ~/.pgpass",
+        "refresh: must be at least 2 seconds (the Kubernetes API is not polled faster)",
+        "colour: unknown key",
+    ]
+    lines = caught.value.lines()
+    assert all(line.startswith(f"{path}: ") for line in lines)
+    text = "\n".join(lines)
+    assert "hunter2" not in text and "abc.def" not in text  # secrets are never echoed
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({}, "cluster: required"),
+        ({"cluster": {}}, "cluster.services: required"),
+        ({"cluster": "prod"}, "cluster: must be a table (a [section])"),
+        (
+            {"cluster": {"services": "api"}},
+            'cluster.services: must be a list, e.g. ["analysis-service"',
+        ),
+        (
+            {"cluster": {"services": ["Analysis_Service"]}},
+            "cluster.services: not Kubernetes deployment",
+        ),
+        ({"cluster": {"services": ["a", "b", "a"]}}, "cluster.services: listed twice: a"),
+        ({"cluster": {"services": ["a", 3]}}, "cluster.services[1]: must be a string (in quotes)"),
+        ({**MINIMAL, "refresh": "soon"}, "refresh: must be a number"),
+        ({**MINIMAL, "refresh": 900}, "refresh: must be at most 300"),
+        ({**MINIMAL, "prometheus": {}}, "prometheus.url: required"),
+        (
+            {**MINIMAL, "prometheus": {"url": "http://u:pw@prom:9090"}},
+            "prometheus.url: contains a password",
+        ),
+        ({**MINIMAL, "prometheus": {"url": "ftp://prom"}}, "prometheus.url: not a URL"),
+        (
+            {**MINIMAL, "database": {"dsn": "host=db password=x"}},
+            "database.dsn: contains a password",
+        ),
+        (
+            {**MINIMAL, "database": {"dsn": "postgresql://db/x?password=x"}},
+            "database.dsn: contains a",
+        ),
+        (
+            {**MINIMAL, "database": {"dsn_env": "has space"}},
+            "database.dsn_env: name the environment",
+        ),
+        ({**MINIMAL, "database": {"password": "x"}}, "database.password: unknown key"),
+    ],
+)
+def test_each_message(data, expected):
+    (found,) = problems(data)
+    assert found.startswith(expected), found
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://analysis-service:8000/health", "cluster.health_url: must contain {service}"),
+        (
+            "http://{service}:8000/{path}",
+            "cluster.health_url: the only placeholder allowed is {service}",
+        ),
+        ("{service}:8000/health", "cluster.health_url: not an http(s) URL"),
+        ("https://me:pw@{service}/health", "cluster.health_url: contains a password"),
+    ],
+)
+def test_health_url_messages(url, expected):
+    (found,) = problems({"cluster": {"services": ["api"], "health_url": url}})
+    assert found.startswith(expected), found
+
+
+def test_both_dsn_and_dsn_env_is_ambiguous(monkeypatch):
+    monkeypatch.setenv("DSN", "x")
+    (found,) = problems({**MINIMAL, "database": {"dsn": "host=db", "dsn_env": "DSN"}})
+    assert found == "database: set dsn_env or dsn, not both"
+
+
+def test_environment_overrides_the_file(tmp_path, monkeypatch):
+    path = write(
+        tmp_path,
+        """
+        [cluster]
+        services = ["analysis-service"]
+        [prometheus]
+        url = "http://file:9090"
+        latency_query = "from_file"
+        """,
+    )
+    monkeypatch.setenv("WARROOM_PROMETHEUS__URL", "http://env:9090")
+    monkeypatch.setenv("WARROOM_CLUSTER__SERVICES", '["a", "b"]')
+    monkeypatch.setenv("WARROOM_CLUSTER__READ_ONLY", "true")
+    monkeypatch.setenv("WARROOM_REFRESH", "10")
+    monkeypatch.setenv("WARROOM_OPERATOR", "bob")
+    monkeypatch.setenv("WARROOM_DATA_DIR", "/elsewhere")  # not a config key: ignored
+    config = load(path)
+    assert config.prometheus is not None
+    assert config.prometheus.url == "http://env:9090"
+    assert config.prometheus.latency_query == "from_file"  # merged, not replaced
+    assert config.cluster.services == ["a", "b"] and config.cluster.read_only
+    assert (config.refresh, config.operator) == (10, "bob")
+
+
+def test_a_bad_environment_value_is_reported_like_a_file_one(monkeypatch):
+    monkeypatch.setenv("WARROOM_PROMETHEUS__URL", "nope")
+    assert problems(MINIMAL) == [
+        "prometheus.url: not a URL (expected http://host:port or https://...)"
+    ]
+
+
+def test_file_problems(tmp_path):
+    with pytest.raises(ConfigError, match=r"no config file at .*missing\.toml"):
+        load(tmp_path / "missing.toml")
+    bad = write(tmp_path, "[cluster\nservices = 1")
+    with pytest.raises(ConfigError) as caught:
+        load(bad)
+    (line,) = caught.value.lines()
+    assert line.startswith(f"{bad}: not valid TOML: ") and "line 1" in line
+
+
+def test_missing_default_file_says_how_to_create_one(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert default_path() == tmp_path / "warroom" / "config.toml"
+    with pytest.raises(ConfigError) as caught:
+        load()
+    assert caught.value.lines() == [
+        f"no config at {default_path()}: "
+        "create one with `warroom config init`, or pass --config PATH"
+    ]
+
+
+def test_the_template_is_a_valid_config(tmp_path):
+    path = tmp_path / "sub" / "config.toml"
+    write_template(path)
+    assert load(path).cluster.services[0] == "analysis-service"
+    with pytest.raises(FileExistsError):
+        write_template(path)
+
+
+def test_command_line_overrides_win_and_are_validated():
+    config = parse(MINIMAL)
+    assert with_overrides(config) is config
+    changed = with_overrides(config, context="staging", namespace="tracktion", read_only=True)
+    assert (changed.cluster.context, changed.cluster.namespace, changed.cluster.read_only) == (
+        "staging",
+        "tracktion",
+        True,
+    )
+    with pytest.raises(ConfigError) as caught:
+        with_overrides(config, namespace="Not OK")
+    assert caught.value.problems == [
+        "cluster.namespace: 'Not OK' is not a Kubernetes namespace name"
+    ]
+
+
+# ---- the command line with a bad config: every problem on stderr, exit 2 -------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "live"])
+def test_bad_config_exits_2_with_one_line_per_problem(tmp_path, command):
+    path = write(tmp_path, '[cluster]\nservices = []\n[prometheus]\nurl = "x"\n')
+    result = CliRunner().invoke(main, [command, "--config", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"warroom: {path}: cluster.services: at least one service",
+        f"warroom: {path}: prometheus.url: not a URL (expected http://host:port or https://...)",
+    ]
+    assert result.stdout == "" and "Traceback" not in result.output
+
+
+def test_bare_warroom_without_a_config_says_how_to_make_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    result = CliRunner().invoke(main, [])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"warroom: no config at {tmp_path}/warroom/config.toml: create one with "
+        "`warroom config init`, or pass --config PATH\n"
+    )
+
+
+def test_live_flags_are_validated_like_the_file(tmp_path):
+    path = write(tmp_path, '[cluster]\nservices = ["api"]\n')
+    result = CliRunner().invoke(main, ["live", "--config", str(path), "--namespace", "NO"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"warroom: {path}: cluster.namespace: 'NO' is not a Kubernetes namespace name\n"
+    )
+
+
+def test_config_init_and_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    runner = CliRunner()
+    assert runner.invoke(main, ["config", "path"]).stdout == f"{tmp_path}/warroom/config.toml\n"
+    made = runner.invoke(main, ["config", "init"])
+    assert made.exit_code == 0 and "wrote" in made.stdout
+    again = runner.invoke(main, ["config", "init"])
+    assert again.exit_code == 2
+    assert again.stderr.startswith("warroom: ") and "already exists" in again.stderr
+
+
+def test_help_and_version_still_work():
+    runner = CliRunner()
+    assert runner.invoke(main, ["--version"]).stdout.startswith("warroom, version ")
+    helped = runner.invoke(main, ["--help"])
+    assert helped.exit_code == 0
+    assert all(word in helped.stdout for word in ("demo", "live", "check", "config"))

@@ -1,0 +1,338 @@
+"""The config file: which cluster, services and backends live mode watches.
+
+TOML at `platformdirs.user_config_dir("warroom")/config.toml` (or `--config PATH`), each key
+overridable by a `WARROOM_*` variable (`WARROOM_PROMETHEUS__URL`). Secrets are never in the
+file: it names the environment variable that holds each one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+import platformdirs
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from probes.notify.config import NotifyConfig
+
+MIN_REFRESH = 2.0  # the Kubernetes API is not polled faster than k9s polls it
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_KV_PASSWORD = re.compile(r"(^|\s)password\s*=", re.IGNORECASE)
+
+
+class ConfigError(Exception):
+    """A config that cannot be used: every problem, one line each, naming its key."""
+
+    def __init__(self, path: Path | None, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+    def lines(self) -> list[str]:
+        where = f"{self.path}: " if self.path else ""
+        return [f"{where}{problem}" for problem in self.problems]
+
+
+def default_path() -> Path:
+    return Path(platformdirs.user_config_dir("warroom")) / "config.toml"
+
+
+def _env_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise ValueError("name the environment variable that holds the value, not the value")
+    if value not in os.environ:
+        raise ValueError(f"environment variable {value} is not set")
+    return value
+
+
+EnvName = Annotated[str, AfterValidator(_env_name)]
+
+
+def _url(value: str, what: str = "a URL") -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not {what} (expected http://host:port or https://...)")
+    if parts.password is not None or "password" in parse_qs(parts.query):
+        raise ValueError("contains a password; put secrets in environment variables")
+    return value
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClusterConfig(Section):
+    context: str | None = None  # kubeconfig context; None = the current one, as kubectl
+    namespace: str | None = None  # None = the context's namespace
+    kubeconfig: Path | None = None  # None = $KUBECONFIG or ~/.kube/config
+    services: list[str]
+    health_url: str = "http://{service}:8000/health"
+    read_only: bool = False
+    # the guide's `kubectl patch configmap app-config ... {"circuit_breaker_enabled":"true"}`
+    circuit_breaker_configmap: str = "app-config"
+    circuit_breaker_key: str = "circuit_breaker_enabled"
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, value: str | None) -> str | None:
+        if value is not None and not _DNS_LABEL.match(value):
+            raise ValueError(f"{value!r} is not a Kubernetes namespace name")
+        return value
+
+    @field_validator("circuit_breaker_configmap")
+    @classmethod
+    def _configmap(cls, value: str) -> str:
+        if not (_DNS_SUBDOMAIN.match(value) and len(value) <= 253):
+            raise ValueError(f"{value!r} is not a Kubernetes configmap name")
+        return value
+
+    @field_validator("circuit_breaker_key")
+    @classmethod
+    def _configmap_key(cls, value: str) -> str:
+        if not (_CONFIGMAP_KEY.match(value) and len(value) <= 253):
+            raise ValueError(f"{value!r} is not a configmap key (letters, digits, '-', '_', '.')")
+        return value
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one service")
+        bad = [s for s in value if not (_DNS_SUBDOMAIN.match(s) and len(s) <= 253)]
+        if bad:
+            raise ValueError(f"not Kubernetes deployment names: {', '.join(map(repr, bad))}")
+        twice = sorted({s for s in value if value.count(s) > 1})
+        if twice:
+            raise ValueError(f"listed twice: {', '.join(twice)}")
+        return value
+
+    @field_validator("health_url")
+    @classmethod
+    def _health_url(cls, value: str) -> str:
+        if "{service}" not in value:
+            raise ValueError("must contain {service}, e.g. http://{service}:8000/health")
+        try:
+            example = value.format(service="analysis-service")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("the only placeholder allowed is {service}") from None
+        _url(example, "an http(s) URL")
+        return value
+
+
+class PrometheusConfig(Section):
+    url: str
+    error_rate_query: str | None = None  # None: the guide's 5xx percentage by service
+    latency_query: str | None = None  # None: the guide's p95 in ms by service
+    latency_baseline_query: str | None = None
+    headers: dict[str, EnvName] = Field(default_factory=dict)  # header -> env var with its value
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        return _url(value)
+
+    def header_values(self) -> dict[str, str]:
+        """The headers with their secret values, read from the environment now."""
+        return {name: os.environ[var] for name, var in self.headers.items()}
+
+
+class DatabaseConfig(Section):
+    dsn_env: EnvName | None = None  # None: libpq's PGHOST, PGUSER, PGPASSWORD, ~/.pgpass
+    dsn: str | None = None  # allowed only without a password
+
+    @field_validator("dsn")
+    @classmethod
+    def _dsn(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "://" in value:
+            parts = urlsplit(value)
+            has_password = parts.password is not None or "password" in parse_qs(parts.query)
+        else:
+            has_password = bool(_KV_PASSWORD.search(value))
+        if has_password:
+            raise ValueError(
+                "contains a password: put the DSN in an environment variable and name it in "
+                "database.dsn_env, or use PGPASSWORD or ~/.pgpass"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DatabaseConfig:
+        if self.dsn_env and self.dsn:
+            raise ValueError("set dsn_env or dsn, not both")
+        return self
+
+    def resolved_dsn(self) -> str | None:
+        """The DSN to connect with; None lets libpq read its own environment."""
+        if self.dsn_env:
+            return os.environ[self.dsn_env]
+        return self.dsn
+
+
+class Config(BaseSettings):
+    """The whole file. A missing [prometheus] or [database] section leaves that pane empty."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WARROOM_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    cluster: ClusterConfig
+    prometheus: PrometheusConfig | None = None
+    database: DatabaseConfig | None = None
+    refresh: float = Field(default=2.0, ge=MIN_REFRESH, le=300)
+    operator: str | None = None
+    notify: NotifyConfig | None = None  # [notify]: Slack, PagerDuty, Statuspage channels
+    # the guide's automatic escalation: ask the commander first, or page at once
+    escalation: Literal["prompt", "page"] = "prompt"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)  # the environment overrides the file
+
+
+_MESSAGES = {
+    "missing": "required",
+    "extra_forbidden": "unknown key",
+    "string_type": "must be a string (in quotes)",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "list_type": 'must be a list, e.g. ["analysis-service", "file-watcher"]',
+    "dict_type": "must be a table",
+    "model_type": "must be a table (a [section])",
+    "model_attributes_type": "must be a table (a [section])",
+}
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "config"
+
+
+def describe_error(error: Any) -> str:
+    kind = error["type"]
+    if kind == "value_error":
+        message = str(error["ctx"]["error"])
+    elif kind == "greater_than_equal":
+        message = f"must be at least {error['ctx']['ge']:g}"
+        if error["loc"] == ("refresh",):
+            message += " seconds (the Kubernetes API is not polled faster)"
+    elif kind == "less_than_equal":
+        message = f"must be at most {error['ctx']['le']:g}"
+    else:
+        message = _MESSAGES.get(kind) or error["msg"]
+    return f"{_where(error['loc'])}: {message}"
+
+
+def parse(data: dict[str, Any], path: Path | None = None) -> Config:
+    """Validate `data` (with the environment's overrides); every problem at once on failure."""
+    try:
+        return Config(**data)
+    except ValidationError as exc:
+        raise ConfigError(path, [describe_error(e) for e in exc.errors()]) from None
+
+
+def load(path: Path | None = None) -> Config:
+    """Read and validate the config at `path`, or at the default path."""
+    explicit = path is not None
+    path = path or default_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(None, [f"no config file at {path}"]) from None
+        raise ConfigError(
+            None,
+            [f"no config at {path}: create one with `warroom config init`, or pass --config PATH"],
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, [f"cannot read: {getattr(exc, 'strerror', None) or exc}"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    return parse(data, path)
+
+
+TEMPLATE = """\
+# warroom live mode: what to watch. Secrets are never written here: name the
+# environment variable that holds each one.
+
+refresh = 2  # seconds between samples (at least 2)
+# operator = "alice"  # who you are in the journal; default: your login name
+
+[cluster]
+# context = "production"  # kubeconfig context; default: the current one
+# namespace = "tracktion"  # default: the context's namespace
+services = ["analysis-service", "file-watcher", "tracklist-service", "notification-service"]
+health_url = "http://{service}:8000/health"
+read_only = false
+# circuit_breaker_configmap = "app-config"  # the configmap and key the circuit breaker sets
+# circuit_breaker_key = "circuit_breaker_enabled"
+
+# [prometheus]
+# url = "http://prometheus:9090"
+# headers = { Authorization = "PROMETHEUS_AUTH" }  # header = env var holding its value
+
+# [database]
+# dsn_env = "WARROOM_DSN"  # env var holding the DSN; default: PGHOST, PGUSER, ~/.pgpass
+
+# escalation = "prompt"  # the guide's automatic escalation: "prompt" asks first, "page" pages
+
+# [notify]  # where `u` posts updates and `e` pages people
+# updates = ["#incidents", "status-page"]  # ticked by default for a status update
+# [notify.escalation]  # the guide: team for levels 1-2, management 3, executive 4-5
+# team = ["#incidents", "pagerduty"]
+# management = ["#management", "pagerduty"]
+# executive = ["#executive", "pagerduty"]
+# [notify.channels."#incidents"]
+# type = "slack"
+# webhook_env = "INCIDENTS_SLACK_WEBHOOK"
+# [notify.channels."#management"]
+# type = "slack"
+# webhook_env = "MGMT_SLACK_WEBHOOK"
+# [notify.channels."#executive"]
+# type = "slack"
+# webhook_env = "EXEC_SLACK_WEBHOOK"
+# [notify.channels.pagerduty]
+# type = "pagerduty"
+# routing_key_env = "PAGERDUTY_ROUTING_KEY"
+# [notify.channels.status-page]
+# type = "statuspage"
+# page_id = "your-page-id"
+# api_key_env = "STATUSPAGE_API_KEY"
+"""
+
+
+def write_template(path: Path) -> None:
+    """Create a commented starting config at `path`; never overwrite one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as f:
+        f.write(TEMPLATE)

@@ -1,0 +1,152 @@
+"""A live session: the real probes from the config, journaled on the wall clock."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from probes.base import Probe
+from state.clock import WallClock
+from state.events import SessionResumed, SessionStarted
+from state.journal import Journal, JournalError
+from state.recorder import Recorder
+from tui import __version__
+from tui.config import ClusterConfig, Config, ConfigError, describe_error
+from tui.paths import new_journal_path
+
+if TYPE_CHECKING:
+    from probes.live_actions import LiveActions
+
+
+@dataclass
+class LiveSession:
+    recorder: Recorder
+    clock: WallClock
+    config: Config
+    operator: str
+    resumed: bool
+
+    @property
+    def badge(self) -> str:
+        return "READ-ONLY" if self.config.cluster.read_only else "LIVE"
+
+
+def with_overrides(config: Config, path: Path | None = None, **cluster: Any) -> Config:
+    """`config` with command-line values for [cluster] keys (None: keep the file's)."""
+    changes = {k: v for k, v in cluster.items() if v is not None}
+    if not changes:
+        return config
+    try:
+        updated = ClusterConfig(**{**config.cluster.model_dump(), **changes})
+    except ValidationError as exc:
+        raise ConfigError(path, [f"cluster.{describe_error(e)}" for e in exc.errors()]) from None
+    return config.model_copy(update={"cluster": updated})
+
+
+def live_probes(config: Config) -> list[Probe]:
+    """One probe per configured backend, each refreshing every `config.refresh` seconds."""
+    from probes.health import HealthProbe
+    from probes.kubernetes import KubernetesProbe
+
+    c, every = config.cluster, config.refresh
+    probes: list[Probe] = [
+        KubernetesProbe(
+            c.services,
+            context=c.context,
+            namespace=c.namespace,
+            kubeconfig=c.kubeconfig,
+            interval=every,
+        ),
+        HealthProbe(c.services, c.health_url, interval=every),
+    ]
+    if config.prometheus is not None:
+        from probes.prometheus import PrometheusProbe
+
+        p, headers = config.prometheus, config.prometheus.header_values()
+        probes.append(
+            PrometheusProbe(
+                "error_rate", p.url, p.error_rate_query, headers=headers, interval=every
+            )
+        )
+        probes.append(
+            PrometheusProbe(
+                "latency",
+                p.url,
+                p.latency_query,
+                headers=headers,
+                interval=every,
+                baseline_query=p.latency_baseline_query,
+            )
+        )
+    if config.database is not None:
+        from probes.postgres import PostgresProbe
+
+        probes.append(PostgresProbe(dsn=config.database.resolved_dsn(), interval=every))
+    return probes
+
+
+def live_actuator(config: Config) -> LiveActions | None:
+    """The write side for the configured cluster and database; None in read-only mode."""
+    if config.cluster.read_only:
+        return None
+    from probes.kubernetes_actions import KubernetesActions
+    from probes.live_actions import LiveActions
+
+    c = config.cluster
+    kubernetes = KubernetesActions(
+        context=c.context,
+        namespace=c.namespace,
+        kubeconfig=c.kubeconfig,
+        configmap=c.circuit_breaker_configmap,
+        configmap_key=c.circuit_breaker_key,
+    )
+    database = None
+    if config.database is not None:
+        from probes.postgres_actuator import PostgresActions
+
+        database = PostgresActions(config.database.resolved_dsn())
+    return LiveActions(kubernetes, database)
+
+
+def _label(config: Config) -> str:
+    words = config.cluster.namespace or config.cluster.context or "cluster"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", words)[:40]
+
+
+def open_live(config: Config, journal: Path | None, operator: str) -> LiveSession:
+    """Start a new live session, or resume the live session journaled at `journal`."""
+    clock = WallClock()
+    if journal is not None and journal.exists():
+        return _resume(journal, config, clock, operator)
+    start = clock.now().replace(microsecond=0)
+    path = journal or new_journal_path(start, "live", _label(config))
+    meta = {"mode": "live", "created": start.isoformat()}
+    recorder = Recorder(Journal.create(path, meta))
+    recorder.record(
+        SessionStarted(
+            at=start,
+            mode="live",
+            version=__version__,
+            operator=operator,
+            services=tuple(config.cluster.services),
+        )
+    )
+    return LiveSession(recorder, clock, config, operator, resumed=False)
+
+
+def _resume(path: Path, config: Config, clock: WallClock, operator: str) -> LiveSession:
+    journal = Journal.open(path)
+    try:
+        first = next(journal.events(), None)
+        if not isinstance(first, SessionStarted) or first.mode != "live":
+            raise JournalError(f"{path} is not a live session journal; it cannot be resumed live")
+        recorder = Recorder.resume(journal)
+    except BaseException:
+        journal.close()
+        raise
+    recorder.record(SessionResumed(at=clock.now(), operator=operator, version=__version__))
+    return LiveSession(recorder, clock, config, operator, resumed=True)
