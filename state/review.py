@@ -1,0 +1,380 @@
+"""The post-incident review of a journal in the guide's structure, its action items and invite.
+
+`review_files(events)` is the whole export, pure: the same events always give the same
+bytes (every time comes from the journal, nothing from the clock; everything is sorted).
+
+A journal with no incident declared still gets a review, `session-<start>_review.md`: the
+commander exporting a quiet shift or an undeclared drill wants to see what the signals did
+and whether the guide's rules flagged anything nobody declared, and an exit code 2 would
+call a perfectly good journal bad input. It has no action items and no meeting, since no
+incident needs reviewing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from state import review_sections as sections
+from state import review_template as template
+from state.events import EventBase
+from state.review_facts import Facts, gather
+from state.review_format import day, file_stem, iso, md, minutes, span, table
+from state.review_items import (
+    action_items,
+    action_items_json,
+    closed_at,
+    item_id,
+    meeting_day,
+    meeting_ics,
+)
+from state.review_metrics import Part, declared_severity, parts
+from state.severity import Role
+
+NEXT_REVIEW = timedelta(days=30)  # the guide's "30-Day Review"
+
+
+class ReviewError(Exception):
+    """A journal that has nothing to review, said in one line."""
+
+
+@dataclass(frozen=True)
+class ReviewFile:
+    name: str
+    data: bytes
+
+
+def review_files(events: Iterable[EventBase]) -> list[ReviewFile]:
+    """Per incident: {id}_review.md, {id}_action_items.json, {id}_pir_meeting.ics.
+
+    A journal with several incidents gives one set per incident; one with none, a
+    session review only.
+    """
+    facts = gather(events)
+    if facts.first_at is None:
+        raise ReviewError("the journal has no events: there is nothing to review")
+    out: list[ReviewFile] = []
+    stems: set[str] = set()
+    for part in parts(facts):
+        if part.incident is None:
+            stem = file_stem(f"session-{facts.first_at:%Y%m%dT%H%M%SZ}")
+            out.append(ReviewFile(f"{stem}_review.md", session_review(part, facts).encode()))
+            continue
+        incident_id = part.incident.incident_id
+        stem = _unique(file_stem(incident_id), stems)
+        items = action_items(part)
+        out += [
+            ReviewFile(f"{stem}_review.md", incident_review(part, facts).encode()),
+            ReviewFile(
+                f"{stem}_action_items.json", action_items_json(incident_id, part, items).encode()
+            ),
+            ReviewFile(
+                f"{stem}_pir_meeting.ics",
+                meeting_ics(incident_id, part.incident.title, part).encode(),
+            ),
+        ]
+    return out
+
+
+def _unique(stem: str, taken: set[str]) -> str:
+    """`stem`, or `stem-2`, `stem-3`…: two incidents never write the same file."""
+    name, n = stem, 1
+    while name in taken:
+        n += 1
+        name = f"{stem}-{n}"
+    taken.add(name)
+    return name
+
+
+def score_card_section(events: Iterable[Any]) -> str:
+    """The drill's score card (DrillScored events), as Markdown; "" when there is none.
+
+    Read by kind: an event whose kind starts with "drill_score" but has no milestones
+    (a later shape of it) is listed field by field rather than dropped.
+    """
+    scored = [e for e in events if getattr(e, "kind", "").startswith("drill_score")]
+    if not scored:
+        return ""
+    lines = ["### Score Card", ""]
+    for event in scored:
+        if hasattr(event, "milestones"):
+            lines += sections.score_card(event)
+        else:
+            fields = event.model_dump(mode="json", exclude={"kind"})
+            lines += table(("Field", "Value"), [(md(k), md(fields[k])) for k in sorted(fields)])
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ---- the incident's review ------------------------------------------------------------------
+
+
+def incident_review(part: Part, facts: Facts) -> str:
+    incident = part.incident
+    assert incident is not None
+    ended = closed_at(part)
+    took = (ended - incident.declared_at).total_seconds()
+    until = "declared to resolved" if part.resolved else "declared to the end of the journal"
+    meeting = meeting_day(part)
+    items = action_items(part)
+    lines = [
+        f"# Post-Incident Review: {md(incident.incident_id)}",
+        "",
+        f"**Date:** {day(ended)}",
+        f"**Incident Start:** {iso(incident.declared_at)}",
+        f"**Duration:** {minutes(took)} minutes ({span(took)}, {until})",
+        f"**Severity:** {_severity(part)}",
+        f"**Title:** {md(incident.title)}",
+        f"**Status:** {_status(part)}",
+        f"**Response Team:** {_team(part)}",
+        f"**Session:** {_session(facts)}",
+        "**Review Participants:** [To be filled]",
+        "",
+        "## Executive Summary",
+        "",
+        "[Brief summary of the incident, its impact, and resolution]",
+        "",
+        "## Incident Details",
+        "",
+        "### What Happened?",
+        "[Detailed description of the incident]",
+        "",
+        "From the journal:",
+        *_what_happened(part),
+        "",
+        "### Timeline",
+        *sections.timeline(part.rows),
+        "",
+        "### Impact Assessment",
+        "- **Users Affected:** [Number/percentage]",
+        f"- **Services Affected:** {_affected(part)}",
+        "- **Revenue Impact:** [Estimated amount]",
+        f"- **Duration:** {minutes(took)} minutes",
+        "- **Customer Complaints:** [Number received]",
+        "",
+        f"Signals from {iso(part.impact.start)} to {iso(part.impact.end)} "
+        "(the first signal or the declaration, whichever came first, to the resolution):",
+        "",
+        *sections.impact(part.impact),
+        "",
+        *template.ROOT_CAUSE,
+        "## Response Analysis",
+        "",
+        "### What Went Well",
+        *_went_well(part),
+        "1. [Positive aspect 1]",
+        "2. [Positive aspect 2]",
+        "3. [Positive aspect 3]",
+        "",
+        "### What Could Be Improved",
+        *_to_improve(part),
+        "1. [Improvement area 1]",
+        "2. [Improvement area 2]",
+        "3. [Improvement area 3]",
+        "",
+        "### Response Metrics",
+        *sections.metrics(part.metrics),
+        "",
+        "### Actions Taken",
+        *sections.actions(part.people),
+        "",
+        "### Updates Posted",
+        *sections.updates(part.people),
+        "",
+        "### Escalations",
+        *sections.escalations(part.people),
+        "",
+    ]
+    card = score_card_section(part.people)
+    if card:
+        lines += [card]
+    lines += [
+        "## Action Items",
+        "",
+        *_items(incident.incident_id, items),
+        *template.GUIDE_TAIL,
+        "---",
+        "",
+        "**Review Completed By:** [Name]",
+        f"**Review Date:** {meeting.isoformat()} (the review meeting)",
+        f"**Next Review Date:** {(meeting + NEXT_REVIEW).isoformat()}",
+        "",
+        *template.FOOTNOTES,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _severity(part: Part) -> str:
+    assert part.incident is not None
+    now = part.incident.severity
+    words = f"{now.value} {now.word}"
+    if not part.severity_changes:
+        return words
+    first = declared_severity(part)
+    assert first is not None
+    changes = "; ".join(
+        f"{iso(c.at)} {c.previous.value} -> {c.severity.value} by {md(c.by)}"  # type: ignore[attr-defined]
+        + (f": {md(getattr(c, 'reason', ''))}" if getattr(c, "reason", "") else "")
+        for c in part.severity_changes
+    )
+    return f"{words} (declared {first.value} {first.word}; {changes})"
+
+
+def _status(part: Part) -> str:
+    if part.resolved is not None:
+        return f"resolved at {iso(part.resolved.at)} by {md(getattr(part.resolved, 'by', ''))}"
+    return f"still open when the journal ends at {iso(part.end)}"
+
+
+def _team(part: Part) -> str:
+    assert part.incident is not None
+    roles = part.incident.roles
+    named = [f"{role.value} {md(roles[role])}" for role in Role if role in roles]
+    return ", ".join(named) or "[To be filled]"
+
+
+def _session(facts: Facts) -> str:
+    first = facts.first
+    assert facts.first_at is not None and facts.last_at is not None
+    words = []
+    if getattr(first, "kind", "") == "session_started":
+        words.append(f"{md(first.mode)} session")  # type: ignore[union-attr]
+        if getattr(first, "scenario", None):
+            words.append(f"scenario {md(first.scenario)}")  # type: ignore[union-attr]
+        if getattr(first, "seed", None) is not None:
+            words.append(f"seed {first.seed}")  # type: ignore[union-attr]
+        words.append(f"operator {md(first.operator)}")  # type: ignore[union-attr]
+    words.append(f"journal {iso(facts.first_at)} to {iso(facts.last_at)}, {facts.events:,} events")
+    return ", ".join(words)
+
+
+def _what_happened(part: Part) -> list[str]:
+    incident = part.incident
+    assert incident is not None
+    first = declared_severity(part)
+    assert first is not None
+    lines = [
+        f"- Declared {iso(incident.declared_at)} by {md(incident.declared_by)} as "
+        f"{first.value} {first.word}: {md(incident.title)}",
+    ]
+    if incident.reason:
+        lines.append(f"- The guide's rules at the declaration: {md(incident.reason)}")
+    if part.detected_at is not None:
+        lines.append(
+            f"- First signal the guide's rules flagged: {iso(part.detected_at)}, "
+            f"{md(part.detected_why)}"
+        )
+    else:
+        lines.append("- No signal the guide's rules flag came before the declaration")
+    if part.resolved is not None:
+        summary = getattr(part.resolved, "summary", "")
+        lines.append(f"- Resolved {iso(part.resolved.at)}: {md(summary)}")
+    else:
+        lines.append(f"- Still open when the journal ends at {iso(part.end)}")
+    lines.append(f"- Resolution verification: {md(incident.verification or 'not run')}")
+    return lines
+
+
+def _affected(part: Part) -> str:
+    names = [md(s.service) for s in part.impact.services]
+    return ", ".join(names) if names else "none (no service was down or past a threshold)"
+
+
+def _went_well(part: Part) -> list[str]:
+    return _from_journal([_metric_line(m) for m in part.metrics if m.verdict == "met"])
+
+
+def _to_improve(part: Part) -> list[str]:
+    bad = [_metric_line(m) for m in part.metrics if m.verdict == "missed"]
+    for e in part.people:
+        if getattr(e, "kind", "") == "action_finished" and not e.ok and not e.dry_run:  # type: ignore[attr-defined]
+            bad.append(f"{md(e.action)} of {md(e.target)} failed: {md(e.result)}")  # type: ignore[attr-defined]
+    return _from_journal(bad)
+
+
+def _from_journal(lines: list[str]) -> list[str]:
+    """What the journal shows, as a list ahead of the guide's numbered placeholders."""
+    return ["From the journal:", *(f"- {line}" for line in lines), ""] if lines else []
+
+
+def _metric_line(metric) -> str:
+    target = f"target {metric.target_words}"
+    if metric.severity is not None:
+        target = f"{metric.severity.value} {target}"
+    took = metric.seconds
+    if took is None:
+        return f"{metric.name}: not reached by the end of the journal ({target})"
+    return f"{metric.name}: {span(took)} ({target})"
+
+
+def _items(incident_id: str, items) -> list[str]:
+    lines: list[str] = []
+    for horizon, heading in (
+        ("immediate", "### Immediate (Within 1 week)"),
+        ("short-term", "### Short-term (Within 1 month)"),
+        ("long-term", "### Long-term (Within 3 months)"),
+    ):
+        lines.append(heading)
+        for item in items:
+            if item.horizon == horizon:
+                lines.append(
+                    f"- [ ] {md(item.title)} - Owner: {item.owner} - Due: {item.due.isoformat()}"
+                    f" ({md(item_id(incident_id, item.number))})"
+                )
+        lines += [
+            "- [ ] [Action item] - Owner: [Name] - Due: [Date]",
+            "",
+        ]
+    return lines
+
+
+# ---- the session's review, when no incident was declared ------------------------------------
+
+
+def session_review(part: Part, facts: Facts) -> str:
+    assert facts.first_at is not None and facts.last_at is not None
+    took = (facts.last_at - facts.first_at).total_seconds()
+    flagged = next((c for c in facts.flagged if c.value), None)
+    if flagged is None:
+        verdict = "The guide's rules flagged no signal during the session."
+    else:
+        why = md(facts.flag_reasons.get(flagged.seq, ""))
+        verdict = (
+            f"The guide's rules first flagged a signal at {iso(flagged.at)} ({why}), yet no "
+            "incident was declared. If one should have been: [why it was not]"
+        )
+    lines = [
+        f"# Session Review: {md(f'session-{facts.first_at:%Y%m%dT%H%M%SZ}')}",
+        "",
+        f"**Date:** {day(facts.first_at)}",
+        f"**Session:** {_session(facts)}",
+        f"**Duration:** {minutes(took)} minutes ({span(took)})",
+        "**Incident:** none declared",
+        "",
+        "No incident was declared in this session, so there are no response metrics, "
+        "action items or review meeting: these are the session's signals and timeline.",
+        "",
+        verdict,
+        "",
+        "## Signals",
+        "",
+        f"From {iso(part.impact.start)} to {iso(part.impact.end)}:",
+        "",
+        *sections.impact(part.impact),
+        "",
+        "## Timeline",
+        *sections.timeline(part.rows),
+        "",
+        "## Actions Taken",
+        *sections.actions(part.people),
+        "",
+        "## Updates Posted",
+        *sections.updates(part.people),
+        "",
+    ]
+    card = score_card_section(part.people)
+    if card:
+        lines.append(card)
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,215 @@
+"""One pass over a journal's events: what the review needs, gathered as the console folded it.
+
+Every event goes through `state.fold.fold`, so the timeline rows are exactly those the
+console showed, and the signals (threshold bands, services down) are the console's own.
+Samples are reduced as they pass: per service a series of values, per signal a list of
+changes; nothing keeps a whole day of sample events in memory.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from state.console import ConsoleState, Incident
+from state.events import EventBase
+from state.fold import fold
+from state.signals import service_down
+
+# Events that only report what the world looks like; anything else was done by someone.
+SIGNAL_KINDS = frozenset(
+    {
+        "deployments_sampled",
+        "health_sampled",
+        "metric_sampled",
+        "metric_history_loaded",
+        "database_sampled",
+        "cache_sampled",
+        "probe_failed",
+        "probe_recovered",
+    }
+)
+_FLAG_KINDS = SIGNAL_KINDS - {"metric_history_loaded", "cache_sampled"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One timeline entry as the console made it, with who did it when someone did."""
+
+    seq: int
+    at: datetime
+    kind: str
+    text: str
+    person: str | None
+
+
+@dataclass
+class Series:
+    """One service's values of one metric: epoch seconds, value, and for p95 the baseline ratio."""
+
+    times: array = field(default_factory=lambda: array("d"))
+    values: array = field(default_factory=lambda: array("d"))
+    ratios: array = field(default_factory=lambda: array("d"))
+
+
+@dataclass(frozen=True)
+class Change:
+    """A signal that changed: a service's band ("error_rate:svc" 0/1/2), down flag or flag set."""
+
+    seq: int
+    at: datetime
+    value: int
+
+
+@dataclass(frozen=True)
+class LockSample:
+    at: float  # epoch seconds
+    blocked: int
+    root: str  # who the longest wait is behind, already made inert by whoever reads it
+
+
+@dataclass
+class Facts:
+    """Everything the review reads, in journal order."""
+
+    events: int = 0
+    first: EventBase | None = None  # normally SessionStarted
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    rows: list[Row] = field(default_factory=list)
+    people: list[tuple[int, EventBase]] = field(default_factory=list)  # (seq, event)
+    incidents: list[Incident] = field(default_factory=list)  # as each stood at its end
+    series: dict[tuple[str, str], Series] = field(default_factory=dict)  # (metric, service)
+    bands: dict[str, list[Change]] = field(default_factory=dict)  # "metric:service"
+    down: dict[str, list[Change]] = field(default_factory=dict)  # service
+    flagged: list[Change] = field(default_factory=list)  # the guide's rules flag anything
+    flag_reasons: dict[int, str] = field(default_factory=dict)  # seq of a raise -> why
+    locks: list[LockSample] = field(default_factory=list)  # samples with a session blocked
+    requested_by: dict[str, str] = field(default_factory=dict)  # action id -> who asked
+    down_now: frozenset[str] = frozenset()  # the services down after the last sample
+
+
+def gather(events: Iterable[EventBase]) -> Facts:
+    """Fold `events` once, keeping what the review needs."""
+    facts = Facts()
+    state = ConsoleState()
+    for seq, event in enumerate(events, start=1):
+        kind: str = getattr(event, "kind", "event")
+        before = state
+        state = fold(state, event)
+        if facts.first is None:
+            facts.first, facts.first_at = event, event.at
+        facts.last_at = event.at if facts.last_at is None else max(facts.last_at, event.at)
+        facts.events = seq
+        if kind not in SIGNAL_KINDS:
+            _person(facts, seq, event, state)
+        elif kind == "metric_sampled":
+            _metric(facts, event, before, state, seq)
+        elif kind == "database_sampled":
+            _locks(facts, event)
+        if state.timeline:  # ours is kept empty, so what the fold appended is this event's
+            person = _person_of(facts, event)
+            facts.rows.extend(Row(seq, e.at, e.kind, e.text, person) for e in state.timeline)
+            state = state.model_copy(update={"timeline": ()})
+        if kind in _FLAG_KINDS and _may_change_flags(kind, before, state):
+            _signals(facts, state, seq, event.at)
+    return facts
+
+
+def _may_change_flags(kind: str, before: ConsoleState, after: ConsoleState) -> bool:
+    """False when the event cannot have changed what the guide's rules flag (most samples)."""
+    if kind == "metric_sampled":
+        return after.bands != before.bands
+    if kind == "database_sampled":  # a sample ends a PostgreSQL probe failure, nothing else
+        return before.probe("postgres").failing
+    return True
+
+
+def _person(facts: Facts, seq: int, event: EventBase, state: ConsoleState) -> None:
+    facts.people.append((seq, event))
+    kind = getattr(event, "kind", "")
+    if kind == "incident_declared":
+        facts.incidents.append(state.incident)  # type: ignore[arg-type]
+    elif facts.incidents and state.incident is not None:
+        facts.incidents[-1] = state.incident
+    if kind == "action_requested":
+        facts.requested_by[event.action_id] = event.by  # type: ignore[attr-defined]
+
+
+def _person_of(facts: Facts, event: EventBase) -> str | None:
+    if getattr(event, "kind", "") == "action_finished":
+        # an outcome has no author of its own: it is whoever asked for the action
+        return facts.requested_by.get(getattr(event, "action_id", ""))
+    return getattr(event, "by", None)
+
+
+def _metric(facts: Facts, event: Any, before: ConsoleState, after: ConsoleState, seq: int) -> None:
+    at, metric = event.at.timestamp(), event.metric
+    baseline = after.latency_baseline
+    for service, value in event.values.items():
+        if value is None or not math.isfinite(value):
+            continue  # no data, NaN and inf are no peak
+        series = facts.series.get((metric, service))
+        if series is None:
+            series = facts.series[(metric, service)] = Series()
+        series.times.append(at)
+        series.values.append(value)
+        if metric == "latency":
+            base = baseline.get(service)
+            series.ratios.append(value / base if base else math.nan)
+    if after.bands != before.bands:
+        for key, band in after.bands.items():
+            if band != before.bands.get(key, 0):
+                facts.bands.setdefault(key, []).append(Change(seq, event.at, band))
+
+
+def _locks(facts: Facts, event: Any) -> None:
+    waiting = [s for s in event.sessions if s.blocked_by]
+    if not waiting:
+        return
+    by_pid = {s.pid: s for s in event.sessions}
+    blockers = {p for s in waiting for p in s.blocked_by} - {s.pid for s in waiting}
+    root = ""
+    if blockers:
+        pid = min(blockers, key=lambda p: (-sum(p in s.blocked_by for s in waiting), p))
+        holder = by_pid.get(pid)
+        who = ", ".join(x for x in (holder.user, holder.state) if x) if holder else ""
+        on = f" on {holder.relation}" if holder and holder.relation else ""
+        root = f"pid {pid}" + (f" ({who})" if who else "") + on
+    facts.locks.append(LockSample(event.at.timestamp(), len(waiting), root))
+
+
+def _signals(facts: Facts, state: ConsoleState, seq: int, at: datetime) -> None:
+    """Note services going down or up, and the guide's rules starting or stopping to flag."""
+    names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
+    down = frozenset(s for s in names if service_down(state, s))
+    if down != facts.down_now:
+        for service in sorted(down ^ facts.down_now):
+            facts.down.setdefault(service, []).append(Change(seq, at, int(service in down)))
+        facts.down_now = down
+    now = int(bool(down) or any(state.bands.values()) or state.probe("postgres").failing)
+    if now != (facts.flagged[-1].value if facts.flagged else 0):
+        facts.flagged.append(Change(seq, at, now))
+        if now:
+            facts.flag_reasons[seq] = _reasons(state, down)
+
+
+def _reasons(state: ConsoleState, down: frozenset[str]) -> str:
+    reasons = [f"{service} down" for service in sorted(down)]
+    for key in sorted(state.bands):
+        if state.bands[key]:
+            metric, service = key.split(":", 1)
+            reasons.append(f"{service} {_band_words(metric, state.bands[key])}")
+    if state.probe("postgres").failing:
+        reasons.append("database unreachable")
+    return "; ".join(reasons)
+
+
+def _band_words(metric: str, band: int) -> str:
+    if metric == "error_rate":
+        return "error rate > 20%" if band >= 2 else "error rate > 5%"
+    return "p95 > 3x baseline"

@@ -1,0 +1,372 @@
+"""The post-incident review export: golden files, hand-computed metrics, hostile text, edge cases.
+
+The golden files under tests/unit/golden/ are the exact bytes of the export of two
+deterministic sessions (tests/unit/review_sessions.py: frozen clock, seed 7). After an
+intended change to the review, regenerate them and read the diff before committing:
+
+    WARROOM_UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/test_review.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from state.drill import Expectations, score
+from state.events import (
+    ActionFinished,
+    ActionRequested,
+    IncidentAcknowledged,
+    IncidentDeclared,
+    IncidentResolved,
+    NoteAdded,
+    SessionStarted,
+    SeverityChanged,
+    UpdatePosted,
+)
+from state.journal import Journal
+from state.review import ReviewError, review_files, score_card_section
+from state.review_facts import gather
+from state.review_format import md
+from state.review_items import fold_line, ics_text
+from state.review_metrics import parts
+from state.session_summary import summarize
+from state.severity import IncidentStatus, Severity
+from tests.play import START
+from tests.unit import review_sessions as play
+from tests.unit.helpers import T0, at, error_rate
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("WARROOM_UPDATE_GOLDEN") == "1"
+
+
+def events_of(path: Path) -> list:
+    with Journal.open(path, read_only=True) as journal:
+        return list(journal.events())
+
+
+@pytest.fixture(scope="module")
+def bad_deploy(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("review") / "bad-deploy.warroom"
+    play.bad_deploy(path).recorder.journal.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def quiet(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("review") / "quiet.warroom"
+    play.quiet(path).recorder.journal.close()
+    return path
+
+
+def check_golden(files) -> None:
+    for f in files:
+        golden = GOLDEN / f.name
+        if UPDATE:
+            GOLDEN.mkdir(exist_ok=True)
+            golden.write_bytes(f.data)
+        assert golden.exists(), f"no golden {golden.name}: run with WARROOM_UPDATE_GOLDEN=1"
+        assert f.data == golden.read_bytes(), f"{f.name} differs from its golden file"
+
+
+# ---- golden files ------------------------------------------------------------------------------
+
+
+def test_bad_deploy_export_matches_the_golden_files(bad_deploy) -> None:
+    files = review_files(events_of(bad_deploy))
+    assert [f.name for f in files] == [
+        "INC-20260314-0420_review.md",
+        "INC-20260314-0420_action_items.json",
+        "INC-20260314-0420_pir_meeting.ics",
+    ]
+    check_golden(files)
+
+
+def test_a_session_without_an_incident_gets_a_session_review_only(quiet) -> None:
+    files = review_files(events_of(quiet))
+    assert [f.name for f in files] == ["session-20260314T092600Z_review.md"]
+    text = files[0].data.decode()
+    assert "No incident was declared" in text
+    assert "14 sessions blocked" in text  # the lock storm's peak
+    assert "first flagged a signal at 2026-03-14T09:26:38Z" in text
+    check_golden(files)
+
+
+def test_the_same_journal_gives_the_same_bytes(bad_deploy) -> None:
+    first = review_files(events_of(bad_deploy))
+    again = review_files(events_of(bad_deploy))
+    assert [(f.name, f.data) for f in first] == [(f.name, f.data) for f in again]
+
+
+# ---- metrics computed by hand from the session's script ----------------------------------------
+
+
+def test_response_metrics_of_the_bad_deploy(bad_deploy) -> None:
+    (part,) = parts(gather(events_of(bad_deploy)))
+    got = {m.key: (m.seconds, m.verdict, m.severity) for m in part.metrics}
+    # the error rate crossed 5% at 28 s (the first sample after the 20 s rollout to show it)
+    assert part.detected_at == START + timedelta(seconds=28)
+    assert got["detect"] == (play.DECLARED_AT - 28, "met", None)
+    # raised to P1 at 90 s: the acknowledgement at 100 s is judged against P1's < 5 min
+    assert got["acknowledge"] == (play.ACKNOWLEDGED_AT - play.DECLARED_AT, "met", Severity.P1)
+    assert got["update"] == (play.FIRST_UPDATE_AT - play.DECLARED_AT, "met", Severity.P1)
+    assert got["mitigate"] == (play.MITIGATED_AT - play.DECLARED_AT, "", Severity.P1)
+    assert got["resolve"] == (play.RESOLVED_AT - play.DECLARED_AT, "met", Severity.P1)
+    (service,) = part.impact.services
+    assert service.service == "tracklist-service"
+    assert service.why == ("error rate > 20%", "p95 > 3x baseline")
+    assert part.impact.lock_peak is None
+
+
+def test_the_failed_action_becomes_an_action_item(bad_deploy) -> None:
+    files = {f.name: f.data for f in review_files(events_of(bad_deploy))}
+    items = json.loads(files["INC-20260314-0420_action_items.json"])
+    assert items["created_date"] == "2026-03-14T09:31:00Z"  # the resolution, not the clock
+    assert [i["id"] for i in items["action_items"]] == [
+        "AI-INC-20260314-0420-001",
+        "AI-INC-20260314-0420-002",
+        "AI-INC-20260314-0420-003",
+    ]
+    assert items["action_items"][2]["category"] == "remediation"
+    assert "no-such-service" in items["action_items"][2]["title"]
+
+
+# ---- hostile text ----------------------------------------------------------------------------
+
+
+def test_a_hostile_note_cannot_break_the_table_or_inject_markup(bad_deploy) -> None:
+    review = review_files(events_of(bad_deploy))[0].data.decode()
+    (row,) = [line for line in review.splitlines() if "Note by alice" in line]
+    assert row.endswith("| Note | Note by alice: \\| &lt;script&gt; \\[x\\](http://e) | alice |")
+    assert "<script>" not in review and "\x1b" not in review and "[x](" not in review
+    # every row of the timeline has exactly its four columns (five unescaped pipes)
+    table = review.split("### Timeline\n")[1].split("\n\n")[0].splitlines()
+    assert {len(re.findall(r"(?<!\\)\|", line)) for line in table} == {5}
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain words", "plain words"),
+        ("a | b", "a \\| b"),
+        ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
+        ("[click](http://evil) ![i](http://x)", "\\[click\\](http://evil) !\\[i\\](http://x)"),
+        ("# heading", "\\# heading"),
+        ("- item", "\\- item"),
+        ("1. item", "1\\. item"),
+        ("rollout_undo _em_ *strong* `code`", "rollout_undo \\_em\\_ \\*strong\\* \\`code\\`"),
+        ("a\\|b", "a\\\\\\|b"),  # a backslash cannot un-escape the pipe after it
+        ("&lt;", "&amp;lt;"),
+        ("line\nbreak\x1b[2J\x07", "line break"),
+        ("", "—"),
+    ],
+)
+def test_md_escapes_untrusted_text(text, shown) -> None:
+    assert md(text) == shown
+
+
+def test_the_invite_is_rfc_5545(bad_deploy) -> None:
+    ics = review_files(events_of(bad_deploy))[2].data
+    assert ics.count(b"\r\n") == ics.count(b"\n")  # CRLF line endings only
+    lines = ics.decode().split("\r\n")
+    assert all(len(line.encode()) <= 75 for line in lines)
+    assert "DTSTAMP:20260314T093100Z" in lines  # the resolution, not the wall clock
+    assert "DTSTART:20260316T140000Z" in lines and "DTEND:20260316T150000Z" in lines
+    assert "UID:pir-INC-20260314-0420@tracktion.com" in lines
+
+
+def test_ics_text_is_escaped_and_long_lines_fold_between_characters() -> None:
+    assert ics_text("a, b; c\\d\ne") == "a\\, b\\; c\\\\d e"
+    line = "DESCRIPTION:" + "é" * 80
+    folded = fold_line(line)
+    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
+    assert folded.replace("\r\n ", "") == line
+
+
+# ---- built from events, for the cases a session rarely plays -----------------------------------
+
+
+def started(t: float = 0):
+    return SessionStarted(at=at(t), mode="live", version="0", operator="bob")
+
+
+def declared(t: float, severity: Severity = Severity.P1, iid: str = "INC-1"):
+    return IncidentDeclared(
+        at=at(t), incident_id=iid, severity=severity, title="t", reason="r", by="bob"
+    )
+
+
+def metric(events, key):
+    (part,) = [p for p in parts(gather(events)) if p.incident is not None][-1:]
+    return next(m for m in part.metrics if m.key == key)
+
+
+def test_a_late_acknowledgement_is_missed_and_becomes_an_action_item() -> None:
+    events = [started(), declared(10), IncidentAcknowledged(at=at(10 + 6 * 60), by="bob")]
+    ack = metric(events, "acknowledge")
+    assert (ack.seconds, ack.verdict) == (360, "missed")
+    files = {f.name: f.data for f in review_files(events)}
+    titles = [i["title"] for i in json.loads(files["INC-1_action_items.json"])["action_items"]]
+    assert "Acknowledge sooner: took 6 min 0 s (P1 target < 5 minutes)" in titles
+
+
+def test_a_target_not_reached_is_pending_until_its_deadline_passes() -> None:
+    early = [started(), declared(10), NoteAdded(at=at(100), text="x", by="bob")]
+    assert metric(early, "acknowledge").verdict == "pending"
+    late = [started(), declared(10), NoteAdded(at=at(400), text="x", by="bob")]
+    assert metric(late, "acknowledge").verdict == "missed"
+    assert metric(late, "resolve").verdict == "pending"  # 1 hour not yet gone
+
+
+def test_severity_in_effect_sets_the_target() -> None:
+    events = [
+        started(),
+        declared(0, Severity.P3),
+        SeverityChanged(at=at(60), severity=Severity.P2, previous=Severity.P3, by="bob"),
+        IncidentAcknowledged(at=at(20 * 60), by="bob"),
+    ]
+    ack = metric(events, "acknowledge")
+    assert (ack.severity, ack.verdict) == (Severity.P2, "missed")  # P2: 15 minutes
+
+
+def test_an_escalation_page_is_not_the_first_update_and_a_failed_one_neither() -> None:
+    def posted(t, delivered=True):
+        return UpdatePosted(
+            at=at(t),
+            message_id=f"m{t}",
+            channel="#incidents",
+            status=IncidentStatus.INVESTIGATING,
+            text="x",
+            delivered=delivered,
+            by="bob",
+        )
+
+    events = [started(), declared(0), posted(30, delivered=False), posted(90)]
+    assert metric(events, "update").seconds == 90
+
+
+def test_detection_is_the_last_raise_before_the_declaration() -> None:
+    events = [
+        started(),
+        error_rate(10, analysis_service=9.0),  # flagged
+        error_rate(20, analysis_service=1.0),  # under 80% of 5%: cleared
+        error_rate(100, analysis_service=30.0),  # flagged again
+        declared(130),
+    ]
+    (part,) = parts(gather(events))
+    assert part.detected_at == at(100)
+    assert metric(events, "detect").seconds == 30
+
+
+def test_only_a_real_success_mitigates() -> None:
+    def request(t, n, dry_run=False):
+        return ActionRequested(
+            at=at(t), action_id=n, action="restart", target="ns/a", dry_run=dry_run, by="bob"
+        )
+
+    def finish(t, n, ok, dry_run=False):
+        return ActionFinished(at=at(t), action_id=n, ok=ok, dry_run=dry_run, result="r")
+
+    events = [
+        started(),
+        declared(0),
+        request(10, "1", dry_run=True),
+        finish(11, "1", True, dry_run=True),
+        request(20, "2"),
+        finish(21, "2", False),
+        request(30, "3"),
+        finish(31, "3", True),
+    ]
+    assert metric(events, "mitigate").seconds == 31
+
+
+def test_each_incident_of_a_journal_gets_its_own_review() -> None:
+    events = [
+        started(),
+        declared(10, iid="INC-A"),
+        IncidentResolved(at=at(100), summary="ok", by="bob"),
+        NoteAdded(at=at(150), text="between", by="bob"),
+        declared(200, Severity.P2, iid="INC-B"),
+    ]
+    files = {f.name: f.data.decode() for f in review_files(events)}
+    assert sorted(files) == sorted(
+        f"{i}_{suffix}"
+        for i in ("INC-A", "INC-B")
+        for suffix in ("review.md", "action_items.json", "pir_meeting.ics")
+    )
+    # what happened between the two belongs to both reviews; each has only its own incident
+    assert "between" in files["INC-A_review.md"] and "between" in files["INC-B_review.md"]
+    assert "INC-B" not in files["INC-A_review.md"]
+    assert "still open when the journal ends" in files["INC-B_review.md"]
+
+
+def test_an_open_incident_is_reviewed_to_the_end_of_the_journal() -> None:
+    events = [started(), declared(0), NoteAdded(at=at(3 * 86400), text="x", by="bob")]
+    files = {f.name: f.data.decode() for f in review_files(events)}
+    assert f"DTSTAMP:{(T0 + timedelta(days=3)):%Y%m%dT%H%M%SZ}" in files["INC-1_pir_meeting.ics"]
+    assert "Duration:** 4320 minutes" in files["INC-1_review.md"]
+
+
+def test_an_empty_journal_has_nothing_to_review() -> None:
+    with pytest.raises(ReviewError, match="no events"):
+        review_files([])
+
+
+def test_the_score_card_hook_is_empty_without_a_score_and_lists_one_when_there_is() -> None:
+    assert score_card_section([started(), declared(0)]) == ""
+
+    class Scored(BaseModel):  # not an EventBase: the real one is not written yet
+        kind: str = "drill_scored"
+        at: datetime
+        score: int
+
+    card = score_card_section([started(), Scored(at=at(5), score=87)])
+    assert card.startswith("### Score Card") and "| score | 87 |" in card
+
+
+def test_an_incident_id_cannot_escape_the_output_folder_or_overwrite_another() -> None:
+    names = [f.name for f in review_files([started(), declared(0, iid="../../etc/x")])]
+    assert all("/" not in n and not n.startswith(".") for n in names)
+    twice = [
+        started(),
+        declared(0),
+        IncidentResolved(at=at(1), summary="s", by="bob"),
+        declared(2),
+    ]
+    reviews = [f.name for f in review_files(twice) if f.name.endswith("_review.md")]
+    assert reviews == ["INC-1_review.md", "INC-1-2_review.md"]
+
+
+def test_a_drill_score_card_is_part_of_the_review(bad_deploy) -> None:
+    events = events_of(bad_deploy)
+    expected = Expectations("bad-deploy", Severity.P1, (("rollout_undo", "tracklist-service"),))
+    card = score(events, expected)
+    review = review_files([*events, card])[0].data.decode()
+    section = review.split("### Score Card\n")[1].split("\n## ")[0]
+    assert f"**Grade:** {card.grade} ({card.points}/{card.of} points)" in section
+    assert "| Acknowledged | 40 s | 5 min 0 s | met | 10/10 | — |" in section
+    assert review_files(events)[0].data.decode().count("### Score Card") == 0
+
+
+# ---- the one-line summary `warroom journals` reads ----------------------------------------------
+
+
+def test_summary_reads_the_last_incident_without_folding(bad_deploy, quiet) -> None:
+    with Journal.open(bad_deploy, read_only=True) as journal:
+        s = summarize(journal)
+    assert (s.incident_id, s.severity, s.state, s.mode, s.scenario) == (
+        "INC-20260314-0420",
+        Severity.P1,
+        "resolved",
+        "demo",
+        "bad-deploy",
+    )
+    assert (s.started, s.seconds) == (START, 320)
+    with Journal.open(quiet, read_only=True) as journal:
+        assert summarize(journal).state == "no incident"

@@ -1,0 +1,97 @@
+"""`warroom journals`: the past sessions in the data folder, newest first, one line each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from state.journal import Journal, JournalError
+from state.review_format import NONE, iso, span
+from state.session_summary import SessionSummary, summarize
+from state.text import inert
+from tui.paths import journal_dir
+
+# SQLite's files beside a journal: part of it, not sessions of their own
+_SIDECARS = ("-wal", "-shm", "-journal")
+HEADER = ("INCIDENT", "SEVERITY", "STARTED", "DURATION", "STATE", "SESSION", "FILE", "SIZE")
+
+
+@dataclass(frozen=True)
+class Listed:
+    path: Path
+    size: int
+    modified: datetime
+    summary: SessionSummary | None
+    problem: str = ""  # why the file is unreadable
+
+    @property
+    def when(self) -> datetime:
+        """When the session started; for a file that is no journal, when it was written."""
+        if self.summary is not None and self.summary.started is not None:
+            return self.summary.started
+        return self.modified
+
+
+def journals() -> None:
+    """Print one row per file in the journals folder; an unreadable one says why."""
+    folder = journal_dir()
+    listed = sorted(
+        (read(p) for p in folder.iterdir() if p.is_file() and not p.name.endswith(_SIDECARS)),
+        key=lambda item: (item.when, item.path.name),
+        reverse=True,
+    )
+    if not listed:
+        click.echo(f"no journals in {folder}")
+        return
+    rows = [HEADER, *(row(item) for item in listed)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
+    for r, item in zip(rows, [None, *listed], strict=True):
+        line = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip()
+        if item is not None and item.problem:
+            line += f"  ({item.problem})"
+        click.echo(line)
+
+
+def read(path: Path) -> Listed:
+    info = path.stat()
+    modified = datetime.fromtimestamp(info.st_mtime, UTC)
+    try:
+        with Journal.open(path, read_only=True) as journal:
+            return Listed(path, info.st_size, modified, summarize(journal))
+    except JournalError as exc:
+        # the listing names the file in its own column
+        reason = inert(str(exc).replace(str(path), path.name))
+        return Listed(path, info.st_size, modified, None, reason)
+
+
+def row(item: Listed) -> tuple[str, ...]:
+    """The cells of one file; names from the file or journal are made inert for the terminal."""
+    s = item.summary
+    name = inert(item.path.name)
+    if s is None:
+        return (NONE, NONE, NONE, NONE, "unreadable", NONE, name, _size(item.size))
+    incident = inert(s.incident_id) if s.incident_id else NONE
+    if s.incidents > 1:
+        incident += f" (+{s.incidents - 1} earlier)"
+    session = inert(s.mode) + (f" {inert(s.scenario)}" if s.scenario else "")
+    return (
+        incident,
+        s.severity.value if s.severity else NONE,
+        iso(s.started) if s.started else NONE,
+        span(s.seconds) if s.seconds is not None else NONE,
+        s.state,
+        session,
+        name,
+        _size(item.size),
+    )
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
