@@ -285,6 +285,33 @@ class Escalated(EventBase):
     channels: tuple[str, ...] = ()  # where the pages were queued
 
 
+Verdict = Literal["met", "missed", "not done", "n/a"]
+
+
+class Milestone(Model):
+    """One line of a drill's score card: what was due, when it was done, met or not."""
+
+    name: str
+    took: float | None = None  # seconds, from the milestone's start; None: not done
+    target: float | None = None  # seconds the guide allows; None: no time target
+    verdict: Verdict
+    detail: str = ""
+    points: int = 0
+    of: int = 0
+
+
+class DrillScored(EventBase):
+    """A drill's score card, journaled at its end so replay and export show it."""
+
+    kind: Literal["drill_scored"] = "drill_scored"
+    scenario: str
+    milestones: tuple[Milestone, ...]
+    harmful: tuple[str, ...] = ()
+    points: int
+    of: int
+    grade: str
+
+
 Event = Annotated[
     DeploymentsSampled
     | HealthSampled
@@ -309,7 +336,8 @@ Event = Annotated[
     | VerificationFinished
     | UpdatePosted
     | UpdateQueued
-    | Escalated,
+    | Escalated
+    | DrillScored,
     Field(discriminator="kind"),
 ]
 

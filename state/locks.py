@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from state.events import DbSession
+from state.events import DatabaseSampled, DbSession
 
 
 @dataclass(frozen=True)
@@ -69,3 +69,12 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
         chains.append(chain)
         shown.update(pids(chain))
     return sorted(chains, key=lambda c: (-c.size, c.session.pid))
+
+
+def connections_used(db: DatabaseSampled) -> int:
+    """Sessions holding a connection (waiting ones are counted in their state already)."""
+    return sum(v for k, v in db.connections.items() if k != "waiting")
+
+
+def connection_share(db: DatabaseSampled) -> float:
+    return connections_used(db) / db.max_connections if db.max_connections else 0.0

@@ -34,10 +34,13 @@ from state.events import (
     VerificationChecked,
     VerificationFinished,
 )
+from state.locks import connection_share, connections_used
 from state.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.resolution import STABLE_CHECKS
 from state.signals import latency_ratio, worst_pod
 from state.text import inert
+
+POOL_NEARLY_FULL, POOL_RELIEVED = 0.9, 0.75  # shares of max_connections
 
 SOURCE_NAMES = {
     "kubernetes": "Kubernetes",
@@ -228,7 +231,20 @@ def _blocked(state: ConsoleState) -> int:
     return sum(1 for s in db.sessions if s.blocked_by) if db else 0
 
 
+def _pool(state: ConsoleState) -> float:
+    return connection_share(state.database) if state.database else 0.0
+
+
 def _lock_changes(before: ConsoleState, after: ConsoleState, entry):
+    old_share, new_share = _pool(before), _pool(after)
+    db = after.database
+    if db is not None and new_share > POOL_NEARLY_FULL >= old_share:
+        used = connections_used(db)
+        yield entry(
+            f"PostgreSQL connections {used}/{db.max_connections}: pool nearly exhausted", "bad"
+        )
+    elif old_share > POOL_NEARLY_FULL and new_share <= POOL_RELIEVED:
+        yield entry(f"PostgreSQL connections back to {round(new_share * 100)}% of max", "good")
     old, new = _blocked(before), _blocked(after)
     if old == 0 and new > 0:
         yield entry(f"Lock chain: {new} session{'s' if new > 1 else ''} blocked", "bad")

@@ -9,15 +9,18 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.base import PANES
+from tui.comms_keys import CommsKeys
 from tui.incident_keys import IncidentKeys
 from tui.remediation_keys import RemediationKeys
 from tui.verification import VerificationKeys
 
-# keys that change production or reach people outside: absent in read-only mode
+# keys that change production: absent in read-only mode or with nothing to act on
 MUTATING = frozenset({"remediate", "terminate_backend", "cancel_backend", "terminate_idle"})
+# keys that reach people outside: absent in read-only mode
+OUTBOUND = frozenset({"post_update", "escalate"})
 
 
-class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys):
+class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
     """The console: every binding has an id, so it can be remapped."""
 
     BINDINGS = [
@@ -29,6 +32,8 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys):
         Binding("k", "terminate_backend", "Kill backend", id="action.terminate_backend"),
         Binding("c", "cancel_backend", "Cancel query", show=False, id="action.cancel_backend"),
         Binding("i", "terminate_idle", "Kill idle", show=False, id="action.terminate_idle"),
+        Binding("u", "post_update", "Update", id="comms.post_update"),
+        Binding("e", "escalate", "Escalate", id="comms.escalate"),
         Binding("v", "verify", "Verify", id="incident.verify"),
         Binding("x", "resolve", "Resolve", id="incident.resolve"),
         Binding("o", "roles", "Roles", show=False, id="incident.roles"),
@@ -43,6 +48,8 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Read-only mode, or no backend to act on, removes every mutating key."""
+        if action in OUTBOUND:
+            return not self.read_only
         return not (action in MUTATING and self.actuator is None)
 
     def _bindings_described(self) -> list[Binding]:

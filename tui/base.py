@@ -7,6 +7,7 @@ from datetime import datetime
 
 from probes.actions import Actuator
 from probes.base import Probe
+from probes.notify.config import NotifyConfig
 from probes.scheduler import ProbeScheduler
 from state.clock import Clock
 from state.console import ConsoleState, Incident
@@ -30,6 +31,8 @@ class ConsoleBase(ConsoleView):
         probes: Sequence[Probe] = (),
         actuator: Actuator | None = None,
         read_only: bool = False,
+        notify: NotifyConfig | None = None,
+        escalation_mode: str = "prompt",
         badge: str = "LIVE",
         speed: float = 1.0,
         watch_terminal: bool = True,
@@ -40,6 +43,8 @@ class ConsoleBase(ConsoleView):
         self.operator = operator
         self.actuator = None if read_only else actuator
         self.read_only = read_only
+        self.notify_config = notify
+        self.escalation_mode = escalation_mode
         self.badge = "READ-ONLY" if read_only else badge
         self.speed = speed
         self.current_pane = 0
@@ -49,7 +54,7 @@ class ConsoleBase(ConsoleView):
         self._watch = TerminalWatch(self) if watch_terminal else None
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual calls each class's on_mount along the MRO: ConsoleView's runs after this one
         self.set_interval(1.0, self.redraw, name="clock")
         if self._probes:
             self._scheduler = ProbeScheduler(self._probes, self.clock, self.record, self.speed)
@@ -77,6 +82,9 @@ class ConsoleBase(ConsoleView):
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def offer_final_update(self) -> None:
+        """Resolving offers a final update where channels exist (tui/comms_keys.py)."""
 
     def open_incident(self) -> Incident | None:
         """The open incident, or None after telling the commander to declare one."""

@@ -7,6 +7,11 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
+
+# warroom uses no pydantic plugins; looking for them scans every installed distribution's
+# metadata, a visible share of start-up. Set before pydantic is first imported.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import click
 
@@ -19,7 +24,7 @@ def operator_name() -> str:
     return os.environ.get("WARROOM_OPERATOR") or getpass.getuser()
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """One line on stderr that says what is wrong; exit code 2."""
     click.echo(f"warroom: {message}", err=True)
     sys.exit(BAD_INPUT)
@@ -40,11 +45,16 @@ class Group(click.Group):
             fail(str(exc))
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="warroom")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def main(debug: bool) -> None:
-    """warroom: the incident commander's console."""
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """warroom: the incident commander's console. With no command, runs `warroom live`."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(live)
 
 
 @main.command()
@@ -64,9 +74,11 @@ def main(debug: bool) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Journal file; an existing demo journal is resumed.",
 )
-def demo(scenario: str, seed: int, speed: float, journal: Path | None) -> None:
+@click.option("--read-only", is_flag=True, help="Offer no action that changes anything.")
+def demo(scenario: str, seed: int, speed: float, journal: Path | None, read_only: bool) -> None:
     """Run the console on the built-in simulated Tracktion cluster."""
-    from tui.demo import demo_probes, open_demo
+    from probes.notify.config import demo_config
+    from tui.demo import demo_actuator, demo_probes, open_demo
 
     session = open_demo(scenario, seed, speed, journal, operator_name())
     from tui.app import WarroomApp
@@ -76,8 +88,233 @@ def demo(scenario: str, seed: int, speed: float, journal: Path | None) -> None:
         session.clock,
         operator=operator_name(),
         probes=demo_probes(session),
+        actuator=demo_actuator(session),
+        read_only=read_only,
+        notify=demo_config(),
         badge="DEMO",
         speed=speed,
+    )
+    code = app.run()
+    session.recorder.journal.close()
+    click.echo(f"journal: {session.recorder.journal.path}")
+    sys.exit(code or 0)
+
+
+# ---- live mode and its configuration ----------------------------------------------------------
+
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: config.toml in the user config folder).",
+)
+
+
+def load_config(path: Path | None, **cluster):
+    """The validated config with command-line overrides; every problem on stderr, exit 2."""
+    from tui.config import ConfigError, load
+    from tui.live import with_overrides
+
+    try:
+        return with_overrides(load(path), path, **cluster)
+    except ConfigError as exc:
+        for line in exc.lines():
+            click.echo(f"warroom: {line}", err=True)
+        sys.exit(BAD_INPUT)
+
+
+@main.command()
+@CONFIG_OPTION
+@click.option("--context", help="Kubeconfig context (default: the config's, else the current one).")
+@click.option("--namespace", help="Namespace (default: the config's, else the context's).")
+@click.option(
+    "--read-only", is_flag=True, default=None, help="Offer no action that changes anything."
+)
+@click.option(
+    "--journal",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Journal file; an existing live journal is resumed.",
+)
+def live(
+    config_path: Path | None,
+    context: str | None,
+    namespace: str | None,
+    read_only: bool | None,
+    journal: Path | None,
+) -> None:
+    """Watch the configured cluster, metrics and database live."""
+    config = load_config(config_path, context=context, namespace=namespace, read_only=read_only)
+    from tui.live import live_actuator, live_probes, open_live
+
+    operator = config.operator or operator_name()
+    session = open_live(config, journal, operator)
+    from tui.app import WarroomApp
+
+    app = WarroomApp(
+        session.recorder,
+        session.clock,
+        operator=operator,
+        probes=live_probes(config),
+        actuator=live_actuator(config),
+        read_only=config.cluster.read_only,
+        notify=config.notify,
+        escalation_mode=config.escalation,
+        badge=session.badge,
+    )
+    code = app.run()
+    session.recorder.journal.close()
+    click.echo(f"journal: {session.recorder.journal.path}")
+    sys.exit(code or 0)
+
+
+@main.command()
+@CONFIG_OPTION
+def check(config_path: Path | None) -> None:
+    """Connect to each configured backend and report whether live mode can use it."""
+    import asyncio
+
+    from rich.console import Console
+
+    from tui.check import report, run_checks
+
+    config = load_config(config_path)
+    results = asyncio.run(run_checks(config))
+    # piped output is read by people and grep alike: wide enough that no row wraps
+    width = None if sys.stdout.isatty() else 160
+    sys.exit(report(results, Console(highlight=False, width=width)))
+
+
+@main.group("config")
+def config_group() -> None:
+    """Create the config file, or show where it is."""
+
+
+@config_group.command("init")
+@CONFIG_OPTION
+def config_init(config_path: Path | None) -> None:
+    """Write a commented starting config (never over an existing one)."""
+    from tui.config import default_path, write_template
+
+    path = config_path or default_path()
+    try:
+        write_template(path)
+    except FileExistsError:
+        fail(f"{path} already exists: edit it, or pass --config NEW_PATH")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    click.echo(f"wrote {path}: list your services in it, then run `warroom check`")
+
+
+@config_group.command("path")
+def config_path_command() -> None:
+    """Print where warroom looks for its config."""
+    from tui.config import default_path
+
+    click.echo(str(default_path()))
+
+
+@main.command()
+@click.argument("journal", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--at", "at_time", help="Start at this time (HH:MM:SS or ISO 8601, UTC).")
+def replay(journal: Path, at_time: str | None) -> None:
+    """Replay a journal as it looked, read-only; a journal being written is tailed."""
+    from state.journal import Journal
+    from state.replay import Replay
+
+    source = Journal.open(journal, read_only=True)
+    try:
+        record = Replay(source)
+        if record.last_seq == 0:
+            fail(f"{journal} has no events to replay yet")
+        start = None
+        if at_time:
+            from widgets.replay_dialogs import parse_time
+
+            start = parse_time(at_time, record.instant(record.start))
+            if start is None:
+                fail(f"--at {at_time!r} is not a time: use HH:MM:SS or ISO 8601")
+        from tui.replay import ReplayApp
+
+        code = ReplayApp(record, start).run()
+    finally:
+        source.close()
+    sys.exit(code or 0)
+
+
+# ---- after a session: its review, and the list of past sessions -------------------------------
+
+
+@main.command("export")
+@click.argument("journal", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default="the current folder",
+    help="Folder for the review files; created if missing.",
+)
+@click.option("--force", is_flag=True, help="Overwrite review files that differ (edited ones).")
+def export_command(journal: Path, out: Path, force: bool) -> None:
+    """Write a journal's post-incident review, action items and review meeting invite."""
+    from tui.export import export
+
+    export(journal, out, force)
+
+
+@main.command("journals")
+def journals_command() -> None:
+    """List the past sessions in the data folder, newest first."""
+    from tui.journals import journals
+
+    journals()
+
+
+@main.command()
+@click.argument("scenario", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the drills.")
+@click.option("--answers", is_flag=True, help="With --list: the expected severity and fix.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the simulation.")
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0.1, max=600),
+    default=1.0,
+    show_default=True,
+    help="How much faster than real time the drill runs (the guide's targets stay in drill time).",
+)
+@click.option("--journal", type=click.Path(path_type=Path, dir_okay=False), help="Journal file.")
+def drill(
+    scenario: str | None, list_: bool, answers: bool, seed: int, speed: float, journal: Path | None
+) -> None:
+    """Run a scenario as a scored training drill (Wheel of Misfortune)."""
+    from probes.simulated.scenario import available, load
+
+    if list_:
+        for name in available():  # the answers are for the instructor, not the trainee
+            plan = load(name)
+            click.echo(f"{name:<28} {plan.title}")
+            if answers:
+                fix = ", ".join(
+                    f"{r.action} {r.target or ''}".strip() for r in plan.accepted_remediations
+                )
+                click.echo(f"{'':<28} expects {plan.expected_severity.label}; fix: {fix}")
+        return
+    if not scenario:
+        fail("name a scenario (warroom drill --list shows them)")
+    from probes.notify.config import demo_config
+    from tui.demo import demo_actuator, demo_probes, open_demo
+    from tui.drill import DrillApp, expectations
+
+    plan = load(scenario)
+    session = open_demo(scenario, seed, speed, journal, operator_name(), mode="drill")
+    app = DrillApp(
+        session.recorder,
+        session.clock,
+        operator=operator_name(),
+        probes=demo_probes(session),
+        actuator=demo_actuator(session),
+        notify=demo_config(),
+        speed=speed,
+        expected=expectations(plan),
     )
     code = app.run()
     session.recorder.journal.close()

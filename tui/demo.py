@@ -7,6 +7,7 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from probes.actions import ActionRefused
 from probes.simulated.actions import SimulatedActions
@@ -34,20 +35,25 @@ class DemoSession:
 
 
 def open_demo(
-    scenario: str, seed: int, speed: float, journal: Path | None, operator: str
+    scenario: str,
+    seed: int,
+    speed: float,
+    journal: Path | None,
+    operator: str,
+    mode: Literal["demo", "drill"] = "demo",
 ) -> DemoSession:
-    """Start a new demo session, or resume the one journaled at `journal`."""
+    """Start a new demo (or drill) session, or resume the one journaled at `journal`."""
     if journal is not None and journal.exists():
-        return _resume(journal, speed, operator)
+        return _resume(journal, speed, operator, mode)
     plan = load(scenario)  # fails before any file is created
     start = WallClock().now().replace(microsecond=0)
-    path = journal or new_journal_path(start, "demo", plan.name)
-    meta = {"mode": "demo", "scenario": plan.name, "created": start.isoformat()}
+    path = journal or new_journal_path(start, mode, plan.name)
+    meta = {"mode": mode, "scenario": plan.name, "created": start.isoformat()}
     recorder = Recorder(Journal.create(path, meta))
     recorder.record(
         SessionStarted(
             at=start,
-            mode="demo",
+            mode=mode,
             version=__version__,
             operator=operator,
             scenario=plan.name,
@@ -60,13 +66,13 @@ def open_demo(
     return DemoSession(recorder, clock, SimulatedCluster(plan, seed, start), speed, resumed=False)
 
 
-def _resume(path: Path, speed: float, operator: str) -> DemoSession:
+def _resume(path: Path, speed: float, operator: str, mode: str) -> DemoSession:
     journal = Journal.open(path)
     try:
         first = next(journal.events(), None)
-        if not isinstance(first, SessionStarted) or first.mode != "demo" or not first.scenario:
+        if not isinstance(first, SessionStarted) or first.mode != mode or not first.scenario:
             raise JournalError(
-                f"{path} is not a demo session journal; it cannot be resumed as a demo"
+                f"{path} is not a {mode} session journal; it cannot be resumed as one"
             )
         plan = load(first.scenario)
         recorder = Recorder.resume(journal)

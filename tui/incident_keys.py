@@ -113,5 +113,6 @@ class IncidentKeys(ConsoleBase):
         def resolved(summary: str | None) -> None:
             if summary:
                 self.record(IncidentResolved(at=self.now(), summary=summary, by=self.operator))
+                self.offer_final_update()
 
         self.push_screen(ResolveScreen(incident.incident_id, incident.verification), resolved)

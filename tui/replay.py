@@ -73,9 +73,8 @@ class ReplayApp(ConsoleView):
     def view(self) -> tuple[ConsoleState, datetime]:
         return self.replay.seek(self.cursor.timestamp()), self.cursor
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.set_interval(TICK, self._tick, name="playback")
+    def on_mount(self) -> None:  # ConsoleView's on_mount runs too (Textual walks the MRO)
+        self.playback = self.set_interval(TICK, self._tick, name="playback")
         self.set_interval(1.0, self._tail, name="tail")
 
     def redraw(self) -> None:

@@ -44,6 +44,10 @@ class TerminalWatch:
             self.hang_up()
 
     def hang_up(self) -> None:
+        if not terminal_alive(self.fd):
+            # Nothing to restore on a terminal that is gone, and writing to it can block or
+            # fail; every event is already committed to the journal.
+            os._exit(HANGUP_EXIT)
         self.app.exit(HANGUP_EXIT)
         # Restoring a terminal that is gone can block on the dead tty; every event is already
         # committed to the journal, so if the orderly exit stalls, leave without it.

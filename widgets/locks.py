@@ -8,7 +8,7 @@ from rich.text import Text
 
 from state.console import ConsoleState
 from state.events import DbSession
-from state.locks import BlockingChain, blocking_chains
+from state.locks import BlockingChain, blocking_chains, connection_share, connections_used
 from state.text import inert
 from widgets.format import since
 from widgets.selectable import SelectablePane
@@ -34,7 +34,7 @@ class LocksPane(SelectablePane):
 
     def alerting(self, state: ConsoleState) -> bool:
         db = state.database
-        return bool(db and any(s.blocked_by for s in db.sessions))
+        return bool(db and (any(s.blocked_by for s in db.sessions) or connection_share(db) > 0.9))
 
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -43,8 +43,8 @@ class LocksPane(SelectablePane):
             text.append("no sample yet", "dim")
             return text
         c = db.connections
-        used = sum(v for k, v in c.items() if k != "waiting")
-        share = used / db.max_connections if db.max_connections else 0
+        used = connections_used(db)
+        share = connection_share(db)
         text.append("connections ", "bold")
         text.append(
             f"{used}/{db.max_connections}",

@@ -40,6 +40,12 @@ class SimulatedActuator:
         """kubectl rollout restart: a new revision of the same template, rolled out."""
         svc = self._service(name)
         self._clears(svc, "restart")
+        db = self.cluster.db
+        if (
+            db.leak and db.leak[0] == name
+        ):  # new pods start with fresh pools; the stuck worker is gone
+            db.leak = None
+            db.leaked = [s for s in db.leaked if s.application != name]
         template = max(svc.templates.values()) + 1
         bad = svc.bad_templates.get(svc.template)
         if bad:

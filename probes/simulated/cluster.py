@@ -129,6 +129,8 @@ class SimulatedCluster:
                 self.db.storm_next = self.t + fault.every
             case ConnectionLeak():
                 self.db.leak = (fault.service, fault.per_minute)
+                for _ in range(fault.backlog):
+                    self._leak_one(fault.service, since=self.t - 1800.0)
             case ExternalApiFailure():
                 self.services[fault.service].external_failure = (
                     fault.error_rate,
@@ -238,23 +240,32 @@ class SimulatedCluster:
             db.storm_next = self.t + db.storm[1]
         if db.leak:
             db.leak_carry += db.leak[1] / 60.0
-            while db.leak_carry >= 1 and db.used < db.max_connections:
+            while db.leak_carry >= 1 and db.used < db.max_connections - 3:
                 db.leak_carry -= 1
-                db.leaked.append(
-                    SimSession(
-                        pid=db.next_pid,
-                        user="tracktion",
-                        application=db.leak[0],
-                        state="idle",
-                        query="SELECT id, title FROM tracklists WHERE owner_id = $1",
-                        query_start=self.t,
-                        xact_start=None,
-                    )
-                )
-                db.next_pid += 1
+                self._leak_one(db.leak[0], since=self.t)
+            db.leak_carry = min(db.leak_carry, 1.0)  # a refused connection is not owed later
         db.active = max(2, min(9, db.active + self.rng.choice((-1, 0, 0, 1))))
         db.idle = max(16, min(28, db.idle + self.rng.choice((-1, 0, 0, 1))))
+        # past max_connections (less the superuser reserve) PostgreSQL refuses new sessions
+        room = db.max_connections - 3 - (db.used - db.active - db.idle)
+        db.idle = max(min(db.idle, room - db.active), 0)
         self.redis_mb = 420.0 + 35.0 * math.sin(self.t / 900.0) + self.rng.uniform(-2.0, 2.0)
+
+    def _leak_one(self, service: str, since: float) -> None:
+        """One more pooled connection that the service checked out and never gave back."""
+        db = self.db
+        db.leaked.append(
+            SimSession(
+                pid=db.next_pid,
+                user="tracktion",
+                application=service,
+                state="idle",
+                query="SELECT id, title FROM tracklists WHERE owner_id = $1",
+                query_start=since,
+                xact_start=None,
+            )
+        )
+        db.next_pid += 1
 
     # ---- derived signals ----------------------------------------------------------------------
 

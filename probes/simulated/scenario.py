@@ -63,6 +63,7 @@ class ConnectionLeak(_Strict):
     at: float = Field(ge=0)
     service: Service
     per_minute: float = Field(default=20.0, gt=0)
+    backlog: int = Field(default=0, ge=0, description="sessions already leaked, idle 30 min")
 
 
 class ExternalApiFailure(_Strict):

@@ -129,6 +129,7 @@ async def test_replay_keys(recorded) -> None:
 async def test_playback_follows_recorded_time(recorded) -> None:
     app = ReplayApp(Replay(Journal.open(recorded, read_only=True)))
     async with app.run_test(size=(120, 40)) as pilot:
+        app.playback.pause()  # the test steps playback itself, tick by tick
         await pilot.press("plus", "plus", "plus", "plus", "space")  # 60x
         assert app.playing
         for _ in range(4):

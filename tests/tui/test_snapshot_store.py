@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGET = "test_bad_deploy_calm_120x40.svg"
+TARGET = "test_bad_deploy_before_120x40.svg"
 
 
 def test_updating_one_snapshot_leaves_the_others_intact(tmp_path) -> None:
@@ -27,7 +27,7 @@ def test_updating_one_snapshot_leaves_the_others_intact(tmp_path) -> None:
             "-p",
             "no:cacheprovider",
             "--snapshot-update",
-            "tests/tui/test_snapshots.py::test_bad_deploy_calm_120x40",
+            "tests/tui/test_snapshots.py::test_bad_deploy_before_120x40",
         ],
         cwd=ROOT,
         env={**os.environ, "WARROOM_SNAPSHOT_DIR": str(store)},

@@ -1,52 +1,135 @@
-"""SVG snapshots of each scenario at fixed moments: the regression suite and training material.
+"""SVG snapshots: each scenario before, during and after its remediation, a replay at a fixed
+cursor and a drill's score card, at 120x40 and 80x24. The regression suite, and the training
+material: a newcomer can read an incident's story from them.
 
 Deterministic: seed 7, a frozen clock starting 2026-03-14 09:26:00 UTC, fixed terminal sizes.
 """
 
 from __future__ import annotations
 
-from tests.play import Session
-from tui.app import WarroomApp
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from probes.simulated.scenario import load
+from state.drill import score
+from state.journal import Journal
+from state.replay import Replay
+from tests.play import START, Session
+from tui.drill import expectations
+from tui.replay import ReplayApp
 
 SIZES = {"120x40": (120, 40), "80x24": (80, 24)}
+SERVICES, ERRORS, LOCKS, P95, TIMELINE = "12345"
 
-# (scenario, seconds into it, declared?, pane shown at 80x24)
-MOMENTS = {
-    "bad-deploy-calm": ("bad-deploy", 16, False, 0),
-    "bad-deploy-unfolding": ("bad-deploy", 70, False, 1),
-    "bad-deploy-declared": ("bad-deploy", 110, True, 4),
-    "db-lock-storm-chain": ("db-lock-storm", 80, True, 2),
-    "service-down-crashloop": ("service-down", 90, True, 0),
+
+@dataclass(frozen=True)
+class Story:
+    """When a scenario is calm, when it is burning (declared 30 s earlier), how it is fixed."""
+
+    calm: float
+    burning: float
+    pane: str  # the pane to show at 80x24 while it burns
+    fixes: tuple[tuple[str, str, dict[str, Any]], ...]
+    fixed: float  # seconds after which the fix has taken
+
+
+STORIES = {
+    "bad-deploy": Story(
+        15, 90, ERRORS, (("rollout_undo", "tracktion/tracklist-service", {}),), 200
+    ),
+    "db-lock-storm": Story(10, 80, LOCKS, (("terminate_backend", "pid 4242", {"pid": 4242}),), 120),
+    "service-down": Story(15, 90, SERVICES, (("restart", "tracktion/analysis-service", {}),), 140),
+    "connection-pool-exhaustion": Story(
+        5,
+        240,
+        LOCKS,
+        (
+            ("terminate_idle", "45 idle sessions", {"older_than": 600.0}),
+            ("restart", "tracktion/analysis-service", {}),
+        ),
+        330,
+    ),
+    "external-api-failure": Story(
+        15, 90, P95, (("circuit_breaker", "tracktion/notification-service", {}),), 130
+    ),
 }
 
 
-def build(tmp_path, scenario: str, seconds: float, declared: bool) -> WarroomApp:
+def played(tmp_path, scenario: str, phase: str) -> Session:
+    story = STORIES[scenario]
     session = Session(scenario, tmp_path / "journal.warroom")
-    if declared:
-        session.run(seconds - 30).declare().run(seconds - 20).acknowledge()
-    session.run(seconds)
-    return session.app()
+    if phase == "before":
+        return session.run(story.calm)
+    session.run(story.burning - 30).declare().run(story.burning - 20).acknowledge().run(
+        story.burning
+    )
+    if phase == "during":
+        return session
+    for action, target, params in story.fixes:
+        session.record_action(action, target, params)
+    return session.run(story.fixed)
 
 
-def _snapshot_test(moment: str, size: str):
-    scenario, seconds, declared, pane = MOMENTS[moment]
+def _scenario_test(scenario: str, phase: str, size: str) -> Callable:
+    pane = {"before": SERVICES, "during": STORIES[scenario].pane, "after": TIMELINE}[phase]
 
     def test(snap, tmp_path) -> None:
-        app = build(tmp_path, scenario, seconds, declared)
+        app = played(tmp_path, scenario, phase).app()
 
-        async def show_pane(pilot) -> None:
-            if size == "80x24":
-                await pilot.press(str(pane + 1))
+        async def show(pilot) -> None:
+            await pilot.press(pane)
 
-        assert snap(app, SIZES[size], run_before=show_pane)
+        assert snap(app, SIZES[size], run_before=show)
 
     return test
 
 
+def _replay_test(size: str) -> Callable:
+    def test(snap, tmp_path) -> None:
+        session = played(tmp_path, "bad-deploy", "after")
+        session.recorder.journal.close()
+        journal = Journal.open(tmp_path / "journal.warroom", read_only=True)
+        cursor = START.replace(minute=27, second=40)  # declared 20 s before, not yet fixed
+        app = ReplayApp(Replay(journal), cursor)
+
+        async def show(pilot) -> None:
+            await pilot.press(ERRORS)
+
+        assert snap(app, SIZES[size], run_before=show)
+        journal.close()
+
+    return test
+
+
+def _score_card_test(size: str) -> Callable:
+    def test(snap, tmp_path) -> None:
+        from widgets.score_card import ScoreCardScreen
+
+        session = played(tmp_path, "service-down", "after")
+        card = score(session.recorder.journal.events(), expectations(load("service-down")))
+        app = session.app()
+
+        async def show(pilot) -> None:
+            await pilot.app.push_screen(ScoreCardScreen(card))
+
+        assert snap(app, SIZES[size], run_before=show)
+
+    return test
+
+
+def _name(*parts: str) -> str:
+    return "test_" + "_".join(p.replace("-", "_") for p in parts)
+
+
 # One named test per snapshot (not parametrize): syrupy matches snapshots to tests by name,
 # so updating one parametrized case would delete its siblings' files.
-for _moment in MOMENTS:
-    for _size in SIZES:
-        _name = f"test_{_moment.replace('-', '_')}_{_size}"
-        globals()[_name] = _snapshot_test(_moment, _size)
-        globals()[_name].__name__ = _name
+for _size in SIZES:
+    for _scenario in STORIES:
+        for _phase in ("before", "during", "after"):
+            globals()[_name(_scenario, _phase, _size)] = _scenario_test(_scenario, _phase, _size)
+    globals()[_name("replay", "bad_deploy", _size)] = _replay_test(_size)
+    globals()[_name("drill", "score_card", _size)] = _score_card_test(_size)
+for _key, _test in list(globals().items()):
+    if _key.startswith("test_"):
+        _test.__name__ = _key

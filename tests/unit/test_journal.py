@@ -24,6 +24,7 @@ from state.events import (
     DatabaseSampled,
     DbSession,
     DeploymentsSampled,
+    DrillScored,
     Escalated,
     HealthResult,
     HealthSampled,
@@ -32,6 +33,7 @@ from state.events import (
     IncidentResolved,
     MetricHistoryLoaded,
     MetricSampled,
+    Milestone,
     NoteAdded,
     ProbeFailed,
     ProbeRecovered,
@@ -156,6 +158,19 @@ ALL_KINDS = [
     ),
     VerificationChecked(at=at(19), ok=True, streak=1, detail="4 healthy services", by="ana"),
     VerificationFinished(at=at(19), stable=True, detail="5 good checks in a row"),
+    DrillScored(
+        at=at(19),
+        scenario="bad-deploy",
+        milestones=(
+            Milestone(
+                name="Acknowledged", took=40.0, target=300.0, verdict="met", points=10, of=10
+            ),
+        ),
+        harmful=("restart of healthy file-watcher at 09:27:00",),
+        points=85,
+        of=100,
+        grade="B",
+    ),
     IncidentResolved(at=at(19), summary="rolled back", by="ana"),
 ]
 

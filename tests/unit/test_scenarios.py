@@ -34,10 +34,25 @@ def error(tmp_path: Path, body: str) -> str:
 
 
 def test_the_built_in_scenarios():
-    assert available() == ["bad-deploy", "db-lock-storm", "service-down"]
+    assert available() == [
+        "bad-deploy",
+        "connection-pool-exhaustion",
+        "db-lock-storm",
+        "external-api-failure",
+        "service-down",
+    ]
 
 
-@pytest.mark.parametrize("name", ["bad-deploy", "db-lock-storm", "service-down"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "bad-deploy",
+        "connection-pool-exhaustion",
+        "db-lock-storm",
+        "external-api-failure",
+        "service-down",
+    ],
+)
 def test_every_built_in_loads_by_name(name):
     scenario = load(name)
     assert scenario.name == name
@@ -127,7 +142,8 @@ def test_an_unknown_name_lists_the_known_ones():
     with pytest.raises(ScenarioError) as err:
         load("meteor-strike")
     assert str(err.value) == (
-        "unknown scenario 'meteor-strike' (known: bad-deploy, db-lock-storm, service-down)"
+        "unknown scenario 'meteor-strike' (known: bad-deploy, connection-pool-exhaustion, "
+        "db-lock-storm, external-api-failure, service-down)"
     )
 
 

@@ -452,3 +452,47 @@ async def test_the_simulated_probe_is_a_probe():
     assert event.kind == "cache_sampled"
     assert 300 < event.used_memory_mb < 500
     await probe.close()
+
+
+def _story(name: str, seconds: float):
+    from datetime import timedelta
+
+    from probes.simulated.cluster import SimulatedCluster
+    from probes.simulated.scenario import load
+
+    cluster = SimulatedCluster(load(name), 7, T0)
+    cluster.advance_to(T0 + timedelta(seconds=seconds))
+    return cluster
+
+
+def test_connection_pool_exhaustion_story():
+    """Idle sessions pile up to max_connections; killing the old idle ones buys time; a
+    restart of the leaking service ends it."""
+    from datetime import timedelta
+
+    from probes.simulated.actions import SimulatedActuator
+
+    cluster = _story("connection-pool-exhaustion", 240)
+    assert cluster.db.exhausted and cluster.db.used <= cluster.db.max_connections
+    assert cluster.services["analysis-service"].error_rate > 20
+    assert cluster.services["file-watcher"].error_rate < 2  # no database, no trouble
+    act = SimulatedActuator(cluster)
+    assert act.terminate_idle() == "terminated 45 idle sessions"  # the 30-minute backlog only
+    cluster.advance_to(T0 + timedelta(seconds=260))
+    assert not cluster.db.exhausted
+    act.restart("analysis-service")
+    cluster.advance_to(T0 + timedelta(seconds=900))
+    assert not cluster.db.exhausted and cluster.services["analysis-service"].error_rate < 2
+
+
+def test_external_api_failure_story():
+    from datetime import timedelta
+
+    from probes.simulated.actions import SimulatedActuator
+
+    cluster = _story("external-api-failure", 60)
+    svc = cluster.services["notification-service"]
+    assert svc.error_rate > 5 and svc.p95 > 3 * svc.baseline_p95
+    SimulatedActuator(cluster).enable_circuit_breaker()
+    cluster.advance_to(T0 + timedelta(seconds=70))
+    assert svc.error_rate < 2 and svc.p95 < 1.5 * svc.baseline_p95

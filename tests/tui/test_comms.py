@@ -1,0 +1,142 @@
+"""Pilot tests for `u` and `e`: texts from the guide's templates, a confirmation naming the
+channels, deliveries on the timeline, and the automatic escalation on a frozen clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import Button, Checkbox, TextArea
+
+from probes.notify.config import demo_config
+from state.events import Escalated, UpdatePosted, UpdateQueued
+from state.journal import Journal
+from state.severity import Severity
+from tests.play import Session
+from widgets.comms_dialogs import EscalateScreen, UpdateScreen
+from widgets.modals import ConfirmScreen
+
+
+def journaled(session: Session, kind: type) -> list:
+    with Journal.open(session.recorder.journal.path, read_only=True) as journal:
+        return [e for e in journal.events() if isinstance(e, kind)]
+
+
+def timeline(app) -> str:
+    return app.query_one("#timeline")._body.plain
+
+
+async def press_ok(pilot) -> None:
+    pilot.app.screen.query_one("#ok", Button).press()
+    await pilot.pause()
+
+
+async def deliver(pilot, app) -> None:
+    await app._sender.deliver_due()
+    app.redraw()
+    await pilot.pause()
+
+
+async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    session.declare()
+    app = session.app(notify=demo_config(tmp_path / "sent.jsonl"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("u")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, UpdateScreen)
+        public = dialog.query_one("#public", TextArea).text
+        assert public.startswith("We are investigating reports of issues with tracklist-service")
+        ticked = {str(c.label).split(" ")[0]: c.value for c in dialog.query(Checkbox)}
+        assert ticked["#incidents"] and ticked["status-page"]  # preselected in config
+        assert not ticked["pagerduty"]
+        await press_ok(pilot)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert "To: #incidents, status-page" in confirm.message
+        assert app.focused.id == "cancel"
+        await press_ok(pilot)
+        await deliver(pilot, app)
+        assert "Investigating update delivered to #incidents" in timeline(app)
+        assert "update due 15:00" in app.query_one("#header")._text.plain  # counted from delivery
+    assert [q.channel for q in journaled(session, UpdateQueued)] == ["#incidents", "status-page"]
+    assert all(p.delivered for p in journaled(session, UpdatePosted))
+
+
+async def test_cancelling_the_update_sends_nothing(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    session.declare()
+    app = session.app(notify=demo_config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("u")
+        await pilot.pause()
+        await press_ok(pilot)
+        await pilot.press("enter")  # Cancel has the focus
+        await pilot.pause()
+    assert journaled(session, UpdateQueued) == []
+
+
+async def test_escalate_names_who_and_where(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    session.declare()
+    app = session.app(notify=demo_config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EscalateScreen)
+        await pilot.press("right", "right", "enter", "tab", *"need a DBA", "enter")  # L3
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen) and "#management, pagerduty" in confirm.message
+        await press_ok(pilot)
+        await deliver(pilot, app)
+        assert "L3 " in app.query_one("#header")._text.plain
+    escalated = journaled(session, Escalated)
+    assert [(e.level, e.reason, e.by) for e in escalated] == [(3, "need a DBA", "alice")]
+
+
+async def test_unacknowledged_p1_prompts_the_escalation_after_15_minutes(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    session.declare(Severity.P1)
+    app = session.app(notify=demo_config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        session.clock.advance(14 * 60)
+        app.check_escalation()
+        app.redraw()
+        assert "L3 in 01:00" in app.query_one("#header")._text.plain
+        session.clock.advance(61)
+        app.check_escalation()
+        await pilot.pause()
+        assert isinstance(app.screen, EscalateScreen)  # prompt-first: the commander decides
+        assert app.screen.level == 3
+        await pilot.press("escape")
+        app.check_escalation()  # asked once, not every second
+        await pilot.pause()
+        assert not isinstance(app.screen, EscalateScreen)
+        app.redraw()
+        assert "ESCALATE L3 now" in app.query_one("#header")._text.plain
+
+
+async def test_automatic_paging_escalates_by_itself(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    session.declare(Severity.P2)
+    app = session.app(notify=demo_config(), escalation_mode="page")
+    async with app.run_test(size=(120, 40)) as pilot:
+        session.clock.advance(timedelta(minutes=30, seconds=1).total_seconds())
+        app.check_escalation()
+        await deliver(pilot, app)
+    escalated = journaled(session, Escalated)
+    assert [(e.level, e.by) for e in escalated] == [(2, "warroom (automatic escalation)")]
+    assert "P2 unacknowledged 30 min" in escalated[0].reason
+
+
+async def test_read_only_offers_no_update_or_escalation(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    session.declare()
+    app = session.app(notify=demo_config(), read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("u", "e")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert not titles & {"Update", "Escalate"}

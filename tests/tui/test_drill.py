@@ -1,0 +1,133 @@
+"""Drills driven by Pilot: a commander who follows the guide scores an A; one who does not,
+an F with the harm listed. The score card is journaled, so replay and export show it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from textual.widgets import Button, OptionList
+
+from probes.notify.config import demo_config
+from probes.simulated.scenario import load
+from state.events import DrillScored
+from state.journal import Journal
+from tests.play import Session
+from tui.drill import DrillApp, expectations
+from widgets.score_card import ScoreCardScreen
+
+
+def drill_app(session: Session, scenario: str) -> DrillApp:
+    return DrillApp(
+        session.recorder,
+        session.clock,
+        operator="trainee",
+        actuator=session.actions,
+        notify=demo_config(),
+        watch_terminal=False,
+        expected=expectations(load(scenario)),
+    )
+
+
+async def ok(pilot, last: bool = True) -> None:
+    """Press the dialog's OK; on the last dialog of a flow, wait for the flow to finish."""
+    pilot.app.screen.query_one("#ok", Button).press()
+    await pilot.pause()
+    if last:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def remediate(pilot, downs: int, action: str) -> None:
+    await pilot.press("1", *["down"] * downs, "r")
+    await pilot.pause()
+    options = pilot.app.screen.query_one(OptionList)
+    options.highlighted = [
+        options.get_option_at_index(i).id for i in range(options.option_count)
+    ].index(action)
+    await pilot.press("enter")
+    await pilot.pause()
+    await ok(pilot)  # the confirmation
+
+
+def card(session: Session) -> DrillScored:
+    with Journal.open(session.recorder.journal.path, read_only=True) as journal:
+        cards = [e for e in journal.events() if isinstance(e, DrillScored)]
+    assert len(cards) == 1
+    return cards[0]
+
+
+async def test_a_run_by_the_guide_scores_an_a(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(50)
+    app = drill_app(session, "bad-deploy")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d", "tab", "enter")  # the suggested P1
+        await pilot.pause()
+        await session.arun(70)
+        await pilot.press("a")
+        for role_steps, person in ((1, "bob"), (2, "carol")):  # TL, then CL
+            await pilot.press("o", *["right"] * role_steps, "enter", "tab", *person, "enter")
+            await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        await ok(pilot, last=False)  # the prefilled Investigating update
+        await ok(pilot)  # sent
+        await app._sender.deliver_due()
+        await remediate(pilot, 2, "rollout_undo")  # tracklist-service
+        await session.arun(160)
+        await pilot.press("v")
+        for minute in range(1, 5):
+            await session.arun(160 + 60 * minute)
+            app.verification_step()
+        await pilot.press("x", *"rolled back to revision 7", "enter")
+        await pilot.pause()
+        await pilot.press("escape")  # no final update this time
+        await pilot.pause()
+        assert isinstance(app.screen, ScoreCardScreen)
+        assert "Grade A" in app.screen.query_one("#card").render().plain
+    result = card(session)
+    assert result.grade == "A" and result.harmful == ()
+    verdicts = {m.name: m.verdict for m in result.milestones}
+    assert verdicts["Remediation"] == "met" and verdicts["Severity"] == "met"
+    assert verdicts["Acknowledged"] == "met" and verdicts["Verified before resolving"] == "met"
+
+
+async def test_a_careless_run_scores_an_f_and_names_the_harm(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(700)  # 10 min unseen
+    app = drill_app(session, "service-down")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d", "right", "right", "enter", "tab", "enter")  # P3 for a P1
+        await pilot.pause()
+        await remediate(pilot, 1, "restart")  # file-watcher is healthy
+        await session.arun(760)
+        await pilot.press("x", *"it went away", "enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ScoreCardScreen)
+    result = card(session)
+    assert result.grade == "F"
+    assert result.harmful[0].startswith("restart of healthy file-watcher")
+    verdicts = {m.name: m.verdict for m in result.milestones}
+    assert verdicts["Declared after the first alert"] == "missed"
+    assert verdicts["Severity"] == "missed" and verdicts["Acknowledged"] == "not done"
+    assert verdicts["Remediation"] == "missed"
+
+
+def test_drill_list_keeps_the_answers_for_the_instructor() -> None:
+    plain = subprocess.run(
+        [sys.executable, "-m", "tui", "drill", "--list"], capture_output=True, text=True, timeout=60
+    )
+    assert plain.returncode == 0 and "connection-pool-exhaustion" in plain.stdout
+    assert "rollout_undo" not in plain.stdout
+    answers = subprocess.run(
+        [sys.executable, "-m", "tui", "drill", "--list", "--answers"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "expects P2 HIGH; fix: circuit_breaker" in answers.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "tui", "drill", "nope"], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("warroom: unknown scenario 'nope'")

@@ -1,0 +1,185 @@
+"""`u` post a status update, `e` escalate, and the guide's automatic escalation on the clock.
+
+Messages go through the journal's outbox (probes/notify): written before they are sent,
+each outcome shown on the timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from textual import work
+
+from probes.notify.config import NotifyConfig
+from probes.notify.outbox_sender import OutboxSender
+from probes.notify.queue import configured_channels, queue_escalation, queue_update
+from state.escalation import LEVEL_AUDIENCE, next_escalation
+from state.outbox import Outbox
+from state.severity import IncidentStatus
+from state.templates import escalation_contacts, internal_update_text, status_page_text
+from state.text import inert
+from tui.base import ConsoleBase
+
+AUTOMATIC = "warroom (automatic escalation)"
+EscalationMode = Literal["prompt", "page"]
+
+
+class CommsKeys(ConsoleBase):
+    notify_config: NotifyConfig | None = None
+    escalation_mode: EscalationMode = "prompt"
+    _outbox: Outbox | None = None
+    _sender: OutboxSender | None = None
+    _prompted: frozenset[int] = frozenset()
+
+    def on_mount(self) -> None:
+        if self.notify_config is not None and not self.read_only:
+            self._outbox = Outbox(self.recorder.journal)
+            self._sender = OutboxSender(
+                self._outbox, self.clock, self.notify_config, emit=self.record, speed=self.speed
+            )
+            self._sender.start()  # re-sends what a previous run left in flight
+        self.set_interval(1.0, self.check_escalation, name="escalation")
+
+    async def on_unmount(self) -> None:
+        if self._sender is not None:
+            await self._sender.stop()
+
+    @property
+    def can_send(self) -> bool:
+        return self._outbox is not None
+
+    def offer_final_update(self) -> None:
+        """After resolving: the guide's final Resolved update, to send or to cancel."""
+        if self.can_send:
+            self._post_update(IncidentStatus.RESOLVED)
+
+    # ---- u -------------------------------------------------------------------------------------
+
+    def action_post_update(self) -> None:
+        incident = self.open_incident() if self.can_send else None
+        if incident is not None:
+            self._post_update(incident.status)
+
+    @work(exclusive=True, group="comms")
+    async def _post_update(self, status: IncidentStatus) -> None:
+        await self.update_flow(status)
+
+    async def update_flow(self, status: IncidentStatus) -> None:
+        """Draft, confirm and queue one status update (inside a worker)."""
+        from widgets.comms_dialogs import ChannelRow, UpdateScreen
+        from widgets.modals import ConfirmScreen
+
+        assert self.notify_config is not None and self._outbox is not None
+        rows = [
+            ChannelRow(c.name, c.type, c.audience, c.preselected, c.ready, c.problem)
+            for c in configured_channels(self.notify_config)
+        ]
+
+        def texts(chosen: IncidentStatus) -> tuple[str, str]:
+            state = self.recorder.state
+            return status_page_text(state, chosen), internal_update_text(state, self.now(), chosen)
+
+        draft = await self.push_screen_wait(UpdateScreen(status, rows, texts))
+        if draft is None:
+            return
+        preview = (
+            draft.internal_text
+            if any(r.audience == "internal" and r.name in draft.channels for r in rows)
+            else draft.public_text
+        )
+        confirmed = await self.push_screen_wait(
+            ConfirmScreen(
+                f"Send the {draft.status.word} update?",
+                f"To: {', '.join(draft.channels)}\n\n{inert(preview, 600)}",
+                "Send",
+            )
+        )
+        if not confirmed:
+            return
+        try:
+            queue_update(
+                self._outbox,
+                self.record,
+                self.recorder.state,
+                self.now(),
+                self.notify_config,
+                draft.channels,
+                draft.status,
+                self.operator,
+                draft.public_text,
+                draft.internal_text,
+            )
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        assert self._sender is not None
+        self._sender.wake()
+
+    # ---- e -------------------------------------------------------------------------------------
+
+    def _reach(self, level: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        channels = (
+            tuple(self.notify_config.escalation_channels(LEVEL_AUDIENCE[level]))
+            if self.notify_config
+            else ()
+        )
+        return escalation_contacts(level), channels
+
+    def action_escalate(self) -> None:
+        incident = self.open_incident()
+        if incident is not None:
+            level = min(incident.escalation_level + 1, 5)
+            self._escalate(level, "")
+
+    @work(exclusive=True, group="comms")
+    async def _escalate(self, level: int, reason: str) -> None:
+        from widgets.comms_dialogs import EscalateScreen
+        from widgets.modals import ConfirmScreen
+
+        draft = await self.push_screen_wait(EscalateScreen(level, reason, self._reach))
+        if draft is None:
+            return
+        contacts, channels = self._reach(draft.level)
+        confirmed = await self.push_screen_wait(
+            ConfirmScreen(
+                f"Escalate to level {draft.level}?",
+                f"Reaches: {', '.join(contacts)}\n"
+                f"Pages: {', '.join(channels) or 'none (journal only)'}\n"
+                f"Why: {inert(draft.reason)}",
+                "Escalate",
+            )
+        )
+        if confirmed:
+            self.escalate_now(draft.level, draft.reason, self.operator)
+
+    def escalate_now(self, level: int, reason: str, by: str) -> None:
+        outbox = self._outbox or Outbox(self.recorder.journal)
+        config = self.notify_config if self.can_send else NotifyConfig()
+        assert config is not None
+        queue_escalation(
+            outbox, self.record, self.recorder.state, self.now(), config, level, reason, by
+        )
+        if self._sender is not None:
+            self._sender.wake()
+
+    def check_escalation(self) -> None:
+        """The guide's automatic triggers: page at once, or ask the commander first (once)."""
+        incident = self.recorder.state.incident
+        if incident is None or not incident.open or self.read_only:
+            return
+        due = next_escalation(
+            incident.severity,
+            incident.declared_at,
+            incident.acknowledged_at,
+            incident.escalation_level,
+        )
+        if due is None or due.at > self.now() or due.level in self._prompted:
+            return
+        self._prompted = self._prompted | {due.level}
+        if self.escalation_mode == "page":
+            self.escalate_now(due.level, due.reason, AUTOMATIC)
+        else:
+            self.notify(
+                f"The guide says escalate now: {due.reason}", severity="warning", timeout=30
+            )
+            self._escalate(due.level, due.reason)

@@ -1,0 +1,61 @@
+"""`warroom drill SCENARIO`: a scenario played as an exercise, scored when it ends."""
+
+from __future__ import annotations
+
+from textual import work
+
+from probes.simulated.scenario import Scenario
+from state.drill import Expectations, score
+from state.severity import IncidentStatus
+from tui.app import WarroomApp
+
+
+def expectations(scenario: Scenario) -> Expectations:
+    """What the scenario file says a good commander does."""
+    fixes = tuple((r.action, r.target) for r in scenario.accepted_remediations)
+    return Expectations(scenario.name, scenario.expected_severity, fixes)
+
+
+class DrillApp(WarroomApp):
+    """The console, as in a live incident; resolving (or quitting) ends and scores the drill."""
+
+    def __init__(self, *args, expected: Expectations, **kwargs) -> None:
+        super().__init__(*args, badge="DRILL", **kwargs)
+        self.expected = expected
+        self.card_shown = False
+
+    def offer_final_update(self) -> None:
+        self._final_update_then_score()
+
+    @work(exclusive=True, group="comms")
+    async def _final_update_then_score(self) -> None:
+        if self.can_send:
+            await self.update_flow(IncidentStatus.RESOLVED)
+        self.finish_drill()
+
+    def finish_drill(self) -> None:
+        """Score the journal, journal the card, and show it; closing it ends the drill."""
+        if self.card_shown:
+            return
+        from widgets.score_card import ScoreCardScreen
+
+        self.card_shown = True
+        card = score(self.recorder.journal.events(), self.expected)
+        card = card.model_copy(update={"at": self.now()})
+        self.record(card)
+        self.push_screen(ScoreCardScreen(card), lambda _: self.exit(0))
+
+    def action_quit_console(self) -> None:
+        if self.card_shown:
+            self.exit(0)
+            return
+        from widgets.modals import ConfirmScreen
+
+        def answered(confirmed: object) -> None:
+            if confirmed:
+                self.finish_drill()
+
+        self.push_screen(
+            ConfirmScreen("End the drill?", "It is scored as it stands.", "End and score"),
+            answered,
+        )

@@ -1,0 +1,66 @@
+"""The drill's score card: each milestone against the guide's target, harm done, a grade."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Label, Static
+
+from state.events import DrillScored, Milestone
+from widgets.format import duration
+from widgets.modals import Dialog
+
+VERDICT_STYLE = {"met": "green", "missed": "bold red", "not done": "yellow", "n/a": "dim"}
+
+
+def _time(seconds: float | None) -> str:
+    return "—" if seconds is None else duration(seconds)
+
+
+def card_text(card: DrillScored) -> Text:
+    text = Text()
+    width = max(len(m.name) for m in card.milestones) + 2
+    text.append(
+        f"{'MILESTONE':<{width}}{'TOOK':>9} {'TARGET':>9}  {'VERDICT':<9} {'POINTS':>7}\n", "bold"
+    )
+    for m in card.milestones:
+        text.append(_row(m, width))
+    if card.harmful:
+        text.append("\nHarmful actions (-15 each)\n", "bold red")
+        for harm in card.harmful:
+            text.append(f"  {harm}\n", "red")
+    text.append(f"\nScore {card.points}/{card.of}   ", "bold")
+    style = (
+        "bold green" if card.grade in "AB" else "bold yellow" if card.grade == "C" else "bold red"
+    )
+    text.append(f" Grade {card.grade} ", f"{style} reverse")
+    return text
+
+
+def _row(m: Milestone, width: int) -> Text:
+    row = Text()
+    row.append(f"{m.name:<{width}}{_time(m.took):>9} {_time(m.target):>9}  ")
+    row.append(f"{m.verdict:<9}", VERDICT_STYLE[m.verdict])
+    row.append(f" {m.points:>3}/{m.of:<3}\n")
+    if m.detail:
+        row.append(f"  {m.detail}\n", "dim")
+    return row
+
+
+class ScoreCardScreen(Dialog):
+    """Shown when a drill ends; closing it ends the drill."""
+
+    def __init__(self, card: DrillScored) -> None:
+        super().__init__()
+        self.card = card
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog score-card"):
+            yield Label(f"Drill score card: {self.card.scenario}", classes="dialog-title")
+            yield Static(card_text(self.card), id="card")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close", variant="primary", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
