@@ -57,23 +57,31 @@ def main(ctx: click.Context, debug: bool) -> None:
         ctx.invoke(live)
 
 
-@main.command()
-@click.option(
-    "--scenario", default="bad-deploy", show_default=True, help="Scenario name or .toml file."
+SEED_OPTION = click.option(
+    "--seed", type=int, default=7, show_default=True, help="Seed of the simulation."
 )
-@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the simulation.")
-@click.option(
+SPEED_OPTION = click.option(
     "--speed",
     type=click.FloatRange(min=0.1, max=600),
     default=1.0,
     show_default=True,
-    help="How much faster than real time the simulation runs.",
+    help="How much faster than real time the simulation runs (the guide's targets stay in "
+    "simulated time).",
 )
-@click.option(
+SIMULATED_JOURNAL_OPTION = click.option(
     "--journal",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Journal file; an existing demo journal is resumed.",
+    help="Journal file; an existing one of the same kind is resumed.",
 )
+
+
+@main.command()
+@click.option(
+    "--scenario", default="bad-deploy", show_default=True, help="Scenario name or .toml file."
+)
+@SEED_OPTION
+@SPEED_OPTION
+@SIMULATED_JOURNAL_OPTION
 @click.option("--read-only", is_flag=True, help="Offer no action that changes anything.")
 def demo(scenario: str, seed: int, speed: float, journal: Path | None, read_only: bool) -> None:
     """Run the console on the built-in simulated Tracktion cluster."""
@@ -273,15 +281,9 @@ def journals_command() -> None:
 @click.argument("scenario", required=False)
 @click.option("--list", "list_", is_flag=True, help="List the drills.")
 @click.option("--answers", is_flag=True, help="With --list: the expected severity and fix.")
-@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the simulation.")
-@click.option(
-    "--speed",
-    type=click.FloatRange(min=0.1, max=600),
-    default=1.0,
-    show_default=True,
-    help="How much faster than real time the drill runs (the guide's targets stay in drill time).",
-)
-@click.option("--journal", type=click.Path(path_type=Path, dir_okay=False), help="Journal file.")
+@SEED_OPTION
+@SPEED_OPTION
+@SIMULATED_JOURNAL_OPTION
 def drill(
     scenario: str | None, list_: bool, answers: bool, seed: int, speed: float, journal: Path | None
 ) -> None:
