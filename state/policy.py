@@ -86,6 +86,9 @@ class Signals:
 class Suggestion:
     severity: Severity
     reasons: tuple[str, ...]
+    # the same, without the live values: what the header shows, so it does not repaint
+    # every time a number moves
+    summary: str = ""
 
     @property
     def reason(self) -> str:
@@ -99,29 +102,34 @@ class Suggestion:
 
 def suggest_severity(signals: Signals) -> Suggestion:
     """The guide's severity for these signals, the most severe rule winning, with reasons."""
-    found: list[tuple[Severity, str]] = []
+    found: list[tuple[Severity, str, str]] = []
     down = len(signals.services_down)
     names = ", ".join(signals.services_down)
     if down > 2:
-        found.append((Severity.P1, f"{down} services down ({names})"))
+        found.append((Severity.P1, f"{down} services down ({names})", f"{names} down"))
     elif down > 0:
-        found.append((Severity.P2, f"{down} service{'s' if down > 1 else ''} down ({names})"))
+        plural = "s" if down > 1 else ""
+        found.append((Severity.P2, f"{down} service{plural} down ({names})", f"{names} down"))
     if signals.database_unreachable:
-        found.append((Severity.P1, "database unreachable"))
+        found.append((Severity.P1, "database unreachable", "database unreachable"))
     for service, rate in signals.error_rates:
-        if _finite(rate) and rate > ERROR_RATE_P1:
-            found.append((Severity.P1, f"{service} error rate {rate:.1f}% > {ERROR_RATE_P1:g}%"))
-        elif _finite(rate) and rate > ERROR_RATE_P2:
-            found.append((Severity.P2, f"{service} error rate {rate:.1f}% > {ERROR_RATE_P2:g}%"))
+        for severity, limit in ((Severity.P1, ERROR_RATE_P1), (Severity.P2, ERROR_RATE_P2)):
+            if _finite(rate) and rate > limit:
+                long = f"{service} error rate {rate:.1f}% > {limit:g}%"
+                found.append((severity, long, f"{service} error rate > {limit:g}%"))
+                break
     for service, ratio in signals.latency_ratios:
         if _finite(ratio) and ratio > LATENCY_RATIO_P2:
-            found.append((Severity.P2, f"{service} p95 {ratio:.1f}x baseline"))
+            long = f"{service} p95 {ratio:.1f}x baseline"
+            found.append((Severity.P2, long, f"{service} p95 > {LATENCY_RATIO_P2:g}x baseline"))
     if not found:
-        return Suggestion(Severity.P3, ("no services down and no threshold crossed",))
-    worst = min(sev.rank for sev, _ in found)
+        calm = "no services down and no threshold crossed"
+        return Suggestion(Severity.P3, (calm,), calm)
+    worst = min(sev.rank for sev, _, _ in found)
     severity = Severity(f"P{worst}")
-    reasons = tuple(text for sev, text in found if sev is severity)
-    return Suggestion(severity, reasons)
+    reasons = tuple(text for sev, text, _ in found if sev is severity)
+    summary = "; ".join(short for sev, _, short in found if sev is severity)
+    return Suggestion(severity, reasons, summary)
 
 
 HYSTERESIS = 0.8  # a band is left only below 80% of its threshold

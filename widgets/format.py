@@ -67,13 +67,20 @@ def number(value: float | None, unit: str = "", digits: int = 1) -> str:
 def sparkline(values: tuple[float | None, ...], width: int, top: float, style_of=None) -> Text:
     """The last `width` values as block characters scaled to `top`; gaps as spaces."""
     text = Text()
+    run, run_style = "", ""
     for value in values[-width:] if width > 0 else ():
         if value is None or math.isnan(value):
-            text.append(" ")
-            continue
-        level = 1.0 if math.isinf(value) or top <= 0 else min(max(value / top, 0.0), 1.0)
-        block = BLOCKS[min(int(level * (len(BLOCKS) - 1) + 0.5), len(BLOCKS) - 1)]
-        text.append(block, style_of(value) if style_of else "")
+            block, style = " ", ""
+        else:
+            level = 1.0 if math.isinf(value) or top <= 0 else min(max(value / top, 0.0), 1.0)
+            block = BLOCKS[min(int(level * (len(BLOCKS) - 1) + 0.5), len(BLOCKS) - 1)]
+            style = style_of(value) if style_of else ""
+        if style != run_style and run:  # one span per run of a style: fewer bytes to the tty
+            text.append(run, run_style)
+            run = ""
+        run, run_style = run + block, style
+    if run:
+        text.append(run, run_style)
     return text
 
 

@@ -50,7 +50,7 @@ class IncidentHeader(Static):
         if hint.alerting:
             text.append(" suggested ", "dim")
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
-            text.append(f" {inert(hint.reason)} ", "bold")
+            text.append(f" {inert(hint.summary)} ", "bold")
             text.append("· press d to declare", "dim")
         else:
             text.append(" all guide thresholds clear", "green")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widgets import Static
 
 from state.console import ConsoleState
@@ -13,18 +15,26 @@ from widgets.format import stale_label
 STALE_AFTER = timedelta(seconds=6)  # three missed 2 s refreshes
 
 
-class Pane(Static):
-    """A bordered pane. Subclasses say which probe sources feed them and build their body."""
+class Pane(Vertical):
+    """A bordered pane. Subclasses say which probe sources feed them and build their body.
+
+    The text lives in a child as tall as its lines, so a change repaints those lines and
+    not the empty rest of the pane: fewer bytes to a terminal at the end of an SSH link.
+    """
 
     SOURCES: tuple[str, ...] = ()
     TITLE = ""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
+        super().__init__(id=id)
+        self.content = Static("", markup=False, classes="pane-body")
         self.border_title = self.TITLE
         self._body: Text | None = None
         self._subtitle: str | None = None
         self._seen: tuple[ConsoleState, datetime] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.content
 
     def show(self, state: ConsoleState, now: datetime) -> None:
         """Render `state` as of `now`; touches the screen only if something changed."""
@@ -34,7 +44,7 @@ class Pane(Static):
         body = self.body(state, now, self.content_size.width, self.content_size.height)
         if body != self._body:
             self._body = body
-            self.update(body)
+            self.content.update(body)
         subtitle = self.staleness(state, now)
         self.set_class(subtitle is not None, "-stale")
         subtitle = subtitle or ""

@@ -12,6 +12,7 @@ from state.text import inert
 from widgets.format import number
 from widgets.selectable import SelectablePane
 
+SLOW_HEALTH_MS = 500.0
 _BAD = {"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "ErrImagePull", "Error", "Failed"}
 
 
@@ -57,8 +58,11 @@ class ServicesPane(SelectablePane):
             if health is None:
                 text.append(f"{'—':<10}")
             elif health.up:
-                latency = number(health.latency_ms, "ms", 0)
-                text.append(f"{health.status_code or 'UP'} {latency}"[:10].ljust(10), "green")
+                # the exact milliseconds of a healthy check only matter once they are slow
+                slow = health.latency_ms is not None and health.latency_ms >= SLOW_HEALTH_MS
+                latency = number(health.latency_ms, "ms", 0) if slow else "ok"
+                cell = f"{health.status_code or 'UP'} {latency}"[:10].ljust(10)
+                text.append(cell, "yellow" if slow else "green")
             else:
                 why = str(health.status_code) if health.status_code else "DOWN"
                 text.append(f"{why:<10}", "bold red")
