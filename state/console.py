@@ -53,7 +53,7 @@ class PendingMessage(Model):
 
     channel: str
     status: IncidentStatus
-    purpose: Literal["update", "escalation"] = "update"
+    purpose: Literal["update", "escalation", "acknowledge"] = "update"
     queued_at: datetime
     level: int = 0  # the escalation level a page was sent for
 

@@ -271,7 +271,7 @@ class UpdateQueued(EventBase):
     status: IncidentStatus
     text: str
     by: str
-    purpose: Literal["update", "escalation"] = "update"
+    purpose: Literal["update", "escalation", "acknowledge"] = "update"
 
 
 class Escalated(EventBase):

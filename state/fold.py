@@ -252,7 +252,7 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
             sent = waiting.pop(event.message_id, None)
             # an escalation page is not a status update: it moves neither the status nor the
             # update cadence's clock
-            if not event.delivered or (sent is not None and sent.purpose == "escalation"):
+            if not event.delivered or (sent is not None and sent.purpose != "update"):
                 return _incident(state, pending_messages=waiting)
             return _incident(
                 state, last_update_at=event.at, status=event.status, pending_messages=waiting

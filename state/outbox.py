@@ -21,7 +21,7 @@ from state.journal import OUTBOX_SCHEMA, Journal
 from state.severity import IncidentStatus, Severity
 
 State = Literal["pending", "sending", "delivered", "failed"]
-Purpose = Literal["update", "escalation"]
+Purpose = Literal["update", "escalation", "acknowledge"]
 Emit = Callable[[EventBase], object]
 
 

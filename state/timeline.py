@@ -127,11 +127,11 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
             queued = (
                 before.incident.pending_messages.get(event.message_id) if before.incident else None
             )
-            what = (
-                f"L{queued.level} escalation page"
-                if queued is not None and queued.purpose == "escalation"
-                else f"{event.status.word} update"
-            )
+            purpose = queued.purpose if queued is not None else "update"
+            what = {
+                "escalation": f"L{queued.level if queued else 0} escalation page",
+                "acknowledge": "Acknowledgement",
+            }.get(purpose, f"{event.status.word} update")
             yield entry(
                 f"{what} {verb} to {inert(event.channel)}"
                 + (f": {inert(event.detail)}" if event.detail else ""),

@@ -83,6 +83,9 @@ class ConsoleBase(ConsoleView):
     def now(self) -> datetime:
         return self.clock.now()
 
+    def acknowledged(self) -> None:
+        """An acknowledgement reaches PagerDuty where it is configured (tui/comms_keys.py)."""
+
     def offer_final_update(self) -> None:
         """Resolving offers a final update where channels exist (tui/comms_keys.py)."""
 

@@ -48,6 +48,24 @@ class CommsKeys(ConsoleBase):
     def can_send(self) -> bool:
         return self._outbox is not None
 
+    def acknowledged(self) -> None:
+        """Stop PagerDuty paging on-call: an acknowledge event with the incident's dedup key."""
+        if not self.can_send:
+            return
+        from probes.notify.queue import queue_acknowledgement
+
+        assert self._outbox is not None and self.notify_config is not None
+        queue_acknowledgement(
+            self._outbox,
+            self.record,
+            self.recorder.state,
+            self.now(),
+            self.notify_config,
+            self.operator,
+        )
+        assert self._sender is not None
+        self._sender.wake()
+
     def offer_final_update(self) -> None:
         """After resolving: the guide's final Resolved update, to send or to cancel."""
         if self.can_send:

@@ -55,6 +55,7 @@ class IncidentKeys(ConsoleBase):
             self.notify(f"Already acknowledged by {incident.acknowledged_by}")
             return
         self.record(IncidentAcknowledged(at=self.now(), by=self.operator))
+        self.acknowledged()
 
     def action_severity(self) -> None:
         from widgets.modals import SeverityScreen

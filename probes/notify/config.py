@@ -80,6 +80,8 @@ class SinkChannel(_Section):
     type: Literal["sink"]
     path: Path | None = None
     audience: Literal["internal", "public"] = "internal"
+    # the real channel a demo sink plays, so it is sent what that channel would be
+    stands_for: Literal["slack", "pagerduty", "statuspage"] | None = None
 
 
 Channel = Annotated[
@@ -164,7 +166,7 @@ def demo_config(path: Path | None = None) -> NotifyConfig:
             "channels": {
                 "#incidents": sink,
                 "status-page": {**sink, "audience": "public"},
-                "pagerduty": sink,
+                "pagerduty": {**sink, "stands_for": "pagerduty"},
                 "#management": sink,
                 "#executive": sink,
             },

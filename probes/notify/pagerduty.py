@@ -31,7 +31,9 @@ RATE_LIMIT_WAIT = 60.0  # PagerDuty: "retry on a 429 ... preferably with a backo
 REST_ACCEPT = "application/vnd.pagerduty+json;version=2"
 
 
-def event_action(message: OutboxMessage) -> Literal["trigger", "resolve"]:
+def event_action(message: OutboxMessage) -> Literal["trigger", "acknowledge", "resolve"]:
+    if message.purpose == "acknowledge":
+        return "acknowledge"
     resolved = message.purpose == "update" and message.status is IncidentStatus.RESOLVED
     return "resolve" if resolved else "trigger"
 

@@ -205,3 +205,30 @@ def queue_escalation(
         )
         enqueue(outbox, emit, now, messages, [escalated, *_queued(now, messages, "escalation")])
     return [m.message_id for m in messages]
+
+
+def queue_acknowledgement(
+    outbox: Outbox, emit: Emit, state: ConsoleState, now: datetime, config: NotifyConfig, by: str
+) -> list[str]:
+    """Tell every PagerDuty channel the incident is acknowledged (the Events API's acknowledge,
+    same dedup_key), so on-call stops being paged. The message ids; none without PagerDuty."""
+    incident = _incident(state)
+    names = [
+        n
+        for n, c in config.channels.items()
+        if c.type == "pagerduty" or getattr(c, "stands_for", None) == "pagerduty"
+    ]
+    if not names:
+        return []
+    text = f"{incident.incident_id} acknowledged by {inert(by)}"
+    with outbox.transaction():
+        messages = _messages(
+            outbox,
+            config,
+            incident,
+            names,
+            {"internal": text, "public": text},
+            {"purpose": "acknowledge", "status": incident.status, "summary": text, "by": by},
+        )
+        enqueue(outbox, emit, now, messages, _queued(now, messages, "acknowledge"))
+    return [m.message_id for m in messages]

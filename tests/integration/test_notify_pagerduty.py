@@ -92,6 +92,35 @@ async def test_a_resolved_update_resolves_the_same_alert(room, pd):
     assert pd.alerts[INCIDENT]["status"] == "resolved"
 
 
+async def test_acknowledging_the_incident_acknowledges_the_same_alert(room, pd):
+    from probes.notify.queue import queue_acknowledgement
+
+    cfg = config({"pagerduty": channel(pd)})
+    sender = room.sender(cfg, SECRETS)
+    update(room, cfg)
+    await sender.deliver_due()
+    queue_acknowledgement(
+        room.outbox, room.recorder.record, room.state, room.clock.now(), cfg, "ana"
+    )
+    [outcome] = await sender.deliver_due()
+    assert outcome.delivered
+    _trigger, acknowledge = (r.json for r in pd.requests)
+    assert acknowledge == {
+        "routing_key": PagerDutyReceiver.ROUTING_KEY,
+        "event_action": "acknowledge",
+        "dedup_key": INCIDENT,
+    }
+    assert pd.alerts[INCIDENT]["status"] == "acknowledged"
+    assert room.state.incident.last_update_at == trigger_time(room)  # not a status update
+
+
+def trigger_time(room):
+    from state.events import UpdatePosted
+
+    posted = [e for e in room.recorder.journal.events() if isinstance(e, UpdatePosted)]
+    return posted[0].at
+
+
 async def test_an_invalid_event_is_not_retried_and_names_pagerdutys_errors(room, pd):
     cfg = config({"pagerduty": channel(pd)})
     sender = room.sender(cfg, {KEY_ENV: "too-short", TOKEN_ENV: "x"})

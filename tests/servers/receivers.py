@@ -225,6 +225,8 @@ class PagerDutyReceiver(Receiver):
             self.alerts[key]["triggers"] += 1
         if action == "resolve" and key in self.alerts:
             self.alerts[key]["status"] = "resolved"
+        if action == "acknowledge" and key in self.alerts:
+            self.alerts[key]["status"] = "acknowledged"
         return 202, {"status": "success", "message": "Event processed", "dedup_key": key}, {}
 
     @staticmethod

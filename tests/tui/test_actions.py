@@ -14,6 +14,7 @@ from state.events import ActionFinished, ActionRequested, VerificationChecked, V
 from state.journal import Journal
 from state.resolution import STABLE_CHECKS
 from tests.play import Session
+from tests.tui.waiting import shown
 from widgets.action_dialogs import RemediationMenu
 from widgets.locks import LocksPane
 from widgets.modals import ConfirmScreen
@@ -31,7 +32,7 @@ def timeline(app) -> str:
 
 async def open_menu(pilot, pane_key: str = "1") -> RemediationMenu:
     await pilot.press(pane_key, "r")
-    await pilot.pause()
+    await shown(pilot, RemediationMenu)
     menu = pilot.app.screen
     assert isinstance(menu, RemediationMenu)
     return menu
@@ -47,6 +48,7 @@ async def choose(pilot, action: str) -> None:
 
 
 async def confirm(pilot, dry_run: bool = False) -> ConfirmScreen:
+    await shown(pilot, ConfirmScreen)
     dialog = pilot.app.screen
     assert isinstance(dialog, ConfirmScreen)
     assert pilot.app.focused.id == "cancel"  # Cancel is the default
@@ -69,6 +71,7 @@ async def test_restart_names_the_target_defaults_to_cancel_and_clears_the_crash_
         assert "tracktion/analysis-service" in str(menu.query_one(".dialog-title").render())
         assert "CrashLoopBackOff" in str(menu.query_one(".dialog-reason").render())
         await choose(pilot, "restart")
+        await shown(pilot, ConfirmScreen)
         dialog = app.screen
         assert isinstance(dialog, ConfirmScreen)
         assert "deployment tracktion/analysis-service" in dialog.message
@@ -187,7 +190,7 @@ async def test_terminating_the_blocker_dissolves_the_chain(tmp_path) -> None:
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3", "k")
-        await pilot.pause()
+        await shown(pilot, ConfirmScreen)
         dialog = app.screen
         assert isinstance(dialog, ConfirmScreen)
         assert "pid 4242 (batch, idle in transaction" in dialog.message

@@ -12,6 +12,7 @@ from state.events import Escalated, UpdatePosted, UpdateQueued
 from state.journal import Journal
 from state.severity import Severity
 from tests.play import Session
+from tests.tui.waiting import shown
 from widgets.comms_dialogs import EscalateScreen, UpdateScreen
 from widgets.modals import ConfirmScreen
 
@@ -42,7 +43,7 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
     app = session.app(notify=demo_config(tmp_path / "sent.jsonl"))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("u")
-        await pilot.pause()
+        await shown(pilot, UpdateScreen)
         dialog = app.screen
         assert isinstance(dialog, UpdateScreen)
         public = dialog.query_one("#public", TextArea).text
@@ -51,6 +52,7 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
         assert ticked["#incidents"] and ticked["status-page"]  # preselected in config
         assert not ticked["pagerduty"]
         await press_ok(pilot)
+        await shown(pilot, ConfirmScreen)
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
         assert "To: #incidents, status-page" in confirm.message
@@ -63,14 +65,29 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
     assert all(p.delivered for p in journaled(session, UpdatePosted))
 
 
+async def test_acknowledging_tells_pagerduty_and_is_not_a_status_update(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    session.declare()
+    app = session.app(notify=demo_config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await deliver(pilot, app)
+        assert "Acknowledgement delivered to pagerduty" in timeline(app)
+        assert "update due 15:00" in app.query_one("#header")._text.plain  # cadence unmoved
+    queued = journaled(session, UpdateQueued)
+    assert [(q.channel, q.purpose) for q in queued] == [("pagerduty", "acknowledge")]
+
+
 async def test_cancelling_the_update_sends_nothing(tmp_path) -> None:
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
     session.declare()
     app = session.app(notify=demo_config())
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("u")
-        await pilot.pause()
+        await shown(pilot, UpdateScreen)
         await press_ok(pilot)
+        await shown(pilot, ConfirmScreen)
         await pilot.press("enter")  # Cancel has the focus
         await pilot.pause()
     assert journaled(session, UpdateQueued) == []
@@ -82,10 +99,10 @@ async def test_escalate_names_who_and_where(tmp_path) -> None:
     app = session.app(notify=demo_config())
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("e")
-        await pilot.pause()
+        await shown(pilot, EscalateScreen)
         assert isinstance(app.screen, EscalateScreen)
         await pilot.press("right", "right", "enter", "tab", *"need a DBA", "enter")  # L3
-        await pilot.pause()
+        await shown(pilot, ConfirmScreen)
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen) and "#management, pagerduty" in confirm.message
         await press_ok(pilot)
@@ -106,7 +123,7 @@ async def test_unacknowledged_p1_prompts_the_escalation_after_15_minutes(tmp_pat
         assert "L3 in 01:00" in app.query_one("#header")._text.plain
         session.clock.advance(61)
         app.check_escalation()
-        await pilot.pause()
+        await shown(pilot, EscalateScreen)
         assert isinstance(app.screen, EscalateScreen)  # prompt-first: the commander decides
         assert app.screen.level == 3
         await pilot.press("escape")

@@ -31,6 +31,10 @@ def drill_app(session: Session, scenario: str) -> DrillApp:
 
 async def ok(pilot, last: bool = True) -> None:
     """Press the dialog's OK; on the last dialog of a flow, wait for the flow to finish."""
+    for _ in range(100):  # a worker pushes the dialog; under load that takes a few frames
+        if pilot.app.screen.query("#ok"):
+            break
+        await pilot.pause(0.02)
     pilot.app.screen.query_one("#ok", Button).press()
     await pilot.pause()
     if last:
@@ -40,7 +44,10 @@ async def ok(pilot, last: bool = True) -> None:
 
 async def remediate(pilot, downs: int, action: str) -> None:
     await pilot.press("1", *["down"] * downs, "r")
-    await pilot.pause()
+    for _ in range(100):
+        if pilot.app.screen.query(OptionList):
+            break
+        await pilot.pause(0.02)
     options = pilot.app.screen.query_one(OptionList)
     options.highlighted = [
         options.get_option_at_index(i).id for i in range(options.option_count)
