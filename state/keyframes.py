@@ -12,6 +12,7 @@ import zlib
 from dataclasses import dataclass
 
 from state.console import ConsoleState
+from state.fold import fold
 from state.journal import Journal
 
 EVERY = 120.0  # seconds of recorded time between keyframes
@@ -64,6 +65,14 @@ class KeyframeIndex:
         """The last keyframe taken at or before `at`."""
         index = bisect.bisect_right(self._ats, at) - 1
         return self.frames[index] if index >= 0 else None
+
+    def latest(self) -> ConsoleState:
+        """The state after every event of the journal: the last keyframe, folded forward."""
+        frame = self.frames[-1] if self.frames else None
+        state = self.load(frame) if frame else ConsoleState()
+        for _, _, event in self.journal.rows(frame.seq if frame else 0):
+            state = fold(state, event)
+        return state
 
     def load(self, frame: Keyframe) -> ConsoleState:
         row = self.journal.connection.execute(

@@ -23,12 +23,7 @@ class Recorder:
 
         Starts from the last keyframe, so resuming a long session stays quick.
         """
-        index = keyframes.KeyframeIndex(journal)
-        last = index.frames[-1] if index.frames else None
-        state = index.load(last) if last else ConsoleState()
-        for _, _, event in journal.rows(last.seq if last else 0):
-            state = fold(state, event)
-        return cls(journal, state)
+        return cls(journal, keyframes.KeyframeIndex(journal).latest())
 
     def record(self, event: Event | EventBase) -> ConsoleState:
         """Commit `event` to the journal, then fold it. Nothing is shown that is not journaled."""

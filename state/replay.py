@@ -35,15 +35,8 @@ class Replay:
             return False
         self.last_seq, self.start, self.end = bounds
         self.index.refresh()
-        self.marks = self._final().timeline
+        self.marks = self.index.latest().timeline
         return True
-
-    def _final(self) -> ConsoleState:
-        frame = self.index.frames[-1] if self.index.frames else None
-        state = self.index.load(frame) if frame else ConsoleState()
-        for _, _, event in self.journal.rows(frame.seq if frame else 0):
-            state = fold(state, event)
-        return state
 
     def seek(self, at: float) -> ConsoleState:
         """The state after every event recorded at or before `at` (epoch seconds)."""
