@@ -25,6 +25,7 @@ class Replay:
         self.at = float("-inf")  # the instant `state` is at
         self.start = self.end = 0.0
         self.last_seq = 0
+        self._read_to = -1  # last_seq when the rows after `seq` were last read
         self.marks: tuple[TimelineEntry, ...] = ()
         self.refresh()
 
@@ -40,6 +41,8 @@ class Replay:
 
     def seek(self, at: float) -> ConsoleState:
         """The state after every event recorded at or before `at` (epoch seconds)."""
+        if at == self.at and self._read_to == self.last_seq:
+            return self.state  # a repaint at the same cursor: nothing new to read
         frame = self.index.before(at)
         if at < self.at or (frame is not None and frame.seq > self.seq):
             self.state = self.index.load(frame) if frame else ConsoleState()
@@ -49,7 +52,7 @@ class Replay:
                 break
             self.state = fold(self.state, event)
             self.seq = seq
-        self.at = at
+        self.at, self._read_to = at, self.last_seq
         return self.state
 
     @staticmethod
