@@ -30,6 +30,14 @@ def fail(message: str) -> NoReturn:
     sys.exit(BAD_INPUT)
 
 
+def run_console(app) -> NoReturn:
+    """Run the console, close its journal, and say where the journal is."""
+    code = app.run()
+    app.recorder.journal.close()
+    click.echo(f"journal: {app.recorder.journal.path}")
+    sys.exit(code or 0)
+
+
 class Group(click.Group):
     """Turns any expected failure into one line and exit code 2; a traceback only with --debug."""
 
@@ -102,10 +110,7 @@ def demo(scenario: str, seed: int, speed: float, journal: Path | None, read_only
         badge="DEMO",
         speed=speed,
     )
-    code = app.run()
-    session.recorder.journal.close()
-    click.echo(f"journal: {session.recorder.journal.path}")
-    sys.exit(code or 0)
+    run_console(app)
 
 
 # ---- live mode and its configuration ----------------------------------------------------------
@@ -169,10 +174,7 @@ def live(
         escalation_mode=config.escalation,
         badge=session.badge,
     )
-    code = app.run()
-    session.recorder.journal.close()
-    click.echo(f"journal: {session.recorder.journal.path}")
-    sys.exit(code or 0)
+    run_console(app)
 
 
 @main.command()
@@ -318,7 +320,4 @@ def drill(
         speed=speed,
         expected=expectations(plan),
     )
-    code = app.run()
-    session.recorder.journal.close()
-    click.echo(f"journal: {session.recorder.journal.path}")
-    sys.exit(code or 0)
+    run_console(app)
