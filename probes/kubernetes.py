@@ -6,10 +6,8 @@ The client is synchronous, so every request runs in a worker thread (see kuberne
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 from probes.check import CheckResult
 from probes.kubernetes_api import Connection, KubernetesError, call, connect
 from probes.kubernetes_status import deployment_status, label_selector, owned_by, revision, selects
+from probes.kubernetes_threads import ApiThreads
 from state.events import DeploymentsSampled, EventBase, Source
 from state.text import inert
 
@@ -43,7 +42,7 @@ WRITE_VERBS = (
 )
 
 
-class KubernetesProbe:
+class KubernetesProbe(ApiThreads):
     """Samples the configured deployments with a handful of LIST requests per refresh."""
 
     source: Source = "kubernetes"
@@ -60,26 +59,11 @@ class KubernetesProbe:
     ) -> None:
         if interval < MIN_INTERVAL:
             raise ValueError(f"the Kubernetes refresh must be at least {MIN_INTERVAL:g} s")
+        super().__init__(context, namespace, kubeconfig, WORKERS, "warroom-kubernetes")
         self.services = tuple(services)
-        self.context, self.namespace, self.kubeconfig = context, namespace, kubeconfig
         self.interval = interval
         self.timeout = timeout
-        self._conn: Connection | None = None
-        self._pool: ThreadPoolExecutor | None = None
         self._history: dict[str, dict[int, Any]] = {}
-
-    async def _in_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="warroom-kubernetes")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
-
-    async def connection(self) -> Connection:
-        if self._conn is None:
-            self._conn = await self._in_thread(
-                connect, self.context, self.namespace, self.kubeconfig
-            )
-        return self._conn
 
     async def _request(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         conn = await self.connection()
@@ -141,14 +125,6 @@ class KubernetesProbe:
             template.get("metadata", {}).get("labels", {}).pop("pod-template-hash", None)
             out[rev] = template
         return out
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await self._in_thread(conn.api.close)
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            pool.shutdown(wait=False, cancel_futures=True)
 
 
 async def check_kubernetes(

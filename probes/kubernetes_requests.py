@@ -6,16 +6,15 @@ object patched back (a pod template) keeps fields newer than the client knows.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from probes.actions import ActionRefused
-from probes.kubernetes_api import Connection, KubernetesError, connect, explain
+from probes.kubernetes_api import Connection, KubernetesError, explain
+from probes.kubernetes_threads import ApiThreads
 from state.text import inert
 
 WORKERS = 6  # permission reviews run at once; actions are one request after another
@@ -61,7 +60,7 @@ def _send(
         raise Refused(refusal(exc, what, conn, timeout), status) from None
 
 
-class ApiSession:
+class ApiSession(ApiThreads):
     """A lazily opened API client for one context and namespace, used from worker threads."""
 
     def __init__(
@@ -71,25 +70,15 @@ class ApiSession:
         kubeconfig: str | Path | None = None,
         timeout: float = 10.0,
     ) -> None:
-        self.context, self.namespace, self.kubeconfig = context, namespace, kubeconfig
+        super().__init__(context, namespace, kubeconfig, WORKERS, "warroom-kubernetes-write")
         self.timeout = timeout
-        self._conn: Connection | None = None
-        self._pool: ThreadPoolExecutor | None = None
-
-    async def _in_thread(self, fn: Callable[[], Any]) -> Any:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="warroom-kubernetes-write")
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
 
     async def connection(self) -> Connection:
         """The connection, opened on first use; ActionRefused with the reason if it cannot be."""
-        if self._conn is None:
-            opening = functools.partial(connect, self.context, self.namespace, self.kubeconfig)
-            try:
-                self._conn = await self._in_thread(opening)
-            except KubernetesError as exc:
-                raise ActionRefused(str(exc)) from None
-        return self._conn
+        try:
+            return await super().connection()
+        except KubernetesError as exc:
+            raise ActionRefused(str(exc)) from None
 
     async def api(self, name: str) -> Any:
         """`kubernetes.client.<name>` (e.g. AppsV1Api) on the connection; connecting first
@@ -104,14 +93,6 @@ class ApiSession:
         conn = await self.connection()
         send = functools.partial(_send, conn, what, self.timeout, fn, *args, **kw)
         return await self._in_thread(send)
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await self._in_thread(conn.api.close)
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            pool.shutdown(wait=False, cancel_futures=True)
 
 
 async def denied(session: ApiSession, verb: Verb) -> str | None:
