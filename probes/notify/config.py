@@ -125,6 +125,11 @@ class NotifyConfig(_Section):
         return list(self.escalation.get(audience, []))  # type: ignore[call-overload]
 
 
+def plays(channel: Channel, kind: str) -> bool:
+    """Whether `channel` is (or, a demo sink, stands for) a channel of type `kind`."""
+    return channel.type == kind or getattr(channel, "stands_for", None) == kind
+
+
 def parse(data: Mapping[str, Any]) -> NotifyConfig:
     """The [notify] table of the config file; raises pydantic's ValidationError."""
     return NotifyConfig.model_validate(dict(data))

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from probes.notify.config import NotifyConfig, secret_names, target_of
+from probes.notify.config import NotifyConfig, plays, secret_names, target_of
 from state.console import ConsoleState, Incident
 from state.escalation import LEVEL_AUDIENCE, LEVEL_NAMES
 from state.events import Escalated, EventBase, UpdateQueued
@@ -213,11 +213,7 @@ def queue_acknowledgement(
     """Tell every PagerDuty channel the incident is acknowledged (the Events API's acknowledge,
     same dedup_key), so on-call stops being paged. The message ids; none without PagerDuty."""
     incident = _incident(state)
-    names = [
-        n
-        for n, c in config.channels.items()
-        if c.type == "pagerduty" or getattr(c, "stands_for", None) == "pagerduty"
-    ]
+    names = [n for n, c in config.channels.items() if plays(c, "pagerduty")]
     if not names:
         return []
     text = f"{incident.incident_id} acknowledged by {inert(by)}"
