@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from state.events import DbSession
+if TYPE_CHECKING:
+    from state.events import DbSession
 
 # action -> what the menu and the confirmation call it (the guide's runbook words)
 REMEDIATIONS: dict[str, str] = {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from state.events import EventBase, Source
+if TYPE_CHECKING:
+    from state.events import EventBase, Source
 
 
 class Probe(Protocol):

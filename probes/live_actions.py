@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from probes.actions import BACKEND_ACTIONS, KUBERNETES_ACTIONS, REMEDIATIONS, ActionRefused
-from state.events import DbSession
+
+if TYPE_CHECKING:
+    from state.events import DbSession
 
 NO_KUBERNETES = "no Kubernetes configured"
 NO_DATABASE = "no database configured"

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 from probes.actions import BACKEND_ACTIONS, ActionRefused
 from probes.postgres import PostgresError, check_postgres, connect, reason
 from probes.postgres_actions import cancel_backend, idle_sessions, terminate_backend, terminate_idle
-from state.events import DbSession
 from state.text import inert
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
+
+    from state.events import DbSession
 
 # Above the 5 s pg_terminate_backend waits for the session to end, yet short: a statement
 # stuck behind a lock on pg_stat_activity's catalogs must not hold the action for long.

@@ -10,11 +10,14 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from probes.base import Probe
-from state.clock import Clock
 from state.events import EventBase, ProbeFailed, ProbeRecovered
 from state.text import inert
+
+if TYPE_CHECKING:
+    from probes.base import Probe
+    from state.clock import Clock
 
 Emit = Callable[[EventBase], None]
 

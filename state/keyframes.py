@@ -10,10 +10,13 @@ import bisect
 import sqlite3
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from state.console import ConsoleState
 from state.fold import fold
-from state.journal import Journal
+
+if TYPE_CHECKING:
+    from state.journal import Journal
 
 EVERY = 120.0  # seconds of recorded time between keyframes
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from state.events import DatabaseSampled, DbSession
+if TYPE_CHECKING:
+    from state.events import DatabaseSampled, DbSession
 
 
 @dataclass(frozen=True)

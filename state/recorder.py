@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from state import keyframes
 from state.console import ConsoleState
-from state.events import Event, EventBase
 from state.fold import fold
-from state.journal import Journal
+
+if TYPE_CHECKING:
+    from state.events import Event, EventBase
+    from state.journal import Journal
 
 
 class Recorder:

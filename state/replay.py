@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from state.console import ConsoleState, TimelineEntry
 from state.fold import fold
-from state.journal import Journal
 from state.keyframes import KeyframeIndex
+
+if TYPE_CHECKING:
+    from state.journal import Journal
 
 
 class Replay:

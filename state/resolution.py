@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from state.console import ConsoleState
 from state.policy import ERROR_RATE_RESOLVED, HEALTHY_SERVICES_RESOLVED, LATENCY_RESOLVED_MS
 from state.signals import service_down
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
 
 STABLE_CHECKS = 5  # "5 consecutive good checks"
 CHECK_INTERVAL = 60.0  # seconds between stability checks, as the guide's monitor_stability

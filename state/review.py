@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from state import review_sections as sections
 from state import review_template as template
-from state.events import EventBase
 from state.review_facts import Facts, gather
 from state.review_format import day, file_stem, iso, md, minutes, span, table
 from state.review_items import (
@@ -32,6 +31,9 @@ from state.review_items import (
 )
 from state.review_metrics import Part, declared_severity, parts
 from state.severity import Role
+
+if TYPE_CHECKING:
+    from state.events import EventBase
 
 NEXT_REVIEW = timedelta(days=30)  # the guide's "30-Day Review"
 

@@ -13,12 +13,14 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from state.console import ConsoleState, Incident
-from state.events import EventBase
 from state.fold import fold
 from state.signals import service_down
+
+if TYPE_CHECKING:
+    from state.events import EventBase
 
 # Events that only report what the world looks like; anything else was done by someone.
 SIGNAL_KINDS = frozenset(

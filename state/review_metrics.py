@@ -5,13 +5,15 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from state.console import Incident
-from state.events import EventBase
 from state.policy import TARGETS, resolution_due, response_due
-from state.review_facts import Change, Facts, LockSample, Row
-from state.severity import Severity
+
+if TYPE_CHECKING:
+    from state.console import Incident
+    from state.events import EventBase
+    from state.review_facts import Change, Facts, LockSample, Row
+    from state.severity import Severity
 
 _END = 1 << 62  # a sequence number after every event
 

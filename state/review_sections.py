@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from state.review_facts import SIGNAL_KINDS, Row
 from state.review_format import NONE, iso, md, span, table
-from state.review_metrics import Impact, Metric
+
+if TYPE_CHECKING:
+    from state.review_metrics import Impact, Metric
 
 # The Event column for what people did; the entry's own text goes under Action Taken.
 _LABELS = {

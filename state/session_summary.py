@@ -11,10 +11,13 @@ import sqlite3
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from state.codec import Unpacker
 from state.journal import Journal, JournalError, parse
-from state.severity import Severity
+
+if TYPE_CHECKING:
+    from state.severity import Severity
 
 _KINDS = ("session_started", "incident_declared", "severity_changed", "incident_resolved")
 

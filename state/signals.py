@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from state.console import ConsoleState
-from state.events import DeploymentStatus, PodStatus
 from state.policy import Signals, Suggestion, suggest_severity
 from state.text import inert
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
+    from state.events import DeploymentStatus, PodStatus
 
 # Worst first: the reason or phase that best explains a deployment's trouble.
 _POD_BADNESS = (

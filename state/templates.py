@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from state.console import ConsoleState, Incident
 from state.escalation import LEVEL_AUDIENCE
 from state.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, next_update_due
 from state.severity import IncidentStatus, Role
 from state.signals import latency_ratio, service_down, signals
 from state.text import inert
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState, Incident
 
 ComponentStatus = Literal["operational", "degraded_performance", "partial_outage", "major_outage"]
 

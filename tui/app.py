@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
 
 from tui.base import PANES
 from tui.comms_keys import CommsKeys
 from tui.incident_keys import IncidentKeys
 from tui.remediation_keys import RemediationKeys
 from tui.verification import VerificationKeys
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 # keys that change production: absent in read-only mode or with nothing to act on
 MUTATING = frozenset({"remediate", "terminate_backend", "cancel_backend", "terminate_idle"})

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from probes.actions import Actuator
-from probes.base import Probe
-from probes.notify.config import NotifyConfig
 from probes.scheduler import ProbeScheduler
-from state.clock import Clock
-from state.console import ConsoleState, Incident
-from state.events import EventBase
-from state.recorder import Recorder
 from tui.tty import TerminalWatch
 from tui.view import PANES, ConsoleView
+
+if TYPE_CHECKING:
+    from probes.actions import Actuator
+    from probes.base import Probe
+    from probes.notify.config import NotifyConfig
+    from state.clock import Clock
+    from state.console import ConsoleState, Incident
+    from state.events import EventBase
+    from state.recorder import Recorder
 
 __all__ = ["PANES", "ConsoleBase"]
 

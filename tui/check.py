@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from probes.check import CheckResult
-from tui.config import Config
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tui.config import Config
 
 TIMEOUT = 5.0  # seconds each backend gets to answer
 GRACE = 1.0  # beyond it, for a check that overruns its own timeout

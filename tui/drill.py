@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 
-from probes.simulated.scenario import Scenario
 from state.drill import Expectations, score
 from state.severity import IncidentStatus
 from tui.app import WarroomApp
+
+if TYPE_CHECKING:
+    from probes.simulated.scenario import Scenario
 
 
 def expectations(scenario: Scenario) -> Expectations:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from probes.base import Probe
 from state.clock import WallClock
 from state.events import SessionResumed, SessionStarted
 from state.journal import Journal, JournalError
@@ -19,6 +18,7 @@ from tui.config import ClusterConfig, Config, ConfigError, describe_error
 from tui.paths import new_journal_path
 
 if TYPE_CHECKING:
+    from probes.base import Probe
     from probes.live_actions import LiveActions
 
 

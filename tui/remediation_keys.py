@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
@@ -18,13 +18,15 @@ from probes.actions import (
 )
 from probes.scheduler import describe
 from state.events import ActionFinished, ActionRequested
-from state.locks import BlockingChain
 from state.signals import describe_service
 from state.text import inert
 from tui.base import ConsoleBase
 from widgets.format import clock_time
 from widgets.locks import LocksPane
 from widgets.services import ServicesPane
+
+if TYPE_CHECKING:
+    from state.locks import BlockingChain
 
 RBAC_TTL = 60.0  # seconds an RBAC answer is trusted before asking again
 

@@ -7,14 +7,18 @@ writing is tailed. Playback follows recorded time at 1x to 60x. No action is off
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
 from textual.binding import Binding
 
-from state.console import ConsoleState
-from state.replay import Replay
 from tui.view import PANES, ConsoleView
 from widgets.scrubber import Scrubber
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+    from state.console import ConsoleState
+    from state.replay import Replay
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 60.0)
 TICK = 0.25  # seconds between playback steps

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from textual.timer import Timer
+from typing import TYPE_CHECKING
 
 from state.events import VerificationChecked, VerificationFinished
 from state.resolution import CHECK_INTERVAL, STABLE_CHECKS, verify
 from tui.base import ConsoleBase
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
 
 MAX_CHECKS = 10  # the guide watches for 10 minutes at one check a minute
 

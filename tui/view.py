@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.app import App, ComposeResult
 from textual.containers import Container
 from textual.widgets import Footer
 
-from state.console import ConsoleState
 from widgets.error_rate import ErrorRatePane
 from widgets.header import IncidentHeader
 from widgets.latency import LatencyPane
@@ -17,6 +17,9 @@ from widgets.pane import Pane
 from widgets.services import ServicesPane
 from widgets.tabs import PaneTabs
 from widgets.timeline import TimelinePane
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
 
 PANES: tuple[tuple[str, str, type[Pane]], ...] = (
     ("services", "Services", ServicesPane),

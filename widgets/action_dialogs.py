@@ -3,8 +3,9 @@ the resolution summary. Each names its exact target; Escape cancels."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
@@ -12,6 +13,9 @@ from textual.widgets.option_list import Option
 from state.severity import Role
 from state.text import inert
 from widgets.modals import Dialog
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
 
 
 class RemediationMenu(Dialog):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
 
@@ -17,6 +17,9 @@ from state.escalation import LEVEL_NAMES
 from state.severity import IncidentStatus
 from state.text import inert
 from widgets.modals import Dialog
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
 
 
 @dataclass(frozen=True)

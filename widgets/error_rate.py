@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from state.console import ConsoleState
+from typing import TYPE_CHECKING
+
 from state.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from widgets.format import number
 from widgets.metric import MetricPane, finite
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
 
 
 class ErrorRatePane(MetricPane):

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
-from state.console import ConsoleState, Incident
 from state.escalation import next_escalation
 from state.policy import next_update_due, resolution_due, response_due
 from state.severity import Role
 from state.signals import suggestion
 from state.text import inert
 from widgets.format import SEVERITY_STYLE, countdown, duration, since
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState, Incident
 
 _SEP = (" │ ", "dim")
 

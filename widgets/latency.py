@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from state.console import ConsoleState
+from typing import TYPE_CHECKING
+
 from state.policy import LATENCY_RATIO_P2
 from state.signals import latency_ratio
 from widgets.format import number
 from widgets.metric import MetricPane, finite
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
 
 
 class LatencyPane(MetricPane):

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from state.console import ConsoleState
-from state.events import DbSession
 from state.locks import BlockingChain, blocking_chains, connection_share, connections_used
 from state.text import inert
 from widgets.format import since
 from widgets.selectable import SelectablePane
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
+    from state.events import DbSession
 
 
 def flatten(chains: list[BlockingChain], depth: int = 0) -> list[tuple[BlockingChain, int]]:

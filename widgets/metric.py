@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from state.console import ConsoleState
 from state.text import inert
 from widgets.format import sparkline
 from widgets.pane import Pane
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
 
 
 class MetricPane(Pane):

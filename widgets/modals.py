@@ -6,9 +6,9 @@ Every dialog cancels with Escape. A confirmation's default focus is Cancel.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -16,6 +16,9 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 
 from state.severity import Severity
 from state.text import inert
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
 
 
 class Dialog(ModalScreen):

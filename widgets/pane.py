@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from state.console import ConsoleState
 from widgets.format import stale_label
+
+if TYPE_CHECKING:
+    from rich.text import Text
+    from textual.app import ComposeResult
+
+    from state.console import ConsoleState
 
 STALE_AFTER = timedelta(seconds=6)  # three missed 2 s refreshes
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from widgets.modals import Dialog
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
 
 
 def parse_time(text: str, day: datetime) -> datetime | None:

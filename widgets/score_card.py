@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label, Static
 
-from state.events import DrillScored, Milestone
 from widgets.format import duration
 from widgets.modals import Dialog
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+    from state.events import DrillScored, Milestone
 
 VERDICT_STYLE = {"met": "green", "missed": "bold red", "not done": "yellow", "n/a": "dim"}
 

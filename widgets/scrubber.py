@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
-from state.console import TimelineEntry
 from widgets.format import TONE_STYLE, clock_time
+
+if TYPE_CHECKING:
+    from state.console import TimelineEntry
 
 
 class Scrubber(Static):

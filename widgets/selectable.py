@@ -7,12 +7,14 @@ under the cursor cannot shift while a target is chosen; Escape or leaving resume
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from state.console import ConsoleState
 from widgets.pane import Pane
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
 
 FROZEN = "frozen while you choose · esc resumes"
 

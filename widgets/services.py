@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from state.console import ConsoleState
 from state.signals import service_down, worst_pod
 from state.text import inert
 from widgets.format import number
 from widgets.selectable import SelectablePane
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
 
 SLOW_HEALTH_MS = 500.0
 _BAD = {"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "ErrImagePull", "Error", "Failed"}

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from state.console import ConsoleState
 from widgets.format import TONE_STYLE, clock_time
 from widgets.pane import Pane
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
 
 
 class TimelinePane(Pane):

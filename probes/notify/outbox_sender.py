@@ -32,12 +32,13 @@ from probes.notify.config import (
     secret_names,
 )
 from probes.notify.result import Delivery, redact
-from state.clock import Clock
 from state.events import EventBase, UpdatePosted
-from state.outbox import Outbox, OutboxRow
 
 if TYPE_CHECKING:
     import httpx
+
+    from state.clock import Clock
+    from state.outbox import Outbox, OutboxRow
 
 Emit = Callable[[EventBase], object]
 IDLE = 1.0  # real seconds between looks at the outbox when nothing wakes the loop

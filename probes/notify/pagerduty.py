@@ -12,13 +12,14 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from probes.notify.config import PagerDutyChannel
 from probes.notify.result import Delivery, remote_id, reply, request_failed, retry_after
-from state.outbox import OutboxMessage
 from state.severity import IncidentStatus, Severity
 
 if TYPE_CHECKING:
     import httpx
+
+    from probes.notify.config import PagerDutyChannel
+    from state.outbox import OutboxMessage
 
 SEVERITY: dict[Severity, str] = {
     Severity.P1: "critical",

@@ -6,13 +6,12 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from probes.notify.config import NotifyConfig, plays, secret_names, target_of
-from state.console import ConsoleState, Incident
 from state.escalation import LEVEL_AUDIENCE, LEVEL_NAMES
 from state.events import Escalated, EventBase, UpdateQueued
 from state.outbox import Emit, Outbox, OutboxMessage, Purpose, enqueue
-from state.severity import IncidentStatus
 from state.templates import (
     components,
     escalation_contacts,
@@ -22,6 +21,10 @@ from state.templates import (
     summary_line,
 )
 from state.text import inert
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState, Incident
+    from state.severity import IncidentStatus
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from probes.notify.config import SinkChannel
 from probes.notify.result import Delivery
-from state.outbox import OutboxMessage
+
+if TYPE_CHECKING:
+    from probes.notify.config import SinkChannel
+    from state.outbox import OutboxMessage
 
 
 def deliver(message: OutboxMessage, channel: SinkChannel, now: datetime) -> Delivery:

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from probes.notify.config import SlackChannel
 from probes.notify.result import Delivery, reply, request_failed, retry_after
-from state.outbox import OutboxMessage
 
 if TYPE_CHECKING:
     import httpx
+
+    from probes.notify.config import SlackChannel
+    from state.outbox import OutboxMessage
 
 SECTION_LIMIT = 3000  # Slack's limit on a section block's text
 DEFAULT_RATE_LIMIT_WAIT = 30.0

@@ -12,12 +12,13 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from probes.notify.config import StatuspageChannel
 from probes.notify.result import Delivery, remote_id, reply, request_failed, retry_after
-from state.outbox import OutboxMessage
 
 if TYPE_CHECKING:
     import httpx
+
+    from probes.notify.config import StatuspageChannel
+    from state.outbox import OutboxMessage
 
 THROTTLE_WAIT = 60.0
 

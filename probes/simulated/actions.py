@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from probes.actions import BACKEND_ACTIONS, REMEDIATIONS, ActionRefused
 from probes.simulated.cluster import NAMESPACE, POD_START_SECONDS, SimulatedCluster
-from probes.simulated.model import SimService
 from state.events import DbSession
+
+if TYPE_CHECKING:
+    from probes.simulated.model import SimService
 
 __all__ = ["ActionRefused", "SimulatedActions", "SimulatedActuator"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from probes.simulated.cluster import NAMESPACE, SimulatedCluster, SimulatedOutage
-from probes.simulated.model import SimSession
 from state.events import (
     CacheSampled,
     DatabaseSampled,
@@ -20,6 +20,9 @@ from state.events import (
     PodStatus,
     Source,
 )
+
+if TYPE_CHECKING:
+    from probes.simulated.model import SimSession
 
 
 class SimulatedProbe:

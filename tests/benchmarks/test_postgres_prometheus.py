@@ -22,12 +22,11 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 import pytest
 
-from probes.base import Probe
 from probes.postgres import PostgresProbe
 from probes.postgres_sql import CONNECTIONS, sessions_sql
 from probes.prometheus import ERROR_RATE_QUERY, PrometheusProbe
@@ -35,10 +34,14 @@ from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.locks import blocking_chains
 from tests.benchmarks.report import median, p, table
-from tests.servers.fixtures import PromStack, pg_server, prometheus_server  # noqa: F401
-from tests.servers.postgres import PgServer
+from tests.servers.fixtures import pg_server, prometheus_server  # noqa: F401
 from tests.servers.prometheus import TRAFFIC, wait_for_data
 from tests.servers.sessions import Sessions
+
+if TYPE_CHECKING:
+    from probes.base import Probe
+    from tests.servers.fixtures import PromStack
+    from tests.servers.postgres import PgServer
 
 QUERY_TARGET_MS = 5.0
 CYCLE_TARGET_MS = 100.0

@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -22,9 +22,11 @@ from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import EventBase, MetricHistoryLoaded, MetricSampled, ProbeFailed, ProbeRecovered
 from tests.servers.fake_http import FakeHttp
-from tests.servers.fixtures import PromStack
 from tests.servers.postgres import free_port
 from tests.servers.prometheus import EXPECTED_P95_MS, TRAFFIC, query, wait_for_data
+
+if TYPE_CHECKING:
+    from tests.servers.fixtures import PromStack
 
 pytestmark = pytest.mark.integration
 

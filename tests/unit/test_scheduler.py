@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
-from probes.base import Probe
 from probes.scheduler import ProbeScheduler, describe
 from state.clock import FrozenClock
 from state.events import CacheSampled, EventBase, ProbeFailed, ProbeRecovered, Source
 from tests.unit.helpers import T0, at
+
+if TYPE_CHECKING:
+    from probes.base import Probe
 
 HANG = object()  # a sample that never answers
 
