@@ -13,21 +13,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from state.events import EventBase, ProbeFailed, ProbeRecovered
-from state.text import inert
+from state.text import describe_error
 
 if TYPE_CHECKING:
     from probes.base import Probe
     from state.clock import Clock
 
 Emit = Callable[[EventBase], None]
-
-
-def describe(exc: BaseException, timeout: float) -> str:
-    """One line for a person: what went wrong with the probe, never a traceback."""
-    if isinstance(exc, TimeoutError):
-        return f"timed out after {timeout:g} s"
-    text = inert(str(exc), limit=160)
-    return text or type(exc).__name__
 
 
 class ProbeScheduler:
@@ -51,7 +43,7 @@ class ProbeScheduler:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            reason = describe(exc, probe.timeout)
+            reason = describe_error(exc, probe.timeout)
             if self._failing.get(probe.source) != reason:
                 self._failing[probe.source] = reason
                 self.emit(ProbeFailed(at=now, source=probe.source, reason=reason))

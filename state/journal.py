@@ -13,9 +13,12 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from state.codec import Packer, Unpacker
-from state.events import EVENT_TYPES, Event, EventBase
+
+if TYPE_CHECKING:
+    from state.events import Event, EventBase
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x57524D31  # "WRM1"
@@ -38,6 +41,10 @@ def encode(event: Event | EventBase) -> tuple[float, str, int, bytes]:
 
 
 def parse(kind: str, body: bytes) -> Event:
+    # the models load with the first event read, not with the file: a console opens its
+    # journal, and refuses a bad one, before its first frame (tui/base.py)
+    from state.events import EVENT_TYPES
+
     try:
         model = EVENT_TYPES[kind]
     except KeyError:

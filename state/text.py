@@ -34,3 +34,10 @@ def inert(text: object, limit: int | None = None) -> str:
     if limit is not None and len(s) > limit:
         s = s[: max(limit - 1, 0)] + "…"
     return s
+
+
+def describe_error(exc: BaseException, timeout: float = 0.0) -> str:
+    """One line for a person: what went wrong (a probe, an action), never a traceback."""
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {timeout:g} s"
+    return inert(str(exc), limit=160) or type(exc).__name__

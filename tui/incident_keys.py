@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from state.events import (
-    IncidentAcknowledged,
-    IncidentDeclared,
-    IncidentResolved,
-    NoteAdded,
-    RoleAssigned,
-    SeverityChanged,
-)
 from state.policy import incident_id
 from state.severity import Role, Severity
 from state.signals import suggestion
 from tui.base import ConsoleBase
 
+# Each key imports its events where it makes them: the models load after the console's first
+# frame, not before it (tui/base.py).
+
 
 class IncidentKeys(ConsoleBase):
     def action_declare(self) -> None:
+        from state.events import IncidentDeclared, RoleAssigned
         from widgets.modals import DeclareScreen  # dialogs load on first use, not at start-up
 
         state = self.recorder.state
@@ -48,6 +44,8 @@ class IncidentKeys(ConsoleBase):
         self.push_screen(DeclareScreen(hint.severity, hint.reason, title), declared)
 
     def action_acknowledge(self) -> None:
+        from state.events import IncidentAcknowledged
+
         incident = self.open_incident()
         if incident is None:
             return
@@ -58,6 +56,7 @@ class IncidentKeys(ConsoleBase):
         self.acknowledged()
 
     def action_severity(self) -> None:
+        from state.events import SeverityChanged
         from widgets.modals import SeverityScreen
 
         incident = self.open_incident()
@@ -82,6 +81,7 @@ class IncidentKeys(ConsoleBase):
         self.push_screen(SeverityScreen(incident.severity, hint.severity, hint.reason), changed)
 
     def action_note(self) -> None:
+        from state.events import NoteAdded
         from widgets.modals import NoteScreen
 
         def added(text: str | None) -> None:
@@ -91,6 +91,7 @@ class IncidentKeys(ConsoleBase):
         self.push_screen(NoteScreen(), added)
 
     def action_roles(self) -> None:
+        from state.events import RoleAssigned
         from widgets.action_dialogs import RoleScreen
 
         incident = self.open_incident()
@@ -105,6 +106,7 @@ class IncidentKeys(ConsoleBase):
         self.push_screen(RoleScreen(dict(incident.roles)), assigned)
 
     def action_resolve(self) -> None:
+        from state.events import IncidentResolved
         from widgets.action_dialogs import ResolveScreen
 
         incident = self.open_incident()

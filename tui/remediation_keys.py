@@ -16,10 +16,8 @@ from probes.actions import (
     REMEDIATIONS,
     ActionRefused,
 )
-from probes.scheduler import describe
-from state.events import ActionFinished, ActionRequested
 from state.signals import describe_service
-from state.text import inert
+from state.text import describe_error, inert
 from tui.base import ConsoleBase
 from widgets.format import clock_time
 from widgets.locks import LocksPane
@@ -42,7 +40,7 @@ class RemediationKeys(ConsoleBase):
             try:
                 self._rbac = (time.monotonic(), await self.actuator.permissions())
             except Exception as exc:  # an unknown answer allows nothing
-                why = f"permissions unknown: {describe(exc, 0)}"
+                why = f"permissions unknown: {describe_error(exc)}"
                 self._rbac = (
                     time.monotonic(),
                     dict.fromkeys([*REMEDIATIONS, *BACKEND_ACTIONS], why),
@@ -152,7 +150,7 @@ class RemediationKeys(ConsoleBase):
         try:
             idle = await self.actuator.idle_sessions(IDLE_AGE, self.now())
         except Exception as exc:
-            self.notify(f"Cannot list idle sessions: {describe(exc, 0)}", severity="error")
+            self.notify(f"Cannot list idle sessions: {describe_error(exc)}", severity="error")
             return
         if not idle:
             self.notify("No idle sessions older than 10 minutes")
@@ -186,6 +184,8 @@ class RemediationKeys(ConsoleBase):
         self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, before: str
     ) -> None:
         """Journal the request, run it once, journal how it ended. Never retried silently."""
+        from state.events import ActionFinished, ActionRequested  # loaded on use
+
         assert self.actuator is not None
         self._action_count += 1
         now = self.now()
@@ -207,7 +207,7 @@ class RemediationKeys(ConsoleBase):
         except ActionRefused as exc:
             result, ok = str(exc), False
         except Exception as exc:
-            result, ok = describe(exc, 0), False
+            result, ok = describe_error(exc), False
         name = target.rsplit("/", 1)[-1]
         after = describe_service(self.recorder.state, name) if action in REMEDIATIONS else ""
         self.record(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from state.events import VerificationChecked, VerificationFinished
 from state.resolution import CHECK_INTERVAL, STABLE_CHECKS, verify
 from tui.base import ConsoleBase
 
@@ -34,6 +33,8 @@ class VerificationKeys(ConsoleBase):
 
     def verification_step(self) -> None:
         """One check; the first failure ends it, later ones restart the count."""
+        from state.events import VerificationChecked, VerificationFinished  # loaded on use
+
         self._watch_timer = None
         verdict = verify(self.recorder.state)
         self._checks += 1

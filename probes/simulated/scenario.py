@@ -8,15 +8,13 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from probes.simulated.scenario_files import SCENARIO_DIR, ScenarioError, available, scenario_file
 from state.severity import Severity
 
-SCENARIO_DIR = Path(__file__).with_name("scenarios")
+__all__ = ["SCENARIO_DIR", "SERVICES", "Scenario", "ScenarioError", "available", "load"]
+
 SERVICES = ("analysis-service", "file-watcher", "tracklist-service", "notification-service")
 Service = Literal["analysis-service", "file-watcher", "tracklist-service", "notification-service"]
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used, in one line that names the field."""
 
 
 class _Strict(BaseModel):
@@ -106,19 +104,9 @@ class Scenario(_Strict):
     faults: tuple[Fault, ...] = Field(min_length=1)
 
 
-def available() -> list[str]:
-    """The names of the built-in scenarios."""
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
-
-
 def load(name_or_path: str | Path) -> Scenario:
     """A built-in scenario by name, or a scenario file by path."""
-    path = Path(name_or_path)
-    if path.suffix != ".toml":
-        path = SCENARIO_DIR / f"{name_or_path}.toml"
-        if not path.is_file():
-            known = ", ".join(available())
-            raise ScenarioError(f"unknown scenario {str(name_or_path)!r} (known: {known})")
+    path = scenario_file(name_or_path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

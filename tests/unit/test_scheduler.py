@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from probes.scheduler import ProbeScheduler, describe
+from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import CacheSampled, EventBase, ProbeFailed, ProbeRecovered, Source
+from state.text import describe_error
 from tests.unit.helpers import T0, at
 
 if TYPE_CHECKING:
@@ -158,10 +159,10 @@ async def test_exceptions_never_escape(exc):
 
 
 def test_describe_is_one_inert_line():
-    assert describe(RuntimeError("a\nb\x1b[31m c"), 5.0) == "a b c"
-    assert describe(ZeroDivisionError(), 5.0) == "ZeroDivisionError"
-    assert describe(TimeoutError(), 2.0) == "timed out after 2 s"
-    assert len(describe(RuntimeError("x" * 1000), 5.0)) == 160
+    assert describe_error(RuntimeError("a\nb\x1b[31m c"), 5.0) == "a b c"
+    assert describe_error(ZeroDivisionError(), 5.0) == "ZeroDivisionError"
+    assert describe_error(TimeoutError(), 2.0) == "timed out after 2 s"
+    assert len(describe_error(RuntimeError("x" * 1000), 5.0)) == 160
 
 
 async def test_stop_closes_every_probe_even_if_one_fails_to_close():
