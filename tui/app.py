@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
@@ -15,12 +15,17 @@ from tui.remediation_keys import RemediationKeys
 from tui.verification import VerificationKeys
 
 if TYPE_CHECKING:
+    from textual.actions import ActionParseResult
+    from textual.dom import DOMNode
     from textual.screen import Screen
 
 # keys that change production: absent in read-only mode or with nothing to act on
 MUTATING = frozenset({"remediate", "terminate_backend", "cancel_backend", "terminate_idle"})
 # keys that reach people outside: absent in read-only mode
 OUTBOUND = frozenset({"post_update", "escalate"})
+# keys that write to the journal, so wait for it to open
+NEEDS_SESSION = MUTATING | OUTBOUND | {"declare", "acknowledge", "severity", "note", "roles"}
+NEEDS_SESSION |= {"verify", "resolve"}
 
 
 class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
@@ -53,7 +58,23 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
         """Read-only mode, or no backend to act on, removes every mutating key."""
         if action in OUTBOUND:
             return not self.read_only
-        return not (action in MUTATING and self.actuator is None)
+        # while the session opens, the keys it will have: a console is given an actuator
+        # unless read-only, and one that is not is told after it opens (ConsoleBase._open)
+        acts = self.actuator is not None if self.opened else not self.read_only
+        return not (action in MUTATING and not acts)
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """The incident's keys wait for the session's journal: a moment after the first frame."""
+        name = action.split("(")[0] if isinstance(action, str) else ""
+        if not self.opened and name in NEEDS_SESSION:
+            self.notify("Still opening the session's journal: press it again in a moment")
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def _bindings_described(self) -> list[Binding]:
         return [
@@ -71,7 +92,7 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
         self.push_screen(HelpScreen(keys))
 
     def action_quit_console(self) -> None:
-        incident = self.recorder.state.incident
+        incident = self.recorder.state.incident if self.opened else None
         if incident is None or not incident.open:
             self.exit(0)
             return

@@ -1,12 +1,18 @@
-"""The recording console: the one way events come in (journal, then fold), probes, actions."""
+"""The recording console: the one way events come in (journal, then fold), probes, actions.
+
+A console is wired to its session (journal, clock, probes, actuator, channels) either before
+it starts, or, given `opening`, just after its first frame: the commander sees the console at
+once while the event models, the journal's fold and the simulation load. Nothing in this
+module, the view or the widgets loads pydantic, so that first frame does not wait for it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from probes.scheduler import ProbeScheduler
 from tui.tty import TerminalWatch
 from tui.view import PANES, ConsoleView
 
@@ -14,22 +20,40 @@ if TYPE_CHECKING:
     from probes.actions import Actuator
     from probes.base import Probe
     from probes.notify.config import NotifyConfig
+    from probes.scheduler import ProbeScheduler
     from state.clock import Clock
     from state.console import ConsoleState, Incident
     from state.events import EventBase
     from state.recorder import Recorder
 
-__all__ = ["PANES", "ConsoleBase"]
+__all__ = ["PANES", "ConsoleBase", "Wiring"]
+
+
+@dataclass
+class Wiring:
+    """What a console runs on: its journal (through the recorder), clock, probes and actuator."""
+
+    recorder: Recorder
+    clock: Clock
+    probes: Sequence[Probe] = ()
+    actuator: Actuator | None = None
+    notify: NotifyConfig | None = None
 
 
 class ConsoleBase(ConsoleView):
     """Every fact the console shows came through `record`: journaled, then folded."""
 
+    recorder: Recorder
+    clock: Clock
+    actuator: Actuator | None
+    notify_config: NotifyConfig | None
+
     def __init__(
         self,
-        recorder: Recorder,
-        clock: Clock,
+        recorder: Recorder | None = None,
+        clock: Clock | None = None,
         *,
+        opening: Callable[[], Wiring] | None = None,
         operator: str,
         probes: Sequence[Probe] = (),
         actuator: Actuator | None = None,
@@ -41,29 +65,62 @@ class ConsoleBase(ConsoleView):
         watch_terminal: bool = True,
     ) -> None:
         super().__init__()
-        self.recorder = recorder
-        self.clock = clock
         self.operator = operator
-        self.actuator = None if read_only else actuator
         self.read_only = read_only
-        self.notify_config = notify
         self.escalation_mode = escalation_mode
         self.badge = "READ-ONLY" if read_only else badge
         self.speed = speed
         self.current_pane = 0
-        self._probes = list(probes)
+        self.opened = False
+        self.open_failure: Exception | None = None
+        self._opening = opening
         self._scheduler: ProbeScheduler | None = None
         self._dirty = False
         self._watch = TerminalWatch(self) if watch_terminal else None
+        if opening is None:
+            assert recorder is not None and clock is not None, "a recorder and clock, or opening"
+            self._wire(Wiring(recorder, clock, probes, actuator, notify))
+
+    def _wire(self, wiring: Wiring) -> None:
+        self.recorder = wiring.recorder
+        self.clock = wiring.clock
+        self.actuator = None if self.read_only else wiring.actuator
+        self.notify_config = wiring.notify
+        self._probes = list(wiring.probes)
+        self.opened = True
 
     def on_mount(self) -> None:
         # Textual calls each class's on_mount along the MRO: ConsoleView's runs after this one
         self.set_interval(1.0, self.redraw, name="clock")
-        if self._probes:
-            self._scheduler = ProbeScheduler(self._probes, self.clock, self.record, self.speed)
-            self._scheduler.start()
+        if self._opening is None:
+            self.session_opened()
+        else:
+            self.call_after_refresh(self._open)  # first the frame, then the session
         if self._watch and not self.is_headless:
             self._watch.start()
+
+    def _open(self) -> None:
+        """Open the session; a failure ends the console, and `run_console` reports it."""
+        assert self._opening is not None
+        try:
+            wiring = self._opening()
+        except Exception as exc:
+            self.open_failure = exc
+            self.exit(return_code=2)
+            return
+        self._wire(wiring)
+        self.session_opened()
+        if self.actuator is None and not self.read_only:
+            self.refresh_bindings()  # nothing to act on after all: the mutating keys go
+        self.redraw()
+
+    def session_opened(self) -> None:
+        """The session is wired: start the probes. Mixins start their own work here too."""
+        if self._probes:
+            from probes.scheduler import ProbeScheduler
+
+            self._scheduler = ProbeScheduler(self._probes, self.clock, self.record, self.speed)
+            self._scheduler.start()
 
     async def on_unmount(self) -> None:
         if self._scheduler:
@@ -80,8 +137,8 @@ class ConsoleBase(ConsoleView):
         self._dirty = False
         super().redraw()
 
-    def view(self) -> tuple[ConsoleState, datetime]:
-        return self.recorder.state, self.clock.now()
+    def view(self) -> tuple[ConsoleState, datetime] | None:
+        return (self.recorder.state, self.clock.now()) if self.opened else None
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -30,11 +30,22 @@ def fail(message: str) -> NoReturn:
     sys.exit(BAD_INPUT)
 
 
-def run_console(app) -> NoReturn:
-    """Run the console, close its journal, and say where the journal is."""
+def run_console(app, journal=None) -> NoReturn:
+    """Run the console, close its journal, and say where the journal is.
+
+    A session that failed to open after the first frame is reported here, once the terminal
+    is restored, as any bad input is: one line, exit code 2 (`Group.invoke`). `journal` is
+    the one a session opening after the first frame would have used, for a console that
+    ended (quit, hang-up) before it did.
+    """
     code = app.run()
-    app.recorder.journal.close()
-    click.echo(f"journal: {app.recorder.journal.path}")
+    if app.open_failure is not None:
+        raise app.open_failure
+    if app.opened:
+        journal = app.recorder.journal
+    if journal is not None:
+        journal.close()
+        click.echo(f"journal: {journal.path}")
     sys.exit(code or 0)
 
 
@@ -42,7 +53,7 @@ class Group(click.Group):
     """Turns any expected failure into one line and exit code 2; a traceback only with --debug."""
 
     def invoke(self, ctx: click.Context):
-        from probes.simulated.scenario import ScenarioError
+        from probes.simulated.scenario_files import ScenarioError
         from state.journal import JournalError
 
         try:
@@ -93,24 +104,20 @@ SIMULATED_JOURNAL_OPTION = click.option(
 @click.option("--read-only", is_flag=True, help="Offer no action that changes anything.")
 def demo(scenario: str, seed: int, speed: float, journal: Path | None, read_only: bool) -> None:
     """Run the console on the built-in simulated Tracktion cluster."""
-    from probes.notify.config import demo_config
-    from tui.demo import demo_actuator, demo_probes, open_demo
+    from tui.demo_start import demo_start
 
-    session = open_demo(scenario, seed, speed, journal, operator_name())
+    start = demo_start(scenario, seed, speed, journal, operator_name(), "demo")
     from tui.app import WarroomApp
 
+    def opening():  # just after the first frame: the models, the fold, the simulation
+        from tui.demo import demo_wiring
+
+        return demo_wiring(start)
+
     app = WarroomApp(
-        session.recorder,
-        session.clock,
-        operator=operator_name(),
-        probes=demo_probes(session),
-        actuator=demo_actuator(session),
-        read_only=read_only,
-        notify=demo_config(),
-        badge="DEMO",
-        speed=speed,
+        opening=opening, operator=operator_name(), read_only=read_only, badge="DEMO", speed=speed
     )
-    run_console(app)
+    run_console(app, start.journal)
 
 
 # ---- live mode and its configuration ----------------------------------------------------------

@@ -6,33 +6,38 @@ each outcome shown on the timeline.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual import work
 
-from probes.notify.config import NotifyConfig
-from probes.notify.outbox_sender import OutboxSender
-from probes.notify.queue import configured_channels, queue_escalation, queue_update
 from state.escalation import LEVEL_AUDIENCE, next_escalation
-from state.outbox import Outbox
 from state.severity import IncidentStatus
-from state.templates import escalation_contacts, internal_update_text, status_page_text
 from state.text import inert
 from tui.base import ConsoleBase
+
+if TYPE_CHECKING:
+    from probes.notify.outbox_sender import OutboxSender
+    from state.outbox import Outbox
+
+# The outbox, its sender, the queues and the templates are imported where they are used:
+# they load the event models, which the console's first frame must not wait for (tui/base.py).
 
 AUTOMATIC = "warroom (automatic escalation)"
 EscalationMode = Literal["prompt", "page"]
 
 
 class CommsKeys(ConsoleBase):
-    notify_config: NotifyConfig | None = None
     escalation_mode: EscalationMode = "prompt"
     _outbox: Outbox | None = None
     _sender: OutboxSender | None = None
     _prompted: frozenset[int] = frozenset()
 
-    def on_mount(self) -> None:
+    def session_opened(self) -> None:
+        super().session_opened()
         if self.notify_config is not None and not self.read_only:
+            from probes.notify.outbox_sender import OutboxSender
+            from state.outbox import Outbox
+
             self._outbox = Outbox(self.recorder.journal)
             self._sender = OutboxSender(
                 self._outbox, self.clock, self.notify_config, emit=self.record, speed=self.speed
@@ -84,6 +89,8 @@ class CommsKeys(ConsoleBase):
 
     async def update_flow(self, status: IncidentStatus) -> None:
         """Draft, confirm and queue one status update (inside a worker)."""
+        from probes.notify.queue import configured_channels, queue_update
+        from state.templates import internal_update_text, status_page_text
         from widgets.comms_dialogs import ChannelRow, UpdateScreen
         from widgets.modals import ConfirmScreen
 
@@ -136,6 +143,8 @@ class CommsKeys(ConsoleBase):
     # ---- e -------------------------------------------------------------------------------------
 
     def _reach(self, level: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        from state.templates import escalation_contacts
+
         channels = (
             tuple(self.notify_config.escalation_channels(LEVEL_AUDIENCE[level]))
             if self.notify_config
@@ -171,6 +180,10 @@ class CommsKeys(ConsoleBase):
             self.escalate_now(draft.level, draft.reason, self.operator)
 
     def escalate_now(self, level: int, reason: str, by: str) -> None:
+        from probes.notify.config import NotifyConfig
+        from probes.notify.queue import queue_escalation
+        from state.outbox import Outbox
+
         outbox = self._outbox or Outbox(self.recorder.journal)
         config = self.notify_config if self.can_send else NotifyConfig()
         assert config is not None

@@ -7,19 +7,22 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from probes.actions import ActionRefused
 from probes.simulated.actions import SimulatedActions
 from probes.simulated.cluster import SimulatedCluster
 from probes.simulated.probe import probes as simulated_probes
 from probes.simulated.scenario import SERVICES, load
-from state.clock import ScaledClock, WallClock
+from state.clock import ScaledClock
 from state.events import ActionFinished, ActionRequested, SessionResumed, SessionStarted
-from state.journal import Journal, JournalError
 from state.recorder import Recorder
 from tui import __version__
-from tui.paths import new_journal_path
+from tui.base import Wiring
+from tui.demo_start import DemoStart, Mode, demo_start, not_resumable
+
+if TYPE_CHECKING:
+    from state.journal import Journal
 
 DEFAULT_SCENARIO = "bad-deploy"
 DEFAULT_SEED = 7
@@ -40,45 +43,59 @@ def open_demo(
     speed: float,
     journal: Path | None,
     operator: str,
-    mode: Literal["demo", "drill"] = "demo",
+    mode: Mode = "demo",
 ) -> DemoSession:
     """Start a new demo (or drill) session, or resume the one journaled at `journal`."""
-    if journal is not None and journal.exists():
-        return _resume(journal, speed, operator, mode)
-    plan = load(scenario)  # fails before any file is created
-    start = WallClock().now().replace(microsecond=0)
-    path = journal or new_journal_path(start, mode, plan.name)
-    meta = {"mode": mode, "scenario": plan.name, "created": start.isoformat()}
-    recorder = Recorder(Journal.create(path, meta))
-    recorder.record(
-        SessionStarted(
-            at=start,
-            mode=mode,
-            version=__version__,
-            operator=operator,
-            scenario=plan.name,
-            seed=seed,
-            speed=speed,
-            services=SERVICES,
-        )
-    )
-    clock = ScaledClock(start, speed)
-    return DemoSession(recorder, clock, SimulatedCluster(plan, seed, start), speed, resumed=False)
+    return start_demo(demo_start(scenario, seed, speed, journal, operator, mode))
 
 
-def _resume(path: Path, speed: float, operator: str, mode: str) -> DemoSession:
-    journal = Journal.open(path)
+def start_demo(start: DemoStart) -> DemoSession:
+    """The session on its checked, open journal: resumed, or begun at the scenario's start."""
     try:
-        first = next(journal.events(), None)
-        if not isinstance(first, SessionStarted) or first.mode != mode or not first.scenario:
-            raise JournalError(
-                f"{path} is not a {mode} session journal; it cannot be resumed as one"
+        if start.resuming:
+            return _resume(start.journal, start.speed, start.operator, start.mode)
+        plan = load(start.scenario)
+        recorder = Recorder(start.journal)
+        recorder.record(
+            SessionStarted(
+                at=start.start,
+                mode=start.mode,
+                version=__version__,
+                operator=start.operator,
+                scenario=plan.name,
+                seed=start.seed,
+                speed=start.speed,
+                services=SERVICES,
             )
-        plan = load(first.scenario)
-        recorder = Recorder.resume(journal)
+        )
     except BaseException:
-        journal.close()
+        start.journal.close()
         raise
+    cluster = SimulatedCluster(plan, start.seed, start.start)
+    clock = ScaledClock(start.start, start.speed)
+    return DemoSession(recorder, clock, cluster, start.speed, resumed=False)
+
+
+def demo_wiring(start: DemoStart) -> Wiring:
+    """Everything the console needs for a demo, opened just after its first frame."""
+    from probes.notify.config import demo_config
+
+    session = start_demo(start)
+    return Wiring(
+        session.recorder,
+        session.clock,
+        demo_probes(session),
+        demo_actuator(session),
+        demo_config(),
+    )
+
+
+def _resume(journal: Journal, speed: float, operator: str, mode: str) -> DemoSession:
+    first = next(journal.events(), None)
+    if not isinstance(first, SessionStarted) or first.mode != mode or not first.scenario:
+        raise not_resumable(journal.path, mode)
+    plan = load(first.scenario)
+    recorder = Recorder.resume(journal)
     last: datetime = recorder.state.now or first.at
     cluster = SimulatedCluster(plan, first.seed or DEFAULT_SEED, first.at)
     _replay_actions(cluster, journal)

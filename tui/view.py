@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App, ComposeResult
@@ -33,7 +34,7 @@ PANES: tuple[tuple[str, str, type[Pane]], ...] = (
 class ConsoleView(App[int]):
     """The layout and the repaint; subclasses say which state, as of which time, to show."""
 
-    CSS_PATH = "warroom.tcss"
+    CSS_PATH = Path(__file__).with_name("warroom.tcss")  # for subclasses elsewhere too
     TITLE = "warroom"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
@@ -41,7 +42,8 @@ class ConsoleView(App[int]):
     badge = "LIVE"
     current_pane = 0
 
-    def view(self) -> tuple[ConsoleState, datetime]:
+    def view(self) -> tuple[ConsoleState, datetime] | None:
+        """The state to show and its time; None while the session is still opening."""
         raise NotImplementedError
 
     def compose(self) -> ComposeResult:
@@ -66,7 +68,13 @@ class ConsoleView(App[int]):
         self.redraw()
 
     def redraw(self) -> None:
-        state, now = self.view()
+        shown = self.view()
+        if shown is None:
+            self.query_one(IncidentHeader).opening(self.badge)
+            for pane in self.panes:
+                pane.waiting()
+            return
+        state, now = shown
         self.query_one(IncidentHeader).show(state, now, self.badge)
         alerts = []
         for pane in self.panes:

@@ -34,6 +34,15 @@ class IncidentHeader(Static):
             self._text = text
             self.update(text)
 
+    def opening(self, badge: str) -> None:
+        """Before the session's journal is open: say so, rather than 'no incident'."""
+        text = Text()
+        text.append(f" {badge} ", "bold reverse")
+        text.append(" Opening the session's journal…", "bold")
+        if text != self._text:
+            self._text = text
+            self.update(text)
+
     def compose_text(self, state: ConsoleState, now: datetime, badge: str) -> Text:
         text = Text()
         text.append(f" {badge} ", "bold reverse")

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from state.console import ConsoleState
 
 STALE_AFTER = timedelta(seconds=6)  # three missed 2 s refreshes
+WAITING = "waiting for first sample"
 
 
 class Pane(Vertical):
@@ -56,6 +57,10 @@ class Pane(Vertical):
             self._subtitle = subtitle
             self.border_subtitle = subtitle
 
+    def waiting(self) -> None:
+        """Before the session is open: no body yet, and the same word as before a first sample."""
+        self._subtitle = self.border_subtitle = WAITING
+
     def on_resize(self) -> None:
         self._body = None
         if self._seen:
@@ -68,7 +73,7 @@ class Pane(Vertical):
             if probe.failing:
                 return stale_label(now, probe.last_ok, probe.reason)
             if probe.last_ok is None:
-                return "waiting for first sample"
+                return WAITING
             if now - probe.last_ok > STALE_AFTER:
                 return stale_label(now, probe.last_ok, "no fresh sample")
         return None

@@ -1,0 +1,129 @@
+"""The console draws first and opens its session just after: what the commander sees meanwhile.
+
+`warroom demo` builds the app with `opening`; pydantic, the fold and the simulation load
+after the first frame, and a session that cannot open ends the console with one line.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+from state.journal import Journal, JournalError
+from tests.play import OPERATOR, Session
+from tests.pty_console import PtyProgram, warroom
+from tests.tui.test_keys import header
+from tests.tui.waiting import shown
+from tui.app import WarroomApp
+from tui.base import Wiring
+from widgets.modals import DeclareScreen
+
+
+class OpensOnCue(WarroomApp):
+    """A session that takes its time to open (a slow disk): the test says when it has."""
+
+    def _open(self) -> None:
+        self.cue = lambda: WarroomApp._open(self)
+
+
+async def test_the_console_is_drawn_before_its_session_opens(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(70)
+
+    def opening() -> Wiring:
+        return Wiring(session.recorder, session.clock, actuator=session.actions)
+
+    app = OpensOnCue(opening=opening, operator=OPERATOR, badge="DEMO", watch_terminal=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "DEMO  Opening the session's journal…" in header(app)
+        assert [pane.border_subtitle for pane in app.panes] == ["waiting for first sample"] * 5
+        await pilot.press("d")  # no journal to write a declaration to yet
+        await pilot.pause()
+        assert not isinstance(app.screen, DeclareScreen)
+        assert any("Still opening" in n.message for n in app._notifications)
+        assert app.check_action("remediate", ()) is True  # the footer does not change
+
+        app.cue()
+        await pilot.pause()
+        assert "suggested  P1 CRITICAL  tracklist-service error rate" in header(app)
+        await pilot.press("d")
+        await shown(pilot, DeclareScreen)
+        assert isinstance(app.screen, DeclareScreen)
+
+
+async def test_a_session_that_cannot_open_ends_the_console(tmp_path) -> None:
+    def opening() -> Wiring:
+        raise JournalError(f"{tmp_path / 'j.warroom'}: event 3 is corrupt (bad deflate)")
+
+    app = WarroomApp(opening=opening, operator=OPERATOR, watch_terminal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    assert app.return_code == 2
+    assert isinstance(app.open_failure, JournalError)
+    assert not app.opened
+
+
+def said_on_exit(path: Path, tmp_path: Path) -> str:
+    """What `warroom demo --journal PATH` printed on a real terminal; it must exit with 2."""
+    program = PtyProgram(
+        warroom("demo", "--journal", str(path)), (80, 24), {"WARROOM_DATA_DIR": str(tmp_path)}
+    )
+    try:
+        for _ in range(300):  # reading as it draws, or it blocks writing to the terminal
+            program.pump(0.1)
+            if program.proc.poll() is not None:
+                break
+        program.pump(0.1)
+        assert program.proc.returncode == 2, program.output[-400:]
+    finally:
+        program.close()
+    said = program.output.decode(errors="replace")
+    assert "Traceback" not in said
+    return said
+
+
+def test_a_journal_no_session_began_in_is_refused_before_the_first_frame(tmp_path) -> None:
+    path = tmp_path / "j.warroom"
+    Journal.create(path, {"mode": "demo", "scenario": "bad-deploy"}).close()
+    before = path.read_bytes()
+    said = said_on_exit(path, tmp_path)
+    assert f"warroom: {path} is not a demo session journal" in said
+    assert "Opening the session" not in said  # refused before the console drew anything
+    assert path.read_bytes() == before
+
+
+def test_a_corrupt_event_found_while_opening_ends_the_console_in_one_line(tmp_path) -> None:
+    """Found only by reading the events, just after the first frame."""
+    path = tmp_path / "j.warroom"
+    Session("bad-deploy", path).run(10).recorder.journal.close()
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE events SET encoding = 0, body = x'7b7d' WHERE seq = 5")
+    rows = events_of(path)
+    said = said_on_exit(path, tmp_path)
+    assert f"warroom: {path}: event 5 is corrupt" in said
+    assert events_of(path) == rows
+
+
+def events_of(path: Path) -> list[tuple]:
+    with closing(sqlite3.connect(path)) as db:
+        return db.execute("SELECT * FROM events").fetchall()
+
+
+def test_the_first_frame_waits_for_no_pydantic(tmp_path) -> None:
+    """What runs before the demo's first frame: the command line, the checks, the app."""
+    code = (
+        "import sys, pathlib\n"
+        "from tui.cli import main\n"
+        "from tui.demo_start import demo_start\n"
+        "from tui.app import WarroomApp\n"
+        f"start = demo_start('bad-deploy', 7, 1.0, pathlib.Path({str(tmp_path)!r}) / 'j.warroom',"
+        " 'x', 'demo')\n"
+        "WarroomApp(opening=lambda: None, operator='x')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
