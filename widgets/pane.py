@@ -65,6 +65,9 @@ class Pane(Vertical):
         self._body = None
         if self._seen:
             self.show(*self._seen)
+        # a layout asked for while Textual handles a resize can be lost, leaving the body one
+        # line tall over a pane of rows (seen when a console mounts with a state to show)
+        self.call_after_refresh(self.content.refresh, layout=True)
 
     def staleness(self, state: ConsoleState, now: datetime) -> str | None:
         """'stale 34s: connection refused' when a feeding probe failed or is late, else None."""
