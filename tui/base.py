@@ -95,7 +95,7 @@ class ConsoleBase(ConsoleView):
         if self._opening is None:
             self.session_opened()
         else:
-            self.call_after_refresh(self._open)  # first the frame, then the session
+            self.call_after_refresh(self._open)  # first the whole frame, then the session
         if self._watch and not self.is_headless:
             self._watch.start()
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from textual.app import App, ComposeResult
 from textual.containers import Container
-from textual.widgets import Footer
 
 from widgets.error_rate import ErrorRatePane
 from widgets.header import IncidentHeader
+from widgets.keybar import KeyBar
 from widgets.latency import LatencyPane
 from widgets.locks import LocksPane
 from widgets.pane import Pane
@@ -21,6 +21,9 @@ from widgets.timeline import TimelinePane
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
+
+# shown at the right of the key bar whatever the width: how to learn the rest, and to leave
+PINNED_KEYS = ("help", "quit_console", "command_palette")
 
 PANES: tuple[tuple[str, str, type[Pane]], ...] = (
     ("services", "Services", ServicesPane),
@@ -53,10 +56,10 @@ class ConsoleView(App[int]):
             for key, _, pane in PANES:
                 yield pane(id=key)
         yield from self.compose_extra()
-        yield Footer()
+        yield KeyBar(PINNED_KEYS, id="keys")
 
     def compose_extra(self) -> ComposeResult:
-        """Anything between the panes and the footer (the replay's scrubber)."""
+        """Anything between the panes and the key bar (the replay's scrubber)."""
         yield from ()
 
     @property
@@ -73,6 +76,7 @@ class ConsoleView(App[int]):
             self.query_one(IncidentHeader).opening(self.badge)
             for pane in self.panes:
                 pane.waiting()
+            self.query_one(PaneTabs).show(self.current_pane, [False] * len(PANES))
             return
         state, now = shown
         self.query_one(IncidentHeader).show(state, now, self.badge)
