@@ -311,20 +311,6 @@ def drill(
         return
     if not scenario:
         fail("name a scenario (warroom drill --list shows them)")
-    from probes.notify.config import demo_config
-    from tui.demo import demo_actuator, demo_probes, open_demo
-    from tui.drill import DrillApp, expectations
+    from tui.drill import drill_console
 
-    plan = load(scenario)
-    session = open_demo(scenario, seed, speed, journal, operator_name(), mode="drill")
-    app = DrillApp(
-        session.recorder,
-        session.clock,
-        operator=operator_name(),
-        probes=demo_probes(session),
-        actuator=demo_actuator(session),
-        notify=demo_config(),
-        speed=speed,
-        expected=expectations(plan),
-    )
-    run_console(app)
+    run_console(drill_console(scenario, seed, speed, journal, operator_name()))

@@ -11,6 +11,8 @@ from state.severity import IncidentStatus
 from tui.app import WarroomApp
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from probes.simulated.scenario import Scenario
 
 
@@ -18,6 +20,27 @@ def expectations(scenario: Scenario) -> Expectations:
     """What the scenario file says a good commander does."""
     fixes = tuple((r.action, r.target) for r in scenario.accepted_remediations)
     return Expectations(scenario.name, scenario.expected_severity, fixes)
+
+
+def drill_console(
+    scenario: str, seed: int, speed: float, journal: Path | None, operator: str
+) -> DrillApp:
+    """A new drill on `scenario`, or the one journaled at `journal`, scored by the scenario
+    it is playing (a resumed drill's own, whatever the command line names)."""
+    from probes.notify.config import demo_config
+    from tui.demo import demo_actuator, demo_probes, open_demo
+
+    session = open_demo(scenario, seed, speed, journal, operator, mode="drill")
+    return DrillApp(
+        session.recorder,
+        session.clock,
+        operator=operator,
+        probes=demo_probes(session),
+        actuator=demo_actuator(session),
+        notify=demo_config(),
+        speed=speed,
+        expected=expectations(session.cluster.scenario),
+    )
 
 
 class DrillApp(WarroomApp):

@@ -13,7 +13,8 @@ from probes.simulated.scenario import load
 from state.events import DrillScored
 from state.journal import Journal
 from tests.play import Session
-from tui.drill import DrillApp, expectations
+from tui.demo import open_demo
+from tui.drill import DrillApp, drill_console, expectations
 from widgets.score_card import ScoreCardScreen
 
 
@@ -138,3 +139,14 @@ def test_drill_list_keeps_the_answers_for_the_instructor() -> None:
         [sys.executable, "-m", "tui", "drill", "nope"], capture_output=True, text=True, timeout=60
     )
     assert bad.returncode == 2 and bad.stderr.startswith("warroom: unknown scenario 'nope'")
+
+
+def test_a_resumed_drill_is_scored_by_the_scenario_it_plays(tmp_path) -> None:
+    path = tmp_path / "drill.warroom"
+    open_demo("service-down", 7, 1.0, path, "trainee", mode="drill").recorder.journal.close()
+    app = drill_console("bad-deploy", 7, 1.0, path, "trainee")  # the journal's scenario wins
+    try:
+        assert app.expected.scenario == "service-down"
+        assert app.recorder.state.scenario == "service-down"
+    finally:
+        app.recorder.journal.close()
