@@ -26,9 +26,10 @@ def first_frames(argv: list[str], sentinels: list[bytes], env: dict[str, str]) -
 
 
 # The first complete frame: the header, all five panes (the Timeline is the fifth) and the
-# footer's keys, which Textual draws a refresh or two after the rest, in the bare app too.
-# The session is still opening then: it opens just after that frame (tui/base.py). The first
-# sample: the Database locks pane drawing it, the last piece of the first sample.
+# keys at the bottom. warroom's key bar is part of its first frame; the bare app's Footer
+# adds its keys a refresh or two after the rest. warroom's session is still opening then:
+# it opens just after that frame (tui/base.py). The first sample: the Database locks pane
+# drawing it, the last piece of the first sample to be drawn.
 FIRST_FRAME = [b"Opening the session", b"Timeline", b"Declare"]
 BARE_FRAME = [b"bare-pane-five", b"Quit"]
 FIRST_DATA = b"no blocking chains"
