@@ -17,9 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from probes.notify.config import parse
-from probes.notify.queue import queue_update
 from state.clock import FrozenClock
-from state.severity import IncidentStatus
 from tests.integration.notify_room import T0, new_room, reopen
 
 
@@ -27,16 +25,7 @@ def main(path: Path, mode: str, settings: str) -> int:
     cfg = parse(json.loads(settings))
     if mode in ("first", "hang"):
         room = new_room(path)
-        queue_update(
-            room.outbox,
-            room.recorder.record,
-            room.state,
-            room.clock.now(),
-            cfg,
-            list(cfg.channels),
-            IncidentStatus.INVESTIGATING,
-            "ana",
-        )
+        room.queue_update(cfg, list(cfg.channels))
         print("queued", flush=True)
         if mode == "hang":
             time.sleep(120)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from probes.notify.config import NotifyConfig, parse
 from probes.notify.outbox_sender import OutboxSender
+from probes.notify.queue import queue_update
 from state.clock import FrozenClock
 from state.events import (
     HealthResult,
@@ -21,7 +23,7 @@ from state.events import (
 from state.journal import Journal
 from state.outbox import Outbox
 from state.recorder import Recorder
-from state.severity import Severity
+from state.severity import IncidentStatus, Severity
 
 T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 INCIDENT = "INC-20260306-8400"
@@ -71,6 +73,26 @@ class Room:
     ) -> OutboxSender:
         return OutboxSender(
             self.outbox, self.clock, config, self.recorder.record, environ=environ, **kwargs
+        )
+
+    def queue_update(
+        self,
+        config: NotifyConfig,
+        channels: Sequence[str],
+        status: IncidentStatus = IncidentStatus.INVESTIGATING,
+        **texts: str,
+    ) -> list[str]:
+        """Queue an update from ana, as the `u` key does; the message ids."""
+        return queue_update(
+            self.outbox,
+            self.recorder.record,
+            self.state,
+            self.clock.now(),
+            config,
+            channels,
+            status,
+            "ana",
+            **texts,
         )
 
     def posted(self) -> list[UpdatePosted]:

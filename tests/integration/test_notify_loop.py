@@ -8,33 +8,17 @@ import json
 import pytest
 
 from probes.notify.config import demo_config
-from probes.notify.queue import queue_escalation, queue_update
+from probes.notify.queue import queue_escalation
 from state.events import Escalated, UpdatePosted, UpdateQueued
 from state.severity import IncidentStatus
-from tests.integration.notify_room import INCIDENT, config, new_room
+from tests.integration.notify_room import INCIDENT, config
 from tests.servers.receivers import Reply, SlackReceiver
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def room(tmp_path):
-    opened = new_room(tmp_path / "l.warroom")
-    yield opened
-    opened.close()
-
-
 def update(room, cfg, channels, status=IncidentStatus.INVESTIGATING) -> list[str]:
-    return queue_update(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
-        cfg,
-        channels,
-        status,
-        "ana",
-    )
+    return room.queue_update(cfg, channels, status)
 
 
 async def test_the_demo_sink_delivers_to_its_file_and_the_timeline(room, tmp_path):

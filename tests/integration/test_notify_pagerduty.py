@@ -6,9 +6,9 @@ import httpx
 import pytest
 
 from probes.notify.pagerduty import escalate
-from probes.notify.queue import queue_escalation, queue_update
+from probes.notify.queue import queue_escalation
 from state.severity import IncidentStatus
-from tests.integration.notify_room import INCIDENT, config, new_room
+from tests.integration.notify_room import INCIDENT, config
 from tests.servers.receivers import PagerDutyReceiver, Reply
 
 pytestmark = pytest.mark.integration
@@ -23,13 +23,6 @@ def pd():
         yield receiver
 
 
-@pytest.fixture
-def room(tmp_path):
-    opened = new_room(tmp_path / "p.warroom")
-    yield opened
-    opened.close()
-
-
 def channel(pd: PagerDutyReceiver, rest: bool = False) -> dict:
     settings = {"type": "pagerduty", "routing_key_env": KEY_ENV, "events_url": pd.events_url}
     if rest:
@@ -38,16 +31,7 @@ def channel(pd: PagerDutyReceiver, rest: bool = False) -> dict:
 
 
 def update(room, cfg, status=IncidentStatus.INVESTIGATING) -> str:
-    [message_id] = queue_update(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
-        cfg,
-        ["pagerduty"],
-        status,
-        "ana",
-    )
+    [message_id] = room.queue_update(cfg, ["pagerduty"], status)
     return message_id
 
 
@@ -299,6 +283,6 @@ async def test_the_routing_key_and_token_never_reach_the_journal(room, pd, tmp_p
     [outcome] = await sender.deliver_due()
     assert outcome.detail == f"pagerduty ${KEY_ENV}: invalid event: ${KEY_ENV}"
     room.journal.close()
-    raw = (tmp_path / "p.warroom").read_bytes()
+    raw = room.journal.path.read_bytes()
     for secret in SECRETS.values():
         assert secret.encode() not in raw

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from probes.notify.queue import queue_update
 from state.severity import IncidentStatus
-from tests.integration.notify_room import INCIDENT, config, new_room
+from tests.integration.notify_room import INCIDENT, config
 from tests.servers.receivers import Reply, SlackReceiver
 
 pytestmark = pytest.mark.integration
@@ -20,26 +19,10 @@ def slack():
         yield receiver
 
 
-@pytest.fixture
-def room(tmp_path):
-    opened = new_room(tmp_path / "s.warroom")
-    yield opened
-    opened.close()
-
-
 def setup(room, slack, **settings):
     cfg = config({"#incidents": {"type": "slack", "webhook_env": ENV}}, **settings)
     sender = room.sender(cfg, {ENV: slack.webhook_url})
-    ids = queue_update(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
-        cfg,
-        ["#incidents"],
-        IncidentStatus.INVESTIGATING,
-        "ana",
-    )
+    ids = room.queue_update(cfg, ["#incidents"])
     return sender, ids[0]
 
 
@@ -184,16 +167,7 @@ async def test_a_message_due_past_its_max_age_is_failed_without_sending(room, sl
 async def test_an_unset_webhook_variable_fails_naming_the_variable(room, slack):
     cfg = config({"#incidents": {"type": "slack", "webhook_env": ENV}})
     sender = room.sender(cfg, {})
-    queue_update(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
-        cfg,
-        ["#incidents"],
-        IncidentStatus.INVESTIGATING,
-        "ana",
-    )
+    room.queue_update(cfg, ["#incidents"])
     [outcome] = await sender.deliver_due()
     assert outcome.detail == f"slack webhook ${ENV}: environment variable {ENV} is not set"
 
@@ -202,16 +176,7 @@ async def test_a_refused_connection_is_retried_without_the_url(room, slack):
     cfg = config({"#incidents": {"type": "slack", "webhook_env": ENV}})
     dead = "http://127.0.0.1:9/services/T0/B0/secrettoken123"  # port 9: discard, closed
     sender = room.sender(cfg, {ENV: dead})
-    [message_id] = queue_update(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
-        cfg,
-        ["#incidents"],
-        IncidentStatus.INVESTIGATING,
-        "ana",
-    )
+    [message_id] = room.queue_update(cfg, ["#incidents"])
     assert await sender.deliver_due() == []
     row = room.outbox.get(message_id)
     assert row.last_error == f"slack webhook ${ENV}: connection refused"
@@ -228,10 +193,10 @@ async def test_the_webhook_url_never_reaches_the_journal(room, slack, tmp_path):
     [outcome] = await sender.deliver_due()
     assert outcome.detail == f"slack webhook ${ENV}: HTTP 410 ${ENV}"
     room.journal.close()
-    raw = (tmp_path / "s.warroom").read_bytes()
+    raw = room.journal.path.read_bytes()
     assert SlackReceiver.TOKEN.encode() not in raw
     assert slack.webhook_url.encode() not in raw
-    room.journal = type(room.journal).open(tmp_path / "s.warroom")
+    room.journal = type(room.journal).open(room.journal.path)
     for event in room.journal.events():
         assert SlackReceiver.TOKEN not in event.model_dump_json()
     for row in type(room.outbox)(room.journal).rows():
@@ -243,15 +208,10 @@ async def test_the_webhook_url_never_reaches_the_journal(room, slack, tmp_path):
 async def test_text_from_outside_cannot_ping_the_channel(room, slack):
     cfg = config({"#incidents": {"type": "slack", "webhook_env": ENV}})
     sender = room.sender(cfg, {ENV: slack.webhook_url})
-    queue_update(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
+    room.queue_update(
         cfg,
         ["#incidents"],
         IncidentStatus.IDENTIFIED,
-        "ana",
         internal_text="pod <!channel> & <https://evil|click>",
     )
     await sender.deliver_due()

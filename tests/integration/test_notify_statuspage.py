@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from probes.notify.queue import queue_update
 from state.severity import IncidentStatus
 from tests.integration.notify_room import INCIDENT, config, new_room, reopen
 from tests.servers.receivers import Reply, StatuspageReceiver
@@ -46,17 +45,7 @@ def settings(page, **more):
 
 
 def update(room, cfg, status, **texts) -> str:
-    [message_id] = queue_update(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
-        cfg,
-        ["status-page"],
-        status,
-        "ana",
-        **texts,
-    )
+    [message_id] = room.queue_update(cfg, ["status-page"], status, **texts)
     return message_id
 
 
