@@ -10,7 +10,7 @@ from typing import Any
 
 from probes.notify.config import NotifyConfig, parse
 from probes.notify.outbox_sender import OutboxSender
-from probes.notify.queue import queue_update
+from probes.notify.queue import queue_escalation, queue_update
 from state.clock import FrozenClock
 from state.events import (
     HealthResult,
@@ -93,6 +93,26 @@ class Room:
             status,
             "ana",
             **texts,
+        )
+
+    def queue_escalation(
+        self,
+        config: NotifyConfig,
+        level: int,
+        reason: str,
+        channels: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Escalate as ana does with the `e` key; the message ids of its pages."""
+        return queue_escalation(
+            self.outbox,
+            self.recorder.record,
+            self.state,
+            self.clock.now(),
+            config,
+            level,
+            reason,
+            "ana",
+            channels=channels,
         )
 
     def posted(self) -> list[UpdatePosted]:

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from probes.notify.config import demo_config
-from probes.notify.queue import queue_escalation
 from state.events import Escalated, UpdatePosted, UpdateQueued
 from state.severity import IncidentStatus
 from tests.integration.notify_room import INCIDENT, config
@@ -49,16 +48,7 @@ async def test_the_demo_sink_delivers_to_its_file_and_the_timeline(room, tmp_pat
 async def test_an_escalation_goes_to_its_audiences_channels(room):
     cfg = demo_config()
     sender = room.sender(cfg, {})
-    ids = queue_escalation(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
-        cfg,
-        4,
-        "P1 open 1 h",
-        "ana",
-    )
+    ids = room.queue_escalation(cfg, 4, "P1 open 1 h")
     assert ids == [f"{INCIDENT}:#executive:1", f"{INCIDENT}:pagerduty:1"]
     events = list(room.journal.events())
     escalated = next(e for e in events if isinstance(e, Escalated))
@@ -78,21 +68,9 @@ async def test_queueing_refuses_unknown_channels_and_levels(room):
     with pytest.raises(ValueError, match="no such notify channel: #nope"):
         update(room, cfg, ["#nope"])
     with pytest.raises(ValueError, match="1-5"):
-        queue_escalation(
-            room.outbox, room.recorder.record, room.state, room.clock.now(), cfg, 6, "x", "ana"
-        )
+        room.queue_escalation(cfg, 6, "x")
     with pytest.raises(ValueError, match="status-page is public"):
-        queue_escalation(
-            room.outbox,
-            room.recorder.record,
-            room.state,
-            room.clock.now(),
-            cfg,
-            1,
-            "x",
-            "ana",
-            channels=["status-page"],
-        )
+        room.queue_escalation(cfg, 1, "x", channels=["status-page"])
     assert room.outbox.rows() == []
 
 

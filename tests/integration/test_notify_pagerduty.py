@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from probes.notify.pagerduty import escalate
-from probes.notify.queue import queue_escalation
 from state.severity import IncidentStatus
 from tests.integration.notify_room import INCIDENT, config
 from tests.servers.receivers import PagerDutyReceiver, Reply
@@ -158,16 +157,7 @@ async def test_429_and_5xx_are_retried_with_the_same_dedup_key(room, pd):
 async def test_an_escalation_pages_and_sets_the_escalation_level(room, pd):
     cfg = config({"pagerduty": channel(pd, rest=True)}, escalation={"team": ["pagerduty"]})
     sender = room.sender(cfg, SECRETS)
-    [message_id] = queue_escalation(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
-        cfg,
-        2,
-        "need the team lead",
-        "ana",
-    )
+    [message_id] = room.queue_escalation(cfg, 2, "need the team lead")
 
     [outcome] = await sender.deliver_due()
 
@@ -204,17 +194,7 @@ async def test_an_incident_not_there_yet_is_looked_up_again(room, pd):
     pd.hidden_lookups = 1  # the Events API is asynchronous
     cfg = config({"pagerduty": channel(pd, rest=True)})
     sender = room.sender(cfg, SECRETS)
-    queue_escalation(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
-        cfg,
-        3,
-        "P1 15 min",
-        "ana",
-        channels=["pagerduty"],
-    )
+    room.queue_escalation(cfg, 3, "P1 15 min", channels=["pagerduty"])
     assert await sender.deliver_due() == []
     room.clock.advance(2)
     [outcome] = await sender.deliver_due()
@@ -227,17 +207,7 @@ async def test_an_incident_not_there_yet_is_looked_up_again(room, pd):
 async def test_an_escalation_level_out_of_bounds_fails_with_pagerdutys_words(room, pd):
     cfg = config({"pagerduty": channel(pd, rest=True)})
     sender = room.sender(cfg, SECRETS)
-    queue_escalation(
-        room.outbox,
-        room.recorder.record,
-        room.state,
-        room.clock.now(),
-        cfg,
-        4,
-        "1 h open",
-        "ana",
-        channels=["pagerduty"],
-    )
+    room.queue_escalation(cfg, 4, "1 h open", channels=["pagerduty"])
     [outcome] = await sender.deliver_due()
     assert not outcome.delivered
     assert outcome.detail == (
