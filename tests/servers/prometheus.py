@@ -12,13 +12,17 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
+from tests.servers.loopback import Loopback, reply
 from tests.servers.postgres import free_port
+
+if TYPE_CHECKING:
+    from http.server import BaseHTTPRequestHandler
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ TRAFFIC = {
 EXPECTED_P95_MS = {"checkout": 242.5, "search": 48.75}
 
 
-class Exporter:
+class Exporter(Loopback):
     """http_requests_total{service,status} and http_request_duration_seconds{service}."""
 
     def __init__(self, traffic: dict[str, Traffic] = TRAFFIC, tick: float = 0.1) -> None:
@@ -65,30 +69,13 @@ class Exporter:
             self.duration.labels(service)
         self.lock = threading.Lock()
         self.stopping = threading.Event()
-        self.port = free_port()
-        self.http = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
-        self.threads = [
-            threading.Thread(target=self.http.serve_forever, args=(0.05,), daemon=True),
-            threading.Thread(target=self._drive, daemon=True),
-        ]
+        self.driver = threading.Thread(target=self._drive, daemon=True)
+        super().__init__()
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        exporter = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with exporter.lock:
-                    body = generate_latest(exporter.registry)
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            body = generate_latest(self.registry)
+        reply(handler, 200, body, "text/plain; version=0.0.4")
 
     def _drive(self) -> None:
         while not self.stopping.wait(self.tick):
@@ -102,14 +89,13 @@ class Exporter:
                         self.duration.labels(service).observe(t.latency_s)
 
     def start(self) -> Exporter:
-        for thread in self.threads:
-            thread.start()
+        self.__enter__()
+        self.driver.start()
         return self
 
     def stop(self) -> None:
         self.stopping.set()
-        self.http.shutdown()
-        self.http.server_close()
+        self.__exit__()
 
 
 _CONFIG = """\

@@ -12,9 +12,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.servers.loopback import Loopback, reply
 
 
 @dataclass
@@ -40,18 +42,16 @@ class Request:
         return json.loads(self.body)
 
 
-class Receiver:
-    """A threaded HTTP server on 127.0.0.1; subclasses implement `answer`."""
+class Receiver(Loopback):
+    """A loopback server answering as one of the APIs; subclasses implement `answer`."""
+
+    METHODS = ("GET", "POST", "PUT", "PATCH")
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.script: list[Reply] = []
-        self.released = threading.Event()
         self.arrived = threading.Condition()
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.http.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
-        self.thread = threading.Thread(target=self.http.serve_forever, args=(0.05,), daemon=True)
+        super().__init__()
 
     def then(self, *replies: Reply) -> Receiver:
         self.script.extend(replies)
@@ -68,7 +68,7 @@ class Receiver:
         with self.arrived:
             return self.arrived.wait_for(lambda: len(self.requests) >= count, timeout)
 
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         request = Request(
@@ -97,37 +97,8 @@ class Receiver:
             data, kind = body, "text/plain"
         else:
             data, kind = json.dumps(body).encode(), "application/json"
-        handler.send_response(status)
-        handler.send_header("Content-Type", kind)
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
+        reply(handler, status, data, kind, headers)
         request.answered = status
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                receiver._handle(self)
-
-            do_POST = do_PUT = do_PATCH = do_GET
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.released.set()
-        self.http.shutdown()
-        self.http.server_close()
 
 
 # ---- Slack incoming webhooks ---------------------------------------------------------------------
