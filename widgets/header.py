@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.widgets import Static
 
 from state.escalation import next_escalation
 from state.policy import next_update_due, resolution_due, response_due
@@ -14,6 +13,7 @@ from state.severity import Role
 from state.signals import suggestion
 from state.text import inert
 from widgets.format import SEVERITY_STYLE, countdown, duration, since
+from widgets.text_line import TextLine
 
 if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
@@ -21,32 +21,25 @@ if TYPE_CHECKING:
 _SEP = (" │ ", "dim")
 
 
-class IncidentHeader(Static):
+def _badged(badge: str) -> Text:
+    """' DEMO  ': the mode the console runs in, first on the header's first line."""
+    return Text.assemble((f" {badge} ", "bold reverse"), " ")
+
+
+class IncidentHeader(TextLine):
     """Two lines: who and what, then the clocks that matter to the commander."""
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
-        self._text: Text | None = None
-
     def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
-        text = self.compose_text(state, now, badge)
-        if text != self._text:
-            self._text = text
-            self.update(text)
+        self.show_text(self.compose_text(state, now, badge))
 
     def opening(self, badge: str) -> None:
         """Before the session's journal is open: say so, rather than 'no incident'."""
-        text = Text()
-        text.append(f" {badge} ", "bold reverse")
-        text.append(" Opening the session's journal…", "bold")
-        if text != self._text:
-            self._text = text
-            self.update(text)
+        text = _badged(badge)
+        text.append("Opening the session's journal…", "bold")
+        self.show_text(text)
 
     def compose_text(self, state: ConsoleState, now: datetime, badge: str) -> Text:
-        text = Text()
-        text.append(f" {badge} ", "bold reverse")
-        text.append(" ")
+        text = _badged(badge)
         incident = state.incident
         if incident is None:
             self._watching(text, state)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import Static
+
+from widgets.text_line import TextLine
 
 
-class KeyBar(Static):
+class KeyBar(TextLine):
     """'d Declare  a Ack  …  ? Help  q Quit  ^p Commands': disabled keys dimmed, hidden ones
     left out, and the `pinned` keys always at the right, however narrow the terminal.
 
@@ -18,9 +19,8 @@ class KeyBar(Static):
     """
 
     def __init__(self, pinned: tuple[str, ...] = (), *, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
+        super().__init__(id=id)
         self.pinned = pinned
-        self._text: Text | None = None
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.show_keys())
@@ -56,6 +56,4 @@ class KeyBar(Static):
             left.truncate(max(room - 1, 0))
             left.append("…")
         text = Text.assemble(left, " " * (room - left.cell_len), right, no_wrap=True)
-        if text != self._text:
-            self._text = text
-            self.update(text)
+        self.show_text(text)

@@ -6,20 +6,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.widgets import Static
 
 from widgets.format import TONE_STYLE, clock_time
+from widgets.text_line import TextLine
 
 if TYPE_CHECKING:
     from state.console import TimelineEntry
 
 
-class Scrubber(Static):
+class Scrubber(TextLine):
     """One line: 09:26:00 ├──┼───●──┼──┤ 10:14:33, then where the cursor is and how it plays."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
-        self._text: Text | None = None
+        super().__init__(id=id)
 
     def show(
         self,
@@ -54,6 +53,4 @@ class Scrubber(Static):
         text.append(f" {clock_time(end)}", "dim")
         text.append(f"  at {clock_time(cursor)}", "bold")
         text.append(tail, "bold green" if playing else "bold yellow")
-        if text != self._text:
-            self._text = text
-            self.update(text)
+        self.show_text(text)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+
+from widgets.text_line import TextLine
 
 
-class PaneTabs(Static):
+class PaneTabs(TextLine):
     """'1 Services  2 Error rate! …': the current pane highlighted, alerting ones marked '!'."""
 
     def __init__(self, names: list[str], *, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
+        super().__init__(id=id)
         self.names = names
-        self._text: Text | None = None
 
     def show(self, current: int, alerts: list[bool]) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -20,6 +20,4 @@ class PaneTabs(Static):
             style = "bold reverse" if i == current else ""
             text.append(f" {i + 1} {name}", style)
             text.append("!" if alerts[i] else " ", "bold red" if alerts[i] else "")
-        if text != self._text:
-            self._text = text
-            self.update(text)
+        self.show_text(text)

@@ -1,0 +1,23 @@
+"""A line (or two) of Rich Text that repaints only when it changes: header, tabs, keys, scrubber."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+
+class TextLine(Static):
+    """Shows Text as given, never as markup; an unchanged Text touches nothing on screen."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._text: Text | None = None
+
+    def show_text(self, text: Text) -> None:
+        if text != self._text:
+            self._text = text
+            self.update(text)
