@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,8 +114,13 @@ def _replay_actions(cluster: SimulatedCluster, journal: Journal) -> None:
             done.append(requested.pop(event.action_id))
     actions = SimulatedActions(cluster)
     for action in done:
-        with contextlib.suppress(ActionRefused):
-            asyncio.run(actions.run(action.action, action.target, action.params, False, action.at))
+        # synchronous: the console's event loop is already running when a demo resumes.
+        # An action the simulation cannot redo (refused now, or parameters it cannot read
+        # in a damaged journal) is skipped: it changes nothing, as it would have then.
+        with contextlib.suppress(
+            ActionRefused, LookupError, TypeError, ValueError, ArithmeticError
+        ):
+            actions.apply(action.action, action.target, action.params, False, action.at)
 
 
 def demo_probes(session: DemoSession, interval: float = 2.0):
