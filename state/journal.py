@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from state.codec import Packer, Unpacker
+from state.text import inert
 
 if TYPE_CHECKING:
     from state.events import Event, EventBase
@@ -45,10 +46,9 @@ def parse(kind: str, body: bytes) -> Event:
     # journal, and refuses a bad one, before its first frame (tui/base.py)
     from state.events import EVENT_TYPES
 
-    try:
-        model = EVENT_TYPES[kind]
-    except KeyError:
-        raise JournalError(f"unknown event kind {kind!r} in journal") from None
+    model = EVENT_TYPES.get(kind)
+    if model is None:  # a ValueError, as a body that does not parse: the row is corrupt
+        raise ValueError(f"unknown event kind {inert(kind, 40)!r}")
     return model.model_validate_json(body)  # type: ignore[return-value]
 
 
@@ -59,6 +59,7 @@ class Journal:
         self.path = path
         self._db = connection
         self.read_only = read_only
+        self._immutable = False  # opened read-only while nobody wrote it (`follow`)
         self._packer = Packer()
 
     # ---- opening ----------------------------------------------------------------------------
@@ -109,16 +110,29 @@ class Journal:
         if not read_only and not os.access(path, os.W_OK):
             raise JournalError(f"cannot write journal {path}: permission denied")
         try:
+            immutable = False
             if read_only:
-                db = sqlite3.connect(
-                    f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
-                )
+                db, immutable = _connect_read_only(path)
             else:
                 db = sqlite3.connect(path, isolation_level=None)
                 _configure(db)
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open journal {path}: {exc}") from None
-        return cls(path, db, read_only=read_only)
+        journal = cls(path, db, read_only=read_only)
+        journal._immutable = immutable
+        return journal
+
+    def follow(self) -> None:
+        """Read-only: see what a console that began writing since the open commits.
+
+        A journal opened while nobody wrote it may have been opened immutable (see
+        `_connect_read_only`); once a writer's -wal appears, it is opened again normally.
+        """
+        if self._immutable and _wal(self.path).exists():
+            with contextlib.suppress(sqlite3.Error):
+                fresh, self._immutable = _connect_read_only(self.path)
+                self._db.close()
+                self._db = fresh
 
     # ---- writing ----------------------------------------------------------------------------
 
@@ -278,6 +292,36 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("COMMIT")
 
 
+def _wal(path: Path) -> Path:
+    return Path(f"{path}-wal")
+
+
+def _connect_read_only(path: Path) -> tuple[sqlite3.Connection, bool]:
+    """A read-only connection that creates no file beside the journal.
+
+    A closed journal is left in rollback mode, which needs nothing but `mode=ro`. One in WAL
+    mode whose -wal is gone holds everything in its own file and nobody is writing it, yet
+    SQLite would create -wal and -shm even for a read-only connection to it: that one is
+    opened `immutable`. Where a -wal is there, a console is (or was) writing: `mode=ro`
+    reads what it committed, through the -shm it made. Returns (connection, immutable).
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    immutable = _header_says_wal(path) and not _wal(path).exists()
+    if immutable:
+        uri += "&immutable=1"
+    return sqlite3.connect(uri, uri=True, isolation_level=None), immutable
+
+
+def _header_says_wal(path: Path) -> bool:
+    """Bytes 18 and 19 of an SQLite file: its write and read format versions, 2 in WAL mode."""
+    try:
+        with path.open("rb") as f:
+            f.seek(18)
+            return f.read(2) == b"\x02\x02"
+    except OSError:
+        return False
+
+
 def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
@@ -296,7 +340,7 @@ def _check_is_journal(path: Path) -> None:
     if magic != _SQLITE_MAGIC:
         raise JournalError(f"{path} is not a warroom journal (not an SQLite database)")
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        db, _ = _connect_read_only(path)
         try:
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
             version = db.execute("PRAGMA user_version").fetchone()[0]

@@ -34,6 +34,7 @@ class Replay:
 
     def refresh(self) -> bool:
         """Catch up with events appended since; True when there were any."""
+        self.journal.follow()
         bounds = self.journal.bounds()
         if bounds is None or bounds[0] == self.last_seq:
             return False

@@ -89,17 +89,25 @@ def demo_wiring(start: DemoStart) -> Wiring:
     )
 
 
-def _resume(journal: Journal, speed: float, operator: str, mode: str) -> DemoSession:
-    first = next(journal.events(), None)
+def _resume(reading: Journal, speed: float, operator: str, mode: str) -> DemoSession:
+    """Read the whole journal back read-only (its events, the actions to redo in the
+    simulation); only then open it for writing and go on."""
+    events = reading.events()
+    first = next(events, None)
+    events.close()
     if not isinstance(first, SessionStarted) or first.mode != mode or not first.scenario:
-        raise not_resumable(journal.path, mode)
+        raise not_resumable(reading.path, mode)
     plan = load(first.scenario)
-    recorder = Recorder.resume(journal)
-    last: datetime = recorder.state.now or first.at
     cluster = SimulatedCluster(plan, first.seed or DEFAULT_SEED, first.at)
-    _replay_actions(cluster, journal)
-    cluster.advance_to(last)
-    recorder.record(SessionResumed(at=last, operator=operator, version=__version__))
+    _replay_actions(cluster, reading)
+    recorder = Recorder.reopen(reading)
+    try:
+        last: datetime = recorder.state.now or first.at
+        cluster.advance_to(last)
+        recorder.record(SessionResumed(at=last, operator=operator, version=__version__))
+    except BaseException:
+        recorder.journal.close()
+        raise
     return DemoSession(recorder, ScaledClock(last, speed), cluster, speed, resumed=True)
 
 

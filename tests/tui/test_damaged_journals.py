@@ -1,0 +1,185 @@
+"""A damaged journal is refused in one line and left exactly as it was; reading never writes.
+
+`demo`, `drill` and `live` fold a journal read-only before they open it for writing (which
+switches it to WAL), so one with a corrupt event, an unknown kind of event or a corrupt
+first row keeps its bytes, and no -wal or -shm appears beside it. `replay`, `export` and
+`journals` only read: they create no -wal or -shm either, even for a journal left in WAL
+mode without them, and a replay still follows a console that starts writing it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from state.events import NoteAdded
+from state.journal import Journal
+from state.replay import Replay
+from tests.play import START, Session
+from tests.pty_console import PtyProgram, warroom
+from tests.tui.test_cli import assert_one_line_error, fingerprint
+
+DAMAGE = {
+    "corrupt event": ("UPDATE events SET encoding = 0, body = x'7b7d' WHERE seq = 5", "event 5"),
+    "unknown kind": ("UPDATE events SET kind = 'martian' WHERE seq = 5", "event 5"),
+    "corrupt first row": (
+        "UPDATE events SET encoding = 0, body = x'00ff' WHERE seq = 1",
+        "event 1",
+    ),
+}
+CONFIG = '[cluster]\nservices = ["analysis-service"]\nnamespace = "tracktion"\n'
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def beside(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name))
+
+
+def damaged(folder: Path, damage: str, mode: str = "demo") -> Path:
+    path = folder / f"{damage.replace(' ', '-')}.warroom"
+    if mode == "live":
+        from tui.config import parse
+        from tui.live import open_live
+
+        session = open_live(parse({"cluster": {"services": ["analysis-service"]}}), path, "x")
+        for i in range(6):
+            session.recorder.record(NoteAdded(at=START, text=f"note {i}", by="x"))
+        session.recorder.journal.close()
+    else:
+        Session("bad-deploy", path, mode=mode).run(10).recorder.journal.close()  # type: ignore[arg-type]
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(DAMAGE[damage][0])
+    assert beside(path) == [path.name]
+    return path
+
+
+def said_on_a_terminal(args: list[str], tmp_path: Path) -> tuple[int, str]:
+    """Exit code and output of a console command that needs a terminal (demo, replay)."""
+    program = PtyProgram(warroom(*args), (80, 24), {"WARROOM_DATA_DIR": str(tmp_path)})
+    try:
+        for _ in range(300):
+            program.pump(0.1)
+            if program.proc.poll() is not None:
+                break
+        program.pump(0.1)
+        code = program.proc.returncode
+    finally:
+        program.close()
+    return code, program.output.decode(errors="replace")
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+@pytest.mark.parametrize("command", ["demo", "drill", "replay"])
+def test_a_damaged_journal_is_refused_on_a_terminal_and_left_as_it_was(
+    tmp_path, damage, command
+) -> None:
+    path = damaged(tmp_path, damage, mode="drill" if command == "drill" else "demo")
+    before = fingerprint(path)
+    args = {
+        "demo": ["demo", "--journal", str(path)],
+        "drill": ["drill", "bad-deploy", "--journal", str(path)],
+        "replay": ["replay", str(path)],
+    }[command]
+    code, said = said_on_a_terminal(args, tmp_path)
+    assert code == 2, said[-400:]
+    assert "Traceback" not in said
+    (line,) = [ln for ln in said.splitlines() if "warroom: " in ln]
+    assert line[line.index("warroom: ") :].startswith(f"warroom: {path}")
+    assert DAMAGE[damage][1] in line
+    assert fingerprint(path) == before  # the same bytes, not even touched
+    assert beside(path) == [path.name]  # no -wal, no -shm
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_live_refuses_a_damaged_journal_and_leaves_it(tmp_path, damage) -> None:
+    path = damaged(tmp_path, damage, mode="live")
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG)
+    before = fingerprint(path)
+    assert_one_line_error(
+        run("live", "--config", str(config), "--journal", str(path)), str(path), "event"
+    )
+    assert fingerprint(path) == before
+    assert beside(path) == [path.name]
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_export_refuses_a_damaged_journal_and_leaves_it(tmp_path, damage) -> None:
+    path = damaged(tmp_path, damage)
+    before = fingerprint(path)
+    assert_one_line_error(run("export", str(path), "--out", str(tmp_path / "out")), str(path))
+    assert fingerprint(path) == before
+    assert beside(path) == [path.name]
+
+
+def left_in_wal_mode(path: Path) -> Path:
+    """A whole journal whose file says WAL but has no -wal beside it, as a journal is left
+    when its console could not switch it back (a reader had it open) or was copied alone."""
+    Session("bad-deploy", path).run(30).declare().recorder.journal.close()
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
+    assert path.read_bytes()[18:20] == b"\x02\x02"
+    assert beside(path) == [path.name]
+    return path
+
+
+def test_export_and_journals_create_nothing_beside_a_journal_left_in_wal_mode(tmp_path) -> None:
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    path = left_in_wal_mode(folder / "20260314T092600Z-demo-bad-deploy.warroom")
+    before = fingerprint(path)
+    assert run("export", str(path), "--out", str(tmp_path / "out")).returncode == 0
+    listed = run("journals", env={"WARROOM_DATA_DIR": str(tmp_path)})
+    assert listed.returncode == 0 and path.name in listed.stdout
+    assert "INC-" in listed.stdout and "damaged" not in listed.stdout
+    assert fingerprint(path) == before
+    assert beside(path) == [path.name]
+
+
+def test_replay_creates_nothing_beside_a_journal_left_in_wal_mode(tmp_path) -> None:
+    path = left_in_wal_mode(tmp_path / "j.warroom")
+    before = fingerprint(path)
+    program = PtyProgram(warroom("replay", str(path)), (100, 30), {})
+    try:
+        program.wait_for(b"REPLAY", timeout=30)
+        program.pump(0.5)
+        assert beside(path) == [path.name]
+        os.write(program.master, b"q")
+        for _ in range(100):
+            program.pump(0.1)
+            if program.proc.poll() is not None:
+                break
+        assert program.proc.returncode == 0
+    finally:
+        program.close()
+    assert fingerprint(path) == before
+    assert beside(path) == [path.name]
+
+
+def test_a_replay_follows_a_console_that_starts_writing_after_it_opened(tmp_path) -> None:
+    path = left_in_wal_mode(tmp_path / "j.warroom")
+    with Journal.open(path, read_only=True) as reading:
+        record = Replay(reading)
+        seen = record.last_seq
+        assert beside(path) == [path.name]
+        with Journal.open(path) as writer:  # a console resumes it meanwhile
+            writer.append(NoteAdded(at=record.instant(record.end), text="resumed", by="bob"))
+            assert record.refresh()
+            assert record.last_seq == seen + 1
+            assert record.seek(record.end).timeline[-1].text.startswith("Note by bob: resumed")
