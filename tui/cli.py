@@ -45,8 +45,27 @@ def run_console(app, journal=None) -> NoReturn:
         journal = app.recorder.journal
     if journal is not None:
         journal.close()
-        click.echo(f"journal: {journal.path}")
+        if app.crash is None:
+            click.echo(f"journal: {journal.path}")
+    ended(app, code, journal.path if journal else None)
+
+
+def ended(app, code: int | None, journal: Path | None = None) -> NoReturn:
+    """Exit as the console ended: a crash in one line and 70 (tui/crash.py), else its code."""
+    if app.crash is not None:
+        from tui.crash import EXIT_CRASH, one_line, traceback_text
+
+        error, log = app.crash
+        if _debugging():
+            click.echo(traceback_text(error), err=True, nl=False)
+        click.echo(one_line(error, log, journal), err=True)
+        sys.exit(EXIT_CRASH)
     sys.exit(code or 0)
+
+
+def _debugging() -> bool:
+    context = click.get_current_context(silent=True)
+    return bool(context and context.find_root().params.get("debug"))
 
 
 class Group(click.Group):
@@ -62,6 +81,15 @@ class Group(click.Group):
             if ctx.params.get("debug"):
                 traceback.print_exc()
             fail(str(exc))
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug: one line and where its traceback went, as a console's
+            from tui.crash import EXIT_CRASH, one_line, report, traceback_text
+
+            if ctx.params.get("debug"):
+                click.echo(traceback_text(exc), err=True, nl=False)
+            click.echo(one_line(exc, report(exc, "warroom failed")), err=True)
+            sys.exit(EXIT_CRASH)
 
 
 @click.group(
@@ -136,11 +164,15 @@ def load_config(path: Path | None, **cluster):
     from tui.live import with_overrides
 
     try:
-        return with_overrides(load(path), path, **cluster)
+        config = with_overrides(load(path), path, **cluster)
     except ConfigError as exc:
         for line in exc.lines():
             click.echo(f"warroom: {line}", err=True)
         sys.exit(BAD_INPUT)
+    from tui.crash import keep_config_secrets
+
+    keep_config_secrets(config)  # never in a crash log, whatever their variables are called
+    return config
 
 
 @main.command()
@@ -252,10 +284,11 @@ def replay(journal: Path, at_time: str | None) -> None:
                 fail(f"--at {at_time!r} is not a time: use HH:MM:SS or ISO 8601")
         from tui.replay import ReplayApp
 
-        code = ReplayApp(record, start).run()
+        app = ReplayApp(record, start)
+        code = app.run()
     finally:
         source.close()
-    sys.exit(code or 0)
+    ended(app, code)
 
 
 # ---- after a session: its review, and the list of past sessions -------------------------------

@@ -91,3 +91,11 @@ def stale_label(now: datetime, last_ok: datetime | None, reason: str | None) -> 
 
 def over(now: datetime, then: datetime | None, seconds: float) -> bool:
     return then is not None and now - then > timedelta(seconds=seconds)
+
+
+def cannot_draw(error: BaseException) -> Text:
+    """The placeholder for what raised while being drawn: which error, and where it went."""
+    return Text(
+        f"⚠ cannot draw this ({type(error).__name__}); the details are in the crash log",
+        "magenta",
+    )
