@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from state.clock import from_epoch
 from state.console import ConsoleState, TimelineEntry
 from state.fold import fold
 from state.keyframes import KeyframeIndex
@@ -61,4 +62,5 @@ class Replay:
 
     @staticmethod
     def instant(at: float) -> datetime:
-        return datetime.fromtimestamp(at, UTC)
+        """The instant of a journal's epoch seconds, within the calendar whatever they hold."""
+        return from_epoch(at)

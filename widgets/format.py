@@ -21,7 +21,9 @@ TONE_STYLE = {"info": "", "good": "green", "warn": "yellow", "bad": "bold red", 
 
 
 def duration(seconds: float) -> str:
-    """Compact and readable: 45s, 3m 07s, 2h 05m, 3d 04h."""
+    """Compact and readable: 45s, 3m 07s, 2h 05m, 3d 04h; '—' for NaN or an infinity."""
+    if not math.isfinite(seconds):
+        return "—"
     s = int(max(seconds, 0))
     if s < 60:
         return f"{s}s"
