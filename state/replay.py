@@ -50,8 +50,7 @@ class Replay:
             return self.state  # a repaint at the same cursor: nothing new to read
         frame = self.index.before(at)
         if at < self.at or (frame is not None and frame.seq > self.seq):
-            self.state = self.index.load(frame) if frame else ConsoleState()
-            self.seq = frame.seq if frame else 0
+            self.state, self.seq = self.index.load(frame)
         for seq, when, event in self.journal.rows(self.seq):
             if when > at:
                 break

@@ -183,3 +183,61 @@ def test_a_replay_follows_a_console_that_starts_writing_after_it_opened(tmp_path
             assert record.refresh()
             assert record.last_seq == seen + 1
             assert record.seek(record.end).timeline[-1].text.startswith("Note by bob: resumed")
+
+
+JOURNALS_DAMAGE = {
+    **{name: sql for name, (sql, _) in DAMAGE.items()},
+    "garbage deflated body": "UPDATE events SET body = x'00ff00ff' WHERE seq = 9",
+    "delta against nothing": "UPDATE events SET ref = NULL WHERE seq = 9",
+    "text where a time goes": "UPDATE events SET at = 'noon' WHERE seq = 9",
+}
+
+
+def test_journals_says_which_journals_are_damaged_and_why(tmp_path) -> None:
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    good = folder / "20260314T092600Z-demo-bad-deploy.warroom"
+    Session("bad-deploy", good).run(30).declare().recorder.journal.close()
+    for i, (name, sql) in enumerate(JOURNALS_DAMAGE.items()):
+        path = folder / f"20260313T0{i}0000Z-{name.replace(' ', '-')}.warroom"
+        path.write_bytes(good.read_bytes())
+        with closing(sqlite3.connect(path)) as db, db:
+            db.execute(sql)
+    before = {p.name: fingerprint(p) for p in folder.iterdir()}
+    result = run("journals", env={"WARROOM_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    rows = {
+        next(word for word in line.split() if word.endswith(".warroom")): line
+        for line in result.stdout.splitlines()[1:]
+    }
+    assert " open " in rows[good.name] and "(" not in rows[good.name]
+    for name in JOURNALS_DAMAGE:
+        row = next(line for file, line in rows.items() if name.replace(" ", "-") in file)
+        if name == "corrupt first row":  # the session itself cannot be read
+            assert " unreadable " in row and "event 1 is corrupt" in row, row
+        else:  # what it says of its session, and that it is damaged
+            assert row.startswith("INC-20260314-") and " damaged " in row, row
+            assert f"(20260313T0{list(JOURNALS_DAMAGE).index(name)}0000Z-" in row
+            assert "event 5 is corrupt" in row or "event 9 is corrupt" in row, row
+    assert {p.name: fingerprint(p) for p in folder.iterdir()} == before
+    assert sorted(p.name for p in folder.iterdir()) == sorted(before)
+
+
+def test_a_damaged_keyframe_is_passed_over(tmp_path) -> None:
+    """Keyframes are a shortcut: without a good one, replay and resume fold from the start."""
+    path = tmp_path / "j.warroom"
+    session = Session("bad-deploy", path).run(400).declare()
+    expected = session.recorder.state
+    session.recorder.journal.close()
+    with closing(sqlite3.connect(path)) as db, db:
+        assert db.execute("SELECT count(*) FROM keyframes").fetchone()[0] >= 3
+        db.execute("UPDATE keyframes SET state = x'00ff'")
+    with Journal.open(path, read_only=True) as journal:
+        record = Replay(journal)
+        assert record.seek(record.end).incident == expected.incident
+        assert record.seek(record.start + 200).events > 0
+    from tui.demo import open_demo
+
+    resumed = open_demo("bad-deploy", 7, 1.0, path, "bob")
+    resumed.recorder.journal.close()
+    assert resumed.recorder.state.incident == expected.incident
