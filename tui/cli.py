@@ -104,6 +104,10 @@ def main(ctx: click.Context, debug: bool) -> None:
         ctx.invoke(live)
 
 
+# Paths are taken as given: warroom checks them itself (a directory, a file it cannot read,
+# one that is not a journal) and says what is wrong in its own one line, not click's usage.
+PATH = click.Path(path_type=Path, readable=False)
+
 SEED_OPTION = click.option(
     "--seed", type=int, default=7, show_default=True, help="Seed of the simulation."
 )
@@ -117,7 +121,7 @@ SPEED_OPTION = click.option(
 )
 SIMULATED_JOURNAL_OPTION = click.option(
     "--journal",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=PATH,
     help="Journal file; an existing one of the same kind is resumed.",
 )
 
@@ -153,7 +157,7 @@ def demo(scenario: str, seed: int, speed: float, journal: Path | None, read_only
 CONFIG_OPTION = click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=PATH,
     help="Config file (default: config.toml in the user config folder).",
 )
 
@@ -184,7 +188,7 @@ def load_config(path: Path | None, **cluster):
 )
 @click.option(
     "--journal",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=PATH,
     help="Journal file; an existing live journal is resumed.",
 )
 def live(
@@ -245,6 +249,8 @@ def config_init(config_path: Path | None) -> None:
     from tui.config import default_path, write_template
 
     path = config_path or default_path()
+    if path.is_dir():
+        fail(f"{path} is a directory: pass --config with the path of the file to write")
     try:
         write_template(path)
     except FileExistsError:
@@ -263,7 +269,7 @@ def config_path_command() -> None:
 
 
 @main.command()
-@click.argument("journal", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("journal", type=PATH)
 @click.option("--at", "at_time", help="Start at this time (HH:MM:SS or ISO 8601, UTC).")
 def replay(journal: Path, at_time: str | None) -> None:
     """Replay a journal as it looked, read-only; a journal being written is tailed."""
@@ -295,10 +301,10 @@ def replay(journal: Path, at_time: str | None) -> None:
 
 
 @main.command("export")
-@click.argument("journal", type=click.Path(path_type=Path))
+@click.argument("journal", type=PATH)
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
+    type=PATH,
     default=Path("."),
     show_default="the current folder",
     help="Folder for the review files; created if missing.",
