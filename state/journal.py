@@ -11,7 +11,7 @@ import contextlib
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,12 +177,20 @@ class Journal:
 
     # ---- reading ----------------------------------------------------------------------------
 
-    def events(self, after_seq: int = 0) -> Iterator[Event]:
+    def events(self, after_seq: int = 0) -> Generator[Event, None, None]:
         """Every event after `after_seq`, in the order it was committed."""
         for _, _, event in self.rows(after_seq):
             yield event
 
-    def rows(self, after_seq: int = 0) -> Iterator[tuple[int, float, Event]]:
+    def first(self) -> Event | None:
+        """The first event (what began the session), or None before there is one."""
+        events = self.events()
+        try:
+            return next(events, None)
+        finally:
+            events.close()
+
+    def rows(self, after_seq: int = 0) -> Generator[tuple[int, float, Event], None, None]:
         """(seq, epoch seconds, event) of every event after `after_seq`, in commit order."""
         unpacker = Unpacker(self._row)
         with self._reading():

@@ -92,9 +92,7 @@ def demo_wiring(start: DemoStart) -> Wiring:
 def _resume(reading: Journal, speed: float, operator: str, mode: str) -> DemoSession:
     """Read the whole journal back read-only (its events, the actions to redo in the
     simulation); only then open it for writing and go on."""
-    events = reading.events()
-    first = next(events, None)
-    events.close()
+    first = reading.first()
     if not isinstance(first, SessionStarted) or first.mode != mode or not first.scenario:
         raise not_resumable(reading.path, mode)
     plan = load(first.scenario)

@@ -142,9 +142,7 @@ def _resume(path: Path, config: Config, clock: WallClock, operator: str) -> Live
     """Fold the journal read-only; only a journal that reads back is opened for writing."""
     reading = Journal.open(path, read_only=True)
     try:
-        events = reading.events()
-        first = next(events, None)
-        events.close()
+        first = reading.first()
         if not isinstance(first, SessionStarted) or first.mode != "live":
             raise JournalError(f"{path} is not a live session journal; it cannot be resumed live")
     except BaseException:

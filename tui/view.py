@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -114,8 +115,7 @@ class ConsoleView(App[int]):
         self.drawn(header, lambda: header.show(state, now, self.badge))
         alerts = []
         for pane in self.panes:
-            alert = self.drawn(pane, lambda p=pane: self._show_pane(p, state, now)) or False
-            alerts.append(alert)
+            alerts.append(bool(self.drawn(pane, partial(self._show_pane, pane, state, now))))
         tabs = self.query_one(PaneTabs)
         self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts))
 
