@@ -31,6 +31,7 @@ from tui.demo_start import demo_start
 from tui.drill import drill_console
 from tui.live import open_live
 from tui.replay import ReplayApp
+from widgets.score_card import ScoreCardScreen
 
 if TYPE_CHECKING:
     from tui.view import ConsoleView
@@ -98,7 +99,7 @@ async def test_replay_goes_from_start_to_end(tmp_path, size) -> None:
     assert not any("the console failed" in entry for entry in crash_log_entries())
 
 
-async def _resumed(app: WarroomApp) -> WarroomApp:
+async def _resumed(app: WarroomApp, then=None) -> WarroomApp:
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(200):
             if app.opened or app.open_failure:
@@ -109,6 +110,8 @@ async def _resumed(app: WarroomApp) -> WarroomApp:
         await pilot.pause(1.2)  # a repaint on the clock, and the probes' first samples
         assert app.open_failure is None
         assert LATEST_INCIDENT in app.query_one("#header")._text.plain  # type: ignore[attr-defined]
+        if then is not None:
+            await then(pilot)
     assert app.crash is None
     assert drawing_errors(app) == set()
     assert not any("the console failed" in entry for entry in crash_log_entries())
@@ -129,7 +132,14 @@ async def test_a_drill_resumes_it(tmp_path) -> None:
     path = write(tmp_path / "malformed.warroom", "drill")
     app = drill_console("bad-deploy", 7, 1.0, path, "bob")
     app._watch = None
-    await _resumed(app)
+
+    async def scored(pilot) -> None:  # the drill ends: its whole journal is scored
+        app.finish_drill()
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ScoreCardScreen)
+        assert "Harmful actions" in str(app.screen.query_one("#card").render())
+
+    await _resumed(app, scored)
     app.recorder.journal.close()
 
 
