@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.tui.test_cli import assert_one_line_error
+from tests.tui.test_cli import assert_one_line_error, warroom
 
 CONFIG = '[cluster]\nservices = ["analysis-service"]\nnamespace = "tracktion"\n'
 # a file that cannot be opened for reading even by root: procfs checks a sysctl's mode bits
 # (0200 here) for every user, where a chmod 000 file is read by root all the same
 WRITE_ONLY = Path("/proc/sys/vm/drop_caches")
-
-
-def warroom(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **env},
-    )
 
 
 def unreadable_by_root() -> Path:
@@ -112,7 +100,7 @@ def test_a_config_nested_thousands_deep(tmp_path, kind, depth, command) -> None:
 
 def test_an_override_nested_thousands_deep(config) -> None:
     result = warroom(
-        "check", "--config", str(config), WARROOM_CLUSTER__SERVICES=nested("arrays", 5000)
+        "check", "--config", str(config), env={"WARROOM_CLUSTER__SERVICES": nested("arrays", 5000)}
     )
     assert_one_line_error(result, "nested too deeply", "WARROOM_")
 

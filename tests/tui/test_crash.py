@@ -75,13 +75,8 @@ def test_a_crash_in_a_widget_exits_70_with_one_line_and_a_private_log(tmp_path) 
     try:
         program.wait_for(b"Services", timeout=60)
         program.pump(0.5)
-        os.write(program.master, b"?")  # the Help dialog raises as it is built
-        for _ in range(200):
-            program.pump(0.1)
-            if program.proc.poll() is not None:
-                break
-        program.pump(0.2)
-        assert program.proc.returncode == EXIT_CRASH, program.output[-600:]
+        program.send(b"?")  # the Help dialog raises as it is built
+        assert program.wait_exit(20) == EXIT_CRASH, program.output[-600:]
     finally:
         program.close()
     said = program.output.decode(errors="replace")

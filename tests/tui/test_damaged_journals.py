@@ -9,10 +9,7 @@ mode without them, and a replay still follows a console that starts writing it.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from state.replay import Replay
 from tests.play import START, Session
 from tests.pty_console import PtyProgram, warroom
 from tests.tui.test_cli import assert_one_line_error, fingerprint
+from tests.tui.test_cli import warroom as run
 
 DAMAGE = {
     "corrupt event": ("UPDATE events SET encoding = 0, body = x'7b7d' WHERE seq = 5", "event 5"),
@@ -34,17 +32,6 @@ DAMAGE = {
     ),
 }
 CONFIG = '[cluster]\nservices = ["analysis-service"]\nnamespace = "tracktion"\n'
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def beside(path: Path) -> list[str]:
@@ -73,12 +60,7 @@ def said_on_a_terminal(args: list[str], tmp_path: Path) -> tuple[int, str]:
     """Exit code and output of a console command that needs a terminal (demo, replay)."""
     program = PtyProgram(warroom(*args), (80, 24), {"WARROOM_DATA_DIR": str(tmp_path)})
     try:
-        for _ in range(300):
-            program.pump(0.1)
-            if program.proc.poll() is not None:
-                break
-        program.pump(0.1)
-        code = program.proc.returncode
+        code = program.wait_exit(30)
     finally:
         program.close()
     return code, program.output.decode(errors="replace")
@@ -160,12 +142,8 @@ def test_replay_creates_nothing_beside_a_journal_left_in_wal_mode(tmp_path) -> N
         program.wait_for(b"REPLAY", timeout=30)
         program.pump(0.5)
         assert beside(path) == [path.name]
-        os.write(program.master, b"q")
-        for _ in range(100):
-            program.pump(0.1)
-            if program.proc.poll() is not None:
-                break
-        assert program.proc.returncode == 0
+        program.send(b"q")
+        assert program.wait_exit(20) == 0
     finally:
         program.close()
     assert fingerprint(path) == before

@@ -22,8 +22,8 @@ from textual.markup import MarkupError
 from state.journal import Journal
 from state.replay import Replay
 from tests.malformed_journal import write
-from tests.pty_console import PtyProgram, warroom
 from tests.tui.test_cli import fingerprint
+from tests.tui.test_resume import resumed_on_a_terminal
 from tui.app import WarroomApp
 from tui.config import parse
 from tui.demo import demo_wiring
@@ -155,24 +155,5 @@ async def test_a_live_session_resumes_it(tmp_path) -> None:
 def test_warroom_demo_opens_it_and_quits_cleanly(tmp_path) -> None:
     """The whole command on a real terminal: drawn, quit with q, exit code 0."""
     path = write(tmp_path / "malformed.warroom", "demo")
-    program = PtyProgram(
-        warroom("demo", "--journal", str(path)),
-        (120, 40),
-        {"WARROOM_DATA_DIR": os.environ["WARROOM_DATA_DIR"]},
-    )
-    try:
-        program.wait_for(LATEST_INCIDENT.encode(), timeout=60)
-        os.write(program.master, b"q")
-        program.wait_for(b"Quit warroom?", timeout=20)
-        os.write(program.master, b"\t\r")  # from Cancel, the default, to Quit
-        for _ in range(200):
-            program.pump(0.1)
-            if program.proc.poll() is not None:
-                break
-        program.pump(0.2)
-        assert program.proc.returncode == 0, program.output[-600:]
-    finally:
-        program.close()
-    said = program.output.decode(errors="replace")
-    assert "Traceback" not in said and "crashed" not in said
-    assert f"journal: {path}" in said
+    data = Path(os.environ["WARROOM_DATA_DIR"])
+    resumed_on_a_terminal(path, data, LATEST_INCIDENT.encode())

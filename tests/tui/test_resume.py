@@ -259,38 +259,32 @@ async def test_a_live_session_resumes_after_each_kind_of_action(tmp_path, name) 
     assert [r.action for r in requested] == [kind.action]
 
 
+def resumed_on_a_terminal(path: Path, data: Path, *drawn: bytes) -> str:
+    """`warroom demo --journal PATH` on a pty: it draws each of `drawn`, then quits with 0.
+
+    Returns all it wrote to the terminal.
+    """
+    program = PtyProgram(
+        warroom("demo", "--journal", str(path)), (120, 40), {"WARROOM_DATA_DIR": str(data)}
+    )
+    try:
+        for text in drawn:
+            program.wait_for(text, timeout=60)
+        assert program.quit_console() == 0, program.output[-600:]
+    finally:
+        program.close()
+    said = program.output.decode(errors="replace")
+    assert "Traceback" not in said and "crashed" not in said
+    assert f"journal: {path}" in said
+    return said
+
+
 def test_warroom_demo_resumes_its_journal_after_an_action(tmp_path) -> None:
     """The whole command, on a real terminal: it draws the incident again and quits cleanly."""
     recorded = record(KINDS["rollout_undo"], tmp_path / "j.warroom")
     incident = recorded.session.recorder.state.incident
     assert incident is not None
-    program = PtyProgram(
-        warroom("demo", "--journal", str(recorded.path)),
-        (120, 40),
-        {"WARROOM_DATA_DIR": str(tmp_path)},
+    said = resumed_on_a_terminal(
+        recorded.path, tmp_path, incident.incident_id.encode(), b"rollout_undo"
     )
-    try:
-        program.wait_for(incident.incident_id.encode(), timeout=30)
-        program.wait_for(b"rollout_undo", timeout=30)
-        os_write(program, b"q")
-        program.wait_for(b"Quit warroom?", timeout=10)
-        os_write(program, b"\t")  # from Cancel, the default, to Quit
-        os_write(program, b"\r")
-        for _ in range(100):
-            program.pump(0.1)
-            if program.proc.poll() is not None:
-                break
-        program.pump(0.2)
-        assert program.proc.returncode == 0, program.output[-600:]
-    finally:
-        program.close()
-    said = program.output.decode(errors="replace")
-    assert "Traceback" not in said and "asyncio.run" not in said
-    assert f"journal: {recorded.path}" in said
-
-
-def os_write(program: PtyProgram, data: bytes) -> None:
-    import os
-
-    os.write(program.master, data)
-    program.pump(0.3)
+    assert "asyncio.run" not in said
