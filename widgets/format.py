@@ -74,7 +74,9 @@ def sparkline(values: tuple[float | None, ...], width: int, top: float, style_of
         if value is None or math.isnan(value):
             block, style = " ", ""
         else:
-            level = 1.0 if math.isinf(value) or top <= 0 else min(max(value / top, 0.0), 1.0)
+            # a scale that is no number (NaN, inf, 0 or less) draws every value full height
+            scaled = math.isfinite(top) and top > 0 and not math.isinf(value)
+            level = min(max(value / top, 0.0), 1.0) if scaled else 1.0
             block = BLOCKS[min(int(level * (len(BLOCKS) - 1) + 0.5), len(BLOCKS) - 1)]
             style = style_of(value) if style_of else ""
         if style != run_style and run:  # one span per run of a style: fewer bytes to the tty
