@@ -102,10 +102,14 @@ def test_a_targets_round_trip_holds_names_not_values():
 def test_missing_secrets_and_the_dialogs_channel_list():
     env = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x"}
     assert missing_secrets(parse(FULL), env) == [
-        "notify channel #management: environment variable MGMT_SLACK_WEBHOOK is not set",
-        "notify channel pagerduty: environment variable PAGERDUTY_ROUTING_KEY is not set",
-        "notify channel pagerduty: environment variable PAGERDUTY_API_KEY is not set",
-        "notify channel status-page: environment variable STATUSPAGE_API_KEY is not set",
+        "notify.channels.#management.webhook_env: "
+        "environment variable MGMT_SLACK_WEBHOOK is not set",
+        "notify.channels.pagerduty.routing_key_env: "
+        "environment variable PAGERDUTY_ROUTING_KEY is not set",
+        "notify.channels.pagerduty.api_token_env: "
+        "environment variable PAGERDUTY_API_KEY is not set",
+        "notify.channels.status-page.api_key_env: "
+        "environment variable STATUSPAGE_API_KEY is not set",
     ]
     listed = configured_channels(FULL, env)
     assert listed[0] == ChannelInfo("#incidents", "slack", "internal", True, True)
