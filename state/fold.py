@@ -36,6 +36,7 @@ from state.events import (
     StatusChanged,
     UpdatePosted,
     UpdateQueued,
+    UpdateResent,
     VerificationChecked,
     VerificationFinished,
 )
@@ -233,6 +234,20 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
             return _incident(
                 state,
                 pending_messages={**state.incident.pending_messages, event.message_id: queued},
+            )
+        case UpdateResent():
+            if state.incident is None:
+                return state
+            again = PendingMessage(
+                channel=event.channel,
+                status=event.status,
+                purpose=event.purpose,
+                queued_at=event.at,
+                level=event.level,
+            )
+            return _incident(
+                state,
+                pending_messages={**state.incident.pending_messages, event.message_id: again},
             )
         case Escalated():
             if state.incident is None:

@@ -135,6 +135,13 @@ def parse(data: Mapping[str, Any]) -> NotifyConfig:
     return NotifyConfig.model_validate(dict(data))
 
 
+def resendable(channel: Channel) -> bool:
+    """Whether a second copy of a message is harmless here: PagerDuty folds it into one alert
+    by dedup_key, Statuspage updates the incident it finds, a sink is local. A Slack webhook
+    posts every copy, so a message that may have arrived is not sent again by itself."""
+    return not isinstance(channel, SlackChannel)
+
+
 def channel_of(target: Mapping[str, Any]) -> Channel:
     """A channel from the settings frozen into an outbox message."""
     return _CHANNEL.validate_python(dict(target))
