@@ -172,7 +172,7 @@ class CommsKeys(ConsoleBase):
         for message in unknown_deliveries(self._outbox):
             what = message_name(message.purpose, message.level, message.status)
             yield SystemCommand(
-                f"Resend {what} to {message.channel} (delivery unknown)",
+                f"Resend {what} to {inert(message.channel, 64)} (delivery unknown)",
                 "It may already have been posted: sending it again may post a duplicate",
                 lambda message_id=message.message_id: self._resend(message_id),
             )
@@ -191,12 +191,13 @@ class CommsKeys(ConsoleBase):
             return
         message = row.message
         what = message_name(message.purpose, message.level, message.status)
+        channel = inert(message.channel, 64)  # read back from the journal: in the body only
         confirmed = await self.push_screen_wait(
             ConfirmScreen(
-                f"Resend to {message.channel}?",
-                f"Delivery of this {what} is unknown: {inert(row.last_error)}.\n"
-                f"{message.channel} may already show it, so sending it again may post a "
-                f"duplicate (marked warroom {message.message_id}).\n\n{inert(message.text, 600)}",
+                f"Resend this {what}?",
+                f"Delivery of this {what} to {channel} is unknown: {inert(row.last_error)}.\n"
+                f"{channel} may already show it, so sending it again may post a duplicate "
+                f"(marked warroom {inert(message.message_id)}).\n\n{inert(message.text, 300)}",
                 "Resend",
             )
         )

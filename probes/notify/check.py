@@ -79,9 +79,10 @@ def _sink(channel: SinkChannel) -> tuple[str, list[str]]:
     if channel.path is None:
         return "records in the journal only", []
     folder = channel.path.parent
+    shown = inert(channel.path, limit=120)
     if not folder.is_dir() or not os.access(folder, os.W_OK):
-        return str(channel.path), [f"cannot write in {folder}"]
-    return str(channel.path), []
+        return shown, [f"cannot write in {inert(folder, limit=120)}"]
+    return shown, []
 
 
 async def check_channel(

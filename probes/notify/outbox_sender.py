@@ -36,6 +36,7 @@ from probes.notify.config import (
 )
 from probes.notify.result import Delivery, redact
 from state.events import EventBase, UpdatePosted
+from state.text import inert
 
 if TYPE_CHECKING:
     import httpx
@@ -88,7 +89,8 @@ class OutboxSender:
         """
         for row in self.outbox.rows(("sending",)):
             if not self._resendable(row):
-                why = f"{row.message.channel}: the console stopped while the request was in flight"
+                channel = inert(row.message.channel, 64)  # read back from the journal
+                why = f"{channel}: the console stopped while the request was in flight"
                 self._finish(row, Delivery.unknown(why))
         return self.outbox.resume(self.clock.now())
 

@@ -148,3 +148,16 @@ def test_retry_after_in_seconds_or_as_a_date():
     )
     assert retry_after({"retry-after": "soon"}) is None
     assert retry_after({}) is None
+
+
+async def test_check_of_a_sink_is_about_its_folder(tmp_path):
+    from probes.notify.check import check_channel
+
+    good = parse({"channels": {"log": {"type": "sink", "path": str(tmp_path / "sent.jsonl")}}})
+    bad = parse({"channels": {"log": {"type": "sink", "path": str(tmp_path / "no" / "x.jsonl")}}})
+    journal_only = parse({"channels": {"log": {"type": "sink"}}})
+    ok = await check_channel("log", good.channels["log"], {})
+    assert ok.ok and ok.backend == "notify log" and ok.target == str(tmp_path / "sent.jsonl")
+    failed = await check_channel("log", bad.channels["log"], {})
+    assert failed.problems == (f"cannot write in {tmp_path / 'no'}",)
+    assert (await check_channel("log", journal_only.channels["log"], {})).ok
