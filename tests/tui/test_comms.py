@@ -31,6 +31,16 @@ async def press_ok(pilot) -> None:
     await pilot.pause()
 
 
+async def confirm(pilot, words: str) -> None:
+    """Wait for the confirmation, check it says `words` with Cancel focused, then confirm."""
+    await shown(pilot, ConfirmScreen)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ConfirmScreen)
+    assert words in dialog.message
+    assert pilot.app.focused.id == "cancel"
+    await press_ok(pilot)
+
+
 async def deliver(pilot, app) -> None:
     await app._sender.deliver_due()
     app.redraw()
@@ -52,12 +62,7 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
         assert ticked["#incidents"] and ticked["status-page"]  # preselected in config
         assert not ticked["pagerduty"]
         await press_ok(pilot)
-        await shown(pilot, ConfirmScreen)
-        confirm = app.screen
-        assert isinstance(confirm, ConfirmScreen)
-        assert "To: #incidents, status-page" in confirm.message
-        assert app.focused.id == "cancel"
-        await press_ok(pilot)
+        await confirm(pilot, "To: #incidents, status-page")
         await deliver(pilot, app)
         assert "Investigating update delivered to #incidents" in timeline(app)
         assert "update due 15:00" in app.query_one("#header")._text.plain  # counted from delivery
@@ -192,12 +197,7 @@ async def test_a_lost_slack_reply_is_resent_only_by_the_commander(tmp_path, monk
             title = "Resend Investigating update to #incidents (delivery unknown)"
             commands = {c.title: c for c in app.get_system_commands(app.screen)}
             commands[title].callback()
-            await shown(pilot, ConfirmScreen)
-            confirm = app.screen
-            assert isinstance(confirm, ConfirmScreen)
-            assert "may post a duplicate" in confirm.message
-            assert app.focused.id == "cancel"
-            await press_ok(pilot)
+            await confirm(pilot, "may post a duplicate")
             await deliver(pilot, app)
             assert "Investigating update resent to #incidents by alice" in timeline(app)
             assert "Investigating update delivered to #incidents" in timeline(app)
