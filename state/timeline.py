@@ -7,6 +7,7 @@ person would conclude (a threshold crossed, a pod crash-looping, a lock chain).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from state.console import ConsoleState, TimelineEntry
 from state.events import (
@@ -31,6 +32,7 @@ from state.events import (
     StatusChanged,
     UpdatePosted,
     UpdateQueued,
+    UpdateResent,
     VerificationChecked,
     VerificationFinished,
 )
@@ -39,6 +41,9 @@ from state.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.resolution import STABLE_CHECKS
 from state.signals import latency_ratio, worst_pod
 from state.text import inert
+
+if TYPE_CHECKING:
+    from state.severity import IncidentStatus
 
 POOL_NEARLY_FULL, POOL_RELIEVED = 0.9, 0.75  # shares of max_connections
 
@@ -123,19 +128,32 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
             else:
                 yield entry(f"Resolution not verified: {inert(event.detail)}", "bad")
         case UpdatePosted():
-            verb = "delivered" if event.delivered else "FAILED"
             queued = (
                 before.incident.pending_messages.get(event.message_id) if before.incident else None
             )
-            purpose = queued.purpose if queued is not None else "update"
-            what = {
-                "escalation": f"L{queued.level if queued else 0} escalation page",
-                "acknowledge": "Acknowledgement",
-            }.get(purpose, f"{event.status.word} update")
+            what = message_name(
+                queued.purpose if queued else "update", queued.level if queued else 0, event.status
+            )
+            if event.delivery_unknown:
+                yield entry(
+                    f"{what} to {inert(event.channel)}: delivery UNKNOWN, not sent again"
+                    + (f" ({inert(event.detail)})" if event.detail else "")
+                    + "; if it did not arrive, resend it from the command palette",
+                    "warn",
+                )
+            else:
+                verb = "delivered" if event.delivered else "FAILED"
+                yield entry(
+                    f"{what} {verb} to {inert(event.channel)}"
+                    + (f": {inert(event.detail)}" if event.detail else ""),
+                    "action" if event.delivered else "bad",
+                )
+        case UpdateResent():
+            what = message_name(event.purpose, event.level, event.status)
             yield entry(
-                f"{what} {verb} to {inert(event.channel)}"
-                + (f": {inert(event.detail)}" if event.detail else ""),
-                "action" if event.delivered else "bad",
+                f"{what} resent to {inert(event.channel)} by {inert(event.by)}"
+                " (its first delivery was unknown: it may post a duplicate)",
+                "action",
             )
         case UpdateQueued():
             if event.purpose == "update":  # an escalation's pages are listed on its own entry
@@ -164,6 +182,14 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
             yield from _metric_changes(before, after, event.metric, entry)
         case DatabaseSampled():
             yield from _lock_changes(before, after, entry)
+
+
+def message_name(purpose: str, level: int, status: IncidentStatus) -> str:
+    """What a message is, for a person: an update of a status, a page, an acknowledgement."""
+    return {
+        "escalation": f"L{level} escalation page",
+        "acknowledge": "Acknowledgement",
+    }.get(purpose, f"{status.word} update")
 
 
 # Names below come from the outside world (Kubernetes objects, Prometheus labels): made inert too.

@@ -120,3 +120,4 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
                 f"{binding.description} (key {self.get_key_display(binding)})",
                 lambda action=action: self.run_action(action),
             )
+        yield from self.resend_commands()

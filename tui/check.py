@@ -62,8 +62,15 @@ async def _postgres(config: Config) -> CheckResult:
     return await check_postgres(config.database.resolved_dsn(), TIMEOUT)
 
 
+async def _notify(config: Config, name: str) -> CheckResult:
+    from probes.notify.check import check_channel
+
+    assert config.notify is not None
+    return await check_channel(name, config.notify.channels[name], timeout=TIMEOUT)
+
+
 async def run_checks(config: Config) -> list[CheckResult]:
-    """Check every configured backend at once."""
+    """Check every configured backend at once, and each [notify] channel (posting nothing)."""
     checks = [
         _guarded("kubernetes", config.cluster.context or "current context", _kubernetes(config)),
         _guarded("health", config.cluster.health_url, _health(config)),
@@ -74,6 +81,8 @@ async def run_checks(config: Config) -> list[CheckResult]:
         env = config.database.dsn_env
         where = f"DSN from ${env}" if env else "libpq environment"
         checks.append(_guarded("postgres", where, _postgres(config)))
+    for name, channel in config.notify.channels.items() if config.notify else ():
+        checks.append(_guarded(f"notify {name}", channel.type, _notify(config, name)))
     return list(await asyncio.gather(*checks))
 
 

@@ -130,13 +130,17 @@ CONFIG_OPTION = click.option(
 )
 
 
-def load_config(path: Path | None, **cluster):
-    """The validated config with command-line overrides; every problem on stderr, exit 2."""
-    from tui.config import ConfigError, load
+def load_config(path: Path | None, *, secrets: bool = False, **cluster):
+    """The validated config with command-line overrides; every problem on stderr, exit 2.
+
+    With `secrets`, a [notify] channel whose secret is not in the environment is a problem too.
+    """
+    from tui.config import ConfigError, load, require_secrets
     from tui.live import with_overrides
 
     try:
-        return with_overrides(load(path), path, **cluster)
+        config = with_overrides(load(path), path, **cluster)
+        return require_secrets(config, path) if secrets else config
     except ConfigError as exc:
         for line in exc.lines():
             click.echo(f"warroom: {line}", err=True)
@@ -163,7 +167,9 @@ def live(
     journal: Path | None,
 ) -> None:
     """Watch the configured cluster, metrics and database live."""
-    config = load_config(config_path, context=context, namespace=namespace, read_only=read_only)
+    config = load_config(
+        config_path, secrets=True, context=context, namespace=namespace, read_only=read_only
+    )
     from tui.live import live_actuator, live_probes, open_live
 
     operator = config.operator or operator_name()
