@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from rich.text import Text
 
 from state.severity import Severity
+from state.text import inert
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -17,6 +18,7 @@ SEVERITY_STYLE = {
     Severity.P3: "bold black on yellow",
     Severity.P4: "bold black on grey70",
 }
+REASON_LIMIT = 200  # characters of a failure reason on a border: more never fits a pane
 TONE_STYLE = {"info": "", "good": "green", "warn": "yellow", "bad": "bold red", "action": "cyan"}
 
 
@@ -85,8 +87,10 @@ def sparkline(values: tuple[float | None, ...], width: int, top: float, style_of
 
 
 def stale_label(now: datetime, last_ok: datetime | None, reason: str | None) -> str:
+    """'stale 34s: connection refused'; the reason (outside text, maybe from a journal) inert."""
     age = "never sampled" if last_ok is None else f"{duration((now - last_ok).total_seconds())}"
-    return f"stale {age}: {reason}" if reason else f"stale {age}"
+    why = inert(reason, REASON_LIMIT) if reason else ""
+    return f"stale {age}: {why}" if why else f"stale {age}"
 
 
 def over(now: datetime, then: datetime | None, seconds: float) -> bool:

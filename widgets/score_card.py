@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label, Static
 
+from state.text import inert
 from widgets.format import duration
 from widgets.modals import Dialog
 
@@ -62,7 +63,9 @@ class ScoreCardScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog score-card"):
-            yield Label(f"Drill score card: {self.card.scenario}", classes="dialog-title")
+            yield Label(
+                Text(f"Drill score card: {inert(self.card.scenario)}"), classes="dialog-title"
+            )
             yield Static(card_text(self.card), id="card")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", variant="primary", id="cancel")
