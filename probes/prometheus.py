@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from probes.check import CheckResult
 from state.events import EventBase, Metric, MetricHistoryLoaded, MetricSampled, Source
-from state.text import inert
+from state.text import bounded_key, inert
 
 if TYPE_CHECKING:
     import httpx
@@ -112,8 +112,10 @@ def number(text: Any) -> float:
 
 
 def _key(labels: Any, label: str) -> str:
+    """The series' row: its label value as it came (bounded), so two values that differ only
+    in escapes or past the 80th character stay two rows; the view makes it inert."""
     value = labels.get(label) if isinstance(labels, dict) else None
-    return inert(value, limit=80) if value else NO_LABEL
+    return bounded_key(str(value)) if value else NO_LABEL
 
 
 def _merge(out: dict[str, Any], key: str, value: float) -> None:

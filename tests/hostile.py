@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
 if TYPE_CHECKING:
     from rich.segment import Segment
@@ -137,4 +138,19 @@ def assert_screen_inert(app: App) -> None:
     """The screen the commander sees holds no outside escape, control or action."""
     assert_frame_inert(frame_bytes(app))
     assert_no_actions(app)
-    assert_inert(screen_text(app))
+    for line in screen_text(app).split("\n"):
+        assert_inert(line)
+
+
+def pane_lines(app: App, widget) -> list[str]:
+    """The rows of `widget`'s inner area as the commander sees them, cut to the pane."""
+    region = widget.content_region
+    strips = app.screen._compositor.render_strips()
+    return [strips[y].crop(region.x, region.right).text for y in range(region.y, region.bottom)]
+
+
+def cell_of(app: App, y: int, word: str) -> int | None:
+    """The screen column where `word` starts on row `y`, or None when it is not there."""
+    line = "".join(seg.text for seg in app.screen._compositor.render_strips()[y])
+    index = line.find(word)
+    return None if index < 0 else cell_len(line[:index])
