@@ -121,8 +121,12 @@ def shown_name(name: object, limit: int = NAME_LIMIT) -> tuple[str, bool]:
     flagged so the view can mark it (widgets/format.py `name_cell`): two names that differ
     only in what was removed must not look like one. A name with nothing visible left
     (only escapes, controls or spaces) is shown as its escaped form, `\\x1b[2J`, never blank.
+    A name already marked (`marked_name`, at a probe) comes back flagged, without its mark,
+    so the view keeps the mark however it cuts the name.
     """
     raw = "" if name is None else str(name)
+    if raw.endswith(NAME_MARK) and raw != NAME_MARK:
+        return shown_name(raw[: -len(NAME_MARK)], limit)[0], True
     text, changed = sanitize(raw, limit)
     if raw and not visible(text):
         return escaped(raw, limit), True

@@ -225,6 +225,14 @@ def test_a_changed_name_is_marked_in_a_line_of_text():
     assert marked_name("\x1b[2J") == "\\x1b[2J" + NAME_MARK
 
 
+def test_a_name_marked_at_a_probe_stays_marked_once():
+    once = marked_name("role\x1b]0;t\x07")
+    assert once == "role" + NAME_MARK
+    assert shown_name(once) == ("role", True)  # the view draws the mark itself, in its style
+    assert marked_name(once) == once
+    assert shown_name("\x1b[2J" + NAME_MARK) == ("\\x1b[2J", True)
+
+
 def test_inert_lines_keeps_line_breaks_and_nothing_else():
     assert inert_lines("pid 1\n\x1b[2Jselect 1\t;") == "pid 1\nselect 1 ;"
 
