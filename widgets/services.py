@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from state.signals import service_down, worst_pod
-from state.text import shown_name
-from widgets.format import MARK, MARK_STYLE, name_cell, name_width, number
+from widgets.format import name_cell, name_width, number
 from widgets.selectable import SelectablePane
 
 if TYPE_CHECKING:
@@ -79,12 +79,10 @@ class ServicesPane(SelectablePane):
 
 
 def _pods(word: str, suffix: str, width: int, style: str) -> Text:
-    """' CrashLoopBackOff ×2 ' cut to `width` cells between its spaces; the pod's reason is
-    outside text, inert and marked when the sanitizer changed it."""
-    shown, changed = shown_name(word)
-    label = Text(f" {shown}", style=style, end="")
-    if changed:
-        label.append(MARK, MARK_STYLE)
+    """' CrashLoopBackOff ×2 ' in `width` cells between its spaces. The pod's reason is
+    outside text: inert, marked when the sanitizer changed it, and cut before the count is."""
+    label = Text(" ", style=style, end="")
+    label.append_text(name_cell(word, min(name_width(word), width - cell_len(suffix)), pad=False))
     label.append(suffix)
     label.truncate(width + 1, overflow="crop", pad=True)
     label.append(" ")
