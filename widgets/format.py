@@ -121,7 +121,9 @@ def name_cell(name: str, width: int, style: str = "", pad: bool = True) -> Text:
     width = max(width, 0)
     room = max(width - 1, 0) if changed else width
     cell = Text(text, style=style, end="", no_wrap=True)
-    cell.truncate(room, overflow="ellipsis", pad=pad)
+    cell.truncate(room, overflow="ellipsis")
     if changed and width:
-        cell.append(MARK, MARK_STYLE)
+        cell.append(MARK, MARK_STYLE)  # right after the name, where the eye reads it
+    if pad:
+        cell.truncate(width, pad=True)
     return cell
