@@ -61,7 +61,8 @@ from tests.hostile import (
 from tests.integration.k8s_emulator import REVIEWS, cluster, status
 from tests.integration.k8s_objects import deployment, event, pod, replicaset
 from tests.servers.fake_http import FakeHttp
-from tests.servers.prometheus import Exporter, PromServer, Traffic, wait_for_data
+from tests.servers.fixtures import prom_stack
+from tests.servers.prometheus import Traffic, wait_for_data
 from tests.servers.receivers import PagerDutyReceiver, Reply, SlackReceiver, StatuspageReceiver
 from tests.tui.waiting import shown
 from tui.app import WarroomApp
@@ -125,19 +126,10 @@ HOSTILE_TRAFFIC["clean-service"] = Traffic(ok=3, errors=1, latency_s=0.03, statu
 
 @pytest.fixture(scope="module")
 def hostile_prometheus() -> Iterator[str]:
-    exporter = Exporter(HOSTILE_TRAFFIC).start()
-    try:
-        server = PromServer(exporter.port).start()
-    except BaseException:
-        exporter.stop()
-        raise
-    try:
+    with prom_stack(HOSTILE_TRAFFIC) as stack:
         for query in (ERROR_RATE_QUERY, LATENCY_P95_QUERY):
-            wait_for_data(server.url, query, set(HOSTILE_TRAFFIC), lag=LAG + 4)
-        yield server.url
-    finally:
-        server.stop()
-        exporter.stop()
+            wait_for_data(stack.url, query, set(HOSTILE_TRAFFIC), lag=LAG + 4)
+        yield stack.url
 
 
 async def sampled(probe: PrometheusProbe, now: datetime) -> list[EventBase]:
