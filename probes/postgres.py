@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from probes.check import CheckResult
 from probes.postgres_sql import sample_script
 from state.events import DatabaseSampled, DbSession, EventBase, Source
-from state.text import inert
+from state.text import inert, marked_name
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -141,15 +141,15 @@ def _session(row: Sequence[Any]) -> DbSession:
     pid, user, app, state, query, q_start, x_start, wait, blocked, relation, mode = row
     return DbSession(
         pid=pid,
-        user=inert(user) if user is not None else None,
-        application=inert(app) if app else None,
+        user=marked_name(user) if user is not None else None,
+        application=marked_name(app) if app else None,
         state=state,
         query=inert(query or ""),
         query_start=q_start,
         xact_start=x_start,
         wait_event_type=wait,
         blocked_by=tuple(dict.fromkeys(blocked or ())),  # a pid may be listed once per lock
-        relation=inert(relation) if relation else None,
+        relation=marked_name(relation) if relation else None,
         lock_mode=mode,
     )
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from probes.check import CheckResult
 from probes.prometheus_reply import PrometheusError, envelope_data, query_result
 from state.events import EventBase, Metric, MetricHistoryLoaded, MetricSampled, Source
-from state.text import inert
+from state.text import bounded_key, inert
 
 if TYPE_CHECKING:
     import httpx
@@ -100,9 +100,11 @@ def _data(resp: httpx.Response) -> Any:
     return envelope_data(body)
 
 
-def _key(labels: dict[str, str], label: str) -> str:
-    value = labels.get(label)
-    return inert(value, limit=80) if value else NO_LABEL
+def _key(labels: Any, label: str) -> str:
+    """The series' row: its label value as it came (bounded), so two values that differ only
+    in escapes or past the 80th character stay two rows; the view makes it inert."""
+    value = labels.get(label) if isinstance(labels, dict) else None
+    return bounded_key(str(value)) if value else NO_LABEL
 
 
 def _merge(out: dict[str, Any], key: str, value: float) -> None:

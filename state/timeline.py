@@ -40,7 +40,7 @@ from state.locks import connection_share, connections_used
 from state.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.resolution import STABLE_CHECKS
 from state.signals import latency_ratio, worst_pod
-from state.text import inert
+from state.text import inert, marked_name
 
 if TYPE_CHECKING:
     from state.severity import IncidentStatus
@@ -192,7 +192,8 @@ def message_name(purpose: str, level: int, status: IncidentStatus) -> str:
     }.get(purpose, f"{status.word} update")
 
 
-# Names below come from the outside world (Kubernetes objects, Prometheus labels): made inert too.
+# Names below come from the outside world (Kubernetes objects, Prometheus labels): made inert,
+# and marked where that changed them (state/text.py `marked_name`).
 
 
 def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
@@ -200,12 +201,12 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
         was = before.deployments.get(key)
         if was is None:
             continue
-        name = inert(key)
+        name = marked_name(key)
         if now.revision != was.revision:
             yield entry(f"{name} rolled out revision {now.revision} (was {was.revision})", "warn")
         old_reason, new_reason = worst_pod(was)[1], worst_pod(now)[1]
         if new_reason != old_reason and new_reason not in (None, "ContainerCreating", "Pending"):
-            yield entry(f"{name}: pods {inert(new_reason)}", "bad")
+            yield entry(f"{name}: pods {marked_name(new_reason)}", "bad")
         if now.ready >= now.desired > 0 and was.ready < was.desired:
             yield entry(f"{name}: all {now.desired} replicas ready", "good")
 
@@ -215,7 +216,7 @@ def _health_changes(before: ConsoleState, after: ConsoleState, entry):
         was = before.health.get(key)
         if was is None or was.up == now.up:
             continue
-        name = inert(key)
+        name = marked_name(key)
         if now.up:
             yield entry(f"{name} /health OK again", "good")
         else:
@@ -230,7 +231,7 @@ def _metric_changes(before: ConsoleState, after: ConsoleState, metric: str, entr
         if not key.startswith(prefix) or new == old:
             continue
         service = key[len(prefix) :]
-        name = inert(service)
+        name = marked_name(service)
         value = after.latest(metric, service) or 0.0
         if metric == "error_rate":
             if new > old:

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from probes.check import CheckResult
+from state.text import inert
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -94,12 +95,12 @@ def table(results: Sequence[CheckResult]) -> Table:
         latency = f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "—"
         reachable = Text("yes", "green") if r.reachable else Text("no", "bold red")
         out.add_row(
-            r.backend,
-            Text(r.target),
+            Text(r.backend),
+            Text(inert(r.target)),
             reachable,
-            Text(r.version or "—"),
-            Text("\n".join(r.permissions) or "—"),
-            latency,
+            Text(inert(r.version or "—")),
+            Text("\n".join(map(inert, r.permissions)) or "—"),
+            Text(latency),
         )
     return out
 
@@ -109,7 +110,7 @@ def report(results: Sequence[CheckResult], console: Console) -> int:
     console.print(table(results))
     for r in results:
         for problem in r.problems:
-            console.print(Text(f"{r.backend}: {problem}"), style="red")
+            console.print(Text(f"{r.backend}: {inert(problem)}"), style="red")
     failed = [r.backend for r in results if not r.ok]
     if failed:
         console.print(Text(f"not ready: {', '.join(failed)}"), style="bold red")

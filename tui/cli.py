@@ -25,8 +25,12 @@ def operator_name() -> str:
 
 
 def fail(message: str) -> NoReturn:
-    """One line on stderr that says what is wrong; exit code 2."""
-    click.echo(f"warroom: {message}", err=True)
+    """One line on stderr that says what is wrong; exit code 2. The message can echo a path
+    or a value from outside (a journal, a config file): inert, so it never acts on the
+    terminal."""
+    from state.text import inert
+
+    click.echo(f"warroom: {inert(message)}", err=True)
     sys.exit(BAD_INPUT)
 
 
@@ -142,8 +146,10 @@ def load_config(path: Path | None, *, secrets: bool = False, **cluster):
         config = with_overrides(load(path), path, **cluster)
         return require_secrets(config, path) if secrets else config
     except ConfigError as exc:
-        for line in exc.lines():
-            click.echo(f"warroom: {line}", err=True)
+        from state.text import inert
+
+        for line in exc.lines():  # a config's values echoed back: outside text
+            click.echo(f"warroom: {inert(line)}", err=True)
         sys.exit(BAD_INPUT)
 
 

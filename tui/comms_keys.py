@@ -140,7 +140,7 @@ class CommsKeys(ConsoleBase):
                 draft.internal_text,
             )
         except ValueError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(inert(exc), severity="error", markup=False)
             return
         assert self._sender is not None
         self._sender.wake()
@@ -281,6 +281,9 @@ class CommsKeys(ConsoleBase):
             self.escalate_now(due.level, due.reason, AUTOMATIC)
         else:
             self.notify(
-                f"The guide says escalate now: {due.reason}", severity="warning", timeout=30
+                f"The guide says escalate now: {inert(due.reason)}",
+                severity="warning",
+                timeout=30,
+                markup=False,
             )
             self._escalate(due.level, due.reason)
