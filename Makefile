@@ -3,13 +3,23 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# `make demo` installs only what the console runs on; the test, lint and benchmark targets add
+# the dev extras (pytest, kmock, ruff, mypy, pg_activity, ...) on top. Both are pinned by
+# constraints.txt, so a fresh clone installs the same versions every time.
+RUNTIME := $(VENV)/.runtime-stamp
+STAMP   := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint bench snapshots install servers bytecode clean
 
-$(STAMP): pyproject.toml constraints.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+$(RUNTIME): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	@touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
@@ -18,11 +28,11 @@ install: $(STAMP)
 # An editable install leaves warroom's own modules uncompiled, and with PYTHONDONTWRITEBYTECODE
 # set every start would compile them again (about 60 ms). pip compiles a wheel's modules at
 # install; this does the same, and only for files changed since.
-bytecode: $(STAMP)
+bytecode: $(RUNTIME)
 	@$(BIN)/python -m compileall -q tui widgets probes state
 
 ## Run the console on the built-in simulated cluster (ARGS="--scenario db-lock-storm").
-demo: $(STAMP) bytecode
+demo: $(RUNTIME) bytecode
 	$(BIN)/warroom demo $(ARGS)
 
 ## Every test: unit, integration against real servers, Pilot and snapshots.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import importlib
+import re
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -40,6 +41,39 @@ def _dns_failed(text: str) -> bool:
     return any(w in text.lower() for w in words)
 
 
+# RFC 9112: reason-phrase = *( HTAB / SP / VCHAR / obs-text ). h11 lets most other
+# controls through, so a status line with ESC or BEL would read as a healthy 200.
+_NOT_IN_STATUS_LINE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_ILLEGAL_STATUS = re.compile(r"^illegal status line: bytearray\(b(['\"])(.*)\1\)$", re.DOTALL)
+_DISCONNECTED = ("server disconnected", "peer closed")
+INVALID = "invalid HTTP reply"
+
+
+def _shown(line: bytes) -> str:
+    """A status line as a person may read it: controls as \\x.. escapes, short."""
+    return inert(line.decode("latin-1").encode("unicode_escape").decode("ascii"), limit=60)
+
+
+def invalid_status_line(response: httpx.Response) -> str | None:
+    """Why `response`'s status line is not valid HTTP, or None when it is."""
+    phrase = response.extensions.get("reason_phrase", b"")
+    if not _NOT_IN_STATUS_LINE.search(phrase):
+        return None
+    version = response.http_version.encode("ascii", "replace")
+    line = b"%s %d %s" % (version, response.status_code, phrase)
+    return f"{INVALID}: status line {_shown(line)}"
+
+
+def _protocol_error(text: str) -> str:
+    """A reply httpx could not parse: invalid HTTP, unless the server simply hung up."""
+    if text.lower().startswith(_DISCONNECTED):
+        return "connection reset"
+    illegal = _ILLEGAL_STATUS.match(text)
+    if illegal:  # h11 quotes the line as a bytes repr: the escapes are already there
+        return f"{INVALID}: status line {inert(illegal[2], limit=60)}"
+    return f"{INVALID}: {inert(text, limit=80)}"
+
+
 def reason(exc: BaseException, timeout: float) -> str:
     """One line saying why a health request got no answer."""
     import httpx
@@ -55,7 +89,9 @@ def reason(exc: BaseException, timeout: float) -> str:
         if "ssl" in text.lower() or "certificate" in text.lower():
             return "TLS error"
         return "cannot connect"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return _protocol_error(text)
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
         return "connection reset"
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return "not an http(s) URL"
@@ -107,6 +143,9 @@ class HealthProbe:
         except Exception as exc:
             return HealthResult(service=service, up=False, error=reason(exc, self.request_timeout))
         latency = round((time.perf_counter() - started) * 1000, 1)
+        invalid = invalid_status_line(response)
+        if invalid is not None:  # whatever its code says, this is no answer to trust
+            return HealthResult(service=service, up=False, latency_ms=latency, error=invalid)
         code = response.status_code
         if code >= 400:  # curl -f's rule
             return HealthResult(

@@ -11,7 +11,7 @@ from typing import Any
 
 from state.clock import as_utc
 from state.events import DeploymentStatus, PodStatus
-from state.text import inert
+from state.text import inert, marked_name
 
 REVISION = "deployment.kubernetes.io/revision"
 WARNINGS_KEPT = 5
@@ -124,9 +124,9 @@ def pod_status(pod: Any) -> PodStatus:
     )
     reason = pod_reason(pod)
     return PodStatus(
-        name=inert(pod.metadata.name, limit=253),
-        phase=inert((status.phase if status else None) or "Unknown", limit=40),
-        reason=inert(reason, limit=60) if reason else None,
+        name=marked_name(pod.metadata.name),
+        phase=marked_name((status.phase if status else None) or "Unknown", limit=40),
+        reason=marked_name(reason, limit=60) if reason else None,
         ready=any(c.type == "Ready" and c.status == "True" for c in conditions),
         restarts=sum(cs.restart_count or 0 for cs in statuses),
     )
@@ -189,8 +189,8 @@ def deployment_status(
     pods = sorted(pods, key=lambda p: p.metadata.name or "")
     desired = spec.replicas if spec.replicas is not None else 1
     return DeploymentStatus(
-        name=inert(meta.name, limit=253),
-        namespace=inert(meta.namespace or "default", limit=63),
+        name=marked_name(meta.name),
+        namespace=marked_name(meta.namespace or "default", limit=63),
         desired=desired,
         ready=(status.ready_replicas or 0) if status else 0,
         updated=(status.updated_replicas or 0) if status else 0,

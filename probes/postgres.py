@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from probes.check import CheckResult
 from probes.postgres_sql import sample_script
 from state.events import DatabaseSampled, DbSession, EventBase, Source
-from state.text import inert
+from state.text import inert, marked_name
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -60,11 +60,48 @@ def mask_passwords(text: str) -> str:
     return _URI_USERINFO.sub(r"\1:***@", _KV_PASSWORD.sub(r"\1***", text))
 
 
+# libpq's "connection to server at "h" (addr), port p failed: CAUSE", one line per address tried
+_ATTEMPT = re.compile(
+    r'^connection to server (?:at "(?P<host>[^"]*)"(?: \([^)]*\))?, port (?P<port>\d+)'
+    r'|on socket "(?P<socket>[^"]*)") failed: (?P<cause>.*)$'
+)
+# libpq's causes, said so that the first words tell a person what is wrong
+_CAUSES = (
+    (re.compile(r"^Connection refused$"), "connection refused"),
+    (re.compile(r"^Connection timed out$"), "connection timed out"),
+    (re.compile(r"^received (invalid response.*)$"), r"\1"),
+    (re.compile(r"^(expected authentication request from server.*)$"), r"invalid response: \1"),
+    (re.compile(r"^(sorry, too many clients already)$"), r"too many connections (\1)"),
+    (re.compile(r"^(remaining connection slots are reserved.*)$"), r"too many connections (\1)"),
+)
+
+
+def _cause_first(lines: list[str]) -> str | None:
+    """`CAUSE (at host:port)` from libpq's connection attempts; None if it made none.
+
+    Of several addresses tried, the first whose server answered (FATAL) says most.
+    """
+    attempts = [m for m in map(_ATTEMPT.match, lines) if m]
+    if not attempts:
+        return None
+    found = next((m for m in attempts if _SEVERITY.search(m["cause"])), attempts[0])
+    cause = _SEVERITY.sub("", found["cause"]).strip()
+    for pattern, said in _CAUSES:
+        cause = pattern.sub(said, cause)
+    where = f"socket {found['socket']}" if found["socket"] else f"{found['host']}:{found['port']}"
+    return f"{cause} (at {where})"
+
+
 def reason(exc: BaseException, dsn: str | None) -> str:
-    """The first line of a psycopg error, redacted: libpq appends hints on further lines."""
+    """One redacted line that leads with the cause and names the server after it.
+
+    libpq says `connection to server at "h", port p failed: FATAL:  password ...` and
+    appends hints on further lines; a pane's border cut at its width must still show the
+    cause, so it comes first: `password authentication failed for user "x" (at h:p)`.
+    """
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    first = lines[0] if lines else type(exc).__name__
-    first = _SEVERITY.sub("", first.removeprefix("connection failed: "))
+    lines[:1] = [re.sub(r"^connection (?:failed|is bad): ", "", lines[0])] if lines else []
+    first = _cause_first(lines) or (_SEVERITY.sub("", lines[0]) if lines else type(exc).__name__)
     return redact(first, secrets_of(dsn))
 
 
@@ -72,13 +109,18 @@ async def connect(dsn: str | None, timeout: float) -> AsyncConnection[Any]:
     """An autocommit connection named `warroom`; raises PostgresError without the password."""
     import psycopg
 
+    seconds = max(2, round(timeout))  # libpq's minimum is 2 s
     try:
         return await psycopg.AsyncConnection.connect(
             dsn or "",
             autocommit=True,
             application_name=APPLICATION_NAME,
-            connect_timeout=max(2, round(timeout)),  # libpq's minimum is 2 s
+            connect_timeout=seconds,
         )
+    except psycopg.errors.ConnectionTimeout:
+        # psycopg's own words name no server
+        where = target_of(dsn)
+        raise PostgresError(f"connection timed out after {seconds} s (at {where})", False) from None
     except psycopg.Error as exc:
         # libpq marks what the server itself said (bad password, no such database) as FATAL
         raise PostgresError(reason(exc, dsn), answered="FATAL:" in str(exc)) from None
@@ -102,15 +144,15 @@ def _session(row: Sequence[Any]) -> DbSession:
     pid, user, app, state, query, q_start, x_start, wait, blocked, relation, mode = row
     return DbSession(
         pid=pid,
-        user=inert(user) if user is not None else None,
-        application=inert(app) if app else None,
+        user=marked_name(user) if user is not None else None,
+        application=marked_name(app) if app else None,
         state=state,
         query=inert(query or ""),
         query_start=q_start,
         xact_start=x_start,
         wait_event_type=wait,
         blocked_by=tuple(dict.fromkeys(blocked or ())),  # a pid may be listed once per lock
-        relation=inert(relation) if relation else None,
+        relation=marked_name(relation) if relation else None,
         lock_mode=mode,
     )
 

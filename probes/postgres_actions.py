@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from probes.postgres import PostgresError, connect, reason
 from state.events import DbSession
-from state.text import inert
+from state.text import inert, marked_name
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -90,8 +90,8 @@ async def idle_sessions(
     return [
         DbSession(
             pid=pid,
-            user=inert(user) if user is not None else None,
-            application=inert(app) if app else None,
+            user=marked_name(user) if user is not None else None,
+            application=marked_name(app) if app else None,
             state=state,
             query=inert(query or ""),
             query_start=q_start,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from probes.actions import BACKEND_ACTIONS, ActionRefused
 from probes.postgres import PostgresError, check_postgres, connect, reason
 from probes.postgres_actions import cancel_backend, idle_sessions, terminate_backend, terminate_idle
-from state.text import inert
+from state.text import marked_name
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -89,7 +89,7 @@ class PostgresActions:
             raise PostgresError(reason(exc, self.dsn)) from None
         if row is None:
             raise ActionRefused(f"pid {pid} has ended: there is no session to act on")
-        user = inert(row[0]) if row[0] is not None else None  # as the probe recorded it
+        user = marked_name(row[0]) if row[0] is not None else None  # as the probe recorded it
         chosen_start = params.get("query_start")
         if isinstance(chosen_start, str):
             chosen_start = datetime.fromisoformat(chosen_start)

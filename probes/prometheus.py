@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from probes.check import CheckResult
+from probes.prometheus_reply import PrometheusError, envelope_data, query_result
 from state.events import EventBase, Metric, MetricHistoryLoaded, MetricSampled, Source
-from state.text import inert
+from state.text import bounded_key, inert
 
 if TYPE_CHECKING:
     import httpx
@@ -37,10 +38,6 @@ NO_LABEL = "all"  # the key of a series without the grouping label, e.g. a query
 
 _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^@/]*@", re.IGNORECASE)
-
-
-class PrometheusError(Exception):
-    """One line a person can act on; never a header value or a URL's credentials."""
 
 
 class PrometheusUnreachable(PrometheusError):
@@ -94,26 +91,20 @@ def _data(resp: httpx.Response) -> Any:
         body = None
     if isinstance(body, dict) and body.get("status") == "error":
         kind = inert(body.get("errorType") or "error", limit=40)
-        text = str(body.get("error")).removeprefix('invalid parameter "query": ')
+        text = str(body.get("error") or "no error text").removeprefix('invalid parameter "query": ')
         raise PrometheusError(f"Prometheus {kind}: {inert(text, limit=200)}")
     if code >= 400:
         raise PrometheusError(f"HTTP {code} from Prometheus")
-    if not isinstance(body, dict) or body.get("status") != "success" or "data" not in body:
-        raise PrometheusError("malformed JSON from Prometheus")
-    return body["data"]
-
-
-def number(text: Any) -> float:
-    """A sample value: "NaN", "+Inf" and "-Inf" become float nan and inf, never 0."""
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        raise PrometheusError("malformed sample value from Prometheus") from None
+    if body is None:
+        raise PrometheusError("malformed reply from Prometheus: not JSON")
+    return envelope_data(body)
 
 
 def _key(labels: Any, label: str) -> str:
+    """The series' row: its label value as it came (bounded), so two values that differ only
+    in escapes or past the 80th character stay two rows; the view makes it inert."""
     value = labels.get(label) if isinstance(labels, dict) else None
-    return inert(value, limit=80) if value else NO_LABEL
+    return bounded_key(str(value)) if value else NO_LABEL
 
 
 def _merge(out: dict[str, Any], key: str, value: float) -> None:
@@ -124,33 +115,33 @@ def _merge(out: dict[str, Any], key: str, value: float) -> None:
 
 
 def instant_values(data: Any, label: str = "service") -> dict[str, float]:
-    """{service: value} of an instant query's data; an empty result is an empty dict."""
-    if not isinstance(data, dict) or not isinstance(data.get("result"), list | tuple):
-        raise PrometheusError("malformed JSON from Prometheus")
-    kind, result = data.get("resultType"), data["result"]
+    """{service: value} of an instant query's data; an empty result is an empty dict.
+
+    Raises PrometheusError (MalformedReply) when `data` is not a vector or scalar result.
+    """
+    kind, found = query_result(data, ("vector", "scalar"))
     if kind == "scalar":
-        return {NO_LABEL: number(result[1])}
-    if kind != "vector":
-        raise PrometheusError(f"Prometheus returned a {inert(kind, limit=20)}, not a vector")
+        return {NO_LABEL: found[1]}
     out: dict[str, float] = {}
-    for item in result:
-        _merge(out, _key(item.get("metric"), label), number(item["value"][1]))
+    for series in found:
+        _merge(out, _key(series["metric"], label), series["value"][1])
     return out
 
 
 def range_series(
     data: Any, start: float, step: float, points: int, label: str = "service"
 ) -> dict[str, tuple[float | None, ...]]:
-    """{service: values at start, start+step, ...}; None where the series has no sample."""
-    if not isinstance(data, dict) or data.get("resultType") != "matrix":
-        raise PrometheusError("malformed JSON from Prometheus")
+    """{service: values at start, start+step, ...}; None where the series has no sample.
+
+    Raises PrometheusError (MalformedReply) when `data` is not a matrix result.
+    """
+    _, found = query_result(data, ("matrix",))
     out: dict[str, list[float | None]] = {}
-    for item in data.get("result") or ():
-        row = out.setdefault(_key(item.get("metric"), label), [None] * points)
-        for ts, text in item.get("values") or ():
-            i = round((float(ts) - start) / step)
+    for series in found:
+        row = out.setdefault(_key(series["metric"], label), [None] * points)
+        for ts, value in series["values"]:
+            i = round((ts - start) / step)
             if 0 <= i < points:
-                value = number(text)
                 old = row[i]
                 row[i] = value if old is None or math.isnan(old) or value > old else old
     return {k: tuple(v) for k, v in out.items()}

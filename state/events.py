@@ -258,6 +258,13 @@ class VerificationFinished(EventBase):
 
 
 class UpdatePosted(EventBase):
+    """A message's outcome: delivered, failed for good, or (with `delivery_unknown`) neither.
+
+    Delivery is unknown when the request left and no reply came back (a read timeout, a
+    connection dropped, the console stopped mid-request) on a channel that cannot tell a
+    second copy from a new message (Slack): it is not sent again unless a person resends it.
+    """
+
     kind: Literal["update_posted"] = "update_posted"
     message_id: str
     channel: str
@@ -265,6 +272,19 @@ class UpdatePosted(EventBase):
     text: str
     delivered: bool
     detail: str = ""
+    by: str
+    delivery_unknown: bool = False
+
+
+class UpdateResent(EventBase):
+    """A person sent again a message whose delivery was unknown; it may post a duplicate."""
+
+    kind: Literal["update_resent"] = "update_resent"
+    message_id: str
+    channel: str
+    status: IncidentStatus
+    purpose: Literal["update", "escalation", "acknowledge"] = "update"
+    level: int = 0  # the escalation level of a page sent again
     by: str
 
 
@@ -341,6 +361,7 @@ Event = Annotated[
     | VerificationChecked
     | VerificationFinished
     | UpdatePosted
+    | UpdateResent
     | UpdateQueued
     | Escalated
     | DrillScored,

@@ -36,6 +36,7 @@ from state.events import (
     StatusChanged,
     UpdatePosted,
     UpdateQueued,
+    UpdateResent,
     VerificationChecked,
     VerificationFinished,
 )
@@ -225,19 +226,23 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
             return _incident(state, verification=word)
         case VerificationFinished():
             return _incident(state, verification="stable" if event.stable else "not verified")
-        case UpdateQueued():
+        case UpdateQueued() | UpdateResent():
             if state.incident is None:
                 return state
-            queued = PendingMessage(
+            if isinstance(event, UpdateResent):
+                level = event.level
+            else:  # a page goes out for the level just escalated to
+                level = state.incident.escalation_level if event.purpose == "escalation" else 0
+            message = PendingMessage(
                 channel=event.channel,
                 status=event.status,
                 purpose=event.purpose,
                 queued_at=event.at,
-                level=state.incident.escalation_level if event.purpose == "escalation" else 0,
+                level=level,
             )
             return _incident(
                 state,
-                pending_messages={**state.incident.pending_messages, event.message_id: queued},
+                pending_messages={**state.incident.pending_messages, event.message_id: message},
             )
         case Escalated():
             if state.incident is None:

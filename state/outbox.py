@@ -3,8 +3,10 @@
 A row goes pending -> sending (claimed, committed before the request leaves) -> delivered
 or failed; a retry puts it back to pending with a later `next_attempt_at`. A row found
 "sending" when a console starts was in flight when the last one died: it is sent again
-with the same message id. Payloads hold no secrets: a channel's target names the
-environment variables that hold its URL or key, never their values.
+with the same message id where the receiver recognises a second copy, and is otherwise
+"unknown", as is one whose request left and whose reply never came. An unknown row is
+sent again only when a person resends it. Payloads hold no secrets: a channel's target
+names the environment variables that hold its URL or key, never their values.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from state.events import EventBase, Model
 from state.journal import OUTBOX_SCHEMA, Journal
 from state.severity import IncidentStatus, Severity
 
-State = Literal["pending", "sending", "delivered", "failed"]
+State = Literal["pending", "sending", "delivered", "failed", "unknown"]
 Purpose = Literal["update", "escalation", "acknowledge"]
 Emit = Callable[[EventBase], object]
 
@@ -129,6 +131,27 @@ class Outbox:
             remote_id,
         )
 
+    def unknown(self, message_id: str, error: str) -> None:
+        """Delivery unknown: the request may have been acted on. Not due again by itself."""
+        self._set(message_id, "state = 'unknown', last_error = ?", error)
+
+    def resend(self, message_id: str, now: datetime) -> OutboxRow:
+        """Make a message whose delivery is unknown due now, as a fresh attempt; its row.
+
+        Its age and attempts count from now: the person who resends it chose to, whatever
+        time has passed. Raises KeyError when no such message is in the "unknown" state.
+        """
+        cursor = self._db.execute(
+            "UPDATE outbox SET state = 'pending', attempts = 0, created_at = ?, "
+            "next_attempt_at = ?, last_error = '' WHERE message_id = ? AND state = 'unknown'",
+            (_ts(now), _ts(now), message_id),
+        )
+        if cursor.rowcount != 1:
+            raise KeyError(f"no message {message_id} of unknown delivery in the outbox")
+        row = self.get(message_id)
+        assert row is not None
+        return row
+
     def resume(self, now: datetime) -> list[str]:
         """Rows left in flight by a console that died: due again now, with the same ids."""
         with self.transaction():
@@ -166,6 +189,10 @@ class Outbox:
         if states:
             query += f" WHERE state IN ({', '.join('?' for _ in states)})"
         return [_row(r) for r in self._db.execute(query + " ORDER BY seq", tuple(states))]
+
+    def unknown_rows(self) -> list[OutboxRow]:
+        """Messages whose delivery is unknown, oldest first: a person may resend each."""
+        return self.rows(("unknown",))
 
     def open_rows(self) -> list[OutboxRow]:
         """Messages whose outcome is not known yet: what the console shows as pending."""

@@ -28,6 +28,7 @@ _LABELS = {
     "verification_finished": "Resolution verdict",
     "update_queued": "Update queued",
     "update_posted": "Update delivery",
+    "update_resent": "Update resent",
     "escalated": "Escalated",
 }
 _CONTEXT = SIGNAL_KINDS | {"session_started", "session_resumed"}
@@ -146,7 +147,7 @@ def updates(people: tuple[Any, ...]) -> list[str]:
     """Every message: queued (UpdateQueued) and/or sent (UpdatePosted), joined by message id."""
     messages: dict[str, dict[str, Any]] = {}
     for event in people:
-        if _kind(event) in ("update_queued", "update_posted"):
+        if _kind(event) in ("update_queued", "update_posted", "update_resent"):
             messages.setdefault(event.message_id, {})[_kind(event)] = event
     rows = []
     for parts in sorted(messages.values(), key=_first_at):
@@ -154,10 +155,14 @@ def updates(people: tuple[Any, ...]) -> list[str]:
         e: Any = posted or queued
         if posted is None:
             outcome = "queued, no outcome journaled"
+        elif getattr(posted, "delivery_unknown", False):
+            outcome = md(f"delivery unknown: {posted.detail}" if posted.detail else "unknown")
         elif posted.delivered:
             outcome = "delivered"
         else:
             outcome = md(f"FAILED: {posted.detail}" if posted.detail else "FAILED")
+        if "update_resent" in parts:
+            outcome += f" (resent by {md(parts['update_resent'].by)})"
         status = e.status.word
         if queued is not None and getattr(queued, "purpose", "update") == "escalation":
             status = "escalation page"

@@ -7,6 +7,7 @@ person would conclude (a threshold crossed, a pod crash-looping, a lock chain).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from state.console import ConsoleState, TimelineEntry
 from state.events import (
@@ -31,6 +32,7 @@ from state.events import (
     StatusChanged,
     UpdatePosted,
     UpdateQueued,
+    UpdateResent,
     VerificationChecked,
     VerificationFinished,
 )
@@ -38,7 +40,10 @@ from state.locks import connection_share, connections_used
 from state.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.resolution import STABLE_CHECKS
 from state.signals import latency_ratio, worst_pod
-from state.text import inert
+from state.text import inert, marked_name
+
+if TYPE_CHECKING:
+    from state.severity import IncidentStatus
 
 POOL_NEARLY_FULL, POOL_RELIEVED = 0.9, 0.75  # shares of max_connections
 
@@ -123,19 +128,32 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
             else:
                 yield entry(f"Resolution not verified: {inert(event.detail)}", "bad")
         case UpdatePosted():
-            verb = "delivered" if event.delivered else "FAILED"
             queued = (
                 before.incident.pending_messages.get(event.message_id) if before.incident else None
             )
-            purpose = queued.purpose if queued is not None else "update"
-            what = {
-                "escalation": f"L{queued.level if queued else 0} escalation page",
-                "acknowledge": "Acknowledgement",
-            }.get(purpose, f"{event.status.word} update")
+            what = message_name(
+                queued.purpose if queued else "update", queued.level if queued else 0, event.status
+            )
+            if event.delivery_unknown:
+                yield entry(
+                    f"{what} to {inert(event.channel)}: delivery UNKNOWN, not sent again"
+                    + (f" ({inert(event.detail)})" if event.detail else "")
+                    + "; if it did not arrive, resend it from the command palette",
+                    "warn",
+                )
+            else:
+                verb = "delivered" if event.delivered else "FAILED"
+                yield entry(
+                    f"{what} {verb} to {inert(event.channel)}"
+                    + (f": {inert(event.detail)}" if event.detail else ""),
+                    "action" if event.delivered else "bad",
+                )
+        case UpdateResent():
+            what = message_name(event.purpose, event.level, event.status)
             yield entry(
-                f"{what} {verb} to {inert(event.channel)}"
-                + (f": {inert(event.detail)}" if event.detail else ""),
-                "action" if event.delivered else "bad",
+                f"{what} resent to {inert(event.channel)} by {inert(event.by)}"
+                " (its first delivery was unknown: it may post a duplicate)",
+                "action",
             )
         case UpdateQueued():
             if event.purpose == "update":  # an escalation's pages are listed on its own entry
@@ -166,7 +184,16 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
             yield from _lock_changes(before, after, entry)
 
 
-# Names below come from the outside world (Kubernetes objects, Prometheus labels): made inert too.
+def message_name(purpose: str, level: int, status: IncidentStatus) -> str:
+    """What a message is, for a person: an update of a status, a page, an acknowledgement."""
+    return {
+        "escalation": f"L{level} escalation page",
+        "acknowledge": "Acknowledgement",
+    }.get(purpose, f"{status.word} update")
+
+
+# Names below come from the outside world (Kubernetes objects, Prometheus labels): made inert,
+# and marked where that changed them (state/text.py `marked_name`).
 
 
 def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
@@ -174,12 +201,12 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
         was = before.deployments.get(key)
         if was is None:
             continue
-        name = inert(key)
+        name = marked_name(key)
         if now.revision != was.revision:
             yield entry(f"{name} rolled out revision {now.revision} (was {was.revision})", "warn")
         old_reason, new_reason = worst_pod(was)[1], worst_pod(now)[1]
         if new_reason != old_reason and new_reason not in (None, "ContainerCreating", "Pending"):
-            yield entry(f"{name}: pods {inert(new_reason)}", "bad")
+            yield entry(f"{name}: pods {marked_name(new_reason)}", "bad")
         if now.ready >= now.desired > 0 and was.ready < was.desired:
             yield entry(f"{name}: all {now.desired} replicas ready", "good")
 
@@ -189,7 +216,7 @@ def _health_changes(before: ConsoleState, after: ConsoleState, entry):
         was = before.health.get(key)
         if was is None or was.up == now.up:
             continue
-        name = inert(key)
+        name = marked_name(key)
         if now.up:
             yield entry(f"{name} /health OK again", "good")
         else:
@@ -204,7 +231,7 @@ def _metric_changes(before: ConsoleState, after: ConsoleState, metric: str, entr
         if not key.startswith(prefix) or new == old:
             continue
         service = key[len(prefix) :]
-        name = inert(service)
+        name = marked_name(service)
         value = after.latest(metric, service) or 0.0
         if metric == "error_rate":
             if new > old:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual.app import SystemCommand
 from textual.binding import Binding
 
+from state.text import inert
 from tui.base import PANES
 from tui.comms_keys import CommsKeys
 from tui.incident_keys import IncidentKeys
@@ -105,7 +106,7 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
 
         message = (
             f"{incident.incident_id} is still open. Everything is in the journal "
-            f"({self.recorder.journal.path}); opening it again resumes the incident."
+            f"({inert(self.recorder.journal.path)}); opening it again resumes the incident."
         )
         self.push_screen(ConfirmScreen("Quit warroom?", message, "Quit"), answered)
 
@@ -120,3 +121,4 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
                 f"{binding.description} (key {self.get_key_display(binding)})",
                 lambda action=action: self.run_action(action),
             )
+        yield from self.resend_commands()

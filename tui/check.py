@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from probes.check import CheckResult
+from state.text import inert
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,8 +63,15 @@ async def _postgres(config: Config) -> CheckResult:
     return await check_postgres(config.database.resolved_dsn(), TIMEOUT)
 
 
+async def _notify(config: Config, name: str) -> CheckResult:
+    from probes.notify.check import check_channel
+
+    assert config.notify is not None
+    return await check_channel(name, config.notify.channels[name], timeout=TIMEOUT)
+
+
 async def run_checks(config: Config) -> list[CheckResult]:
-    """Check every configured backend at once."""
+    """Check every configured backend at once, and each [notify] channel (posting nothing)."""
     checks = [
         _guarded("kubernetes", config.cluster.context or "current context", _kubernetes(config)),
         _guarded("health", config.cluster.health_url, _health(config)),
@@ -74,6 +82,8 @@ async def run_checks(config: Config) -> list[CheckResult]:
         env = config.database.dsn_env
         where = f"DSN from ${env}" if env else "libpq environment"
         checks.append(_guarded("postgres", where, _postgres(config)))
+    for name, channel in config.notify.channels.items() if config.notify else ():
+        checks.append(_guarded(f"notify {name}", channel.type, _notify(config, name)))
     return list(await asyncio.gather(*checks))
 
 
@@ -85,12 +95,12 @@ def table(results: Sequence[CheckResult]) -> Table:
         latency = f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "—"
         reachable = Text("yes", "green") if r.reachable else Text("no", "bold red")
         out.add_row(
-            r.backend,
-            Text(r.target),
+            Text(r.backend),
+            Text(inert(r.target)),
             reachable,
-            Text(r.version or "—"),
-            Text("\n".join(r.permissions) or "—"),
-            latency,
+            Text(inert(r.version or "—")),
+            Text("\n".join(map(inert, r.permissions)) or "—"),
+            Text(latency),
         )
     return out
 
@@ -100,7 +110,7 @@ def report(results: Sequence[CheckResult], console: Console) -> int:
     console.print(table(results))
     for r in results:
         for problem in r.problems:
-            console.print(Text(f"{r.backend}: {problem}"), style="red")
+            console.print(Text(f"{r.backend}: {inert(problem)}"), style="red")
     failed = [r.backend for r in results if not r.ok]
     if failed:
         console.print(Text(f"not ready: {', '.join(failed)}"), style="bold red")

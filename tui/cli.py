@@ -25,8 +25,12 @@ def operator_name() -> str:
 
 
 def fail(message: str) -> NoReturn:
-    """One line on stderr that says what is wrong; exit code 2."""
-    click.echo(f"warroom: {message}", err=True)
+    """One line on stderr that says what is wrong; exit code 2. The message can echo a path
+    or a value from outside (a journal, a config file): inert, so it never acts on the
+    terminal."""
+    from state.text import inert
+
+    click.echo(f"warroom: {inert(message)}", err=True)
     sys.exit(BAD_INPUT)
 
 
@@ -162,16 +166,23 @@ CONFIG_OPTION = click.option(
 )
 
 
-def load_config(path: Path | None, **cluster):
-    """The validated config with command-line overrides; every problem on stderr, exit 2."""
-    from tui.config import ConfigError, load
+def load_config(path: Path | None, *, secrets: bool = False, **cluster):
+    """The validated config with command-line overrides; every problem on stderr, exit 2.
+
+    With `secrets`, a [notify] channel whose secret is not in the environment is a problem too.
+    """
+    from tui.config import ConfigError, load, require_secrets
     from tui.live import with_overrides
 
     try:
         config = with_overrides(load(path), path, **cluster)
+        if secrets:
+            config = require_secrets(config, path)
     except ConfigError as exc:
-        for line in exc.lines():
-            click.echo(f"warroom: {line}", err=True)
+        from state.text import inert
+
+        for line in exc.lines():  # a config's values echoed back: outside text
+            click.echo(f"warroom: {inert(line)}", err=True)
         sys.exit(BAD_INPUT)
     from tui.crash import keep_config_secrets
 
@@ -199,7 +210,9 @@ def live(
     journal: Path | None,
 ) -> None:
     """Watch the configured cluster, metrics and database live."""
-    config = load_config(config_path, context=context, namespace=namespace, read_only=read_only)
+    config = load_config(
+        config_path, secrets=True, context=context, namespace=namespace, read_only=read_only
+    )
     from tui.live import live_actuator, live_probes, open_live
 
     operator = config.operator or operator_name()

@@ -1,11 +1,13 @@
 """`u` post a status update, `e` escalate, and the guide's automatic escalation on the clock.
 
 Messages go through the journal's outbox (probes/notify): written before they are sent,
-each outcome shown on the timeline.
+each outcome shown on the timeline. A message whose delivery is unknown (Slack may or may
+not have posted it) is sent again only by the command palette's "Resend …", confirmed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
 from textual import work
@@ -16,7 +18,10 @@ from state.text import inert
 from tui.base import ConsoleBase
 
 if TYPE_CHECKING:
+    from textual.app import SystemCommand
+
     from probes.notify.outbox_sender import OutboxSender
+    from state.events import EventBase
     from state.outbox import Outbox
 
 # The outbox, its sender, the queues and the templates are imported where they are used:
@@ -40,7 +45,7 @@ class CommsKeys(ConsoleBase):
 
             self._outbox = Outbox(self.recorder.journal)
             self._sender = OutboxSender(
-                self._outbox, self.clock, self.notify_config, emit=self.record, speed=self.speed
+                self._outbox, self.clock, self.notify_config, emit=self._settled, speed=self.speed
             )
             self._sender.start()  # re-sends what a previous run left in flight
         self.set_interval(1.0, self.check_escalation, name="escalation")
@@ -135,9 +140,74 @@ class CommsKeys(ConsoleBase):
                 draft.internal_text,
             )
         except ValueError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(inert(exc), severity="error", markup=False)
             return
         assert self._sender is not None
+        self._sender.wake()
+
+    # ---- delivery unknown: resend, from the command palette --------------------------------------
+
+    def _settled(self, event: EventBase) -> None:
+        """Record an outcome; one whose delivery is unknown is also said at once."""
+        self.record(event)
+        if getattr(event, "delivery_unknown", False):
+            channel = inert(getattr(event, "channel", ""))
+            self.notify(
+                f"Delivery to {channel} is unknown: it is not sent again by itself. "
+                "If it did not arrive, resend it from the command palette (Ctrl+P).",
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
+
+    def resend_commands(self) -> Iterator[SystemCommand]:
+        """One palette command per message whose delivery is unknown."""
+        if self._outbox is None or self.read_only:
+            return
+        from textual.app import SystemCommand
+
+        from probes.notify.queue import unknown_deliveries
+        from state.timeline import message_name
+
+        for message in unknown_deliveries(self._outbox):
+            what = message_name(message.purpose, message.level, message.status)
+            yield SystemCommand(
+                f"Resend {what} to {inert(message.channel, 64)} (delivery unknown)",
+                "It may already have been posted: sending it again may post a duplicate",
+                lambda message_id=message.message_id: self._resend(message_id),
+            )
+
+    @work(exclusive=True, group="comms")
+    async def _resend(self, message_id: str) -> None:
+        """Confirm, then send again a message whose delivery is unknown."""
+        from probes.notify.queue import resend
+        from state.timeline import message_name
+        from widgets.modals import ConfirmScreen
+
+        assert self._outbox is not None and self._sender is not None
+        row = self._outbox.get(message_id)
+        if row is None or row.state != "unknown":
+            self.notify("That message is no longer of unknown delivery", severity="warning")
+            return
+        message = row.message
+        what = message_name(message.purpose, message.level, message.status)
+        channel = inert(message.channel, 64)  # read back from the journal: in the body only
+        confirmed = await self.push_screen_wait(
+            ConfirmScreen(
+                f"Resend this {what}?",
+                f"Delivery of this {what} to {channel} is unknown: {inert(row.last_error)}.\n"
+                f"{channel} may already show it, so sending it again may post a duplicate "
+                f"(marked warroom {inert(message.message_id)}).\n\n{inert(message.text, 300)}",
+                "Resend",
+            )
+        )
+        if not confirmed:
+            return
+        try:
+            resend(self._outbox, self.record, self.now(), message_id, self.operator)
+        except KeyError:
+            self.notify("That message is no longer of unknown delivery", severity="warning")
+            return
         self._sender.wake()
 
     # ---- e -------------------------------------------------------------------------------------
@@ -211,6 +281,9 @@ class CommsKeys(ConsoleBase):
             self.escalate_now(due.level, due.reason, AUTOMATIC)
         else:
             self.notify(
-                f"The guide says escalate now: {due.reason}", severity="warning", timeout=30
+                f"The guide says escalate now: {inert(due.reason)}",
+                severity="warning",
+                timeout=30,
+                markup=False,
             )
             self._escalate(due.level, due.reason)

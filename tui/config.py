@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from probes.notify.config import NotifyConfig
+from probes.notify.config import NotifyConfig, missing_secrets
 
 MIN_REFRESH = 2.0  # the Kubernetes API is not polled faster than k9s polls it
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -262,6 +262,17 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
         raise ConfigError(path, [describe_error(e) for e in exc.errors()]) from None
     except RecursionError:  # a WARROOM_* variable's JSON nested thousands deep
         raise ConfigError(path, [f"{TOO_DEEP} (in the file or a WARROOM_* variable)"]) from None
+
+
+def require_secrets(config: Config, path: Path | None = None) -> Config:
+    """`config` if every [notify] channel's secret is in the environment; else ConfigError.
+
+    Live mode needs them to send; `warroom check` reports them per channel instead.
+    """
+    problems = missing_secrets(config.notify) if config.notify is not None else []
+    if problems:
+        raise ConfigError(path, problems)
+    return config
 
 
 def load(path: Path | None = None) -> Config:

@@ -36,7 +36,9 @@ _log: Path | None = None
 
 def keep_secret(names: Iterable[str | None]) -> None:
     """Name environment variables whose values must never reach the crash log."""
-    _kept.update(n for n in names if n)
+    for name in names:
+        if name:
+            _kept.add(name)
 
 
 def keep_config_secrets(config: Config) -> None:
@@ -84,7 +86,7 @@ def _named_in_config() -> set[str]:
             if isinstance(value, dict):
                 tables.append(value)
                 if key == "headers":
-                    found.update(v for v in value.values() if isinstance(v, str))
+                    found |= {v for v in value.values() if isinstance(v, str)}
             elif key.endswith("_env") and isinstance(value, str):
                 found.add(value)
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from state.policy import incident_id
 from state.severity import Role, Severity
 from state.signals import suggestion
+from state.text import inert
 from tui.base import ConsoleBase
 
 # Each key imports its events where it makes them: the models load after the console's first
@@ -18,7 +19,11 @@ class IncidentKeys(ConsoleBase):
 
         state = self.recorder.state
         if state.incident and state.incident.open:
-            self.notify(f"{state.incident.incident_id} is already open", severity="warning")
+            self.notify(
+                f"{inert(state.incident.incident_id)} is already open",
+                severity="warning",
+                markup=False,
+            )
             return
         hint = suggestion(state)
         title = hint.reasons[0] if hint.alerting else "Investigating an issue"
@@ -50,7 +55,7 @@ class IncidentKeys(ConsoleBase):
         if incident is None:
             return
         if incident.acknowledged_at is not None:
-            self.notify(f"Already acknowledged by {incident.acknowledged_by}")
+            self.notify(f"Already acknowledged by {inert(incident.acknowledged_by)}", markup=False)
             return
         self.record(IncidentAcknowledged(at=self.now(), by=self.operator))
         self.acknowledged()

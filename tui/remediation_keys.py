@@ -85,7 +85,7 @@ class RemediationKeys(ConsoleBase):
         confirmed = await self.push_screen_wait(
             ConfirmScreen(
                 f"{what}?",
-                f"Target: deployment {target}\nNow: {before}",
+                f"Target: deployment {inert(target)}\nNow: {inert(before)}",
                 "Do it",
                 offer_dry_run=action in KUBERNETES_ACTIONS,
             )
@@ -150,7 +150,9 @@ class RemediationKeys(ConsoleBase):
         try:
             idle = await self.actuator.idle_sessions(IDLE_AGE, self.now())
         except Exception as exc:
-            self.notify(f"Cannot list idle sessions: {describe_error(exc)}", severity="error")
+            self.notify(
+                f"Cannot list idle sessions: {describe_error(exc)}", severity="error", markup=False
+            )
             return
         if not idle:
             self.notify("No idle sessions older than 10 minutes")
@@ -223,4 +225,4 @@ class RemediationKeys(ConsoleBase):
             )
         )
         if not ok:
-            self.notify(f"{action} failed: {inert(result, 200)}", severity="error")
+            self.notify(f"{action} failed: {inert(result, 200)}", severity="error", markup=False)

@@ -26,7 +26,10 @@ class VerificationKeys(ConsoleBase):
         if self.open_incident() is None:
             return
         if self.verifying:
-            self.notify(f"Already watching: {self._streak}/{STABLE_CHECKS} good checks in a row")
+            self.notify(
+                f"Already watching: {self._streak}/{STABLE_CHECKS} good checks in a row",
+                markup=False,
+            )
             return
         self._streak = self._checks = 0
         self.verification_step()

@@ -28,14 +28,17 @@ class RemediationMenu(Dialog):
         self.target, self.summary, self.choices = target, summary, choices
 
     def compose(self) -> ComposeResult:
+        # why an action is not allowed can be a backend's error text: outside text
         options = [
             Option(
-                label if why is None else f"{label} — {why}", id=action, disabled=why is not None
+                Text(label if why is None else f"{label} — {inert(why, 200)}"),
+                id=action,
+                disabled=why is not None,
             )
             for action, label, why in self.choices
         ]
         with Vertical(classes="dialog"):
-            yield Label(f"Remediate {inert(self.target)}", classes="dialog-title")
+            yield Label(Text(f"Remediate {inert(self.target)}"), classes="dialog-title")
             yield Static(Text(f"Now: {inert(self.summary)}"), classes="dialog-reason")
             yield OptionList(*options, id="actions")
             with Horizontal(classes="dialog-buttons"):
@@ -58,7 +61,7 @@ class NumberScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(Text(inert(self.title_text)), classes="dialog-title")
             yield Input(value=str(self.current), type="integer", id="number")
             yield Static("", id="problem", classes="dialog-reason")
             with Horizontal(classes="dialog-buttons"):
@@ -76,7 +79,7 @@ class NumberScreen(Dialog):
         raw = self.query_one("#number", Input).value.strip()
         if not raw.lstrip("-").isdigit() or not self.low <= int(raw) <= self.high:
             self.query_one("#problem", Static).update(
-                f"a whole number from {self.low} to {self.high}"
+                Text(f"a whole number from {self.low} to {self.high}")
             )
             return
         self.dismiss(int(raw))
@@ -97,7 +100,7 @@ class RoleScreen(Dialog):
             yield RadioSet(
                 *(
                     RadioButton(
-                        f"{r.value} {r.role_name}", value=r is Role.TL, id=f"role-{r.value}"
+                        Text(f"{r.value} {r.role_name}"), value=r is Role.TL, id=f"role-{r.value}"
                     )
                     for r in Role
                 ),
@@ -131,9 +134,13 @@ class ResolveScreen(Dialog):
         self.incident_id, self.verification = incident_id, verification
 
     def compose(self) -> ComposeResult:
-        checked = self.verification or "not verified (press v to check the guide's criteria)"
+        checked = (
+            inert(self.verification)
+            if self.verification
+            else "not verified (press v to check the guide's criteria)"
+        )
         with Vertical(classes="dialog"):
-            yield Label(f"Resolve {self.incident_id}", classes="dialog-title")
+            yield Label(Text(f"Resolve {inert(self.incident_id)}"), classes="dialog-title")
             yield Static(Text(f"Resolution check: {checked}"), classes="dialog-reason")
             yield Input(placeholder="resolution summary: what fixed it", id="summary")
             with Horizontal(classes="dialog-buttons"):

@@ -58,15 +58,15 @@ class UpdateScreen(Dialog):
             yield Label("Post a status update", classes="dialog-title")
             yield RadioSet(
                 *(
-                    RadioButton(s.word, value=s is self.status, id=f"status-{s.value}")
+                    RadioButton(Text(s.word), value=s is self.status, id=f"status-{s.value}")
                     for s in IncidentStatus
                 ),
                 id="status",
             )
             for index, row in enumerate(self.channels):  # names like "#incidents" are not ids
-                label = f"{row.name} ({row.kind}, {row.audience})"
+                label = Text(f"{inert(row.name)} ({row.kind}, {row.audience})")
                 if not row.ready:
-                    label += f": {row.problem}"
+                    label.append(f": {inert(row.problem)}")
                 yield Checkbox(
                     label,
                     value=row.preselected and row.ready,
@@ -141,7 +141,9 @@ class EscalateScreen(Dialog):
             yield Label("Escalate", classes="dialog-title")
             yield RadioSet(
                 *(
-                    RadioButton(f"L{n} {LEVEL_NAMES[n]}", value=n == self.level, id=f"level-{n}")
+                    RadioButton(
+                        Text(f"L{n} {LEVEL_NAMES[n]}"), value=n == self.level, id=f"level-{n}"
+                    )
                     for n in LEVEL_NAMES
                 ),
                 id="level",
@@ -169,9 +171,11 @@ class EscalateScreen(Dialog):
         contacts, channels = self.reach(self._level())
         text = Text()
         text.append("Contacts: ", "bold")
-        text.append(", ".join(contacts) or "none configured")
+        text.append(", ".join(map(inert, contacts)) or "none configured")
         text.append("\nChannels: ", "bold")
-        text.append(", ".join(channels) or "none configured: the escalation is journaled only")
+        text.append(
+            ", ".join(map(inert, channels)) or "none configured: the escalation is journaled only"
+        )
         self.query_one("#reach", Static).update(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

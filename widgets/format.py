@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from state.severity import Severity
+from state.text import NAME_MARK, inert, shown_name
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -17,6 +19,12 @@ SEVERITY_STYLE = {
     Severity.P3: "bold black on yellow",
     Severity.P4: "bold black on grey70",
 }
+# A name the sanitizer changed (escapes, controls or invisible characters removed, or cut)
+# ends in this mark: one cell, readable at 80 columns, and drawn in a style outside text
+# cannot give itself, so "checkout⚠" and "checkout" are seen to be two names.
+MARK = NAME_MARK
+MARK_STYLE = "bold magenta"
+REASON_LIMIT = 200  # characters of a failure reason on a border: more never fits a pane
 TONE_STYLE = {"info": "", "good": "green", "warn": "yellow", "bad": "bold red", "action": "cyan"}
 
 
@@ -89,8 +97,10 @@ def sparkline(values: tuple[float | None, ...], width: int, top: float, style_of
 
 
 def stale_label(now: datetime, last_ok: datetime | None, reason: str | None) -> str:
+    """'stale 34s: connection refused'; the reason (outside text, maybe from a journal) inert."""
     age = "never sampled" if last_ok is None else f"{duration((now - last_ok).total_seconds())}"
-    return f"stale {age}: {reason}" if reason else f"stale {age}"
+    why = inert(reason, REASON_LIMIT) if reason else ""
+    return f"stale {age}: {why}" if why else f"stale {age}"
 
 
 def over(now: datetime, then: datetime | None, seconds: float) -> bool:
@@ -103,3 +113,29 @@ def cannot_draw(error: BaseException) -> Text:
         f"⚠ cannot draw this ({type(error).__name__}); the details are in the crash log",
         "magenta",
     )
+
+
+def name_width(name: str) -> int:
+    """The cells `name_cell` needs to show `name` whole, its mark included."""
+    text, changed = shown_name(name)
+    return cell_len(text) + (1 if changed else 0)
+
+
+def name_cell(name: str, width: int, style: str = "", pad: bool = True) -> Text:
+    """An outside name (a service, label value, role or table) in `width` cells, or in at
+    most `width` cells without `pad`.
+
+    Inert (state/text.py `shown_name`): a name of only escapes shows its escaped form. Too
+    long, it ends in an ellipsis, so the columns after it stay in view; wide characters
+    count two cells. A name the sanitizer changed keeps its `MARK` however it is cut.
+    """
+    text, changed = shown_name(name)
+    width = max(width, 0)
+    room = max(width - 1, 0) if changed else width
+    cell = Text(text, style=style, end="", no_wrap=True)
+    cell.truncate(room, overflow="ellipsis")
+    if changed and width:
+        cell.append(MARK, MARK_STYLE)  # right after the name, where the eye reads it
+    if pad:
+        cell.truncate(width, pad=True)
+    return cell

@@ -48,7 +48,7 @@ class IncidentHeader(TextLine):
         return text
 
     def _watching(self, text: Text, state: ConsoleState) -> None:
-        what = f"scenario {state.scenario}" if state.scenario else "watching"
+        what = f"scenario {inert(state.scenario, 40)}" if state.scenario else "watching"
         text.append(f"No incident declared · {what}", "bold")
         hint = suggestion(state)
         text.append("\n")
@@ -61,7 +61,7 @@ class IncidentHeader(TextLine):
             text.append(" all guide thresholds clear", "green")
 
     def _incident(self, text: Text, incident: Incident, now: datetime) -> None:
-        text.append(incident.incident_id, "bold")
+        text.append(inert(incident.incident_id, 40), "bold")  # as journaled: any text
         text.append(*_SEP)
         text.append(f" {incident.severity.label} ", SEVERITY_STYLE[incident.severity])
         text.append(*_SEP)

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from state.locks import BlockingChain, blocking_chains, connection_share, connections_used
 from state.text import inert
-from widgets.format import since
+from widgets.format import name_cell, since
 from widgets.selectable import SelectablePane
 
 if TYPE_CHECKING:
@@ -91,8 +91,9 @@ class LocksPane(SelectablePane):
         else:
             line.append("  " * min(depth - 1, 3) + "└ ", "dim")
         line.append(f"{s.pid} ", "bold")
-        line.append(f"{inert(s.user or '?', 12)} ")
-        state = inert(s.state or "?").replace("idle in transaction", "idle in tx")
+        line.append_text(name_cell(s.user or "?", 12, pad=False))
+        line.append(" ")
+        state = inert(s.state or "?", 40).replace("idle in transaction", "idle in tx")
         line.append(f"{state} ", "yellow" if state.startswith("idle in tx") else "")
         started = s.xact_start if depth == 0 else s.query_start
         line.append(since(now, started), "bold" if depth == 0 else "")
@@ -100,7 +101,8 @@ class LocksPane(SelectablePane):
             if chain.size:
                 line.append(f" blocks {chain.size}", "bold red")
             if s.relation:
-                line.append(f" on {inert(s.relation, 40)}")
+                line.append(" on ")
+                line.append_text(name_cell(s.relation, 40, pad=False))
             if s.blocked_by:
                 pids = ", ".join(map(str, s.blocked_by))
                 line.append(f" (waits on pid {pids}, not visible)", "dim")

@@ -8,12 +8,17 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from state.text import inert
-from widgets.format import sparkline
+from widgets.format import name_cell, name_width, sparkline
 from widgets.pane import Pane
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
+
+VERDICT_W = 9
+FIXED_W = 10 + VERDICT_W + 2  # cells after the name: " " value(8) " ", " " verdict, the edge
+NAME_MIN = 7  # "SERVICE"
+NAME_KEEP = 24  # a name this long is cut only when the numbers need its room
+SPARK_MIN = 10  # cells of history a longer name leaves
 
 
 class MetricPane(Pane):
@@ -50,9 +55,8 @@ class MetricPane(Pane):
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         series = self.series(state)
         names = [s for s in state.services if s in series] or sorted(series)
-        name_w = max([len(n) for n in names] + [7])
-        verdict_w = 9
-        spark_w = max(width - name_w - 10 - verdict_w - 2, 0)
+        name_w = self.name_columns(names, width)
+        spark_w = max(width - name_w - FIXED_W, 0)
         text = Text(no_wrap=True, overflow="ellipsis")
         extra_w = len(self.extra(state, names[0])) if names else 0
         if spark_w - extra_w < 16:  # the history matters more than the extra column
@@ -66,7 +70,8 @@ class MetricPane(Pane):
             values = series.get(name, ())
             value = values[-1] if values else None
             style = self.style_of(state, name, value)
-            text.append(f"{inert(name):<{name_w}} ")
+            text.append_text(name_cell(name, name_w))
+            text.append(" ")
             text.append(f"{self.value_text(state, name, value):>8} ", style)
             if extra_w:
                 text.append(self.extra(state, name), "dim")
@@ -78,6 +83,14 @@ class MetricPane(Pane):
             text.append(word, word_style)
             text.append("\n")
         return text
+
+    @staticmethod
+    def name_columns(names: list[str], width: int) -> int:
+        """The name column's width: the longest name, but never so wide that a row's value
+        and verdict leave the pane (a 20 kB label value is cut, not the numbers)."""
+        room = max(width - FIXED_W, NAME_MIN)
+        longest = max([name_width(n) for n in names] + [NAME_MIN])
+        return min(longest, max(room - SPARK_MIN, min(room, NAME_KEEP)))
 
 
 def finite(value: float | None) -> bool:

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from state.severity import Severity
-from state.text import inert
+from state.text import inert, inert_lines
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -42,7 +42,9 @@ class Dialog(ModalScreen):
 
 
 def _severity_choices(selected: Severity) -> RadioSet:
-    buttons = [RadioButton(s.label, value=(s is selected), id=f"sev-{s.value}") for s in Severity]
+    buttons = [
+        RadioButton(Text(s.label), value=(s is selected), id=f"sev-{s.value}") for s in Severity
+    ]
     return RadioSet(*buttons, id="severity")
 
 
@@ -94,7 +96,7 @@ class SeverityScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Change severity (now {self.current.label})", classes="dialog-title")
+            yield Label(Text(f"Change severity (now {self.current.label})"), classes="dialog-title")
             yield Static(
                 Text(f"Signals suggest {self.suggested.label}: {inert(self.reason)}"),
                 classes="dialog-reason",
@@ -159,12 +161,12 @@ class ConfirmScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(Text(self.message), classes="dialog-reason")
+            yield Label(Text(inert(self.title_text)), classes="dialog-title")
+            yield Static(Text(inert_lines(self.message)), classes="dialog-reason")
             if self.offer_dry_run:
                 yield Checkbox("Server-side dry run (dryRun=All): change nothing", id="dry-run")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.confirm, variant="error", id="ok")
+                yield Button(Text(self.confirm), variant="error", id="ok")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:

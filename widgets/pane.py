@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
@@ -12,7 +13,6 @@ from textual.widgets import Static
 from widgets.format import cannot_draw, stale_label
 
 if TYPE_CHECKING:
-    from rich.text import Text
     from textual.app import ComposeResult
 
     from state.console import ConsoleState
@@ -35,9 +35,11 @@ class Pane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.content = Static("", markup=False, classes="pane-body")
-        self.border_title = self.TITLE
+        # titles and subtitles as Text: Textual would read a str as markup, and the subtitle
+        # carries a probe's failure reason, outside text (README, Security)
+        self.border_title = Text(self.TITLE)
         self._body: Text | None = None
-        self._subtitle: str | None = None
+        self._subtitle: Text | None = None
         self._seen: tuple[ConsoleState, datetime] | None = None
 
     def compose(self) -> ComposeResult:
@@ -72,10 +74,10 @@ class Pane(Vertical):
             self.content.update(body)
         subtitle = self.staleness(state, now)
         self.set_class(subtitle is not None, "-stale")
-        subtitle = subtitle or ""
-        if subtitle != self._subtitle:
-            self._subtitle = subtitle
-            self.border_subtitle = subtitle
+        shown = Text(subtitle or "")
+        if shown != self._subtitle:
+            self._subtitle = shown
+            self.border_subtitle = shown
 
     def cannot_draw(self, error: BaseException) -> None:
         """What the pane shows when drawing it raised: a placeholder, and the console goes on.
@@ -85,12 +87,13 @@ class Pane(Vertical):
         self._body = None
         self.content.update(cannot_draw(error))
         self._subtitle = None
-        self.border_subtitle = CANNOT_DRAW
+        self.border_subtitle = Text(CANNOT_DRAW)
         self.add_class("-stale")
 
     def waiting(self) -> None:
         """Before the session is open: no body yet, and the same word as before a first sample."""
-        self._subtitle = self.border_subtitle = WAITING
+        self._subtitle = Text(WAITING)
+        self.border_subtitle = self._subtitle
 
     def on_resize(self) -> None:
         self._body = None

@@ -8,7 +8,8 @@ from rich.text import Text
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label, Static
 
-from widgets.format import duration
+from state.text import inert
+from widgets.format import duration, name_cell, name_width
 from widgets.modals import Dialog
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
     from state.events import DrillScored, Milestone
 
+NAME_W = 40  # cells: the guide's milestone names are short; a journal's need not be
 VERDICT_STYLE = {"met": "green", "missed": "bold red", "not done": "yellow", "n/a": "dim"}
 
 
@@ -24,8 +26,9 @@ def _time(seconds: float | None) -> str:
 
 
 def card_text(card: DrillScored) -> Text:
+    """The card as journaled: its texts are read back from a journal, so drawn inert."""
     text = Text()
-    width = max(len(m.name) for m in card.milestones) + 2
+    width = min(max([name_width(m.name) for m in card.milestones] + [0]), NAME_W) + 2
     text.append(
         f"{'MILESTONE':<{width}}{'TOOK':>9} {'TARGET':>9}  {'VERDICT':<9} {'POINTS':>7}\n", "bold"
     )
@@ -34,22 +37,23 @@ def card_text(card: DrillScored) -> Text:
     if card.harmful:
         text.append("\nHarmful actions (-15 each)\n", "bold red")
         for harm in card.harmful:
-            text.append(f"  {harm}\n", "red")
+            text.append(f"  {inert(harm)}\n", "red")
     text.append(f"\nScore {card.points}/{card.of}   ", "bold")
     style = (
         "bold green" if card.grade in "AB" else "bold yellow" if card.grade == "C" else "bold red"
     )
-    text.append(f" Grade {card.grade} ", f"{style} reverse")
+    text.append(f" Grade {inert(card.grade, 3)} ", f"{style} reverse")
     return text
 
 
 def _row(m: Milestone, width: int) -> Text:
     row = Text()
-    row.append(f"{m.name:<{width}}{_time(m.took):>9} {_time(m.target):>9}  ")
+    row.append_text(name_cell(m.name, width))
+    row.append(f"{_time(m.took):>9} {_time(m.target):>9}  ")
     row.append(f"{m.verdict:<9}", VERDICT_STYLE[m.verdict])
     row.append(f" {m.points:>3}/{m.of:<3}\n")
     if m.detail:
-        row.append(f"  {m.detail}\n", "dim")
+        row.append(f"  {inert(m.detail)}\n", "dim")
     return row
 
 
@@ -62,7 +66,9 @@ class ScoreCardScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog score-card"):
-            yield Label(f"Drill score card: {self.card.scenario}", classes="dialog-title")
+            yield Label(
+                Text(f"Drill score card: {inert(self.card.scenario)}"), classes="dialog-title"
+            )
             yield Static(card_text(self.card), id="card")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", variant="primary", id="cancel")

@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from state.signals import service_down, worst_pod
-from state.text import inert
-from widgets.format import number
+from widgets.format import name_cell, name_width, number
 from widgets.selectable import SelectablePane
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
 
 SLOW_HEALTH_MS = 500.0
+FIXED_W = 24  # cells besides the name and pods columns: READY, HEALTH, RST, gaps, the edge
+PODS_MIN = 8
 _BAD = {"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "ErrImagePull", "Error", "Failed"}
 
 
@@ -30,8 +32,10 @@ class ServicesPane(SelectablePane):
         return any(service_down(state, s) for s in state.services)
 
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
-        name_w = max([len(s) for s in state.services] + [10])
-        pods_w = max(min(width - name_w - 24, 24), 8)
+        # a long name gives way before the columns of numbers after it do
+        longest = max([name_width(s) for s in state.services] + [10])
+        name_w = min(longest, max(width - FIXED_W - PODS_MIN, 10))
+        pods_w = max(min(width - name_w - FIXED_W, 24), PODS_MIN)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(
             f"{'DEPLOYMENT':<{name_w}} {'READY':<5}  {'PODS':<{pods_w}} {'HEALTH':<10}{'RST':>3}\n",
@@ -42,7 +46,7 @@ class ServicesPane(SelectablePane):
             health = state.health.get(name)
             down = service_down(state, name)
             style = f"{'bold red' if down else ''} {self.cursor_style(index)}".strip()
-            text.append(f"{inert(name):<{name_w}}", style)
+            text.append_text(name_cell(name, name_w, style))
             text.append(" ")
             if deployment is None:
                 text.append(f"{'?':>5}  {'—':<{pods_w}} ")
@@ -51,13 +55,12 @@ class ServicesPane(SelectablePane):
                 text.append(f"{deployment.ready:>2}/{deployment.desired:<2}", ready_style)
                 text.append("↻" if deployment.rollout else " ", "yellow")
                 phase, reason = worst_pod(deployment)
-                word = inert(reason or phase)
                 count = sum(
                     1 for p in deployment.pods if (p.reason or p.phase) == (reason or phase)
                 )
-                label = f"{word} ×{count}" if reason else f"{word} r{deployment.revision}"
-                style = "bold red" if word in _BAD else "yellow" if reason else "green"
-                text.append(f" {label[:pods_w]:<{pods_w}} ", style)
+                style = "bold red" if (reason or phase) in _BAD else "yellow" if reason else "green"
+                suffix = f" ×{count}" if reason else f" r{deployment.revision}"
+                text.append_text(_pods(reason or phase, suffix, pods_w, style))
             if health is None:
                 text.append(f"{'—':<10}")
             elif health.up:
@@ -73,3 +76,14 @@ class ServicesPane(SelectablePane):
             text.append(f"{restarts:>3}", "yellow" if restarts else "")
             text.append("\n")
         return text
+
+
+def _pods(word: str, suffix: str, width: int, style: str) -> Text:
+    """' CrashLoopBackOff ×2 ' in `width` cells between its spaces. The pod's reason is
+    outside text: inert, marked when the sanitizer changed it, and cut before the count is."""
+    label = Text(" ", style=style, end="")
+    label.append_text(name_cell(word, min(name_width(word), width - cell_len(suffix)), pad=False))
+    label.append(suffix)
+    label.truncate(width + 1, overflow="crop", pad=True)
+    label.append(" ")
+    return label

@@ -135,6 +135,13 @@ def parse(data: Mapping[str, Any]) -> NotifyConfig:
     return NotifyConfig.model_validate(dict(data))
 
 
+def resendable(channel: Channel) -> bool:
+    """Whether a second copy of a message is harmless here: PagerDuty folds it into one alert
+    by dedup_key, Statuspage updates the incident it finds, a sink is local. A Slack webhook
+    posts every copy, so a message that may have arrived is not sent again by itself."""
+    return not isinstance(channel, SlackChannel)
+
+
 def channel_of(target: Mapping[str, Any]) -> Channel:
     """A channel from the settings frozen into an outbox message."""
     return _CHANNEL.validate_python(dict(target))
@@ -145,20 +152,28 @@ def target_of(channel: Channel) -> dict[str, Any]:
     return channel.model_dump(mode="json")
 
 
+_SECRET_KEYS = ("webhook_env", "routing_key_env", "api_key_env", "api_token_env")
+
+
+def secret_keys(channel: Channel) -> list[tuple[str, str]]:
+    """(config key, environment variable) of each of this channel's secrets."""
+    found = ((key, getattr(channel, key, None)) for key in _SECRET_KEYS)
+    return [(key, name) for key, name in found if name]
+
+
 def secret_names(channel: Channel) -> list[str]:
     """The environment variables that hold this channel's secrets."""
-    names = [getattr(channel, f, None) for f in ("webhook_env", "routing_key_env", "api_key_env")]
-    names.append(getattr(channel, "api_token_env", None))
-    return [n for n in names if n]
+    return [name for _, name in secret_keys(channel)]
 
 
 def missing_secrets(config: NotifyConfig, environ: Mapping[str, str] | None = None) -> list[str]:
-    """One line per channel whose secret is not in the environment, for `warroom check`."""
+    """One line per secret that is not in the environment, led by its key, as config errors are:
+    `notify.channels.#incidents.webhook_env: environment variable X is not set`."""
     env = os.environ if environ is None else environ
     return [
-        f"notify channel {name}: environment variable {var} is not set"
+        f"notify.channels.{name}.{key}: environment variable {var} is not set"
         for name, channel in config.channels.items()
-        for var in secret_names(channel)
+        for key, var in secret_keys(channel)
         if not env.get(var)
     ]
 

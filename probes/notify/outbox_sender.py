@@ -3,9 +3,11 @@
 Each message is claimed (committed "sending") before its request leaves and settled in
 the transaction that journals its UpdatePosted, so an outcome is recorded exactly once.
 A console that dies in between leaves the row "sending"; `resume` sends it again with
-the same id. PagerDuty deduplicates that by dedup_key and Statuspage by looking the
-incident up first; a Slack webhook cannot, so a message whose 200 was lost in that
-window (the request's round trip) is posted twice, marked with the same id.
+the same id where the receiver recognises a second copy: PagerDuty by dedup_key,
+Statuspage by looking the incident up first. A Slack webhook cannot, so there a message
+that may have arrived (left in flight by a dead console, or sent with its reply lost to a
+timeout or a dropped connection) is settled as delivery unknown, journaled and shown,
+and sent again only when the commander resends it.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from probes.notify.config import (
     SlackChannel,
     StatuspageChannel,
     channel_of,
+    resendable,
     secret_names,
 )
 from probes.notify.result import Delivery, redact
 from state.events import EventBase, UpdatePosted
+from state.text import inert
 
 if TYPE_CHECKING:
     import httpx
@@ -78,8 +82,24 @@ class OutboxSender:
     # ---- one step ----------------------------------------------------------------------------
 
     def resume(self) -> list[str]:
-        """Make messages left in flight by a dead console due again; their ids."""
+        """Make messages left in flight by a dead console due again; their ids.
+
+        One on a channel that cannot recognise a second copy (Slack) may have been posted:
+        it is settled as delivery unknown instead, for the commander to resend or not.
+        """
+        for row in self.outbox.rows(("sending",)):
+            if not self._resendable(row):
+                channel = inert(row.message.channel, 64)  # read back from the journal
+                why = f"{channel}: the console stopped while the request was in flight"
+                self._finish(row, Delivery.unknown(why))
         return self.outbox.resume(self.clock.now())
+
+    @staticmethod
+    def _resendable(row: OutboxRow) -> bool:
+        try:
+            return resendable(channel_of(row.message.target))
+        except ValidationError:  # unreadable settings fail at the attempt, with their reason
+            return True
 
     async def deliver_due(self) -> list[UpdatePosted]:
         """Send every channel's due message once; the outcomes journaled by this step."""
@@ -114,7 +134,10 @@ class OutboxSender:
             async with asyncio.timeout(self.config.timeout * 3):
                 delivery = await self._send(row, channel, env)
         except TimeoutError:
-            delivery = Delivery.retry(f"{message.channel}: timed out")
+            if resendable(channel):
+                delivery = Delivery.retry(f"{message.channel}: timed out")
+            else:  # cut off somewhere in its round trip: it may have arrived
+                delivery = Delivery.unknown(f"{message.channel}: sent, but no reply in time")
         except Exception as exc:  # a bug in a sender must not stop the loop or lose the row
             delivery = Delivery.retry(f"{message.channel}: {type(exc).__name__}")
         return replace(delivery, detail=redact(delivery.detail, env))
@@ -134,7 +157,7 @@ class OutboxSender:
         return Delivery.failed(f"{message.channel}: unknown channel type")
 
     def _settle(self, row: OutboxRow, delivery: Delivery) -> UpdatePosted | None:
-        if delivery.outcome != "retry":
+        if delivery.outcome != "retry":  # delivered, failed, or unknown: never retried
             return self._finish(row, delivery)
         now = self.clock.now()
         attempts = row.attempts + 1
@@ -154,9 +177,10 @@ class OutboxSender:
         return None
 
     def _finish(self, row: OutboxRow, delivery: Delivery) -> UpdatePosted:
-        """The row's final state and its UpdatePosted, committed together."""
+        """The row's final state (delivered, failed, unknown) and its UpdatePosted, together."""
         message = row.message
         delivered = delivery.outcome == "delivered"
+        unknown = delivery.outcome == "unknown"
         event = UpdatePosted(
             at=self.clock.now(),
             message_id=message.message_id,
@@ -166,14 +190,18 @@ class OutboxSender:
             delivered=delivered,
             detail=delivery.detail,
             by=message.by,
+            delivery_unknown=unknown,
         )
         with self.outbox.transaction():
-            self.outbox.finish(
-                message.message_id,
-                delivered,
-                error="" if delivered else delivery.detail,
-                remote_id=delivery.remote_id,
-            )
+            if unknown:
+                self.outbox.unknown(message.message_id, delivery.detail)
+            else:
+                self.outbox.finish(
+                    message.message_id,
+                    delivered,
+                    error="" if delivered else delivery.detail,
+                    remote_id=delivery.remote_id,
+                )
             self.emit(event)  # last: nothing after it in the transaction can roll it back
         return event
 
@@ -223,7 +251,7 @@ class OutboxSender:
     async def stop(self, grace: float = 2.0) -> None:
         """Stop delivering; a request in flight gets `grace` seconds to come back first.
 
-        One that does not stays "sending" in the outbox and is sent again on the next start.
+        One that does not stays "sending" in the outbox, for the next start to resume.
         """
         if self._task is not None:
             self._stopping = True

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from probes.notify.config import NotifyConfig, plays, secret_names, target_of
 from state.escalation import LEVEL_AUDIENCE, LEVEL_NAMES
-from state.events import Escalated, EventBase, UpdateQueued
+from state.events import Escalated, EventBase, UpdateQueued, UpdateResent
 from state.outbox import Emit, Outbox, OutboxMessage, Purpose, enqueue
 from state.templates import (
     components,
@@ -231,3 +231,27 @@ def queue_acknowledgement(
         )
         enqueue(outbox, emit, now, messages, _queued(now, messages, "acknowledge"))
     return [m.message_id for m in messages]
+
+
+def unknown_deliveries(outbox: Outbox) -> list[OutboxMessage]:
+    """The messages whose delivery is unknown, oldest first: what the commander may resend."""
+    return [row.message for row in outbox.unknown_rows()]
+
+
+def resend(outbox: Outbox, emit: Emit, now: datetime, message_id: str, by: str) -> None:
+    """Send again, as `by` chose to, a message whose delivery is unknown: due now, and its
+    UpdateResent journaled in the same commit. It may post a duplicate where the first copy
+    did arrive. Raises KeyError when the message's delivery is not unknown (any more)."""
+    with outbox.transaction():
+        message = outbox.resend(message_id, now).message
+        emit(
+            UpdateResent(
+                at=now,
+                message_id=message.message_id,
+                channel=message.channel,
+                status=message.status,
+                purpose=message.purpose,
+                level=message.level,
+                by=by,
+            )
+        )

@@ -1,4 +1,4 @@
-"""What one delivery attempt came to: delivered, retry later, or failed for good."""
+"""What one delivery attempt came to: delivered, retry later, failed for good, or unknown."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 @dataclass(frozen=True)
 class Delivery:
-    outcome: Literal["delivered", "retry", "failed"]
+    # unknown: the request left and no reply came; the receiver may have acted on it
+    outcome: Literal["delivered", "retry", "failed", "unknown"]
     detail: str = ""  # one line for a person; never a URL or a secret
     after: float | None = None  # retry: the receiver's Retry-After, in seconds
     remote_id: str | None = None  # delivered: the receiver's id for what it created
@@ -34,6 +35,10 @@ class Delivery:
     @classmethod
     def failed(cls, detail: str) -> Delivery:
         return cls("failed", detail)
+
+    @classmethod
+    def unknown(cls, detail: str) -> Delivery:
+        return cls("unknown", detail)
 
 
 def reply(text: str, limit: int = 80) -> str:
@@ -116,10 +121,34 @@ def redact(text: str, secrets: Mapping[str, str]) -> str:
     return inert(mask(text, secrets), limit=DETAIL_LIMIT)
 
 
-def request_failed(exc: BaseException, where: str) -> Delivery:
-    """A request that got no answer: retried, unless its URL can never work."""
+def nothing_sent(exc: BaseException) -> bool:
+    """Whether the request failed before any of it left: no connection (refused, DNS, TLS,
+    connect timeout) or none free in the pool. Anything later may have reached the receiver."""
+    import httpx
+
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def request_failed(exc: BaseException, where: str, resendable: bool = True) -> Delivery:
+    """A request that got no answer: retried, unless its URL can never work.
+
+    Where the receiver cannot recognise a second copy (`resendable` False: Slack), a request
+    that may have arrived (the reply timed out or the connection dropped after it was sent)
+    is not retried: its delivery is unknown.
+    """
     import httpx
 
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return Delivery.failed(f"{where}: not an http(s) URL")
+    if not resendable and not nothing_sent(exc):
+        return Delivery.unknown(f"{where}: {lost_reply(exc)}")
     return Delivery.retry(f"{where}: {network_reason(exc)}")
+
+
+def lost_reply(exc: BaseException) -> str:
+    """Why a request that may have arrived got no reply, in fixed words."""
+    import httpx
+
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return "sent, but no reply within the timeout"
+    return f"sent, but the connection ended before the reply ({network_reason(exc)})"

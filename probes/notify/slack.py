@@ -4,7 +4,10 @@ Slack's documented errors are a status and one word in the body: 400 invalid_pay
 no_text, user_not_found, too_many_attachments; 403 action_prohibited,
 posting_to_general_channel_denied, invalid_token; 404 channel_not_found, no_service,
 no_team, team_disabled; 410 channel_is_archived; 500 rollup_error. 429 carries
-Retry-After. Webhooks have no idempotency key: a message whose 200 was lost is posted again.
+Retry-After. Webhooks have no idempotency key, so a request that may have arrived (its reply
+timed out, its connection dropped) is never sent again by itself: its delivery is unknown,
+and a person chooses whether to resend it. Only a refused connection (nothing was sent),
+429 and 5xx are retried.
 """
 
 from __future__ import annotations
@@ -84,5 +87,5 @@ async def send(
     try:
         response = await client.post(url, json=payload(message))
     except Exception as exc:
-        return request_failed(exc, where)
+        return request_failed(exc, where, resendable=False)
     return interpret(response.status_code, response.text, response.headers, where)

@@ -1,4 +1,8 @@
-"""A loopback HTTP server whose /<service>/health answers up, 503, hangs or resets."""
+"""A loopback HTTP server whose /<service>/health answers up, 503, hangs, resets, or garbles.
+
+A service's behaviour may also be raw status lines (bytes), sent in turn, one per request,
+as written: a server whose status line holds control characters.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ UP, DOWN, HANG, RESET = "up", "down", "hang", "reset"
 @dataclass
 class HealthServer:
     port: int
-    behaviour: dict[str, str] = field(default_factory=dict)  # service -> UP, DOWN, HANG, RESET
+    # service -> UP, DOWN, HANG, RESET, or raw status lines to answer with in turn
+    behaviour: dict[str, str | tuple[bytes, ...]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     connections: dict[asyncio.Task, asyncio.StreamWriter] = field(default_factory=dict)
 
@@ -44,11 +49,13 @@ async def _serve(server: HealthServer, closing: asyncio.Event, reader, writer) -
                     writer.transport.abort()
                     return
                 case "down":
-                    status, body = b"503 Service Unavailable", b'{"status": "down"}'
+                    status, body = b"HTTP/1.1 503 Service Unavailable", b'{"status": "down"}'
+                case tuple(lines):
+                    status, body = lines[(server.requests.count(path) - 1) % len(lines)], b"{}"
                 case _:
-                    status, body = b"200 OK", b'{"status": "ok"}'
+                    status, body = b"HTTP/1.1 200 OK", b'{"status": "ok"}'
             writer.write(
-                b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+                status + b"\r\nContent-Type: application/json\r\n"
                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
             )
             await writer.drain()
@@ -61,7 +68,9 @@ async def _serve(server: HealthServer, closing: asyncio.Event, reader, writer) -
 
 
 @asynccontextmanager
-async def health_server(behaviour: Mapping[str, str] | None = None) -> AsyncIterator[HealthServer]:
+async def health_server(
+    behaviour: Mapping[str, str | tuple[bytes, ...]] | None = None,
+) -> AsyncIterator[HealthServer]:
     """A server on a free loopback port; hanging requests are released when it stops."""
     closing = asyncio.Event()
     state = HealthServer(port=0, behaviour=dict(behaviour or {}))

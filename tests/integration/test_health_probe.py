@@ -113,3 +113,54 @@ async def test_check_health_reports_each_down_service():
     assert bad.problems == ("broken: HTTP 503",)
     nobody = await check_health(["api"], f"http://127.0.0.1:{closed_port()}/{{service}}", TIMEOUT)
     assert not nobody.reachable and nobody.problems == ("api: connection refused",)
+
+
+# Status lines with a control character: some h11 refuses (NUL, CR, LF), most it lets through.
+GARBLED = {
+    b"HTTP/1.1 200 O\x1b[2JK": r"HTTP/1.1 200 O\x1b[2JK",
+    b"HTTP/1.1 200 OK\x07": r"HTTP/1.1 200 OK\x07",
+    b"HTTP/1.1 200 \x7fOK": r"HTTP/1.1 200 \x7fOK",
+    b"HTTP/1.1 200 O\x00K": r"HTTP/1.1 200 O\x00K",
+    b"HTTP/1.1 200 O\rK": r"HTTP/1.1 200 O\rK",
+    b"HTTP/1.1 200 \x1b]0;owned\x07": r"HTTP/1.1 200 \x1b]0;owned\x07",
+}
+
+
+@pytest.mark.parametrize(("line", "shown"), GARBLED.items(), ids=range(len(GARBLED)))
+async def test_a_status_line_with_controls_is_an_invalid_reply_every_time(line, shown):
+    async with health_server({"api": (line,)}) as server:
+        probe = HealthProbe(["api"], server.template(), timeout=TIMEOUT)
+        try:
+            found = [(await results(probe))["api"] for _ in range(4)]
+        finally:
+            await probe.close()
+    assert len(server.requests) == 4  # each cycle asked again, over whatever connection is left
+    assert {(r.up, r.status_code, r.error) for r in found} == {
+        (False, None, f"invalid HTTP reply: status line {shown}")
+    }
+
+
+async def test_garbled_status_lines_fail_steadily_and_reach_the_timeline_once():
+    """A server whose every reply holds some control character never flaps back to OK."""
+    from state.console import ConsoleState
+    from state.fold import fold
+
+    state = ConsoleState()
+    async with health_server() as server:
+        probe = HealthProbe(["api", "web"], server.template(), timeout=TIMEOUT)
+        try:
+            (sampled,) = await probe.sample(NOW)  # up first
+            state = fold(state, sampled)
+            server.behaviour["api"] = tuple(GARBLED)  # then a different garble each request
+            for cycle in range(2 * len(GARBLED)):
+                (sampled,) = await probe.sample(NOW)
+                api = {r.service: r for r in sampled.results}["api"]
+                assert not api.up, cycle
+                assert api.error.startswith("invalid HTTP reply: status line "), cycle
+                state = fold(state, sampled)
+        finally:
+            await probe.close()
+    said = [e.text for e in state.timeline if "/health" in e.text]
+    [failing] = said
+    assert failing.startswith("api /health failing: invalid HTTP reply: status line HTTP/1.1 200")
+    assert not state.health["api"].up and state.health["web"].up

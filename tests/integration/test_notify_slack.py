@@ -1,11 +1,13 @@
-"""Slack incoming webhooks against a loopback receiver: shapes, retries, failures, secrets."""
+"""Slack incoming webhooks against a loopback receiver: shapes, retries, failures, secrets,
+and a lost reply: delivery unknown, sent again only when a person resends it."""
 
 from __future__ import annotations
 
 import pytest
 
+from probes.notify.queue import resend
 from state.severity import IncidentStatus
-from tests.integration.notify_room import INCIDENT, config
+from tests.integration.notify_room import INCIDENT, config, reopen
 from tests.servers.receivers import Reply, SlackReceiver
 
 pytestmark = pytest.mark.integration
@@ -216,3 +218,108 @@ async def test_text_from_outside_cannot_ping_the_channel(room, slack):
     )
     await sender.deliver_due()
     assert slack.posted()[0]["text"] == "pod &lt;!channel&gt; &amp; &lt;https://evil|click&gt;"
+
+
+# ---- a request whose reply was lost: delivery unknown, never sent again by itself ----------------
+
+HELD_PAST_TIMEOUT = 0.5  # the client's timeout; the receiver answers 2 s late
+
+
+def unknown_outcome(room, slack):
+    """A sender with a short timeout and one queued update: (config, sender, message id)."""
+    cfg = config({"#incidents": {"type": "slack", "webhook_env": ENV}}, timeout=HELD_PAST_TIMEOUT)
+    [message_id] = room.queue_update(cfg, ["#incidents"])
+    return cfg, room.sender(cfg, {ENV: slack.webhook_url}), message_id
+
+
+async def test_a_reply_held_past_the_timeout_is_posted_once_and_delivery_unknown(
+    room, slack, tmp_path
+):
+    slack.then(Reply(delay=2.0))
+    cfg, sender, message_id = unknown_outcome(room, slack)
+
+    [outcome] = await sender.deliver_due()
+
+    assert (outcome.delivered, outcome.delivery_unknown) == (False, True)
+    assert outcome.detail == f"slack webhook ${ENV}: sent, but no reply within the timeout"
+    assert len(slack.requests) == 1 and len(slack.channel) == 1  # Slack did post it
+    row = room.outbox.get(message_id)
+    assert (row.state, row.last_error) == ("unknown", outcome.detail)
+    assert room.outbox.open_rows() == []  # nothing waits to be sent
+    entry = room.state.timeline[-1]
+    assert entry.tone == "warn"
+    assert entry.text == (
+        "Investigating update to #incidents: delivery UNKNOWN, not sent again "
+        f"(slack webhook ${ENV}: sent, but no reply within the timeout); "
+        "if it did not arrive, resend it from the command palette"
+    )
+    assert room.state.incident.pending_messages == {}
+    assert room.state.incident.last_update_at is None  # not known to be delivered
+
+    room.clock.advance(3600)  # no retry, however long the console runs
+    assert await sender.deliver_due() == []
+    await sender.stop()
+
+    # a restarted console does not send it either
+    room.close()
+    again = reopen(room.journal.path, room.clock)
+    restarted = again.sender(cfg, {ENV: slack.webhook_url})
+    assert restarted.resume() == []
+    assert await restarted.deliver_due() == []
+    assert len(slack.requests) == 1
+
+    # the commander resends it: exactly one more post, marked with the same id
+    resend(again.outbox, again.recorder.record, again.clock.now(), message_id, "ana")
+    assert again.state.incident.pending_messages[message_id].channel == "#incidents"
+    [second] = await restarted.deliver_due()
+    await restarted.stop()
+    assert second.delivered and not second.delivery_unknown
+    assert len(slack.requests) == 2
+    ids = [post["blocks"][1]["elements"][0]["text"] for post in slack.channel]
+    assert ids == [f"warroom {message_id}"] * 2
+    texts = [e.text for e in again.state.timeline[-2:]]
+    assert texts == [
+        "Investigating update resent to #incidents by ana "
+        "(its first delivery was unknown: it may post a duplicate)",
+        "Investigating update delivered to #incidents",
+    ]
+    assert again.state.incident.last_update_at == again.clock.now()
+    assert again.outbox.get(message_id).state == "delivered"
+    with pytest.raises(KeyError):  # delivered now: nothing of unknown delivery to resend
+        resend(again.outbox, again.recorder.record, again.clock.now(), message_id, "ana")
+    room.journal = again.journal  # closed by the fixture
+
+
+async def test_a_connection_dropped_after_the_post_is_delivery_unknown(room, slack):
+    slack.then(Reply(drop=True))
+    _, sender, message_id = unknown_outcome(room, slack)
+    [outcome] = await sender.deliver_due()
+    assert outcome.delivery_unknown and outcome.message_id == message_id
+    assert outcome.detail == (
+        f"slack webhook ${ENV}: sent, but the connection ended before the reply (connection reset)"
+    )
+    room.clock.advance(60)
+    assert await sender.deliver_due() == []
+    assert len(slack.requests) == 1 == len(slack.channel)
+
+
+async def test_only_refusals_429_and_5xx_are_retried(room, slack):
+    """Nothing was sent, or Slack said to try again: retried. The reply lost: not."""
+    channels = {"#incidents": {"type": "slack", "webhook_env": ENV}}
+    cfg = config(channels, timeout=HELD_PAST_TIMEOUT, backoff=1.0)
+    slack.then(Reply(503, "rollup_error"), Reply(429, "rate_limited", {"Retry-After": "1"}))
+    dead = "http://127.0.0.1:9/services/T0/B0/secrettoken123"  # refused: nothing left
+    env = {ENV: dead}
+    sender = room.sender(cfg, env)
+    [message_id] = room.queue_update(cfg, ["#incidents"])
+    assert await sender.deliver_due() == []
+    assert room.outbox.get(message_id).last_error == f"slack webhook ${ENV}: connection refused"
+    env[ENV] = slack.webhook_url
+    for _ in range(2):  # 503, then 429: each retried
+        room.clock.advance(5)
+        assert await sender.deliver_due() == []
+    room.clock.advance(5)
+    [outcome] = await sender.deliver_due()
+    assert outcome.delivered
+    assert [r.answered for r in slack.requests] == [503, 429, 200]
+    await sender.stop()

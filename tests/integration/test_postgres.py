@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import socket
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -195,7 +199,7 @@ async def test_outage_fails_once_then_recovers(pg_server: PgServer) -> None:
         assert isinstance(events[-1], DatabaseSampled)
         pg_server.stop("fast")
         try:
-            with pytest.raises(PostgresError, match="failed"):
+            with pytest.raises(PostgresError, match=r"^No such file or directory \(at socket /"):
                 await probe.sample(datetime.now(UTC))
             for _ in range(3):
                 await scheduler.sample_once(probe)
@@ -281,6 +285,107 @@ async def test_password_never_reaches_a_failure_reason(pg_server: PgServer) -> N
         assert "\n" not in reason and reason
     assert 'password authentication failed for user "watcher"' in reasons[0]
     assert 'database "nosuchdb" does not exist' in reasons[1]
+
+
+@contextlib.contextmanager
+def not_postgres() -> Iterator[int]:
+    """A loopback port whose server answers every connection with an HTTP error, then closes."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+async def failure_reason(dsn: str) -> str:
+    """The one reason the scheduler reports for `dsn` over three cycles (the pane's border)."""
+    probe = PostgresProbe(dsn, timeout=3.0)
+    events: list[EventBase] = []
+    scheduler = ProbeScheduler(
+        [probe], FrozenClock(datetime(2026, 3, 14, tzinfo=UTC)), events.append
+    )
+    try:
+        for _ in range(3):
+            await scheduler.sample_once(probe)
+    finally:
+        await probe.close()
+    (failed,) = events
+    assert isinstance(failed, ProbeFailed)
+    return failed.reason
+
+
+@pytest.fixture(scope="module")
+def locked_out(pg_server: PgServer) -> Iterator[str]:
+    """A database PUBLIC may not CONNECT to, and a role allowed no connection at all."""
+    if not pg_server.running():
+        pg_server.start()
+    pg_server.psql("CREATE DATABASE locked_db")
+    pg_server.psql("REVOKE CONNECT ON DATABASE locked_db FROM PUBLIC")
+    pg_server.psql(f"CREATE ROLE no_slots LOGIN PASSWORD '{WATCHER_PASSWORD}' CONNECTION LIMIT 0")
+    try:
+        yield "locked_db"
+    finally:
+        pg_server.psql("DROP ROLE no_slots")
+        pg_server.psql("DROP DATABASE locked_db")
+
+
+async def test_a_failure_leads_with_its_cause_and_names_the_server_after(
+    pg_server: PgServer, locked_out: str
+) -> None:
+    port, pw = pg_server.port, WATCHER_PASSWORD
+    at = f"(at 127.0.0.1:{port})"
+    closed = free_port()
+    with not_postgres() as garbage:
+        cases = {
+            pg_server.dsn(WATCHER, password=BAD_PASSWORD):
+                f'password authentication failed for user "watcher" {at}',
+            pg_server.dsn(WATCHER, "nosuchdb", password=pw):
+                f'database "nosuchdb" does not exist {at}',
+            pg_server.dsn(WATCHER, locked_out, password=pw):
+                f'permission denied for database "{locked_out}" {at}',
+            pg_server.dsn("no_slots", password=pw):
+                f'too many connections for role "no_slots" {at}',
+            f"host=127.0.0.1 port={closed} user=watcher password={pw}":
+                f"connection refused (at 127.0.0.1:{closed})",
+            f"host=127.0.0.1 port={garbage} user=watcher password={pw} sslmode=disable":
+                "invalid response: expected authentication request from server, but received H"
+                f" (at 127.0.0.1:{garbage})",
+            f"host=127.0.0.1 port={garbage} user=watcher password={pw} sslmode=prefer":
+                f"invalid response to SSL negotiation: H (at 127.0.0.1:{garbage})",
+        }  # fmt: skip
+        reasons = {dsn: await failure_reason(dsn) for dsn in cases}
+    assert reasons == cases
+    for reason in reasons.values():
+        assert pw not in reason and BAD_PASSWORD not in reason
+
+
+async def test_a_server_that_never_answers_times_out_naming_it() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never says a word
+        port = silent.getsockname()[1]
+        probe = PostgresProbe(f"host=127.0.0.1 port={port} user=w password=Secret-1", timeout=4)
+        try:
+            with pytest.raises(PostgresError) as caught:
+                await probe.sample(datetime.now(UTC))
+        finally:
+            await probe.close()
+    assert str(caught.value) == f"connection timed out after 4 s (at 127.0.0.1:{port}/w)"
+    assert not caught.value.answered
 
 
 async def test_password_from_the_environment_is_redacted(
@@ -436,6 +541,7 @@ async def test_check_reports_version_and_permissions(
     assert 'password authentication failed for user "watcher"' in wrong.problems[0]
     port = free_port()
     dead = await check_postgres(f"host=127.0.0.1 port={port} password={WATCHER_PASSWORD}", 2)
-    assert not dead.reachable and "Connection refused" in dead.problems[0]
+    assert not dead.reachable
+    assert dead.problems == (f"connection refused (at 127.0.0.1:{port})",)
     for result in (watcher, wrong, dead):
         assert WATCHER_PASSWORD not in repr(result) and BAD_PASSWORD not in repr(result)

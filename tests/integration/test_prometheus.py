@@ -207,10 +207,11 @@ async def test_unknown_host_is_named() -> None:
     [
         (503, b"Service Unavailable", "HTTP 503 from Prometheus"),
         (502, b"<html>bad gateway</html>", "HTTP 502 from Prometheus"),
-        (200, b'{"status": "success", "data": ', "malformed JSON from Prometheus"),
-        (200, b'["not", "an", "object"]', "malformed JSON from Prometheus"),
+        (200, b'{"status": "success", "data": ', "malformed reply from Prometheus: not JSON"),
+        (200, b'["not", "an", "object"]',
+         "malformed reply from Prometheus: the reply is not a JSON object"),
         (200, VECTOR.replace(b"[]", b'[{"metric":{},"value":[1,"x"]}]'),
-         "malformed sample value from Prometheus"),
+         "malformed reply from Prometheus: result[0].value[1] is not a number"),
         (401, b"", "auth denied (HTTP 401) from Prometheus: check its headers"),
         (403, b'{"status":"error"}', "auth denied (HTTP 403) from Prometheus: check its headers"),
         (422, b'{"status":"error","errorType":"execution","error":"slow\\u001b[31m\\nin eval"}',
@@ -225,6 +226,70 @@ async def test_broken_replies_are_one_line(status: int, body: bytes, reason: str
     assert failed.reason == reason
     assert all(h.get("Authorization") == token for h in fake.seen_headers)  # it was sent
     assert "tok-3f9c1d" not in failed.reason
+
+
+def vector(result: str) -> bytes:
+    return b'{"status":"success","data":{"resultType":"vector","result":%s}}' % result.encode()
+
+
+def matrix(result: str) -> bytes:
+    return b'{"status":"success","data":{"resultType":"matrix","result":%s}}' % result.encode()
+
+
+@pytest.mark.parametrize(
+    ("instant", "history", "problem"),
+    [
+        (vector('[{"metric":"x","value":[1,"1"]}]'), None, "result[0].metric is not an object"),
+        (vector('[{"metric":{},"value":{"a":1}}]'), None,
+         "result[0].value is not a [time, value] pair"),
+        (vector("[1, 2]"), None, "result[0] is not an object"),
+        (vector('{"a": 1}'), None, "result is not a list"),
+        (vector('[{"metric":{"service":5},"value":[1,"1"]}]'), None,
+         "result[0].metric.service is not a string"),
+        (vector('[{"metric":{},"value":[1]}]'), None, "result[0].value[1] is missing"),
+        (vector('[{"metric":{},"value":[1,2.5]}]'), None,
+         "result[0].value[1] is not a number in a string"),
+        (vector('[{"value":[1,"2"]}]'), None, "result[0].metric is missing"),
+        (b'{"status":"success"}', None, "data is missing"),
+        (b'{"status":"ok","data":{}}', None, 'status is not "success"'),
+        (b'{"status":"success","data":[1]}', None, "data is not an object"),
+        (b'{"status":"success","data":{"result":[]}}', None, "resultType is missing"),
+        (b'{"status":"success","data":{"resultType":"vector"}}', None, "result is missing"),
+        (matrix("[]"), None, 'resultType is "matrix", not vector or scalar'),
+        (b'{"status":"success","data":{"resultType":"string","result":[1,"x"]}}', None,
+         'resultType is "string", not vector or scalar'),
+        (VECTOR, VECTOR, 'resultType is "vector", not matrix'),
+        (VECTOR, matrix('[{"metric":{},"values":"x"}]'), "result[0].values is not a list"),
+        (VECTOR, matrix('[{"metric":{}}]'), "result[0].values is missing"),
+        (VECTOR, matrix('[{"metric":{},"values":[[1,"1"],[2]]}]'),
+         "result[0].values[1][1] is missing"),
+        (VECTOR, matrix('[{"metric":{},"values":[[1,"a"]]}]'),
+         "result[0].values[0][1] is not a number"),
+        (VECTOR, matrix('[{"metric":{},"values":[{"t":1}]}]'),
+         "result[0].values[0] is not a [time, value] pair"),
+    ],
+)  # fmt: skip
+async def test_a_reply_of_the_wrong_shape_says_what_is_wrong(
+    instant: bytes, history: bytes | None, problem: str
+) -> None:
+    """200 with the wrong shape: the pane names the part, every sample the same (reported once)."""
+    with FakeHttp(200, b"") as fake:
+        fake.routes = {
+            "/api/v1/query": instant,
+            "/api/v1/query_range": history or matrix("[]"),
+        }
+        (failed,) = await failures(PrometheusProbe("error_rate", fake.url))
+    assert failed.reason == f"malformed reply from Prometheus: {problem}"
+
+
+async def test_an_error_reply_gives_its_text_inert_and_on_one_line() -> None:
+    error = "parse error at char 4:\x1b]52;c;aGk=\x07 unexpected [link=file:///x]y[/link]\nhint"
+    body = json.dumps({"status": "error", "errorType": "bad_data", "error": error}).encode()
+    with FakeHttp(400, body) as fake:
+        (failed,) = await failures(PrometheusProbe("latency", fake.url))
+    assert failed.reason == (
+        "Prometheus bad_data: parse error at char 4: unexpected [link=file:///x]y[/link] hint"
+    )
 
 
 async def test_hang_times_out_within_the_probe_timeout() -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 
 from tests.servers.postgres import PgServer, remove_server, start_server
-from tests.servers.prometheus import Exporter, PromServer
+from tests.servers.prometheus import TRAFFIC, Exporter, PromServer, Traffic
 from tests.servers.sessions import Sessions
 
 
@@ -44,10 +45,10 @@ class PromStack:
         return self.server.url
 
 
-@pytest.fixture(scope="session")
-def prometheus_server() -> Iterator[PromStack]:
-    """A private Prometheus scraping a driven exporter every second."""
-    exporter = Exporter().start()
+@contextmanager
+def prom_stack(traffic: Mapping[str, Traffic] = TRAFFIC) -> Iterator[PromStack]:
+    """A private Prometheus scraping an exporter driven with `traffic`, stopped at the end."""
+    exporter = Exporter(dict(traffic)).start()
     try:
         server = PromServer(exporter.port).start()
     except BaseException:
@@ -58,3 +59,10 @@ def prometheus_server() -> Iterator[PromStack]:
     finally:
         server.stop()
         exporter.stop()
+
+
+@pytest.fixture(scope="session")
+def prometheus_server() -> Iterator[PromStack]:
+    """A private Prometheus scraping a driven exporter every second."""
+    with prom_stack() as stack:
+        yield stack

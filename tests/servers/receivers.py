@@ -3,7 +3,9 @@
 Each records every request and answers from a script first (`then(...)`), then as the
 real API would. A scripted reply may `hold`: the request is taken (and, with `apply`,
 acted on) but never answered until the test releases it, which is how a test kills a
-client between "sent" and "heard back".
+client between "sent" and "heard back". One may `delay`: the request is acted on at once
+and answered as the API would, but only after that many seconds, past a client's timeout;
+or `drop` it: act on it and close the connection unanswered.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     hold: bool = False  # take the request, never answer it (until released)
     apply: bool = False  # with hold: act on it first (the API did the work, the reply is lost)
+    delay: float = 0.0  # act on it now, answer as the API would this many seconds later
+    drop: bool = False  # act on it, then close the connection without a word
 
 
 @dataclass
@@ -82,22 +86,28 @@ class Receiver(Loopback):
             self.requests.append(request)
             scripted = self.script.pop(0) if self.script else Reply()
             self.arrived.notify_all()
-        if scripted.hold:
-            if scripted.apply:
+        if scripted.hold or scripted.drop:
+            if scripted.apply or scripted.drop:
                 self.answer(request)
-            self.released.wait(30)  # bounded: a stuck test still ends
+            if scripted.hold:
+                self.released.wait(30)  # bounded: a stuck test still ends
             return  # the connection closes unanswered
         if scripted.status is None:
             status, body, headers = self.answer(request)
         else:
             status, body, headers = scripted.status, scripted.body, scripted.headers
+        if scripted.delay:
+            self.released.wait(scripted.delay)  # the work is done; the reply comes late
         if isinstance(body, str):
             data, kind = body.encode(), "text/plain"
         elif isinstance(body, bytes):
             data, kind = body, "text/plain"
         else:
             data, kind = json.dumps(body).encode(), "application/json"
-        reply(handler, status, data, kind, headers)
+        try:
+            reply(handler, status, data, kind, headers)
+        except OSError:  # a client that gave up waiting closed the connection: never heard
+            return
         request.answered = status
 
 

@@ -31,6 +31,16 @@ async def press_ok(pilot) -> None:
     await pilot.pause()
 
 
+async def confirm(pilot, words: str) -> None:
+    """Wait for the confirmation, check it says `words` with Cancel focused, then confirm."""
+    await shown(pilot, ConfirmScreen)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ConfirmScreen)
+    assert words in dialog.message
+    assert pilot.app.focused.id == "cancel"
+    await press_ok(pilot)
+
+
 async def deliver(pilot, app) -> None:
     await app._sender.deliver_due()
     app.redraw()
@@ -52,12 +62,7 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
         assert ticked["#incidents"] and ticked["status-page"]  # preselected in config
         assert not ticked["pagerduty"]
         await press_ok(pilot)
-        await shown(pilot, ConfirmScreen)
-        confirm = app.screen
-        assert isinstance(confirm, ConfirmScreen)
-        assert "To: #incidents, status-page" in confirm.message
-        assert app.focused.id == "cancel"
-        await press_ok(pilot)
+        await confirm(pilot, "To: #incidents, status-page")
         await deliver(pilot, app)
         assert "Investigating update delivered to #incidents" in timeline(app)
         assert "update due 15:00" in app.query_one("#header")._text.plain  # counted from delivery
@@ -157,3 +162,46 @@ async def test_read_only_offers_no_update_or_escalation(tmp_path) -> None:
         assert len(app.screen_stack) == 1
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert not titles & {"Update", "Escalate"}
+
+
+async def test_a_lost_slack_reply_is_resent_only_by_the_commander(tmp_path, monkeypatch) -> None:
+    """Slack took the post and answered past the timeout: one post, shown as delivery unknown;
+    the palette's Resend asks first, warns of a duplicate, and posts exactly one more."""
+    from probes.notify.config import parse
+    from tests.servers.receivers import Reply, SlackReceiver
+
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    session.declare()
+    cfg = parse(
+        {
+            "channels": {"#incidents": {"type": "slack", "webhook_env": "TEST_SLACK_HOOK"}},
+            "updates": ["#incidents"],
+            "timeout": 0.5,
+        }
+    )
+    with SlackReceiver() as slack:
+        monkeypatch.setenv("TEST_SLACK_HOOK", slack.webhook_url)
+        slack.then(Reply(delay=2.0))
+        app = session.app(notify=cfg)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("u")
+            await shown(pilot, UpdateScreen)
+            await press_ok(pilot)
+            await shown(pilot, ConfirmScreen)
+            await press_ok(pilot)
+            await deliver(pilot, app)
+            assert "Investigating update to #incidents: delivery UNKNOWN" in timeline(app)
+            await deliver(pilot, app)  # however often the loop looks, nothing is sent again
+            assert len(slack.requests) == 1
+
+            title = "Resend Investigating update to #incidents (delivery unknown)"
+            commands = {c.title: c for c in app.get_system_commands(app.screen)}
+            commands[title].callback()
+            await confirm(pilot, "may post a duplicate")
+            await deliver(pilot, app)
+            assert "Investigating update resent to #incidents by alice" in timeline(app)
+            assert "Investigating update delivered to #incidents" in timeline(app)
+            assert title not in {c.title for c in app.get_system_commands(app.screen)}
+        assert len(slack.requests) == 2 == len(slack.channel)
+    posted = journaled(session, UpdatePosted)
+    assert [(p.delivered, p.delivery_unknown) for p in posted] == [(False, True), (True, False)]

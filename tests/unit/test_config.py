@@ -288,6 +288,37 @@ def test_bad_config_exits_2_with_one_line_per_problem(tmp_path, command):
     assert result.stdout == "" and "Traceback" not in result.output
 
 
+def test_live_refuses_a_notify_channel_whose_secret_is_not_set(tmp_path, monkeypatch):
+    for name in ("NO_HOOK_HERE", "NO_PD_KEY_HERE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MGMT_HOOK_SET", "https://hooks.slack.com/services/T/B/secret-token")
+    path = write(
+        tmp_path,
+        """
+        [cluster]
+        services = ["api"]
+        [notify.channels."#incidents"]
+        type = "slack"
+        webhook_env = "NO_HOOK_HERE"
+        [notify.channels."#management"]
+        type = "slack"
+        webhook_env = "MGMT_HOOK_SET"
+        [notify.channels.pagerduty]
+        type = "pagerduty"
+        routing_key_env = "NO_PD_KEY_HERE"
+        """,
+    )
+    result = CliRunner().invoke(main, ["live", "--config", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"warroom: {path}: notify.channels.#incidents.webhook_env: "
+        "environment variable NO_HOOK_HERE is not set",
+        f"warroom: {path}: notify.channels.pagerduty.routing_key_env: "
+        "environment variable NO_PD_KEY_HERE is not set",
+    ]
+    assert result.stdout == "" and "secret-token" not in result.output
+
+
 def test_bare_warroom_without_a_config_says_how_to_make_one(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     result = CliRunner().invoke(main, [])

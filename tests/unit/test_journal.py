@@ -44,6 +44,7 @@ from state.events import (
     StatusChanged,
     UpdatePosted,
     UpdateQueued,
+    UpdateResent,
     VerificationChecked,
     VerificationFinished,
 )
@@ -155,6 +156,9 @@ ALL_KINDS = [
         text="We have identified the issue",
         delivered=True,
         by="ana",
+    ),
+    UpdateResent(
+        at=at(18), message_id="m1", channel="#incidents", status=IncidentStatus.IDENTIFIED, by="ana"
     ),
     VerificationChecked(at=at(19), ok=True, streak=1, detail="4 healthy services", by="ana"),
     VerificationFinished(at=at(19), stable=True, detail="5 good checks in a row"),

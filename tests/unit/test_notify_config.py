@@ -102,10 +102,14 @@ def test_a_targets_round_trip_holds_names_not_values():
 def test_missing_secrets_and_the_dialogs_channel_list():
     env = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x"}
     assert missing_secrets(parse(FULL), env) == [
-        "notify channel #management: environment variable MGMT_SLACK_WEBHOOK is not set",
-        "notify channel pagerduty: environment variable PAGERDUTY_ROUTING_KEY is not set",
-        "notify channel pagerduty: environment variable PAGERDUTY_API_KEY is not set",
-        "notify channel status-page: environment variable STATUSPAGE_API_KEY is not set",
+        "notify.channels.#management.webhook_env: "
+        "environment variable MGMT_SLACK_WEBHOOK is not set",
+        "notify.channels.pagerduty.routing_key_env: "
+        "environment variable PAGERDUTY_ROUTING_KEY is not set",
+        "notify.channels.pagerduty.api_token_env: "
+        "environment variable PAGERDUTY_API_KEY is not set",
+        "notify.channels.status-page.api_key_env: "
+        "environment variable STATUSPAGE_API_KEY is not set",
     ]
     listed = configured_channels(FULL, env)
     assert listed[0] == ChannelInfo("#incidents", "slack", "internal", True, True)
@@ -144,3 +148,16 @@ def test_retry_after_in_seconds_or_as_a_date():
     )
     assert retry_after({"retry-after": "soon"}) is None
     assert retry_after({}) is None
+
+
+async def test_check_of_a_sink_is_about_its_folder(tmp_path):
+    from probes.notify.check import check_channel
+
+    good = parse({"channels": {"log": {"type": "sink", "path": str(tmp_path / "sent.jsonl")}}})
+    bad = parse({"channels": {"log": {"type": "sink", "path": str(tmp_path / "no" / "x.jsonl")}}})
+    journal_only = parse({"channels": {"log": {"type": "sink"}}})
+    ok = await check_channel("log", good.channels["log"], {})
+    assert ok.ok and ok.backend == "notify log" and ok.target == str(tmp_path / "sent.jsonl")
+    failed = await check_channel("log", bad.channels["log"], {})
+    assert failed.problems == (f"cannot write in {tmp_path / 'no'}",)
+    assert (await check_channel("log", journal_only.channels["log"], {})).ok

@@ -125,6 +125,28 @@ def test_resume_makes_what_was_in_flight_due_again_with_the_same_id(outbox):
     assert outbox.get(b.message_id).next_attempt_at == at(500)
 
 
+def test_an_unknown_delivery_waits_for_a_person_and_lets_the_channel_go_on(outbox):
+    first, second = message(n=1), message(n=2)
+    outbox.add(first, T0)
+    outbox.add(second, T0)
+    outbox.claim(first.message_id)
+    outbox.unknown(first.message_id, "sent, but no reply within the timeout")
+    assert [r.message_id for r in outbox.unknown_rows()] == [first.message_id]
+    assert [r.message_id for r in outbox.due(at(3600))] == [second.message_id]  # not first
+    assert outbox.resume(at(3600)) == []  # not in flight: a restart leaves it too
+    with pytest.raises(KeyError):
+        outbox.resend(second.message_id, at(60))  # only an unknown delivery is resent
+    row = outbox.resend(first.message_id, at(4000))
+    assert (row.state, row.attempts, row.created_at, row.next_attempt_at, row.last_error) == (
+        "pending",
+        0,
+        at(4000),
+        at(4000),
+        "",
+    )  # a fresh attempt: its age counts from the resend, not from the first try
+    assert outbox.unknown_rows() == []
+
+
 def test_remote_ids_are_remembered_per_incident_and_channel(outbox):
     outbox.add(message("status-page", n=1), T0)
     outbox.add(message("status-page", n=2), T0)

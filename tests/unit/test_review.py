@@ -251,6 +251,36 @@ def test_an_escalation_page_is_not_the_first_update_and_a_failed_one_neither() -
     assert metric(events, "update").seconds == 90
 
 
+def test_an_unknown_delivery_and_its_resend_are_in_the_updates_table() -> None:
+    from state.events import UpdateResent
+    from state.review_sections import updates
+
+    def posted(t, **outcome):
+        return UpdatePosted(
+            at=at(t),
+            message_id="m1",
+            channel="#incidents",
+            status=IncidentStatus.INVESTIGATING,
+            text="x",
+            by="bob",
+            **outcome,
+        )
+
+    lost = posted(30, delivered=False, delivery_unknown=True, detail="no reply")
+    again = UpdateResent(
+        at=at(40),
+        message_id="m1",
+        channel="#incidents",
+        status=IncidentStatus.INVESTIGATING,
+        by="ana",
+    )
+    assert "| delivery unknown: no reply |" in "\n".join(updates((lost,)))
+    table = "\n".join(updates((lost, again, posted(41, delivered=True))))
+    assert "| delivered (resent by ana) |" in table
+    events = [started(), declared(0), lost, again, posted(41, delivered=True)]
+    assert metric(events, "update").seconds == 41  # the unknown one is no first update
+
+
 def test_detection_is_the_last_raise_before_the_declaration() -> None:
     events = [
         started(),
