@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from textual.markup import MarkupError
 
 from state.journal import Journal
 from state.replay import Replay
@@ -40,14 +39,8 @@ LATEST_INCIDENT = "INC-20260314-0001"  # the journal's second incident, still op
 
 
 def drawing_errors(app: ConsoleView) -> set[tuple[str | None, type]]:
-    """What the console could not draw, by widget and error, besides the markup in borders.
-
-    Helper A's half of issue 9 draws every border subtitle as Text, not markup; until it
-    is merged, the stale reason's markup (`[link=…]` in a probe's failure) makes Textual
-    raise MarkupError in widgets/pane.py, where `drawn` shows a placeholder. After the merge
-    no error is left, and this can become `assert not app._draw_errors`.
-    """
-    return {(widget, kind) for widget, kind, _ in app._draw_errors if kind is not MarkupError}
+    """What the console could not draw, by widget and error (tui/view.py `drawn`)."""
+    return {(widget, kind) for widget, kind, _ in app._draw_errors}
 
 
 def crash_log_entries() -> list[str]:
