@@ -51,34 +51,35 @@ from state.events import (
 )
 from state.journal import Journal
 from state.severity import IncidentStatus, Role, Severity
+from tests.hostile import CORPUS
 
 START = datetime(2026, 3, 14, 9, 26, 0, tzinfo=UTC)
 SCENARIO = "bad-deploy"
 SECRET_LOOKING = "https://hooks.slack.com/services/T000/B000/notasecret"
 
-# what outside text can be: markup that would act, escapes that would reach the terminal,
-# text that hides or reorders itself, text too long or too wide for any column
+# what outside text can be (tests/hostile.py's corpus, every class of it), and a few more:
+# markup that would acknowledge the page, empty and blank names, format strings, a URL
+# that looks like a secret
+LINK, CLICK = CORPUS["rich link"], CORPUS["textual click"]
+ACK_CLICK = "[@click=app.acknowledge]ack[/]"
+UNBALANCED, CLEAR, OSC52 = (
+    CORPUS["unbalanced brackets"],
+    CORPUS["clear screen"],
+    CORPUS["osc 52 clipboard"],
+)
+TITLE, CSI8, BIDI = CORPUS["window title"], CORPUS["8-bit csi"], CORPUS["bidi override"]
+ZERO_WIDTH, C0, MULTI_LINE = CORPUS["zero-width"], CORPUS["c0 controls"], CORPUS["multi-line"]
+WIDE, LONG = CORPUS["wide cjk and emoji"] * 30, CORPUS["20 kB"]
 TEXTS: tuple[str, ...] = (
-    "[link=file:///etc/passwd]x[/link]",
-    "[@click=app.quit]q[/]",
-    "[@click=app.acknowledge]ack[/]",
-    "[bold red]loud[/] [/] [ [[",
-    "\x1b[2J\x1b[H",
-    "\x1b]52;c;ZXZpbA==\x07",
-    "\x1b]0;pwned\x07title",
-    "\x9b31m8-bit CSI",
-    "\u202eevil\u202c \u2066isolate\u2069",
-    "zero\u200bwidth\ufeff\u2060",
-    "\x00\x07\x08\x7f",
-    "line\nbreak\r\nand\ttab",
-    "表格服务🔥🧯" * 30,
-    "x" * 20_000,
+    *CORPUS.values(),
+    ACK_CLICK,
+    WIDE,
     "",
     " ",
     "%s %d {0} {service}",
     SECRET_LOOKING,
 )
-NAMES = (*(t for t in TEXTS if t.strip()), "\x1b[31m\x1b[0m")  # one made only of escapes
+NAMES = tuple(t for t in TEXTS if t.strip())  # the corpus has one made only of escapes
 NUMBERS = (float("nan"), float("inf"), float("-inf"), -5.0, 0.0, 1e308, -1e308, 5e-324, None)
 
 
@@ -92,7 +93,7 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
         at=at(0),
         mode=mode,  # type: ignore[arg-type]
         version="[@click=app.quit]0.0\x1b[2J",
-        operator=TEXTS[0],
+        operator=LINK,
         scenario=None if mode == "live" else SCENARIO,
         seed=2**80,
         speed=float("nan"),
@@ -101,69 +102,69 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
     yield from samples(2)
     yield IncidentDeclared(
         at=at(10),
-        incident_id=TEXTS[1],
+        incident_id=CLICK,
         severity=Severity.P1,
-        title=TEXTS[13],
-        reason=TEXTS[4],
-        by=TEXTS[5],
+        title=LONG,
+        reason=CLEAR,
+        by=OSC52,
     )
-    yield IncidentAcknowledged(at=at(5), by=TEXTS[8])  # before the declaration
-    yield SeverityChanged(at=at(11), severity=Severity.P4, previous=Severity.P1, by=TEXTS[9])
-    yield StatusChanged(at=at(11), status=IncidentStatus.IDENTIFIED, by=TEXTS[2])
+    yield IncidentAcknowledged(at=at(5), by=BIDI)  # before the declaration
+    yield SeverityChanged(at=at(11), severity=Severity.P4, previous=Severity.P1, by=ZERO_WIDTH)
+    yield StatusChanged(at=at(11), status=IncidentStatus.IDENTIFIED, by=ACK_CLICK)
     for i, role in enumerate(Role):
-        yield RoleAssigned(at=at(12), role=role, person=NAMES[i % len(NAMES)], by=TEXTS[3])
-    yield RoleAssigned(at=at(12), role=Role.SME, person=TEXTS[13], by="x")
+        yield RoleAssigned(at=at(12), role=role, person=NAMES[i % len(NAMES)], by=UNBALANCED)
+    yield RoleAssigned(at=at(12), role=Role.SME, person=LONG, by="x")
     for text in TEXTS:
         yield NoteAdded(at=at(13), text=text, by=text or "?")
     for source in ("kubernetes", "health", "error_rate", "latency", "postgres", "redis"):
-        yield ProbeFailed(at=at(14), source=source, reason=TEXTS[0] + TEXTS[1] + TEXTS[5])  # type: ignore[arg-type]
+        yield ProbeFailed(at=at(14), source=source, reason=LINK + CLICK + OSC52)  # type: ignore[arg-type]
     yield from samples(20)
     yield ProbeRecovered(at=at(21), source="postgres")
     yield from actions()
-    yield VerificationChecked(at=at(40), ok=True, streak=-3, detail=TEXTS[6], by=TEXTS[7])
-    yield VerificationChecked(at=at(41), ok=True, streak=10**9, detail=TEXTS[12], by="x")
-    yield VerificationFinished(at=at(42), stable=False, detail=TEXTS[13])
+    yield VerificationChecked(at=at(40), ok=True, streak=-3, detail=TITLE, by=CSI8)
+    yield VerificationChecked(at=at(41), ok=True, streak=10**9, detail=WIDE, by="x")
+    yield VerificationFinished(at=at(42), stable=False, detail=LONG)
     yield UpdateQueued(
         at=at(43),
-        message_id=TEXTS[0],
-        channel=TEXTS[1],
+        message_id=LINK,
+        channel=CLICK,
         status=IncidentStatus.MONITORING,
-        text=TEXTS[13],
-        by=TEXTS[2],
+        text=LONG,
+        by=ACK_CLICK,
         purpose="escalation",
     )
     yield UpdatePosted(
         at=at(44),
-        message_id=TEXTS[0],
-        channel=TEXTS[1],
+        message_id=LINK,
+        channel=CLICK,
         status=IncidentStatus.MONITORING,
-        text=TEXTS[4],
+        text=CLEAR,
         delivered=True,
-        detail=TEXTS[5],
-        by=TEXTS[6],
+        detail=OSC52,
+        by=TITLE,
     )
     yield UpdatePosted(
         at=at(45),
         message_id="never-queued",
-        channel=TEXTS[11],
+        channel=MULTI_LINE,
         status=IncidentStatus.INVESTIGATING,
-        text=TEXTS[12],
+        text=WIDE,
         delivered=False,
         by="x",
     )
     for level in (5, 1, 3):
         yield Escalated(
-            at=at(46), level=level, reason=TEXTS[level], by=TEXTS[0], contacts=NAMES, channels=NAMES
+            at=at(46), level=level, reason=TEXTS[level], by=LINK, contacts=NAMES, channels=NAMES
         )
     yield from samples(50)
-    yield SessionResumed(at=at(49), operator=TEXTS[4], version=TEXTS[0])  # time runs back
+    yield SessionResumed(at=at(49), operator=CLEAR, version=LINK)  # time runs back
     yield from samples(49)
     yield from raw_events(52)
     yield from samples(60)
     if mode == "drill":
         yield DrillScored(
             at=at(70),
-            scenario=TEXTS[0],
+            scenario=LINK,
             milestones=tuple(
                 Milestone(
                     name=text or "?",
@@ -179,14 +180,14 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
             harmful=TEXTS,
             points=-7,
             of=0,
-            grade=TEXTS[1],
+            grade=CLICK,
         )
-    yield IncidentResolved(at=at(80), summary=TEXTS[13], by=TEXTS[0])
+    yield IncidentResolved(at=at(80), summary=LONG, by=LINK)
     yield IncidentDeclared(
         at=at(81),
         incident_id="INC-20260314-0001",
         severity=Severity.P3,
-        title=TEXTS[0],
+        title=LINK,
         reason="",
         by="x",
     )
@@ -196,7 +197,7 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
 
 def far_future() -> Iterator[dict[str, Any]]:
     """The last word of a journal whose clock jumped past the end of the calendar."""
-    body = {"at": "9999-12-31T23:59:59.999999Z", "text": TEXTS[0], "by": TEXTS[1]}
+    body = {"at": "9999-12-31T23:59:59.999999Z", "text": LINK, "by": CLICK}
     yield {"kind": "note_added", "body": body}
 
 
@@ -212,7 +213,7 @@ def samples(seconds: float) -> Iterator[EventBase]:
     deployments = tuple(
         DeploymentStatus(
             name=name,
-            namespace=TEXTS[0],
+            namespace=LINK,
             desired=-3 if i % 2 else 10**30,
             ready=10**30 if i % 2 else -1,
             updated=-1,
@@ -256,7 +257,7 @@ def samples(seconds: float) -> Iterator[EventBase]:
         )
     yield DatabaseSampled(
         at=when,
-        connections={"active": -5, "idle": 10**18, "waiting": -(10**18), TEXTS[0]: 3},
+        connections={"active": -5, "idle": 10**18, "waiting": -(10**18), LINK: 3},
         max_connections=0 if seconds < 30 else -1,
         sessions=sessions(when),
     )
@@ -270,10 +271,10 @@ def sessions(when: datetime) -> tuple[DbSession, ...]:
     """A lock cycle, a session blocking itself, a duplicate pid, and a chain 2,000 deep."""
     odd = dict(query_start=when + timedelta(days=3650), xact_start=datetime(1970, 1, 1, tzinfo=UTC))
     out = [
-        DbSession(pid=1, blocked_by=(2,), user=TEXTS[0], query=TEXTS[13], **odd),  # type: ignore[arg-type]
-        DbSession(pid=2, blocked_by=(1,), state=TEXTS[4], relation=TEXTS[1], **odd),  # type: ignore[arg-type]
-        DbSession(pid=3, blocked_by=(3,), lock_mode=TEXTS[5], application=TEXTS[12]),
-        DbSession(pid=3, blocked_by=(99999,), query=TEXTS[11]),
+        DbSession(pid=1, blocked_by=(2,), user=LINK, query=LONG, **odd),  # type: ignore[arg-type]
+        DbSession(pid=2, blocked_by=(1,), state=CLEAR, relation=CLICK, **odd),  # type: ignore[arg-type]
+        DbSession(pid=3, blocked_by=(3,), lock_mode=OSC52, application=WIDE),
+        DbSession(pid=3, blocked_by=(99999,), query=MULTI_LINE),
         DbSession(pid=-1, blocked_by=(-1, 0, 2**62), query="\x00"),
     ]
     out += [
@@ -290,11 +291,11 @@ def actions() -> Iterator[EventBase]:
         ("scale", "tracktion/analysis-service", {"replicas": "lots"}),
         ("scale", "tracktion/analysis-service", {"replicas": float("inf")}),
         ("scale", "tracktion/analysis-service", {}),
-        ("terminate_backend", TEXTS[0], {"pid": None}),
+        ("terminate_backend", LINK, {"pid": None}),
         ("cancel_backend", "pid x", {"pid": [1, 2]}),
         ("terminate_idle", "?", {"older_than": "soon"}),
-        ("restart", TEXTS[13], {"nested": {"deep": [[[]]]}}),
-        (TEXTS[1], TEXTS[4], {TEXTS[0]: TEXTS[5]}),
+        ("restart", LONG, {"nested": {"deep": [[[]]]}}),
+        (CLICK, CLEAR, {LINK: OSC52}),
         ("rollout_undo", "tracktion/tracklist-service", {}),
     ]
     for i, (action, target, params) in enumerate(odd):
@@ -305,8 +306,8 @@ def actions() -> Iterator[EventBase]:
             action=action,
             target=target,
             params=params,
-            before=TEXTS[12],
-            by=TEXTS[0],
+            before=WIDE,
+            by=LINK,
         )
         yield ActionFinished(
             at=at(30 + i),
@@ -315,9 +316,9 @@ def actions() -> Iterator[EventBase]:
             target=target,
             ok=True,
             result=TEXTS[(i + 4) % len(TEXTS)],
-            after=TEXTS[13],
+            after=LONG,
         )
-    yield ActionFinished(at=at(39), action_id="no request", ok=False, result=TEXTS[1])
+    yield ActionFinished(at=at(39), action_id="no request", ok=False, result=CLICK)
 
 
 def raw_events(seconds: float) -> Iterator[dict[str, Any]]:
@@ -341,7 +342,7 @@ def raw_events(seconds: float) -> Iterator[dict[str, Any]]:
             ],
         },
     }
-    yield {"kind": "note_added", "body": {"at": f"{naive}.123456", "text": TEXTS[0], "by": "x"}}
+    yield {"kind": "note_added", "body": {"at": f"{naive}.123456", "text": LINK, "by": "x"}}
     yield {"kind": "health_sampled", "body": {"at": naive, "results": []}}
     yield {
         "kind": "database_sampled",

@@ -11,8 +11,6 @@ the console.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +19,7 @@ import pytest
 from state.journal import Journal
 from state.replay import Replay
 from tests.malformed_journal import write
-from tests.tui.test_cli import fingerprint
+from tests.tui.test_cli import fingerprint, warroom
 from tests.tui.test_resume import resumed_on_a_terminal
 from tui.app import WarroomApp
 from tui.config import parse
@@ -53,12 +51,7 @@ def test_export_completes_and_leaves_the_journal_as_it_was(tmp_path) -> None:
     path = write(tmp_path / "malformed.warroom", "drill")
     before = fingerprint(path)
     out = tmp_path / "review"
-    result = subprocess.run(
-        [sys.executable, "-m", "tui", "export", str(path), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = warroom("export", str(path), "--out", str(out), timeout=120)
     assert result.returncode == 0, result.stderr
     written = [Path(line) for line in result.stdout.splitlines()]
     assert len(written) == 6 and all(p.exists() for p in written)  # both incidents' files
