@@ -52,9 +52,12 @@ def redact(text: object, secrets: Sequence[str] = ()) -> str:
     s = str(text)
     for secret in secrets:
         s = s.replace(secret, "***")
-    s = _KV_PASSWORD.sub(r"\1***", s)
-    s = _URI_USERINFO.sub(r"\1:***@", s)
-    return inert(s, limit=200)
+    return inert(mask_passwords(s), limit=200)
+
+
+def mask_passwords(text: str) -> str:
+    """`text` with libpq's `password=...` and a postgres URI's `user:pass@` masked; lines kept."""
+    return _URI_USERINFO.sub(r"\1:***@", _KV_PASSWORD.sub(r"\1***", text))
 
 
 # libpq's "connection to server at "h" (addr), port p failed: CAUSE", one line per address tried

@@ -65,3 +65,25 @@ def as_utc(when: datetime) -> datetime:
     if when.tzinfo is None:
         return when.replace(tzinfo=UTC)
     return when.astimezone(UTC)
+
+
+# No incident is older than the epoch or as late as the year 9000: an instant outside that
+# range (a damaged or hand-edited journal) is held at its edge, leaving room for the guide's
+# targets (a week at most) to be added and subtracted without leaving the calendar.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def bounded(when: datetime) -> datetime:
+    """`when` as aware UTC (see `as_utc`), held between EARLIEST and LATEST."""
+    try:
+        when = as_utc(when)
+    except OverflowError:  # at the calendar's very edge, another zone has no UTC instant
+        return EARLIEST if when.year < 5000 else LATEST
+    return min(max(when, EARLIEST), LATEST)
+
+
+def from_epoch(seconds: float) -> datetime:
+    """The aware UTC instant of epoch seconds, held between EARLIEST and LATEST (inf too)."""
+    seconds = min(max(seconds, EARLIEST.timestamp()), LATEST.timestamp())
+    return datetime.fromtimestamp(seconds, UTC)

@@ -91,9 +91,10 @@ class Unpacker:
             body = data
         elif encoding == KEY:
             body = inflate(data, KEY_DICT)
-        else:
-            assert ref is not None
+        elif encoding == DELTA and isinstance(ref, int):
             body = inflate(data, self._body(ref))
+        else:  # a damaged row: the reader reports it as corrupt
+            raise ValueError(f"encoding {encoding!r} with reference {ref!r} is not one")
         previous = self._last.get(kind)
         if previous is not None:
             self._bodies.pop(previous, None)  # keep one body per kind
@@ -102,13 +103,20 @@ class Unpacker:
         return body
 
     def _body(self, seq: int) -> bytes:
-        body = self._bodies.get(seq)
-        if body is not None:
-            return body
-        encoding, ref, data = self._fetch(seq)
-        if encoding == RAW:
-            return data
-        if encoding == KEY:
-            return inflate(data, KEY_DICT)
-        assert ref is not None
-        return inflate(data, self._body(ref))
+        """The body of row `seq`, walking back (without recursion) to one known or a key row."""
+        deltas: list[bytes] = []
+        while (body := self._bodies.get(seq)) is None:
+            encoding, ref, data = self._fetch(seq)
+            if encoding == RAW:
+                body = data
+                break
+            if encoding == KEY:
+                body = inflate(data, KEY_DICT)
+                break
+            if encoding != DELTA or not isinstance(ref, int) or ref >= seq:
+                raise ValueError(f"event {seq}, deflated against, is damaged")
+            deltas.append(data)
+            seq = ref
+        for data in reversed(deltas):
+            body = inflate(data, body)
+        return body

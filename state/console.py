@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -12,6 +11,7 @@ from state.events import (
     DatabaseSampled,
     DeploymentStatus,
     HealthResult,
+    Instant,
     Model,
 )
 from state.severity import IncidentStatus, Role, Severity
@@ -25,8 +25,8 @@ Tone = Literal["info", "good", "warn", "bad", "action"]
 class ProbeHealth(Model):
     """Whether a probe's pane is fresh, and why not."""
 
-    last_ok: datetime | None = None
-    failed_at: datetime | None = None
+    last_ok: Instant | None = None
+    failed_at: Instant | None = None
     reason: str | None = None
 
     @property
@@ -35,14 +35,14 @@ class ProbeHealth(Model):
 
 
 class RoleChange(Model):
-    at: datetime
+    at: Instant
     role: Role
     person: str
     by: str
 
 
 class EscalationChange(Model):
-    at: datetime
+    at: Instant
     level: int
     reason: str
     by: str
@@ -54,7 +54,7 @@ class PendingMessage(Model):
     channel: str
     status: IncidentStatus
     purpose: Literal["update", "escalation", "acknowledge"] = "update"
-    queued_at: datetime
+    queued_at: Instant
     level: int = 0  # the escalation level a page was sent for
 
 
@@ -63,16 +63,16 @@ class Incident(Model):
     title: str
     severity: Severity
     status: IncidentStatus = IncidentStatus.INVESTIGATING
-    declared_at: datetime
+    declared_at: Instant
     declared_by: str
     reason: str = ""
-    acknowledged_at: datetime | None = None
+    acknowledged_at: Instant | None = None
     acknowledged_by: str | None = None
-    resolved_at: datetime | None = None
+    resolved_at: Instant | None = None
     resolution_summary: str | None = None
     roles: dict[Role, str] = Field(default_factory=dict)
     role_history: tuple[RoleChange, ...] = ()
-    last_update_at: datetime | None = None
+    last_update_at: Instant | None = None
     verification: str | None = None  # "checking 3/5", "stable", "not verified: …"
     escalation_level: int = 0  # the guide's level 1-5 last escalated to; 0 not escalated
     escalation_history: tuple[EscalationChange, ...] = ()
@@ -84,7 +84,7 @@ class Incident(Model):
 
 
 class TimelineEntry(Model):
-    at: datetime
+    at: Instant
     kind: str
     text: str
     tone: Tone = "info"
@@ -110,7 +110,7 @@ class ConsoleState(Model):
     bands: dict[str, int] = Field(default_factory=dict)
     incident: Incident | None = None
     timeline: tuple[TimelineEntry, ...] = ()
-    now: datetime | None = None  # the time of the last event folded
+    now: Instant | None = None  # the time of the last event folded
     events: int = 0  # how many events were folded
 
     def latest(self, metric: str, service: str) -> float | None:

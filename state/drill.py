@@ -28,6 +28,7 @@ from state.locks import blocking_chains
 from state.policy import TARGETS, UPDATE_CADENCE
 from state.severity import Role, Severity
 from state.signals import latency_ratio, service_down, suggestion, worst_pod
+from state.text import inert
 
 ACK_TARGET = 300.0  # the guide: acknowledge within 5 minutes
 HARM_PENALTY = 15
@@ -75,14 +76,15 @@ def _harm(state: ConsoleState, event: ActionRequested) -> str | None:
     if event.action in SERVICE_ACTIONS and not _troubled(state, name):
         return f"{event.action} of healthy {name} at {event.at:%H:%M:%S}"
     if event.action in ("terminate_backend", "cancel_backend"):
-        pid = event.params.get("pid")
+        pid = event.params.get("pid")  # any value a journal holds, not only a pid
         roots = (
             {c.session.pid for c in blocking_chains(state.database.sessions)}
             if state.database
             else set()
         )
-        if pid not in roots:
-            return f"{event.action} of pid {pid}, which blocked nobody, at {event.at:%H:%M:%S}"
+        if not (isinstance(pid, int) and pid in roots):
+            shown = inert(str(pid), 20)
+            return f"{event.action} of pid {shown}, which blocked nobody, at {event.at:%H:%M:%S}"
     return None
 
 

@@ -9,9 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from state.clock import bounded
 from state.severity import IncidentStatus, Role, Severity
+
+# Every instant in an event or the state is aware UTC and within the calendar's bounds (see
+# `bounded`): a body written without a zone (by an older or another writer) is taken as UTC,
+# as the clock does, so that no comparison or sum of instants fails on a journal's content.
+Instant = Annotated[datetime, AfterValidator(bounded)]
 
 # The probe sources, one per pane-feeding backend. A failure names one of these.
 Source = Literal["kubernetes", "health", "error_rate", "latency", "postgres", "redis"]
@@ -27,7 +33,7 @@ class Model(BaseModel):
 
 
 class EventBase(Model):
-    at: datetime
+    at: Instant
 
 
 # ---- samples -------------------------------------------------------------------------
@@ -103,8 +109,8 @@ class DbSession(Model):
     application: str | None = None
     state: str | None = None  # active, idle, idle in transaction, ...
     query: str = ""
-    query_start: datetime | None = None
-    xact_start: datetime | None = None
+    query_start: Instant | None = None
+    xact_start: Instant | None = None
     wait_event_type: str | None = None
     blocked_by: tuple[int, ...] = ()
     relation: str | None = None

@@ -87,6 +87,11 @@ def _append(series: dict[str, tuple], values: dict[str, float | None]) -> dict[s
     return out
 
 
+def _usable(baseline: dict[str, float]) -> dict[str, float]:
+    """The baselines a ratio can be taken against: NaN, an infinity, 0 or less is none."""
+    return {service: v for service, v in baseline.items() if math.isfinite(v) and v > 0}
+
+
 def _bands(
     bands: dict[str, int], event: MetricSampled, baseline: dict[str, float]
 ) -> dict[str, int]:
@@ -136,7 +141,7 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
             }
             baseline = state.latency_baseline
             if event.metric == "latency" and event.baseline:
-                baseline = update["latency_baseline"] = {**baseline, **event.baseline}
+                baseline = update["latency_baseline"] = {**baseline, **_usable(event.baseline)}
             update["bands"] = _bands(state.bands, event, baseline)
             if event.request_rate:
                 update["request_rate"] = {**state.request_rate, **event.request_rate}
@@ -148,7 +153,7 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
                 series[name] = tuple(values)[-HISTORY:]
             update = {field: series}
             if event.metric == "latency" and event.baseline:
-                update["latency_baseline"] = {**state.latency_baseline, **event.baseline}
+                update["latency_baseline"] = {**state.latency_baseline, **_usable(event.baseline)}
             return state.model_copy(update=update)
         case DatabaseSampled():
             return state.model_copy(

@@ -61,7 +61,10 @@ class KeyframeIndex:
             ).fetchall()
         except sqlite3.OperationalError:  # a journal written before keyframes: none
             return
-        self.frames.extend(Keyframe(int(seq), float(at)) for seq, at in rows)
+        # a row whose time is not a number (a damaged journal) is no shortcut: passed over
+        self.frames.extend(
+            Keyframe(seq, float(at)) for seq, at in rows if isinstance(at, float | int)
+        )
         self._ats = [f.at for f in self.frames]
 
     def before(self, at: float) -> Keyframe | None:
@@ -71,14 +74,24 @@ class KeyframeIndex:
 
     def latest(self) -> ConsoleState:
         """The state after every event of the journal: the last keyframe, folded forward."""
-        frame = self.frames[-1] if self.frames else None
-        state = self.load(frame) if frame else ConsoleState()
-        for _, _, event in self.journal.rows(frame.seq if frame else 0):
+        state, seq = self.load(self.frames[-1] if self.frames else None)
+        for _, _, event in self.journal.rows(seq):
             state = fold(state, event)
         return state
 
-    def load(self, frame: Keyframe) -> ConsoleState:
-        row = self.journal.connection.execute(
-            "SELECT state FROM keyframes WHERE seq = ?", (frame.seq,)
-        ).fetchone()
-        return ConsoleState.model_validate_json(zlib.decompress(row[0]))
+    def load(self, frame: Keyframe | None) -> tuple[ConsoleState, int]:
+        """(the state saved at `frame`, the last event folded into it).
+
+        A keyframe is only a shortcut: a damaged one is passed over for the one before it,
+        and with none the state is the empty one before the first event: (ConsoleState(), 0).
+        """
+        index = self.frames.index(frame) if frame is not None else -1
+        for earlier in reversed(self.frames[: index + 1]):
+            row = self.journal.connection.execute(
+                "SELECT state FROM keyframes WHERE seq = ?", (earlier.seq,)
+            ).fetchone()
+            try:
+                return ConsoleState.model_validate_json(zlib.decompress(row[0])), earlier.seq
+            except (zlib.error, ValueError, TypeError):
+                continue
+        return ConsoleState(), 0

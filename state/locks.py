@@ -20,7 +20,18 @@ class BlockingChain:
     @property
     def size(self) -> int:
         """How many sessions wait behind this one, at any depth."""
-        return sum(1 + w.size for w in self.waiters)
+        return sum(1 for _ in self.walk()) - 1
+
+    def walk(self) -> Iterator[tuple[BlockingChain, int]]:
+        """This chain and every chain under it with its depth (0 here), in drawing order.
+
+        Without recursion: a lock queue can be thousands of sessions deep.
+        """
+        stack: list[tuple[BlockingChain, int]] = [(self, 0)]
+        while stack:
+            chain, depth = stack.pop()
+            yield chain, depth
+            stack.extend((w, depth + 1) for w in reversed(chain.waiters))
 
 
 def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
@@ -45,31 +56,37 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
         if (s.pid in children or s.blocked_by) and not any(p in by_pid for p in s.blocked_by)
     ]
 
-    def build(session: DbSession, seen: frozenset[int]) -> BlockingChain:
-        kids = tuple(
-            build(c, seen | {c.pid}) for c in children.get(session.pid, []) if c.pid not in seen
-        )
-        return BlockingChain(session, kids)
+    def build(root: DbSession) -> BlockingChain:
+        # each session hangs under one parent, so a pid met again closes a cycle: cut there
+        order: list[tuple[DbSession, int]] = []  # depth first: (session, how many waiters)
+        seen, stack = {root.pid}, [root]
+        while stack:
+            session = stack.pop()
+            kids = [c for c in children.get(session.pid, []) if c.pid not in seen]
+            seen.update(c.pid for c in kids)
+            order.append((session, len(kids)))
+            stack.extend(reversed(kids))
+        built: list[BlockingChain] = []  # then bottom up, each chain from its waiters' chains
+        for session, count in reversed(order):
+            waiters = tuple(reversed(built[len(built) - count :])) if count else ()
+            del built[len(built) - count :]
+            built.append(BlockingChain(session, waiters))
+        return built[0]
 
-    def pids(chain: BlockingChain) -> Iterator[int]:
-        yield chain.session.pid
-        for w in chain.waiters:
-            yield from pids(w)
-
-    chains = [build(r, frozenset({r.pid})) for r in roots]
-    shown = {pid for c in chains for pid in pids(c)}
+    chains = [build(r) for r in roots]
+    shown = {c.session.pid for chain in chains for c, _ in chain.walk()}
     # what is left waits on somebody all the way up: a cycle, with perhaps a tail behind it
     for pid in sorted(parent):
         if pid in shown:
             continue
-        path = [pid]
-        while parent[path[-1]] not in path:
+        path, on_path = [pid], {pid}
+        while parent[path[-1]] not in on_path:
             path.append(parent[path[-1]])
+            on_path.add(path[-1])
         cycle = path[path.index(parent[path[-1]]) :]
-        root = by_pid[min(cycle)]
-        chain = build(root, frozenset({root.pid}))
+        chain = build(by_pid[min(cycle)])
         chains.append(chain)
-        shown.update(pids(chain))
+        shown.update(c.session.pid for c, _ in chain.walk())
     return sorted(chains, key=lambda c: (-c.size, c.session.pid))
 
 

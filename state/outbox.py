@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
 
+from state.clock import from_epoch
 from state.events import EventBase, Model
 from state.journal import OUTBOX_SCHEMA, Journal
 from state.severity import IncidentStatus, Severity
@@ -65,7 +66,7 @@ def _ts(at: datetime) -> float:
 
 
 def _dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
+    return from_epoch(ts)
 
 
 _COLUMNS = "seq, state, attempts, created_at, next_attempt_at, last_error, remote_id, payload"

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from state import keyframes
 from state.console import ConsoleState
 from state.fold import fold
+from state.journal import Journal
 
 if TYPE_CHECKING:
     from state.events import Event, EventBase
-    from state.journal import Journal
 
 
 class Recorder:
@@ -28,6 +28,21 @@ class Recorder:
         Starts from the last keyframe, so resuming a long session stays quick.
         """
         return cls(journal, keyframes.KeyframeIndex(journal).latest())
+
+    @classmethod
+    def reopen(cls, reading: Journal) -> Recorder:
+        """Go on writing the journal that `reading` has open read-only.
+
+        Its events are folded from `reading` first (from the last keyframe on); only once
+        that has succeeded is the file opened for writing, which switches it to WAL. So a
+        journal found damaged (JournalError) is left byte for byte as it was, with no -wal
+        or -shm beside it. `reading` is closed either way.
+        """
+        try:
+            state = keyframes.KeyframeIndex(reading).latest()
+        finally:
+            reading.close()
+        return cls(Journal.open(reading.path), state)
 
     def record(self, event: Event | EventBase) -> ConsoleState:
         """Commit `event` to the journal, then fold it. Nothing is shown that is not journaled."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from state.clock import from_epoch
 from state.console import ConsoleState, TimelineEntry
 from state.fold import fold
 from state.keyframes import KeyframeIndex
@@ -34,6 +35,7 @@ class Replay:
 
     def refresh(self) -> bool:
         """Catch up with events appended since; True when there were any."""
+        self.journal.follow()
         bounds = self.journal.bounds()
         if bounds is None or bounds[0] == self.last_seq:
             return False
@@ -48,8 +50,7 @@ class Replay:
             return self.state  # a repaint at the same cursor: nothing new to read
         frame = self.index.before(at)
         if at < self.at or (frame is not None and frame.seq > self.seq):
-            self.state = self.index.load(frame) if frame else ConsoleState()
-            self.seq = frame.seq if frame else 0
+            self.state, self.seq = self.index.load(frame)
         for seq, when, event in self.journal.rows(self.seq):
             if when > at:
                 break
@@ -60,4 +61,5 @@ class Replay:
 
     @staticmethod
     def instant(at: float) -> datetime:
-        return datetime.fromtimestamp(at, UTC)
+        """The instant of a journal's epoch seconds, within the calendar whatever they hold."""
+        return from_epoch(at)

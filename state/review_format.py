@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -46,7 +47,12 @@ def day(at: datetime) -> str:
 
 
 def span(seconds: float) -> str:
-    """A duration a person reads at a glance: '40 s', '4 min 20 s', '2 h 05 min'."""
+    """A duration a person reads at a glance: '40 s', '4 min 20 s', '2 h 05 min'.
+
+    NaN or an infinity, which a damaged journal can hold, is no duration: NONE.
+    """
+    if not math.isfinite(seconds):
+        return NONE
     total = max(int(seconds), 0)
     if total < 60:
         return f"{total} s"

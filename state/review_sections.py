@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from state.clock import from_epoch
 from state.review_facts import SIGNAL_KINDS, Row
 from state.review_format import NONE, iso, md, span, table
 
@@ -220,7 +221,7 @@ def _first_at(parts: dict[str, Any]) -> tuple[datetime, str]:
 
 
 def _at(epoch: float) -> str:
-    return iso(datetime.fromtimestamp(epoch, UTC))
+    return iso(from_epoch(epoch))
 
 
 def _kind(event: object) -> str:

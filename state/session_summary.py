@@ -10,9 +10,10 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from state.clock import from_epoch
 from state.codec import Unpacker
 from state.journal import Journal, JournalError, parse
 
@@ -108,4 +109,4 @@ def summarize(journal: Journal) -> SessionSummary:
 
 
 def _time(row: tuple | None) -> datetime | None:
-    return datetime.fromtimestamp(row[0], UTC) if row else None
+    return from_epoch(row[0]) if row else None

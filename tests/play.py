@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from probes.scheduler import ProbeScheduler
 from probes.simulated.actions import SimulatedActions
@@ -41,7 +41,12 @@ class Session:
     """A recorder, a frozen clock and the simulated cluster it samples, advanced on demand."""
 
     def __init__(
-        self, scenario: str, journal: Path, seed: int = SEED, start: datetime = START
+        self,
+        scenario: str,
+        journal: Path,
+        seed: int = SEED,
+        start: datetime = START,
+        mode: Literal["demo", "drill"] = "demo",
     ) -> None:
         self.clock = FrozenClock(start)
         self.cluster = SimulatedCluster(load(scenario), seed, start)
@@ -51,7 +56,7 @@ class Session:
         self.record(
             SessionStarted(
                 at=start,
-                mode="demo",
+                mode=mode,
                 version=__version__,
                 operator=OPERATOR,
                 scenario=scenario,

@@ -70,6 +70,26 @@ class PtyProgram:
             total += self.read(max(min(deadline - time.monotonic(), 0.2), 0))
         return total
 
+    def send(self, keys: bytes) -> None:
+        """Type `keys`, and read what they draw for a moment."""
+        os.write(self.master, keys)
+        self.pump(0.2)
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """Keep reading (a child blocks on a full terminal) until it exits; its exit code."""
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            self.pump(0.1)
+        self.pump(0.1)
+        return self.proc.poll()
+
+    def quit_console(self, timeout: float = 20) -> int | None:
+        """q, then Quit in the dialog an open incident brings up (where Cancel has the focus)."""
+        self.send(b"q")
+        self.wait_for(b"Quit warroom?", timeout)
+        self.send(b"\t\r")
+        return self.wait_exit(timeout)
+
     def cpu_seconds(self) -> float:
         """User + system CPU time of the child so far, from /proc."""
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -49,8 +49,27 @@ def run_console(app, journal=None) -> NoReturn:
         journal = app.recorder.journal
     if journal is not None:
         journal.close()
-        click.echo(f"journal: {journal.path}")
+        if app.crash is None:
+            click.echo(f"journal: {journal.path}")
+    ended(app, code, journal.path if journal else None)
+
+
+def ended(app, code: int | None, journal: Path | None = None) -> NoReturn:
+    """Exit as the console ended: a crash in one line and 70 (tui/crash.py), else its code."""
+    if app.crash is not None:
+        from tui.crash import EXIT_CRASH, one_line, traceback_text
+
+        error, log = app.crash
+        if _debugging():
+            click.echo(traceback_text(error), err=True, nl=False)
+        click.echo(one_line(error, log, journal), err=True)
+        sys.exit(EXIT_CRASH)
     sys.exit(code or 0)
+
+
+def _debugging() -> bool:
+    context = click.get_current_context(silent=True)
+    return bool(context and context.find_root().params.get("debug"))
 
 
 class Group(click.Group):
@@ -66,6 +85,15 @@ class Group(click.Group):
             if ctx.params.get("debug"):
                 traceback.print_exc()
             fail(str(exc))
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug: one line and where its traceback went, as a console's
+            from tui.crash import EXIT_CRASH, one_line, report, traceback_text
+
+            if ctx.params.get("debug"):
+                click.echo(traceback_text(exc), err=True, nl=False)
+            click.echo(one_line(exc, report(exc, "warroom failed")), err=True)
+            sys.exit(EXIT_CRASH)
 
 
 @click.group(
@@ -80,6 +108,10 @@ def main(ctx: click.Context, debug: bool) -> None:
         ctx.invoke(live)
 
 
+# Paths are taken as given: warroom checks them itself (a directory, a file it cannot read,
+# one that is not a journal) and says what is wrong in its own one line, not click's usage.
+PATH = click.Path(path_type=Path, readable=False)
+
 SEED_OPTION = click.option(
     "--seed", type=int, default=7, show_default=True, help="Seed of the simulation."
 )
@@ -93,7 +125,7 @@ SPEED_OPTION = click.option(
 )
 SIMULATED_JOURNAL_OPTION = click.option(
     "--journal",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=PATH,
     help="Journal file; an existing one of the same kind is resumed.",
 )
 
@@ -129,7 +161,7 @@ def demo(scenario: str, seed: int, speed: float, journal: Path | None, read_only
 CONFIG_OPTION = click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=PATH,
     help="Config file (default: config.toml in the user config folder).",
 )
 
@@ -144,13 +176,18 @@ def load_config(path: Path | None, *, secrets: bool = False, **cluster):
 
     try:
         config = with_overrides(load(path), path, **cluster)
-        return require_secrets(config, path) if secrets else config
+        if secrets:
+            config = require_secrets(config, path)
     except ConfigError as exc:
         from state.text import inert
 
         for line in exc.lines():  # a config's values echoed back: outside text
             click.echo(f"warroom: {inert(line)}", err=True)
         sys.exit(BAD_INPUT)
+    from tui.crash import keep_config_secrets
+
+    keep_config_secrets(config)  # never in a crash log, whatever their variables are called
+    return config
 
 
 @main.command()
@@ -162,7 +199,7 @@ def load_config(path: Path | None, *, secrets: bool = False, **cluster):
 )
 @click.option(
     "--journal",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=PATH,
     help="Journal file; an existing live journal is resumed.",
 )
 def live(
@@ -225,6 +262,8 @@ def config_init(config_path: Path | None) -> None:
     from tui.config import default_path, write_template
 
     path = config_path or default_path()
+    if path.is_dir():
+        fail(f"{path} is a directory: pass --config with the path of the file to write")
     try:
         write_template(path)
     except FileExistsError:
@@ -243,7 +282,7 @@ def config_path_command() -> None:
 
 
 @main.command()
-@click.argument("journal", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("journal", type=PATH)
 @click.option("--at", "at_time", help="Start at this time (HH:MM:SS or ISO 8601, UTC).")
 def replay(journal: Path, at_time: str | None) -> None:
     """Replay a journal as it looked, read-only; a journal being written is tailed."""
@@ -264,20 +303,21 @@ def replay(journal: Path, at_time: str | None) -> None:
                 fail(f"--at {at_time!r} is not a time: use HH:MM:SS or ISO 8601")
         from tui.replay import ReplayApp
 
-        code = ReplayApp(record, start).run()
+        app = ReplayApp(record, start)
+        code = app.run()
     finally:
         source.close()
-    sys.exit(code or 0)
+    ended(app, code)
 
 
 # ---- after a session: its review, and the list of past sessions -------------------------------
 
 
 @main.command("export")
-@click.argument("journal", type=click.Path(path_type=Path))
+@click.argument("journal", type=PATH)
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
+    type=PATH,
     default=Path("."),
     show_default="the current folder",
     help="Folder for the review files; created if missing.",

@@ -49,6 +49,9 @@ class ConfigError(Exception):
         return [f"{where}{problem}" for problem in self.problems]
 
 
+TOO_DEEP = "arrays or tables nested too deeply to read"
+
+
 def default_path() -> Path:
     return Path(platformdirs.user_config_dir("warroom")) / "config.toml"
 
@@ -257,6 +260,8 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
         return Config(**data)
     except ValidationError as exc:
         raise ConfigError(path, [describe_error(e) for e in exc.errors()]) from None
+    except RecursionError:  # a WARROOM_* variable's JSON nested thousands deep
+        raise ConfigError(path, [f"{TOO_DEEP} (in the file or a WARROOM_* variable)"]) from None
 
 
 def require_secrets(config: Config, path: Path | None = None) -> Config:
@@ -289,6 +294,8 @@ def load(path: Path | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise ConfigError(path, [TOO_DEEP]) from None
     return parse(data, path)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,17 +89,23 @@ def demo_wiring(start: DemoStart) -> Wiring:
     )
 
 
-def _resume(journal: Journal, speed: float, operator: str, mode: str) -> DemoSession:
-    first = next(journal.events(), None)
+def _resume(reading: Journal, speed: float, operator: str, mode: str) -> DemoSession:
+    """Read the whole journal back read-only (its events, the actions to redo in the
+    simulation); only then open it for writing and go on."""
+    first = reading.first()
     if not isinstance(first, SessionStarted) or first.mode != mode or not first.scenario:
-        raise not_resumable(journal.path, mode)
+        raise not_resumable(reading.path, mode)
     plan = load(first.scenario)
-    recorder = Recorder.resume(journal)
-    last: datetime = recorder.state.now or first.at
     cluster = SimulatedCluster(plan, first.seed or DEFAULT_SEED, first.at)
-    _replay_actions(cluster, journal)
-    cluster.advance_to(last)
-    recorder.record(SessionResumed(at=last, operator=operator, version=__version__))
+    _replay_actions(cluster, reading)
+    recorder = Recorder.reopen(reading)
+    try:
+        last: datetime = recorder.state.now or first.at
+        cluster.advance_to(last)
+        recorder.record(SessionResumed(at=last, operator=operator, version=__version__))
+    except BaseException:
+        recorder.journal.close()
+        raise
     return DemoSession(recorder, ScaledClock(last, speed), cluster, speed, resumed=True)
 
 
@@ -115,8 +120,13 @@ def _replay_actions(cluster: SimulatedCluster, journal: Journal) -> None:
             done.append(requested.pop(event.action_id))
     actions = SimulatedActions(cluster)
     for action in done:
-        with contextlib.suppress(ActionRefused):
-            asyncio.run(actions.run(action.action, action.target, action.params, False, action.at))
+        # synchronous: the console's event loop is already running when a demo resumes.
+        # An action the simulation cannot redo (refused now, or parameters it cannot read
+        # in a damaged journal) is skipped: it changes nothing, as it would have then.
+        with contextlib.suppress(
+            ActionRefused, LookupError, TypeError, ValueError, ArithmeticError
+        ):
+            actions.apply(action.action, action.target, action.params, False, action.at)
 
 
 def demo_probes(session: DemoSession, interval: float = 2.0):

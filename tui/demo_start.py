@@ -26,7 +26,7 @@ Mode = Literal["demo", "drill"]
 class DemoStart:
     """A demo session's open journal, and what the rest of its opening needs."""
 
-    journal: Journal
+    journal: Journal  # read-only while `resuming`, until the session has read it all
     scenario: str  # a built-in scenario's name, or a scenario file's path
     seed: int
     speed: float
@@ -41,10 +41,11 @@ def demo_start(
 ) -> DemoStart:
     """Check the scenario and open (or create) the journal; raises ScenarioError, JournalError."""
     if journal is not None and journal.exists():
-        _check_resumable(journal, mode)
-        opened = Journal.open(journal)
+        # read-only until the whole journal has been read back (tui/demo.py): one found
+        # damaged is refused with the file byte for byte as it was
+        reading = _resumable(journal, mode)
         start = WallClock().now()
-        return DemoStart(opened, scenario, seed, speed, operator, mode, start, resuming=True)
+        return DemoStart(reading, scenario, seed, speed, operator, mode, start, resuming=True)
     if is_builtin(scenario):
         scenario_file(scenario)  # an unknown name fails here, before any file is created
         name = scenario
@@ -57,17 +58,21 @@ def demo_start(
     return DemoStart(created, scenario, seed, speed, operator, mode, start, resuming=False)
 
 
-def _check_resumable(path: Path, mode: Mode) -> None:
-    """A journal this session can go on with: its own kind, begun by a session start.
-
-    Read-only, so a journal that is refused is left byte for byte as it was.
-    """
-    with Journal.open(path, read_only=True) as journal:
+def _resumable(path: Path, mode: Mode) -> Journal:
+    """The journal, open read-only, if this session can go on with it: its own kind, begun
+    by a session start. Raises JournalError, leaving the file as it was."""
+    journal = Journal.open(path, read_only=True)
+    try:
         kind = journal.meta().get("mode")
         first = journal.connection.execute("SELECT kind FROM events ORDER BY seq LIMIT 1")
         begun = first.fetchone() == ("session_started",)
+    except BaseException:
+        journal.close()
+        raise
     if (kind is not None and kind != mode) or not begun:
+        journal.close()
         raise not_resumable(path, mode)
+    return journal
 
 
 def not_resumable(path: Path, mode: str) -> JournalError:

@@ -25,7 +25,7 @@ class Listed:
     size: int
     modified: datetime
     summary: SessionSummary | None
-    problem: str = ""  # why the file is unreadable
+    problem: str = ""  # why the file is unreadable, or damaged
 
     @property
     def when(self) -> datetime:
@@ -36,7 +36,7 @@ class Listed:
 
 
 def journals() -> None:
-    """Print one row per file in the journals folder; an unreadable one says why."""
+    """Print one row per file in the journals folder; an unreadable or damaged one says why."""
     folder = journal_dir()
     listed = sorted(
         (read(p) for p in folder.iterdir() if p.is_file() and not p.name.endswith(_SIDECARS)),
@@ -60,11 +60,19 @@ def read(path: Path) -> Listed:
     modified = datetime.fromtimestamp(info.st_mtime, UTC)
     try:
         with Journal.open(path, read_only=True) as journal:
-            return Listed(path, info.st_size, modified, summarize(journal))
+            summary = summarize(journal)
+            try:
+                journal.verify()
+            except JournalError as exc:  # what it says of its session, and that it is damaged
+                return Listed(path, info.st_size, modified, summary, _why(exc, path))
+            return Listed(path, info.st_size, modified, summary)
     except JournalError as exc:
-        # the listing names the file in its own column
-        reason = inert(str(exc).replace(str(path), path.name))
-        return Listed(path, info.st_size, modified, None, reason)
+        return Listed(path, info.st_size, modified, None, _why(exc, path))
+
+
+def _why(error: JournalError, path: Path) -> str:
+    """The reason, one line; the listing names the file in its own column."""
+    return inert(str(error).replace(str(path), path.name))
 
 
 def row(item: Listed) -> tuple[str, ...]:
@@ -73,6 +81,7 @@ def row(item: Listed) -> tuple[str, ...]:
     name = inert(item.path.name)
     if s is None:
         return (NONE, NONE, NONE, NONE, "unreadable", NONE, name, _size(item.size))
+    state = "damaged" if item.problem else s.state
     incident = inert(s.incident_id) if s.incident_id else NONE
     if s.incidents > 1:
         incident += f" (+{s.incidents - 1} earlier)"
@@ -82,7 +91,7 @@ def row(item: Listed) -> tuple[str, ...]:
         s.severity.value if s.severity else NONE,
         iso(s.started) if s.started else NONE,
         span(s.seconds) if s.seconds is not None else NONE,
-        s.state,
+        state,
         session,
         name,
         _size(item.size),

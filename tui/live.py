@@ -139,14 +139,19 @@ def open_live(config: Config, journal: Path | None, operator: str) -> LiveSessio
 
 
 def _resume(path: Path, config: Config, clock: WallClock, operator: str) -> LiveSession:
-    journal = Journal.open(path)
+    """Fold the journal read-only; only a journal that reads back is opened for writing."""
+    reading = Journal.open(path, read_only=True)
     try:
-        first = next(journal.events(), None)
+        first = reading.first()
         if not isinstance(first, SessionStarted) or first.mode != "live":
             raise JournalError(f"{path} is not a live session journal; it cannot be resumed live")
-        recorder = Recorder.resume(journal)
     except BaseException:
-        journal.close()
+        reading.close()
         raise
-    recorder.record(SessionResumed(at=clock.now(), operator=operator, version=__version__))
+    recorder = Recorder.reopen(reading)
+    try:
+        recorder.record(SessionResumed(at=clock.now(), operator=operator, version=__version__))
+    except BaseException:
+        recorder.journal.close()
+        raise
     return LiveSession(recorder, clock, config, operator, resumed=True)

@@ -84,14 +84,18 @@ class ReplayApp(ConsoleView):
     def redraw(self) -> None:
         super().redraw()
         r = self.replay
-        self.query_one(Scrubber).show(
-            r.instant(r.start),
-            r.instant(r.end),
-            self.cursor,
-            r.marks,
-            self.playing,
-            self.speed,
-            self.following,
+        scrubber = self.query_one(Scrubber)
+        self.drawn(
+            scrubber,
+            lambda: scrubber.show(
+                r.instant(r.start),
+                r.instant(r.end),
+                self.cursor,
+                r.marks,
+                self.playing,
+                self.speed,
+                self.following,
+            ),
         )
 
     def move_to(self, when: datetime) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.app import App, ComposeResult
 from textual.containers import Container
@@ -21,6 +23,9 @@ from widgets.timeline import TimelinePane
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
+    from widgets.text_line import TextLine
+
+T = TypeVar("T")
 
 # shown at the right of the key bar whatever the width: how to learn the rest, and to leave
 PINNED_KEYS = ("help", "quit_console", "command_palette")
@@ -44,6 +49,33 @@ class ConsoleView(App[int]):
 
     badge = "LIVE"
     current_pane = 0
+    # the exception that ended the console and where its traceback was written (tui/crash.py)
+    crash: tuple[BaseException, Path | None] | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._draw_errors: set[tuple[str | None, type, str]] = set()  # already in the crash log
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected exception ends the console with exit code 70. Its traceback goes to
+        the crash log; Textual's own, printed on exit with every frame's locals (which hold
+        the configuration), is dropped."""
+        from textual.worker import WorkerFailed
+
+        from tui.crash import EXIT_CRASH, report
+
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        log = report(cause)
+        if self.crash is None:
+            self.crash = (cause, log)
+        super()._handle_exception(error)  # ends the app, and hands the error to a test's Pilot
+        self._exit_renderables.clear()
+        self._return_code = EXIT_CRASH
+
+    def _fatal_error(self) -> None:
+        """Where Textual renders the traceback, locals and all, to print on exit: not here."""
+        self.bell()
+        self._close_messages_no_wait()
 
     def view(self) -> tuple[ConsoleState, datetime] | None:
         """The state to show and its time; None while the session is still opening."""
@@ -79,14 +111,46 @@ class ConsoleView(App[int]):
             self.query_one(PaneTabs).show(self.current_pane, [False] * len(PANES))
             return
         state, now = shown
-        self.query_one(IncidentHeader).show(state, now, self.badge)
+        header = self.query_one(IncidentHeader)
+        self.drawn(header, lambda: header.show(state, now, self.badge))
         alerts = []
         for pane in self.panes:
-            pane.show(state, now)
-            alert = pane.alerting(state)
-            pane.set_class(alert, "-alert")
-            alerts.append(alert)
-        self.query_one(PaneTabs).show(self.current_pane, alerts)
+            alerts.append(bool(self.drawn(pane, partial(self._show_pane, pane, state, now))))
+        tabs = self.query_one(PaneTabs)
+        self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts))
+
+    @staticmethod
+    def _show_pane(pane: Pane, state: ConsoleState, now: datetime) -> bool:
+        pane.show(state, now)
+        alert = pane.alerting(state)
+        pane.set_class(alert, "-alert")
+        return alert
+
+    def drawn(self, widget: Pane | TextLine, draw: Callable[[], T]) -> T | None:
+        """`draw()`, or, if it raises, a placeholder in `widget` and None.
+
+        A value in the journal the widget cannot draw costs that widget, never the console:
+        the error goes to the crash log (once per widget and error), the rest is drawn, and
+        the next repaint tries again.
+        """
+        try:
+            return draw()
+        except Exception as exc:
+            widget.cannot_draw(exc)
+            self._log_draw_error(widget, exc)
+            return None
+
+    def on_pane_cannot_draw(self, message: Pane.CannotDraw) -> None:
+        self._log_draw_error(message.pane, message.error)
+
+    def _log_draw_error(self, widget: Pane | TextLine, error: Exception) -> None:
+        """Into the crash log, once per widget and error: a repaint every second draws it again."""
+        seen = (widget.id, type(error), str(error)[:200])
+        if seen not in self._draw_errors:
+            from tui.crash import report
+
+            self._draw_errors.add(seen)
+            report(error, f"cannot draw #{widget.id}; the console went on")
 
     def action_pane(self, index: int) -> None:
         self.current_pane = index

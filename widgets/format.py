@@ -29,7 +29,9 @@ TONE_STYLE = {"info": "", "good": "green", "warn": "yellow", "bad": "bold red", 
 
 
 def duration(seconds: float) -> str:
-    """Compact and readable: 45s, 3m 07s, 2h 05m, 3d 04h."""
+    """Compact and readable: 45s, 3m 07s, 2h 05m, 3d 04h; '—' for NaN or an infinity."""
+    if not math.isfinite(seconds):
+        return "—"
     s = int(max(seconds, 0))
     if s < 60:
         return f"{s}s"
@@ -80,7 +82,9 @@ def sparkline(values: tuple[float | None, ...], width: int, top: float, style_of
         if value is None or math.isnan(value):
             block, style = " ", ""
         else:
-            level = 1.0 if math.isinf(value) or top <= 0 else min(max(value / top, 0.0), 1.0)
+            # a scale that is no number (NaN, inf, 0 or less) draws every value full height
+            scaled = math.isfinite(top) and top > 0 and not math.isinf(value)
+            level = min(max(value / top, 0.0), 1.0) if scaled else 1.0
             block = BLOCKS[min(int(level * (len(BLOCKS) - 1) + 0.5), len(BLOCKS) - 1)]
             style = style_of(value) if style_of else ""
         if style != run_style and run:  # one span per run of a style: fewer bytes to the tty
@@ -101,6 +105,14 @@ def stale_label(now: datetime, last_ok: datetime | None, reason: str | None) -> 
 
 def over(now: datetime, then: datetime | None, seconds: float) -> bool:
     return then is not None and now - then > timedelta(seconds=seconds)
+
+
+def cannot_draw(error: BaseException) -> Text:
+    """The placeholder for what raised while being drawn: which error, and where it went."""
+    return Text(
+        f"⚠ cannot draw this ({type(error).__name__}); the details are in the crash log",
+        "magenta",
+    )
 
 
 def name_width(name: str) -> int:

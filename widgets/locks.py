@@ -17,13 +17,9 @@ if TYPE_CHECKING:
     from state.events import DbSession
 
 
-def flatten(chains: list[BlockingChain], depth: int = 0) -> list[tuple[BlockingChain, int]]:
+def flatten(chains: list[BlockingChain]) -> list[tuple[BlockingChain, int]]:
     """Each session of the trees with its depth, in the order the pane draws them."""
-    out: list[tuple[BlockingChain, int]] = []
-    for chain in chains:
-        out.append((chain, depth))
-        out.extend(flatten(list(chain.waiters), depth + 1))
-    return out
+    return [found for chain in chains for found in chain.walk()]
 
 
 class LocksPane(SelectablePane):
@@ -68,15 +64,20 @@ class LocksPane(SelectablePane):
         if not chains:
             text.append("no blocking chains", "green")
             return text
-        lines: list[Text] = []
-        for index, (chain, depth) in enumerate(flatten(chains)):
+        rows = flatten(chains)
+        total = len(rows) + len(chains)  # a line per session, and each blocker's statement
+        room = max(height - 2, 1)
+        shown = room if total <= room else room - 1
+        lines: list[Text] = []  # only those that fit: a lock queue can be thousands long
+        for index, (chain, depth) in enumerate(rows):
+            if len(lines) >= shown:
+                break
             lines.append(self._session(chain, now, depth, self.cursor_style(index)))
             if depth == 0:  # the blocker's statement is what the commander must read in full
                 lines.append(Text(f"  {inert(chain.session.query, 300)}", "italic"))
-        room = max(height - 2, 1)
-        if len(lines) > room:
-            hidden = len(lines) - room + 1
-            lines = [*lines[: room - 1], Text(f"… {hidden} more lines", "dim")]
+        lines = lines[:shown]
+        if total > room:
+            lines.append(Text(f"… {total - room + 1} more lines", "dim"))
         for line in lines:
             text.append_text(line)
             text.append("\n")

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Static
 
-from widgets.format import stale_label
+from widgets.format import cannot_draw, stale_label
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 STALE_AFTER = timedelta(seconds=6)  # three missed 2 s refreshes
 WAITING = "waiting for first sample"
+CANNOT_DRAW = "cannot draw"
 
 
 class Pane(Vertical):
@@ -43,11 +45,29 @@ class Pane(Vertical):
     def compose(self) -> ComposeResult:
         yield self.content
 
+    class CannotDraw(Message):
+        """Drawing the pane raised: it shows a placeholder, and the app logs why (tui/view.py)."""
+
+        def __init__(self, pane: Pane, error: Exception) -> None:
+            super().__init__()
+            self.pane = pane
+            self.error = error
+
     def show(self, state: ConsoleState, now: datetime) -> None:
-        """Render `state` as of `now`; touches the screen only if something changed."""
+        """Render `state` as of `now`; touches the screen only if something changed.
+
+        A value the pane cannot draw costs the pane a placeholder, never the console.
+        """
         self._seen = (state, now)
         if not self.size.width:
             return
+        try:
+            self._draw(state, now)
+        except Exception as exc:
+            self.cannot_draw(exc)
+            self.post_message(self.CannotDraw(self, exc))
+
+    def _draw(self, state: ConsoleState, now: datetime) -> None:
         body = self.body(state, now, self.content_size.width, self.content_size.height)
         if body != self._body:
             self._body = body
@@ -58,6 +78,17 @@ class Pane(Vertical):
         if shown != self._subtitle:
             self._subtitle = shown
             self.border_subtitle = shown
+
+    def cannot_draw(self, error: BaseException) -> None:
+        """What the pane shows when drawing it raised: a placeholder, and the console goes on.
+
+        The next repaint tries again, so the pane comes back once the value has gone.
+        """
+        self._body = None
+        self.content.update(cannot_draw(error))
+        self._subtitle = None
+        self.border_subtitle = Text(CANNOT_DRAW)
+        self.add_class("-stale")
 
     def waiting(self) -> None:
         """Before the session is open: no body yet, and the same word as before a first sample."""

@@ -17,6 +17,12 @@ class TextLine(Static):
         super().__init__("", id=id, markup=False)
         self._text: Text | None = None
 
+    def cannot_draw(self, error: BaseException) -> None:
+        """A placeholder where drawing the line raised; the next repaint tries again."""
+        from widgets.format import cannot_draw
+
+        self.show_text(cannot_draw(error))
+
     def show_text(self, text: Text) -> None:
         if text != self._text:
             self._text = text

@@ -107,13 +107,18 @@ def _secret_parts(value: str) -> list[str]:
     return parts
 
 
-def redact(text: str, secrets: Mapping[str, str]) -> str:
-    """`text` with each secret (or a URL secret's token) replaced by $NAME, inert, one line."""
+def mask(text: str, secrets: Mapping[str, str]) -> str:
+    """`text` with each secret (or a URL secret's token) replaced by $NAME; lines kept."""
     found = [(part, name) for name, value in secrets.items() for part in _secret_parts(value)]
     for part, name in sorted(found, key=lambda pn: -len(pn[0])):
         if len(part) >= 4:  # a value this short would blank ordinary words
             text = text.replace(part, f"${name}")
-    return inert(text, limit=DETAIL_LIMIT)
+    return text
+
+
+def redact(text: str, secrets: Mapping[str, str]) -> str:
+    """`text` with each secret (or a URL secret's token) replaced by $NAME, inert, one line."""
+    return inert(mask(text, secrets), limit=DETAIL_LIMIT)
 
 
 def nothing_sent(exc: BaseException) -> bool:

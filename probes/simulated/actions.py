@@ -161,6 +161,13 @@ class SimulatedActions:
     async def run(
         self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, now: datetime
     ) -> str:
+        return self.apply(action, target, params, dry_run, now)
+
+    def apply(
+        self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, now: datetime
+    ) -> str:
+        """`run` without an event loop: the simulation answers at once. A resumed demo
+        replays its journaled actions with it while the console's loop is running."""
         self.cluster.advance_to(now)
         name = target.rsplit("/", 1)[-1]
         if dry_run:

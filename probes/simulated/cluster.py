@@ -26,6 +26,7 @@ from probes.simulated.scenario import (
 )
 
 TICK = 1.0  # simulated seconds per step
+CATCH_UP = 86400.0  # the most simulated time stepped through at once (a day: ~2 s)
 NAMESPACE = "tracktion"
 POD_START_SECONDS = 8.0
 ROLLOUT_STEP_SECONDS = 6.0
@@ -77,8 +78,14 @@ class SimulatedCluster:
         return (when - self.start).total_seconds()
 
     def advance_to(self, when: datetime) -> None:
-        """Step one simulated second at a time up to `when` (never backwards)."""
+        """Step one simulated second at a time up to `when` (never backwards).
+
+        Of a gap longer than CATCH_UP (a resumed journal whose clock jumped ahead) only the
+        last CATCH_UP is stepped through, so that resuming it takes seconds, not hours.
+        """
         target = self.seconds(when)
+        if target - self.t > CATCH_UP:
+            self.t = float(math.floor(target - CATCH_UP))
         while self.t + TICK <= target + 1e-9:
             self.t += TICK
             self._tick()

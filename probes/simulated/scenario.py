@@ -113,6 +113,8 @@ def load(name_or_path: str | Path) -> Scenario:
         raise ScenarioError(f"cannot read scenario {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"scenario {path.name}: not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise ScenarioError(f"scenario {path.name}: arrays or tables nested too deeply") from None
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -18,9 +18,17 @@ from tui import __version__
 from tui.demo import open_demo
 
 
-def warroom(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def warroom(
+    *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`warroom ARGS` with no terminal, `env` added to the environment."""
     return subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
 
 

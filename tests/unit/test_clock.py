@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from state.clock import FrozenClock, ScaledClock, WallClock, as_utc
+from state.clock import EARLIEST, LATEST, FrozenClock, ScaledClock, WallClock, as_utc, from_epoch
+from state.events import NoteAdded
 from tests.unit.helpers import T0
 
 
@@ -48,3 +49,24 @@ def test_wall_clock_is_aware_utc():
     now = WallClock().now()
     assert now.tzinfo is not None
     assert now.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("2026-03-14T09:26:00", datetime(2026, 3, 14, 9, 26, tzinfo=UTC)),  # no zone: UTC
+        ("2026-03-14T23:26:00+14:00", datetime(2026, 3, 14, 9, 26, tzinfo=UTC)),
+        ("0001-01-01T00:00:00+14:00", EARLIEST),  # no UTC instant at all
+        ("1969-07-20T20:17:00Z", EARLIEST),
+        ("9999-12-31T23:59:59.999999Z", LATEST),
+    ],
+)
+def test_an_event_time_is_aware_utc_and_within_the_calendar(written, read) -> None:
+    event = NoteAdded.model_validate_json(f'{{"at": "{written}", "text": "x", "by": "y"}}')
+    assert event.at == read and event.at.tzinfo is UTC
+    assert event.at + timedelta(weeks=2) > event.at - timedelta(weeks=2)  # room for targets
+
+
+@pytest.mark.parametrize("seconds", [-1e18, float("-inf"), 253402300800.0, float("inf")])
+def test_epoch_seconds_out_of_the_calendar_are_held_at_its_edge(seconds) -> None:
+    assert EARLIEST <= from_epoch(seconds) <= LATEST

@@ -273,6 +273,20 @@ def test_metric_history_loaded_replaces_the_series():
     assert state.latency_baseline["api"] == 80.0
 
 
+def test_a_baseline_that_is_no_number_is_no_baseline():
+    """A ratio against NaN, an infinity, 0 or a negative baseline means nothing: kept out."""
+    odd = {"a": math.nan, "b": math.inf, "c": 0.0, "d": -5.0, "api": 100.0}
+    state = fold_all(
+        ConsoleState(),
+        [
+            latency(0, baseline=odd, api=400.0, a=400.0, b=400.0, c=400.0, d=400.0),
+            MetricHistoryLoaded(at=at(1), metric="latency", series={}, baseline=odd),
+        ],
+    )
+    assert state.latency_baseline == {"api": 100.0}
+    assert state.bands == {"latency:api": 1}
+
+
 def test_metric_history_is_bounded_too():
     long = tuple(float(i) for i in range(HISTORY * 2))
     state = fold(

@@ -128,3 +128,20 @@ def test_input_order_changes_only_the_order_of_siblings():
 def test_waiters_keep_the_order_they_were_sampled_in():
     chains = blocking_chains([s(1), s(30, 1), s(10, 1), s(20, 1)])
     assert [w.session.pid for w in chains[0].waiters] == [30, 10, 20]
+
+
+def test_a_queue_thousands_deep_is_a_chain_not_a_recursion_error():
+    """A lock queue deeper than Python's recursion limit (a storm of thousands of UPDATEs)."""
+    depth = 5000
+    sessions = [s(1), *(s(pid, pid - 1) for pid in range(2, depth + 1))]
+    (chain,) = blocking_chains(sessions)
+    assert chain.size == depth - 1
+    assert [c.session.pid for c, _ in chain.walk()] == list(range(1, depth + 1))
+    assert max(d for _, d in chain.walk()) == depth - 1
+
+
+def test_a_cycle_thousands_long_is_cut_once():
+    depth = 3000
+    sessions = [s(pid, pid - 1 if pid > 1 else depth) for pid in range(1, depth + 1)]
+    (chain,) = blocking_chains(sessions)
+    assert chain.session.pid == 1 and chain.size == depth - 1

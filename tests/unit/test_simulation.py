@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from probes.simulated.actions import ActionRefused, SimulatedActuator
-from probes.simulated.cluster import SimulatedCluster, SimulatedOutage
+from probes.simulated.cluster import CATCH_UP, SimulatedCluster, SimulatedOutage
 from probes.simulated.probe import SIMULATED_SOURCES, SimulatedProbe, sample
 from probes.simulated.scenario import load
 from state.console import ConsoleState
@@ -496,3 +496,13 @@ def test_external_api_failure_story():
     SimulatedActuator(cluster).enable_circuit_breaker()
     cluster.advance_to(T0 + timedelta(seconds=70))
     assert svc.error_rate < 2 and svc.p95 < 1.5 * svc.baseline_p95
+
+
+def test_a_gap_longer_than_a_day_is_skipped_but_for_its_last_day() -> None:
+    """A resumed journal whose clock jumped years ahead opens in seconds, not hours."""
+    cluster = SimulatedCluster(load("bad-deploy"), 7, T0)
+    ticks: list[float] = []
+    cluster._tick = lambda: ticks.append(cluster.t)  # type: ignore[method-assign]
+    cluster.advance_to(T0 + timedelta(days=3650))
+    assert len(ticks) == CATCH_UP
+    assert cluster.now() == T0 + timedelta(days=3650)
