@@ -100,16 +100,16 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
         case IncidentResolved():
             yield entry(f"Resolved by {inert(event.by)}: {inert(event.summary)}", "good")
         case ActionRequested():
-            params = ", ".join(f"{k}={inert(v)}" for k, v in sorted(event.params.items()))
+            params = ", ".join(f"{inert(k)}={inert(v)}" for k, v in sorted(event.params.items()))
             yield entry(
-                f"{inert(event.by)} requested {event.action}"
+                f"{inert(event.by)} requested {inert(event.action)}"
                 + (" (dry run)" if event.dry_run else "")
                 + f" on {inert(event.target)}"
                 + (f" ({params})" if params else ""),
                 "action",
             )
         case ActionFinished():
-            what = f"{event.action} {inert(event.target)}".strip()
+            what = f"{inert(event.action)} {inert(event.target)}".strip()
             verdict = "done" if event.ok else "FAILED"
             dry = " (dry run)" if event.dry_run else ""
             yield entry(

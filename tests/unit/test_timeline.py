@@ -290,6 +290,11 @@ def assert_inert(text: str) -> None:
             at=T0, action_id="1", action="scale", target=HOSTILE, params={"n": HOSTILE}, by="a"
         ),
         ActionFinished(at=T0, action_id="1", ok=False, result=HOSTILE),
+        # a journal is outside text too: the action's name and its parameters' keys
+        ActionRequested(
+            at=T0, action_id="2", action=HOSTILE, target="t", params={HOSTILE: 1}, by="a"
+        ),
+        ActionFinished(at=T0, action_id="2", action=HOSTILE, ok=True, result="done"),
         ProbeFailed(at=T0, source="health", reason=HOSTILE),
     ],
     ids=lambda e: e.kind,
