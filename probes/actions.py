@@ -30,7 +30,7 @@ class ActionRefused(Exception):
     """The backend refused or could not do the action; the message is its one-line reason."""
 
 
-class Actuator(Protocol):
+class Actions(Protocol):
     """Runs one action against the real backends or the simulated cluster."""
 
     async def permissions(self) -> Mapping[str, str | None]:

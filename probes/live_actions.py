@@ -1,4 +1,4 @@
-"""Live mode's Actuator: Kubernetes actions go to the cluster, backend actions to the database."""
+"""Live mode's Actions: Kubernetes actions go to the cluster, backend actions to the database."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ NO_KUBERNETES = "no Kubernetes configured"
 NO_DATABASE = "no database configured"
 
 
-class Half(Protocol):
+class BackendActions(Protocol):
     """What each backend's write side offers: its permissions and its actions."""
 
     async def permissions(self) -> Mapping[str, str | None]: ...
@@ -26,11 +26,13 @@ class Half(Protocol):
     ) -> str: ...
 
 
-class Database(Half, Protocol):
+class Database(BackendActions, Protocol):
     async def idle_sessions(self, older_than: float, now: datetime) -> list[DbSession]: ...
 
 
-async def _ask(half: Half | None, actions: Iterable[str], absent: str) -> dict[str, str | None]:
+async def _ask(
+    half: BackendActions | None, actions: Iterable[str], absent: str
+) -> dict[str, str | None]:
     if half is None:
         return dict.fromkeys(actions, absent)
     try:
@@ -42,9 +44,11 @@ async def _ask(half: Half | None, actions: Iterable[str], absent: str) -> dict[s
 
 
 class LiveActions:
-    """An Actuator over KubernetesActions and PostgresActions; either may be absent."""
+    """Live mode's Actions: KubernetesActions and PostgresActions; either may be absent."""
 
-    def __init__(self, kubernetes: Half | None = None, database: Database | None = None) -> None:
+    def __init__(
+        self, kubernetes: BackendActions | None = None, database: Database | None = None
+    ) -> None:
         self.kubernetes = kubernetes
         self.database = database
 
@@ -56,7 +60,7 @@ class LiveActions:
         )
         return {**kubernetes, **database}
 
-    def _half(self, action: str) -> Half:
+    def _half(self, action: str) -> BackendActions:
         if action in KUBERNETES_ACTIONS:
             if self.kubernetes is None:
                 raise ActionRefused(NO_KUBERNETES)

@@ -14,7 +14,7 @@ from state.events import (
     Instant,
     Model,
 )
-from state.severity import IncidentStatus, Role, Severity
+from state.guide.severity import IncidentStatus, Role, Severity
 
 HISTORY = 120  # samples kept per service for the sparklines (4 minutes at 2 s)
 TIMELINE_LIMIT = 2000

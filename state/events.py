@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from state.clock import bounded
-from state.severity import IncidentStatus, Role, Severity
+from state.guide.severity import IncidentStatus, Role, Severity
 
 # Every instant in an event or the state is aware UTC and within the calendar's bounds (see
 # `bounded`): a body written without a zone (by an older or another writer) is taken as UTC,

@@ -40,9 +40,9 @@ from state.events import (
     VerificationChecked,
     VerificationFinished,
 )
-from state.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, band
-from state.resolution import STABLE_CHECKS
-from state.severity import IncidentStatus, Role
+from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, band
+from state.guide.resolution import STABLE_CHECKS
+from state.guide.severity import IncidentStatus, Role
 from state.timeline import entries
 
 _SAMPLE_SOURCE = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from state import keyframes
 from state.console import ConsoleState
 from state.fold import fold
-from state.journal import Journal
+from state.journal import keyframes
+from state.journal.store import Journal
 
 if TYPE_CHECKING:
     from state.events import Event, EventBase

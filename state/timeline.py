@@ -36,14 +36,14 @@ from state.events import (
     VerificationChecked,
     VerificationFinished,
 )
+from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
+from state.guide.resolution import STABLE_CHECKS
+from state.guide.signals import latency_ratio, worst_pod
 from state.locks import connection_share, connections_used
-from state.policy import ERROR_RATE_P1, ERROR_RATE_P2
-from state.resolution import STABLE_CHECKS
-from state.signals import latency_ratio, worst_pod
 from state.text import inert, marked_name
 
 if TYPE_CHECKING:
-    from state.severity import IncidentStatus
+    from state.guide.severity import IncidentStatus
 
 POOL_NEARLY_FULL, POOL_RELIEVED = 0.9, 0.75  # shares of max_connections
 

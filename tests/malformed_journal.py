@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from state.codec import RAW
 from state.events import (
     ActionFinished,
     ActionRequested,
@@ -49,8 +48,9 @@ from state.events import (
     VerificationChecked,
     VerificationFinished,
 )
-from state.journal import Journal
-from state.severity import IncidentStatus, Role, Severity
+from state.guide.severity import IncidentStatus, Role, Severity
+from state.journal.codec import RAW
+from state.journal.store import Journal
 from tests.hostile import CORPUS
 
 START = datetime(2026, 3, 14, 9, 26, 0, tzinfo=UTC)

@@ -22,11 +22,11 @@ from state.events import (
     RoleAssigned,
     SessionStarted,
 )
-from state.journal import Journal
-from state.policy import incident_id
+from state.guide.policy import incident_id
+from state.guide.severity import Role, Severity
+from state.guide.signals import suggestion
+from state.journal.store import Journal
 from state.recorder import Recorder
-from state.severity import Role, Severity
-from state.signals import suggestion
 from tui import __version__
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class Session:
         from tui.app import WarroomApp
 
         settings = {"operator": OPERATOR, "badge": "DEMO", "watch_terminal": False}
-        settings.setdefault("actuator", self.actions)
+        settings.setdefault("actions", self.actions)
         return WarroomApp(self.recorder, self.clock, **{**settings, **options})
 
     def record(self, event: EventBase) -> None:

@@ -59,9 +59,9 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
         """Read-only mode, or no backend to act on, removes every mutating key."""
         if action in OUTBOUND:
             return not self.read_only
-        # while the session opens, the keys it will have: a console is given an actuator
+        # while the session opens, the keys it will have: a console is given an actions
         # unless read-only, and one that is not is told after it opens (ConsoleBase._open)
-        acts = self.actuator is not None if self.opened else not self.read_only
+        acts = self.actions is not None if self.opened else not self.read_only
         return not (action in MUTATING and not acts)
 
     async def run_action(

@@ -1,6 +1,6 @@
 """The recording console: the one way events come in (journal, then fold), probes, actions.
 
-A console is wired to its session (journal, clock, probes, actuator, channels) either before
+A console is wired to its session (journal, clock, probes, actions, channels) either before
 it starts, or, given `opening`, just after its first frame: the commander sees the console at
 once while the event models, the journal's fold and the simulation load. Nothing in this
 module, the view or the widgets loads pydantic, so that first frame does not wait for it.
@@ -17,7 +17,7 @@ from tui.tty import TerminalWatch
 from tui.view import PANES, ConsoleView
 
 if TYPE_CHECKING:
-    from probes.actions import Actuator
+    from probes.actions import Actions
     from probes.base import Probe
     from probes.notify.config import NotifyConfig
     from probes.scheduler import ProbeScheduler
@@ -31,12 +31,12 @@ __all__ = ["PANES", "ConsoleBase", "Wiring"]
 
 @dataclass
 class Wiring:
-    """What a console runs on: its journal (through the recorder), clock, probes and actuator."""
+    """What a console runs on: its journal (through the recorder), clock, probes and actions."""
 
     recorder: Recorder
     clock: Clock
     probes: Sequence[Probe] = ()
-    actuator: Actuator | None = None
+    actions: Actions | None = None
     notify: NotifyConfig | None = None
 
 
@@ -45,7 +45,7 @@ class ConsoleBase(ConsoleView):
 
     recorder: Recorder
     clock: Clock
-    actuator: Actuator | None
+    actions: Actions | None
     notify_config: NotifyConfig | None
 
     def __init__(
@@ -56,7 +56,7 @@ class ConsoleBase(ConsoleView):
         opening: Callable[[], Wiring] | None = None,
         operator: str,
         probes: Sequence[Probe] = (),
-        actuator: Actuator | None = None,
+        actions: Actions | None = None,
         read_only: bool = False,
         notify: NotifyConfig | None = None,
         escalation_mode: str = "prompt",
@@ -79,12 +79,12 @@ class ConsoleBase(ConsoleView):
         self._watch = TerminalWatch(self) if watch_terminal else None
         if opening is None:
             assert recorder is not None and clock is not None, "a recorder and clock, or opening"
-            self._wire(Wiring(recorder, clock, probes, actuator, notify))
+            self._wire(Wiring(recorder, clock, probes, actions, notify))
 
     def _wire(self, wiring: Wiring) -> None:
         self.recorder = wiring.recorder
         self.clock = wiring.clock
-        self.actuator = None if self.read_only else wiring.actuator
+        self.actions = None if self.read_only else wiring.actions
         self.notify_config = wiring.notify
         self._probes = list(wiring.probes)
         self.opened = True
@@ -110,7 +110,7 @@ class ConsoleBase(ConsoleView):
             return
         self._wire(wiring)
         self.session_opened()
-        if self.actuator is None and not self.read_only:
+        if self.actions is None and not self.read_only:
             self.refresh_bindings()  # nothing to act on after all: the mutating keys go
         self.redraw()
 

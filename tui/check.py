@@ -37,7 +37,7 @@ async def _guarded(backend: str, target: str, check: Awaitable[CheckResult]) -> 
 
 
 async def _kubernetes(config: Config) -> CheckResult:
-    from probes.kubernetes import check_kubernetes
+    from probes.kubernetes.read import check_kubernetes
 
     c = config.cluster
     return await check_kubernetes(c.context, c.namespace, c.kubeconfig, c.services, TIMEOUT)
@@ -57,7 +57,7 @@ async def _prometheus(config: Config) -> CheckResult:
 
 
 async def _postgres(config: Config) -> CheckResult:
-    from probes.postgres import check_postgres
+    from probes.postgres.probe import check_postgres
 
     assert config.database is not None
     return await check_postgres(config.database.resolved_dsn(), TIMEOUT)

@@ -77,7 +77,7 @@ class Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         from probes.simulated.scenario_files import ScenarioError
-        from state.journal import JournalError
+        from state.journal.store import JournalError
 
         try:
             return super().invoke(ctx)
@@ -213,7 +213,7 @@ def live(
     config = load_config(
         config_path, secrets=True, context=context, namespace=namespace, read_only=read_only
     )
-    from tui.live import live_actuator, live_probes, open_live
+    from tui.live import live_actions, live_probes, open_live
 
     operator = config.operator or operator_name()
     session = open_live(config, journal, operator)
@@ -224,7 +224,7 @@ def live(
         session.clock,
         operator=operator,
         probes=live_probes(config),
-        actuator=live_actuator(config),
+        actions=live_actions(config),
         read_only=config.cluster.read_only,
         notify=config.notify,
         escalation_mode=config.escalation,
@@ -286,8 +286,8 @@ def config_path_command() -> None:
 @click.option("--at", "at_time", help="Start at this time (HH:MM:SS or ISO 8601, UTC).")
 def replay(journal: Path, at_time: str | None) -> None:
     """Replay a journal as it looked, read-only; a journal being written is tailed."""
-    from state.journal import Journal
-    from state.replay import Replay
+    from state.journal.replay import Replay
+    from state.journal.store import Journal
 
     source = Journal.open(journal, read_only=True)
     try:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Literal
 
 from textual import work
 
-from state.escalation import LEVEL_AUDIENCE, next_escalation
-from state.severity import IncidentStatus
+from state.guide.escalation import LEVEL_AUDIENCE, next_escalation
+from state.guide.severity import IncidentStatus
 from state.text import inert
 from tui.base import ConsoleBase
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from probes.notify.outbox_sender import OutboxSender
     from state.events import EventBase
-    from state.outbox import Outbox
+    from state.journal.outbox import Outbox
 
 # The outbox, its sender, the queues and the templates are imported where they are used:
 # they load the event models, which the console's first frame must not wait for (tui/base.py).
@@ -41,7 +41,7 @@ class CommsKeys(ConsoleBase):
         super().session_opened()
         if self.notify_config is not None and not self.read_only:
             from probes.notify.outbox_sender import OutboxSender
-            from state.outbox import Outbox
+            from state.journal.outbox import Outbox
 
             self._outbox = Outbox(self.recorder.journal)
             self._sender = OutboxSender(
@@ -95,7 +95,7 @@ class CommsKeys(ConsoleBase):
     async def update_flow(self, status: IncidentStatus) -> None:
         """Draft, confirm and queue one status update (inside a worker)."""
         from probes.notify.queue import configured_channels, queue_update
-        from state.templates import internal_update_text, status_page_text
+        from state.guide.templates import internal_update_text, status_page_text
         from widgets.comms_dialogs import ChannelRow, UpdateScreen
         from widgets.modals import ConfirmScreen
 
@@ -213,7 +213,7 @@ class CommsKeys(ConsoleBase):
     # ---- e -------------------------------------------------------------------------------------
 
     def _reach(self, level: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        from state.templates import escalation_contacts
+        from state.guide.templates import escalation_contacts
 
         channels = (
             tuple(self.notify_config.escalation_channels(LEVEL_AUDIENCE[level]))
@@ -252,7 +252,7 @@ class CommsKeys(ConsoleBase):
     def escalate_now(self, level: int, reason: str, by: str) -> None:
         from probes.notify.config import NotifyConfig
         from probes.notify.queue import queue_escalation
-        from state.outbox import Outbox
+        from state.journal.outbox import Outbox
 
         outbox = self._outbox or Outbox(self.recorder.journal)
         config = self.notify_config if self.can_send else NotifyConfig()

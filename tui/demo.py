@@ -21,7 +21,7 @@ from tui.base import Wiring
 from tui.demo_start import DemoStart, Mode, demo_start, not_resumable
 
 if TYPE_CHECKING:
-    from state.journal import Journal
+    from state.journal.store import Journal
 
 DEFAULT_SCENARIO = "bad-deploy"
 DEFAULT_SEED = 7
@@ -84,7 +84,7 @@ def demo_wiring(start: DemoStart) -> Wiring:
         session.recorder,
         session.clock,
         demo_probes(session),
-        demo_actuator(session),
+        demo_actions(session),
         demo_config(),
     )
 
@@ -133,5 +133,5 @@ def demo_probes(session: DemoSession, interval: float = 2.0):
     return simulated_probes(session.cluster, interval)
 
 
-def demo_actuator(session: DemoSession) -> SimulatedActions:
+def demo_actions(session: DemoSession) -> SimulatedActions:
     return SimulatedActions(session.cluster)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from probes.simulated.scenario_files import is_builtin, scenario_file
 from state.clock import WallClock
-from state.journal import Journal, JournalError
+from state.journal.store import Journal, JournalError
 from tui.paths import new_journal_path
 
 if TYPE_CHECKING:

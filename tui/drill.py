@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from state.drill import Expectations, score
-from state.severity import IncidentStatus
+from state.guide.drill import Expectations, score
+from state.guide.severity import IncidentStatus
 from tui.app import WarroomApp
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def drill_console(
     """A new drill on `scenario`, or the one journaled at `journal`, scored by the scenario
     it is playing (a resumed drill's own, whatever the command line names)."""
     from probes.notify.config import demo_config
-    from tui.demo import demo_actuator, demo_probes, open_demo
+    from tui.demo import demo_actions, demo_probes, open_demo
 
     session = open_demo(scenario, seed, speed, journal, operator, mode="drill")
     return DrillApp(
@@ -36,7 +36,7 @@ def drill_console(
         session.clock,
         operator=operator,
         probes=demo_probes(session),
-        actuator=demo_actuator(session),
+        actions=demo_actions(session),
         notify=demo_config(),
         speed=speed,
         expected=expectations(session.cluster.scenario),

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from state.journal import Journal
-from state.review import ReviewError, ReviewFile, review_files
+from state.journal.store import Journal
+from state.review.files import ReviewError, ReviewFile, review_files
 from tui.cli import fail
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from state.policy import incident_id
-from state.severity import Role, Severity
-from state.signals import suggestion
+from state.guide.policy import incident_id
+from state.guide.severity import Role, Severity
+from state.guide.signals import suggestion
 from state.text import inert
 from tui.base import ConsoleBase
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from state.journal import Journal, JournalError
-from state.review_format import NONE, iso, span
-from state.session_summary import SessionSummary, summarize
+from state.journal.store import Journal, JournalError
+from state.journal.summary import SessionSummary, summarize
+from state.review.format import NONE, iso, span
 from state.text import inert
 from tui.paths import journal_dir
 

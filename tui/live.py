@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from state.clock import WallClock
 from state.events import SessionResumed, SessionStarted
-from state.journal import Journal, JournalError
+from state.journal.store import Journal, JournalError
 from state.recorder import Recorder
 from tui import __version__
 from tui.config import ClusterConfig, Config, ConfigError, describe_error
@@ -50,7 +50,7 @@ def with_overrides(config: Config, path: Path | None = None, **cluster: Any) -> 
 def live_probes(config: Config) -> list[Probe]:
     """One probe per configured backend, each refreshing every `config.refresh` seconds."""
     from probes.health import HealthProbe
-    from probes.kubernetes import KubernetesProbe
+    from probes.kubernetes.read import KubernetesProbe
 
     c, every = config.cluster, config.refresh
     probes: list[Probe] = [
@@ -83,17 +83,17 @@ def live_probes(config: Config) -> list[Probe]:
             )
         )
     if config.database is not None:
-        from probes.postgres import PostgresProbe
+        from probes.postgres.probe import PostgresProbe
 
         probes.append(PostgresProbe(dsn=config.database.resolved_dsn(), interval=every))
     return probes
 
 
-def live_actuator(config: Config) -> LiveActions | None:
+def live_actions(config: Config) -> LiveActions | None:
     """The write side for the configured cluster and database; None in read-only mode."""
     if config.cluster.read_only:
         return None
-    from probes.kubernetes_actions import KubernetesActions
+    from probes.kubernetes.write import KubernetesActions
     from probes.live_actions import LiveActions
 
     c = config.cluster
@@ -106,7 +106,7 @@ def live_actuator(config: Config) -> LiveActions | None:
     )
     database = None
     if config.database is not None:
-        from probes.postgres_actuator import PostgresActions
+        from probes.postgres.actions import PostgresActions
 
         database = PostgresActions(config.database.resolved_dsn())
     return LiveActions(kubernetes, database)

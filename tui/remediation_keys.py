@@ -16,7 +16,7 @@ from probes.actions import (
     REMEDIATIONS,
     ActionRefused,
 )
-from state.signals import describe_service
+from state.guide.signals import describe_service
 from state.text import describe_error, inert
 from tui.base import ConsoleBase
 from widgets.format import clock_time
@@ -35,10 +35,10 @@ class RemediationKeys(ConsoleBase):
 
     async def permissions(self) -> Mapping[str, str | None]:
         """Which actions the backends allow (cached: RBAC answers change rarely)."""
-        assert self.actuator is not None
+        assert self.actions is not None
         if self._rbac is None or time.monotonic() - self._rbac[0] > RBAC_TTL:
             try:
-                self._rbac = (time.monotonic(), await self.actuator.permissions())
+                self._rbac = (time.monotonic(), await self.actions.permissions())
             except Exception as exc:  # an unknown answer allows nothing
                 why = f"permissions unknown: {describe_error(exc)}"
                 self._rbac = (
@@ -146,9 +146,9 @@ class RemediationKeys(ConsoleBase):
     async def action_terminate_idle(self) -> None:
         from widgets.modals import ConfirmScreen
 
-        assert self.actuator is not None
+        assert self.actions is not None
         try:
-            idle = await self.actuator.idle_sessions(IDLE_AGE, self.now())
+            idle = await self.actions.idle_sessions(IDLE_AGE, self.now())
         except Exception as exc:
             self.notify(
                 f"Cannot list idle sessions: {describe_error(exc)}", severity="error", markup=False
@@ -188,7 +188,7 @@ class RemediationKeys(ConsoleBase):
         """Journal the request, run it once, journal how it ended. Never retried silently."""
         from state.events import ActionFinished, ActionRequested  # loaded on use
 
-        assert self.actuator is not None
+        assert self.actions is not None
         self._action_count += 1
         now = self.now()
         action_id = f"{now:%Y%m%dT%H%M%S}-{self._action_count}"
@@ -205,7 +205,7 @@ class RemediationKeys(ConsoleBase):
             )
         )
         try:
-            result, ok = await self.actuator.run(action, target, params, dry_run, now), True
+            result, ok = await self.actions.run(action, target, params, dry_run, now), True
         except ActionRefused as exc:
             result, ok = str(exc), False
         except Exception as exc:

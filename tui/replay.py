@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
 
     from state.console import ConsoleState
-    from state.replay import Replay
+    from state.journal.replay import Replay
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 60.0)
 TICK = 0.25  # seconds between playback steps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from state.resolution import CHECK_INTERVAL, STABLE_CHECKS, verify
+from state.guide.resolution import CHECK_INTERVAL, STABLE_CHECKS, verify
 from tui.base import ConsoleBase
 
 if TYPE_CHECKING:

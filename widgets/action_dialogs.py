@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
-from state.severity import Role
+from state.guide.severity import Role
 from state.text import inert
 from widgets.modals import Dialog
 

@@ -13,8 +13,8 @@ from rich.text import Text
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
 
-from state.escalation import LEVEL_NAMES
-from state.severity import IncidentStatus
+from state.guide.escalation import LEVEL_NAMES
+from state.guide.severity import IncidentStatus
 from state.text import inert
 from widgets.modals import Dialog
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from state.policy import ERROR_RATE_P1, ERROR_RATE_P2
+from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from widgets.format import number
 from widgets.metric import MetricPane, finite
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from rich.cells import cell_len
 from rich.text import Text
 
-from state.severity import Severity
+from state.guide.severity import Severity
 from state.text import NAME_MARK, inert, shown_name
 
 BLOCKS = "▁▂▃▄▅▆▇█"

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from state.escalation import next_escalation
-from state.policy import next_update_due, resolution_due, response_due
-from state.severity import Role
-from state.signals import suggestion
+from state.guide.escalation import next_escalation
+from state.guide.policy import next_update_due, resolution_due, response_due
+from state.guide.severity import Role
+from state.guide.signals import suggestion
 from state.text import inert
 from widgets.format import SEVERITY_STYLE, countdown, duration, since
 from widgets.text_line import TextLine

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from state.policy import LATENCY_RATIO_P2
-from state.signals import latency_ratio
+from state.guide.policy import LATENCY_RATIO_P2
+from state.guide.signals import latency_ratio
 from widgets.format import number
 from widgets.metric import MetricPane, finite
 

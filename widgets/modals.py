@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
-from state.severity import Severity
+from state.guide.severity import Severity
 from state.text import inert, inert_lines
 
 if TYPE_CHECKING:

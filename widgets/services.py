@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from rich.text import Text
 
-from state.signals import service_down, worst_pod
+from state.guide.signals import service_down, worst_pod
 from widgets.format import name_cell, name_width, number
 from widgets.selectable import SelectablePane
 

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import httpx
 
     from state.clock import Clock
-    from state.outbox import Outbox, OutboxRow
+    from state.journal.outbox import Outbox, OutboxRow
 
 Emit = Callable[[EventBase], object]
 IDLE = 1.0  # real seconds between looks at the outbox when nothing wakes the loop

@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from probes.notify.result import Delivery, remote_id, reply, request_failed, retry_after
-from state.severity import IncidentStatus, Severity
+from state.guide.severity import IncidentStatus, Severity
 
 if TYPE_CHECKING:
     import httpx
 
     from probes.notify.config import PagerDutyChannel
-    from state.outbox import OutboxMessage
+    from state.journal.outbox import OutboxMessage
 
 SEVERITY: dict[Severity, str] = {
     Severity.P1: "critical",

@@ -9,10 +9,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from probes.notify.config import NotifyConfig, plays, secret_names, target_of
-from state.escalation import LEVEL_AUDIENCE, LEVEL_NAMES
 from state.events import Escalated, EventBase, UpdateQueued, UpdateResent
-from state.outbox import Emit, Outbox, OutboxMessage, Purpose, enqueue
-from state.templates import (
+from state.guide.escalation import LEVEL_AUDIENCE, LEVEL_NAMES
+from state.guide.templates import (
     components,
     escalation_contacts,
     escalation_text,
@@ -20,11 +19,12 @@ from state.templates import (
     status_page_text,
     summary_line,
 )
+from state.journal.outbox import Emit, Outbox, OutboxMessage, Purpose, enqueue
 from state.text import inert
 
 if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
-    from state.severity import IncidentStatus
+    from state.guide.severity import IncidentStatus
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from probes.notify.result import Delivery
 
 if TYPE_CHECKING:
     from probes.notify.config import SinkChannel
-    from state.outbox import OutboxMessage
+    from state.journal.outbox import OutboxMessage
 
 
 def deliver(message: OutboxMessage, channel: SinkChannel, now: datetime) -> Delivery:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import httpx
 
     from probes.notify.config import SlackChannel
-    from state.outbox import OutboxMessage
+    from state.journal.outbox import OutboxMessage
 
 SECTION_LIMIT = 3000  # Slack's limit on a section block's text
 DEFAULT_RATE_LIMIT_WAIT = 30.0

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import httpx
 
     from probes.notify.config import StatuspageChannel
-    from state.outbox import OutboxMessage
+    from state.journal.outbox import OutboxMessage
 
 THROTTLE_WAIT = 60.0
 

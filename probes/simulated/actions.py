@@ -1,4 +1,4 @@
-"""The simulated cluster's actuator side: what the remediation keys do in the demo.
+"""The simulated cluster's write side: what the remediation keys do in the demo.
 
 Each action takes effect at the cluster's current simulated time, returns a one-line
 result and raises ActionRefused with the reason kubectl or PostgreSQL would give.
@@ -17,10 +17,10 @@ from state.events import DbSession
 if TYPE_CHECKING:
     from probes.simulated.model import SimService
 
-__all__ = ["ActionRefused", "SimulatedActions", "SimulatedActuator"]
+__all__ = ["ActionRefused", "SimulatedActions", "SimulatedOperations"]
 
 
-class SimulatedActuator:
+class SimulatedOperations:
     """Restart, undo rollout, scale, delete failing pods, circuit breaker, backends."""
 
     def __init__(self, cluster: SimulatedCluster) -> None:
@@ -149,11 +149,11 @@ class SimulatedActuator:
 
 
 class SimulatedActions:
-    """The `probes.actions.Actuator` of the simulated cluster: every action allowed."""
+    """The `probes.actions.Actions` of the simulated cluster: every action allowed."""
 
     def __init__(self, cluster: SimulatedCluster) -> None:
         self.cluster = cluster
-        self.actuator = SimulatedActuator(cluster)
+        self.operations = SimulatedOperations(cluster)
 
     async def permissions(self) -> Mapping[str, str | None]:
         return dict.fromkeys([*REMEDIATIONS, *BACKEND_ACTIONS])
@@ -173,7 +173,7 @@ class SimulatedActions:
         if dry_run:
             self._check(action, name, params)
             return f"server dry run: {action} of {target} would be accepted"
-        act = self.actuator
+        act = self.operations
         match action:
             case "restart":
                 return act.restart(name)
@@ -195,7 +195,7 @@ class SimulatedActions:
 
     def _check(self, action: str, name: str, params: Mapping[str, Any]) -> None:
         if action in REMEDIATIONS and action != "circuit_breaker":
-            self.actuator._service(name)
+            self.operations._service(name)
         if action == "scale" and int(params.get("replicas", -1)) < 0:
             raise ActionRefused("replicas must be zero or more")
 

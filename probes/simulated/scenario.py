@@ -9,7 +9,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from probes.simulated.scenario_files import SCENARIO_DIR, ScenarioError, available, scenario_file
-from state.severity import Severity
+from state.guide.severity import Severity
 
 __all__ = ["SCENARIO_DIR", "SERVICES", "Scenario", "ScenarioError", "available", "load"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from probes.postgres import PostgresProbe
+from probes.postgres.probe import PostgresProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import WallClock
 

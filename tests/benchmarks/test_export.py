@@ -17,9 +17,9 @@ import time
 
 from state.console import ConsoleState
 from state.fold import fold_all
-from state.journal import Journal
-from state.review import review_files
-from state.session_summary import summarize
+from state.journal.store import Journal
+from state.journal.summary import summarize
+from state.review.files import review_files
 from tests.benchmarks.report import table
 from tests.unit.review_sessions import bad_deploy
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from state.journal import Journal
+from state.journal.store import Journal
 from tests.benchmarks.report import table
 from tests.play import Session
 

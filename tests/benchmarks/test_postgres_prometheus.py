@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 import psutil
 import pytest
 
-from probes.postgres import PostgresProbe
-from probes.postgres_sql import CONNECTIONS, sessions_sql
+from probes.postgres.probe import PostgresProbe
+from probes.postgres.queries import CONNECTIONS, sessions_sql
 from probes.prometheus import ERROR_RATE_QUERY, PrometheusProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock

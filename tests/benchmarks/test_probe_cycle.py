@@ -16,8 +16,8 @@ import time
 from datetime import UTC, datetime
 
 from probes.health import HealthProbe
-from probes.kubernetes import KubernetesProbe
-from probes.kubernetes_api import call
+from probes.kubernetes.client import call
+from probes.kubernetes.read import KubernetesProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from tests.benchmarks.loopback_servers import SERVICES

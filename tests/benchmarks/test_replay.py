@@ -10,8 +10,8 @@ import time
 
 from state.console import ConsoleState
 from state.fold import fold
-from state.journal import Journal
-from state.replay import Replay
+from state.journal.replay import Replay
+from state.journal.store import Journal
 from tests.benchmarks.report import p, table
 
 SEEKS = 1000

@@ -20,10 +20,10 @@ from state.events import (
     SessionStarted,
     UpdatePosted,
 )
-from state.journal import Journal
-from state.outbox import Outbox
+from state.guide.severity import IncidentStatus, Severity
+from state.journal.outbox import Outbox
+from state.journal.store import Journal
 from state.recorder import Recorder
-from state.severity import IncidentStatus, Severity
 
 T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 INCIDENT = "INC-20260306-8400"

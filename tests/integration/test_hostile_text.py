@@ -24,13 +24,13 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from probes.health import HealthProbe
-from probes.kubernetes import KubernetesProbe
-from probes.kubernetes_actions import KubernetesActions
+from probes.kubernetes.read import KubernetesProbe
+from probes.kubernetes.write import KubernetesActions
 from probes.live_actions import LiveActions
 from probes.notify.config import parse as parse_notify
 from probes.notify.outbox_sender import OutboxSender
 from probes.notify.queue import queue_update
-from probes.postgres import PostgresProbe
+from probes.postgres.probe import PostgresProbe
 from probes.prometheus import ERROR_RATE_QUERY, LATENCY_P95_QUERY, PrometheusProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
@@ -44,11 +44,11 @@ from state.events import (
     SessionStarted,
     UpdatePosted,
 )
-from state.journal import Journal
-from state.outbox import Outbox
+from state.guide.severity import IncidentStatus, Severity
+from state.journal.outbox import Outbox
+from state.journal.replay import Replay
+from state.journal.store import Journal
 from state.recorder import Recorder
-from state.replay import Replay
-from state.severity import IncidentStatus, Severity
 from state.text import shown_name
 from tests.hostile import (
     CORPUS,
@@ -388,7 +388,7 @@ async def test_kubernetes_and_health_texts(tmp_path: Path) -> None:
         # the RBAC check fails with a hostile Status: the menu says why each action is refused
         k8s.fail("create", REVIEWS, *[status(500, "InternalError", DENIED)] * 20)
         kubernetes = KubernetesActions(context=k8s.context, kubeconfig=k8s.kubeconfig)
-        app = console.app(actuator=LiveActions(kubernetes))
+        app = console.app(actions=LiveActions(kubernetes))
         try:
             async with app.run_test(size=TALL, notifications=True) as pilot:
                 await pilot.pause()

@@ -14,7 +14,7 @@ import pytest
 from kmock import Request, resource
 
 from probes.actions import REMEDIATIONS, ActionRefused
-from probes.kubernetes_actions import KubernetesActions
+from probes.kubernetes.write import KubernetesActions
 from tests.integration.k8s_emulator import (
     DEPLOYMENTS,
     PODS,

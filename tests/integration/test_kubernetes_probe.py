@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from kmock import Response, action
 
-from probes.kubernetes import KubernetesError, KubernetesProbe, check_kubernetes, connect
+from probes.kubernetes.read import KubernetesError, KubernetesProbe, check_kubernetes, connect
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import DeploymentsSampled, DeploymentStatus, ProbeFailed, ProbeRecovered
@@ -433,15 +433,15 @@ class Watch:  # records which thread first imports each client library
         return None
 
 sys.meta_path.insert(0, Watch())
-import probes.kubernetes, probes.health
+import probes.kubernetes.read, probes.health
 assert "kubernetes" not in sys.modules and "httpx" not in sys.modules
 
 async def main():
-    kube = probes.kubernetes.KubernetesProbe(["api"], kubeconfig=sys.argv[1])
+    kube = probes.kubernetes.read.KubernetesProbe(["api"], kubeconfig=sys.argv[1])
     health = probes.health.HealthProbe(["api"], "http://127.0.0.1:1/{service}")
     try:
         await kube.sample(datetime.now(UTC))
-    except probes.kubernetes.KubernetesError:
+    except probes.kubernetes.read.KubernetesError:
         pass
     await health.sample(datetime.now(UTC))
     await kube.close()

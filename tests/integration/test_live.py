@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from probes.health import HealthProbe
-from probes.kubernetes import KubernetesProbe
+from probes.kubernetes.read import KubernetesProbe
 from state.events import SessionResumed, SessionStarted
-from state.journal import Journal, JournalError
+from state.journal.store import Journal, JournalError
 from tests.integration.http_health import DOWN, health_server
 from tests.integration.k8s_emulator import cluster
 from tests.integration.k8s_objects import deployment, healthy, pod, replicaset
@@ -107,6 +107,6 @@ async def test_the_console_shows_what_the_live_probes_sample(tmp_path):
     assert state.deployments["analysis-service"].ready == 2
     assert state.health["analysis-service"].up and not state.health["file-watcher"].up
     assert not state.probe("kubernetes").failing and not state.probe("health").failing
-    assert app.badge == "READ-ONLY" and app.actuator is None
+    assert app.badge == "READ-ONLY" and app.actions is None
     kinds = {e.kind for e in Journal.open(tmp_path / "live.warroom", read_only=True).events()}
     assert {"session_started", "deployments_sampled", "health_sampled"} <= kinds

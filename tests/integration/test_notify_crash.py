@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from state.events import UpdatePosted, UpdateQueued
-from state.journal import Journal
-from state.outbox import Outbox
+from state.journal.outbox import Outbox
+from state.journal.store import Journal
 from tests.integration.notify_room import INCIDENT
 from tests.servers.receivers import (
     PagerDutyReceiver,

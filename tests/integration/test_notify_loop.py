@@ -9,7 +9,7 @@ import pytest
 
 from probes.notify.config import demo_config
 from state.events import Escalated, UpdatePosted, UpdateQueued
-from state.severity import IncidentStatus
+from state.guide.severity import IncidentStatus
 from tests.integration.notify_room import INCIDENT, config
 from tests.servers.receivers import Reply, SlackReceiver
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from probes.notify.pagerduty import escalate
-from state.severity import IncidentStatus
+from state.guide.severity import IncidentStatus
 from tests.integration.notify_room import INCIDENT, config
 from tests.servers.receivers import PagerDutyReceiver, Reply
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from probes.notify.queue import resend
-from state.severity import IncidentStatus
+from state.guide.severity import IncidentStatus
 from tests.integration.notify_room import INCIDENT, config, reopen
 from tests.servers.receivers import Reply, SlackReceiver
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from state.severity import IncidentStatus
+from state.guide.severity import IncidentStatus
 from tests.integration.notify_room import INCIDENT, config, new_room, reopen
 from tests.servers.receivers import Reply, StatuspageReceiver
 

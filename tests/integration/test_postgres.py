@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from probes.postgres import PostgresError, PostgresProbe
+from probes.postgres.probe import PostgresError, PostgresProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import DatabaseSampled, EventBase, ProbeFailed, ProbeRecovered
@@ -417,7 +417,7 @@ async def test_password_from_the_environment_is_redacted(
 
 
 async def test_cancel_keeps_the_session(pg_server: PgServer, sessions: Sessions) -> None:
-    from probes.postgres_actions import cancel_backend
+    from probes.postgres.statements import cancel_backend
 
     pid, task = await sessions.run("sleeper", "SELECT pg_sleep(60)")
     assert await cancel_backend(pg_server.dsn(), pid) == f"cancelled the query of pid {pid}"
@@ -427,7 +427,7 @@ async def test_cancel_keeps_the_session(pg_server: PgServer, sessions: Sessions)
 
 
 async def test_terminate_ends_the_chain(probe: PostgresProbe, sessions: Sessions) -> None:
-    from probes.postgres_actions import terminate_backend
+    from probes.postgres.statements import terminate_backend
 
     await table(sessions, "acc_kill")
     holder = await sessions.hold("holder", "UPDATE acc_kill SET balance = 0 WHERE id = 1")
@@ -443,8 +443,8 @@ async def test_terminate_ends_the_chain(probe: PostgresProbe, sessions: Sessions
 
 
 async def test_terminate_refuses_the_console_and_unknown_pids(pg_server: PgServer) -> None:
-    from probes.postgres import connect
-    from probes.postgres_actions import cancel_backend, terminate_backend
+    from probes.postgres.probe import connect
+    from probes.postgres.statements import cancel_backend, terminate_backend
 
     conn = await connect(pg_server.dsn(), 5)
     try:
@@ -460,7 +460,7 @@ async def test_terminate_refuses_the_console_and_unknown_pids(pg_server: PgServe
 async def test_terminate_without_permission_names_no_password(
     pg_server: PgServer, sessions: Sessions
 ) -> None:
-    from probes.postgres_actions import terminate_backend
+    from probes.postgres.statements import terminate_backend
 
     pid, _ = await sessions.run("superuser-work", "SELECT pg_sleep(60)")
     with pytest.raises(PostgresError) as caught:
@@ -470,7 +470,7 @@ async def test_terminate_without_permission_names_no_password(
 
 
 async def test_terminate_idle_uses_the_guides_rule(pg_server: PgServer, sessions: Sessions) -> None:
-    from probes.postgres_actions import idle_sessions, terminate_idle
+    from probes.postgres.statements import idle_sessions, terminate_idle
 
     dsn = pg_server.dsn()
     old = []
@@ -500,7 +500,7 @@ async def test_terminate_idle_uses_the_guides_rule(pg_server: PgServer, sessions
 async def test_check_reports_version_and_permissions(
     pg_server: PgServer, sessions: Sessions
 ) -> None:
-    from probes.postgres import check_postgres
+    from probes.postgres.probe import check_postgres
 
     su = await check_postgres(pg_server.dsn(), 5)
     assert su.ok and su.version == await sessions.value("SHOW server_version")

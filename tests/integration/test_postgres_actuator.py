@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from probes.actions import BACKEND_ACTIONS, ActionRefused
-from probes.postgres import PostgresProbe
-from probes.postgres_actuator import PostgresActions
+from probes.postgres.actions import PostgresActions
+from probes.postgres.probe import PostgresProbe
 from state.events import DatabaseSampled, DbSession
 from state.locks import blocking_chains
 from tests.servers.postgres import WATCHER, WATCHER_PASSWORD, PgServer, free_port

@@ -11,8 +11,8 @@ from textual.widgets import Button, Checkbox, OptionList
 from probes.actions import ActionRefused
 from probes.simulated.actions import SimulatedActions
 from state.events import ActionFinished, ActionRequested, VerificationChecked, VerificationFinished
-from state.journal import Journal
-from state.resolution import STABLE_CHECKS
+from state.guide.resolution import STABLE_CHECKS
+from state.journal.store import Journal
 from tests.play import Session
 from tests.tui.waiting import shown
 from widgets.action_dialogs import RemediationMenu
@@ -152,7 +152,7 @@ class DeniedUndo(SimulatedActions):
 
 async def test_an_action_rbac_denies_is_shown_disabled_with_the_reason(tmp_path) -> None:
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
-    app = session.app(actuator=DeniedUndo(session.cluster))
+    app = session.app(actions=DeniedUndo(session.cluster))
     async with app.run_test(size=(120, 40)) as pilot:
         menu = await open_menu(pilot)
         options = menu.query_one(OptionList)
@@ -174,7 +174,7 @@ class Refusing(SimulatedActions):
 
 async def test_a_failed_action_shows_its_reason_and_is_not_retried(tmp_path) -> None:
     session = await Session("service-down", tmp_path / "j.warroom").arun(60)
-    app = session.app(actuator=Refusing(session.cluster))
+    app = session.app(actions=Refusing(session.cluster))
     async with app.run_test(size=(120, 40)) as pilot:
         await open_menu(pilot)
         await choose(pilot, "restart")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from state.events import IncidentDeclared, SessionResumed
-from state.journal import Journal
+from state.journal.store import Journal
 from tests.play import Session
 from tui import __version__
 from tui.demo import open_demo

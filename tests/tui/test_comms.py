@@ -9,8 +9,8 @@ from textual.widgets import Button, Checkbox, TextArea
 
 from probes.notify.config import demo_config
 from state.events import Escalated, UpdatePosted, UpdateQueued
-from state.journal import Journal
-from state.severity import Severity
+from state.guide.severity import Severity
+from state.journal.store import Journal
 from tests.play import Session
 from tests.tui.waiting import shown
 from widgets.comms_dialogs import EscalateScreen, UpdateScreen

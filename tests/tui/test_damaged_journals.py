@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from state.events import NoteAdded
-from state.journal import Journal
-from state.replay import Replay
+from state.journal.replay import Replay
+from state.journal.store import Journal
 from tests.play import START, Session
 from tests.pty_console import PtyProgram, warroom
 from tests.tui.test_cli import assert_one_line_error, fingerprint

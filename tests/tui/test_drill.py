@@ -11,7 +11,7 @@ from textual.widgets import Button, OptionList
 from probes.notify.config import demo_config
 from probes.simulated.scenario import load
 from state.events import DrillScored
-from state.journal import Journal
+from state.journal.store import Journal
 from tests.play import Session
 from tui.demo import open_demo
 from tui.drill import DrillApp, drill_console, expectations
@@ -23,7 +23,7 @@ def drill_app(session: Session, scenario: str) -> DrillApp:
         session.recorder,
         session.clock,
         operator="trainee",
-        actuator=session.actions,
+        actions=session.actions,
         notify=demo_config(),
         watch_terminal=False,
         expected=expectations(load(scenario)),

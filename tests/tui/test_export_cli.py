@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from state.journal import Journal
+from state.journal.store import Journal
 from tests.play import START
 from tests.tui.test_cli import assert_one_line_error, fingerprint
 from tests.unit import review_sessions as play

@@ -37,9 +37,9 @@ from state.events import (
     SessionStarted,
     UpdatePosted,
 )
-from state.journal import Journal
+from state.guide.severity import IncidentStatus, Severity
+from state.journal.store import Journal
 from state.recorder import Recorder
-from state.severity import IncidentStatus, Severity
 from tests.hostile import assert_screen_inert, hostile_text, pane_lines
 from tests.servers.fake_http import FakeHttp
 from tui.app import WarroomApp

@@ -13,7 +13,7 @@ import os
 import re
 
 from state.events import ProbeFailed
-from state.journal import Journal
+from state.journal.store import Journal
 from state.recorder import Recorder
 from tests.hostile import CORPUS
 from tests.pty_console import PtyProgram, warroom

@@ -12,7 +12,7 @@ from state.events import (
     RoleAssigned,
     SeverityChanged,
 )
-from state.journal import Journal
+from state.journal.store import Journal
 from tests.play import OPERATOR, Session
 from tui.app import WarroomApp
 from widgets.header import IncidentHeader
@@ -236,14 +236,14 @@ async def test_a_failing_probe_marks_only_its_pane_stale(tmp_path) -> None:
         'reason = "connection refused"\n'
     )
     session = await Session(str(scenario), tmp_path / "j.warroom").arun(40)
-    app = session.app(badge="LIVE", actuator=None)
+    app = session.app(badge="LIVE", actions=None)
     async with app.run_test(size=(120, 40)):
         stale = {p.id: p.border_subtitle for p in app.panes if p.has_class("-stale")}
         # the last good sample was at 8 s; the outage began at 10 s; now is 40 s
         assert stale == {"locks": "stale 32s: connection refused"}
         assert "PostgreSQL unreachable: connection refused" in timeline(app)
     await session.arun(80)
-    app = session.app(badge="LIVE", actuator=None)
+    app = session.app(badge="LIVE", actions=None)
     async with app.run_test(size=(120, 40)):
         assert not any(p.has_class("-stale") for p in app.panes)
         assert "PostgreSQL reachable again" in timeline(app)

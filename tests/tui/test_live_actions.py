@@ -1,11 +1,11 @@
-"""The console driving live mode's actuator (LiveActions) against a Kubernetes API on loopback."""
+"""The console driving live mode's actions (LiveActions) against a Kubernetes API on loopback."""
 
 from __future__ import annotations
 
 import pytest
 from textual.widgets import OptionList
 
-from probes.kubernetes_actions import KubernetesActions
+from probes.kubernetes.write import KubernetesActions
 from probes.live_actions import LiveActions
 from state.events import ActionFinished
 from tests.integration.k8s_emulator import cluster
@@ -30,7 +30,7 @@ async def test_an_action_rbac_denies_is_disabled_with_the_reason(tmp_path) -> No
     async with cluster(tmp_path, healthy(NAME)) as k8s:
         k8s.api.allowed -= {"patch deployments"}
         kubernetes = KubernetesActions(context=k8s.context, kubeconfig=k8s.kubeconfig)
-        app = session.app(actuator=LiveActions(kubernetes))
+        app = session.app(actions=LiveActions(kubernetes))
         try:
             async with app.run_test(size=(120, 40)) as pilot:
                 menu = options(await open_menu(pilot))
@@ -46,7 +46,7 @@ async def test_scale_from_the_menu_reaches_the_api_server(tmp_path) -> None:
     session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(60)
     async with cluster(tmp_path, healthy(NAME)) as k8s:
         kubernetes = KubernetesActions(context=k8s.context, kubeconfig=k8s.kubeconfig)
-        app = session.app(actuator=LiveActions(kubernetes))
+        app = session.app(actions=LiveActions(kubernetes))
         try:
             async with app.run_test(size=(120, 40)) as pilot:
                 await open_menu(pilot)

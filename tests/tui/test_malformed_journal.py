@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from state.journal import Journal
-from state.replay import Replay
+from state.journal.replay import Replay
+from state.journal.store import Journal
 from tests.malformed_journal import write
 from tests.tui.test_cli import fingerprint, warroom
 from tests.tui.test_resume import resumed_on_a_terminal

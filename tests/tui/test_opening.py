@@ -12,7 +12,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from state.journal import Journal, JournalError
+from state.journal.store import Journal, JournalError
 from tests.play import OPERATOR, Session
 from tests.pty_console import PtyProgram, warroom
 from tests.tui.test_keys import header
@@ -33,7 +33,7 @@ async def test_the_console_is_drawn_before_its_session_opens(tmp_path) -> None:
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(70)
 
     def opening() -> Wiring:
-        return Wiring(session.recorder, session.clock, actuator=session.actions)
+        return Wiring(session.recorder, session.clock, actions=session.actions)
 
     app = OpensOnCue(opening=opening, operator=OPERATOR, badge="DEMO", watch_terminal=False)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from state.console import ConsoleState
 from state.fold import fold_all
-from state.journal import Journal
-from state.replay import Replay
+from state.journal.replay import Replay
+from state.journal.store import Journal
 from tests.play import START, Session
 from tui.replay import ReplayApp
 from widgets.scrubber import Scrubber

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from state.events import ActionFinished, ActionRequested, SessionResumed
-from state.journal import Journal
+from state.journal.store import Journal
 from tests.play import OPERATOR, Session
 from tests.pty_console import PtyProgram, warroom
 from tui.app import WarroomApp
@@ -183,7 +183,7 @@ async def test_a_demo_resumes_after_each_kind_of_action(tmp_path, name) -> None:
 
     def opening():  # as `warroom demo --journal J` opens it: inside the console's event loop
         wiring = demo_wiring(start)
-        seen["cluster"] = wiring.actuator.cluster  # type: ignore[union-attr]
+        seen["cluster"] = wiring.actions.cluster  # type: ignore[union-attr]
         seen["simulated"] = simulated(seen["cluster"])
         return wiring
 
@@ -212,7 +212,7 @@ def test_a_drill_resumes_after_each_kind_of_action(tmp_path, name) -> None:
     try:
         assert app.recorder.state.incident == recorded.session.recorder.state.incident
         assert app.expected.scenario == kind.scenario
-        cluster = app.actuator.cluster  # type: ignore[union-attr]
+        cluster = app.actions.cluster  # type: ignore[union-attr]
         assert simulated(cluster) == simulated(recorded.session.cluster)
         assert kind.done(cluster, recorded.params)
     finally:
@@ -228,7 +228,7 @@ def test_a_drill_resumes_inside_a_running_event_loop(tmp_path) -> None:
 
     app = asyncio.run(resume())
     app.recorder.journal.close()
-    assert KINDS["rollout_undo"].done(app.actuator.cluster, {})  # type: ignore[union-attr]
+    assert KINDS["rollout_undo"].done(app.actions.cluster, {})  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("name", KINDS)

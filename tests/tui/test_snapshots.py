@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from probes.simulated.scenario import load
-from state.drill import score
-from state.journal import Journal
-from state.replay import Replay
+from state.guide.drill import score
+from state.journal.replay import Replay
+from state.journal.store import Journal
 from tests.play import START, Session
 from tui.drill import expectations
 from tui.replay import ReplayApp

@@ -24,8 +24,8 @@ from state.events import (
     UpdatePosted,
     UpdateQueued,
 )
-from state.severity import IncidentStatus, Severity
-from state.signals import describe_service
+from state.guide.severity import IncidentStatus, Severity
+from state.guide.signals import describe_service
 from state.text import inert
 from tests.play import OPERATOR, START, Session
 

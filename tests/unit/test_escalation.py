@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from state.escalation import LEVEL_AUDIENCE, LEVEL_NAMES, next_escalation
-from state.severity import Severity
+from state.guide.escalation import LEVEL_AUDIENCE, LEVEL_NAMES, next_escalation
+from state.guide.severity import Severity
 from tests.unit.helpers import T0, at
 
 MIN = 60

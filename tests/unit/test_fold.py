@@ -22,8 +22,8 @@ from state.events import (
     UpdatePosted,
 )
 from state.fold import fold, fold_all
-from state.policy import next_update_due
-from state.severity import IncidentStatus, Role, Severity
+from state.guide.policy import next_update_due
+from state.guide.severity import IncidentStatus, Role, Severity
 from tests.unit.helpers import (
     T0,
     as_json,
@@ -332,7 +332,7 @@ def test_services_are_learned_in_first_seen_order():
 
 def test_several_subject_matter_experts_serve_at_once():
     from state.events import IncidentDeclared, RoleAssigned
-    from state.severity import Role, Severity
+    from state.guide.severity import Role, Severity
 
     state = fold_all(
         ConsoleState(),

@@ -49,9 +49,9 @@ from state.events import (
     VerificationFinished,
 )
 from state.fold import fold_all
-from state.journal import SCHEMA_VERSION, Journal, JournalError, encode
+from state.guide.severity import IncidentStatus, Role, Severity
+from state.journal.store import SCHEMA_VERSION, Journal, JournalError, encode
 from state.recorder import Recorder
-from state.severity import IncidentStatus, Role, Severity
 from tests.unit.helpers import T0, as_json, at, deployment, pod
 
 NAN, INF = math.nan, math.inf

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from state.journal import Journal
-from state.replay import Replay
+from state.journal.replay import Replay
+from state.journal.store import Journal
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "journal-v1"
 JOURNAL = GOLDEN / "bad-deploy.warroom"

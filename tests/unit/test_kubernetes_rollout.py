@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from probes.actions import ActionRefused
-from probes.kubernetes_rollout import (
+from probes.kubernetes.rollout import (
     RESTARTED_AT,
     failing,
     restart_patch,

@@ -17,7 +17,7 @@ from kubernetes.client import (
     V1PodStatus,
 )
 
-from probes.kubernetes_status import label_selector, pod_reason, pod_status, selects
+from probes.kubernetes.status import label_selector, pod_reason, pod_status, selects
 
 SELECTOR = V1LabelSelector(
     match_labels={"app": "api", "tier": "web"},

@@ -1,4 +1,4 @@
-"""Live mode's actuator: routing to each backend's half, and what an absent half says."""
+"""Live mode's actions: routing to each backend's half, and what an absent half says."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from probes.actions import BACKEND_ACTIONS, REMEDIATIONS, ActionRefused
 from probes.live_actions import LiveActions
 from state.events import DbSession
 from tui.config import ConfigError, parse
-from tui.live import live_actuator, with_overrides
+from tui.live import live_actions, with_overrides
 
 NOW = datetime(2026, 3, 14, 9, 27, 20, tzinfo=UTC)
 
 
-class Half:
+class OneBackend:
     def __init__(self, actions: Mapping[str, str], fail: Exception | None = None) -> None:
         self.actions, self.fail, self.ran = actions, fail, []
 
@@ -37,7 +37,7 @@ class Half:
 
 
 async def test_each_action_goes_to_its_backend() -> None:
-    kubernetes, database = Half(REMEDIATIONS), Half(BACKEND_ACTIONS)
+    kubernetes, database = OneBackend(REMEDIATIONS), OneBackend(BACKEND_ACTIONS)
     live = LiveActions(kubernetes, database)
     assert await live.permissions() == dict.fromkeys([*REMEDIATIONS, *BACKEND_ACTIONS])
     assert await live.run("scale", "tracktion/api", {"replicas": 2}, True, NOW) == "scale done"
@@ -52,7 +52,7 @@ async def test_each_action_goes_to_its_backend() -> None:
 
 
 async def test_an_absent_backend_allows_none_of_its_actions_and_says_why() -> None:
-    only_cluster = LiveActions(Half(REMEDIATIONS))
+    only_cluster = LiveActions(OneBackend(REMEDIATIONS))
     allowed = await only_cluster.permissions()
     assert allowed == {
         **dict.fromkeys(REMEDIATIONS),
@@ -62,7 +62,7 @@ async def test_an_absent_backend_allows_none_of_its_actions_and_says_why() -> No
         await only_cluster.run("cancel_backend", "pid 7", {"pid": 7}, False, NOW)
     with pytest.raises(ActionRefused, match=r"^no database configured$"):
         await only_cluster.idle_sessions(600, NOW)
-    only_db = LiveActions(None, Half(BACKEND_ACTIONS))
+    only_db = LiveActions(None, OneBackend(BACKEND_ACTIONS))
     denied = await only_db.permissions()
     assert {denied[a] for a in REMEDIATIONS} == {"no Kubernetes configured"}
     with pytest.raises(ActionRefused, match=r"^no Kubernetes configured$"):
@@ -71,7 +71,8 @@ async def test_an_absent_backend_allows_none_of_its_actions_and_says_why() -> No
 
 async def test_a_failing_permission_check_allows_nothing_of_that_backend() -> None:
     live = LiveActions(
-        Half(REMEDIATIONS, ActionRefused("timed out")), Half(BACKEND_ACTIONS, KeyError("x"))
+        OneBackend(REMEDIATIONS, ActionRefused("timed out")),
+        OneBackend(BACKEND_ACTIONS, KeyError("x")),
     )
     allowed = await live.permissions()
     assert {allowed[a] for a in REMEDIATIONS} == {"permissions unknown: timed out"}
@@ -81,13 +82,13 @@ async def test_a_failing_permission_check_allows_nothing_of_that_backend() -> No
 def test_live_mode_builds_the_actuator_unless_read_only(monkeypatch) -> None:
     monkeypatch.setenv("WARROOM_TEST_DSN", "host=db user=warroom")
     config = parse({"cluster": {"services": ["api"]}, "database": {"dsn_env": "WARROOM_TEST_DSN"}})
-    live = live_actuator(config)
+    live = live_actions(config)
     assert isinstance(live, LiveActions) and live.kubernetes and live.database
     assert live.kubernetes.configmap == "app-config"  # type: ignore[attr-defined]
     assert live.kubernetes.configmap_key == "circuit_breaker_enabled"  # type: ignore[attr-defined]
     assert live.database.dsn == "host=db user=warroom"  # type: ignore[attr-defined]
-    assert live_actuator(with_overrides(config, read_only=True)) is None
-    no_db = live_actuator(
+    assert live_actions(with_overrides(config, read_only=True)) is None
+    no_db = live_actions(
         parse(
             {
                 "cluster": {

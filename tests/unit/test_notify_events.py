@@ -5,8 +5,8 @@ from __future__ import annotations
 from state.console import ConsoleState, EscalationChange, PendingMessage
 from state.events import Escalated, IncidentDeclared, UpdatePosted, UpdateQueued
 from state.fold import fold, fold_all
-from state.journal import Journal
-from state.severity import IncidentStatus, Severity
+from state.guide.severity import IncidentStatus, Severity
+from state.journal.store import Journal
 from tests.unit.helpers import as_json, at
 
 INCIDENT = "INC-20260306-8400"

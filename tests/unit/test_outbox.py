@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from state.events import NoteAdded, UpdateQueued
-from state.journal import Journal
-from state.outbox import Outbox, OutboxMessage, enqueue
+from state.guide.severity import IncidentStatus, Severity
+from state.journal.outbox import Outbox, OutboxMessage, enqueue
+from state.journal.store import Journal
 from state.recorder import Recorder
-from state.severity import IncidentStatus, Severity
 from tests.unit.helpers import T0, at
 
 INCIDENT = "INC-20260306-8400"

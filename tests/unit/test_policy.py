@@ -10,7 +10,7 @@ import pytest
 from state.console import ConsoleState
 from state.events import HealthResult, ProbeFailed, SessionStarted
 from state.fold import fold_all
-from state.policy import (
+from state.guide.policy import (
     Signals,
     band,
     incident_id,
@@ -19,8 +19,8 @@ from state.policy import (
     response_due,
     suggest_severity,
 )
-from state.severity import Severity
-from state.signals import service_down, signals, suggestion, worst_pod
+from state.guide.severity import Severity
+from state.guide.signals import service_down, signals, suggestion, worst_pod
 from tests.unit.helpers import (
     T0,
     at,

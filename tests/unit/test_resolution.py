@@ -7,7 +7,7 @@ import math
 from state.console import ConsoleState
 from state.events import HealthResult, HealthSampled, MetricSampled, ProbeFailed
 from state.fold import fold_all
-from state.resolution import verify
+from state.guide.resolution import verify
 from tests.unit.helpers import T0
 
 NAMES = ("a-svc", "b-svc", "c-svc", "d-svc")

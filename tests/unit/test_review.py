@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from state.drill import Expectations, score
 from state.events import (
     ActionFinished,
     ActionRequested,
@@ -30,14 +29,15 @@ from state.events import (
     SeverityChanged,
     UpdatePosted,
 )
-from state.journal import Journal
-from state.review import ReviewError, review_files, score_card_section
-from state.review_facts import gather
-from state.review_format import md
-from state.review_items import fold_line, ics_text
-from state.review_metrics import parts
-from state.session_summary import summarize
-from state.severity import IncidentStatus, Severity
+from state.guide.drill import Expectations, score
+from state.guide.severity import IncidentStatus, Severity
+from state.journal.store import Journal
+from state.journal.summary import summarize
+from state.review.facts import gather
+from state.review.files import ReviewError, review_files, score_card_section
+from state.review.format import md
+from state.review.items import fold_line, ics_text
+from state.review.metrics import parts
 from tests.play import START
 from tests.unit import review_sessions as play
 from tests.unit.helpers import T0, at, error_rate
@@ -253,7 +253,7 @@ def test_an_escalation_page_is_not_the_first_update_and_a_failed_one_neither() -
 
 def test_an_unknown_delivery_and_its_resend_are_in_the_updates_table() -> None:
     from state.events import UpdateResent
-    from state.review_sections import updates
+    from state.review.sections import updates
 
     def posted(t, **outcome):
         return UpdatePosted(

@@ -14,7 +14,7 @@ from probes.simulated.scenario import (
     available,
     load,
 )
-from state.severity import Severity
+from state.guide.severity import Severity
 
 HEAD = 'name = "t"\ntitle = "test"\nexpected_severity = "P2"\n'
 

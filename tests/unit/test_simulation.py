@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from probes.simulated.actions import ActionRefused, SimulatedActuator
+from probes.simulated.actions import ActionRefused, SimulatedOperations
 from probes.simulated.cluster import CATCH_UP, SimulatedCluster, SimulatedOutage
 from probes.simulated.probe import SIMULATED_SOURCES, SimulatedProbe, sample
 from probes.simulated.scenario import load
 from state.console import ConsoleState
 from state.events import DatabaseSampled, DeploymentsSampled, DeploymentStatus, EventBase
 from state.fold import fold
+from state.guide.severity import Severity
+from state.guide.signals import service_down, suggestion, worst_pod
 from state.locks import blocking_chains
-from state.severity import Severity
-from state.signals import service_down, suggestion, worst_pod
 from tests.unit.helpers import T0, as_json
 
 DB_USERS = ("analysis-service", "tracklist-service")
@@ -28,7 +28,7 @@ class Drill:
 
     def __init__(self, scenario: str | Path, seed: int = 7) -> None:
         self.cluster = SimulatedCluster(load(scenario), seed, T0)
-        self.act = SimulatedActuator(self.cluster)
+        self.act = SimulatedOperations(self.cluster)
         self.state = ConsoleState()
         self.t = 0.0
 
@@ -470,13 +470,13 @@ def test_connection_pool_exhaustion_story():
     restart of the leaking service ends it."""
     from datetime import timedelta
 
-    from probes.simulated.actions import SimulatedActuator
+    from probes.simulated.actions import SimulatedOperations
 
     cluster = _story("connection-pool-exhaustion", 240)
     assert cluster.db.exhausted and cluster.db.used <= cluster.db.max_connections
     assert cluster.services["analysis-service"].error_rate > 20
     assert cluster.services["file-watcher"].error_rate < 2  # no database, no trouble
-    act = SimulatedActuator(cluster)
+    act = SimulatedOperations(cluster)
     assert act.terminate_idle() == "terminated 45 idle sessions"  # the 30-minute backlog only
     cluster.advance_to(T0 + timedelta(seconds=260))
     assert not cluster.db.exhausted
@@ -488,12 +488,12 @@ def test_connection_pool_exhaustion_story():
 def test_external_api_failure_story():
     from datetime import timedelta
 
-    from probes.simulated.actions import SimulatedActuator
+    from probes.simulated.actions import SimulatedOperations
 
     cluster = _story("external-api-failure", 60)
     svc = cluster.services["notification-service"]
     assert svc.error_rate > 5 and svc.p95 > 3 * svc.baseline_p95
-    SimulatedActuator(cluster).enable_circuit_breaker()
+    SimulatedOperations(cluster).enable_circuit_breaker()
     cluster.advance_to(T0 + timedelta(seconds=70))
     assert svc.error_rate < 2 and svc.p95 < 1.5 * svc.baseline_p95
 

@@ -16,8 +16,8 @@ from state.events import (
     SessionStarted,
 )
 from state.fold import fold_all
-from state.severity import IncidentStatus, Role, Severity
-from state.templates import (
+from state.guide.severity import IncidentStatus, Role, Severity
+from state.guide.templates import (
     affected_services,
     component_status,
     components,

@@ -26,7 +26,7 @@ from state.events import (
     UpdatePosted,
 )
 from state.fold import fold, fold_all
-from state.severity import IncidentStatus, Role, Severity
+from state.guide.severity import IncidentStatus, Role, Severity
 from tests.unit.helpers import (
     T0,
     at,

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from state.policy import TARGETS, resolution_due, response_due
+from state.guide.policy import TARGETS, resolution_due, response_due
 
 if TYPE_CHECKING:
     from state.console import Incident
     from state.events import EventBase
-    from state.review_facts import Change, Facts, LockSample, Row
-    from state.severity import Severity
+    from state.guide.severity import Severity
+    from state.review.facts import Change, Facts, LockSample, Row
 
 _END = 1 << 62  # a sequence number after every event
 

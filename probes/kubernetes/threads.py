@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from probes.kubernetes_api import Connection, connect
+from probes.kubernetes.client import Connection, connect
 
 
 class ApiThreads:

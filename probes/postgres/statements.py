@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from probes.postgres import PostgresError, connect, reason
+from probes.postgres.probe import PostgresError, connect, reason
 from state.events import DbSession
 from state.text import inert, marked_name
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from probes.actions import ActionRefused
-from probes.kubernetes_api import Connection, KubernetesError, explain
-from probes.kubernetes_threads import ApiThreads
+from probes.kubernetes.client import Connection, KubernetesError, explain
+from probes.kubernetes.threads import ApiThreads
 from state.text import inert
 
 WORKERS = 6  # permission reviews run at once; actions are one request after another

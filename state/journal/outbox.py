@@ -20,8 +20,8 @@ from pydantic import Field
 
 from state.clock import from_epoch
 from state.events import EventBase, Model
-from state.journal import OUTBOX_SCHEMA, Journal
-from state.severity import IncidentStatus, Severity
+from state.guide.severity import IncidentStatus, Severity
+from state.journal.store import OUTBOX_SCHEMA, Journal
 
 State = Literal["pending", "sending", "delivered", "failed", "unknown"]
 Purpose = Literal["update", "escalation", "acknowledge"]

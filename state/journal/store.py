@@ -15,7 +15,7 @@ from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from state.codec import DELTA, RAW, Packer, Unpacker
+from state.journal.codec import DELTA, RAW, Packer, Unpacker
 from state.text import inert
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from state.console import ConsoleState, Incident
 from state.fold import fold
-from state.signals import service_down
+from state.guide.signals import service_down
 
 if TYPE_CHECKING:
     from state.events import EventBase

@@ -1,4 +1,4 @@
-"""The Kubernetes half of the Actuator: the runbooks' writes, each sent as kubectl sends it.
+"""The Kubernetes half of the Actions: the runbooks' writes, each sent as kubectl sends it.
 
 restart, rollout undo, scale, delete failing pods and the circuit breaker's configmap
 patch; a server-side dry run (dryRun=All) for each; RBAC asked by SelfSubjectAccessReview.
@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from probes.actions import REMEDIATIONS, ActionRefused
-from probes.kubernetes_requests import ApiSession, Refused, Verb, denied
-from probes.kubernetes_rollout import (
+from probes.kubernetes.requests import ApiSession, Refused, Verb, denied
+from probes.kubernetes.rollout import (
     Obj,
     controlled_by,
     failing,
@@ -24,7 +24,7 @@ from probes.kubernetes_rollout import (
     same_template,
     selector,
 )
-from probes.kubernetes_status import label_selector, selects
+from probes.kubernetes.status import label_selector, selects
 from state.text import inert
 
 GET = ("get", "deployments", "apps", "")

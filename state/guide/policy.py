@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from state.severity import Severity
+from state.guide.severity import Severity
 
 # Severity thresholds from the guide's classification and the High Error Rate runbook.
 ERROR_RATE_P2 = 5.0  # percent: "Error rate >5%"

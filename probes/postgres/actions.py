@@ -1,4 +1,4 @@
-"""The database half of the Actuator: end or cancel the chosen backend, clear idle sessions.
+"""The database half of the Actions: end or cancel the chosen backend, clear idle sessions.
 
 Each action opens its own short-lived connection (actions are rare; the probe's connection
 stays a reader) under its own statement_timeout, and acts on the pid only while it still
@@ -12,8 +12,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from probes.actions import BACKEND_ACTIONS, ActionRefused
-from probes.postgres import PostgresError, check_postgres, connect, reason
-from probes.postgres_actions import cancel_backend, idle_sessions, terminate_backend, terminate_idle
+from probes.postgres.probe import PostgresError, check_postgres, connect, reason
+from probes.postgres.statements import (
+    cancel_backend,
+    idle_sessions,
+    terminate_backend,
+    terminate_idle,
+)
 from state.text import marked_name
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from probes.actions import ActionRefused
-from probes.kubernetes_status import REVISION
+from probes.kubernetes.status import REVISION
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 HASH_LABEL = "pod-template-hash"

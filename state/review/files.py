@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from state import review_sections as sections
-from state import review_template as template
-from state.review_facts import Facts, gather
-from state.review_format import day, file_stem, iso, md, minutes, span, table
-from state.review_items import (
+from state.guide.severity import Role
+from state.review import sections, template
+from state.review.facts import Facts, gather
+from state.review.format import day, file_stem, iso, md, minutes, span, table
+from state.review.items import (
     action_items,
     action_items_json,
     closed_at,
@@ -29,8 +29,7 @@ from state.review_items import (
     meeting_day,
     meeting_ics,
 )
-from state.review_metrics import Part, declared_severity, parts
-from state.severity import Role
+from state.review.metrics import Part, declared_severity, parts
 
 if TYPE_CHECKING:
     from state.events import EventBase

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from state.policy import Signals, Suggestion, suggest_severity
+from state.guide.policy import Signals, Suggestion, suggest_severity
 from state.text import inert
 
 if TYPE_CHECKING:

@@ -24,10 +24,10 @@ from state.events import (
     VerificationFinished,
 )
 from state.fold import fold
+from state.guide.policy import TARGETS, UPDATE_CADENCE
+from state.guide.severity import Role, Severity
+from state.guide.signals import latency_ratio, service_down, suggestion, worst_pod
 from state.locks import blocking_chains
-from state.policy import TARGETS, UPDATE_CADENCE
-from state.severity import Role, Severity
-from state.signals import latency_ratio, service_down, suggestion, worst_pod
 from state.text import inert
 
 ACK_TARGET = 300.0  # the guide: acknowledge within 5 minutes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from state.severity import Severity
+from state.guide.severity import Severity
 
 # The guide's escalation_levels, who each level reaches.
 LEVEL_NAMES: dict[int, str] = {

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from state.review_format import iso, span
-from state.severity import Severity
+from state.guide.severity import Severity
+from state.review.format import iso, span
 from state.text import inert
 
 if TYPE_CHECKING:
-    from state.review_metrics import Metric, Part
+    from state.review.metrics import Metric, Part
 
 MEETING_AFTER = timedelta(days=2)  # the guide's script: "date -d '+2 days'", 14:00-15:00
 MEETING_HOURS = (14, 15)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from probes.check import CheckResult
-from probes.kubernetes_api import Connection, KubernetesError, call, connect
-from probes.kubernetes_status import deployment_status, label_selector, owned_by, revision, selects
-from probes.kubernetes_threads import ApiThreads
+from probes.kubernetes.client import Connection, KubernetesError, call, connect
+from probes.kubernetes.status import deployment_status, label_selector, owned_by, revision, selects
+from probes.kubernetes.threads import ApiThreads
 from state.events import DeploymentsSampled, EventBase, Source
 from state.text import inert
 

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from state.clock import from_epoch
-from state.codec import Unpacker
-from state.journal import Journal, JournalError, parse
+from state.journal.codec import Unpacker
+from state.journal.store import Journal, JournalError, parse
 
 if TYPE_CHECKING:
-    from state.severity import Severity
+    from state.guide.severity import Severity
 
 _KINDS = ("session_started", "incident_declared", "severity_changed", "incident_resolved")
 

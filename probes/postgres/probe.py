@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from probes.check import CheckResult
-from probes.postgres_sql import sample_script
+from probes.postgres.queries import sample_script
 from state.events import DatabaseSampled, DbSession, EventBase, Source
 from state.text import inert, marked_name
 

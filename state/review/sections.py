@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from state.clock import from_epoch
-from state.review_facts import SIGNAL_KINDS, Row
-from state.review_format import NONE, iso, md, span, table
+from state.review.facts import SIGNAL_KINDS, Row
+from state.review.format import NONE, iso, md, span, table
 
 if TYPE_CHECKING:
-    from state.review_metrics import Impact, Metric
+    from state.review.metrics import Impact, Metric
 
 # The Event column for what people did; the entry's own text goes under Action Taken.
 _LABELS = {

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from state.clock import from_epoch
 from state.console import ConsoleState, TimelineEntry
 from state.fold import fold
-from state.keyframes import KeyframeIndex
+from state.journal.keyframes import KeyframeIndex
 
 if TYPE_CHECKING:
-    from state.journal import Journal
+    from state.journal.store import Journal
 
 
 class Replay:

@@ -16,7 +16,7 @@ from state.console import ConsoleState
 from state.fold import fold
 
 if TYPE_CHECKING:
-    from state.journal import Journal
+    from state.journal.store import Journal
 
 EVERY = 120.0  # seconds of recorded time between keyframes
 

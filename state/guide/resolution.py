@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from state.policy import ERROR_RATE_RESOLVED, HEALTHY_SERVICES_RESOLVED, LATENCY_RESOLVED_MS
-from state.signals import service_down
+from state.guide.policy import ERROR_RATE_RESOLVED, HEALTHY_SERVICES_RESOLVED, LATENCY_RESOLVED_MS
+from state.guide.signals import service_down
 
 if TYPE_CHECKING:
     from state.console import ConsoleState

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from state.escalation import LEVEL_AUDIENCE
-from state.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, next_update_due
-from state.severity import IncidentStatus, Role
-from state.signals import latency_ratio, service_down, signals
+from state.guide.escalation import LEVEL_AUDIENCE
+from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, next_update_due
+from state.guide.severity import IncidentStatus, Role
+from state.guide.signals import latency_ratio, service_down, signals
 from state.text import inert
 
 if TYPE_CHECKING:

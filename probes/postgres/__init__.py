@@ -1,0 +1,1 @@
+"""PostgreSQL: the connection and redaction, the probe, the write side, the SQL."""

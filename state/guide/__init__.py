@@ -1,0 +1,1 @@
+"""The guide's rules: severity, SLA targets, escalation, cadence, resolution, drills."""
