@@ -1,15 +1,20 @@
-"""The warroom App: header, five panes, one key per act. Live, demo and drill share it."""
+"""The warroom App: header, five panes, one key per act. Live, demo and drill share it.
+
+Its bindings run the key groups its ConsoleScreen holds (tui/screen.py): the incident's
+(tui/incident_keys.py), production's (tui/remediation_keys.py), verification's
+(tui/verification.py) and the messages' (tui/comms_keys.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 from textual.binding import Binding
 
 from state.text import inert
-from tui.base import PANES
+from tui.base import PANES, ConsoleBase
 from tui.comms_keys import CommsKeys
 from tui.incident_keys import IncidentKeys
 from tui.remediation_keys import RemediationKeys
@@ -29,7 +34,7 @@ NEEDS_SESSION = MUTATING | OUTBOUND | {"declare", "acknowledge", "severity", "no
 NEEDS_SESSION |= {"verify", "resolve"}
 
 
-class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
+class WarroomApp(ConsoleBase):
     """The console: every binding has an id, so it can be remapped."""
 
     BINDINGS = [
@@ -54,6 +59,23 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
             for i, (key, name, _) in enumerate(PANES)
         ),
     ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.incident = IncidentKeys(self)
+        self.remediation = RemediationKeys(self)
+        self.verification = VerificationKeys(self)
+        self.comms = CommsKeys(self)
+
+    def key_groups(self) -> Sequence[object]:
+        return (self.incident, self.remediation, self.verification, self.comms)
+
+    def session_opened(self) -> None:
+        super().session_opened()
+        self.comms.start()
+
+    async def on_unmount(self) -> None:
+        await self.comms.stop()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Read-only mode, or no backend to act on, removes every mutating key."""
@@ -121,4 +143,4 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
                 f"{binding.description} (key {self.get_key_display(binding)})",
                 lambda action=action: self.run_action(action),
             )
-        yield from self.resend_commands()
+        yield from self.comms.resend_commands()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import work
-
 from state.guide.drill import Expectations, score
-from state.guide.severity import IncidentStatus
 from tui.app import WarroomApp
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from textual.worker import Worker
+
     from probes.simulated.scenario import Scenario
+    from state.events import IncidentResolved
 
 
 def expectations(scenario: Scenario) -> Expectations:
@@ -51,13 +51,24 @@ class DrillApp(WarroomApp):
         self.expected = expected
         self.card_shown = False
 
-    def offer_final_update(self) -> None:
-        self._final_update_then_score()
+    def session_opened(self) -> None:
+        super().session_opened()  # the final update is offered first (tui/comms_keys.py)
+        from state.events import IncidentResolved
 
-    @work(exclusive=True, group="comms")
-    async def _final_update_then_score(self) -> None:
-        if self.can_send:
-            await self.update_flow(IncidentStatus.RESOLVED)
+        self.on(IncidentResolved, self.resolved)
+
+    def resolved(self, _event: IncidentResolved) -> None:
+        """Resolving ends the drill: scored once the final update is sent or cancelled."""
+        self.run_worker(self._score_after(self.comms.final_update), group="drill")
+
+    async def _score_after(self, update: Worker[None] | None) -> None:
+        from textual.worker import WorkerCancelled
+
+        if update is not None:
+            try:
+                await update.wait()
+            except WorkerCancelled:  # cut short by another message's dialog: not yet scored
+                return
         self.finish_drill()
 
     def finish_drill(self) -> None:

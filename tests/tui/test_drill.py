@@ -80,13 +80,13 @@ async def test_a_run_by_the_guide_scores_an_a(tmp_path) -> None:
         await pilot.pause()
         await ok(pilot, last=False)  # the prefilled Investigating update
         await ok(pilot)  # sent
-        await app._sender.deliver_due()
+        await app.comms._sender.deliver_due()
         await remediate(pilot, 2, "rollout_undo")  # tracklist-service
         await session.arun(160)
         await pilot.press("v")
         for minute in range(1, 5):
             await session.arun(160 + 60 * minute)
-            app.verification_step()
+            app.verification.verification_step()
         await pilot.press("x", *"rolled back to revision 7", "enter")
         await pilot.pause()
         await pilot.press("escape")  # no final update this time

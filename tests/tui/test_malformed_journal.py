@@ -38,7 +38,7 @@ LATEST_INCIDENT = "INC-20260314-0001"  # the journal's second incident, still op
 
 def drawing_errors(app: ConsoleView) -> set[tuple[str | None, type]]:
     """What the console could not draw, by widget and error (tui/view.py `drawn`)."""
-    return {(widget, kind) for widget, kind, _ in app._draw_errors}
+    return {(widget, kind) for widget, kind, _ in app.console_screen._draw_errors}
 
 
 def crash_log_entries() -> list[str]:

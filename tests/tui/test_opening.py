@@ -39,7 +39,9 @@ async def test_the_console_is_drawn_before_its_session_opens(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "DEMO  Opening the session's journal…" in header(app)
-        assert [pane.border_subtitle for pane in app.panes] == ["waiting for first sample"] * 5
+        assert [pane.border_subtitle for pane in app.console_screen.panes] == [
+            "waiting for first sample"
+        ] * 5
         await pilot.press("d")  # no journal to write a declaration to yet
         await pilot.pause()
         assert not isinstance(app.screen, DeclareScreen)
