@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from probes.base import Probe
     from probes.notify.config import NotifyConfig
     from probes.scheduler import ProbeScheduler
+    from probes.simulated.scenario import Scenario
     from state.clock import Clock
     from state.console import ConsoleState, Incident
     from state.events import EventBase
@@ -41,6 +42,7 @@ class Wiring:
     probes: Sequence[Probe] = ()
     actions: Actions | None = None
     notify: NotifyConfig | None = None
+    scenario: Scenario | None = None  # the simulation's, for a drill's score
 
 
 class ConsoleBase(ConsoleView):

@@ -8,12 +8,12 @@ from state.guide.drill import Expectations, score
 from tui.app import WarroomApp
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from textual.worker import Worker
 
     from probes.simulated.scenario import Scenario
     from state.events import IncidentResolved
+    from tui.base import Wiring
+    from tui.opening import SessionStart
 
 
 def expectations(scenario: Scenario) -> Expectations:
@@ -22,34 +22,29 @@ def expectations(scenario: Scenario) -> Expectations:
     return Expectations(scenario.name, scenario.expected_severity, fixes)
 
 
-def drill_console(
-    scenario: str, seed: int, speed: float, journal: Path | None, operator: str
-) -> DrillApp:
-    """A new drill on `scenario`, or the one journaled at `journal`, scored by the scenario
-    it is playing (a resumed drill's own, whatever the command line names)."""
-    from probes.notify.config import demo_config
-    from tui.demo import demo_actions, demo_probes, open_demo
+def drill_console(start: SessionStart) -> DrillApp:
+    """A drill on its checked journal, opened just after the first frame and scored by the
+    scenario it is playing (a resumed drill's own, whatever the command line names)."""
+    from tui.demo import demo_wiring
 
-    session = open_demo(scenario, seed, speed, journal, operator, mode="drill")
-    return DrillApp(
-        session.recorder,
-        session.clock,
-        operator=operator,
-        probes=demo_probes(session),
-        actions=demo_actions(session),
-        notify=demo_config(),
-        speed=speed,
-        expected=expectations(session.cluster.scenario),
-    )
+    return DrillApp(opening=lambda: demo_wiring(start), operator=start.operator, speed=start.speed)
 
 
 class DrillApp(WarroomApp):
     """The console, as in a live incident; resolving (or quitting) ends and scores the drill."""
 
-    def __init__(self, *args, expected: Expectations, **kwargs) -> None:
+    expected: Expectations
+
+    def __init__(self, *args, expected: Expectations | None = None, **kwargs) -> None:
         super().__init__(*args, badge="DRILL", **kwargs)
-        self.expected = expected
+        if expected is not None:
+            self.expected = expected
         self.card_shown = False
+
+    def _wire(self, wiring: Wiring) -> None:
+        super()._wire(wiring)
+        if wiring.scenario is not None:
+            self.expected = expectations(wiring.scenario)
 
     def session_opened(self) -> None:
         super().session_opened()  # the final update is offered first (tui/comms_keys.py)

@@ -15,6 +15,7 @@ from state.journal.store import Journal
 from tests.play import Session
 from tui.demo import open_demo
 from tui.drill import DrillApp, drill_console, expectations
+from tui.opening import session_start
 from widgets.score_card import ScoreCardScreen
 
 
@@ -141,12 +142,16 @@ def test_drill_list_keeps_the_answers_for_the_instructor() -> None:
     assert bad.returncode == 2 and bad.stderr.startswith("warroom: unknown scenario 'nope'")
 
 
-def test_a_resumed_drill_is_scored_by_the_scenario_it_plays(tmp_path) -> None:
+async def test_a_resumed_drill_is_scored_by_the_scenario_it_plays(tmp_path) -> None:
     path = tmp_path / "drill.warroom"
     open_demo("service-down", 7, 1.0, path, "trainee", mode="drill").recorder.journal.close()
-    app = drill_console("bad-deploy", 7, 1.0, path, "trainee")  # the journal's scenario wins
-    try:
+    start = session_start("drill", path, "trainee", scenario="bad-deploy")
+    app = drill_console(start)  # the journal's scenario wins
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):  # the drill opens just after its first frame
+            if app.opened or app.open_failure:
+                break
+            await pilot.pause(0.02)
         assert app.expected.scenario == "service-down"
         assert app.recorder.state.scenario == "service-down"
-    finally:
-        app.recorder.journal.close()
+    app.recorder.journal.close()

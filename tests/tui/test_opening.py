@@ -119,10 +119,10 @@ def test_the_first_frame_waits_for_no_pydantic(tmp_path) -> None:
     code = (
         "import sys, pathlib\n"
         "from tui.cli import main\n"
-        "from tui.demo_start import demo_start\n"
+        "from tui.opening import session_start\n"
         "from tui.app import WarroomApp\n"
-        f"start = demo_start('bad-deploy', 7, 1.0, pathlib.Path({str(tmp_path)!r}) / 'j.warroom',"
-        " 'x', 'demo')\n"
+        f"start = session_start('demo', pathlib.Path({str(tmp_path)!r}) / 'j.warroom', 'x',"
+        " scenario='bad-deploy')\n"
         "WarroomApp(opening=lambda: None, operator='x')\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic')))\n"
     )
