@@ -236,7 +236,10 @@ def test_names_that_differ_only_in_what_was_removed_stay_apart():
 def test_a_name_marked_at_a_probe_stays_marked_once():
     once = marked_name("role\x1b]0;t\x07")
     assert re.fullmatch(r"role#[0-9a-f]{4}" + NAME_MARK, once)
-    assert shown_name(once) == (once[: -len(NAME_MARK)], True)  # the view draws the mark itself, in its style
+    assert shown_name(once) == (
+        once[: -len(NAME_MARK)],
+        True,
+    )  # the view draws the mark itself, in its style
     assert marked_name(once) == once
     assert shown_name("\x1b[2J" + NAME_MARK) == ("\\x1b[2J", True)
 
