@@ -43,6 +43,8 @@ class UpdateDraft:
 class UpdateScreen(Dialog):
     """Status, channels, and the texts prefilled from the guide's templates, editable."""
 
+    AUTO_FOCUS = "#status"
+
     def __init__(
         self,
         status: IncidentStatus,
@@ -81,9 +83,6 @@ class UpdateScreen(Dialog):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#status", RadioSet).focus()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         status = self._status()
@@ -127,6 +126,8 @@ class EscalationDraft:
 class EscalateScreen(Dialog):
     """Choose a level 1-5 and say why; shows who each level reaches and over which channels."""
 
+    AUTO_FOCUS = "#level"
+
     def __init__(
         self,
         level: int,
@@ -158,7 +159,6 @@ class EscalateScreen(Dialog):
 
     def on_mount(self) -> None:
         self._show_reach()
-        self.query_one("#level", RadioSet).focus()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self._show_reach()
@@ -177,10 +177,6 @@ class EscalateScreen(Dialog):
             ", ".join(map(inert, channels)) or "none configured: the escalation is journaled only"
         )
         self.query_one("#reach", Static).update(text)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
 
     def submit(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()

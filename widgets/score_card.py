@@ -72,6 +72,3 @@ class ScoreCardScreen(Dialog):
             yield Static(card_text(self.card), id="card")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", variant="primary", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
