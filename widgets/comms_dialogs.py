@@ -17,6 +17,7 @@ from state.guide.escalation import LEVEL_NAMES
 from state.guide.severity import IncidentStatus
 from state.text import inert
 from widgets.modals import Dialog
+from widgets.theme import STRONG, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -170,13 +171,13 @@ class EscalateScreen(Dialog):
     def _show_reach(self) -> None:
         contacts, channels = self.reach(self._level())
         text = Text()
-        text.append("Contacts: ", "bold")
+        text.append("Contacts: ", STRONG)
         text.append(", ".join(map(inert, contacts)) or "none configured")
-        text.append("\nChannels: ", "bold")
+        text.append("\nChannels: ", STRONG)
         text.append(
             ", ".join(map(inert, channels)) or "none configured: the escalation is journaled only"
         )
-        self.query_one("#reach", Static).update(text)
+        self.query_one("#reach", Static).update(themed(text))
 
     def submit(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()

@@ -17,6 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 
 from state.guide.severity import Severity
 from state.text import inert, inert_lines
+from widgets.theme import MUTED, STRONG, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -179,12 +180,12 @@ class HelpScreen(Dialog):
     def compose(self) -> ComposeResult:
         text = Text()
         for key, description in self.keys:
-            text.append(f"{key:>10}  ", "bold")
+            text.append(f"{key:>10}  ", STRONG)
             text.append(f"{description}\n")
-        text.append("\nPanes show 'stale' with the age and reason when a probe fails.\n", "dim")
-        text.append("Everything you do is written to the journal before it is shown.", "dim")
+        text.append("\nPanes show 'stale' with the age and reason when a probe fails.\n", MUTED)
+        text.append("Everything you do is written to the journal before it is shown.", MUTED)
         with Vertical(classes="dialog"):
             yield Label("warroom keys", classes="dialog-title")
-            yield Static(text)
+            yield Static(themed(text))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="cancel")
