@@ -19,6 +19,7 @@ from widgets.locks import LocksPane
 from widgets.pane import Pane
 from widgets.services import ServicesPane
 from widgets.tabs import PaneTabs
+from widgets.theme import WARROOM, signal_variables
 from widgets.timeline import TimelinePane
 
 if TYPE_CHECKING:
@@ -54,7 +55,13 @@ class ConsoleView(App[int]):
 
     def __init__(self) -> None:
         super().__init__()
+        self.register_theme(WARROOM)
+        self.theme = WARROOM.name  # the palette's "Change theme" offers every other one
         self._draw_errors: set[tuple[str | None, type, str]] = set()  # already in the crash log
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The panes' $warroom-* colours for a theme that does not set them (widgets/theme.py)."""
+        return signal_variables(self.current_theme)
 
     def _handle_exception(self, error: Exception) -> None:
         """An unexpected exception ends the console with exit code 70. Its traceback goes to
