@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pytest_textual_snapshot import SVGImageExtension
-from textual._doc import take_svg_screenshot
+from syrupy.assertion import SnapshotAssertion
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,16 +28,27 @@ class WarroomSnapshots(SVGImageExtension):
         """
 
 
+class WarroomStore(SnapshotAssertion):
+    """syrupy's assertion whose files are always `WarroomSnapshots`' (snapshots/<module>/).
+
+    pytest-textual-snapshot's `snap_compare` asks syrupy's `snapshot` fixture for its own
+    SVG extension (files in tests/tui/__snapshots__/); this keeps its SVG format and
+    comparison, and only moves the files to the repository's store.
+    """
+
+    def use_extension(self, extension_class=None) -> SnapshotAssertion:
+        return super().use_extension(WarroomSnapshots)
+
+
 @pytest.fixture
-def snap(snapshot):
-    """compare(app, (width, height), run_before=None) -> bool; files in snapshots/<module>/."""
-    assertion = snapshot.use_extension(WarroomSnapshots)
-
-    def compare(app, size: tuple[int, int], run_before=None) -> bool:
-        svg = take_svg_screenshot(app=app, terminal_size=size, run_before=run_before)
-        return assertion == svg
-
-    return compare
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """syrupy's `snapshot`, as `snap_compare` (pytest-textual-snapshot) uses it: in snapshots/."""
+    return WarroomStore(
+        session=snapshot.session,
+        extension_class=WarroomSnapshots,
+        test_location=snapshot.test_location,
+        update_snapshots=snapshot.update_snapshots,
+    )
 
 
 @pytest.fixture(autouse=True)

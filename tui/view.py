@@ -15,6 +15,7 @@ from textual.actions import parse
 from textual.app import App
 
 from tui.screen import PANES, ConsoleScreen
+from widgets.theme import WARROOM, signal_variables
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -39,6 +40,15 @@ class ConsoleView(App[int]):
     # the exception that ended the console and where its traceback was written (tui/crash.py)
     crash: tuple[BaseException, Path | None] | None = None
     console_screen: ConsoleScreen
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_theme(WARROOM)
+        self.theme = WARROOM.name  # the palette's "Change theme" offers every other one
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The panes' $warroom-* colours for a theme that does not set them (widgets/theme.py)."""
+        return signal_variables(self.current_theme)
 
     def get_default_screen(self) -> ConsoleScreen:
         self.console_screen = ConsoleScreen(self, self.key_groups(), scrubber=self.scrubber)

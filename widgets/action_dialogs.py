@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 class RemediationMenu(Dialog):
     """The runbook actions for one service; those not allowed are shown disabled, with why."""
 
+    AUTO_FOCUS = "#actions"
+
     def __init__(
         self, target: str, summary: str, choices: list[tuple[str, str, str | None]]
     ) -> None:
@@ -44,9 +46,6 @@ class RemediationMenu(Dialog):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#actions", OptionList).focus()
-
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id)
@@ -54,6 +53,8 @@ class RemediationMenu(Dialog):
 
 class NumberScreen(Dialog):
     """A whole number in a range, e.g. the replicas to scale to."""
+
+    AUTO_FOCUS = "#number"
 
     def __init__(self, title: str, current: int, low: int, high: int) -> None:
         super().__init__()
@@ -68,13 +69,6 @@ class NumberScreen(Dialog):
                 yield Button("Next", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#number", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
     def submit(self) -> None:
         raw = self.query_one("#number", Input).value.strip()
         if not raw.lstrip("-").isdigit() or not self.low <= int(raw) <= self.high:
@@ -87,6 +81,8 @@ class NumberScreen(Dialog):
 
 class RoleScreen(Dialog):
     """Assign IC, TL, CL or an SME; a handoff keeps the earlier holder in the history."""
+
+    AUTO_FOCUS = "#role"
 
     def __init__(self, current: dict[Role, str]) -> None:
         super().__init__()
@@ -111,13 +107,6 @@ class RoleScreen(Dialog):
                 yield Button("Assign", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#role", RadioSet).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
     def submit(self) -> None:
         pressed = self.query_one("#role", RadioSet).pressed_button
         person = self.query_one("#person", Input).value.strip()
@@ -128,6 +117,8 @@ class RoleScreen(Dialog):
 
 class ResolveScreen(Dialog):
     """Resolve the incident with a summary of what fixed it."""
+
+    AUTO_FOCUS = "#summary"
 
     def __init__(self, incident_id: str, verification: str | None) -> None:
         super().__init__()
@@ -146,13 +137,6 @@ class ResolveScreen(Dialog):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Resolve", variant="success", id="ok")
                 yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#summary", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
 
     def submit(self) -> None:
         summary = self.query_one("#summary", Input).value.strip()

@@ -17,6 +17,7 @@ from state.guide.escalation import LEVEL_NAMES
 from state.guide.severity import IncidentStatus
 from state.text import inert
 from widgets.modals import Dialog
+from widgets.theme import STRONG, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -42,6 +43,8 @@ class UpdateDraft:
 
 class UpdateScreen(Dialog):
     """Status, channels, and the texts prefilled from the guide's templates, editable."""
+
+    AUTO_FOCUS = "#status"
 
     def __init__(
         self,
@@ -81,9 +84,6 @@ class UpdateScreen(Dialog):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#status", RadioSet).focus()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         status = self._status()
@@ -127,6 +127,8 @@ class EscalationDraft:
 class EscalateScreen(Dialog):
     """Choose a level 1-5 and say why; shows who each level reaches and over which channels."""
 
+    AUTO_FOCUS = "#level"
+
     def __init__(
         self,
         level: int,
@@ -158,7 +160,6 @@ class EscalateScreen(Dialog):
 
     def on_mount(self) -> None:
         self._show_reach()
-        self.query_one("#level", RadioSet).focus()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self._show_reach()
@@ -170,17 +171,13 @@ class EscalateScreen(Dialog):
     def _show_reach(self) -> None:
         contacts, channels = self.reach(self._level())
         text = Text()
-        text.append("Contacts: ", "bold")
+        text.append("Contacts: ", STRONG)
         text.append(", ".join(map(inert, contacts)) or "none configured")
-        text.append("\nChannels: ", "bold")
+        text.append("\nChannels: ", STRONG)
         text.append(
             ", ".join(map(inert, channels)) or "none configured: the escalation is journaled only"
         )
-        self.query_one("#reach", Static).update(text)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
+        self.query_one("#reach", Static).update(themed(text))
 
     def submit(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()

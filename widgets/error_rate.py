@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from widgets.format import number
 from widgets.metric import MetricPane, finite
+from widgets.theme import BAD_STRONG, GOOD, UNKNOWN, WARN
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
@@ -31,21 +32,19 @@ class ErrorRatePane(MetricPane):
 
     def style_of(self, state: ConsoleState, service: str, value: float | None) -> str:
         if not finite(value):
-            return "magenta"
+            return UNKNOWN
         assert value is not None
-        return (
-            "bold red" if value > ERROR_RATE_P1 else "yellow" if value > ERROR_RATE_P2 else "green"
-        )
+        return BAD_STRONG if value > ERROR_RATE_P1 else WARN if value > ERROR_RATE_P2 else GOOD
 
     def verdict(self, state: ConsoleState, service: str, value: float | None) -> tuple[str, str]:
         if not finite(value):
-            return ("?", "magenta")
+            return ("?", UNKNOWN)
         assert value is not None
         if value > ERROR_RATE_P1:
-            return (f"P1 >{ERROR_RATE_P1:g}%", "bold red")
+            return (f"P1 >{ERROR_RATE_P1:g}%", BAD_STRONG)
         if value > ERROR_RATE_P2:
-            return (f"P2 >{ERROR_RATE_P2:g}%", "yellow")
-        return ("ok", "green")
+            return (f"P2 >{ERROR_RATE_P2:g}%", WARN)
+        return ("ok", GOOD)
 
     def scale_top(
         self, state: ConsoleState, service: str, values: tuple[float | None, ...]

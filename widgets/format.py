@@ -10,22 +10,23 @@ from rich.text import Text
 
 from state.guide.severity import Severity
 from state.text import NAME_MARK, inert, shown_name
+from widgets.theme import ACTION, BAD_STRONG, GOOD, MARKED, P1, P2, P3, P4, UNKNOWN, WARN
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
 SEVERITY_STYLE = {
-    Severity.P1: "bold white on red",
-    Severity.P2: "bold black on dark_orange",
-    Severity.P3: "bold black on yellow",
-    Severity.P4: "bold black on grey70",
+    Severity.P1: P1,
+    Severity.P2: P2,
+    Severity.P3: P3,
+    Severity.P4: P4,
 }
 # A name the sanitizer changed (escapes, controls or invisible characters removed, or cut)
 # ends in this mark: one cell, readable at 80 columns, and drawn in a style outside text
 # cannot give itself, so "checkout⚠" and "checkout" are seen to be two names.
 MARK = NAME_MARK
-MARK_STYLE = "bold magenta"
+MARK_STYLE = MARKED
 REASON_LIMIT = 200  # characters of a failure reason on a border: more never fits a pane
-TONE_STYLE = {"info": "", "good": "green", "warn": "yellow", "bad": "bold red", "action": "cyan"}
+TONE_STYLE = {"info": "", "good": GOOD, "warn": WARN, "bad": BAD_STRONG, "action": ACTION}
 
 
 def duration(seconds: float) -> str:
@@ -111,7 +112,7 @@ def cannot_draw(error: BaseException) -> Text:
     """The placeholder for what raised while being drawn: which error, and where it went."""
     return Text(
         f"⚠ cannot draw this ({type(error).__name__}); the details are in the crash log",
-        "magenta",
+        UNKNOWN,
     )
 
 

@@ -14,16 +14,17 @@ from state.guide.signals import suggestion
 from state.text import inert
 from widgets.format import SEVERITY_STYLE, countdown, duration, since
 from widgets.text_line import TextLine
+from widgets.theme import ALARM, BAD, BAD_STRONG, CURRENT, GOOD, GOOD_STRONG, MUTED, QUOTE, STRONG
 
 if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
 
-_SEP = (" │ ", "dim")
+_SEP = (" │ ", MUTED)
 
 
 def _badged(badge: str) -> Text:
     """' DEMO  ': the mode the console runs in, first on the header's first line."""
-    return Text.assemble((f" {badge} ", "bold reverse"), " ")
+    return Text.assemble((f" {badge} ", CURRENT), " ")
 
 
 class IncidentHeader(TextLine):
@@ -35,7 +36,7 @@ class IncidentHeader(TextLine):
     def opening(self, badge: str) -> None:
         """Before the session's journal is open: say so, rather than 'no incident'."""
         text = _badged(badge)
-        text.append("Opening the session's journal…", "bold")
+        text.append("Opening the session's journal…", STRONG)
         self.show_text(text)
 
     def compose_text(self, state: ConsoleState, now: datetime, badge: str) -> Text:
@@ -49,71 +50,69 @@ class IncidentHeader(TextLine):
 
     def _watching(self, text: Text, state: ConsoleState) -> None:
         what = f"scenario {inert(state.scenario, 40)}" if state.scenario else "watching"
-        text.append(f"No incident declared · {what}", "bold")
+        text.append(f"No incident declared · {what}", STRONG)
         hint = suggestion(state)
         text.append("\n")
         if hint.alerting:
-            text.append(" suggested ", "dim")
+            text.append(" suggested ", MUTED)
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
-            text.append(f" {inert(hint.summary)} ", "bold")
-            text.append("· press d to declare", "dim")
+            text.append(f" {inert(hint.summary)} ", STRONG)
+            text.append("· press d to declare", MUTED)
         else:
-            text.append(" all guide thresholds clear", "green")
+            text.append(" all guide thresholds clear", GOOD)
 
     def _incident(self, text: Text, incident: Incident, now: datetime) -> None:
-        text.append(inert(incident.incident_id, 40), "bold")  # as journaled: any text
+        text.append(inert(incident.incident_id, 40), STRONG)  # as journaled: any text
         text.append(*_SEP)
         text.append(f" {incident.severity.label} ", SEVERITY_STYLE[incident.severity])
         text.append(*_SEP)
-        text.append(incident.status.word.upper(), "bold green" if not incident.open else "bold")
+        text.append(incident.status.word.upper(), GOOD_STRONG if not incident.open else STRONG)
         text.append(*_SEP)
         end = incident.resolved_at or now
         text.append(f"elapsed {duration((end - incident.declared_at).total_seconds())}")
         text.append(*_SEP)
-        text.append(inert(incident.title, 80), "italic")
+        text.append(inert(incident.title, 80), QUOTE)
         text.append("\n ")
         if incident.open:
             self._clocks(text, incident, now)
         else:
-            text.append(f"resolved by {inert(incident.resolution_summary or '—', 60)}", "green")
+            text.append(f"resolved by {inert(incident.resolution_summary or '—', 60)}", GOOD)
         text.append(*_SEP)
         for i, role in enumerate((Role.IC, Role.TL, Role.CL)):
             if i:
                 text.append("  ")
-            text.append(f"{role.value} ", "dim")
+            text.append(f"{role.value} ", MUTED)
             text.append(
                 inert(incident.roles.get(role, "—"), 18),
-                "bold" if role in incident.roles else "dim",
+                STRONG if role in incident.roles else MUTED,
             )
 
     def _clocks(self, text: Text, incident: Incident, now: datetime) -> None:
         severity = incident.severity
         if incident.acknowledged_at is None:
             left, late = countdown(now, response_due(severity, incident.declared_at))
-            text.append("ack due ", "dim")
-            text.append(f"{left}{' LATE' if late else ''}", "bold red" if late else "bold")
+            text.append("ack due ", MUTED)
+            text.append(f"{left}{' LATE' if late else ''}", BAD_STRONG if late else STRONG)
         else:
             took = (incident.acknowledged_at - incident.declared_at).total_seconds()
             late = incident.acknowledged_at > response_due(severity, incident.declared_at)
-            text.append("acked in ", "dim")
-            text.append(f"{duration(took)} {'LATE' if late else 'ok'}", "red" if late else "green")
+            text.append("acked in ", MUTED)
+            text.append(f"{duration(took)} {'LATE' if late else 'ok'}", BAD if late else GOOD)
         text.append(*_SEP)
         left, late = countdown(now, resolution_due(severity, incident.declared_at))
-        text.append("resolve ", "dim")
-        text.append(f"{left}{' OVERDUE' if late else ''}", "bold red" if late else "bold")
+        text.append("resolve ", MUTED)
+        text.append(f"{left}{' OVERDUE' if late else ''}", BAD_STRONG if late else STRONG)
         text.append(*_SEP)
         due = next_update_due(severity, incident.declared_at, incident.last_update_at)
         if due is None:
-            text.append("no update cadence", "dim")
+            text.append("no update cadence", MUTED)
         else:
             left, late = countdown(now, due)
-            text.append("update due ", "dim")
-            text.append(
-                f"{left}{' OVERDUE' if late else ''}", "bold white on red" if late else "bold"
-            )
+            text.append("update due ", MUTED)
+            text.append(f"{left}{' OVERDUE' if late else ''}", ALARM if late else STRONG)
             text.append(
                 f" (last {since(now, incident.last_update_at)})" if incident.last_update_at else "",
-                "dim",
+                MUTED,
             )
         self._escalation(text, incident, now)
 
@@ -127,11 +126,11 @@ class IncidentHeader(TextLine):
             return
         text.append(*_SEP)
         if level:
-            text.append(f"L{level} ", "bold")
+            text.append(f"L{level} ", STRONG)
         if due is not None:
             left, late = countdown(now, due.at)
             if late:
-                text.append(f"ESCALATE L{due.level} now", "bold white on red")
+                text.append(f"ESCALATE L{due.level} now", ALARM)
             else:
-                text.append(f"L{due.level} in ", "dim")
-                text.append(left, "bold")
+                text.append(f"L{due.level} in ", MUTED)
+                text.append(left, STRONG)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rich.style import Style
 from rich.text import Text
 
 from widgets.text_line import TextLine
+from widgets.theme import KEY, MUTED
 
 
 class KeyBar(TextLine):
@@ -38,7 +38,6 @@ class KeyBar(TextLine):
         palette = bindings.get(self.app.COMMAND_PALETTE_BINDING)
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
             shown.append(palette)
-        key = Style(bold=True, color=self.app.get_css_variables().get("footer-key-foreground"))
         left, right = Text(), Text()
         seen: set[str] = set()
         for active in shown:
@@ -47,9 +46,10 @@ class KeyBar(TextLine):
                 continue
             seen.add(binding.action)
             part = right if binding.action in self.pinned else left
-            dim = Style(dim=not active.enabled)
+            # an enabled key's words are "not dim", not unstyled: a segment of their own
+            dim = "not dim" if active.enabled else MUTED
             part.append(" ")
-            part.append(self.app.get_key_display(binding), key + dim)
+            part.append(self.app.get_key_display(binding), f"{KEY} {dim}")
             part.append(f" {binding.description} ", dim)
         room = max(self.size.width - right.cell_len, 0)
         if left.cell_len > room:

@@ -8,6 +8,7 @@ from state.guide.policy import LATENCY_RATIO_P2
 from state.guide.signals import latency_ratio
 from widgets.format import number
 from widgets.metric import MetricPane, finite
+from widgets.theme import BAD_STRONG, GOOD, MUTED, UNKNOWN, WARN
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
@@ -31,18 +32,18 @@ class LatencyPane(MetricPane):
 
     def style_of(self, state: ConsoleState, service: str, value: float | None) -> str:
         if not finite(value):
-            return "magenta"
+            return UNKNOWN
         ratio = self._ratio(state, service, value)
         if ratio is None:
             return ""
-        return "bold red" if ratio > LATENCY_RATIO_P2 else "yellow" if ratio > 1.5 else "green"
+        return BAD_STRONG if ratio > LATENCY_RATIO_P2 else WARN if ratio > 1.5 else GOOD
 
     def verdict(self, state: ConsoleState, service: str, value: float | None) -> tuple[str, str]:
         ratio = self._ratio(state, service, value)
         if ratio is None:
             return (
                 "?" if not finite(value) else "no base",
-                "magenta" if not finite(value) else "dim",
+                UNKNOWN if not finite(value) else MUTED,
             )
         words = f"{ratio:.1f}x"
         return (words, self.style_of(state, service, value))

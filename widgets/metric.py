@@ -10,6 +10,7 @@ from rich.text import Text
 
 from widgets.format import name_cell, name_width, sparkline
 from widgets.pane import Pane
+from widgets.theme import MUTED, STRONG
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
@@ -62,10 +63,10 @@ class MetricPane(Pane):
         if spark_w - extra_w < 16:  # the history matters more than the extra column
             extra_w = 0
         spark_w = max(spark_w - extra_w, 0)
-        text.append(f"{'SERVICE':<{name_w}} {self.HEADING:>8} ", "bold")
+        text.append(f"{'SERVICE':<{name_w}} {self.HEADING:>8} ", STRONG)
         if extra_w:
-            text.append(f"{self.EXTRA_HEADING:>{extra_w - 1}} ", "bold")
-        text.append(f"{self.legend():<{spark_w}}"[:spark_w] + "\n", "dim")
+            text.append(f"{self.EXTRA_HEADING:>{extra_w - 1}} ", STRONG)
+        text.append(f"{self.legend():<{spark_w}}"[:spark_w] + "\n", MUTED)
         for name in names:
             values = series.get(name, ())
             value = values[-1] if values else None
@@ -74,7 +75,7 @@ class MetricPane(Pane):
             text.append(" ")
             text.append(f"{self.value_text(state, name, value):>8} ", style)
             if extra_w:
-                text.append(self.extra(state, name), "dim")
+                text.append(self.extra(state, name), MUTED)
             top = self.scale_top(state, name, values)
             spark = sparkline(values, spark_w, top, lambda v, n=name: self.style_of(state, n, v))
             text.append_text(spark)

@@ -1,6 +1,7 @@
 """Modal dialogs: declare, change severity, add a note, confirm, help.
 
-Every dialog cancels with Escape. A confirmation's default focus is Cancel.
+Every dialog cancels with Escape and submits with Enter in an input. A confirmation's default
+focus is Cancel.
 """
 
 from __future__ import annotations
@@ -16,19 +17,29 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 
 from state.guide.severity import Severity
 from state.text import inert, inert_lines
+from widgets.theme import MUTED, STRONG, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
 
 class Dialog(ModalScreen):
-    """A centred box that Escape dismisses with None (or False for a confirmation)."""
+    """A centred box that Escape dismisses with None (or False for a confirmation).
+
+    Enter in any of its inputs submits, as its OK button does. What has the focus when it
+    opens is `AUTO_FOCUS` (a selector): Cancel unless the dialog names another widget.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    AUTO_FOCUS = "#cancel"
     CANCEL_RESULT: object = None
 
     def action_cancel(self) -> None:
         self.dismiss(self.CANCEL_RESULT)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -56,6 +67,8 @@ def _chosen(radio: RadioSet) -> Severity:
 class DeclareScreen(Dialog):
     """Declare an incident with the suggested severity preselected and its reason shown."""
 
+    AUTO_FOCUS = "#severity"
+
     def __init__(self, suggested: Severity, reason: str, title: str) -> None:
         super().__init__()
         self.suggested, self.reason, self.default_title = suggested, reason, title
@@ -74,13 +87,6 @@ class DeclareScreen(Dialog):
                 yield Button("Declare", variant="error", id="ok")
                 yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#severity", RadioSet).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
     def submit(self) -> None:
         severity = _chosen(self.query_one("#severity", RadioSet))
         title = self.query_one("#title", Input).value.strip() or self.default_title
@@ -89,6 +95,8 @@ class DeclareScreen(Dialog):
 
 class SeverityScreen(Dialog):
     """Change the incident's severity, saying why."""
+
+    AUTO_FOCUS = "#severity"
 
     def __init__(self, current: Severity, suggested: Severity, reason: str) -> None:
         super().__init__()
@@ -108,13 +116,6 @@ class SeverityScreen(Dialog):
                 yield Button("Change", variant="warning", id="ok")
                 yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#severity", RadioSet).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
     def submit(self) -> None:
         severity = _chosen(self.query_one("#severity", RadioSet))
         reason = self.query_one("#reason", Input).value.strip()
@@ -124,6 +125,8 @@ class SeverityScreen(Dialog):
 class NoteScreen(Dialog):
     """Add a note to the timeline."""
 
+    AUTO_FOCUS = "#note"
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Add a note to the timeline", classes="dialog-title")
@@ -131,13 +134,6 @@ class NoteScreen(Dialog):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Add", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#note", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
 
     def submit(self) -> None:
         text = self.query_one("#note", Input).value.strip()
@@ -169,9 +165,6 @@ class ConfirmScreen(Dialog):
                 yield Button(Text(self.confirm), variant="error", id="ok")
                 yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
-
     def submit(self) -> None:
         dry = self.query("#dry-run")
         self.dismiss(Confirmed(dry_run=bool(dry) and dry.first(Checkbox).value))
@@ -187,15 +180,12 @@ class HelpScreen(Dialog):
     def compose(self) -> ComposeResult:
         text = Text()
         for key, description in self.keys:
-            text.append(f"{key:>10}  ", "bold")
+            text.append(f"{key:>10}  ", STRONG)
             text.append(f"{description}\n")
-        text.append("\nPanes show 'stale' with the age and reason when a probe fails.\n", "dim")
-        text.append("Everything you do is written to the journal before it is shown.", "dim")
+        text.append("\nPanes show 'stale' with the age and reason when a probe fails.\n", MUTED)
+        text.append("Everything you do is written to the journal before it is shown.", MUTED)
         with Vertical(classes="dialog"):
             yield Label("warroom keys", classes="dialog-title")
-            yield Static(text)
+            yield Static(themed(text))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()

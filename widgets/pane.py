@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from widgets.format import cannot_draw, stale_label
+from widgets.theme import themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -71,7 +72,7 @@ class Pane(Vertical):
         body = self.body(state, now, self.content_size.width, self.content_size.height)
         if body != self._body:
             self._body = body
-            self.content.update(body)
+            self.content.update(themed(body))
         subtitle = self.staleness(state, now)
         self.set_class(subtitle is not None, "-stale")
         shown = Text(subtitle or "")
@@ -85,7 +86,7 @@ class Pane(Vertical):
         The next repaint tries again, so the pane comes back once the value has gone.
         """
         self._body = None
-        self.content.update(cannot_draw(error))
+        self.content.update(themed(cannot_draw(error)))
         self._subtitle = None
         self.border_subtitle = Text(CANNOT_DRAW)
         self.add_class("-stale")

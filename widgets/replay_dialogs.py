@@ -31,6 +31,8 @@ def parse_time(text: str, day: datetime) -> datetime | None:
 
 
 class GoToScreen(Dialog):
+    AUTO_FOCUS = "#when"
+
     def __init__(self, cursor: datetime) -> None:
         super().__init__()
         self.cursor = cursor
@@ -43,13 +45,6 @@ class GoToScreen(Dialog):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Go", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#when", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
 
     def submit(self) -> None:
         when = parse_time(self.query_one("#when", Input).value, self.cursor)

@@ -11,6 +11,18 @@ from textual.widgets import Button, Label, Static
 from state.text import inert
 from widgets.format import duration, name_cell, name_width
 from widgets.modals import Dialog
+from widgets.theme import (
+    BAD,
+    BAD_STRONG,
+    GOOD,
+    GOOD_STRONG,
+    INVERSE,
+    MUTED,
+    STRONG,
+    WARN,
+    WARN_STRONG,
+    themed,
+)
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -18,7 +30,7 @@ if TYPE_CHECKING:
     from state.events import DrillScored, Milestone
 
 NAME_W = 40  # cells: the guide's milestone names are short; a journal's need not be
-VERDICT_STYLE = {"met": "green", "missed": "bold red", "not done": "yellow", "n/a": "dim"}
+VERDICT_STYLE = {"met": GOOD, "missed": BAD_STRONG, "not done": WARN, "n/a": MUTED}
 
 
 def _time(seconds: float | None) -> str:
@@ -30,19 +42,19 @@ def card_text(card: DrillScored) -> Text:
     text = Text()
     width = min(max([name_width(m.name) for m in card.milestones] + [0]), NAME_W) + 2
     text.append(
-        f"{'MILESTONE':<{width}}{'TOOK':>9} {'TARGET':>9}  {'VERDICT':<9} {'POINTS':>7}\n", "bold"
+        f"{'MILESTONE':<{width}}{'TOOK':>9} {'TARGET':>9}  {'VERDICT':<9} {'POINTS':>7}\n", STRONG
     )
     for m in card.milestones:
         text.append(_row(m, width))
     if card.harmful:
-        text.append("\nHarmful actions (-15 each)\n", "bold red")
+        text.append("\nHarmful actions (-15 each)\n", BAD_STRONG)
         for harm in card.harmful:
-            text.append(f"  {inert(harm)}\n", "red")
-    text.append(f"\nScore {card.points}/{card.of}   ", "bold")
-    style = (
-        "bold green" if card.grade in "AB" else "bold yellow" if card.grade == "C" else "bold red"
-    )
-    text.append(f" Grade {inert(card.grade, 3)} ", f"{style} reverse")
+            text.append(f"  {inert(harm)}\n", BAD)
+    text.append(f"\nScore {card.points}/{card.of}   ", STRONG)
+    style = GOOD_STRONG if card.grade in "AB" else WARN_STRONG if card.grade == "C" else BAD_STRONG
+    grade = Text(f" Grade {inert(card.grade, 3)} ", style)
+    grade.stylize(INVERSE)
+    text.append_text(grade)
     return text
 
 
@@ -53,7 +65,7 @@ def _row(m: Milestone, width: int) -> Text:
     row.append(f"{m.verdict:<9}", VERDICT_STYLE[m.verdict])
     row.append(f" {m.points:>3}/{m.of:<3}\n")
     if m.detail:
-        row.append(f"  {inert(m.detail)}\n", "dim")
+        row.append(f"  {inert(m.detail)}\n", MUTED)
     return row
 
 
@@ -69,9 +81,6 @@ class ScoreCardScreen(Dialog):
             yield Label(
                 Text(f"Drill score card: {inert(self.card.scenario)}"), classes="dialog-title"
             )
-            yield Static(card_text(self.card), id="card")
+            yield Static(themed(card_text(self.card)), id="card")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", variant="primary", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()

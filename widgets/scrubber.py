@@ -9,6 +9,7 @@ from rich.text import Text
 
 from widgets.format import TONE_STYLE, clock_time
 from widgets.text_line import TextLine
+from widgets.theme import CURRENT, EVENT, GOOD_STRONG, MUTED, STRONG, WARN_STRONG
 
 if TYPE_CHECKING:
     from state.console import TimelineEntry
@@ -40,17 +41,17 @@ class Scrubber(TextLine):
             share = (when - start).total_seconds() / span
             return min(max(int(share * (bar_w - 1) + 0.5), 0), bar_w - 1)
 
-        cells: list[tuple[str, str]] = [("─", "dim")] * bar_w
+        cells: list[tuple[str, str]] = [("─", MUTED)] * bar_w
         for mark in marks:
-            cells[column(mark.at)] = ("┼", TONE_STYLE.get(mark.tone, "") or "white")
-        cells[column(cursor)] = ("●", "bold reverse")
+            cells[column(mark.at)] = ("┼", TONE_STYLE.get(mark.tone, "") or EVENT)
+        cells[column(cursor)] = ("●", CURRENT)
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(head, "dim")
-        text.append("├", "dim")
+        text.append(head, MUTED)
+        text.append("├", MUTED)
         for char, style in cells:
             text.append(char, style)
-        text.append("┤", "dim")
-        text.append(f" {clock_time(end)}", "dim")
-        text.append(f"  at {clock_time(cursor)}", "bold")
-        text.append(tail, "bold green" if playing else "bold yellow")
+        text.append("┤", MUTED)
+        text.append(f" {clock_time(end)}", MUTED)
+        text.append(f"  at {clock_time(cursor)}", STRONG)
+        text.append(tail, GOOD_STRONG if playing else WARN_STRONG)
         self.show_text(text)

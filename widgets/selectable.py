@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 
 from widgets.pane import Pane
+from widgets.theme import INVERSE
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
@@ -63,7 +64,7 @@ class SelectablePane(Pane):
         return index == self.cursor
 
     def cursor_style(self, index: int) -> str:
-        return "reverse" if index == self.cursor and self.has_focus else ""
+        return INVERSE if index == self.cursor and self.has_focus else ""
 
     def action_cursor(self, delta: int) -> None:
         seen = self.shown()

@@ -11,6 +11,7 @@ from rich.text import Text
 from state.guide.signals import service_down, worst_pod
 from widgets.format import name_cell, name_width, number
 from widgets.selectable import SelectablePane
+from widgets.theme import BAD, BAD_STRONG, GOOD, STRONG, WARN
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
@@ -39,26 +40,27 @@ class ServicesPane(SelectablePane):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(
             f"{'DEPLOYMENT':<{name_w}} {'READY':<5}  {'PODS':<{pods_w}} {'HEALTH':<10}{'RST':>3}\n",
-            "bold",
+            STRONG,
         )
         for index, name in enumerate(state.services):
             deployment = state.deployments.get(name)
             health = state.health.get(name)
             down = service_down(state, name)
-            style = f"{'bold red' if down else ''} {self.cursor_style(index)}".strip()
-            text.append_text(name_cell(name, name_w, style))
+            shown = name_cell(name, name_w, BAD_STRONG if down else "")
+            shown.stylize(self.cursor_style(index))
+            text.append_text(shown)
             text.append(" ")
             if deployment is None:
                 text.append(f"{'?':>5}  {'—':<{pods_w}} ")
             else:
-                ready_style = "red" if deployment.ready < deployment.desired else ""
+                ready_style = BAD if deployment.ready < deployment.desired else ""
                 text.append(f"{deployment.ready:>2}/{deployment.desired:<2}", ready_style)
-                text.append("↻" if deployment.rollout else " ", "yellow")
+                text.append("↻" if deployment.rollout else " ", WARN)
                 phase, reason = worst_pod(deployment)
                 count = sum(
                     1 for p in deployment.pods if (p.reason or p.phase) == (reason or phase)
                 )
-                style = "bold red" if (reason or phase) in _BAD else "yellow" if reason else "green"
+                style = BAD_STRONG if (reason or phase) in _BAD else WARN if reason else GOOD
                 suffix = f" ×{count}" if reason else f" r{deployment.revision}"
                 text.append_text(_pods(reason or phase, suffix, pods_w, style))
             if health is None:
@@ -68,12 +70,12 @@ class ServicesPane(SelectablePane):
                 slow = health.latency_ms is not None and health.latency_ms >= SLOW_HEALTH_MS
                 latency = number(health.latency_ms, "ms", 0) if slow else "ok"
                 cell = f"{health.status_code or 'UP'} {latency}"[:10].ljust(10)
-                text.append(cell, "yellow" if slow else "green")
+                text.append(cell, WARN if slow else GOOD)
             else:
                 why = str(health.status_code) if health.status_code else "DOWN"
-                text.append(f"{why:<10}", "bold red")
+                text.append(f"{why:<10}", BAD_STRONG)
             restarts = sum(p.restarts for p in deployment.pods) if deployment else 0
-            text.append(f"{restarts:>3}", "yellow" if restarts else "")
+            text.append(f"{restarts:>3}", WARN if restarts else "")
             text.append("\n")
         return text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from widgets.text_line import TextLine
+from widgets.theme import BAD_STRONG, CURRENT
 
 
 class PaneTabs(TextLine):
@@ -17,7 +18,7 @@ class PaneTabs(TextLine):
     def show(self, current: int, alerts: list[bool]) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         for i, name in enumerate(self.names):
-            style = "bold reverse" if i == current else ""
+            style = CURRENT if i == current else ""
             text.append(f" {i + 1} {name}", style)
-            text.append("!" if alerts[i] else " ", "bold red" if alerts[i] else "")
+            text.append("!" if alerts[i] else " ", BAD_STRONG if alerts[i] else "")
         self.show_text(text)

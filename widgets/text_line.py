@@ -6,12 +6,17 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
+from widgets.theme import themed
+
 if TYPE_CHECKING:
     from rich.text import Text
 
 
 class TextLine(Static):
-    """Shows Text as given, never as markup; an unchanged Text touches nothing on screen."""
+    """Shows Text as given, never as markup; an unchanged Text touches nothing on screen.
+
+    Its Text's styles are roles (widgets/theme.py), coloured by the theme as it is drawn.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
@@ -26,4 +31,4 @@ class TextLine(Static):
     def show_text(self, text: Text) -> None:
         if text != self._text:
             self._text = text
-            self.update(text)
+            self.update(themed(text))

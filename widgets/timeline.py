@@ -9,6 +9,7 @@ from rich.text import Text
 
 from widgets.format import TONE_STYLE, clock_time
 from widgets.pane import Pane
+from widgets.theme import MUTED
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
@@ -21,10 +22,10 @@ class TimelinePane(Pane):
         text = Text(overflow="fold")
         shown = [e for e in state.timeline if e.at <= now][-max(height, 1) :]
         if not shown:
-            text.append("nothing yet", "dim")
+            text.append("nothing yet", MUTED)
             return text
         for entry in reversed(shown):
-            text.append(f"{clock_time(entry.at)} ", "dim")
+            text.append(f"{clock_time(entry.at)} ", MUTED)
             text.append(
                 entry.text, TONE_STYLE.get(entry.tone, "")
             )  # already made inert by the fold

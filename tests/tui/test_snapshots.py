@@ -74,19 +74,19 @@ def played(tmp_path, scenario: str, phase: str) -> Session:
 def _scenario_test(scenario: str, phase: str, size: str) -> Callable:
     pane = {"before": SERVICES, "during": STORIES[scenario].pane, "after": TIMELINE}[phase]
 
-    def test(snap, tmp_path) -> None:
+    def test(snap_compare, tmp_path) -> None:
         app = played(tmp_path, scenario, phase).app()
 
         async def show(pilot) -> None:
             await pilot.press(pane)
 
-        assert snap(app, SIZES[size], run_before=show)
+        assert snap_compare(app, terminal_size=SIZES[size], run_before=show)
 
     return test
 
 
 def _replay_test(size: str) -> Callable:
-    def test(snap, tmp_path) -> None:
+    def test(snap_compare, tmp_path) -> None:
         session = played(tmp_path, "bad-deploy", "after")
         session.recorder.journal.close()
         journal = Journal.open(tmp_path / "journal.warroom", read_only=True)
@@ -96,14 +96,14 @@ def _replay_test(size: str) -> Callable:
         async def show(pilot) -> None:
             await pilot.press(ERRORS)
 
-        assert snap(app, SIZES[size], run_before=show)
+        assert snap_compare(app, terminal_size=SIZES[size], run_before=show)
         journal.close()
 
     return test
 
 
 def _score_card_test(size: str) -> Callable:
-    def test(snap, tmp_path) -> None:
+    def test(snap_compare, tmp_path) -> None:
         from widgets.score_card import ScoreCardScreen
 
         session = played(tmp_path, "service-down", "after")
@@ -113,7 +113,7 @@ def _score_card_test(size: str) -> Callable:
         async def show(pilot) -> None:
             await pilot.app.push_screen(ScoreCardScreen(card))
 
-        assert snap(app, SIZES[size], run_before=show)
+        assert snap_compare(app, terminal_size=SIZES[size], run_before=show)
 
     return test
 
