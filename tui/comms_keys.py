@@ -8,7 +8,7 @@ not have posted it) is sent again only by the command palette's "Resend …", co
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from state.guide.escalation import LEVEL_AUDIENCE, next_escalation
 from state.guide.severity import IncidentStatus
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 # they load the event models, which the console's first frame must not wait for (tui/base.py).
 
 AUTOMATIC = "warroom (automatic escalation)"
-EscalationMode = Literal["prompt", "page"]
 
 
 class CommsKeys(KeyGroup):

@@ -4,7 +4,7 @@ resumed, replayed from start to end and exported, and every one of them complete
 The journal (tests/malformed_journal.py) holds markup, escape sequences, 20 kB names, NaN
 and infinities, negative counts, a lock cycle and a chain 2,000 deep, naive and
 out-of-order times, a time past the calendar's end, and actions the simulation cannot redo.
-A value a widget cannot draw costs that widget a placeholder (tui/view.py `drawn`), never
+A value a widget cannot draw costs that widget a placeholder (tui/screen.py `drawn`), never
 the console.
 """
 
@@ -37,7 +37,7 @@ LATEST_INCIDENT = "INC-20260314-0001"  # the journal's second incident, still op
 
 
 def drawing_errors(app: ConsoleView) -> set[tuple[str | None, type]]:
-    """What the console could not draw, by widget and error (tui/view.py `drawn`)."""
+    """What the console could not draw, by widget and error (tui/screen.py `drawn`)."""
     return {(widget, kind) for widget, kind, _ in app.console_screen._draw_errors}
 
 
