@@ -7,7 +7,7 @@ Its bindings run the key groups its ConsoleScreen holds (tui/screen.py): the inc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
@@ -21,8 +21,6 @@ from tui.remediation_keys import RemediationKeys
 from tui.verification import VerificationKeys
 
 if TYPE_CHECKING:
-    from textual.actions import ActionParseResult
-    from textual.dom import DOMNode
     from textual.screen import Screen
 
 # keys that change production: absent in read-only mode or with nothing to act on
@@ -86,18 +84,14 @@ class WarroomApp(ConsoleBase):
         acts = self.actions is not None if self.opened else not self.read_only
         return not (action in MUTATING and not acts)
 
-    async def run_action(
-        self,
-        action: str | ActionParseResult,
-        default_namespace: DOMNode | None = None,
-        namespaces: Mapping[str, DOMNode] | None = None,
+    async def run_key(
+        self, name: str, method: Callable[..., object], params: tuple[object, ...]
     ) -> bool:
         """The incident's keys wait for the session's journal: a moment after the first frame."""
-        name = action.split("(")[0] if isinstance(action, str) else ""
         if not self.opened and name in NEEDS_SESSION:
             self.notify("Still opening the session's journal: press it again in a moment")
             return True
-        return await super().run_action(action, default_namespace, namespaces)
+        return await super().run_key(name, method, params)
 
     def _bindings_described(self) -> list[Binding]:
         return [

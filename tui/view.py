@@ -7,7 +7,7 @@ screen holds (`key_groups`); its bindings' actions run those groups' `action_*` 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,13 +79,19 @@ class ConsoleView(App[int]):
             destination, name, params = parse(action) if isinstance(action, str) else action
             method = None if destination else self.console_screen.key_action(name)
             if method is not None:
-                if not self.check_action(name, params):
-                    return False
-                result = method(*params)
-                if inspect.isawaitable(result):
-                    await result
-                return True
+                return await self.run_key(name, method, params)
         return await super().run_action(action, default_namespace, namespaces)
+
+    async def run_key(
+        self, name: str, method: Callable[..., object], params: tuple[object, ...]
+    ) -> bool:
+        """Run a key group's `method` for the action `name`, if `check_action` allows it."""
+        if not self.check_action(name, params):
+            return False
+        result = method(*params)
+        if inspect.isawaitable(result):
+            await result
+        return True
 
     def _handle_exception(self, error: Exception) -> None:
         """An unexpected exception ends the console with exit code 70. Its traceback goes to
