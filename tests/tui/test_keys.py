@@ -14,6 +14,7 @@ from state.events import (
 )
 from state.journal.store import Journal
 from tests.play import OPERATOR, Session
+from tests.tui.waiting import shown
 from tui.app import WarroomApp
 from widgets.header import IncidentHeader
 from widgets.modals import ConfirmScreen, DeclareScreen, HelpScreen
@@ -75,9 +76,10 @@ async def test_escape_cancels_declare_and_journals_nothing(tmp_path) -> None:
     app, session = await make(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d")
-        await pilot.pause()
+        await shown(pilot, DeclareScreen)  # escape before the dialog is up would miss it
         await pilot.press("escape")
         await pilot.pause()
+        assert not isinstance(app.screen, DeclareScreen)
         assert "No incident declared" in header(app)
     assert journaled(session, IncidentDeclared) == []
 
