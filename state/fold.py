@@ -63,12 +63,6 @@ def fold(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
     return after.model_copy(update=update)
 
 
-def fold_all(state: ConsoleState, events: Iterable[Event | EventBase]) -> ConsoleState:
-    for event in events:
-        state = fold(state, event)
-    return state
-
-
 def _fresh(state: ConsoleState, source: str, event: EventBase) -> dict[str, ProbeHealth]:
     """The probes map with `source` marked as sampled now (and no longer failing)."""
     return {**state.probes, source: ProbeHealth(last_ok=event.at)}

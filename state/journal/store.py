@@ -11,7 +11,7 @@ import contextlib
 import os
 import sqlite3
 import zlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,7 +53,7 @@ def parse(kind: str, body: bytes) -> Event:
 
 
 class Journal:
-    """An open journal. Use `Journal.create`, `Journal.open` or `Journal.open_or_create`."""
+    """An open journal. Use `Journal.create` or `Journal.open`."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection, read_only: bool) -> None:
         self.path = path
@@ -63,11 +63,6 @@ class Journal:
         self._packer = Packer()
 
     # ---- opening ----------------------------------------------------------------------------
-
-    @classmethod
-    def open_or_create(cls, path: Path | str) -> Journal:
-        path = Path(path)
-        return cls.open(path) if path.exists() else cls.create(path)
 
     @classmethod
     def create(cls, path: Path | str, meta: dict[str, str] | None = None) -> Journal:
@@ -145,12 +140,6 @@ class Journal:
         seq = int(cursor.lastrowid or 0)
         self._packer.packed(kind, seq, encoding, body)
         return seq
-
-    def append_many(self, events: Iterable[Event | EventBase]) -> None:
-        """Commit several events in one transaction."""
-        with _transaction(self._db):
-            for event in events:
-                self.append(event)
 
     @property
     def connection(self) -> sqlite3.Connection:

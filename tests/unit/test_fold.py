@@ -21,7 +21,7 @@ from state.events import (
     StatusChanged,
     UpdatePosted,
 )
-from state.fold import fold, fold_all
+from state.fold import fold
 from state.guide.policy import next_update_due
 from state.guide.severity import IncidentStatus, Role, Severity
 from tests.unit.helpers import (
@@ -31,6 +31,7 @@ from tests.unit.helpers import (
     deployment,
     deployments,
     error_rate,
+    fold_all,
     health,
     latency,
 )

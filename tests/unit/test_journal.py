@@ -48,11 +48,10 @@ from state.events import (
     VerificationChecked,
     VerificationFinished,
 )
-from state.fold import fold_all
 from state.guide.severity import IncidentStatus, Role, Severity
 from state.journal.store import SCHEMA_VERSION, Journal, JournalError, encode
 from state.recorder import Recorder
-from tests.unit.helpers import T0, as_json, at, deployment, pod
+from tests.unit.helpers import T0, as_json, at, deployment, fold_all, pod
 
 NAN, INF = math.nan, math.inf
 
@@ -232,12 +231,6 @@ def test_events_after_a_sequence_number(written):
     with Journal.open(written, read_only=True) as journal:
         rest = list(journal.events(after_seq=len(ALL_KINDS) - 2))
     assert [e.kind for e in rest] == [ALL_KINDS[-2].kind, ALL_KINDS[-1].kind]
-
-
-def test_append_many_commits_together(path):
-    with Journal.create(path) as journal:
-        journal.append_many(ALL_KINDS[:5])
-        assert journal.count() == 5
 
 
 def test_append_returns_increasing_sequence_numbers(path):
@@ -464,13 +457,6 @@ def test_create_refuses_an_existing_file_and_leaves_it(written):
     assert fingerprint(written) == before
     with Journal.open(written, read_only=True) as journal:
         assert journal.count() == len(ALL_KINDS)
-
-
-def test_open_or_create(path):
-    with Journal.open_or_create(path) as journal:
-        journal.append(ALL_KINDS[0])
-    with Journal.open_or_create(path) as journal:
-        assert journal.count() == 1
 
 
 # ---- read-only ---------------------------------------------------------------------------

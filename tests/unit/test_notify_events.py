@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from state.console import ConsoleState, EscalationChange, PendingMessage
 from state.events import Escalated, IncidentDeclared, UpdatePosted, UpdateQueued
-from state.fold import fold, fold_all
+from state.fold import fold
 from state.guide.severity import IncidentStatus, Severity
 from state.journal.store import Journal
-from tests.unit.helpers import as_json, at
+from tests.unit.helpers import as_json, at, fold_all
 
 INCIDENT = "INC-20260306-8400"
 
@@ -171,6 +171,7 @@ def test_replaying_the_journal_gives_the_same_state(tmp_path):
     ]
     live = fold_all(ConsoleState(), events)
     with Journal.create(tmp_path / "r.warroom") as journal:
-        journal.append_many(events)
+        for event in events:
+            journal.append(event)
         replayed = fold_all(ConsoleState(), journal.events())
     assert as_json(replayed) == as_json(live)

@@ -25,7 +25,7 @@ from state.events import (
     StatusChanged,
     UpdatePosted,
 )
-from state.fold import fold, fold_all
+from state.fold import fold
 from state.guide.severity import IncidentStatus, Role, Severity
 from tests.unit.helpers import (
     T0,
@@ -33,6 +33,7 @@ from tests.unit.helpers import (
     deployment,
     deployments,
     error_rate,
+    fold_all,
     health,
     latency,
     pod,
