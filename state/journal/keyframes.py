@@ -20,19 +20,10 @@ if TYPE_CHECKING:
 
 EVERY = 120.0  # seconds of recorded time between keyframes
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS keyframes (
-    seq INTEGER PRIMARY KEY,  -- the last event folded into this state
-    at REAL NOT NULL,
-    state BLOB NOT NULL
-)
-"""
-
 
 def write(journal: Journal, seq: int, at: float, state: ConsoleState) -> None:
     """Save `state` as it was after event `seq`."""
     db = journal.connection
-    db.execute(_SCHEMA)
     packed = zlib.compress(state.model_dump_json().encode(), 6)
     db.execute("INSERT OR REPLACE INTO keyframes VALUES (?, ?, ?)", (seq, at, packed))
 

@@ -49,7 +49,8 @@ from state.events import (
     VerificationFinished,
 )
 from state.guide.severity import IncidentStatus, Role, Severity
-from state.journal.store import SCHEMA_VERSION, Journal, JournalError, encode
+from state.journal.schema import VERSION as SCHEMA_VERSION
+from state.journal.store import Journal, JournalError, encode
 from state.recorder import Recorder
 from tests.unit.helpers import T0, as_json, at, deployment, fold_all, pod
 
