@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from state.clock import from_epoch
-from state.events import EventBase, Model
+from state.events import EventBase, Model, Purpose
 from state.guide.severity import IncidentStatus, Severity
 
 if TYPE_CHECKING:
     from state.journal.store import Journal
 
 State = Literal["pending", "sending", "delivered", "failed", "unknown"]
-Purpose = Literal["update", "escalation", "acknowledge"]
 Emit = Callable[[EventBase], object]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from state.journal import schema
-from state.journal.codec import DELTA, RAW, Packer, Unpacker
+from state.journal.codec import DELTA, RAW, Packer, Unpacker, current
 from state.journal.schema import SchemaError, transaction
 from state.text import inert
 
@@ -46,6 +46,7 @@ def parse(kind: str, body: bytes) -> Event:
     # journal, and refuses a bad one, before its first frame (tui/base.py)
     from state.events import EVENT_TYPES
 
+    kind, body = current(kind, body)
     model = EVENT_TYPES.get(kind)
     if model is None:  # a ValueError, as a body that does not parse: the row is corrupt
         raise ValueError(f"unknown event kind {inert(kind, 40)!r}")

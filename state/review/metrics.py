@@ -214,14 +214,14 @@ def _milestones(mine: list[tuple[int, Any]]) -> dict[str, datetime | None]:
     purpose = {
         e.message_id: getattr(e, "purpose", "update")
         for _, e in mine
-        if _kind(e) == "update_queued"
+        if _kind(e) == "message_queued"
     }
     tests = {
         "acknowledge": lambda e: _kind(e) == "incident_acknowledged",
         # an escalation page is not a status update
         "update": lambda e: (
-            _kind(e) == "update_posted"
-            and e.delivered
+            _kind(e) == "message_sent"
+            and e.outcome == "delivered"
             and purpose.get(e.message_id, "update") != "escalation"
         ),
         "mitigate": lambda e: _kind(e) == "action_finished" and e.ok and not e.dry_run,

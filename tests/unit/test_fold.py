@@ -11,6 +11,7 @@ from state.events import (
     IncidentAcknowledged,
     IncidentDeclared,
     IncidentResolved,
+    MessageSent,
     MetricHistoryLoaded,
     NoteAdded,
     ProbeFailed,
@@ -19,7 +20,6 @@ from state.events import (
     SessionStarted,
     SeverityChanged,
     StatusChanged,
-    UpdatePosted,
 )
 from state.fold import fold
 from state.guide.policy import next_update_due
@@ -48,14 +48,14 @@ def declared(t: float = 0, severity: Severity = Severity.P2) -> IncidentDeclared
     )
 
 
-def update(t: float, delivered: bool, status=IncidentStatus.IDENTIFIED) -> UpdatePosted:
-    return UpdatePosted(
+def update(t: float, delivered: bool, status=IncidentStatus.IDENTIFIED) -> MessageSent:
+    return MessageSent(
         at=at(t),
         message_id=f"m{t}",
         channel="#incidents",
         status=status,
         text="We have identified the issue",
-        delivered=delivered,
+        outcome="delivered" if delivered else "failed",
         detail="" if delivered else "HTTP 500 from webhook",
         by="ana",
     )

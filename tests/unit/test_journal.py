@@ -31,6 +31,9 @@ from state.events import (
     IncidentAcknowledged,
     IncidentDeclared,
     IncidentResolved,
+    MessageQueued,
+    MessageResent,
+    MessageSent,
     MetricHistoryLoaded,
     MetricSampled,
     Milestone,
@@ -42,9 +45,6 @@ from state.events import (
     SessionStarted,
     SeverityChanged,
     StatusChanged,
-    UpdatePosted,
-    UpdateQueued,
-    UpdateResent,
     VerificationChecked,
     VerificationFinished,
 )
@@ -140,7 +140,7 @@ ALL_KINDS = [
         contacts=("engineering manager", "product manager"),
         channels=("#management",),
     ),
-    UpdateQueued(
+    MessageQueued(
         at=at(17),
         message_id="INC-20260306-8410:#incidents:1",
         channel="#incidents",
@@ -148,16 +148,16 @@ ALL_KINDS = [
         text="We have identified the issue",
         by="ana",
     ),
-    UpdatePosted(
+    MessageSent(
         at=at(18),
         message_id="m1",
         channel="#incidents",
         status=IncidentStatus.IDENTIFIED,
         text="We have identified the issue",
-        delivered=True,
+        outcome="delivered",
         by="ana",
     ),
-    UpdateResent(
+    MessageResent(
         at=at(18), message_id="m1", channel="#incidents", status=IncidentStatus.IDENTIFIED, by="ana"
     ),
     VerificationChecked(at=at(19), ok=True, streak=1, detail="4 healthy services", by="ana"),

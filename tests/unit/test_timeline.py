@@ -15,6 +15,7 @@ from state.events import (
     IncidentAcknowledged,
     IncidentDeclared,
     IncidentResolved,
+    MessageSent,
     NoteAdded,
     ProbeFailed,
     ProbeRecovered,
@@ -23,7 +24,6 @@ from state.events import (
     SessionStarted,
     SeverityChanged,
     StatusChanged,
-    UpdatePosted,
 )
 from state.fold import fold
 from state.guide.severity import IncidentStatus, Role, Severity
@@ -227,13 +227,13 @@ PERSON_EVENTS = [
         at=at(8), action_id="a1", action="rollout_undo", target="tracklist-service", by="ana"
     ),
     ActionFinished(at=at(9), action_id="a1", ok=True, result="rolled back"),
-    UpdatePosted(
+    MessageSent(
         at=at(10),
         message_id="m1",
         channel="#incidents",
         status=IncidentStatus.IDENTIFIED,
         text="x",
-        delivered=False,
+        outcome="failed",
         detail="timeout",
         by="ana",
     ),
