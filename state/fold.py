@@ -258,7 +258,10 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
             # update cadence's clock
             if event.outcome != "delivered" or (sent is not None and sent.purpose != "update"):
                 return _incident(state, pending_messages=waiting)
-            return _incident(
-                state, last_update_at=event.at, status=event.status, pending_messages=waiting
-            )
+            changes: dict = {"last_update_at": event.at, "status": event.status}
+            if event.status is IncidentStatus.RESOLVED and state.incident.resolved_at is None:
+                # the guide's final update says the incident is resolved: it is, from when
+                # that was delivered, unless the commander resolved it (`x`) before
+                changes["resolved_at"] = event.at
+            return _incident(state, pending_messages=waiting, **changes)
     return state

@@ -176,6 +176,28 @@ def test_resolve():
     assert not inc.open
 
 
+def test_a_delivered_resolved_update_resolves_the_incident_then():
+    resolved = IncidentStatus.RESOLVED
+    state = fold_all(ConsoleState(), [declared(0), update(600, delivered=False, status=resolved)])
+    assert state.incident.open  # a failed Resolved update resolves nothing
+    state = fold(state, update(900, delivered=True, status=resolved))
+    assert (state.incident.status, state.incident.resolved_at) == (resolved, at(900))
+    assert not state.incident.open
+
+
+def test_a_resolved_update_after_x_keeps_the_time_of_x():
+    state = fold_all(
+        ConsoleState(),
+        [
+            declared(0),
+            IncidentResolved(at=at(3600), summary="rolled back to r7", by="ana"),
+            update(3630, delivered=True, status=IncidentStatus.RESOLVED),
+        ],
+    )
+    assert state.incident.resolved_at == at(3600)
+    assert state.incident.resolution_summary == "rolled back to r7"
+
+
 def test_only_a_delivered_update_moves_the_update_clock():
     state = fold_all(ConsoleState(), [declared(0, Severity.P1), update(300, delivered=True)])
     assert state.incident.last_update_at == at(300)
