@@ -18,12 +18,12 @@ def _template(name: str) -> Template:
     return Template(files(__package__ or "state.review").joinpath(name).read_text("utf-8"))
 
 
-def incident_review(**fields: str) -> str:
+def incident_review(**fields: object) -> str:
     """review.md.tmpl filled with `fields`; KeyError names a placeholder left unfilled."""
     return _template("review.md.tmpl").substitute(fields)
 
 
-def session_review(**fields: str) -> str:
+def session_review(**fields: object) -> str:
     """session_review.md.tmpl filled with `fields`; KeyError names a placeholder unfilled."""
     return _template("session_review.md.tmpl").substitute(fields)
 
