@@ -25,8 +25,10 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from probes.notify.config import NotifyConfig, missing_secrets
+from state.text import inert
 
 MIN_REFRESH = 2.0  # the Kubernetes API is not polled faster than k9s polls it
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -34,6 +36,9 @@ _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 _CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _KV_PASSWORD = re.compile(r"(^|\s)password\s*=", re.IGNORECASE)
+
+
+ENV_PREFIX = "WARROOM_"  # WARROOM_PROMETHEUS__URL overrides [prometheus] url
 
 
 class ConfigError(Exception):
@@ -193,7 +198,7 @@ class Config(BaseSettings):
     """The whole file. A missing [prometheus] or [database] section leaves that pane empty."""
 
     model_config = SettingsConfigDict(
-        env_prefix="WARROOM_", env_nested_delimiter="__", extra="forbid", frozen=True
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
     )
 
     cluster: ClusterConfig
@@ -262,6 +267,23 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
         raise ConfigError(path, [describe_error(e) for e in exc.errors()]) from None
     except RecursionError:  # a WARROOM_* variable's JSON nested thousands deep
         raise ConfigError(path, [f"{TOO_DEEP} (in the file or a WARROOM_* variable)"]) from None
+    except SettingsError as exc:  # a WARROOM_* variable for a list or table that is not JSON
+        raise ConfigError(path, [_settings_problem(exc)]) from None
+
+
+_FIELD = re.compile(r'field "([^"]+)"')
+
+
+def _settings_problem(exc: SettingsError) -> str:
+    """One line for a WARROOM_* variable pydantic-settings could not read, naming its key."""
+    found = _FIELD.search(str(exc))
+    key = found.group(1) if found else "config"
+    names = sorted(n for n in os.environ if n.upper().startswith(f"{ENV_PREFIX}{key.upper()}"))
+    cause = inert(exc.__cause__, limit=80) if exc.__cause__ else "cannot be read"
+    return (
+        f"{key}: {', '.join(names) or 'a WARROOM_* variable'} is not valid JSON ({cause}); "
+        'a list or table is written as JSON, e.g. ["analysis-service", "file-watcher"]'
+    )
 
 
 def require_secrets(config: Config, path: Path | None = None) -> Config:

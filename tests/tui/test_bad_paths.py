@@ -111,3 +111,12 @@ def test_a_scenario_file_nested_thousands_deep(tmp_path, command) -> None:
     path.write_text(f'name = "deep"\nfaults = {nested("arrays", 5000)}\n')
     args = ["demo", "--scenario", str(path)] if command == "demo" else ["drill", str(path)]
     assert_one_line_error(warroom(*args), "deep.toml", "nested too deeply")
+
+
+@pytest.mark.parametrize("command", ["live", "check"])
+@pytest.mark.parametrize("value", ["not json", '["a\x1b]52;c;aGk=\x07"'])
+def test_an_override_that_is_not_json(config, command, value) -> None:
+    """A WARROOM_* variable for a list that is not JSON names itself, never crashes (exit 70)."""
+    result = warroom(command, "--config", str(config), env={"WARROOM_CLUSTER__SERVICES": value})
+    assert_one_line_error(result, "WARROOM_CLUSTER__SERVICES", "not valid JSON")
+    assert "\x1b" not in result.stderr and "crash" not in result.stderr
