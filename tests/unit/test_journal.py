@@ -187,6 +187,21 @@ def siblings(path: Path) -> set[str]:
     return {p.name for p in path.parent.iterdir()}
 
 
+def refusals(path: Path) -> list[str]:
+    """The errors of opening `path` for writing, then read-only: one line each, and the file
+    and its folder left as they were."""
+    before, names = fingerprint(path), siblings(path)
+    messages = []
+    for read_only in (False, True):
+        with pytest.raises(JournalError) as err:
+            Journal.open(path, read_only=read_only)
+        messages.append(str(err.value))
+    assert not any("\n" in message for message in messages)
+    assert fingerprint(path) == before
+    assert siblings(path) == names
+    return messages
+
+
 @pytest.fixture
 def path(tmp_path) -> Path:
     return tmp_path / "session.warroom"
@@ -325,15 +340,8 @@ def test_another_schema_version_is_refused_untouched(written):
     db.execute("PRAGMA user_version = 7")
     db.commit()
     db.close()
-    before, names = fingerprint(written), siblings(written)
-    for read_only in (False, True):
-        with pytest.raises(JournalError) as err:
-            Journal.open(written, read_only=read_only)
-        message = str(err.value)
+    for message in refusals(written):
         assert "version 7" in message and f"version {SCHEMA_VERSION}" in message
-        assert "\n" not in message
-    assert fingerprint(written) == before
-    assert siblings(written) == names
 
 
 @pytest.mark.parametrize(

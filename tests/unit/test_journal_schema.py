@@ -20,7 +20,7 @@ from state.journal.replay import Replay
 from state.journal.store import Journal, JournalError
 from state.recorder import Recorder
 from tests.unit.helpers import fold_all
-from tests.unit.test_journal import ALL_KINDS, fingerprint, siblings
+from tests.unit.test_journal import ALL_KINDS, fingerprint, refusals, siblings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -102,17 +102,8 @@ def test_a_version_this_code_cannot_read_is_refused_in_one_line(version_1, next_
     with closing(sqlite3.connect(version_1)) as db:
         db.execute(f"PRAGMA user_version = {version}")
         db.commit()
-    before, names = fingerprint(version_1), siblings(version_1)
-    for read_only in (False, True):
-        with pytest.raises(JournalError) as err:
-            Journal.open(version_1, read_only=read_only)
-        message = str(err.value)
-        assert message == (
-            f"{version_1} is a warroom journal of schema version {version}; "
-            "this warroom reads version 2"
-        )
-    assert fingerprint(version_1) == before
-    assert siblings(version_1) == names
+    refused = f"{version_1} is a warroom journal of schema version {version}; "
+    assert refusals(version_1) == [refused + "this warroom reads version 2"] * 2
 
 
 def test_a_journal_made_before_keyframes_and_outbox_is_read_as_it_is(tmp_path):
