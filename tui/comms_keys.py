@@ -150,7 +150,7 @@ class CommsKeys(ConsoleBase):
     def _settled(self, event: EventBase) -> None:
         """Record an outcome; one whose delivery is unknown is also said at once."""
         self.record(event)
-        if getattr(event, "delivery_unknown", False):
+        if getattr(event, "outcome", "") == "unknown":
             channel = inert(getattr(event, "channel", ""))
             self.notify(
                 f"Delivery to {channel} is unknown: it is not sent again by itself. "
