@@ -3,7 +3,6 @@ sessions. Each names its exact target, defaults to Cancel, and is journaled befo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,28 +23,22 @@ from widgets.locks import LocksPane
 from widgets.services import ServicesPane
 
 if TYPE_CHECKING:
+    from probes.kubernetes.rbac import PermissionsCache
     from state.locks import BlockingChain
-
-RBAC_TTL = 60.0  # seconds an RBAC answer is trusted before asking again
 
 
 class RemediationKeys(ConsoleBase):
-    _rbac: tuple[float, Mapping[str, str | None]] | None = None
+    _rbac: PermissionsCache | None = None
     _action_count = 0
 
     async def permissions(self) -> Mapping[str, str | None]:
         """Which actions the backends allow (cached: RBAC answers change rarely)."""
         assert self.actions is not None
-        if self._rbac is None or time.monotonic() - self._rbac[0] > RBAC_TTL:
-            try:
-                self._rbac = (time.monotonic(), await self.actions.permissions())
-            except Exception as exc:  # an unknown answer allows nothing
-                why = f"permissions unknown: {describe_error(exc)}"
-                self._rbac = (
-                    time.monotonic(),
-                    dict.fromkeys([*REMEDIATIONS, *BACKEND_ACTIONS], why),
-                )
-        return self._rbac[1]
+        if self._rbac is None:
+            from probes.kubernetes.rbac import PermissionsCache
+
+            self._rbac = PermissionsCache()
+        return await self._rbac.get(self.actions.permissions)
 
     # ---- services ------------------------------------------------------------------------------
 
