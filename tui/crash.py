@@ -95,7 +95,7 @@ def _named_in_config() -> set[str]:
 def redact(text: str) -> str:
     """`text` with secret values, passwords in DSNs and credentials in URLs masked."""
     from probes.notify.result import mask
-    from probes.postgres.probe import mask_passwords
+    from probes.postgres.connection import mask_passwords
 
     text = mask(text, secrets())
     return _URL_USERINFO.sub(r"\1:***@", mask_passwords(text))

@@ -130,7 +130,7 @@ class RemediationKeys(ConsoleBase):
             params = {
                 "pid": s.pid,
                 "user": s.user,
-                "query_start": s.query_start.isoformat() if s.query_start else None,
+                "backend_start": s.backend_start.isoformat() if s.backend_start else None,
             }
             await self.perform(action, f"pid {s.pid}", params, False, who)
         self.query_one(LocksPane).release()

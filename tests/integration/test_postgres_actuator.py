@@ -38,8 +38,8 @@ async def sample(probe: PostgresProbe) -> DatabaseSampled:
 
 def chosen(session: DbSession) -> dict[str, Any]:
     """The params the console sends for the session picked in the locks pane."""
-    start = session.query_start.isoformat() if session.query_start else None
-    return {"pid": session.pid, "user": session.user, "query_start": start}
+    began = session.backend_start.isoformat() if session.backend_start else None
+    return {"pid": session.pid, "user": session.user, "backend_start": began}
 
 
 async def shown(probe: PostgresProbe, pid: int) -> DbSession:
@@ -88,9 +88,10 @@ async def test_a_pid_that_is_no_longer_the_chosen_session_is_refused(
     pid, _ = await sessions.run("sleeper", "SELECT pg_sleep(60)")
     session = await shown(probe, pid)
     actions = PostgresActions(pg_server.dsn())
-    earlier = session.query_start - timedelta(microseconds=1) if session.query_start else None
-    reused = [  # the same pid, as another session would show it
-        {**chosen(session), "query_start": earlier.isoformat() if earlier else None},
+    assert session.backend_start is not None
+    earlier = session.backend_start - timedelta(microseconds=1)
+    reused = [  # the same pid, as another backend would show it
+        chosen(session.model_copy(update={"backend_start": earlier})),
         {**chosen(session), "user": "someone-else"},
     ]
     for params in reused:
@@ -101,6 +102,33 @@ async def test_a_pid_that_is_no_longer_the_chosen_session_is_refused(
     await sessions.value("SELECT pg_terminate_backend(%s, 5000)", pid)
     with pytest.raises(ActionRefused, match=f"^pid {pid} has ended"):
         await actions.run("terminate_backend", f"pid {pid}", chosen(session), False, NOW)
+
+
+async def test_a_new_query_since_the_pick_is_still_the_chosen_backend(
+    pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
+) -> None:
+    await sessions.rows(
+        "DROP TABLE IF EXISTS acc_next; CREATE TABLE acc_next (id int PRIMARY KEY, n int);"
+        " INSERT INTO acc_next VALUES (1, 0)"
+    )
+    blocker = await sessions.open("blocker")
+    await blocker.execute("BEGIN")
+    await blocker.execute("UPDATE acc_next SET n = 1 WHERE id = 1")
+    await sessions.wait("waiter", "UPDATE acc_next SET n = 2 WHERE id = 1")
+    (chain,) = blocking_chains((await sample(probe)).sessions)
+    picked = chain.session
+    assert picked.pid == blocker.info.backend_pid and picked.backend_start is not None
+    await blocker.execute("SELECT 1")  # the blocker moves on: a new query_start, same backend
+    now_start = await sessions.value(
+        "SELECT query_start FROM pg_stat_activity WHERE pid = %s", picked.pid
+    )
+    assert now_start != picked.query_start
+    actions = PostgresActions(pg_server.dsn())
+    result = await actions.run("cancel_backend", f"pid {picked.pid}", chosen(picked), False, NOW)
+    assert result == f"cancelled the query of pid {picked.pid}"
+    result = await actions.run("terminate_backend", f"pid {picked.pid}", chosen(picked), False, NOW)
+    assert result == f"terminated pid {picked.pid}"
+    assert await sessions.gone([picked.pid])
 
 
 async def test_no_such_pid_and_dry_run_are_refused(pg_server: PgServer) -> None:
