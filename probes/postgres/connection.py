@@ -12,15 +12,13 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from state.text import inert
+from probes import http
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
 
 APPLICATION_NAME = "warroom"
 
-_KV_PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'?|\S+)""", re.IGNORECASE)
-_URI_USERINFO = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):\S*@", re.IGNORECASE)  # to the last @
 _SEVERITY = re.compile(r"\b(?:FATAL|ERROR):\s+")  # libpq's "failed: FATAL:  password ..."
 
 
@@ -46,16 +44,8 @@ def secrets_of(dsn: str | None) -> tuple[str, ...]:
 
 
 def redact(text: object, secrets: Sequence[str] = ()) -> str:
-    """`text` as one inert line with `password=...`, `user:pass@` and known secrets masked."""
-    s = str(text)
-    for secret in secrets:
-        s = s.replace(secret, "***")
-    return inert(mask_passwords(s), limit=200)
-
-
-def mask_passwords(text: str) -> str:
-    """`text` with libpq's `password=...` and a postgres URI's `user:pass@` masked; lines kept."""
-    return _URI_USERINFO.sub(r"\1:***@", _KV_PASSWORD.sub(r"\1***", text))
+    """`text` as one inert line with `password=...`, `user:pass@` and known secrets as ***."""
+    return http.redact(text, {f"password {i}": s for i, s in enumerate(secrets)}, "***")
 
 
 # libpq's "connection to server at "h" (addr), port p failed: CAUSE", one line per address tried
