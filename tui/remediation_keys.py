@@ -59,7 +59,13 @@ class RemediationKeys(ConsoleBase):
         target = f"{deployment.namespace if deployment else 'default'}/{name}"
         before = describe_service(state, name)
         allowed = await self.permissions()
-        choices = [(a, label, allowed.get(a)) for a, label in REMEDIATIONS.items()]
+        assert self.actions is not None
+        breaker = await self.actions.circuit_breaker_target()
+        labels = {
+            **REMEDIATIONS,
+            "circuit_breaker": f"{REMEDIATIONS['circuit_breaker']}: {breaker}",
+        }
+        choices = [(a, label, allowed.get(a)) for a, label in labels.items()]
         action = await self.push_screen_wait(RemediationMenu(target, before, choices))
         if action is None:
             return
@@ -74,11 +80,12 @@ class RemediationKeys(ConsoleBase):
             if replicas is None:
                 return
             params["replicas"] = replicas
-        what = REMEDIATIONS[action] + (f": {params['replicas']} replicas" if params else "")
+        what = labels[action] + (f": {params['replicas']} replicas" if params else "")
+        aim = breaker if action == "circuit_breaker" else f"deployment {target}"
         confirmed = await self.push_screen_wait(
             ConfirmScreen(
                 f"{what}?",
-                f"Target: deployment {inert(target)}\nNow: {inert(before)}",
+                f"Target: {inert(aim)}\nNow: {inert(before)}",
                 "Do it",
                 offer_dry_run=action in KUBERNETES_ACTIONS,
             )

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from probes.actions import REMEDIATIONS, ActionRefused
+from probes.actions import REMEDIATIONS, ActionRefused, configmap_target
 from probes.kubernetes import rbac
 from probes.kubernetes.client import ApiThreads, Connection, KubernetesError, refusal
 from probes.kubernetes.rollout import (
@@ -125,6 +125,14 @@ class KubernetesActions:
         except ActionRefused as exc:
             return dict.fromkeys(REMEDIATIONS, str(exc))
         return await rbac.denials(self.session.in_thread, conn, self.session.timeout)
+
+    async def circuit_breaker_target(self) -> str:
+        """The configmap and key the circuit breaker patches, in the connection's namespace."""
+        try:
+            ns = (await self.session.connection()).namespace
+        except ActionRefused:
+            ns = self.session.namespace or "(namespace unknown)"
+        return configmap_target(ns, self.configmap, self.configmap_key)
 
     async def run(
         self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, now: datetime
