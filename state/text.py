@@ -121,8 +121,10 @@ def shown_name(name: object, limit: int = NAME_LIMIT) -> tuple[str, bool]:
     flagged so the view can mark it (widgets/format.py `name_cell`): two names that differ
     only in what was removed must not look like one. A name with nothing visible left
     (only escapes, controls or spaces) is shown as its escaped form, `\\x1b[2J`, never blank.
-    A name already marked (`marked_name`, at a probe) comes back flagged, without its mark,
-    so the view keeps the mark however it cuts the name.
+    A changed name that still shows something ends in `#` and four hex digits of a digest of
+    the name as it came, so two names that differ only in what was removed stay two names on
+    screen, in the timeline too. A name already marked (`marked_name`, at a probe) comes
+    back flagged, without its mark, so the view keeps the mark however it cuts the name.
     """
     raw = "" if name is None else str(name)
     if raw.endswith(NAME_MARK) and raw != NAME_MARK:
@@ -130,6 +132,10 @@ def shown_name(name: object, limit: int = NAME_LIMIT) -> tuple[str, bool]:
     text, changed = sanitize(raw, limit)
     if raw and not visible(text):
         return escaped(raw, limit), True
+    if changed:
+        # what was removed made it look like another name ("svc\x1b[2J" and "svc\x1b]0;t\x07"
+        # both read "svc"): a short digest of the name as it came tells them apart on screen
+        text = f"{inert(raw, max(limit - len(_TAG) - 4, 1))}{_TAG}{_digest(raw, 2)}"
     return text, changed
 
 
@@ -138,6 +144,13 @@ def marked_name(name: object, limit: int = NAME_LIMIT) -> str:
     `NAME_MARK`."""
     text, changed = shown_name(name, limit)
     return text + NAME_MARK if changed else text
+
+
+_TAG = "#"  # between a changed name and the digest of the name as it came
+
+
+def _digest(text: str, size: int) -> str:
+    return hashlib.blake2s(text.encode("utf-8", "surrogatepass"), digest_size=size).hexdigest()
 
 
 def bounded_key(name: str, limit: int = NAME_LIMIT) -> str:
@@ -150,7 +163,7 @@ def bounded_key(name: str, limit: int = NAME_LIMIT) -> str:
     """
     if len(name) <= limit:
         return name
-    digest = hashlib.blake2s(name.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+    digest = _digest(name, 4)
     return f"{name[: max(limit - len(digest) - 1, 0)]}…{digest}"
 
 

@@ -221,14 +221,22 @@ def test_escaped_is_printable_and_bounded():
 
 def test_a_changed_name_is_marked_in_a_line_of_text():
     assert marked_name("checkout") == "checkout"
-    assert marked_name("check\x1b[31mout") == "checkout" + NAME_MARK
+    assert re.fullmatch(r"checkout#[0-9a-f]{4}" + NAME_MARK, marked_name("check\x1b[31mout"))
     assert marked_name("\x1b[2J") == "\\x1b[2J" + NAME_MARK
+
+
+def test_names_that_differ_only_in_what_was_removed_stay_apart():
+    variants = ["svc\x1b[2J", "svc\x1b]0;title\x07", "svc\x9b2J", "svc\u202e", "svc\x00"]
+    shown = {marked_name(v) for v in variants}
+    assert len(shown) == len(variants)
+    assert all(s.startswith("svc#") for s in shown)
+    assert marked_name("svc") == "svc"  # a clean name is never tagged
 
 
 def test_a_name_marked_at_a_probe_stays_marked_once():
     once = marked_name("role\x1b]0;t\x07")
-    assert once == "role" + NAME_MARK
-    assert shown_name(once) == ("role", True)  # the view draws the mark itself, in its style
+    assert re.fullmatch(r"role#[0-9a-f]{4}" + NAME_MARK, once)
+    assert shown_name(once) == (once[: -len(NAME_MARK)], True)  # the view draws the mark itself, in its style
     assert marked_name(once) == once
     assert shown_name("\x1b[2J" + NAME_MARK) == ("\\x1b[2J", True)
 
