@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from probes.actions import BACKEND_ACTIONS, ActionRefused
 from probes.postgres.connection import PostgresError, connect, reason
-from probes.postgres.probe import check_postgres
+from probes.postgres.probe import check_postgres, db_session
 from probes.postgres.queries import sql, terminate_idle_sql
-from state.events import DbSession
-from state.text import inert, marked_name
+from state.text import marked_name
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
+
+    from state.events import DbSession
 
 
 @asynccontextmanager
@@ -86,18 +87,7 @@ async def idle_sessions(
                 rows = await cur.fetchall()
         except psycopg.Error as exc:
             raise PostgresError(reason(exc, dsn)) from None
-    return [
-        DbSession(
-            pid=pid,
-            user=marked_name(user) if user is not None else None,
-            application=marked_name(app) if app else None,
-            state=state,
-            query=inert(query or ""),
-            query_start=q_start,
-            xact_start=x_start,
-        )
-        for pid, user, app, state, query, q_start, x_start in rows
-    ]
+    return [db_session(*row) for row in rows]
 
 
 async def terminate_idle(

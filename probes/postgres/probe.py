@@ -19,8 +19,22 @@ if TYPE_CHECKING:
     from psycopg import AsyncConnection
 
 
-def _session(row: Sequence[Any]) -> DbSession:
-    pid, user, app, state, query, q_start, x_start, wait, blocked, relation, mode, began = row
+def db_session(
+    pid: int,
+    user: str | None,
+    app: str | None,
+    state: str | None,
+    query: str | None,
+    q_start: datetime | None,
+    x_start: datetime | None,
+    wait: str | None = None,
+    blocked: Sequence[int] | None = None,
+    relation: str | None = None,
+    mode: str | None = None,
+    began: datetime | None = None,
+) -> DbSession:
+    """A pg_stat_activity row (the sessions query's columns, in order) as the probe records
+    it: names marked if changed to be shown, the query inert."""
     return DbSession(
         pid=pid,
         user=marked_name(user) if user is not None else None,
@@ -104,7 +118,7 @@ class PostgresProbe:
                 "waiting": waiting,
             },
             max_connections=max_connections,
-            sessions=tuple(_session(r) for r in rows),
+            sessions=tuple(db_session(*r) for r in rows),
         )
 
     async def _rollback(self) -> None:

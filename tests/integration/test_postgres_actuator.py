@@ -47,15 +47,21 @@ async def shown(probe: PostgresProbe, pid: int) -> DbSession:
     return next(s for s in event.sessions if s.pid == pid)
 
 
+async def lock_chain(sessions: Sessions, table: str) -> tuple[int, int]:
+    """A holder idle in a transaction with a row locked, and a waiter on it: their pids."""
+    await sessions.rows(
+        f"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (id int PRIMARY KEY, n int);"
+        f" INSERT INTO {table} VALUES (1, 0)"
+    )
+    holder = await sessions.hold("holder", f"UPDATE {table} SET n = 1 WHERE id = 1")
+    waiter = await sessions.wait("waiter", f"UPDATE {table} SET n = 2 WHERE id = 1")
+    return holder, waiter
+
+
 async def test_terminating_the_blocker_dissolves_the_chain(
     pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
 ) -> None:
-    await sessions.rows(
-        "DROP TABLE IF EXISTS acc_act; CREATE TABLE acc_act (id int PRIMARY KEY, n int);"
-        " INSERT INTO acc_act VALUES (1, 0)"
-    )
-    holder = await sessions.hold("holder", "UPDATE acc_act SET n = 1 WHERE id = 1")
-    waiter = await sessions.wait("waiter", "UPDATE acc_act SET n = 2 WHERE id = 1")
+    holder, waiter = await lock_chain(sessions, "acc_act")
     (chain,) = blocking_chains((await sample(probe)).sessions)
     assert chain.session.pid == holder
 
@@ -107,17 +113,11 @@ async def test_a_pid_that_is_no_longer_the_chosen_session_is_refused(
 async def test_a_new_query_since_the_pick_is_still_the_chosen_backend(
     pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
 ) -> None:
-    await sessions.rows(
-        "DROP TABLE IF EXISTS acc_next; CREATE TABLE acc_next (id int PRIMARY KEY, n int);"
-        " INSERT INTO acc_next VALUES (1, 0)"
-    )
-    blocker = await sessions.open("blocker")
-    await blocker.execute("BEGIN")
-    await blocker.execute("UPDATE acc_next SET n = 1 WHERE id = 1")
-    await sessions.wait("waiter", "UPDATE acc_next SET n = 2 WHERE id = 1")
+    holder, _ = await lock_chain(sessions, "acc_next")
     (chain,) = blocking_chains((await sample(probe)).sessions)
     picked = chain.session
-    assert picked.pid == blocker.info.backend_pid and picked.backend_start is not None
+    assert picked.pid == holder and picked.backend_start is not None
+    blocker = next(c for c in sessions.conns if c.info.backend_pid == holder)
     await blocker.execute("SELECT 1")  # the blocker moves on: a new query_start, same backend
     now_start = await sessions.value(
         "SELECT query_start FROM pg_stat_activity WHERE pid = %s", picked.pid
