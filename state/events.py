@@ -115,6 +115,8 @@ class DbSession(Model):
     blocked_by: tuple[int, ...] = ()
     relation: str | None = None
     lock_mode: str | None = None
+    # when the backend started: a pid is reused, this is not (journals before it lack it)
+    backend_start: Instant | None = None
 
 
 class DatabaseSampled(EventBase):

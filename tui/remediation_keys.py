@@ -3,7 +3,6 @@ sessions. Each names its exact target, defaults to Cancel, and is journaled befo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,28 +23,22 @@ from widgets.locks import LocksPane
 from widgets.services import ServicesPane
 
 if TYPE_CHECKING:
+    from probes.kubernetes.rbac import PermissionsCache
     from state.locks import BlockingChain
-
-RBAC_TTL = 60.0  # seconds an RBAC answer is trusted before asking again
 
 
 class RemediationKeys(ConsoleBase):
-    _rbac: tuple[float, Mapping[str, str | None]] | None = None
+    _rbac: PermissionsCache | None = None
     _action_count = 0
 
     async def permissions(self) -> Mapping[str, str | None]:
         """Which actions the backends allow (cached: RBAC answers change rarely)."""
         assert self.actions is not None
-        if self._rbac is None or time.monotonic() - self._rbac[0] > RBAC_TTL:
-            try:
-                self._rbac = (time.monotonic(), await self.actions.permissions())
-            except Exception as exc:  # an unknown answer allows nothing
-                why = f"permissions unknown: {describe_error(exc)}"
-                self._rbac = (
-                    time.monotonic(),
-                    dict.fromkeys([*REMEDIATIONS, *BACKEND_ACTIONS], why),
-                )
-        return self._rbac[1]
+        if self._rbac is None:
+            from probes.kubernetes.rbac import PermissionsCache
+
+            self._rbac = PermissionsCache()
+        return await self._rbac.get(self.actions.permissions)
 
     # ---- services ------------------------------------------------------------------------------
 
@@ -66,7 +59,13 @@ class RemediationKeys(ConsoleBase):
         target = f"{deployment.namespace if deployment else 'default'}/{name}"
         before = describe_service(state, name)
         allowed = await self.permissions()
-        choices = [(a, label, allowed.get(a)) for a, label in REMEDIATIONS.items()]
+        assert self.actions is not None
+        breaker = await self.actions.circuit_breaker_target()
+        labels = {
+            **REMEDIATIONS,
+            "circuit_breaker": f"{REMEDIATIONS['circuit_breaker']}: {breaker}",
+        }
+        choices = [(a, label, allowed.get(a)) for a, label in labels.items()]
         action = await self.push_screen_wait(RemediationMenu(target, before, choices))
         if action is None:
             return
@@ -81,11 +80,12 @@ class RemediationKeys(ConsoleBase):
             if replicas is None:
                 return
             params["replicas"] = replicas
-        what = REMEDIATIONS[action] + (f": {params['replicas']} replicas" if params else "")
+        what = labels[action] + (f": {params['replicas']} replicas" if params else "")
+        aim = breaker if action == "circuit_breaker" else f"deployment {target}"
         confirmed = await self.push_screen_wait(
             ConfirmScreen(
                 f"{what}?",
-                f"Target: deployment {inert(target)}\nNow: {inert(before)}",
+                f"Target: {inert(aim)}\nNow: {inert(before)}",
                 "Do it",
                 offer_dry_run=action in KUBERNETES_ACTIONS,
             )
@@ -137,7 +137,7 @@ class RemediationKeys(ConsoleBase):
             params = {
                 "pid": s.pid,
                 "user": s.user,
-                "query_start": s.query_start.isoformat() if s.query_start else None,
+                "backend_start": s.backend_start.isoformat() if s.backend_start else None,
             }
             await self.perform(action, f"pid {s.pid}", params, False, who)
         self.query_one(LocksPane).release()

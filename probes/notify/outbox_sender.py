@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from probes.http import client, import_httpx, redact
 from probes.notify import pagerduty, sink, slack, statuspage
 from probes.notify.config import (
     NotifyConfig,
@@ -34,7 +34,7 @@ from probes.notify.config import (
     resendable,
     secret_names,
 )
-from probes.notify.result import Delivery, redact
+from probes.notify.result import Delivery
 from state.events import EventBase, MessageSent
 from state.text import inert
 
@@ -207,14 +207,9 @@ class OutboxSender:
 
     async def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            # the first import of httpx takes a tenth of a second: not on the UI's loop
-            httpx = await asyncio.to_thread(importlib.import_module, "httpx")
+            await import_httpx()
             if self._client is None:
-                self._client = httpx.AsyncClient(
-                    timeout=self.config.timeout,
-                    follow_redirects=False,  # a redirect would carry the secret elsewhere
-                    headers={"User-Agent": "warroom-notify"},
-                )
+                self._client = client("warroom-notify", self.config.timeout)
         return self._client
 
     # ---- the running loop --------------------------------------------------------------------

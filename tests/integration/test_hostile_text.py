@@ -31,7 +31,7 @@ from probes.notify.config import parse as parse_notify
 from probes.notify.outbox_sender import OutboxSender
 from probes.notify.queue import queue_update
 from probes.postgres.probe import PostgresProbe
-from probes.prometheus import ERROR_RATE_QUERY, LATENCY_P95_QUERY, PrometheusProbe
+from probes.prometheus.probe import ERROR_RATE_QUERY, LATENCY_P95_QUERY, PrometheusProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import (

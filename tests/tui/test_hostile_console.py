@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 
-from probes.prometheus import PrometheusProbe
+from probes.prometheus.probe import PrometheusProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import (
