@@ -15,7 +15,7 @@ REMEDIATIONS: dict[str, str] = {
     "rollout_undo": "Undo the rollout to the previous revision",
     "scale": "Scale to N replicas",
     "delete_failing_pods": "Delete the failing pods (not Running)",
-    "circuit_breaker": "Enable the circuit breaker (app-config)",
+    "circuit_breaker": "Enable the circuit breaker",  # + its configmap: configmap_target()
 }
 BACKEND_ACTIONS: dict[str, str] = {
     "terminate_backend": "Terminate the backend (pg_terminate_backend)",
@@ -24,6 +24,11 @@ BACKEND_ACTIONS: dict[str, str] = {
 }
 KUBERNETES_ACTIONS = frozenset(REMEDIATIONS)
 IDLE_AGE = 600.0  # the guide: idle sessions older than 10 minutes
+
+
+def configmap_target(namespace: str, configmap: str, key: str) -> str:
+    """What the circuit breaker patches, as its menu entry and confirmation name it."""
+    return f"configmap {namespace}/{configmap} key {key}"
 
 
 class ActionRefused(Exception):
@@ -45,4 +50,8 @@ class Actions(Protocol):
 
     async def idle_sessions(self, older_than: float, now: datetime) -> list[DbSession]:
         """The sessions `terminate_idle` would end, to show before asking."""
+        ...
+
+    async def circuit_breaker_target(self) -> str:
+        """The configmap and key `circuit_breaker` patches (configmap_target), or why unknown."""
         ...

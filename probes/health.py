@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
-import importlib
 import re
 import time
 from collections.abc import Sequence
@@ -12,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from probes.check import CheckResult
+from probes.http import INVALID, client, import_httpx, network_reason
 from state.events import EventBase, HealthResult, HealthSampled, Source
 from state.text import inert
 
@@ -23,30 +22,9 @@ DEFAULT_URL = "http://{service}:8000/health"
 OVERALL_MARGIN = 1.0
 
 
-def _refused(exc: BaseException | None) -> bool:
-    for _ in range(8):  # down the chain of causes; a few links are all there ever are
-        if exc is None:
-            return False
-        if (
-            isinstance(exc, ConnectionRefusedError)
-            or getattr(exc, "errno", 0) == errno.ECONNREFUSED
-        ):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
-def _dns_failed(text: str) -> bool:
-    words = ("name or service not known", "nodename nor servname", "name resolution", "getaddrinfo")
-    return any(w in text.lower() for w in words)
-
-
 # RFC 9112: reason-phrase = *( HTAB / SP / VCHAR / obs-text ). h11 lets most other
 # controls through, so a status line with ESC or BEL would read as a healthy 200.
 _NOT_IN_STATUS_LINE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-_ILLEGAL_STATUS = re.compile(r"^illegal status line: bytearray\(b(['\"])(.*)\1\)$", re.DOTALL)
-_DISCONNECTED = ("server disconnected", "peer closed")
-INVALID = "invalid HTTP reply"
 
 
 def _shown(line: bytes) -> str:
@@ -62,40 +40,6 @@ def invalid_status_line(response: httpx.Response) -> str | None:
     version = response.http_version.encode("ascii", "replace")
     line = b"%s %d %s" % (version, response.status_code, phrase)
     return f"{INVALID}: status line {_shown(line)}"
-
-
-def _protocol_error(text: str) -> str:
-    """A reply httpx could not parse: invalid HTTP, unless the server simply hung up."""
-    if text.lower().startswith(_DISCONNECTED):
-        return "connection reset"
-    illegal = _ILLEGAL_STATUS.match(text)
-    if illegal:  # h11 quotes the line as a bytes repr: the escapes are already there
-        return f"{INVALID}: status line {inert(illegal[2], limit=60)}"
-    return f"{INVALID}: {inert(text, limit=80)}"
-
-
-def reason(exc: BaseException, timeout: float) -> str:
-    """One line saying why a health request got no answer."""
-    import httpx
-
-    text = str(exc)
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
-        return f"timed out after {timeout:g} s"
-    if isinstance(exc, httpx.ConnectError):
-        if _dns_failed(text):
-            return "DNS lookup failed"
-        if _refused(exc) or "refused" in text.lower():
-            return "connection refused"
-        if "ssl" in text.lower() or "certificate" in text.lower():
-            return "TLS error"
-        return "cannot connect"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return _protocol_error(text)
-    if isinstance(exc, httpx.ReadError | httpx.WriteError):
-        return "connection reset"
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return "not an http(s) URL"
-    return inert(f"{type(exc).__name__}: {text}", limit=80)
 
 
 class HealthProbe:
@@ -122,13 +66,12 @@ class HealthProbe:
 
     async def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            # the first import of httpx takes a tenth of a second: not on the UI's loop
-            httpx = await asyncio.to_thread(importlib.import_module, "httpx")
+            await import_httpx()
             if self._client is None:  # another request may have made it meanwhile
-                self._client = httpx.AsyncClient(
-                    timeout=self.request_timeout,
-                    limits=httpx.Limits(max_connections=max(len(self.services), 1) * 2),
-                    headers={"User-Agent": "warroom-health"},
+                self._client = client(
+                    "warroom-health",
+                    self.request_timeout,
+                    max_connections=max(len(self.services), 1) * 2,
                 )
         return self._client
 
@@ -141,7 +84,8 @@ class HealthProbe:
             async with asyncio.timeout(self.request_timeout):
                 response = await client.get(self.url(service))
         except Exception as exc:
-            return HealthResult(service=service, up=False, error=reason(exc, self.request_timeout))
+            why = network_reason(exc, self.request_timeout)
+            return HealthResult(service=service, up=False, error=why)
         latency = round((time.perf_counter() - started) * 1000, 1)
         invalid = invalid_status_line(response)
         if invalid is not None:  # whatever its code says, this is no answer to trust

@@ -76,6 +76,10 @@ class LiveActions:
     ) -> str:
         return await self._half(action).run(action, target, params, dry_run, now)
 
+    async def circuit_breaker_target(self) -> str:
+        target = getattr(self.kubernetes, "circuit_breaker_target", None)
+        return await target() if target is not None else NO_KUBERNETES
+
     async def idle_sessions(self, older_than: float, now: datetime) -> list[DbSession]:
         if self.database is None:
             raise ActionRefused(NO_DATABASE)

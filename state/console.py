@@ -13,6 +13,7 @@ from state.events import (
     HealthResult,
     Instant,
     Model,
+    Purpose,
 )
 from state.guide.severity import IncidentStatus, Role, Severity
 
@@ -49,11 +50,11 @@ class EscalationChange(Model):
 
 
 class PendingMessage(Model):
-    """A message in the outbox whose outcome (an UpdatePosted) has not come yet."""
+    """A message in the outbox whose outcome (a MessageSent) has not come yet."""
 
     channel: str
     status: IncidentStatus
-    purpose: Literal["update", "escalation", "acknowledge"] = "update"
+    purpose: Purpose = "update"
     queued_at: Instant
     level: int = 0  # the escalation level a page was sent for
 

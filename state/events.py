@@ -115,6 +115,8 @@ class DbSession(Model):
     blocked_by: tuple[int, ...] = ()
     relation: str | None = None
     lock_mode: str | None = None
+    # when the backend started: a pid is reused, this is not (journals before it lack it)
+    backend_start: Instant | None = None
 
 
 class DatabaseSampled(EventBase):
@@ -257,51 +259,64 @@ class VerificationFinished(EventBase):
     detail: str
 
 
-class UpdatePosted(EventBase):
-    """A message's outcome: delivered, failed for good, or (with `delivery_unknown`) neither.
+# What a message in the outbox is for: a status update, an escalation page, an acknowledgement
+Purpose = Literal["update", "escalation", "acknowledge"]
+# How sending a message ended: delivered, failed for good, or unknown (see MessageSent)
+Outcome = Literal["delivered", "failed", "unknown"]
+
+
+class MessageQueued(EventBase):
+    """A message written to the outbox, to be sent to `channel`; its outcome is a MessageSent.
+
+    Journals of warroom 0.1.0 hold it as kind "update_queued" (state/journal/codec.py).
+    """
+
+    kind: Literal["message_queued"] = "message_queued"
+    message_id: str
+    channel: str
+    status: IncidentStatus
+    text: str
+    by: str
+    purpose: Purpose = "update"
+
+
+class MessageSent(EventBase):
+    """How sending a queued message ended: `outcome` delivered, failed for good, or unknown.
 
     Delivery is unknown when the request left and no reply came back (a read timeout, a
     connection dropped, the console stopped mid-request) on a channel that cannot tell a
     second copy from a new message (Slack): it is not sent again unless a person resends it.
+    Journals of warroom 0.1.0 hold it as kind "update_posted", with `delivered` and
+    `delivery_unknown` for `outcome` (state/journal/codec.py).
     """
 
-    kind: Literal["update_posted"] = "update_posted"
+    kind: Literal["message_sent"] = "message_sent"
     message_id: str
     channel: str
     status: IncidentStatus
     text: str
-    delivered: bool
+    outcome: Outcome
     detail: str = ""
     by: str
-    delivery_unknown: bool = False
 
 
-class UpdateResent(EventBase):
-    """A person sent again a message whose delivery was unknown; it may post a duplicate."""
+class MessageResent(EventBase):
+    """A person sent again a message whose delivery was unknown; it may post a duplicate.
 
-    kind: Literal["update_resent"] = "update_resent"
+    Journals of warroom 0.1.0 hold it as kind "update_resent".
+    """
+
+    kind: Literal["message_resent"] = "message_resent"
     message_id: str
     channel: str
     status: IncidentStatus
-    purpose: Literal["update", "escalation", "acknowledge"] = "update"
+    purpose: Purpose = "update"
     level: int = 0  # the escalation level of a page sent again
     by: str
 
 
-class UpdateQueued(EventBase):
-    """A message written to the outbox, to be sent to `channel`; its outcome is an UpdatePosted."""
-
-    kind: Literal["update_queued"] = "update_queued"
-    message_id: str
-    channel: str
-    status: IncidentStatus
-    text: str
-    by: str
-    purpose: Literal["update", "escalation", "acknowledge"] = "update"
-
-
 class Escalated(EventBase):
-    """The incident escalated to a level of the guide (1-5); its pages follow as UpdateQueued."""
+    """The incident escalated to a level of the guide (1-5); its pages follow as MessageQueued."""
 
     kind: Literal["escalated"] = "escalated"
     level: int = Field(ge=1, le=5)
@@ -360,9 +375,9 @@ Event = Annotated[
     | ActionFinished
     | VerificationChecked
     | VerificationFinished
-    | UpdatePosted
-    | UpdateResent
-    | UpdateQueued
+    | MessageQueued
+    | MessageSent
+    | MessageResent
     | Escalated
     | DrillScored,
     Field(discriminator="kind"),

@@ -26,6 +26,9 @@ from state.events import (
     IncidentAcknowledged,
     IncidentDeclared,
     IncidentResolved,
+    MessageQueued,
+    MessageResent,
+    MessageSent,
     MetricHistoryLoaded,
     MetricSampled,
     ProbeFailed,
@@ -34,9 +37,6 @@ from state.events import (
     SessionStarted,
     SeverityChanged,
     StatusChanged,
-    UpdatePosted,
-    UpdateQueued,
-    UpdateResent,
     VerificationChecked,
     VerificationFinished,
 )
@@ -61,12 +61,6 @@ def fold(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
     if new_entries:
         update["timeline"] = (after.timeline + new_entries)[-TIMELINE_LIMIT:]
     return after.model_copy(update=update)
-
-
-def fold_all(state: ConsoleState, events: Iterable[Event | EventBase]) -> ConsoleState:
-    for event in events:
-        state = fold(state, event)
-    return state
 
 
 def _fresh(state: ConsoleState, source: str, event: EventBase) -> dict[str, ProbeHealth]:
@@ -226,10 +220,10 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
             return _incident(state, verification=word)
         case VerificationFinished():
             return _incident(state, verification="stable" if event.stable else "not verified")
-        case UpdateQueued() | UpdateResent():
+        case MessageQueued() | MessageResent():
             if state.incident is None:
                 return state
-            if isinstance(event, UpdateResent):
+            if isinstance(event, MessageResent):
                 level = event.level
             else:  # a page goes out for the level just escalated to
                 level = state.incident.escalation_level if event.purpose == "escalation" else 0
@@ -255,16 +249,19 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
                 escalation_level=event.level,
                 escalation_history=(*state.incident.escalation_history, step),
             )
-        case UpdatePosted():
+        case MessageSent():
             if state.incident is None:
                 return state
             waiting = dict(state.incident.pending_messages)
             sent = waiting.pop(event.message_id, None)
             # an escalation page is not a status update: it moves neither the status nor the
             # update cadence's clock
-            if not event.delivered or (sent is not None and sent.purpose != "update"):
+            if event.outcome != "delivered" or (sent is not None and sent.purpose != "update"):
                 return _incident(state, pending_messages=waiting)
-            return _incident(
-                state, last_update_at=event.at, status=event.status, pending_messages=waiting
-            )
+            changes: dict = {"last_update_at": event.at, "status": event.status}
+            if event.status is IncidentStatus.RESOLVED and state.incident.resolved_at is None:
+                # the guide's final update says the incident is resolved: it is, from when
+                # that was delivered, unless the commander resolved it (`x`) before
+                changes["resolved_at"] = event.at
+            return _incident(state, pending_messages=waiting, **changes)
     return state

@@ -21,6 +21,9 @@ from state.events import (
     IncidentAcknowledged,
     IncidentDeclared,
     IncidentResolved,
+    MessageQueued,
+    MessageResent,
+    MessageSent,
     MetricSampled,
     NoteAdded,
     ProbeFailed,
@@ -30,9 +33,6 @@ from state.events import (
     SessionStarted,
     SeverityChanged,
     StatusChanged,
-    UpdatePosted,
-    UpdateQueued,
-    UpdateResent,
     VerificationChecked,
     VerificationFinished,
 )
@@ -127,14 +127,14 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
                 yield entry(f"Resolution verified, stable: {inert(event.detail)}", "good")
             else:
                 yield entry(f"Resolution not verified: {inert(event.detail)}", "bad")
-        case UpdatePosted():
+        case MessageSent():
             queued = (
                 before.incident.pending_messages.get(event.message_id) if before.incident else None
             )
             what = message_name(
                 queued.purpose if queued else "update", queued.level if queued else 0, event.status
             )
-            if event.delivery_unknown:
+            if event.outcome == "unknown":
                 yield entry(
                     f"{what} to {inert(event.channel)}: delivery UNKNOWN, not sent again"
                     + (f" ({inert(event.detail)})" if event.detail else "")
@@ -142,20 +142,20 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
                     "warn",
                 )
             else:
-                verb = "delivered" if event.delivered else "FAILED"
+                delivered = event.outcome == "delivered"
                 yield entry(
-                    f"{what} {verb} to {inert(event.channel)}"
+                    f"{what} {'delivered' if delivered else 'FAILED'} to {inert(event.channel)}"
                     + (f": {inert(event.detail)}" if event.detail else ""),
-                    "action" if event.delivered else "bad",
+                    "action" if delivered else "bad",
                 )
-        case UpdateResent():
+        case MessageResent():
             what = message_name(event.purpose, event.level, event.status)
             yield entry(
                 f"{what} resent to {inert(event.channel)} by {inert(event.by)}"
                 " (its first delivery was unknown: it may post a duplicate)",
                 "action",
             )
-        case UpdateQueued():
+        case MessageQueued():
             if event.purpose == "update":  # an escalation's pages are listed on its own entry
                 yield entry(
                     f"{event.status.word} update queued for {inert(event.channel)} "

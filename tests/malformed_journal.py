@@ -31,6 +31,8 @@ from state.events import (
     IncidentAcknowledged,
     IncidentDeclared,
     IncidentResolved,
+    MessageQueued,
+    MessageSent,
     MetricHistoryLoaded,
     MetricSampled,
     Milestone,
@@ -43,8 +45,6 @@ from state.events import (
     SessionStarted,
     SeverityChanged,
     StatusChanged,
-    UpdatePosted,
-    UpdateQueued,
     VerificationChecked,
     VerificationFinished,
 )
@@ -124,7 +124,7 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
     yield VerificationChecked(at=at(40), ok=True, streak=-3, detail=TITLE, by=CSI8)
     yield VerificationChecked(at=at(41), ok=True, streak=10**9, detail=WIDE, by="x")
     yield VerificationFinished(at=at(42), stable=False, detail=LONG)
-    yield UpdateQueued(
+    yield MessageQueued(
         at=at(43),
         message_id=LINK,
         channel=CLICK,
@@ -133,23 +133,23 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
         by=ACK_CLICK,
         purpose="escalation",
     )
-    yield UpdatePosted(
+    yield MessageSent(
         at=at(44),
         message_id=LINK,
         channel=CLICK,
         status=IncidentStatus.MONITORING,
         text=CLEAR,
-        delivered=True,
+        outcome="delivered",
         detail=OSC52,
         by=TITLE,
     )
-    yield UpdatePosted(
+    yield MessageSent(
         at=at(45),
         message_id="never-queued",
         channel=MULTI_LINE,
         status=IncidentStatus.INVESTIGATING,
         text=WIDE,
-        delivered=False,
+        outcome="failed",
         by="x",
     )
     for level in (5, 1, 3):

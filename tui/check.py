@@ -50,7 +50,7 @@ async def _health(config: Config) -> CheckResult:
 
 
 async def _prometheus(config: Config) -> CheckResult:
-    from probes.prometheus import check_prometheus
+    from probes.prometheus.probe import check_prometheus
 
     assert config.prometheus is not None
     return await check_prometheus(config.prometheus.url, config.prometheus.header_values(), TIMEOUT)

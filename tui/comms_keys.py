@@ -156,7 +156,7 @@ class CommsKeys(KeyGroup):
     def _settled(self, event: EventBase) -> None:
         """Record an outcome; one whose delivery is unknown is also said at once."""
         self.console.record(event)
-        if getattr(event, "delivery_unknown", False):
+        if getattr(event, "outcome", "") == "unknown":
             channel = inert(getattr(event, "channel", ""))
             self.console.notify(
                 f"Delivery to {channel} is unknown: it is not sent again by itself. "

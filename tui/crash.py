@@ -29,7 +29,6 @@ _SECRET_NAME = re.compile(
     r"PASSWORD|PASSWD|SECRET|TOKEN|WEBHOOK|HOOK|API_?KEY|ROUTING_KEY|DSN|AUTH|CREDENTIAL",
     re.IGNORECASE,
 )
-_URL_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s/]*@", re.IGNORECASE)
 _kept: set[str] = set()
 _log: Path | None = None
 
@@ -94,11 +93,9 @@ def _named_in_config() -> set[str]:
 
 def redact(text: str) -> str:
     """`text` with secret values, passwords in DSNs and credentials in URLs masked."""
-    from probes.notify.result import mask
-    from probes.postgres.probe import mask_passwords
+    from probes.http import mask, mask_credentials
 
-    text = mask(text, secrets())
-    return _URL_USERINFO.sub(r"\1:***@", mask_passwords(text))
+    return mask_credentials(mask(text, secrets()))
 
 
 def report(error: BaseException, what: str = "the console failed") -> Path | None:

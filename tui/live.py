@@ -50,7 +50,7 @@ def live_probes(config: Config) -> list[Probe]:
         HealthProbe(c.services, c.health_url, interval=every),
     ]
     if config.prometheus is not None:
-        from probes.prometheus import PrometheusProbe
+        from probes.prometheus.probe import PrometheusProbe
 
         p, headers = config.prometheus, config.prometheus.header_values()
         probes.append(

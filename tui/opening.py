@@ -80,8 +80,7 @@ def _resumable(path: Path, mode: Mode) -> Journal:
     journal = Journal.open(path, read_only=True)
     try:
         kind = journal.meta().get("mode")
-        first = journal.connection.execute("SELECT kind FROM events ORDER BY seq LIMIT 1")
-        begun = first.fetchone() == ("session_started",)
+        begun = journal.first_kind() == "session_started"
     except BaseException:
         journal.close()
         raise

@@ -3,7 +3,6 @@ sessions. Each names its exact target, defaults to Cancel, and is journaled befo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -22,30 +21,24 @@ from widgets.locks import LocksPane
 from widgets.services import ServicesPane
 
 if TYPE_CHECKING:
+    from probes.kubernetes.rbac import PermissionsCache
     from state.locks import BlockingChain
-
-RBAC_TTL = 60.0  # seconds an RBAC answer is trusted before asking again
 
 
 class RemediationKeys(KeyGroup):
     """The keys that change production, on the console whose actions they run."""
 
-    _rbac: tuple[float, Mapping[str, str | None]] | None = None
+    _rbac: PermissionsCache | None = None
     _action_count = 0
 
     async def permissions(self) -> Mapping[str, str | None]:
         """Which actions the backends allow (cached: RBAC answers change rarely)."""
         assert self.console.actions is not None
-        if self._rbac is None or time.monotonic() - self._rbac[0] > RBAC_TTL:
-            try:
-                self._rbac = (time.monotonic(), await self.console.actions.permissions())
-            except Exception as exc:  # an unknown answer allows nothing
-                why = f"permissions unknown: {describe_error(exc)}"
-                self._rbac = (
-                    time.monotonic(),
-                    dict.fromkeys([*REMEDIATIONS, *BACKEND_ACTIONS], why),
-                )
-        return self._rbac[1]
+        if self._rbac is None:
+            from probes.kubernetes.rbac import PermissionsCache
+
+            self._rbac = PermissionsCache()
+        return await self._rbac.get(self.console.actions.permissions)
 
     # ---- services ------------------------------------------------------------------------------
 
@@ -65,7 +58,13 @@ class RemediationKeys(KeyGroup):
         target = f"{deployment.namespace if deployment else 'default'}/{name}"
         before = describe_service(state, name)
         allowed = await self.permissions()
-        choices = [(a, label, allowed.get(a)) for a, label in REMEDIATIONS.items()]
+        assert self.console.actions is not None
+        breaker = await self.console.actions.circuit_breaker_target()
+        labels = {
+            **REMEDIATIONS,
+            "circuit_breaker": f"{REMEDIATIONS['circuit_breaker']}: {breaker}",
+        }
+        choices = [(a, label, allowed.get(a)) for a, label in labels.items()]
         action = await self.console.push_screen_wait(RemediationMenu(target, before, choices))
         if action is None:
             return
@@ -80,11 +79,12 @@ class RemediationKeys(KeyGroup):
             if replicas is None:
                 return
             params["replicas"] = replicas
-        what = REMEDIATIONS[action] + (f": {params['replicas']} replicas" if params else "")
+        what = labels[action] + (f": {params['replicas']} replicas" if params else "")
+        aim = breaker if action == "circuit_breaker" else f"deployment {target}"
         confirmed = await self.console.push_screen_wait(
             ConfirmScreen(
                 f"{what}?",
-                f"Target: deployment {inert(target)}\nNow: {inert(before)}",
+                f"Target: {inert(aim)}\nNow: {inert(before)}",
                 "Do it",
                 offer_dry_run=action in KUBERNETES_ACTIONS,
             )
@@ -138,7 +138,7 @@ class RemediationKeys(KeyGroup):
             params = {
                 "pid": s.pid,
                 "user": s.user,
-                "query_start": s.query_start.isoformat() if s.query_start else None,
+                "backend_start": s.backend_start.isoformat() if s.backend_start else None,
             }
             await self.perform(action, f"pid {s.pid}", params, False, who)
         self.console.query_one(LocksPane).release()

@@ -1,13 +1,19 @@
-"""Talking to the Kubernetes API with the official client: connecting, and errors for people.
+"""Talking to the Kubernetes API with the official client: connecting, the threads its blocking
+calls run in, and errors for people.
 
-Everything here blocks; callers run it in a worker thread. The client is imported inside
-the functions, because importing it costs a quarter of a second.
+The client is synchronous: every call runs in a pool of our own (ApiThreads), so a hung API
+server cannot starve the event loop or the other probes. The client is imported inside the
+functions, because importing it costs a quarter of a second.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +23,7 @@ from state.text import inert
 
 IN_CLUSTER_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 T = TypeVar("T")
+_LABELS = {403: "forbidden", 404: "not found", 409: "conflict", 422: "invalid"}
 
 
 class KubernetesError(Exception):
@@ -103,8 +110,6 @@ def connect(
 
 def _status_message(body: object) -> str:
     """The `message` of a Kubernetes Status reply, made inert; '' when there is none."""
-    import json
-
     try:
         data = json.loads(body) if isinstance(body, str | bytes) else None
     except ValueError:
@@ -164,3 +169,57 @@ def call(
         return fn(*args, _request_timeout=timeout, **kwargs)
     except Exception as exc:
         raise KubernetesError(explain(exc, what, conn, timeout)) from None
+
+
+def refusal(exc: BaseException, what: str, conn: Connection, timeout: float) -> str:
+    """One line for a failed write: for 403/404/409/422, the API server's own message."""
+    from kubernetes.client.exceptions import ApiException
+
+    if isinstance(exc, ApiException) and exc.status in _LABELS:
+        try:
+            message = json.loads(exc.body or "").get("message")
+        except (ValueError, TypeError, AttributeError):
+            message = None
+        if isinstance(message, str) and message.strip():
+            return inert(message, limit=200)  # e.g. deployments.apps "x" not found
+        return f"{_LABELS[exc.status]}: cannot {what} in namespace {conn.namespace}"
+    return explain(exc, what, conn, timeout)
+
+
+class ApiThreads:
+    """One context's API connection, opened lazily, and the pool its blocking calls run in."""
+
+    def __init__(
+        self,
+        context: str | None,
+        namespace: str | None,
+        kubeconfig: str | Path | None,
+        workers: int,
+        name: str,
+    ) -> None:
+        self.context, self.namespace, self.kubeconfig = context, namespace, kubeconfig
+        self._workers, self._name = workers, name
+        self._conn: Connection | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    async def in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix=self._name)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+
+    async def connection(self) -> Connection:
+        """The connection, opened on first use (importing the client in a worker thread)."""
+        if self._conn is None:
+            self._conn = await self.in_thread(
+                connect, self.context, self.namespace, self.kubeconfig
+            )
+        return self._conn
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await self.in_thread(conn.api.close)
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=False, cancel_futures=True)

@@ -1,6 +1,6 @@
 """The Kubernetes probe: deployments, pods, rollouts and warnings through the official client.
 
-The client is synchronous, so every request runs in a worker thread (see kubernetes_api).
+The client is synchronous, so every request runs in a worker thread (see client.ApiThreads).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from probes.check import CheckResult
-from probes.kubernetes.client import Connection, KubernetesError, call, connect
-from probes.kubernetes.status import deployment_status, label_selector, owned_by, revision, selects
-from probes.kubernetes.threads import ApiThreads
+from probes.kubernetes import rbac
+from probes.kubernetes.client import ApiThreads, Connection, KubernetesError, call, connect
+from probes.kubernetes.status import deployment_status, label_selector, owned_by, selects
 from state.events import DeploymentsSampled, EventBase, Source
 from state.text import inert
 
@@ -25,21 +25,6 @@ MIN_INTERVAL = 2.0
 # The probe's own threads: a hung API server must not starve other users of the loop's
 # default executor, and a refresh needs at most 3 + one per deployment requests at once.
 WORKERS = 8
-
-# What the console does with the cluster, as (verb, resource, API group, subresource).
-READ_VERBS = (
-    ("get", "deployments", "apps", ""),
-    ("list", "deployments", "apps", ""),
-    ("list", "pods", "", ""),
-    ("list", "events", "", ""),
-    ("list", "replicasets", "apps", ""),
-)
-WRITE_VERBS = (
-    ("patch", "deployments", "apps", ""),
-    ("patch", "deployments", "apps", "scale"),
-    ("delete", "pods", "", ""),
-    ("patch", "configmaps", "", ""),
-)
 
 
 class KubernetesProbe(ApiThreads):
@@ -63,11 +48,10 @@ class KubernetesProbe(ApiThreads):
         self.services = tuple(services)
         self.interval = interval
         self.timeout = timeout
-        self._history: dict[str, dict[int, Any]] = {}
 
     async def _request(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         conn = await self.connection()
-        return await self._in_thread(call, conn, what, fn, self.timeout, *args, **kwargs)
+        return await self.in_thread(call, conn, what, fn, self.timeout, *args, **kwargs)
 
     async def sample(self, now: datetime) -> Sequence[EventBase]:
         conn = await self.connection()  # imports the client in a worker thread, off the UI
@@ -107,24 +91,8 @@ class KubernetesProbe(ApiThreads):
                 p for p in pod_list.items if selects(deployment.spec.selector, p.metadata.labels)
             ]
             owned = [rs for rs in replica_sets.items if owned_by(rs, "Deployment", name)]
-            self._history[name] = {revision(rs): rs for rs in owned}
             statuses.append(deployment_status(deployment, pods, owned, events.items))
         return [DeploymentsSampled(at=now, deployments=tuple(statuses))]
-
-    def replica_sets(self, name: str) -> dict[int, dict[str, Any]]:
-        """Rollout history of `name` as last sampled: revision -> pod template, ready to patch back.
-
-        The template is the API's JSON form without the pod-template-hash label, as
-        `kubectl rollout undo` applies it.
-        """
-        if self._conn is None:
-            return {}
-        out = {}
-        for rev, rs in sorted(self._history.get(name, {}).items()):
-            template = self._conn.api.sanitize_for_serialization(rs.spec.template)
-            template.get("metadata", {}).get("labels", {}).pop("pod-template-hash", None)
-            out[rev] = template
-        return out
 
 
 async def check_kubernetes(
@@ -152,7 +120,7 @@ async def check_kubernetes(
         except KubernetesError as exc:
             return CheckResult("kubernetes", target, reachable=False, problems=(str(exc),))
         latency = round((time.perf_counter() - started) * 1000, 1)
-        permissions, problems = await _permissions(conn, timeout)
+        permissions, problems = await rbac.report(asyncio.to_thread, conn, timeout)
         if services and "list deployments: yes" in permissions:
             problems += await _missing(conn, services, timeout)
     finally:
@@ -161,30 +129,7 @@ async def check_kubernetes(
     return CheckResult("kubernetes", target, True, version, latency, permissions, tuple(problems))
 
 
-async def _permissions(conn: Connection, timeout: float) -> tuple[tuple[str, ...], list[str]]:
-    """'verb resource: yes/no' for each verb the console uses, and the read verbs it lacks."""
-    verbs = READ_VERBS + WRITE_VERBS
-    answers = await asyncio.gather(
-        *(_can(conn, *verb, timeout) for verb in verbs), return_exceptions=True
-    )
-    permissions, problems = [], []
-    for spec, answer in zip(verbs, answers, strict=True):
-        verb, res, _, sub = spec
-        if isinstance(answer, BaseException):
-            word = "unknown"
-            reason = str(answer) if isinstance(answer, KubernetesError) else type(answer).__name__
-            problems.append(f"cannot check permissions: {reason}")
-        else:
-            word = "yes" if answer else "no"
-            if not answer and spec in READ_VERBS:
-                problems.append(
-                    f"forbidden: cannot {verb} {res} in namespace {conn.namespace} (RBAC)"
-                )
-        permissions.append(f"{verb} {res}{'/' + sub if sub else ''}: {word}")
-    return tuple(permissions), list(dict.fromkeys(problems))
-
-
-async def _missing(conn: Connection, services: Sequence[str], timeout: float) -> list[str]:
+async def _missing(conn: Connection, services: Sequence[str], timeout: float) -> tuple[str, ...]:
     from kubernetes import client
 
     apps = client.AppsV1Api(conn.api)
@@ -193,35 +138,10 @@ async def _missing(conn: Connection, services: Sequence[str], timeout: float) ->
             call, conn, "list deployments", apps.list_namespaced_deployment, timeout, conn.namespace
         )
     except KubernetesError as exc:
-        return [str(exc)]
+        return (str(exc),)
     names = {d.metadata.name for d in listed.items}
-    return [
+    return tuple(
         f"deployment {s} not found in namespace {conn.namespace}"
         for s in services
         if s not in names
-    ]
-
-
-async def _can(
-    conn: Connection, verb: str, resource: str, group: str, sub: str, timeout: float
-) -> bool:
-    """Whether the API server lets us do `verb` on `resource`, by a SelfSubjectAccessReview."""
-    from kubernetes import client
-
-    review = client.V1SelfSubjectAccessReview(
-        spec=client.V1SelfSubjectAccessReviewSpec(
-            resource_attributes=client.V1ResourceAttributes(
-                verb=verb,
-                resource=resource,
-                group=group,
-                subresource=sub or None,
-                namespace=conn.namespace,
-            )
-        )
     )
-    api = client.AuthorizationV1Api(conn.api)
-    what = "create selfsubjectaccessreviews"
-    result = await asyncio.to_thread(
-        call, conn, what, api.create_self_subject_access_review, timeout, review
-    )
-    return bool(result.status and result.status.allowed)

@@ -1,19 +1,21 @@
 """The Kubernetes half of the Actions: the runbooks' writes, each sent as kubectl sends it.
 
 restart, rollout undo, scale, delete failing pods and the circuit breaker's configmap
-patch; a server-side dry run (dryRun=All) for each; RBAC asked by SelfSubjectAccessReview.
+patch; a server-side dry run (dryRun=All) for each; RBAC asked as rbac.py says.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
+import functools
+import json
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from probes.actions import REMEDIATIONS, ActionRefused
-from probes.kubernetes.requests import ApiSession, Refused, Verb, denied
+from probes.actions import REMEDIATIONS, ActionRefused, configmap_target
+from probes.kubernetes import rbac
+from probes.kubernetes.client import ApiThreads, Connection, KubernetesError, refusal
 from probes.kubernetes.rollout import (
     Obj,
     controlled_by,
@@ -27,15 +29,7 @@ from probes.kubernetes.rollout import (
 from probes.kubernetes.status import label_selector, selects
 from state.text import inert
 
-GET = ("get", "deployments", "apps", "")
-PATCH = ("patch", "deployments", "apps", "")
-NEEDS: dict[str, tuple[Verb, ...]] = {  # every request each action sends
-    "restart": (GET, PATCH),
-    "rollout_undo": (GET, ("list", "replicasets", "apps", ""), PATCH),
-    "scale": (GET, ("patch", "deployments", "apps", "scale")),
-    "delete_failing_pods": (GET, ("list", "pods", "", ""), ("delete", "pods", "", "")),
-    "circuit_breaker": (("patch", "configmaps", "", ""),),
-}
+WORKERS = 6  # permission reviews run at once; actions are one request after another
 STRATEGIC = "application/strategic-merge-patch+json"
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -44,6 +38,68 @@ PAUSED_UNDO = (
     "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' "
     "and try again"
 )
+
+
+class Refused(ActionRefused):
+    """A request the API server (or the way to it) refused; `status` is the HTTP status."""
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def _send(
+    conn: Connection, what: str, timeout: float, fn: Callable[..., Any], *args: Any, **kw: Any
+) -> Any:
+    """One request; its reply as parsed JSON. Blocking.
+
+    Replies are parsed as the server sent them rather than into the client's models, so an
+    object patched back (a pod template) keeps fields newer than the client knows.
+    """
+    try:
+        reply = fn(*args, _request_timeout=timeout, _preload_content=False, **kw)
+        try:
+            return json.loads(reply.data) if reply.data else {}
+        finally:
+            reply.release_conn()
+    except Exception as exc:
+        status = getattr(exc, "status", None)
+        raise Refused(refusal(exc, what, conn, timeout), status) from None
+
+
+class ApiSession(ApiThreads):
+    """A lazily opened API client for one context and namespace, used from worker threads."""
+
+    def __init__(
+        self,
+        context: str | None = None,
+        namespace: str | None = None,
+        kubeconfig: str | Path | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(context, namespace, kubeconfig, WORKERS, "warroom-kubernetes-write")
+        self.timeout = timeout
+
+    async def connection(self) -> Connection:
+        """The connection, opened on first use; ActionRefused with the reason if it cannot be."""
+        try:
+            return await super().connection()
+        except KubernetesError as exc:
+            raise ActionRefused(str(exc)) from None
+
+    async def api(self, name: str) -> Any:
+        """`kubernetes.client.<name>` (e.g. AppsV1Api) on the connection; connecting first
+        imports the client in a worker thread, off the event loop."""
+        conn = await self.connection()
+        from kubernetes import client
+
+        return getattr(client, name)(conn.api)
+
+    async def request(self, what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """`fn(*args, **kw)` in a worker thread: the reply's JSON, or ActionRefused for `what`."""
+        conn = await self.connection()
+        send = functools.partial(_send, conn, what, self.timeout, fn, *args, **kw)
+        return await self.in_thread(send)
 
 
 class KubernetesActions:
@@ -65,13 +121,18 @@ class KubernetesActions:
     async def permissions(self) -> dict[str, str | None]:
         """Each Kubernetes action -> None when RBAC allows every request it sends, else why not."""
         try:
-            await self.session.connection()
+            conn = await self.session.connection()
         except ActionRefused as exc:
             return dict.fromkeys(REMEDIATIONS, str(exc))
-        verbs = list(dict.fromkeys(v for needs in NEEDS.values() for v in needs))
-        reasons = await asyncio.gather(*(denied(self.session, v) for v in verbs))
-        why = dict(zip(verbs, reasons, strict=True))
-        return {a: next((why[v] for v in needs if why[v]), None) for a, needs in NEEDS.items()}
+        return await rbac.denials(self.session.in_thread, conn, self.session.timeout)
+
+    async def circuit_breaker_target(self) -> str:
+        """The configmap and key the circuit breaker patches, in the connection's namespace."""
+        try:
+            ns = (await self.session.connection()).namespace
+        except ActionRefused:
+            ns = self.session.namespace or "(namespace unknown)"
+        return configmap_target(ns, self.configmap, self.configmap_key)
 
     async def run(
         self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, now: datetime

@@ -1,7 +1,7 @@
 """The delivery loop: sends the outbox's due messages, retries with backoff, journals outcomes.
 
 Each message is claimed (committed "sending") before its request leaves and settled in
-the transaction that journals its UpdatePosted, so an outcome is recorded exactly once.
+the transaction that journals its MessageSent, so an outcome is recorded exactly once.
 A console that dies in between leaves the row "sending"; `resume` sends it again with
 the same id where the receiver recognises a second copy: PagerDuty by dedup_key,
 Statuspage by looking the incident up first. A Slack webhook cannot, so there a message
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from probes.http import client, import_httpx, redact
 from probes.notify import pagerduty, sink, slack, statuspage
 from probes.notify.config import (
     NotifyConfig,
@@ -34,8 +34,8 @@ from probes.notify.config import (
     resendable,
     secret_names,
 )
-from probes.notify.result import Delivery, redact
-from state.events import EventBase, UpdatePosted
+from probes.notify.result import Delivery
+from state.events import EventBase, MessageSent
 from state.text import inert
 
 if TYPE_CHECKING:
@@ -101,11 +101,11 @@ class OutboxSender:
         except ValidationError:  # unreadable settings fail at the attempt, with their reason
             return True
 
-    async def deliver_due(self) -> list[UpdatePosted]:
+    async def deliver_due(self) -> list[MessageSent]:
         """Send every channel's due message once; the outcomes journaled by this step."""
         async with self._lock:
             now = self.clock.now()
-            settled: list[UpdatePosted] = []
+            settled: list[MessageSent] = []
             batch: list[OutboxRow] = []
             for row in self.outbox.due(now):
                 if (now - row.created_at).total_seconds() >= self.config.max_age:
@@ -156,7 +156,7 @@ class OutboxSender:
             return await statuspage.send(client, message, channel, env, known)
         return Delivery.failed(f"{message.channel}: unknown channel type")
 
-    def _settle(self, row: OutboxRow, delivery: Delivery) -> UpdatePosted | None:
+    def _settle(self, row: OutboxRow, delivery: Delivery) -> MessageSent | None:
         if delivery.outcome != "retry":  # delivered, failed, or unknown: never retried
             return self._finish(row, delivery)
         now = self.clock.now()
@@ -176,21 +176,21 @@ class OutboxSender:
         self.outbox.retry(row.message_id, next_at, delivery.detail)
         return None
 
-    def _finish(self, row: OutboxRow, delivery: Delivery) -> UpdatePosted:
-        """The row's final state (delivered, failed, unknown) and its UpdatePosted, together."""
+    def _finish(self, row: OutboxRow, delivery: Delivery) -> MessageSent:
+        """The row's final state (delivered, failed, unknown) and its MessageSent, together."""
         message = row.message
+        assert delivery.outcome != "retry"
         delivered = delivery.outcome == "delivered"
         unknown = delivery.outcome == "unknown"
-        event = UpdatePosted(
+        event = MessageSent(
             at=self.clock.now(),
             message_id=message.message_id,
             channel=message.channel,
             status=message.status,
             text=message.text,
-            delivered=delivered,
+            outcome=delivery.outcome,
             detail=delivery.detail,
             by=message.by,
-            delivery_unknown=unknown,
         )
         with self.outbox.transaction():
             if unknown:
@@ -207,14 +207,9 @@ class OutboxSender:
 
     async def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            # the first import of httpx takes a tenth of a second: not on the UI's loop
-            httpx = await asyncio.to_thread(importlib.import_module, "httpx")
+            await import_httpx()
             if self._client is None:
-                self._client = httpx.AsyncClient(
-                    timeout=self.config.timeout,
-                    follow_redirects=False,  # a redirect would carry the secret elsewhere
-                    headers={"User-Agent": "warroom-notify"},
-                )
+                self._client = client("warroom-notify", self.config.timeout)
         return self._client
 
     # ---- the running loop --------------------------------------------------------------------

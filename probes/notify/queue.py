@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from probes.notify.config import NotifyConfig, plays, secret_names, target_of
-from state.events import Escalated, EventBase, UpdateQueued, UpdateResent
+from state.events import Escalated, EventBase, MessageQueued, MessageResent
 from state.guide.escalation import LEVEL_AUDIENCE, LEVEL_NAMES
 from state.guide.templates import (
     components,
@@ -104,7 +104,7 @@ def _messages(
 
 def _queued(at: datetime, messages: list[OutboxMessage], purpose: Purpose) -> list[EventBase]:
     return [
-        UpdateQueued(
+        MessageQueued(
             at=at,
             message_id=m.message_id,
             channel=m.channel,
@@ -240,12 +240,12 @@ def unknown_deliveries(outbox: Outbox) -> list[OutboxMessage]:
 
 def resend(outbox: Outbox, emit: Emit, now: datetime, message_id: str, by: str) -> None:
     """Send again, as `by` chose to, a message whose delivery is unknown: due now, and its
-    UpdateResent journaled in the same commit. It may post a duplicate where the first copy
+    MessageResent journaled in the same commit. It may post a duplicate where the first copy
     did arrive. Raises KeyError when the message's delivery is not unknown (any more)."""
     with outbox.transaction():
         message = outbox.resend(message_id, now).message
         emit(
-            UpdateResent(
+            MessageResent(
                 at=now,
                 message_id=message.message_id,
                 channel=message.channel,

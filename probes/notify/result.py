@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import errno
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Literal
-from urllib.parse import urlsplit
 
+from probes.http import network_reason
 from state.text import inert
 
-DETAIL_LIMIT = 200
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -70,55 +68,6 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     if sent is None:
         return None  # no clock of the receiver's to measure against; use our own backoff
     return max((until - sent).total_seconds(), 0.0)
-
-
-def network_reason(exc: BaseException) -> str:
-    """Why a request got no answer, in fixed words: an exception's text may hold the URL."""
-    import httpx
-
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
-        return "timed out"
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ConnectionRefusedError) or (
-            getattr(cause, "errno", None) == errno.ECONNREFUSED
-        ):
-            return "connection refused"
-        cause = cause.__cause__ or cause.__context__
-    if isinstance(exc, httpx.ConnectError):
-        text = str(exc).lower()
-        if "name" in text and ("resolution" in text or "not known" in text):
-            return "DNS lookup failed"
-        if "ssl" in text or "certificate" in text:
-            return "TLS error"
-        return "cannot connect"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return "connection reset"
-    return f"request failed ({type(exc).__name__})"
-
-
-def _secret_parts(value: str) -> list[str]:
-    """The value, and for a URL its path and long path segments: a webhook's token is there."""
-    parts = [value]
-    path = urlsplit(value).path if "://" in value else ""
-    if path.strip("/"):
-        parts.append(path)
-        parts += [segment for segment in path.split("/") if len(segment) >= 8]
-    return parts
-
-
-def mask(text: str, secrets: Mapping[str, str]) -> str:
-    """`text` with each secret (or a URL secret's token) replaced by $NAME; lines kept."""
-    found = [(part, name) for name, value in secrets.items() for part in _secret_parts(value)]
-    for part, name in sorted(found, key=lambda pn: -len(pn[0])):
-        if len(part) >= 4:  # a value this short would blank ordinary words
-            text = text.replace(part, f"${name}")
-    return text
-
-
-def redact(text: str, secrets: Mapping[str, str]) -> str:
-    """`text` with each secret (or a URL secret's token) replaced by $NAME, inert, one line."""
-    return inert(mask(text, secrets), limit=DETAIL_LIMIT)
 
 
 def nothing_sent(exc: BaseException) -> bool:

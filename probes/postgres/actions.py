@@ -1,24 +1,23 @@
-"""The database half of the Actions: end or cancel the chosen backend, clear idle sessions.
+"""The database's write side: end or cancel the chosen backend, clear idle sessions (the
+guide's runbook).
 
 Each action opens its own short-lived connection (actions are rare; the probe's connection
 stays a reader) under its own statement_timeout, and acts on the pid only while it still
-is the session the commander chose.
+is the backend the commander chose. The statements are also usable on a caller's
+connection or a DSN (terminate_backend, cancel_backend, idle_sessions, terminate_idle).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from probes.actions import BACKEND_ACTIONS, ActionRefused
-from probes.postgres.probe import PostgresError, check_postgres, connect, reason
-from probes.postgres.statements import (
-    cancel_backend,
-    idle_sessions,
-    terminate_backend,
-    terminate_idle,
-)
+from probes.postgres.connection import PostgresError, connect, reason
+from probes.postgres.probe import check_postgres, db_session
+from probes.postgres.queries import sql, terminate_idle_sql
 from state.text import marked_name
 
 if TYPE_CHECKING:
@@ -26,10 +25,82 @@ if TYPE_CHECKING:
 
     from state.events import DbSession
 
+
+@asynccontextmanager
+async def _connected(target: AsyncConnection[Any] | str | None) -> AsyncIterator[Any]:
+    """Use the caller's connection as it is, or open (and close) one from a DSN."""
+    if target is not None and not isinstance(target, str):
+        yield target
+        return
+    conn = await connect(target, timeout=5.0)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def _one(target: AsyncConnection[Any] | str | None, query: str, *params: object) -> Any:
+    import psycopg
+
+    dsn = target if isinstance(target, str) else None
+    async with _connected(target) as conn:
+        try:
+            async with conn.cursor() as cur:
+                await cur.execute(query, params)
+                row = await cur.fetchone()
+        except psycopg.Error as exc:
+            raise PostgresError(reason(exc, dsn)) from None
+    return row[0] if row else None
+
+
+async def _signal(target: AsyncConnection[Any] | str | None, pid: int, statement: str) -> None:
+    done = await _one(target, sql(statement), pid, pid)
+    if done is None:
+        raise PostgresError(f"pid {pid} is the console's own connection")
+    if not done:
+        raise PostgresError(f"pid {pid} is not a PostgreSQL session (already gone?)")
+
+
+async def terminate_backend(target: AsyncConnection[Any] | str | None, pid: int) -> str:
+    """pg_terminate_backend(pid), waiting up to 5 s for the session to end (PostgreSQL 14+)."""
+    await _signal(target, pid, "terminate_backend")
+    return f"terminated pid {pid}"
+
+
+async def cancel_backend(target: AsyncConnection[Any] | str | None, pid: int) -> str:
+    """pg_cancel_backend(pid): the running query stops, the session stays."""
+    await _signal(target, pid, "cancel_backend")
+    return f"cancelled the query of pid {pid}"
+
+
+async def idle_sessions(
+    target: AsyncConnection[Any] | str | None, older_than_s: float = 600
+) -> list[DbSession]:
+    """Sessions idle since their last query ended more than `older_than_s` ago."""
+    import psycopg
+
+    dsn = target if isinstance(target, str) else None
+    async with _connected(target) as conn:
+        try:
+            async with conn.cursor() as cur:
+                await cur.execute(sql("idle_sessions"), (older_than_s,))
+                rows = await cur.fetchall()
+        except psycopg.Error as exc:
+            raise PostgresError(reason(exc, dsn)) from None
+    return [db_session(*row) for row in rows]
+
+
+async def terminate_idle(
+    target: AsyncConnection[Any] | str | None, older_than_s: float = 600
+) -> str:
+    """The guide's fix for too many connections: end sessions idle for `older_than_s`."""
+    count = await _one(target, terminate_idle_sql(), older_than_s)
+    return f"terminated {count} idle session{'s' if count != 1 else ''}"
+
+
 # Above the 5 s pg_terminate_backend waits for the session to end, yet short: a statement
 # stuck behind a lock on pg_stat_activity's catalogs must not hold the action for long.
 STATEMENT_TIMEOUT_MS = 6000
-_WHO = "SELECT usename, query_start FROM pg_stat_activity WHERE pid = %s"
 
 
 class PostgresActions:
@@ -83,24 +154,28 @@ class PostgresActions:
     async def _still_chosen(
         self, conn: AsyncConnection[Any], pid: int, params: Mapping[str, Any]
     ) -> None:
-        """Refuse when `pid` now belongs to another session (pids are reused) or has ended."""
+        """Refuse when `pid` now belongs to another backend (pids are reused) or has ended.
+
+        The backend is the one chosen when its user and `backend_start` (params, ISO 8601)
+        are those sampled; a new query since the pick is still the same backend.
+        """
         import psycopg
 
         try:
             async with conn.cursor() as cur:
-                await cur.execute(_WHO, (pid,))
+                await cur.execute(sql("backend_of_pid"), (pid,))
                 row = await cur.fetchone()
         except psycopg.Error as exc:
             raise PostgresError(reason(exc, self.dsn)) from None
         if row is None:
             raise ActionRefused(f"pid {pid} has ended: there is no session to act on")
         user = marked_name(row[0]) if row[0] is not None else None  # as the probe recorded it
-        chosen_start = params.get("query_start")
-        if isinstance(chosen_start, str):
-            chosen_start = datetime.fromisoformat(chosen_start)
+        began = params.get("backend_start")
+        if isinstance(began, str):
+            began = datetime.fromisoformat(began)
         same_user = "user" not in params or params["user"] == user
-        same_start = "query_start" not in params or chosen_start == row[1]
-        if not (same_user and same_start):
+        same_backend = "backend_start" not in params or began == row[1]
+        if not (same_user and same_backend):
             raise ActionRefused(f"pid {pid} is no longer the session you chose")
 
     async def _terminate_idle(self, conn: AsyncConnection[Any], params: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from probes.actions import BACKEND_ACTIONS, REMEDIATIONS, ActionRefused
+from probes.actions import BACKEND_ACTIONS, REMEDIATIONS, ActionRefused, configmap_target
 from probes.simulated.cluster import NAMESPACE, POD_START_SECONDS, SimulatedCluster
 from state.events import DbSession
 
@@ -157,6 +157,9 @@ class SimulatedActions:
 
     async def permissions(self) -> Mapping[str, str | None]:
         return dict.fromkeys([*REMEDIATIONS, *BACKEND_ACTIONS])
+
+    async def circuit_breaker_target(self) -> str:
+        return configmap_target(NAMESPACE, "app-config", "circuit_breaker_enabled")
 
     async def run(
         self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, now: datetime

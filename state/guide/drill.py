@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from state.console import ConsoleState
@@ -20,13 +20,15 @@ from state.events import (
     IncidentDeclared,
     IncidentResolved,
     Milestone,
+    SeverityChanged,
     Verdict,
     VerificationFinished,
 )
 from state.fold import fold
+from state.guide.milestones import DECLARE_TARGET, flags, severity_at
 from state.guide.policy import TARGETS, UPDATE_CADENCE
 from state.guide.severity import Role, Severity
-from state.guide.signals import latency_ratio, service_down, suggestion, worst_pod
+from state.guide.signals import latency_ratio, service_down, worst_pod
 from state.locks import blocking_chains
 from state.text import inert
 
@@ -47,8 +49,9 @@ class Expectations:
 
 @dataclass
 class _Seen:
-    alert: datetime | None = None
+    alert: datetime | None = None  # the first signal (state/guide/milestones.py)
     declared: IncidentDeclared | None = None
+    severities: list[tuple[datetime, Severity]] = field(default_factory=list)  # changes
     acknowledged: datetime | None = None
     first_action: datetime | None = None
     fix: str | None = None  # the first successful remediation, "action target"
@@ -99,6 +102,8 @@ def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
     requested: dict[str, ActionRequested] = {}
     updates: list[datetime] = []
     last_at = None
+    raised: datetime | None = None  # when the guide's rules last started flagging
+    flagging = False
     for event in events:
         if isinstance(event, ActionRequested) and not event.dry_run:
             requested[event.action_id] = event
@@ -107,11 +112,15 @@ def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
         before = state.incident.last_update_at if state.incident else None
         state = fold(state, event)
         last_at = event.at
-        if seen.alert is None and suggestion(state).alerting:
-            seen.alert = event.at
+        now_flagging = bool(flags(state))
+        if now_flagging and not flagging:
+            raised = event.at
+        flagging = now_flagging
         match event:
             case IncidentDeclared() if seen.declared is None:
-                seen.declared = event
+                seen.declared, seen.alert = event, raised
+            case SeverityChanged() if seen.declared is not None:
+                seen.severities.append((event.at, event.severity))
             case IncidentAcknowledged() if seen.acknowledged is None:
                 seen.acknowledged = event.at
             case ActionFinished(ok=True) if event.action_id in requested:
@@ -127,12 +136,15 @@ def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
         after = state.incident.last_update_at if state.incident else None
         if after is not None and after != before:
             updates.append(after)
+    if seen.declared is None:
+        seen.alert = raised  # due, never done
     return _card(state, seen, harmful, updates, expected, last_at)
 
 
 def _timed(
     name: str, start: datetime | None, done: datetime | None, target: float, of: int = 10
 ) -> Milestone:
+    """`done` within `target` seconds of `start`: all `of` points, else none."""
     if start is None:
         return Milestone(name=name, verdict="n/a", detail="never due", of=of)
     if done is None:
@@ -153,28 +165,46 @@ def _card(
     state, seen: _Seen, harmful: list[str], updates: list[datetime], expected: Expectations, end
 ) -> DrillScored:
     declared = seen.declared
-    severity = declared.severity if declared else None
-    targets = TARGETS[severity or expected.severity]
-    cadence = UPDATE_CADENCE[severity or expected.severity]
     start = declared.at if declared else None
+
+    def severity(reached: datetime | None) -> Severity:
+        """Whose targets apply to a milestone: the severity in effect when it was reached."""
+        if declared is None:
+            return expected.severity
+        return severity_at(declared.severity, seen.severities, reached or end)
+
+    responded = severity(seen.first_action)
+    first_update = updates[0] if updates else None
+    updated = severity(first_update)
+    over = seen.resolved or end
     milestones = [
-        _timed("Declared after the first alert", seen.alert, start, 300.0),
+        _timed(
+            "Declared after the first alert",
+            seen.alert,
+            start,
+            DECLARE_TARGET.total_seconds(),
+        ),
         _timed("Acknowledged", start, seen.acknowledged, ACK_TARGET),
         _timed(
-            f"First response ({(severity or expected.severity).value})",
+            f"First response ({responded.value})",
             start,
             seen.first_action,
-            targets.response.total_seconds(),
+            TARGETS[responded].response.total_seconds(),
         ),
         _timed(
             "First status update",
             start,
-            updates[0] if updates else None,
-            (cadence or targets.resolution).total_seconds(),
+            first_update,
+            (UPDATE_CADENCE[updated] or TARGETS[updated].resolution).total_seconds(),
         ),
-        _cadence(start, updates, seen.resolved or end, cadence),
-        _timed("Resolved", start, seen.resolved, targets.resolution.total_seconds()),
-        _severity(severity, expected.severity),
+        _cadence(start, updates, over, UPDATE_CADENCE[severity(over)]),
+        _timed(
+            "Resolved",
+            start,
+            seen.resolved,
+            TARGETS[severity(seen.resolved)].resolution.total_seconds(),
+        ),
+        _severity(declared.severity if declared else None, expected.severity),
         _roles(state),
         Milestone(
             name="Remediation",

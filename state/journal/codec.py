@@ -8,6 +8,7 @@ anywhere after a short walk back.
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Callable
 
@@ -120,3 +121,48 @@ class Unpacker:
         for data in reversed(deltas):
             body = inflate(data, body)
         return body
+
+
+# ---- kinds renamed since a journal was written ----------------------------------------------
+
+# old kind -> the kind it is read as. warroom 0.1.0 named the outbox's events for status
+# updates only, though they carry pages and acknowledgements too.
+RENAMED = {
+    "update_queued": "message_queued",
+    "update_posted": "message_sent",
+    "update_resent": "message_resent",
+}
+
+
+def current(kind: str, body: bytes) -> tuple[str, bytes]:
+    """(kind, body) as this version reads a row written under `kind`: renamed where it was.
+
+    An "update_posted" body said its outcome in two flags, `delivered` and
+    `delivery_unknown`; a "message_sent" says it as `outcome`. A body that is not a JSON
+    object is passed on as it is, for the parser to refuse.
+    """
+    new = RENAMED.get(kind)
+    if new is None:
+        return kind, body
+    if kind == "update_posted":
+        fields = json.loads(body)
+        if isinstance(fields, dict) and "delivered" in fields:
+            unknown = _flag(fields.pop("delivery_unknown", False))
+            delivered = _flag(fields.pop("delivered"))
+            fields["outcome"] = "unknown" if unknown else "delivered" if delivered else "failed"
+            body = json.dumps(fields, ensure_ascii=False).encode()
+    return new, body
+
+
+_TRUE, _FALSE = {"1", "on", "t", "true", "y", "yes"}, {"0", "off", "f", "false", "n", "no"}
+
+
+def _flag(value: object) -> bool:
+    """A JSON boolean as 0.1.0's event model read one (pydantic's lax bool); else ValueError."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+        return value.lower() in _TRUE
+    raise ValueError("a delivery flag is not a boolean")

@@ -14,25 +14,17 @@ from typing import TYPE_CHECKING
 
 from state.console import ConsoleState
 from state.fold import fold
+from state.journal.codec import RENAMED
 
 if TYPE_CHECKING:
     from state.journal.store import Journal
 
 EVERY = 120.0  # seconds of recorded time between keyframes
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS keyframes (
-    seq INTEGER PRIMARY KEY,  -- the last event folded into this state
-    at REAL NOT NULL,
-    state BLOB NOT NULL
-)
-"""
-
 
 def write(journal: Journal, seq: int, at: float, state: ConsoleState) -> None:
     """Save `state` as it was after event `seq`."""
     db = journal.connection
-    db.execute(_SCHEMA)
     packed = zlib.compress(state.model_dump_json().encode(), 6)
     db.execute("INSERT OR REPLACE INTO keyframes VALUES (?, ?, ?)", (seq, at, packed))
 
@@ -91,7 +83,19 @@ class KeyframeIndex:
                 "SELECT state FROM keyframes WHERE seq = ?", (earlier.seq,)
             ).fetchone()
             try:
-                return ConsoleState.model_validate_json(zlib.decompress(row[0])), earlier.seq
+                state = ConsoleState.model_validate_json(zlib.decompress(row[0]))
             except (zlib.error, ValueError, TypeError):
                 continue
+            return _renamed(state), earlier.seq
         return ConsoleState(), 0
+
+
+def _renamed(state: ConsoleState) -> ConsoleState:
+    """A state saved by an earlier version, its timeline's kinds as this one names them."""
+    if not any(entry.kind in RENAMED for entry in state.timeline):
+        return state
+    timeline = tuple(
+        entry.model_copy(update={"kind": RENAMED[entry.kind]}) if entry.kind in RENAMED else entry
+        for entry in state.timeline
+    )
+    return state.model_copy(update={"timeline": timeline})

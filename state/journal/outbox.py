@@ -14,17 +14,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from state.clock import from_epoch
-from state.events import EventBase, Model
+from state.events import EventBase, Model, Purpose
 from state.guide.severity import IncidentStatus, Severity
-from state.journal.store import OUTBOX_SCHEMA, Journal
+
+if TYPE_CHECKING:
+    from state.journal.store import Journal
 
 State = Literal["pending", "sending", "delivered", "failed", "unknown"]
-Purpose = Literal["update", "escalation", "acknowledge"]
 Emit = Callable[[EventBase], object]
 
 
@@ -77,9 +78,7 @@ class Outbox:
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
-        self._db = journal.connection
-        if not journal.read_only:
-            self._db.execute(OUTBOX_SCHEMA)  # journals made before the outbox lack it
+        self._db = journal.connection  # its table: state/journal/schema.py
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

@@ -11,18 +11,18 @@ import contextlib
 import os
 import sqlite3
 import zlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from state.journal.codec import DELTA, RAW, Packer, Unpacker
+from state.journal import schema
+from state.journal.codec import DELTA, RAW, Packer, Unpacker, current
+from state.journal.schema import SchemaError, transaction
 from state.text import inert
 
 if TYPE_CHECKING:
     from state.events import Event, EventBase
 
-SCHEMA_VERSION = 1
-APPLICATION_ID = 0x57524D31  # "WRM1"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -46,6 +46,7 @@ def parse(kind: str, body: bytes) -> Event:
     # journal, and refuses a bad one, before its first frame (tui/base.py)
     from state.events import EVENT_TYPES
 
+    kind, body = current(kind, body)
     model = EVENT_TYPES.get(kind)
     if model is None:  # a ValueError, as a body that does not parse: the row is corrupt
         raise ValueError(f"unknown event kind {inert(kind, 40)!r}")
@@ -53,7 +54,7 @@ def parse(kind: str, body: bytes) -> Event:
 
 
 class Journal:
-    """An open journal. Use `Journal.create`, `Journal.open` or `Journal.open_or_create`."""
+    """An open journal. Use `Journal.create` or `Journal.open`."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection, read_only: bool) -> None:
         self.path = path
@@ -63,11 +64,6 @@ class Journal:
         self._packer = Packer()
 
     # ---- opening ----------------------------------------------------------------------------
-
-    @classmethod
-    def open_or_create(cls, path: Path | str) -> Journal:
-        path = Path(path)
-        return cls.open(path) if path.exists() else cls.create(path)
 
     @classmethod
     def create(cls, path: Path | str, meta: dict[str, str] | None = None) -> Journal:
@@ -87,14 +83,8 @@ class Journal:
         try:
             db = sqlite3.connect(path, isolation_level=None)
             _configure(db)
-            with _transaction(db):
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                rows = {"schema_version": str(SCHEMA_VERSION), **(meta or {})}
-                db.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", rows.items())
+            with transaction(db):
+                schema.create(db, meta or {})
         except sqlite3.Error as exc:
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 with contextlib.suppress(OSError):
@@ -104,18 +94,28 @@ class Journal:
 
     @classmethod
     def open(cls, path: Path | str, read_only: bool = False) -> Journal:
-        """An existing journal; refused, untouched, unless a warroom journal of this version."""
+        """An existing journal; refused, untouched, unless a warroom journal this code reads.
+
+        Opened for writing, a journal of an older schema version is migrated first, in one
+        transaction (state/journal/schema.py). Opened read-only it is never written: an
+        older one is read through a migrated copy in memory.
+        """
         path = Path(path)
-        _check_is_journal(path)
+        version = _check_is_journal(path)
         if not read_only and not os.access(path, os.W_OK):
             raise JournalError(f"cannot write journal {path}: permission denied")
         try:
             immutable = False
             if read_only:
                 db, immutable = _connect_read_only(path)
+                if version != schema.VERSION:
+                    db, immutable = _viewed(db), False
             else:
                 db = sqlite3.connect(path, isolation_level=None)
                 _configure(db)
+                _upgraded(db)
+        except SchemaError as exc:
+            raise JournalError(f"{path} {exc}") from None
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open journal {path}: {exc}") from None
         journal = cls(path, db, read_only=read_only)
@@ -146,12 +146,6 @@ class Journal:
         self._packer.packed(kind, seq, encoding, body)
         return seq
 
-    def append_many(self, events: Iterable[Event | EventBase]) -> None:
-        """Commit several events in one transaction."""
-        with _transaction(self._db):
-            for event in events:
-                self.append(event)
-
     @property
     def connection(self) -> sqlite3.Connection:
         """The open connection, for sibling modules keeping their own table here (the outbox)."""
@@ -167,7 +161,7 @@ class Journal:
             yield
             return
         try:
-            with _transaction(self._db):
+            with transaction(self._db):
                 yield
         except BaseException:
             # rolled back: the packer may remember bodies of rows that are gone, and a later
@@ -189,6 +183,12 @@ class Journal:
             return next(events, None)
         finally:
             events.close()
+
+    def first_kind(self) -> str | None:
+        """The kind of the first event, read without parsing it (no pydantic): None if none."""
+        with self._reading():
+            found = self._db.execute("SELECT kind FROM events ORDER BY seq LIMIT 1").fetchone()
+        return found[0] if found is not None and isinstance(found[0], str) else None
 
     def rows(self, after_seq: int = 0) -> Generator[tuple[int, float, Event], None, None]:
         """(seq, epoch seconds, event) of every event after `after_seq`, in commit order."""
@@ -289,35 +289,6 @@ class Journal:
         self.close()
 
 
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE events (
-    seq INTEGER PRIMARY KEY,
-    at REAL NOT NULL,
-    kind TEXT NOT NULL,
-    encoding INTEGER NOT NULL,
-    ref INTEGER,
-    body BLOB NOT NULL
-);
-"""
-# The outbox (state/outbox.py): each message written here before it is sent, in the same
-# transaction as its event. IF NOT EXISTS: the outbox also adds it to journals made before it.
-OUTBOX_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    seq INTEGER PRIMARY KEY,
-    message_id TEXT NOT NULL UNIQUE,
-    incident_id TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL,
-    last_error TEXT NOT NULL DEFAULT '',
-    remote_id TEXT,
-    payload TEXT NOT NULL
-);
-"""
-_SCHEMA += OUTBOX_SCHEMA
 _INSERT = "INSERT INTO events(at, kind, encoding, ref, body) VALUES (?, ?, ?, ?, ?)"
 _SELECT_ROWS = "SELECT seq, at, kind, encoding, ref, body FROM events WHERE seq > ? ORDER BY seq"
 # what a damaged row raises while it is unpacked and parsed: a body that does not inflate,
@@ -349,15 +320,19 @@ def _configure(db: sqlite3.Connection) -> None:
     db.execute("PRAGMA busy_timeout = 2000")
 
 
-@contextlib.contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    db.execute("BEGIN IMMEDIATE")
+def _upgraded(db: sqlite3.Connection) -> None:
     try:
-        yield
+        schema.upgrade(db)
     except BaseException:
-        db.execute("ROLLBACK")
+        db.close()
         raise
-    db.execute("COMMIT")
+
+
+def _viewed(db: sqlite3.Connection) -> sqlite3.Connection:
+    try:
+        return schema.view(db)
+    finally:
+        db.close()
 
 
 def _wal(path: Path) -> Path:
@@ -394,8 +369,9 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def _check_is_journal(path: Path) -> None:
-    """Refuse anything but a warroom journal of this schema version, reading only."""
+def _check_is_journal(path: Path) -> int:
+    """Refuse anything but a warroom journal of a schema version this code reads, reading
+    only; its schema version."""
     if not path.exists():
         raise JournalError(f"journal {path} does not exist")
     if not path.is_file():
@@ -410,18 +386,15 @@ def _check_is_journal(path: Path) -> None:
     try:
         db, _ = _connect_read_only(path)
         try:
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if app_id == APPLICATION_ID:
+            app_id, version = schema.version_of(db)
+            if app_id == schema.APPLICATION_ID:
                 db.execute("SELECT count(*) FROM events").fetchone()
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise JournalError(f"{path} is not a usable warroom journal (corrupt: {exc})") from None
-    if app_id != APPLICATION_ID:
+    if app_id != schema.APPLICATION_ID:
         raise JournalError(f"{path} is an SQLite database but not a warroom journal")
-    if version != SCHEMA_VERSION:
-        raise JournalError(
-            f"{path} is a warroom journal of schema version {version}; "
-            f"this warroom reads version {SCHEMA_VERSION}"
-        )
+    if not schema.readable(version):
+        raise JournalError(f"{path} {schema.refusal(version)}")
+    return version

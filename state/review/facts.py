@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from state.console import ConsoleState, Incident
 from state.fold import fold
-from state.guide.signals import service_down
+from state.guide.milestones import flags, services_down
 
 if TYPE_CHECKING:
     from state.events import EventBase
@@ -187,31 +187,14 @@ def _locks(facts: Facts, event: Any) -> None:
 
 def _signals(facts: Facts, state: ConsoleState, seq: int, at: datetime) -> None:
     """Note services going down or up, and the guide's rules starting or stopping to flag."""
-    names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
-    down = frozenset(s for s in names if service_down(state, s))
+    down = services_down(state)
     if down != facts.down_now:
         for service in sorted(down ^ facts.down_now):
             facts.down.setdefault(service, []).append(Change(seq, at, int(service in down)))
         facts.down_now = down
-    now = int(bool(down) or any(state.bands.values()) or state.probe("postgres").failing)
+    reasons = flags(state, down)
+    now = int(bool(reasons))
     if now != (facts.flagged[-1].value if facts.flagged else 0):
         facts.flagged.append(Change(seq, at, now))
         if now:
-            facts.flag_reasons[seq] = _reasons(state, down)
-
-
-def _reasons(state: ConsoleState, down: frozenset[str]) -> str:
-    reasons = [f"{service} down" for service in sorted(down)]
-    for key in sorted(state.bands):
-        if state.bands[key]:
-            metric, service = key.split(":", 1)
-            reasons.append(f"{service} {_band_words(metric, state.bands[key])}")
-    if state.probe("postgres").failing:
-        reasons.append("database unreachable")
-    return "; ".join(reasons)
-
-
-def _band_words(metric: str, band: int) -> str:
-    if metric == "error_rate":
-        return "error rate > 20%" if band >= 2 else "error rate > 5%"
-    return "p95 > 3x baseline"
+            facts.flag_reasons[seq] = "; ".join(reasons)

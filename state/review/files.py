@@ -30,6 +30,7 @@ from state.review.items import (
     meeting_ics,
 )
 from state.review.metrics import Part, declared_severity, parts
+from state.review.template import block, lead
 
 if TYPE_CHECKING:
     from state.events import EventBase
@@ -119,92 +120,39 @@ def incident_review(part: Part, facts: Facts) -> str:
     took = (ended - incident.declared_at).total_seconds()
     until = "declared to resolved" if part.resolved else "declared to the end of the journal"
     meeting = meeting_day(part)
-    items = action_items(part)
-    lines = [
-        f"# Post-Incident Review: {md(incident.incident_id)}",
-        "",
-        f"**Date:** {day(ended)}",
-        f"**Incident Start:** {iso(incident.declared_at)}",
-        f"**Duration:** {minutes(took)} minutes ({span(took)}, {until})",
-        f"**Severity:** {_severity(part)}",
-        f"**Title:** {md(incident.title)}",
-        f"**Status:** {_status(part)}",
-        f"**Response Team:** {_team(part)}",
-        f"**Session:** {_session(facts)}",
-        "**Review Participants:** [To be filled]",
-        "",
-        "## Executive Summary",
-        "",
-        "[Brief summary of the incident, its impact, and resolution]",
-        "",
-        "## Incident Details",
-        "",
-        "### What Happened?",
-        "[Detailed description of the incident]",
-        "",
-        "From the journal:",
-        *_what_happened(part),
-        "",
-        "### Timeline",
-        *sections.timeline(part.rows),
-        "",
-        "### Impact Assessment",
-        "- **Users Affected:** [Number/percentage]",
-        f"- **Services Affected:** {_affected(part)}",
-        "- **Revenue Impact:** [Estimated amount]",
-        f"- **Duration:** {minutes(took)} minutes",
-        "- **Customer Complaints:** [Number received]",
-        "",
-        f"Signals from {iso(part.impact.start)} to {iso(part.impact.end)} "
-        "(the first signal or the declaration, whichever came first, to the resolution):",
-        "",
-        *sections.impact(part.impact),
-        "",
-        *template.ROOT_CAUSE,
-        "## Response Analysis",
-        "",
-        "### What Went Well",
-        *_went_well(part),
-        "1. [Positive aspect 1]",
-        "2. [Positive aspect 2]",
-        "3. [Positive aspect 3]",
-        "",
-        "### What Could Be Improved",
-        *_to_improve(part),
-        "1. [Improvement area 1]",
-        "2. [Improvement area 2]",
-        "3. [Improvement area 3]",
-        "",
-        "### Response Metrics",
-        *sections.metrics(part.metrics),
-        "",
-        "### Actions Taken",
-        *sections.actions(part.people),
-        "",
-        "### Updates Posted",
-        *sections.updates(part.people),
-        "",
-        "### Escalations",
-        *sections.escalations(part.people),
-        "",
-    ]
+    items = _items(incident.incident_id, action_items(part))
     card = score_card_section(part.people)
-    if card:
-        lines += [card]
-    lines += [
-        "## Action Items",
-        "",
-        *_items(incident.incident_id, items),
-        *template.GUIDE_TAIL,
-        "---",
-        "",
-        "**Review Completed By:** [Name]",
-        f"**Review Date:** {meeting.isoformat()} (the review meeting)",
-        f"**Next Review Date:** {(meeting + NEXT_REVIEW).isoformat()}",
-        "",
-        *template.FOOTNOTES,
-    ]
-    return "\n".join(lines) + "\n"
+    return template.incident_review(
+        incident_id=md(incident.incident_id),
+        date=day(ended),
+        start=iso(incident.declared_at),
+        minutes=minutes(took),
+        span=span(took),
+        until=until,
+        severity=_severity(part),
+        title=md(incident.title),
+        status=_status(part),
+        team=_team(part),
+        session=_session(facts),
+        what_happened=block(_what_happened(part)),
+        timeline=block(sections.timeline(part.rows)),
+        affected=_affected(part),
+        impact_start=iso(part.impact.start),
+        impact_end=iso(part.impact.end),
+        impact=block(sections.impact(part.impact)),
+        went_well=lead(_went_well(part)),
+        to_improve=lead(_to_improve(part)),
+        metrics=block(sections.metrics(part.metrics)),
+        actions=block(sections.actions(part.people)),
+        updates=block(sections.updates(part.people)),
+        escalations=block(sections.escalations(part.people)),
+        score_card=f"{card}\n" if card else "",
+        immediate=lead(items["immediate"]),
+        short_term=lead(items["short-term"]),
+        long_term=lead(items["long-term"]),
+        review_date=meeting.isoformat(),
+        next_review_date=(meeting + NEXT_REVIEW).isoformat(),
+    )
 
 
 def _severity(part: Part) -> str:
@@ -310,24 +258,14 @@ def _metric_line(metric) -> str:
     return f"{metric.name}: {span(took)} ({target})"
 
 
-def _items(incident_id: str, items) -> list[str]:
-    lines: list[str] = []
-    for horizon, heading in (
-        ("immediate", "### Immediate (Within 1 week)"),
-        ("short-term", "### Short-term (Within 1 month)"),
-        ("long-term", "### Long-term (Within 3 months)"),
-    ):
-        lines.append(heading)
-        for item in items:
-            if item.horizon == horizon:
-                lines.append(
-                    f"- [ ] {md(item.title)} - Owner: {item.owner} - Due: {item.due.isoformat()}"
-                    f" ({md(item_id(incident_id, item.number))})"
-                )
-        lines += [
-            "- [ ] [Action item] - Owner: [Name] - Due: [Date]",
-            "",
-        ]
+def _items(incident_id: str, items) -> dict[str, list[str]]:
+    """horizon (immediate, short-term, long-term) -> its action items, one line each."""
+    lines: dict[str, list[str]] = {"immediate": [], "short-term": [], "long-term": []}
+    for item in items:
+        lines[item.horizon].append(
+            f"- [ ] {md(item.title)} - Owner: {item.owner} - Due: {item.due.isoformat()}"
+            f" ({md(item_id(incident_id, item.number))})"
+        )
     return lines
 
 
@@ -346,36 +284,21 @@ def session_review(part: Part, facts: Facts) -> str:
             f"The guide's rules first flagged a signal at {iso(flagged.at)} ({why}), yet no "
             "incident was declared. If one should have been: [why it was not]"
         )
-    lines = [
-        f"# Session Review: {md(f'session-{facts.first_at:%Y%m%dT%H%M%SZ}')}",
-        "",
-        f"**Date:** {day(facts.first_at)}",
-        f"**Session:** {_session(facts)}",
-        f"**Duration:** {minutes(took)} minutes ({span(took)})",
-        "**Incident:** none declared",
-        "",
-        "No incident was declared in this session, so there are no response metrics, "
-        "action items or review meeting: these are the session's signals and timeline.",
-        "",
-        verdict,
-        "",
-        "## Signals",
-        "",
-        f"From {iso(part.impact.start)} to {iso(part.impact.end)}:",
-        "",
-        *sections.impact(part.impact),
-        "",
-        "## Timeline",
-        *sections.timeline(part.rows),
-        "",
-        "## Actions Taken",
-        *sections.actions(part.people),
-        "",
-        "## Updates Posted",
-        *sections.updates(part.people),
-        "",
-    ]
-    card = score_card_section(part.people)
-    if card:
-        lines.append(card)
-    return "\n".join(lines).rstrip() + "\n"
+    return (
+        template.session_review(
+            session_name=md(f"session-{facts.first_at:%Y%m%dT%H%M%SZ}"),
+            date=day(facts.first_at),
+            session=_session(facts),
+            minutes=minutes(took),
+            span=span(took),
+            verdict=verdict,
+            impact_start=iso(part.impact.start),
+            impact_end=iso(part.impact.end),
+            impact=block(sections.impact(part.impact)),
+            timeline=block(sections.timeline(part.rows)),
+            actions=block(sections.actions(part.people)),
+            updates=block(sections.updates(part.people)),
+            score_card=score_card_section(part.people),
+        ).rstrip()
+        + "\n"
+    )

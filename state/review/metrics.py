@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from state.guide.milestones import DECLARE_TARGET, declared_in_time, severity_at
 from state.guide.policy import TARGETS, resolution_due, response_due
 
 if TYPE_CHECKING:
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 
 _END = 1 << 62  # a sequence number after every event
 
-DETECT_TARGET = timedelta(minutes=5)  # "Rapid Detection: identify and acknowledge within 5 minutes"
 FIRST_UPDATE_TARGET = timedelta(minutes=30)  # the communication timeline: "(15-30 min)"
 
 
@@ -159,14 +159,11 @@ def _metrics(
     declared = incident.declared_at
     changes = [e for _, e in mine if _kind(e) == "severity_changed"]
     first_severity: Severity = changes[0].previous if changes else incident.severity
+    steps = [(c.at, c.severity) for c in changes]
 
     def severity(when: datetime) -> Severity:
         """The severity in effect at `when`: its targets are the ones that applied."""
-        current = first_severity
-        for change in changes:
-            if change.at <= when:
-                current = change.severity
-        return current
+        return severity_at(first_severity, steps, when)
 
     def judged(key: str, reached: datetime | None, due, words) -> Metric:
         sev = severity(reached or end)
@@ -178,11 +175,11 @@ def _metrics(
         return Metric(key, declared, reached, words(sev), sev, verdict)
 
     at = _milestones(mine)
-    detect_words = f"{DETECT_TARGET.total_seconds() / 60:g} minutes"
+    detect_words = f"{DECLARE_TARGET.total_seconds() / 60:g} minutes"
     if detected is None:
         detect = Metric("detect", None, declared, detect_words, None, "")
     else:
-        verdict = "met" if declared - detected.at <= DETECT_TARGET else "missed"
+        verdict = "met" if declared_in_time(detected.at, declared) else "missed"
         detect = Metric("detect", detected.at, declared, detect_words, None, verdict)
     mitigated = at["mitigate"]
     return (
@@ -214,14 +211,14 @@ def _milestones(mine: list[tuple[int, Any]]) -> dict[str, datetime | None]:
     purpose = {
         e.message_id: getattr(e, "purpose", "update")
         for _, e in mine
-        if _kind(e) == "update_queued"
+        if _kind(e) == "message_queued"
     }
     tests = {
         "acknowledge": lambda e: _kind(e) == "incident_acknowledged",
         # an escalation page is not a status update
         "update": lambda e: (
-            _kind(e) == "update_posted"
-            and e.delivered
+            _kind(e) == "message_sent"
+            and e.outcome == "delivered"
             and purpose.get(e.message_id, "update") != "escalation"
         ),
         "mitigate": lambda e: _kind(e) == "action_finished" and e.ok and not e.dry_run,

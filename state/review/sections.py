@@ -26,9 +26,9 @@ _LABELS = {
     "action_finished": "Action finished",
     "verification_checked": "Resolution check",
     "verification_finished": "Resolution verdict",
-    "update_queued": "Update queued",
-    "update_posted": "Update delivery",
-    "update_resent": "Update resent",
+    "message_queued": "Update queued",
+    "message_sent": "Update delivery",
+    "message_resent": "Update resent",
     "escalated": "Escalated",
 }
 _CONTEXT = SIGNAL_KINDS | {"session_started", "session_resumed"}
@@ -144,25 +144,25 @@ def actions(people: tuple[Any, ...]) -> list[str]:
 
 
 def updates(people: tuple[Any, ...]) -> list[str]:
-    """Every message: queued (UpdateQueued) and/or sent (UpdatePosted), joined by message id."""
+    """Every message: queued (MessageQueued) and/or sent (MessageSent), joined by message id."""
     messages: dict[str, dict[str, Any]] = {}
     for event in people:
-        if _kind(event) in ("update_queued", "update_posted", "update_resent"):
+        if _kind(event) in ("message_queued", "message_sent", "message_resent"):
             messages.setdefault(event.message_id, {})[_kind(event)] = event
     rows = []
     for parts in sorted(messages.values(), key=_first_at):
-        queued, posted = parts.get("update_queued"), parts.get("update_posted")
-        e: Any = posted or queued
-        if posted is None:
+        queued, sent = parts.get("message_queued"), parts.get("message_sent")
+        e: Any = sent or queued
+        if sent is None:
             outcome = "queued, no outcome journaled"
-        elif getattr(posted, "delivery_unknown", False):
-            outcome = md(f"delivery unknown: {posted.detail}" if posted.detail else "unknown")
-        elif posted.delivered:
+        elif sent.outcome == "unknown":
+            outcome = md(f"delivery unknown: {sent.detail}" if sent.detail else "unknown")
+        elif sent.outcome == "delivered":
             outcome = "delivered"
         else:
-            outcome = md(f"FAILED: {posted.detail}" if posted.detail else "FAILED")
-        if "update_resent" in parts:
-            outcome += f" (resent by {md(parts['update_resent'].by)})"
+            outcome = md(f"FAILED: {sent.detail}" if sent.detail else "FAILED")
+        if "message_resent" in parts:
+            outcome += f" (resent by {md(parts['message_resent'].by)})"
         status = e.status.word
         if queued is not None and getattr(queued, "purpose", "update") == "escalation":
             status = "escalation page"

@@ -16,11 +16,11 @@ import sys
 import time
 
 from state.console import ConsoleState
-from state.fold import fold_all
 from state.journal.store import Journal
 from state.journal.summary import summarize
 from state.review.files import review_files
 from tests.benchmarks.report import table
+from tests.unit.helpers import fold_all
 from tests.unit.review_sessions import bad_deploy
 
 DAY = 24 * 3600

@@ -29,7 +29,7 @@ import pytest
 
 from probes.postgres.probe import PostgresProbe
 from probes.postgres.queries import CONNECTIONS, sessions_sql
-from probes.prometheus import ERROR_RATE_QUERY, PrometheusProbe
+from probes.prometheus.probe import ERROR_RATE_QUERY, PrometheusProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.locks import blocking_chains

@@ -16,9 +16,9 @@ from state.events import (
     HealthResult,
     HealthSampled,
     IncidentDeclared,
+    MessageSent,
     MetricSampled,
     SessionStarted,
-    UpdatePosted,
 )
 from state.guide.severity import IncidentStatus, Severity
 from state.journal.outbox import Outbox
@@ -115,8 +115,8 @@ class Room:
             channels=channels,
         )
 
-    def posted(self) -> list[UpdatePosted]:
-        return [e for e in self.journal.events() if isinstance(e, UpdatePosted)]
+    def posted(self) -> list[MessageSent]:
+        return [e for e in self.journal.events() if isinstance(e, MessageSent)]
 
     def close(self) -> None:
         self.journal.close()

@@ -31,7 +31,7 @@ from probes.notify.config import parse as parse_notify
 from probes.notify.outbox_sender import OutboxSender
 from probes.notify.queue import queue_update
 from probes.postgres.probe import PostgresProbe
-from probes.prometheus import ERROR_RATE_QUERY, LATENCY_P95_QUERY, PrometheusProbe
+from probes.prometheus.probe import ERROR_RATE_QUERY, LATENCY_P95_QUERY, PrometheusProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import (
@@ -40,9 +40,9 @@ from state.events import (
     EventBase,
     IncidentAcknowledged,
     IncidentDeclared,
+    MessageSent,
     MetricSampled,
     SessionStarted,
-    UpdatePosted,
 )
 from state.guide.severity import IncidentStatus, Severity
 from state.journal.outbox import Outbox
@@ -485,8 +485,8 @@ async def test_notifier_replies_and_names_from_the_journal(tmp_path: Path) -> No
             console.clock.advance(1)
         await sender.deliver_due()
         await sender.stop()
-    posted = [e for e in console.recorder.journal.events() if isinstance(e, UpdatePosted)]
-    assert len(posted) >= len(CORPUS) and not any(p.delivered for p in posted)
+    posted = [e for e in console.recorder.journal.events() if isinstance(e, MessageSent)]
+    assert len(posted) >= len(CORPUS) and not any(p.outcome == "delivered" for p in posted)
 
     app = console.app()
     async with app.run_test(size=TALL, notifications=True) as pilot:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from state.events import UpdatePosted, UpdateQueued
+from state.events import MessageQueued, MessageSent
 from state.journal.outbox import Outbox
 from state.journal.store import Journal
 from tests.integration.notify_room import INCIDENT
@@ -67,8 +67,8 @@ def journaled(path: Path) -> tuple[list, list]:
     return events, rows
 
 
-def outcomes(events: list, message_id: str) -> list[UpdatePosted]:
-    return [e for e in events if isinstance(e, UpdatePosted) and e.message_id == message_id]
+def outcomes(events: list, message_id: str) -> list[MessageSent]:
+    return [e for e in events if isinstance(e, MessageSent) and e.message_id == message_id]
 
 
 @pytest.mark.parametrize("posted", [False, True], ids=["not-posted", "posted-reply-lost"])
@@ -87,7 +87,7 @@ def test_slack_killed_mid_request_is_delivery_unknown_and_not_sent_again(tmp_pat
         events, [row] = journaled(path)
         message_id = f"{INCIDENT}:#incidents:1"
         assert (row.message_id, row.state, row.attempts) == (message_id, "sending", 1)
-        assert [e.message_id for e in events if isinstance(e, UpdateQueued)] == [message_id]
+        assert [e.message_id for e in events if isinstance(e, MessageQueued)] == [message_id]
         assert outcomes(events, message_id) == []
 
         summary = restart(path, settings, env)
@@ -97,7 +97,7 @@ def test_slack_killed_mid_request_is_delivery_unknown_and_not_sent_again(tmp_pat
     assert len(slack.channel) == (1 if posted else 0)
     events, [row] = journaled(path)
     [outcome] = outcomes(events, message_id)
-    assert (outcome.delivered, outcome.delivery_unknown) == (False, True)
+    assert outcome.outcome == "unknown"
     assert outcome.detail == "#incidents: the console stopped while the request was in flight"
     assert (row.state, row.attempts) == ("unknown", 1)
 
@@ -147,7 +147,7 @@ def test_pagerduty_killed_after_it_took_the_event_keeps_one_alert(tmp_path):
     assert len(pd.alerts) == 1  # one alert, one page
     events, [row] = journaled(path)
     [outcome] = outcomes(events, row.message_id)
-    assert outcome.delivered and row.state == "delivered"
+    assert outcome.outcome == "delivered" and row.state == "delivered"
 
 
 def test_statuspage_killed_between_created_and_recorded_keeps_one_incident(tmp_path):

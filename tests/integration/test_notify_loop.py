@@ -8,7 +8,7 @@ import json
 import pytest
 
 from probes.notify.config import demo_config
-from state.events import Escalated, UpdatePosted, UpdateQueued
+from state.events import Escalated, MessageQueued, MessageSent
 from state.guide.severity import IncidentStatus
 from tests.integration.notify_room import INCIDENT, config
 from tests.servers.receivers import Reply, SlackReceiver
@@ -29,9 +29,9 @@ async def test_the_demo_sink_delivers_to_its_file_and_the_timeline(room, tmp_pat
 
     outcomes = await sender.deliver_due()
 
-    assert [(o.channel, o.delivered) for o in outcomes] == [
-        ("#incidents", True),
-        ("status-page", True),
+    assert [(o.channel, o.outcome) for o in outcomes] == [
+        ("#incidents", "delivered"),
+        ("status-page", "delivered"),
     ]
     lines = [json.loads(line) for line in sink.read_text().splitlines()]
     assert [line["message_id"] for line in lines] == ids
@@ -57,7 +57,7 @@ async def test_an_escalation_goes_to_its_audiences_channels(room):
         ("VP engineering", "CTO"),
         ("#executive", "pagerduty"),
     )
-    assert [e.purpose for e in events if isinstance(e, UpdateQueued)] == ["escalation"] * 2
+    assert [e.purpose for e in events if isinstance(e, MessageQueued)] == ["escalation"] * 2
     await sender.deliver_due()
     assert room.state.incident.escalation_level == 4
     assert room.state.timeline[-1].text == "L4 escalation page delivered to pagerduty"
@@ -98,7 +98,7 @@ async def test_one_slow_channel_does_not_hold_up_another(room, tmp_path):
         assert outcome.channel == "log"
         room.clock.advance(2)
         [outcome] = await sender.deliver_due()
-        assert outcome.channel == "#incidents" and outcome.delivered
+        assert outcome.channel == "#incidents" and outcome.outcome == "delivered"
         await sender.stop()
 
 
@@ -122,10 +122,10 @@ async def test_the_background_loop_delivers_what_is_queued_and_resumes_on_start(
             await asyncio.sleep(0.01)
     finally:
         await sender.stop()
-    delivered = [e for e in room.journal.events() if isinstance(e, UpdatePosted)]
-    assert [(e.channel, e.delivered) for e in delivered] == [
-        ("#incidents", True),
-        ("pagerduty", True),
+    delivered = [e for e in room.journal.events() if isinstance(e, MessageSent)]
+    assert [(e.channel, e.outcome) for e in delivered] == [
+        ("#incidents", "delivered"),
+        ("pagerduty", "delivered"),
     ]
 
 
@@ -134,7 +134,7 @@ async def test_a_sink_that_cannot_write_fails_with_the_reason(room, tmp_path):
     sender = room.sender(cfg, {})
     update(room, cfg, ["log"])
     [outcome] = await sender.deliver_due()
-    assert not outcome.delivered
+    assert outcome.outcome != "delivered"
     assert outcome.detail.endswith("no such file or directory")
 
 

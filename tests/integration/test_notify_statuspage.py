@@ -56,7 +56,7 @@ async def test_the_first_update_creates_the_incident_with_its_components(room, p
 
     [outcome] = await sender.deliver_due()
 
-    assert outcome.delivered
+    assert outcome.outcome == "delivered"
     assert outcome.detail == "Statuspage incident p31zjtct2001 created"
     lookup, create = page.requests
     assert (lookup.method, lookup.path) == (
@@ -149,7 +149,7 @@ async def test_without_metadata_in_replies_the_incident_is_matched_by_name(room,
     await sender.deliver_due()
     room.clock.advance(2)
     [outcome] = await sender.deliver_due()
-    assert outcome.delivered and len(page.incidents) == 1
+    assert outcome.outcome == "delivered" and len(page.incidents) == 1
 
 
 @pytest.mark.parametrize("throttle", [420, 429])
@@ -168,7 +168,7 @@ async def test_throttling_is_retried_after_retry_after(room, page, throttle):
     assert len(page.requests) == 1
     room.clock.advance(1)
     [outcome] = await sender.deliver_due()
-    assert outcome.delivered
+    assert outcome.outcome == "delivered"
 
 
 @pytest.mark.parametrize(
@@ -186,8 +186,8 @@ async def test_client_errors_are_permanent(room, page, status, body, said):
     sender = room.sender(cfg, SECRETS)
     update(room, cfg, IncidentStatus.INVESTIGATING)
     [outcome] = await sender.deliver_due()
-    assert (outcome.delivered, outcome.detail) == (
-        False,
+    assert (outcome.outcome, outcome.detail) == (
+        "failed",
         f"statuspage {StatuspageReceiver.PAGE_ID} ${ENV}: {said}",
     )
     room.clock.advance(3600)

@@ -15,7 +15,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from probes.postgres.probe import PostgresError, PostgresProbe
+from probes.postgres.connection import PostgresError
+from probes.postgres.probe import PostgresProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import DatabaseSampled, EventBase, ProbeFailed, ProbeRecovered
@@ -77,9 +78,15 @@ async def table(sessions: Sessions, name: str) -> None:
     )
 
 
+def backend_pid(probe: PostgresProbe) -> int | None:
+    """The pid of the probe's own backend, while it is connected."""
+    conn = probe._conn
+    return conn.info.backend_pid if conn is not None and not conn.closed else None
+
+
 def assert_not_listed(probe: PostgresProbe, event: DatabaseSampled) -> None:
-    assert probe.backend_pid is not None
-    assert probe.backend_pid not in {s.pid for s in event.sessions}
+    assert backend_pid(probe) is not None
+    assert backend_pid(probe) not in {s.pid for s in event.sessions}
     assert not any("pg_blocking_pids" in s.query for s in event.sessions)
 
 
@@ -173,7 +180,7 @@ async def test_monitoring_query_gives_up_on_a_locked_catalog(
     # connected before the catalog is locked: new logins read it too
     await sample(probe)
     await sessions.value("SELECT 1")
-    pid = probe.backend_pid
+    pid = backend_pid(probe)
     locker = await sessions.hold(
         "locker", "LOCK TABLE pg_catalog.pg_database IN ACCESS EXCLUSIVE MODE"
     )
@@ -184,7 +191,7 @@ async def test_monitoring_query_gives_up_on_a_locked_catalog(
     assert loop.time() - start < 1.5  # lock_timeout 500 ms, well inside the probe's 2 s
     await sessions.value("SELECT pg_terminate_backend(%s, 5000)", locker)
     event = await sample(probe)
-    assert probe.backend_pid == pid  # the same connection, rolled back, not replaced
+    assert backend_pid(probe) == pid  # the same connection, rolled back, not replaced
     assert event.max_connections == 300
 
 
@@ -223,7 +230,7 @@ async def test_hung_backend_times_out_and_is_replaced(pg_server: PgServer) -> No
     )
     try:
         await probe.sample(datetime.now(UTC))  # connected, without the 1 s deadline
-        hung = probe.backend_pid
+        hung = backend_pid(probe)
         assert hung is not None
         os.kill(hung, signal.SIGSTOP)  # the server process answers nothing, like a dead host
         try:
@@ -232,10 +239,10 @@ async def test_hung_backend_times_out_and_is_replaced(pg_server: PgServer) -> No
             os.kill(hung, signal.SIGCONT)
         assert isinstance(events[-1], ProbeFailed)
         assert events[-1].reason == "timed out after 1 s"
-        assert probe.backend_pid is None  # a connection cancelled mid-query is not reused
+        assert backend_pid(probe) is None  # a connection cancelled mid-query is not reused
         await scheduler.sample_once(probe)
         assert [type(e) for e in events[-2:]] == [ProbeRecovered, DatabaseSampled]
-        assert probe.backend_pid not in (None, hung)
+        assert backend_pid(probe) not in (None, hung)
     finally:
         await probe.close()
 
@@ -244,10 +251,10 @@ async def test_dead_connection_is_replaced_within_one_sample(
     probe: PostgresProbe, sessions: Sessions
 ) -> None:
     await sample(probe)
-    old = probe.backend_pid
+    old = backend_pid(probe)
     await sessions.value("SELECT pg_terminate_backend(%s, 5000)", old)
     event = await sample(probe)  # no failure: the stale connection is retried once
-    assert probe.backend_pid not in (None, old)
+    assert backend_pid(probe) not in (None, old)
     assert event.max_connections == 300
 
 
@@ -417,7 +424,7 @@ async def test_password_from_the_environment_is_redacted(
 
 
 async def test_cancel_keeps_the_session(pg_server: PgServer, sessions: Sessions) -> None:
-    from probes.postgres.statements import cancel_backend
+    from probes.postgres.actions import cancel_backend
 
     pid, task = await sessions.run("sleeper", "SELECT pg_sleep(60)")
     assert await cancel_backend(pg_server.dsn(), pid) == f"cancelled the query of pid {pid}"
@@ -427,7 +434,7 @@ async def test_cancel_keeps_the_session(pg_server: PgServer, sessions: Sessions)
 
 
 async def test_terminate_ends_the_chain(probe: PostgresProbe, sessions: Sessions) -> None:
-    from probes.postgres.statements import terminate_backend
+    from probes.postgres.actions import terminate_backend
 
     await table(sessions, "acc_kill")
     holder = await sessions.hold("holder", "UPDATE acc_kill SET balance = 0 WHERE id = 1")
@@ -443,8 +450,8 @@ async def test_terminate_ends_the_chain(probe: PostgresProbe, sessions: Sessions
 
 
 async def test_terminate_refuses_the_console_and_unknown_pids(pg_server: PgServer) -> None:
-    from probes.postgres.probe import connect
-    from probes.postgres.statements import cancel_backend, terminate_backend
+    from probes.postgres.actions import cancel_backend, terminate_backend
+    from probes.postgres.connection import connect
 
     conn = await connect(pg_server.dsn(), 5)
     try:
@@ -460,7 +467,7 @@ async def test_terminate_refuses_the_console_and_unknown_pids(pg_server: PgServe
 async def test_terminate_without_permission_names_no_password(
     pg_server: PgServer, sessions: Sessions
 ) -> None:
-    from probes.postgres.statements import terminate_backend
+    from probes.postgres.actions import terminate_backend
 
     pid, _ = await sessions.run("superuser-work", "SELECT pg_sleep(60)")
     with pytest.raises(PostgresError) as caught:
@@ -470,7 +477,7 @@ async def test_terminate_without_permission_names_no_password(
 
 
 async def test_terminate_idle_uses_the_guides_rule(pg_server: PgServer, sessions: Sessions) -> None:
-    from probes.postgres.statements import idle_sessions, terminate_idle
+    from probes.postgres.actions import idle_sessions, terminate_idle
 
     dsn = pg_server.dsn()
     old = []

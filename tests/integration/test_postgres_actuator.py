@@ -38,8 +38,8 @@ async def sample(probe: PostgresProbe) -> DatabaseSampled:
 
 def chosen(session: DbSession) -> dict[str, Any]:
     """The params the console sends for the session picked in the locks pane."""
-    start = session.query_start.isoformat() if session.query_start else None
-    return {"pid": session.pid, "user": session.user, "query_start": start}
+    began = session.backend_start.isoformat() if session.backend_start else None
+    return {"pid": session.pid, "user": session.user, "backend_start": began}
 
 
 async def shown(probe: PostgresProbe, pid: int) -> DbSession:
@@ -47,15 +47,21 @@ async def shown(probe: PostgresProbe, pid: int) -> DbSession:
     return next(s for s in event.sessions if s.pid == pid)
 
 
+async def lock_chain(sessions: Sessions, table: str) -> tuple[int, int]:
+    """A holder idle in a transaction with a row locked, and a waiter on it: their pids."""
+    await sessions.rows(
+        f"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (id int PRIMARY KEY, n int);"
+        f" INSERT INTO {table} VALUES (1, 0)"
+    )
+    holder = await sessions.hold("holder", f"UPDATE {table} SET n = 1 WHERE id = 1")
+    waiter = await sessions.wait("waiter", f"UPDATE {table} SET n = 2 WHERE id = 1")
+    return holder, waiter
+
+
 async def test_terminating_the_blocker_dissolves_the_chain(
     pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
 ) -> None:
-    await sessions.rows(
-        "DROP TABLE IF EXISTS acc_act; CREATE TABLE acc_act (id int PRIMARY KEY, n int);"
-        " INSERT INTO acc_act VALUES (1, 0)"
-    )
-    holder = await sessions.hold("holder", "UPDATE acc_act SET n = 1 WHERE id = 1")
-    waiter = await sessions.wait("waiter", "UPDATE acc_act SET n = 2 WHERE id = 1")
+    holder, waiter = await lock_chain(sessions, "acc_act")
     (chain,) = blocking_chains((await sample(probe)).sessions)
     assert chain.session.pid == holder
 
@@ -88,9 +94,10 @@ async def test_a_pid_that_is_no_longer_the_chosen_session_is_refused(
     pid, _ = await sessions.run("sleeper", "SELECT pg_sleep(60)")
     session = await shown(probe, pid)
     actions = PostgresActions(pg_server.dsn())
-    earlier = session.query_start - timedelta(microseconds=1) if session.query_start else None
-    reused = [  # the same pid, as another session would show it
-        {**chosen(session), "query_start": earlier.isoformat() if earlier else None},
+    assert session.backend_start is not None
+    earlier = session.backend_start - timedelta(microseconds=1)
+    reused = [  # the same pid, as another backend would show it
+        chosen(session.model_copy(update={"backend_start": earlier})),
         {**chosen(session), "user": "someone-else"},
     ]
     for params in reused:
@@ -101,6 +108,27 @@ async def test_a_pid_that_is_no_longer_the_chosen_session_is_refused(
     await sessions.value("SELECT pg_terminate_backend(%s, 5000)", pid)
     with pytest.raises(ActionRefused, match=f"^pid {pid} has ended"):
         await actions.run("terminate_backend", f"pid {pid}", chosen(session), False, NOW)
+
+
+async def test_a_new_query_since_the_pick_is_still_the_chosen_backend(
+    pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
+) -> None:
+    holder, _ = await lock_chain(sessions, "acc_next")
+    (chain,) = blocking_chains((await sample(probe)).sessions)
+    picked = chain.session
+    assert picked.pid == holder and picked.backend_start is not None
+    blocker = next(c for c in sessions.conns if c.info.backend_pid == holder)
+    await blocker.execute("SELECT 1")  # the blocker moves on: a new query_start, same backend
+    now_start = await sessions.value(
+        "SELECT query_start FROM pg_stat_activity WHERE pid = %s", picked.pid
+    )
+    assert now_start != picked.query_start
+    actions = PostgresActions(pg_server.dsn())
+    result = await actions.run("cancel_backend", f"pid {picked.pid}", chosen(picked), False, NOW)
+    assert result == f"cancelled the query of pid {picked.pid}"
+    result = await actions.run("terminate_backend", f"pid {picked.pid}", chosen(picked), False, NOW)
+    assert result == f"terminated pid {picked.pid}"
+    assert await sessions.gone([picked.pid])
 
 
 async def test_no_such_pid_and_dry_run_are_refused(pg_server: PgServer) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from probes.prometheus import (
+from probes.prometheus.probe import (
     ERROR_RATE_QUERY,
     LATENCY_P95_QUERY,
     PrometheusError,

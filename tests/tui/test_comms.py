@@ -8,7 +8,7 @@ from datetime import timedelta
 from textual.widgets import Button, Checkbox, TextArea
 
 from probes.notify.config import demo_config
-from state.events import Escalated, UpdatePosted, UpdateQueued
+from state.events import Escalated, MessageQueued, MessageSent
 from state.guide.severity import Severity
 from state.journal.store import Journal
 from tests.play import Session
@@ -66,8 +66,8 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
         await deliver(pilot, app)
         assert "Investigating update delivered to #incidents" in timeline(app)
         assert "update due 15:00" in app.query_one("#header")._text.plain  # counted from delivery
-    assert [q.channel for q in journaled(session, UpdateQueued)] == ["#incidents", "status-page"]
-    assert all(p.delivered for p in journaled(session, UpdatePosted))
+    assert [q.channel for q in journaled(session, MessageQueued)] == ["#incidents", "status-page"]
+    assert all(p.outcome == "delivered" for p in journaled(session, MessageSent))
 
 
 async def test_acknowledging_tells_pagerduty_and_is_not_a_status_update(tmp_path) -> None:
@@ -80,7 +80,7 @@ async def test_acknowledging_tells_pagerduty_and_is_not_a_status_update(tmp_path
         await deliver(pilot, app)
         assert "Acknowledgement delivered to pagerduty" in timeline(app)
         assert "update due 15:00" in app.query_one("#header")._text.plain  # cadence unmoved
-    queued = journaled(session, UpdateQueued)
+    queued = journaled(session, MessageQueued)
     assert [(q.channel, q.purpose) for q in queued] == [("pagerduty", "acknowledge")]
 
 
@@ -95,7 +95,7 @@ async def test_cancelling_the_update_sends_nothing(tmp_path) -> None:
         await shown(pilot, ConfirmScreen)
         await pilot.press("enter")  # Cancel has the focus
         await pilot.pause()
-    assert journaled(session, UpdateQueued) == []
+    assert journaled(session, MessageQueued) == []
 
 
 async def test_escalate_names_who_and_where(tmp_path) -> None:
@@ -203,8 +203,8 @@ async def test_a_lost_slack_reply_is_resent_only_by_the_commander(tmp_path, monk
             assert "Investigating update delivered to #incidents" in timeline(app)
             assert title not in {c.title for c in app.get_system_commands(app.screen)}
         assert len(slack.requests) == 2 == len(slack.channel)
-    posted = journaled(session, UpdatePosted)
-    assert [(p.delivered, p.delivery_unknown) for p in posted] == [(False, True), (True, False)]
+    posted = journaled(session, MessageSent)
+    assert [p.outcome for p in posted] == ["unknown", "delivered"]
 
 
 async def test_a_resumed_journal_reacts_only_to_what_this_session_records(tmp_path) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 
-from probes.prometheus import PrometheusProbe
+from probes.prometheus.probe import PrometheusProbe
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import (
@@ -31,11 +31,11 @@ from state.events import (
     HealthSampled,
     IncidentAcknowledged,
     IncidentDeclared,
+    MessageSent,
     MetricSampled,
     NoteAdded,
     PodStatus,
     SessionStarted,
-    UpdatePosted,
 )
 from state.guide.severity import IncidentStatus, Severity
 from state.journal.store import Journal
@@ -78,13 +78,13 @@ def events(text: str) -> list:
         ),
         IncidentAcknowledged(at=later, by=text),
         NoteAdded(at=later, text=text, by=text),
-        UpdatePosted(
+        MessageSent(
             at=later,
             message_id=text,
             channel=text,
             status=IncidentStatus.INVESTIGATING,
             text=text,
-            delivered=False,
+            outcome="failed",
             detail=text,
             by=text,
         ),

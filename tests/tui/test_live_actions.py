@@ -12,6 +12,8 @@ from tests.integration.k8s_emulator import cluster
 from tests.integration.k8s_objects import NS, healthy
 from tests.play import Session
 from tests.tui.test_actions import choose, confirm, journaled, open_menu, timeline
+from tests.tui.waiting import shown
+from widgets.modals import ConfirmScreen
 
 pytestmark = pytest.mark.integration
 NAME = "analysis-service"
@@ -68,3 +70,32 @@ async def test_scale_from_the_menu_reaches_the_api_server(tmp_path) -> None:
     assert scaled.ok and scaled.result == f"deployment.apps/{NAME} scaled to 4 (was 2)"
     assert not killed.ok and killed.result == "no database configured"
     assert "FAILED: no database configured" in shown
+
+
+async def test_the_circuit_breaker_names_the_configured_configmap_and_key(tmp_path) -> None:
+    session = await Session("external-api-failure", tmp_path / "j.warroom").arun(10)
+    async with cluster(tmp_path, healthy(NAME)) as k8s:
+        kubernetes = KubernetesActions(
+            context=k8s.context,
+            kubeconfig=k8s.kubeconfig,
+            configmap="payments-flags",
+            configmap_key="payments_breaker",
+        )
+        app = session.app(actions=LiveActions(kubernetes))
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                menu = options(await open_menu(pilot))
+                await choose(pilot, "circuit_breaker")
+                await shown(pilot, ConfirmScreen)
+                dialog = app.screen
+                assert isinstance(dialog, ConfirmScreen)
+                asked = (dialog.title_text, dialog.message)
+                await pilot.press("escape")
+                await pilot.pause()
+        finally:
+            await kubernetes.close()
+    exact = f"configmap {NS}/payments-flags key payments_breaker"
+    assert exact in str(menu["circuit_breaker"].prompt)
+    assert asked[0] == f"Enable the circuit breaker: {exact}?"
+    assert asked[1].startswith(f"Target: {exact}\n")
+    assert "app-config" not in " ".join(asked) and "deployment" not in asked[1].split("\n")[0]

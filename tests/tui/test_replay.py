@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from state.console import ConsoleState
-from state.fold import fold_all
 from state.journal.replay import Replay
 from state.journal.store import Journal
 from tests.play import START, Session
+from tests.unit.helpers import fold_all
 from tui.replay import ReplayApp
 from widgets.scrubber import Scrubber
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from state.events import (
     DeploymentsSampled,
     DeploymentStatus,
+    EventBase,
     HealthResult,
     HealthSampled,
     MetricSampled,
     PodStatus,
 )
+from state.fold import fold
+
+if TYPE_CHECKING:
+    from state.console import ConsoleState
 
 # A Friday, so that "next business day" has a weekend to skip.
 T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
@@ -68,3 +75,10 @@ def latency(t: float, baseline: dict[str, float] | None = None, **values: float 
 def as_json(model) -> str:
     """A comparable form that treats NaN as equal to NaN (plain == does not)."""
     return model.model_dump_json()
+
+
+def fold_all(state: ConsoleState, events: Iterable[EventBase]) -> ConsoleState:
+    """`state` after folding each of `events` in turn, as a console that recorded them."""
+    for event in events:
+        state = fold(state, event)
+    return state

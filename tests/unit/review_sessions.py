@@ -19,10 +19,10 @@ from state.events import (
     ActionRequested,
     Escalated,
     IncidentResolved,
+    MessageQueued,
+    MessageSent,
     NoteAdded,
     SeverityChanged,
-    UpdatePosted,
-    UpdateQueued,
 )
 from state.guide.severity import IncidentStatus, Severity
 from state.guide.signals import describe_service
@@ -85,7 +85,7 @@ def post(
     """A message as the outbox journals it: queued now, its outcome two seconds later."""
     queued = session.clock.now()
     session.record(
-        UpdateQueued(
+        MessageQueued(
             at=queued,
             message_id=message_id,
             channel=channel,
@@ -97,13 +97,13 @@ def post(
     )
     session.run(session.seconds() + 2)
     session.record(
-        UpdatePosted(
+        MessageSent(
             at=session.clock.now(),
             message_id=message_id,
             channel=channel,
             status=status,
             text=text,
-            delivered=delivered,
+            outcome="delivered" if delivered else "failed",
             detail="" if delivered else "HTTP 503 from the status page",
             by=OPERATOR,
         )

@@ -11,6 +11,7 @@ from state.events import (
     IncidentAcknowledged,
     IncidentDeclared,
     IncidentResolved,
+    MessageSent,
     MetricHistoryLoaded,
     NoteAdded,
     ProbeFailed,
@@ -19,9 +20,8 @@ from state.events import (
     SessionStarted,
     SeverityChanged,
     StatusChanged,
-    UpdatePosted,
 )
-from state.fold import fold, fold_all
+from state.fold import fold
 from state.guide.policy import next_update_due
 from state.guide.severity import IncidentStatus, Role, Severity
 from tests.unit.helpers import (
@@ -31,6 +31,7 @@ from tests.unit.helpers import (
     deployment,
     deployments,
     error_rate,
+    fold_all,
     health,
     latency,
 )
@@ -47,14 +48,14 @@ def declared(t: float = 0, severity: Severity = Severity.P2) -> IncidentDeclared
     )
 
 
-def update(t: float, delivered: bool, status=IncidentStatus.IDENTIFIED) -> UpdatePosted:
-    return UpdatePosted(
+def update(t: float, delivered: bool, status=IncidentStatus.IDENTIFIED) -> MessageSent:
+    return MessageSent(
         at=at(t),
         message_id=f"m{t}",
         channel="#incidents",
         status=status,
         text="We have identified the issue",
-        delivered=delivered,
+        outcome="delivered" if delivered else "failed",
         detail="" if delivered else "HTTP 500 from webhook",
         by="ana",
     )
@@ -173,6 +174,28 @@ def test_resolve():
     assert inc.resolved_at == at(3600)
     assert inc.resolution_summary == "rolled back to r7"
     assert not inc.open
+
+
+def test_a_delivered_resolved_update_resolves_the_incident_then():
+    resolved = IncidentStatus.RESOLVED
+    state = fold_all(ConsoleState(), [declared(0), update(600, delivered=False, status=resolved)])
+    assert state.incident.open  # a failed Resolved update resolves nothing
+    state = fold(state, update(900, delivered=True, status=resolved))
+    assert (state.incident.status, state.incident.resolved_at) == (resolved, at(900))
+    assert not state.incident.open
+
+
+def test_a_resolved_update_after_x_keeps_the_time_of_x():
+    state = fold_all(
+        ConsoleState(),
+        [
+            declared(0),
+            IncidentResolved(at=at(3600), summary="rolled back to r7", by="ana"),
+            update(3630, delivered=True, status=IncidentStatus.RESOLVED),
+        ],
+    )
+    assert state.incident.resolved_at == at(3600)
+    assert state.incident.resolution_summary == "rolled back to r7"
 
 
 def test_only_a_delivered_update_moves_the_update_clock():

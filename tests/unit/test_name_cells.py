@@ -9,9 +9,9 @@ from rich.cells import cell_len
 
 from state.console import ConsoleState
 from state.events import DrillScored, IncidentDeclared, Milestone, SessionStarted
-from state.fold import fold_all
 from state.guide.severity import Severity
 from tests.hostile import CORPUS, assert_inert
+from tests.unit.helpers import fold_all
 from widgets.format import MARK, MARK_STYLE, name_cell, name_width, stale_label
 from widgets.header import IncidentHeader
 from widgets.score_card import card_text

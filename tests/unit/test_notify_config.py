@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from probes.http import redact
 from probes.notify.config import (
     channel_of,
     demo_config,
@@ -14,7 +15,7 @@ from probes.notify.config import (
     target_of,
 )
 from probes.notify.queue import ChannelInfo, configured_channels
-from probes.notify.result import redact, retry_after
+from probes.notify.result import retry_after
 
 FULL = {
     "channels": {

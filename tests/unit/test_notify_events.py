@@ -1,13 +1,13 @@
-"""UpdateQueued, Escalated and UpdatePosted: what they do to the state and say on the timeline."""
+"""MessageQueued, Escalated and MessageSent: what they do to the state and say on the timeline."""
 
 from __future__ import annotations
 
 from state.console import ConsoleState, EscalationChange, PendingMessage
-from state.events import Escalated, IncidentDeclared, UpdatePosted, UpdateQueued
-from state.fold import fold, fold_all
+from state.events import Escalated, IncidentDeclared, MessageQueued, MessageSent
+from state.fold import fold
 from state.guide.severity import IncidentStatus, Severity
 from state.journal.store import Journal
-from tests.unit.helpers import as_json, at
+from tests.unit.helpers import as_json, at, fold_all
 
 INCIDENT = "INC-20260306-8400"
 
@@ -23,8 +23,8 @@ def declared() -> IncidentDeclared:
     )
 
 
-def queued(n: int, channel: str = "#incidents", purpose="update", t: float = 10) -> UpdateQueued:
-    return UpdateQueued(
+def queued(n: int, channel: str = "#incidents", purpose="update", t: float = 10) -> MessageQueued:
+    return MessageQueued(
         at=at(t),
         message_id=f"{INCIDENT}:{channel}:{n}",
         channel=channel,
@@ -36,13 +36,13 @@ def queued(n: int, channel: str = "#incidents", purpose="update", t: float = 10)
 
 
 def posted(n: int, delivered: bool, channel: str = "#incidents", t: float = 20, detail: str = ""):
-    return UpdatePosted(
+    return MessageSent(
         at=at(t),
         message_id=f"{INCIDENT}:{channel}:{n}",
         channel=channel,
         status=IncidentStatus.IDENTIFIED,
         text="We have identified the issue",
-        delivered=delivered,
+        outcome="delivered" if delivered else "failed",
         detail=detail,
         by="ana",
     )
@@ -149,7 +149,7 @@ def test_an_escalations_pages_appear_once_with_their_outcome():
 def test_tones():
     state = base(queued(1), escalated())
     tones = {e.kind: e.tone for e in state.timeline}
-    assert tones["update_queued"] == "action"
+    assert tones["message_queued"] == "action"
     assert tones["escalated"] == "warn"
     assert fold(state, posted(1, False)).timeline[-1].tone == "bad"
 
@@ -171,6 +171,7 @@ def test_replaying_the_journal_gives_the_same_state(tmp_path):
     ]
     live = fold_all(ConsoleState(), events)
     with Journal.create(tmp_path / "r.warroom") as journal:
-        journal.append_many(events)
+        for event in events:
+            journal.append(event)
         replayed = fold_all(ConsoleState(), journal.events())
     assert as_json(replayed) == as_json(live)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from state.events import NoteAdded, UpdateQueued
+from state.events import MessageQueued, NoteAdded
 from state.guide.severity import IncidentStatus, Severity
 from state.journal.outbox import Outbox, OutboxMessage, enqueue
 from state.journal.store import Journal
@@ -33,8 +33,8 @@ def message(channel: str = "#incidents", n: int = 1, **changes) -> OutboxMessage
     return OutboxMessage.model_validate(fields)
 
 
-def queued(m: OutboxMessage, t: float = 0) -> UpdateQueued:
-    return UpdateQueued(
+def queued(m: OutboxMessage, t: float = 0) -> MessageQueued:
+    return MessageQueued(
         at=at(t), message_id=m.message_id, channel=m.channel, status=m.status, text=m.text, by="ana"
     )
 
@@ -179,7 +179,7 @@ def test_enqueue_writes_rows_and_events_in_one_transaction(journal, outbox):
     recorder = Recorder(journal)
     m = message()
     enqueue(outbox, recorder.record, T0, [m], [queued(m)])
-    assert [e.kind for e in journal.events()] == ["update_queued"]
+    assert [e.kind for e in journal.events()] == ["message_queued"]
     assert outbox.get(m.message_id) is not None
 
 

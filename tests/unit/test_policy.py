@@ -9,7 +9,6 @@ import pytest
 
 from state.console import ConsoleState
 from state.events import HealthResult, ProbeFailed, SessionStarted
-from state.fold import fold_all
 from state.guide.policy import (
     Signals,
     band,
@@ -27,6 +26,7 @@ from tests.unit.helpers import (
     deployment,
     deployments,
     error_rate,
+    fold_all,
     health,
     latency,
     pod,

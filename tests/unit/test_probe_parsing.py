@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from probes.postgres.probe import redact, secrets_of, target_of
-from probes.prometheus import PrometheusError, instant_values, public_url, range_series
+from probes.postgres.connection import redact, secrets_of, target_of
+from probes.prometheus.probe import PrometheusError, instant_values, public_url, range_series
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,8 @@ import math
 
 from state.console import ConsoleState
 from state.events import HealthResult, HealthSampled, MetricSampled, ProbeFailed
-from state.fold import fold_all
 from state.guide.resolution import verify
-from tests.unit.helpers import T0
+from tests.unit.helpers import T0, fold_all
 
 NAMES = ("a-svc", "b-svc", "c-svc", "d-svc")
 

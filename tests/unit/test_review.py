@@ -24,10 +24,10 @@ from state.events import (
     IncidentAcknowledged,
     IncidentDeclared,
     IncidentResolved,
+    MessageSent,
     NoteAdded,
     SessionStarted,
     SeverityChanged,
-    UpdatePosted,
 )
 from state.guide.drill import Expectations, score
 from state.guide.severity import IncidentStatus, Severity
@@ -237,13 +237,13 @@ def test_severity_in_effect_sets_the_target() -> None:
 
 def test_an_escalation_page_is_not_the_first_update_and_a_failed_one_neither() -> None:
     def posted(t, delivered=True):
-        return UpdatePosted(
+        return MessageSent(
             at=at(t),
             message_id=f"m{t}",
             channel="#incidents",
             status=IncidentStatus.INVESTIGATING,
             text="x",
-            delivered=delivered,
+            outcome="delivered" if delivered else "failed",
             by="bob",
         )
 
@@ -252,11 +252,11 @@ def test_an_escalation_page_is_not_the_first_update_and_a_failed_one_neither() -
 
 
 def test_an_unknown_delivery_and_its_resend_are_in_the_updates_table() -> None:
-    from state.events import UpdateResent
+    from state.events import MessageResent
     from state.review.sections import updates
 
     def posted(t, **outcome):
-        return UpdatePosted(
+        return MessageSent(
             at=at(t),
             message_id="m1",
             channel="#incidents",
@@ -266,8 +266,8 @@ def test_an_unknown_delivery_and_its_resend_are_in_the_updates_table() -> None:
             **outcome,
         )
 
-    lost = posted(30, delivered=False, delivery_unknown=True, detail="no reply")
-    again = UpdateResent(
+    lost = posted(30, outcome="unknown", detail="no reply")
+    again = MessageResent(
         at=at(40),
         message_id="m1",
         channel="#incidents",
@@ -275,9 +275,9 @@ def test_an_unknown_delivery_and_its_resend_are_in_the_updates_table() -> None:
         by="ana",
     )
     assert "| delivery unknown: no reply |" in "\n".join(updates((lost,)))
-    table = "\n".join(updates((lost, again, posted(41, delivered=True))))
+    table = "\n".join(updates((lost, again, posted(41, outcome="delivered"))))
     assert "| delivered (resent by ana) |" in table
-    events = [started(), declared(0), lost, again, posted(41, delivered=True)]
+    events = [started(), declared(0), lost, again, posted(41, outcome="delivered")]
     assert metric(events, "update").seconds == 41  # the unknown one is no first update
 
 

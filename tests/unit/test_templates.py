@@ -15,7 +15,6 @@ from state.events import (
     RoleAssigned,
     SessionStarted,
 )
-from state.fold import fold_all
 from state.guide.severity import IncidentStatus, Role, Severity
 from state.guide.templates import (
     affected_services,
@@ -27,7 +26,16 @@ from state.guide.templates import (
     status_page_text,
     summary_line,
 )
-from tests.unit.helpers import T0, at, deployment, deployments, error_rate, health, latency
+from tests.unit.helpers import (
+    T0,
+    at,
+    deployment,
+    deployments,
+    error_rate,
+    fold_all,
+    health,
+    latency,
+)
 
 SERVICES = ("analysis-service", "tracklist-service", "file-watcher", "notification-service")
 

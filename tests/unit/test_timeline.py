@@ -15,6 +15,7 @@ from state.events import (
     IncidentAcknowledged,
     IncidentDeclared,
     IncidentResolved,
+    MessageSent,
     NoteAdded,
     ProbeFailed,
     ProbeRecovered,
@@ -23,9 +24,8 @@ from state.events import (
     SessionStarted,
     SeverityChanged,
     StatusChanged,
-    UpdatePosted,
 )
-from state.fold import fold, fold_all
+from state.fold import fold
 from state.guide.severity import IncidentStatus, Role, Severity
 from tests.unit.helpers import (
     T0,
@@ -33,6 +33,7 @@ from tests.unit.helpers import (
     deployment,
     deployments,
     error_rate,
+    fold_all,
     health,
     latency,
     pod,
@@ -226,13 +227,13 @@ PERSON_EVENTS = [
         at=at(8), action_id="a1", action="rollout_undo", target="tracklist-service", by="ana"
     ),
     ActionFinished(at=at(9), action_id="a1", ok=True, result="rolled back"),
-    UpdatePosted(
+    MessageSent(
         at=at(10),
         message_id="m1",
         channel="#incidents",
         status=IncidentStatus.IDENTIFIED,
         text="x",
-        delivered=False,
+        outcome="failed",
         detail="timeout",
         by="ana",
     ),

@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-import socket
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from probes.check import CheckResult
-from probes.prometheus_reply import PrometheusError, envelope_data, query_result
+from probes.http import client, network_reason, public_url, resolver_error
+from probes.prometheus.reply import PrometheusError, envelope_data, query_result
 from state.events import EventBase, Metric, MetricHistoryLoaded, MetricSampled, Source
 from state.text import bounded_key, inert
 
@@ -37,16 +37,10 @@ DEFAULT_QUERIES: dict[Metric, str] = {"error_rate": ERROR_RATE_QUERY, "latency":
 NO_LABEL = "all"  # the key of a series without the grouping label, e.g. a query with sum()
 
 _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
-_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^@/]*@", re.IGNORECASE)
 
 
 class PrometheusUnreachable(PrometheusError):
     """No HTTP answer at all: refused, unresolvable, or too slow."""
-
-
-def public_url(url: str) -> str:
-    """`url` without `user:password@`."""
-    return _USERINFO.sub(r"\1", url)
 
 
 def host_of(url: str) -> str:
@@ -68,16 +62,10 @@ def _fail(exc: Exception, where: str, timeout: float) -> PrometheusError:
 
 def _cause(exc: BaseException) -> str:
     """The root of a connect failure: httpx says only "All connection attempts failed"."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            break
-        if isinstance(seen, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(seen, socket.gaierror):
-            return f"cannot resolve the host ({_ERRNO.sub('', inert(seen))})"
-        seen = seen.__cause__ or seen.__context__
-    return _ERRNO.sub("", inert(exc)) or "connection failed"
+    unresolved = resolver_error(exc)
+    if unresolved is not None:
+        return f"cannot resolve the host ({_ERRNO.sub('', inert(unresolved))})"
+    return network_reason(exc)
 
 
 def _data(resp: httpx.Response) -> Any:
@@ -185,11 +173,9 @@ class PrometheusProbe:
 
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            import httpx
-
             # a little under the scheduler's timeout, so the reason names Prometheus
-            self._client = httpx.AsyncClient(
-                base_url=self.url, headers=self.headers, timeout=self.timeout * 0.9
+            self._client = client(
+                "warroom-prometheus", self.timeout * 0.9, base_url=self.url, headers=self.headers
             )
         return self._client
 

@@ -1,0 +1,181 @@
+"""What every backend that talks over the network repeats: the httpx client, one line for a
+request that got no answer, and secrets masked out of whatever text is shown or logged.
+
+httpx is imported inside the functions: its first import takes a tenth of a second, and
+`import_httpx` does it in a worker thread, off the UI's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import importlib
+import re
+import socket
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from state.text import inert
+
+if TYPE_CHECKING:
+    import httpx
+
+# ---- the client -----------------------------------------------------------------------------
+
+
+def client(
+    user_agent: str,
+    timeout: float,
+    *,
+    base_url: str = "",
+    headers: Mapping[str, str] | None = None,
+    max_connections: int | None = None,
+) -> httpx.AsyncClient:
+    """An httpx client as every backend uses it: `timeout` in seconds for each phase, our
+    User-Agent unless `headers` names another, and redirects never followed (a redirect
+    would carry a secret header or a webhook's token to another host)."""
+    import httpx
+
+    options: dict[str, Any] = {}
+    if max_connections:
+        options["limits"] = httpx.Limits(max_connections=max_connections)
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=timeout,
+        headers={"User-Agent": user_agent, **(headers or {})},
+        follow_redirects=False,
+        **options,
+    )
+
+
+async def import_httpx() -> None:
+    """Import httpx in a worker thread, so that `client()` then does not block the loop."""
+    await asyncio.to_thread(importlib.import_module, "httpx")
+
+
+# ---- no answer ------------------------------------------------------------------------------
+
+# RFC 9112: reason-phrase = *( HTAB / SP / VCHAR / obs-text ); h11 quotes a bad line as bytes
+_ILLEGAL_STATUS = re.compile(r"^illegal status line: bytearray\(b(['\"])(.*)\1\)$", re.DOTALL)
+_DISCONNECTED = ("server disconnected", "peer closed")
+_DNS_WORDS = (
+    "name or service not known",
+    "nodename nor servname",
+    "name resolution",
+    "getaddrinfo",
+)
+INVALID = "invalid HTTP reply"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and the chain of its causes; a few links are all there ever are."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(chain) < 8:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return chain
+
+
+def refused(exc: BaseException) -> bool:
+    """Whether the connection was refused, anywhere down the chain of causes."""
+    return any(
+        isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED
+        for e in _causes(exc)
+    )
+
+
+def resolver_error(exc: BaseException) -> socket.gaierror | None:
+    """The resolver's own error when the host name did not resolve, else None."""
+    return next((e for e in _causes(exc) if isinstance(e, socket.gaierror)), None)
+
+
+def _protocol_error(text: str) -> str:
+    """A reply httpx could not parse: invalid HTTP, unless the server simply hung up."""
+    if text.lower().startswith(_DISCONNECTED):
+        return "connection reset"
+    illegal = _ILLEGAL_STATUS.match(text)
+    if illegal:  # h11 quotes the line as a bytes repr: the escapes are already there
+        return f"{INVALID}: status line {inert(illegal[2], limit=60)}"
+    return f"{INVALID}: {inert(text, limit=80)}"
+
+
+def network_reason(exc: BaseException, timeout: float | None = None) -> str:
+    """Why a request got no answer, in fixed words (an exception's text may hold the URL):
+    timed out [after `timeout` s], connection refused, DNS lookup failed, TLS error, cannot
+    connect, connection reset, invalid HTTP reply, not an http(s) URL, request failed (...)."""
+    import httpx
+
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return f"timed out after {timeout:g} s" if timeout is not None else "timed out"
+    if refused(exc):
+        return "connection refused"
+    text = str(exc).lower()
+    if isinstance(exc, httpx.ConnectError):
+        if resolver_error(exc) is not None or any(w in text for w in _DNS_WORDS):
+            return "DNS lookup failed"
+        if "refused" in text:
+            return "connection refused"
+        if "ssl" in text or "certificate" in text:
+            return "TLS error"
+        return "cannot connect"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return _protocol_error(str(exc))
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
+        return "connection reset"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return "not an http(s) URL"
+    return f"request failed ({type(exc).__name__})"
+
+
+# ---- secrets --------------------------------------------------------------------------------
+
+_KV_PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'?|\S+)""", re.IGNORECASE)
+# a postgres URI's password may hold an @: up to the last one; any other URL's to the first
+_PG_USERINFO = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):\S*@", re.IGNORECASE)
+_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^:/@\s]*)(:[^@\s/]*)?@", re.IGNORECASE)
+DETAIL_LIMIT = 200
+
+
+def public_url(url: str) -> str:
+    """`url` without its `user:password@`."""
+    return _USERINFO.sub(r"\1", url, count=1) if _USERINFO.match(url) else url
+
+
+def mask_credentials(text: str) -> str:
+    """`text` with libpq's `password=...` and a URL's `user:pass@` password masked; lines kept."""
+    text = _PG_USERINFO.sub(r"\1:***@", _KV_PASSWORD.sub(r"\1***", text))
+    return _USERINFO.sub(lambda m: f"{m[1]}{m[2]}:***@" if m[3] else m[0], text)
+
+
+def _secret_parts(value: str) -> list[str]:
+    """The value, and for a URL its path and long path segments: a webhook's token is there."""
+    parts = [value]
+    path = urlsplit(value).path if "://" in value else ""
+    if path.strip("/"):
+        parts.append(path)
+        parts += [segment for segment in path.split("/") if len(segment) >= 8]
+    return parts
+
+
+def mask(text: str, secrets: Mapping[str, str], placeholder: str | None = None) -> str:
+    """`text` with each secret (name -> value; for a URL also its token) replaced by $NAME,
+    or by `placeholder` when given; lines kept. A value under 4 characters is left alone:
+    it would blank ordinary words."""
+    found = [(part, name) for name, value in secrets.items() for part in _secret_parts(value)]
+    for part, name in sorted(found, key=lambda pn: -len(pn[0])):
+        if len(part) >= 4:
+            text = text.replace(part, placeholder if placeholder is not None else f"${name}")
+    return text
+
+
+def redact(
+    text: object,
+    secrets: Mapping[str, str] | None = None,
+    placeholder: str | None = None,
+    limit: int = DETAIL_LIMIT,
+) -> str:
+    """`text` as one inert line of at most `limit` characters, its secrets and credentials
+    masked (mask, then mask_credentials)."""
+    return inert(mask_credentials(mask(str(text), secrets or {}, placeholder)), limit=limit)

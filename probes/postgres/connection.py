@@ -1,0 +1,128 @@
+"""Connecting to PostgreSQL, and saying why it failed in one line without a password.
+
+libpq's messages lead with the server and bury the cause; `reason` puts the cause first.
+Everything said here is redacted: the DSN's password, libpq's PGPASSWORD, `password=...`
+and a URI's `user:pass@`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from probes import http
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+
+APPLICATION_NAME = "warroom"
+
+_SEVERITY = re.compile(r"\b(?:FATAL|ERROR):\s+")  # libpq's "failed: FATAL:  password ..."
+
+
+class PostgresError(Exception):
+    """A one-line, password-free reason the database could not be read or changed."""
+
+    def __init__(self, reason: str, answered: bool = True) -> None:
+        super().__init__(reason)
+        self.answered = answered  # False: no server answered at all (refused, timed out)
+
+
+def secrets_of(dsn: str | None) -> tuple[str, ...]:
+    """The passwords this DSN (or libpq's environment) would send."""
+    found = [os.environ.get("PGPASSWORD", "")]
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        found.append(str(conninfo_to_dict(dsn or "").get("password") or ""))
+    except Exception:  # a malformed DSN still gets the pattern-based redaction
+        pass
+    # very short literals would shred ordinary words of the message for no protection
+    return tuple(s for s in found if len(s) >= 4)
+
+
+def redact(text: object, secrets: Sequence[str] = ()) -> str:
+    """`text` as one inert line with `password=...`, `user:pass@` and known secrets as ***."""
+    return http.redact(text, {f"password {i}": s for i, s in enumerate(secrets)}, "***")
+
+
+# libpq's "connection to server at "h" (addr), port p failed: CAUSE", one line per address tried
+_ATTEMPT = re.compile(
+    r'^connection to server (?:at "(?P<host>[^"]*)"(?: \([^)]*\))?, port (?P<port>\d+)'
+    r'|on socket "(?P<socket>[^"]*)") failed: (?P<cause>.*)$'
+)
+# libpq's causes, said so that the first words tell a person what is wrong
+_CAUSES = (
+    (re.compile(r"^Connection refused$"), "connection refused"),
+    (re.compile(r"^Connection timed out$"), "connection timed out"),
+    (re.compile(r"^received (invalid response.*)$"), r"\1"),
+    (re.compile(r"^(expected authentication request from server.*)$"), r"invalid response: \1"),
+    (re.compile(r"^(sorry, too many clients already)$"), r"too many connections (\1)"),
+    (re.compile(r"^(remaining connection slots are reserved.*)$"), r"too many connections (\1)"),
+)
+
+
+def _cause_first(lines: list[str]) -> str | None:
+    """`CAUSE (at host:port)` from libpq's connection attempts; None if it made none.
+
+    Of several addresses tried, the first whose server answered (FATAL) says most.
+    """
+    attempts = [m for m in map(_ATTEMPT.match, lines) if m]
+    if not attempts:
+        return None
+    found = next((m for m in attempts if _SEVERITY.search(m["cause"])), attempts[0])
+    cause = _SEVERITY.sub("", found["cause"]).strip()
+    for pattern, said in _CAUSES:
+        cause = pattern.sub(said, cause)
+    where = f"socket {found['socket']}" if found["socket"] else f"{found['host']}:{found['port']}"
+    return f"{cause} (at {where})"
+
+
+def reason(exc: BaseException, dsn: str | None) -> str:
+    """One redacted line that leads with the cause and names the server after it.
+
+    libpq says `connection to server at "h", port p failed: FATAL:  password ...` and
+    appends hints on further lines; a pane's border cut at its width must still show the
+    cause, so it comes first: `password authentication failed for user "x" (at h:p)`.
+    """
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    lines[:1] = [re.sub(r"^connection (?:failed|is bad): ", "", lines[0])] if lines else []
+    first = _cause_first(lines) or (_SEVERITY.sub("", lines[0]) if lines else type(exc).__name__)
+    return redact(first, secrets_of(dsn))
+
+
+async def connect(dsn: str | None, timeout: float) -> AsyncConnection[Any]:
+    """An autocommit connection named `warroom`; raises PostgresError without the password."""
+    import psycopg
+
+    seconds = max(2, round(timeout))  # libpq's minimum is 2 s
+    try:
+        return await psycopg.AsyncConnection.connect(
+            dsn or "",
+            autocommit=True,
+            application_name=APPLICATION_NAME,
+            connect_timeout=seconds,
+        )
+    except psycopg.errors.ConnectionTimeout:
+        # psycopg's own words name no server
+        where = target_of(dsn)
+        raise PostgresError(f"connection timed out after {seconds} s (at {where})", False) from None
+    except psycopg.Error as exc:
+        # libpq marks what the server itself said (bad password, no such database) as FATAL
+        raise PostgresError(reason(exc, dsn), answered="FATAL:" in str(exc)) from None
+
+
+def target_of(dsn: str | None) -> str:
+    """host:port/dbname of a DSN, never its password; libpq's environment fills the gaps."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        params = conninfo_to_dict(dsn or "")
+    except Exception:
+        return "postgres (unparsable DSN)"
+    host = params.get("host") or os.environ.get("PGHOST") or "localhost"
+    port = params.get("port") or os.environ.get("PGPORT") or "5432"
+    db = params.get("dbname") or os.environ.get("PGDATABASE") or params.get("user") or ""
+    return redact(f"{host}:{port}/{db}")

@@ -1,0 +1,60 @@
+"""The PostgreSQL backend's SQL: one file per statement here, named for what it reads or does.
+
+As pg_activity keeps its SQL: package files read with importlib.resources. The probe's
+monitoring script runs in one round trip, read-only, under a short timeout.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+# Lock modes from weakest to strongest: a blocker is shown with the strongest it holds.
+LOCK_MODES = (
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+)
+
+
+@cache
+def sql(name: str) -> str:
+    """The statement in `<name>.sql`, its comments kept (the server ignores them)."""
+    return files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8").strip()
+
+
+CONNECTIONS = sql("connections")
+SESSIONS = sql("sessions")
+
+
+def sessions_sql(long_query_s: float, query_chars: int) -> str:
+    """The sessions query with its two numbers filled in (numbers only, never text)."""
+    modes = "[" + ", ".join(f"'{m}'" for m in LOCK_MODES) + "]"
+    return SESSIONS.format(
+        modes=modes, query_chars=int(query_chars), long_query_s=float(long_query_s)
+    )
+
+
+def terminate_idle_sql() -> str:
+    """terminate_idle.sql around idle_sessions.sql; its one parameter is the idle seconds."""
+    return sql("terminate_idle").format(idle_sessions=sql("idle_sessions"))
+
+
+def sample_script(long_query_s: float, query_chars: int, timeout_ms: int) -> str:
+    """Both queries in one read-only transaction under a statement and lock timeout."""
+    ms = int(timeout_ms)
+    return ";\n".join(
+        (
+            "BEGIN TRANSACTION READ ONLY",
+            f"SET LOCAL statement_timeout = '{ms}ms'",
+            f"SET LOCAL lock_timeout = '{ms}ms'",
+            CONNECTIONS,
+            sessions_sql(long_query_s, query_chars),
+            "COMMIT",
+        )
+    )

@@ -1,0 +1,7 @@
+-- The guide's "Too Many Connections" query, less the console itself and non-client backends.
+-- The one parameter: the seconds since the last query started.
+SELECT pid, usename, application_name, state, left(query, 1000), query_start, xact_start
+FROM pg_stat_activity
+WHERE state = 'idle' AND query_start < now() - make_interval(secs => %s)
+  AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+ORDER BY query_start, pid

@@ -1,0 +1,52 @@
+-- Sessions in a blocking chain, and client backends running longer than long_query_s.
+-- A template for str.format: modes, query_chars and long_query_s are numbers and constants
+-- filled in by sessions_sql(), never text from outside; doubled braces are literal ones.
+-- pg_blocking_pids() takes the lock manager's partition locks, so it runs only for sessions
+-- that wait on a heavyweight lock; it also reports soft blocks (queued conflicting requests).
+-- A row-lock waiter waits on a transaction id: its relation comes from the tuple lock it holds.
+-- Locks of other databases are left out: their relation OIDs mean nothing here.
+WITH a AS MATERIALIZED (
+    SELECT pid, backend_type, usename, application_name, state, query, query_start,
+           xact_start, wait_event_type,
+           CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid)
+                ELSE '{{}}'::int[] END AS blocked_by,
+           backend_start
+    FROM pg_stat_activity
+    WHERE pid <> pg_backend_pid()
+),
+chain AS (
+    SELECT pid FROM a WHERE cardinality(blocked_by) > 0
+    UNION SELECT unnest(blocked_by) FROM a
+),
+l AS MATERIALIZED (
+    SELECT pid, locktype, relation, mode, granted
+    FROM pg_locks
+    WHERE pid IN (SELECT pid FROM chain)
+      AND (database IS NULL OR database = 0
+           OR database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+),
+wants AS (
+    SELECT DISTINCT ON (w.pid) w.pid, w.mode, coalesce(w.relation, t.relation) AS relid
+    FROM l w
+    LEFT JOIN l t ON t.pid = w.pid AND t.locktype = 'tuple' AND t.granted
+    WHERE NOT w.granted
+    ORDER BY w.pid, w.relation IS NULL
+),
+holds AS (
+    SELECT DISTINCT ON (b.pid) b.pid, h.mode, h.relation AS relid
+    FROM (SELECT unnest(a.blocked_by) AS pid, wants.relid FROM a JOIN wants USING (pid)) b
+    JOIN l h ON h.pid = b.pid AND h.relation = b.relid AND h.granted AND h.locktype = 'relation'
+    ORDER BY b.pid, array_position(ARRAY{modes}::text[], h.mode) DESC
+)
+SELECT a.pid, a.usename, a.application_name, a.state, left(a.query, {query_chars}) AS query,
+       a.query_start, a.xact_start, a.wait_event_type, a.blocked_by,
+       coalesce(wants.relid, holds.relid)::regclass::text AS relation,
+       coalesce(wants.mode, holds.mode) AS lock_mode,
+       a.backend_start
+FROM a
+LEFT JOIN wants USING (pid)
+LEFT JOIN holds USING (pid)
+WHERE a.pid IN (SELECT pid FROM chain)
+   OR (a.backend_type = 'client backend' AND a.state = 'active'
+       AND a.query_start < now() - make_interval(secs => {long_query_s}))
+ORDER BY coalesce(a.xact_start, a.query_start) NULLS LAST, a.pid

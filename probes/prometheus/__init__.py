@@ -1,0 +1,1 @@
+"""Prometheus: the probe (probe.py) and the shape of its HTTP API replies (reply.py)."""
