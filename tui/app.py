@@ -1,23 +1,26 @@
-"""The warroom App: header, five panes, one key per act. Live, demo and drill share it."""
+"""The warroom App: header, five panes, one key per act. Live, demo and drill share it.
+
+Its bindings run the key groups its ConsoleScreen holds (tui/screen.py): the incident's
+(tui/incident_keys.py), production's (tui/remediation_keys.py), verification's
+(tui/verification.py) and the messages' (tui/comms_keys.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 from textual.binding import Binding
 
 from state.text import inert
-from tui.base import PANES
+from tui.base import PANES, ConsoleBase
 from tui.comms_keys import CommsKeys
 from tui.incident_keys import IncidentKeys
 from tui.remediation_keys import RemediationKeys
 from tui.verification import VerificationKeys
 
 if TYPE_CHECKING:
-    from textual.actions import ActionParseResult
-    from textual.dom import DOMNode
     from textual.screen import Screen
 
 # keys that change production: absent in read-only mode or with nothing to act on
@@ -29,7 +32,7 @@ NEEDS_SESSION = MUTATING | OUTBOUND | {"declare", "acknowledge", "severity", "no
 NEEDS_SESSION |= {"verify", "resolve"}
 
 
-class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
+class WarroomApp(ConsoleBase):
     """The console: every binding has an id, so it can be remapped."""
 
     BINDINGS = [
@@ -55,6 +58,23 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
         ),
     ]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.incident = IncidentKeys(self)
+        self.remediation = RemediationKeys(self)
+        self.verification = VerificationKeys(self)
+        self.comms = CommsKeys(self)
+
+    def key_groups(self) -> Sequence[object]:
+        return (self.incident, self.remediation, self.verification, self.comms)
+
+    def session_opened(self) -> None:
+        super().session_opened()
+        self.comms.start()
+
+    async def on_unmount(self) -> None:
+        await self.comms.stop()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Read-only mode, or no backend to act on, removes every mutating key."""
         if action in OUTBOUND:
@@ -64,18 +84,14 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
         acts = self.actions is not None if self.opened else not self.read_only
         return not (action in MUTATING and not acts)
 
-    async def run_action(
-        self,
-        action: str | ActionParseResult,
-        default_namespace: DOMNode | None = None,
-        namespaces: Mapping[str, DOMNode] | None = None,
+    async def run_key(
+        self, name: str, method: Callable[..., object], params: tuple[object, ...]
     ) -> bool:
         """The incident's keys wait for the session's journal: a moment after the first frame."""
-        name = action.split("(")[0] if isinstance(action, str) else ""
         if not self.opened and name in NEEDS_SESSION:
             self.notify("Still opening the session's journal: press it again in a moment")
             return True
-        return await super().run_action(action, default_namespace, namespaces)
+        return await super().run_key(name, method, params)
 
     def _bindings_described(self) -> list[Binding]:
         return [
@@ -121,4 +137,4 @@ class WarroomApp(IncidentKeys, RemediationKeys, VerificationKeys, CommsKeys):
                 f"{binding.description} (key {self.get_key_display(binding)})",
                 lambda action=action: self.run_action(action),
             )
-        yield from self.resend_commands()
+        yield from self.comms.resend_commands()

@@ -8,10 +8,11 @@ module, the view or the widgets loads pydantic, so that first frame does not wai
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from tui.tty import TerminalWatch
 from tui.view import PANES, ConsoleView
@@ -21,12 +22,15 @@ if TYPE_CHECKING:
     from probes.base import Probe
     from probes.notify.config import NotifyConfig
     from probes.scheduler import ProbeScheduler
+    from probes.simulated.scenario import Scenario
     from state.clock import Clock
     from state.console import ConsoleState, Incident
     from state.events import EventBase
     from state.recorder import Recorder
 
-__all__ = ["PANES", "ConsoleBase", "Wiring"]
+__all__ = ["PANES", "ConsoleBase", "KeyGroup", "Wiring"]
+
+E = TypeVar("E", bound="EventBase")
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Wiring:
     probes: Sequence[Probe] = ()
     actions: Actions | None = None
     notify: NotifyConfig | None = None
+    scenario: Scenario | None = None  # the simulation's, for a drill's score
 
 
 class ConsoleBase(ConsoleView):
@@ -70,12 +75,12 @@ class ConsoleBase(ConsoleView):
         self.escalation_mode = escalation_mode
         self.badge = "READ-ONLY" if read_only else badge
         self.speed = speed
-        self.current_pane = 0
         self.opened = False
         self.open_failure: Exception | None = None
         self._opening = opening
         self._scheduler: ProbeScheduler | None = None
         self._dirty = False
+        self._reactions: defaultdict[type, list[Callable[[EventBase], None]]] = defaultdict(list)
         self._watch = TerminalWatch(self) if watch_terminal else None
         if opening is None:
             assert recorder is not None and clock is not None, "a recorder and clock, or opening"
@@ -90,7 +95,6 @@ class ConsoleBase(ConsoleView):
         self.opened = True
 
     def on_mount(self) -> None:
-        # Textual calls each class's on_mount along the MRO: ConsoleView's runs after this one
         self.set_interval(1.0, self.redraw, name="clock")
         if self._opening is None:
             self.session_opened()
@@ -115,7 +119,7 @@ class ConsoleBase(ConsoleView):
         self.redraw()
 
     def session_opened(self) -> None:
-        """The session is wired: start the probes. Mixins start their own work here too."""
+        """The session is wired: start the probes. Subclasses start their own work here too."""
         if self._probes:
             from probes.scheduler import ProbeScheduler
 
@@ -126,9 +130,18 @@ class ConsoleBase(ConsoleView):
         if self._scheduler:
             await self._scheduler.stop()
 
+    def on(self, kind: type[E], reaction: Callable[[E], None]) -> None:
+        """Run `reaction(event)` after each `kind` event this console records, journaled and
+        folded. Events folded from the journal when a session resumes happened before: they
+        run nothing again."""
+        self._reactions[kind].append(reaction)  # type: ignore[arg-type]
+
     def record(self, event: EventBase) -> None:
-        """Journal `event`, fold it, and repaint once the burst it came in is folded."""
+        """Journal `event`, fold it, run its reactions, and repaint once the burst it came in
+        is folded."""
         self.recorder.record(event)
+        for reaction in self._reactions.get(type(event), ()):
+            reaction(event)
         if not self._dirty:
             self._dirty = True
             self.call_later(self.redraw)
@@ -143,12 +156,6 @@ class ConsoleBase(ConsoleView):
     def now(self) -> datetime:
         return self.clock.now()
 
-    def acknowledged(self) -> None:
-        """An acknowledgement reaches PagerDuty where it is configured (tui/comms_keys.py)."""
-
-    def offer_final_update(self) -> None:
-        """Resolving offers a final update where channels exist (tui/comms_keys.py)."""
-
     def open_incident(self) -> Incident | None:
         """The open incident, or None after telling the commander to declare one."""
         incident = self.recorder.state.incident
@@ -156,3 +163,10 @@ class ConsoleBase(ConsoleView):
             self.notify("No open incident: press d to declare one", severity="warning")
             return None
         return incident
+
+
+class KeyGroup:
+    """Keys that act on one console: plain `action_<name>` methods its bindings run."""
+
+    def __init__(self, console: ConsoleBase) -> None:
+        self.console = console

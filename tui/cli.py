@@ -16,22 +16,12 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 import click
 
 from tui import __version__
-
-BAD_INPUT = 2
+from tui.errors import BAD_INPUT, fail
+from tui.opening import DEFAULT_SCENARIO, DEFAULT_SEED
 
 
 def operator_name() -> str:
     return os.environ.get("WARROOM_OPERATOR") or getpass.getuser()
-
-
-def fail(message: str) -> NoReturn:
-    """One line on stderr that says what is wrong; exit code 2. The message can echo a path
-    or a value from outside (a journal, a config file): inert, so it never acts on the
-    terminal."""
-    from state.text import inert
-
-    click.echo(f"warroom: {inert(message)}", err=True)
-    sys.exit(BAD_INPUT)
 
 
 def run_console(app, journal=None) -> NoReturn:
@@ -113,7 +103,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 PATH = click.Path(path_type=Path, readable=False)
 
 SEED_OPTION = click.option(
-    "--seed", type=int, default=7, show_default=True, help="Seed of the simulation."
+    "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the simulation."
 )
 SPEED_OPTION = click.option(
     "--speed",
@@ -132,7 +122,7 @@ SIMULATED_JOURNAL_OPTION = click.option(
 
 @main.command()
 @click.option(
-    "--scenario", default="bad-deploy", show_default=True, help="Scenario name or .toml file."
+    "--scenario", default=DEFAULT_SCENARIO, show_default=True, help="Scenario name or .toml file."
 )
 @SEED_OPTION
 @SPEED_OPTION
@@ -140,9 +130,11 @@ SIMULATED_JOURNAL_OPTION = click.option(
 @click.option("--read-only", is_flag=True, help="Offer no action that changes anything.")
 def demo(scenario: str, seed: int, speed: float, journal: Path | None, read_only: bool) -> None:
     """Run the console on the built-in simulated Tracktion cluster."""
-    from tui.demo_start import demo_start
+    from tui.opening import session_start
 
-    start = demo_start(scenario, seed, speed, journal, operator_name(), "demo")
+    start = session_start(
+        "demo", journal, operator_name(), scenario=scenario, seed=seed, speed=speed
+    )
     from tui.app import WarroomApp
 
     def opening():  # just after the first frame: the models, the fold, the simulation
@@ -151,7 +143,7 @@ def demo(scenario: str, seed: int, speed: float, journal: Path | None, read_only
         return demo_wiring(start)
 
     app = WarroomApp(
-        opening=opening, operator=operator_name(), read_only=read_only, badge="DEMO", speed=speed
+        opening=opening, operator=start.operator, read_only=read_only, badge="DEMO", speed=speed
     )
     run_console(app, start.journal)
 
@@ -213,24 +205,26 @@ def live(
     config = load_config(
         config_path, secrets=True, context=context, namespace=namespace, read_only=read_only
     )
-    from tui.live import live_actions, live_probes, open_live
+    from tui.live import label
+    from tui.opening import session_start
 
     operator = config.operator or operator_name()
-    session = open_live(config, journal, operator)
+    start = session_start("live", journal, operator, label=label(config))
     from tui.app import WarroomApp
 
+    def opening():  # just after the first frame: the fold, the probes, the actions
+        from tui.live import live_wiring
+
+        return live_wiring(start, config)
+
     app = WarroomApp(
-        session.recorder,
-        session.clock,
+        opening=opening,
         operator=operator,
-        probes=live_probes(config),
-        actions=live_actions(config),
         read_only=config.cluster.read_only,
-        notify=config.notify,
         escalation_mode=config.escalation,
-        badge=session.badge,
+        badge="LIVE",
     )
-    run_console(app)
+    run_console(app, start.journal)
 
 
 @main.command()
@@ -364,5 +358,9 @@ def drill(
     if not scenario:
         fail("name a scenario (warroom drill --list shows them)")
     from tui.drill import drill_console
+    from tui.opening import session_start
 
-    run_console(drill_console(scenario, seed, speed, journal, operator_name()))
+    start = session_start(
+        "drill", journal, operator_name(), scenario=scenario, seed=seed, speed=speed
+    )
+    run_console(drill_console(start), start.journal)

@@ -8,49 +8,55 @@ not have posted it) is sent again only by the command palette's "Resend …", co
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Literal
-
-from textual import work
+from typing import TYPE_CHECKING
 
 from state.guide.escalation import LEVEL_AUDIENCE, next_escalation
 from state.guide.severity import IncidentStatus
 from state.text import inert
-from tui.base import ConsoleBase
+from tui.base import KeyGroup
 
 if TYPE_CHECKING:
     from textual.app import SystemCommand
+    from textual.worker import Worker
 
     from probes.notify.outbox_sender import OutboxSender
-    from state.events import EventBase
+    from state.events import EventBase, IncidentAcknowledged, IncidentResolved
     from state.journal.outbox import Outbox
 
 # The outbox, its sender, the queues and the templates are imported where they are used:
 # they load the event models, which the console's first frame must not wait for (tui/base.py).
 
 AUTOMATIC = "warroom (automatic escalation)"
-EscalationMode = Literal["prompt", "page"]
 
 
-class CommsKeys(ConsoleBase):
-    escalation_mode: EscalationMode = "prompt"
+class CommsKeys(KeyGroup):
+    """`u` and `e`, the outbox's sender, and what an acknowledgement or a resolution says."""
+
     _outbox: Outbox | None = None
     _sender: OutboxSender | None = None
     _prompted: frozenset[int] = frozenset()
+    final_update: Worker[None] | None = None  # the final update offered on resolving, if any
 
-    def session_opened(self) -> None:
-        super().session_opened()
-        if self.notify_config is not None and not self.read_only:
+    def start(self) -> None:
+        """Once the session is open: send what is queued, react to what is recorded, and
+        watch the guide's escalation timers."""
+        from state.events import IncidentAcknowledged, IncidentResolved
+
+        c = self.console
+        if c.notify_config is not None and not c.read_only:
             from probes.notify.outbox_sender import OutboxSender
             from state.journal.outbox import Outbox
 
-            self._outbox = Outbox(self.recorder.journal)
+            self._outbox = Outbox(c.recorder.journal)
             self._sender = OutboxSender(
-                self._outbox, self.clock, self.notify_config, emit=self._settled, speed=self.speed
+                self._outbox, c.clock, c.notify_config, emit=self._settled, speed=c.speed
             )
             self._sender.start()  # re-sends what a previous run left in flight
-        self.set_interval(1.0, self.check_escalation, name="escalation")
+        c.on(IncidentAcknowledged, self.acknowledged)
+        c.on(IncidentResolved, self.offer_final_update)
+        c.set_interval(1.0, self.check_escalation, name="escalation")
 
-    async def on_unmount(self) -> None:
+    async def stop(self) -> None:
         if self._sender is not None:
             await self._sender.stop()
 
@@ -58,39 +64,37 @@ class CommsKeys(ConsoleBase):
     def can_send(self) -> bool:
         return self._outbox is not None
 
-    def acknowledged(self) -> None:
+    def acknowledged(self, _event: IncidentAcknowledged) -> None:
         """Stop PagerDuty paging on-call: an acknowledge event with the incident's dedup key."""
         if not self.can_send:
             return
         from probes.notify.queue import queue_acknowledgement
 
-        assert self._outbox is not None and self.notify_config is not None
+        assert self._outbox is not None and self.console.notify_config is not None
         queue_acknowledgement(
             self._outbox,
-            self.record,
-            self.recorder.state,
-            self.now(),
-            self.notify_config,
-            self.operator,
+            self.console.record,
+            self.console.recorder.state,
+            self.console.now(),
+            self.console.notify_config,
+            self.console.operator,
         )
         assert self._sender is not None
         self._sender.wake()
 
-    def offer_final_update(self) -> None:
+    def offer_final_update(self, _event: IncidentResolved) -> None:
         """After resolving: the guide's final Resolved update, to send or to cancel."""
-        if self.can_send:
-            self._post_update(IncidentStatus.RESOLVED)
+        self.final_update = self._post_update(IncidentStatus.RESOLVED) if self.can_send else None
 
     # ---- u -------------------------------------------------------------------------------------
 
     def action_post_update(self) -> None:
-        incident = self.open_incident() if self.can_send else None
+        incident = self.console.open_incident() if self.can_send else None
         if incident is not None:
             self._post_update(incident.status)
 
-    @work(exclusive=True, group="comms")
-    async def _post_update(self, status: IncidentStatus) -> None:
-        await self.update_flow(status)
+    def _post_update(self, status: IncidentStatus) -> Worker[None]:
+        return self.console.run_worker(self.update_flow(status), exclusive=True, group="comms")
 
     async def update_flow(self, status: IncidentStatus) -> None:
         """Draft, confirm and queue one status update (inside a worker)."""
@@ -99,17 +103,19 @@ class CommsKeys(ConsoleBase):
         from widgets.comms_dialogs import ChannelRow, UpdateScreen
         from widgets.modals import ConfirmScreen
 
-        assert self.notify_config is not None and self._outbox is not None
+        assert self.console.notify_config is not None and self._outbox is not None
         rows = [
             ChannelRow(c.name, c.type, c.audience, c.preselected, c.ready, c.problem)
-            for c in configured_channels(self.notify_config)
+            for c in configured_channels(self.console.notify_config)
         ]
 
         def texts(chosen: IncidentStatus) -> tuple[str, str]:
-            state = self.recorder.state
-            return status_page_text(state, chosen), internal_update_text(state, self.now(), chosen)
+            state = self.console.recorder.state
+            return status_page_text(state, chosen), internal_update_text(
+                state, self.console.now(), chosen
+            )
 
-        draft = await self.push_screen_wait(UpdateScreen(status, rows, texts))
+        draft = await self.console.push_screen_wait(UpdateScreen(status, rows, texts))
         if draft is None:
             return
         preview = (
@@ -117,7 +123,7 @@ class CommsKeys(ConsoleBase):
             if any(r.audience == "internal" and r.name in draft.channels for r in rows)
             else draft.public_text
         )
-        confirmed = await self.push_screen_wait(
+        confirmed = await self.console.push_screen_wait(
             ConfirmScreen(
                 f"Send the {draft.status.word} update?",
                 f"To: {', '.join(draft.channels)}\n\n{inert(preview, 600)}",
@@ -129,18 +135,18 @@ class CommsKeys(ConsoleBase):
         try:
             queue_update(
                 self._outbox,
-                self.record,
-                self.recorder.state,
-                self.now(),
-                self.notify_config,
+                self.console.record,
+                self.console.recorder.state,
+                self.console.now(),
+                self.console.notify_config,
                 draft.channels,
                 draft.status,
-                self.operator,
+                self.console.operator,
                 draft.public_text,
                 draft.internal_text,
             )
         except ValueError as exc:
-            self.notify(inert(exc), severity="error", markup=False)
+            self.console.notify(inert(exc), severity="error", markup=False)
             return
         assert self._sender is not None
         self._sender.wake()
@@ -149,10 +155,10 @@ class CommsKeys(ConsoleBase):
 
     def _settled(self, event: EventBase) -> None:
         """Record an outcome; one whose delivery is unknown is also said at once."""
-        self.record(event)
+        self.console.record(event)
         if getattr(event, "outcome", "") == "unknown":
             channel = inert(getattr(event, "channel", ""))
-            self.notify(
+            self.console.notify(
                 f"Delivery to {channel} is unknown: it is not sent again by itself. "
                 "If it did not arrive, resend it from the command palette (Ctrl+P).",
                 severity="warning",
@@ -162,7 +168,7 @@ class CommsKeys(ConsoleBase):
 
     def resend_commands(self) -> Iterator[SystemCommand]:
         """One palette command per message whose delivery is unknown."""
-        if self._outbox is None or self.read_only:
+        if self._outbox is None or self.console.read_only:
             return
         from textual.app import SystemCommand
 
@@ -174,10 +180,11 @@ class CommsKeys(ConsoleBase):
             yield SystemCommand(
                 f"Resend {what} to {inert(message.channel, 64)} (delivery unknown)",
                 "It may already have been posted: sending it again may post a duplicate",
-                lambda message_id=message.message_id: self._resend(message_id),
+                lambda message_id=message.message_id: self.console.run_worker(
+                    self._resend(message_id), exclusive=True, group="comms"
+                ),
             )
 
-    @work(exclusive=True, group="comms")
     async def _resend(self, message_id: str) -> None:
         """Confirm, then send again a message whose delivery is unknown."""
         from probes.notify.queue import resend
@@ -187,12 +194,12 @@ class CommsKeys(ConsoleBase):
         assert self._outbox is not None and self._sender is not None
         row = self._outbox.get(message_id)
         if row is None or row.state != "unknown":
-            self.notify("That message is no longer of unknown delivery", severity="warning")
+            self.console.notify("That message is no longer of unknown delivery", severity="warning")
             return
         message = row.message
         what = message_name(message.purpose, message.level, message.status)
         channel = inert(message.channel, 64)  # read back from the journal: in the body only
-        confirmed = await self.push_screen_wait(
+        confirmed = await self.console.push_screen_wait(
             ConfirmScreen(
                 f"Resend this {what}?",
                 f"Delivery of this {what} to {channel} is unknown: {inert(row.last_error)}.\n"
@@ -204,9 +211,15 @@ class CommsKeys(ConsoleBase):
         if not confirmed:
             return
         try:
-            resend(self._outbox, self.record, self.now(), message_id, self.operator)
+            resend(
+                self._outbox,
+                self.console.record,
+                self.console.now(),
+                message_id,
+                self.console.operator,
+            )
         except KeyError:
-            self.notify("That message is no longer of unknown delivery", severity="warning")
+            self.console.notify("That message is no longer of unknown delivery", severity="warning")
             return
         self._sender.wake()
 
@@ -216,28 +229,30 @@ class CommsKeys(ConsoleBase):
         from state.guide.templates import escalation_contacts
 
         channels = (
-            tuple(self.notify_config.escalation_channels(LEVEL_AUDIENCE[level]))
-            if self.notify_config
+            tuple(self.console.notify_config.escalation_channels(LEVEL_AUDIENCE[level]))
+            if self.console.notify_config
             else ()
         )
         return escalation_contacts(level), channels
 
     def action_escalate(self) -> None:
-        incident = self.open_incident()
+        incident = self.console.open_incident()
         if incident is not None:
             level = min(incident.escalation_level + 1, 5)
             self._escalate(level, "")
 
-    @work(exclusive=True, group="comms")
-    async def _escalate(self, level: int, reason: str) -> None:
+    def _escalate(self, level: int, reason: str) -> None:
+        self.console.run_worker(self._escalation(level, reason), exclusive=True, group="comms")
+
+    async def _escalation(self, level: int, reason: str) -> None:
         from widgets.comms_dialogs import EscalateScreen
         from widgets.modals import ConfirmScreen
 
-        draft = await self.push_screen_wait(EscalateScreen(level, reason, self._reach))
+        draft = await self.console.push_screen_wait(EscalateScreen(level, reason, self._reach))
         if draft is None:
             return
         contacts, channels = self._reach(draft.level)
-        confirmed = await self.push_screen_wait(
+        confirmed = await self.console.push_screen_wait(
             ConfirmScreen(
                 f"Escalate to level {draft.level}?",
                 f"Reaches: {', '.join(contacts)}\n"
@@ -247,26 +262,33 @@ class CommsKeys(ConsoleBase):
             )
         )
         if confirmed:
-            self.escalate_now(draft.level, draft.reason, self.operator)
+            self.escalate_now(draft.level, draft.reason, self.console.operator)
 
     def escalate_now(self, level: int, reason: str, by: str) -> None:
         from probes.notify.config import NotifyConfig
         from probes.notify.queue import queue_escalation
         from state.journal.outbox import Outbox
 
-        outbox = self._outbox or Outbox(self.recorder.journal)
-        config = self.notify_config if self.can_send else NotifyConfig()
+        outbox = self._outbox or Outbox(self.console.recorder.journal)
+        config = self.console.notify_config if self.can_send else NotifyConfig()
         assert config is not None
         queue_escalation(
-            outbox, self.record, self.recorder.state, self.now(), config, level, reason, by
+            outbox,
+            self.console.record,
+            self.console.recorder.state,
+            self.console.now(),
+            config,
+            level,
+            reason,
+            by,
         )
         if self._sender is not None:
             self._sender.wake()
 
     def check_escalation(self) -> None:
         """The guide's automatic triggers: page at once, or ask the commander first (once)."""
-        incident = self.recorder.state.incident
-        if incident is None or not incident.open or self.read_only:
+        incident = self.console.recorder.state.incident
+        if incident is None or not incident.open or self.console.read_only:
             return
         due = next_escalation(
             incident.severity,
@@ -274,13 +296,13 @@ class CommsKeys(ConsoleBase):
             incident.acknowledged_at,
             incident.escalation_level,
         )
-        if due is None or due.at > self.now() or due.level in self._prompted:
+        if due is None or due.at > self.console.now() or due.level in self._prompted:
             return
         self._prompted = self._prompted | {due.level}
-        if self.escalation_mode == "page":
+        if self.console.escalation_mode == "page":
             self.escalate_now(due.level, due.reason, AUTOMATIC)
         else:
-            self.notify(
+            self.console.notify(
                 f"The guide says escalate now: {inert(due.reason)}",
                 severity="warning",
                 timeout=30,

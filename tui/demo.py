@@ -18,13 +18,10 @@ from state.events import ActionFinished, ActionRequested, SessionResumed, Sessio
 from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
-from tui.demo_start import DemoStart, Mode, demo_start, not_resumable
+from tui.opening import DEFAULT_SEED, Mode, SessionStart, not_resumable, session_start
 
 if TYPE_CHECKING:
     from state.journal.store import Journal
-
-DEFAULT_SCENARIO = "bad-deploy"
-DEFAULT_SEED = 7
 
 
 @dataclass
@@ -33,7 +30,6 @@ class DemoSession:
     clock: ScaledClock
     cluster: SimulatedCluster
     speed: float
-    resumed: bool
 
 
 def open_demo(
@@ -44,11 +40,14 @@ def open_demo(
     operator: str,
     mode: Mode = "demo",
 ) -> DemoSession:
-    """Start a new demo (or drill) session, or resume the one journaled at `journal`."""
-    return start_demo(demo_start(scenario, seed, speed, journal, operator, mode))
+    """Start a new demo (or drill) session, or resume the one journaled at `journal`, at once
+    (tests; the console opens it after its first frame, `demo_wiring`)."""
+    return start_demo(
+        session_start(mode, journal, operator, scenario=scenario, seed=seed, speed=speed)
+    )
 
 
-def start_demo(start: DemoStart) -> DemoSession:
+def start_demo(start: SessionStart) -> DemoSession:
     """The session on its checked, open journal: resumed, or begun at the scenario's start."""
     try:
         if start.resuming:
@@ -72,11 +71,11 @@ def start_demo(start: DemoStart) -> DemoSession:
         raise
     cluster = SimulatedCluster(plan, start.seed, start.start)
     clock = ScaledClock(start.start, start.speed)
-    return DemoSession(recorder, clock, cluster, start.speed, resumed=False)
+    return DemoSession(recorder, clock, cluster, start.speed)
 
 
-def demo_wiring(start: DemoStart) -> Wiring:
-    """Everything the console needs for a demo, opened just after its first frame."""
+def demo_wiring(start: SessionStart) -> Wiring:
+    """Everything the console needs for a demo or drill, opened just after its first frame."""
     from probes.notify.config import demo_config
 
     session = start_demo(start)
@@ -86,6 +85,7 @@ def demo_wiring(start: DemoStart) -> Wiring:
         demo_probes(session),
         demo_actions(session),
         demo_config(),
+        scenario=session.cluster.scenario,
     )
 
 
@@ -106,7 +106,7 @@ def _resume(reading: Journal, speed: float, operator: str, mode: str) -> DemoSes
     except BaseException:
         recorder.journal.close()
         raise
-    return DemoSession(recorder, ScaledClock(last, speed), cluster, speed, resumed=True)
+    return DemoSession(recorder, ScaledClock(last, speed), cluster, speed)
 
 
 def _replay_actions(cluster: SimulatedCluster, journal: Journal) -> None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import work
-
 from state.guide.drill import Expectations, score
-from state.guide.severity import IncidentStatus
 from tui.app import WarroomApp
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from textual.worker import Worker
 
     from probes.simulated.scenario import Scenario
+    from state.events import IncidentResolved
+    from tui.base import Wiring
+    from tui.opening import SessionStart
 
 
 def expectations(scenario: Scenario) -> Expectations:
@@ -22,42 +22,48 @@ def expectations(scenario: Scenario) -> Expectations:
     return Expectations(scenario.name, scenario.expected_severity, fixes)
 
 
-def drill_console(
-    scenario: str, seed: int, speed: float, journal: Path | None, operator: str
-) -> DrillApp:
-    """A new drill on `scenario`, or the one journaled at `journal`, scored by the scenario
-    it is playing (a resumed drill's own, whatever the command line names)."""
-    from probes.notify.config import demo_config
-    from tui.demo import demo_actions, demo_probes, open_demo
+def drill_console(start: SessionStart) -> DrillApp:
+    """A drill on its checked journal, opened just after the first frame and scored by the
+    scenario it is playing (a resumed drill's own, whatever the command line names)."""
+    from tui.demo import demo_wiring
 
-    session = open_demo(scenario, seed, speed, journal, operator, mode="drill")
-    return DrillApp(
-        session.recorder,
-        session.clock,
-        operator=operator,
-        probes=demo_probes(session),
-        actions=demo_actions(session),
-        notify=demo_config(),
-        speed=speed,
-        expected=expectations(session.cluster.scenario),
-    )
+    return DrillApp(opening=lambda: demo_wiring(start), operator=start.operator, speed=start.speed)
 
 
 class DrillApp(WarroomApp):
     """The console, as in a live incident; resolving (or quitting) ends and scores the drill."""
 
-    def __init__(self, *args, expected: Expectations, **kwargs) -> None:
+    expected: Expectations
+
+    def __init__(self, *args, expected: Expectations | None = None, **kwargs) -> None:
         super().__init__(*args, badge="DRILL", **kwargs)
-        self.expected = expected
+        if expected is not None:
+            self.expected = expected
         self.card_shown = False
 
-    def offer_final_update(self) -> None:
-        self._final_update_then_score()
+    def _wire(self, wiring: Wiring) -> None:
+        super()._wire(wiring)
+        if wiring.scenario is not None:
+            self.expected = expectations(wiring.scenario)
 
-    @work(exclusive=True, group="comms")
-    async def _final_update_then_score(self) -> None:
-        if self.can_send:
-            await self.update_flow(IncidentStatus.RESOLVED)
+    def session_opened(self) -> None:
+        super().session_opened()  # the final update is offered first (tui/comms_keys.py)
+        from state.events import IncidentResolved
+
+        self.on(IncidentResolved, self.resolved)
+
+    def resolved(self, _event: IncidentResolved) -> None:
+        """Resolving ends the drill: scored once the final update is sent or cancelled."""
+        self.run_worker(self._score_after(self.comms.final_update), group="drill")
+
+    async def _score_after(self, update: Worker[None] | None) -> None:
+        from textual.worker import WorkerCancelled
+
+        if update is not None:
+            try:
+                await update.wait()
+            except WorkerCancelled:  # cut short by another message's dialog: not yet scored
+                return
         self.finish_drill()
 
     def finish_drill(self) -> None:

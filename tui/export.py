@@ -16,7 +16,7 @@ import click
 
 from state.journal.store import Journal
 from state.review.files import ReviewError, ReviewFile, review_files
-from tui.cli import fail
+from tui.errors import fail
 
 
 def export(journal_path: Path, out: Path, force: bool = False) -> list[Path]:

@@ -6,20 +6,22 @@ from state.guide.policy import incident_id
 from state.guide.severity import Role, Severity
 from state.guide.signals import suggestion
 from state.text import inert
-from tui.base import ConsoleBase
+from tui.base import KeyGroup
 
 # Each key imports its events where it makes them: the models load after the console's first
 # frame, not before it (tui/base.py).
 
 
-class IncidentKeys(ConsoleBase):
+class IncidentKeys(KeyGroup):
+    """The incident's keys, on the console they record to."""
+
     def action_declare(self) -> None:
         from state.events import IncidentDeclared, RoleAssigned
         from widgets.modals import DeclareScreen  # dialogs load on first use, not at start-up
 
-        state = self.recorder.state
+        state = self.console.recorder.state
         if state.incident and state.incident.open:
-            self.notify(
+            self.console.notify(
                 f"{inert(state.incident.incident_id)} is already open",
                 severity="warning",
                 markup=False,
@@ -32,58 +34,65 @@ class IncidentKeys(ConsoleBase):
             if result is None:
                 return
             severity, title = result
-            now = self.now()
-            self.record(
+            now = self.console.now()
+            self.console.record(
                 IncidentDeclared(
                     at=now,
                     incident_id=incident_id(now),
                     severity=severity,
                     title=title,
                     reason=hint.reason,
-                    by=self.operator,
+                    by=self.console.operator,
                 )
             )
             # whoever declares leads until a handoff says otherwise
-            self.record(RoleAssigned(at=now, role=Role.IC, person=self.operator, by=self.operator))
+            self.console.record(
+                RoleAssigned(
+                    at=now, role=Role.IC, person=self.console.operator, by=self.console.operator
+                )
+            )
 
-        self.push_screen(DeclareScreen(hint.severity, hint.reason, title), declared)
+        self.console.push_screen(DeclareScreen(hint.severity, hint.reason, title), declared)
 
     def action_acknowledge(self) -> None:
         from state.events import IncidentAcknowledged
 
-        incident = self.open_incident()
+        incident = self.console.open_incident()
         if incident is None:
             return
         if incident.acknowledged_at is not None:
-            self.notify(f"Already acknowledged by {inert(incident.acknowledged_by)}", markup=False)
+            self.console.notify(
+                f"Already acknowledged by {inert(incident.acknowledged_by)}", markup=False
+            )
             return
-        self.record(IncidentAcknowledged(at=self.now(), by=self.operator))
-        self.acknowledged()
+        self.console.record(IncidentAcknowledged(at=self.console.now(), by=self.console.operator))
 
     def action_severity(self) -> None:
         from state.events import SeverityChanged
         from widgets.modals import SeverityScreen
 
-        incident = self.open_incident()
+        incident = self.console.open_incident()
         if incident is None:
             return
-        hint = suggestion(self.recorder.state)
+        hint = suggestion(self.console.recorder.state)
 
         def changed(result: tuple[Severity, str] | None) -> None:
             if result is None:
                 return
             severity, reason = result
-            self.record(
+            self.console.record(
                 SeverityChanged(
-                    at=self.now(),
+                    at=self.console.now(),
                     severity=severity,
                     previous=incident.severity,
                     reason=reason,
-                    by=self.operator,
+                    by=self.console.operator,
                 )
             )
 
-        self.push_screen(SeverityScreen(incident.severity, hint.severity, hint.reason), changed)
+        self.console.push_screen(
+            SeverityScreen(incident.severity, hint.severity, hint.reason), changed
+        )
 
     def action_note(self) -> None:
         from state.events import NoteAdded
@@ -91,36 +100,44 @@ class IncidentKeys(ConsoleBase):
 
         def added(text: str | None) -> None:
             if text:
-                self.record(NoteAdded(at=self.now(), text=text, by=self.operator))
+                self.console.record(
+                    NoteAdded(at=self.console.now(), text=text, by=self.console.operator)
+                )
 
-        self.push_screen(NoteScreen(), added)
+        self.console.push_screen(NoteScreen(), added)
 
     def action_roles(self) -> None:
         from state.events import RoleAssigned
         from widgets.action_dialogs import RoleScreen
 
-        incident = self.open_incident()
+        incident = self.console.open_incident()
         if incident is None:
             return
 
         def assigned(result: tuple[Role, str] | None) -> None:
             if result is not None:
                 role, person = result
-                self.record(RoleAssigned(at=self.now(), role=role, person=person, by=self.operator))
+                self.console.record(
+                    RoleAssigned(
+                        at=self.console.now(), role=role, person=person, by=self.console.operator
+                    )
+                )
 
-        self.push_screen(RoleScreen(dict(incident.roles)), assigned)
+        self.console.push_screen(RoleScreen(dict(incident.roles)), assigned)
 
     def action_resolve(self) -> None:
         from state.events import IncidentResolved
         from widgets.action_dialogs import ResolveScreen
 
-        incident = self.open_incident()
+        incident = self.console.open_incident()
         if incident is None:
             return
 
         def resolved(summary: str | None) -> None:
             if summary:
-                self.record(IncidentResolved(at=self.now(), summary=summary, by=self.operator))
-                self.offer_final_update()
+                now, by = self.console.now(), self.console.operator
+                self.console.record(IncidentResolved(at=now, summary=summary, by=by))
 
-        self.push_screen(ResolveScreen(incident.incident_id, incident.verification), resolved)
+        self.console.push_screen(
+            ResolveScreen(incident.incident_id, incident.verification), resolved
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,28 +10,15 @@ from pydantic import ValidationError
 
 from state.clock import WallClock
 from state.events import SessionResumed, SessionStarted
-from state.journal.store import Journal, JournalError
 from state.recorder import Recorder
 from tui import __version__
+from tui.base import Wiring
 from tui.config import ClusterConfig, Config, ConfigError, describe_error
-from tui.paths import new_journal_path
+from tui.opening import SessionStart, not_resumable, session_start
 
 if TYPE_CHECKING:
     from probes.base import Probe
     from probes.live_actions import LiveActions
-
-
-@dataclass
-class LiveSession:
-    recorder: Recorder
-    clock: WallClock
-    config: Config
-    operator: str
-    resumed: bool
-
-    @property
-    def badge(self) -> str:
-        return "READ-ONLY" if self.config.cluster.read_only else "LIVE"
 
 
 def with_overrides(config: Config, path: Path | None = None, **cluster: Any) -> Config:
@@ -112,46 +98,60 @@ def live_actions(config: Config) -> LiveActions | None:
     return LiveActions(kubernetes, database)
 
 
-def _label(config: Config) -> str:
+def label(config: Config) -> str:
+    """What a new live journal's file name says: the namespace, else the context."""
     words = config.cluster.namespace or config.cluster.context or "cluster"
     return re.sub(r"[^A-Za-z0-9._-]+", "-", words)[:40]
 
 
-def open_live(config: Config, journal: Path | None, operator: str) -> LiveSession:
-    """Start a new live session, or resume the live session journaled at `journal`."""
+def open_live(config: Config, journal: Path | None, operator: str) -> Wiring:
+    """Start a new live session, or resume the live session journaled at `journal`, at once
+    (tests; the console opens it after its first frame, `live_wiring`)."""
+    return live_wiring(session_start("live", journal, operator, label=label(config)), config)
+
+
+def live_wiring(start: SessionStart, config: Config) -> Wiring:
+    """The live session on its checked, open journal: resumed, or begun now, with the
+    configured probes, actions and channels."""
     clock = WallClock()
-    if journal is not None and journal.exists():
-        return _resume(journal, config, clock, operator)
-    start = clock.now().replace(microsecond=0)
-    path = journal or new_journal_path(start, "live", _label(config))
-    meta = {"mode": "live", "created": start.isoformat()}
-    recorder = Recorder(Journal.create(path, meta))
-    recorder.record(
-        SessionStarted(
-            at=start,
-            mode="live",
-            version=__version__,
-            operator=operator,
-            services=tuple(config.cluster.services),
+    recorder = _resume(start, clock) if start.resuming else _begin(start, config)
+    return Wiring(recorder, clock, live_probes(config), live_actions(config), config.notify)
+
+
+def _begin(start: SessionStart, config: Config) -> Recorder:
+    try:
+        recorder = Recorder(start.journal)
+        recorder.record(
+            SessionStarted(
+                at=start.start,
+                mode="live",
+                version=__version__,
+                operator=start.operator,
+                services=tuple(config.cluster.services),
+            )
         )
-    )
-    return LiveSession(recorder, clock, config, operator, resumed=False)
+    except BaseException:
+        start.journal.close()
+        raise
+    return recorder
 
 
-def _resume(path: Path, config: Config, clock: WallClock, operator: str) -> LiveSession:
+def _resume(start: SessionStart, clock: WallClock) -> Recorder:
     """Fold the journal read-only; only a journal that reads back is opened for writing."""
-    reading = Journal.open(path, read_only=True)
+    reading = start.journal
     try:
         first = reading.first()
         if not isinstance(first, SessionStarted) or first.mode != "live":
-            raise JournalError(f"{path} is not a live session journal; it cannot be resumed live")
+            raise not_resumable(reading.path, "live")
     except BaseException:
         reading.close()
         raise
     recorder = Recorder.reopen(reading)
     try:
-        recorder.record(SessionResumed(at=clock.now(), operator=operator, version=__version__))
+        recorder.record(
+            SessionResumed(at=clock.now(), operator=start.operator, version=__version__)
+        )
     except BaseException:
         recorder.journal.close()
         raise
-    return LiveSession(recorder, clock, config, operator, resumed=True)
+    return recorder

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from textual import work
-
 from probes.actions import (
     BACKEND_ACTIONS,
     IDLE_AGE,
@@ -17,7 +15,7 @@ from probes.actions import (
 )
 from state.guide.signals import describe_service
 from state.text import describe_error, inert
-from tui.base import ConsoleBase
+from tui.base import KeyGroup
 from widgets.format import clock_time
 from widgets.locks import LocksPane
 from widgets.services import ServicesPane
@@ -27,30 +25,31 @@ if TYPE_CHECKING:
     from state.locks import BlockingChain
 
 
-class RemediationKeys(ConsoleBase):
+class RemediationKeys(KeyGroup):
+    """The keys that change production, on the console whose actions they run."""
+
     _rbac: PermissionsCache | None = None
     _action_count = 0
 
     async def permissions(self) -> Mapping[str, str | None]:
         """Which actions the backends allow (cached: RBAC answers change rarely)."""
-        assert self.actions is not None
+        assert self.console.actions is not None
         if self._rbac is None:
             from probes.kubernetes.rbac import PermissionsCache
 
             self._rbac = PermissionsCache()
-        return await self._rbac.get(self.actions.permissions)
+        return await self._rbac.get(self.console.actions.permissions)
 
     # ---- services ------------------------------------------------------------------------------
 
     def action_remediate(self) -> None:
-        pane = self.query_one(ServicesPane)
+        pane = self.console.query_one(ServicesPane)
         name, seen = pane.selected(), pane.shown()
         if name is None or seen is None:
-            self.notify("No service to remediate yet", severity="warning")
+            self.console.notify("No service to remediate yet", severity="warning")
             return
-        self._remediate(name, seen[0])
+        self.console.run_worker(self._remediate(name, seen[0]), exclusive=True, group="action")
 
-    @work(exclusive=True, group="action")
     async def _remediate(self, name: str, state) -> None:
         from widgets.action_dialogs import NumberScreen, RemediationMenu
         from widgets.modals import ConfirmScreen
@@ -59,20 +58,20 @@ class RemediationKeys(ConsoleBase):
         target = f"{deployment.namespace if deployment else 'default'}/{name}"
         before = describe_service(state, name)
         allowed = await self.permissions()
-        assert self.actions is not None
-        breaker = await self.actions.circuit_breaker_target()
+        assert self.console.actions is not None
+        breaker = await self.console.actions.circuit_breaker_target()
         labels = {
             **REMEDIATIONS,
             "circuit_breaker": f"{REMEDIATIONS['circuit_breaker']}: {breaker}",
         }
         choices = [(a, label, allowed.get(a)) for a, label in labels.items()]
-        action = await self.push_screen_wait(RemediationMenu(target, before, choices))
+        action = await self.console.push_screen_wait(RemediationMenu(target, before, choices))
         if action is None:
             return
         params: dict[str, Any] = {}
         if action == "scale":
             current = deployment.desired if deployment else 1
-            replicas = await self.push_screen_wait(
+            replicas = await self.console.push_screen_wait(
                 NumberScreen(
                     f"Scale {target} to how many replicas? (now {current})", current, 0, 100
                 )
@@ -82,7 +81,7 @@ class RemediationKeys(ConsoleBase):
             params["replicas"] = replicas
         what = labels[action] + (f": {params['replicas']} replicas" if params else "")
         aim = breaker if action == "circuit_breaker" else f"deployment {target}"
-        confirmed = await self.push_screen_wait(
+        confirmed = await self.console.push_screen_wait(
             ConfirmScreen(
                 f"{what}?",
                 f"Target: {inert(aim)}\nNow: {inert(before)}",
@@ -92,14 +91,14 @@ class RemediationKeys(ConsoleBase):
         )
         if confirmed:
             await self.perform(action, target, params, confirmed.dry_run, before)
-        self.query_one(ServicesPane).release()
+        self.console.query_one(ServicesPane).release()
 
     # ---- database backends -----------------------------------------------------------------------
 
     def _chosen_backend(self) -> BlockingChain | None:
-        chain = self.query_one(LocksPane).selected()
+        chain = self.console.query_one(LocksPane).selected()
         if chain is None:
-            self.notify(
+            self.console.notify(
                 "No backend selected: pick one in the Database locks pane", severity="warning"
             )
         return chain
@@ -107,14 +106,16 @@ class RemediationKeys(ConsoleBase):
     def action_terminate_backend(self) -> None:
         chain = self._chosen_backend()
         if chain is not None:
-            self._end_backend("terminate_backend", chain)
+            self._end("terminate_backend", chain)
 
     def action_cancel_backend(self) -> None:
         chain = self._chosen_backend()
         if chain is not None:
-            self._end_backend("cancel_backend", chain)
+            self._end("cancel_backend", chain)
 
-    @work(exclusive=True, group="action")
+    def _end(self, action: str, chain: BlockingChain) -> None:
+        self.console.run_worker(self._end_backend(action, chain), exclusive=True, group="action")
+
     async def _end_backend(self, action: str, chain: BlockingChain) -> None:
         from widgets.modals import ConfirmScreen
 
@@ -130,7 +131,7 @@ class RemediationKeys(ConsoleBase):
         message = f"Backend {who}\n{inert(s.query, 400)}{blocks}"
         if action == "cancel_backend":
             message += "\nCancel stops the running query; the session and its locks stay."
-        confirmed = await self.push_screen_wait(
+        confirmed = await self.console.push_screen_wait(
             ConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", message, "Do it")
         )
         if confirmed:
@@ -140,22 +141,24 @@ class RemediationKeys(ConsoleBase):
                 "backend_start": s.backend_start.isoformat() if s.backend_start else None,
             }
             await self.perform(action, f"pid {s.pid}", params, False, who)
-        self.query_one(LocksPane).release()
+        self.console.query_one(LocksPane).release()
 
-    @work(exclusive=True, group="action")
-    async def action_terminate_idle(self) -> None:
+    def action_terminate_idle(self) -> None:
+        self.console.run_worker(self._terminate_idle(), exclusive=True, group="action")
+
+    async def _terminate_idle(self) -> None:
         from widgets.modals import ConfirmScreen
 
-        assert self.actions is not None
+        assert self.console.actions is not None
         try:
-            idle = await self.actions.idle_sessions(IDLE_AGE, self.now())
+            idle = await self.console.actions.idle_sessions(IDLE_AGE, self.console.now())
         except Exception as exc:
-            self.notify(
+            self.console.notify(
                 f"Cannot list idle sessions: {describe_error(exc)}", severity="error", markup=False
             )
             return
         if not idle:
-            self.notify("No idle sessions older than 10 minutes")
+            self.console.notify("No idle sessions older than 10 minutes")
             return
         lines = [
             f"pid {s.pid} {inert(s.user or '?')} {inert(s.application or '')} idle since "
@@ -163,7 +166,7 @@ class RemediationKeys(ConsoleBase):
             for s in idle[:12]
         ]
         more = f"\n… and {len(idle) - 12} more" if len(idle) > 12 else ""
-        confirmed = await self.push_screen_wait(
+        confirmed = await self.console.push_screen_wait(
             ConfirmScreen(
                 f"Terminate {len(idle)} idle session{'s' if len(idle) != 1 else ''}?",
                 "\n".join(lines) + more,
@@ -188,11 +191,11 @@ class RemediationKeys(ConsoleBase):
         """Journal the request, run it once, journal how it ended. Never retried silently."""
         from state.events import ActionFinished, ActionRequested  # loaded on use
 
-        assert self.actions is not None
+        assert self.console.actions is not None
         self._action_count += 1
-        now = self.now()
+        now = self.console.now()
         action_id = f"{now:%Y%m%dT%H%M%S}-{self._action_count}"
-        self.record(
+        self.console.record(
             ActionRequested(
                 at=now,
                 action_id=action_id,
@@ -201,20 +204,22 @@ class RemediationKeys(ConsoleBase):
                 params=dict(params),
                 dry_run=dry_run,
                 before=before,
-                by=self.operator,
+                by=self.console.operator,
             )
         )
         try:
-            result, ok = await self.actions.run(action, target, params, dry_run, now), True
+            result, ok = await self.console.actions.run(action, target, params, dry_run, now), True
         except ActionRefused as exc:
             result, ok = str(exc), False
         except Exception as exc:
             result, ok = describe_error(exc), False
         name = target.rsplit("/", 1)[-1]
-        after = describe_service(self.recorder.state, name) if action in REMEDIATIONS else ""
-        self.record(
+        after = (
+            describe_service(self.console.recorder.state, name) if action in REMEDIATIONS else ""
+        )
+        self.console.record(
             ActionFinished(
-                at=self.now(),
+                at=self.console.now(),
                 action_id=action_id,
                 action=action,
                 target=target,
@@ -225,4 +230,6 @@ class RemediationKeys(ConsoleBase):
             )
         )
         if not ok:
-            self.notify(f"{action} failed: {inert(result, 200)}", severity="error", markup=False)
+            self.console.notify(
+                f"{action} failed: {inert(result, 200)}", severity="error", markup=False
+            )

@@ -15,8 +15,6 @@ from tui.view import PANES, ConsoleView
 from widgets.scrubber import Scrubber
 
 if TYPE_CHECKING:
-    from textual.app import ComposeResult
-
     from state.console import ConsoleState
     from state.journal.replay import Replay
 
@@ -58,6 +56,7 @@ class ReplayApp(ConsoleView):
     ]
 
     badge = "REPLAY"
+    scrubber = True
 
     def __init__(self, replay: Replay, at: datetime | None = None) -> None:
         super().__init__()
@@ -71,21 +70,20 @@ class ReplayApp(ConsoleView):
     def speed(self) -> float:
         return SPEEDS[self.speed_index]
 
-    def compose_extra(self) -> ComposeResult:
-        yield Scrubber(id="scrubber")
-
     def view(self) -> tuple[ConsoleState, datetime]:
         return self.replay.seek(self.cursor.timestamp()), self.cursor
 
-    def on_mount(self) -> None:  # ConsoleView's on_mount runs too (Textual walks the MRO)
+    def on_mount(self) -> None:
         self.playback = self.set_interval(TICK, self._tick, name="playback")
         self.set_interval(1.0, self._tail, name="tail")
 
     def redraw(self) -> None:
         super().redraw()
+        if not self.console_screen.ready:
+            return
         r = self.replay
         scrubber = self.query_one(Scrubber)
-        self.drawn(
+        self.console_screen.drawn(
             scrubber,
             lambda: scrubber.show(
                 r.instant(r.start),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from state.guide.resolution import CHECK_INTERVAL, STABLE_CHECKS, verify
-from tui.base import ConsoleBase
+from tui.base import KeyGroup
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 MAX_CHECKS = 10  # the guide watches for 10 minutes at one check a minute
 
 
-class VerificationKeys(ConsoleBase):
+class VerificationKeys(KeyGroup):
+    """`v`, on the console it records its checks to."""
+
     _watch_timer: Timer | None = None
     _streak = 0
     _checks = 0
@@ -23,10 +25,10 @@ class VerificationKeys(ConsoleBase):
         return self._watch_timer is not None
 
     def action_verify(self) -> None:
-        if self.open_incident() is None:
+        if self.console.open_incident() is None:
             return
         if self.verifying:
-            self.notify(
+            self.console.notify(
                 f"Already watching: {self._streak}/{STABLE_CHECKS} good checks in a row",
                 markup=False,
             )
@@ -39,22 +41,28 @@ class VerificationKeys(ConsoleBase):
         from state.events import VerificationChecked, VerificationFinished  # loaded on use
 
         self._watch_timer = None
-        verdict = verify(self.recorder.state)
+        verdict = verify(self.console.recorder.state)
         self._checks += 1
         self._streak = self._streak + 1 if verdict.ok else 0
-        now = self.now()
-        self.record(
+        now = self.console.now()
+        self.console.record(
             VerificationChecked(
-                at=now, ok=verdict.ok, streak=self._streak, detail=verdict.text, by=self.operator
+                at=now,
+                ok=verdict.ok,
+                streak=self._streak,
+                detail=verdict.text,
+                by=self.console.operator,
             )
         )
         if self._streak >= STABLE_CHECKS:
             detail = f"{STABLE_CHECKS} good checks in a row, {verdict.text}"
-            self.record(VerificationFinished(at=now, stable=True, detail=detail))
+            self.console.record(VerificationFinished(at=now, stable=True, detail=detail))
         elif not verdict.ok and self._checks == 1:
-            self.record(VerificationFinished(at=now, stable=False, detail=verdict.text))
+            self.console.record(VerificationFinished(at=now, stable=False, detail=verdict.text))
         elif self._checks >= MAX_CHECKS:
             detail = f"only {self._streak} good checks in a row after {MAX_CHECKS} checks"
-            self.record(VerificationFinished(at=now, stable=False, detail=detail))
+            self.console.record(VerificationFinished(at=now, stable=False, detail=detail))
         else:
-            self._watch_timer = self.set_timer(CHECK_INTERVAL / self.speed, self.verification_step)
+            self._watch_timer = self.console.set_timer(
+                CHECK_INTERVAL / self.console.speed, self.verification_step
+            )

@@ -1,47 +1,35 @@
-"""What live, replay and drill all show: the header and five panes of one folded state."""
+"""The App live, replay and drill share: one ConsoleScreen, the keys it runs, and crashes.
+
+A subclass says which state, as of which time, to show (`view`) and which key groups the
+screen holds (`key_groups`); its bindings' actions run those groups' `action_*` methods.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from functools import partial
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from textual.app import App, ComposeResult
-from textual.containers import Container
+from textual.actions import parse
+from textual.app import App
 
-from widgets.error_rate import ErrorRatePane
-from widgets.header import IncidentHeader
-from widgets.keybar import KeyBar
-from widgets.latency import LatencyPane
-from widgets.locks import LocksPane
-from widgets.pane import Pane
-from widgets.services import ServicesPane
-from widgets.tabs import PaneTabs
+from tui.screen import PANES, ConsoleScreen
 from widgets.theme import WARROOM, signal_variables
-from widgets.timeline import TimelinePane
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from textual.actions import ActionParseResult
+    from textual.dom import DOMNode
+
     from state.console import ConsoleState
-    from widgets.text_line import TextLine
 
-T = TypeVar("T")
-
-# shown at the right of the key bar whatever the width: how to learn the rest, and to leave
-PINNED_KEYS = ("help", "quit_console", "command_palette")
-
-PANES: tuple[tuple[str, str, type[Pane]], ...] = (
-    ("services", "Services", ServicesPane),
-    ("error-rate", "Error rate", ErrorRatePane),
-    ("locks", "DB locks", LocksPane),
-    ("latency", "p95", LatencyPane),
-    ("timeline", "Timeline", TimelinePane),
-)
+__all__ = ["PANES", "ConsoleView"]
 
 
 class ConsoleView(App[int]):
-    """The layout and the repaint; subclasses say which state, as of which time, to show."""
+    """The console's App: its screen, the actions its keys run, and how it ends on a bug."""
 
     CSS_PATH = Path(__file__).with_name("warroom.tcss")  # for subclasses elsewhere too
     TITLE = "warroom"
@@ -49,19 +37,61 @@ class ConsoleView(App[int]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     badge = "LIVE"
-    current_pane = 0
     # the exception that ended the console and where its traceback was written (tui/crash.py)
     crash: tuple[BaseException, Path | None] | None = None
+    console_screen: ConsoleScreen
 
     def __init__(self) -> None:
         super().__init__()
         self.register_theme(WARROOM)
         self.theme = WARROOM.name  # the palette's "Change theme" offers every other one
-        self._draw_errors: set[tuple[str | None, type, str]] = set()  # already in the crash log
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The panes' $warroom-* colours for a theme that does not set them (widgets/theme.py)."""
         return signal_variables(self.current_theme)
+
+    def get_default_screen(self) -> ConsoleScreen:
+        self.console_screen = ConsoleScreen(self, self.key_groups(), scrubber=self.scrubber)
+        return self.console_screen
+
+    scrubber = False  # replay's: a scrubber above the key bar
+
+    def key_groups(self) -> Sequence[object]:
+        """The key groups the screen holds: plain objects with `action_*` methods."""
+        return ()
+
+    def view(self) -> tuple[ConsoleState, datetime] | None:
+        """The state to show and its time; None while the session is still opening."""
+        raise NotImplementedError
+
+    def redraw(self) -> None:
+        if self.console_screen.ready:
+            self.console_screen.redraw()
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """A binding of this App's runs its key group's method (tui/screen.py `key_action`)."""
+        if default_namespace in (None, self):
+            destination, name, params = parse(action) if isinstance(action, str) else action
+            method = None if destination else self.console_screen.key_action(name)
+            if method is not None:
+                return await self.run_key(name, method, params)
+        return await super().run_action(action, default_namespace, namespaces)
+
+    async def run_key(
+        self, name: str, method: Callable[..., object], params: tuple[object, ...]
+    ) -> bool:
+        """Run a key group's `method` for the action `name`, if `check_action` allows it."""
+        if not self.check_action(name, params):
+            return False
+        result = method(*params)
+        if inspect.isawaitable(result):
+            await result
+        return True
 
     def _handle_exception(self, error: Exception) -> None:
         """An unexpected exception ends the console with exit code 70. Its traceback goes to
@@ -83,86 +113,3 @@ class ConsoleView(App[int]):
         """Where Textual renders the traceback, locals and all, to print on exit: not here."""
         self.bell()
         self._close_messages_no_wait()
-
-    def view(self) -> tuple[ConsoleState, datetime] | None:
-        """The state to show and its time; None while the session is still opening."""
-        raise NotImplementedError
-
-    def compose(self) -> ComposeResult:
-        yield IncidentHeader(id="header")
-        yield PaneTabs([name for _, name, _ in PANES], id="tabs")
-        with Container(id="panes"):
-            for key, _, pane in PANES:
-                yield pane(id=key)
-        yield from self.compose_extra()
-        yield KeyBar(PINNED_KEYS, id="keys")
-
-    def compose_extra(self) -> ComposeResult:
-        """Anything between the panes and the key bar (the replay's scrubber)."""
-        yield from ()
-
-    @property
-    def panes(self) -> list[Pane]:
-        return [self.query_one(f"#{key}", Pane) for key, _, _ in PANES]
-
-    def on_mount(self) -> None:
-        self.panes[0].add_class("-current")
-        self.redraw()
-
-    def redraw(self) -> None:
-        shown = self.view()
-        if shown is None:
-            self.query_one(IncidentHeader).opening(self.badge)
-            for pane in self.panes:
-                pane.waiting()
-            self.query_one(PaneTabs).show(self.current_pane, [False] * len(PANES))
-            return
-        state, now = shown
-        header = self.query_one(IncidentHeader)
-        self.drawn(header, lambda: header.show(state, now, self.badge))
-        alerts = []
-        for pane in self.panes:
-            alerts.append(bool(self.drawn(pane, partial(self._show_pane, pane, state, now))))
-        tabs = self.query_one(PaneTabs)
-        self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts))
-
-    @staticmethod
-    def _show_pane(pane: Pane, state: ConsoleState, now: datetime) -> bool:
-        pane.show(state, now)
-        alert = pane.alerting(state)
-        pane.set_class(alert, "-alert")
-        return alert
-
-    def drawn(self, widget: Pane | TextLine, draw: Callable[[], T]) -> T | None:
-        """`draw()`, or, if it raises, a placeholder in `widget` and None.
-
-        A value in the journal the widget cannot draw costs that widget, never the console:
-        the error goes to the crash log (once per widget and error), the rest is drawn, and
-        the next repaint tries again.
-        """
-        try:
-            return draw()
-        except Exception as exc:
-            widget.cannot_draw(exc)
-            self._log_draw_error(widget, exc)
-            return None
-
-    def on_pane_cannot_draw(self, message: Pane.CannotDraw) -> None:
-        self._log_draw_error(message.pane, message.error)
-
-    def _log_draw_error(self, widget: Pane | TextLine, error: Exception) -> None:
-        """Into the crash log, once per widget and error: a repaint every second draws it again."""
-        seen = (widget.id, type(error), str(error)[:200])
-        if seen not in self._draw_errors:
-            from tui.crash import report
-
-            self._draw_errors.add(seen)
-            report(error, f"cannot draw #{widget.id}; the console went on")
-
-    def action_pane(self, index: int) -> None:
-        self.current_pane = index
-        for i, pane in enumerate(self.panes):
-            pane.set_class(i == index, "-current")
-        if self.panes[index].can_focus:
-            self.panes[index].focus()
-        self.redraw()

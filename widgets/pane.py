@@ -47,7 +47,7 @@ class Pane(Vertical):
         yield self.content
 
     class CannotDraw(Message):
-        """Drawing the pane raised: it shows a placeholder, and the app logs why (tui/view.py)."""
+        """Drawing the pane raised: it shows a placeholder; the screen logs why (tui/screen.py)."""
 
         def __init__(self, pane: Pane, error: Exception) -> None:
             super().__init__()

@@ -306,7 +306,8 @@ async def test_postgres_names_and_query_text(
         assert "blocks 1" in row  # the numbers of the row, after the role name
         assert f"▶ {held.pid} [@click=ap…⚠ idle in tx" in row  # role cut to 12, still marked
         assert "[link=file:///etc/passwd]x[/link]" in row  # literal text, the table's name
-        app.action_terminate_backend()  # the confirmation names role and query: text too
+        # the confirmation names role and query: text too
+        app.remediation.action_terminate_backend()
         await shown(pilot, ConfirmScreen)
         assert_screen_inert(app)
         assert f"pid {held.pid}" in screen_text(app)

@@ -264,7 +264,7 @@ async def test_verify_then_watch_until_stable(tmp_path) -> None:
         await pilot.pause()
         for minute in range(1, STABLE_CHECKS):
             await session.arun(120 + 60 * minute)
-            app.verification_step()
+            app.verification.verification_step()
         await pilot.pause()
         assert "Resolution verified, stable" in timeline(app)
     checks = journaled(session, VerificationChecked)

@@ -139,7 +139,6 @@ def test_resuming_a_demo_journal_keeps_the_incident(tmp_path) -> None:
         "bad-deploy", 1, 1.0, path, "bob"
     )  # scenario and seed come from the journal
     try:
-        assert resumed.resumed
         assert resumed.recorder.state.incident == declared
         assert resumed.recorder.state.scenario == "service-down"
         assert resumed.cluster.seed == 7

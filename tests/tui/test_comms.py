@@ -42,7 +42,7 @@ async def confirm(pilot, words: str) -> None:
 
 
 async def deliver(pilot, app) -> None:
-    await app._sender.deliver_due()
+    await app.comms._sender.deliver_due()
     app.redraw()
     await pilot.pause()
 
@@ -123,16 +123,16 @@ async def test_unacknowledged_p1_prompts_the_escalation_after_15_minutes(tmp_pat
     app = session.app(notify=demo_config())
     async with app.run_test(size=(120, 40)) as pilot:
         session.clock.advance(14 * 60)
-        app.check_escalation()
+        app.comms.check_escalation()
         app.redraw()
         assert "L3 in 01:00" in app.query_one("#header")._text.plain
         session.clock.advance(61)
-        app.check_escalation()
+        app.comms.check_escalation()
         await shown(pilot, EscalateScreen)
         assert isinstance(app.screen, EscalateScreen)  # prompt-first: the commander decides
         assert app.screen.level == 3
         await pilot.press("escape")
-        app.check_escalation()  # asked once, not every second
+        app.comms.check_escalation()  # asked once, not every second
         await pilot.pause()
         assert not isinstance(app.screen, EscalateScreen)
         app.redraw()
@@ -145,7 +145,7 @@ async def test_automatic_paging_escalates_by_itself(tmp_path) -> None:
     app = session.app(notify=demo_config(), escalation_mode="page")
     async with app.run_test(size=(120, 40)) as pilot:
         session.clock.advance(timedelta(minutes=30, seconds=1).total_seconds())
-        app.check_escalation()
+        app.comms.check_escalation()
         await deliver(pilot, app)
     escalated = journaled(session, Escalated)
     assert [(e.level, e.by) for e in escalated] == [(2, "warroom (automatic escalation)")]
@@ -205,3 +205,38 @@ async def test_a_lost_slack_reply_is_resent_only_by_the_commander(tmp_path, monk
         assert len(slack.requests) == 2 == len(slack.channel)
     posted = journaled(session, MessageSent)
     assert [p.outcome for p in posted] == ["unknown", "delivered"]
+
+
+async def test_a_resumed_journal_reacts_only_to_what_this_session_records(tmp_path) -> None:
+    """Acknowledged and resolved before: resuming pages nobody, offers no final update and
+    scores no drill again. The same events recorded now do all three."""
+    from state.events import IncidentResolved
+    from state.recorder import Recorder
+    from tui.drill import DrillApp, expectations
+    from widgets.score_card import ScoreCardScreen
+
+    path = tmp_path / "j.warroom"
+    session = (await Session("bad-deploy", path, mode="drill").arun(60)).declare().acknowledge()
+    session.record(IncidentResolved(at=session.clock.now(), summary="rolled back", by="alice"))
+    session.recorder.journal.close()
+    with Journal.open(path, read_only=True) as journal:
+        before = len(list(journal.events()))
+    recorder = Recorder.reopen(Journal.open(path, read_only=True))
+    app = DrillApp(
+        recorder,
+        session.clock,
+        operator="bob",
+        notify=demo_config(),
+        watch_terminal=False,
+        expected=expectations(session.cluster.scenario),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert len(app.screen_stack) == 1  # no update offered, no score card
+        assert app.recorder.state.events == before  # nothing queued for PagerDuty
+        app.record(IncidentResolved(at=session.clock.now(), summary="again", by="bob"))
+        await shown(pilot, UpdateScreen)  # recorded now: the final update is offered
+        app.screen.query_one("#cancel", Button).press()
+        await pilot.pause()
+        await shown(pilot, ScoreCardScreen)  # and, once it is cancelled, the drill scored

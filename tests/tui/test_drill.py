@@ -15,6 +15,7 @@ from state.journal.store import Journal
 from tests.play import Session
 from tui.demo import open_demo
 from tui.drill import DrillApp, drill_console, expectations
+from tui.opening import session_start
 from widgets.score_card import ScoreCardScreen
 
 
@@ -80,13 +81,13 @@ async def test_a_run_by_the_guide_scores_an_a(tmp_path) -> None:
         await pilot.pause()
         await ok(pilot, last=False)  # the prefilled Investigating update
         await ok(pilot)  # sent
-        await app._sender.deliver_due()
+        await app.comms._sender.deliver_due()
         await remediate(pilot, 2, "rollout_undo")  # tracklist-service
         await session.arun(160)
         await pilot.press("v")
         for minute in range(1, 5):
             await session.arun(160 + 60 * minute)
-            app.verification_step()
+            app.verification.verification_step()
         await pilot.press("x", *"rolled back to revision 7", "enter")
         await pilot.pause()
         await pilot.press("escape")  # no final update this time
@@ -141,12 +142,16 @@ def test_drill_list_keeps_the_answers_for_the_instructor() -> None:
     assert bad.returncode == 2 and bad.stderr.startswith("warroom: unknown scenario 'nope'")
 
 
-def test_a_resumed_drill_is_scored_by_the_scenario_it_plays(tmp_path) -> None:
+async def test_a_resumed_drill_is_scored_by_the_scenario_it_plays(tmp_path) -> None:
     path = tmp_path / "drill.warroom"
     open_demo("service-down", 7, 1.0, path, "trainee", mode="drill").recorder.journal.close()
-    app = drill_console("bad-deploy", 7, 1.0, path, "trainee")  # the journal's scenario wins
-    try:
+    start = session_start("drill", path, "trainee", scenario="bad-deploy")
+    app = drill_console(start)  # the journal's scenario wins
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):  # the drill opens just after its first frame
+            if app.opened or app.open_failure:
+                break
+            await pilot.pause(0.02)
         assert app.expected.scenario == "service-down"
         assert app.recorder.state.scenario == "service-down"
-    finally:
-        app.recorder.journal.close()
+    app.recorder.journal.close()

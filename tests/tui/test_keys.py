@@ -14,6 +14,7 @@ from state.events import (
 )
 from state.journal.store import Journal
 from tests.play import OPERATOR, Session
+from tests.tui.waiting import shown
 from tui.app import WarroomApp
 from widgets.header import IncidentHeader
 from widgets.modals import ConfirmScreen, DeclareScreen, HelpScreen
@@ -75,9 +76,10 @@ async def test_escape_cancels_declare_and_journals_nothing(tmp_path) -> None:
     app, session = await make(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d")
-        await pilot.pause()
+        await shown(pilot, DeclareScreen)  # escape before the dialog is up would miss it
         await pilot.press("escape")
         await pilot.pause()
+        assert not isinstance(app.screen, DeclareScreen)
         assert "No incident declared" in header(app)
     assert journaled(session, IncidentDeclared) == []
 
@@ -207,7 +209,7 @@ async def test_every_binding_has_an_id(tmp_path) -> None:
 async def test_small_terminal_shows_one_pane_at_a_time(tmp_path) -> None:
     app, _ = await make(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        panes = app.panes
+        panes = app.console_screen.panes
         assert [p.display for p in panes] == [True, False, False, False, False]
         await pilot.press("5")
         await pilot.pause()
@@ -221,7 +223,7 @@ async def test_large_terminal_shows_all_five_panes_without_overlap(tmp_path) -> 
     app, _ = await make(tmp_path)
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
-        regions = [p.region for p in app.panes]
+        regions = [p.region for p in app.console_screen.panes]
         assert all(r.width > 20 and r.height > 5 for r in regions)
         for i, a in enumerate(regions):
             for b in regions[i + 1 :]:
@@ -238,12 +240,12 @@ async def test_a_failing_probe_marks_only_its_pane_stale(tmp_path) -> None:
     session = await Session(str(scenario), tmp_path / "j.warroom").arun(40)
     app = session.app(badge="LIVE", actions=None)
     async with app.run_test(size=(120, 40)):
-        stale = {p.id: p.border_subtitle for p in app.panes if p.has_class("-stale")}
+        stale = {p.id: p.border_subtitle for p in app.console_screen.panes if p.has_class("-stale")}
         # the last good sample was at 8 s; the outage began at 10 s; now is 40 s
         assert stale == {"locks": "stale 32s: connection refused"}
         assert "PostgreSQL unreachable: connection refused" in timeline(app)
     await session.arun(80)
     app = session.app(badge="LIVE", actions=None)
     async with app.run_test(size=(120, 40)):
-        assert not any(p.has_class("-stale") for p in app.panes)
+        assert not any(p.has_class("-stale") for p in app.console_screen.panes)
         assert "PostgreSQL reachable again" in timeline(app)

@@ -4,7 +4,7 @@ resumed, replayed from start to end and exported, and every one of them complete
 The journal (tests/malformed_journal.py) holds markup, escape sequences, 20 kB names, NaN
 and infinities, negative counts, a lock cycle and a chain 2,000 deep, naive and
 out-of-order times, a time past the calendar's end, and actions the simulation cannot redo.
-A value a widget cannot draw costs that widget a placeholder (tui/view.py `drawn`), never
+A value a widget cannot draw costs that widget a placeholder (tui/screen.py `drawn`), never
 the console.
 """
 
@@ -24,9 +24,9 @@ from tests.tui.test_resume import resumed_on_a_terminal
 from tui.app import WarroomApp
 from tui.config import parse
 from tui.demo import demo_wiring
-from tui.demo_start import demo_start
 from tui.drill import drill_console
 from tui.live import open_live
+from tui.opening import session_start
 from tui.replay import ReplayApp
 from widgets.score_card import ScoreCardScreen
 
@@ -37,8 +37,8 @@ LATEST_INCIDENT = "INC-20260314-0001"  # the journal's second incident, still op
 
 
 def drawing_errors(app: ConsoleView) -> set[tuple[str | None, type]]:
-    """What the console could not draw, by widget and error (tui/view.py `drawn`)."""
-    return {(widget, kind) for widget, kind, _ in app._draw_errors}
+    """What the console could not draw, by widget and error (tui/screen.py `drawn`)."""
+    return {(widget, kind) for widget, kind, _ in app.console_screen._draw_errors}
 
 
 def crash_log_entries() -> list[str]:
@@ -106,7 +106,7 @@ async def _resumed(app: WarroomApp, then=None) -> WarroomApp:
 
 async def test_a_demo_resumes_it(tmp_path) -> None:
     path = write(tmp_path / "malformed.warroom", "demo")
-    start = demo_start("bad-deploy", 7, 1.0, path, "bob", "demo")
+    start = session_start("demo", path, "bob", scenario="bad-deploy")
     app = WarroomApp(
         opening=lambda: demo_wiring(start), operator="bob", badge="DEMO", watch_terminal=False
     )
@@ -116,7 +116,7 @@ async def test_a_demo_resumes_it(tmp_path) -> None:
 
 async def test_a_drill_resumes_it(tmp_path) -> None:
     path = write(tmp_path / "malformed.warroom", "drill")
-    app = drill_console("bad-deploy", 7, 1.0, path, "bob")
+    app = drill_console(session_start("drill", path, "bob", scenario="bad-deploy"))
     app._watch = None
 
     async def scored(pilot) -> None:  # the drill ends: its whole journal is scored

@@ -39,7 +39,9 @@ async def test_the_console_is_drawn_before_its_session_opens(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "DEMO  Opening the session's journal…" in header(app)
-        assert [pane.border_subtitle for pane in app.panes] == ["waiting for first sample"] * 5
+        assert [pane.border_subtitle for pane in app.console_screen.panes] == [
+            "waiting for first sample"
+        ] * 5
         await pilot.press("d")  # no journal to write a declaration to yet
         await pilot.pause()
         assert not isinstance(app.screen, DeclareScreen)
@@ -117,10 +119,10 @@ def test_the_first_frame_waits_for_no_pydantic(tmp_path) -> None:
     code = (
         "import sys, pathlib\n"
         "from tui.cli import main\n"
-        "from tui.demo_start import demo_start\n"
+        "from tui.opening import session_start\n"
         "from tui.app import WarroomApp\n"
-        f"start = demo_start('bad-deploy', 7, 1.0, pathlib.Path({str(tmp_path)!r}) / 'j.warroom',"
-        " 'x', 'demo')\n"
+        f"start = session_start('demo', pathlib.Path({str(tmp_path)!r}) / 'j.warroom', 'x',"
+        " scenario='bad-deploy')\n"
         "WarroomApp(opening=lambda: None, operator='x')\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic')))\n"
     )

@@ -36,7 +36,7 @@ def recorded(tmp_path_factory):
 
 def screens(app) -> list[str]:
     return [app.query_one("#header")._text.plain.split(" ", 3)[-1]] + [
-        p._body.plain for p in app.panes
+        p._body.plain for p in app.console_screen.panes
     ]
 
 

@@ -23,12 +23,13 @@ from tests.pty_console import PtyProgram, warroom
 from tui.app import WarroomApp
 from tui.config import parse
 from tui.demo import demo_wiring
-from tui.demo_start import demo_start
-from tui.drill import drill_console
+from tui.drill import expectations
 from tui.live import open_live
+from tui.opening import session_start
 
 if TYPE_CHECKING:
     from probes.simulated.cluster import SimulatedCluster
+    from tui.base import Wiring
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ async def test_a_demo_resumes_after_each_kind_of_action(tmp_path, name) -> None:
         seen["simulated"] = simulated(seen["cluster"])
         return wiring
 
-    start = demo_start("bad-deploy", 1, 1.0, recorded.path, "bob", "demo")
+    start = session_start("demo", recorded.path, "bob", scenario="bad-deploy", seed=1)
     app = WarroomApp(opening=opening, operator="bob", badge="DEMO", watch_terminal=False)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(100):
@@ -208,10 +209,11 @@ async def test_a_demo_resumes_after_each_kind_of_action(tmp_path, name) -> None:
 def test_a_drill_resumes_after_each_kind_of_action(tmp_path, name) -> None:
     kind = KINDS[name]
     recorded = record(kind, tmp_path / "drill.warroom", mode="drill")
-    app = drill_console("bad-deploy", 1, 1.0, recorded.path, "trainee")
+    app = resumed_drill(recorded.path)
     try:
         assert app.recorder.state.incident == recorded.session.recorder.state.incident
-        assert app.expected.scenario == kind.scenario
+        assert app.scenario is not None
+        assert expectations(app.scenario).scenario == kind.scenario
         cluster = app.actions.cluster  # type: ignore[union-attr]
         assert simulated(cluster) == simulated(recorded.session.cluster)
         assert kind.done(cluster, recorded.params)
@@ -219,12 +221,17 @@ def test_a_drill_resumes_after_each_kind_of_action(tmp_path, name) -> None:
         app.recorder.journal.close()
 
 
+def resumed_drill(path: Path) -> Wiring:
+    """What `warroom drill bad-deploy --journal PATH` opens just after its first frame."""
+    return demo_wiring(session_start("drill", path, "trainee", scenario="bad-deploy", seed=1))
+
+
 def test_a_drill_resumes_inside_a_running_event_loop(tmp_path) -> None:
     """The replay of journaled actions never starts an event loop of its own."""
     recorded = record(KINDS["rollout_undo"], tmp_path / "drill.warroom", mode="drill")
 
     async def resume():
-        return drill_console("bad-deploy", 1, 1.0, recorded.path, "trainee")
+        return resumed_drill(recorded.path)
 
     app = asyncio.run(resume())
     app.recorder.journal.close()
