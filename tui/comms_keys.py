@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from state.guide.escalation import LEVEL_AUDIENCE, next_escalation
 from state.guide.severity import IncidentStatus
-from state.text import inert
+from state.text import inert, inert_lines
 from tui.base import KeyGroup
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class CommsKeys(KeyGroup):
         confirmed = await self.console.push_screen_wait(
             ConfirmScreen(
                 f"Send the {draft.status.word} update?",
-                f"To: {', '.join(draft.channels)}\n\n{inert(preview, 600)}",
+                f"To: {', '.join(draft.channels)}\n\n{inert_lines(preview, 600)}",
                 "Send",
             )
         )
@@ -204,7 +204,8 @@ class CommsKeys(KeyGroup):
                 f"Resend this {what}?",
                 f"Delivery of this {what} to {channel} is unknown: {inert(row.last_error)}.\n"
                 f"{channel} may already show it, so sending it again may post a duplicate "
-                f"(marked warroom {inert(message.message_id)}).\n\n{inert(message.text, 300)}",
+                f"(marked warroom {inert(message.message_id)}).\n\n"
+                + inert_lines(message.text, 300),
                 "Resend",
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import Button, Checkbox, TextArea
+from textual.widgets import Button, Checkbox, Static, TextArea
 
 from probes.notify.config import demo_config
 from state.events import Escalated, MessageQueued, MessageSent
@@ -61,7 +61,12 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
         ticked = {str(c.label).split(" ")[0]: c.value for c in dialog.query(Checkbox)}
         assert ticked["#incidents"] and ticked["status-page"]  # preselected in config
         assert not ticked["pagerduty"]
+        internal = dialog.query_one("#internal", TextArea).text
         await press_ok(pilot)
+        await shown(pilot, ConfirmScreen)
+        # the preview keeps the message's lines: it looks like what Slack will show
+        body = str(app.screen.query_one(".dialog-reason", Static).render())
+        assert all(line.strip() in body.splitlines() for line in internal.splitlines())
         await confirm(pilot, "To: #incidents, status-page")
         await deliver(pilot, app)
         assert "Investigating update delivered to #incidents" in timeline(app)
