@@ -77,12 +77,12 @@ class HealthProbe:
 
     async def check_one(self, service: str) -> HealthResult:
         """GET one service's health URL within the request timeout; never raises."""
-        client = await self._http()
+        http = await self._http()
         started = time.perf_counter()
         try:
             # httpx bounds each phase; this bounds the whole request, a slow drip included
             async with asyncio.timeout(self.request_timeout):
-                response = await client.get(self.url(service))
+                response = await http.get(self.url(service))
         except Exception as exc:
             why = network_reason(exc, self.request_timeout)
             return HealthResult(service=service, up=False, error=why)
@@ -107,8 +107,8 @@ class HealthProbe:
 
     async def close(self) -> None:
         if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
+            http, self._client = self._client, None
+            await http.aclose()
 
 
 async def check_health(
