@@ -102,19 +102,22 @@ def _messages(
     return out
 
 
+def _about(
+    kind: type[MessageQueued | MessageResent], at: datetime, message: OutboxMessage, **fields
+) -> MessageQueued | MessageResent:
+    """The journal's event `kind` about an outbox `message`: what it is, where it goes, as of
+    which status; `fields` add what that kind of event says besides."""
+    return kind(
+        at=at,
+        message_id=message.message_id,
+        channel=message.channel,
+        status=message.status,
+        **fields,
+    )
+
+
 def _queued(at: datetime, messages: list[OutboxMessage], purpose: Purpose) -> list[EventBase]:
-    return [
-        MessageQueued(
-            at=at,
-            message_id=m.message_id,
-            channel=m.channel,
-            status=m.status,
-            text=m.text,
-            by=m.by,
-            purpose=purpose,
-        )
-        for m in messages
-    ]
+    return [_about(MessageQueued, at, m, text=m.text, by=m.by, purpose=purpose) for m in messages]
 
 
 def queue_update(
@@ -245,13 +248,5 @@ def resend(outbox: Outbox, emit: Emit, now: datetime, message_id: str, by: str) 
     with outbox.transaction():
         message = outbox.resend(message_id, now).message
         emit(
-            MessageResent(
-                at=now,
-                message_id=message.message_id,
-                channel=message.channel,
-                status=message.status,
-                purpose=message.purpose,
-                level=message.level,
-                by=by,
-            )
+            _about(MessageResent, now, message, purpose=message.purpose, level=message.level, by=by)
         )
