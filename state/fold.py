@@ -50,6 +50,20 @@ def _services(state: ConsoleState, names: Iterable[str]) -> tuple[str, ...]:
     return tuple(known)
 
 
+def _by_service(
+    state: ConsoleState, event: ev.EventBase, source: str, field: str, by_service: dict
+) -> ConsoleState:
+    """`state` with `field` now `by_service` (keyed by service name), those services known
+    and `source` sampled."""
+    return state.model_copy(
+        update={
+            field: by_service,
+            "services": _services(state, by_service),
+            "probes": _fresh(state, source, event),
+        }
+    )
+
+
 def _append(series: dict[str, tuple], values: dict[str, float | None]) -> dict[str, tuple]:
     out = dict(series)
     for name, value in values.items():
@@ -87,22 +101,10 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
     match event:
         case ev.DeploymentsSampled():
             deployments = {d.name: d for d in event.deployments}
-            return state.model_copy(
-                update={
-                    "deployments": deployments,
-                    "services": _services(state, deployments),
-                    "probes": _fresh(state, "kubernetes", event),
-                }
-            )
+            return _by_service(state, event, "kubernetes", "deployments", deployments)
         case ev.HealthSampled():
             health = {**state.health, **{r.service: r for r in event.results}}
-            return state.model_copy(
-                update={
-                    "health": health,
-                    "services": _services(state, health),
-                    "probes": _fresh(state, "health", event),
-                }
-            )
+            return _by_service(state, event, "health", "health", health)
         case ev.MetricSampled():
             field = "error_rate" if event.metric == "error_rate" else "latency"
             update: dict = {
