@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from state import events as ev
 from state.console import (
     HISTORY,
     TIMELINE_LIMIT,
@@ -14,31 +15,6 @@ from state.console import (
     PendingMessage,
     ProbeHealth,
     RoleChange,
-)
-from state.events import (
-    CacheSampled,
-    DatabaseSampled,
-    DeploymentsSampled,
-    Escalated,
-    Event,
-    EventBase,
-    HealthSampled,
-    IncidentAcknowledged,
-    IncidentDeclared,
-    IncidentResolved,
-    MessageQueued,
-    MessageResent,
-    MessageSent,
-    MetricHistoryLoaded,
-    MetricSampled,
-    ProbeFailed,
-    ProbeRecovered,
-    RoleAssigned,
-    SessionStarted,
-    SeverityChanged,
-    StatusChanged,
-    VerificationChecked,
-    VerificationFinished,
 )
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, band
 from state.guide.resolution import STABLE_CHECKS
@@ -53,7 +29,7 @@ _SAMPLE_SOURCE = {
 }
 
 
-def fold(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
+def fold(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
     """Return the state after `event`; `state` itself is never changed."""
     after = _apply(state, event)
     new_entries = tuple(entries(state, after, event))
@@ -63,7 +39,7 @@ def fold(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
     return after.model_copy(update=update)
 
 
-def _fresh(state: ConsoleState, source: str, event: EventBase) -> dict[str, ProbeHealth]:
+def _fresh(state: ConsoleState, source: str, event: ev.EventBase) -> dict[str, ProbeHealth]:
     """The probes map with `source` marked as sampled now (and no longer failing)."""
     return {**state.probes, source: ProbeHealth(last_ok=event.at)}
 
@@ -72,6 +48,20 @@ def _services(state: ConsoleState, names: Iterable[str]) -> tuple[str, ...]:
     known = list(state.services)
     known.extend(n for n in names if n not in known)
     return tuple(known)
+
+
+def _by_service(
+    state: ConsoleState, event: ev.EventBase, source: str, field: str, by_service: dict
+) -> ConsoleState:
+    """`state` with `field` now `by_service` (keyed by service name), those services known
+    and `source` sampled."""
+    return state.model_copy(
+        update={
+            field: by_service,
+            "services": _services(state, by_service),
+            "probes": _fresh(state, source, event),
+        }
+    )
 
 
 def _append(series: dict[str, tuple], values: dict[str, float | None]) -> dict[str, tuple]:
@@ -87,7 +77,7 @@ def _usable(baseline: dict[str, float]) -> dict[str, float]:
 
 
 def _bands(
-    bands: dict[str, int], event: MetricSampled, baseline: dict[str, float]
+    bands: dict[str, int], event: ev.MetricSampled, baseline: dict[str, float]
 ) -> dict[str, int]:
     out = dict(bands)
     for service, value in event.values.items():
@@ -107,27 +97,15 @@ def _incident(state: ConsoleState, **changes) -> ConsoleState:
     return state.model_copy(update={"incident": state.incident.model_copy(update=changes)})
 
 
-def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
+def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
     match event:
-        case DeploymentsSampled():
+        case ev.DeploymentsSampled():
             deployments = {d.name: d for d in event.deployments}
-            return state.model_copy(
-                update={
-                    "deployments": deployments,
-                    "services": _services(state, deployments),
-                    "probes": _fresh(state, "kubernetes", event),
-                }
-            )
-        case HealthSampled():
+            return _by_service(state, event, "kubernetes", "deployments", deployments)
+        case ev.HealthSampled():
             health = {**state.health, **{r.service: r for r in event.results}}
-            return state.model_copy(
-                update={
-                    "health": health,
-                    "services": _services(state, health),
-                    "probes": _fresh(state, "health", event),
-                }
-            )
-        case MetricSampled():
+            return _by_service(state, event, "health", "health", health)
+        case ev.MetricSampled():
             field = "error_rate" if event.metric == "error_rate" else "latency"
             update: dict = {
                 field: _append(getattr(state, field), event.values),
@@ -140,7 +118,7 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
             if event.request_rate:
                 update["request_rate"] = {**state.request_rate, **event.request_rate}
             return state.model_copy(update=update)
-        case MetricHistoryLoaded():
+        case ev.MetricHistoryLoaded():
             field = "error_rate" if event.metric == "error_rate" else "latency"
             series = {**getattr(state, field)}
             for name, values in event.series.items():
@@ -149,25 +127,25 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
             if event.metric == "latency" and event.baseline:
                 update["latency_baseline"] = {**state.latency_baseline, **_usable(event.baseline)}
             return state.model_copy(update=update)
-        case DatabaseSampled():
+        case ev.DatabaseSampled():
             return state.model_copy(
                 update={"database": event, "probes": _fresh(state, "postgres", event)}
             )
-        case CacheSampled():
+        case ev.CacheSampled():
             return state.model_copy(
                 update={"cache": event, "probes": _fresh(state, "redis", event)}
             )
-        case ProbeFailed():
+        case ev.ProbeFailed():
             old = state.probe(event.source)
             failed = old.model_copy(
                 update={"failed_at": old.failed_at or event.at, "reason": event.reason}
             )
             return state.model_copy(update={"probes": {**state.probes, event.source: failed}})
-        case ProbeRecovered():
+        case ev.ProbeRecovered():
             old = state.probe(event.source)
             ok = old.model_copy(update={"failed_at": None, "reason": None})
             return state.model_copy(update={"probes": {**state.probes, event.source: ok}})
-        case SessionStarted():
+        case ev.SessionStarted():
             return state.model_copy(
                 update={
                     "mode": event.mode,
@@ -176,7 +154,7 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
                     "services": _services(state, event.services),
                 }
             )
-        case IncidentDeclared():
+        case ev.IncidentDeclared():
             incident = Incident(
                 incident_id=event.incident_id,
                 title=event.title,
@@ -186,15 +164,15 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
                 reason=event.reason,
             )
             return state.model_copy(update={"incident": incident})
-        case IncidentAcknowledged():
+        case ev.IncidentAcknowledged():
             if state.incident is None or state.incident.acknowledged_at is not None:
                 return state
             return _incident(state, acknowledged_at=event.at, acknowledged_by=event.by)
-        case SeverityChanged():
+        case ev.SeverityChanged():
             return _incident(state, severity=event.severity)
-        case StatusChanged():
+        case ev.StatusChanged():
             return _incident(state, status=event.status)
-        case RoleAssigned():
+        case ev.RoleAssigned():
             if state.incident is None:
                 return state
             change = RoleChange(at=event.at, role=event.role, person=event.person, by=event.by)
@@ -208,22 +186,22 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
                 roles={**state.incident.roles, event.role: holder},
                 role_history=(*state.incident.role_history, change),
             )
-        case IncidentResolved():
+        case ev.IncidentResolved():
             return _incident(
                 state,
                 status=IncidentStatus.RESOLVED,
                 resolved_at=event.at,
                 resolution_summary=event.summary,
             )
-        case VerificationChecked():
+        case ev.VerificationChecked():
             word = f"checking {event.streak}/{STABLE_CHECKS}" if event.ok else "check failed"
             return _incident(state, verification=word)
-        case VerificationFinished():
+        case ev.VerificationFinished():
             return _incident(state, verification="stable" if event.stable else "not verified")
-        case MessageQueued() | MessageResent():
+        case ev.MessageQueued() | ev.MessageResent():
             if state.incident is None:
                 return state
-            if isinstance(event, MessageResent):
+            if isinstance(event, ev.MessageResent):
                 level = event.level
             else:  # a page goes out for the level just escalated to
                 level = state.incident.escalation_level if event.purpose == "escalation" else 0
@@ -238,7 +216,7 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
                 state,
                 pending_messages={**state.incident.pending_messages, event.message_id: message},
             )
-        case Escalated():
+        case ev.Escalated():
             if state.incident is None:
                 return state
             step = EscalationChange(
@@ -249,7 +227,7 @@ def _apply(state: ConsoleState, event: Event | EventBase) -> ConsoleState:
                 escalation_level=event.level,
                 escalation_history=(*state.incident.escalation_history, step),
             )
-        case MessageSent():
+        case ev.MessageSent():
             if state.incident is None:
                 return state
             waiting = dict(state.incident.pending_messages)

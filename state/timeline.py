@@ -9,33 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from state import events as ev
 from state.console import ConsoleState, TimelineEntry
-from state.events import (
-    ActionFinished,
-    ActionRequested,
-    DatabaseSampled,
-    DeploymentsSampled,
-    Escalated,
-    EventBase,
-    HealthSampled,
-    IncidentAcknowledged,
-    IncidentDeclared,
-    IncidentResolved,
-    MessageQueued,
-    MessageResent,
-    MessageSent,
-    MetricSampled,
-    NoteAdded,
-    ProbeFailed,
-    ProbeRecovered,
-    RoleAssigned,
-    SessionResumed,
-    SessionStarted,
-    SeverityChanged,
-    StatusChanged,
-    VerificationChecked,
-    VerificationFinished,
-)
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.signals import latency_ratio, worst_pod
@@ -57,7 +32,9 @@ SOURCE_NAMES = {
 }
 
 
-def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iterator[TimelineEntry]:
+def entries(
+    before: ConsoleState, after: ConsoleState, event: ev.EventBase
+) -> Iterator[TimelineEntry]:
     """The timeline entries `event` adds when it turns `before` into `after`."""
     at = event.at
 
@@ -65,12 +42,12 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
         return TimelineEntry(at=at, kind=getattr(event, "kind", "event"), text=text, tone=tone)  # type: ignore[arg-type]
 
     match event:
-        case SessionStarted():
+        case ev.SessionStarted():
             what = f"scenario {inert(event.scenario)}" if event.scenario else "live deployment"
             yield entry(f"Session started ({event.mode}, {what}) by {inert(event.operator)}")
-        case SessionResumed():
+        case ev.SessionResumed():
             yield entry(f"Session resumed by {inert(event.operator)}")
-        case IncidentDeclared():
+        case ev.IncidentDeclared():
             why = (
                 f" ({inert(event.reason)})" if event.reason and event.reason != event.title else ""
             )
@@ -79,27 +56,27 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
                 f"{inert(event.by)}: {inert(event.title)}{why}",
                 "bad",
             )
-        case IncidentAcknowledged():
+        case ev.IncidentAcknowledged():
             yield entry(f"Acknowledged by {inert(event.by)}", "action")
-        case SeverityChanged():
+        case ev.SeverityChanged():
             yield entry(
                 f"Severity {event.previous.label} -> {event.severity.label} by {inert(event.by)}"
                 + (f": {inert(event.reason)}" if event.reason else ""),
                 "warn",
             )
-        case StatusChanged():
+        case ev.StatusChanged():
             yield entry(f"Status {event.status.word} ({inert(event.by)})", "action")
-        case RoleAssigned():
+        case ev.RoleAssigned():
             yield entry(
                 f"{event.role.value} {event.role.role_name}: {inert(event.person)} "
                 f"(assigned by {inert(event.by)})",
                 "action",
             )
-        case NoteAdded():
+        case ev.NoteAdded():
             yield entry(f"Note by {inert(event.by)}: {inert(event.text)}")
-        case IncidentResolved():
+        case ev.IncidentResolved():
             yield entry(f"Resolved by {inert(event.by)}: {inert(event.summary)}", "good")
-        case ActionRequested():
+        case ev.ActionRequested():
             params = ", ".join(f"{inert(k)}={inert(v)}" for k, v in sorted(event.params.items()))
             yield entry(
                 f"{inert(event.by)} requested {inert(event.action)}"
@@ -108,26 +85,26 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
                 + (f" ({params})" if params else ""),
                 "action",
             )
-        case ActionFinished():
+        case ev.ActionFinished():
             what = f"{inert(event.action)} {inert(event.target)}".strip()
             verdict = "done" if event.ok else "FAILED"
             dry = " (dry run)" if event.dry_run else ""
             yield entry(
                 f"{what}{dry} {verdict}: {inert(event.result)}", "good" if event.ok else "bad"
             )
-        case VerificationChecked():
+        case ev.VerificationChecked():
             word = "passed" if event.ok else "failed"
             yield entry(
                 f"Resolution check {word} ({event.streak}/{STABLE_CHECKS} in a row): "
                 f"{inert(event.detail)}",
                 "good" if event.ok else "warn",
             )
-        case VerificationFinished():
+        case ev.VerificationFinished():
             if event.stable:
                 yield entry(f"Resolution verified, stable: {inert(event.detail)}", "good")
             else:
                 yield entry(f"Resolution not verified: {inert(event.detail)}", "bad")
-        case MessageSent():
+        case ev.MessageSent():
             queued = (
                 before.incident.pending_messages.get(event.message_id) if before.incident else None
             )
@@ -148,21 +125,21 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
                     + (f": {inert(event.detail)}" if event.detail else ""),
                     "action" if delivered else "bad",
                 )
-        case MessageResent():
+        case ev.MessageResent():
             what = message_name(event.purpose, event.level, event.status)
             yield entry(
                 f"{what} resent to {inert(event.channel)} by {inert(event.by)}"
                 " (its first delivery was unknown: it may post a duplicate)",
                 "action",
             )
-        case MessageQueued():
+        case ev.MessageQueued():
             if event.purpose == "update":  # an escalation's pages are listed on its own entry
                 yield entry(
                     f"{event.status.word} update queued for {inert(event.channel)} "
                     f"by {inert(event.by)}",
                     "action",
                 )
-        case Escalated():
+        case ev.Escalated():
             who = f" ({', '.join(inert(c) for c in event.contacts)})" if event.contacts else ""
             paging = ", ".join(inert(c) for c in event.channels)
             yield entry(
@@ -170,17 +147,17 @@ def entries(before: ConsoleState, after: ConsoleState, event: EventBase) -> Iter
                 + (f"; paging {paging}" if paging else "; no channel paged"),
                 "warn",
             )
-        case ProbeFailed():
+        case ev.ProbeFailed():
             yield entry(f"{SOURCE_NAMES[event.source]} unreachable: {inert(event.reason)}", "warn")
-        case ProbeRecovered():
+        case ev.ProbeRecovered():
             yield entry(f"{SOURCE_NAMES[event.source]} reachable again", "good")
-        case DeploymentsSampled():
+        case ev.DeploymentsSampled():
             yield from _deployment_changes(before, after, entry)
-        case HealthSampled():
+        case ev.HealthSampled():
             yield from _health_changes(before, after, entry)
-        case MetricSampled():
+        case ev.MetricSampled():
             yield from _metric_changes(before, after, event.metric, entry)
-        case DatabaseSampled():
+        case ev.DatabaseSampled():
             yield from _lock_changes(before, after, entry)
 
 

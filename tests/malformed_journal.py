@@ -15,39 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from state.events import (
-    ActionFinished,
-    ActionRequested,
-    CacheSampled,
-    DatabaseSampled,
-    DbSession,
-    DeploymentsSampled,
-    DeploymentStatus,
-    DrillScored,
-    Escalated,
-    EventBase,
-    HealthResult,
-    HealthSampled,
-    IncidentAcknowledged,
-    IncidentDeclared,
-    IncidentResolved,
-    MessageQueued,
-    MessageSent,
-    MetricHistoryLoaded,
-    MetricSampled,
-    Milestone,
-    NoteAdded,
-    PodStatus,
-    ProbeFailed,
-    ProbeRecovered,
-    RoleAssigned,
-    SessionResumed,
-    SessionStarted,
-    SeverityChanged,
-    StatusChanged,
-    VerificationChecked,
-    VerificationFinished,
-)
+from state import events as ev
 from state.guide.severity import IncidentStatus, Role, Severity
 from state.journal.codec import RAW
 from state.journal.store import Journal
@@ -87,9 +55,9 @@ def at(seconds: float) -> datetime:
     return START + timedelta(seconds=seconds)
 
 
-def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
+def events(mode: str) -> Iterator[ev.EventBase | dict[str, Any]]:
     """The session's events in order; a dict is a raw body (kind and JSON) the models coerce."""
-    yield SessionStarted(
+    yield ev.SessionStarted(
         at=at(0),
         mode=mode,  # type: ignore[arg-type]
         version="[@click=app.quit]0.0\x1b[2J",
@@ -100,7 +68,7 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
         services=(*NAMES, "analysis-service", "analysis-service"),
     )
     yield from samples(2)
-    yield IncidentDeclared(
+    yield ev.IncidentDeclared(
         at=at(10),
         incident_id=CLICK,
         severity=Severity.P1,
@@ -108,23 +76,23 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
         reason=CLEAR,
         by=OSC52,
     )
-    yield IncidentAcknowledged(at=at(5), by=BIDI)  # before the declaration
-    yield SeverityChanged(at=at(11), severity=Severity.P4, previous=Severity.P1, by=ZERO_WIDTH)
-    yield StatusChanged(at=at(11), status=IncidentStatus.IDENTIFIED, by=ACK_CLICK)
+    yield ev.IncidentAcknowledged(at=at(5), by=BIDI)  # before the declaration
+    yield ev.SeverityChanged(at=at(11), severity=Severity.P4, previous=Severity.P1, by=ZERO_WIDTH)
+    yield ev.StatusChanged(at=at(11), status=IncidentStatus.IDENTIFIED, by=ACK_CLICK)
     for i, role in enumerate(Role):
-        yield RoleAssigned(at=at(12), role=role, person=NAMES[i % len(NAMES)], by=UNBALANCED)
-    yield RoleAssigned(at=at(12), role=Role.SME, person=LONG, by="x")
+        yield ev.RoleAssigned(at=at(12), role=role, person=NAMES[i % len(NAMES)], by=UNBALANCED)
+    yield ev.RoleAssigned(at=at(12), role=Role.SME, person=LONG, by="x")
     for text in TEXTS:
-        yield NoteAdded(at=at(13), text=text, by=text or "?")
+        yield ev.NoteAdded(at=at(13), text=text, by=text or "?")
     for source in ("kubernetes", "health", "error_rate", "latency", "postgres", "redis"):
-        yield ProbeFailed(at=at(14), source=source, reason=LINK + CLICK + OSC52)  # type: ignore[arg-type]
+        yield ev.ProbeFailed(at=at(14), source=source, reason=LINK + CLICK + OSC52)  # type: ignore[arg-type]
     yield from samples(20)
-    yield ProbeRecovered(at=at(21), source="postgres")
+    yield ev.ProbeRecovered(at=at(21), source="postgres")
     yield from actions()
-    yield VerificationChecked(at=at(40), ok=True, streak=-3, detail=TITLE, by=CSI8)
-    yield VerificationChecked(at=at(41), ok=True, streak=10**9, detail=WIDE, by="x")
-    yield VerificationFinished(at=at(42), stable=False, detail=LONG)
-    yield MessageQueued(
+    yield ev.VerificationChecked(at=at(40), ok=True, streak=-3, detail=TITLE, by=CSI8)
+    yield ev.VerificationChecked(at=at(41), ok=True, streak=10**9, detail=WIDE, by="x")
+    yield ev.VerificationFinished(at=at(42), stable=False, detail=LONG)
+    yield ev.MessageQueued(
         at=at(43),
         message_id=LINK,
         channel=CLICK,
@@ -133,7 +101,7 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
         by=ACK_CLICK,
         purpose="escalation",
     )
-    yield MessageSent(
+    yield ev.MessageSent(
         at=at(44),
         message_id=LINK,
         channel=CLICK,
@@ -143,7 +111,7 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
         detail=OSC52,
         by=TITLE,
     )
-    yield MessageSent(
+    yield ev.MessageSent(
         at=at(45),
         message_id="never-queued",
         channel=MULTI_LINE,
@@ -153,20 +121,20 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
         by="x",
     )
     for level in (5, 1, 3):
-        yield Escalated(
+        yield ev.Escalated(
             at=at(46), level=level, reason=TEXTS[level], by=LINK, contacts=NAMES, channels=NAMES
         )
     yield from samples(50)
-    yield SessionResumed(at=at(49), operator=CLEAR, version=LINK)  # time runs back
+    yield ev.SessionResumed(at=at(49), operator=CLEAR, version=LINK)  # time runs back
     yield from samples(49)
     yield from raw_events(52)
     yield from samples(60)
     if mode == "drill":
-        yield DrillScored(
+        yield ev.DrillScored(
             at=at(70),
             scenario=LINK,
             milestones=tuple(
-                Milestone(
+                ev.Milestone(
                     name=text or "?",
                     took=NUMBERS[i % len(NUMBERS)],
                     target=NUMBERS[(i + 3) % len(NUMBERS)],
@@ -182,8 +150,8 @@ def events(mode: str) -> Iterator[EventBase | dict[str, Any]]:
             of=0,
             grade=CLICK,
         )
-    yield IncidentResolved(at=at(80), summary=LONG, by=LINK)
-    yield IncidentDeclared(
+    yield ev.IncidentResolved(at=at(80), summary=LONG, by=LINK)
+    yield ev.IncidentDeclared(
         at=at(81),
         incident_id="INC-20260314-0001",
         severity=Severity.P3,
@@ -201,17 +169,17 @@ def far_future() -> Iterator[dict[str, Any]]:
     yield {"kind": "note_added", "body": body}
 
 
-def samples(seconds: float) -> Iterator[EventBase]:
+def samples(seconds: float) -> Iterator[ev.EventBase]:
     """One of each sample, every value at an edge."""
     when = at(seconds)
     pods = tuple(
-        PodStatus(
+        ev.PodStatus(
             name=name, phase=name, reason=NAMES[-i], ready=bool(i % 2), restarts=-(10**18) * i
         )
         for i, name in enumerate(NAMES)
     )
     deployments = tuple(
-        DeploymentStatus(
+        ev.DeploymentStatus(
             name=name,
             namespace=LINK,
             desired=-3 if i % 2 else 10**30,
@@ -225,11 +193,11 @@ def samples(seconds: float) -> Iterator[EventBase]:
         )
         for i, name in enumerate(NAMES)
     )
-    yield DeploymentsSampled(at=when, deployments=deployments)
-    yield HealthSampled(
+    yield ev.DeploymentsSampled(at=when, deployments=deployments)
+    yield ev.HealthSampled(
         at=when,
         results=tuple(
-            HealthResult(
+            ev.HealthResult(
                 service=name,
                 up=bool(i % 2),
                 status_code=[None, -1, 0, 999_999, 200][i % 5],
@@ -242,50 +210,50 @@ def samples(seconds: float) -> Iterator[EventBase]:
     for metric in ("error_rate", "latency"):
         values = {name: NUMBERS[i % len(NUMBERS)] for i, name in enumerate(NAMES)}
         finite = {name: v for name, v in values.items() if v is not None}
-        yield MetricSampled(
+        yield ev.MetricSampled(
             at=when,
             metric=metric,  # type: ignore[arg-type]
             values=values,
             baseline=finite,
             request_rate=values if metric == "error_rate" else {},
         )
-        yield MetricHistoryLoaded(
+        yield ev.MetricHistoryLoaded(
             at=when,
             metric=metric,  # type: ignore[arg-type]
             series={name: NUMBERS * 20 for name in NAMES[:4]},
             baseline={NAMES[0]: 0.0, NAMES[1]: float("nan"), NAMES[2]: -1.0},
         )
-    yield DatabaseSampled(
+    yield ev.DatabaseSampled(
         at=when,
         connections={"active": -5, "idle": 10**18, "waiting": -(10**18), LINK: 3},
         max_connections=0 if seconds < 30 else -1,
         sessions=sessions(when),
     )
-    yield CacheSampled(
+    yield ev.CacheSampled(
         at=when, used_memory_mb=float("nan"), max_memory_mb=0.0 if seconds < 30 else -1.0
     )
-    yield CacheSampled(at=when, used_memory_mb=float("inf"), max_memory_mb=float("-inf"))
+    yield ev.CacheSampled(at=when, used_memory_mb=float("inf"), max_memory_mb=float("-inf"))
 
 
-def sessions(when: datetime) -> tuple[DbSession, ...]:
+def sessions(when: datetime) -> tuple[ev.DbSession, ...]:
     """A lock cycle, a session blocking itself, a duplicate pid, and a chain 2,000 deep."""
     odd = dict(query_start=when + timedelta(days=3650), xact_start=datetime(1970, 1, 1, tzinfo=UTC))
     out = [
-        DbSession(pid=1, blocked_by=(2,), user=LINK, query=LONG, **odd),  # type: ignore[arg-type]
-        DbSession(pid=2, blocked_by=(1,), state=CLEAR, relation=CLICK, **odd),  # type: ignore[arg-type]
-        DbSession(pid=3, blocked_by=(3,), lock_mode=OSC52, application=WIDE),
-        DbSession(pid=3, blocked_by=(99999,), query=MULTI_LINE),
-        DbSession(pid=-1, blocked_by=(-1, 0, 2**62), query="\x00"),
+        ev.DbSession(pid=1, blocked_by=(2,), user=LINK, query=LONG, **odd),  # type: ignore[arg-type]
+        ev.DbSession(pid=2, blocked_by=(1,), state=CLEAR, relation=CLICK, **odd),  # type: ignore[arg-type]
+        ev.DbSession(pid=3, blocked_by=(3,), lock_mode=OSC52, application=WIDE),
+        ev.DbSession(pid=3, blocked_by=(99999,), query=MULTI_LINE),
+        ev.DbSession(pid=-1, blocked_by=(-1, 0, 2**62), query="\x00"),
     ]
     out += [
-        DbSession(pid=1000 + i, blocked_by=(999 + i,), query=TEXTS[i % len(TEXTS)])
+        ev.DbSession(pid=1000 + i, blocked_by=(999 + i,), query=TEXTS[i % len(TEXTS)])
         for i in range(1, 2000)
     ]
-    out.append(DbSession(pid=999, blocked_by=(), query="root of the deep chain"))
+    out.append(ev.DbSession(pid=999, blocked_by=(), query="root of the deep chain"))
     return tuple(out)
 
 
-def actions() -> Iterator[EventBase]:
+def actions() -> Iterator[ev.EventBase]:
     """Actions with parameters the simulation cannot read, reported done."""
     odd = [
         ("scale", "tracktion/analysis-service", {"replicas": "lots"}),
@@ -300,7 +268,7 @@ def actions() -> Iterator[EventBase]:
     ]
     for i, (action, target, params) in enumerate(odd):
         action_id = TEXTS[i]
-        yield ActionRequested(
+        yield ev.ActionRequested(
             at=at(30 + i),
             action_id=action_id,
             action=action,
@@ -309,7 +277,7 @@ def actions() -> Iterator[EventBase]:
             before=WIDE,
             by=LINK,
         )
-        yield ActionFinished(
+        yield ev.ActionFinished(
             at=at(30 + i),
             action_id=action_id,
             action=action,
@@ -318,7 +286,7 @@ def actions() -> Iterator[EventBase]:
             result=TEXTS[(i + 4) % len(TEXTS)],
             after=LONG,
         )
-    yield ActionFinished(at=at(39), action_id="no request", ok=False, result=CLICK)
+    yield ev.ActionFinished(at=at(39), action_id="no request", ok=False, result=CLICK)
 
 
 def raw_events(seconds: float) -> Iterator[dict[str, Any]]:

@@ -19,7 +19,7 @@ from state.guide.templates import (
     status_page_text,
     summary_line,
 )
-from state.journal.outbox import Emit, Outbox, OutboxMessage, Purpose, enqueue
+from state.journal.outbox import Emit, Outbox, OutboxMessage, enqueue
 from state.text import inert
 
 if TYPE_CHECKING:
@@ -75,46 +75,55 @@ def _check(config: NotifyConfig, names: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))  # each once, in the order given
 
 
-def _messages(
+def _about(
+    kind: type[MessageQueued | MessageResent], at: datetime, message: OutboxMessage, **fields
+) -> MessageQueued | MessageResent:
+    """The journal's event `kind` about an outbox `message`: what it is, where it goes, as of
+    which status; `fields` add what that kind of event says besides."""
+    return kind(
+        at=at,
+        message_id=message.message_id,
+        channel=message.channel,
+        status=message.status,
+        **fields,
+    )
+
+
+def _queue(
     outbox: Outbox,
+    emit: Emit,
+    now: datetime,
     config: NotifyConfig,
     incident: Incident,
     names: list[str],
     texts: Mapping[str, str],
     common: dict[str, object],
-) -> list[OutboxMessage]:
-    """One message per channel, numbered after the ones this incident already sent there."""
-    out = []
-    for name in names:
-        channel = config.channels[name]
-        n = outbox.next_number(incident.incident_id, name)
-        fields = {
-            "message_id": f"{incident.incident_id}:{name}:{n}",
-            "incident_id": incident.incident_id,
-            "channel": name,
-            "target": target_of(channel),
-            "severity": incident.severity,
-            "title": incident.title,
-            "text": texts[channel.audience],
-            **common,
-        }
-        out.append(OutboxMessage.model_validate(fields))
-    return out
-
-
-def _queued(at: datetime, messages: list[OutboxMessage], purpose: Purpose) -> list[EventBase]:
-    return [
-        MessageQueued(
-            at=at,
-            message_id=m.message_id,
-            channel=m.channel,
-            status=m.status,
-            text=m.text,
-            by=m.by,
-            purpose=purpose,
-        )
-        for m in messages
-    ]
+    first: Sequence[EventBase] = (),
+) -> list[str]:
+    """Write one message per channel in `names`, numbered after the ones this incident already
+    sent there, with `texts[audience]` and the fields in `common`, and journal `first` and a
+    MessageQueued for each, all in one transaction; the message ids."""
+    with outbox.transaction():  # numbering and writing in one transaction
+        messages = []
+        for name in names:
+            channel = config.channels[name]
+            n = outbox.next_number(incident.incident_id, name)
+            fields = {
+                "message_id": f"{incident.incident_id}:{name}:{n}",
+                "incident_id": incident.incident_id,
+                "channel": name,
+                "target": target_of(channel),
+                "severity": incident.severity,
+                "title": incident.title,
+                "text": texts[channel.audience],
+                **common,
+            }
+            messages.append(OutboxMessage.model_validate(fields))
+        queued = [
+            _about(MessageQueued, now, m, text=m.text, by=m.by, purpose=m.purpose) for m in messages
+        ]
+        enqueue(outbox, emit, now, messages, [*first, *queued])
+    return [m.message_id for m in messages]
 
 
 def queue_update(
@@ -139,23 +148,14 @@ def queue_update(
         if internal_text is not None
         else internal_update_text(state, now, status),
     }
-    with outbox.transaction():  # numbering and writing in one transaction
-        messages = _messages(
-            outbox,
-            config,
-            incident,
-            names,
-            texts,
-            {
-                "purpose": "update",
-                "status": status,
-                "summary": summary_line(incident, status),
-                "components": components(state, status),
-                "by": by,
-            },
-        )
-        enqueue(outbox, emit, now, messages, _queued(now, messages, "update"))
-    return [m.message_id for m in messages]
+    common: dict[str, object] = {
+        "purpose": "update",
+        "status": status,
+        "summary": summary_line(incident, status),
+        "components": components(state, status),
+        "by": by,
+    }
+    return _queue(outbox, emit, now, config, incident, names, texts, common)
 
 
 def queue_escalation(
@@ -183,31 +183,24 @@ def queue_escalation(
     summary = (
         f"{incident.incident_id} escalated to L{level} ({LEVEL_NAMES[level]}): {inert(reason)}"
     )
-    with outbox.transaction():
-        messages = _messages(
-            outbox,
-            config,
-            incident,
-            names,
-            {"internal": text},
-            {
-                "purpose": "escalation",
-                "status": incident.status,
-                "summary": summary,
-                "level": level,
-                "by": by,
-            },
-        )
-        escalated = Escalated(
-            at=now,
-            level=level,
-            reason=reason,
-            by=by,
-            contacts=escalation_contacts(level),
-            channels=tuple(names),
-        )
-        enqueue(outbox, emit, now, messages, [escalated, *_queued(now, messages, "escalation")])
-    return [m.message_id for m in messages]
+    common: dict[str, object] = {
+        "purpose": "escalation",
+        "status": incident.status,
+        "summary": summary,
+        "level": level,
+        "by": by,
+    }
+    escalated = Escalated(
+        at=now,
+        level=level,
+        reason=reason,
+        by=by,
+        contacts=escalation_contacts(level),
+        channels=tuple(names),
+    )
+    return _queue(
+        outbox, emit, now, config, incident, names, {"internal": text}, common, [escalated]
+    )
 
 
 def queue_acknowledgement(
@@ -220,17 +213,14 @@ def queue_acknowledgement(
     if not names:
         return []
     text = f"{incident.incident_id} acknowledged by {inert(by)}"
-    with outbox.transaction():
-        messages = _messages(
-            outbox,
-            config,
-            incident,
-            names,
-            {"internal": text, "public": text},
-            {"purpose": "acknowledge", "status": incident.status, "summary": text, "by": by},
-        )
-        enqueue(outbox, emit, now, messages, _queued(now, messages, "acknowledge"))
-    return [m.message_id for m in messages]
+    common: dict[str, object] = {
+        "purpose": "acknowledge",
+        "status": incident.status,
+        "summary": text,
+        "by": by,
+    }
+    texts = {"internal": text, "public": text}
+    return _queue(outbox, emit, now, config, incident, names, texts, common)
 
 
 def unknown_deliveries(outbox: Outbox) -> list[OutboxMessage]:
@@ -245,13 +235,5 @@ def resend(outbox: Outbox, emit: Emit, now: datetime, message_id: str, by: str) 
     with outbox.transaction():
         message = outbox.resend(message_id, now).message
         emit(
-            MessageResent(
-                at=now,
-                message_id=message.message_id,
-                channel=message.channel,
-                status=message.status,
-                purpose=message.purpose,
-                level=message.level,
-                by=by,
-            )
+            _about(MessageResent, now, message, purpose=message.purpose, level=message.level, by=by)
         )

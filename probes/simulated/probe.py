@@ -7,19 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from probes.simulated.cluster import NAMESPACE, SimulatedCluster, SimulatedOutage
-from state.events import (
-    CacheSampled,
-    DatabaseSampled,
-    DbSession,
-    DeploymentsSampled,
-    DeploymentStatus,
-    EventBase,
-    HealthResult,
-    HealthSampled,
-    MetricSampled,
-    PodStatus,
-    Source,
-)
+from state import events as ev
 
 if TYPE_CHECKING:
     from probes.simulated.model import SimSession
@@ -28,20 +16,20 @@ if TYPE_CHECKING:
 class SimulatedProbe:
     """One source of the simulated cluster, sampled like a real backend."""
 
-    def __init__(self, cluster: SimulatedCluster, source: Source, interval: float = 2.0) -> None:
+    def __init__(self, cluster: SimulatedCluster, source: ev.Source, interval: float = 2.0) -> None:
         self.cluster = cluster
         self.source = source
         self.interval = interval
         self.timeout = 1.0
 
-    async def sample(self, now: datetime) -> Sequence[EventBase]:
+    async def sample(self, now: datetime) -> Sequence[ev.EventBase]:
         return sample(self.cluster, self.source, now)
 
     async def close(self) -> None:
         return None
 
 
-def sample(cluster: SimulatedCluster, source: Source, now: datetime) -> list[EventBase]:
+def sample(cluster: SimulatedCluster, source: ev.Source, now: datetime) -> list[ev.EventBase]:
     """The events one probe of `source` would report at `now`; raises during an outage."""
     cluster.advance_to(now)
     reason = cluster.outage(source)
@@ -50,18 +38,18 @@ def sample(cluster: SimulatedCluster, source: Source, now: datetime) -> list[Eve
     return [_READERS[source](cluster, now)]
 
 
-def _deployments(cluster: SimulatedCluster, now: datetime) -> EventBase:
+def _deployments(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
     out = []
     for svc in cluster.services.values():
         pods = tuple(
-            PodStatus(
+            ev.PodStatus(
                 name=p.name, phase=p.phase, reason=p.reason, ready=p.ready, restarts=p.restarts
             )
             for p in svc.pods
         )
         rolling = any(p.template != svc.template for p in svc.pods)
         out.append(
-            DeploymentStatus(
+            ev.DeploymentStatus(
                 name=svc.name,
                 namespace=NAMESPACE,
                 desired=svc.desired,
@@ -73,26 +61,26 @@ def _deployments(cluster: SimulatedCluster, now: datetime) -> EventBase:
                 warnings=tuple(svc.warnings),
             )
         )
-    return DeploymentsSampled(at=now, deployments=tuple(out))
+    return ev.DeploymentsSampled(at=now, deployments=tuple(out))
 
 
-def _health(cluster: SimulatedCluster, now: datetime) -> EventBase:
+def _health(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
     results = []
     for svc in cluster.services.values():
         if svc.health_up:
             results.append(
-                HealthResult(
+                ev.HealthResult(
                     service=svc.name, up=True, status_code=200, latency_ms=svc.health_latency
                 )
             )
         else:
-            results.append(HealthResult(service=svc.name, up=False, error="connection refused"))
-    return HealthSampled(at=now, results=tuple(results))
+            results.append(ev.HealthResult(service=svc.name, up=False, error="connection refused"))
+    return ev.HealthSampled(at=now, results=tuple(results))
 
 
-def _error_rate(cluster: SimulatedCluster, now: datetime) -> EventBase:
+def _error_rate(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
     services = cluster.services.values()
-    return MetricSampled(
+    return ev.MetricSampled(
         at=now,
         metric="error_rate",
         values=dict[str, float | None]((s.name, s.error_rate) for s in services),
@@ -100,9 +88,9 @@ def _error_rate(cluster: SimulatedCluster, now: datetime) -> EventBase:
     )
 
 
-def _latency(cluster: SimulatedCluster, now: datetime) -> EventBase:
+def _latency(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
     services = cluster.services.values()
-    return MetricSampled(
+    return ev.MetricSampled(
         at=now,
         metric="latency",
         values=dict[str, float | None]((s.name, s.p95) for s in services),
@@ -110,11 +98,11 @@ def _latency(cluster: SimulatedCluster, now: datetime) -> EventBase:
     )
 
 
-def _session(cluster: SimulatedCluster, s: SimSession) -> DbSession:
+def _session(cluster: SimulatedCluster, s: SimSession) -> ev.DbSession:
     def when(seconds: float | None) -> datetime | None:
         return None if seconds is None else cluster.start + timedelta(seconds=seconds)
 
-    return DbSession(
+    return ev.DbSession(
         pid=s.pid,
         user=s.user,
         application=s.application,
@@ -129,7 +117,7 @@ def _session(cluster: SimulatedCluster, s: SimSession) -> DbSession:
     )
 
 
-def _database(cluster: SimulatedCluster, now: datetime) -> EventBase:
+def _database(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
     db = cluster.db
     involved = ([db.blocker] if db.blocker else []) + db.waiters
     connections = {
@@ -138,7 +126,7 @@ def _database(cluster: SimulatedCluster, now: datetime) -> EventBase:
         "idle in transaction": 1 if db.blocker else 0,
         "waiting": len(db.waiters),
     }
-    return DatabaseSampled(
+    return ev.DatabaseSampled(
         at=now,
         connections=connections,
         max_connections=db.max_connections,
@@ -146,11 +134,11 @@ def _database(cluster: SimulatedCluster, now: datetime) -> EventBase:
     )
 
 
-def _cache(cluster: SimulatedCluster, now: datetime) -> EventBase:
-    return CacheSampled(at=now, used_memory_mb=round(cluster.redis_mb, 1), max_memory_mb=1024.0)
+def _cache(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
+    return ev.CacheSampled(at=now, used_memory_mb=round(cluster.redis_mb, 1), max_memory_mb=1024.0)
 
 
-_READERS: dict[Source, Callable[[SimulatedCluster, datetime], EventBase]] = {
+_READERS: dict[ev.Source, Callable[[SimulatedCluster, datetime], ev.EventBase]] = {
     "kubernetes": _deployments,
     "health": _health,
     "error_rate": _error_rate,
@@ -158,7 +146,7 @@ _READERS: dict[Source, Callable[[SimulatedCluster, datetime], EventBase]] = {
     "postgres": _database,
     "redis": _cache,
 }
-SIMULATED_SOURCES: tuple[Source, ...] = tuple(_READERS)
+SIMULATED_SOURCES: tuple[ev.Source, ...] = tuple(_READERS)
 
 
 def probes(cluster: SimulatedCluster, interval: float = 2.0) -> list[SimulatedProbe]:

@@ -20,6 +20,17 @@ def update(room, cfg, channels, status=IncidentStatus.INVESTIGATING) -> list[str
     return room.queue_update(cfg, channels, status)
 
 
+async def in_flight(room, slack: SlackReceiver):
+    """An update queued to a Slack #incidents and the loop started, until `slack` has the
+    request: the channel config, the running sender, the message id."""
+    cfg = config({"#incidents": {"type": "slack", "webhook_env": "HOOK"}})
+    sender = room.sender(cfg, {"HOOK": slack.webhook_url})
+    [message_id] = update(room, cfg, ["#incidents"])
+    sender.start()
+    await asyncio.to_thread(slack.wait_for, 1)
+    return cfg, sender, message_id
+
+
 async def test_the_demo_sink_delivers_to_its_file_and_the_timeline(room, tmp_path):
     sink = tmp_path / "sent.jsonl"
     cfg = demo_config(sink)
@@ -140,11 +151,7 @@ async def test_a_sink_that_cannot_write_fails_with_the_reason(room, tmp_path):
 
 async def test_stopping_lets_a_request_in_flight_finish_within_the_grace(room):
     with SlackReceiver() as slack:
-        cfg = config({"#incidents": {"type": "slack", "webhook_env": "HOOK"}})
-        sender = room.sender(cfg, {"HOOK": slack.webhook_url})
-        [message_id] = update(room, cfg, ["#incidents"])
-        sender.start()
-        await asyncio.to_thread(slack.wait_for, 1)
+        _, sender, message_id = await in_flight(room, slack)
         await sender.stop(grace=5)
     assert room.outbox.get(message_id).state == "delivered"
 
@@ -153,11 +160,7 @@ async def test_stopping_past_the_grace_leaves_a_slack_post_unknown_to_the_next_s
     """The quit-while-in-flight path of the fault sweep's third copy: not posted again."""
     with SlackReceiver() as slack:
         slack.then(Reply(hold=True, apply=True))
-        cfg = config({"#incidents": {"type": "slack", "webhook_env": "HOOK"}})
-        sender = room.sender(cfg, {"HOOK": slack.webhook_url})
-        [message_id] = update(room, cfg, ["#incidents"])
-        sender.start()
-        await asyncio.to_thread(slack.wait_for, 1)
+        cfg, sender, message_id = await in_flight(room, slack)
         await sender.stop(grace=0.1)
         assert room.outbox.get(message_id).state == "sending"
         again = room.sender(cfg, {"HOOK": slack.webhook_url})

@@ -8,7 +8,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import DatabaseSampled, EventBase, ProbeFailed, ProbeRecovered
 from state.locks import BlockingChain, blocking_chains
+from tests.integration.pg_probe import opened, sample
 from tests.servers.postgres import WATCHER, WATCHER_PASSWORD, PgServer, free_port
 from tests.servers.sessions import Sessions, eventually
 
@@ -43,18 +44,9 @@ WHERE NOT blocked_locks.granted AND blocking_locks.granted;
 
 
 @pytest.fixture
-async def probe(pg_server: PgServer) -> Any:
-    p = PostgresProbe(pg_server.dsn())
-    try:
+async def probe(pg_server: PgServer) -> AsyncIterator[PostgresProbe]:
+    async with opened(pg_server.dsn()) as p:
         yield p
-    finally:
-        await p.close()
-
-
-async def sample(probe: PostgresProbe) -> DatabaseSampled:
-    (event,) = await probe.sample(datetime.now(UTC))
-    assert isinstance(event, DatabaseSampled)
-    return event
 
 
 def tree(chain: BlockingChain) -> tuple[Any, ...]:

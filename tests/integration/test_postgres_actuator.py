@@ -3,37 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 
 from probes.actions import BACKEND_ACTIONS, ActionRefused
 from probes.postgres.actions import PostgresActions
-from probes.postgres.probe import PostgresProbe
-from state.events import DatabaseSampled, DbSession
 from state.locks import blocking_chains
+from tests.integration.pg_probe import opened, sample
 from tests.servers.postgres import WATCHER, WATCHER_PASSWORD, PgServer, free_port
 from tests.servers.sessions import Sessions, eventually
+
+if TYPE_CHECKING:
+    from probes.postgres.probe import PostgresProbe
+    from state.events import DbSession
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 3, 14, 9, 27, 20, tzinfo=UTC)
 
 
 @pytest.fixture
-async def probe(pg_server: PgServer) -> Any:
-    p = PostgresProbe(pg_server.dsn(), long_query_s=0.1)
-    try:
+async def probe(pg_server: PgServer) -> AsyncIterator[PostgresProbe]:
+    async with opened(pg_server.dsn(), long_query_s=0.1) as p:
         yield p
-    finally:
-        await p.close()
-
-
-async def sample(probe: PostgresProbe) -> DatabaseSampled:
-    (event,) = await probe.sample(datetime.now(UTC))
-    assert isinstance(event, DatabaseSampled)
-    return event
 
 
 def chosen(session: DbSession) -> dict[str, Any]:

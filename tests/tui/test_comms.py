@@ -4,6 +4,7 @@ channels, deliveries on the timeline, and the automatic escalation on a frozen c
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from textual.widgets import Button, Checkbox, Static, TextArea
 
@@ -15,6 +16,9 @@ from tests.play import Session
 from tests.tui.waiting import shown
 from widgets.comms_dialogs import EscalateScreen, UpdateScreen
 from widgets.modals import ConfirmScreen
+
+if TYPE_CHECKING:
+    from tui.app import WarroomApp
 
 
 def journaled(session: Session, kind: type) -> list:
@@ -47,10 +51,19 @@ async def deliver(pilot, app) -> None:
     await pilot.pause()
 
 
+async def declared(
+    tmp_path, scenario: str = "bad-deploy", severity: Severity | None = None, **options
+) -> tuple[Session, WarroomApp]:
+    """`scenario` run 60 s with an incident declared (the suggested severity unless given),
+    and its console with the demo notify channels; `options` as Session.app takes them."""
+    session = (await Session(scenario, tmp_path / "j.warroom").arun(60)).declare(severity)
+    if "notify" not in options:
+        options["notify"] = demo_config()
+    return session, session.app(**options)
+
+
 async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) -> None:
-    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
-    session.declare()
-    app = session.app(notify=demo_config(tmp_path / "sent.jsonl"))
+    session, app = await declared(tmp_path, notify=demo_config(tmp_path / "sent.jsonl"))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("u")
         await shown(pilot, UpdateScreen)
@@ -76,9 +89,7 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
 
 
 async def test_acknowledging_tells_pagerduty_and_is_not_a_status_update(tmp_path) -> None:
-    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
-    session.declare()
-    app = session.app(notify=demo_config())
+    session, app = await declared(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("a")
         await pilot.pause()
@@ -90,9 +101,7 @@ async def test_acknowledging_tells_pagerduty_and_is_not_a_status_update(tmp_path
 
 
 async def test_cancelling_the_update_sends_nothing(tmp_path) -> None:
-    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
-    session.declare()
-    app = session.app(notify=demo_config())
+    session, app = await declared(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("u")
         await shown(pilot, UpdateScreen)
@@ -104,9 +113,7 @@ async def test_cancelling_the_update_sends_nothing(tmp_path) -> None:
 
 
 async def test_escalate_names_who_and_where(tmp_path) -> None:
-    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
-    session.declare()
-    app = session.app(notify=demo_config())
+    session, app = await declared(tmp_path, "service-down")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("e")
         await shown(pilot, EscalateScreen)
@@ -123,9 +130,7 @@ async def test_escalate_names_who_and_where(tmp_path) -> None:
 
 
 async def test_unacknowledged_p1_prompts_the_escalation_after_15_minutes(tmp_path) -> None:
-    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
-    session.declare(Severity.P1)
-    app = session.app(notify=demo_config())
+    session, app = await declared(tmp_path, "service-down", severity=Severity.P1)
     async with app.run_test(size=(120, 40)) as pilot:
         session.clock.advance(14 * 60)
         app.comms.check_escalation()
@@ -145,9 +150,9 @@ async def test_unacknowledged_p1_prompts_the_escalation_after_15_minutes(tmp_pat
 
 
 async def test_automatic_paging_escalates_by_itself(tmp_path) -> None:
-    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
-    session.declare(Severity.P2)
-    app = session.app(notify=demo_config(), escalation_mode="page")
+    session, app = await declared(
+        tmp_path, "service-down", severity=Severity.P2, escalation_mode="page"
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         session.clock.advance(timedelta(minutes=30, seconds=1).total_seconds())
         app.comms.check_escalation()
@@ -158,9 +163,7 @@ async def test_automatic_paging_escalates_by_itself(tmp_path) -> None:
 
 
 async def test_read_only_offers_no_update_or_escalation(tmp_path) -> None:
-    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
-    session.declare()
-    app = session.app(notify=demo_config(), read_only=True)
+    _, app = await declared(tmp_path, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("u", "e")
         await pilot.pause()

@@ -14,7 +14,7 @@ from state.events import (
 )
 from state.journal.store import Journal
 from tests.play import OPERATOR, Session
-from tests.tui.waiting import shown
+from tests.tui.waiting import pressed, shown
 from tui.app import WarroomApp
 from widgets.header import IncidentHeader
 from widgets.modals import ConfirmScreen, DeclareScreen, HelpScreen
@@ -43,24 +43,20 @@ def journaled(session: Session, kind: type) -> list:
 
 
 async def declare(pilot) -> None:
-    await pilot.press("d")
-    await pilot.pause()
-    await pilot.press("tab", "enter")  # the title field; Enter declares
-    await pilot.pause()
+    await pressed(pilot, "d")
+    await pressed(pilot, "tab", "enter")  # the title field; Enter declares
 
 
 async def test_declare_preselects_the_suggestion_and_journals_it(tmp_path) -> None:
     app, session = await make(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         assert "suggested  P1 CRITICAL  tracklist-service error rate" in header(app)
-        await pilot.press("d")
-        await pilot.pause()
+        await pressed(pilot, "d")
         dialog = app.screen
         assert isinstance(dialog, DeclareScreen)
         assert dialog.query_one("#sev-P1").value is True
         assert "tracklist-service error rate" in dialog.query_one(".dialog-reason").render().plain
-        await pilot.press("tab", "enter")
-        await pilot.pause()
+        await pressed(pilot, "tab", "enter")
         assert not isinstance(app.screen, DeclareScreen)
         assert header(app).count("INC-20260314-") == 1
         assert "P1 CRITICAL" in header(app) and "INVESTIGATING" in header(app)
@@ -77,8 +73,7 @@ async def test_escape_cancels_declare_and_journals_nothing(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d")
         await shown(pilot, DeclareScreen)  # escape before the dialog is up would miss it
-        await pilot.press("escape")
-        await pilot.pause()
+        await pressed(pilot, "escape")
         assert not isinstance(app.screen, DeclareScreen)
         assert "No incident declared" in header(app)
     assert journaled(session, IncidentDeclared) == []
@@ -87,17 +82,14 @@ async def test_escape_cancels_declare_and_journals_nothing(tmp_path) -> None:
 async def test_acknowledge_once_and_the_countdown_becomes_the_time_taken(tmp_path) -> None:
     app, session = await make(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("a")  # nothing to acknowledge yet
-        await pilot.pause()
+        await pressed(pilot, "a")  # nothing to acknowledge yet
         assert journaled(session, IncidentAcknowledged) == []
         await declare(pilot)
         session.clock.advance(75)
-        await pilot.press("a")
-        await pilot.pause()
+        await pressed(pilot, "a")
         assert "acked in 1m 15s ok" in header(app)
         assert "Acknowledged by alice" in timeline(app)
-        await pilot.press("a")  # a second press changes nothing
-        await pilot.pause()
+        await pressed(pilot, "a")  # a second press changes nothing
     assert len(journaled(session, IncidentAcknowledged)) == 1
 
 
@@ -108,8 +100,7 @@ async def test_late_acknowledgement_is_called_late(tmp_path) -> None:
         session.clock.advance(6 * 60)
         app.redraw()
         assert "ack due -01:00 LATE" in header(app)
-        await pilot.press("a")
-        await pilot.pause()
+        await pressed(pilot, "a")
         assert "acked in 6m 00s LATE" in header(app)
 
 
@@ -117,13 +108,11 @@ async def test_severity_change_names_old_and_new(tmp_path) -> None:
     app, session = await make(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await declare(pilot)
-        await pilot.press("s")
-        await pilot.pause()
+        await pressed(pilot, "s")
         await pilot.press("right", "enter")  # P1 -> P2 in the radio set
         await pilot.press("tab")
         await pilot.press(*"rollback holding")
-        await pilot.press("enter")
-        await pilot.pause()
+        await pressed(pilot, "enter")
         assert "P2 HIGH" in header(app)
         assert "resolve 4:00:00" in header(app)  # P2 resolution target: 4 hours
         assert "ack due 15:00" in header(app)  # P2 response target: 15 minutes
@@ -137,12 +126,10 @@ async def test_severity_change_names_old_and_new(tmp_path) -> None:
 async def test_note_text_is_shown_inert(tmp_path) -> None:
     app, session = await make(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n")
-        await pilot.pause()
+        await pressed(pilot, "n")
         note = app.screen.query_one("#note", Input)
         note.value = "[bold red]rm -rf[/] \x1b[31mred\x1b[0m \x1b]8;;http://x\x07link\x1b]8;;\x07"
-        await pilot.press("enter")
-        await pilot.pause()
+        await pressed(pilot, "enter")
         body = app.query_one("#timeline", Pane)._body
         assert isinstance(body, Text)
         assert "Note by alice: [bold red]rm -rf[/] red link" in body.plain
@@ -154,40 +141,32 @@ async def test_quit_with_an_open_incident_asks_and_cancel_is_the_default(tmp_pat
     app, _ = await make(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await declare(pilot)
-        await pilot.press("q")
-        await pilot.pause()
+        await pressed(pilot, "q")
         dialog = app.screen
         assert isinstance(dialog, ConfirmScreen)
         assert isinstance(app.focused, Button) and app.focused.id == "cancel"
         assert "INC-20260314-" in dialog.query_one(".dialog-reason").render().plain
-        await pilot.press("enter")  # Cancel
-        await pilot.pause()
+        await pressed(pilot, "enter")  # Cancel
         assert not isinstance(app.screen, ConfirmScreen) and app.is_running
-        await pilot.press("q")
-        await pilot.pause()
-        await pilot.press("escape")
-        await pilot.pause()
+        await pressed(pilot, "q")
+        await pressed(pilot, "escape")
         assert app.is_running
-        await pilot.press("q")
-        await pilot.pause()
-        await pilot.press("shift+tab", "enter")  # Quit
-        await pilot.pause()
+        await pressed(pilot, "q")
+        await pressed(pilot, "shift+tab", "enter")  # Quit
     assert app.return_code == 0
 
 
 async def test_quit_without_an_incident_does_not_ask(tmp_path) -> None:
     app, _ = await make(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("q")
-        await pilot.pause()
+        await pressed(pilot, "q")
     assert app.return_code == 0
 
 
 async def test_help_lists_every_key(tmp_path) -> None:
     app, _ = await make(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("question_mark")
-        await pilot.pause()
+        await pressed(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         keys = dict(app.screen.keys)
         for key in ("d", "a", "s", "n", "?", "q", "^p"):
@@ -211,8 +190,7 @@ async def test_small_terminal_shows_one_pane_at_a_time(tmp_path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         panes = app.console_screen.panes
         assert [p.display for p in panes] == [True, False, False, False, False]
-        await pilot.press("5")
-        await pilot.pause()
+        await pressed(pilot, "5")
         assert [p.display for p in panes] == [False, False, False, False, True]
         assert panes[4].size.height > 10
         tabs = app.query_one("#tabs")._text.plain  # type: ignore[attr-defined]

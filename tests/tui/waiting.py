@@ -8,3 +8,9 @@ async def shown(pilot, kind: type, tries: int = 100) -> None:
         if isinstance(pilot.app.screen, kind):
             return
         await pilot.pause(0.02)
+
+
+async def pressed(pilot, *keys: str) -> None:
+    """Press `keys`, then let the app handle what they set off (one pause)."""
+    await pilot.press(*keys)
+    await pilot.pause()

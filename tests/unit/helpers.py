@@ -6,15 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from state.events import (
-    DeploymentsSampled,
-    DeploymentStatus,
-    EventBase,
-    HealthResult,
-    HealthSampled,
-    MetricSampled,
-    PodStatus,
-)
+from state import events as ev
 from state.fold import fold
 
 if TYPE_CHECKING:
@@ -29,7 +21,7 @@ def at(seconds: float) -> datetime:
 
 
 def pod(name: str = "p", phase: str = "Running", reason: str | None = None, ready: bool = True):
-    return PodStatus(name=name, phase=phase, reason=reason, ready=ready)
+    return ev.PodStatus(name=name, phase=phase, reason=reason, ready=ready)
 
 
 def deployment(
@@ -37,34 +29,36 @@ def deployment(
     desired: int = 3,
     ready: int | None = None,
     revision: int = 1,
-    pods: tuple[PodStatus, ...] | None = None,
-) -> DeploymentStatus:
+    pods: tuple[ev.PodStatus, ...] | None = None,
+) -> ev.DeploymentStatus:
     ready = desired if ready is None else ready
     if pods is None:
         pods = tuple(pod(f"{name}-{i}") for i in range(ready))
-    return DeploymentStatus(name=name, desired=desired, ready=ready, revision=revision, pods=pods)
+    return ev.DeploymentStatus(
+        name=name, desired=desired, ready=ready, revision=revision, pods=pods
+    )
 
 
-def deployments(t: float, *items: DeploymentStatus) -> DeploymentsSampled:
-    return DeploymentsSampled(at=at(t), deployments=items)
+def deployments(t: float, *items: ev.DeploymentStatus) -> ev.DeploymentsSampled:
+    return ev.DeploymentsSampled(at=at(t), deployments=items)
 
 
-def health(t: float, **up: bool) -> HealthSampled:
+def health(t: float, **up: bool) -> ev.HealthSampled:
     results = tuple(
-        HealthResult(service=name.replace("_", "-"), up=ok, status_code=200 if ok else 503)
+        ev.HealthResult(service=name.replace("_", "-"), up=ok, status_code=200 if ok else 503)
         for name, ok in up.items()
     )
-    return HealthSampled(at=at(t), results=results)
+    return ev.HealthSampled(at=at(t), results=results)
 
 
-def error_rate(t: float, **values: float | None) -> MetricSampled:
-    return MetricSampled(
+def error_rate(t: float, **values: float | None) -> ev.MetricSampled:
+    return ev.MetricSampled(
         at=at(t), metric="error_rate", values={k.replace("_", "-"): v for k, v in values.items()}
     )
 
 
 def latency(t: float, baseline: dict[str, float] | None = None, **values: float | None):
-    return MetricSampled(
+    return ev.MetricSampled(
         at=at(t),
         metric="latency",
         values={k.replace("_", "-"): v for k, v in values.items()},
@@ -77,7 +71,7 @@ def as_json(model) -> str:
     return model.model_dump_json()
 
 
-def fold_all(state: ConsoleState, events: Iterable[EventBase]) -> ConsoleState:
+def fold_all(state: ConsoleState, events: Iterable[ev.EventBase]) -> ConsoleState:
     """`state` after folding each of `events` in turn, as a console that recorded them."""
     for event in events:
         state = fold(state, event)

@@ -4,23 +4,8 @@ from __future__ import annotations
 
 import math
 
+from state import events as ev
 from state.console import HISTORY, ConsoleState
-from state.events import (
-    CacheSampled,
-    DatabaseSampled,
-    IncidentAcknowledged,
-    IncidentDeclared,
-    IncidentResolved,
-    MessageSent,
-    MetricHistoryLoaded,
-    NoteAdded,
-    ProbeFailed,
-    ProbeRecovered,
-    RoleAssigned,
-    SessionStarted,
-    SeverityChanged,
-    StatusChanged,
-)
 from state.fold import fold
 from state.guide.policy import next_update_due
 from state.guide.severity import IncidentStatus, Role, Severity
@@ -37,8 +22,8 @@ from tests.unit.helpers import (
 )
 
 
-def declared(t: float = 0, severity: Severity = Severity.P2) -> IncidentDeclared:
-    return IncidentDeclared(
+def declared(t: float = 0, severity: Severity = Severity.P2) -> ev.IncidentDeclared:
+    return ev.IncidentDeclared(
         at=at(t),
         incident_id="INC-20260306-8400",
         severity=severity,
@@ -48,8 +33,8 @@ def declared(t: float = 0, severity: Severity = Severity.P2) -> IncidentDeclared
     )
 
 
-def update(t: float, delivered: bool, status=IncidentStatus.IDENTIFIED) -> MessageSent:
-    return MessageSent(
+def update(t: float, delivered: bool, status=IncidentStatus.IDENTIFIED) -> ev.MessageSent:
+    return ev.MessageSent(
         at=at(t),
         message_id=f"m{t}",
         channel="#incidents",
@@ -62,15 +47,17 @@ def update(t: float, delivered: bool, status=IncidentStatus.IDENTIFIED) -> Messa
 
 
 SOME_EVENTS = [
-    SessionStarted(at=T0, mode="demo", version="0", operator="ana", services=("api", "db-writer")),
+    ev.SessionStarted(
+        at=T0, mode="demo", version="0", operator="ana", services=("api", "db-writer")
+    ),
     deployments(1, deployment("api")),
     health(1, api=True),
     error_rate(2, api=0.4),
     latency(2, baseline={"api": 100.0}, api=110.0),
     error_rate(4, api=25.0),
     declared(5),
-    IncidentAcknowledged(at=at(6), by="ana"),
-    NoteAdded(at=at(7), text="looking at the rollout", by="ana"),
+    ev.IncidentAcknowledged(at=at(6), by="ana"),
+    ev.NoteAdded(at=at(7), text="looking at the rollout", by="ana"),
 ]
 
 
@@ -119,8 +106,8 @@ def test_first_acknowledgement_counts_second_is_ignored():
         ConsoleState(),
         [
             declared(0),
-            IncidentAcknowledged(at=at(60), by="ana"),
-            IncidentAcknowledged(at=at(90), by="bob"),
+            ev.IncidentAcknowledged(at=at(60), by="ana"),
+            ev.IncidentAcknowledged(at=at(90), by="bob"),
         ],
     )
     assert state.incident.acknowledged_at == at(60)
@@ -128,7 +115,7 @@ def test_first_acknowledgement_counts_second_is_ignored():
 
 
 def test_acknowledge_without_an_incident_changes_nothing():
-    state = fold(ConsoleState(), IncidentAcknowledged(at=at(1), by="ana"))
+    state = fold(ConsoleState(), ev.IncidentAcknowledged(at=at(1), by="ana"))
     assert state.incident is None
 
 
@@ -137,8 +124,8 @@ def test_severity_and_status_change():
         ConsoleState(),
         [
             declared(0, Severity.P2),
-            SeverityChanged(at=at(10), severity=Severity.P1, previous=Severity.P2, by="ana"),
-            StatusChanged(at=at(20), status=IncidentStatus.IDENTIFIED, by="ana"),
+            ev.SeverityChanged(at=at(10), severity=Severity.P1, previous=Severity.P2, by="ana"),
+            ev.StatusChanged(at=at(20), status=IncidentStatus.IDENTIFIED, by="ana"),
         ],
     )
     assert state.incident.severity is Severity.P1
@@ -150,9 +137,9 @@ def test_role_handoff_keeps_the_history():
         ConsoleState(),
         [
             declared(0),
-            RoleAssigned(at=at(1), role=Role.IC, person="ana", by="ana"),
-            RoleAssigned(at=at(2), role=Role.CL, person="cho", by="ana"),
-            RoleAssigned(at=at(300), role=Role.IC, person="bob", by="ana"),
+            ev.RoleAssigned(at=at(1), role=Role.IC, person="ana", by="ana"),
+            ev.RoleAssigned(at=at(2), role=Role.CL, person="cho", by="ana"),
+            ev.RoleAssigned(at=at(300), role=Role.IC, person="bob", by="ana"),
         ],
     )
     inc = state.incident
@@ -167,7 +154,7 @@ def test_role_handoff_keeps_the_history():
 def test_resolve():
     state = fold_all(
         ConsoleState(),
-        [declared(0), IncidentResolved(at=at(3600), summary="rolled back to r7", by="ana")],
+        [declared(0), ev.IncidentResolved(at=at(3600), summary="rolled back to r7", by="ana")],
     )
     inc = state.incident
     assert inc.status is IncidentStatus.RESOLVED
@@ -190,7 +177,7 @@ def test_a_resolved_update_after_x_keeps_the_time_of_x():
         ConsoleState(),
         [
             declared(0),
-            IncidentResolved(at=at(3600), summary="rolled back to r7", by="ana"),
+            ev.IncidentResolved(at=at(3600), summary="rolled back to r7", by="ana"),
             update(3630, delivered=True, status=IncidentStatus.RESOLVED),
         ],
     )
@@ -219,8 +206,8 @@ def test_probe_failure_keeps_reason_and_first_failure_time():
         ConsoleState(),
         [
             deployments(0, deployment("api")),
-            ProbeFailed(at=at(10), source="kubernetes", reason="connection refused"),
-            ProbeFailed(at=at(20), source="kubernetes", reason="timed out after 5 s"),
+            ev.ProbeFailed(at=at(10), source="kubernetes", reason="connection refused"),
+            ev.ProbeFailed(at=at(20), source="kubernetes", reason="timed out after 5 s"),
         ],
     )
     probe = state.probe("kubernetes")
@@ -235,8 +222,8 @@ def test_probe_recovered_clears_the_failure():
     state = fold_all(
         ConsoleState(),
         [
-            ProbeFailed(at=at(10), source="postgres", reason="connection refused"),
-            ProbeRecovered(at=at(30), source="postgres"),
+            ev.ProbeFailed(at=at(10), source="postgres", reason="connection refused"),
+            ev.ProbeRecovered(at=at(30), source="postgres"),
         ],
     )
     probe = state.probe("postgres")
@@ -251,8 +238,8 @@ def test_every_sample_kind_marks_its_probe_ok():
         health(2, api=True),
         error_rate(3, api=0.1),
         latency(4, api=10.0),
-        DatabaseSampled(at=at(5), connections={"active": 1}, max_connections=100),
-        CacheSampled(at=at(6), used_memory_mb=420.0),
+        ev.DatabaseSampled(at=at(5), connections={"active": 1}, max_connections=100),
+        ev.CacheSampled(at=at(6), used_memory_mb=420.0),
     ]
     state = fold_all(ConsoleState(), events)
     for source, t in [
@@ -284,7 +271,7 @@ def test_metric_history_loaded_replaces_the_series():
         [
             latency(0, baseline={"api": 100.0}, api=120.0),
             latency(2, api=130.0),
-            MetricHistoryLoaded(
+            ev.MetricHistoryLoaded(
                 at=at(3),
                 metric="latency",
                 series={"api": (90.0, None, 95.0)},
@@ -303,7 +290,7 @@ def test_a_baseline_that_is_no_number_is_no_baseline():
         ConsoleState(),
         [
             latency(0, baseline=odd, api=400.0, a=400.0, b=400.0, c=400.0, d=400.0),
-            MetricHistoryLoaded(at=at(1), metric="latency", series={}, baseline=odd),
+            ev.MetricHistoryLoaded(at=at(1), metric="latency", series={}, baseline=odd),
         ],
     )
     assert state.latency_baseline == {"api": 100.0}
@@ -313,7 +300,7 @@ def test_a_baseline_that_is_no_number_is_no_baseline():
 def test_metric_history_is_bounded_too():
     long = tuple(float(i) for i in range(HISTORY * 2))
     state = fold(
-        ConsoleState(), MetricHistoryLoaded(at=T0, metric="error_rate", series={"api": long})
+        ConsoleState(), ev.MetricHistoryLoaded(at=T0, metric="error_rate", series={"api": long})
     )
     assert state.error_rate["api"] == long[-HISTORY:]
 
@@ -345,7 +332,7 @@ def test_services_are_learned_in_first_seen_order():
     state = fold_all(
         ConsoleState(),
         [
-            SessionStarted(at=T0, mode="live", version="0", operator="ana", services=("b", "a")),
+            ev.SessionStarted(at=T0, mode="live", version="0", operator="ana", services=("b", "a")),
             deployments(1, deployment("c"), deployment("a")),
             health(2, d=True),
         ],
@@ -354,20 +341,19 @@ def test_services_are_learned_in_first_seen_order():
 
 
 def test_several_subject_matter_experts_serve_at_once():
-    from state.events import IncidentDeclared, RoleAssigned
     from state.guide.severity import Role, Severity
 
     state = fold_all(
         ConsoleState(),
         [
-            IncidentDeclared(
+            ev.IncidentDeclared(
                 at=T0, incident_id="INC-1", severity=Severity.P2, title="t", reason="r", by="a"
             ),
-            RoleAssigned(at=T0, role=Role.SME, person="dba-dave", by="a"),
-            RoleAssigned(at=T0, role=Role.SME, person="net-nina", by="a"),
-            RoleAssigned(at=T0, role=Role.SME, person="dba-dave", by="a"),
-            RoleAssigned(at=T0, role=Role.TL, person="tom", by="a"),
-            RoleAssigned(at=T0, role=Role.TL, person="tia", by="a"),
+            ev.RoleAssigned(at=T0, role=Role.SME, person="dba-dave", by="a"),
+            ev.RoleAssigned(at=T0, role=Role.SME, person="net-nina", by="a"),
+            ev.RoleAssigned(at=T0, role=Role.SME, person="dba-dave", by="a"),
+            ev.RoleAssigned(at=T0, role=Role.TL, person="tom", by="a"),
+            ev.RoleAssigned(at=T0, role=Role.TL, person="tia", by="a"),
         ],
     )
     assert state.incident.roles[Role.SME] == "dba-dave, net-nina"

@@ -15,39 +15,8 @@ import pytest
 from probes.simulated.cluster import SimulatedCluster
 from probes.simulated.probe import SIMULATED_SOURCES, sample
 from probes.simulated.scenario import load
+from state import events as ev
 from state.console import ConsoleState
-from state.events import (
-    EVENT_TYPES,
-    ActionFinished,
-    ActionRequested,
-    CacheSampled,
-    DatabaseSampled,
-    DbSession,
-    DeploymentsSampled,
-    DrillScored,
-    Escalated,
-    HealthResult,
-    HealthSampled,
-    IncidentAcknowledged,
-    IncidentDeclared,
-    IncidentResolved,
-    MessageQueued,
-    MessageResent,
-    MessageSent,
-    MetricHistoryLoaded,
-    MetricSampled,
-    Milestone,
-    NoteAdded,
-    ProbeFailed,
-    ProbeRecovered,
-    RoleAssigned,
-    SessionResumed,
-    SessionStarted,
-    SeverityChanged,
-    StatusChanged,
-    VerificationChecked,
-    VerificationFinished,
-)
 from state.guide.severity import IncidentStatus, Role, Severity
 from state.journal.schema import VERSION as SCHEMA_VERSION
 from state.journal.store import Journal, JournalError, encode
@@ -57,7 +26,7 @@ from tests.unit.helpers import T0, as_json, at, deployment, fold_all, pod
 NAN, INF = math.nan, math.inf
 
 ALL_KINDS = [
-    SessionStarted(
+    ev.SessionStarted(
         at=T0,
         mode="demo",
         version="0.1",
@@ -67,7 +36,7 @@ ALL_KINDS = [
         speed=4.0,
         services=("analysis-service", "tracklist-service"),
     ),
-    DeploymentsSampled(
+    ev.DeploymentsSampled(
         at=at(1),
         deployments=(
             deployment("analysis-service"),
@@ -79,38 +48,38 @@ ALL_KINDS = [
             ),
         ),
     ),
-    HealthSampled(
+    ev.HealthSampled(
         at=at(2),
         results=(
-            HealthResult(service="analysis-service", up=True, status_code=200, latency_ms=5.5),
-            HealthResult(service="tracklist-service", up=False, error="connexion refusée"),
+            ev.HealthResult(service="analysis-service", up=True, status_code=200, latency_ms=5.5),
+            ev.HealthResult(service="tracklist-service", up=False, error="connexion refusée"),
         ),
     ),
-    MetricSampled(
+    ev.MetricSampled(
         at=at(3),
         metric="error_rate",
         values={"a": 0.5, "nan": NAN, "inf": INF, "-inf": -INF, "none": None},
     ),
-    MetricSampled(at=at(3), metric="latency", values={"a": 180.0}, baseline={"a": 175.5}),
-    MetricHistoryLoaded(
+    ev.MetricSampled(at=at(3), metric="latency", values={"a": 180.0}, baseline={"a": 175.5}),
+    ev.MetricHistoryLoaded(
         at=at(4), metric="latency", series={"a": (1.0, None, NAN, INF)}, baseline={"a": 2.0}
     ),
-    DatabaseSampled(
+    ev.DatabaseSampled(
         at=at(5),
         connections={"active": 4, "idle": 22, "idle in transaction": 1, "waiting": 1},
         max_connections=100,
         sessions=(
-            DbSession(
+            ev.DbSession(
                 pid=4242, state="idle in transaction", query="UPDATE tracks …", xact_start=T0
             ),
-            DbSession(pid=5001, blocked_by=(4242,), wait_event_type="Lock", query_start=at(3)),
+            ev.DbSession(pid=5001, blocked_by=(4242,), wait_event_type="Lock", query_start=at(3)),
         ),
     ),
-    CacheSampled(at=at(6), used_memory_mb=421.5, max_memory_mb=1024.0),
-    ProbeFailed(at=at(7), source="postgres", reason="connection refused"),
-    ProbeRecovered(at=at(8), source="postgres"),
-    SessionResumed(at=at(9), operator="ana", version="0.1"),
-    IncidentDeclared(
+    ev.CacheSampled(at=at(6), used_memory_mb=421.5, max_memory_mb=1024.0),
+    ev.ProbeFailed(at=at(7), source="postgres", reason="connection refused"),
+    ev.ProbeRecovered(at=at(8), source="postgres"),
+    ev.SessionResumed(at=at(9), operator="ana", version="0.1"),
+    ev.IncidentDeclared(
         at=at(10),
         incident_id="INC-20260306-8410",
         severity=Severity.P1,
@@ -118,12 +87,14 @@ ALL_KINDS = [
         reason="tracklist-service error rate 34.0% > 20%",
         by="ana",
     ),
-    IncidentAcknowledged(at=at(11), by="ana"),
-    SeverityChanged(at=at(12), severity=Severity.P2, previous=Severity.P1, reason="ok", by="ana"),
-    StatusChanged(at=at(13), status=IncidentStatus.IDENTIFIED, by="ana"),
-    RoleAssigned(at=at(14), role=Role.CL, person="李雷", by="ana"),
-    NoteAdded(at=at(15), text="line one\nline two \x1b[31m raw as typed", by="ana"),
-    ActionRequested(
+    ev.IncidentAcknowledged(at=at(11), by="ana"),
+    ev.SeverityChanged(
+        at=at(12), severity=Severity.P2, previous=Severity.P1, reason="ok", by="ana"
+    ),
+    ev.StatusChanged(at=at(13), status=IncidentStatus.IDENTIFIED, by="ana"),
+    ev.RoleAssigned(at=at(14), role=Role.CL, person="李雷", by="ana"),
+    ev.NoteAdded(at=at(15), text="line one\nline two \x1b[31m raw as typed", by="ana"),
+    ev.ActionRequested(
         at=at(16),
         action_id="a1",
         action="scale",
@@ -131,8 +102,8 @@ ALL_KINDS = [
         params={"replicas": 5, "why": "load"},
         by="ana",
     ),
-    ActionFinished(at=at(17), action_id="a1", ok=True, result="scaled to 5"),
-    Escalated(
+    ev.ActionFinished(at=at(17), action_id="a1", ok=True, result="scaled to 5"),
+    ev.Escalated(
         at=at(17),
         level=3,
         reason="P1 unacknowledged 15 min",
@@ -140,7 +111,7 @@ ALL_KINDS = [
         contacts=("engineering manager", "product manager"),
         channels=("#management",),
     ),
-    MessageQueued(
+    ev.MessageQueued(
         at=at(17),
         message_id="INC-20260306-8410:#incidents:1",
         channel="#incidents",
@@ -148,7 +119,7 @@ ALL_KINDS = [
         text="We have identified the issue",
         by="ana",
     ),
-    MessageSent(
+    ev.MessageSent(
         at=at(18),
         message_id="m1",
         channel="#incidents",
@@ -157,16 +128,16 @@ ALL_KINDS = [
         outcome="delivered",
         by="ana",
     ),
-    MessageResent(
+    ev.MessageResent(
         at=at(18), message_id="m1", channel="#incidents", status=IncidentStatus.IDENTIFIED, by="ana"
     ),
-    VerificationChecked(at=at(19), ok=True, streak=1, detail="4 healthy services", by="ana"),
-    VerificationFinished(at=at(19), stable=True, detail="5 good checks in a row"),
-    DrillScored(
+    ev.VerificationChecked(at=at(19), ok=True, streak=1, detail="4 healthy services", by="ana"),
+    ev.VerificationFinished(at=at(19), stable=True, detail="5 good checks in a row"),
+    ev.DrillScored(
         at=at(19),
         scenario="bad-deploy",
         milestones=(
-            Milestone(
+            ev.Milestone(
                 name="Acknowledged", took=40.0, target=300.0, verdict="met", points=10, of=10
             ),
         ),
@@ -175,7 +146,7 @@ ALL_KINDS = [
         of=100,
         grade="B",
     ),
-    IncidentResolved(at=at(19), summary="rolled back", by="ana"),
+    ev.IncidentResolved(at=at(19), summary="rolled back", by="ana"),
 ]
 
 
@@ -220,7 +191,7 @@ def written(path) -> Path:
 
 
 def test_the_fixture_covers_every_event_kind():
-    assert {e.kind for e in ALL_KINDS} == set(EVENT_TYPES)
+    assert {e.kind for e in ALL_KINDS} == set(ev.EVENT_TYPES)
 
 
 def test_events_read_back_equal_and_in_order(written):
@@ -236,7 +207,7 @@ def test_events_read_back_equal_and_in_order(written):
 
 def test_nan_and_inf_survive(written):
     with Journal.open(written, read_only=True) as journal:
-        metric = next(e for e in journal.events() if isinstance(e, MetricSampled))
+        metric = next(e for e in journal.events() if isinstance(e, ev.MetricSampled))
     assert math.isnan(metric.values["nan"])
     assert metric.values["inf"] == INF
     assert metric.values["-inf"] == -INF
@@ -307,7 +278,7 @@ def test_an_event_that_cannot_be_journaled_is_not_folded(path):
     before = recorder.state
     recorder.journal.close()  # the disk is gone, say
     with pytest.raises(sqlite3.Error):
-        recorder.record(NoteAdded(at=at(99), text="lost", by="ana"))
+        recorder.record(ev.NoteAdded(at=at(99), text="lost", by="ana"))
     assert recorder.state is before
 
 
@@ -499,7 +470,7 @@ def test_read_only_open_while_a_writer_is_live_sees_committed_events(path):
 
 def test_reopening_for_writing_appends(written):
     with Journal.open(written) as journal:
-        journal.append(NoteAdded(at=at(100), text="after resume", by="ana"))
+        journal.append(ev.NoteAdded(at=at(100), text="after resume", by="ana"))
     with Journal.open(written, read_only=True) as journal:
         assert journal.count() == len(ALL_KINDS) + 1
         assert list(journal.events())[-1].text == "after resume"

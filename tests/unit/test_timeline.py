@@ -6,25 +6,8 @@ import math
 
 import pytest
 
+from state import events as ev
 from state.console import ConsoleState, TimelineEntry
-from state.events import (
-    ActionFinished,
-    ActionRequested,
-    DatabaseSampled,
-    DbSession,
-    IncidentAcknowledged,
-    IncidentDeclared,
-    IncidentResolved,
-    MessageSent,
-    NoteAdded,
-    ProbeFailed,
-    ProbeRecovered,
-    RoleAssigned,
-    SessionResumed,
-    SessionStarted,
-    SeverityChanged,
-    StatusChanged,
-)
 from state.fold import fold
 from state.guide.severity import IncidentStatus, Role, Severity
 from tests.unit.helpers import (
@@ -66,7 +49,7 @@ def test_steady_samples_add_nothing():
             health(2 * i, api=True),
             error_rate(2 * i, api=0.4 + (i % 3) * 0.1),
             latency(2 * i, baseline={"api": 100.0}, api=100.0 + i),
-            DatabaseSampled(at=at(2 * i), connections={"active": 3}, max_connections=100),
+            ev.DatabaseSampled(at=at(2 * i), connections={"active": 3}, max_connections=100),
         ]
     assert added(state, *events) == []
 
@@ -179,10 +162,10 @@ def test_health_down_and_up():
     assert texts(down, health(4, api=True)) == ["api /health OK again"]
 
 
-def chain(t: float, waiters: int) -> DatabaseSampled:
-    sessions = [DbSession(pid=4242, state="idle in transaction")] if waiters else []
-    sessions += [DbSession(pid=5000 + i, blocked_by=(4242,)) for i in range(waiters)]
-    return DatabaseSampled(
+def chain(t: float, waiters: int) -> ev.DatabaseSampled:
+    sessions = [ev.DbSession(pid=4242, state="idle in transaction")] if waiters else []
+    sessions += [ev.DbSession(pid=5000 + i, blocked_by=(4242,)) for i in range(waiters)]
+    return ev.DatabaseSampled(
         at=at(t), connections={"active": 3}, max_connections=100, sessions=tuple(sessions)
     )
 
@@ -200,17 +183,17 @@ def test_probe_failed_and_recovered():
     state = base()
     assert texts(
         state,
-        ProbeFailed(at=at(1), source="postgres", reason="connection refused"),
-        ProbeRecovered(at=at(9), source="postgres"),
+        ev.ProbeFailed(at=at(1), source="postgres", reason="connection refused"),
+        ev.ProbeRecovered(at=at(9), source="postgres"),
     ) == ["PostgreSQL unreachable: connection refused", "PostgreSQL reachable again"]
 
 
 # ---- people ---------------------------------------------------------------------------------
 
 PERSON_EVENTS = [
-    SessionStarted(at=T0, mode="demo", version="0", operator="ana", scenario="bad-deploy"),
-    SessionResumed(at=at(1), operator="ana", version="0"),
-    IncidentDeclared(
+    ev.SessionStarted(at=T0, mode="demo", version="0", operator="ana", scenario="bad-deploy"),
+    ev.SessionResumed(at=at(1), operator="ana", version="0"),
+    ev.IncidentDeclared(
         at=at(2),
         incident_id="INC-20260306-8402",
         severity=Severity.P1,
@@ -218,16 +201,16 @@ PERSON_EVENTS = [
         reason="error rate",
         by="ana",
     ),
-    IncidentAcknowledged(at=at(3), by="ana"),
-    SeverityChanged(at=at(4), severity=Severity.P2, previous=Severity.P1, by="ana"),
-    StatusChanged(at=at(5), status=IncidentStatus.IDENTIFIED, by="ana"),
-    RoleAssigned(at=at(6), role=Role.TL, person="bob", by="ana"),
-    NoteAdded(at=at(7), text="rollback?", by="ana"),
-    ActionRequested(
+    ev.IncidentAcknowledged(at=at(3), by="ana"),
+    ev.SeverityChanged(at=at(4), severity=Severity.P2, previous=Severity.P1, by="ana"),
+    ev.StatusChanged(at=at(5), status=IncidentStatus.IDENTIFIED, by="ana"),
+    ev.RoleAssigned(at=at(6), role=Role.TL, person="bob", by="ana"),
+    ev.NoteAdded(at=at(7), text="rollback?", by="ana"),
+    ev.ActionRequested(
         at=at(8), action_id="a1", action="rollout_undo", target="tracklist-service", by="ana"
     ),
-    ActionFinished(at=at(9), action_id="a1", ok=True, result="rolled back"),
-    MessageSent(
+    ev.ActionFinished(at=at(9), action_id="a1", ok=True, result="rolled back"),
+    ev.MessageSent(
         at=at(10),
         message_id="m1",
         channel="#incidents",
@@ -237,7 +220,7 @@ PERSON_EVENTS = [
         detail="timeout",
         by="ana",
     ),
-    IncidentResolved(at=at(11), summary="rolled back", by="ana"),
+    ev.IncidentResolved(at=at(11), summary="rolled back", by="ana"),
 ]
 
 
@@ -274,8 +257,8 @@ def assert_inert(text: str) -> None:
 @pytest.mark.parametrize(
     "event",
     [
-        NoteAdded(at=T0, text=HOSTILE, by=HOSTILE),
-        IncidentDeclared(
+        ev.NoteAdded(at=T0, text=HOSTILE, by=HOSTILE),
+        ev.IncidentDeclared(
             at=T0,
             incident_id="INC-1",
             severity=Severity.P2,
@@ -283,20 +266,20 @@ def assert_inert(text: str) -> None:
             reason=HOSTILE + "!",
             by=HOSTILE,
         ),
-        SessionStarted(at=T0, mode="live", version="0", operator=HOSTILE),
-        IncidentAcknowledged(at=T0, by=HOSTILE),
-        RoleAssigned(at=T0, role=Role.IC, person=HOSTILE, by=HOSTILE),
-        IncidentResolved(at=T0, summary=HOSTILE, by=HOSTILE),
-        ActionRequested(
+        ev.SessionStarted(at=T0, mode="live", version="0", operator=HOSTILE),
+        ev.IncidentAcknowledged(at=T0, by=HOSTILE),
+        ev.RoleAssigned(at=T0, role=Role.IC, person=HOSTILE, by=HOSTILE),
+        ev.IncidentResolved(at=T0, summary=HOSTILE, by=HOSTILE),
+        ev.ActionRequested(
             at=T0, action_id="1", action="scale", target=HOSTILE, params={"n": HOSTILE}, by="a"
         ),
-        ActionFinished(at=T0, action_id="1", ok=False, result=HOSTILE),
+        ev.ActionFinished(at=T0, action_id="1", ok=False, result=HOSTILE),
         # a journal is outside text too: the action's name and its parameters' keys
-        ActionRequested(
+        ev.ActionRequested(
             at=T0, action_id="2", action=HOSTILE, target="t", params={HOSTILE: 1}, by="a"
         ),
-        ActionFinished(at=T0, action_id="2", action=HOSTILE, ok=True, result="done"),
-        ProbeFailed(at=T0, source="health", reason=HOSTILE),
+        ev.ActionFinished(at=T0, action_id="2", action=HOSTILE, ok=True, result="done"),
+        ev.ProbeFailed(at=T0, source="health", reason=HOSTILE),
     ],
     ids=lambda e: e.kind,
 )
