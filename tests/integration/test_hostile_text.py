@@ -81,7 +81,7 @@ pytestmark = pytest.mark.integration
 OPERATOR = "alice"
 TALL = (99, 60)  # narrower than 100 columns: one pane at a time, tall enough for every row
 BIG = (200, 70)
-RATE, P95 = r" (5\.0|25\.0)% ", r" (242|49) ms "
+RATE = r" (5\.0|25\.0)% "
 VERDICT = r"(ok|P2 >5%|P1 >20%|no base|\d\.\dx) *$"
 LAG = 2.0
 
@@ -163,7 +163,9 @@ async def test_label_values_keep_one_row_each_with_its_numbers(
     async with app.run_test(
         size=TALL, notifications=True
     ) as pilot:  # one pane at a time, every row in view
-        for key, pane, value in (("2", "error-rate", RATE), ("4", "latency", P95)):
+        # each row shows a p95 Prometheus answered (242.5 ms give or take a scrape's timing)
+        p95 = "|".join(sorted({f"{v:.0f}" for v in latencies.values.values() if v is not None}))
+        for key, pane, value in (("2", "error-rate", RATE), ("4", "latency", rf" ({p95}) ms ")):
             await pilot.press(key)
             await pilot.pause()
             assert_screen_inert(app)
