@@ -14,9 +14,10 @@ import os
 import re
 import traceback
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from state.clock import WallClock
 
 if TYPE_CHECKING:
     from tui.config import Config
@@ -105,7 +106,7 @@ def report(error: BaseException, what: str = "the console failed") -> Path | Non
     """
     global _log
     text = traceback_text(error)
-    now = datetime.now(UTC)
+    now = WallClock().now()  # a crash happens in real time, whatever the session's clock
     try:
         if _log is None:
             from tui.paths import data_dir
