@@ -157,7 +157,9 @@ class PostgresActions:
         """Refuse when `pid` now belongs to another backend (pids are reused) or has ended.
 
         The backend is the one chosen when its user and `backend_start` (params, ISO 8601)
-        are those sampled; a new query since the pick is still the same backend.
+        are those sampled; a new query since the pick is still the same backend. A role that
+        cannot see another role's `backend_start` (no pg_read_all_stats) sees NULL both when
+        it samples and here, so for those sessions only the user is compared.
         """
         import psycopg
 

@@ -88,6 +88,12 @@ class SimSession:
     relation: str | None = None
     lock_mode: str | None = None
     wait_event_type: str | None = None
+    backend_start: float | None = None  # when the backend began: before its first transaction
+
+    def __post_init__(self) -> None:
+        if self.backend_start is None:
+            known = [t for t in (self.query_start, self.xact_start) if t is not None]
+            self.backend_start = min(known)
 
 
 @dataclass

@@ -110,6 +110,7 @@ def _session(cluster: SimulatedCluster, s: SimSession) -> ev.DbSession:
         query=s.query,
         query_start=when(s.query_start),
         xact_start=when(s.xact_start),
+        backend_start=when(s.backend_start),
         wait_event_type=s.wait_event_type,
         blocked_by=s.blocked_by,
         relation=s.relation,

@@ -199,7 +199,10 @@ async def test_terminating_the_blocker_dissolves_the_chain(tmp_path) -> None:
         await session.arun(64)
         app.redraw()
         assert "Lock chain cleared" in timeline(app)
-    assert journaled(session, ActionRequested)[0].params["pid"] == 4242
+    params = journaled(session, ActionRequested)[0].params
+    assert params["pid"] == 4242
+    # which backend was hit, exactly: pids are reused, a backend's start time is not
+    assert params["backend_start"] and params["backend_start"] <= f"{session.clock.now():%FT%T}"
 
 
 async def test_cancel_keeps_the_idle_in_transaction_session(tmp_path) -> None:
