@@ -126,8 +126,15 @@ class WarroomApp(ConsoleBase):
         )
         self.push_screen(ConfirmScreen("Quit warroom?", message, "Quit"), answered)
 
+    async def action_quit(self) -> None:
+        """Textual's own ways out (ctrl+q, its palette command) ask as `q` does while an
+        incident is open: the commander never leaves an open incident by accident."""
+        self.action_quit_console()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.callback != self.action_quit:  # warroom's Quit below, the one that asks
+                yield command
         for binding in self._bindings_described():
             if binding.id == "app.command_palette":
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 from textual.widgets import Button, Input
 
@@ -154,6 +155,25 @@ async def test_quit_with_an_open_incident_asks_and_cancel_is_the_default(tmp_pat
         await pressed(pilot, "q")
         await pressed(pilot, "shift+tab", "enter")  # Quit
     assert app.return_code == 0
+
+
+@pytest.mark.parametrize("way", ["ctrl+q", "palette", "app.quit"])
+async def test_every_way_out_asks_while_an_incident_is_open(tmp_path, way) -> None:
+    app, _ = await make(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await declare(pilot)
+        if way == "ctrl+q":
+            await pressed(pilot, "ctrl+q")
+        elif way == "palette":
+            quits = [c for c in app.get_system_commands(app.screen) if c.title == "Quit"]
+            assert len(quits) == 1  # one Quit in the palette: the one that asks
+            await quits[0].callback()
+        else:  # Textual's own action, as a binding or a command elsewhere would run it
+            await app.run_action("app.quit")
+        await shown(pilot, ConfirmScreen)
+        assert isinstance(app.screen, ConfirmScreen) and app.is_running
+        await pressed(pilot, "enter")  # Cancel
+        assert app.is_running
 
 
 async def test_quit_without_an_incident_does_not_ask(tmp_path) -> None:
