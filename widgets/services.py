@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from rich.text import Text
 
-from state.guide.signals import service_down, worst_pod
+from state.guide.signals import pod_problem, service_down, worst_pod
 from widgets.format import name_cell, name_width, number
 from widgets.selectable import SelectablePane
 from widgets.theme import BAD, BAD_STRONG, GOOD, STRONG, WARN
@@ -57,9 +57,9 @@ class ServicesPane(SelectablePane):
                 text.append(f"{deployment.ready:>2}/{deployment.desired:<2}", ready_style)
                 text.append("↻" if deployment.rollout else " ", WARN)
                 phase, reason = worst_pod(deployment)
-                count = sum(
-                    1 for p in deployment.pods if (p.reason or p.phase) == (reason or phase)
-                )
+                # the pods that show the same word: NotReady is no pod's reason, but the
+                # word for a Running pod that is not ready (state/guide/signals.py pod_problem)
+                count = sum(1 for p in deployment.pods if pod_problem(p) == reason)
                 style = BAD_STRONG if (reason or phase) in _BAD else WARN if reason else GOOD
                 suffix = f" ×{count}" if reason else f" r{deployment.revision}"
                 text.append_text(_pods(reason or phase, suffix, pods_w, style))

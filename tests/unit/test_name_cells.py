@@ -94,3 +94,21 @@ def test_the_header_draws_journaled_ids_and_scenarios_inert() -> None:
     for text in (watching, incident):
         for line in text.plain.split("\n"):
             assert_inert(line)
+
+
+def test_not_ready_pods_are_counted_under_the_word_shown() -> None:
+    """Running but not ready is 'NotReady', a word no pod's reason carries: it was ×0."""
+    from state.console import ConsoleState
+    from tests.unit.helpers import at, deployment, deployments, pod
+    from widgets.services import ServicesPane
+
+    pods = (pod("a"), pod("b", ready=False), pod("c", ready=False))
+    state = fold_all(
+        ConsoleState(),
+        [
+            SessionStarted(at=at(0), mode="live", version="0", operator="a", services=("api",)),
+            deployments(1, deployment("api", desired=3, ready=1, pods=pods)),
+        ],
+    )
+    row = ServicesPane(id="services").body(state, at(2), 60, 10).plain.splitlines()[1]
+    assert "1/3" in row and "NotReady ×2" in row
