@@ -81,10 +81,16 @@ class ConsoleBase(ConsoleView):
         self._scheduler: ProbeScheduler | None = None
         self._dirty = False
         self._reactions: defaultdict[type, list[Callable[[EventBase], None]]] = defaultdict(list)
-        self._watch = TerminalWatch(self) if watch_terminal else None
+        self._watch = TerminalWatch(self, self._close_journal) if watch_terminal else None
         if opening is None:
             assert recorder is not None and clock is not None, "a recorder and clock, or opening"
             self._wire(Wiring(recorder, clock, probes, actions, notify))
+
+    def _close_journal(self) -> None:
+        """Checkpoint and close the journal now: the process is about to end without an
+        orderly exit (a hang-up), and a journal left in WAL needs its -wal to be read."""
+        if self.opened:
+            self.recorder.journal.close()
 
     def _wire(self, wiring: Wiring) -> None:
         self.recorder = wiring.recorder

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import termios
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,8 +31,11 @@ def terminal_alive(fd: int) -> bool:
 class TerminalWatch:
     """SIGHUP, SIGTERM or a dead terminal end the app with a clean exit."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, before_exit: Callable[[], None] | None = None) -> None:
         self.app = app
+        # what must happen even when there is no time for an orderly exit: the console
+        # checkpoints its journal, so a hang-up leaves one self-contained file, no -wal
+        self.before_exit = before_exit
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -47,6 +52,9 @@ class TerminalWatch:
         if not terminal_alive(self.fd):
             # Nothing to restore on a terminal that is gone, and writing to it can block or
             # fail; every event is already committed to the journal.
+            if self.before_exit is not None:
+                with contextlib.suppress(Exception):
+                    self.before_exit()
             os._exit(HANGUP_EXIT)
         self.app.exit(HANGUP_EXIT)
         # Restoring a terminal that is gone can block on the dead tty; every event is already

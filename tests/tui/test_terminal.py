@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 
 import pytest
 
+from state.journal.store import Journal
 from tests.pty_console import PtyProgram, warroom
 
 
@@ -35,3 +37,19 @@ def test_exits_cleanly_on_sighup(console) -> None:
         if console.proc.poll() is not None:
             break
     assert console.proc.returncode == 129
+
+
+def test_a_hang_up_leaves_the_journal_one_self_contained_file(console, tmp_path) -> None:
+    """The -wal of a dropped session held every event: a copy of the main file alone said
+    'not a warroom journal'. Now the journal is checkpointed before the process ends."""
+    console.wait_for(b"Running", timeout=30)  # a first sample drawn: the journal is open
+    os.close(console.master)  # the SSH connection drops: the pty hangs up
+    console.master = os.open("/dev/null", os.O_RDONLY)
+    assert console.proc.wait(timeout=15) in (129, -signal.SIGHUP)
+    journal = tmp_path / "j.warroom"
+    assert not (tmp_path / "j.warroom-wal").exists()
+    alone = tmp_path / "copy" / "j.warroom"
+    alone.parent.mkdir()
+    shutil.copyfile(journal, alone)  # the main file alone, as someone would copy it
+    with Journal.open(alone, read_only=True) as copy:
+        assert copy.first_kind() == "session_started"
