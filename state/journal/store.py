@@ -369,6 +369,11 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
+def _beside(path: Path, suffix: str) -> Path:
+    """SQLite's file beside a database: `-wal` or `-shm` appended to its name."""
+    return path.with_name(path.name + suffix)
+
+
 def _check_is_journal(path: Path) -> int:
     """Refuse anything but a warroom journal of a schema version this code reads, reading
     only; its schema version."""
@@ -378,11 +383,13 @@ def _check_is_journal(path: Path) -> int:
         raise JournalError(f"journal {path} is not a file")
     try:
         with path.open("rb") as f:
-            magic = f.read(len(_SQLITE_MAGIC))
+            header = f.read(20)
     except OSError as exc:
         raise JournalError(f"cannot read journal {path}: {_reason(exc)}") from None
-    if magic != _SQLITE_MAGIC:
+    if header[: len(_SQLITE_MAGIC)] != _SQLITE_MAGIC:
         raise JournalError(f"{path} is not a warroom journal (not an SQLite database)")
+    # bytes 18 and 19 of the header are 2 in WAL mode: events may live only in the -wal
+    wal_missing = header[18:20] == b"\x02\x02" and not _beside(path, "-wal").exists()
     try:
         db, _ = _connect_read_only(path)
         try:
@@ -393,6 +400,11 @@ def _check_is_journal(path: Path) -> int:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise JournalError(f"{path} is not a usable warroom journal (corrupt: {exc})") from None
+    if app_id != schema.APPLICATION_ID and wal_missing:
+        raise JournalError(
+            f"{path} is a journal whose -wal file is missing: its events are in "
+            f"{_beside(path, '-wal').name}; copy that file beside it and open it again"
+        )
     if app_id != schema.APPLICATION_ID:
         raise JournalError(f"{path} is an SQLite database but not a warroom journal")
     if not schema.readable(version):

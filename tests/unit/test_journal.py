@@ -306,6 +306,26 @@ def test_a_sample_tick_is_small_on_disk(scenario):
 # ---- refusing what is not ours, untouched --------------------------------------------------
 
 
+def test_a_main_file_without_its_wal_says_the_wal_is_missing(tmp_path):
+    """A journal copied while its console still ran (or after a crash) without its -wal: the
+    events are in the -wal, so the main file alone must say that, not 'not a journal'."""
+    live = tmp_path / "live" / "j.warroom"
+    live.parent.mkdir()
+    journal = Journal.create(live)  # WAL mode, written but never checkpointed
+    journal.append(ev.SessionStarted(at=T0, mode="live", version="0", operator="a"))
+    copy = tmp_path / "copy.warroom"
+    copy.write_bytes(live.read_bytes())
+    before = fingerprint(copy)
+    try:
+        for open_it in (lambda: Journal.open(copy), lambda: Journal.open(copy, read_only=True)):
+            with pytest.raises(JournalError) as err:
+                open_it()
+            assert "-wal file is missing" in str(err.value) and "copy.warroom-wal" in str(err.value)
+        assert fingerprint(copy) == before
+    finally:
+        journal.close()
+
+
 def test_another_schema_version_is_refused_untouched(written):
     db = sqlite3.connect(written)
     db.execute("PRAGMA user_version = 7")
