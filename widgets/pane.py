@@ -75,10 +75,10 @@ class Pane(Vertical):
             self.content.update(themed(body))
         subtitle = self.staleness(state, now)
         self.set_class(subtitle is not None, "-stale")
-        shown = Text(subtitle or "")
+        shown = Text(subtitle or "")  # a failure reason is outside text: never markup
         if shown != self._subtitle:
             self._subtitle = shown
-            self.border_subtitle = shown
+            self.border_subtitle = self._subtitle
 
     def cannot_draw(self, error: BaseException) -> None:
         """What the pane shows when drawing it raised: a placeholder, and the console goes on.
