@@ -86,7 +86,7 @@ class Journal:
             with transaction(db):
                 schema.create(db, meta or {})
         except sqlite3.Error as exc:
-            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            for leftover in (path, _wal(path), Path(f"{path}-shm")):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
             raise JournalError(f"cannot create journal {path}: {exc}") from None
@@ -369,11 +369,6 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def _beside(path: Path, suffix: str) -> Path:
-    """SQLite's file beside a database: `-wal` or `-shm` appended to its name."""
-    return path.with_name(path.name + suffix)
-
-
 def _check_is_journal(path: Path) -> int:
     """Refuse anything but a warroom journal of a schema version this code reads, reading
     only; its schema version."""
@@ -383,15 +378,14 @@ def _check_is_journal(path: Path) -> int:
         raise JournalError(f"journal {path} is not a file")
     try:
         with path.open("rb") as f:
-            header = f.read(20)
+            magic = f.read(len(_SQLITE_MAGIC))
     except OSError as exc:
         raise JournalError(f"cannot read journal {path}: {_reason(exc)}") from None
-    if header[: len(_SQLITE_MAGIC)] != _SQLITE_MAGIC:
+    if magic != _SQLITE_MAGIC:
         raise JournalError(f"{path} is not a warroom journal (not an SQLite database)")
-    # bytes 18 and 19 of the header are 2 in WAL mode: events may live only in the -wal
-    wal_missing = header[18:20] == b"\x02\x02" and not _beside(path, "-wal").exists()
     try:
-        db, _ = _connect_read_only(path)
+        # opened immutable: in WAL mode with no -wal beside it, where its events may be
+        db, wal_missing = _connect_read_only(path)
         try:
             app_id, version = schema.version_of(db)
             if app_id == schema.APPLICATION_ID:
@@ -403,7 +397,7 @@ def _check_is_journal(path: Path) -> int:
     if app_id != schema.APPLICATION_ID and wal_missing:
         raise JournalError(
             f"{path} is a journal whose -wal file is missing: its events are in "
-            f"{_beside(path, '-wal').name}; copy that file beside it and open it again"
+            f"{_wal(path).name}; copy that file beside it and open it again"
         )
     if app_id != schema.APPLICATION_ID:
         raise JournalError(f"{path} is an SQLite database but not a warroom journal")
