@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from probes.actions import ActionRefused
@@ -18,7 +17,7 @@ from state.events import ActionFinished, ActionRequested, SessionResumed, Sessio
 from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
-from tui.opening import DEFAULT_SEED, Mode, SessionStart, not_resumable, session_start
+from tui.opening import DEFAULT_SEED, SessionStart, not_resumable
 
 if TYPE_CHECKING:
     from state.journal.store import Journal
@@ -30,21 +29,6 @@ class DemoSession:
     clock: ScaledClock
     cluster: SimulatedCluster
     speed: float
-
-
-def open_demo(
-    scenario: str,
-    seed: int,
-    speed: float,
-    journal: Path | None,
-    operator: str,
-    mode: Mode = "demo",
-) -> DemoSession:
-    """Start a new demo (or drill) session, or resume the one journaled at `journal`, at once
-    (tests; the console opens it after its first frame, `demo_wiring`)."""
-    return start_demo(
-        session_start(mode, journal, operator, scenario=scenario, seed=seed, speed=speed)
-    )
 
 
 def start_demo(start: SessionStart) -> DemoSession:

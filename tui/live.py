@@ -14,7 +14,7 @@ from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
 from tui.config import ClusterConfig, Config, ConfigError, describe_error
-from tui.opening import SessionStart, not_resumable, session_start
+from tui.opening import SessionStart, not_resumable
 
 if TYPE_CHECKING:
     from probes.base import Probe
@@ -102,12 +102,6 @@ def label(config: Config) -> str:
     """What a new live journal's file name says: the namespace, else the context."""
     words = config.cluster.namespace or config.cluster.context or "cluster"
     return re.sub(r"[^A-Za-z0-9._-]+", "-", words)[:40]
-
-
-def open_live(config: Config, journal: Path | None, operator: str) -> Wiring:
-    """Start a new live session, or resume the live session journaled at `journal`, at once
-    (tests; the console opens it after its first frame, `live_wiring`)."""
-    return live_wiring(session_start("live", journal, operator, label=label(config)), config)
 
 
 def live_wiring(start: SessionStart, config: Config) -> Wiring:

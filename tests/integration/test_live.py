@@ -14,9 +14,10 @@ from state.journal.store import Journal, JournalError
 from tests.integration.http_health import DOWN, health_server
 from tests.integration.k8s_emulator import cluster
 from tests.integration.k8s_objects import deployment, healthy, pod, replicaset
+from tests.opening import open_live
 from tui.app import WarroomApp
 from tui.config import parse
-from tui.live import live_probes, open_live
+from tui.live import live_probes
 
 pytestmark = pytest.mark.integration
 SERVICES = ["analysis-service", "file-watcher"]

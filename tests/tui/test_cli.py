@@ -13,9 +13,9 @@ import pytest
 
 from state.events import IncidentDeclared, SessionResumed
 from state.journal.store import Journal
+from tests.opening import open_demo
 from tests.play import Session
 from tui import __version__
-from tui.demo import open_demo
 
 
 def warroom(
@@ -162,11 +162,13 @@ def test_only_textual_loads_at_start_up() -> None:
     code = (
         "import sys\n"
         "from tui.cli import main\n"
-        "from tui.demo import open_demo, demo_probes\n"
+        "from tui.demo import demo_probes, start_demo\n"
+        "from tui.opening import session_start\n"
         "from tui.app import WarroomApp\n"
         "import tempfile, pathlib\n"
         "d = tempfile.mkdtemp()\n"
-        "s = open_demo('bad-deploy', 7, 1.0, pathlib.Path(d) / 'j.warroom', 'x')\n"
+        "j = pathlib.Path(d) / 'j.warroom'\n"
+        "s = start_demo(session_start('demo', j, 'x', scenario='bad-deploy'))\n"
         "WarroomApp(s.recorder, s.clock, operator='x', probes=demo_probes(s))\n"
         "heavy = ('kubernetes', 'psycopg', 'httpx', 'prometheus_api_client')\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"

@@ -41,8 +41,8 @@ def beside(path: Path) -> list[str]:
 def damaged(folder: Path, damage: str, mode: str = "demo") -> Path:
     path = folder / f"{damage.replace(' ', '-')}.warroom"
     if mode == "live":
+        from tests.opening import open_live
         from tui.config import parse
-        from tui.live import open_live
 
         session = open_live(parse({"cluster": {"services": ["analysis-service"]}}), path, "x")
         for i in range(6):
@@ -223,7 +223,7 @@ def test_a_damaged_keyframe_is_passed_over(tmp_path) -> None:
         record = Replay(journal)
         assert record.seek(record.end).incident == expected.incident
         assert record.seek(record.start + 200).events > 0
-    from tui.demo import open_demo
+    from tests.opening import open_demo
 
     resumed = open_demo("bad-deploy", 7, 1.0, path, "bob")
     resumed.recorder.journal.close()

@@ -12,8 +12,8 @@ from probes.notify.config import demo_config
 from probes.simulated.scenario import load
 from state.events import DrillScored
 from state.journal.store import Journal
+from tests.opening import open_demo
 from tests.play import Session
-from tui.demo import open_demo
 from tui.drill import DrillApp, drill_console, expectations
 from tui.opening import session_start
 from widgets.score_card import ScoreCardScreen

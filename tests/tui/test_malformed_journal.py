@@ -19,13 +19,13 @@ import pytest
 from state.journal.replay import Replay
 from state.journal.store import Journal
 from tests.malformed_journal import write
+from tests.opening import open_live
 from tests.tui.test_cli import fingerprint, warroom
 from tests.tui.test_resume import resumed_on_a_terminal
 from tui.app import WarroomApp
 from tui.config import parse
 from tui.demo import demo_wiring
 from tui.drill import drill_console
-from tui.live import open_live
 from tui.opening import session_start
 from tui.replay import ReplayApp
 from widgets.score_card import ScoreCardScreen

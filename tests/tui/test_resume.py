@@ -18,13 +18,13 @@ import pytest
 
 from state.events import ActionFinished, ActionRequested, SessionResumed
 from state.journal.store import Journal
+from tests.opening import open_live
 from tests.play import OPERATOR, Session
 from tests.pty_console import PtyProgram, warroom
 from tui.app import WarroomApp
 from tui.config import parse
 from tui.demo import demo_wiring
 from tui.drill import expectations
-from tui.live import open_live
 from tui.opening import session_start
 
 if TYPE_CHECKING:
