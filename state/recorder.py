@@ -22,14 +22,6 @@ class Recorder:
         self._keyframe_at = self.state.now.timestamp() if self.state.now else None
 
     @classmethod
-    def resume(cls, journal: Journal) -> Recorder:
-        """A recorder whose state is every event already in `journal`, folded.
-
-        Starts from the last keyframe, so resuming a long session stays quick.
-        """
-        return cls(journal, keyframes.KeyframeIndex(journal).latest())
-
-    @classmethod
     def reopen(cls, reading: Journal) -> Recorder:
         """Go on writing the journal that `reading` has open read-only.
 

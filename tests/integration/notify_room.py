@@ -21,6 +21,7 @@ from state.events import (
     SessionStarted,
 )
 from state.guide.severity import IncidentStatus, Severity
+from state.journal.keyframes import KeyframeIndex
 from state.journal.outbox import Outbox
 from state.journal.store import Journal
 from state.recorder import Recorder
@@ -132,7 +133,7 @@ def new_room(path: Path) -> Room:
 
 def reopen(path: Path, clock: FrozenClock) -> Room:
     journal = Journal.open(path)
-    return Room(journal, Recorder.resume(journal), Outbox(journal), clock)
+    return Room(journal, Recorder(journal, KeyframeIndex(journal).latest()), Outbox(journal), clock)
 
 
 def config(channels: dict[str, dict], **settings: Any) -> NotifyConfig:

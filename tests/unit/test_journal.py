@@ -252,8 +252,8 @@ def test_schema_version_recorded(written):
 
 
 def test_resume_gives_the_state_of_folding_the_events(written):
-    with Journal.open(written) as journal:
-        recorder = Recorder.resume(journal)
+    recorder = Recorder.reopen(Journal.open(written, read_only=True))
+    with recorder.journal:
         assert as_json(recorder.state) == as_json(fold_all(ConsoleState(), ALL_KINDS))
         assert recorder.state.events == len(ALL_KINDS)
 
