@@ -102,6 +102,8 @@ class ConsoleState(Model):
     request_rate: dict[str, float | None] = Field(default_factory=dict)  # latest req/s
     latency: dict[str, tuple[float | None, ...]] = Field(default_factory=dict)
     latency_baseline: dict[str, float] = Field(default_factory=dict)
+    # per "metric:part" (history, baseline), why that part of a metric pane could not be read
+    metric_missing: dict[str, str] = Field(default_factory=dict)
     database: DatabaseSampled | None = None
     cache: CacheSampled | None = None
     probes: dict[str, ProbeHealth] = Field(default_factory=dict)

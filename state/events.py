@@ -103,6 +103,20 @@ class MetricHistoryLoaded(EventBase):
     baseline: dict[str, float] = Field(default_factory=dict)
 
 
+MetricPart = Literal["history", "baseline"]
+
+
+class MetricPartMissing(EventBase):
+    """A part of a metric pane that its instant values do not need could not be read: the
+    sparklines' history (a range query) or the p95 baseline. The values are shown all the
+    same; the probe tries the part again later (a refused range query at a coarser step)."""
+
+    kind: Literal["metric_part_missing"] = "metric_part_missing"
+    metric: Metric
+    part: MetricPart
+    reason: str
+
+
 class DbSession(Model):
     pid: int
     user: str | None = None
@@ -358,6 +372,7 @@ Event = Annotated[
     | HealthSampled
     | MetricSampled
     | MetricHistoryLoaded
+    | MetricPartMissing
     | DatabaseSampled
     | CacheSampled
     | ProbeFailed

@@ -91,6 +91,11 @@ def _bands(
     return out
 
 
+def _found(state: ConsoleState, key: str) -> dict[str, str]:
+    """The missing metric parts without `key` ("latency:history"), which has just been read."""
+    return {k: v for k, v in state.metric_missing.items() if k != key}
+
+
 def _incident(state: ConsoleState, **changes) -> ConsoleState:
     if state.incident is None:
         return state
@@ -114,6 +119,7 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
             baseline = state.latency_baseline
             if event.metric == "latency" and event.baseline:
                 baseline = update["latency_baseline"] = {**baseline, **_usable(event.baseline)}
+                update["metric_missing"] = _found(state, "latency:baseline")
             update["bands"] = _bands(state.bands, event, baseline)
             if event.request_rate:
                 update["request_rate"] = {**state.request_rate, **event.request_rate}
@@ -123,10 +129,13 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
             series = {**getattr(state, field)}
             for name, values in event.series.items():
                 series[name] = tuple(values)[-HISTORY:]
-            update = {field: series}
+            update = {field: series, "metric_missing": _found(state, f"{event.metric}:history")}
             if event.metric == "latency" and event.baseline:
                 update["latency_baseline"] = {**state.latency_baseline, **_usable(event.baseline)}
             return state.model_copy(update=update)
+        case ev.MetricPartMissing():
+            missing = {**state.metric_missing, f"{event.metric}:{event.part}": event.reason}
+            return state.model_copy(update={"metric_missing": missing})
         case ev.DatabaseSampled():
             return state.model_copy(
                 update={"database": event, "probes": _fresh(state, "postgres", event)}

@@ -31,6 +31,8 @@ SOURCE_NAMES = {
     "redis": "Redis",
 }
 
+PART_NAMES = {"history": "sparkline history", "baseline": "p95 baseline"}
+
 
 def entries(
     before: ConsoleState, after: ConsoleState, event: ev.EventBase
@@ -157,6 +159,14 @@ def entries(
             yield from _health_changes(before, after, entry)
         case ev.MetricSampled():
             yield from _metric_changes(before, after, event.metric, entry)
+        case ev.MetricPartMissing():
+            key = f"{event.metric}:{event.part}"
+            if before.metric_missing.get(key) != event.reason:  # each new reason once
+                what = PART_NAMES[event.part]
+                yield entry(f"{SOURCE_NAMES[event.metric]} {what} missing: {inert(event.reason)}")
+        case ev.MetricHistoryLoaded():
+            if f"{event.metric}:history" in before.metric_missing:
+                yield entry(f"{SOURCE_NAMES[event.metric]} {PART_NAMES['history']} loaded", "good")
         case ev.DatabaseSampled():
             yield from _lock_changes(before, after, entry)
 

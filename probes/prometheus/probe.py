@@ -1,91 +1,82 @@
-"""Prometheus: error rate and p95 latency per service, read with httpx (async).
+"""Prometheus: error rate and p95 latency per service, through prometheus-api-client.
 
-Latency baseline: MetricSampled.baseline is filled only when `baseline_query` is set (for
-example the p95 query with `offset 1d`); otherwise it stays empty and the panes show "no base".
+Each sample is one instant query (run in a worker thread by probes/prometheus/client.py), so
+the values never wait for anything else. Two parts of a pane load beside it, in the
+background, and reach the journal with the first sample after they have arrived (so never
+with the first sample, whose values would otherwise wait for them):
+
+- the sparklines' history: one range query over the last `history_minutes`, at a step that
+  keeps each series within `max_points` points. Refused (a server's 422 "query processing
+  would load too many samples", 400 "exceeded maximum resolution of 11,000 points") or too
+  slow, it costs only the history: MetricPartMissing says why, and it is asked again later
+  (after 30 s, doubling to 5 min) at twice the step, down to MIN_POINTS points.
+- the p95 baseline (latency only): an instant query refreshed every BASELINE_EVERY, by
+  default the median p95 of the same hour a day earlier (probes/prometheus/queries.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
-import re
 import time
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from probes.check import CheckResult
-from probes.http import client, network_reason, public_url, resolver_error
-from probes.prometheus.reply import PrometheusError, envelope_data, query_result
-from state.events import EventBase, Metric, MetricHistoryLoaded, MetricSampled, Source
+from probes.http import public_url
+from probes.prometheus.client import Prometheus, PrometheusUnreachable, host_of
+from probes.prometheus.queries import (
+    DEFAULT_LABEL,
+    ERROR_RATE_QUERY,
+    LATENCY_BASELINE_QUERY,
+    LATENCY_P95_QUERY,
+    baseline_query,
+    error_rate_query,
+    latency_query,
+)
+from probes.prometheus.reply import PrometheusError, query_result
+from state.events import (
+    EventBase,
+    Metric,
+    MetricHistoryLoaded,
+    MetricPart,
+    MetricPartMissing,
+    MetricSampled,
+    Source,
+)
 from state.text import bounded_key, inert
 
-if TYPE_CHECKING:
-    import httpx
+__all__ = [
+    "ERROR_RATE_QUERY",
+    "LATENCY_BASELINE_QUERY",
+    "LATENCY_P95_QUERY",
+    "PrometheusError",
+    "PrometheusProbe",
+    "PrometheusUnreachable",
+    "check_prometheus",
+    "host_of",
+    "instant_values",
+    "public_url",
+    "range_series",
+]
 
-# The guide's queries, grouped by service so each pane row is one service.
-ERROR_RATE_QUERY = (
-    'sum by (service) (rate(http_requests_total{status=~"5.."}[5m]))'
-    " / sum by (service) (rate(http_requests_total[5m])) * 100"
-)
-LATENCY_P95_QUERY = (
-    "histogram_quantile(0.95,"
-    " sum by (service, le) (rate(http_request_duration_seconds_bucket[5m]))) * 1000"
-)
-DEFAULT_QUERIES: dict[Metric, str] = {"error_rate": ERROR_RATE_QUERY, "latency": LATENCY_P95_QUERY}
-
+T = TypeVar("T")
+DEFAULT_QUERIES: dict[Metric, Callable[[str], str]] = {
+    "error_rate": error_rate_query,
+    "latency": latency_query,
+}
 NO_LABEL = "all"  # the key of a series without the grouping label, e.g. a query with sum()
 
-_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
-
-
-class PrometheusUnreachable(PrometheusError):
-    """No HTTP answer at all: refused, unresolvable, or too slow."""
-
-
-def host_of(url: str) -> str:
-    """host:port of a URL, for messages: no scheme, path or credentials."""
-    rest = public_url(url).split("://", 1)[-1]
-    return rest.split("/", 1)[0] or rest
-
-
-def _fail(exc: Exception, where: str, timeout: float) -> PrometheusError:
-    import httpx
-
-    if isinstance(exc, httpx.TimeoutException):
-        return PrometheusUnreachable(f"Prometheus at {where} did not answer within {timeout:g} s")
-    if isinstance(exc, httpx.ConnectError):
-        return PrometheusUnreachable(f"cannot reach Prometheus at {where}: {_cause(exc)}")
-    # other transport errors' text may quote the request; the class name is enough to act on
-    return PrometheusUnreachable(f"request to Prometheus at {where} failed: {type(exc).__name__}")
-
-
-def _cause(exc: BaseException) -> str:
-    """The root of a connect failure: httpx says only "All connection attempts failed"."""
-    unresolved = resolver_error(exc)
-    if unresolved is not None:
-        return f"cannot resolve the host ({_ERRNO.sub('', inert(unresolved))})"
-    return network_reason(exc)
-
-
-def _data(resp: httpx.Response) -> Any:
-    """The `data` of a Prometheus API reply, or the reason there is none."""
-    code = resp.status_code
-    if code in (401, 403):
-        raise PrometheusError(f"auth denied (HTTP {code}) from Prometheus: check its headers")
-    try:
-        body = resp.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and body.get("status") == "error":
-        kind = inert(body.get("errorType") or "error", limit=40)
-        text = str(body.get("error") or "no error text").removeprefix('invalid parameter "query": ')
-        raise PrometheusError(f"Prometheus {kind}: {inert(text, limit=200)}")
-    if code >= 400:
-        raise PrometheusError(f"HTTP {code} from Prometheus")
-    if body is None:
-        raise PrometheusError("malformed reply from Prometheus: not JSON")
-    return envelope_data(body)
+MAX_POINTS = 240  # per series in the history's range query
+MIN_POINTS = 8  # the coarsest history still worth drawing
+HISTORY_TIMEOUT = 15.0  # s: the history holds nothing up, so it may take longer
+BASELINE_EVERY = timedelta(seconds=60)  # the baseline a day earlier moves slowly
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(minutes=5)
+NO_BASELINE = "no data for the baseline (the default needs a day of history)"
+NO_CUSTOM_BASELINE = "the baseline query returned no series"
 
 
 def _key(labels: Any, label: str) -> str:
@@ -102,7 +93,7 @@ def _merge(out: dict[str, Any], key: str, value: float) -> None:
         out[key] = value
 
 
-def instant_values(data: Any, label: str = "service") -> dict[str, float]:
+def instant_values(data: Any, label: str = DEFAULT_LABEL) -> dict[str, float]:
     """{service: value} of an instant query's data; an empty result is an empty dict.
 
     Raises PrometheusError (MalformedReply) when `data` is not a vector or scalar result.
@@ -117,7 +108,7 @@ def instant_values(data: Any, label: str = "service") -> dict[str, float]:
 
 
 def range_series(
-    data: Any, start: float, step: float, points: int, label: str = "service"
+    data: Any, start: float, step: float, points: int, label: str = DEFAULT_LABEL
 ) -> dict[str, tuple[float | None, ...]]:
     """{service: values at start, start+step, ...}; None where the series has no sample.
 
@@ -135,13 +126,56 @@ def range_series(
     return {k: tuple(v) for k, v in out.items()}
 
 
+def history_range(now: float, window: float, interval: float, step: int) -> tuple[int, int, int]:
+    """(start, end, points) of the range query for the history before unix time `now`: whole
+    seconds (the library rounds to them), ending at most `interval` before `now` so that the
+    instant value completes the series."""
+    end = math.floor(now - interval)
+    slots = max(1, round(window / interval) - 1)
+    points = math.ceil((slots - 1) * interval / step) + 1
+    return end - (points - 1) * step, end, points
+
+
+def on_slots(
+    values: Sequence[float | None], start: int, step: int, now: float, interval: float, slots: int
+) -> tuple[float | None, ...]:
+    """`values` at `start + i * step` read at each refresh slot before `now` (now - slots *
+    interval ... now - interval): each slot holds the last point at or before it."""
+    out: list[float | None] = []
+    for k in range(slots, 0, -1):
+        i = math.floor((now - k * interval - start) / step + 1e-9)
+        out.append(values[min(i, len(values) - 1)] if i >= 0 else None)
+    return tuple(out)
+
+
 def _finite(values: Mapping[str, float]) -> dict[str, float]:
     """A baseline that is not a finite positive number is no baseline."""
     return {k: v for k, v in values.items() if math.isfinite(v) and v > 0}
 
 
+def _background(work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """A task whose failure is read by the next sample, or by nobody when the probe stops
+    first: asyncio is told it was seen, so it never logs "exception was never retrieved"."""
+    task = asyncio.create_task(work)
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    return task
+
+
+class _Part:
+    """A part loaded in the background: its task, when it is due next, what it last said."""
+
+    def __init__(self) -> None:
+        self.task: asyncio.Task[Any] | None = None
+        self.started: datetime | None = None
+        self.due: datetime | None = None  # None: at the next sample
+        self.said: str | None = None  # the reason last reported missing
+
+    def due_at(self, now: datetime) -> bool:
+        return self.task is None and (self.due is None or now >= self.due)
+
+
 class PrometheusProbe:
-    """One metric per probe: the first sample loads the sparkline history, then instant values."""
+    """One metric per probe: the instant values every sample; history and baseline beside."""
 
     def __init__(
         self,
@@ -152,95 +186,167 @@ class PrometheusProbe:
         interval: float = 2.0,
         timeout: float = 2.0,
         history_minutes: float = 4,
-        step: float = 2.0,
         baseline_query: str | None = None,
-        label: str = "service",
+        label: str = DEFAULT_LABEL,
+        verify: bool | str = True,
+        max_points: int = MAX_POINTS,
+        history_timeout: float = HISTORY_TIMEOUT,
     ) -> None:
         self.source: Source = metric
         self.metric: Metric = metric
-        self.url = url.rstrip("/")
-        self.query = query or DEFAULT_QUERIES[metric]
-        self.headers = dict(headers or {})
+        self.label = label
+        self.query = query or DEFAULT_QUERIES[metric](label)
+        # latency only: None is the default (a day earlier), "" is none at all
+        self.custom_baseline = baseline_query is not None
+        if metric != "latency" or baseline_query == "":
+            self.baseline_query: str | None = None
+        else:
+            self.baseline_query = baseline_query or default_baseline(self.query)
         self.interval = interval
         self.timeout = timeout
-        self.history = timedelta(minutes=history_minutes)
-        self.step = step
-        self.baseline_query = baseline_query
-        self.label = label
-        self.where = inert(host_of(self.url), limit=80)
-        self._client: httpx.AsyncClient | None = None
+        self.window = timedelta(minutes=history_minutes).total_seconds()
+        self.step = max(math.ceil(interval), math.ceil(self.window / max_points))
+        self.coarsest = max(self.step, math.floor(self.window / MIN_POINTS))
+        self.history_timeout = history_timeout
+        self.prometheus = Prometheus(url, headers, timeout, verify)
+        self.url = self.prometheus.url
+        self.where = self.prometheus.where
         self._history_loaded = False
+        self._history = _Part()
+        self._baseline = _Part()
+        self._retry = RETRY_FIRST
+        self._since: list[dict[str, float | None]] = []  # instant values since history's start
+        self._failed_at: datetime | None = None  # the last sample whose values failed
+        self._pending: list[EventBase] = []  # read in the background, for the next sample
+        self._new_baseline: dict[str, float] = {}
 
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            # a little under the scheduler's timeout, so the reason names Prometheus
-            self._client = client(
-                "warroom-prometheus", self.timeout * 0.9, base_url=self.url, headers=self.headers
-            )
-        return self._client
-
-    async def get(self, path: str, params: Mapping[str, str | float]) -> Any:
-        """The `data` of one API call; raises PrometheusError with a one-line reason."""
-        import httpx
-
-        try:
-            resp = await self.client().get(path, params=dict(params))
-        except httpx.HTTPError as exc:
-            raise _fail(exc, self.where, self.timeout) from None
-        return _data(resp)
-
-    async def instant(self, query: str, now: datetime) -> dict[str, float]:
-        data = await self.get("/api/v1/query", {"query": query, "time": f"{now.timestamp():.3f}"})
-        return instant_values(data, self.label)
-
-    async def history_series(self, now: datetime) -> dict[str, tuple[float | None, ...]]:
-        """The points before `now` at `step`, so that the instant sample completes the series."""
-        end = now.timestamp() - self.step
-        points = max(1, round(self.history.total_seconds() / self.step) - 1)
-        start = end - (points - 1) * self.step
-        params = {
-            "query": self.query,
-            "start": f"{start:.3f}",
-            "end": f"{end:.3f}",
-            "step": f"{self.step:g}",
-        }
-        data = await self.get("/api/v1/query_range", params)
-        return range_series(data, start, self.step, points, self.label)
+    # ---- one sample --------------------------------------------------------------------------
 
     async def sample(self, now: datetime) -> Sequence[EventBase]:
-        calls: list[Any] = [self.instant(self.query, now)]
-        if self.baseline_query:
-            calls.append(self.instant(self.baseline_query, now))
-        if not self._history_loaded:
-            calls.append(self.history_series(now))
+        self._collect(now)
+        self._start(now)
         try:
-            # our own deadline, a little before the scheduler's, so the reason stays the same
-            async with asyncio.timeout(self.timeout * 0.9):
-                results: list[Any] = list(await asyncio.gather(*calls, return_exceptions=True))
-        except TimeoutError:
-            raise PrometheusUnreachable(
-                f"Prometheus at {self.where} did not answer within {self.timeout:g} s"
-            ) from None
-        for result in results:  # in call order, not in order of arrival: one stable reason
-            if isinstance(result, BaseException):
-                raise result
-        values: dict[str, float | None] = dict(results[0])
-        baseline = _finite(results[1]) if self.baseline_query else {}
-        events: list[EventBase] = []
-        if not self._history_loaded:
-            events.append(
-                MetricHistoryLoaded(
-                    at=now, metric=self.metric, series=results[-1], baseline=baseline
-                )
-            )
-            self._history_loaded = True
+            data = await self.prometheus.query(self.query, now)
+        except PrometheusError:
+            self._failed_at = now
+            raise
+        values: dict[str, float | None] = dict(instant_values(data, self.label))
+        events, self._pending = self._pending, []
+        baseline, self._new_baseline = self._new_baseline, {}
         events.append(MetricSampled(at=now, metric=self.metric, values=values, baseline=baseline))
+        if self._history.task is not None:
+            self._since.append(values)
         return events
 
+    def _collect(self, now: datetime) -> None:
+        """What the background parts read since the last sample: events for the next values."""
+        self._pending += self._history_events(now)
+        baseline, missing = self._baseline_result(now)
+        self._pending += missing
+        self._new_baseline = baseline or self._new_baseline
+
+    def _start(self, now: datetime) -> None:
+        if not self._history_loaded and self._history.due_at(now):
+            self._since = []
+            self._history.started = now
+            self._history.task = _background(self._read_history(now, self.step))
+        if self.baseline_query and self._baseline.due_at(now):
+            self._baseline.started = now
+            self._baseline.task = _background(self.prometheus.query(self.baseline_query, now))
+
+    async def _read_history(self, now: datetime, step: int) -> dict[str, tuple[float | None, ...]]:
+        t = now.timestamp()
+        start, end, points = history_range(t, self.window, self.interval, step)
+        data = await self.prometheus.query_range(
+            self.query,
+            datetime.fromtimestamp(start, UTC),
+            datetime.fromtimestamp(end, UTC),
+            step,
+            self.history_timeout,
+        )
+        series = range_series(data, start, step, points, self.label)
+        slots = max(1, round(self.window / self.interval) - 1)
+        return {k: on_slots(v, start, step, t, self.interval, slots) for k, v in series.items()}
+
+    def _history_events(self, now: datetime) -> list[EventBase]:
+        """The history, with the values sampled since it was asked for, if it has come."""
+        part = self._history
+        if part.task is None or not part.task.done():
+            return []
+        task, part.task = part.task, None
+        try:
+            series = task.result()
+        except PrometheusError as exc:
+            self._since = []
+            return self._missing("history", part, exc, now, coarser=True)
+        self._history_loaded = True
+        names = set(series).union(*self._since)
+        merged = {
+            name: (*series.get(name, ()), *(values.get(name) for values in self._since))
+            for name in names
+        }
+        self._since = []
+        return [MetricHistoryLoaded(at=now, metric=self.metric, series=merged)]
+
+    def _baseline_result(self, now: datetime) -> tuple[dict[str, float], list[EventBase]]:
+        """(the new baseline, or {} when none came, and why it is missing, if it is)."""
+        part = self._baseline
+        if part.task is None or not part.task.done():
+            return {}, []
+        task, part.task = part.task, None
+        try:
+            baseline = _finite(instant_values(task.result(), self.label))
+        except PrometheusError as exc:
+            return {}, self._missing("baseline", part, exc, now)
+        part.due = now + BASELINE_EVERY
+        if baseline:
+            part.said = None
+            return baseline, []
+        empty = NO_CUSTOM_BASELINE if self.custom_baseline else NO_BASELINE
+        return {}, self._missing("baseline", part, PrometheusError(empty), now)
+
+    def _missing(
+        self, name: MetricPart, part: _Part, exc: Exception, now: datetime, coarser: bool = False
+    ) -> list[EventBase]:
+        """Schedule `part` again and say once per reason why it is missing. Prometheus
+        unreachable is the pane's own failure already: the part is asked again next sample."""
+        reason = str(exc)
+        unreachable = isinstance(exc, PrometheusUnreachable) and "did not answer" not in reason
+        outage = self._failed_at is not None and part.started is not None
+        if unreachable or (outage and part.started <= self._failed_at):  # type: ignore[operator]
+            part.due = None  # the pane's own failure says it already: again next sample
+            return []
+        if name == "history":
+            part.due = now + self._retry
+            self._retry = min(self._retry * 2, RETRY_MAX)
+            if coarser:
+                self.step = min(self.step * 2, self.coarsest)
+        else:
+            part.due = now + BASELINE_EVERY
+        if part.said == reason:
+            return []
+        part.said = reason
+        return [MetricPartMissing(at=now, metric=self.metric, part=name, reason=reason)]
+
+    async def settled(self) -> None:
+        """Wait for the history and baseline queries in flight (tests: what a later sample
+        will carry is then known)."""
+        tasks = [p.task for p in (self._history, self._baseline) if p.task is not None]
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        for part in (self._history, self._baseline):
+            task, part.task = part.task, None
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        await self.prometheus.close()
+
+
+def default_baseline(latency: str) -> str:
+    """The baseline used when the config names none: see probes/prometheus/queries.py."""
+    return LATENCY_BASELINE_QUERY if latency == LATENCY_P95_QUERY else baseline_query(latency)
 
 
 async def check_prometheus(
@@ -248,27 +354,32 @@ async def check_prometheus(
     headers: Mapping[str, str] | None = None,
     timeout: float = 5.0,
     queries: Mapping[str, str] | None = None,
+    label: str = DEFAULT_LABEL,
+    verify: bool | str = True,
 ) -> CheckResult:
     """Reachable, version, latency, and whether each configured query runs."""
     named: Mapping[str, str] = (
-        queries if queries is not None else {k: v for k, v in DEFAULT_QUERIES.items()}
+        queries
+        if queries is not None
+        else {"error_rate": error_rate_query(label), "latency": latency_query(label)}
     )
-    probe = PrometheusProbe("error_rate", url, headers=headers, timeout=timeout)
-    target = public_url(probe.url)
+    prometheus = Prometheus(url, headers, timeout, verify)
+    target = public_url(prometheus.url)
     try:
         start = time.perf_counter()
         try:
-            build = await probe.get("/api/v1/status/buildinfo", {})
+            build = await prometheus.build_info()
         except PrometheusError as exc:
             reachable = not isinstance(exc, PrometheusUnreachable)
             return CheckResult("prometheus", target, reachable=reachable, problems=(str(exc),))
         latency = round((time.perf_counter() - start) * 1000, 1)
         version = inert(build.get("version"), limit=40) if isinstance(build, dict) else None
         ok, problems = [], []
+        now = datetime.now(UTC)
         for name, query in named.items():
             try:
-                data = await probe.get("/api/v1/query", {"query": query})
-                ok.append(f"query {name}: runs, {len(instant_values(data, probe.label))} series")
+                data = await prometheus.query(query, now)
+                ok.append(f"query {name}: runs, {len(instant_values(data, label))} series")
             except PrometheusError as exc:
                 problems.append(f"query {name}: {exc}")
         return CheckResult(
@@ -281,4 +392,4 @@ async def check_prometheus(
             problems=tuple(problems),
         )
     finally:
-        await probe.close()
+        await prometheus.close()

@@ -10,6 +10,7 @@ https://prometheus.io/docs/prometheus/latest/querying/api/#expression-query-resu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -105,11 +106,33 @@ def envelope_data(body: object) -> Any:
         raise _problem(exc) from None
 
 
-def query_result(data: object, kinds: Sequence[str]) -> tuple[str, Any]:
-    """(resultType, result) of a query's `data`, whose resultType must be one of `kinds`.
+def reply_data(code: int, content: bytes) -> Any:
+    """The `data` of a Prometheus API reply with HTTP status `code` and body `content`, or
+    PrometheusError with the reason there is none: auth denied (401, 403), Prometheus's own
+    error (`Prometheus bad_data: parse error ...`), any other status, a body that is not JSON
+    or not the API's envelope (MalformedReply)."""
+    if code in (401, 403):
+        raise PrometheusError(f"auth denied (HTTP {code}) from Prometheus: check its headers")
+    try:
+        body = json.loads(content)
+    except ValueError:  # UnicodeDecodeError too
+        body = None
+    if isinstance(body, dict) and body.get("status") == "error":
+        kind = inert(body.get("errorType") or "error", limit=40)
+        text = str(body.get("error") or "no error text").removeprefix('invalid parameter "query": ')
+        raise PrometheusError(f"Prometheus {kind}: {inert(text, limit=200)}")
+    if 300 <= code < 400:  # never followed: it would carry the headers (a token) elsewhere
+        raise PrometheusError(f"HTTP {code} from Prometheus: a redirect; check prometheus.url")
+    if code != 200:
+        raise PrometheusError(f"HTTP {code} from Prometheus")
+    if body is None:
+        raise PrometheusError("malformed reply from Prometheus: not JSON")
+    return envelope_data(body)
 
-    A vector's result is a list of {"metric": {label: value}, "value": (time, float)}, a
-    matrix's of {"metric": ..., "values": [(time, float), ...]}, a scalar's one (time, float).
+
+def result_kind(data: object, kinds: Sequence[str]) -> str:
+    """The resultType of a query's `data`, which must be one of `kinds` and come with a result.
+
     Raises MalformedReply naming the first part that is not so.
     """
     if not isinstance(data, dict):
@@ -122,6 +145,18 @@ def query_result(data: object, kinds: Sequence[str]) -> tuple[str, Any]:
         raise MalformedReply(f'resultType is "{shown}", not {" or ".join(kinds)}')
     if "result" not in data:
         raise MalformedReply("result is missing")
+    return str(kind)
+
+
+def query_result(data: object, kinds: Sequence[str]) -> tuple[str, Any]:
+    """(resultType, result) of a query's `data`, whose resultType must be one of `kinds`.
+
+    A vector's result is a list of {"metric": {label: value}, "value": (time, float)}, a
+    matrix's of {"metric": ..., "values": [(time, float), ...]}, a scalar's one (time, float).
+    Raises MalformedReply naming the first part that is not so.
+    """
+    kind = result_kind(data, kinds)
+    assert isinstance(data, dict)  # result_kind said so
     try:
         return kind, _RESULT[kind].validate_python(data["result"])
     except ValidationError as exc:

@@ -6,21 +6,34 @@ import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import pytest
 
 from probes.prometheus.probe import (
     ERROR_RATE_QUERY,
+    LATENCY_BASELINE_QUERY,
     LATENCY_P95_QUERY,
+    NO_BASELINE,
+    NO_CUSTOM_BASELINE,
     PrometheusError,
     PrometheusProbe,
     check_prometheus,
+    history_range,
+    on_slots,
 )
+from probes.prometheus.queries import baseline_query
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
-from state.events import EventBase, MetricHistoryLoaded, MetricSampled, ProbeFailed, ProbeRecovered
+from state.events import (
+    EventBase,
+    MetricHistoryLoaded,
+    MetricPartMissing,
+    MetricSampled,
+    ProbeFailed,
+    ProbeRecovered,
+)
 from tests.servers.fake_http import FakeHttp
 from tests.servers.postgres import free_port
 from tests.servers.prometheus import EXPECTED_P95_MS, TRAFFIC, query, wait_for_data
@@ -29,6 +42,7 @@ if TYPE_CHECKING:
     from tests.servers.fixtures import PromStack
 
 pytestmark = pytest.mark.integration
+E = TypeVar("E", bound=EventBase)
 
 LAG = 2.0  # seconds: samples older than this are all in, so two queries see the same data
 SERVICES = set(TRAFFIC)
@@ -75,10 +89,26 @@ async def sample(probe: PrometheusProbe, now: datetime) -> list[EventBase]:
         await probe.close()
 
 
+def the(events: list[EventBase], kind: type[E]) -> E:
+    """The one event of `kind` among `events`."""
+    (found,) = [e for e in events if isinstance(e, kind)]
+    return found
+
+
+async def twice(probe: PrometheusProbe, now: datetime) -> tuple[list[EventBase], list[EventBase]]:
+    """Two samples 2 s apart, the background queries of the first settled before the second:
+    the second carries what they read."""
+    try:
+        first = list(await probe.sample(now))
+        await probe.settled()
+        return first, list(await probe.sample(now + timedelta(seconds=2)))
+    finally:
+        await probe.close()
+
+
 async def test_error_rate_equals_prometheus_and_the_driven_ratio(prom: PromStack) -> None:
     now = settled()
-    history, sampled = await sample(PrometheusProbe("error_rate", prom.url), now)
-    assert isinstance(history, MetricHistoryLoaded) and isinstance(sampled, MetricSampled)
+    sampled = the(await sample(PrometheusProbe("error_rate", prom.url), now), MetricSampled)
     assert sampled.metric == "error_rate" and sampled.at == now
     assert same(sampled.values, direct(prom.url, ERROR_RATE_QUERY, now))
     assert sampled.values["checkout"] == pytest.approx(TRAFFIC["checkout"].error_rate, rel=1e-9)
@@ -94,59 +124,83 @@ async def test_latency_p95_equals_prometheus_and_the_histogram(prom: PromStack) 
     now = settled()
     probe = PrometheusProbe("latency", prom.url)
     assert probe.source == "latency"
-    _, sampled = await sample(probe, now)
-    assert isinstance(sampled, MetricSampled)
+    sampled = the(await sample(probe, now), MetricSampled)
     assert same(sampled.values, direct(prom.url, LATENCY_P95_QUERY, now))
     for service, p95 in EXPECTED_P95_MS.items():
         assert sampled.values[service] == pytest.approx(p95, rel=1e-9)
     idle = sampled.values["idle"]
     assert idle is not None and math.isnan(idle)
-    assert sampled.baseline == {}  # no baseline query: the panes show "no base"
+    assert probe.baseline_query == LATENCY_BASELINE_QUERY  # the default, a day earlier
 
 
 async def test_latency_baseline_comes_from_its_own_query(prom: PromStack) -> None:
     now = settled()
     probe = PrometheusProbe("latency", prom.url, baseline_query=f"{LATENCY_P95_QUERY} / 2")
-    history, sampled = await sample(probe, now)
-    assert isinstance(history, MetricHistoryLoaded) and isinstance(sampled, MetricSampled)
+    first, second = await twice(probe, now)
+    assert the(first, MetricSampled).baseline == {}  # the values did not wait for it
     want = {s: p95 / 2 for s, p95 in EXPECTED_P95_MS.items()}  # idle's NaN is no baseline
-    assert sampled.baseline == pytest.approx(want, rel=1e-9)
-    assert history.baseline == sampled.baseline
+    assert the(second, MetricSampled).baseline == pytest.approx(want, rel=1e-9)
+    assert not [e for e in second if isinstance(e, MetricPartMissing)]
     day_ago = LATENCY_P95_QUERY.replace("[5m]", "[5m] offset 1d")
-    _, sampled = await sample(PrometheusProbe("latency", prom.url, baseline_query=day_ago), now)
-    assert isinstance(sampled, MetricSampled) and sampled.baseline == {}
+    _, second = await twice(PrometheusProbe("latency", prom.url, baseline_query=day_ago), now)
+    assert the(second, MetricSampled).baseline == {}
+    missing = the(second, MetricPartMissing)  # the pane says why every row says "no base"
+    assert (missing.part, missing.reason) == ("baseline", NO_CUSTOM_BASELINE)
 
 
-async def test_history_first_then_instant_only(prom: PromStack) -> None:
+async def test_default_baseline_is_the_median_p95_a_day_earlier(prom: PromStack) -> None:
+    """The default's shape, over a window this young server has: evaluated a day from now,
+    it reads the p95 of the last 30 s, which the exporter holds constant."""
+    now = settled()
+    short = baseline_query(LATENCY_P95_QUERY, window="30s", resolution="1s")
+    assert short.replace("30s:1s", "1h:5m") == LATENCY_BASELINE_QUERY
+    probe = PrometheusProbe("latency", prom.url, baseline_query=short)
+    first, second = await twice(probe, now + timedelta(days=1))
+    assert the(first, MetricSampled).values == {}  # nothing is measured a day from now
+    assert the(second, MetricSampled).baseline == pytest.approx(EXPECTED_P95_MS, rel=1e-9)
+    # the default itself runs, and on a server younger than a day says why there is no base
+    _, second = await twice(PrometheusProbe("latency", prom.url), now)
+    missing = the(second, MetricPartMissing)
+    assert (missing.part, missing.reason) == ("baseline", NO_BASELINE)
+    assert the(second, MetricSampled).baseline == {}
+
+
+async def test_instant_first_then_history_with_the_values_since(prom: PromStack) -> None:
+    """The history is read beside the first sample and reaches the journal with the next:
+    its 119 points at 2 s end 2 s before the first sample, whose value completes the series;
+    after it, instant values only."""
     now = settled()
     probe = PrometheusProbe("error_rate", prom.url)
+    samples: list[list[EventBase]] = []
     try:
-        first = await probe.sample(now)
-        second = await probe.sample(now + timedelta(seconds=2))
+        for i in range(3):
+            samples.append(list(await probe.sample(now + timedelta(seconds=2 * i))))
+            await probe.settled()
+        later = await probe.sample(now + timedelta(seconds=6))
     finally:
         await probe.close()
-    history = first[0]
-    assert isinstance(history, MetricHistoryLoaded)
-    assert [type(e) for e in second] == [MetricSampled]
-    # 119 points at 2 s ending 2 s before `now`: with the instant value, the panes' 120
-    end = now.timestamp() - 2
-    start = end - 118 * 2
+    assert [type(e) for e in samples[0]] == [MetricSampled]  # the value, first
+    assert [type(e) for e in samples[1]] == [MetricHistoryLoaded, MetricSampled]
+    assert [type(e) for e in samples[2]] == [type(e) for e in later] == [MetricSampled]
+    history, at = the(samples[1], MetricHistoryLoaded), 1
+    start, end, points = history_range(now.timestamp(), 240, 2.0, 2)
+    assert (end, points) == (int(now.timestamp() - 2), 119)
     resp = httpx.get(
         f"{prom.url}/api/v1/query_range",
-        params={
-            "query": ERROR_RATE_QUERY,
-            "start": f"{start:.3f}",
-            "end": f"{end:.3f}",
-            "step": "2",
-        },
+        params={"query": ERROR_RATE_QUERY, "start": start, "end": end, "step": 2},
     )
-    want: dict[str, list[float | None]] = {}
+    want: dict[str, tuple[float | None, ...]] = {}
     for r in resp.json()["data"]["result"]:
-        row = want.setdefault(r["metric"]["service"], [None] * 119)
+        row: list[float | None] = [None] * points
         for ts, value in r["values"]:
             row[round((ts - start) / 2)] = float(value)
-    assert same(history.series, {k: tuple(v) for k, v in want.items()})
-    assert all(len(v) == 119 for v in history.series.values())
+        want[r["metric"]["service"]] = on_slots(row, start, 2, now.timestamp(), 2.0, 119)
+    before = [the(events, MetricSampled).values for events in samples[:at]]
+    assert same(
+        history.series,
+        {k: (*v, *(values[k] for values in before)) for k, v in want.items()},
+    )
+    assert all(len(v) == 119 + at for v in history.series.values())
     checkout = [v for v in history.series["checkout"] if v is not None]
     assert checkout and all(v == pytest.approx(5.0, rel=1e-9) for v in checkout)
 
@@ -155,9 +209,9 @@ async def test_empty_result_is_no_data(prom: PromStack) -> None:
     probe = PrometheusProbe(
         "error_rate", prom.url, query="sum by (service) (rate(nothing_total[5m]))"
     )
-    history, sampled = await sample(probe, settled())
-    assert isinstance(history, MetricHistoryLoaded) and history.series == {}
-    assert isinstance(sampled, MetricSampled) and sampled.values == {}
+    first, second = await twice(probe, settled())
+    assert the(first, MetricSampled).values == {}
+    assert the(second, MetricHistoryLoaded).series == {}
 
 
 def scheduler(probe: PrometheusProbe, events: list[EventBase]) -> ProbeScheduler:
@@ -258,15 +312,6 @@ def matrix(result: str) -> bytes:
         (matrix("[]"), None, 'resultType is "matrix", not vector or scalar'),
         (b'{"status":"success","data":{"resultType":"string","result":[1,"x"]}}', None,
          'resultType is "string", not vector or scalar'),
-        (VECTOR, VECTOR, 'resultType is "vector", not matrix'),
-        (VECTOR, matrix('[{"metric":{},"values":"x"}]'), "result[0].values is not a list"),
-        (VECTOR, matrix('[{"metric":{}}]'), "result[0].values is missing"),
-        (VECTOR, matrix('[{"metric":{},"values":[[1,"1"],[2]]}]'),
-         "result[0].values[1][1] is missing"),
-        (VECTOR, matrix('[{"metric":{},"values":[[1,"a"]]}]'),
-         "result[0].values[0][1] is not a number"),
-        (VECTOR, matrix('[{"metric":{},"values":[{"t":1}]}]'),
-         "result[0].values[0] is not a [time, value] pair"),
     ],
 )  # fmt: skip
 async def test_a_reply_of_the_wrong_shape_says_what_is_wrong(
@@ -280,6 +325,32 @@ async def test_a_reply_of_the_wrong_shape_says_what_is_wrong(
         }
         (failed,) = await failures(PrometheusProbe("error_rate", fake.url))
     assert failed.reason == f"malformed reply from Prometheus: {problem}"
+
+
+@pytest.mark.parametrize(
+    ("history", "problem"),
+    [
+        (VECTOR, 'resultType is "vector", not matrix'),
+        (matrix('[{"metric":{},"values":"x"}]'), "result[0].values is not a list"),
+        (matrix('[{"metric":{}}]'), "result[0].values is missing"),
+        (matrix('[{"metric":{},"values":[[1,"1"],[2]]}]'), "result[0].values[1][1] is missing"),
+        (matrix('[{"metric":{},"values":[[1,"a"]]}]'), "result[0].values[0][1] is not a number"),
+        (matrix('[{"metric":{},"values":[{"t":1}]}]'),
+         "result[0].values[0] is not a [time, value] pair"),
+    ],
+)  # fmt: skip
+async def test_a_malformed_history_costs_only_the_history(history: bytes, problem: str) -> None:
+    """The range query's reply of the wrong shape: the values are shown, the history is
+    marked missing with what is wrong (once), and asked again later."""
+    with FakeHttp(200, b"") as fake:
+        fake.routes = {"/api/v1/query": vector('[{"metric":{"service":"a"},"value":[1,"3"]}]'),
+                       "/api/v1/query_range": history}  # fmt: skip
+        probe = PrometheusProbe("error_rate", fake.url)
+        first, second = await twice(probe, datetime(2026, 3, 14, tzinfo=UTC))
+    assert the(first, MetricSampled).values == the(second, MetricSampled).values == {"a": 3.0}
+    missing = the(second, MetricPartMissing)
+    assert missing.part == "history"
+    assert missing.reason == f"malformed reply from Prometheus: {problem}"
 
 
 async def test_an_error_reply_gives_its_text_inert_and_on_one_line() -> None:
@@ -313,9 +384,15 @@ async def test_recovers_when_prometheus_answers_again() -> None:
             "/api/v1/query_range": VECTOR.replace(b"vector", b"matrix"),
         }
         await sched.sample_once(probe)
+        await probe.settled()
+        await sched.sample_once(probe)
         await probe.close()
     kinds = [type(e) for e in events]
-    assert kinds == [ProbeFailed, ProbeRecovered, MetricHistoryLoaded, MetricSampled]
+    # the history asked for during the outage failed with it: asked again at once, never
+    # reported missing; it arrives with the sample after the first good one
+    assert kinds == [
+        ProbeFailed, ProbeRecovered, MetricSampled, MetricHistoryLoaded, MetricSampled
+    ]  # fmt: skip
 
 
 async def test_check_reports_version_and_queries(prom: PromStack) -> None:
