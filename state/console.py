@@ -120,5 +120,14 @@ class ConsoleState(Model):
         series = (self.error_rate if metric == "error_rate" else self.latency).get(service, ())
         return series[-1] if series else None
 
+    def metric_rows(self, metric: str) -> tuple[str, ...]:
+        """The services a metric's pane shows and its thresholds (timeline, severity) read:
+        the configured services that have a series, in their order; every series, by name,
+        only when no service is configured. One set, so nothing alerts that is not shown."""
+        series = self.error_rate if metric == "error_rate" else self.latency
+        if self.services:
+            return tuple(s for s in self.services if s in series)
+        return tuple(sorted(series))
+
     def probe(self, source: str) -> ProbeHealth:
         return self.probes.get(source) or ProbeHealth()

@@ -77,10 +77,14 @@ def _usable(baseline: dict[str, float]) -> dict[str, float]:
 
 
 def _bands(
-    bands: dict[str, int], event: ev.MetricSampled, baseline: dict[str, float]
+    state: ConsoleState, event: ev.MetricSampled, baseline: dict[str, float]
 ) -> dict[str, int]:
-    out = dict(bands)
+    """The threshold bands after `event`, for the services the metric panes show only
+    (ConsoleState.metric_rows): a series of a service not configured never alerts."""
+    out = dict(state.bands)
     for service, value in event.values.items():
+        if state.services and service not in state.services:
+            continue
         if value is None or not math.isfinite(value):
             continue  # no data is not a recovery; NaN and inf cross no threshold, as in policy
         key = f"{event.metric}:{service}"
@@ -120,7 +124,7 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
             if event.metric == "latency" and event.baseline:
                 baseline = update["latency_baseline"] = {**baseline, **_usable(event.baseline)}
                 update["metric_missing"] = _found(state, "latency:baseline")
-            update["bands"] = _bands(state.bands, event, baseline)
+            update["bands"] = _bands(state, event, baseline)
             if event.request_rate:
                 update["request_rate"] = {**state.request_rate, **event.request_rate}
             return state.model_copy(update=update)

@@ -55,5 +55,5 @@ class ErrorRatePane(MetricPane):
     def alerting(self, state: ConsoleState) -> bool:
         return any(
             finite(v := state.latest("error_rate", s)) and v > ERROR_RATE_P2  # type: ignore[operator]
-            for s in state.error_rate
+            for s in state.metric_rows("error_rate")
         )

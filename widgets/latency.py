@@ -58,5 +58,5 @@ class LatencyPane(MetricPane):
     def alerting(self, state: ConsoleState) -> bool:
         return any(
             (r := latency_ratio(state, s)) is not None and r > LATENCY_RATIO_P2
-            for s in state.latency
+            for s in state.metric_rows("latency")
         )

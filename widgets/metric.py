@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from state.text import inert
 from widgets.format import name_cell, name_width, sparkline
 from widgets.pane import Pane
-from widgets.theme import MUTED, STRONG
+from widgets.theme import MUTED, STRONG, UNKNOWN
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
@@ -55,7 +56,7 @@ class MetricPane(Pane):
 
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         series = self.series(state)
-        names = [s for s in state.services if s in series] or sorted(series)
+        names = list(state.metric_rows(self.METRIC))
         name_w = self.name_columns(names, width)
         spark_w = max(width - name_w - FIXED_W, 0)
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -66,7 +67,8 @@ class MetricPane(Pane):
         text.append(f"{'SERVICE':<{name_w}} {self.HEADING:>8} ", STRONG)
         if extra_w:
             text.append(f"{self.EXTRA_HEADING:>{extra_w - 1}} ", STRONG)
-        text.append(f"{self.legend():<{spark_w}}"[:spark_w] + "\n", MUTED)
+        note, note_style = self.note(state)
+        text.append(f"{note:<{spark_w}}"[:spark_w] + "\n", note_style)
         for name in names:
             values = series.get(name, ())
             value = values[-1] if values else None
@@ -83,7 +85,22 @@ class MetricPane(Pane):
             word, word_style = self.verdict(state, name, value)
             text.append(word, word_style)
             text.append("\n")
+        if series and not names:  # Prometheus answers, but for none of the services
+            text.append(
+                f"none of the {len(series)} series is a configured service: "
+                "check [prometheus] label and the queries' grouping\n",
+                UNKNOWN,
+            )
         return text
+
+    def note(self, state: ConsoleState) -> tuple[str, str]:
+        """What heads the sparklines: the legend, or which part of the pane is missing and
+        why (the history's range query refused, the baseline not read); outside text."""
+        for part, word in (("baseline", "no baseline"), ("history", "no history")):
+            reason = state.metric_missing.get(f"{self.METRIC}:{part}")
+            if reason is not None:
+                return f"{word}: {inert(reason)}", UNKNOWN
+        return self.legend(), MUTED
 
     @staticmethod
     def name_columns(names: list[str], width: int) -> int:

@@ -64,6 +64,9 @@ ALL_KINDS = [
     ev.MetricHistoryLoaded(
         at=at(4), metric="latency", series={"a": (1.0, None, NAN, INF)}, baseline={"a": 2.0}
     ),
+    ev.MetricPartMissing(
+        at=at(4), metric="error_rate", part="history", reason="Prometheus execution: too many"
+    ),
     ev.DatabaseSampled(
         at=at(5),
         connections={"active": 4, "idle": 22, "idle in transaction": 1, "waiting": 1},

@@ -312,3 +312,44 @@ def test_service_names_from_outside_reach_the_timeline_inert():
     for entry in entries:
         assert_inert(entry.text)
         assert entry.text.startswith("api")
+
+
+# ---- metric panes: one set of services, and the parts that could not be read ----------------
+
+
+def started(*services: str) -> ev.SessionStarted:
+    return ev.SessionStarted(at=T0, mode="live", version="t", operator="ic", services=services)
+
+
+def test_a_series_of_a_service_not_configured_never_alerts():
+    """Prometheus answers for every service it knows; the panes show the configured ones, and
+    the timeline, the flags and the severity read those same ones only."""
+    from state.guide.milestones import flags
+    from state.guide.signals import suggestion
+
+    state = base(started("api", "web"))
+    assert texts(state, error_rate(1, api=1.0, web=2.0, batch=60.0)) == []
+    after = fold_all(state, [error_rate(1, api=1.0, web=2.0, batch=60.0)])
+    assert after.metric_rows("error_rate") == ("api", "web")
+    assert after.bands == {"error_rate:api": 0, "error_rate:web": 0}
+    assert flags(after) == () and not suggestion(after).alerting
+    assert texts(after, error_rate(2, api=30.0, batch=60.0)) == ["api error rate 30.0% crossed 20%"]
+    # with no service configured, every series is a row and counts
+    assert texts(base(), error_rate(1, batch=60.0)) == ["batch error rate 60.0% crossed 20%"]
+    assert base(error_rate(1, b=1.0, a=2.0)).metric_rows("error_rate") == ("a", "b")
+
+
+def test_a_missing_part_is_marked_until_it_is_read():
+    refused = "Prometheus execution: query processing would load too many samples"
+    missing = ev.MetricPartMissing(at=at(1), metric="latency", part="history", reason=refused)
+    no_base = ev.MetricPartMissing(at=at(1), metric="latency", part="baseline", reason="none")
+    state = base(started("api"), missing, no_base)
+    assert state.metric_missing == {"latency:history": refused, "latency:baseline": "none"}
+    assert texts(base(started("api")), missing) == [
+        f"Prometheus (p95 latency) sparkline history missing: {refused}"
+    ]
+    assert texts(state, missing) == []  # the same reason again: said once
+    loaded = ev.MetricHistoryLoaded(at=at(2), metric="latency", series={"api": (1.0,)})
+    assert texts(state, loaded) == ["Prometheus (p95 latency) sparkline history loaded"]
+    state = fold_all(state, [loaded, latency(3, baseline={"api": 100.0}, api=120.0)])
+    assert state.metric_missing == {}
