@@ -50,10 +50,16 @@ async def _health(config: Config) -> CheckResult:
 
 
 async def _prometheus(config: Config) -> CheckResult:
-    from probes.prometheus.probe import check_prometheus
+    from probes.prometheus.probe import check_prometheus, configured_queries
 
-    assert config.prometheus is not None
-    return await check_prometheus(config.prometheus.url, config.prometheus.header_values(), TIMEOUT)
+    p = config.prometheus
+    assert p is not None
+    queries = configured_queries(
+        p.label, p.error_rate_query, p.latency_query, p.latency_baseline_query
+    )
+    return await check_prometheus(
+        p.url, p.header_values(), TIMEOUT, queries, label=p.label, verify=p.tls_verify()
+    )
 
 
 async def _postgres(config: Config) -> CheckResult:

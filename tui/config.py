@@ -28,6 +28,13 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from pydantic_settings.exceptions import SettingsError
 
 from probes.notify.config import NotifyConfig, missing_secrets
+from probes.prometheus.queries import (
+    DEFAULT_LABEL,
+    ERROR_RATE_QUERY,
+    LABEL_NAME,
+    LATENCY_BASELINE_QUERY,
+    LATENCY_P95_QUERY,
+)
 from state.text import inert
 
 MIN_REFRESH = 2.0  # the Kubernetes API is not polled faster than k9s polls it
@@ -144,20 +151,56 @@ class ClusterConfig(Section):
 
 
 class PrometheusConfig(Section):
+    """[prometheus]: where the error rate and p95 panes read from, and how."""
+
     url: str
-    error_rate_query: str | None = None  # None: the guide's 5xx percentage by service
-    latency_query: str | None = None  # None: the guide's p95 in ms by service
-    latency_baseline_query: str | None = None
     headers: dict[str, EnvName] = Field(default_factory=dict)  # header -> env var with its value
+    timeout: float = Field(default=2.0, ge=0.5, le=30)  # seconds for each instant query
+    ca_file: Path | None = None  # a CA bundle for an https URL; None: the system's CAs
+    verify_tls: bool = True  # false: no certificate check at all
+    # the label each series' service is read from, and the default queries group by
+    label: str = DEFAULT_LABEL
+    error_rate_query: str | None = None  # None: the guide's 5xx percentage by the label
+    latency_query: str | None = None  # None: the guide's p95 in ms by the label
+    # None: the median p95 of the same hour a day earlier (probes/prometheus/queries.py);
+    # "": no baseline, every p95 row says "no base"
+    latency_baseline_query: str | None = None
 
     @field_validator("url")
     @classmethod
     def _check_url(cls, value: str) -> str:
         return _url(value)
 
+    @field_validator("label")
+    @classmethod
+    def _label(cls, value: str) -> str:
+        if not LABEL_NAME.match(value):
+            raise ValueError(f"{inert(value, limit=60)!r} is not a Prometheus label name")
+        return value
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.expanduser().is_file():
+            raise ValueError(f"no CA bundle at {inert(str(value), limit=120)}")
+        return value
+
+    @field_validator("error_rate_query", "latency_query")
+    @classmethod
+    def _query(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("empty: leave the key out for the guide's query")
+        return value
+
     def header_values(self) -> dict[str, str]:
         """The headers with their secret values, read from the environment now."""
         return {name: os.environ[var] for name, var in self.headers.items()}
+
+    def tls_verify(self) -> bool | str:
+        """requests' `verify`: the CA bundle's path, or whether to check at all."""
+        if self.ca_file is not None and self.verify_tls:
+            return str(self.ca_file.expanduser())
+        return self.verify_tls
 
 
 class DatabaseConfig(Section):
@@ -340,6 +383,17 @@ read_only = false
 # [prometheus]
 # url = "http://prometheus:9090"
 # headers = { Authorization = "PROMETHEUS_AUTH" }  # header = env var holding its value
+# timeout = 2  # seconds for each instant query; the history's range query may take longer
+# ca_file = "/etc/ssl/certs/prometheus-ca.pem"  # CA bundle for https; default: the system's
+# verify_tls = true  # false skips the certificate check
+# label = "service"  # the label naming each series' service: app, job, service_name, ...
+# The guide's PromQL (these are the defaults, grouped by the label above; a query of your
+# own must group by that label too):
+# error_rate_query = '{error_rate}'
+# latency_query = '{latency}'
+# The p95 "normal" for the guide's "p95 > 3x normal -> P2": by default the median p95 of
+# the same hour a day earlier; "" for none (every p95 row then says "no base").
+# latency_baseline_query = '{baseline}'
 
 # [database]
 # dsn_env = "WARROOM_DSN"  # env var holding the DSN; default: PGHOST, PGUSER, ~/.pgpass
@@ -369,6 +423,14 @@ read_only = false
 # page_id = "your-page-id"
 # api_key_env = "STATUSPAGE_API_KEY"
 """
+
+
+# the [prometheus] defaults, as the probe has them: one place says what the guide's PromQL is
+TEMPLATE = (
+    TEMPLATE.replace("{error_rate}", ERROR_RATE_QUERY)
+    .replace("{latency}", LATENCY_P95_QUERY)
+    .replace("{baseline}", LATENCY_BASELINE_QUERY)
+)
 
 
 def write_template(path: Path) -> None:

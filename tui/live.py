@@ -52,20 +52,22 @@ def live_probes(config: Config) -> list[Probe]:
     if config.prometheus is not None:
         from probes.prometheus.probe import PrometheusProbe
 
-        p, headers = config.prometheus, config.prometheus.header_values()
-        probes.append(
-            PrometheusProbe(
-                "error_rate", p.url, p.error_rate_query, headers=headers, interval=every
-            )
-        )
+        p = config.prometheus
+        common: dict[str, Any] = {
+            "headers": p.header_values(),
+            "interval": every,
+            "timeout": p.timeout,
+            "label": p.label,
+            "verify": p.tls_verify(),
+        }
+        probes.append(PrometheusProbe("error_rate", p.url, p.error_rate_query, **common))
         probes.append(
             PrometheusProbe(
                 "latency",
                 p.url,
                 p.latency_query,
-                headers=headers,
-                interval=every,
                 baseline_query=p.latency_baseline_query,
+                **common,
             )
         )
     if config.database is not None:

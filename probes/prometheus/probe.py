@@ -349,6 +349,22 @@ def default_baseline(latency: str) -> str:
     return LATENCY_BASELINE_QUERY if latency == LATENCY_P95_QUERY else baseline_query(latency)
 
 
+def configured_queries(
+    label: str = DEFAULT_LABEL,
+    error_rate: str | None = None,
+    latency: str | None = None,
+    baseline: str | None = None,
+) -> dict[str, str]:
+    """{name: PromQL} the probes run for this config (None: the default; baseline "": none)."""
+    named = {
+        "error_rate": error_rate or error_rate_query(label),
+        "latency": latency or latency_query(label),
+    }
+    if baseline != "":
+        named["latency_baseline"] = baseline or default_baseline(named["latency"])
+    return named
+
+
 async def check_prometheus(
     url: str,
     headers: Mapping[str, str] | None = None,
@@ -358,11 +374,7 @@ async def check_prometheus(
     verify: bool | str = True,
 ) -> CheckResult:
     """Reachable, version, latency, and whether each configured query runs."""
-    named: Mapping[str, str] = (
-        queries
-        if queries is not None
-        else {"error_rate": error_rate_query(label), "latency": latency_query(label)}
-    )
+    named = queries if queries is not None else configured_queries(label)
     prometheus = Prometheus(url, headers, timeout, verify)
     target = public_url(prometheus.url)
     try:
@@ -378,10 +390,17 @@ async def check_prometheus(
         now = datetime.now(UTC)
         for name, query in named.items():
             try:
-                data = await prometheus.query(query, now)
-                ok.append(f"query {name}: runs, {len(instant_values(data, label))} series")
+                found = instant_values(await prometheus.query(query, now), label)
             except PrometheusError as exc:
                 problems.append(f"query {name}: {exc}")
+                continue
+            if found and set(found) == {NO_LABEL}:
+                problems.append(
+                    f"query {name}: its series have no {label!r} label, so no row names a "
+                    "service: set [prometheus] label (app, job, service_name, ...)"
+                )
+            else:
+                ok.append(f"query {name}: runs, {len(found)} series")
         return CheckResult(
             "prometheus",
             target,

@@ -403,6 +403,17 @@ async def test_check_reports_version_and_queries(prom: PromStack) -> None:
     assert result.permissions == (
         f"query error_rate: runs, {len(SERVICES)} series",
         f"query latency: runs, {len(SERVICES)} series",
+        "query latency_baseline: runs, 0 series",  # a day earlier, this server was not up
+    )
+    # another grouping label: the queries group by it, and a label no series has is named
+    by_job = await check_prometheus(prom.url, None, 5.0, label="job")
+    assert by_job.ok and by_job.permissions[0] == "query error_rate: runs, 1 series"
+    unknown = await check_prometheus(
+        prom.url, None, 5.0, {"error_rate": ERROR_RATE_QUERY}, label="app"
+    )
+    assert unknown.problems == (
+        "query error_rate: its series have no 'app' label, so no row names a service: "
+        "set [prometheus] label (app, job, service_name, ...)",
     )
     bad = await check_prometheus(prom.url, None, 5.0, {"error_rate": "rate(x[5m]"})
     assert bad.reachable and not bad.ok
@@ -416,3 +427,16 @@ async def test_probe_errors_are_prometheus_errors(prom: PromStack) -> None:
     probe = PrometheusProbe("error_rate", prom.url, query="vector(1")
     with pytest.raises(PrometheusError, match=r"^Prometheus bad_data: "):
         await sample(probe, settled())
+
+
+async def test_the_grouping_label_names_the_rows(prom: PromStack) -> None:
+    """label = "job": the guide's queries group by it, and its values name the rows, in the
+    instant values and in the history alike."""
+    probe = PrometheusProbe("error_rate", prom.url, label="job")
+    assert "sum by (job)" in probe.query
+    first, second = await twice(probe, settled())
+    overall = 100.0 * 2 / 24  # 1 of 20 checkout requests and 1 of 4 search ones fail
+    assert the(first, MetricSampled).values == {"app": pytest.approx(overall, rel=1e-9)}
+    history = the(second, MetricHistoryLoaded).series
+    assert set(history) == {"app"}
+    assert any(v == pytest.approx(overall, rel=1e-9) for v in history["app"] if v is not None)

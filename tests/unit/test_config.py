@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -255,6 +256,63 @@ def test_the_template_is_a_valid_config(tmp_path):
     assert load(path).cluster.services[0] == "analysis-service"
     with pytest.raises(FileExistsError):
         write_template(path)
+
+
+def test_the_template_writes_every_prometheus_key_with_the_guides_promql(monkeypatch, tmp_path):
+    """Uncommented, the template's [prometheus] is a valid section whose every key is the
+    default the probes use (the CA bundle's example path aside: it names no real file)."""
+    from probes.prometheus.probe import configured_queries
+    from tui.config import TEMPLATE, PrometheusConfig
+
+    block = TEMPLATE.split("# [prometheus]\n", 1)[1].split("\n\n", 1)[0]
+    keys = [line[2:] for line in block.splitlines() if re.match(r"# [a-z_]+ = ", line)]
+    names = {key.split(" = ", 1)[0] for key in keys}
+    assert names == set(PrometheusConfig.model_fields)  # every key, none left out
+    monkeypatch.setenv("PROMETHEUS_AUTH", "Bearer x")
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[cluster]\nservices = ["api"]\n[prometheus]\n'
+        + "\n".join(k for k in keys if not k.startswith("ca_file"))
+    )
+    p = load(path).prometheus
+    assert p is not None and p.label == "service" and p.timeout == 2.0 and p.verify_tls
+    written = configured_queries(p.label, p.error_rate_query, p.latency_query,
+                                 p.latency_baseline_query)  # fmt: skip
+    assert written == configured_queries()  # the guide's PromQL, as the probes default to
+    assert 'status=~"5.."' in written["error_rate"] and "offset 1d" in written["latency_baseline"]
+
+
+@pytest.mark.parametrize(
+    ("prometheus", "problem"),
+    [
+        ({"label": "app.name"}, "prometheus.label: 'app.name' is not a Prometheus label name"),
+        ({"timeout": 0.1}, "prometheus.timeout: must be at least 0.5"),
+        ({"ca_file": "/nonexistent/ca.pem"}, "prometheus.ca_file: no CA bundle at /nonexistent"),
+        ({"latency_query": " "}, "prometheus.latency_query: empty: leave the key out"),
+    ],
+)  # fmt: skip
+def test_prometheus_keys_are_checked(prometheus: dict, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse({**MINIMAL, "prometheus": {"url": "http://prom:9090", **prometheus}})
+    (line,) = caught.value.lines()
+    assert line.startswith(problem)
+
+
+def test_prometheus_label_and_tls_reach_the_probes(tmp_path) -> None:
+    from tui.live import live_probes
+
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-")
+    prometheus = {"url": "https://prom:9090", "label": "app", "ca_file": str(ca), "timeout": 5}
+    probes = live_probes(
+        parse({**MINIMAL, "prometheus": {**prometheus, "latency_baseline_query": ""}})
+    )
+    rate, latency = (p for p in probes if p.source in ("error_rate", "latency"))
+    assert "sum by (app)" in rate.query and rate.label == latency.label == "app"
+    assert rate.prometheus.verify == str(ca) and rate.timeout == 5
+    assert latency.baseline_query is None
+    insecure = parse({**MINIMAL, "prometheus": {**prometheus, "verify_tls": False}})
+    assert insecure.prometheus is not None and insecure.prometheus.tls_verify() is False
 
 
 def test_command_line_overrides_win_and_are_validated():
