@@ -143,6 +143,11 @@ class Prometheus:
             from prometheus_api_client import PrometheusConnect
             from urllib3.util.retry import Retry
 
+            if self.verify is False:  # chosen in the config (verify_tls = false), and
+                # `warroom check` says so: a warning per request would write over the screen
+                import urllib3
+
+                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             session = requests.Session()
             session.verify = self.verify
             session.hooks["response"].append(self._check)

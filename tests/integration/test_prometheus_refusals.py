@@ -1,26 +1,35 @@
 """A Prometheus that refuses range queries while instant queries work (a loopback stand-in
 answering as real servers do): the values are shown, the history is marked missing in the
-pane and asked again later at a coarser step; a slow one costs only the history too."""
+pane and asked again later at a coarser step; a slow one costs only the history too. And the
+same stand-in behind https, for the TLS options."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import reduce
+from typing import TYPE_CHECKING
 
 import pytest
 
 from probes.prometheus.probe import PrometheusProbe
+from probes.scheduler import ProbeScheduler
+from state.clock import FrozenClock
 from state.console import ConsoleState
 from state.events import (
     EventBase,
     MetricHistoryLoaded,
     MetricPartMissing,
     MetricSampled,
+    ProbeFailed,
     SessionStarted,
 )
 from state.fold import fold
 from tests.servers.refusing_prometheus import TOO_MANY_POINTS, TOO_MANY_SAMPLES, RefusingPrometheus
+from tests.servers.tls import self_signed, serve_tls
 from widgets.error_rate import ErrorRatePane
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +129,33 @@ async def test_a_hanging_range_query_never_holds_the_values_up() -> None:
     where = prometheus.url.removeprefix("http://")
     assert missing.reason == f"Prometheus at {where} did not answer within 1 s"
     assert sampled.values == VALUES
+
+
+async def test_tls_options_reach_the_library(tmp_path: Path) -> None:
+    """https with a private CA: refused by the system's CAs with a line that says what to
+    set, read with `ca_file` (verify = its path), or with the check off; the header's token
+    is sent, and never shown."""
+    cert, key = self_signed(tmp_path)
+    token = {"Authorization": "Bearer tok-5e1f-very-secret"}
+    prometheus = RefusingPrometheus(VALUES, accept_step=0)
+    serve_tls(prometheus, cert, key)
+    with prometheus:
+        events: list[EventBase] = []
+        probe = PrometheusProbe("error_rate", prometheus.url, headers=token)
+        scheduler = ProbeScheduler([probe], FrozenClock(T0), events.append)
+        await scheduler.sample_once(probe)
+        await probe.close()
+        (failed,) = events
+        assert isinstance(failed, ProbeFailed)
+        assert failed.reason == (
+            f"cannot reach Prometheus at 127.0.0.1:{prometheus.port}: "
+            "TLS error (check prometheus.ca_file, or the URL's scheme)"
+        )
+        for verify in (str(cert), False):
+            probe = PrometheusProbe("error_rate", prometheus.url, headers=token, verify=verify)
+            try:
+                sampled = (await probe.sample(T0))[-1]
+            finally:
+                await probe.close()
+            assert isinstance(sampled, MetricSampled) and sampled.values == VALUES
+    assert "tok-5e1f" not in failed.model_dump_json()
