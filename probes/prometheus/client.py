@@ -42,6 +42,10 @@ class PrometheusUnreachable(PrometheusError):
     """No HTTP answer at all: refused, unresolvable, or too slow."""
 
 
+class PrometheusSlow(PrometheusUnreachable):
+    """No answer within the timeout: Prometheus may be up, and the query too costly."""
+
+
 def host_of(url: str) -> str:
     """host:port of a URL, for messages: no scheme, path or credentials."""
     rest = public_url(url).split("://", 1)[-1]
@@ -101,7 +105,7 @@ def unreachable(exc: Exception, where: str, timeout: float) -> PrometheusError:
     import requests
 
     if _timed_out(exc):
-        return PrometheusUnreachable(f"Prometheus at {where} did not answer within {timeout:g} s")
+        return PrometheusSlow(f"Prometheus at {where} did not answer within {timeout:g} s")
     if isinstance(exc, requests.ConnectionError):
         return PrometheusUnreachable(f"cannot reach Prometheus at {where}: {_cause(exc)}")
     # other errors' text may quote the request; the class name is enough to act on
@@ -190,7 +194,7 @@ class Prometheus:
             async with asyncio.timeout(shown * 0.9):
                 return await loop.run_in_executor(self._pool, call)
         except TimeoutError:
-            raise PrometheusUnreachable(
+            raise PrometheusSlow(
                 f"Prometheus at {self.where} did not answer within {shown:g} s"
             ) from None
 

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from probes.check import CheckResult
 from probes.http import public_url
-from probes.prometheus.client import Prometheus, PrometheusUnreachable, host_of
+from probes.prometheus.client import Prometheus, PrometheusSlow, PrometheusUnreachable, host_of
 from probes.prometheus.queries import (
     DEFAULT_LABEL,
     ERROR_RATE_QUERY,
@@ -280,7 +280,7 @@ class PrometheusProbe:
             series = task.result()
         except PrometheusError as exc:
             self._since = []
-            return self._missing("history", part, exc, now, coarser=True)
+            return self._missing("history", part, exc, now)
         self._history_loaded = True
         names = set(series).union(*self._since)
         merged = {
@@ -308,21 +308,23 @@ class PrometheusProbe:
         return {}, self._missing("baseline", part, PrometheusError(empty), now)
 
     def _missing(
-        self, name: MetricPart, part: _Part, exc: Exception, now: datetime, coarser: bool = False
+        self, name: MetricPart, part: _Part, exc: Exception, now: datetime
     ) -> list[EventBase]:
-        """Schedule `part` again and say once per reason why it is missing. Prometheus
-        unreachable is the pane's own failure already: the part is asked again next sample."""
+        """Schedule `part` again (the history at twice the step) and say once per reason why
+        it is missing. Prometheus unreachable, or failing when the part was asked for, is the
+        pane's own failure, which says so already: the part is asked again next sample."""
         reason = str(exc)
-        unreachable = isinstance(exc, PrometheusUnreachable) and "did not answer" not in reason
-        outage = self._failed_at is not None and part.started is not None
-        if unreachable or (outage and part.started <= self._failed_at):  # type: ignore[operator]
-            part.due = None  # the pane's own failure says it already: again next sample
+        unreachable = isinstance(exc, PrometheusUnreachable) and not isinstance(exc, PrometheusSlow)
+        failed = self._failed_at
+        if unreachable or (
+            failed is not None and part.started is not None and part.started <= failed
+        ):
+            part.due = None
             return []
         if name == "history":
             part.due = now + self._retry
             self._retry = min(self._retry * 2, RETRY_MAX)
-            if coarser:
-                self.step = min(self.step * 2, self.coarsest)
+            self.step = min(self.step * 2, self.coarsest)
         else:
             part.due = now + BASELINE_EVERY
         if part.said == reason:
