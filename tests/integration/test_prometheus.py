@@ -378,6 +378,7 @@ async def test_recovers_when_prometheus_answers_again() -> None:
         sched = scheduler(probe, events)
         await sched.sample_once(probe)
         await sched.sample_once(probe)
+        await probe.settled()  # its history failed with the outage too
         fake.status = 200
         fake.routes = {
             "/api/v1/query": VECTOR,
