@@ -72,8 +72,10 @@ def latency_ratio(state: ConsoleState, service: str) -> float | None:
 
 def signals(state: ConsoleState) -> Signals:
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
-    rates = tuple((s, v) for s in names if (v := state.latest("error_rate", s)) is not None)
-    ratios = tuple((s, r) for s in names if (r := latency_ratio(state, s)) is not None)
+    # the services the metric panes show (ConsoleState.metric_rows): one set for both
+    rated, timed = state.metric_rows("error_rate"), state.metric_rows("latency")
+    rates = tuple((s, v) for s in rated if (v := state.latest("error_rate", s)) is not None)
+    ratios = tuple((s, r) for s in timed if (r := latency_ratio(state, s)) is not None)
     return Signals(
         services_down=tuple(s for s in names if service_down(state, s)),
         error_rates=rates,

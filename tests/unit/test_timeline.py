@@ -353,3 +353,11 @@ def test_a_missing_part_is_marked_until_it_is_read():
     assert texts(state, loaded) == ["Prometheus (p95 latency) sparkline history loaded"]
     state = fold_all(state, [loaded, latency(3, baseline={"api": 100.0}, api=120.0)])
     assert state.metric_missing == {}
+
+
+def test_with_no_service_configured_every_series_counts_for_the_severity():
+    from state.guide.signals import suggestion
+
+    state = base(error_rate(1, batch=60.0))
+    assert state.metric_rows("error_rate") == ("batch",)
+    assert suggestion(state).reasons == ("batch error rate 60.0% > 20%",)
