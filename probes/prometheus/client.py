@@ -23,7 +23,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -167,29 +167,41 @@ class Prometheus:
         """requests response hook: raise unless the reply is a successful API reply."""
         data = reply_data(resp.status_code, resp.content)
         kinds = _KINDS.get(urlsplit(resp.url).path.rsplit("/api/v1/", 1)[-1])
-        self._local.data = {"resultType": result_kind(data, kinds)} if kinds else data
+        # a query's result is what the library returns; its resultType, only the reply says
+        self._local.kind = result_kind(data, kinds) if kinds else None
+        self._local.data = data
 
-    def _call(self, fn: Callable[[Any, float], T], timeout: float, shown: float) -> tuple[T, Any]:
-        """(what `fn(api, timeout)` returned, the checked `data` of its reply). Blocking."""
-        self._local.data = None
+    def _call(
+        self,
+        fn: Callable[[Any, float], Any],
+        read: Callable[[Any], T],
+        timeout: float,
+        shown: float,
+    ) -> T:
+        """`read` of the checked `data` of the reply to `fn(api, timeout)`, with the `result`
+        the library returned for a query. Blocking: parsing stays off the UI's loop too."""
+        self._local.kind = self._local.data = None
         try:
-            return fn(self._api(), timeout), self._local.data
+            returned = fn(self._api(), timeout)
         except PrometheusError:
             raise
         except Exception as exc:
             raise unreachable(exc, self.where, shown) from None
+        kind, data = self._local.kind, self._local.data
+        self._local.data = None  # a megabyte of range is not kept alive by the thread
+        return read(data if kind is None else {"resultType": kind, "result": returned})
 
     # ---- on the loop -------------------------------------------------------------------------
 
     async def _in_thread(
-        self, fn: Callable[[Any, float], T], timeout: float | None
-    ) -> tuple[T, Any]:
+        self, fn: Callable[[Any, float], Any], read: Callable[[Any], T], timeout: float | None
+    ) -> T:
         shown = timeout or self.timeout
         if self._pool is None:
             self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="warroom-prometheus")
         loop = asyncio.get_running_loop()
         # requests' timeout a little under ours, so the reason names Prometheus either way
-        call = functools.partial(self._call, fn, shown * 0.9, shown)
+        call = functools.partial(self._call, fn, read, shown * 0.9, shown)
         try:
             async with asyncio.timeout(shown * 0.9):
                 return await loop.run_in_executor(self._pool, call)
@@ -198,32 +210,46 @@ class Prometheus:
                 f"Prometheus at {self.where} did not answer within {shown:g} s"
             ) from None
 
-    async def query(self, promql: str, at: datetime, timeout: float | None = None) -> Any:
-        """An instant query at `at`: `data` with its resultType (vector or scalar) and result."""
+    async def query(
+        self,
+        promql: str,
+        at: datetime,
+        read: Callable[[Any], T],
+        timeout: float | None = None,
+    ) -> T:
+        """`read` (in the worker thread) of an instant query's `data` at `at`: its resultType
+        (vector or scalar) and result."""
         params = {"time": f"{at.timestamp():.3f}"}
-        result, data = await self._in_thread(
-            lambda api, t: api.custom_query(promql, params=params, timeout=t), timeout
+        return await self._in_thread(
+            lambda api, t: api.custom_query(promql, params=params, timeout=t), read, timeout
         )
-        return {**data, "result": result}
 
     async def query_range(
-        self, promql: str, start: datetime, end: datetime, step: int, timeout: float | None = None
-    ) -> Any:
-        """A range query over [start, end] at `step` seconds (whole seconds: the library
-        rounds start and end to them): `data` with its resultType (matrix) and result."""
-        result, data = await self._in_thread(
-            lambda api, t: api.custom_query_range(promql, start, end, str(step), timeout=t),
+        self,
+        promql: str,
+        start: int,
+        end: int,
+        step: int,
+        read: Callable[[Any], T],
+        timeout: float | None = None,
+    ) -> T:
+        """`read` (in the worker thread) of a range query's `data` (resultType matrix) over
+        unix times [start, end] at `step` s: whole seconds, as the library rounds them."""
+        first, last = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+        return await self._in_thread(
+            lambda api, t: api.custom_query_range(promql, first, last, str(step), timeout=t),
+            read,
             timeout,
         )
-        return {**data, "result": result}
 
     async def build_info(self) -> Any:
         """/api/v1/status/buildinfo's `data`, through the same session and checks."""
         url, headers = f"{self.url}/api/v1/status/buildinfo", self.headers
-        _, data = await self._in_thread(
-            lambda _, t: self._local.session.get(url, headers=headers, timeout=t), None
+        return await self._in_thread(
+            lambda _, t: self._local.session.get(url, headers=headers, timeout=t),
+            lambda data: data,
+            None,
         )
-        return data
 
     async def close(self) -> None:
         with self._lock:
