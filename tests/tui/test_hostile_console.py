@@ -65,7 +65,10 @@ def events(text: str) -> list:
     )
     waiter = DbSession(pid=4243, user=text, state="active", query=text, blocked_by=(4242,))
     return [
-        SessionStarted(at=T0, mode="live", version="test", operator="alice", services=()),
+        # the metric panes show the configured services: here two named by hostile text
+        SessionStarted(
+            at=T0, mode="live", version="test", operator="alice", services=(text, text + OTHER)
+        ),
         MetricSampled(at=T0, metric="latency", values={text: 242.0, text + OTHER: 49.0}),
         DeploymentsSampled(at=T0, deployments=(deployment,)),
         HealthSampled(at=T0, results=(HealthResult(service=SERVICE, up=True, status_code=200),)),
