@@ -387,8 +387,8 @@ read_only = false
 # ca_file = "/etc/ssl/certs/prometheus-ca.pem"  # CA bundle for https; default: the system's
 # verify_tls = true  # false skips the certificate check
 # label = "service"  # the label naming each series' service: app, job, service_name, ...
-# The guide's PromQL (these are the defaults, grouped by the label above; a query of your
-# own must group by that label too):
+# The guide's PromQL, the defaults: left commented, they group by `label` whatever it
+# is; a query of your own must group by it too, and its values must be the services' names.
 # error_rate_query = '{error_rate}'
 # latency_query = '{latency}'
 # The p95 "normal" for the guide's "p95 > 3x normal -> P2": by default the median p95 of
