@@ -57,6 +57,7 @@ class PendingMessage(Model):
     purpose: Purpose = "update"
     queued_at: Instant
     level: int = 0  # the escalation level a page was sent for
+    pager: bool = False  # sent to a pager (PagerDuty): no status update (guide/milestones.py)
 
 
 class Incident(Model):
