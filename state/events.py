@@ -330,8 +330,7 @@ class Escalated(EventBase):
     channels: tuple[str, ...] = ()  # where the pages were queued
 
 
-# pending: not reached when the drill ended, its deadline still ahead
-Verdict = Literal["met", "missed", "pending", "not done", "n/a"]
+Verdict = Literal["met", "missed", "not done", "n/a"]
 
 
 class Milestone(Model):
