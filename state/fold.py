@@ -160,6 +160,7 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                 incident_id=event.incident_id,
                 title=event.title,
                 severity=event.severity,
+                severity_reached=event.severity,
                 declared_at=event.at,
                 declared_by=event.by,
                 reason=event.reason,
@@ -170,7 +171,10 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                 return state
             return _incident(state, acknowledged_at=event.at, acknowledged_by=event.by)
         case ev.SeverityChanged():
-            return _incident(state, severity=event.severity)
+            if state.incident is None:
+                return state
+            reached = state.incident.reached.worst(event.severity)
+            return _incident(state, severity=event.severity, severity_reached=reached)
         case ev.StatusChanged():
             return _incident(state, status=event.status)
         case ev.RoleAssigned():
@@ -246,7 +250,9 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
             pager = sent.pager if sent is not None else is_pager("", event.channel)
             changes: dict = {}
             if reaches_people(purpose, pager, event.outcome):
-                changes = {"last_update_at": event.at, "status": event.status}
+                changes = {"last_update_at": event.at}
+                if state.incident.open:  # a late update does not reopen a resolved incident
+                    changes["status"] = event.status
             if resolves(purpose, event.status, event.outcome):
                 changes["status"] = event.status
                 if state.incident.resolved_at is None:

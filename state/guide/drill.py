@@ -121,9 +121,10 @@ def _timed(measure: Measure, of: int = 10) -> Milestone:
         return Milestone(name=measure.name, verdict="met", detail=detail, points=of, of=of)
     if not measure.result:
         detail = "the guide sets no target"
-        return Milestone(name=measure.name, took=took, verdict="n/a", detail=detail, of=0)
+        verdict: Verdict = "n/a" if measure.at is not None else "not done"
+        return Milestone(name=measure.name, took=took, verdict=verdict, detail=detail, of=0)
     # not reached when the drill ended: not done, whether or not its deadline had passed
-    verdict: Verdict = "not done" if measure.at is None else measure.result  # type: ignore[assignment]
+    verdict = "not done" if measure.at is None else measure.result  # type: ignore[assignment]
     return Milestone(
         name=measure.name,
         took=took,

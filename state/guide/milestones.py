@@ -369,7 +369,7 @@ class Tracker:
         m.end = at if m.end is None else max(m.end, at)
         if kind == "severity_changed":
             m.severities.append((at, event.severity))
-        elif kind == "incident_acknowledged" and m.acknowledged is None and m.resolved is None:
+        elif kind == "incident_acknowledged" and m.acknowledged is None:
             m.acknowledged = at
         elif kind == "message_queued":
             pager = is_pager(getattr(event, "channel_type", ""), event.channel)
