@@ -21,8 +21,9 @@ _LINK = re.compile(r"\[(?=[^\]]*\])")  # a bracket that a later ] could make a l
 # A run of emphasis, strikethrough or math marks touching text on either side: it could open
 # or close a span. One standing between spaces ("SELECT * FROM") never does.
 _FLANKING = re.compile(r"[*_~$]+")
-# What a line may start with to become a heading, quote, list, rule, table or setext line.
-_LEADING_MARK = re.compile(r"^([#>+=|*_-])")
+# What a line may start with to become a heading, quote, list, rule, table, setext line or
+# (~~~) a fence.
+_LEADING_MARK = re.compile(r"^([#>+=|*_~-])")
 _LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
 
 
