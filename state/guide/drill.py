@@ -218,17 +218,17 @@ def _cadence(milestones: Milestones) -> Milestone:
     step = UPDATE_CADENCE[milestones.held]
     if step is None:
         return Milestone(name=name, verdict="n/a", detail="P4 sets no update cadence", of=0)
+    if not gaps:  # nothing to judge: no update fell due before the drill ended
+        return Milestone(name=name, verdict="n/a", detail="no update was due yet", of=0)
     results = [g.result for g in gaps]
     met = all(r == "on time" for r in results)
-    detail = ", ".join(results) if results else "no update was due yet"
+    detail = ", ".join(results)
     return Milestone(
         name=name,
         took=max(
             ((g.at or milestones.resolved or milestones.end or g.due) - g.since).total_seconds()
             for g in gaps
-        )
-        if gaps
-        else None,
+        ),
         target=step.total_seconds(),
         verdict="met" if met else "missed",
         detail=f"every {step.total_seconds() / 60:g} min: {detail}",
