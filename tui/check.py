@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from tui.config import Config
 
 TIMEOUT = 5.0  # seconds each backend gets to answer
+SHOWN_PROBLEMS = 10  # per backend; 1,000 services down are 10 lines and a count, not 1,000
 GRACE = 1.0  # beyond it, for a check that overruns its own timeout
 
 
@@ -109,8 +110,11 @@ def report(results: Sequence[CheckResult], console: Console) -> int:
     """Print the table and each problem on its own line; 0 when every backend is usable."""
     console.print(table(results))
     for r in results:
-        for problem in r.problems:
+        for problem in r.problems[:SHOWN_PROBLEMS]:
             console.print(Text(f"{r.backend}: {inert(problem)}"), style="red")
+        if len(r.problems) > SHOWN_PROBLEMS:
+            more = len(r.problems) - SHOWN_PROBLEMS
+            console.print(Text(f"{r.backend}: … and {more:,} more"), style="red")
     failed = [r.backend for r in results if not r.ok]
     if failed:
         console.print(Text(f"not ready: {', '.join(failed)}"), style="bold red")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -39,6 +40,14 @@ _KV_PASSWORD = re.compile(r"(^|\s)password\s*=", re.IGNORECASE)
 
 
 ENV_PREFIX = "WARROOM_"  # WARROOM_PROMETHEUS__URL overrides [prometheus] url
+
+# Sizes no sane config reaches, refused before anything reads the values. The panes, probes
+# and benchmarks are sized for 300 services (issue 10's "large"); 1,000 leaves room for one
+# console over several teams. A PromQL query of the guide is ~150 characters: 8,192 is room
+# for any hand-written one. A file larger than 16 MiB is not read at all.
+MAX_ENTRIES = 1_000  # services, channels, contexts: any list or table
+MAX_STRING = 8_192  # characters in any one value
+MAX_FILE = 16 * 1024 * 1024  # bytes
 
 
 class ConfigError(Exception):
@@ -125,7 +134,7 @@ class ClusterConfig(Section):
         bad = [s for s in value if not (_DNS_SUBDOMAIN.match(s) and len(s) <= 253)]
         if bad:
             raise ValueError(f"not Kubernetes deployment names: {', '.join(map(repr, bad))}")
-        twice = sorted({s for s in value if value.count(s) > 1})
+        twice = sorted(s for s, n in Counter(value).items() if n > 1)
         if twice:
             raise ValueError(f"listed twice: {', '.join(twice)}")
         return value
@@ -259,8 +268,56 @@ def describe_error(error: Any) -> str:
     return f"{_where(error['loc'])}: {message}"
 
 
+def oversized(data: Any, where: str = "") -> list[str]:
+    """Each value in `data` (a parsed TOML document) past MAX_STRING or MAX_ENTRIES, by key.
+
+    Checked before validation, which would otherwise echo a 5 MB value back in its error or
+    spend minutes on a list of 20,000 services.
+    """
+    if isinstance(data, str):
+        if len(data) > MAX_STRING:
+            return [
+                f"{where or 'config'}: {len(data):,} characters; a value is at most {MAX_STRING:,}"
+            ]
+        return []
+    if isinstance(data, dict | list):
+        if len(data) > MAX_ENTRIES:
+            what = "entries" if isinstance(data, list) else "keys"
+            return [f"{where or 'config'}: {len(data):,} {what}; at most {MAX_ENTRIES:,}"]
+        items = data.items() if isinstance(data, dict) else enumerate(data)
+        out: list[str] = []
+        for key, value in items:
+            if isinstance(key, str) and len(key) > MAX_STRING:
+                return [f"{where or 'config'}: a key of {len(key):,} characters"]
+            if isinstance(key, int):
+                inner = f"{where}[{key}]"
+            else:
+                inner = f"{where}.{key}" if where else key
+            out += oversized(value, inner)
+            if out:  # one line names the key; the rest would say the same
+                return out
+        return out
+    return []
+
+
+def _oversized_env() -> list[str]:
+    """A WARROOM_* variable past the limits: a value, or a JSON list or table of too many."""
+    for name, value in os.environ.items():
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        if len(value) > MAX_STRING * 4:  # a JSON list of services is longer than one value
+            return [
+                f"{name}: {len(value):,} characters; a WARROOM_* variable is at most "
+                f"{MAX_STRING * 4:,}"
+            ]
+    return []
+
+
 def parse(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate `data` (with the environment's overrides); every problem at once on failure."""
+    too_big = oversized(data) or _oversized_env()
+    if too_big:
+        raise ConfigError(path, too_big)
     try:
         return Config(**data)
     except ValidationError as exc:
@@ -302,6 +359,11 @@ def load(path: Path | None = None) -> Config:
     explicit = path is not None
     path = path or default_path()
     try:
+        size = path.stat().st_size if path.is_file() else 0
+        if size > MAX_FILE:
+            raise ConfigError(
+                path, [f"{size / 2**20:,.0f} MiB; a config file is at most {MAX_FILE // 2**20} MiB"]
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if explicit:
