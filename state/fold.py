@@ -152,7 +152,13 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                     "operator": event.operator,
                     "scenario": event.scenario,
                     "services": _services(state, event.services),
+                    "context": event.context,
+                    "unconfigured": event.unconfigured,
                 }
+            )
+        case ev.SessionResumed():
+            return state.model_copy(
+                update={"context": event.context, "unconfigured": event.unconfigured}
             )
         case ev.IncidentDeclared():
             incident = Incident(

@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
-from probes.notify.config import NotifyConfig, missing_secrets
+from probes.notify.config import Audience, Channel, NotifyConfig, missing_secrets
 from state.text import inert
 
 MIN_REFRESH = 2.0  # the Kubernetes API is not polled faster than k9s polls it
@@ -64,6 +64,7 @@ class ConfigError(Exception):
 
 
 TOO_DEEP = "arrays or tables nested too deeply to read"
+NOTHING_TO_WATCH = "nothing to watch: add [cluster], [prometheus] or [database]"
 
 
 def default_path() -> Path:
@@ -94,6 +95,26 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _namespace_name(value: str | None) -> str | None:
+    if value is not None and not _DNS_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes namespace name")
+    return value
+
+
+def _service_names(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return value
+    if not value:
+        raise ValueError("at least one service")
+    bad = [s for s in value if not (_DNS_SUBDOMAIN.match(s) and len(s) <= 253)]
+    if bad:
+        raise ValueError(f"not Kubernetes deployment names: {', '.join(map(repr, bad))}")
+    twice = sorted(s for s, n in Counter(value).items() if n > 1)
+    if twice:
+        raise ValueError(f"listed twice: {', '.join(twice)}")
+    return value
+
+
 class ClusterConfig(Section):
     context: str | None = None  # kubeconfig context; None = the current one, as kubectl
     namespace: str | None = None  # None = the context's namespace
@@ -105,12 +126,8 @@ class ClusterConfig(Section):
     circuit_breaker_configmap: str = "app-config"
     circuit_breaker_key: str = "circuit_breaker_enabled"
 
-    @field_validator("namespace")
-    @classmethod
-    def _namespace(cls, value: str | None) -> str | None:
-        if value is not None and not _DNS_LABEL.match(value):
-            raise ValueError(f"{value!r} is not a Kubernetes namespace name")
-        return value
+    _namespace = field_validator("namespace")(_namespace_name)
+    _services = field_validator("services")(_service_names)
 
     @field_validator("circuit_breaker_configmap")
     @classmethod
@@ -124,19 +141,6 @@ class ClusterConfig(Section):
     def _configmap_key(cls, value: str) -> str:
         if not (_CONFIGMAP_KEY.match(value) and len(value) <= 253):
             raise ValueError(f"{value!r} is not a configmap key (letters, digits, '-', '_', '.')")
-        return value
-
-    @field_validator("services")
-    @classmethod
-    def _services(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("at least one service")
-        bad = [s for s in value if not (_DNS_SUBDOMAIN.match(s) and len(s) <= 253)]
-        if bad:
-            raise ValueError(f"not Kubernetes deployment names: {', '.join(map(repr, bad))}")
-        twice = sorted(s for s, n in Counter(value).items() if n > 1)
-        if twice:
-            raise ValueError(f"listed twice: {', '.join(twice)}")
         return value
 
     @field_validator("health_url")
@@ -203,14 +207,48 @@ class DatabaseConfig(Section):
         return self.dsn
 
 
+class ContextNotify(Section):
+    """[contexts.NAME.notify]: channels only this context has, and who its updates and pages
+    go to (None: as [notify] says). Names refer to these channels or [notify]'s."""
+
+    channels: dict[str, Channel] = Field(default_factory=dict)
+    updates: list[str] | None = None
+    escalation: dict[Audience, list[str]] | None = None
+
+
+class ContextConfig(Section):
+    """[contexts.NAME]: what differs when warroom runs against kubeconfig context NAME.
+
+    Each key set here replaces the file's own for that context (tui/contexts.py): so that a
+    config written for staging cannot make production writable (k9s's per-context
+    read-only, k9s #1831).
+    """
+
+    read_only: bool | None = None
+    namespace: str | None = None
+    services: list[str] | None = None
+    prometheus_url: str | None = None
+    dsn_env: EnvName | None = None
+    notify: ContextNotify | None = None
+
+    _namespace = field_validator("namespace")(_namespace_name)
+    _services = field_validator("services")(_service_names)
+
+    @field_validator("prometheus_url")
+    @classmethod
+    def _prometheus_url(cls, value: str | None) -> str | None:
+        return value if value is None else _url(value)
+
+
 class Config(BaseSettings):
-    """The whole file. A missing [prometheus] or [database] section leaves that pane empty."""
+    """The whole file. Each of [cluster], [prometheus] and [database] is optional: a pane whose
+    backend is absent says so ("not configured"), and nothing else changes."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
     )
 
-    cluster: ClusterConfig
+    cluster: ClusterConfig | None = None
     prometheus: PrometheusConfig | None = None
     database: DatabaseConfig | None = None
     refresh: float = Field(default=2.0, ge=MIN_REFRESH, le=300)
@@ -218,6 +256,13 @@ class Config(BaseSettings):
     notify: NotifyConfig | None = None  # [notify]: Slack, PagerDuty, Statuspage channels
     # the guide's automatic escalation: ask the commander first, or page at once
     escalation: Literal["prompt", "page"] = "prompt"
+    contexts: dict[str, ContextConfig] = Field(default_factory=dict)  # by kubeconfig context
+
+    @model_validator(mode="after")
+    def _something_to_watch(self) -> Config:
+        if self.cluster is None and self.prometheus is None and self.database is None:
+            raise ValueError(NOTHING_TO_WATCH)
+        return self
 
     @classmethod
     def settings_customise_sources(
