@@ -430,7 +430,8 @@ def load(path: Path | None = None) -> Config:
 
 TEMPLATE = """\
 # warroom live mode: what to watch. Secrets are never written here: name the
-# environment variable that holds each one.
+# environment variable that holds each one. Each of [cluster], [prometheus] and
+# [database] is optional: a pane whose backend is left out says "not configured".
 
 refresh = 2  # seconds between samples (at least 2)
 # operator = "alice"  # who you are in the journal; default: your login name
@@ -473,8 +474,18 @@ read_only = false
 # routing_key_env = "PAGERDUTY_ROUTING_KEY"
 # [notify.channels.status-page]
 # type = "statuspage"
-# page_id = "your-page-id"
+# page_id = "kctbh9vrtdwd"  # your page's id, from its URL
 # api_key_env = "STATUSPAGE_API_KEY"
+
+# [contexts.production]  # the rules of one kubeconfig context, over the keys above;
+# read_only = true        # they apply whenever that context is used (--context, or current)
+# namespace = "tracktion"  # `warroom live --allow-writes` lifts read_only, and the journal says so
+# services = ["analysis-service", "file-watcher"]
+# prometheus_url = "http://prometheus.production:9090"
+# dsn_env = "PRODUCTION_DSN"
+# [contexts.production.notify]  # channels of its own, and where its updates and pages go
+# updates = ["#incidents"]
+# escalation = { team = ["#incidents", "pagerduty"] }
 """
 
 

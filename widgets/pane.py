@@ -126,9 +126,7 @@ class Pane(Vertical):
         sections = dict.fromkeys(SECTION.get(s, s) for s in self.SOURCES)
         text = Text(f"{NOT_CONFIGURED}: add ", style=MUTED)
         text.append(" and ".join(f"[{s}]" for s in sections), style=STRONG)
-        text.append(
-            " to config.toml\n`warroom config init` writes an example; `warroom check` tries it"
-        )
+        text.append(" to config.toml\n(`warroom config init` shows how)")
         return text
 
     def staleness(self, state: ConsoleState, now: datetime) -> str | None:

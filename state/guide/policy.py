@@ -128,13 +128,25 @@ def suggest_severity(signals: Signals) -> Suggestion:
     if not found:
         calm = "no services down and no threshold crossed"
         if signals.unknown:
-            calm = f"no threshold crossed in what is watched; unknown: {', '.join(signals.unknown)}"
+            calm = f"no threshold crossed in what is watched; unknown: {_grouped(signals.unknown)}"
         return Suggestion(Severity.P3, (calm,), calm, signals.unknown)
     worst = min(sev.rank for sev, _, _ in found)
     severity = Severity(f"P{worst}")
     reasons = tuple(text for sev, text, _ in found if sev is severity)
     summary = "; ".join(short for sev, _, short in found if sev is severity)
     return Suggestion(severity, reasons, summary, signals.unknown)
+
+
+def _grouped(unknown: tuple[str, ...]) -> str:
+    """'services, p95 (not configured)' from ('services: not configured', 'p95: not ...')."""
+    by_reason: dict[str, list[str]] = {}
+    for item in unknown:
+        what, _, why = item.partition(": ")
+        by_reason.setdefault(why, []).append(what)
+    return "; ".join(
+        f"{', '.join(whats)} ({why})" if why else ", ".join(whats)
+        for why, whats in by_reason.items()
+    )
 
 
 HYSTERESIS = 0.8  # a band is left only below 80% of its threshold

@@ -75,10 +75,7 @@ async def test_a_database_alone_gets_its_pane_and_the_others_say_what_to_add(
         assert not panes["locks"].border_subtitle
         header = app.query_one("#header")._text.plain  # type: ignore[attr-defined]
         assert "all guide thresholds clear" not in header
-        assert (
-            "unknown: services: not configured, error rate: not configured, "
-            "p95: not configured" in header
-        )
+        assert "unknown: services, error rate, p95 (not configured)" in header
         timeline = text(app, "timeline")
         assert "Not configured, so not watched: Kubernetes, Health checks, Prometheus" in timeline
     session.recorder.journal.close()

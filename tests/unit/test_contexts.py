@@ -7,6 +7,7 @@ whatever read_only the file said, so a config written for staging made productio
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -164,7 +165,21 @@ def test_a_backend_not_configured_is_unknown_never_healthy_nor_down():
     hint = suggestion(state)
     assert not hint.alerting and hint.severity.label.startswith("P3")
     assert hint.unknown == ("services: not configured", "database: not configured")
-    assert "unknown: services: not configured, database: not configured" in hint.summary
+    assert "unknown: services, database (not configured)" in hint.summary
     assert "no services down" not in hint.summary
     full = suggestion(fold_all(ConsoleState(), [started.model_copy(update={"unconfigured": ()})]))
     assert full.unknown == () and full.summary == "no services down and no threshold crossed"
+
+
+def test_the_templates_commented_contexts_example_is_valid(monkeypatch):
+    """`warroom config init`'s example, uncommented from [notify] on, reads as documented."""
+    from tui.config import TEMPLATE
+
+    monkeypatch.setenv("PRODUCTION_DSN", "host=prod-db")
+    head, _, tail = TEMPLATE.partition("# [notify]")
+    tail = "\n".join(line.removeprefix("# ") for line in f"# [notify]{tail}".splitlines())
+    config = parse(tomllib.loads(head + tail))
+    chosen = select(config, context="production")
+    assert chosen.read_only and chosen.config.cluster.namespace == "tracktion"  # type: ignore[union-attr]
+    assert chosen.config.prometheus.url == "http://prometheus.production:9090"  # type: ignore[union-attr]
+    assert chosen.config.notify.escalation == {"team": ["#incidents", "pagerduty"]}  # type: ignore[union-attr]
