@@ -126,12 +126,12 @@ def _cluster(
         return None
     data = base.model_dump(exclude_unset=True) if base is not None else {}
     if table is not None:
-        data.update(table.model_dump(include={"namespace", "services"}, exclude_none=True))
+        data |= table.model_dump(include={"namespace", "services"}, exclude_none=True)
     if namespace is not None:
         data["namespace"] = namespace
     # pinned: the probes and actions use the very context whose rules were applied, even if
     # someone runs `kubectl config use-context` meanwhile
-    data.update(context=name, read_only=read_only)
+    data |= {"context": name, "read_only": read_only}
     return _rebuilt(ClusterConfig, data, path, "cluster")
 
 

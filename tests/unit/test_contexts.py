@@ -183,3 +183,23 @@ def test_the_templates_commented_contexts_example_is_valid(monkeypatch):
     assert chosen.read_only and chosen.config.cluster.namespace == "tracktion"  # type: ignore[union-attr]
     assert chosen.config.prometheus.url == "http://prometheus.production:9090"  # type: ignore[union-attr]
     assert chosen.config.notify.escalation == {"team": ["#incidents", "pagerduty"]}  # type: ignore[union-attr]
+
+
+def test_verification_says_what_it_has_nothing_to_verify_with():
+    """`v` never passes on what it cannot see, and says why once, not once per service."""
+    from state.guide.resolution import verify
+
+    started = ev.SessionStarted(
+        at=T0,
+        mode="live",
+        version="0",
+        operator="alice",
+        unconfigured=("kubernetes", "health", "error_rate", "latency"),
+    )
+    verdict = verify(fold_all(ConsoleState(), [started]))
+    assert not verdict.ok
+    assert verdict.reasons == (
+        "health checks not configured: nothing to verify the services with",
+        "error rate not configured: nothing to verify it with",
+        "p95 not configured: nothing to verify it with",
+    )
