@@ -153,21 +153,21 @@ def test_each_backend_section_is_optional_but_one_is_needed():
     ]
 
 
-def test_a_backend_not_configured_is_unknown_never_healthy_nor_down():
+def live_without(*sources: str) -> ConsoleState:
+    """The state a live session begins with when `sources` have no backend configured."""
     started = ev.SessionStarted(
-        at=T0,
-        mode="live",
-        version="0",
-        operator="alice",
-        unconfigured=("kubernetes", "health", "postgres"),
+        at=T0, mode="live", version="0", operator="alice", unconfigured=sources
     )
-    state = fold_all(ConsoleState(), [started])
-    hint = suggestion(state)
+    return fold_all(ConsoleState(), [started])
+
+
+def test_a_backend_not_configured_is_unknown_never_healthy_nor_down():
+    hint = suggestion(live_without("kubernetes", "health", "postgres"))
     assert not hint.alerting and hint.severity.label.startswith("P3")
     assert hint.unknown == ("services: not configured", "database: not configured")
     assert "unknown: services, database (not configured)" in hint.summary
     assert "no services down" not in hint.summary
-    full = suggestion(fold_all(ConsoleState(), [started.model_copy(update={"unconfigured": ()})]))
+    full = suggestion(live_without())
     assert full.unknown == () and full.summary == "no services down and no threshold crossed"
 
 
@@ -189,14 +189,7 @@ def test_verification_says_what_it_has_nothing_to_verify_with():
     """`v` never passes on what it cannot see, and says why once, not once per service."""
     from state.guide.resolution import verify
 
-    started = ev.SessionStarted(
-        at=T0,
-        mode="live",
-        version="0",
-        operator="alice",
-        unconfigured=("kubernetes", "health", "error_rate", "latency"),
-    )
-    verdict = verify(fold_all(ConsoleState(), [started]))
+    verdict = verify(live_without("kubernetes", "health", "error_rate", "latency"))
     assert not verdict.ok
     assert verdict.reasons == (
         "health checks not configured: nothing to verify the services with",
