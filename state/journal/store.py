@@ -365,11 +365,12 @@ def _private_copy(path: Path) -> Path | None:
     where the events are. So the pair is copied and read there, where SQLite may make its
     -shm. No console is writing the original: a writer in WAL mode keeps its -shm beside the
     journal while it runs (warroom never takes exclusive locking mode), so the copy is the
-    whole journal. With a -shm present, `mode=ro` reads through it, even a read-only one
-    (SQLite >= 3.22), and sees what a live writer commits (`follow`): no copy.
+    whole journal. With a -shm we may read, `mode=ro` reads through it, even a read-only one
+    (SQLite >= 3.22), and sees what a live writer commits (`follow`): no copy. One we may
+    not read (another user's) is as good as none: SQLite cannot open the journal either.
     """
-    wal = _wal(path)
-    if not (path.is_file() and wal.is_file()) or _shm(path).exists():
+    wal, shm = _wal(path), _shm(path)
+    if not (path.is_file() and wal.is_file()) or (shm.exists() and os.access(shm, os.R_OK)):
         return None
     try:
         folder = Path(tempfile.mkdtemp(prefix="warroom-journal-"))

@@ -63,9 +63,11 @@ def left_behind(folder: Path, with_shm: bool) -> Path:
     return folder / "j.warroom"
 
 
-@pytest.fixture(params=[True, False], ids=["with -shm", "without -shm"])
+@pytest.fixture(params=["with -shm", "without -shm", "with a -shm it may not read"])
 def read_only_journal(request, tmp_path) -> Iterator[Path]:
-    path = left_behind(tmp_path / "evidence", with_shm=request.param)
+    path = left_behind(tmp_path / "evidence", with_shm=request.param != "without -shm")
+    if request.param == "with a -shm it may not read":
+        Path(f"{path}-shm").chmod(0)
     # the folder is really read-only to the reading process: a file cannot be made in it
     probe = f"open({str(path.parent / 'x')!r}, 'w')"
     refused = subprocess.run(unprivileged([sys.executable, "-c", probe]), capture_output=True)
