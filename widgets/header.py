@@ -25,6 +25,7 @@ from widgets.theme import (
     QUOTE,
     STRONG,
     WARN,
+    WARN_STRONG,
 )
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class IncidentHeader(TextLine):
         if state.context:  # which cluster's production this is, before anything else
             text.append("context ", MUTED)
             text.append(inert(state.context, 32), STRONG)
+            if state.writes_allowed:
+                text.append(" read-only lifted", WARN_STRONG)
             text.append(*_SEP)
         incident = state.incident
         if incident is None:

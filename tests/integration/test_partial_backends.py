@@ -30,6 +30,7 @@ from tui.config import parse
 from tui.contexts import select
 from tui.live import label, live_wiring
 from tui.opening import session_start
+from widgets.header import IncidentHeader
 
 if TYPE_CHECKING:
     from tests.servers.postgres import PgServer
@@ -159,6 +160,9 @@ async def test_a_read_only_context_names_itself_and_allow_writes_is_journaled(tm
         path = tmp_path / "rw.warroom"
         session = live_wiring(session_start("live", path, "alice", label=label(lifted)), lifted)
         assert session.actions is not None
+        state = session.recorder.state
+        header = IncidentHeader().compose_text(state, state.now, "LIVE").plain  # type: ignore[arg-type]
+        assert header.startswith(" LIVE  context production read-only lifted │ ")
         session.recorder.journal.close()
     with Journal.open(path, read_only=True) as journal:
         first = journal.first()
