@@ -11,13 +11,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from state import events as ev
 from state.console import ConsoleState
 from state.guide.signals import suggestion
+from tests.tui.test_cli import assert_one_line_error, warroom
 from tests.unit.helpers import T0, fold_all
-from tui.cli import main
 from tui.config import ConfigError, parse
 from tui.contexts import select
 
@@ -131,13 +130,14 @@ def test_cli_unknown_context_exits_2_in_one_line(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text('[cluster]\nservices = ["api"]\n[contexts.production]\nread_only = true\n')
     for command in ("live", "check"):
-        result = CliRunner().invoke(main, [command, "--config", str(path), "--context", "prod"])
-        assert result.exit_code == 2
-        assert result.stderr.splitlines() == [
-            f"warroom: {path}: --context prod: no [contexts.prod] in the config (it has "
-            "production); add one with its own read_only, so that it does not run under "
-            "another context's rules"
-        ]
+        result = warroom(command, "--config", str(path), "--context", "prod")
+        assert_one_line_error(
+            result,
+            f"{path}: --context prod: no [contexts.prod] in the config (it has production); "
+            "add one with its own read_only",
+        )
+    both = warroom("live", "--config", str(path), "--read-only", "--allow-writes")
+    assert_one_line_error(both, "--read-only and --allow-writes contradict each other")
 
 
 # ---- any subset of backends ------------------------------------------------------------------
