@@ -71,15 +71,21 @@ def default_path() -> Path:
     return Path(platformdirs.user_config_dir("warroom")) / "config.toml"
 
 
-def _env_name(value: str) -> str:
+def _env_var_name(value: str) -> str:
     if not _ENV_NAME.match(value):
         raise ValueError("name the environment variable that holds the value, not the value")
+    return value
+
+
+def _env_name(value: str) -> str:
     if value not in os.environ:
         raise ValueError(f"environment variable {value} is not set")
     return value
 
 
-EnvName = Annotated[str, AfterValidator(_env_name)]
+EnvName = Annotated[str, AfterValidator(_env_var_name), AfterValidator(_env_name)]
+# the name only: a context's variable need be set only when that context is used
+EnvVarName = Annotated[str, AfterValidator(_env_var_name)]
 
 
 def _url(value: str, what: str = "a URL") -> str:
@@ -228,7 +234,7 @@ class ContextConfig(Section):
     namespace: str | None = None
     services: list[str] | None = None
     prometheus_url: str | None = None
-    dsn_env: EnvName | None = None
+    dsn_env: EnvVarName | None = None
     notify: ContextNotify | None = None
 
     _namespace = field_validator("namespace")(_namespace_name)

@@ -62,7 +62,7 @@ def select(
         update={
             "cluster": _cluster(config, table, name, namespace, ro, path),
             "prometheus": _prometheus(config, table),
-            "database": _database(config, table),
+            "database": _database(config, table, path, f"contexts.{name}"),
             "notify": _notify(config, table, path, f"contexts.{name}.notify"),
         }
     )
@@ -143,10 +143,12 @@ def _prometheus(config: Config, table: ContextConfig | None) -> PrometheusConfig
     return config.prometheus.model_copy(update={"url": table.prometheus_url})
 
 
-def _database(config: Config, table: ContextConfig | None) -> DatabaseConfig | None:
+def _database(
+    config: Config, table: ContextConfig | None, path: Path | None, where: str
+) -> DatabaseConfig | None:
     if table is None or table.dsn_env is None:
         return config.database
-    return DatabaseConfig(dsn_env=table.dsn_env)
+    return _rebuilt(DatabaseConfig, {"dsn_env": table.dsn_env}, path, where)  # is it set?
 
 
 def _notify(

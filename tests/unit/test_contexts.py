@@ -196,3 +196,16 @@ def test_verification_says_what_it_has_nothing_to_verify_with():
         "error rate not configured: nothing to verify it with",
         "p95 not configured: nothing to verify it with",
     )
+
+
+def test_a_contexts_dsn_variable_need_be_set_only_when_it_is_used(monkeypatch):
+    monkeypatch.delenv("PROD_DSN")
+    config = parse(BASE)  # loads: staging's operator has no production DSN
+    assert select(config, context="staging").config.database is None
+    with pytest.raises(ConfigError) as caught:
+        select(config, context="production")
+    assert caught.value.problems == [
+        "contexts.production.dsn_env: environment variable PROD_DSN is not set"
+    ]
+    with pytest.raises(ConfigError, match=r"contexts\.x\.dsn_env: name the environment variable"):
+        parse({**BASE, "contexts": {"x": {"dsn_env": "host=db password=x"}}})
