@@ -10,6 +10,8 @@ line only with `--allow-writes`, and the session's first event records that it w
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,7 +81,8 @@ def _context_name(config: Config, path: Path | None, given: str | None) -> str |
             raise ConfigError(
                 path,
                 [
-                    f"--context {given}: no [contexts.{given}] in the config{has}; add one with "
+                    f"--context {given}: no [contexts.{_toml_key(given)}] in the config{has}; "
+                    "add one with "
                     "its own read_only, so that it does not run under another context's rules"
                 ],
             )
@@ -89,6 +92,11 @@ def _context_name(config: Config, path: Path | None, given: str | None) -> str |
     from probes.kubernetes.client import current_context
 
     return current_context(cluster.kubeconfig)
+
+
+def _toml_key(name: str) -> str:
+    """`name` as a TOML key: bare if it can be, else quoted (an EKS context is an ARN)."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)
 
 
 def _read_only_of(config: Config, table: ContextConfig | None) -> bool:

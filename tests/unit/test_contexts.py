@@ -209,3 +209,10 @@ def test_a_contexts_dsn_variable_need_be_set_only_when_it_is_used(monkeypatch):
     ]
     with pytest.raises(ConfigError, match=r"contexts\.x\.dsn_env: name the environment variable"):
         parse({**BASE, "contexts": {"x": {"dsn_env": "host=db password=x"}}})
+
+
+def test_the_error_writes_the_table_as_toml_would_need_it():
+    arn = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
+    with pytest.raises(ConfigError) as caught:
+        select(parse(BASE), context=arn)
+    assert f'no [contexts."{arn}"] in the config' in caught.value.problems[0]
