@@ -197,6 +197,11 @@ async def test_a_drill_resumed_after_its_card_keeps_one_card(tmp_path) -> None:
         await pilot.pause()
     again = drill_app(session, "bad-deploy")
     async with again.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):  # the console opens just after its first frame
+            if again.opened:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
         again.finish_drill()  # quitting the resumed drill shows its card again
         await pilot.pause()
         assert isinstance(again.screen, ScoreCardScreen)
