@@ -435,3 +435,30 @@ def test_summary_reads_the_last_incident_without_folding(bad_deploy, quiet) -> N
     assert (s.started, s.seconds) == (START, 320)
     with Journal.open(quiet, read_only=True) as journal:
         assert summarize(journal).state == "no incident"
+
+
+def test_action_items_come_from_the_incident_each_with_an_owner_left_open() -> None:
+    """A missed acknowledgement, a harmful restart, a breach nobody was paged for, a missed P1
+    update: one item each, and no canned line."""
+    events = [
+        started(),
+        error_rate(10, analysis_service=9.0),  # breached, and no page goes out
+        declared(20),
+        ActionRequested(
+            at=at(30), action_id="1", action="restart", target="ns/file-watcher", by="bob"
+        ),
+        ActionFinished(at=at(31), action_id="1", ok=True, result="restarted"),
+        NoteAdded(at=at(20 + 16 * 60), text="still looking", by="bob"),
+    ]
+    files = {f.name: f.data.decode() for f in review_files(events)}
+    items = json.loads(files["INC-1_action_items.json"])["action_items"]
+    titles = [i["title"] for i in items]
+    assert titles == [
+        "Acknowledge sooner: not done by the end of the journal (P1 target < 5 minutes)",
+        "Find out why a harmful action was taken: restart of healthy file-watcher at 12:00:30",
+        "Page on analysis-service error rate > 5%: it breached at 2026-03-06T12:00:10Z and no "
+        "page went out",
+        "Keep the update cadence: the update due by 2026-03-06T12:15:20Z missed",
+    ]
+    assert {i["owner"] for i in items} == {""}
+    assert "Owner: [Name] (suggested: engineering)" in files["INC-1_review.md"]
