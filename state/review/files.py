@@ -28,6 +28,7 @@ from state.review.items import (
     item_id,
     meeting_day,
     meeting_ics,
+    overdue,
 )
 from state.review.metrics import Part, declared_severity, parts
 from state.review.template import block, lead
@@ -270,7 +271,7 @@ def _went_well(part: Part) -> list[str]:
 def _to_improve(part: Part) -> list[str]:
     assert part.milestones is not None
     bad = [_measure_line(m) for m in part.milestones.measures() if m.result == "missed"]
-    late = [g for g in part.milestones.cadence() if g.result != "on time"]
+    late = overdue(part)
     if late:
         bad.append(
             "Status updates: " + "; ".join(f"the one due by {iso(g.due)} {g.result}" for g in late)

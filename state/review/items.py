@@ -13,7 +13,7 @@ from state.review.format import iso, span
 from state.text import inert
 
 if TYPE_CHECKING:
-    from state.guide.milestones import Measure
+    from state.guide.milestones import Gap, Measure
     from state.review.metrics import Part
 
 MEETING_AFTER = timedelta(days=2)  # the guide's script: "date -d '+2 days'", 14:00-15:00
@@ -83,8 +83,7 @@ def action_items(part: Part) -> list[ActionItem]:
     for what, at in _unpaged(part):
         title = f"Page on {what}: it breached at {iso(at)} and no page went out"
         found.append((title, "high", "engineering", "monitoring", week, "immediate"))
-    late = part.milestones.cadence() if part.milestones else []
-    late = [g for g in late if g.result != "on time"]
+    late = overdue(part)
     if late:
         title = "Keep the update cadence: " + "; ".join(
             f"the update due by {iso(g.due)} {g.result}" for g in late
@@ -101,6 +100,20 @@ def action_items(part: Part) -> list[ActionItem]:
     return [
         ActionItem(n, inert(title, TITLE_LIMIT), priority, team, due, category, horizon)
         for n, (title, priority, team, category, due, horizon) in enumerate(found, start=1)
+    ]
+
+
+def overdue(part: Part) -> list[Gap]:
+    """The updates the cadence wanted that came late or never, but the first one when the
+    first status update's own target is missed already (it says the same)."""
+    m = part.milestones
+    if m is None:
+        return []
+    first_missed = any(x.key == "first_update" and x.result == "missed" for x in m.measures())
+    return [
+        g
+        for g in m.cadence()
+        if g.result != "on time" and not (first_missed and g.since == m.declared)
     ]
 
 

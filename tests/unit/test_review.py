@@ -369,13 +369,15 @@ def test_an_open_incident_is_reviewed_to_the_end_of_the_journal() -> None:
     assert "INC-1_pir_meeting.ics" not in files
     assert "**Review Date:** scheduled at resolution" in files["INC-1_review.md"]
     # P1, three days without an update: the update due 15 minutes after the declaration is
-    # missed, and an action item asks to keep the cadence
+    # missed, and one action item says so (the first update's, not the cadence's again)
     assert (
         "| 2026-03-06T12:00:00Z | 2026-03-06T12:15:00Z | none | missed |"
         in files["INC-1_review.md"]
     )
     items = json.loads(files["INC-1_action_items.json"])["action_items"]
-    assert any(i["title"].startswith("Keep the update cadence") for i in items)
+    titles = [i["title"] for i in items]
+    assert any(t.startswith("Post the first status update sooner") for t in titles)
+    assert not any(t.startswith("Keep the update cadence") for t in titles)
 
 
 def test_an_empty_journal_has_nothing_to_review() -> None:
@@ -438,8 +440,8 @@ def test_summary_reads_the_last_incident_without_folding(bad_deploy, quiet) -> N
 
 
 def test_action_items_come_from_the_incident_each_with_an_owner_left_open() -> None:
-    """A missed acknowledgement, a harmful restart, a breach nobody was paged for, a missed P1
-    update: one item each, and no canned line."""
+    """A missed acknowledgement and first update, a harmful restart, a breach nobody was paged
+    for: one item each, and no canned line; the first update missed is not listed twice."""
     events = [
         started(),
         error_rate(10, analysis_service=9.0),  # breached, and no page goes out
@@ -455,10 +457,11 @@ def test_action_items_come_from_the_incident_each_with_an_owner_left_open() -> N
     titles = [i["title"] for i in items]
     assert titles == [
         "Acknowledge sooner: not done by the end of the journal (P1 target < 5 minutes)",
+        "Post the first status update sooner: not done by the end of the journal (P1 target "
+        "15 minutes)",
         "Find out why a harmful action was taken: restart of healthy file-watcher at 12:00:30",
         "Page on analysis-service error rate > 5%: it breached at 2026-03-06T12:00:10Z and no "
         "page went out",
-        "Keep the update cadence: the update due by 2026-03-06T12:15:20Z missed",
     ]
     assert {i["owner"] for i in items} == {""}
     assert "Owner: [Name] (suggested: engineering)" in files["INC-1_review.md"]
