@@ -14,7 +14,19 @@ from state.guide.signals import suggestion
 from state.text import inert
 from widgets.format import SEVERITY_STYLE, countdown, duration, since
 from widgets.text_line import TextLine
-from widgets.theme import ALARM, BAD, BAD_STRONG, CURRENT, GOOD, GOOD_STRONG, MUTED, QUOTE, STRONG
+from widgets.theme import (
+    ALARM,
+    BAD,
+    BAD_STRONG,
+    CURRENT,
+    GOOD,
+    GOOD_STRONG,
+    MUTED,
+    QUOTE,
+    STRONG,
+    WARN,
+    WARN_STRONG,
+)
 
 if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
@@ -41,6 +53,12 @@ class IncidentHeader(TextLine):
 
     def compose_text(self, state: ConsoleState, now: datetime, badge: str) -> Text:
         text = _badged(badge)
+        if state.context:  # which cluster's production this is, before anything else
+            text.append("context ", MUTED)
+            text.append(inert(state.context, 32), STRONG)
+            if state.writes_allowed:
+                text.append(" read-only lifted", WARN_STRONG)
+            text.append(*_SEP)
         incident = state.incident
         if incident is None:
             self._watching(text, state)
@@ -58,6 +76,8 @@ class IncidentHeader(TextLine):
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
             text.append("· press d to declare", MUTED)
+        elif hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
+            text.append(f" {inert(hint.summary)}", WARN)
         else:
             text.append(" all guide thresholds clear", GOOD)
 
@@ -88,7 +108,11 @@ class IncidentHeader(TextLine):
             )
 
     def _clocks(self, text: Text, incident: Incident, now: datetime) -> None:
-        severity = incident.severity
+        # the targets of the severity the incident reached, as the review holds them
+        # (state/guide/milestones.py); in a drill too: the expected one is the answer
+        severity = incident.reached
+        if severity is not incident.severity:  # lowered since: say whose targets these are
+            text.append(f"{severity.value} targets ", MUTED)
         if incident.acknowledged_at is None:
             left, late = countdown(now, response_due(severity, incident.declared_at))
             text.append("ack due ", MUTED)
