@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import queue
 import re
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -36,6 +37,44 @@ WORKERS = 4  # the instant query, the baseline, the range query, and one to spar
 USER_AGENT = "warroom-prometheus"
 _KINDS = {"query": ("vector", "scalar"), "query_range": ("matrix",)}
 _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
+
+
+class DaemonThreads(Executor):
+    """A fixed pool of daemon threads: a request still hanging when the console quits is
+    abandoned with the process, where ThreadPoolExecutor's threads would hold the exit until
+    it times out (13.5 s for a hung range query). The threads live as long as the pool, so
+    each keeps its PrometheusConnect and its open connection."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._work: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._serve, name=f"{name}-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        self._work.put((future, fn, args, kwargs))
+        return future
+
+    def _serve(self) -> None:
+        while (item := self._work.get()) is not None:
+            future, fn, args, kwargs = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to whoever awaits the future
+                future.set_exception(exc)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        for _ in self._threads:
+            self._work.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
 
 
 class PrometheusUnreachable(PrometheusError):
@@ -135,7 +174,7 @@ class Prometheus:
         self._local = threading.local()
         self._apis: list[Any] = []
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: DaemonThreads | None = None
 
     # ---- in a worker thread ------------------------------------------------------------------
 
@@ -198,7 +237,7 @@ class Prometheus:
     ) -> T:
         shown = timeout or self.timeout
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="warroom-prometheus")
+            self._pool = DaemonThreads(WORKERS, "warroom-prometheus")
         loop = asyncio.get_running_loop()
         # requests' timeout a little under ours, so the reason names Prometheus either way
         call = functools.partial(self._call, fn, read, shown * 0.9, shown)
@@ -258,4 +297,4 @@ class Prometheus:
             api.close()
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False)

@@ -159,3 +159,40 @@ async def test_tls_options_reach_the_library(tmp_path: Path) -> None:
                 await probe.close()
             assert isinstance(sampled, MetricSampled) and sampled.values == VALUES
     assert "tok-5e1f" not in failed.model_dump_json()
+
+
+EXIT_SCRIPT = """
+import asyncio, sys
+from datetime import UTC, datetime
+from probes.prometheus.probe import PrometheusProbe
+
+async def main():
+    probe = PrometheusProbe("error_rate", sys.argv[1], history_timeout=30.0)
+    await probe.sample(datetime.now(UTC))  # its range query now hangs in a worker thread
+    await asyncio.sleep(1)  # surely sent by now
+    await probe.close()
+
+asyncio.run(main())
+"""
+
+
+def test_a_hung_request_never_holds_the_console_s_exit() -> None:
+    """Quitting while Prometheus hangs on the range query: the process ends at once, not when
+    the request gives up (27 s here; ThreadPoolExecutor's threads were joined at exit)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    with RefusingPrometheus(VALUES, hang=True) as prometheus:
+        began = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-c", EXIT_SCRIPT, prometheus.url],
+            env={**os.environ, "PYTHONPATH": os.getcwd()},
+            capture_output=True,
+            timeout=60,
+        )
+        took = time.monotonic() - began
+    assert done.returncode == 0, done.stderr
+    assert prometheus.steps == [2]  # the range query was in flight
+    assert took < 10, took
