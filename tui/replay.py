@@ -6,6 +6,7 @@ writing is tailed. Playback follows recorded time at 1x to 60x. No action is off
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -58,8 +59,10 @@ class ReplayApp(ConsoleView):
     badge = "REPLAY"
     scrubber = True
 
-    def __init__(self, replay: Replay, at: datetime | None = None) -> None:
-        super().__init__()
+    def __init__(
+        self, replay: Replay, at: datetime | None = None, keymap: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(keymap)
         self.replay = replay
         self.cursor = (at or replay.instant(replay.start)).astimezone(UTC)
         self.playing = False

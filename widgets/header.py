@@ -30,6 +30,8 @@ def _badged(badge: str) -> Text:
 class IncidentHeader(TextLine):
     """Two lines: who and what, then the clocks that matter to the commander."""
 
+    update_note: str | None = None  # after the update countdown: "not sent from this console"
+
     def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
         self.show_text(self.compose_text(state, now, badge))
 
@@ -114,6 +116,8 @@ class IncidentHeader(TextLine):
                 f" (last {since(now, incident.last_update_at)})" if incident.last_update_at else "",
                 MUTED,
             )
+            if self.update_note:
+                text.append(f" {self.update_note}")
         self._escalation(text, incident, now)
 
     def _escalation(self, text: Text, incident: Incident, now: datetime) -> None:

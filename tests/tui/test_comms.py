@@ -162,14 +162,16 @@ async def test_automatic_paging_escalates_by_itself(tmp_path) -> None:
     assert "P2 unacknowledged 30 min" in escalated[0].reason
 
 
-async def test_read_only_offers_no_update_or_escalation(tmp_path) -> None:
+async def test_read_only_says_updates_and_escalation_are_disabled(tmp_path) -> None:
     _, app = await declared(tmp_path, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("u", "e")
-        await pilot.pause()
-        assert len(app.screen_stack) == 1
-        titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert not titles & {"Update", "Escalate"}
+        for key, what in (("u", "posting status updates"), ("e", "escalation")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert len(app.screen_stack) == 1
+            assert [n.message for n in app._notifications][-1].startswith(f"read-only: {what}")
+        assert "update due" in app.query_one("#header")._text.plain
+        assert "not sent from this console (read-only)" in app.query_one("#header")._text.plain
 
 
 async def test_a_lost_slack_reply_is_resent_only_by_the_commander(tmp_path, monkeypatch) -> None:

@@ -1,0 +1,303 @@
+"""The console's keys: one table the bindings, the key bar, help, the palette and the README
+are drawn from, and the `[keys]` keymap checked against it.
+
+A key added here (or any Binding with an id and a description added to an App's BINDINGS)
+shows in the key bar, in help and in the command palette without code of its own.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from textual.binding import Binding, BindingType
+
+from tui.view import PANES
+from widgets.keybar import described
+
+ALL = None  # every phase
+BEFORE = frozenset({"declare"})
+INVESTIGATING = frozenset({"investigating"})
+MITIGATING = frozenset({"mitigating"})
+VERIFYING = frozenset({"verifying"})
+OPEN = INVESTIGATING | MITIGATING | VERIFYING
+
+INCIDENT, FIX, TELL, CLOSE, CONSOLE = "Incident", "Fix", "Tell", "Close", "Console"
+
+PANE_GROUP = Binding.Group("Panes", compact=True)
+PANE_HELP = (
+    f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ move its "
+    "cursor (the list holds still), esc resumes it"
+)
+
+KEYS: list[BindingType] = [
+    described(
+        "d",
+        "declare",
+        "Declare",
+        tooltip="Declare an incident: the suggested severity and its reason preselected; "
+        "you become IC",
+        id="incident.declare",
+        section=INCIDENT,
+        phases=BEFORE,
+        words=("declare incident", "open incident", "start incident", "sev"),
+    ),
+    described(
+        "a",
+        "acknowledge",
+        "Ack",
+        tooltip="Acknowledge: the response countdown becomes the time it took; PagerDuty "
+        "stops paging",
+        id="incident.acknowledge",
+        section=INCIDENT,
+        phases=INVESTIGATING,
+        words=("acknowledge", "ack", "on it"),
+    ),
+    described(
+        "s",
+        "severity",
+        "Severity",
+        tooltip="Change the severity (P1-P4), with a reason",
+        id="incident.severity",
+        section=INCIDENT,
+        phases=INVESTIGATING,
+        words=("severity", "sev", "priority", "downgrade", "upgrade", "P1", "P2"),
+    ),
+    described(
+        "n",
+        "note",
+        "Note",
+        tooltip="Add a note to the timeline",
+        id="incident.note",
+        section=INCIDENT,
+        phases=ALL,
+        words=("note", "comment", "log", "write down"),
+    ),
+    described(
+        "o",
+        "roles",
+        "Roles",
+        tooltip="Assign a role: IC, TL, CL or an SME (a handoff keeps the history)",
+        id="incident.roles",
+        section=INCIDENT,
+        phases=INVESTIGATING,
+        words=("assign", "role", "handoff", "hand over", "commander", "lead", "sme"),
+    ),
+    described(
+        "r",
+        "remediate",
+        "Remediate",
+        tooltip="Remediate the service under the cursor: restart, undo rollout, scale, "
+        "delete failing pods, circuit breaker",
+        id="action.remediate",
+        section=FIX,
+        phases=BEFORE | INVESTIGATING | MITIGATING,
+        words=(
+            "restart",
+            "rollout restart",
+            "rollback",
+            "undo",
+            "rollout undo",
+            "scale",
+            "replicas",
+            "delete pods",
+            "circuit breaker",
+            "kubectl",
+            "remediate",
+            "fix",
+        ),
+    ),
+    described(
+        "k",
+        "terminate_backend",
+        "Kill pid",
+        tooltip="Terminate the backend under the cursor in the lock tree (pg_terminate_backend)",
+        id="action.terminate_backend",
+        section=FIX,
+        phases=BEFORE | INVESTIGATING | MITIGATING,
+        words=("kill", "terminate", "pg_terminate_backend", "blocker", "backend", "lock", "pid"),
+    ),
+    described(
+        "c",
+        "cancel_backend",
+        "Cancel query",
+        tooltip="Cancel the query of the backend under the cursor; its session and locks "
+        "stay (pg_cancel_backend)",
+        id="action.cancel_backend",
+        section=FIX,
+        phases=MITIGATING,
+        words=("cancel query", "pg_cancel_backend", "stop query", "backend", "pid"),
+    ),
+    described(
+        "i",
+        "terminate_idle",
+        "Kill idle",
+        tooltip="Terminate idle sessions older than 10 minutes, listing which first",
+        id="action.terminate_idle",
+        section=FIX,
+        phases=MITIGATING,
+        words=("kill idle", "idle in transaction", "connections", "pool", "pg_terminate_backend"),
+    ),
+    described(
+        "u",
+        "post_update",
+        "Update",
+        tooltip="Post a status update (Investigating, Identified, Monitoring, Resolved) to "
+        "the chosen channels, text from the guide's templates",
+        id="comms.post_update",
+        section=TELL,
+        phases=OPEN,
+        words=("status update", "post", "slack", "status page", "statuspage", "announce"),
+    ),
+    described(
+        "e",
+        "escalate",
+        "Escalate",
+        tooltip="Escalate to level 1-5 with a reason: who each level reaches, which channels "
+        "it pages",
+        id="comms.escalate",
+        section=TELL,
+        phases=INVESTIGATING | MITIGATING,
+        words=("escalate", "page", "pagerduty", "call", "wake", "manager", "executive"),
+    ),
+    described(
+        "v",
+        "verify",
+        "Verify",
+        tooltip="Verify the resolution by the guide's criteria, then watch for 5 good "
+        "checks in a row",
+        id="incident.verify",
+        section=CLOSE,
+        phases=MITIGATING | VERIFYING,
+        words=("verify", "check", "healthy", "stable", "monitoring"),
+    ),
+    described(
+        "x",
+        "resolve",
+        "Resolve",
+        tooltip="Resolve the incident, with a summary; offers the final Resolved update",
+        id="incident.resolve",
+        section=CLOSE,
+        phases=VERIFYING,
+        words=("resolve", "close incident", "all clear", "done", "end incident"),
+    ),
+    *(
+        described(
+            str(i + 1),
+            f"pane({i})",
+            f"{name} pane",
+            tooltip=PANE_HELP,
+            id=f"pane.{key}",
+            group=PANE_GROUP,
+            section=CONSOLE,
+            phases=frozenset(),  # the tabs show them at 80 columns
+            words=("pane", "show", "focus"),
+        )
+        for i, (key, name, _) in enumerate(PANES)
+    ),
+    described(
+        "question_mark",
+        "help",
+        "Help",
+        key_display="?",
+        tooltip="Help: every key, and how to move in dialogs",
+        id="app.help",
+        section=CONSOLE,
+        words=("help", "keys"),
+    ),
+    described(
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        show=False,
+        tooltip="The command palette: every action by name, and the targets it acts on",
+        id="app.command_palette",
+        section=CONSOLE,
+    ),
+    described(
+        "q",
+        "quit_console",
+        "Quit",
+        tooltip="Quit (asks while an incident is open)",
+        id="app.quit",
+        section=CONSOLE,
+        words=("quit", "exit", "leave"),
+    ),
+]
+
+# how to move in every dialog: Textual's focus keys and the dialogs' own (widgets/modals.py)
+DIALOG_KEYS: tuple[tuple[str, str], ...] = (
+    ("tab", "Next field or button"),
+    ("shift+tab", "Previous field or button"),
+    ("enter", "Press the focused button (a field: the dialog's safe primary action)"),
+    ("esc", "Cancel and close the dialog: nothing is done"),
+)
+# keys a keymap may not take: every dialog and pane moves with them
+RESERVED = frozenset({"tab", "shift+tab", "enter", "escape", "up", "down"})
+
+
+def keymap_problems(keymap: Mapping[str, str], tables: Iterable[Sequence[Binding]]) -> list[str]:
+    """What is wrong with `keymap` (binding id -> keys, comma-separated) for the apps whose
+    BINDINGS are `tables`: an unknown id, a key reserved for dialogs, or two ids on one key
+    (a clash, naming both). Empty when it can be applied with `App.set_keymap`."""
+    from textual.app import App
+
+    normal = App._normalize_keymap(dict(keymap))
+    tables = [list(Binding.make_bindings(t)) for t in tables]
+    known = {b.id for table in tables for b in table if b.id}
+    problems = [
+        f"{binding_id}: no such binding id (known: {', '.join(sorted(known))})"
+        for binding_id in keymap
+        if binding_id not in known
+    ]
+    for binding_id, keys in normal.items():
+        taken = RESERVED.intersection(k.strip() for k in keys.split(","))
+        if taken:
+            problems.append(f"{binding_id}: {', '.join(sorted(taken))} is kept for dialogs")
+    for table in tables:
+        owner: dict[str, str] = {}
+        for binding in table:
+            name = binding.id or binding.action
+            keys = normal.get(binding.id, binding.key) if binding.id else binding.key
+            for key in (k.strip() for k in keys.split(",")):
+                if key in owner and owner[key] != name:
+                    problems.append(
+                        f"{key} is bound to both {owner[key]} and {name}; "
+                        "give one of them another key"
+                    )
+                owner.setdefault(key, name)
+    return problems
+
+
+def app_bindings() -> list[list[Binding]]:
+    """The bindings of each App a keymap applies to, Textual's own included: live, demo
+    and drill share WarroomApp's; replay has its own."""
+    from textual.app import App
+
+    from tui.app import WarroomApp
+    from tui.replay import ReplayApp
+
+    return [[*App.BINDINGS, *app.BINDINGS] for app in (WarroomApp, ReplayApp)]  # type: ignore[list-item]
+
+
+def load_keymap(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """The [keys] table of the config file at `path` (default: the user's), and what is
+    wrong with it, one line each; ({}, []) without a file. Demo, drill and replay use the
+    commander's keys without live's backends, and without loading pydantic before the
+    first frame (tui/config.py checks the same table for live)."""
+    from tui.paths import config_file
+
+    path = path or config_file()
+    if not path.is_file():
+        return {}, []
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("keys", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        return {}, [f"cannot read its [keys]: {exc}"]
+    if not isinstance(table, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in table.items()
+    ):
+        return {}, ['keys: must be a table of binding id = "key", e.g. "incident.resolve" = "X"']
+    problems = keymap_problems(table, app_bindings())
+    return ({}, [f"keys: {p}" for p in problems]) if problems else (table, [])
