@@ -14,14 +14,7 @@ from pathlib import Path
 from textual.binding import Binding, BindingType
 
 from tui.view import PANES
-from widgets.keybar import described
-
-ALL = None  # every phase
-BEFORE = frozenset({"declare"})
-INVESTIGATING = frozenset({"investigating"})
-MITIGATING = frozenset({"mitigating"})
-VERIFYING = frozenset({"verifying"})
-OPEN = INVESTIGATING | MITIGATING | VERIFYING
+from widgets.keybar import described, rank_phases
 
 INCIDENT, FIX, TELL, CLOSE, CONSOLE = "Incident", "Fix", "Tell", "Close", "Console"
 
@@ -30,6 +23,44 @@ PANE_HELP = (
     f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ move its "
     "cursor (the list holds still), esc resumes it"
 )
+
+PANE_KEYS = [
+    described(
+        str(i + 1),
+        f"pane({i})",
+        f"{name} pane",
+        tooltip=PANE_HELP,
+        id=f"pane.{key}",
+        group=PANE_GROUP,
+        section=CONSOLE,
+        phases={},  # the tabs show them at 80 columns
+        words=("pane", "show", "focus"),
+    )
+    for i, (key, name, _) in enumerate(PANES)
+]
+
+# help and the palette: every console has them, pinned at the key bar's right
+CONSOLE_KEYS = [
+    described(
+        "question_mark",
+        "help",
+        "Help",
+        key_display="?",
+        tooltip="Help: every key, and how to move in dialogs",
+        id="app.help",
+        section=CONSOLE,
+        words=("help", "keys"),
+    ),
+    described(
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        show=False,
+        tooltip="The command palette: every action by name, and the targets it acts on",
+        id="app.command_palette",
+        section=CONSOLE,
+    ),
+]
 
 KEYS: list[BindingType] = [
     described(
@@ -40,18 +71,16 @@ KEYS: list[BindingType] = [
         "you become IC",
         id="incident.declare",
         section=INCIDENT,
-        phases=BEFORE,
         words=("declare incident", "open incident", "start incident", "sev"),
     ),
     described(
         "a",
         "acknowledge",
         "Ack",
-        tooltip="Acknowledge: the response countdown becomes the time it took; PagerDuty "
-        "stops paging",
+        tooltip="Acknowledge: the response countdown becomes the time it took (LATE past the "
+        "target); PagerDuty stops paging",
         id="incident.acknowledge",
         section=INCIDENT,
-        phases=INVESTIGATING,
         words=("acknowledge", "ack", "on it"),
     ),
     described(
@@ -61,7 +90,6 @@ KEYS: list[BindingType] = [
         tooltip="Change the severity (P1-P4), with a reason",
         id="incident.severity",
         section=INCIDENT,
-        phases=INVESTIGATING,
         words=("severity", "sev", "priority", "downgrade", "upgrade", "P1", "P2"),
     ),
     described(
@@ -71,7 +99,6 @@ KEYS: list[BindingType] = [
         tooltip="Add a note to the timeline",
         id="incident.note",
         section=INCIDENT,
-        phases=ALL,
         words=("note", "comment", "log", "write down"),
     ),
     described(
@@ -81,7 +108,6 @@ KEYS: list[BindingType] = [
         tooltip="Assign a role: IC, TL, CL or an SME (a handoff keeps the history)",
         id="incident.roles",
         section=INCIDENT,
-        phases=INVESTIGATING,
         words=("assign", "role", "handoff", "hand over", "commander", "lead", "sme"),
     ),
     described(
@@ -92,7 +118,6 @@ KEYS: list[BindingType] = [
         "delete failing pods, circuit breaker",
         id="action.remediate",
         section=FIX,
-        phases=BEFORE | INVESTIGATING | MITIGATING,
         words=(
             "restart",
             "rollout restart",
@@ -115,7 +140,6 @@ KEYS: list[BindingType] = [
         tooltip="Terminate the backend under the cursor in the lock tree (pg_terminate_backend)",
         id="action.terminate_backend",
         section=FIX,
-        phases=BEFORE | INVESTIGATING | MITIGATING,
         words=("kill", "terminate", "pg_terminate_backend", "blocker", "backend", "lock", "pid"),
     ),
     described(
@@ -126,7 +150,6 @@ KEYS: list[BindingType] = [
         "stay (pg_cancel_backend)",
         id="action.cancel_backend",
         section=FIX,
-        phases=MITIGATING,
         words=("cancel query", "pg_cancel_backend", "stop query", "backend", "pid"),
     ),
     described(
@@ -136,7 +159,6 @@ KEYS: list[BindingType] = [
         tooltip="Terminate idle sessions older than 10 minutes, listing which first",
         id="action.terminate_idle",
         section=FIX,
-        phases=MITIGATING,
         words=("kill idle", "idle in transaction", "connections", "pool", "pg_terminate_backend"),
     ),
     described(
@@ -147,7 +169,6 @@ KEYS: list[BindingType] = [
         "the chosen channels, text from the guide's templates",
         id="comms.post_update",
         section=TELL,
-        phases=OPEN,
         words=("status update", "post", "slack", "status page", "statuspage", "announce"),
     ),
     described(
@@ -158,18 +179,16 @@ KEYS: list[BindingType] = [
         "it pages",
         id="comms.escalate",
         section=TELL,
-        phases=INVESTIGATING | MITIGATING,
         words=("escalate", "page", "pagerduty", "call", "wake", "manager", "executive"),
     ),
     described(
         "v",
         "verify",
         "Verify",
-        tooltip="Verify the resolution by the guide's criteria, then watch for 5 good "
-        "checks in a row",
+        tooltip="Verify the resolution by the guide's criteria (>= 3 healthy services, error "
+        "rate < 2 %, p95 < 3000 ms), then watch for 5 good checks in a row",
         id="incident.verify",
         section=CLOSE,
-        phases=MITIGATING | VERIFYING,
         words=("verify", "check", "healthy", "stable", "monitoring"),
     ),
     described(
@@ -179,42 +198,10 @@ KEYS: list[BindingType] = [
         tooltip="Resolve the incident, with a summary; offers the final Resolved update",
         id="incident.resolve",
         section=CLOSE,
-        phases=VERIFYING,
         words=("resolve", "close incident", "all clear", "done", "end incident"),
     ),
-    *(
-        described(
-            str(i + 1),
-            f"pane({i})",
-            f"{name} pane",
-            tooltip=PANE_HELP,
-            id=f"pane.{key}",
-            group=PANE_GROUP,
-            section=CONSOLE,
-            phases=frozenset(),  # the tabs show them at 80 columns
-            words=("pane", "show", "focus"),
-        )
-        for i, (key, name, _) in enumerate(PANES)
-    ),
-    described(
-        "question_mark",
-        "help",
-        "Help",
-        key_display="?",
-        tooltip="Help: every key, and how to move in dialogs",
-        id="app.help",
-        section=CONSOLE,
-        words=("help", "keys"),
-    ),
-    described(
-        "ctrl+p",
-        "command_palette",
-        "Commands",
-        show=False,
-        tooltip="The command palette: every action by name, and the targets it acts on",
-        id="app.command_palette",
-        section=CONSOLE,
-    ),
+    *PANE_KEYS,
+    *CONSOLE_KEYS,
     described(
         "q",
         "quit_console",
@@ -226,13 +213,48 @@ KEYS: list[BindingType] = [
     ),
 ]
 
-# how to move in every dialog: Textual's focus keys and the dialogs' own (widgets/modals.py)
-DIALOG_KEYS: tuple[tuple[str, str], ...] = (
-    ("tab", "Next field or button"),
-    ("shift+tab", "Previous field or button"),
-    ("enter", "Press the focused button (a field: the dialog's safe primary action)"),
-    ("esc", "Cancel and close the dialog: nothing is done"),
+# a narrow key bar's keys in each phase of the incident, first first, as many as fit (80
+# columns: about 51 of them beside ? Help, ^p Commands and q Quit); a key named in no phase
+# (one added later) comes after these in every phase
+rank_phases(
+    {
+        "declare": (
+            "incident.declare",
+            "action.remediate",
+            "action.terminate_backend",
+            "incident.note",
+            "action.cancel_backend",
+            "action.terminate_idle",
+        ),
+        "investigating": (
+            "incident.acknowledge",
+            "comms.post_update",
+            "comms.escalate",
+            "action.remediate",
+            "incident.severity",
+            "incident.roles",
+            "incident.note",
+            "action.terminate_backend",
+        ),
+        "mitigating": (
+            "action.remediate",
+            "action.terminate_backend",
+            "action.cancel_backend",
+            "incident.verify",
+            "action.terminate_idle",
+            "comms.post_update",
+            "incident.note",
+        ),
+        "verifying": (
+            "incident.verify",
+            "incident.resolve",
+            "comms.post_update",
+            "incident.note",
+            "comms.escalate",
+        ),
+    }
 )
+
 # keys a keymap may not take: every dialog and pane moves with them
 RESERVED = frozenset({"tab", "shift+tab", "enter", "escape", "up", "down"})
 

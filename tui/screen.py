@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # shown at the right of the key bar whatever the width: how to learn the rest, and to leave
-PINNED_KEYS = ("help", "quit_console", "command_palette")
+PINNED_KEYS = ("help", "quit_console", "quit", "command_palette")
 
 PANES: tuple[tuple[str, str, type[Pane]], ...] = (
     ("services", "Services", ServicesPane),

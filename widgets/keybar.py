@@ -7,7 +7,8 @@ Driven by the bindings alone: a binding added to an App's BINDINGS (with a descr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -17,7 +18,7 @@ from widgets.text_line import TextLine
 from widgets.theme import KEY, MUTED
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable
 
     from textual.app import App
 
@@ -26,14 +27,15 @@ if TYPE_CHECKING:
 class KeyInfo:
     """What the key bar, help and palette say of a binding beyond its description.
 
-    `section` groups it (help's heading, a group of the key bar); `phases` are the incident
-    phases (state/guide/phase.py) whose narrow key bar shows it, None for every phase;
+    `section` groups it (help's heading, a group of the key bar); `phases` maps each
+    incident phase (state/guide/phase.py) whose narrow key bar shows it to its rank there
+    (0 first), None for every phase after the ranked keys, {} for none;
     `words` are what a commander may type in the palette to find it ("rollback",
     "pg_terminate_backend").
     """
 
     section: str = ""
-    phases: frozenset[str] | None = None
+    phases: Mapping[str, int] | None = None
     words: tuple[str, ...] = ()
 
 
@@ -47,7 +49,7 @@ def described(
     description: str,
     *,
     section: str = "",
-    phases: frozenset[str] | None = None,
+    phases: Mapping[str, int] | None = None,
     words: tuple[str, ...] = (),
     **binding: Any,
 ) -> Binding:
@@ -57,6 +59,16 @@ def described(
     assert made.id, "a binding the key bar describes has an id, so it can be remapped"
     KEY_INFO[made.id] = KeyInfo(section, phases, words)
     return made
+
+
+def rank_phases(order: Mapping[str, Sequence[str]]) -> None:
+    """Each phase's keys, by binding id, in the order a narrow bar offers them."""
+    ranks: dict[str, dict[str, int]] = {}
+    for phase, ids in order.items():
+        for rank, binding_id in enumerate(ids):
+            ranks.setdefault(binding_id, {})[phase] = rank
+    for binding_id, phases in ranks.items():
+        KEY_INFO[binding_id] = replace(KEY_INFO.get(binding_id) or KeyInfo(), phases=phases)
 
 
 def info(binding: Binding) -> KeyInfo:
@@ -100,7 +112,7 @@ class Entry:
     action: str
     section: str
     enabled: bool
-    phases: frozenset[str] | None
+    phases: Mapping[str, int] | None
 
     def text(self) -> Text:
         # an enabled key's words are "not dim", not unstyled: a segment of their own
@@ -239,9 +251,14 @@ class KeyBar(TextLine):
         return None
 
     def _phase_keys(self, items: Sequence[Entry], room: int) -> Text:
+        """The enabled keys of the phase, first ranked first, each whole or not at all."""
+        ranked = sorted(
+            (item.phases.get(self.phase, -1) if item.phases is not None else 1000, i, item)
+            for i, item in enumerate(items)
+        )
         line = Text()
-        for item in items:
-            if not item.enabled or (item.phases is not None and self.phase not in item.phases):
+        for rank, _, item in ranked:
+            if rank < 0 or not item.enabled:
                 continue
             text = item.text()
             if line.cell_len + text.cell_len <= room:
