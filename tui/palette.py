@@ -28,13 +28,15 @@ if TYPE_CHECKING:
 
 class Command(NamedTuple):
     """One palette entry: found by `title` or any of `words`; `help` says what it does.
-    `discover`: listed before anything is typed (a target is found by typing)."""
+    `discover`: listed before anything is typed (a target is found by typing); `urgency`
+    orders equal matches (a service past a threshold, or down, before a healthy one)."""
 
     title: str
     help: str
     run: Callable[[], object]
     discover: bool = True
     words: tuple[str, ...] = ()
+    urgency: int = 0  # among equal matches, the more urgent first (a burning service's)
 
 
 def key_commands(app: ConsoleView) -> list[Command]:
@@ -89,7 +91,7 @@ def targets(app: WarroomApp) -> Iterator[Command]:
     if not app.opened:
         return
     from probes.actions import BACKEND_ACTIONS, REMEDIATIONS
-    from state.guide.signals import describe_service
+    from state.guide.signals import describe_service, service_down
     from state.locks import blocking_chains
 
     state = app.recorder.state
@@ -97,13 +99,16 @@ def targets(app: WarroomApp) -> Iterator[Command]:
     for service in state.services or tuple(state.deployments):
         name = inert(service, 64)
         now = describe_service(state, service)
+        bands = [band for key, band in state.bands.items() if key.endswith(f":{service}")]
+        urgency = max(bands, default=0) + (3 if service_down(state, service) else 0)
         for action, (verb, words) in _REMEDIATION_WORDS.items():
             yield Command(
                 f"{verb} {name}",
-                f"{REMEDIATIONS[action]}; now {now} (key {key_r}, then choose)",
+                f"{REMEDIATIONS[action]}; now {now} (also key {key_r} on the service)",
                 partial(app.remediation.remediate_target, service, action),
                 discover=False,
                 words=tuple(f"{w} {name}" for w in words),
+                urgency=urgency,
             )
     if state.database is None:
         return
@@ -115,10 +120,11 @@ def targets(app: WarroomApp) -> Iterator[Command]:
             yield Command(
                 f"{verb} {s.pid}",
                 f"{BACKEND_ACTIONS[action]}: pid {s.pid} ({who}), {blocks}: "
-                f"{inert(s.query, 80)} (key {_key(app, action)})",
+                f"{inert(s.query, 80)} (also key {_key(app, action)} on the backend)",
                 partial(app.remediation.end_pid, s.pid, action),
                 discover=False,
                 words=(*(f"{w} {s.pid}" for w in words), f"pid {s.pid}"),
+                urgency=min(chain.size, 5),
             )
 
 
@@ -165,7 +171,7 @@ class WarroomCommands(Provider):
             )
             if score > 0:
                 yield Hit(
-                    floor + scale * score,
+                    floor + scale * score + 0.001 * command.urgency,
                     _shown(command.title, matcher, candidate),
                     _run(command),
                     text=command.title,

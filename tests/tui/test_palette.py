@@ -135,7 +135,8 @@ async def test_read_only_says_the_target_is_disabled(tmp_path) -> None:
 
 
 async def test_the_palette_itself_finds_rollback(tmp_path) -> None:
-    """Typed into the real palette: the remediation first, then each service's undo."""
+    """Typed into the real palette: the remediation first, then each service's undo, the
+    burning one (tracklist-service, just rolled out) before the healthy ones."""
     app = await open_console(tmp_path, "bad-deploy")
     async with app.run_test(size=(120, 40)) as pilot:
         await pressed(pilot, "ctrl+p")
@@ -149,4 +150,4 @@ async def test_the_palette_itself_finds_rollback(tmp_path) -> None:
                 break
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(4)]
         assert prompts[0].startswith("Remediate")
-        assert any(p.startswith("Undo rollout of tracklist-service") for p in prompts)
+        assert prompts[1].startswith("Undo rollout of tracklist-service")
