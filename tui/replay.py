@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from textual.binding import Binding
+
 from tui.keys import CONSOLE, CONSOLE_KEYS, PANE_KEYS
 from tui.view import ConsoleView
 from widgets.keybar import described
@@ -21,6 +23,11 @@ if TYPE_CHECKING:
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 60.0)
 TICK = 0.25  # seconds between playback steps
+
+
+# pairs the key bar shows as one: "←/→ ±10s", "[/] Events"
+STEPS, STEP = Binding.Group("±10s", compact=True), "Back or on 10 seconds"
+EVENTS, EVENT = Binding.Group("Events", compact=True), "The previous or next timeline event"
 
 
 class ReplayApp(ConsoleView):
@@ -37,7 +44,8 @@ class ReplayApp(ConsoleView):
             "left",
             "step(-10)",
             "-10s",
-            tooltip="Back 10 seconds",
+            tooltip=STEP,
+            group=STEPS,
             id="replay.back",
             section="Replay",
         ),
@@ -45,7 +53,8 @@ class ReplayApp(ConsoleView):
             "right",
             "step(10)",
             "+10s",
-            tooltip="On 10 seconds",
+            tooltip=STEP,
+            group=STEPS,
             id="replay.forward",
             section="Replay",
         ),
@@ -72,7 +81,8 @@ class ReplayApp(ConsoleView):
             "event(-1)",
             "Prev event",
             key_display="[",
-            tooltip="The previous timeline event",
+            tooltip=EVENT,
+            group=EVENTS,
             id="replay.previous_event",
             section="Replay",
         ),
@@ -81,7 +91,8 @@ class ReplayApp(ConsoleView):
             "event(1)",
             "Next event",
             key_display="]",
-            tooltip="The next timeline event",
+            tooltip=EVENT,
+            group=EVENTS,
             id="replay.next_event",
             section="Replay",
         ),
