@@ -151,7 +151,9 @@ class RemediationKeys(KeyGroup):
         chains = blocking_chains(database.sessions) if database else []
         chain = next((c for c in chains if c.session.pid == pid), None)
         if chain is None:
-            self.console.notify(f"pid {pid} blocks nobody any more", severity="warning")
+            self.console.notify(
+                f"pid {pid} blocks nobody any more", severity="warning", markup=False
+            )
             return
         self._end(action, chain)
 
