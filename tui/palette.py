@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
-from textual.markup import escape
 
 from state.text import inert
 
@@ -158,7 +157,7 @@ class WarroomCommands(Provider):
         ours, textual = self._commands()
         for command in [*ours, *sorted(textual, key=lambda c: c.title)]:
             if command.discover:
-                yield DiscoveryHit(Text(command.title), _run(command), help=escape(command.help))
+                yield DiscoveryHit(Text(command.title), _run(command), help=_literal(command.help))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -175,8 +174,14 @@ class WarroomCommands(Provider):
                     _shown(command.title, matcher, candidate),
                     _run(command),
                     text=command.title,
-                    help=escape(command.help),
+                    help=_literal(command.help),
                 )
+
+
+def _literal(text: str) -> str:
+    """`text` as markup that reads back as itself: the palette parses a hit's help as markup,
+    and Textual's `escape` leaves a cut tag (`[/l…`) to break the parse, or act."""
+    return text.replace("[", "\\[")
 
 
 def _run(command: Command) -> Callable[[], Awaitable[None]]:

@@ -3,18 +3,15 @@ lists Textual's own commands below warroom's."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit
 
+from tests.hostile import CORPUS
 from tests.play import Session
 from tests.tui.waiting import pressed, shown
+from tui.app import WarroomApp
 from tui.palette import WarroomCommands
 from widgets.modals import ConfirmScreen
-
-if TYPE_CHECKING:
-    from tui.app import WarroomApp
 
 # what a commander types -> the warroom command that must come first
 WORDS = {
@@ -151,3 +148,34 @@ async def test_the_palette_itself_finds_rollback(tmp_path) -> None:
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(4)]
         assert prompts[0].startswith("Remediate")
         assert prompts[1].startswith("Undo rollout of tracklist-service")
+
+
+@pytest.mark.parametrize(
+    "text", [CORPUS[k] for k in ("rich markup", "rich link", "textual click", "clear screen")]
+)
+async def test_outside_text_in_a_target_is_shown_as_it_is(tmp_path, text) -> None:
+    """A backend's user and query reach the palette inert: shown, never read as markup."""
+    from textual.content import Content
+
+    from state.clock import FrozenClock
+    from state.journal.store import Journal
+    from state.recorder import Recorder
+    from state.text import inert
+    from tests.tui.test_hostile_console import T0, events
+
+    recorder = Recorder(Journal.create(tmp_path / "j.warroom"))
+    for event in events(text):
+        recorder.record(event)
+    app = WarroomApp(recorder, FrozenClock(T0), operator="alice", watch_terminal=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        (kill,) = [h for h in await hits(app, "kill pid 4242") if title(h) == "Kill pid 4242"]
+        shown_help = Content.from_markup(kill.help or "").plain  # as the palette draws it
+        assert inert(text, 32) in shown_help
+        assert "\x1b" not in shown_help
+        await kill.command()  # a console with no backend to act on says so; no [@click] ran
+        await pilot.pause()
+        assert app.is_running and len(app.screen_stack) == 1
+        assert [n.message for n in app._notifications][-1] == (
+            "no backend to act on: terminate backend is unavailable"
+        )
