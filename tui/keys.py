@@ -259,6 +259,19 @@ rank_phases(
 RESERVED = frozenset({"tab", "shift+tab", "enter", "escape", "up", "down"})
 
 
+_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+
+
+def _known_key(key: str) -> bool:
+    """Whether Textual can ever deliver `key` (normalized: "question_mark", not "?")."""
+    from textual.keys import Keys, _character_to_key
+
+    *modifiers, name = key.split("+")
+    names = {k.value for k in Keys if "+" not in k.value}
+    names |= {_character_to_key(chr(c)) for c in range(33, 127)}
+    return bool(name) and set(modifiers) <= _MODIFIERS and name in names
+
+
 def keymap_problems(keymap: Mapping[str, str], tables: Iterable[Sequence[Binding]]) -> list[str]:
     """What is wrong with `keymap` (binding id -> keys, comma-separated) for the apps whose
     BINDINGS are `tables`: an unknown id, a key reserved for dialogs, or two ids on one key
@@ -274,7 +287,14 @@ def keymap_problems(keymap: Mapping[str, str], tables: Iterable[Sequence[Binding
         if binding_id not in known
     ]
     for binding_id, keys in normal.items():
-        taken = RESERVED.intersection(k.strip() for k in keys.split(","))
+        listed = [k.strip() for k in keys.split(",")]
+        unknown = [k for k in listed if not _known_key(k)]
+        if unknown:
+            problems.append(
+                f"{binding_id}: {', '.join(map(repr, unknown))} is not a key Textual knows "
+                '(e.g. "x", "X", "ctrl+x", "f5", "question_mark")'
+            )
+        taken = RESERVED.intersection(listed)
         if taken:
             problems.append(f"{binding_id}: {', '.join(sorted(taken))} is kept for dialogs")
     for table in tables:

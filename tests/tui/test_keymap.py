@@ -59,9 +59,15 @@ def test_a_clash_is_a_config_error_naming_both_ids() -> None:
 def test_a_swap_is_no_clash_and_unknown_or_dialog_keys_are_refused() -> None:
     swap = {"incident.resolve": "r", "action.remediate": "x"}
     assert parse({"cluster": CLUSTER, "keys": swap}).keys == swap
-    problems = keymap_problems({"incident.resolv": "z", "incident.note": "enter"}, app_bindings())
+    problems = keymap_problems(
+        {"incident.resolv": "z", "incident.note": "enter", "incident.verify": "Ctrl+V"},
+        app_bindings(),
+    )
     assert problems[0].startswith("incident.resolv: no such binding id (known: ")
     assert problems[1] == "incident.note: enter is kept for dialogs"
+    assert problems[2].startswith("incident.verify: 'Ctrl+V' is not a key Textual knows")
+    several = {"incident.verify": "ctrl+shift+v,f5,V,exclamation_mark"}
+    assert keymap_problems(several, app_bindings()) == []
     # Textual's own ctrl+q is in the table too
     assert keymap_problems({"incident.note": "ctrl+q"}, app_bindings()) == [
         "ctrl+q is bound to both quit and incident.note; give one of them another key"
