@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from textual.widgets import Button, Checkbox, OptionList
 
 from probes.actions import ActionRefused
@@ -236,12 +237,13 @@ async def test_the_chosen_list_holds_still_while_choosing(tmp_path) -> None:
         assert pane._body.plain != before
 
 
-async def test_read_only_says_why_for_every_mutating_key(tmp_path) -> None:
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_read_only_says_why_for_every_mutating_key(tmp_path, size) -> None:
     """Read-only: each key that changes production shows disabled and, pressed, says why in a
     toast naming what it would have done; nothing is asked, nothing journaled."""
     session = await Session("service-down", tmp_path / "j.warroom").arun(60)
     app = session.app(read_only=True)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         assert "READ-ONLY" in app.query_one("#header")._text.plain
         said = []
         for pane, key, what in (
