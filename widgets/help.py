@@ -6,8 +6,9 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Label, Static
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Label, Static
 
 from widgets.modals import Dialog
 from widgets.theme import MUTED, STRONG, themed
@@ -33,9 +34,11 @@ def help_rows(
 
 
 class HelpScreen(Dialog):
-    """Every key and what it does, by section; it scrolls where the terminal is short."""
+    """Every key and what it does, by section; it scrolls where the terminal is short (the
+    arrows, PageUp/PageDown, Home/End), and Escape or `?` closes it."""
 
     AUTO_FOCUS = "#help-keys"
+    BINDINGS = [Binding("question_mark", "cancel", "Close", show=False, id="help.close")]
 
     def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
         super().__init__()
@@ -47,22 +50,23 @@ class HelpScreen(Dialog):
         return [row for _, rows in self.sections for row in rows]
 
     def compose(self) -> ComposeResult:
-        width = max((len(key) for key, _ in self.keys), default=1)
-        # the box is 100 columns, or 96% of a narrower terminal; less its border, padding,
-        # scrollbar and the key column: a description wraps under itself, not under the keys
-        room = max(min(100, self.app.size.width * 96 // 100) - 8 - width - 4, 20)
+        # the box is 96% of the terminal, less its border, padding and scrollbar; a
+        # description wraps under itself, not under the keys
+        box = self.app.size.width * 96 // 100 - 6
         text = Text()
-        for i, (section, rows) in enumerate(self.sections):
-            text.append(f"{'' if i == 0 else chr(10)}{section}\n", STRONG)
+        for section, rows in self.sections:
+            width = max(len(key) for key, _ in rows)
+            text.append(f"{section}\n", STRONG)
             for key, does in rows:
-                text.append(f"  {key:>{width}}  ", STRONG)
+                text.append(f"  {key:<{width}}  ", STRONG)
                 hang = "\n" + " " * (width + 4)
-                text.append(hang.join(textwrap.wrap(does, room)) + "\n")
-        text.append("\nPanes show 'stale' with the age and reason when a probe fails.\n", MUTED)
-        text.append("Everything you do is written to the journal before it is shown.", MUTED)
+                text.append(hang.join(textwrap.wrap(does, max(box - width - 4, 20))) + "\n")
+        text.append(
+            "Panes say 'stale' with the age and reason when a probe fails. Everything you do "
+            "is written to the journal before it is shown.",
+            MUTED,
+        )
         with Vertical(classes="dialog help"):
-            yield Label("warroom keys", classes="dialog-title")
+            yield Label(Text("warroom keys  (esc or ? closes)"), classes="dialog-title")
             with VerticalScroll(id="help-keys", classes="help-keys"):
                 yield Static(themed(text))
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Close", id="cancel")

@@ -93,11 +93,11 @@ def key_label(app: App, bindings: Sequence[Binding]) -> str:
 
 
 def declared_order(app: App) -> dict[str, int]:
-    """Each binding's place in the App's BINDINGS (by id, else action): a keymap moves a
-    remapped binding to the end of Textual's maps, not on the screen."""
+    """Each binding's place in the App's BINDINGS, its bases' first (by id, else action): a
+    keymap moves a remapped binding to the end of Textual's maps, not on the screen."""
     order: dict[str, int] = {}
-    for bindings in app._merged_bindings.key_to_bindings.values() if app._merged_bindings else ():
-        for binding in bindings:
+    for cls in reversed(type(app).__mro__):
+        for binding in Binding.make_bindings(cls.__dict__.get("BINDINGS", ())):
             order.setdefault(binding.id or binding.action, len(order))
     return order
 

@@ -190,7 +190,7 @@ async def test_help_lists_every_key_and_how_to_move_in_a_dialog(tmp_path, size) 
             assert scroll.max_scroll_y > 0
             await pressed(pilot, "end")
             assert scroll.scroll_y == scroll.max_scroll_y
-        await pressed(pilot, "escape")
+        await pressed(pilot, "escape" if size == (80, 24) else "question_mark")  # either closes
         assert not isinstance(app.screen, HelpScreen)
 
 
