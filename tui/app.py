@@ -33,7 +33,7 @@ NEEDS_SESSION = MUTATING | OUTBOUND | {"declare", "acknowledge", "severity", "no
 NEEDS_SESSION |= {"verify", "resolve"}
 # what a refused key says is disabled: "read-only: remediation (…) is disabled"
 WHAT = {
-    "remediate": "remediation (restart, rollout undo, scale, delete pods, circuit breaker)",
+    "remediate": "remediation (restart, rollout undo, scale…)",
     "terminate_backend": "killing a backend (pg_terminate_backend)",
     "cancel_backend": "cancelling a query (pg_cancel_backend)",
     "terminate_idle": "killing idle sessions",
