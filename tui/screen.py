@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# shown at the right of the key bar whatever the width: how to learn the rest, and to leave
+# shown at the bottom right of the key bar whatever the width: how to learn the rest, and to leave
 PINNED_KEYS = ("help", "quit_console", "quit", "command_palette")
 
 PANES: tuple[tuple[str, str, type[Pane]], ...] = (

@@ -217,3 +217,22 @@ async def test_the_readme_key_table_is_help(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert readme_keys() == help_rows(app.help_sections())
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_a_key_with_nowhere_to_act_says_so(tmp_path, size) -> None:
+    """Live with no [notify] channel, or no backend to act on: u, e and r say why, not nothing."""
+    session = (await console(tmp_path)).declare()
+    app = session.app(actions=None)
+    async with app.run_test(size=size) as pilot:
+        for key, said in (
+            ("u", "no [notify] channel configured: posting status updates is unavailable"),
+            ("e", "no [notify] channel configured: escalation (paging people) is unavailable"),
+            (
+                "r",
+                "no backend to act on: remediation (restart, rollout undo, scale…) is unavailable",
+            ),
+        ):
+            await pressed(pilot, key)
+            assert len(app.screen_stack) == 1
+            assert [n.message for n in app._notifications][-1] == said
