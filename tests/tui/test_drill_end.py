@@ -22,13 +22,13 @@ def test_escape_on_the_score_card_prints_it(tmp_path, size) -> None:
         {"WARROOM_DATA_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)},
     )
     try:
-        program.wait_for(b"Running", timeout=30)
+        program.wait_for(b"Running", timeout=60)
         program.send(b"q")
-        program.wait_for(b"End the drill?", timeout=20)
+        program.wait_for(b"End the drill?", timeout=40)
         program.send(b"\t\r")  # from Cancel to "End and score"
-        program.wait_for(b"Drill score card", timeout=20)
+        program.wait_for(b"Drill score card", timeout=40)
         program.send(b"\x1b")  # Escape: the card closes, the drill ends
-        assert program.wait_exit(20) == 0
+        assert program.wait_exit(40) == 0
     finally:
         program.close()
     after = bytes(program.output).rsplit(LEAVE_SCREEN, 1)[1].decode()
