@@ -167,7 +167,12 @@ class ConsoleBase(ConsoleView):
         """The open incident, or None after telling the commander to declare one."""
         incident = self.recorder.state.incident
         if incident is None or not incident.open:
-            self.notify("No open incident: press d to declare one", severity="warning")
+            key = self.key_for("declare")
+            self.notify(
+                f"No open incident: press {key} to declare one" if key else "No open incident",
+                severity="warning",
+                markup=False,
+            )
             return None
         return incident
 

@@ -94,7 +94,7 @@ def targets(app: WarroomApp) -> Iterator[Command]:
     from state.locks import blocking_chains
 
     state = app.recorder.state
-    key_r = _key(app, "remediate")
+    key_r = app.key_for("remediate")
     for service in state.services or tuple(state.deployments):
         name = inert(service, 64)
         now = describe_service(state, service)
@@ -119,19 +119,12 @@ def targets(app: WarroomApp) -> Iterator[Command]:
             yield Command(
                 f"{verb} {s.pid}",
                 f"{BACKEND_ACTIONS[action]}: pid {s.pid} ({who}), {blocks}: "
-                f"{inert(s.query, 80)} (also key {_key(app, action)} on the backend)",
+                f"{inert(s.query, 80)} (also key {app.key_for(action)} on the backend)",
                 partial(app.remediation.end_pid, s.pid, action),
                 discover=False,
                 words=(*(f"{w} {s.pid}" for w in words), f"pid {s.pid}"),
                 urgency=min(chain.size, 5),
             )
-
-
-def _key(app: ConsoleView, action: str) -> str:
-    for binding, _ in app.console_bindings():
-        if binding.action == action:
-            return app.get_key_display(binding)
-    return "none"
 
 
 def _shown(title: str, matcher: Matcher, candidate: str) -> Text:

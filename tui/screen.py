@@ -105,6 +105,7 @@ class ConsoleScreen(Screen[None]):
         state, now = shown
         header = self.query_one(IncidentHeader)
         header.update_note = self.console.update_note()
+        header.declare_key = self.console.key_for("declare")
         self.drawn(header, lambda: header.show(state, now, badge))
         alerts = []
         for pane in self.panes:

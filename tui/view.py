@@ -98,6 +98,13 @@ class ConsoleView(App[int]):
             if active.node is self and active.binding.id and active.binding.description
         ]
 
+    def key_for(self, action: str) -> str | None:
+        """The key that runs `action` here, as shown ("d", or as remapped); None if none."""
+        for binding, _ in self.console_bindings():
+            if binding.action == action:
+                return self.get_key_display(binding)
+        return None
+
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Help's rows, by section: (keys as shown, what they do), in the bindings' order."""
         from widgets.keybar import entries

@@ -43,6 +43,7 @@ class IncidentHeader(TextLine):
     """Two lines: who and what, then the clocks that matter to the commander."""
 
     update_note: str | None = None  # after the update countdown: "not sent from this console"
+    declare_key: str | None = "d"  # as the keymap has it; None: this console cannot declare
 
     def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
         self.show_text(self.compose_text(state, now, badge))
@@ -77,7 +78,8 @@ class IncidentHeader(TextLine):
             text.append(" suggested ", MUTED)
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
-            text.append("· press d to declare", MUTED)
+            if self.declare_key:
+                text.append(f"· press {self.declare_key} to declare", MUTED)
         elif hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
             text.append(f" {inert(hint.summary)}", WARN)
         else:

@@ -98,3 +98,16 @@ def test_every_console_refuses_a_clash_in_one_line_before_it_starts(tmp_path, co
         "give one of them another key"
     )
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+async def test_the_console_s_hints_name_the_remapped_key(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)  # burning
+    app = session.app(keymap={"incident.declare": "D"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        header = app.query_one("#header")._text.plain  # type: ignore[attr-defined]
+        assert "press D to declare" in header
+        await pressed(pilot, "a")  # acknowledge, with nothing declared
+        assert [n.message for n in app._notifications][-1] == (
+            "No open incident: press D to declare one"
+        )
