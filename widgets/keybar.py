@@ -160,8 +160,8 @@ def flow(parts: Sequence[tuple[Text, Text]], capacities: Sequence[int]) -> list[
 
 
 class KeyBar(TextLine):
-    """'d Declare  a Ack  …  ? Help  q Quit  ^p Commands': disabled keys dimmed, hidden ones
-    left out, and the `pinned` keys always at the right, however narrow the terminal.
+    """'d Declare  a Ack  …  ? Help  ^p Commands  q Quit': disabled keys dimmed, hidden ones
+    left out, and the `pinned` keys always at the bottom right, however narrow the terminal.
 
     Every key fits on one line, else two on a wide and tall terminal (at least 100x30):
     first grouped by section with its name, then without the names. Narrower or shorter,
@@ -200,16 +200,14 @@ class KeyBar(TextLine):
             self.show_keys()
 
     def _active(self) -> list[tuple[Binding, bool]]:
-        bindings = self.screen.active_bindings
-        shown = [
+        """The keys to show: those with a description and `show`, and the palette's (Textual
+        hides it from footers), on whatever key a keymap gave it."""
+        palette = "command_palette" if self.app.ENABLE_COMMAND_PALETTE else None
+        return [
             (a.binding, a.enabled)
-            for a in bindings.values()
-            if a.binding.show and a.binding.description
+            for a in self.screen.active_bindings.values()
+            if a.binding.description and (a.binding.show or a.binding.action == palette)
         ]
-        palette = bindings.get(self.app.COMMAND_PALETTE_BINDING)
-        if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
-            shown.append((palette.binding, palette.enabled))
-        return shown
 
     def show_keys(self) -> None:
         width = self.size.width or self.app.size.width
@@ -241,7 +239,9 @@ class KeyBar(TextLine):
             for named in (True, False):
                 parts = []
                 for name, members in sections.items():
-                    part = Text(f" {name.upper()}" if named else "", MUTED)
+                    part = Text()
+                    if named:
+                        part.append(f" {name.upper()}", MUTED)
                     for member in members:
                         part.append_text(member.text())
                     parts.append((Text("" if named else " │", MUTED), part))

@@ -111,3 +111,12 @@ async def test_the_console_s_hints_name_the_remapped_key(tmp_path) -> None:
         assert [n.message for n in app._notifications][-1] == (
             "No open incident: press D to declare one"
         )
+
+
+async def test_the_palette_key_remapped_stays_on_the_bar(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    app = session.app(keymap={"app.command_palette": "ctrl+k"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bar = app.query_one(KeyBar)._text.plain  # type: ignore[union-attr]
+        assert bar.rstrip().endswith("? Help  ^k Commands  q Quit")
