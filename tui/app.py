@@ -90,7 +90,7 @@ class WarroomApp(ConsoleBase):
 
     def update_note(self) -> str | None:
         """Read-only: status updates are not sent from this console (the header says so)."""
-        return "not sent from this console (read-only)" if self.read_only else None
+        return "not sent from this console" if self.read_only else None  # the badge says why
 
     async def run_key(
         self, name: str, method: Callable[..., object], params: tuple[object, ...]

@@ -173,7 +173,7 @@ async def test_read_only_says_updates_and_escalation_are_disabled(tmp_path, size
             assert len(app.screen_stack) == 1
             assert [n.message for n in app._notifications][-1].startswith(f"read-only: {what}")
         header = app.query_one("#header")._text.plain  # type: ignore[attr-defined]
-        assert "update due" in header and "not sent from this console (read-only)" in header
+        assert "update due 15:00 not sent from this console" in header
         keys = app.query_one("#keys")._text.plain  # type: ignore[attr-defined]
         if size == (120, 40):  # every key, these dimmed
             assert "u Update" in keys and "e Escalate" in keys
