@@ -132,3 +132,20 @@ def connections_used(db: DatabaseSampled) -> int:
 
 def connection_share(db: DatabaseSampled) -> float:
     return connections_used(db) / db.max_connections if db.max_connections else 0.0
+
+
+def unseen(db: DatabaseSampled) -> str | None:
+    """Why the database signal is unknown rather than healthy, or None when the console's
+    role sees every session: "cannot see 37 sessions of other roles: grant pg_monitor"."""
+    n = db.hidden_sessions
+    if not n:
+        return None
+    return f"cannot see {n} session{'s' if n != 1 else ''} of other roles: grant pg_monitor"
+
+
+def blocker_name(pid: int, sessions: Sequence[DbSession] = ()) -> str:
+    """How a blocker is named to a person: its pid, or the prepared transaction's gid."""
+    if pid > 0:
+        return str(pid)
+    found = next((s for s in sessions if s.pid == pid and s.prepared is not None), None)
+    return f"prepared transaction '{found.prepared}'" if found else "a prepared transaction"

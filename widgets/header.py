@@ -14,7 +14,18 @@ from state.guide.signals import suggestion
 from state.text import inert
 from widgets.format import SEVERITY_STYLE, countdown, duration, since
 from widgets.text_line import TextLine
-from widgets.theme import ALARM, BAD, BAD_STRONG, CURRENT, GOOD, GOOD_STRONG, MUTED, QUOTE, STRONG
+from widgets.theme import (
+    ALARM,
+    BAD,
+    BAD_STRONG,
+    CURRENT,
+    GOOD,
+    GOOD_STRONG,
+    MUTED,
+    QUOTE,
+    STRONG,
+    WARN_STRONG,
+)
 
 if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
@@ -58,6 +69,9 @@ class IncidentHeader(TextLine):
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
             text.append("· press d to declare", MUTED)
+        elif hint.unknown:  # never all clear when a signal cannot be seen
+            text.append(" no guide threshold crossed in what is seen · ", MUTED)
+            text.append(f"unknown: {inert('; '.join(hint.unknown))}", WARN_STRONG)
         else:
             text.append(" all guide thresholds clear", GOOD)
 

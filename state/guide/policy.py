@@ -80,6 +80,9 @@ class Signals:
     error_rates: tuple[tuple[str, float], ...] = ()  # (service, percent)
     latency_ratios: tuple[tuple[str, float], ...] = ()  # (service, p95 / baseline)
     database_unreachable: bool = False
+    # signals the console cannot observe, each "what: why" ("database: cannot see 37
+    # sessions of other roles: grant pg_monitor"): unknown, never counted as healthy
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,12 @@ class Suggestion:
     # the same, without the live values: what the header shows, so it does not repaint
     # every time a number moves
     summary: str = ""
+    unknown: tuple[str, ...] = ()  # Signals.unknown: what no rule could read
+
+    @property
+    def all_clear(self) -> bool:
+        """No threshold crossed and every signal seen: only then may a person be told so."""
+        return not self.alerting and not self.unknown
 
     @property
     def reason(self) -> str:
@@ -122,14 +131,17 @@ def suggest_severity(signals: Signals) -> Suggestion:
         if _finite(ratio) and ratio > LATENCY_RATIO_P2:
             long = f"{service} p95 {ratio:.1f}x baseline"
             found.append((Severity.P2, long, f"{service} p95 > {LATENCY_RATIO_P2:g}x baseline"))
+    unknown = signals.unknown
     if not found:
         calm = "no services down and no threshold crossed"
-        return Suggestion(Severity.P3, (calm,), calm)
+        if unknown:  # a signal not seen is unknown, not calm
+            calm += f" in what is seen; unknown: {'; '.join(unknown)}"
+        return Suggestion(Severity.P3, (calm,), calm, unknown)
     worst = min(sev.rank for sev, _, _ in found)
     severity = Severity(f"P{worst}")
     reasons = tuple(text for sev, text, _ in found if sev is severity)
     summary = "; ".join(short for sev, _, short in found if sev is severity)
-    return Suggestion(severity, reasons, summary)
+    return Suggestion(severity, reasons, summary, unknown)
 
 
 HYSTERESIS = 0.8  # a band is left only below 80% of its threshold

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from state.guide.policy import Signals, Suggestion, suggest_severity
+from state.locks import unseen
 from state.text import inert
 
 if TYPE_CHECKING:
@@ -79,7 +80,16 @@ def signals(state: ConsoleState) -> Signals:
         error_rates=rates,
         latency_ratios=ratios,
         database_unreachable=state.probe("postgres").failing,
+        unknown=unknown_signals(state),
     )
+
+
+def unknown_signals(state: ConsoleState) -> tuple[str, ...]:
+    """What the guide's rules cannot read now, "what: why": a database whose monitor role
+    cannot see other roles' sessions (state/locks.py `unseen`)."""
+    db = state.database
+    blind = unseen(db) if db is not None and not state.probe("postgres").failing else None
+    return (f"database: {blind}",) if blind else ()
 
 
 def suggestion(state: ConsoleState) -> Suggestion:

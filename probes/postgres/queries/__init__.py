@@ -57,9 +57,7 @@ def sessions_sql(long_query_s: float, query_chars: int) -> str:
     `query_chars` once decoded.
     """
     modes = "[" + ", ".join(f"'{m}'" for m in LOCK_MODES) + "]"
-    pairs = ", ".join(
-        f"('{w}', '{h}')" for w in LOCK_MODES for h in LOCK_MODES if conflicts(w, h)
-    )
+    pairs = ", ".join(f"('{w}', '{h}')" for w in LOCK_MODES for h in LOCK_MODES if conflicts(w, h))
     return SESSIONS.format(
         modes=modes,
         conflicts=pairs,
