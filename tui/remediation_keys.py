@@ -139,8 +139,8 @@ class RemediationKeys(KeyGroup):
             about = "pg_blocking_pids() reports it as pid 0; pg_prepared_xacts names none."
             gid = "gid"
         else:
-            gid = s.prepared
-            title = f"Prepared transaction '{gid}' cannot be terminated"
+            gid = s.prepared.replace("'", "''")  # as an SQL literal, to be run as shown
+            title = f"Prepared transaction '{s.prepared}' cannot be terminated"
             prepared = clock_time(s.xact_start) if s.xact_start else "?"
             about = f"Owner {s.user or '?'}, database {s.database or '?'}, prepared at {prepared}."
         message = (

@@ -172,8 +172,9 @@ class LocksPane(SelectablePane):
     @staticmethod
     def _prepared(line: Text, chain: BlockingChain, now: datetime) -> None:
         s = chain.session
-        line.append("prepared transaction ", STRONG)
+        line.append("prepared transaction", STRONG)
         if s.prepared is not None:
+            line.append(" ")
             line.append_text(name_cell(f"'{s.prepared}'", 30, STRONG, pad=False))
         line.append(f" {since(now, s.xact_start)}" if s.xact_start else "", STRONG)
 
@@ -182,9 +183,8 @@ class LocksPane(SelectablePane):
         s = chain.session
         if s.prepared is None:
             return Text("  pg_blocking_pids() says 0: no prepared transaction found", MUTED)
-        detail = Text("  owner ", MUTED)
+        detail = Text("  no backend · owner ", MUTED)
         detail.append_text(name_cell(s.user or "?", 20, pad=False))
         detail.append(" · database ", MUTED)
         detail.append_text(name_cell(s.database or "?", 20, pad=False))
-        detail.append(" · no backend: COMMIT or ROLLBACK PREPARED", MUTED)
         return detail

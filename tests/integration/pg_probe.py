@@ -26,3 +26,19 @@ async def sample(probe: PostgresProbe) -> DatabaseSampled:
     (event,) = await probe.sample(datetime.now(UTC))
     assert isinstance(event, DatabaseSampled)
     return event
+
+
+def locks_text(event: DatabaseSampled, width: int = 56, height: int = 14) -> str:
+    """What the Database locks pane draws for `event`: one line per row, each cut to `width`
+    cells as the pane cuts it (56: the pane's width in a 120-column terminal)."""
+    from rich.console import Console
+
+    from state.console import ConsoleState
+    from state.fold import fold
+    from widgets.locks import LocksPane
+
+    body = LocksPane().body(fold(ConsoleState(), event), event.at, width, height)
+    console = Console(width=width, color_system=None, legacy_windows=False)
+    with console.capture() as captured:
+        console.print(body, crop=True, no_wrap=True, overflow="ellipsis")
+    return "\n".join(line.rstrip() for line in captured.get().splitlines())
