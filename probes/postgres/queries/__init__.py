@@ -50,20 +50,24 @@ CONNECTIONS = sql("connections")
 SESSIONS = sql("sessions")
 
 
+MODES = "[" + ", ".join(f"'{m}'" for m in LOCK_MODES) + "]"  # an SQL array's elements
+
+
 def sessions_sql(long_query_s: float, query_chars: int) -> str:
     """The sessions query with its two numbers filled in (numbers and constants, never text).
 
     A statement is read as at most 4 bytes a character (UTF-8's widest), cut to
     `query_chars` once decoded.
     """
-    modes = "[" + ", ".join(f"'{m}'" for m in LOCK_MODES) + "]"
-    pairs = ", ".join(f"('{w}', '{h}')" for w in LOCK_MODES for h in LOCK_MODES if conflicts(w, h))
     return SESSIONS.format(
-        modes=modes,
-        conflicts=pairs,
-        query_bytes=4 * int(query_chars),
-        long_query_s=float(long_query_s),
+        modes=MODES, query_bytes=4 * int(query_chars), long_query_s=float(long_query_s)
     )
+
+
+def prepared_blockers_sql() -> str:
+    """prepared_blockers.sql with the lock modes and their conflicts filled in (constants)."""
+    pairs = ", ".join(f"('{w}', '{h}')" for w in LOCK_MODES for h in LOCK_MODES if conflicts(w, h))
+    return sql("prepared_blockers").format(modes=MODES, conflicts=pairs)
 
 
 def terminate_idle_sql() -> str:
