@@ -162,8 +162,8 @@ class RemediationKeys(KeyGroup):
         tx = f", transaction since {clock_time(s.xact_start)}" if s.xact_start else ""
         who = f"pid {s.pid} ({inert(s.user or '?')}, {inert(s.state or '?')}, {began}{tx})"
         blocks = (
-            f"\nIt blocks {chain.size} session{'s' if chain.size != 1 else ''}."
-            if chain.size
+            f"\nIt blocks {chain.blocks} session{'s' if chain.blocks != 1 else ''}."
+            if chain.blocks
             else ""
         )
         message = f"Backend {who}\n{inert(s.query, 400)}{blocks}"
