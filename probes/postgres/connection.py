@@ -117,14 +117,18 @@ def _lenient(conn: AsyncConnection[Any]) -> None:
     """Text columns of `conn` decode leniently: a byte that is not in the connection's
     encoding (a LATIN1 database's query text, a role or gid named from one) becomes U+FFFD
     in its own field instead of failing the whole read with UnicodeDecodeError."""
-    from psycopg.types.string import TextBinaryLoader, TextLoader
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
 
-    class Lenient(TextLoader):
-        def load(self, data: Any) -> bytes | str:
-            return bytes(data).decode(self._encoding or "utf-8", "replace")
+    codec = conn.info.encoding  # Python's name of the client encoding
+    codec = "utf-8" if codec == "ascii" else codec  # SQL_ASCII: clients mostly write UTF-8
+
+    class Lenient(Loader):
+        def load(self, data: Any) -> str:
+            return bytes(data).decode(codec, "replace")
 
     class LenientBinary(Lenient):
-        format = TextBinaryLoader.format
+        format = Format.BINARY
 
     for name in ("text", "varchar", "name", "bpchar", '"char"'):
         conn.adapters.register_loader(name, Lenient)
