@@ -302,3 +302,25 @@ async def test_the_tree_names_each_service_and_its_statement_at_120_columns(
     update = next(line for line in lines if "analysis-service" in line)
     assert "LOCK TABLE acc_apps" in migration
     assert "UPDATE acc_apps" in update
+
+
+async def test_a_hostile_gid_is_inert_and_marked(probe: PostgresProbe, sessions: Sessions) -> None:
+    from psycopg import sql
+
+    from tests.hostile import assert_inert
+
+    gid = "[@click=app.quit]pay\x1b[2J\x1b]0;t\x07'q"
+    await table(sessions, "acc_gid")
+    conn = await sessions.open("coordinator")
+    await conn.execute("BEGIN")
+    await conn.execute("LOCK TABLE acc_gid IN ACCESS EXCLUSIVE MODE")
+    await conn.execute(sql.SQL("PREPARE TRANSACTION {}").format(sql.Literal(gid)))
+    try:
+        await sessions.wait("checkout", "SELECT count(*) FROM acc_gid")
+        (chain,) = blocking_chains((await sample(probe)).sessions)
+        shown = chain.session.prepared
+        assert shown is not None and shown.endswith("⚠")  # changed to be shown: marked
+        assert_inert(shown)
+        assert shown.startswith("[@click=app.quit]pay")  # literal text, never markup
+    finally:
+        await sessions.rows(sql.SQL("ROLLBACK PREPARED {}").format(sql.Literal(gid)).as_string())
