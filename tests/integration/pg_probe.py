@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from probes.postgres.probe import PostgresProbe
 from state.events import DatabaseSampled
+
+if TYPE_CHECKING:
+    from tests.servers.sessions import Sessions
 
 
 @asynccontextmanager
@@ -19,6 +22,14 @@ async def opened(dsn: str, **options: Any) -> AsyncIterator[PostgresProbe]:
         yield probe
     finally:
         await probe.close()
+
+
+async def table(sessions: Sessions, name: str) -> None:
+    """A fresh table `name` (id, balance) with rows 1 and 2, for building lock chains on."""
+    await sessions.rows(
+        f"DROP TABLE IF EXISTS {name}; CREATE TABLE {name} (id int PRIMARY KEY, balance int);"
+        f" INSERT INTO {name} VALUES (1, 100), (2, 200)"
+    )
 
 
 async def sample(probe: PostgresProbe) -> DatabaseSampled:

@@ -22,7 +22,7 @@ from state.events import DatabaseSampled, EventBase
 from state.fold import fold
 from state.guide.signals import suggestion
 from state.locks import blocking_chains
-from tests.integration.pg_probe import locks_text, opened, sample
+from tests.integration.pg_probe import locks_text, opened, sample, table
 from tests.servers.postgres import WATCHER, WATCHER_PASSWORD, PgServer
 from tests.servers.sessions import Sessions, eventually
 
@@ -33,13 +33,6 @@ pytestmark = pytest.mark.integration
 async def probe(pg_server: PgServer) -> AsyncIterator[PostgresProbe]:
     async with opened(pg_server.dsn(), long_query_s=0.2) as p:
         yield p
-
-
-async def table(sessions: Sessions, name: str) -> None:
-    await sessions.rows(
-        f"DROP TABLE IF EXISTS {name}; CREATE TABLE {name} (id int PRIMARY KEY, balance int);"
-        f" INSERT INTO {name} VALUES (1, 100), (2, 200)"
-    )
 
 
 # ---- another database's encoding -------------------------------------------------------------

@@ -63,14 +63,19 @@ def body(app) -> str:
     return app.query_one(LocksPane)._body.plain
 
 
+async def opened(pilot) -> list[str]:
+    """The locks pane's lines, once it has the focus."""
+    await pilot.press("3")
+    await pilot.pause()
+    return body(pilot.app).splitlines()
+
+
 async def test_k_on_a_prepared_transaction_explains_and_targets_nobody(tmp_path) -> None:
     session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
     sampled(session, *prepared_chain(session))
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await pilot.pause()
-        lines = body(app).splitlines()
+        lines = await opened(pilot)
         assert lines[2] == "▶ prepared transaction 'pay-7f3a' 4m 05s blocks 1 on ledger"
         assert lines[3] == "  no backend · owner payments · database billing"
         assert lines[4].startswith("└ 5001 checkout 50s  UPDATE ledger")
@@ -97,9 +102,7 @@ async def test_a_prepared_transaction_the_probe_could_not_name_is_still_not_its_
     sampled(session, waiter.model_copy(update={"blocked_by": (0,)}))
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await pilot.pause()
-        lines = body(app).splitlines()
+        lines = await opened(pilot)
         assert lines[2] == "▶ prepared transaction blocks 1"
         assert "pg_blocking_pids() says 0" in lines[3]
         assert lines[4].startswith("└ 5001 checkout")  # a waiter, never the root
@@ -126,9 +129,7 @@ async def test_k_on_a_real_blocker_still_confirms_its_pid(tmp_path) -> None:
     sampled(session, holder, other, waiter)
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await pilot.pause()
-        assert body(app).splitlines()[2:7] == [
+        assert (await opened(pilot))[2:7] == [
             "▶ 4242 reports idle in tx 1m 30s blocks 1 on ledger",
             "  LOCK TABLE ledger IN SHARE MODE",
             "└ 5001 migrations 0s  LOCK TABLE ledger IN EXCLUSIVE MODE",
@@ -145,9 +146,7 @@ async def test_a_blind_role_is_unknown_in_the_pane_the_header_and_the_replay(tmp
     sampled(session, hidden=37)
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await pilot.pause()
-        lines = body(app).splitlines()
+        lines = await opened(pilot)
         assert lines[0] == "connections 42/100  waiting 2"  # 5 seen + 37 hidden
         assert lines[2] == BLIND
         assert lines[3] == "no blocking chain in pg_locks; states and statements unknown"
