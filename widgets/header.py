@@ -69,9 +69,9 @@ class IncidentHeader(TextLine):
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
             text.append("· press d to declare", MUTED)
-        elif hint.unknown:  # never all clear when a signal cannot be seen
-            text.append(" no guide threshold crossed in what is seen · ", MUTED)
-            text.append(f"unknown: {inert('; '.join(hint.unknown))}", WARN_STRONG)
+        elif hint.unknown:  # never all clear when a signal cannot be seen: say which first
+            text.append(f" {inert('; '.join(hint.unknown))}", WARN_STRONG)
+            text.append(" · no guide threshold crossed in what is seen", MUTED)
         else:
             text.append(" all guide thresholds clear", GOOD)
 

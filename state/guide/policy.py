@@ -80,8 +80,8 @@ class Signals:
     error_rates: tuple[tuple[str, float], ...] = ()  # (service, percent)
     latency_ratios: tuple[tuple[str, float], ...] = ()  # (service, p95 / baseline)
     database_unreachable: bool = False
-    # signals the console cannot observe, each "what: why" ("database: cannot see 37
-    # sessions of other roles: grant pg_monitor"): unknown, never counted as healthy
+    # signals the console cannot observe, each "what unknown: why" ("database unknown:
+    # cannot see 37 sessions of other roles: grant pg_monitor"): never counted as healthy
     unknown: tuple[str, ...] = ()
 
 
@@ -135,7 +135,7 @@ def suggest_severity(signals: Signals) -> Suggestion:
     if not found:
         calm = "no services down and no threshold crossed"
         if unknown:  # a signal not seen is unknown, not calm
-            calm += f" in what is seen; unknown: {'; '.join(unknown)}"
+            calm += f" in what is seen; {'; '.join(unknown)}"
         return Suggestion(Severity.P3, (calm,), calm, unknown)
     worst = min(sev.rank for sev, _, _ in found)
     severity = Severity(f"P{worst}")

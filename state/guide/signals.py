@@ -89,7 +89,7 @@ def unknown_signals(state: ConsoleState) -> tuple[str, ...]:
     cannot see other roles' sessions (state/locks.py `unseen`)."""
     db = state.database
     blind = unseen(db) if db is not None and not state.probe("postgres").failing else None
-    return (f"database: {blind}",) if blind else ()
+    return (f"database unknown: {blind}",) if blind else ()
 
 
 def suggestion(state: ConsoleState) -> Suggestion:
