@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -38,6 +39,46 @@ def lines_of(chain: BlockingChain, depth: int) -> int:
     return 1 + (depth == 0) + bool(chain.also)
 
 
+Drawn = tuple[BlockingChain, int] | str  # a session and its depth, or a "… N more" line
+
+
+def layout(chains: list[BlockingChain], room: int) -> list[Drawn]:
+    """What the pane draws of `chains` in `room` lines: every session when they fit; else
+    every root (each is a blocker the commander must see; its line says how many wait
+    behind it), and of each chain as many waiters as leave room for the roots after it,
+    with a "… N more" line where sessions are left out. A lock queue can be thousands
+    long: only what fits is walked."""
+    rows = flatten(chains)
+    if sum(lines_of(chain, depth) for chain, depth in rows) <= room:
+        return list(rows)
+    heads = [lines_of(chain, 0) for chain in chains]
+    drawn: list[Drawn] = []
+    used = 0
+    for i, chain in enumerate(chains):
+        later = sum(heads[i + 1 :])
+        waiters = chain.size
+        if used + heads[i] + later > room:  # not every root fits
+            for j in range(i, len(chains)):
+                if used + heads[j] + 1 > room:
+                    drawn.append(f"… {len(chains) - j} more blockers")
+                    break
+                drawn.append((chains[j], 0))
+                used += heads[j]
+            return drawn
+        drawn.append((chain, 0))
+        used += heads[i]
+        for k, (waiter, depth) in enumerate(islice(chain.walk(), 1, None)):
+            lines = lines_of(waiter, depth)
+            if used + lines + later + (k < waiters - 1) > room:
+                if used + 1 + later <= room:  # else the root's "blocks N" says it alone
+                    drawn.append(f"  … {waiters - k} more waiting")
+                    used += 1
+                break
+            drawn.append((waiter, depth))
+            used += lines
+    return drawn
+
+
 def who(s: DbSession) -> str:
     """The service behind a session: its application_name, else its role."""
     return s.application or s.user or "?"
@@ -48,9 +89,17 @@ class LocksPane(SelectablePane):
     TITLE = "Database locks"
 
     def rows(self, state: ConsoleState, now: datetime) -> list[BlockingChain]:
-        """Every session shown, blockers and waiters, as the chain rooted at it."""
+        """Every session drawn, blockers and waiters, as the chain rooted at it."""
+        drawn = self._drawn(state, self.content_size.height)
+        return [item[0] for item in drawn if not isinstance(item, str)]
+
+    @staticmethod
+    def _drawn(state: ConsoleState, height: int) -> list[Drawn]:
         db = state.database
-        return [chain for chain, _ in flatten(blocking_chains(db.sessions))] if db else []
+        if db is None:
+            return []
+        room = max(height - 2 - bool(unseen(db)), 1)  # under the counts and what it cannot see
+        return layout(blocking_chains(db.sessions), room)
 
     def alerting(self, state: ConsoleState) -> bool:
         db = state.database
@@ -85,28 +134,24 @@ class LocksPane(SelectablePane):
         if blind:  # never all clear when the role cannot see: say so before anything else
             text.append(blind, WARN_STRONG)
             text.append("\n")
-        chains = blocking_chains(db.sessions)
-        if not chains:
+        drawn = self._drawn(state, height)
+        if not drawn:
             if blind:
                 text.append("no blocking chain in pg_locks; states and statements unknown", MUTED)
             else:
                 text.append("no blocking chains", GOOD)
             return text
-        rows = flatten(chains)
-        total = sum(lines_of(chain, depth) for chain, depth in rows)
-        room = max(height - 2 - bool(blind), 1)
-        shown = room if total <= room else room - 1
-        lines: list[Text] = []  # only those that fit: a lock queue can be thousands long
-        for index, (chain, depth) in enumerate(rows):
-            if len(lines) >= shown:
-                break
-            lines.extend(self._session(chain, db.sessions, now, depth, self.cursor_style(index)))
-        lines = lines[:shown]
-        if total > shown:
-            lines.append(Text(f"… {total - shown} more lines", MUTED))
-        for line in lines:
-            text.append_text(line)
-            text.append("\n")
+        index = 0
+        for item in drawn:
+            if isinstance(item, str):
+                text.append(item, MUTED)
+                text.append("\n")
+                continue
+            chain, depth = item
+            for line in self._session(chain, db.sessions, now, depth, self.cursor_style(index)):
+                text.append_text(line)
+                text.append("\n")
+            index += 1
         return text
 
     def _session(

@@ -187,3 +187,39 @@ def test_a_waiter_is_drawn_under_one_blocker_and_names_the_rest(sessions):
             drawn_under = parents[pid]
             assert drawn_under is None or drawn_under in blocked
             assert set(c.also) | ({drawn_under} - {None}) == blocked
+
+
+# ---- what the pane draws of the trees in the lines it has (widgets/locks.py layout) --------
+
+
+def drawn_lines(drawn) -> int:
+    from widgets.locks import lines_of
+
+    return sum(1 if isinstance(x, str) else lines_of(*x) for x in drawn)
+
+
+def test_every_root_is_drawn_before_a_long_queue_fills_the_pane():
+    from widgets.locks import layout
+
+    # 1 holds a lock 50 sessions queue behind; 200 and 300 each block one session
+    sessions = [s(1), *(s(pid, 1) for pid in range(2, 52)), s(200), s(201, 200), s(300)]
+    sessions.append(s(301, 300))
+    drawn = layout(blocking_chains(sessions), 12)
+    roots = [x[0].session.pid for x in drawn if not isinstance(x, str) and x[1] == 0]
+    assert roots == [1, 200, 300]
+    assert "  … 45 more waiting" in drawn  # right under the chain it cuts, 5 shown
+    assert drawn_lines(drawn) == 12
+
+
+@given(samples, st.integers(1, 40))
+def test_the_layout_fits_and_draws_every_root_it_has_room_for(sessions, room):
+    from widgets.locks import layout, lines_of
+
+    chains = blocking_chains(sessions)
+    drawn = layout(chains, room)
+    assert drawn_lines(drawn) <= max(room, 1)
+    heads = sum(lines_of(c, 0) for c in chains)
+    if heads + len(chains) <= room:
+        assert [x for x in drawn if not isinstance(x, str) and x[1] == 0] == [
+            (c, 0) for c in chains
+        ]
