@@ -312,6 +312,7 @@ async def test_postgres_names_and_query_text(
         # the confirmation names role and query: text too
         app.remediation.action_terminate_backend()
         await shown(pilot, ConfirmScreen)
+        await pilot.pause()  # pushed is not yet drawn: let it lay out once
         assert_screen_inert(app)
         assert f"pid {held.pid}" in screen_text(app)
         assert "[@click=app.quit]r" in screen_text(app)  # the role, literal and marked
