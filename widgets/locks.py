@@ -46,8 +46,8 @@ def layout(chains: list[BlockingChain], room: int) -> list[Drawn]:
     """What the pane draws of `chains` in `room` lines: every session when they fit; else
     every root (each is a blocker the commander must see; its line says how many wait
     behind it), and of each chain as many waiters as leave room for the roots after it,
-    with a "… N more" line where sessions are left out. A lock queue can be thousands
-    long: only what fits is walked."""
+    with a "… N more" line where sessions are left out (a lock queue can be thousands
+    long)."""
     rows = flatten(chains)
     if sum(lines_of(chain, depth) for chain, depth in rows) <= room:
         return list(rows)
