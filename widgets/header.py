@@ -24,6 +24,7 @@ from widgets.theme import (
     MUTED,
     QUOTE,
     STRONG,
+    WARN,
     WARN_STRONG,
 )
 
@@ -52,6 +53,12 @@ class IncidentHeader(TextLine):
 
     def compose_text(self, state: ConsoleState, now: datetime, badge: str) -> Text:
         text = _badged(badge)
+        if state.context:  # which cluster's production this is, before anything else
+            text.append("context ", MUTED)
+            text.append(inert(state.context, 32), STRONG)
+            if state.writes_allowed:
+                text.append(" read-only lifted", WARN_STRONG)
+            text.append(*_SEP)
         incident = state.incident
         if incident is None:
             self._watching(text, state)
@@ -69,9 +76,8 @@ class IncidentHeader(TextLine):
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
             text.append("· press d to declare", MUTED)
-        elif hint.unknown:  # never all clear when a signal cannot be seen: say which first
-            text.append(f" {inert('; '.join(hint.unknown))}", WARN_STRONG)
-            text.append(" · no guide threshold crossed in what is seen", MUTED)
+        elif hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
+            text.append(f" {inert(hint.summary)}", WARN)
         else:
             text.append(" all guide thresholds clear", GOOD)
 

@@ -80,8 +80,7 @@ class Signals:
     error_rates: tuple[tuple[str, float], ...] = ()  # (service, percent)
     latency_ratios: tuple[tuple[str, float], ...] = ()  # (service, p95 / baseline)
     database_unreachable: bool = False
-    # signals the console cannot observe, each "what unknown: why" ("database unknown:
-    # cannot see 37 sessions of other roles: grant pg_monitor"): never counted as healthy
+    # what the console cannot see ("error rate: not configured"): never healthy, never down
     unknown: tuple[str, ...] = ()
 
 
@@ -92,7 +91,7 @@ class Suggestion:
     # the same, without the live values: what the header shows, so it does not repaint
     # every time a number moves
     summary: str = ""
-    unknown: tuple[str, ...] = ()  # Signals.unknown: what no rule could read
+    unknown: tuple[str, ...] = ()  # Signals.unknown: a calm suggestion is not all clear
 
     @property
     def all_clear(self) -> bool:
@@ -131,17 +130,28 @@ def suggest_severity(signals: Signals) -> Suggestion:
         if _finite(ratio) and ratio > LATENCY_RATIO_P2:
             long = f"{service} p95 {ratio:.1f}x baseline"
             found.append((Severity.P2, long, f"{service} p95 > {LATENCY_RATIO_P2:g}x baseline"))
-    unknown = signals.unknown
     if not found:
         calm = "no services down and no threshold crossed"
-        if unknown:  # a signal not seen is unknown, not calm
-            calm += f" in what is seen; {'; '.join(unknown)}"
-        return Suggestion(Severity.P3, (calm,), calm, unknown)
+        if signals.unknown:
+            calm = f"no threshold crossed in what is watched; unknown: {_grouped(signals.unknown)}"
+        return Suggestion(Severity.P3, (calm,), calm, signals.unknown)
     worst = min(sev.rank for sev, _, _ in found)
     severity = Severity(f"P{worst}")
     reasons = tuple(text for sev, text, _ in found if sev is severity)
     summary = "; ".join(short for sev, _, short in found if sev is severity)
-    return Suggestion(severity, reasons, summary, unknown)
+    return Suggestion(severity, reasons, summary, signals.unknown)
+
+
+def _grouped(unknown: tuple[str, ...]) -> str:
+    """'services, p95 (not configured)' from ('services: not configured', 'p95: not ...')."""
+    by_reason: dict[str, list[str]] = {}
+    for item in unknown:
+        what, _, why = item.partition(": ")
+        by_reason.setdefault(why, []).append(what)
+    return "; ".join(
+        f"{', '.join(whats)} ({why})" if why else ", ".join(whats)
+        for why, whats in by_reason.items()
+    )
 
 
 HYSTERESIS = 0.8  # a band is left only below 80% of its threshold

@@ -71,6 +71,30 @@ def latency_ratio(state: ConsoleState, service: str) -> float | None:
     return value / base
 
 
+# what each probe source tells the guide's rules, for saying which of them cannot be seen
+_SIGNAL_OF = {
+    "kubernetes": "services",
+    "health": "services",
+    "error_rate": "error rate",
+    "latency": "p95",
+    "postgres": "database",
+}
+
+
+def unknown(state: ConsoleState) -> tuple[str, ...]:
+    """The signals the console cannot see, in order: those no backend is configured for
+    ('error rate: not configured'), and a database whose monitor role cannot see other
+    roles' sessions ('database: cannot see 37 sessions of other roles: grant pg_monitor')."""
+    words = dict.fromkeys(_SIGNAL_OF.get(s, s) for s in state.unconfigured)
+    found = [f"{word}: not configured" for word in words]
+    db = state.database
+    if db is not None and "database" not in words and not state.probe("postgres").failing:
+        blind = unseen(db)  # state/locks.py: None when the role sees every session
+        if blind:
+            found.append(f"database: {blind}")
+    return tuple(found)
+
+
 def signals(state: ConsoleState) -> Signals:
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
     rates = tuple((s, v) for s in names if (v := state.latest("error_rate", s)) is not None)
@@ -80,16 +104,8 @@ def signals(state: ConsoleState) -> Signals:
         error_rates=rates,
         latency_ratios=ratios,
         database_unreachable=state.probe("postgres").failing,
-        unknown=unknown_signals(state),
+        unknown=unknown(state),
     )
-
-
-def unknown_signals(state: ConsoleState) -> tuple[str, ...]:
-    """What the guide's rules cannot read now, "what: why": a database whose monitor role
-    cannot see other roles' sessions (state/locks.py `unseen`)."""
-    db = state.database
-    blind = unseen(db) if db is not None and not state.probe("postgres").failing else None
-    return (f"database unknown: {blind}",) if blind else ()
 
 
 def suggestion(state: ConsoleState) -> Suggestion:

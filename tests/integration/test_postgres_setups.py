@@ -154,7 +154,7 @@ async def test_a_role_without_pg_monitor_says_what_it_cannot_see(
         # the guide's rules read the database as unknown, never as all clear
         hint = suggestion(fold(ConsoleState(), event))
         assert not hint.all_clear
-        assert hint.unknown == (f"database unknown: {text.splitlines()[2]}",)
+        assert hint.unknown == (f"database: {text.splitlines()[2]}",)
 
         await sessions.rows(f"GRANT pg_monitor TO {WATCHER}")
         try:

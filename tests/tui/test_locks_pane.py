@@ -153,7 +153,8 @@ async def test_a_blind_role_is_unknown_in_the_pane_the_header_and_the_replay(tmp
         assert "no blocking chains" not in body(app)
         header = app.query_one("#header")._text.plain
         assert "all guide thresholds clear" not in header
-        assert header.splitlines()[1].startswith(f" database unknown: {BLIND} · no guide")
+        said = f" no threshold crossed in what is watched; unknown: database ({BLIND})"
+        assert header.splitlines()[1] == said
     # the journal carries the count: a replay says what the session said
     with Journal.open(session.recorder.journal.path, read_only=True) as journal:
         replay = Replay(journal)
