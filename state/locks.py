@@ -6,10 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from state.events import DbSession
-
 if TYPE_CHECKING:
-    from state.events import DatabaseSampled
+    from state.events import DatabaseSampled, DbSession
 
 
 @dataclass(frozen=True)
@@ -56,6 +54,8 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
     with `sampled` False. Cycles (deadlocks in the making) are cut where they close, and
     each is shown once, rooted at its lowest pid.
     """
+    from state.events import DbSession  # on use: the first frame waits for no pydantic
+
     by_pid = {s.pid: s for s in sessions}
     unsampled: set[int] = set()
     blockers: dict[int, tuple[int, ...]] = {}  # waiter -> the sessions it waits on, in order
