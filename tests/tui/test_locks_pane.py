@@ -167,3 +167,23 @@ async def test_a_blind_role_is_unknown_in_the_pane_the_header_and_the_replay(tmp
         await pilot.pause()
         assert "all guide thresholds clear" in app.query_one("#header")._text.plain
         assert "no blocking chains" in body(app)
+
+
+async def test_a_blocker_gone_before_it_was_read_is_drawn_and_never_targeted(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    _, waiter = prepared_chain(session)
+    sampled(session, waiter.model_copy(update={"blocked_by": (999,)}))
+    app = session.app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        lines = await opened(pilot)
+        assert lines[2:5] == [
+            "▶ 999 blocks 1",  # nothing known of it but that it blocks
+            "  not in pg_stat_activity: it ended as it was read",
+            "└ 5001 checkout 50s  UPDATE ledger SET balance = balance - 10 WHERE id = 7  ShareLock",
+        ]
+        await pilot.press("k")
+        await pilot.pause()
+        assert not isinstance(app.screen, (NoticeScreen, ConfirmScreen))
+        (said,) = [n.message for n in app._notifications]
+        assert said.startswith("pid 999 was not in pg_stat_activity when sampled")
+    assert journaled(session, ActionRequested) == []
