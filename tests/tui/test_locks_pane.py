@@ -187,3 +187,13 @@ async def test_a_blocker_gone_before_it_was_read_is_drawn_and_never_targeted(tmp
         (said,) = [n.message for n in app._notifications]
         assert said.startswith("pid 999 was not in pg_stat_activity when sampled")
     assert journaled(session, ActionRequested) == []
+
+
+def test_the_review_names_a_prepared_transaction_blocker_by_its_gid(tmp_path) -> None:
+    from state.review.facts import gather
+
+    session = Session("db-lock-storm", tmp_path / "j.warroom")
+    sampled(session, *prepared_chain(session))
+    with Journal.open(session.recorder.journal.path, read_only=True) as journal:
+        (lock,) = gather(journal.events()).locks
+    assert lock.root == "prepared transaction 'pay-7f3a' (payments, prepared) on ledger"
