@@ -20,6 +20,8 @@ class BlockingChain:
     under another blocker included; for a waiter, those drawn under it (`size`).
     `sampled`: False for a blocker known only from a waiter's `blocked_by` (it ended
     between the two reads, or it is a prepared transaction the probe could not name).
+    `size`: how many sessions are drawn under this one, at any depth (kept, not counted
+    again: a lock queue can be thousands deep).
     """
 
     session: DbSession
@@ -27,11 +29,7 @@ class BlockingChain:
     also: tuple[int, ...] = ()
     blocks: int = 0
     sampled: bool = True
-
-    @property
-    def size(self) -> int:
-        """How many sessions are drawn under this one, at any depth."""
-        return sum(1 for _ in self.walk()) - 1
+    size: int = 0
 
     def walk(self) -> Iterator[tuple[BlockingChain, int]]:
         """This chain and every chain under it with its depth (0 here), in drawing order.
@@ -101,10 +99,15 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
             waiters = tuple(reversed(built[len(built) - count :])) if count else ()
             del built[len(built) - count :]
             pid, is_root = session.pid, session is root
-            also = tuple(p for p in blockers.get(pid, ()) if is_root or p != parent[pid])
-            size = sum(1 + w.size for w in waiters)
+            found = blockers.get(pid, ())
+            if is_root or len(found) < 2:
+                also = found if is_root else ()
+            else:
+                also = tuple(p for p in found if p != parent[pid])
+            size = count + sum(w.size for w in waiters)
             blocks = behind(pid) if is_root else size
-            built.append(BlockingChain(session, waiters, also, blocks, pid not in unsampled))
+            sampled = pid not in unsampled
+            built.append(BlockingChain(session, waiters, also, blocks, sampled, size))
         return built[0]
 
     chains = [build(r) for r in roots]
