@@ -160,8 +160,12 @@ async def test_a_blind_role_is_unknown_in_the_pane_the_header_and_the_replay(tmp
         replay = Replay(journal)
         state = replay.seek(replay.end)
     assert state.database is not None and state.database.hidden_sessions == 37
+    assert [e.text for e in state.timeline if e.kind == "database_sampled"] == [
+        f"Database signal unknown: {BLIND}"
+    ]
 
     sampled(session)  # pg_monitor granted: all clear may be said again
+    assert session.recorder.state.timeline[-1].text == "Database: every session visible again"
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
