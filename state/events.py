@@ -157,6 +157,9 @@ class SessionStarted(EventBase):
     seed: int | None = None
     speed: float = 1.0
     services: tuple[str, ...] = ()
+    # which signal rules the console ran (state/guide/episodes.py): a journal written before
+    # they were versioned says nothing and replays under rules 1, as it was shown then
+    signal_rules: int = 1
 
 
 class SessionResumed(EventBase):

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from state.clock import WallClock
 from state.events import SessionResumed, SessionStarted
+from state.guide.episodes import SIGNAL_RULES
 from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
@@ -122,6 +123,7 @@ def _begin(start: SessionStart, config: Config) -> Recorder:
                 version=__version__,
                 operator=start.operator,
                 services=tuple(config.cluster.services),
+                signal_rules=SIGNAL_RULES,
             )
         )
     except BaseException:

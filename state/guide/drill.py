@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from state.console import ConsoleState
+from state.console import Breach, ConsoleState
 from state.events import (
     ActionFinished,
     ActionRequested,
@@ -25,10 +25,10 @@ from state.events import (
     VerificationFinished,
 )
 from state.fold import fold
-from state.guide.milestones import DECLARE_TARGET, flags, severity_at
+from state.guide.milestones import DECLARE_TARGET, severity_at
 from state.guide.policy import TARGETS, UPDATE_CADENCE
 from state.guide.severity import Role, Severity
-from state.guide.signals import latency_ratio, service_down, worst_pod
+from state.guide.signals import detection, latency_ratio, service_down, worst_pod
 from state.locks import blocking_chains
 from state.text import inert
 
@@ -102,8 +102,6 @@ def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
     requested: dict[str, ActionRequested] = {}
     updates: list[datetime] = []
     last_at = None
-    raised: datetime | None = None  # when the guide's rules last started flagging
-    flagging = False
     for event in events:
         if isinstance(event, ActionRequested) and not event.dry_run:
             requested[event.action_id] = event
@@ -112,13 +110,9 @@ def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
         before = state.incident.last_update_at if state.incident else None
         state = fold(state, event)
         last_at = event.at
-        now_flagging = bool(flags(state))
-        if now_flagging and not flagging:
-            raised = event.at
-        flagging = now_flagging
         match event:
             case IncidentDeclared() if seen.declared is None:
-                seen.declared, seen.alert = event, raised
+                seen.declared, seen.alert = event, _began(detection(state))
             case SeverityChanged() if seen.declared is not None:
                 seen.severities.append((event.at, event.severity))
             case IncidentAcknowledged() if seen.acknowledged is None:
@@ -137,8 +131,12 @@ def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
         if after is not None and after != before:
             updates.append(after)
     if seen.declared is None:
-        seen.alert = raised  # due, never done
+        seen.alert = _began(detection(state))  # due, never done
     return _card(state, seen, harmful, updates, expected, last_at)
+
+
+def _began(breach: Breach | None) -> datetime | None:
+    return breach.began if breach is not None else None
 
 
 def _timed(

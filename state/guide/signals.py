@@ -9,7 +9,7 @@ from state.guide.policy import Signals, Suggestion, suggest_severity
 from state.text import inert
 
 if TYPE_CHECKING:
-    from state.console import ConsoleState
+    from state.console import Breach, ConsoleState
     from state.events import DeploymentStatus, PodStatus
 
 # Worst first: the reason or phase that best explains a deployment's trouble.
@@ -108,3 +108,22 @@ def describe_service(state: ConsoleState, service: str) -> str:
     if rate is not None:
         parts.append(f"5xx {rate:.1f}%")
     return ", ".join(parts) or "no sample yet"
+
+
+def detection(state: ConsoleState, since: int = 0) -> Breach | None:
+    """When the incident being declared in `state` was detected: the breach the console saw,
+    read at the declaration; None when nothing was seen after event number `since`.
+
+    `since`: how many events had been folded when the previous incident was resolved (0 for
+    the first), so that one incident's signals are never another's detection. The breach
+    returned is the one open at the declaration, or else the last sustained one; its `began`
+    is the first sample over the line of its first signal, `why` that signal in words
+    ("api error rate > 5%"). Under signal rules 2 (state/guide/episodes.py) a flapping
+    signal is one breach from its first sustained crossing and a blip that held clear
+    before its hold is none; under rules 1 (journals written before them) it is the last
+    time the guide's rules started flagging anything, as those journals were read.
+    """
+    breach = state.breach
+    if breach is None or breach.events <= since:
+        return None
+    return breach

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 from state.console import ConsoleState, Incident
 from state.fold import fold
 from state.guide.milestones import flags, services_down
+from state.guide.signals import detection
 
 if TYPE_CHECKING:
+    from state.console import Breach
     from state.events import EventBase
 
 # Events that only report what the world looks like; anything else was done by someone.
@@ -83,6 +85,7 @@ class Facts:
     first_at: datetime | None = None
     last_at: datetime | None = None
     rows: list[Row] = field(default_factory=list)
+    keyed: dict[str, int] = field(default_factory=dict)  # an entry's key -> its row's index
     people: list[tuple[int, EventBase]] = field(default_factory=list)  # (seq, event)
     incidents: list[Incident] = field(default_factory=list)  # as each stood at its end
     series: dict[tuple[str, str], Series] = field(default_factory=dict)  # (metric, service)
@@ -93,6 +96,10 @@ class Facts:
     locks: list[LockSample] = field(default_factory=list)  # samples with a session blocked
     requested_by: dict[str, str] = field(default_factory=dict)  # action id -> who asked
     down_now: frozenset[str] = frozenset()  # the services down after the last sample
+    # per declared incident, what the console saw go wrong before it (signals.detection)
+    detections: list[Breach | None] = field(default_factory=list)
+    # the seq of the latest incident's first `incident_resolved`; None while it has none
+    resolved_seq: int | None = 0
 
 
 def gather(events: Iterable[EventBase]) -> Facts:
@@ -115,11 +122,24 @@ def gather(events: Iterable[EventBase]) -> Facts:
             _locks(facts, event)
         if state.timeline:  # ours is kept empty, so what the fold appended is this event's
             person = _person_of(facts, event)
-            facts.rows.extend(Row(seq, e.at, e.kind, e.text, person) for e in state.timeline)
+            for e in state.timeline:
+                _row(facts, Row(seq, e.at, e.kind, e.text, person), e.key)
             state = state.model_copy(update={"timeline": ()})
         if kind in _FLAG_KINDS and _may_change_flags(kind, before, state):
             _signals(facts, state, seq, event.at)
     return facts
+
+
+def _row(facts: Facts, row: Row, key: str | None) -> None:
+    """Add `row`; a keyed entry seen before (a signal's episode) replaces its row, which
+    keeps its place, as the console replaced it on the timeline."""
+    if key is not None and key in facts.keyed:
+        where = facts.keyed[key]
+        facts.rows[where] = Row(facts.rows[where].seq, row.at, row.kind, row.text, row.person)
+        return
+    if key is not None:
+        facts.keyed[key] = len(facts.rows)
+    facts.rows.append(row)
 
 
 def _may_change_flags(kind: str, before: ConsoleState, after: ConsoleState) -> bool:
@@ -135,7 +155,13 @@ def _person(facts: Facts, seq: int, event: EventBase, state: ConsoleState) -> No
     facts.people.append((seq, event))
     kind = getattr(event, "kind", "")
     if kind == "incident_declared":
+        # a previous incident left open: only what began at this very event is this one's
+        since = seq - 1 if facts.resolved_seq is None else facts.resolved_seq
+        facts.detections.append(detection(state, since))
         facts.incidents.append(state.incident)  # type: ignore[arg-type]
+        facts.resolved_seq = None
+    elif kind == "incident_resolved" and facts.resolved_seq is None:
+        facts.resolved_seq = seq
     elif facts.incidents and state.incident is not None:
         facts.incidents[-1] = state.incident
     if kind == "action_requested":

@@ -11,7 +11,7 @@ from state.guide.milestones import DECLARE_TARGET, declared_in_time, severity_at
 from state.guide.policy import TARGETS, resolution_due, response_due
 
 if TYPE_CHECKING:
-    from state.console import Incident
+    from state.console import Breach, Incident
     from state.events import EventBase
     from state.guide.severity import Severity
     from state.review.facts import Change, Facts, LockSample, Row
@@ -119,17 +119,16 @@ def parts(facts: Facts) -> list[Part]:
         end = facts.last_at
         if k + 1 < len(declared):
             end = facts.incidents[k + 1].declared_at
-        raised = [c for c in facts.flagged if c.value and after < c.seq <= seq]
-        detected = raised[-1] if raised else None
-        start = min(detected.at, incident.declared_at) if detected else incident.declared_at
+        detected = facts.detections[k]
+        start = min(detected.began, incident.declared_at) if detected else incident.declared_at
         stop = resolved.at if resolved else end
         out.append(
             Part(
                 incident=incident,
                 resolved=resolved,
                 severity_changes=tuple(e for _, e in mine if _kind(e) == "severity_changed"),
-                detected_at=detected.at if detected else None,
-                detected_why=facts.flag_reasons.get(detected.seq, "") if detected else "",
+                detected_at=detected.began if detected else None,
+                detected_why=detected.why if detected else "",
                 rows=_sorted([r for r in facts.rows if after < r.seq < before]),
                 people=_events(facts, after, before),
                 end=end,
@@ -154,7 +153,7 @@ def declared_severity(part: Part) -> Severity | None:
 
 
 def _metrics(
-    incident: Incident, detected: Change | None, mine: list[tuple[int, Any]], end: datetime
+    incident: Incident, detected: Breach | None, mine: list[tuple[int, Any]], end: datetime
 ) -> tuple[Metric, ...]:
     declared = incident.declared_at
     changes = [e for _, e in mine if _kind(e) == "severity_changed"]
@@ -179,8 +178,8 @@ def _metrics(
     if detected is None:
         detect = Metric("detect", None, declared, detect_words, None, "")
     else:
-        verdict = "met" if declared_in_time(detected.at, declared) else "missed"
-        detect = Metric("detect", detected.at, declared, detect_words, None, verdict)
+        verdict = "met" if declared_in_time(detected.began, declared) else "missed"
+        detect = Metric("detect", detected.began, declared, detect_words, None, verdict)
     mitigated = at["mitigate"]
     return (
         detect,
