@@ -73,6 +73,11 @@ class HealthResult(Model):
     status_code: int | None = None
     latency_ms: float | None = None
     error: str | None = None
+    # True when this console could not reach the host at all (the name did not resolve, no
+    # route, the connection never opened, not an http(s) URL): `up` is False but nothing is
+    # known about the service, so it is not down. `error` says why. A refusal, a reset, a
+    # hang after connecting and an error reply are answers: down, with `unknown` False.
+    unknown: bool = False
 
 
 class HealthSampled(EventBase):

@@ -195,10 +195,13 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
 def _health_changes(before: ConsoleState, after: ConsoleState, entry):
     for key, now in after.health.items():
         was = before.health.get(key)
-        if was is None or was.up == now.up:
+        if was is None or (was.up, was.unknown) == (now.up, now.unknown):
             continue
         name = marked_name(key)
-        if now.up:
+        if now.unknown:
+            why = inert(now.error or "no answer")
+            yield entry(f"{name} /health unknown from this console: {why}", "warn")
+        elif now.up:
             yield entry(f"{name} /health OK again", "good")
         else:
             why = f"HTTP {now.status_code}" if now.status_code else inert(now.error or "no answer")

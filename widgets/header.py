@@ -14,7 +14,18 @@ from state.guide.signals import suggestion
 from state.text import inert
 from widgets.format import SEVERITY_STYLE, countdown, duration, since
 from widgets.text_line import TextLine
-from widgets.theme import ALARM, BAD, BAD_STRONG, CURRENT, GOOD, GOOD_STRONG, MUTED, QUOTE, STRONG
+from widgets.theme import (
+    ALARM,
+    BAD,
+    BAD_STRONG,
+    CURRENT,
+    GOOD,
+    GOOD_STRONG,
+    MUTED,
+    QUOTE,
+    STRONG,
+    WARN,
+)
 
 if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
@@ -58,6 +69,8 @@ class IncidentHeader(TextLine):
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
             text.append("· press d to declare", MUTED)
+        elif hint.unknown:  # never all clear when the console cannot see
+            text.append(f" {inert(hint.summary)}", WARN)
         else:
             text.append(" all guide thresholds clear", GOOD)
 

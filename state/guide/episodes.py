@@ -105,7 +105,9 @@ def readings(state: ConsoleState) -> dict[str, float | None]:
         out[f"error_rate:{service}"] = rate if rate is not None and math.isfinite(rate) else None
         ratio = latency_ratio(state, service)
         out[f"latency:{service}"] = ratio if ratio is not None and math.isfinite(ratio) else None
-        known = service in state.health or service in state.deployments
+        health = state.health.get(service)
+        blind = health is not None and health.unknown and service not in state.deployments
+        known = (health is not None or service in state.deployments) and not blind
         out[f"down:{service}"] = float(service_down(state, service)) if known else None
     if "postgres" in state.probes:  # sampled or failed at least once
         out["database"] = float(state.probe("postgres").failing)

@@ -77,6 +77,8 @@ class Signals:
     """What the console currently sees, reduced to what the severity rules read."""
 
     services_down: tuple[str, ...] = ()
+    # checked, but not reachable from this console: never counted as down
+    services_unknown: tuple[str, ...] = ()
     error_rates: tuple[tuple[str, float], ...] = ()  # (service, percent)
     latency_ratios: tuple[tuple[str, float], ...] = ()  # (service, p95 / baseline)
     database_unreachable: bool = False
@@ -89,6 +91,7 @@ class Suggestion:
     # the same, without the live values: what the header shows, so it does not repaint
     # every time a number moves
     summary: str = ""
+    unknown: tuple[str, ...] = ()  # services whose health this console cannot see
 
     @property
     def reason(self) -> str:
@@ -124,7 +127,10 @@ def suggest_severity(signals: Signals) -> Suggestion:
             found.append((Severity.P2, long, f"{service} p95 > {LATENCY_RATIO_P2:g}x baseline"))
     if not found:
         calm = "no services down and no threshold crossed"
-        return Suggestion(Severity.P3, (calm,), calm)
+        if signals.services_unknown:  # never all clear when the console cannot see
+            blind = ", ".join(signals.services_unknown)
+            calm = f"no threshold crossed; {blind} unknown from this console"
+        return Suggestion(Severity.P3, (calm,), calm, signals.services_unknown)
     worst = min(sev.rank for sev, _, _ in found)
     severity = Severity(f"P{worst}")
     reasons = tuple(text for sev, text, _ in found if sev is severity)

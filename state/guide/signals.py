@@ -54,12 +54,22 @@ def worst_pod(deployment: DeploymentStatus) -> tuple[str, str | None]:
 
 
 def service_down(state: ConsoleState, service: str) -> bool:
-    """Down as the guide's triage counts it: /health fails, or no replica is ready."""
+    """Down as the guide's triage counts it: /health fails, or no replica is ready. A health
+    check that could not reach the host from this console is no verdict (`health_unknown`)."""
     health = state.health.get(service)
-    if health is not None and not health.up:
+    if health is not None and not health.up and not health.unknown:
         return True
     deployment = state.deployments.get(service)
     return deployment is not None and deployment.desired > 0 and deployment.ready == 0
+
+
+def health_unknown(state: ConsoleState, service: str) -> str | None:
+    """Why `service`'s health is unknown from this console ("DNS lookup failed"), or None
+    when its last check got an answer (or there was none)."""
+    health = state.health.get(service)
+    if health is None or not health.unknown:
+        return None
+    return inert(health.error or "no answer")
 
 
 def latency_ratio(state: ConsoleState, service: str) -> float | None:
@@ -76,6 +86,9 @@ def signals(state: ConsoleState) -> Signals:
     ratios = tuple((s, r) for s in names if (r := latency_ratio(state, s)) is not None)
     return Signals(
         services_down=tuple(s for s in names if service_down(state, s)),
+        services_unknown=tuple(
+            s for s in names if health_unknown(state, s) is not None and not service_down(state, s)
+        ),
         error_rates=rates,
         latency_ratios=ratios,
         database_unreachable=state.probe("postgres").failing,
@@ -103,7 +116,10 @@ def describe_service(state: ConsoleState, service: str) -> str:
     health = state.health.get(service)
     if health is not None:
         why = health.status_code or inert(health.error or "no answer")
-        parts.append("/health up" if health.up else f"/health down ({why})")
+        if health.unknown:
+            parts.append(f"/health unknown from this console ({why})")
+        else:
+            parts.append("/health up" if health.up else f"/health down ({why})")
     rate = state.latest("error_rate", service)
     if rate is not None:
         parts.append(f"5xx {rate:.1f}%")
