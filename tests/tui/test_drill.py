@@ -72,6 +72,9 @@ async def test_a_run_by_the_guide_scores_an_a(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d", "tab", "enter")  # the suggested P1
         await pilot.pause()
+        # the guide: a P1 goes to the on-call manager immediately; the console asks at once
+        await ok(pilot, last=False)  # L3, the guide's reason filled in
+        await ok(pilot)  # the confirmation naming who is paged
         await session.arun(70)
         await pilot.press("a")
         for role_steps, person in ((1, "bob"), (2, "carol")):  # TL, then CL
