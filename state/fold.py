@@ -46,7 +46,7 @@ def fold(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
     """Return the state after `event`; `state` itself is never changed."""
     after = _apply(state, event)
     if isinstance(event, _SIGNAL_EVENTS):
-        after = _signals(state, after, event.at)
+        after = _signals(state, after, event)
     new_entries = tuple(entries(state, after, event))
     update: dict = {"now": event.at, "events": state.events + 1}
     if after.episodes and any(e.ended for e in after.episodes.values()):
@@ -56,13 +56,29 @@ def fold(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
     return after.model_copy(update=update)
 
 
-def _signals(before: ConsoleState, after: ConsoleState, now) -> ConsoleState:
+def _signals(before: ConsoleState, after: ConsoleState, event: ev.EventBase) -> ConsoleState:
     """`after` with its signal episodes (those ended just now included) and breach moved on."""
     if after.signal_rules < SIGNAL_RULES:
-        breach = legacy_breach(before, after, now)
+        breach = legacy_breach(before, after, event.at)
         return after if breach is after.breach else after.model_copy(update={"breach": breach})
-    episodes, breach = step(after, now)
+    episodes, breach = step(after, event.at, _kinds(event))
+    if episodes is after.episodes and breach is after.breach:
+        return after
     return after.model_copy(update={"episodes": episodes, "breach": breach})
+
+
+def _kinds(event: ev.EventBase) -> tuple[str, ...]:
+    """The signal kinds (state/guide/episodes.py RULES) a sample or probe outcome informs."""
+    match event:
+        case ev.MetricSampled():
+            return (event.metric,)
+        case ev.HealthSampled() | ev.DeploymentsSampled():
+            return ("down",)
+        case ev.DatabaseSampled():
+            return ("database",)
+        case ev.ProbeFailed() | ev.ProbeRecovered() if event.source == "postgres":
+            return ("database",)
+    return ()
 
 
 def _placed(timeline: tuple[TimelineEntry, ...], new: tuple[TimelineEntry, ...]):

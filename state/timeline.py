@@ -161,7 +161,7 @@ def entries(
             yield from _metric_changes(before, after, event.metric, entry)
         case ev.DatabaseSampled():
             yield from _lock_changes(before, after, entry)
-    if after.episodes or before.episodes:
+    if after.episodes is not before.episodes:
         yield from _episode_changes(before, after, event)
 
 
@@ -277,6 +277,8 @@ def _episode_changes(before: ConsoleState, after: ConsoleState, event: ev.EventB
         if key.split(":", 1)[0] not in _EPISODE_KINDS:
             continue
         old = before.episodes.get(key)
+        if old is new:  # most samples change no episode
+            continue
         if old is None or old.began != new.began or episode_text(old) != episode_text(new):
             yield _episode_entry(new, kind)
 

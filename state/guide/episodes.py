@@ -37,6 +37,7 @@ from state.guide.resolution import CHECK_INTERVAL, STABLE_CHECKS
 from state.guide.signals import latency_ratio, service_down
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from datetime import datetime
 
     from state.console import ConsoleState
@@ -96,20 +97,27 @@ def words(key: str, level: int = 1) -> str:
     return f"{service or kind} {what}"
 
 
-def readings(state: ConsoleState) -> dict[str, float | None]:
-    """Each signal's value now, by key: None when unknown (no data, NaN, no baseline)."""
+def readings(state: ConsoleState, kinds: Collection[str] = tuple(RULES)) -> dict[str, float | None]:
+    """Each signal's value now, by key, for the signal `kinds` ("error_rate", "latency",
+    "down", "database"): None when unknown (no data, NaN, no baseline, a health check that
+    could not reach its host)."""
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
     out: dict[str, float | None] = {}
     for service in names:
-        rate = state.latest("error_rate", service)
-        out[f"error_rate:{service}"] = rate if rate is not None and math.isfinite(rate) else None
-        ratio = latency_ratio(state, service)
-        out[f"latency:{service}"] = ratio if ratio is not None and math.isfinite(ratio) else None
-        health = state.health.get(service)
-        blind = health is not None and health.unknown and service not in state.deployments
-        known = (health is not None or service in state.deployments) and not blind
-        out[f"down:{service}"] = float(service_down(state, service)) if known else None
-    if "postgres" in state.probes:  # sampled or failed at least once
+        if "error_rate" in kinds:
+            rate = state.latest("error_rate", service)
+            finite = rate is not None and math.isfinite(rate)
+            out[f"error_rate:{service}"] = rate if finite else None
+        if "latency" in kinds:
+            ratio = latency_ratio(state, service)
+            finite = ratio is not None and math.isfinite(ratio)
+            out[f"latency:{service}"] = ratio if finite else None
+        if "down" in kinds:
+            health = state.health.get(service)
+            blind = health is not None and health.unknown and service not in state.deployments
+            known = (health is not None or service in state.deployments) and not blind
+            out[f"down:{service}"] = float(service_down(state, service)) if known else None
+    if "database" in kinds and "postgres" in state.probes:  # sampled or failed at least once
         out["database"] = float(state.probe("postgres").failing)
     return out
 
@@ -126,6 +134,8 @@ def advance(
     Returns the episode, still open or just ended (`ended` set), or None when there is none:
     never opened, or a blip that held clear without firing.
     """
+    if episode is None and (value is None or value <= 0.5):  # nothing over any line
+        return None
     signal = rule(key)
     urgent = value is not None and signal.urgent is not None and value > signal.urgent
     if episode is None or episode.ended is not None:
@@ -135,14 +145,15 @@ def advance(
         return SignalEpisode(
             key=key, began=now, peak=value, peak_at=now, level=level, fired_at=fired
         )
-    changes: dict = {}
+    changes: dict = {}  # only what differs: an unchanged episode is the same object
     if value is not None:
         if value > episode.peak:
             changes.update(peak=value, peak_at=now)
-        if value > signal.line:
-            changes["level"] = max(episode.level, _level(key, value))
+        if value > signal.line and _level(key, value) > episode.level:
+            changes["level"] = _level(key, value)
         if value >= signal.clear:
-            changes["clear_since"] = None
+            if episode.clear_since is not None:
+                changes["clear_since"] = None
         elif episode.clear_since is None:
             changes["clear_since"] = now
     clear_since = changes.get("clear_since", episode.clear_since)
@@ -157,18 +168,28 @@ def advance(
     return episode.model_copy(update=changes) if changes else episode
 
 
-def step(state: ConsoleState, now: datetime) -> tuple[dict[str, SignalEpisode], Breach | None]:
-    """The episodes open after a sample at `now` and the breach they make, under rules 2.
+def step(
+    state: ConsoleState, now: datetime, kinds: Collection[str] = tuple(RULES)
+) -> tuple[dict[str, SignalEpisode], Breach | None]:
+    """The episodes open after a sample at `now` of the signal `kinds` it carries, and the
+    breach they make, under rules 2. The other signals' open episodes only age: their
+    last reading stands, and a hold may pass.
 
     The returned episodes include those that ended at this step (so a caller can tell
-    what ended); the fold keeps only the open ones.
+    what ended); the fold keeps only the open ones. Nothing changed: the same objects.
     """
+    seen = readings(state, kinds) if kinds else {}
+    if not seen and not state.episodes:
+        return state.episodes, state.breach
     episodes: dict[str, SignalEpisode] = {}
-    seen = readings(state)
-    for key in sorted(set(seen) | set(state.episodes)):
+    for key in (*seen, *(k for k in state.episodes if k not in seen)):
         episode = advance(state.episodes.get(key), key, seen.get(key), now)
         if episode is not None:
             episodes[key] = episode
+    if episodes.keys() == state.episodes.keys() and all(
+        episodes[k] is state.episodes[k] for k in episodes
+    ):
+        return state.episodes, state.breach  # the breach follows from the episodes alone
     return episodes, _breach(state, episodes)
 
 
@@ -190,6 +211,8 @@ def _breach(state: ConsoleState, episodes: dict[str, SignalEpisode]) -> Breach |
             return Breach(
                 began=began, why=why, events=state.events + 1, sustained=fired, before=last
             )
+        if (current.began, current.why, current.sustained) == (began, why, fired):
+            return current
         return current.model_copy(update={"began": began, "why": why, "sustained": fired})
     if current is None:
         return old
@@ -206,7 +229,19 @@ def _breach(state: ConsoleState, episodes: dict[str, SignalEpisode]) -> Breach |
 def legacy_breach(before: ConsoleState, after: ConsoleState, now: datetime) -> Breach | None:
     """Rules 1: the breach begins each time the guide's rules start flagging anything, and
     is never sustained or ended: detection counted from the last raise before a declaration."""
+    if not _may_flag(before, after):
+        return after.breach
     raised = flags(after)
     if raised and not flags(before):
         return Breach(began=now, why="; ".join(raised), events=after.events + 1)
     return after.breach
+
+
+def _may_flag(before: ConsoleState, after: ConsoleState) -> bool:
+    """False when nothing the guide's rules flag on (`milestones.flags`) changed: most samples."""
+    return (
+        after.bands != before.bands
+        or after.health is not before.health
+        or after.deployments is not before.deployments
+        or after.probe("postgres").failing != before.probe("postgres").failing
+    )
