@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from state.guide.policy import Signals, Suggestion, suggest_severity
+from state.guide.policy import (
+    ERROR_RATE_P1,
+    ERROR_RATE_P2,
+    LATENCY_RATIO_P2,
+    Signals,
+    Suggestion,
+    suggest_severity,
+)
 from state.text import inert
 
 if TYPE_CHECKING:
@@ -84,6 +91,17 @@ def signals(state: ConsoleState) -> Signals:
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
     rates = tuple((s, v) for s in names if (v := state.latest("error_rate", s)) is not None)
     ratios = tuple((s, r) for s in names if (r := latency_ratio(state, s)) is not None)
+    holding = []
+    for key, episode in state.episodes.items():  # rules 2 only: rules 1 keeps none
+        metric, _, service = key.partition(":")
+        if metric not in ("error_rate", "latency"):
+            continue
+        now = dict(rates if metric == "error_rate" else ratios).get(service)
+        line = LATENCY_RATIO_P2
+        if metric == "error_rate":
+            line = ERROR_RATE_P1 if episode.level >= 2 else ERROR_RATE_P2
+        if now is None or not now > line:  # under the band its episode reached: held there
+            holding.append((service, metric, episode.level, episode.peak))
     return Signals(
         services_down=tuple(s for s in names if service_down(state, s)),
         services_unknown=tuple(
@@ -92,6 +110,7 @@ def signals(state: ConsoleState) -> Signals:
         error_rates=rates,
         latency_ratios=ratios,
         database_unreachable=state.probe("postgres").failing,
+        holding=tuple(holding),
     )
 
 

@@ -15,7 +15,7 @@ from state.console import ConsoleState
 from state.guide.drill import Expectations, score
 from state.guide.episodes import CLEAR_HOLD, RULES, SIGNAL_RULES
 from state.guide.severity import Severity
-from state.guide.signals import detection
+from state.guide.signals import detection, suggestion
 from state.review.facts import gather
 from state.review.metrics import parts
 from tests.unit.helpers import at, error_rate, fold_all, health
@@ -169,3 +169,18 @@ def test_each_episode_has_one_entry_and_detection_is_its_first_crossing(samples)
         ]
         assert quiet == []  # it never held clear since it began
         assert detection(state) is not None and detection(state).began <= open_.began
+
+
+def test_the_suggestion_holds_through_the_flaps_until_the_signal_is_clear():
+    """The header's suggestion does not flip P1 / clear every few seconds: a flap under the
+    line leaves the episode's band standing, said as such, until it has held clear."""
+    flaps = flapping(20, 120)
+    low = [e for e in flaps if e.values["api"] < 5][-1]  # end on a sample under 5%
+    state = fold_all(ConsoleState(), [started(), *flaps[: flaps.index(low) + 1]])
+    hint = suggestion(state)
+    assert hint.severity is Severity.P1 and hint.summary == "api error rate > 20%"
+    assert hint.reasons == ("api error rate > 20% on and off (peak 28.4%), not yet clear",)
+    cleared = fold_all(state, [error_rate(t, api=0.4) for t in range(130, 130 + 310, 10)])
+    assert suggestion(cleared).severity is Severity.P3 and not suggestion(cleared).alerting
+    before = fold_all(ConsoleState(), [started(rules=1), *flaps[: flaps.index(low) + 1]])
+    assert suggestion(before).severity is Severity.P3  # rules 1: as it was read then
