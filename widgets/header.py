@@ -25,6 +25,7 @@ from widgets.theme import (
     QUOTE,
     STRONG,
     WARN,
+    WARN_STRONG,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +53,12 @@ class IncidentHeader(TextLine):
 
     def compose_text(self, state: ConsoleState, now: datetime, badge: str) -> Text:
         text = _badged(badge)
+        if state.context:  # which cluster's production this is, before anything else
+            text.append("context ", MUTED)
+            text.append(inert(state.context, 32), STRONG)
+            if state.writes_allowed:
+                text.append(" read-only lifted", WARN_STRONG)
+            text.append(*_SEP)
         incident = state.incident
         if incident is None:
             self._watching(text, state)
@@ -69,7 +76,7 @@ class IncidentHeader(TextLine):
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
             text.append("· press d to declare", MUTED)
-        elif hint.unknown:  # never all clear when the console cannot see
+        elif hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
             text.append(f" {inert(hint.summary)}", WARN)
         else:
             text.append(" all guide thresholds clear", GOOD)
@@ -101,7 +108,11 @@ class IncidentHeader(TextLine):
             )
 
     def _clocks(self, text: Text, incident: Incident, now: datetime) -> None:
-        severity = incident.severity
+        # the targets of the severity the incident reached, as the review holds them
+        # (state/guide/milestones.py); in a drill too: the expected one is the answer
+        severity = incident.reached
+        if severity is not incident.severity:  # lowered since: say whose targets these are
+            text.append(f"{severity.value} targets ", MUTED)
         if incident.acknowledged_at is None:
             left, late = countdown(now, response_due(severity, incident.declared_at))
             text.append("ack due ", MUTED)

@@ -77,8 +77,6 @@ class Signals:
     """What the console currently sees, reduced to what the severity rules read."""
 
     services_down: tuple[str, ...] = ()
-    # checked, but not reachable from this console: never counted as down
-    services_unknown: tuple[str, ...] = ()
     # (service, "error_rate" or "latency", worst band, peak) of a breach still open though
     # the last sample was under its line: a flapping signal holds its severity until it has
     # held clear (state/guide/episodes.py)
@@ -86,6 +84,9 @@ class Signals:
     error_rates: tuple[tuple[str, float], ...] = ()  # (service, percent)
     latency_ratios: tuple[tuple[str, float], ...] = ()  # (service, p95 / baseline)
     database_unreachable: bool = False
+    # what the console cannot see ("error rate: not configured", "api: DNS lookup failed": a
+    # health check that could not reach its host from here): never healthy, never down
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class Suggestion:
     # the same, without the live values: what the header shows, so it does not repaint
     # every time a number moves
     summary: str = ""
-    unknown: tuple[str, ...] = ()  # services whose health this console cannot see
+    unknown: tuple[str, ...] = ()  # Signals.unknown: a calm suggestion is not all clear
 
     @property
     def reason(self) -> str:
@@ -144,15 +145,26 @@ def suggest_severity(signals: Signals) -> Suggestion:
             found.append((Severity.P2, long, f"{service} p95 > {LATENCY_RATIO_P2:g}x baseline"))
     if not found:
         calm = "no services down and no threshold crossed"
-        if signals.services_unknown:  # never all clear when the console cannot see
-            blind = ", ".join(signals.services_unknown)
-            calm = f"no threshold crossed; {blind} unknown from this console"
-        return Suggestion(Severity.P3, (calm,), calm, signals.services_unknown)
+        if signals.unknown:
+            calm = f"no threshold crossed in what is watched; unknown: {_grouped(signals.unknown)}"
+        return Suggestion(Severity.P3, (calm,), calm, signals.unknown)
     worst = min(sev.rank for sev, _, _ in found)
     severity = Severity(f"P{worst}")
     reasons = tuple(text for sev, text, _ in found if sev is severity)
     summary = "; ".join(short for sev, _, short in found if sev is severity)
-    return Suggestion(severity, reasons, summary)
+    return Suggestion(severity, reasons, summary, signals.unknown)
+
+
+def _grouped(unknown: tuple[str, ...]) -> str:
+    """'services, p95 (not configured)' from ('services: not configured', 'p95: not ...')."""
+    by_reason: dict[str, list[str]] = {}
+    for item in unknown:
+        what, _, why = item.partition(": ")
+        by_reason.setdefault(why, []).append(what)
+    return "; ".join(
+        f"{', '.join(whats)} ({why})" if why else ", ".join(whats)
+        for why, whats in by_reason.items()
+    )
 
 
 HYSTERESIS = 0.8  # a band is left only below 80% of its threshold

@@ -87,6 +87,30 @@ def latency_ratio(state: ConsoleState, service: str) -> float | None:
     return value / base
 
 
+# what each probe source tells the guide's rules, for saying which of them cannot be seen
+_SIGNAL_OF = {
+    "kubernetes": "services",
+    "health": "services",
+    "error_rate": "error rate",
+    "latency": "p95",
+    "postgres": "database",
+}
+
+
+def unknown(state: ConsoleState) -> tuple[str, ...]:
+    """What the console cannot see, 'what: why', in order: the signals no backend is
+    configured for ('error rate: not configured'), then each service whose health check
+    could not reach its host from here ('api: DNS lookup failed'), unless it is down."""
+    words = dict.fromkeys(_SIGNAL_OF.get(s, s) for s in state.unconfigured)
+    names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
+    blind = [
+        f"{s}: {why}, from this console"
+        for s in names
+        if (why := health_unknown(state, s)) is not None and not service_down(state, s)
+    ]
+    return (*(f"{word}: not configured" for word in words), *blind)
+
+
 def signals(state: ConsoleState) -> Signals:
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
     rates = tuple((s, v) for s in names if (v := state.latest("error_rate", s)) is not None)
@@ -104,13 +128,11 @@ def signals(state: ConsoleState) -> Signals:
             holding.append((service, metric, episode.level, episode.peak))
     return Signals(
         services_down=tuple(s for s in names if service_down(state, s)),
-        services_unknown=tuple(
-            s for s in names if health_unknown(state, s) is not None and not service_down(state, s)
-        ),
         error_rates=rates,
         latency_ratios=ratios,
         database_unreachable=state.probe("postgres").failing,
         holding=tuple(holding),
+        unknown=unknown(state),
     )
 
 

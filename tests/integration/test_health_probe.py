@@ -230,7 +230,7 @@ async def test_a_console_that_cannot_see_suggests_no_outage():
     assert not any(service_down(state, s) for s in services)
     hint = suggestion(state)
     assert hint.severity is Severity.P3 and not hint.alerting
-    assert hint.summary.endswith(f"{', '.join(services)} unknown from this console")
+    assert hint.summary.endswith(f"{', '.join(services)} (DNS lookup failed, from this console)")
     assert describe_service(state, "file-watcher") == (
         "/health unknown from this console (DNS lookup failed)"
     )

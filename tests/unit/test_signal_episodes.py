@@ -65,11 +65,11 @@ def test_a_flapping_error_rate_is_one_entry_and_detected_from_its_first_crossing
         entry == "api error rate over 5%, peak 28.4% (over 20%) at 12:00:20: FIRING since 12:00:20"
     )
     assert detection(state).began == at(20)  # the first crossing, not the last flap
-    [part] = parts(gather(events))
-    detect = {m.key: m for m in part.metrics}["detect"]
-    assert (detect.start, detect.seconds) == (at(20), 242.0)
+    [part] = parts(gather(events))  # the review, by the milestones' one definition
+    declare = {m.key: m for m in part.milestones.measures()}["declared"]
+    assert (declare.since, declare.seconds) == (at(20), 242.0)
     card = {m.name: m for m in score(events, EXPECTED).milestones}
-    assert card["Declared after the first alert"].took == 242.0
+    assert card["Declared"].took == 242.0
 
 
 def test_over_5_percent_the_episode_fires_after_its_hold_updated_in_place():
@@ -116,7 +116,7 @@ def test_a_blip_that_clears_before_its_hold_is_no_detection():
     assert entry.endswith("cleared within its 5 min hold, never fired")
     assert state.episodes == {} and detection(state) is None
     [part] = parts(gather([*events, declared(330)]))
-    assert part.detected_at is None
+    assert part.milestones.detected is None
 
 
 def test_a_service_down_is_detected_from_its_first_failing_check():
