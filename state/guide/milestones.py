@@ -334,7 +334,8 @@ class Change:
 class Tracker:
     """Reads a journal's events in order, each with the console state before and after it
     was folded, and keeps every incident's milestones (`incidents`, in declaration order)
-    and when the guide's rules started and stopped flagging (`flagged`)."""
+    and when the guide's rules started and stopped flagging (`flagged`: under held signals,
+    each breach but those of blips only, from its first sample over the line)."""
 
     def __init__(self) -> None:
         self.incidents: list[Milestones] = []
@@ -350,8 +351,9 @@ class Tracker:
     def observe(self, seq: int, event: Any, before: ConsoleState, after: ConsoleState) -> None:
         kind: str = getattr(event, "kind", "")
         at: datetime = event.at
-        reasons = detection(kind, before, after)
-        if reasons is not None:
+        if after.signal_rules > 1:  # held signals (state/guide/episodes.py): sustained breaches
+            self._sustained(seq, after)
+        elif (reasons := detection(kind, before, after)) is not None:
             self._flag(seq, at, reasons)
         if kind == "incident_declared":
             detected = breach_at(after, self._since) if self._window else None
@@ -398,6 +400,24 @@ class Tracker:
             return
         m.resolved = at
         self._window, self._since = True, seq
+
+    def _sustained(self, seq: int, state: ConsoleState) -> None:
+        """Rules 2: `flagged` rises at the first sample over the line of each breach and falls
+        when it ends; a breach of blips that held clear before firing is taken back."""
+        breach = state.breach
+        raised = bool(self.flagged) and self.flagged[-1].value == 1
+        if breach is not None and breach.ended is None:  # open: pending or sustained
+            change = Change(seq, breach.began, 1, breach.why)
+            if not raised:
+                self.flagged.append(change)
+            elif (self.flagged[-1].at, self.flagged[-1].why) != (breach.began, breach.why):
+                self.flagged[-1] = change  # a blip in it dropped: it starts later
+        elif raised:
+            ended = breach is not None and breach.began == self.flagged[-1].at
+            if ended and breach is not None and breach.ended is not None:
+                self.flagged.append(Change(seq, breach.ended, 0))
+            else:
+                self.flagged.pop()  # blips only: never flagged
 
     def _flag(self, seq: int, at: datetime, reasons: tuple[str, ...]) -> None:
         now = int(bool(reasons))

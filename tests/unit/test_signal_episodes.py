@@ -184,3 +184,16 @@ def test_the_suggestion_holds_through_the_flaps_until_the_signal_is_clear():
     assert suggestion(cleared).severity is Severity.P3 and not suggestion(cleared).alerting
     before = fold_all(ConsoleState(), [started(rules=1), *flaps[: flaps.index(low) + 1]])
     assert suggestion(before).severity is Severity.P3  # rules 1: as it was read then
+
+
+def test_a_session_without_a_declaration_is_flagged_from_its_breach_not_its_blips():
+    """What the session review and an undeclared drill say was flagged: a breach, from its
+    first crossing, however it flapped; a blip that held clear before its hold is not."""
+    blip = [started(), error_rate(10, api=8.0)]
+    blip += [error_rate(t, api=0.5) for t in range(12, 12 + 310, 10)]
+    assert gather(blip).flagged == []
+    flaps = gather([started(), *flapping(20, 260)])
+    [raised] = flaps.flagged
+    assert (raised.value, raised.at, raised.why) == (1, at(20), "api error rate > 5%")
+    card = {m.name: m for m in score([started(), *flapping(20, 260)], EXPECTED).milestones}
+    assert card["Declared"].detail == "the guide's rules flagged api error rate > 5%"
