@@ -19,7 +19,8 @@ from tests.tui.waiting import pressed, shown
 from tui.app import WarroomApp
 from widgets.comms_dialogs import EscalateScreen
 from widgets.header import IncidentHeader
-from widgets.modals import ConfirmScreen, DeclareScreen, HelpScreen
+from widgets.help import HelpScreen
+from widgets.modals import ConfirmScreen, DeclareScreen
 from widgets.pane import Pane
 
 
