@@ -152,8 +152,11 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                     "operator": event.operator,
                     "scenario": event.scenario,
                     "services": _services(state, event.services),
+                    "opened_at": event.at,
                 }
             )
+        case ev.SessionResumed():
+            return state.model_copy(update={"opened_at": event.at})
         case ev.IncidentDeclared():
             incident = Incident(
                 incident_id=event.incident_id,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.actions import parse
 from textual.app import App
+from textual.binding import Binding
 
 from tui.screen import PANES, ConsoleScreen
 from widgets.theme import WARROOM, signal_variables
@@ -32,6 +33,11 @@ class ConsoleView(App[int]):
     """The console's App: its screen, the actions its keys run, and how it ends on a bug."""
 
     CSS_PATH = Path(__file__).with_name("warroom.tcss")  # for subclasses elsewhere too
+    # the service panes' filter (tui/screen.py), in every mode: live, replay and drill
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/", id="view.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="view.clear_filter"),
+    ]
     TITLE = "warroom"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]

@@ -13,8 +13,20 @@ from state.guide.severity import Role
 from state.guide.signals import suggestion
 from state.text import inert
 from widgets.format import SEVERITY_STYLE, countdown, duration, since
+from widgets.pane import unseen
 from widgets.text_line import TextLine
-from widgets.theme import ALARM, BAD, BAD_STRONG, CURRENT, GOOD, GOOD_STRONG, MUTED, QUOTE, STRONG
+from widgets.theme import (
+    ALARM,
+    BAD,
+    BAD_STRONG,
+    CURRENT,
+    GOOD,
+    GOOD_STRONG,
+    MUTED,
+    QUOTE,
+    STRONG,
+    WARN,
+)
 
 if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
@@ -43,12 +55,12 @@ class IncidentHeader(TextLine):
         text = _badged(badge)
         incident = state.incident
         if incident is None:
-            self._watching(text, state)
+            self._watching(text, state, now)
         else:
             self._incident(text, incident, now)
         return text
 
-    def _watching(self, text: Text, state: ConsoleState) -> None:
+    def _watching(self, text: Text, state: ConsoleState, now: datetime) -> None:
         what = f"scenario {inert(state.scenario, 40)}" if state.scenario else "watching"
         text.append(f"No incident declared · {what}", STRONG)
         hint = suggestion(state)
@@ -58,6 +70,10 @@ class IncidentHeader(TextLine):
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
             text.append("· press d to declare", MUTED)
+        elif blind := unseen(state, now):
+            # never all clear while a pane has no fresh sample: what cannot be seen is unknown
+            text.append(" not all seen: ", WARN)
+            text.append(f"no fresh sample from {', '.join(blind)}", MUTED)
         else:
             text.append(" all guide thresholds clear", GOOD)
 

@@ -1,21 +1,33 @@
-"""The Database locks pane: connection counts, then each blocking chain as a tree."""
+"""The Database locks pane: connection counts, then each blocking chain as a tree.
+
+The chains are a Textual Tree: every session is reachable by keyboard and mouse however
+long the queue grows, the tree grows with its chain (tui/layout.py), and the cursor picks
+the backend `k` and `c` act on.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import Tree
 
 from state.locks import BlockingChain, blocking_chains, connection_share, connections_used
 from state.text import inert
 from widgets.format import name_cell, since
 from widgets.selectable import SelectablePane
-from widgets.theme import BAD_STRONG, GOOD, MUTED, QUOTE, STRONG, WARN
+from widgets.theme import BAD_STRONG, GOOD, MUTED, QUOTE, STRONG, WARN, resolved, themed
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+    from textual.widgets.tree import TreeNode
+
     from state.console import ConsoleState
     from state.events import DbSession
+
+NEST = 4  # deeper waiters hang at this depth: a queue thousands long stays readable
 
 
 def flatten(chains: list[BlockingChain]) -> list[tuple[BlockingChain, int]]:
@@ -23,20 +35,175 @@ def flatten(chains: list[BlockingChain]) -> list[tuple[BlockingChain, int]]:
     return [found for chain in chains for found in chain.walk()]
 
 
+class ChainTree(Tree[BlockingChain], inherit_bindings=False):
+    """The blocking chains; moving its cursor holds the pane still while a backend is chosen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False, id="pane.cursor_up"),
+        Binding("down", "cursor_down", "Down", show=False, id="pane.cursor_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="pane.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="pane.page_down"),
+        Binding("ctrl+home", "scroll_home", "First row", show=False, id="pane.first"),
+        Binding("ctrl+end", "scroll_end", "Last row", show=False, id="pane.last"),
+    ]
+
+    def __init__(self, pane: LocksPane) -> None:
+        super().__init__("chains")
+        self.pane = pane
+        self.show_root = False
+        self.auto_expand = False
+        self.guide_depth = 2
+        self.shape: tuple[tuple[int, int], ...] = ()
+        self.lines: list[Text] = []
+        self._theme = ""
+
+    def action_cursor_up(self) -> None:
+        self.pane.choosing()
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        self.pane.choosing()
+        super().action_cursor_down()
+
+    def action_page_up(self) -> None:
+        self.pane.choosing()
+        super().action_page_up()
+
+    def action_page_down(self) -> None:
+        self.pane.choosing()
+        super().action_page_down()
+
+    def action_scroll_home(self) -> None:
+        self.pane.choosing()
+        super().action_scroll_home()
+
+    def action_scroll_end(self) -> None:
+        self.pane.choosing()
+        super().action_scroll_end()
+
+    async def _on_click(self, event: Any) -> None:
+        self.pane.choosing()
+        await super()._on_click(event)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        """Scrolled past the cursor's line: the cursor follows, so `k` never acts on a
+        session out of view."""
+        super().watch_scroll_y(old, new)
+        self.call_after_refresh(self._keep_cursor_in_view)
+
+    def _keep_cursor_in_view(self) -> None:
+        first = round(self.scroll_y)
+        last = min(first + self.scrollable_content_region.height, self.last_line + 1)
+        if last > first and not first <= self.cursor_line < last:
+            self.cursor_line = min(max(self.cursor_line, first), last - 1)
+
+    def fill(self, rows: list[tuple[BlockingChain, int, Text, Text | None]]) -> None:
+        """One node per session (and under each blocker its statement), nested by depth;
+        only labels change while the chains keep their shape, and the cursor stays on its
+        backend."""
+        parse = self.app.stylesheet.parse_style
+
+        def look(text: Text) -> Text:
+            return resolved(text, lambda role: parse(role).rich_style)
+
+        shape = tuple((chain.session.pid, depth) for chain, depth, _, _ in rows)
+        lines = [t for _, _, line, query in rows for t in (line, query) if t is not None]
+        if shape == self.shape and self.app.theme == self._theme:
+            if lines != self.lines:
+                nodes = [n for n in self._walk() if n is not self.root]
+                for node, old, new in zip(nodes, self.lines, lines, strict=True):
+                    if old != new:
+                        node.set_label(look(new))
+                self.lines = lines
+            return
+        at = self.cursor_node
+        chosen = at.data.session.pid if at is not None and at.data is not None else None
+        self.clear()
+        parents: list[TreeNode[BlockingChain]] = [self.root]
+        for chain, depth, line, query in rows:
+            parent = parents[min(depth, NEST)]
+            node = parent.add(look(line), chain, expand=True, allow_expand=False)
+            if query is not None:
+                node.add_leaf(look(query), chain)
+            del parents[min(depth, NEST) + 1 :]
+            parents.append(node)
+        self.shape, self.lines, self._theme = shape, lines, self.app.theme
+        self.call_after_refresh(self._choose, chosen)
+
+    def _choose(self, pid: int | None) -> None:
+        for line, node in enumerate(n for n in self._walk() if n is not self.root):
+            if node.data is not None and node.data.session.pid == pid:
+                self.cursor_line = line
+                break
+        else:
+            self.cursor_line = max(self.cursor_line, 0)
+        self._keep_cursor_in_view()
+
+    def _walk(self) -> list[TreeNode[BlockingChain]]:
+        """Every node in drawing order (all are expanded)."""
+        out, stack = [], [self.root]
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(reversed(node.children))
+        return out
+
+
 class LocksPane(SelectablePane):
     SOURCES = ("postgres",)
     TITLE = "Database locks"
 
-    def rows(self, state: ConsoleState, now: datetime) -> list[BlockingChain]:
-        """Every session shown, blockers and waiters, as the chain rooted at it."""
-        db = state.database
-        return [chain for chain, _ in flatten(blocking_chains(db.sessions))] if db else []
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.chains = ChainTree(self)
+        self._rows: int = 0
+
+    def compose(self):
+        yield self.content
+        yield self.chains
+
+    def focus_target(self) -> Widget | None:
+        return self.chains
+
+    def selected(self) -> BlockingChain | None:
+        """The session under the tree's cursor, as the chain rooted at it."""
+        node = self.chains.cursor_node
+        if self.shown() is None or not self.chains.display or node is None:
+            return None
+        return node.data
 
     def alerting(self, state: ConsoleState) -> bool:
         db = state.database
         return bool(db and (any(s.blocked_by for s in db.sessions) or connection_share(db) > 0.9))
 
-    def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
+    def wanted(self, state: ConsoleState) -> int:
+        """Lines the pane would take to show every session: counts, the tree, border."""
+        db = state.database
+        rows = flatten(blocking_chains(db.sessions)) if db else []
+        return 2 + 2 + (len(rows) + sum(1 for _, depth in rows if depth == 0) or 1)
+
+    def _draw(self, state: ConsoleState, now: datetime) -> None:
+        summary, rows = self.summary(state), self.chain_rows(state, now)
+        body = summary.copy()
+        for _, _, line, query in rows:
+            body.append("\n")
+            body.append_text(line)
+            if query is not None:
+                body.append("\n")
+                body.append_text(query)
+        if body != self._body:
+            self._body = body
+            self.content.update(themed(summary))
+            self.chains.display = bool(rows)
+            self.chains.fill(rows)
+        self._subtitled(state, now)
+
+    def cannot_draw(self, error: BaseException) -> None:
+        self.chains.display = False
+        super().cannot_draw(error)
+
+    def summary(self, state: ConsoleState) -> Text:
+        """Connections by state, Redis memory, and 'no blocking chains' when there are none."""
         text = Text(no_wrap=True, overflow="ellipsis")
         db = state.database
         if db is None:
@@ -60,37 +227,30 @@ class LocksPane(SelectablePane):
             cache = state.cache
             top = f"/{cache.max_memory_mb:.0f}" if cache.max_memory_mb else ""
             text.append(f" · redis {cache.used_memory_mb:.0f}{top} MB", MUTED)
-        text.append("\n")
-        chains = blocking_chains(db.sessions)
-        if not chains:
-            text.append("no blocking chains", GOOD)
-            return text
-        rows = flatten(chains)
-        total = len(rows) + len(chains)  # a line per session, and each blocker's statement
-        room = max(height - 2, 1)
-        shown = room if total <= room else room - 1
-        lines: list[Text] = []  # only those that fit: a lock queue can be thousands long
-        for index, (chain, depth) in enumerate(rows):
-            if len(lines) >= shown:
-                break
-            lines.append(self._session(chain, now, depth, self.cursor_style(index)))
-            if depth == 0:  # the blocker's statement is what the commander must read in full
-                lines.append(Text(f"  {inert(chain.session.query, 300)}", QUOTE))
-        lines = lines[:shown]
-        if total > room:
-            lines.append(Text(f"… {total - room + 1} more lines", MUTED))
-        for line in lines:
-            text.append_text(line)
+        if not blocking_chains(db.sessions):
             text.append("\n")
+            text.append("no blocking chains", GOOD)
         return text
 
-    def _session(self, chain: BlockingChain, now: datetime, depth: int, cursor: str) -> Text:
+    def chain_rows(
+        self, state: ConsoleState, now: datetime
+    ) -> list[tuple[BlockingChain, int, Text, Text | None]]:
+        """Per session of the chains: the chain rooted at it, its depth, its line, and for
+        a blocker the statement the commander must read in full."""
+        db = state.database
+        if db is None:
+            return []
+        rows = []
+        for chain, depth in flatten(blocking_chains(db.sessions)):
+            query = Text(inert(chain.session.query, 300), QUOTE) if depth == 0 else None
+            rows.append((chain, depth, self._session(chain, now, depth), query))
+        return rows
+
+    def _session(self, chain: BlockingChain, now: datetime, depth: int) -> Text:
         s: DbSession = chain.session
-        line = Text(style=cursor)
+        line = Text()
         if depth == 0:
             line.append("▶ ", BAD_STRONG)
-        else:
-            line.append("  " * min(depth - 1, 3) + "└ ", MUTED)
         line.append(f"{s.pid} ", STRONG)
         line.append_text(name_cell(s.user or "?", 12, pad=False))
         line.append(" ")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from widgets.format import name_cell, name_width, sparkline
-from widgets.pane import Pane
+from widgets.table import RowsPane
 from widgets.theme import MUTED, STRONG
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ NAME_KEEP = 24  # a name this long is cut only when the numbers need its room
 SPARK_MIN = 10  # cells of history a longer name leaves
 
 
-class MetricPane(Pane):
+class MetricPane(RowsPane):
     """Per service: the current value, a sparkline of recent samples, and a verdict."""
 
     METRIC = "error_rate"
@@ -31,6 +31,10 @@ class MetricPane(Pane):
 
     def series(self, state: ConsoleState) -> dict[str, tuple[float | None, ...]]:
         return state.error_rate if self.METRIC == "error_rate" else state.latency
+
+    def names(self, state: ConsoleState) -> list[str]:
+        series = self.series(state)
+        return [s for s in state.services if s in series] or sorted(series)
 
     def value_text(self, state: ConsoleState, service: str, value: float | None) -> str:
         raise NotImplementedError
@@ -55,7 +59,7 @@ class MetricPane(Pane):
 
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         series = self.series(state)
-        names = [s for s in state.services if s in series] or sorted(series)
+        names = self.ordered(state)
         name_w = self.name_columns(names, width)
         spark_w = max(width - name_w - FIXED_W, 0)
         text = Text(no_wrap=True, overflow="ellipsis")

@@ -10,17 +10,50 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from widgets.format import cannot_draw, stale_label
+from widgets.format import cannot_draw, duration, stale_label
 from widgets.theme import themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.widget import Widget
 
     from state.console import ConsoleState
 
 STALE_AFTER = timedelta(seconds=6)  # three missed 2 s refreshes
 WAITING = "waiting for first sample"
 CANNOT_DRAW = "cannot draw"
+
+
+SOURCE_NAMES = {
+    "kubernetes": "Kubernetes",
+    "health": "health checks",
+    "error_rate": "error rate",
+    "latency": "p95",
+    "postgres": "PostgreSQL",
+}
+
+
+def late(state: ConsoleState, now: datetime) -> str | None:
+    """'late: no sample in 1m 15s' once the session has been open longer than a probe may
+    take to its first sample; None before (still 'waiting for first sample')."""
+    opened = state.opened_at
+    if opened is None or now - opened <= STALE_AFTER:
+        return None
+    return f"late: no sample in {duration((now - opened).total_seconds())}"
+
+
+def unseen(state: ConsoleState, now: datetime) -> list[str]:
+    """The panes' sources the console cannot see now: never sampled, failing or late.
+
+    Out: their names ('Kubernetes', 'p95', ...) in the panes' order. While any is listed,
+    nobody may say all is clear (the header's 'all guide thresholds clear').
+    """
+    out = []
+    for source, name in SOURCE_NAMES.items():
+        probe = state.probe(source)
+        if probe.failing or probe.last_ok is None or now - probe.last_ok > STALE_AFTER:
+            out.append(name)
+    return out
 
 
 class Pane(Vertical):
@@ -73,12 +106,21 @@ class Pane(Vertical):
         if body != self._body:
             self._body = body
             self.content.update(themed(body))
+        self._subtitled(state, now)
+
+    def _subtitled(self, state: ConsoleState, now: datetime) -> None:
+        """The border's subtitle: why the pane is not fresh, or nothing."""
         subtitle = self.staleness(state, now)
         self.set_class(subtitle is not None, "-stale")
         shown = Text(subtitle or "")  # a failure reason is outside text: never markup
         if shown != self._subtitle:
             self._subtitle = shown
             self.border_subtitle = self._subtitle
+
+    def show_again(self) -> None:
+        """Draw again what was last shown (after a resize)."""
+        if self._seen:
+            self.show(*self._seen)
 
     def cannot_draw(self, error: BaseException) -> None:
         """What the pane shows when drawing it raised: a placeholder, and the console goes on.
@@ -98,8 +140,7 @@ class Pane(Vertical):
 
     def on_resize(self) -> None:
         self._body = None
-        if self._seen:
-            self.show(*self._seen)
+        self.show_again()
         # a layout asked for while Textual handles a resize can be lost, leaving the body one
         # line tall over a pane of rows (seen when a console mounts with a state to show)
         self.call_after_refresh(self.content.refresh, layout=True)
@@ -111,10 +152,18 @@ class Pane(Vertical):
             if probe.failing:
                 return stale_label(now, probe.last_ok, probe.reason)
             if probe.last_ok is None:
-                return WAITING
+                return late(state, now) or WAITING
             if now - probe.last_ok > STALE_AFTER:
                 return stale_label(now, probe.last_ok, "no fresh sample")
         return None
+
+    def focus_target(self) -> Widget | None:
+        """The widget that takes the keys when the pane is chosen; None: nothing to move."""
+        return None
+
+    def wanted(self, state: ConsoleState) -> int:
+        """Lines the pane would take to show all it has, border included (tui/layout.py)."""
+        return 0
 
     def alerting(self, state: ConsoleState) -> bool:
         """Whether this pane shows something past one of the guide's thresholds."""
