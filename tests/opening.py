@@ -26,10 +26,13 @@ def open_demo(
     journal: Path | None,
     operator: str,
     mode: Mode = "demo",
+    services: int = 4,
 ) -> DemoSession:
     """Start a new demo (or drill) session, or resume the one journaled at `journal`."""
     return start_demo(
-        session_start(mode, journal, operator, scenario=scenario, seed=seed, speed=speed)
+        session_start(
+            mode, journal, operator, scenario=scenario, seed=seed, speed=speed, services=services
+        )
     )
 
 

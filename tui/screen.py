@@ -123,7 +123,12 @@ class ConsoleScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._grid = None
-        self.call_after_refresh(self.console.redraw)
+        self.call_after_refresh(self._resized)
+
+    def _resized(self) -> None:
+        """Lay the panes out for the new size, unless the console is closing meanwhile."""
+        if self.is_attached and self.query(IncidentHeader):
+            self.console.redraw()
 
     def _lay_out(self, state: ConsoleState) -> None:
         """Give each row of panes the lines its content wants (tui/layout.py)."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.actions import parse
+from textual.actions import SkipAction, parse
 from textual.app import App
 from textual.binding import Binding
 
@@ -94,9 +94,12 @@ class ConsoleView(App[int]):
         """Run a key group's `method` for the action `name`, if `check_action` allows it."""
         if not self.check_action(name, params):
             return False
-        result = method(*params)
-        if inspect.isawaitable(result):
-            await result
+        try:
+            result = method(*params)
+            if inspect.isawaitable(result):
+                await result
+        except SkipAction:
+            return False  # nothing for it to do now: the key goes on to the next binding
         return True
 
     def _handle_exception(self, error: Exception) -> None:

@@ -176,6 +176,7 @@ class RowsPane(SelectablePane):
         self.table = PaneTable(self)
         self.filter_text = ""  # the console's filter (tui/screen.py)
         self._order: tuple[ConsoleState, str, list[str]] | None = None
+        self.title_text = Text(self.TITLE)  # the border title as set: Text, never markup
         self._total = 0
 
     def compose(self):
@@ -247,7 +248,8 @@ class RowsPane(SelectablePane):
         title = Text(self.TITLE)
         if mark:
             title.append(f" · {mark}")  # the query is the commander's own typing: Text, inert
-        if title != self.border_title:
+        if title != self.title_text:
+            self.title_text = title
             self.border_title = title
 
     def wanted(self, state: ConsoleState) -> int:
