@@ -35,7 +35,7 @@ class ConsoleView(App[int]):
     CSS_PATH = Path(__file__).with_name("warroom.tcss")  # for subclasses elsewhere too
     # the service panes' filter (tui/screen.py), in every mode: live, replay and drill
     BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/", id="view.filter"),
+        Binding("slash", "filter", "Filter", key_display="/", show=False, id="view.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="view.clear_filter"),
     ]
     TITLE = "warroom"
