@@ -18,6 +18,7 @@ from widgets.latency import LatencyPane
 from widgets.locks import LocksPane
 from widgets.services import ServicesPane
 from widgets.table import DOWN, RowsPane
+from widgets.timeline import TimelinePane
 
 SIZE = (120, 40)
 FLEET = 300
@@ -188,3 +189,27 @@ async def test_at_80x24_one_pane_scrolls_with_its_tab(tmp_path) -> None:
         errors = app.query_one(ErrorRatePane)
         assert errors.display and not app.query_one(ServicesPane).display
         assert errors.selected() == errors.table.keys[-1] in in_view(errors)
+
+
+async def test_the_timeline_scrolls_back_to_its_first_entry_and_holds_there(tmp_path) -> None:
+    session = await fleet(tmp_path, seconds=90)
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pressed(pilot, "5")
+        timeline = app.query_one(TimelinePane)
+        count = len(session.recorder.state.timeline)
+        assert timeline._title.plain.endswith(f" of {count}")  # newest first, the rest cut
+        assert "Session started" not in timeline._body.plain
+        await pressed(pilot, "ctrl+end")
+        assert "Session started" in timeline._body.plain.splitlines()[-1]
+        assert timeline._title.plain.endswith(f"–{count} of {count}")
+        held = timeline._body.plain
+        await session.arun(110)  # more happens meanwhile: the view holds on what it shows
+        app.redraw()
+        await pilot.pause()
+        assert timeline._body.plain == held
+        for _ in range(40):
+            await pilot._post_mouse_events([events.MouseScrollUp], timeline, (4, 4))
+        assert timeline.skip == 0
+        newest = session.recorder.state.timeline[-1].text
+        assert newest in timeline._body.plain.splitlines()[0]

@@ -1,6 +1,6 @@
 """SVG snapshots: each scenario before, during and after its remediation, a replay at a fixed
-cursor and a drill's score card, at 120x40 and 80x24; and 60 services, filtered and not. The regression suite, and the training
-material: a newcomer can read an incident's story from them.
+cursor and a drill's score card, at 120x40 and 80x24; and 60 services, filtered and not. The
+regression suite, and the training material: a newcomer can read an incident's story from them.
 
 Deterministic: seed 7, a frozen clock starting 2026-03-14 09:26:00 UTC, fixed terminal sizes.
 """
