@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tui.config import label
 from tui.demo import DemoSession, start_demo
-from tui.live import label, live_wiring
+from tui.live import live_wiring
 from tui.opening import Mode, session_start
 
 if TYPE_CHECKING:

@@ -179,8 +179,7 @@ def load_config(path: Path | None, *, secrets: bool = False, **cluster):
 
     With `secrets`, a [notify] channel whose secret is not in the environment is a problem too.
     """
-    from tui.config import ConfigError, load, require_secrets
-    from tui.live import with_overrides
+    from tui.config import ConfigError, load, require_secrets, with_overrides
 
     try:
         config = with_overrides(load(path), path, **cluster)
@@ -221,7 +220,7 @@ def live(
     config = load_config(
         config_path, secrets=True, context=context, namespace=namespace, read_only=read_only
     )
-    from tui.live import label
+    from tui.config import label
     from tui.opening import session_start
 
     operator = config.operator or operator_name()

@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from state.clock import WallClock
 from state.events import SessionResumed, SessionStarted
 from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
-from tui.config import ClusterConfig, Config, ConfigError, describe_error
 from tui.opening import SessionStart, not_resumable
 
 if TYPE_CHECKING:
     from probes.base import Probe
     from probes.live_actions import LiveActions
-
-
-def with_overrides(config: Config, path: Path | None = None, **cluster: Any) -> Config:
-    """`config` with command-line values for [cluster] keys (None: keep the file's)."""
-    changes = {k: v for k, v in cluster.items() if v is not None}
-    if not changes:
-        return config
-    try:
-        updated = ClusterConfig(**{**config.cluster.model_dump(), **changes})
-    except ValidationError as exc:
-        raise ConfigError(path, [f"cluster.{describe_error(e)}" for e in exc.errors()]) from None
-    return config.model_copy(update={"cluster": updated})
+    from tui.config import Config
 
 
 def live_probes(config: Config) -> list[Probe]:
@@ -96,12 +80,6 @@ def live_actions(config: Config) -> LiveActions | None:
 
         database = PostgresActions(config.database.resolved_dsn())
     return LiveActions(kubernetes, database)
-
-
-def label(config: Config) -> str:
-    """What a new live journal's file name says: the namespace, else the context."""
-    words = config.cluster.namespace or config.cluster.context or "cluster"
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", words)[:40]
 
 
 def live_wiring(start: SessionStart, config: Config) -> Wiring:

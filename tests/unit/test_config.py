@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from tui.cli import main
-from tui.config import ConfigError, default_path, load, parse, write_template
-from tui.live import with_overrides
+from tui.config import ConfigError, default_path, load, parse, with_overrides, write_template
 
 MINIMAL = {"cluster": {"services": ["analysis-service"]}}
 

@@ -11,8 +11,8 @@ import pytest
 from probes.actions import BACKEND_ACTIONS, REMEDIATIONS, ActionRefused
 from probes.live_actions import LiveActions
 from state.events import DbSession
-from tui.config import ConfigError, parse
-from tui.live import live_actions, with_overrides
+from tui.config import ConfigError, parse, with_overrides
+from tui.live import live_actions
 
 NOW = datetime(2026, 3, 14, 9, 27, 20, tzinfo=UTC)
 
