@@ -12,7 +12,7 @@ from textual import events
 
 from tests.hostile import assert_inert
 from tests.play import Session
-from tests.tui.waiting import pressed
+from tests.tui.waiting import pressed, shown
 from widgets.error_rate import ErrorRatePane
 from widgets.latency import LatencyPane
 from widgets.locks import LocksPane
@@ -213,3 +213,18 @@ async def test_the_timeline_scrolls_back_to_its_first_entry_and_holds_there(tmp_
         assert timeline.skip == 0
         newest = session.recorder.state.timeline[-1].text
         assert newest in timeline._body.plain.splitlines()[0]
+
+
+async def test_remediate_acts_on_the_row_chosen_in_the_pane_in_use(tmp_path) -> None:
+    from widgets.action_dialogs import RemediationMenu
+
+    app = (await fleet(tmp_path, seconds=90)).app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pressed(pilot, "2")
+        errors = app.query_one(ErrorRatePane)
+        while errors.selected() != "tracklist-service":  # past 20 %: near the top
+            await pressed(pilot, "down")
+        assert app.query_one(ServicesPane).selected() != "tracklist-service"
+        await pressed(pilot, "r")
+        await shown(pilot, RemediationMenu)
+        assert app.screen.target == "tracktion/tracklist-service"  # type: ignore[attr-defined]
