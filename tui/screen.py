@@ -103,6 +103,8 @@ class ConsoleScreen(Screen[None]):
         self.console.redraw()  # the console's, which may draw more (the replay's scrubber)
 
     def redraw(self) -> None:
+        if not self.query(IncidentHeader):
+            return  # the console is closing: its widgets are gone, nothing to draw on
         shown = self.console.view()
         badge = self.console.badge
         if shown is None:
@@ -126,9 +128,8 @@ class ConsoleScreen(Screen[None]):
         self.call_after_refresh(self._resized)
 
     def _resized(self) -> None:
-        """Lay the panes out for the new size, unless the console is closing meanwhile."""
-        if self.is_attached and self.query(IncidentHeader):
-            self.console.redraw()
+        """Lay the panes out for the new size."""
+        self.console.redraw()
 
     def _lay_out(self, state: ConsoleState) -> None:
         """Give each row of panes the lines its content wants (tui/layout.py)."""

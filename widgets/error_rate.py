@@ -27,13 +27,15 @@ class ErrorRatePane(MetricPane):
         return f"{'—' if rate is None else number(rate, '', 0):>6} "
 
     def rank(self, state: ConsoleState, name: str) -> int:
+        """Down, then the guide's band the rate last crossed into (P1 > 20 %, P2 > 5 %): a
+        band falls back only 20 % under its threshold (state/fold.py), so a rate wavering
+        at 5 % does not move its row every refresh."""
         if service_down(state, name):
             return DOWN
-        value = state.latest("error_rate", name)
-        if not finite(value):
+        if not finite(state.latest("error_rate", name)):
             return UNKNOWN_RANK
-        assert value is not None
-        return P1_PAST if value > ERROR_RATE_P1 else P2_PAST if value > ERROR_RATE_P2 else CLEAR
+        crossed = state.bands.get(f"error_rate:{name}", 0)
+        return P1_PAST if crossed >= 2 else P2_PAST if crossed == 1 else CLEAR
 
     def legend(self) -> str:
         return f">{ERROR_RATE_P2:g}% P2 >{ERROR_RATE_P1:g}% P1"

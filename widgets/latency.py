@@ -22,12 +22,13 @@ class LatencyPane(MetricPane):
     HEADING = "P95"
 
     def rank(self, state: ConsoleState, name: str) -> int:
+        """Down, then past 3x its baseline by the guide's band (state/fold.py), which falls
+        back only 20 % under the threshold: a row does not move with every wobble."""
         if service_down(state, name):
             return DOWN
         if not finite(state.latest("latency", name)):
             return UNKNOWN_RANK
-        ratio = latency_ratio(state, name)
-        return P2_PAST if ratio is not None and ratio > LATENCY_RATIO_P2 else CLEAR
+        return P2_PAST if state.bands.get(f"latency:{name}", 0) else CLEAR
 
     def legend(self) -> str:
         return f">{LATENCY_RATIO_P2:g}x base P2"

@@ -57,7 +57,16 @@ class MetricPane(RowsPane):
         """An optional column after the value (the error rate shows req/s)."""
         return ""
 
-    def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
+    def body(
+        self,
+        state: ConsoleState,
+        now: datetime,
+        width: int,
+        height: int,
+        rows: list[str] | None = None,
+    ) -> Text:
+        """The heading and a line per service of `rows` (all, by default), columns sized
+        for all of them so that they do not move as the view scrolls."""
         series = self.series(state)
         names = self.ordered(state)
         name_w = self.name_columns(names, width)
@@ -71,7 +80,7 @@ class MetricPane(RowsPane):
         if extra_w:
             text.append(f"{self.EXTRA_HEADING:>{extra_w - 1}} ", STRONG)
         text.append(f"{self.legend():<{spark_w}}"[:spark_w] + "\n", MUTED)
-        for name in names:
+        for name in names if rows is None else rows:
             values = series.get(name, ())
             value = values[-1] if values else None
             style = self.style_of(state, name, value)

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from state.guide.signals import pod_problem, service_down, worst_pod
 from widgets.format import name_cell, name_width, number
-from widgets.table import CLEAR, DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK, RowsPane
+from widgets.table import CLEAR, DOWN, P2_PAST, UNKNOWN_RANK, RowsPane
 from widgets.theme import BAD, BAD_STRONG, GOOD, STRONG, WARN
 
 if TYPE_CHECKING:
@@ -27,16 +27,15 @@ class ServicesPane(RowsPane):
     TITLE = "Services"
 
     def rank(self, state: ConsoleState, name: str) -> int:
-        """Down; a pod failing outright; fewer ready than desired, a pod in trouble or a slow
-        /health; not seen yet; fine."""
+        """Down; then in trouble (a pod failing or not ready, fewer ready than desired, a
+        slow /health); not seen yet; fine. One tier for all trouble: a crash-looping pod
+        goes Error, Running, CrashLoopBackOff within seconds, and its row stays put."""
         if service_down(state, name):
             return DOWN
         deployment, health = state.deployments.get(name), state.health.get(name)
         if deployment is None or health is None:
             return UNKNOWN_RANK
-        phase, reason = worst_pod(deployment)
-        if (reason or phase) in _BAD:
-            return P1_PAST
+        _, reason = worst_pod(deployment)
         slow = health.latency_ms is not None and health.latency_ms >= SLOW_HEALTH_MS
         if reason or deployment.ready < deployment.desired or slow:
             return P2_PAST
@@ -45,7 +44,16 @@ class ServicesPane(RowsPane):
     def alerting(self, state: ConsoleState) -> bool:
         return any(service_down(state, s) for s in state.services)
 
-    def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
+    def body(
+        self,
+        state: ConsoleState,
+        now: datetime,
+        width: int,
+        height: int,
+        rows: list[str] | None = None,
+    ) -> Text:
+        """The heading and a line per service of `rows` (all, by default), columns sized
+        for all of them so that they do not move as the view scrolls."""
         # a long name gives way before the columns of numbers after it do
         names = self.ordered(state)
         longest = max([name_width(s) for s in names] + [10])
@@ -56,7 +64,7 @@ class ServicesPane(RowsPane):
             f"{'DEPLOYMENT':<{name_w}} {'READY':<5}  {'PODS':<{pods_w}} {'HEALTH':<10}{'RST':>3}\n",
             STRONG,
         )
-        for name in names:
+        for name in names if rows is None else rows:
             deployment = state.deployments.get(name)
             health = state.health.get(name)
             down = service_down(state, name)

@@ -12,6 +12,7 @@ a substring as in k9s) applies to the three at once. The border says what is cut
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -33,9 +34,16 @@ SCROLLBAR = 1  # cells the table's scroll bar takes at the right
 DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK, CLEAR = range(5)  # ranks, worst first
 
 
+@lru_cache(maxsize=8192)
+def _shown(name: str) -> str:
+    """The name as shown (state/text.py `shown_name`), folded for sorting and filtering;
+    computed once per name, not once per row per refresh."""
+    return shown_name(name)[0].casefold()
+
+
 def matches(name: str, query: str) -> bool:
     """k9s's filter: a case-insensitive substring of the name as it is shown."""
-    return not query or query.casefold() in shown_name(name)[0].casefold()
+    return not query or query.casefold() in _shown(name)
 
 
 def cut_mark(first: int, last: int, count: int, total: int, query: str) -> str:
@@ -124,7 +132,36 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         first, last = self.in_view()
         if last > first and not first <= self.cursor_row < last:
             self.move_cursor(row=min(max(self.cursor_row, first), last - 1), scroll=False)
-        self.pane.mark_cut()
+        self.pane.view_moved()
+
+    def needs_all(self, keys: list[str], width: int) -> bool:
+        """Whether every row must be composed again: new rows, order, width or theme."""
+        return (
+            keys != self.keys
+            or width != self._width
+            or self.app.theme != self._theme
+            or not self.columns
+        )
+
+    def _look(self, text: Text) -> Text:
+        parse = self.app.stylesheet.parse_style
+        return resolved(text, lambda role: parse(role).rich_style)
+
+    def update_view(self, heading: Text, first: int, lines: list[Text]) -> None:
+        """The rows from `first` (those in view) composed again; only changed ones touched.
+        Rows out of view keep their last lines until they scroll into view (`view_moved`):
+        a refresh costs the rows on screen, not the three hundred."""
+        self._label(heading)
+        for index, new in enumerate(lines, first):
+            if self.lines[index] != new:
+                self.lines[index] = new
+                self.update_cell(self.keys[index], COLUMN, self._look(new))
+
+    def _label(self, heading: Text) -> None:
+        column = self.columns[self.ordered_columns[0].key]
+        if column.label.plain != heading.plain:
+            column.label = self._look(heading)
+            self.refresh()
 
     def fill(self, heading: Text, keys: list[str], lines: list[Text], width: int) -> None:
         """Show `lines` (one per service in `keys`) under `heading`, touching only what
@@ -133,24 +170,14 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         The lines' styles are roles (widgets/theme.py): the DataTable draws Rich Text, so
         they are resolved here, and again for every row when the theme changes.
         """
-        parse = self.app.stylesheet.parse_style
-
-        def look(text: Text) -> Text:
-            return resolved(text, lambda role: parse(role).rich_style)
-
+        look = self._look
         if width != self._width or self.app.theme != self._theme or not self.columns:
             self.clear(columns=True)
             self.add_column(look(heading), width=width, key=COLUMN)
             self._width, self._theme, self.keys, self.lines = width, self.app.theme, [], []
-        column = self.columns[self.ordered_columns[0].key]
-        if column.label.plain != heading.plain:
-            column.label = look(heading)
-            self.refresh()
+        self._label(heading)
         if keys == self.keys:
-            for key, old, new in zip(keys, self.lines, lines, strict=True):
-                if old != new:
-                    self.update_cell(key, COLUMN, look(new))
-            self.lines = lines
+            self.update_view(heading, 0, lines)
             return
         current = self.keys[self.cursor_row] if self.cursor_row < len(self.keys) else None
         top = self.scroll_y
@@ -202,7 +229,7 @@ class RowsPane(SelectablePane):
         self._total = len(every)
         rows = sorted(
             (n for n in every if matches(n, self.filter_text)),
-            key=lambda n: (self.rank(state, n), shown_name(n)[0]),
+            key=lambda n: (self.rank(state, n), _shown(n), n),
         )
         self._order = (state, self.filter_text, rows)
         return rows
@@ -219,22 +246,45 @@ class RowsPane(SelectablePane):
             return None
         return self.table.keys[min(self.table.cursor_row, len(self.table.keys) - 1)]
 
+    def body(
+        self,
+        state: ConsoleState,
+        now: datetime,
+        width: int,
+        height: int,
+        rows: list[str] | None = None,
+    ) -> Text:
+        raise NotImplementedError
+
     def _draw(self, state: ConsoleState, now: datetime) -> None:
         width = max(self.content_size.width - SCROLLBAR, 1)
-        body = self.body(state, now, width, self.content_size.height)
+        height = self.content_size.height
+        keys = self.ordered(state)
+        first: int | None = None
+        if self.table.needs_all(keys, width):
+            body = self.body(state, now, width, height)
+        else:  # the same rows: compose only those in view
+            first, last = self.table.in_view()
+            body = self.body(state, now, width, height, rows=keys[first:last])
         if body != self._body:
             self._body = body
             lines = body.split("\n", allow_blank=True)
             heading, rows = lines[0], [line for line in lines[1:] if line.plain]
-            keys = self.ordered(state)
-            empty = not rows
-            self.content.display = empty
-            self.table.display = not empty
-            if empty:
+            self.content.display = not keys
+            self.table.display = bool(keys)
+            if not keys:
                 self.content.update(Text(self.empty_text(state)))
-            self.table.fill(heading, keys[: len(rows)], rows, width)
+            if first is None:
+                self.table.fill(heading, keys, rows, width)
+            else:
+                self.table.update_view(heading, first, rows)
         self.mark_cut()
         self._subtitled(state, now)
+
+    def view_moved(self) -> None:
+        """Scrolled: compose the rows now in view, and say which they are."""
+        self._body = None
+        self.show_again()
 
     def empty_text(self, state: ConsoleState) -> str:
         if self.filter_text:
