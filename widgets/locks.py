@@ -8,7 +8,7 @@ the backend `k` and `c` act on.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -17,7 +17,7 @@ from textual.widgets import Tree
 from state.locks import BlockingChain, blocking_chains, connection_share, connections_used
 from state.text import inert
 from widgets.format import name_cell, since
-from widgets.selectable import SelectablePane
+from widgets.selectable import SelectablePane, holds_still
 from widgets.theme import BAD_STRONG, GOOD, MUTED, QUOTE, STRONG, WARN, resolved, themed
 
 if TYPE_CHECKING:
@@ -35,6 +35,15 @@ def flatten(chains: list[BlockingChain]) -> list[tuple[BlockingChain, int]]:
     return [found for chain in chains for found in chain.walk()]
 
 
+@holds_still(
+    "action_cursor_up",
+    "action_cursor_down",
+    "action_page_up",
+    "action_page_down",
+    "action_scroll_home",
+    "action_scroll_end",
+    "_on_click",
+)
 class ChainTree(Tree[BlockingChain], inherit_bindings=False):
     """The blocking chains; moving its cursor holds the pane still while a backend is chosen."""
 
@@ -56,34 +65,6 @@ class ChainTree(Tree[BlockingChain], inherit_bindings=False):
         self.shape: tuple[tuple[int, int], ...] = ()
         self.lines: list[Text] = []
         self._theme = ""
-
-    def action_cursor_up(self) -> None:
-        self.pane.choosing()
-        super().action_cursor_up()
-
-    def action_cursor_down(self) -> None:
-        self.pane.choosing()
-        super().action_cursor_down()
-
-    def action_page_up(self) -> None:
-        self.pane.choosing()
-        super().action_page_up()
-
-    def action_page_down(self) -> None:
-        self.pane.choosing()
-        super().action_page_down()
-
-    def action_scroll_home(self) -> None:
-        self.pane.choosing()
-        super().action_scroll_home()
-
-    def action_scroll_end(self) -> None:
-        self.pane.choosing()
-        super().action_scroll_end()
-
-    async def _on_click(self, event: Any) -> None:
-        self.pane.choosing()
-        await super()._on_click(event)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         """Scrolled past the cursor's line: the cursor follows, so `k` never acts on a

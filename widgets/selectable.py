@@ -9,7 +9,7 @@ focuses; it tells the pane when the commander moves its cursor (`choosing`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.actions import SkipAction
 from textual.binding import Binding
@@ -22,6 +22,26 @@ if TYPE_CHECKING:
     from state.console import ConsoleState
 
 FROZEN = "frozen while you choose · esc resumes"
+
+W = TypeVar("W")
+
+
+def holds_still(*names: str):
+    """Class decorator for the scrolling widget of a SelectablePane (its `pane`): each of
+    the methods `names` (the cursor's actions, the click) first holds the pane still."""
+
+    def decorate(cls: type[W]) -> type[W]:
+        for name in names:
+            original = getattr(cls, name)
+
+            def moved(self, *args: Any, _original=original) -> Any:
+                self.pane.choosing()
+                return _original(self, *args)
+
+            setattr(cls, name, moved)
+        return cls
+
+    return decorate
 
 
 class SelectablePane(Pane):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -21,7 +21,7 @@ from textual.widgets import DataTable
 
 from state.guide.signals import service_down
 from state.text import inert, shown_name
-from widgets.selectable import SelectablePane
+from widgets.selectable import SelectablePane, holds_still
 from widgets.theme import resolved
 
 if TYPE_CHECKING:
@@ -58,6 +58,15 @@ def cut_mark(first: int, last: int, count: int, total: int, query: str) -> str:
     return where if cut else ""
 
 
+@holds_still(
+    "action_cursor_up",
+    "action_cursor_down",
+    "action_page_up",
+    "action_page_down",
+    "action_scroll_top",
+    "action_scroll_bottom",
+    "_on_click",
+)
 class PaneTable(DataTable[Text], inherit_bindings=False):
     """A DataTable for a pane: one column of composed lines, the keys of a list, not a grid.
 
@@ -86,35 +95,6 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         self.lines: list[Text] = []
         self._width = 0
         self._theme = ""
-
-    # the commander moves the cursor: the pane holds its list still while a target is chosen
-    def action_cursor_up(self) -> None:
-        self.pane.choosing()
-        super().action_cursor_up()
-
-    def action_cursor_down(self) -> None:
-        self.pane.choosing()
-        super().action_cursor_down()
-
-    def action_page_up(self) -> None:
-        self.pane.choosing()
-        super().action_page_up()
-
-    def action_page_down(self) -> None:
-        self.pane.choosing()
-        super().action_page_down()
-
-    def action_scroll_top(self) -> None:
-        self.pane.choosing()
-        super().action_scroll_top()
-
-    def action_scroll_bottom(self) -> None:
-        self.pane.choosing()
-        super().action_scroll_bottom()
-
-    async def _on_click(self, event: Any) -> None:
-        self.pane.choosing()
-        await super()._on_click(event)
 
     def in_view(self) -> tuple[int, int]:
         """(first, last + 1): the rows wholly in view, by index."""
