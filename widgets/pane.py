@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from state.timeline import SOURCE_NAMES
 from widgets.format import cannot_draw, duration, stale_label
 from widgets.theme import themed
 
@@ -24,13 +25,7 @@ WAITING = "waiting for first sample"
 CANNOT_DRAW = "cannot draw"
 
 
-SOURCE_NAMES = {
-    "kubernetes": "Kubernetes",
-    "health": "health checks",
-    "error_rate": "error rate",
-    "latency": "p95",
-    "postgres": "PostgreSQL",
-}
+PANE_SOURCES = ("kubernetes", "health", "error_rate", "latency", "postgres")  # Redis: a detail
 
 
 def late(state: ConsoleState, now: datetime) -> str | None:
@@ -45,14 +40,15 @@ def late(state: ConsoleState, now: datetime) -> str | None:
 def unseen(state: ConsoleState, now: datetime) -> list[str]:
     """The panes' sources the console cannot see now: never sampled, failing or late.
 
-    Out: their names ('Kubernetes', 'p95', ...) in the panes' order. While any is listed,
-    nobody may say all is clear (the header's 'all guide thresholds clear').
+    Out: their names as the timeline gives them ('Kubernetes', 'PostgreSQL', ...), in the
+    panes' order. While any is listed, nobody may say all is clear (the header's 'all guide
+    thresholds clear').
     """
     out = []
-    for source, name in SOURCE_NAMES.items():
+    for source in PANE_SOURCES:
         probe = state.probe(source)
         if probe.failing or probe.last_ok is None or now - probe.last_ok > STALE_AFTER:
-            out.append(name)
+            out.append(SOURCE_NAMES[source])
     return out
 
 

@@ -48,12 +48,12 @@ def test_a_pane_never_sampled_keeps_the_header_from_saying_all_clear() -> None:
 
 def test_a_failing_or_late_probe_is_not_seen_either() -> None:
     failing = watching(*every_source(2), ProbeFailed(at=at(3), source="latency", reason="503"))
-    assert unseen(failing, at(4)) == ["p95"]
+    assert unseen(failing, at(4)) == ["Prometheus (p95 latency)"]
     assert unseen(watching(*every_source(2)), at(20)) == [  # nothing for 18 s: late
         "Kubernetes",
-        "health checks",
-        "error rate",
-        "p95",
+        "Health checks",
+        "Prometheus (error rate)",
+        "Prometheus (p95 latency)",
         "PostgreSQL",
     ]
     assert CLEAR not in header(watching(*every_source(2)), 20)
