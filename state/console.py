@@ -57,12 +57,15 @@ class PendingMessage(Model):
     purpose: Purpose = "update"
     queued_at: Instant
     level: int = 0  # the escalation level a page was sent for
+    pager: bool = False  # sent to a pager (PagerDuty): no status update (guide/milestones.py)
 
 
 class Incident(Model):
     incident_id: str
     title: str
     severity: Severity
+    # the most severe it was declared or changed to: whose targets apply (guide/milestones.py)
+    severity_reached: Severity | None = None
     status: IncidentStatus = IncidentStatus.INVESTIGATING
     declared_at: Instant
     declared_by: str
@@ -82,6 +85,11 @@ class Incident(Model):
     @property
     def open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def reached(self) -> Severity:
+        """The severity the incident reached, as Milestones.reached counts it."""
+        return self.severity_reached or self.severity
 
 
 class TimelineEntry(Model):
@@ -105,6 +113,9 @@ class ConsoleState(Model):
     database: DatabaseSampled | None = None
     cache: CacheSampled | None = None
     probes: dict[str, ProbeHealth] = Field(default_factory=dict)
+    context: str | None = None  # the kubeconfig context a live session runs against
+    unconfigured: tuple[str, ...] = ()  # probe sources with no backend: unknown, never healthy
+    writes_allowed: bool = False  # --allow-writes made the read-only context writable
     # per "metric:service", the threshold band last crossed (0 normal, 1 P2, 2 P1); the fold
     # moves down a band only once the value falls 20% below its threshold, so noise
     # around a threshold does not flood the timeline

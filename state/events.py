@@ -157,12 +157,20 @@ class SessionStarted(EventBase):
     seed: int | None = None
     speed: float = 1.0
     services: tuple[str, ...] = ()
+    # live: the kubeconfig context whose rules apply (tui/contexts.py); the probe sources with
+    # no backend configured; whether --allow-writes made a read-only context writable
+    context: str | None = None
+    unconfigured: tuple[str, ...] = ()
+    writes_allowed: bool = False
 
 
 class SessionResumed(EventBase):
     kind: Literal["session_resumed"] = "session_resumed"
     operator: str
     version: str
+    context: str | None = None  # as SessionStarted's: the resumed session's own
+    unconfigured: tuple[str, ...] = ()
+    writes_allowed: bool = False
 
 
 class IncidentDeclared(EventBase):
@@ -278,6 +286,10 @@ class MessageQueued(EventBase):
     text: str
     by: str
     purpose: Purpose = "update"
+    # the configured channel's type ("slack", "pagerduty", "statuspage"; a demo sink, the type
+    # it stands for): a message to a pager is no status update (state/guide/milestones.py).
+    # "" in journals written before it was journaled.
+    channel_type: str = ""
 
 
 class MessageSent(EventBase):
@@ -351,6 +363,9 @@ class DrillScored(EventBase):
     points: int
     of: int
     grade: str
+    # the scenario's expected severity, whose targets every milestone was held to; None in
+    # cards journaled before it was recorded
+    expected: Severity | None = None
 
 
 Event = Annotated[

@@ -25,7 +25,8 @@ def operator_name() -> str:
 
 
 def run_console(app, journal=None) -> NoReturn:
-    """Run the console, close its journal, and say where the journal is.
+    """Run the console, close its journal, print what it leaves (a drill's score card), and say
+    where the journal is.
 
     A session that failed to open after the first frame is reported here, once the terminal
     is restored, as any bad input is: one line, exit code 2 (`Group.invoke`). `journal` is
@@ -37,6 +38,9 @@ def run_console(app, journal=None) -> NoReturn:
         raise app.open_failure
     if app.opened:
         journal = app.recorder.journal
+    farewell = app.farewell() if app.crash is None else None
+    if farewell:
+        click.echo(farewell)
     if journal is not None:
         journal.close()
         if app.crash is None:
@@ -159,7 +163,12 @@ def demo(
         return demo_wiring(start)
 
     app = WarroomApp(
-        opening=opening, operator=start.operator, read_only=read_only, badge="DEMO", speed=speed
+        opening=opening,
+        operator=start.operator,
+        read_only=read_only,
+        badge="DEMO",
+        speed=speed,
+        keymap=user_keymap(),
     )
     run_console(app, start.journal)
 
@@ -174,35 +183,71 @@ CONFIG_OPTION = click.option(
 )
 
 
-def load_config(path: Path | None, *, secrets: bool = False, **cluster):
-    """The validated config with command-line overrides; every problem on stderr, exit 2.
+def load_config(path: Path | None, *, secrets: bool = False, **command_line):
+    """The validated config as it applies to the chosen context (tui/contexts.py), with the
+    command line's values: a `Selected`. Every problem on stderr, exit 2.
 
     With `secrets`, a [notify] channel whose secret is not in the environment is a problem too.
     """
-    from tui.config import ConfigError, load, require_secrets, with_overrides
+    from tui.config import ConfigError, load, require_secrets
+    from tui.contexts import select
 
     try:
-        config = with_overrides(load(path), path, **cluster)
+        selected = select(load(path), path, **command_line)
         if secrets:
-            config = require_secrets(config, path)
+            require_secrets(selected.config, path)
     except ConfigError as exc:
-        from state.text import inert
-
-        for line in exc.lines():  # a config's values echoed back: outside text
-            click.echo(f"warroom: {inert(line)}", err=True)
-        sys.exit(BAD_INPUT)
+        config_failed(exc)
     from tui.crash import keep_config_secrets
 
-    keep_config_secrets(config)  # never in a crash log, whatever their variables are called
-    return config
+    # never in a crash log, whatever their variables are called
+    keep_config_secrets(selected.config)
+    return selected
+
+
+CONTEXT_OPTION = click.option(
+    "--context",
+    help="Kubeconfig context: one of the config's [contexts.NAME], whose rules then apply "
+    "(default: [cluster].context, else the kubeconfig's current one).",
+)
+
+
+def config_failed(exc) -> NoReturn:
+    """Every problem of a config on stderr, one line each; exit 2."""
+    from state.text import inert
+
+    for line in exc.lines():  # a config's values echoed back: outside text
+        click.echo(f"warroom: {inert(line)}", err=True)
+    sys.exit(BAD_INPUT)
+
+
+def user_keymap() -> dict[str, str]:
+    """The [keys] of the commander's config file, for demo, drill and replay; {} without one.
+    A table that cannot be applied is refused as live refuses it: one line each, exit 2."""
+    from tui.keys import load_keymap
+    from tui.paths import config_file
+
+    keymap, problems = load_keymap()
+    if problems:
+        from state.text import inert
+
+        for problem in problems:  # a config's values echoed back: outside text
+            click.echo(f"warroom: {inert(f'{config_file()}: {problem}')}", err=True)
+        sys.exit(BAD_INPUT)
+    return keymap
 
 
 @main.command()
 @CONFIG_OPTION
-@click.option("--context", help="Kubeconfig context (default: the config's, else the current one).")
+@CONTEXT_OPTION
 @click.option("--namespace", help="Namespace (default: the config's, else the context's).")
 @click.option(
     "--read-only", is_flag=True, default=None, help="Offer no action that changes anything."
+)
+@click.option(
+    "--allow-writes",
+    is_flag=True,
+    help="Offer actions on a context the config marks read-only; the journal records it.",
 )
 @click.option(
     "--journal",
@@ -214,49 +259,60 @@ def live(
     context: str | None,
     namespace: str | None,
     read_only: bool | None,
+    allow_writes: bool,
     journal: Path | None,
 ) -> None:
     """Watch the configured cluster, metrics and database live."""
-    config = load_config(
-        config_path, secrets=True, context=context, namespace=namespace, read_only=read_only
+    selected = load_config(
+        config_path,
+        secrets=True,
+        context=context,
+        namespace=namespace,
+        read_only=read_only,
+        allow_writes=allow_writes,
     )
-    from tui.config import label
+    from tui.contexts import label
     from tui.opening import session_start
 
+    config = selected.config
     operator = config.operator or operator_name()
-    start = session_start("live", journal, operator, label=label(config))
+    start = session_start("live", journal, operator, label=label(selected))
     from tui.app import WarroomApp
 
     def opening():  # just after the first frame: the fold, the probes, the actions
         from tui.live import live_wiring
 
-        return live_wiring(start, config)
+        return live_wiring(start, selected)
 
     app = WarroomApp(
         opening=opening,
         operator=operator,
-        read_only=config.cluster.read_only,
+        read_only=selected.read_only,
         escalation_mode=config.escalation,
         badge="LIVE",
+        keymap=config.keys,
     )
     run_console(app, start.journal)
 
 
 @main.command()
 @CONFIG_OPTION
-def check(config_path: Path | None) -> None:
+@CONTEXT_OPTION
+def check(config_path: Path | None, context: str | None) -> None:
     """Connect to each configured backend and report whether live mode can use it."""
     import asyncio
 
     from rich.console import Console
 
-    from tui.check import report, run_checks
+    from tui.check import report, run_checks, scope
 
-    config = load_config(config_path)
-    results = asyncio.run(run_checks(config))
+    selected = load_config(config_path, context=context)
     # piped output is read by people and grep alike: wide enough that no row wraps
     width = None if sys.stdout.isatty() else 160
-    sys.exit(report(results, Console(highlight=False, width=width)))
+    console = Console(highlight=False, width=width)
+    scope(selected, console)
+    results = asyncio.run(run_checks(selected.config))
+    sys.exit(report(results, console))
 
 
 @main.group("config")
@@ -312,7 +368,7 @@ def replay(journal: Path, at_time: str | None) -> None:
                 fail(f"--at {at_time!r} is not a time: use HH:MM:SS or ISO 8601")
         from tui.replay import ReplayApp
 
-        app = ReplayApp(record, start)
+        app = ReplayApp(record, start, user_keymap())
         code = app.run()
     finally:
         source.close()
@@ -378,4 +434,4 @@ def drill(
     start = session_start(
         "drill", journal, operator_name(), scenario=scenario, seed=seed, speed=speed
     )
-    run_console(drill_console(start), start.journal)
+    run_console(drill_console(start, user_keymap()), start.journal)

@@ -26,6 +26,7 @@ from widgets.theme import (
     QUOTE,
     STRONG,
     WARN,
+    WARN_STRONG,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ def _badged(badge: str) -> Text:
 class IncidentHeader(TextLine):
     """Two lines: who and what, then the clocks that matter to the commander."""
 
+    update_note: str | None = None  # after the update countdown: "not sent from this console"
+    declare_key: str | None = "d"  # as the keymap has it; None: this console cannot declare
+
     def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
         self.show_text(self.compose_text(state, now, badge))
 
@@ -53,6 +57,12 @@ class IncidentHeader(TextLine):
 
     def compose_text(self, state: ConsoleState, now: datetime, badge: str) -> Text:
         text = _badged(badge)
+        if state.context:  # which cluster's production this is, before anything else
+            text.append("context ", MUTED)
+            text.append(inert(state.context, 32), STRONG)
+            if state.writes_allowed:
+                text.append(" read-only lifted", WARN_STRONG)
+            text.append(*_SEP)
         incident = state.incident
         if incident is None:
             self._watching(text, state, now)
@@ -69,7 +79,10 @@ class IncidentHeader(TextLine):
             text.append(" suggested ", MUTED)
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
-            text.append("· press d to declare", MUTED)
+            if self.declare_key:
+                text.append(f"· press {self.declare_key} to declare", MUTED)
+        elif hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
+            text.append(f" {inert(hint.summary)}", WARN)
         elif blind := unseen(state, now):
             # never all clear while a pane has no fresh sample: what cannot be seen is unknown
             text.append(" not all seen: ", WARN)
@@ -104,7 +117,11 @@ class IncidentHeader(TextLine):
             )
 
     def _clocks(self, text: Text, incident: Incident, now: datetime) -> None:
-        severity = incident.severity
+        # the targets of the severity the incident reached, as the review holds them
+        # (state/guide/milestones.py); in a drill too: the expected one is the answer
+        severity = incident.reached
+        if severity is not incident.severity:  # lowered since: say whose targets these are
+            text.append(f"{severity.value} targets ", MUTED)
         if incident.acknowledged_at is None:
             left, late = countdown(now, response_due(severity, incident.declared_at))
             text.append("ack due ", MUTED)
@@ -130,6 +147,8 @@ class IncidentHeader(TextLine):
                 f" (last {since(now, incident.last_update_at)})" if incident.last_update_at else "",
                 MUTED,
             )
+            if self.update_note:
+                text.append(f" {self.update_note}")
         self._escalation(text, incident, now)
 
     def _escalation(self, text: Text, incident: Incident, now: datetime) -> None:

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from state.timeline import SOURCE_NAMES
 from widgets.format import cannot_draw, duration, stale_label
-from widgets.theme import themed
+from widgets.theme import MUTED, STRONG, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 STALE_AFTER = timedelta(seconds=6)  # three missed 2 s refreshes
 WAITING = "waiting for first sample"
 CANNOT_DRAW = "cannot draw"
+NOT_CONFIGURED = "not configured"
+# the config section that configures each probe source (tui/live.py SECTION_SOURCES)
+SECTION = {
+    "kubernetes": "cluster",
+    "health": "cluster",
+    "error_rate": "prometheus",
+    "latency": "prometheus",
+    "postgres": "database",
+}
 
 
 PANE_SOURCES = ("kubernetes", "health", "error_rate", "latency", "postgres")  # Redis: a detail
@@ -98,7 +107,9 @@ class Pane(Vertical):
             self.post_message(self.CannotDraw(self, exc))
 
     def _draw(self, state: ConsoleState, now: datetime) -> None:
-        body = self.body(state, now, self.content_size.width, self.content_size.height)
+        body = self.not_configured(state) or self.body(
+            state, now, self.content_size.width, self.content_size.height
+        )
         if body != self._body:
             self._body = body
             self.content.update(themed(body))
@@ -107,7 +118,7 @@ class Pane(Vertical):
     def _subtitled(self, state: ConsoleState, now: datetime) -> None:
         """The border's subtitle: why the pane is not fresh, or nothing."""
         subtitle = self.staleness(state, now)
-        self.set_class(subtitle is not None, "-stale")
+        self.set_class(subtitle not in (None, NOT_CONFIGURED), "-stale")
         shown = Text(subtitle or "")  # a failure reason is outside text: never markup
         if shown != self._subtitle:
             self._subtitle = shown
@@ -141,8 +152,25 @@ class Pane(Vertical):
         # line tall over a pane of rows (seen when a console mounts with a state to show)
         self.call_after_refresh(self.content.refresh, layout=True)
 
+    def _unfed(self, state: ConsoleState) -> bool:
+        return bool(self.SOURCES) and all(s in state.unconfigured for s in self.SOURCES)
+
+    def not_configured(self, state: ConsoleState) -> Text | None:
+        """What the pane says when the session has no backend for any of its sources (a
+        config without that section): which section to add, instead of waiting forever."""
+        if not self._unfed(state):
+            return None
+        sections = dict.fromkeys(SECTION.get(s, s) for s in self.SOURCES)
+        text = Text(f"{NOT_CONFIGURED}: add ", style=MUTED)
+        text.append(" and ".join(f"[{s}]" for s in sections), style=STRONG)
+        text.append(" to config.toml\n(`warroom config init` shows how)")
+        return text
+
     def staleness(self, state: ConsoleState, now: datetime) -> str | None:
-        """'stale 34s: connection refused' when a feeding probe failed or is late, else None."""
+        """'stale 34s: connection refused' when a feeding probe failed or is late, else None;
+        'not configured' when no backend feeds it."""
+        if self._unfed(state):
+            return NOT_CONFIGURED
         for source in self.SOURCES:
             probe = state.probe(source)
             if probe.failing:
