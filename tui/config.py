@@ -518,24 +518,3 @@ def write_template(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as f:
         f.write(TEMPLATE)
-
-
-def with_overrides(config: Config, path: Path | None = None, **cluster: Any) -> Config:
-    """`config` with command-line values for [cluster] keys (None: keep the file's).
-
-    Here, not in tui/live.py, so that checking the config before the console draws loads
-    no more than the config's own models (the event models wait for the opening)."""
-    changes = {k: v for k, v in cluster.items() if v is not None}
-    if not changes:
-        return config
-    try:
-        updated = ClusterConfig(**{**config.cluster.model_dump(), **changes})
-    except ValidationError as exc:
-        raise ConfigError(path, [f"cluster.{describe_error(e)}" for e in exc.errors()]) from None
-    return config.model_copy(update={"cluster": updated})
-
-
-def label(config: Config) -> str:
-    """What a new live journal's file name says: the namespace, else the context."""
-    words = config.cluster.namespace or config.cluster.context or "cluster"
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", words)[:40]

@@ -152,9 +152,7 @@ class WithInvestigate(WarroomApp):
 
 async def test_a_new_binding_shows_everywhere_without_code_of_its_own(tmp_path) -> None:
     session = await console(tmp_path)
-    app = WithInvestigate(
-        session.recorder, session.clock, operator=OPERATOR, watch_terminal=False
-    )
+    app = WithInvestigate(session.recorder, session.clock, operator=OPERATOR, watch_terminal=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "y Investigate" in "\n".join(bar(app))
