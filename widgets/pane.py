@@ -10,7 +10,6 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from state.timeline import SOURCE_NAMES
 from widgets.format import cannot_draw, duration, stale_label
 from widgets.theme import MUTED, STRONG, themed
 
@@ -53,6 +52,8 @@ def unseen(state: ConsoleState, now: datetime) -> list[str]:
     panes' order. While any is listed, nobody may say all is clear (the header's 'all guide
     thresholds clear').
     """
+    from state.timeline import SOURCE_NAMES  # after the first frame: it loads the event models
+
     out = []
     for source in PANE_SOURCES:
         probe = state.probe(source)
