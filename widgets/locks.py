@@ -164,7 +164,8 @@ class LocksPane(SelectablePane):
         return 2 + 2 + (len(rows) + sum(1 for _, depth in rows if depth == 0) or 1)
 
     def _draw(self, state: ConsoleState, now: datetime) -> None:
-        summary, rows = self.summary(state), self.chain_rows(state, now)
+        unfed = self.not_configured(state)
+        summary, rows = unfed or self.summary(state), [] if unfed else self.chain_rows(state, now)
         body = summary.copy()
         for _, _, line, query in rows:
             body.append("\n")

@@ -22,7 +22,7 @@ from textual.widgets import DataTable
 from state.guide.signals import service_down
 from state.text import inert, shown_name
 from widgets.selectable import SelectablePane, holds_still
-from widgets.theme import resolved
+from widgets.theme import resolved, themed
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -237,6 +237,14 @@ class RowsPane(SelectablePane):
         raise NotImplementedError
 
     def _draw(self, state: ConsoleState, now: datetime) -> None:
+        unfed = self.not_configured(state)
+        if unfed is not None:  # no backend for it: which section to add, not an empty table
+            if unfed != self._body:
+                self._body = unfed
+                self.content.update(themed(unfed))
+                self.content.display, self.table.display = True, False
+            self._subtitled(state, now)
+            return
         width = max(self.content_size.width - SCROLLBAR, 1)
         height = self.content_size.height
         keys = self.ordered(state)
