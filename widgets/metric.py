@@ -65,8 +65,6 @@ class MetricPane(RowsPane):
         height: int,
         rows: list[str] | None = None,
     ) -> Text:
-        """The heading and a line per service of `rows` (all, by default), columns sized
-        for all of them so that they do not move as the view scrolls."""
         series = self.series(state)
         names = self.ordered(state)
         name_w = self.name_columns(names, width)

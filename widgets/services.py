@@ -52,8 +52,6 @@ class ServicesPane(RowsPane):
         height: int,
         rows: list[str] | None = None,
     ) -> Text:
-        """The heading and a line per service of `rows` (all, by default), columns sized
-        for all of them so that they do not move as the view scrolls."""
         # a long name gives way before the columns of numbers after it do
         names = self.ordered(state)
         longest = max([name_width(s) for s in names] + [10])

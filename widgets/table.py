@@ -234,6 +234,8 @@ class RowsPane(SelectablePane):
         height: int,
         rows: list[str] | None = None,
     ) -> Text:
+        """The heading and a line per service of `rows` (all of `ordered`, by default), the
+        columns sized for all of them so that they do not move as the view scrolls."""
         raise NotImplementedError
 
     def _draw(self, state: ConsoleState, now: datetime) -> None:
