@@ -15,6 +15,7 @@ from textual.actions import SkipAction
 from textual.binding import Binding
 
 from widgets.pane import Pane
+from widgets.theme import INVERSE
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -111,3 +112,51 @@ class SelectablePane(Pane):
     def _repaint(self) -> None:
         self._body = None
         self.show_again()
+
+
+class CursorPane(SelectablePane):
+    """A selectable pane that draws its own rows and cursor (the Database locks pane, whose
+    rows are laid out to keep every blocker in view): the pane itself takes the keys."""
+
+    can_focus = True
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False, id="pane.cursor_up"),
+        Binding("down", "cursor(1)", "Down", show=False, id="pane.cursor_down"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.cursor = 0
+
+    def rows(self, state: ConsoleState, now: datetime) -> list[Any]:
+        """The selectable rows' keys, in the order they are drawn (only those drawn)."""
+        raise NotImplementedError
+
+    def focus_target(self) -> Widget | None:
+        return self
+
+    def selected(self) -> Any | None:
+        seen = self.shown()
+        if seen is None:
+            return None
+        rows = self.rows(*seen)
+        return rows[min(self.cursor, len(rows) - 1)] if rows else None
+
+    def cursor_style(self, index: int) -> str:
+        return INVERSE if index == self.cursor and self.has_focus else ""
+
+    def action_cursor(self, delta: int) -> None:
+        self.choosing()
+        seen = self.shown()
+        if seen is None:
+            return
+        count = len(self.rows(*seen))
+        self.cursor = max(0, min(self.cursor + delta, count - 1)) if count else 0
+        self._repaint()
+
+    def on_focus(self) -> None:
+        self._repaint()
+
+    def on_blur(self) -> None:
+        self.release()
+        self._repaint()
