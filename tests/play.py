@@ -11,7 +11,7 @@ from probes.scheduler import ProbeScheduler
 from probes.simulated.actions import SimulatedActions
 from probes.simulated.cluster import SimulatedCluster
 from probes.simulated.probe import probes
-from probes.simulated.scenario import SERVICES, load
+from probes.simulated.scenario import load
 from state.clock import FrozenClock
 from state.events import (
     ActionFinished,
@@ -48,9 +48,10 @@ class Session:
         seed: int = SEED,
         start: datetime = START,
         mode: Literal["demo", "drill"] = "demo",
+        services: int = 4,
     ) -> None:
         self.clock = FrozenClock(start)
-        self.cluster = SimulatedCluster(load(scenario), seed, start)
+        self.cluster = SimulatedCluster(load(scenario), seed, start, services)
         self.recorder = Recorder(Journal.create(journal))
         self.scheduler = ProbeScheduler(probes(self.cluster), self.clock, self.record)
         self.actions = SimulatedActions(self.cluster)
@@ -62,7 +63,7 @@ class Session:
                 operator=OPERATOR,
                 scenario=scenario,
                 seed=seed,
-                services=SERVICES,
+                services=tuple(self.cluster.services),
                 signal_rules=SIGNAL_RULES,
             )
         )

@@ -60,6 +60,18 @@ CONSOLE_KEYS = [
         id="app.command_palette",
         section=CONSOLE,
     ),
+    described(
+        "slash",
+        "filter",
+        "Filter",
+        key_display="/",
+        show=False,
+        tooltip="Filter Services, Error rate and p95 by name (a part of it, as in k9s); "
+        "esc clears it",
+        id="view.filter",
+        section=CONSOLE,
+        words=("filter", "find service", "search", "grep"),
+    ),
 ]
 
 KEYS: list[BindingType] = [

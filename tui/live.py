@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from state.clock import WallClock
@@ -106,13 +105,6 @@ def live_actions(config: Config, read_only: bool) -> LiveActions | None:
 
         database = PostgresActions(config.database.resolved_dsn())
     return LiveActions(kubernetes, database)
-
-
-def label(selected: Selected) -> str:
-    """What a new live journal's file name says: the namespace, else the context."""
-    c = selected.config.cluster
-    words = (c.namespace if c else None) or selected.context or "session"
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", words)[:40]
 
 
 def live_wiring(start: SessionStart, selected: Selected) -> Wiring:

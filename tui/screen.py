@@ -11,17 +11,21 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from textual.actions import SkipAction
 from textual.containers import Container
 from textual.screen import Screen
 
 from state.guide.phase import phase
+from tui.layout import grid_rows
 from widgets.error_rate import ErrorRatePane
+from widgets.filter_bar import FilterBar
 from widgets.header import IncidentHeader
 from widgets.keybar import KeyBar
 from widgets.latency import LatencyPane
 from widgets.locks import LocksPane
 from widgets.pane import Pane
 from widgets.services import ServicesPane
+from widgets.table import RowsPane
 from widgets.tabs import PaneTabs
 from widgets.timeline import TimelinePane
 
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from textual.app import ComposeResult
+    from textual.widgets import Input
 
     from state.console import ConsoleState
     from tui.view import ConsoleView
@@ -60,6 +65,8 @@ class ConsoleScreen(Screen[None]):
         self.scrubber = scrubber
         self.current_pane = 0
         self.ready = False  # composed and mounted: there is something to draw on
+        self.query_text = ""  # the filter on the service panes (`/`)
+        self._grid: tuple[int, int] | None = None
         self._draw_errors: set[tuple[str | None, type, str]] = set()  # already in the crash log
 
     def compose(self) -> ComposeResult:
@@ -72,6 +79,7 @@ class ConsoleScreen(Screen[None]):
             from widgets.scrubber import Scrubber
 
             yield Scrubber(id="scrubber")
+        yield FilterBar(id="filter")
         yield KeyBar(PINNED_KEYS, id="keys")
 
     @property
@@ -82,6 +90,8 @@ class ConsoleScreen(Screen[None]):
         """The method a binding's action `name` runs: a key group's `action_<name>`, or None."""
         if name == "pane":
             return self.action_pane
+        if name in ("filter", "clear_filter"):
+            return getattr(self, f"action_{name}")
         for group in self.keys:
             method = getattr(group, f"action_{name}", None)
             if callable(method):
@@ -94,6 +104,8 @@ class ConsoleScreen(Screen[None]):
         self.console.redraw()  # the console's, which may draw more (the replay's scrubber)
 
     def redraw(self) -> None:
+        if not self.query(IncidentHeader):
+            return  # the console is closing: its widgets are gone, nothing to draw on
         shown = self.console.view()
         badge = self.console.badge
         if shown is None:
@@ -114,6 +126,69 @@ class ConsoleScreen(Screen[None]):
         self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts))
         keys = self.query_one(KeyBar)
         self.drawn(keys, lambda: keys.follow(phase(state)))
+        self._lay_out(state)
+
+    def on_resize(self) -> None:
+        self._grid = None
+        self.call_after_refresh(self._resized)
+
+    def _resized(self) -> None:
+        """Lay the panes out for the new size."""
+        self.console.redraw()
+
+    def _lay_out(self, state: ConsoleState) -> None:
+        """Give each row of panes the lines its content wants (tui/layout.py)."""
+        grid = self.query_one("#panes")
+        if not grid.size.height:
+            return  # not laid out yet: the resize that follows lays it out
+        panes = {pane.id: pane for pane in self.panes}
+
+        def wanted(*ids: str) -> int:
+            return max(self.drawn(panes[i], partial(panes[i].wanted, state)) or 0 for i in ids)
+
+        top, middle = wanted("services", "error-rate"), wanted("locks", "latency")
+        rows = grid_rows(grid.size.height, top, middle)
+        if rows != self._grid:
+            self._grid = rows
+            grid.styles.grid_rows = f"{rows[0]} {rows[1]} 1fr"
+
+    # ---- the filter --------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        """`/`: the filter line, to type a part of a service's name."""
+        bar = self.query_one(FilterBar)
+        bar.display = True
+        bar.focus()
+
+    def action_clear_filter(self) -> None:
+        """Escape: no filter, every service shown again."""
+        bar = self.query_one(FilterBar)
+        if not bar.display and not self.query_text:
+            raise SkipAction()
+        bar.value = ""
+        self._filter("")
+        self._close_filter()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterBar):
+            self._filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterBar):
+            self._close_filter()
+
+    def _filter(self, query: str) -> None:
+        self.query_text = query.strip()
+        for pane in self.query(RowsPane):
+            pane.filter(self.query_text)
+        self.console.redraw()
+
+    def _close_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.display = False
+        target = self.panes[self.current_pane].focus_target()
+        if target is not None:
+            target.focus()
 
     @staticmethod
     def _show_pane(pane: Pane, state: ConsoleState, now: datetime) -> bool:
@@ -152,6 +227,7 @@ class ConsoleScreen(Screen[None]):
         self.current_pane = index
         for i, pane in enumerate(self.panes):
             pane.set_class(i == index, "-current")
-        if self.panes[index].can_focus:
-            self.panes[index].focus()
+        target = self.panes[index].focus_target()
+        if target is not None:
+            target.focus()
         self.console.redraw()

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.actions import parse
+from textual.actions import SkipAction, parse
 from textual.app import App
+from textual.binding import Binding
 
 from tui.screen import PANES, ConsoleScreen
 from widgets.theme import WARROOM, signal_variables
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
     from textual.actions import ActionParseResult
     from textual.app import SystemCommand
-    from textual.binding import Binding
     from textual.command import Provider
     from textual.dom import DOMNode
     from textual.screen import Screen
@@ -43,6 +43,11 @@ class ConsoleView(App[int]):
     """The console's App: its screen, the actions its keys run, and how it ends on a bug."""
 
     CSS_PATH = Path(__file__).with_name("warroom.tcss")  # for subclasses elsewhere too
+    # Escape clears the service panes' filter (tui/screen.py; `/` is in tui/keys.py), in
+    # every mode: live, replay and drill
+    BINDINGS = [
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="view.clear_filter"),
+    ]
     TITLE = "warroom"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
@@ -160,9 +165,12 @@ class ConsoleView(App[int]):
         """Run a key group's `method` for the action `name`, if `check_action` allows it."""
         if not self.check_action(name, params):
             return False
-        result = method(*params)
-        if inspect.isawaitable(result):
-            await result
+        try:
+            result = method(*params)
+            if inspect.isawaitable(result):
+                await result
+        except SkipAction:
+            return False  # nothing for it to do now: the key goes on to the next binding
         return True
 
     def _handle_exception(self, error: Exception) -> None:

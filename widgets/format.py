@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -116,6 +117,7 @@ def cannot_draw(error: BaseException) -> Text:
     )
 
 
+@lru_cache(maxsize=8192)  # the panes size their name column over every service each refresh
 def name_width(name: str) -> int:
     """The cells `name_cell` needs to show `name` whole, its mark included."""
     text, changed = shown_name(name)

@@ -13,6 +13,7 @@ from state.guide.severity import Role
 from state.guide.signals import suggestion
 from state.text import inert
 from widgets.format import SEVERITY_STYLE, countdown, duration, since
+from widgets.pane import unseen
 from widgets.text_line import TextLine
 from widgets.theme import (
     ALARM,
@@ -64,12 +65,12 @@ class IncidentHeader(TextLine):
             text.append(*_SEP)
         incident = state.incident
         if incident is None:
-            self._watching(text, state)
+            self._watching(text, state, now)
         else:
             self._incident(text, incident, now)
         return text
 
-    def _watching(self, text: Text, state: ConsoleState) -> None:
+    def _watching(self, text: Text, state: ConsoleState, now: datetime) -> None:
         what = f"scenario {inert(state.scenario, 40)}" if state.scenario else "watching"
         text.append(f"No incident declared · {what}", STRONG)
         hint = suggestion(state)
@@ -82,6 +83,10 @@ class IncidentHeader(TextLine):
                 text.append(f"· press {self.declare_key} to declare", MUTED)
         elif hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
             text.append(f" {inert(hint.summary)}", WARN)
+        elif blind := unseen(state, now):
+            # never all clear while a pane has no fresh sample: what cannot be seen is unknown
+            text.append(" not all seen: ", WARN)
+            text.append(f"no fresh sample from {', '.join(blind)}", MUTED)
         else:
             text.append(" all guide thresholds clear", GOOD)
 

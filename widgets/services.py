@@ -10,7 +10,7 @@ from rich.text import Text
 
 from state.guide.signals import health_unknown, pod_problem, service_down, worst_pod
 from widgets.format import name_cell, name_width, number
-from widgets.selectable import SelectablePane
+from widgets.table import CLEAR, DOWN, P2_PAST, UNKNOWN_RANK, RowsPane
 from widgets.theme import BAD, BAD_STRONG, GOOD, STRONG, WARN
 
 if TYPE_CHECKING:
@@ -22,12 +22,24 @@ PODS_MIN = 8
 _BAD = {"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "ErrImagePull", "Error", "Failed"}
 
 
-class ServicesPane(SelectablePane):
+class ServicesPane(RowsPane):
     SOURCES = ("kubernetes", "health")
     TITLE = "Services"
 
-    def rows(self, state: ConsoleState, now: datetime) -> list[str]:
-        return list(state.services)
+    def rank(self, state: ConsoleState, name: str) -> int:
+        """Down; then in trouble (a pod failing or not ready, fewer ready than desired, a
+        slow /health); not seen yet; fine. One tier for all trouble: a crash-looping pod
+        goes Error, Running, CrashLoopBackOff within seconds, and its row stays put."""
+        if service_down(state, name):
+            return DOWN
+        deployment, health = state.deployments.get(name), state.health.get(name)
+        if deployment is None or health is None or health.unknown:
+            return UNKNOWN_RANK
+        _, reason = worst_pod(deployment)
+        slow = health.latency_ms is not None and health.latency_ms >= SLOW_HEALTH_MS
+        if reason or deployment.ready < deployment.desired or slow:
+            return P2_PAST
+        return CLEAR
 
     def alerting(self, state: ConsoleState) -> bool:
         return any(service_down(state, s) for s in state.services)
@@ -46,9 +58,17 @@ class ServicesPane(SelectablePane):
         unknown = f"/health unknown from here: {reasons}"  # first: the pane is narrow
         return f"{unknown}; {stale}" if stale else unknown
 
-    def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
+    def body(
+        self,
+        state: ConsoleState,
+        now: datetime,
+        width: int,
+        height: int,
+        rows: list[str] | None = None,
+    ) -> Text:
         # a long name gives way before the columns of numbers after it do
-        longest = max([name_width(s) for s in state.services] + [10])
+        names = self.ordered(state)
+        longest = max([name_width(s) for s in names] + [10])
         name_w = min(longest, max(width - FIXED_W - PODS_MIN, 10))
         pods_w = max(min(width - name_w - FIXED_W, 24), PODS_MIN)
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -56,13 +76,11 @@ class ServicesPane(SelectablePane):
             f"{'DEPLOYMENT':<{name_w}} {'READY':<5}  {'PODS':<{pods_w}} {'HEALTH':<10}{'RST':>3}\n",
             STRONG,
         )
-        for index, name in enumerate(state.services):
+        for name in names if rows is None else rows:
             deployment = state.deployments.get(name)
             health = state.health.get(name)
             down = service_down(state, name)
-            shown = name_cell(name, name_w, BAD_STRONG if down else "")
-            shown.stylize(self.cursor_style(index))
-            text.append_text(shown)
+            text.append_text(name_cell(name, name_w, BAD_STRONG if down else ""))
             text.append(" ")
             if deployment is None:
                 text.append(f"{'?':>5}  {'—':<{pods_w}} ")

@@ -19,12 +19,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.color import Color
 from textual.content import Content, Span
 from textual.theme import BUILTIN_THEMES, Theme
 
 if TYPE_CHECKING:
-    from rich.text import Text
+    from collections.abc import Callable
+
+    from rich.style import Style as RichStyle
 
 # roles: a Text span's style, a Textual style whose colours are the theme's variables
 STRONG = "bold"  # headings, values that matter
@@ -57,6 +60,22 @@ def themed(text: Text) -> Content:
     if text.style:
         spans.insert(0, Span(0, len(text.plain), str(text.style)))
     return Content(text.plain, spans)
+
+
+def resolved(text: Text, parse: Callable[[str], RichStyle]) -> Text:
+    """`text` with each role resolved to the theme's colours by `parse`: for Textual widgets
+    that draw Rich Text themselves (a DataTable's cells, a Tree's labels), not Content.
+
+    In: Text whose span styles are roles; `parse` maps a role to a Rich Style (the app's
+    stylesheet parser, which knows the theme's variables). Out: a new Text, same characters.
+    """
+    out = Text(text.plain, end="", no_wrap=True, overflow="ellipsis")
+    if text.style:
+        out.stylize(parse(str(text.style)))
+    for span in text.spans:
+        if span.style:
+            out.stylize(parse(str(span.style)), span.start, span.end)
+    return out
 
 
 # Textual's dark theme, and the colours its terminal palette (Monokai) gave the Rich style

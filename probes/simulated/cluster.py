@@ -7,6 +7,7 @@ import math
 import random
 from datetime import datetime, timedelta
 
+from probes.simulated.fleet import GUIDE_SERVICES, FleetService, fleet
 from probes.simulated.model import (
     SimDatabase,
     SimPod,
@@ -45,9 +46,12 @@ class SimulatedOutage(ConnectionError):
 
 
 class SimulatedCluster:
-    """Four Tracktion services, their pods, PostgreSQL and Redis, playing one scenario."""
+    """Tracktion's four services (and, given `services` > 4, a larger fleet around them,
+    probes/simulated/fleet.py), their pods, PostgreSQL and Redis, playing one scenario."""
 
-    def __init__(self, scenario: Scenario, seed: int, start: datetime) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int, start: datetime, services: int = GUIDE_SERVICES
+    ) -> None:
         self.scenario = scenario
         self.seed = seed
         self.start = start
@@ -67,7 +71,33 @@ class SimulatedCluster:
             for _ in range(replicas):
                 svc.pods.append(self._new_pod(svc, ready_at=None))
             self.services[name] = svc
+        for extra in fleet(seed, services - GUIDE_SERVICES):
+            self._add(extra)
         self._derive()
+
+    def _add(self, extra: FleetService) -> None:
+        """One service of the larger fleet, with the trouble it starts in."""
+        svc = SimService(
+            extra.name,
+            extra.p95,
+            extra.error,
+            extra.uses_db,
+            baseline_rps=extra.rps,
+            desired=extra.replicas,
+            revision=extra.revision,
+        )
+        svc.templates = {extra.revision - 1: 1, extra.revision: 2}
+        svc.pods = [self._new_pod(svc, ready_at=None) for _ in range(extra.replicas)]
+        if extra.trouble in ("pod", "down"):
+            svc.crash = ("CrashLoopBackOff", ("restart", "delete_failing_pods"))
+            crashing = svc.pods if extra.trouble == "down" else svc.pods[:1]
+            for i, pod in enumerate(crashing):
+                self._crash(svc, pod, at=3.0 * i)
+        elif extra.trouble == "errors":
+            svc.degraded = (7.5, 1.0)  # past the guide's 5 %: a P2 signal
+        elif extra.trouble == "slow":
+            svc.degraded = (0.0, 3.6)  # past 3x its baseline: a P2 signal
+        self.services[extra.name] = svc
 
     # ---- time -------------------------------------------------------------------------------
 
@@ -293,6 +323,9 @@ class SimulatedCluster:
                     p95 *= 1 + share * (worst[1] - 1)
             else:
                 error = 100.0
+            if svc.degraded:
+                error += svc.degraded[0] * max(self.rng.gauss(1.0, 0.08), 0.5)
+                p95 *= svc.degraded[1]
             if svc.external_failure and not self.circuit_breaker:
                 error += svc.external_failure[0] * max(self.rng.gauss(1.0, 0.08), 0.5)
                 p95 *= svc.external_failure[1]

@@ -53,6 +53,7 @@ class SimService:
     pods: list[SimPod] = field(default_factory=list)
     crash: tuple[str, tuple[str, ...]] | None = None  # (reason, actions that clear it)
     external_failure: tuple[float, float] | None = None  # (error %, latency factor)
+    degraded: tuple[float, float] | None = None  # a fleet service's standing trouble, the same
     rollout_next: float = 0.0
     warnings: list[str] = field(default_factory=list)
     # derived every tick
