@@ -118,7 +118,10 @@ async def test_escalate_names_who_and_where(tmp_path) -> None:
         await pilot.press("e")
         await shown(pilot, EscalateScreen)
         assert isinstance(app.screen, EscalateScreen)
-        await pilot.press("right", "right", "enter", "tab", *"need a DBA", "enter")  # L3
+        await pilot.press("right", "right", "enter")  # L3, and no reason yet
+        assert "Say why you escalate" in str(app.screen.query_one("#problem").render())
+        assert app.focused is not None and app.focused.id == "reason"
+        await pilot.press(*"need a DBA", "enter")
         await shown(pilot, ConfirmScreen)
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen) and "#management, pagerduty" in confirm.message
