@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from textual import events
 from textual.containers import Container
 from textual.screen import Screen
 
@@ -142,6 +143,24 @@ class ConsoleScreen(Screen[None]):
 
             self._draw_errors.add(seen)
             report(error, f"cannot draw #{widget.id}; the console went on")
+
+    async def on_key(self, event: events.Key) -> None:
+        """Type-ahead: keys typed right after `n` go to the note dialog, in order.
+
+        Textual hands a key to the focused widget, which passes it to this screen, which
+        passes it to the App, which runs its binding; keys typed in a burst are all on their
+        way before the first one's binding has pushed its dialog, and would reach the App to
+        be checked against the dialog's bindings, and be lost. So this screen runs a key's
+        binding itself, as the App would, and passes the keys after it to the dialog now on
+        top (widgets/modals.py keeps those that arrive before it has focused its field).
+        """
+        top = self.app.screen
+        event.stop()
+        event.prevent_default()
+        if top is self:
+            await self.app._check_bindings(event.key)
+        else:
+            (self.app.focused or top)._forward_event(events.Key(event.key, event.character))
 
     def action_pane(self, index: int) -> None:
         self.current_pane = index

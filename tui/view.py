@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING
 
 from textual.actions import parse
 from textual.app import App
+from textual.filter import Monochrome, NoColor
 
 from tui.screen import PANES, ConsoleScreen
-from widgets.theme import WARROOM, signal_variables
+from widgets.theme import PLAIN_SIGNALS, WARROOM, signal_variables
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from textual.actions import ActionParseResult
     from textual.dom import DOMNode
+    from textual.filter import LineFilter
 
     from state.console import ConsoleState
 
@@ -49,6 +51,20 @@ class ConsoleView(App[int]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The panes' $warroom-* colours for a theme that does not set them (widgets/theme.py)."""
         return signal_variables(self.current_theme)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """Under NO_COLOR, the signals as attributes whatever the theme (widgets/theme.py)."""
+        variables = super().get_css_variables()
+        if self.no_color:
+            variables.update(PLAIN_SIGNALS)
+        return variables
+
+    _plain = NoColor()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Under NO_COLOR, the terminal's own colours: Textual's greys (its Monochrome filter)
+        make dark grey on near-black of what was red on black."""
+        return [self._plain if isinstance(f, Monochrome) else f for f in super().get_line_filters()]
 
     def get_default_screen(self) -> ConsoleScreen:
         self.console_screen = ConsoleScreen(self, self.key_groups(), scrubber=self.scrubber)

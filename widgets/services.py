@@ -55,7 +55,7 @@ class ServicesPane(SelectablePane):
             else:
                 ready_style = BAD if deployment.ready < deployment.desired else ""
                 text.append(f"{deployment.ready:>2}/{deployment.desired:<2}", ready_style)
-                text.append("↻" if deployment.rollout else " ", WARN)
+                text.append("↻" if deployment.rollout else " ", WARN if deployment.rollout else "")
                 phase, reason = worst_pod(deployment)
                 # the pods that show the same word: NotReady is no pod's reason, but the
                 # word for a Running pod that is not ready (state/guide/signals.py pod_problem)
