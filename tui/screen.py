@@ -109,7 +109,8 @@ class ConsoleScreen(Screen[None]):
         for pane in self.panes:
             alerts.append(bool(self.drawn(pane, partial(self._show_pane, pane, state, now))))
         tabs = self.query_one(PaneTabs)
-        self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts))
+        stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
+        self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts, stale))
 
     @staticmethod
     def _show_pane(pane: Pane, state: ConsoleState, now: datetime) -> bool:

@@ -54,10 +54,7 @@ class ConsoleView(App[int]):
 
     def get_css_variables(self) -> dict[str, str]:
         """Under NO_COLOR, the signals as attributes whatever the theme (widgets/theme.py)."""
-        variables = super().get_css_variables()
-        if self.no_color:
-            variables.update(PLAIN_SIGNALS)
-        return variables
+        return {**super().get_css_variables(), **(PLAIN_SIGNALS if self.no_color else {})}
 
     _plain = NoColor()
 

@@ -13,12 +13,18 @@ if TYPE_CHECKING:
 def segments(app: App) -> list[list[Segment]]:
     """Each screen line's segments, top to bottom, the dialogs on top included."""
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return [list(strip) for strip in update.strips]  # type: ignore[attr-defined]
+    # each line is the strips of the widgets it crosses, left to right
+    return [[s for strip in line for s in strip] for line in update.strips]  # type: ignore[attr-defined]
+
+
+def join(line: list[Segment]) -> str:
+    """A line's segments as plain text."""
+    return "".join(s.text for s in line)
 
 
 def lines(app: App) -> list[str]:
     """Each screen line as plain text."""
-    return ["".join(s.text for s in line) for line in segments(app)]
+    return [join(line) for line in segments(app)]
 
 
 def text(app: App) -> str:
