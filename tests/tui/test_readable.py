@@ -80,6 +80,11 @@ async def test_no_color_draws_every_breach_with_an_attribute_never_a_dim_colour(
                             assert marked(segment.style), (words, plain, segment)
                             assert not segment.style.dim, (words, plain)  # type: ignore[union-attr]
         assert breaches >= 6  # error rate, p95, the timeline's alert line, header: all seen
+        if size == "120x40":  # every pane shown: an alerting pane says so in its title
+            titles = [s for line in drawn.segments(app) for s in line if "Error rate (" in s.text]
+            assert titles and all(marked(s.style) and s.style.reverse for s in titles)
+            calm = [s for line in drawn.segments(app) for s in line if " Services " in s.text]
+            assert calm and not any(s.style and s.style.reverse for s in calm)
 
 
 async def test_with_colour_the_breach_keeps_its_colour(tmp_path) -> None:
