@@ -6,9 +6,10 @@ answered; keys typed while a dialog opens reach it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from textual import events
-from textual.app import App
 from textual.widgets import Button, Input, TextArea
 
 from probes.notify.config import demo_config
@@ -17,6 +18,7 @@ from state.guide.severity import IncidentStatus, Role, Severity
 from state.journal.store import Journal
 from tests.play import Session
 from tests.tui import drawn
+from tests.tui.host import Host
 from tests.tui.waiting import pressed, shown
 from widgets.action_dialogs import ResolveScreen, RoleScreen
 from widgets.choices import Choice, Tick
@@ -25,28 +27,18 @@ from widgets.modals import (
     Confirmed,
     ConfirmScreen,
     DeclareScreen,
-    Dialog,
     NoteScreen,
     SeverityScreen,
 )
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 CHANNELS = [
     ChannelRow("#incidents", "slack", "internal", True, True),
     ChannelRow("status-page", "statuspage", "public", True, True),
 ]
-
-
-class Host(App[None]):
-    """One dialog, pushed as the console pushes it; what it returned in `results`."""
-
-    def __init__(self, dialog: Dialog) -> None:
-        super().__init__()
-        self.dialog = dialog
-        self.results: list[object] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(self.dialog, self.results.append)
 
 
 def journaled(session: Session, kind: type) -> list:
