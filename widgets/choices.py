@@ -44,7 +44,7 @@ class Tick(Checkbox):
         super().watch_value()
 
     def action_enter(self) -> None:
-        self.post_message(Choices.Entered())
+        self.post_message(Choices.Entered(self))
 
 
 class Choices(RadioSet):
@@ -58,7 +58,11 @@ class Choices(RadioSet):
     ]
 
     class Entered(Message):
-        """Enter was pressed on a choice: the dialog submits, if submitting is safe."""
+        """Enter was pressed on a choice or a checkbox: the dialog submits, if that is safe."""
+
+        def __init__(self, field: Choices | Tick) -> None:
+            super().__init__()
+            self.field = field
 
     _ready = False  # Textual moves the highlight once while mounting: that chooses nothing
 
@@ -87,4 +91,4 @@ class Choices(RadioSet):
                 button.value = True
 
     def action_enter(self) -> None:
-        self.post_message(self.Entered())
+        self.post_message(self.Entered(self))

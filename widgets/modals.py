@@ -101,6 +101,8 @@ class Dialog(ModalScreen):
         event.stop()
         if self.SAFE:
             self.submit()
+        elif isinstance(event.field, Tick):  # a confirmation's option: Enter ticks it
+            event.field.toggle()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

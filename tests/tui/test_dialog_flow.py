@@ -169,6 +169,14 @@ async def test_a_mutating_confirmation_keeps_cancel_and_yes_is_one_key_away(
             await pilot.pause()
             await pressed(pilot, *keys)
         assert app.results == [Confirmed(dry_run=False)]
+    if offer_dry_run:  # Enter on the dry-run box ticks it: it never confirms
+        app = Host(confirm())
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pressed(pilot, "shift+tab", "shift+tab", "enter")
+            assert app.screen is app.dialog
+            await pressed(pilot, "y")
+        assert app.results == [Confirmed(dry_run=True)]
 
 
 @pytest.mark.parametrize("size", SIZES)
