@@ -247,6 +247,11 @@ SHORT_REASONS = {
 }
 
 
+def whole(words: str, width: int) -> str:
+    """`words` if they fit in `width` cells, else nothing: a legend cut to '>3x b' is noise."""
+    return words if cell_len(words) <= width else ""
+
+
 def pod_word(word: str, width: int) -> str:
     """A pod's phase or reason in `width` cells: whole if it fits, else its well-known short
     form (`SHORT_REASONS`), else as it is (to be cut by the caller, an unknown word)."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from widgets.format import name_cell, name_width, sparkline
+from widgets.format import name_cell, name_width, sparkline, whole
 from widgets.pane import Pane
 from widgets.theme import MUTED, STRONG
 
@@ -66,7 +66,7 @@ class MetricPane(Pane):
         text.append(f"{'SERVICE':<{name_w}} {self.HEADING:>8} ", STRONG)
         if extra_w:
             text.append(f"{self.EXTRA_HEADING:>{extra_w - 1}} ", STRONG)
-        text.append(f"{self.legend():<{spark_w}}"[:spark_w] + "\n", MUTED)
+        text.append(f"{whole(self.legend(), spark_w):<{spark_w}}\n", MUTED)
         for name in names:
             values = series.get(name, ())
             value = values[-1] if values else None

@@ -213,6 +213,9 @@ async def test_a_narrow_terminal_shows_whole_words(tmp_path, size) -> None:
         # a pod's reason whole, or its well-known short form: never a truncation
         assert "CrashLoopBackOff ×3" in crash or "CrashLoop ×3" in crash, crash
         assert crash.rstrip(" │").split()[-1].isdigit()  # and the restarts after it
+        for line in lines:  # a pane's legend is whole or left out, never '>3x b'
+            assert ">5%" not in line or ">5% P2 >20% P1" in line, line
+            assert ">3x" not in line or ">3x base P2" in line, line
 
 
 async def test_a_stale_pane_is_marked_on_its_tab(tmp_path) -> None:
