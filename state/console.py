@@ -105,6 +105,9 @@ class ConsoleState(Model):
     database: DatabaseSampled | None = None
     cache: CacheSampled | None = None
     probes: dict[str, ProbeHealth] = Field(default_factory=dict)
+    context: str | None = None  # the kubeconfig context a live session runs against
+    unconfigured: tuple[str, ...] = ()  # probe sources with no backend: unknown, never healthy
+    writes_allowed: bool = False  # --allow-writes made the read-only context writable
     # per "metric:service", the threshold band last crossed (0 normal, 1 P2, 2 P1); the fold
     # moves down a band only once the value falls 20% below its threshold, so noise
     # around a threshold does not flood the timeline

@@ -157,12 +157,20 @@ class SessionStarted(EventBase):
     seed: int | None = None
     speed: float = 1.0
     services: tuple[str, ...] = ()
+    # live: the kubeconfig context whose rules apply (tui/contexts.py); the probe sources with
+    # no backend configured; whether --allow-writes made a read-only context writable
+    context: str | None = None
+    unconfigured: tuple[str, ...] = ()
+    writes_allowed: bool = False
 
 
 class SessionResumed(EventBase):
     kind: Literal["session_resumed"] = "session_resumed"
     operator: str
     version: str
+    context: str | None = None  # as SessionStarted's: the resumed session's own
+    unconfigured: tuple[str, ...] = ()
+    writes_allowed: bool = False
 
 
 class IncidentDeclared(EventBase):

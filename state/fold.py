@@ -44,6 +44,15 @@ def _fresh(state: ConsoleState, source: str, event: ev.EventBase) -> dict[str, P
     return {**state.probes, source: ProbeHealth(last_ok=event.at)}
 
 
+def _rules(event: ev.SessionStarted | ev.SessionResumed) -> dict[str, object]:
+    """What a live session's first event says it runs under: its context and backends."""
+    return {
+        "context": event.context,
+        "unconfigured": event.unconfigured,
+        "writes_allowed": event.writes_allowed,
+    }
+
+
 def _services(state: ConsoleState, names: Iterable[str]) -> tuple[str, ...]:
     known = list(state.services)
     known.extend(n for n in names if n not in known)
@@ -152,8 +161,11 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                     "operator": event.operator,
                     "scenario": event.scenario,
                     "services": _services(state, event.services),
+                    **_rules(event),
                 }
             )
+        case ev.SessionResumed():
+            return state.model_copy(update=_rules(event))
         case ev.IncidentDeclared():
             incident = Incident(
                 incident_id=event.incident_id,

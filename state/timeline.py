@@ -6,7 +6,7 @@ person would conclude (a threshold crossed, a pod crash-looping, a lock chain).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from state import events as ev
@@ -43,6 +43,21 @@ SOURCE_NAMES = {
 }
 
 
+def _session_rules(
+    event: ev.SessionStarted | ev.SessionResumed, entry: Callable[..., TimelineEntry]
+) -> Iterator[TimelineEntry]:
+    """What a session runs without, and a read-only context made writable: said at its start."""
+    if event.unconfigured:
+        names = ", ".join(SOURCE_NAMES.get(s, inert(s, 40)) for s in event.unconfigured)
+        yield entry(f"Not configured, so not watched: {names}", "warn")
+    if event.writes_allowed:
+        where = f"context {inert(event.context)}" if event.context else "the cluster"
+        yield entry(
+            f"Writes allowed on read-only {where} by {inert(event.operator)} (--allow-writes)",
+            "warn",
+        )
+
+
 def entries(
     before: ConsoleState, after: ConsoleState, event: ev.EventBase
 ) -> Iterator[TimelineEntry]:
@@ -55,9 +70,14 @@ def entries(
     match event:
         case ev.SessionStarted():
             what = f"scenario {inert(event.scenario)}" if event.scenario else "live deployment"
+            if event.context:
+                what += f", context {inert(event.context)}"
             yield entry(f"Session started ({event.mode}, {what}) by {inert(event.operator)}")
+            yield from _session_rules(event, entry)
         case ev.SessionResumed():
-            yield entry(f"Session resumed by {inert(event.operator)}")
+            where = f" (context {inert(event.context)})" if event.context else ""
+            yield entry(f"Session resumed{where} by {inert(event.operator)}")
+            yield from _session_rules(event, entry)
         case ev.IncidentDeclared():
             why = (
                 f" ({inert(event.reason)})" if event.reason and event.reason != event.title else ""

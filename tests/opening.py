@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tui.contexts import select
 from tui.demo import DemoSession, start_demo
 from tui.live import label, live_wiring
 from tui.opening import Mode, session_start
@@ -35,4 +36,5 @@ def open_demo(
 
 def open_live(config: Config, journal: Path | None, operator: str) -> Wiring:
     """Start a new live session, or resume the live session journaled at `journal`."""
-    return live_wiring(session_start("live", journal, operator, label=label(config)), config)
+    selected = select(config)
+    return live_wiring(session_start("live", journal, operator, label=label(selected)), selected)

@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from tui.config import Config
+    from tui.contexts import Selected
 
 TIMEOUT = 5.0  # seconds each backend gets to answer
+SHOWN_PROBLEMS = 10  # per backend; 1,000 services down are 10 lines and a count, not 1,000
 GRACE = 1.0  # beyond it, for a check that overruns its own timeout
 
 
@@ -41,12 +43,14 @@ async def _kubernetes(config: Config) -> CheckResult:
     from probes.kubernetes.read import check_kubernetes
 
     c = config.cluster
+    assert c is not None
     return await check_kubernetes(c.context, c.namespace, c.kubeconfig, c.services, TIMEOUT)
 
 
 async def _health(config: Config) -> CheckResult:
     from probes.health import check_health
 
+    assert config.cluster is not None
     return await check_health(config.cluster.services, config.cluster.health_url, timeout=2.0)
 
 
@@ -73,10 +77,11 @@ async def _notify(config: Config, name: str) -> CheckResult:
 
 async def run_checks(config: Config) -> list[CheckResult]:
     """Check every configured backend at once, and each [notify] channel (posting nothing)."""
-    checks = [
-        _guarded("kubernetes", config.cluster.context or "current context", _kubernetes(config)),
-        _guarded("health", config.cluster.health_url, _health(config)),
-    ]
+    checks = []
+    if config.cluster is not None:
+        where = config.cluster.context or "current context"
+        checks.append(_guarded("kubernetes", where, _kubernetes(config)))
+        checks.append(_guarded("health", config.cluster.health_url, _health(config)))
     if config.prometheus is not None:
         checks.append(_guarded("prometheus", config.prometheus.url, _prometheus(config)))
     if config.database is not None:
@@ -86,6 +91,23 @@ async def run_checks(config: Config) -> list[CheckResult]:
     for name, channel in config.notify.channels.items() if config.notify else ():
         checks.append(_guarded(f"notify {name}", channel.type, _notify(config, name)))
     return list(await asyncio.gather(*checks))
+
+
+def scope(selected: Selected, console: Console) -> None:
+    """One line before the table: the context whose rules apply, and which backends the
+    config has (checked below) and has not (their panes say "not configured")."""
+    config = selected.config
+    line = Text()
+    if selected.context:
+        line.append(f"context {inert(selected.context, 60)}")
+        line.append(" (read-only)" if selected.read_only else " (writable)")
+        line.append(" · ")
+    sections = {s: getattr(config, s) is not None for s in ("cluster", "prometheus", "database")}
+    line.append("configured: " + (", ".join(f"[{s}]" for s, on in sections.items() if on)))
+    absent = [f"[{s}]" for s, on in sections.items() if not on]
+    if absent:
+        line.append(f" · not configured: {', '.join(absent)}", "yellow")
+    console.print(line)
 
 
 def table(results: Sequence[CheckResult]) -> Table:
@@ -130,8 +152,11 @@ def report(results: Sequence[CheckResult], console: Console) -> int:
     wide = natural <= console.width
     console.print(grid if wide else blocks(results))
     for r in results:
-        for problem in r.problems:
+        for problem in r.problems[:SHOWN_PROBLEMS]:
             console.print(Text(f"{r.backend}: {inert(problem)}"), style="red")
+        if len(r.problems) > SHOWN_PROBLEMS:
+            more = len(r.problems) - SHOWN_PROBLEMS
+            console.print(Text(f"{r.backend}: … and {more:,} more"), style="red")
     failed = [r.backend for r in results if not r.ok]
     if failed:
         console.print(Text(f"not ready: {', '.join(failed)}"), style="bold red")

@@ -158,18 +158,19 @@ CONFIG_OPTION = click.option(
 )
 
 
-def load_config(path: Path | None, *, secrets: bool = False, **cluster):
-    """The validated config with command-line overrides; every problem on stderr, exit 2.
+def load_config(path: Path | None, *, secrets: bool = False, **command_line):
+    """The validated config as it applies to the chosen context (tui/contexts.py), with the
+    command line's values: a `Selected`. Every problem on stderr, exit 2.
 
     With `secrets`, a [notify] channel whose secret is not in the environment is a problem too.
     """
     from tui.config import ConfigError, load, require_secrets
-    from tui.live import with_overrides
+    from tui.contexts import select
 
     try:
-        config = with_overrides(load(path), path, **cluster)
+        selected = select(load(path), path, **command_line)
         if secrets:
-            config = require_secrets(config, path)
+            require_secrets(selected.config, path)
     except ConfigError as exc:
         from state.text import inert
 
@@ -178,16 +179,29 @@ def load_config(path: Path | None, *, secrets: bool = False, **cluster):
         sys.exit(BAD_INPUT)
     from tui.crash import keep_config_secrets
 
-    keep_config_secrets(config)  # never in a crash log, whatever their variables are called
-    return config
+    # never in a crash log, whatever their variables are called
+    keep_config_secrets(selected.config)
+    return selected
+
+
+CONTEXT_OPTION = click.option(
+    "--context",
+    help="Kubeconfig context: one of the config's [contexts.NAME], whose rules then apply "
+    "(default: [cluster].context, else the kubeconfig's current one).",
+)
 
 
 @main.command()
 @CONFIG_OPTION
-@click.option("--context", help="Kubeconfig context (default: the config's, else the current one).")
+@CONTEXT_OPTION
 @click.option("--namespace", help="Namespace (default: the config's, else the context's).")
 @click.option(
     "--read-only", is_flag=True, default=None, help="Offer no action that changes anything."
+)
+@click.option(
+    "--allow-writes",
+    is_flag=True,
+    help="Offer actions on a context the config marks read-only; the journal records it.",
 )
 @click.option(
     "--journal",
@@ -199,28 +213,35 @@ def live(
     context: str | None,
     namespace: str | None,
     read_only: bool | None,
+    allow_writes: bool,
     journal: Path | None,
 ) -> None:
     """Watch the configured cluster, metrics and database live."""
-    config = load_config(
-        config_path, secrets=True, context=context, namespace=namespace, read_only=read_only
+    selected = load_config(
+        config_path,
+        secrets=True,
+        context=context,
+        namespace=namespace,
+        read_only=read_only,
+        allow_writes=allow_writes,
     )
     from tui.live import label
     from tui.opening import session_start
 
+    config = selected.config
     operator = config.operator or operator_name()
-    start = session_start("live", journal, operator, label=label(config))
+    start = session_start("live", journal, operator, label=label(selected))
     from tui.app import WarroomApp
 
     def opening():  # just after the first frame: the fold, the probes, the actions
         from tui.live import live_wiring
 
-        return live_wiring(start, config)
+        return live_wiring(start, selected)
 
     app = WarroomApp(
         opening=opening,
         operator=operator,
-        read_only=config.cluster.read_only,
+        read_only=selected.read_only,
         escalation_mode=config.escalation,
         badge="LIVE",
     )
@@ -229,19 +250,22 @@ def live(
 
 @main.command()
 @CONFIG_OPTION
-def check(config_path: Path | None) -> None:
+@CONTEXT_OPTION
+def check(config_path: Path | None, context: str | None) -> None:
     """Connect to each configured backend and report whether live mode can use it."""
     import asyncio
 
     from rich.console import Console
 
-    from tui.check import report, run_checks
+    from tui.check import report, run_checks, scope
 
-    config = load_config(config_path)
-    results = asyncio.run(run_checks(config))
+    selected = load_config(config_path, context=context)
     # piped output is read by people and grep alike: wide enough that no row wraps
     width = None if sys.stdout.isatty() else 160
-    sys.exit(report(results, Console(highlight=False, width=width)))
+    console = Console(highlight=False, width=width)
+    scope(selected, console)
+    results = asyncio.run(run_checks(selected.config))
+    sys.exit(report(results, console))
 
 
 @main.group("config")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -27,7 +28,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
-from probes.notify.config import NotifyConfig, missing_secrets
+from probes.notify.config import Audience, Channel, NotifyConfig, missing_secrets
 from state.text import inert
 
 MIN_REFRESH = 2.0  # the Kubernetes API is not polled faster than k9s polls it
@@ -39,6 +40,14 @@ _KV_PASSWORD = re.compile(r"(^|\s)password\s*=", re.IGNORECASE)
 
 
 ENV_PREFIX = "WARROOM_"  # WARROOM_PROMETHEUS__URL overrides [prometheus] url
+
+# Sizes no sane config reaches, refused before anything reads the values. The panes, probes
+# and benchmarks are sized for 300 services (issue 10's "large"); 1,000 leaves room for one
+# console over several teams. A PromQL query of the guide is ~150 characters: 8,192 is room
+# for any hand-written one. A file larger than 16 MiB is not read at all.
+MAX_ENTRIES = 1_000  # services, channels, contexts: any list or table
+MAX_STRING = 8_192  # characters in any one value
+MAX_FILE = 16 * 1024 * 1024  # bytes
 
 
 class ConfigError(Exception):
@@ -55,21 +64,28 @@ class ConfigError(Exception):
 
 
 TOO_DEEP = "arrays or tables nested too deeply to read"
+NOTHING_TO_WATCH = "nothing to watch: add [cluster], [prometheus] or [database]"
 
 
 def default_path() -> Path:
     return Path(platformdirs.user_config_dir("warroom")) / "config.toml"
 
 
-def _env_name(value: str) -> str:
+def _env_var_name(value: str) -> str:
     if not _ENV_NAME.match(value):
         raise ValueError("name the environment variable that holds the value, not the value")
+    return value
+
+
+def _env_name(value: str) -> str:
     if value not in os.environ:
         raise ValueError(f"environment variable {value} is not set")
     return value
 
 
-EnvName = Annotated[str, AfterValidator(_env_name)]
+EnvName = Annotated[str, AfterValidator(_env_var_name), AfterValidator(_env_name)]
+# the name only: a context's variable need be set only when that context is used
+EnvVarName = Annotated[str, AfterValidator(_env_var_name)]
 
 
 def _url(value: str, what: str = "a URL") -> str:
@@ -85,6 +101,26 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _namespace_name(value: str | None) -> str | None:
+    if value is not None and not _DNS_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes namespace name")
+    return value
+
+
+def _service_names(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return value
+    if not value:
+        raise ValueError("at least one service")
+    bad = [s for s in value if not (_DNS_SUBDOMAIN.match(s) and len(s) <= 253)]
+    if bad:
+        raise ValueError(f"not Kubernetes deployment names: {', '.join(map(repr, bad))}")
+    twice = sorted(s for s, n in Counter(value).items() if n > 1)
+    if twice:
+        raise ValueError(f"listed twice: {', '.join(twice)}")
+    return value
+
+
 class ClusterConfig(Section):
     context: str | None = None  # kubeconfig context; None = the current one, as kubectl
     namespace: str | None = None  # None = the context's namespace
@@ -96,12 +132,8 @@ class ClusterConfig(Section):
     circuit_breaker_configmap: str = "app-config"
     circuit_breaker_key: str = "circuit_breaker_enabled"
 
-    @field_validator("namespace")
-    @classmethod
-    def _namespace(cls, value: str | None) -> str | None:
-        if value is not None and not _DNS_LABEL.match(value):
-            raise ValueError(f"{value!r} is not a Kubernetes namespace name")
-        return value
+    _namespace = field_validator("namespace")(_namespace_name)
+    _services = field_validator("services")(_service_names)
 
     @field_validator("circuit_breaker_configmap")
     @classmethod
@@ -115,19 +147,6 @@ class ClusterConfig(Section):
     def _configmap_key(cls, value: str) -> str:
         if not (_CONFIGMAP_KEY.match(value) and len(value) <= 253):
             raise ValueError(f"{value!r} is not a configmap key (letters, digits, '-', '_', '.')")
-        return value
-
-    @field_validator("services")
-    @classmethod
-    def _services(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("at least one service")
-        bad = [s for s in value if not (_DNS_SUBDOMAIN.match(s) and len(s) <= 253)]
-        if bad:
-            raise ValueError(f"not Kubernetes deployment names: {', '.join(map(repr, bad))}")
-        twice = sorted({s for s in value if value.count(s) > 1})
-        if twice:
-            raise ValueError(f"listed twice: {', '.join(twice)}")
         return value
 
     @field_validator("health_url")
@@ -194,14 +213,48 @@ class DatabaseConfig(Section):
         return self.dsn
 
 
+class ContextNotify(Section):
+    """[contexts.NAME.notify]: channels only this context has, and who its updates and pages
+    go to (None: as [notify] says). Names refer to these channels or [notify]'s."""
+
+    channels: dict[str, Channel] = Field(default_factory=dict)
+    updates: list[str] | None = None
+    escalation: dict[Audience, list[str]] | None = None
+
+
+class ContextConfig(Section):
+    """[contexts.NAME]: what differs when warroom runs against kubeconfig context NAME.
+
+    Each key set here replaces the file's own for that context (tui/contexts.py): so that a
+    config written for staging cannot make production writable (k9s's per-context
+    read-only, k9s #1831).
+    """
+
+    read_only: bool | None = None
+    namespace: str | None = None
+    services: list[str] | None = None
+    prometheus_url: str | None = None
+    dsn_env: EnvVarName | None = None
+    notify: ContextNotify | None = None
+
+    _namespace = field_validator("namespace")(_namespace_name)
+    _services = field_validator("services")(_service_names)
+
+    @field_validator("prometheus_url")
+    @classmethod
+    def _prometheus_url(cls, value: str | None) -> str | None:
+        return value if value is None else _url(value)
+
+
 class Config(BaseSettings):
-    """The whole file. A missing [prometheus] or [database] section leaves that pane empty."""
+    """The whole file. Each of [cluster], [prometheus] and [database] is optional: a pane whose
+    backend is absent says so ("not configured"), and nothing else changes."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
     )
 
-    cluster: ClusterConfig
+    cluster: ClusterConfig | None = None
     prometheus: PrometheusConfig | None = None
     database: DatabaseConfig | None = None
     refresh: float = Field(default=2.0, ge=MIN_REFRESH, le=300)
@@ -209,6 +262,13 @@ class Config(BaseSettings):
     notify: NotifyConfig | None = None  # [notify]: Slack, PagerDuty, Statuspage channels
     # the guide's automatic escalation: ask the commander first, or page at once
     escalation: Literal["prompt", "page"] = "prompt"
+    contexts: dict[str, ContextConfig] = Field(default_factory=dict)  # by kubeconfig context
+
+    @model_validator(mode="after")
+    def _something_to_watch(self) -> Config:
+        if self.cluster is None and self.prometheus is None and self.database is None:
+            raise ValueError(NOTHING_TO_WATCH)
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -259,8 +319,56 @@ def describe_error(error: Any) -> str:
     return f"{_where(error['loc'])}: {message}"
 
 
+def oversized(data: Any, where: str = "") -> list[str]:
+    """Each value in `data` (a parsed TOML document) past MAX_STRING or MAX_ENTRIES, by key.
+
+    Checked before validation, which would otherwise echo a 5 MB value back in its error or
+    spend minutes on a list of 20,000 services.
+    """
+    if isinstance(data, str):
+        if len(data) > MAX_STRING:
+            return [
+                f"{where or 'config'}: {len(data):,} characters; a value is at most {MAX_STRING:,}"
+            ]
+        return []
+    if isinstance(data, dict | list):
+        if len(data) > MAX_ENTRIES:
+            what = "entries" if isinstance(data, list) else "keys"
+            return [f"{where or 'config'}: {len(data):,} {what}; at most {MAX_ENTRIES:,}"]
+        items = data.items() if isinstance(data, dict) else enumerate(data)
+        out: list[str] = []
+        for key, value in items:
+            if isinstance(key, str) and len(key) > MAX_STRING:
+                return [f"{where or 'config'}: a key of {len(key):,} characters"]
+            if isinstance(key, int):
+                inner = f"{where}[{key}]"
+            else:
+                inner = f"{where}.{key}" if where else key
+            out += oversized(value, inner)
+            if out:  # one line names the key; the rest would say the same
+                return out
+        return out
+    return []
+
+
+def _oversized_env() -> list[str]:
+    """A WARROOM_* variable past the limits: a value, or a JSON list or table of too many."""
+    for name, value in os.environ.items():
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        if len(value) > MAX_STRING * 4:  # a JSON list of services is longer than one value
+            return [
+                f"{name}: {len(value):,} characters; a WARROOM_* variable is at most "
+                f"{MAX_STRING * 4:,}"
+            ]
+    return []
+
+
 def parse(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate `data` (with the environment's overrides); every problem at once on failure."""
+    too_big = oversized(data) or _oversized_env()
+    if too_big:
+        raise ConfigError(path, too_big)
     try:
         return Config(**data)
     except ValidationError as exc:
@@ -302,6 +410,11 @@ def load(path: Path | None = None) -> Config:
     explicit = path is not None
     path = path or default_path()
     try:
+        size = path.stat().st_size if path.is_file() else 0
+        if size > MAX_FILE:
+            raise ConfigError(
+                path, [f"{size / 2**20:,.0f} MiB; a config file is at most {MAX_FILE // 2**20} MiB"]
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if explicit:
@@ -323,7 +436,8 @@ def load(path: Path | None = None) -> Config:
 
 TEMPLATE = """\
 # warroom live mode: what to watch. Secrets are never written here: name the
-# environment variable that holds each one.
+# environment variable that holds each one. Each of [cluster], [prometheus] and
+# [database] is optional: a pane whose backend is left out says "not configured".
 
 refresh = 2  # seconds between samples (at least 2)
 # operator = "alice"  # who you are in the journal; default: your login name
@@ -366,8 +480,18 @@ read_only = false
 # routing_key_env = "PAGERDUTY_ROUTING_KEY"
 # [notify.channels.status-page]
 # type = "statuspage"
-# page_id = "your-page-id"
+# page_id = "kctbh9vrtdwd"  # your page's id, from its URL
 # api_key_env = "STATUSPAGE_API_KEY"
+
+# [contexts.production]  # the rules of one kubeconfig context, over the keys above;
+# read_only = true        # they apply whenever that context is used (--context, or current)
+# namespace = "tracktion"  # `warroom live --allow-writes` lifts read_only, and the journal says so
+# services = ["analysis-service", "file-watcher"]
+# prometheus_url = "http://prometheus.production:9090"
+# dsn_env = "PRODUCTION_DSN"
+# [contexts.production.notify]  # channels of its own, and where its updates and pages go
+# updates = ["#incidents"]
+# escalation = { team = ["#incidents", "pagerduty"] }
 """
 
 

@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from state.clock import WallClock
 from state.events import SessionResumed, SessionStarted
 from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
-from tui.config import ClusterConfig, Config, ConfigError, describe_error
 from tui.opening import SessionStart, not_resumable
 
 if TYPE_CHECKING:
     from probes.base import Probe
     from probes.live_actions import LiveActions
+    from tui.config import Config
+    from tui.contexts import Selected
 
 
-def with_overrides(config: Config, path: Path | None = None, **cluster: Any) -> Config:
-    """`config` with command-line values for [cluster] keys (None: keep the file's)."""
-    changes = {k: v for k, v in cluster.items() if v is not None}
-    if not changes:
-        return config
-    try:
-        updated = ClusterConfig(**{**config.cluster.model_dump(), **changes})
-    except ValidationError as exc:
-        raise ConfigError(path, [f"cluster.{describe_error(e)}" for e in exc.errors()]) from None
-    return config.model_copy(update={"cluster": updated})
+# the probe sources each config section feeds: a section left out leaves its panes
+# "not configured" (widgets/pane.py), never waiting for a first sample
+SECTION_SOURCES = {
+    "cluster": ("kubernetes", "health"),
+    "prometheus": ("error_rate", "latency"),
+    "database": ("postgres",),
+}
+
+
+def unconfigured(config: Config) -> tuple[str, ...]:
+    """The probe sources whose backend the config leaves out, for the session's first event."""
+    return tuple(
+        source
+        for section, sources in SECTION_SOURCES.items()
+        if getattr(config, section) is None
+        for source in sources
+    )
 
 
 def live_probes(config: Config) -> list[Probe]:
@@ -39,16 +44,18 @@ def live_probes(config: Config) -> list[Probe]:
     from probes.kubernetes.read import KubernetesProbe
 
     c, every = config.cluster, config.refresh
-    probes: list[Probe] = [
-        KubernetesProbe(
-            c.services,
-            context=c.context,
-            namespace=c.namespace,
-            kubeconfig=c.kubeconfig,
-            interval=every,
-        ),
-        HealthProbe(c.services, c.health_url, interval=every),
-    ]
+    probes: list[Probe] = []
+    if c is not None:
+        probes.append(
+            KubernetesProbe(
+                c.services,
+                context=c.context,
+                namespace=c.namespace,
+                kubeconfig=c.kubeconfig,
+                interval=every,
+            )
+        )
+        probes.append(HealthProbe(c.services, c.health_url, interval=every))
     if config.prometheus is not None:
         from probes.prometheus.probe import PrometheusProbe
 
@@ -75,21 +82,23 @@ def live_probes(config: Config) -> list[Probe]:
     return probes
 
 
-def live_actions(config: Config) -> LiveActions | None:
+def live_actions(config: Config, read_only: bool) -> LiveActions | None:
     """The write side for the configured cluster and database; None in read-only mode."""
-    if config.cluster.read_only:
+    if read_only:
         return None
-    from probes.kubernetes.write import KubernetesActions
     from probes.live_actions import LiveActions
 
-    c = config.cluster
-    kubernetes = KubernetesActions(
-        context=c.context,
-        namespace=c.namespace,
-        kubeconfig=c.kubeconfig,
-        configmap=c.circuit_breaker_configmap,
-        configmap_key=c.circuit_breaker_key,
-    )
+    c, kubernetes = config.cluster, None
+    if c is not None:
+        from probes.kubernetes.write import KubernetesActions
+
+        kubernetes = KubernetesActions(
+            context=c.context,
+            namespace=c.namespace,
+            kubeconfig=c.kubeconfig,
+            configmap=c.circuit_breaker_configmap,
+            configmap_key=c.circuit_breaker_key,
+        )
     database = None
     if config.database is not None:
         from probes.postgres.actions import PostgresActions
@@ -98,21 +107,25 @@ def live_actions(config: Config) -> LiveActions | None:
     return LiveActions(kubernetes, database)
 
 
-def label(config: Config) -> str:
+def label(selected: Selected) -> str:
     """What a new live journal's file name says: the namespace, else the context."""
-    words = config.cluster.namespace or config.cluster.context or "cluster"
+    c = selected.config.cluster
+    words = (c.namespace if c else None) or selected.context or "session"
     return re.sub(r"[^A-Za-z0-9._-]+", "-", words)[:40]
 
 
-def live_wiring(start: SessionStart, config: Config) -> Wiring:
+def live_wiring(start: SessionStart, selected: Selected) -> Wiring:
     """The live session on its checked, open journal: resumed, or begun now, with the
     configured probes, actions and channels."""
     clock = WallClock()
-    recorder = _resume(start, clock) if start.resuming else _begin(start, config)
-    return Wiring(recorder, clock, live_probes(config), live_actions(config), config.notify)
+    config = selected.config
+    recorder = _resume(start, clock, selected) if start.resuming else _begin(start, selected)
+    actions = live_actions(config, selected.read_only)
+    return Wiring(recorder, clock, live_probes(config), actions, config.notify)
 
 
-def _begin(start: SessionStart, config: Config) -> Recorder:
+def _begin(start: SessionStart, selected: Selected) -> Recorder:
+    config = selected.config
     try:
         recorder = Recorder(start.journal)
         recorder.record(
@@ -121,7 +134,10 @@ def _begin(start: SessionStart, config: Config) -> Recorder:
                 mode="live",
                 version=__version__,
                 operator=start.operator,
-                services=tuple(config.cluster.services),
+                services=tuple(config.cluster.services) if config.cluster else (),
+                context=selected.context,
+                unconfigured=unconfigured(config),
+                writes_allowed=selected.writes_allowed,
             )
         )
     except BaseException:
@@ -130,7 +146,7 @@ def _begin(start: SessionStart, config: Config) -> Recorder:
     return recorder
 
 
-def _resume(start: SessionStart, clock: WallClock) -> Recorder:
+def _resume(start: SessionStart, clock: WallClock, selected: Selected) -> Recorder:
     """Fold the journal read-only; only a journal that reads back is opened for writing."""
     reading = start.journal
     try:
@@ -143,7 +159,14 @@ def _resume(start: SessionStart, clock: WallClock) -> Recorder:
     recorder = Recorder.reopen(reading)
     try:
         recorder.record(
-            SessionResumed(at=clock.now(), operator=start.operator, version=__version__)
+            SessionResumed(
+                at=clock.now(),
+                operator=start.operator,
+                version=__version__,
+                context=selected.context,
+                unconfigured=unconfigured(selected.config),
+                writes_allowed=selected.writes_allowed,
+            )
         )
     except BaseException:
         recorder.journal.close()

@@ -14,7 +14,19 @@ from state.guide.signals import suggestion
 from state.text import inert
 from widgets.format import SEVERITY_STYLE, Part, countdown, duration, fit_parts, since
 from widgets.text_line import TextLine
-from widgets.theme import ALARM, BAD, BAD_STRONG, CURRENT, GOOD, GOOD_STRONG, MUTED, QUOTE, STRONG
+from widgets.theme import (
+    ALARM,
+    BAD,
+    BAD_STRONG,
+    CURRENT,
+    GOOD,
+    GOOD_STRONG,
+    MUTED,
+    QUOTE,
+    STRONG,
+    WARN,
+    WARN_STRONG,
+)
 
 if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
@@ -54,6 +66,12 @@ class IncidentHeader(TextLine):
     ) -> Text:
         """The header's two lines; the second fitted to `width` cells when given."""
         text = _badged(badge)
+        if state.context:  # which cluster's production this is, before anything else
+            text.append("context ", MUTED)
+            text.append(inert(state.context, 32), STRONG)
+            if state.writes_allowed:
+                text.append(" read-only lifted", WARN_STRONG)
+            text.append(*_SEP)
         incident = state.incident
         if incident is None:
             self._watching(text, state)
@@ -71,6 +89,8 @@ class IncidentHeader(TextLine):
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
             text.append("· press d to declare", MUTED)
+        elif hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
+            text.append(f" {inert(hint.summary)}", WARN)
         else:
             text.append(" all guide thresholds clear", GOOD)
 

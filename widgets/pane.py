@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from widgets.format import cannot_draw, stale_label
-from widgets.theme import themed
+from widgets.theme import MUTED, STRONG, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 STALE_AFTER = timedelta(seconds=6)  # three missed 2 s refreshes
 WAITING = "waiting for first sample"
 CANNOT_DRAW = "cannot draw"
+NOT_CONFIGURED = "not configured"
+# the config section that configures each probe source (tui/live.py SECTION_SOURCES)
+SECTION = {
+    "kubernetes": "cluster",
+    "health": "cluster",
+    "error_rate": "prometheus",
+    "latency": "prometheus",
+    "postgres": "database",
+}
 
 
 class Pane(Vertical):
@@ -69,12 +78,14 @@ class Pane(Vertical):
             self.post_message(self.CannotDraw(self, exc))
 
     def _draw(self, state: ConsoleState, now: datetime) -> None:
-        body = self.body(state, now, self.content_size.width, self.content_size.height)
+        body = self.not_configured(state) or self.body(
+            state, now, self.content_size.width, self.content_size.height
+        )
         if body != self._body:
             self._body = body
             self.content.update(themed(body))
         subtitle = self.staleness(state, now)
-        self.set_class(subtitle is not None, "-stale")
+        self.set_class(subtitle not in (None, NOT_CONFIGURED), "-stale")
         shown = Text(subtitle or "")  # a failure reason is outside text: never markup
         if shown != self._subtitle:
             self._subtitle = shown
@@ -104,13 +115,30 @@ class Pane(Vertical):
         # line tall over a pane of rows (seen when a console mounts with a state to show)
         self.call_after_refresh(self.content.refresh, layout=True)
 
+    def _unfed(self, state: ConsoleState) -> bool:
+        return bool(self.SOURCES) and all(s in state.unconfigured for s in self.SOURCES)
+
+    def not_configured(self, state: ConsoleState) -> Text | None:
+        """What the pane says when the session has no backend for any of its sources (a
+        config without that section): which section to add, instead of waiting forever."""
+        if not self._unfed(state):
+            return None
+        sections = dict.fromkeys(SECTION.get(s, s) for s in self.SOURCES)
+        text = Text(f"{NOT_CONFIGURED}: add ", style=MUTED)
+        text.append(" and ".join(f"[{s}]" for s in sections), style=STRONG)
+        text.append(" to config.toml\n(`warroom config init` shows how)")
+        return text
+
     def staleness(self, state: ConsoleState, now: datetime) -> str | None:
-        """'stale 34s: connection refused' when a feeding probe failed or is late, else None."""
+        """'stale 34s: connection refused' when a feeding probe failed or is late, else None;
+        'not configured' when no backend feeds it."""
         return self.probes_staleness(state, now)
 
     def probes_staleness(self, state: ConsoleState, now: datetime) -> str | None:
         """`staleness` of the probes alone: what a tab marks even while the pane is hidden
         (on a small terminal) or held still for a choice."""
+        if self._unfed(state):
+            return NOT_CONFIGURED
         for source in self.SOURCES:
             probe = state.probe(source)
             if probe.failing:

@@ -223,3 +223,20 @@ class ApiThreads:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def current_context(kubeconfig: str | Path | None = None) -> str | None:
+    """The kubeconfig's current-context, as kubectl reads it (the first file of $KUBECONFIG
+    that sets one); None when there is no kubeconfig or it cannot be read. Blocking; no
+    network, and not the client: the YAML alone, so that loading a config stays fast."""
+    import yaml
+
+    for name in _kubeconfig_path(kubeconfig).split(os.pathsep):
+        try:
+            data = yaml.safe_load(Path(name).expanduser().read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        current = data.get("current-context") if isinstance(data, dict) else None
+        if isinstance(current, str) and current:
+            return current
+    return None

@@ -80,6 +80,8 @@ class Signals:
     error_rates: tuple[tuple[str, float], ...] = ()  # (service, percent)
     latency_ratios: tuple[tuple[str, float], ...] = ()  # (service, p95 / baseline)
     database_unreachable: bool = False
+    # what the console cannot see ("error rate: not configured"): never healthy, never down
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Suggestion:
     # the same, without the live values: what the header shows, so it does not repaint
     # every time a number moves
     summary: str = ""
+    unknown: tuple[str, ...] = ()  # Signals.unknown: a calm suggestion is not all clear
 
     @property
     def reason(self) -> str:
@@ -124,12 +127,26 @@ def suggest_severity(signals: Signals) -> Suggestion:
             found.append((Severity.P2, long, f"{service} p95 > {LATENCY_RATIO_P2:g}x baseline"))
     if not found:
         calm = "no services down and no threshold crossed"
-        return Suggestion(Severity.P3, (calm,), calm)
+        if signals.unknown:
+            calm = f"no threshold crossed in what is watched; unknown: {_grouped(signals.unknown)}"
+        return Suggestion(Severity.P3, (calm,), calm, signals.unknown)
     worst = min(sev.rank for sev, _, _ in found)
     severity = Severity(f"P{worst}")
     reasons = tuple(text for sev, text, _ in found if sev is severity)
     summary = "; ".join(short for sev, _, short in found if sev is severity)
-    return Suggestion(severity, reasons, summary)
+    return Suggestion(severity, reasons, summary, signals.unknown)
+
+
+def _grouped(unknown: tuple[str, ...]) -> str:
+    """'services, p95 (not configured)' from ('services: not configured', 'p95: not ...')."""
+    by_reason: dict[str, list[str]] = {}
+    for item in unknown:
+        what, _, why = item.partition(": ")
+        by_reason.setdefault(why, []).append(what)
+    return "; ".join(
+        f"{', '.join(whats)} ({why})" if why else ", ".join(whats)
+        for why, whats in by_reason.items()
+    )
 
 
 HYSTERESIS = 0.8  # a band is left only below 80% of its threshold

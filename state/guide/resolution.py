@@ -31,12 +31,17 @@ def verify(state: ConsoleState) -> Verdict:
     failed: list[str] = []
     names = state.services
     healthy = [s for s in names if not service_down(state, s) and s in state.health]
-    if len(healthy) < HEALTHY_SERVICES_RESOLVED:
+    if "health" in state.unconfigured:
+        failed.append("health checks not configured: nothing to verify the services with")
+    elif len(healthy) < HEALTHY_SERVICES_RESOLVED:
         failed.append(f"{len(healthy)} healthy services (need {HEALTHY_SERVICES_RESOLVED})")
     for metric, limit, unit, word in (
         ("error_rate", ERROR_RATE_RESOLVED, "%", "error rate"),
         ("latency", LATENCY_RESOLVED_MS, " ms", "p95"),
     ):
+        if metric in state.unconfigured:  # cannot be verified: said once, not per service
+            failed.append(f"{word} not configured: nothing to verify it with")
+            continue
         for service in names:
             value = state.latest(metric, service)
             if value is None or math.isnan(value):

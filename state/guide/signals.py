@@ -70,6 +70,22 @@ def latency_ratio(state: ConsoleState, service: str) -> float | None:
     return value / base
 
 
+# what each probe source tells the guide's rules, for saying which of them cannot be seen
+_SIGNAL_OF = {
+    "kubernetes": "services",
+    "health": "services",
+    "error_rate": "error rate",
+    "latency": "p95",
+    "postgres": "database",
+}
+
+
+def unknown(state: ConsoleState) -> tuple[str, ...]:
+    """The signals no backend is configured for: 'error rate: not configured', in order."""
+    words = dict.fromkeys(_SIGNAL_OF.get(s, s) for s in state.unconfigured)
+    return tuple(f"{word}: not configured" for word in words)
+
+
 def signals(state: ConsoleState) -> Signals:
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
     rates = tuple((s, v) for s in names if (v := state.latest("error_rate", s)) is not None)
@@ -79,6 +95,7 @@ def signals(state: ConsoleState) -> Signals:
         error_rates=rates,
         latency_ratios=ratios,
         database_unreachable=state.probe("postgres").failing,
+        unknown=unknown(state),
     )
 
 

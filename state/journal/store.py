@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
+import tempfile
 import zlib
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -61,6 +63,7 @@ class Journal:
         self._db = connection
         self.read_only = read_only
         self._immutable = False  # opened read-only while nobody wrote it (`follow`)
+        self._scratch: Path | None = None  # the private copy it was read from, removed on close
         self._packer = Packer()
 
     # ---- opening ----------------------------------------------------------------------------
@@ -101,25 +104,31 @@ class Journal:
         older one is read through a migrated copy in memory.
         """
         path = Path(path)
-        version = _check_is_journal(path)
-        if not read_only and not os.access(path, os.W_OK):
-            raise JournalError(f"cannot write journal {path}: permission denied")
+        scratch = _private_copy(path) if read_only else None
         try:
-            immutable = False
-            if read_only:
-                db, immutable = _connect_read_only(path)
-                if version != schema.VERSION:
-                    db, immutable = _viewed(db), False
-            else:
-                db = sqlite3.connect(path, isolation_level=None)
-                _configure(db)
-                _upgraded(db)
-        except SchemaError as exc:
-            raise JournalError(f"{path} {exc}") from None
-        except sqlite3.Error as exc:
-            raise JournalError(f"cannot open journal {path}: {exc}") from None
+            version = _check_is_journal(path, scratch)
+            if not read_only and not os.access(path, os.W_OK):
+                raise JournalError(f"cannot write journal {path}: permission denied")
+            try:
+                immutable = False
+                if read_only:
+                    db, immutable = _connect_read_only(scratch or path)
+                    if version != schema.VERSION:
+                        db, immutable = _viewed(db), False
+                else:
+                    db = sqlite3.connect(path, isolation_level=None)
+                    _configure(db)
+                    _upgraded(db)
+            except SchemaError as exc:
+                raise JournalError(f"{path} {exc}") from None
+            except sqlite3.Error as exc:
+                raise JournalError(f"cannot open journal {path}: {exc}") from None
+        except BaseException:
+            _remove(scratch)
+            raise
         journal = cls(path, db, read_only=read_only)
         journal._immutable = immutable
+        journal._scratch = scratch
         return journal
 
     def follow(self) -> None:
@@ -281,6 +290,7 @@ class Journal:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("PRAGMA journal_mode = DELETE")
         self._db.close()
+        _remove(self._scratch)
 
     def __enter__(self) -> Journal:
         return self
@@ -339,6 +349,52 @@ def _wal(path: Path) -> Path:
     return Path(f"{path}-wal")
 
 
+def _shm(path: Path) -> Path:
+    return Path(f"{path}-shm")
+
+
+def _private_copy(path: Path) -> Path | None:
+    """For a read-only open: a copy of the journal and its -wal in a private temporary folder,
+    when SQLite could only read the journal by creating a -shm beside it; else None.
+
+    A journal left with a -wal and no -shm (a console killed, its -shm deleted or never
+    copied) can be read only through a -shm. Opened `mode=ro`, SQLite creates one beside it:
+    in a read-only folder (an evidence copy, another user's journals) that fails with
+    "unable to open database file", and elsewhere it writes into a folder that replay and
+    export promise to leave untouched. `immutable=1` would need no -shm but ignores the -wal,
+    where the events are. So the pair is copied and read there, where SQLite may make its
+    -shm. No console is writing the original: a writer in WAL mode keeps its -shm beside the
+    journal while it runs (warroom never takes exclusive locking mode), so the copy is the
+    whole journal. With a -shm we may read, `mode=ro` reads through it, even a read-only one
+    (SQLite >= 3.22), and sees what a live writer commits (`follow`): no copy. One we may
+    not read (another user's) is as good as none: SQLite cannot open the journal either.
+    """
+    wal, shm = _wal(path), _shm(path)
+    if not (path.is_file() and wal.is_file()) or (shm.exists() and os.access(shm, os.R_OK)):
+        return None
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="warroom-journal-"))
+    except OSError as exc:
+        raise JournalError(
+            f"cannot read journal {path}: its -wal needs a -shm that SQLite cannot create "
+            f"beside it, and no temporary folder to read a copy in ({_reason(exc)})"
+        ) from None
+    copy = folder / path.name
+    try:
+        shutil.copyfile(path, copy)
+        shutil.copyfile(wal, _wal(copy))
+    except OSError as exc:
+        _remove(copy)
+        raise JournalError(f"cannot read journal {path}: {_reason(exc)}") from None
+    return copy
+
+
+def _remove(copy: Path | None) -> None:
+    """Remove a private copy's folder (the copy, its -wal and the -shm SQLite made)."""
+    if copy is not None:
+        shutil.rmtree(copy.parent, ignore_errors=True)
+
+
 def _connect_read_only(path: Path) -> tuple[sqlite3.Connection, bool]:
     """A read-only connection that creates no file beside the journal.
 
@@ -369,9 +425,9 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def _check_is_journal(path: Path) -> int:
+def _check_is_journal(path: Path, copy: Path | None = None) -> int:
     """Refuse anything but a warroom journal of a schema version this code reads, reading
-    only; its schema version."""
+    only (its private `copy`, if it has one); its schema version."""
     if not path.exists():
         raise JournalError(f"journal {path} does not exist")
     if not path.is_file():
@@ -385,7 +441,7 @@ def _check_is_journal(path: Path) -> int:
         raise JournalError(f"{path} is not a warroom journal (not an SQLite database)")
     try:
         # opened immutable: in WAL mode with no -wal beside it, where its events may be
-        db, wal_missing = _connect_read_only(path)
+        db, wal_missing = _connect_read_only(copy or path)
         try:
             app_id, version = schema.version_of(db)
             if app_id == schema.APPLICATION_ID:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from tui.cli import main
 from tui.config import ConfigError, default_path, load, parse, write_template
-from tui.live import with_overrides
+from tui.contexts import select
 
 MINIMAL = {"cluster": {"services": ["analysis-service"]}}
 
@@ -132,7 +132,7 @@ def test_every_problem_at_once_each_with_its_key(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({}, "cluster: required"),
+        ({}, "config: nothing to watch: add [cluster], [prometheus] or [database]"),
         ({"cluster": {}}, "cluster.services: required"),
         ({"cluster": "prod"}, "cluster: must be a table (a [section])"),
         (
@@ -258,16 +258,17 @@ def test_the_template_is_a_valid_config(tmp_path):
 
 
 def test_command_line_overrides_win_and_are_validated():
-    config = parse(MINIMAL)
-    assert with_overrides(config) is config
-    changed = with_overrides(config, context="staging", namespace="tracktion", read_only=True)
+    config = parse({"cluster": {"services": ["analysis-service"], "context": "staging"}})
+    assert select(config).config == config
+    changed = select(config, context="staging", namespace="tracktion", read_only=True).config
+    assert changed.cluster is not None
     assert (changed.cluster.context, changed.cluster.namespace, changed.cluster.read_only) == (
         "staging",
         "tracktion",
         True,
     )
     with pytest.raises(ConfigError) as caught:
-        with_overrides(config, namespace="Not OK")
+        select(config, namespace="Not OK")
     assert caught.value.problems == [
         "cluster.namespace: 'Not OK' is not a Kubernetes namespace name"
     ]

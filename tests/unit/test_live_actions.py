@@ -12,7 +12,7 @@ from probes.actions import BACKEND_ACTIONS, REMEDIATIONS, ActionRefused
 from probes.live_actions import LiveActions
 from state.events import DbSession
 from tui.config import ConfigError, parse
-from tui.live import live_actions, with_overrides
+from tui.live import live_actions
 
 NOW = datetime(2026, 3, 14, 9, 27, 20, tzinfo=UTC)
 
@@ -82,12 +82,12 @@ async def test_a_failing_permission_check_allows_nothing_of_that_backend() -> No
 def test_live_mode_builds_the_actuator_unless_read_only(monkeypatch) -> None:
     monkeypatch.setenv("WARROOM_TEST_DSN", "host=db user=warroom")
     config = parse({"cluster": {"services": ["api"]}, "database": {"dsn_env": "WARROOM_TEST_DSN"}})
-    live = live_actions(config)
+    live = live_actions(config, read_only=False)
     assert isinstance(live, LiveActions) and live.kubernetes and live.database
     assert live.kubernetes.configmap == "app-config"  # type: ignore[attr-defined]
     assert live.kubernetes.configmap_key == "circuit_breaker_enabled"  # type: ignore[attr-defined]
     assert live.database.dsn == "host=db user=warroom"  # type: ignore[attr-defined]
-    assert live_actions(with_overrides(config, read_only=True)) is None
+    assert live_actions(config, read_only=True) is None
     no_db = live_actions(
         parse(
             {
@@ -97,7 +97,8 @@ def test_live_mode_builds_the_actuator_unless_read_only(monkeypatch) -> None:
                     "circuit_breaker_key": "breaker.on",
                 }
             }
-        )
+        ),
+        read_only=False,
     )
     assert no_db is not None and no_db.database is None
     assert (no_db.kubernetes.configmap, no_db.kubernetes.configmap_key) == ("flags", "breaker.on")  # type: ignore[attr-defined]
