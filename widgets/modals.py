@@ -95,7 +95,8 @@ class Dialog(ModalScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.submit()
+        if self.SAFE:
+            self.submit()
 
     def on_choices_entered(self, event: Choices.Entered) -> None:
         event.stop()
@@ -112,7 +113,8 @@ class Dialog(ModalScreen):
             self.submit()
 
     def submit(self) -> None:
-        raise NotImplementedError
+        """Take the dialog's input and dismiss it with its result; by default nothing to
+        take (help, a menu, a score card: their buttons and options close them)."""
 
 
 def problem_line() -> Static:

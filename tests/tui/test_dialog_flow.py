@@ -19,6 +19,7 @@ from state.journal.store import Journal
 from tests.play import Session
 from tests.tui import drawn
 from tests.tui.host import Host
+from tests.tui.test_dialogs import DIALOGS
 from tests.tui.waiting import pressed, shown
 from widgets.action_dialogs import ResolveScreen, RoleScreen
 from widgets.choices import Choice, Tick
@@ -277,3 +278,17 @@ async def test_resolving_with_no_update_ever_sent_while_one_is_overdue_asks(tmp_
             if answer == ("enter",):
                 assert not journaled(session, IncidentResolved)
     assert [r.summary for r in journaled(session, IncidentResolved)] == ["rolled back"]
+
+
+@pytest.mark.parametrize("name", DIALOGS)
+async def test_ctrl_s_in_any_dialog_submits_or_does_nothing(name) -> None:
+    make, _ = DIALOGS[name]
+    app = Host(make())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pressed(pilot, "ctrl+s")  # a help, a menu or a score card has nothing to submit
+        if app.screen is app.dialog:
+            await pressed(pilot, "escape")
+    assert app.return_code in (None, 0)
+    if name in ("confirm", "help", "remediate", "score card"):
+        assert app.results == [app.dialog.CANCEL_RESULT]  # not submitted: cancelled after
