@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# the worker groups whose keys open a dialog once a backend has answered (tui/*_keys.py), and
+# how long the keys typed after one are held for that dialog
+DIALOG_WORKERS = frozenset({"comms", "action"})
+HOLD = 1.0  # seconds
+
 # shown at the right of the key bar whatever the width: how to learn the rest, and to leave
 PINNED_KEYS = ("help", "quit_console", "command_palette")
 
@@ -61,6 +66,7 @@ class ConsoleScreen(Screen[None]):
         self.current_pane = 0
         self.ready = False  # composed and mounted: there is something to draw on
         self._draw_errors: set[tuple[str | None, type, str]] = set()  # already in the crash log
+        self._held: list[events.Key] | None = None  # keys typed while a dialog is on its way
 
     def compose(self) -> ComposeResult:
         yield IncidentHeader(id="header")
@@ -154,14 +160,37 @@ class ConsoleScreen(Screen[None]):
         be checked against the dialog's bindings, and be lost. So this screen runs a key's
         binding itself, as the App would, and passes the keys after it to the dialog now on
         top (widgets/modals.py keeps those that arrive before it has focused its field).
+
+        A key whose dialog comes from a worker (`u`, `e`, `r`, `k`, `c`, `i`: they ask a
+        backend first) holds the keys typed after it until the dialog is up, for at most
+        `HOLD` seconds; with no dialog by then they are this screen's keys again.
         """
-        top = self.app.screen
         event.stop()
         event.prevent_default()
-        if top is self:
-            await self.app._check_bindings(event.key)
+        key = events.Key(event.key, event.character)
+        if self.app.screen is not self:
+            (self.app.focused or self.app.screen)._forward_event(key)
+        elif self._held is not None:
+            self._held.append(key)
         else:
-            (self.app.focused or top)._forward_event(events.Key(event.key, event.character))
+            before = set(self.app.workers)
+            await self.app._check_bindings(event.key)
+            if self.app.screen is self and any(
+                w.group in DIALOG_WORKERS for w in set(self.app.workers) - before
+            ):
+                self._held = []
+                self.set_timer(HOLD, self._release_held)
+
+    def on_screen_suspend(self) -> None:
+        """A dialog is up: the keys held for it are its own."""
+        held, self._held = self._held or [], None
+        for key in held:
+            (self.app.focused or self.app.screen)._forward_event(key)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, None
+        for key in held or ():
+            self.post_message(key)  # no dialog came: each key is this screen's again
 
     def action_pane(self, index: int) -> None:
         self.current_pane = index

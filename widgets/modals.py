@@ -65,20 +65,23 @@ class Dialog(ModalScreen):
         if isinstance(event, events.Key) and not event.is_forwarded and self.focused is None:
             event._set_forwarded()
             self._early.append(event)
-            self.call_later(self._replay_early)
+            if len(self._early) == 1:
+                self.call_after_refresh(self._replay_early, EARLY_TRIES)
             return
         super()._forward_event(event)
 
-    def _replay_early(self) -> None:
-        if not self._early:
-            return
+    def _replay_early(self, tries: int) -> None:
+        """Once the dialog is composed and has focused its field (a few refreshes at most),
+        hand it the keys kept for it, in order."""
         if self.focused is None:
             self._update_auto_focus()
         target = self.focused
-        if target is None:  # nothing to type into: the keys go nowhere, as before
-            self._early.clear()
+        if target is None and tries > 1:
+            self.call_after_refresh(self._replay_early, tries - 1)
             return
         keys, self._early = self._early, []
+        if target is None:  # nothing to type into: the keys go nowhere, as before
+            return
         for key in keys:
             target._forward_event(events.Key(key.key, key.character))
 
@@ -115,6 +118,9 @@ class Dialog(ModalScreen):
     def submit(self) -> None:
         """Take the dialog's input and dismiss it with its result; by default nothing to
         take (help, a menu, a score card: their buttons and options close them)."""
+
+
+EARLY_TRIES = 20  # refreshes a dialog gets to focus its field before early keys are dropped
 
 
 def problem_line() -> Static:

@@ -292,3 +292,21 @@ async def test_ctrl_s_in_any_dialog_submits_or_does_nothing(name) -> None:
     assert app.return_code in (None, 0)
     if name in ("confirm", "help", "remediate", "score card"):
         assert app.results == [app.dialog.CANCEL_RESULT]  # not submitted: cancelled after
+
+
+async def test_keys_typed_while_a_worker_opens_its_dialog_reach_it(tmp_path) -> None:
+    session = (await Session("bad-deploy", tmp_path / "j.warroom").arun(60)).declare()
+    app = session.app(notify=demo_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        # `u` drafts from the backend's channels first; Down and Enter are typed before the
+        # dialog is up: they choose Identified and go on to the review
+        for key in ("u", "down", "enter"):
+            event = events.Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+        await shown(pilot, ConfirmScreen)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert confirm.title_text == "Send the Identified update?"
+        await pressed(pilot, "escape")
