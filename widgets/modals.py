@@ -237,11 +237,19 @@ class Confirmed:
 class ConfirmScreen(Dialog):
     """Yes or no about one exact thing; Cancel has the focus, Escape cancels (None).
 
-    Yes is one shift+Tab from Cancel, or `y`; Enter presses the focused button, Cancel
-    unless the commander moved. A long message scrolls, the buttons stay in view.
+    Yes is one shift+Tab (or Tab) from Cancel, or `y`; Enter presses the focused button,
+    Cancel unless the commander moved. A long message scrolls (Up, Down, PageUp, PageDown),
+    the buttons stay in view.
     """
 
-    BINDINGS = [Binding("y", "confirm", "Yes", show=False, id="dialog.confirm")]
+    BINDINGS = [
+        Binding("y", "confirm", "Yes", show=False, id="dialog.confirm"),
+        # the message scrolls from the buttons: focus stays on Cancel, one Tab from yes
+        Binding("down", "scroll(1)", "Scroll", show=False, id="dialog.scroll_down"),
+        Binding("up", "scroll(-1)", "Scroll", show=False, id="dialog.scroll_up"),
+        Binding("pagedown", "scroll(8)", "Scroll", show=False, id="dialog.page_down"),
+        Binding("pageup", "scroll(-8)", "Scroll", show=False, id="dialog.page_up"),
+    ]
     SAFE = False
 
     def __init__(self, title: str, message: str, confirm: str, offer_dry_run: bool = False) -> None:
@@ -252,7 +260,7 @@ class ConfirmScreen(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog confirm"):
             yield Label(Text(inert(self.title_text)), classes="dialog-title")
-            with VerticalScroll(classes="dialog-body"):
+            with VerticalScroll(classes="dialog-body", can_focus=False):
                 yield Static(Text(inert_lines(self.message)), classes="dialog-reason")
             if self.offer_dry_run:
                 yield Tick("Server-side dry run (dryRun=All): change nothing", id="dry-run")
@@ -262,6 +270,9 @@ class ConfirmScreen(Dialog):
 
     def action_confirm(self) -> None:
         self.submit()
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one(".dialog-body", VerticalScroll).scroll_relative(y=lines, animate=False)
 
     def submit(self) -> None:
         dry = self.query("#dry-run")

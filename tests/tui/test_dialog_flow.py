@@ -310,3 +310,17 @@ async def test_keys_typed_while_a_worker_opens_its_dialog_reach_it(tmp_path) -> 
         assert isinstance(confirm, ConfirmScreen)
         assert confirm.title_text == "Send the Identified update?"
         await pressed(pilot, "escape")
+
+
+async def test_a_long_confirmation_scrolls_and_yes_stays_one_tab_away() -> None:
+    message = "\n".join(f"line {n}" for n in range(60))
+    app = Host(ConfirmScreen("Send the update?", message, "Send"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "line 0" in drawn.text(app) and "line 59" not in drawn.text(app)
+        await pressed(pilot, "pagedown", "pagedown", "pagedown", "pagedown", "pagedown")
+        await pressed(pilot, "pagedown", "pagedown", "pagedown")
+        assert "line 59" in drawn.text(app)
+        assert app.focused is not None and app.focused.id == "cancel"
+        await pressed(pilot, "tab", "enter")  # Tab from Cancel comes round to yes
+    assert app.results == [Confirmed(dry_run=False)]
