@@ -76,7 +76,8 @@ class UpdateScreen(Dialog):
             )
             with Grid(classes="channels"):
                 for index, row in enumerate(self.channels):  # names like "#incidents" are not ids
-                    label = Text(f"{inert(row.name)} ({row.kind}, {row.audience})")
+                    # the audience says which text it gets; the name says what it is
+                    label = Text(f"{inert(row.name)} ({row.audience})")
                     if not row.ready:
                         label.append(f": {inert(row.problem)}")
                     yield Tick(
