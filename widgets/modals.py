@@ -1,4 +1,4 @@
-"""Modal dialogs: declare, change severity, add a note, confirm, help.
+"""Modal dialogs: declare, change severity, add a note, confirm.
 
 Every dialog cancels with Escape. Where its primary action is safe (declare, a note, a role,
 a severity, or a Review that leads to a confirmation), Enter on any field submits it: an
@@ -23,7 +23,6 @@ from textual.widgets import Button, Input, Label, Static
 from state.guide.severity import Severity
 from state.text import inert, inert_lines
 from widgets.choices import Choice, Choices, Tick
-from widgets.theme import MUTED, STRONG, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -277,24 +276,3 @@ class ConfirmScreen(Dialog):
     def submit(self) -> None:
         dry = self.query("#dry-run")
         self.dismiss(Confirmed(dry_run=bool(dry) and dry.first(Tick).value))
-
-
-class HelpScreen(Dialog):
-    """Every key and what it does."""
-
-    def __init__(self, keys: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.keys = keys
-
-    def compose(self) -> ComposeResult:
-        text = Text()
-        for key, description in self.keys:
-            text.append(f"{key:>10}  ", STRONG)
-            text.append(f"{description}\n")
-        text.append("\nPanes show 'stale' with the age and reason when a probe fails.\n", MUTED)
-        text.append("Everything you do is written to the journal before it is shown.", MUTED)
-        with Vertical(classes="dialog"):
-            yield Label("warroom keys", classes="dialog-title")
-            yield Static(themed(text))
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Close", id="cancel")
