@@ -324,3 +324,19 @@ async def test_a_long_confirmation_scrolls_and_yes_stays_one_tab_away() -> None:
         assert app.focused is not None and app.focused.id == "cancel"
         await pressed(pilot, "tab", "enter")  # Tab from Cancel comes round to yes
     assert app.results == [Confirmed(dry_run=False)]
+
+
+async def test_d_down_enter_typed_at_once_declares_the_next_severity(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    app = session.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key in ("d", "down", "enter"):  # before the dialog is up
+            event = events.Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if journaled(session, IncidentDeclared):
+                break
+    assert [d.severity for d in journaled(session, IncidentDeclared)] == [Severity.P2]
