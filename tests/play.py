@@ -22,6 +22,7 @@ from state.events import (
     RoleAssigned,
     SessionStarted,
 )
+from state.guide.episodes import SIGNAL_RULES
 from state.guide.policy import incident_id
 from state.guide.severity import Role, Severity
 from state.guide.signals import suggestion
@@ -62,6 +63,7 @@ class Session:
                 scenario=scenario,
                 seed=seed,
                 services=SERVICES,
+                signal_rules=SIGNAL_RULES,
             )
         )
 

@@ -192,20 +192,29 @@ class IncidentHeader(TextLine):
     def _escalation(incident: Incident, now: datetime) -> Part | None:
         """The level reached and the guide's next automatic trigger, red once it is due."""
         level = incident.escalation_level
-        due = next_escalation(
-            incident.severity, incident.declared_at, incident.acknowledged_at, level
-        )
+        due = next_escalation(incident.severity, incident.declared_at, level)
         if level == 0 and due is None:
             return None
-        text = Text()
+        # one phrase: "escalated to L3, next L4 in 59:40", "escalate to L3 in 14:20"; short,
+        # "at L3, L4 in 59:40" and "L3 in 14:20"
+        full, short = Text(), Text()
         if level:
-            text.append(f"L{level} ", STRONG)
+            full.append("escalated to ", MUTED)
+            full.append(f"L{level}", STRONG)
+            short.append("at ", MUTED)
+            short.append(f"L{level}", STRONG)
+            if due is not None:
+                full.append(", ", MUTED)
+                short.append(", ", MUTED)
         if due is None:
-            return Part(text, keep=KEEP_ESCALATION)
+            return Part(full, short, KEEP_ESCALATION)
         left, late = countdown(now, due.at)
-        if late:
-            text.append(f"ESCALATE L{due.level} now", ALARM)
-            return Part(text, keep=KEEP_ALARM)
-        text.append(f"L{due.level} in ", MUTED)
-        text.append(left, STRONG)
-        return Part(text, keep=KEEP_ESCALATION)
+        if late or due.at <= now:  # due: a P1's manager is due the moment it is declared
+            full.append(f"ESCALATE to L{due.level} now", ALARM)
+            return Part(full, keep=KEEP_ALARM)
+        full.append("next " if level else "escalate to ", MUTED)
+        for line in (full, short):
+            line.append(f"L{due.level}", STRONG)
+            line.append(" in ", MUTED)
+            line.append(left, STRONG)
+        return Part(full, short, KEEP_ESCALATION)

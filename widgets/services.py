@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from rich.text import Text
 
-from state.guide.signals import pod_problem, service_down, worst_pod
+from state.guide.signals import health_unknown, pod_problem, service_down, worst_pod
 from widgets.format import Column, fit_columns, name_cell, name_width, number, pod_word
 from widgets.selectable import SelectablePane
 from widgets.theme import BAD, BAD_STRONG, GOOD, STRONG, WARN
@@ -32,6 +32,20 @@ class ServicesPane(SelectablePane):
 
     def alerting(self, state: ConsoleState) -> bool:
         return any(service_down(state, s) for s in state.services)
+
+    def staleness(self, state: ConsoleState, now: datetime) -> str | None:
+        """Besides a late or failing probe: which health checks cannot see, and why."""
+        stale = super().staleness(state, now)
+        blind: dict[str, int] = {}
+        for service in state.services:
+            why = health_unknown(state, service)
+            if why is not None:
+                blind[why] = blind.get(why, 0) + 1
+        if not blind:
+            return stale
+        reasons = ", ".join(f"{why} x{n}" if n > 1 else why for why, n in blind.items())
+        unknown = f"/health unknown from here: {reasons}"  # first: the pane is narrow
+        return f"{unknown}; {stale}" if stale else unknown
 
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         name_w, pods_w, health_w, rst = _columns(state, width)
@@ -74,6 +88,8 @@ class ServicesPane(SelectablePane):
                 if len(cell) > health_w:  # narrow: the slowness is the news, not the 200
                     cell = latency
                 text.append(cell[:health_w].ljust(health_w), WARN if slow else GOOD)
+            elif health.unknown:  # not reached from here: no verdict (the subtitle says why)
+                text.append(f"{'UNKNOWN':<{health_w}}", WARN)
             else:
                 why = str(health.status_code) if health.status_code else "DOWN"
                 text.append(f"{why:<{health_w}}", BAD_STRONG)

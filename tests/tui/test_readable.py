@@ -17,7 +17,7 @@ from tests.play import Session
 from tests.tui import drawn
 from tests.tui.waiting import pressed, shown
 from tui.replay import ReplayApp
-from widgets.comms_dialogs import UpdateScreen
+from widgets.comms_dialogs import EscalateScreen, UpdateScreen
 from widgets.modals import ConfirmScreen, DeclareScreen
 from widgets.timeline import TimelinePane
 
@@ -117,6 +117,8 @@ async def test_choices_show_their_state_without_colour(tmp_path, monkeypatch, si
         await pressed(pilot, "up", "enter")
         assert app.recorder.state.incident is not None
         assert app.recorder.state.incident.severity is Severity.P1
+        await shown(pilot, EscalateScreen)  # the guide: a P1 goes to the manager at once
+        await pressed(pilot, "escape")
         await pressed(pilot, "u")
         await shown(pilot, UpdateScreen)
         text = drawn.text(app)
