@@ -23,6 +23,17 @@ if TYPE_CHECKING:
     from state.guide.severity import IncidentStatus
 
 POOL_NEARLY_FULL, POOL_RELIEVED = 0.9, 0.75  # shares of max_connections
+LISTED = 3  # items of a list parameter a timeline entry names; the journal keeps them all
+
+
+def _param(value: object) -> str:
+    """A request's parameter as a person reads it: a long list (45 pids) by its first items
+    and its length."""
+    if isinstance(value, (list, tuple)) and len(value) > LISTED + 1:
+        shown = ", ".join(inert(v) for v in value[:LISTED])
+        return f"[{shown}, … {len(value)} in all]"
+    return inert(value)
+
 
 SOURCE_NAMES = {
     "kubernetes": "Kubernetes",
@@ -99,7 +110,7 @@ def entries(
         case ev.IncidentResolved():
             yield entry(f"Resolved by {inert(event.by)}: {inert(event.summary)}", "good")
         case ev.ActionRequested():
-            params = ", ".join(f"{inert(k)}={inert(v)}" for k, v in sorted(event.params.items()))
+            params = ", ".join(f"{inert(k)}={_param(v)}" for k, v in sorted(event.params.items()))
             yield entry(
                 f"{inert(event.by)} requested {inert(event.action)}"
                 + (" (dry run)" if event.dry_run else "")

@@ -21,7 +21,8 @@ INCIDENT, FIX, TELL, CLOSE, CONSOLE = "Incident", "Fix", "Tell", "Close", "Conso
 PANE_GROUP = Binding.Group("Panes", compact=True)
 PANE_HELP = (
     f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ move its "
-    "cursor (the list holds still), esc resumes it"
+    "cursor (the list holds still), esc resumes it; in the Timeline ↑ ↓ pgup pgdn home end "
+    "go through older entries"
 )
 
 PANE_KEYS = [

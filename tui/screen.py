@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from textual import events
 from textual.actions import SkipAction
 from textual.containers import Container
 from textual.screen import Screen
@@ -41,6 +42,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# the worker groups whose keys open a dialog once a backend has answered (tui/*_keys.py), and
+# how long the keys typed after one are held for that dialog
+DIALOG_WORKERS = frozenset({"comms", "action"})
+HOLD = 1.0  # seconds
+
 # shown at the bottom right of the key bar whatever the width: how to learn the rest, and to leave
 PINNED_KEYS = ("help", "quit_console", "quit", "command_palette")
 
@@ -68,6 +74,7 @@ class ConsoleScreen(Screen[None]):
         self.query_text = ""  # the filter on the service panes (`/`)
         self._grid: tuple[int, int] | None = None
         self._draw_errors: set[tuple[str | None, type, str]] = set()  # already in the crash log
+        self._held: list[events.Key] | None = None  # keys typed while a dialog is on its way
 
     def compose(self) -> ComposeResult:
         yield IncidentHeader(id="header")
@@ -123,7 +130,8 @@ class ConsoleScreen(Screen[None]):
         for pane in self.panes:
             alerts.append(bool(self.drawn(pane, partial(self._show_pane, pane, state, now))))
         tabs = self.query_one(PaneTabs)
-        self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts))
+        stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
+        self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts, stale))
         keys = self.query_one(KeyBar)
         self.drawn(keys, lambda: keys.follow(phase(state)))
         self._lay_out(state)
@@ -222,6 +230,47 @@ class ConsoleScreen(Screen[None]):
 
             self._draw_errors.add(seen)
             report(error, f"cannot draw #{widget.id}; the console went on")
+
+    async def on_key(self, event: events.Key) -> None:
+        """Type-ahead: keys typed right after `n` go to the note dialog, in order.
+
+        Textual hands a key to the focused widget, which passes it to this screen, which
+        passes it to the App, which runs its binding; keys typed in a burst are all on their
+        way before the first one's binding has pushed its dialog, and would reach the App to
+        be checked against the dialog's bindings, and be lost. So this screen runs a key's
+        binding itself, as the App would, and passes the keys after it to the dialog now on
+        top (widgets/modals.py keeps those that arrive before it has focused its field).
+
+        A key whose dialog comes from a worker (`u`, `e`, `r`, `k`, `c`, `i`: they ask a
+        backend first) holds the keys typed after it until the dialog is up, for at most
+        `HOLD` seconds; with no dialog by then they are this screen's keys again.
+        """
+        event.stop()
+        event.prevent_default()
+        key = events.Key(event.key, event.character)
+        if self.app.screen is not self:
+            (self.app.focused or self.app.screen)._forward_event(key)
+        elif self._held is not None:
+            self._held.append(key)
+        else:
+            before = set(self.app.workers)
+            await self.app._check_bindings(event.key)
+            if self.app.screen is self and any(
+                w.group in DIALOG_WORKERS for w in set(self.app.workers) - before
+            ):
+                self._held = []
+                self.set_timer(HOLD, self._release_held)
+
+    def on_screen_suspend(self) -> None:
+        """A dialog is up: the keys held for it are its own."""
+        held, self._held = self._held or [], None
+        for key in held:
+            (self.app.focused or self.app.screen)._forward_event(key)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, None
+        for key in held or ():
+            self.post_message(key)  # no dialog came: each key is this screen's again
 
     def action_pane(self, index: int) -> None:
         self.current_pane = index

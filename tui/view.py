@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from textual.actions import SkipAction, parse
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import Monochrome, NoColor
 
 from tui.screen import PANES, ConsoleScreen
-from widgets.theme import WARROOM, signal_variables
+from widgets.theme import PLAIN_SIGNALS, WARROOM, signal_variables
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from textual.app import SystemCommand
     from textual.command import Provider
     from textual.dom import DOMNode
+    from textual.filter import LineFilter
     from textual.screen import Screen
 
     from state.console import ConsoleState
@@ -69,6 +71,17 @@ class ConsoleView(App[int]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The panes' $warroom-* colours for a theme that does not set them (widgets/theme.py)."""
         return signal_variables(self.current_theme)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """Under NO_COLOR, the signals as attributes whatever the theme (widgets/theme.py)."""
+        return {**super().get_css_variables(), **(PLAIN_SIGNALS if self.no_color else {})}
+
+    _plain = NoColor()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Under NO_COLOR, the terminal's own colours: Textual's greys (its Monochrome filter)
+        make dark grey on near-black of what was red on black."""
+        return [self._plain if isinstance(f, Monochrome) else f for f in super().get_line_filters()]
 
     def get_default_screen(self) -> ConsoleScreen:
         self.console_screen = ConsoleScreen(self, self.key_groups(), scrubber=self.scrubber)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from widgets.format import name_cell, name_width, sparkline
+from widgets.format import name_cell, name_width, sparkline, whole
 from widgets.table import RowsPane
 from widgets.theme import MUTED, STRONG
 
@@ -77,7 +77,7 @@ class MetricPane(RowsPane):
         text.append(f"{'SERVICE':<{name_w}} {self.HEADING:>8} ", STRONG)
         if extra_w:
             text.append(f"{self.EXTRA_HEADING:>{extra_w - 1}} ", STRONG)
-        text.append(f"{self.legend():<{spark_w}}"[:spark_w] + "\n", MUTED)
+        text.append(f"{whole(self.legend(), spark_w):<{spark_w}}\n", MUTED)
         for name in names if rows is None else rows:
             values = series.get(name, ())
             value = values[-1] if values else None

@@ -170,6 +170,11 @@ class Pane(Vertical):
     def staleness(self, state: ConsoleState, now: datetime) -> str | None:
         """'stale 34s: connection refused' when a feeding probe failed or is late, else None;
         'not configured' when no backend feeds it."""
+        return self.probes_staleness(state, now)
+
+    def probes_staleness(self, state: ConsoleState, now: datetime) -> str | None:
+        """`staleness` of the probes alone: what a tab marks even while the pane is hidden
+        (on a small terminal) or held still for a choice."""
         if self._unfed(state):
             return NOT_CONFIGURED
         for source in self.SOURCES:

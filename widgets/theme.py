@@ -104,6 +104,24 @@ WARROOM = replace(
 )
 
 
+# NO_COLOR: every signal becomes an attribute on the terminal's default colours, never a grey.
+# (Textual's own NO_COLOR turns each colour into a grey of its brightness: the red of a
+# breached threshold became colour 237 on near-black, the hardest line to read.) A role's
+# variable is substituted into its style as written, so "bold $warroom-bad" reads "bold
+# reverse" here: a breached value, its label and the timeline's alert lines are in reverse
+# video, a warning underlined, the severity badges reversed, the rest in the default colour.
+PLAIN_SIGNALS: dict[str, str] = {
+    "warroom-bad": "reverse",
+    "warroom-warn": "underline",
+    "warroom-good": "ansi_default",
+    "warroom-action": "ansi_default",
+    "warroom-event": "ansi_default",
+    "warroom-unknown": "underline",
+    **{f"warroom-p{n}": "ansi_default" for n in range(1, 5)},
+    **{f"warroom-p{n}-text": "reverse" for n in range(1, 5)},
+}
+
+
 def signal_variables(theme: Theme) -> dict[str, str]:
     """The $warroom-* variables for a theme that does not set them: from its own colours.
 

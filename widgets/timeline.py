@@ -39,6 +39,8 @@ class TimelinePane(Pane):
         Binding("pagedown", "page(1)", "Page older", show=False, id="timeline.page_older"),
         Binding("ctrl+home", "edge(0)", "Newest", show=False, id="timeline.newest"),
         Binding("ctrl+end", "edge(1)", "Oldest", show=False, id="timeline.oldest"),
+        Binding("home", "edge(0)", "Newest", show=False, id="timeline.home"),
+        Binding("end", "edge(1)", "Oldest", show=False, id="timeline.end"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -73,9 +75,8 @@ class TimelinePane(Pane):
             return text
         for entry in reversed(shown):
             text.append(f"{clock_time(entry.at)} ", MUTED)
-            text.append(
-                entry.text, TONE_STYLE.get(entry.tone, "")
-            )  # already made inert by the fold
+            # already made inert by the fold
+            text.append(entry.text, TONE_STYLE.get(entry.tone, ""))
             text.append("\n")
         text.rstrip()
         return text

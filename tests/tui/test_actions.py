@@ -295,7 +295,7 @@ async def test_resolve_and_roles(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("o")
         await pilot.pause()
-        await pilot.press("right", "right", "enter", "tab", *"carol", "enter")  # IC, TL, CL
+        await pilot.press("right", "tab", *"carol", "enter")  # TL (preselected) -> CL
         await pilot.pause()
         assert "CL carol" in app.query_one("#header")._text.plain
         await pilot.press("x")
