@@ -214,6 +214,32 @@ class NoteAdded(EventBase):
     by: str
 
 
+Tone = Literal["info", "warn", "bad", "good"]
+
+
+class Finding(Model):
+    """One line an investigation section showed: its part (e.g. "Rollouts"), text, tone."""
+
+    part: str
+    text: str
+    tone: Tone = "info"
+
+
+class InvestigationShown(EventBase):
+    """What one section of the guide's investigation showed when opened: a compact snapshot.
+
+    `step` is one of state/guide/investigation.py STEPS; `unavailable` holds one line per
+    part that could not be read (slow, refused, no permission), so replay shows the gaps too.
+    """
+
+    kind: Literal["investigation_shown"] = "investigation_shown"
+    step: str
+    service: str | None = None
+    findings: tuple[Finding, ...] = ()
+    unavailable: tuple[str, ...] = ()
+    by: str
+
+
 class IncidentResolved(EventBase):
     kind: Literal["incident_resolved"] = "incident_resolved"
     summary: str
@@ -385,6 +411,7 @@ Event = Annotated[
     | StatusChanged
     | RoleAssigned
     | NoteAdded
+    | InvestigationShown
     | IncidentResolved
     | ActionRequested
     | ActionFinished

@@ -17,6 +17,7 @@ from state.text import inert
 from tui.base import PANES, ConsoleBase
 from tui.comms_keys import CommsKeys
 from tui.incident_keys import IncidentKeys
+from tui.investigate import InvestigateKeys
 from tui.remediation_keys import RemediationKeys
 from tui.verification import VerificationKeys
 
@@ -29,7 +30,7 @@ MUTATING = frozenset({"remediate", "terminate_backend", "cancel_backend", "termi
 OUTBOUND = frozenset({"post_update", "escalate"})
 # keys that write to the journal, so wait for it to open
 NEEDS_SESSION = MUTATING | OUTBOUND | {"declare", "acknowledge", "severity", "note", "roles"}
-NEEDS_SESSION |= {"verify", "resolve"}
+NEEDS_SESSION |= {"verify", "resolve", "investigate"}
 
 
 class WarroomApp(ConsoleBase):
@@ -49,6 +50,7 @@ class WarroomApp(ConsoleBase):
         Binding("v", "verify", "Verify", id="incident.verify"),
         Binding("x", "resolve", "Resolve", id="incident.resolve"),
         Binding("o", "roles", "Roles", show=False, id="incident.roles"),
+        Binding("g", "investigate", "Investigate", id="incident.investigate"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.command_palette"),
         Binding("q", "quit_console", "Quit", id="app.quit"),
@@ -64,9 +66,16 @@ class WarroomApp(ConsoleBase):
         self.remediation = RemediationKeys(self)
         self.verification = VerificationKeys(self)
         self.comms = CommsKeys(self)
+        self.investigate = InvestigateKeys(self)
 
     def key_groups(self) -> Sequence[object]:
-        return (self.incident, self.remediation, self.verification, self.comms)
+        return (
+            self.incident,
+            self.remediation,
+            self.verification,
+            self.comms,
+            self.investigate,
+        )
 
     def session_opened(self) -> None:
         super().session_opened()

@@ -20,6 +20,7 @@ from tui.view import PANES, ConsoleView
 if TYPE_CHECKING:
     from probes.actions import Actions
     from probes.base import Probe
+    from probes.investigate.base import Investigator
     from probes.notify.config import NotifyConfig
     from probes.scheduler import ProbeScheduler
     from probes.simulated.scenario import Scenario
@@ -43,6 +44,7 @@ class Wiring:
     actions: Actions | None = None
     notify: NotifyConfig | None = None
     scenario: Scenario | None = None  # the simulation's, for a drill's score
+    investigator: Investigator | None = None  # reads the guide's investigation sections
 
 
 class ConsoleBase(ConsoleView):
@@ -52,6 +54,7 @@ class ConsoleBase(ConsoleView):
     clock: Clock
     actions: Actions | None
     notify_config: NotifyConfig | None
+    investigator: Investigator | None = None
 
     def __init__(
         self,
@@ -68,6 +71,7 @@ class ConsoleBase(ConsoleView):
         badge: str = "LIVE",
         speed: float = 1.0,
         watch_terminal: bool = True,
+        investigator: Investigator | None = None,
     ) -> None:
         super().__init__()
         self.operator = operator
@@ -84,7 +88,7 @@ class ConsoleBase(ConsoleView):
         self._watch = TerminalWatch(self, self._close_journal) if watch_terminal else None
         if opening is None:
             assert recorder is not None and clock is not None, "a recorder and clock, or opening"
-            self._wire(Wiring(recorder, clock, probes, actions, notify))
+            self._wire(Wiring(recorder, clock, probes, actions, notify, investigator=investigator))
 
     def _close_journal(self) -> None:
         """Checkpoint and close the journal now: the process is about to end without an
@@ -98,6 +102,7 @@ class ConsoleBase(ConsoleView):
         self.actions = None if self.read_only else wiring.actions
         self.notify_config = wiring.notify
         self._probes = list(wiring.probes)
+        self.investigator = wiring.investigator
         self.opened = True
 
     def on_mount(self) -> None:

@@ -54,6 +54,7 @@ class SimulatedCluster:
         self.rng = random.Random(seed)
         self.t = 0.0
         self.circuit_breaker = False
+        self.circuit_breaker_at: float | None = None  # when app-config was patched
         self.outages: dict[str, tuple[float, float, str]] = {}
         self.db = SimDatabase()
         self.redis_mb = 420.0
@@ -197,6 +198,7 @@ class SimulatedCluster:
         svc.templates = {r: t for r, t in svc.templates.items() if t != template}
         svc.templates[revision] = template
         svc.revision = revision
+        svc.rolled_at[revision] = self.t
         svc.rollout_next = self.t
 
     def _step_rollout(self, svc: SimService) -> None:

@@ -55,6 +55,7 @@ class SimService:
     external_failure: tuple[float, float] | None = None  # (error %, latency factor)
     rollout_next: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    rolled_at: dict[int, float] = field(default_factory=dict)  # revision -> when it began
     # derived every tick
     error_rate: float = 0.0
     p95: float = 0.0
