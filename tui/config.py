@@ -246,6 +246,15 @@ class ContextConfig(Section):
         return value if value is None else _url(value)
 
 
+class InvestigateConfig(Section):
+    """[investigate]: the external dependencies step 4 of the guide's investigation checks."""
+
+    external_urls: list[str] = Field(default_factory=list)  # status and latency of each
+    dns_hosts: list[str] = Field(default_factory=list)  # resolved from here
+    tls_endpoints: list[str] = Field(default_factory=list)  # "host:port": days left on its cert
+    tls_ca_file: Path | None = None  # a private CA to verify them with; None: the system's
+
+
 class Config(BaseSettings):
     """The whole file. Each of [cluster], [prometheus] and [database] is optional: a pane whose
     backend is absent says so ("not configured"), and nothing else changes."""
@@ -260,6 +269,7 @@ class Config(BaseSettings):
     refresh: float = Field(default=2.0, ge=MIN_REFRESH, le=300)
     operator: str | None = None
     notify: NotifyConfig | None = None  # [notify]: Slack, PagerDuty, Statuspage channels
+    investigate: InvestigateConfig = Field(default_factory=InvestigateConfig)
     # the guide's automatic escalation: ask the commander first, or page at once
     escalation: Literal["prompt", "page"] = "prompt"
     contexts: dict[str, ContextConfig] = Field(default_factory=dict)  # by kubeconfig context

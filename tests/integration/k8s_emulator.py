@@ -47,6 +47,8 @@ EVERYTHING = frozenset(
         "patch deployments/scale",
         "delete pods",
         "patch configmaps",
+        "get pods/log",
+        "list nodes",
     }
 )
 _KINDS = {"Deployment": DEPLOYMENTS, "ReplicaSet": REPLICASETS, "Pod": PODS, "Event": EVENTS}
