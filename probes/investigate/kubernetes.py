@@ -355,7 +355,7 @@ class KubernetesInvestigation(ApiThreads):
                         f"{inert(use.get('memory', '?'), 20)}",
                     )
                 )
-        return out
+        return out or [Finding(part="Usage", text="metrics.k8s.io answered with no samples")]
 
     # ---- 3. error patterns ----------------------------------------------------------------
 
