@@ -240,6 +240,36 @@ class InvestigationShown(EventBase):
     by: str
 
 
+class RunbookOpened(EventBase):
+    """The commander opened one of the guide's runbooks (state/guide/runbooks/*.toml)."""
+
+    kind: Literal["runbook_opened"] = "runbook_opened"
+    runbook: str
+    title: str
+    by: str
+
+
+class RunbookStepTicked(EventBase):
+    """A runbook step the console cannot do itself, ticked by hand: done, or skipped."""
+
+    kind: Literal["runbook_step_ticked"] = "runbook_step_ticked"
+    runbook: str
+    step: str
+    text: str
+    outcome: Literal["done", "skipped"] = "done"
+    by: str
+
+
+class RunbookChecked(EventBase):
+    """A runbook's resolution criteria checked (by `v` while it is open): each, met or not."""
+
+    kind: Literal["runbook_checked"] = "runbook_checked"
+    runbook: str
+    ok: bool
+    detail: str
+    by: str
+
+
 class IncidentResolved(EventBase):
     kind: Literal["incident_resolved"] = "incident_resolved"
     summary: str
@@ -412,6 +442,9 @@ Event = Annotated[
     | RoleAssigned
     | NoteAdded
     | InvestigationShown
+    | RunbookOpened
+    | RunbookStepTicked
+    | RunbookChecked
     | IncidentResolved
     | ActionRequested
     | ActionFinished

@@ -112,6 +112,19 @@ def entries(
             yield entry(f"Note by {inert(event.by)}: {inert(event.text)}")
         case ev.InvestigationShown():
             yield entry(investigation_line(event))
+        case ev.RunbookOpened():
+            yield entry(f"Runbook {inert(event.title, 60)} opened by {inert(event.by)}", "action")
+        case ev.RunbookStepTicked():
+            yield entry(
+                f"Runbook step {event.outcome}: {inert(event.text, 120)} ({inert(event.by)})",
+                "action",
+            )
+        case ev.RunbookChecked():
+            word = "met" if event.ok else "NOT met"
+            yield entry(
+                f"Runbook resolution criteria {word}: {inert(event.detail, 200)}",
+                "good" if event.ok else "warn",
+            )
         case ev.IncidentResolved():
             yield entry(f"Resolved by {inert(event.by)}: {inert(event.summary)}", "good")
         case ev.ActionRequested():

@@ -19,6 +19,7 @@ from tui.comms_keys import CommsKeys
 from tui.incident_keys import IncidentKeys
 from tui.investigate import InvestigateKeys
 from tui.remediation_keys import RemediationKeys
+from tui.runbook import RunbookKeys
 from tui.verification import VerificationKeys
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ MUTATING = frozenset({"remediate", "terminate_backend", "cancel_backend", "termi
 OUTBOUND = frozenset({"post_update", "escalate"})
 # keys that write to the journal, so wait for it to open
 NEEDS_SESSION = MUTATING | OUTBOUND | {"declare", "acknowledge", "severity", "note", "roles"}
-NEEDS_SESSION |= {"verify", "resolve", "investigate"}
+NEEDS_SESSION |= {"verify", "resolve", "investigate", "runbook"}
 
 
 class WarroomApp(ConsoleBase):
@@ -51,6 +52,7 @@ class WarroomApp(ConsoleBase):
         Binding("x", "resolve", "Resolve", id="incident.resolve"),
         Binding("o", "roles", "Roles", show=False, id="incident.roles"),
         Binding("g", "investigate", "Investigate", id="incident.investigate"),
+        Binding("b", "runbook", "Runbook", id="incident.runbook"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.command_palette"),
         Binding("q", "quit_console", "Quit", id="app.quit"),
@@ -67,6 +69,7 @@ class WarroomApp(ConsoleBase):
         self.verification = VerificationKeys(self)
         self.comms = CommsKeys(self)
         self.investigate = InvestigateKeys(self)
+        self.runbooks = RunbookKeys(self)
 
     def key_groups(self) -> Sequence[object]:
         return (
@@ -75,11 +78,13 @@ class WarroomApp(ConsoleBase):
             self.verification,
             self.comms,
             self.investigate,
+            self.runbooks,
         )
 
     def session_opened(self) -> None:
         super().session_opened()
         self.comms.start()
+        self.runbooks.start()
 
     async def on_unmount(self) -> None:
         await self.comms.stop()

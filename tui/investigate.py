@@ -29,7 +29,7 @@ class InvestigateKeys(KeyGroup):
 
     timeout = SECTION_TIMEOUT_SECONDS  # each part of a section, on its own
 
-    def action_investigate(self) -> None:
+    def action_investigate(self, step: int = 0) -> None:
         from widgets.investigate import InvestigateScreen
 
         investigator = getattr(self.console, "investigator", None)
@@ -41,7 +41,7 @@ class InvestigateKeys(KeyGroup):
             return
         state = self.console.recorder.state
         screen = InvestigateScreen(
-            self.load, self.pin, list(investigator.services()), suspect(state)
+            self.load, self.pin, list(investigator.services()), suspect(state), step
         )
         self.console.push_screen(screen)
 
