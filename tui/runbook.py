@@ -60,7 +60,12 @@ class RunbookKeys(KeyGroup):
         ):
             self.console.on(kind, self._seen)
         self.console.on(ev.VerificationFinished, self._verified)
-        self.console.set_interval(2.0, self.watch, name="runbook-watch")
+        # the signals' samples drive the watch: what they say, never a timer, decides it
+        for kind in (ev.MetricSampled, ev.HealthSampled, ev.DatabaseSampled):
+            self.console.on(kind, self._sampled)
+
+    def _sampled(self, event: EventBase) -> None:
+        self.watch()
 
     def _seen(self, event: EventBase) -> None:
         if self.events is not None:
