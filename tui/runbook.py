@@ -61,8 +61,8 @@ class RunbookKeys(KeyGroup):
             self.console.on(kind, self._seen)
         self.console.on(ev.VerificationFinished, self._verified)
         # the signals' samples drive the watch: what they say, never a timer, decides it
-        for kind in (ev.MetricSampled, ev.HealthSampled, ev.DatabaseSampled):
-            self.console.on(kind, self._sampled)
+        for sample in (ev.MetricSampled, ev.HealthSampled, ev.DatabaseSampled):
+            self.console.on(sample, self._sampled)
 
     def _sampled(self, event: EventBase) -> None:
         self.watch()

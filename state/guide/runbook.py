@@ -171,8 +171,10 @@ def escalation_met(
     met = []
     for criterion in runbook.escalation:
         lowered = criterion.lower()
-        p1 = not p1_already and lowered.startswith("error rate >20%") and any(
-            r > ERROR_RATE_P1 for r in rates.values()
+        p1 = (
+            not p1_already
+            and lowered.startswith("error rate >20%")
+            and any(r > ERROR_RATE_P1 for r in rates.values())
         )
         several = lowered.startswith("multiple services affected") and len(affected) > 1
         if p1 or several:
