@@ -50,7 +50,27 @@ class RemediationKeys(KeyGroup):
             return
         self.console.run_worker(self._remediate(name, seen[0]), exclusive=True, group="action")
 
-    async def _remediate(self, name: str, state) -> None:
+    def remediate_target(self, name: str, action: str) -> None:
+        """The palette's "Restart tracklist-service": `action` on service `name`, straight to
+        its confirmation (or to why it cannot run here)."""
+        if not self._may(action):
+            return
+        self.console.run_worker(
+            self._remediate(name, self.console.recorder.state, action),
+            exclusive=True,
+            group="action",
+        )
+
+    def _may(self, action: str) -> bool:
+        """Whether this console may run `action` now; if not, the commander is told why
+        ("read-only: restart is disabled on this console")."""
+        key = action if action in BACKEND_ACTIONS else "remediate"
+        refused = self.console.refusal(key, action.replace("_", " "))  # type: ignore[attr-defined]
+        if refused:
+            self.console.notify(refused, severity="warning", markup=False)
+        return not refused
+
+    async def _remediate(self, name: str, state, chosen: str | None = None) -> None:
         from widgets.action_dialogs import NumberScreen, RemediationMenu
         from widgets.modals import ConfirmScreen
 
@@ -65,7 +85,14 @@ class RemediationKeys(KeyGroup):
             "circuit_breaker": f"{REMEDIATIONS['circuit_breaker']}: {breaker}",
         }
         choices = [(a, label, allowed.get(a)) for a, label in labels.items()]
-        action = await self.console.push_screen_wait(RemediationMenu(target, before, choices))
+        if chosen is not None and allowed.get(chosen):
+            self.console.notify(
+                f"{labels[chosen]}: {inert(allowed[chosen], 200)}", severity="warning", markup=False
+            )
+            return
+        action = chosen or await self.console.push_screen_wait(
+            RemediationMenu(target, before, choices)
+        )
         if action is None:
             return
         params: dict[str, Any] = {}
@@ -112,6 +139,23 @@ class RemediationKeys(KeyGroup):
         chain = self._chosen_backend()
         if chain is not None:
             self._end("cancel_backend", chain)
+
+    def end_pid(self, pid: int, action: str) -> None:
+        """The palette's "Kill pid 4242": `action` on the blocker `pid` as the console sees it
+        now, straight to its confirmation."""
+        if not self._may(action):
+            return
+        from state.locks import blocking_chains
+
+        database = self.console.recorder.state.database
+        chains = blocking_chains(database.sessions) if database else []
+        chain = next((c for c in chains if c.session.pid == pid), None)
+        if chain is None:
+            self.console.notify(
+                f"pid {pid} blocks nobody any more", severity="warning", markup=False
+            )
+            return
+        self._end(action, chain)
 
     def _end(self, action: str, chain: BlockingChain) -> None:
         self.console.run_worker(self._end_backend(action, chain), exclusive=True, group="action")
