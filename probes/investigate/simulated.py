@@ -10,7 +10,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from probes.simulated.scenario import BadDeploy, ConnectionLeak, ExternalApiFailure
+from probes.simulated.scenario import (
+    BadDeploy,
+    CertificateExpiry,
+    ConnectionLeak,
+    ExternalApiFailure,
+)
 from state.events import Finding, Tone
 from state.guide.investigation import (
     EVENTS_WINDOW_HOURS,
@@ -309,6 +314,7 @@ class SimulatedInvestigator:
         external = next(
             (f for f in self._faults(ExternalApiFailure) if f.service == svc.name), None
         )
+        expiry = next((f for f in self._faults(CertificateExpiry) if f.service == svc.name), None)
         lines: list[tuple[datetime | None, str]] = []
         per_pod = max(LOG_TAIL_LINES // max(len(svc.pods), 1), 1)
         for pod in svc.pods:
@@ -320,6 +326,11 @@ class SimulatedInvestigator:
                 roll = rng.random()
                 if bad and deploy and t >= deploy.at and roll < deploy.error_rate / 100:
                     text = NEW_EXCEPTION.format(req=req, n=n)
+                elif expiry and t >= expiry.at and roll < expiry.error_rate / 100:
+                    text = (
+                        f"ERROR [req {req}] mail relay send failed: ssl.SSLCertVerificationError: "
+                        f"certificate verify failed: certificate has expired ({expiry.host}:465)"
+                    )
                 elif external and t >= external.at and roll < 0.15:
                     text = (
                         f"ERROR [req {req}] mail provider call failed: httpx.ReadTimeout: "
@@ -387,7 +398,23 @@ class SimulatedInvestigator:
 
     def _tls(self) -> list[Finding]:
         out = []
+        expiring = {
+            f.host: f.at for f in self.cluster.scenario.faults if isinstance(f, CertificateExpiry)
+        }
         for host, port, days in TLS_ENDPOINTS:
+            if host in expiring:
+                days = expiring[host] / 86400  # the certificate expires at the fault's time
+            expired = self.cluster.expired_certs.get(host)
+            if expired is not None:
+                out.append(
+                    Finding(
+                        part="TLS",
+                        text=f"{host}:{port} certificate refused: certificate has expired "
+                        f"(at {self._stamp(expired)}, {self._ago(expired)})",
+                        tone="bad",
+                    )
+                )
+                continue
             left = days - self.cluster.t / 86400
             warn = left < TLS_WARN_DAYS
             out.append(

@@ -17,6 +17,7 @@ from probes.simulated.model import (
 )
 from probes.simulated.scenario import (
     BadDeploy,
+    CertificateExpiry,
     ConnectionLeak,
     CrashLoop,
     ExternalApiFailure,
@@ -55,6 +56,7 @@ class SimulatedCluster:
         self.t = 0.0
         self.circuit_breaker = False
         self.circuit_breaker_at: float | None = None  # when app-config was patched
+        self.expired_certs: dict[str, float] = {}  # TLS host -> when its certificate expired
         self.outages: dict[str, tuple[float, float, str]] = {}
         self.db = SimDatabase()
         self.redis_mb = 420.0
@@ -144,6 +146,9 @@ class SimulatedCluster:
                     fault.error_rate,
                     fault.latency_factor,
                 )
+            case CertificateExpiry():
+                self.expired_certs[fault.host] = self.t
+                self.services[fault.service].external_failure = (fault.error_rate, 1.3)
             case ProbeOutage():
                 self.outages[fault.source] = (self.t, self.t + fault.duration, fault.reason)
 

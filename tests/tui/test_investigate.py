@@ -101,6 +101,8 @@ async def test_a_section_is_read_on_open_and_on_demand_never_on_the_refresh(tmp_
         ("external-api-failure", "dependencies", "api.mailprovider.example/v3/health: timed out"),
         ("service-down", "state", "last termination OOMKilled, exit code 137"),
         ("connection-pool-exhaustion", "errors", "too many connections"),
+        ("certificate-expiry", "dependencies", "certificate refused: certificate has expired"),
+        ("certificate-expiry", "errors", "SSLCertVerificationError"),
     ],
 )
 async def test_the_simulated_cluster_points_every_scenario_at_its_cause(

@@ -49,6 +49,7 @@ def test_phase_clock_picks_the_time_box() -> None:
     [
         ("bad-deploy", "high-error-rate"),
         ("external-api-failure", "high-error-rate"),
+        ("certificate-expiry", "high-error-rate"),
         ("service-down", "service-down"),
         ("db-lock-storm", "database-performance"),
         ("connection-pool-exhaustion", "database-performance"),
