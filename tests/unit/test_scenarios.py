@@ -144,8 +144,8 @@ def test_an_unknown_name_lists_the_known_ones():
     with pytest.raises(ScenarioError) as err:
         load("meteor-strike")
     assert str(err.value) == (
-        "unknown scenario 'meteor-strike' (known: bad-deploy, certificate-expiry, connection-pool-exhaustion, "
-        "db-lock-storm, external-api-failure, service-down)"
+        "unknown scenario 'meteor-strike' (known: bad-deploy, certificate-expiry, "
+        "connection-pool-exhaustion, db-lock-storm, external-api-failure, service-down)"
     )
 
 
