@@ -482,6 +482,11 @@ read_only = false
 # [database]
 # dsn_env = "WARROOM_DSN"  # env var holding the DSN; default: PGHOST, PGUSER, ~/.pgpass
 
+# [investigate]  # what `g`'s External dependencies step checks (the guide's step 4)
+# external_urls = ["https://api.mailprovider.example/v3/health"]  # status and latency
+# dns_hosts = ["postgres.tracktion.svc.cluster.local"]  # resolved from here
+# tls_endpoints = ["api.tracktion.example:443"]  # days left on the certificate (< 14 warns)
+
 # escalation = "prompt"  # the guide's automatic escalation: "prompt" asks first, "page" pages
 
 # [keys]  # remap any key by its binding id (warroom's README lists them); a clash is an error
