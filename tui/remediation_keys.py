@@ -158,7 +158,45 @@ class RemediationKeys(KeyGroup):
         self._end(action, chain)
 
     def _end(self, action: str, chain: BlockingChain) -> None:
+        if chain.session.is_prepared or not chain.sampled:
+            self._no_backend(chain)
+            return
         self.console.run_worker(self._end_backend(action, chain), exclusive=True, group="action")
+
+    def _no_backend(self, chain: BlockingChain) -> None:
+        """A blocker with no backend to end: say how it ends instead, and act on nobody (its
+        waiters are the victims, never the target)."""
+        from widgets.modals import NoticeScreen
+
+        s = chain.session
+        waiting = f"{chain.blocks} session{'s' if chain.blocks != 1 else ''} wait on it."
+        if not s.is_prepared:
+            self.console.notify(
+                f"pid {s.pid} was not in pg_stat_activity when sampled (it ended as it was "
+                "read): wait for the next sample",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if s.prepared is None:
+            title = "A prepared transaction blocks these sessions"
+            about = "pg_blocking_pids() reports it as pid 0; pg_prepared_xacts names none."
+            gid = "gid"
+        else:
+            gid = s.prepared.replace("'", "''")  # as an SQL literal, to be run as shown
+            title = f"Prepared transaction '{s.prepared}' cannot be terminated"
+            prepared = clock_time(s.xact_start) if s.xact_start else "?"
+            about = f"Owner {s.user or '?'}, database {s.database or '?'}, prepared at {prepared}."
+        message = (
+            f"{about}\n{waiting}\n\n"
+            "A prepared transaction (two-phase commit) holds its locks with no backend: "
+            "there is no session to terminate, and ending a waiter frees nothing.\n"
+            f"It ends with COMMIT PREPARED '{gid}' or ROLLBACK PREPARED '{gid}', run in "
+            "its database by someone who knows which: the coordinator that prepared it, "
+            "or its owner."
+        )
+        self.console.push_screen(NoticeScreen(title, message))
+        self.console.query_one(LocksPane).release()
 
     async def _end_backend(self, action: str, chain: BlockingChain) -> None:
         from widgets.modals import ConfirmScreen
@@ -168,8 +206,8 @@ class RemediationKeys(KeyGroup):
         tx = f", transaction since {clock_time(s.xact_start)}" if s.xact_start else ""
         who = f"pid {s.pid} ({inert(s.user or '?')}, {inert(s.state or '?')}, {began}{tx})"
         blocks = (
-            f"\nIt blocks {chain.size} session{'s' if chain.size != 1 else ''}."
-            if chain.size
+            f"\nIt blocks {chain.blocks} session{'s' if chain.blocks != 1 else ''}."
+            if chain.blocks
             else ""
         )
         message = f"Backend {who}\n{inert(s.query, 400)}{blocks}"

@@ -167,3 +167,18 @@ class ConfirmScreen(Dialog):
     def submit(self) -> None:
         dry = self.query("#dry-run")
         self.dismiss(Confirmed(dry_run=bool(dry) and dry.first(Checkbox).value))
+
+
+class NoticeScreen(Dialog):
+    """Something a person must read before acting, with nothing to confirm: Close only."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.title_text, self.message = title, message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(inert(self.title_text)), classes="dialog-title")
+            yield Static(Text(inert_lines(self.message)), classes="dialog-reason")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close", id="cancel")

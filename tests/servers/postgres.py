@@ -93,6 +93,8 @@ class PgServer:
                 "-c password_encryption=scram-sha-256",
                 # Investigate's slow statements (the guide's Database Performance runbook)
                 "-c shared_preload_libraries=pg_stat_statements",
+                # prepared transactions: a blocker pg_blocking_pids() reports as pid 0
+                "-c max_prepared_transactions=10",
             )
         )
         result = self._run(
