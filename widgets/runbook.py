@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class RunbookView:
     runbook: Runbook
-    ticks: dict[str, tuple[str, datetime, str]]  # step id -> (done|skipped, when, by)
+    ticks: dict[str, tuple[str, datetime, str, int]]  # step id -> (done|skipped, when, by, seq)
     minutes: float  # since the phase clock started
     escalation: tuple[str, ...]  # criteria met now
     resolution: tuple[bool, str] | None  # Service Down's criteria, checked on the state

@@ -118,6 +118,9 @@ class Scenario(_Strict):
     description: str = ""
     expected_severity: Severity
     accepted_remediations: tuple[Remediation, ...] = ()
+    # the guide's runbook this scenario exercises (state/guide/runbooks): the drill's score
+    # card counts its steps done, skipped and out of order
+    runbook: Literal["high-error-rate", "service-down", "database-performance"] | None = None
     faults: tuple[Fault, ...] = Field(min_length=1)
 
 

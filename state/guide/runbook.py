@@ -130,29 +130,30 @@ def done_by(step: Step, event: ev.EventBase) -> bool:
 
 def progress(
     runbook: Runbook, events: Iterable[ev.EventBase], since: datetime | None = None
-) -> dict[str, tuple[str, datetime, str]]:
-    """step id -> (done|skipped, when, by) from `events` at or after `since`, first tick wins."""
-    out: dict[str, tuple[str, datetime, str]] = {}
-    for event in events:
+) -> dict[str, tuple[str, datetime, str, int]]:
+    """step id -> (done|skipped, when, by, journal order) from `events` at or after `since`;
+    the first tick of a step wins."""
+    out: dict[str, tuple[str, datetime, str, int]] = {}
+    for seq, event in enumerate(events):
         if since is not None and event.at < since:
             continue
         if isinstance(event, ev.RunbookStepTicked):
             if event.runbook == runbook.name and event.step not in out:
-                out[event.step] = (event.outcome, event.at, event.by)
+                out[event.step] = (event.outcome, event.at, event.by, seq)
             continue
         for step in runbook.steps:
             if step.id not in out and not step.manual and done_by(step, event):
-                out[step.id] = ("done", event.at, getattr(event, "by", "") or "console")
+                out[step.id] = ("done", event.at, getattr(event, "by", "") or "console", seq)
     return out
 
 
-def out_of_order(runbook: Runbook, ticks: dict[str, tuple[str, datetime, str]]) -> int:
-    """Steps done before a step of an earlier phase that was still open at the time."""
-    order = {s.id: i for i, p in enumerate(runbook.phases) for s in p.steps}
+def out_of_order(runbook: Runbook, ticks: dict[str, tuple[str, datetime, str, int]]) -> int:
+    """Steps done or skipped while a step of the runbook before them was still open."""
+    order = [s.id for s in runbook.steps]
     count = 0
-    for step, (_, at, _) in ticks.items():
-        earlier = [s for s, i in order.items() if i < order[step]]
-        if any(s not in ticks or ticks[s][1] > at for s in earlier):
+    for step, tick in ticks.items():
+        earlier = order[: order.index(step)] if step in order else []
+        if any(s not in ticks or ticks[s][3] > tick[3] for s in earlier):
             count += 1
     return count
 

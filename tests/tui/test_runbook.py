@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import OptionList
 
+from probes.simulated.scenario import load as load_scenario
 from state.events import (
     ActionFinished,
     IncidentAcknowledged,
@@ -16,12 +17,14 @@ from state.events import (
     RunbookStepTicked,
     VerificationFinished,
 )
+from state.guide.drill import score
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.runbook import load, progress
 from state.journal.store import Journal
 from tests.play import Session
 from tests.tui.test_actions import choose, confirm
 from tests.tui.waiting import shown
+from tui.drill import expectations
 from widgets.action_dialogs import RemediationMenu, ResolveScreen
 from widgets.investigate import InvestigateScreen
 from widgets.runbook import RunbookScreen
@@ -147,6 +150,11 @@ async def test_high_error_rate_runbook_on_the_bad_deploy_demo(tmp_path) -> None:
         "verify": "done",
         "resolve": "done",
     }
+    # a drill of this journal reports the runbook's steps on its score card (not scored)
+    card = score(events, expectations(load_scenario("bad-deploy")))
+    assert card.milestones[-1].name == "Runbook High Error Rate"
+    assert card.milestones[-1].detail == "8 of 10 steps done, 2 skipped, 1 out of order"
+    assert card.milestones[-1].of == 0
     for words in (
         "Runbook High Error Rate opened",
         "Acknowledged by alice",
