@@ -167,3 +167,30 @@ async def test_high_error_rate_runbook_on_the_bad_deploy_demo(tmp_path) -> None:
         "Resolved by alice: rolled back tracklist-service to revision 7",
     ):
         assert words in text, words
+
+
+async def test_escalation_prompted_once_and_v_checks_service_downs_criteria(tmp_path) -> None:
+    from state.events import RunbookChecked
+    from state.guide.severity import Severity
+    from widgets.modals import ConfirmScreen
+
+    session = await Session("service-down", tmp_path / "j.warroom").arun(90)
+    session.declare(Severity.P2)  # below P1: "Error rate >20%" asks for the P1 escalation
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("b")
+        await shown(pilot, RunbookScreen)
+        assert "Runbook: Service Down" in str(app.screen.query_one("#runbook-head").render())
+        app.runbooks.watch()
+        await shown(pilot, ConfirmScreen)
+        assert "Error rate >20% (immediate P1 escalation)" in app.screen.message
+        await pilot.press("escape")  # declined
+        await pilot.pause()
+        app.runbooks.watch()  # the same criterion: never asked again
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape", "v")  # with Service Down open, v checks its criteria too
+        await pilot.pause()
+    checked = [e for e in journal(session) if isinstance(e, RunbookChecked)]
+    assert len(checked) == 1 and not checked[0].ok
+    assert "analysis-service: 3 pods not Running and ready" in checked[0].detail
