@@ -12,10 +12,43 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from state.events import Finding
-from state.guide.investigation import SECTION_TIMEOUT_SECONDS
-from state.text import describe_error
+from state.guide.investigation import SECTION_TIMEOUT_SECONDS, ErrorGroup
+from state.text import describe_error, inert
 
 Read = Callable[[], Awaitable[Sequence[Finding]]]
+
+
+def ago(seconds: float) -> str:
+    """'45 s ago', '12 min ago', '3.5 h ago'."""
+    seconds = max(seconds, 0.0)
+    if seconds < 90:
+        return f"{seconds:.0f} s ago"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"
+
+
+def log_findings(head: str, groups: Sequence[ErrorGroup]) -> list[Finding]:
+    """The Logs part: `head` with the error lines and groups counted, then each group with its
+    count and first and last time; 20 or more of one pattern is bad."""
+    found = sum(g.count for g in groups)
+    out = [
+        Finding(
+            part="Logs",
+            text=f"{head}, {found} ERROR/FATAL/Exception lines in {len(groups)} groups",
+        )
+    ]
+    for g in groups:
+        first = f"{g.first:%H:%M:%S}" if g.first else "?"
+        last = f"{g.last:%H:%M:%S}" if g.last else "?"
+        out.append(
+            Finding(
+                part="Logs",
+                text=f"x{g.count} {first}..{last} {inert(g.pattern, 300)}",
+                tone="bad" if g.count >= 20 else "warn",
+            )
+        )
+    return out
 
 
 class NotPermitted(Exception):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from probes.investigate.base import NotConfigured, NotPermitted
+from probes.investigate.base import NotConfigured, NotPermitted, ago, log_findings
 from probes.kubernetes import rbac
 from probes.kubernetes.client import ApiThreads, KubernetesError, call
 from probes.kubernetes.status import label_selector, owned_by, selects
@@ -46,14 +46,7 @@ def _when(obj: Any) -> datetime | None:
 
 
 def _ago(now: datetime, then: datetime | None) -> str:
-    if then is None:
-        return "at an unknown time"
-    seconds = max((now - then).total_seconds(), 0.0)
-    if seconds < 90:
-        return f"{seconds:.0f} s ago"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min ago"
-    return f"{seconds / 3600:.1f} h ago"
+    return "at an unknown time" if then is None else ago((now - then).total_seconds())
 
 
 def _images(template: Any) -> str:
@@ -367,54 +360,29 @@ class KubernetesInvestigation(ApiThreads):
         if not pods:
             raise NotConfigured(f"no pods of {inert(service or 'any service')} to read")
         verb = rbac.Verb("get", "pods", subresource="log")
-        reads = []
-        for pod in pods:
-            for s in pod.status.container_statuses or []:
-                kw = {"container": s.name, "tail_lines": LOG_TAIL_LINES, "timestamps": True}
-                reads.append(
-                    self._get(
-                        verb,
-                        "read_namespaced_pod_log",
-                        "CoreV1Api",
-                        pod.metadata.name,
-                        conn.namespace,
-                        **kw,
-                    )
-                )
-                if s.restart_count:
-                    reads.append(
-                        self._get(
-                            verb,
-                            "read_namespaced_pod_log",
-                            "CoreV1Api",
-                            pod.metadata.name,
-                            conn.namespace,
-                            previous=True,
-                            **kw,
-                        )
-                    )
+        reads = [
+            self._get(
+                verb,
+                "read_namespaced_pod_log",
+                "CoreV1Api",
+                pod.metadata.name,
+                conn.namespace,
+                container=s.name,
+                tail_lines=LOG_TAIL_LINES,
+                timestamps=True,
+                **({"previous": True} if previous else {}),
+            )
+            for pod in pods
+            for s in pod.status.container_statuses or []
+            for previous in ((False, True) if s.restart_count else (False,))
+        ]
         texts = await asyncio.gather(*reads)
         lines = [_stamped(line) for text in texts for line in (text or "").splitlines()]
-        groups = error_groups(lines)
-        out = [
-            Finding(
-                part="Logs",
-                text=f"{inert(service or '')}: last {LOG_TAIL_LINES} lines of {len(pods)} pods "
-                f"({len(reads)} logs), {sum(g.count for g in groups)} ERROR/FATAL/Exception "
-                f"lines in {len(groups)} groups",
-            )
-        ]
-        for g in groups:
-            first = f"{g.first:%H:%M:%S}" if g.first else "?"
-            last = f"{g.last:%H:%M:%S}" if g.last else "?"
-            out.append(
-                Finding(
-                    part="Logs",
-                    text=f"x{g.count} {first}..{last} {inert(g.pattern, 300)}",
-                    tone="bad" if g.count >= 20 else "warn",
-                )
-            )
-        return out
+        head = (
+            f"{inert(service or '')}: last {LOG_TAIL_LINES} lines of {len(pods)} pods "
+            f"({len(reads)} logs)"
+        )
+        return log_findings(head, error_groups(lines))
 
 
 def _stamped(line: str) -> tuple[datetime | None, str]:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from probes.investigate.base import ago, log_findings
 from probes.simulated.scenario import (
     BadDeploy,
     CertificateExpiry,
@@ -91,12 +92,7 @@ class SimulatedInvestigator:
         return self.cluster.start + timedelta(seconds=t)
 
     def _ago(self, t: float) -> str:
-        seconds = max(self.cluster.t - t, 0.0)
-        if seconds < 90:
-            return f"{seconds:.0f} s ago"
-        if seconds < 5400:
-            return f"{seconds / 60:.0f} min ago"
-        return f"{seconds / 3600:.1f} h ago"
+        return ago(self.cluster.t - t)
 
     def _faults(self, kind: type) -> list:
         return [
@@ -280,30 +276,10 @@ class SimulatedInvestigator:
         svc = self.cluster.services.get(service or "")
         if svc is None:
             svc = max(self.cluster.services.values(), key=lambda s: s.error_rate)
-        lines = self._log_lines(svc)
-        groups = error_groups(lines)
-        previous = (
-            " (--previous for restarted containers)" if any(p.restarts for p in svc.pods) else ""
-        )
-        out = [
-            Finding(
-                part="Logs",
-                text=f"{svc.name}: last {LOG_TAIL_LINES} lines of {len(svc.pods)} pods{previous}, "
-                f"{sum(g.count for g in groups)} ERROR/FATAL/Exception lines "
-                f"in {len(groups)} groups",
-            )
-        ]
-        for g in groups:
-            first = g.first.strftime("%H:%M:%S") if g.first else "?"
-            last = g.last.strftime("%H:%M:%S") if g.last else "?"
-            out.append(
-                Finding(
-                    part="Logs",
-                    text=f"x{g.count} {first}..{last} {g.pattern}",
-                    tone="bad" if g.count >= 20 else "warn",
-                )
-            )
-        return out
+        restarted = any(p.restarts for p in svc.pods)
+        previous = " (--previous for restarted containers)" if restarted else ""
+        head = f"{svc.name}: last {LOG_TAIL_LINES} lines of {len(svc.pods)} pods{previous}"
+        return log_findings(head, error_groups(self._log_lines(svc)))
 
     def _log_lines(self, svc: SimService) -> list[tuple[datetime | None, str]]:
         """A deterministic tail of the service's pods' logs, with its scenario's errors."""

@@ -27,6 +27,8 @@ def _investigate_test(size: str) -> Callable:
         async def show(pilot) -> None:
             await pilot.press("g")
             await shown(pilot, InvestigateScreen)
+            await pilot.app.workers.wait_for_complete()  # the first section, read on opening
+            await pilot.pause()  # mounted: 3 is the screen's key now, not the panes'
             await pilot.press("3")
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()
