@@ -141,6 +141,9 @@ class ConsoleBase(ConsoleView):
     async def on_unmount(self) -> None:
         if self._scheduler:
             await self._scheduler.stop()
+        close = getattr(self.investigator, "close", None)
+        if close is not None:  # the live investigation's API connection and threads
+            await close()
 
     def on(self, kind: type[E], reaction: Callable[[E], None]) -> None:
         """Run `reaction(event)` after each `kind` event this console records, journaled and
