@@ -208,3 +208,51 @@ async def test_without_metrics_server_usage_says_so(tmp_path):
     assert unavailable[0].startswith(
         "Usage: not configured, metrics-server (metrics.k8s.io) does not answer"
     )
+
+
+async def test_a_live_console_investigates_its_cluster(tmp_path):
+    """`g` on a live console: the live wiring reads kmock, and the snapshot is journaled."""
+    from state.events import InvestigationShown
+    from state.journal.store import Journal
+    from tests.opening import open_live
+    from tests.tui.waiting import shown
+    from tui.app import WarroomApp
+    from tui.config import parse
+    from widgets.investigate import InvestigateScreen
+
+    async with investigating(tmp_path) as (k8s, _):
+        config = parse(
+            {
+                "cluster": {
+                    "services": [SERVICE],
+                    "namespace": "tracktion",
+                    "context": k8s.context,
+                    "kubeconfig": str(k8s.kubeconfig),
+                }
+            }
+        )
+        path = tmp_path / "live.warroom"
+        wiring = open_live(config, path, "alice")
+        assert wiring.investigator is not None
+        app = WarroomApp(
+            wiring.recorder,
+            wiring.clock,
+            operator="alice",
+            watch_terminal=False,
+            investigator=wiring.investigator,
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("g")
+            await shown(pilot, InvestigateScreen)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("2")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        wiring.recorder.journal.close()
+    with Journal.open(path, read_only=True) as journal:
+        shown_ = [e for e in journal.events() if isinstance(e, InvestigationShown)]
+    assert [s.step for s in shown_] == ["changes", "state"]
+    pods = [f.text for f in shown_[1].findings if f.part == "Pods"]
+    assert len(pods) == 1 and pods[0].endswith("last termination OOMKilled, exit code 137")
