@@ -60,3 +60,26 @@ async def test_the_summary_carries_the_changes_the_error_groups_and_the_pins(tmp
 async def test_no_summary_when_nobody_investigated(tmp_path) -> None:
     session = (await Session("bad-deploy", tmp_path / "j.warroom").arun(60)).declare()
     assert not any(n.endswith("_investigation_summary.md") for n in files(session))
+
+
+async def test_replay_shows_what_was_investigated_and_pinned_inert(tmp_path) -> None:
+    from state.journal.replay import Replay
+
+    session = (await Session("bad-deploy", tmp_path / "j.warroom").arun(120)).declare()
+    await investigated(session, "changes")
+    session.record(
+        NoteAdded(
+            at=session.clock.now(),
+            text="Finding (What changed, Rollouts): " + CORPUS["clear screen"],
+            by=OPERATOR,
+        )
+    )
+    session.recorder.journal.close()
+    with Journal.open(tmp_path / "j.warroom", read_only=True) as journal:
+        replay = Replay(journal)
+        state = replay.seek(replay.end)
+    texts = [e.text for e in state.timeline]
+    investigated_ = [t for t in texts if t.startswith("Investigated What changed by alice")]
+    assert len(investigated_) == 1 and "tracklist-service revision 8" in investigated_[0]
+    pinned = [t for t in texts if "Finding (What changed, Rollouts)" in t]
+    assert len(pinned) == 1 and "\x1b" not in pinned[0]
