@@ -73,6 +73,11 @@ class HealthResult(Model):
     status_code: int | None = None
     latency_ms: float | None = None
     error: str | None = None
+    # True when this console could not reach the host at all (the name did not resolve, no
+    # route, the connection never opened, not an http(s) URL): `up` is False but nothing is
+    # known about the service, so it is not down. `error` says why. A refusal, a reset, a
+    # hang after connecting and an error reply are answers: down, with `unknown` False.
+    unknown: bool = False
 
 
 class HealthSampled(EventBase):
@@ -180,6 +185,9 @@ class SessionStarted(EventBase):
     seed: int | None = None
     speed: float = 1.0
     services: tuple[str, ...] = ()
+    # which signal rules the console ran (state/guide/episodes.py): a journal written before
+    # they were versioned says nothing and replays under rules 1, as it was shown then
+    signal_rules: int = 1
     # live: the kubeconfig context whose rules apply (tui/contexts.py); the probe sources with
     # no backend configured; whether --allow-writes made a read-only context writable
     context: str | None = None

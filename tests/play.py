@@ -23,6 +23,7 @@ from state.events import (
     RoleAssigned,
     SessionStarted,
 )
+from state.guide.episodes import SIGNAL_RULES
 from state.guide.policy import incident_id
 from state.guide.severity import Role, Severity
 from state.guide.signals import suggestion
@@ -63,6 +64,7 @@ class Session:
                 scenario=scenario,
                 seed=seed,
                 services=SERVICES,
+                signal_rules=SIGNAL_RULES,
             )
         )
 

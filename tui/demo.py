@@ -15,6 +15,7 @@ from probes.simulated.probe import probes as simulated_probes
 from probes.simulated.scenario import SERVICES, load
 from state.clock import ScaledClock
 from state.events import ActionFinished, ActionRequested, SessionResumed, SessionStarted
+from state.guide.episodes import SIGNAL_RULES
 from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
@@ -49,6 +50,7 @@ def start_demo(start: SessionStart) -> DemoSession:
                 seed=start.seed,
                 speed=start.speed,
                 services=SERVICES,
+                signal_rules=SIGNAL_RULES,
             )
         )
     except BaseException:

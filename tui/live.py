@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from state.clock import WallClock
 from state.events import SessionResumed, SessionStarted
+from state.guide.episodes import SIGNAL_RULES
 from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
@@ -170,6 +171,7 @@ def _begin(start: SessionStart, selected: Selected) -> Recorder:
                 version=__version__,
                 operator=start.operator,
                 services=tuple(config.cluster.services) if config.cluster else (),
+                signal_rules=SIGNAL_RULES,
                 context=selected.context,
                 unconfigured=unconfigured(config),
                 writes_allowed=selected.writes_allowed,

@@ -149,18 +149,22 @@ class IncidentHeader(TextLine):
     def _escalation(self, text: Text, incident: Incident, now: datetime) -> None:
         """The level reached and the guide's next automatic trigger, red once it is due."""
         level = incident.escalation_level
-        due = next_escalation(
-            incident.severity, incident.declared_at, incident.acknowledged_at, level
-        )
+        due = next_escalation(incident.severity, incident.declared_at, level)
         if level == 0 and due is None:
             return
         text.append(*_SEP)
+        # one phrase: "escalated to L3, next L4 in 59:40", "escalate to L3 in 14:20"
         if level:
-            text.append(f"L{level} ", STRONG)
+            text.append("escalated to ", MUTED)
+            text.append(f"L{level}", STRONG)
+            if due is not None:
+                text.append(", ", MUTED)
         if due is not None:
             left, late = countdown(now, due.at)
-            if late:
-                text.append(f"ESCALATE L{due.level} now", ALARM)
+            if late or due.at <= now:  # due: a P1's manager is due the moment it is declared
+                text.append(f"ESCALATE to L{due.level} now", ALARM)
             else:
-                text.append(f"L{due.level} in ", MUTED)
+                text.append("next " if level else "escalate to ", MUTED)
+                text.append(f"L{due.level}", STRONG)
+                text.append(" in ", MUTED)
                 text.append(left, STRONG)

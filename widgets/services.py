@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from rich.text import Text
 
-from state.guide.signals import pod_problem, service_down, worst_pod
+from state.guide.signals import health_unknown, pod_problem, service_down, worst_pod
 from widgets.format import name_cell, name_width, number
 from widgets.selectable import SelectablePane
 from widgets.theme import BAD, BAD_STRONG, GOOD, STRONG, WARN
@@ -31,6 +31,20 @@ class ServicesPane(SelectablePane):
 
     def alerting(self, state: ConsoleState) -> bool:
         return any(service_down(state, s) for s in state.services)
+
+    def staleness(self, state: ConsoleState, now: datetime) -> str | None:
+        """Besides a late or failing probe: which health checks cannot see, and why."""
+        stale = super().staleness(state, now)
+        blind: dict[str, int] = {}
+        for service in state.services:
+            why = health_unknown(state, service)
+            if why is not None:
+                blind[why] = blind.get(why, 0) + 1
+        if not blind:
+            return stale
+        reasons = ", ".join(f"{why} x{n}" if n > 1 else why for why, n in blind.items())
+        unknown = f"/health unknown from here: {reasons}"  # first: the pane is narrow
+        return f"{unknown}; {stale}" if stale else unknown
 
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         # a long name gives way before the columns of numbers after it do
@@ -71,6 +85,8 @@ class ServicesPane(SelectablePane):
                 latency = number(health.latency_ms, "ms", 0) if slow else "ok"
                 cell = f"{health.status_code or 'UP'} {latency}"[:10].ljust(10)
                 text.append(cell, WARN if slow else GOOD)
+            elif health.unknown:  # not reached from here: no verdict (the subtitle says why)
+                text.append(f"{'UNKNOWN':<10}", WARN)
             else:
                 why = str(health.status_code) if health.status_code else "DOWN"
                 text.append(f"{why:<10}", BAD_STRONG)

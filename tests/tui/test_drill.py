@@ -14,8 +14,10 @@ from state.events import DrillScored
 from state.journal.store import Journal
 from tests.opening import open_demo
 from tests.play import Session
+from tests.tui.waiting import shown
 from tui.drill import DrillApp, drill_console, expectations
 from tui.opening import session_start
+from widgets.comms_dialogs import EscalateScreen
 from widgets.score_card import ScoreCardScreen
 
 
@@ -72,6 +74,9 @@ async def test_a_run_by_the_guide_scores_an_a(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d", "tab", "enter")  # the suggested P1
         await pilot.pause()
+        # the guide: a P1 goes to the on-call manager immediately; the console asks at once
+        await ok(pilot, last=False)  # L3, the guide's reason filled in
+        await ok(pilot)  # the confirmation naming who is paged
         await session.arun(70)
         await pilot.press("a")
         for role_steps, person in ((1, "bob"), (2, "carol")):  # TL, then CL
@@ -164,6 +169,9 @@ async def test_the_final_resolved_update_is_scored_once_it_is_delivered(tmp_path
     app = drill_app(session, "bad-deploy")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d", "tab", "enter")
+        await pilot.pause()
+        await shown(pilot, EscalateScreen)  # a P1: the on-call manager is asked for at once
+        await pilot.press("escape")
         await pilot.pause()
         await session.arun(70)
         await pilot.press("x", *"rolled back", "enter")
