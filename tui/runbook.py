@@ -80,25 +80,37 @@ class RunbookKeys(KeyGroup):
     # ---- the key ------------------------------------------------------------------------------
 
     def action_runbook(self) -> None:
-        from state.events import RunbookOpened
         from state.guide.runbook import load, suggest
         from widgets.runbook import RunbookScreen
 
         if self.runbook is None:
             hint = suggest(self.console.recorder.state)
-            name = hint[0] if hint else "high-error-rate"
-            self.runbook = load(name)
-            self.opened_at = self.console.now()
-            self.console.record(
-                RunbookOpened(
-                    at=self.opened_at,
-                    runbook=self.runbook.name,
-                    title=self.runbook.title,
-                    by=self.console.operator,
-                )
+            self.open(load(hint[0] if hint else "high-error-rate"))
+        self.console.push_screen(RunbookScreen(self.view, self.run, self.tick, self.other))
+
+    def open(self, runbook: Runbook) -> None:
+        """Make `runbook` the open one, journaled."""
+        from state.events import RunbookOpened
+
+        self.runbook = runbook
+        self.opened_at = self.console.now()
+        self.console.record(
+            RunbookOpened(
+                at=self.opened_at,
+                runbook=runbook.name,
+                title=runbook.title,
+                by=self.console.operator,
             )
-            self.error_then = self._worst_error()
-        self.console.push_screen(RunbookScreen(self.view, self.run, self.tick))
+        )
+        self.error_then = self._worst_error()
+
+    def other(self, delta: int) -> None:
+        """The next (or previous) of the guide's runbooks instead of the open one."""
+        from state.guide.runbook import NAMES, load
+
+        assert self.runbook is not None
+        i = NAMES.index(self.runbook.name)
+        self.open(load(NAMES[(i + delta) % len(NAMES)]))
 
     def _worst_error(self) -> float:
         state = self.console.recorder.state

@@ -54,6 +54,8 @@ class RunbookScreen(Screen[None]):
         Binding("enter", "run", "Run step", id="runbook.run"),
         Binding("t", "tick('done')", "Tick done", id="runbook.tick"),
         Binding("s", "tick('skipped')", "Skip", id="runbook.skip"),
+        Binding("]", "other(1)", "Next runbook", id="runbook.next"),
+        Binding("[", "other(-1)", "Previous runbook", id="runbook.previous"),
         Binding("escape", "close", "Back", id="runbook.close"),
     ]
 
@@ -62,9 +64,10 @@ class RunbookScreen(Screen[None]):
         view: Callable[[], RunbookView],
         run: Callable[[Step], None],
         tick: Callable[[Step, str], None],
+        other: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__()
-        self.view, self.run, self.tick = view, run, tick
+        self.view, self.run, self.tick, self.other = view, run, tick, other
         self.steps: list[Step] = []
 
     def compose(self) -> ComposeResult:
@@ -86,6 +89,7 @@ class RunbookScreen(Screen[None]):
             ("enter", "run step"),
             ("t", "tick done"),
             ("s", "skip"),
+            ("[ ]", "other runbook"),
             ("esc", "back"),
         ):
             text.append(f" {key} ", KEY)
@@ -189,6 +193,13 @@ class RunbookScreen(Screen[None]):
             return
         self.tick(step, outcome)
         self.redraw()
+
+    def action_other(self, delta: int) -> None:
+        """Another of the guide's runbooks, when the suggested one is not the incident's."""
+        if self.other is not None:
+            self.other(delta)
+            self.query_one("#runbook-steps", OptionList).highlighted = None
+            self.redraw()
 
     def action_close(self) -> None:
         self.app.pop_screen()

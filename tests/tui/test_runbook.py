@@ -191,6 +191,12 @@ async def test_escalation_prompted_once_and_v_checks_service_downs_criteria(tmp_
         assert not isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape", "v")  # with Service Down open, v checks its criteria too
         await pilot.pause()
+        await pilot.press("b", "]")  # another runbook than the suggested one, journaled
+        await pilot.pause()
+        head = str(app.screen.query_one("#runbook-head").render())
+        assert head.startswith("Runbook: Database Performance")
+    opened = [e.runbook for e in journal(session) if isinstance(e, RunbookOpened)]
+    assert opened == ["service-down", "database-performance"]
     checked = [e for e in journal(session) if isinstance(e, RunbookChecked)]
     assert len(checked) == 1 and not checked[0].ok
     assert "analysis-service: 3 pods not Running and ready" in checked[0].detail
