@@ -200,3 +200,18 @@ async def test_escalation_prompted_once_and_v_checks_service_downs_criteria(tmp_
     checked = [e for e in journal(session) if isinstance(e, RunbookChecked)]
     assert len(checked) == 1 and not checked[0].ok
     assert "analysis-service: 3 pods not Running and ready" in checked[0].detail
+
+
+async def test_the_matching_runbook_is_suggested_once(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.runbooks.watch()
+        app.runbooks.watch()  # the same suggestion: said once
+        await pilot.pause()
+        said = [n.message for n in app._notifications if "Runbook suggested" in n.message]
+    assert said == [
+        "Runbook suggested: High Error Rate (tracklist-service error rate "
+        f"{session.recorder.state.latest('error_rate', 'tracklist-service'):.1f}% > 5%). "
+        "Press b to open it"
+    ]
