@@ -31,6 +31,8 @@ NAMES = ("high-error-rate", "service-down", "database-performance")
 POOL_EXHAUSTED_SHARE = 0.9  # of max_connections: "connection pool exhausted"
 NO_IMPROVEMENT_MINUTES = 15  # "No improvement after 15 minutes of investigation"
 RESOLVED_ERROR_RATE = 1.0  # "Error rate <1%"
+UNRESPONSIVE_SECONDS = 300  # "Database completely unresponsive for >5 minutes"
+REQUESTS_FAILING_PERCENT = 75.0  # "More than 75% of application requests timing out"
 
 
 class _Strict(BaseModel):
@@ -178,7 +180,7 @@ def escalation_met(
             and any(r > ERROR_RATE_P1 for r in rates.values())
         )
         several = lowered.startswith("multiple services affected") and len(affected) > 1
-        if p1 or several:
+        if p1 or several or _database_met(lowered, state, rates, now):
             met.append(criterion)
         elif lowered.startswith("no improvement after 15 minutes") and investigating_since:
             minutes = (now - investigating_since).total_seconds() / 60
@@ -186,6 +188,27 @@ def escalation_met(
             if minutes >= NO_IMPROVEMENT_MINUTES and error_then is not None and worst >= error_then:
                 met.append(criterion)
     return met
+
+
+def _database_met(
+    criterion: str, state: ConsoleState, rates: dict[str, float], now: datetime
+) -> bool:
+    """The database criteria the console can observe; "evidence of data corruption" is
+    for people, never prompted."""
+    pg = state.probe("postgres")
+    down_for = (now - pg.failed_at).total_seconds() if pg.failing and pg.failed_at else 0.0
+    if criterion.startswith("database connectivity issues"):
+        return pg.failing
+    if criterion.startswith("database completely unresponsive for >5 minutes"):
+        return down_for >= UNRESPONSIVE_SECONDS
+    if criterion.startswith("more than 75% of application requests"):
+        return any(r > REQUESTS_FAILING_PERCENT for r in rates.values())
+    if criterion.startswith("database resource usage >90%"):
+        db = state.database
+        if db is None or not db.max_connections:
+            return False
+        return connections_used(db) >= POOL_EXHAUSTED_SHARE * db.max_connections
+    return False
 
 
 def resolution(runbook: Runbook, state: ConsoleState) -> tuple[bool, str]:

@@ -98,3 +98,26 @@ def test_escalation_criteria_and_service_down_resolution(tmp_path) -> None:
         True,
         "all pods Running, health 200, error rate <1% on every service",
     )
+
+
+def test_database_criteria_the_console_can_see(tmp_path) -> None:
+    from state.events import ProbeFailed
+
+    session = Session("connection-pool-exhaustion", tmp_path / "j.warroom").run(300)
+    rb = load("database-performance")
+    state = session.recorder.state
+    met = escalation_met(rb, state, None, None, session.clock.now())
+    assert "Database resource usage >90% sustained" in met
+    assert "Evidence of data corruption" not in met  # for people: never prompted
+    failed = session.clock.now()
+    session.record(ProbeFailed(at=failed, source="postgres", reason="connection refused"))
+    later = failed + timedelta(minutes=6)
+    state = session.recorder.state
+    assert "Database completely unresponsive for >5 minutes" in escalation_met(
+        rb, state, None, None, later
+    )
+    assert "Database completely unresponsive for >5 minutes" not in escalation_met(
+        rb, state, None, None, failed + timedelta(minutes=4)
+    )
+    her = load("high-error-rate")
+    assert "Database connectivity issues" in escalation_met(her, state, None, None, later)
