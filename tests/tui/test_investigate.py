@@ -169,3 +169,21 @@ async def test_hostile_findings_are_drawn_inert(tmp_path) -> None:
         assert "Never: no answer in 0.2 s" in findings_text(screen)
         assert "Events: disabled" in findings_text(screen)
         assert_screen_inert(app)
+
+
+async def test_investigate_and_runbook_keys_are_in_help_the_bar_and_the_palette(tmp_path) -> None:
+    from tui.palette import key_commands
+    from widgets.keybar import KeyBar
+
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        find = dict(dict(app.help_sections())["Find"])
+        assert find["g"].startswith("Investigate: the guide's five steps")
+        assert find["b"].startswith("Open the guide's runbook the signals match")
+        bar = app.query_one(KeyBar)._text.plain
+        assert "g Investigate" in bar and "b Runbook" in bar
+        titles = {c.title: c.help for c in key_commands(app)}
+        assert titles["Investigate"].endswith("(key g)")
+        assert titles["Runbook"].endswith("(key b)")
