@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from probes.investigate.simulated import SimulatedInvestigator
 from probes.scheduler import ProbeScheduler
 from probes.simulated.actions import SimulatedActions
 from probes.simulated.cluster import SimulatedCluster
@@ -74,6 +75,7 @@ class Session:
 
         settings = {"operator": OPERATOR, "badge": "DEMO", "watch_terminal": False}
         settings.setdefault("actions", self.actions)
+        settings.setdefault("investigator", SimulatedInvestigator(self.cluster, self.clock.now))
         return WarroomApp(self.recorder, self.clock, **{**settings, **options})
 
     def record(self, event: EventBase) -> None:

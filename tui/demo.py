@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from probes.actions import ActionRefused
+from probes.investigate.simulated import SimulatedInvestigator
 from probes.simulated.actions import SimulatedActions
 from probes.simulated.cluster import SimulatedCluster
 from probes.simulated.fleet import GUIDE_SERVICES
@@ -73,6 +74,7 @@ def demo_wiring(start: SessionStart) -> Wiring:
         demo_actions(session),
         demo_config(),
         scenario=session.cluster.scenario,
+        investigator=SimulatedInvestigator(session.cluster, session.clock.now),
     )
 
 

@@ -17,6 +17,7 @@ from tui.view import PANES
 from widgets.keybar import described, rank_phases
 
 INCIDENT, FIX, TELL, CLOSE, CONSOLE = "Incident", "Fix", "Tell", "Close", "Console"
+FIND = "Find"  # the guide's investigation and runbooks
 
 PANE_GROUP = Binding.Group("Panes", compact=True)
 PANE_HELP = (
@@ -212,6 +213,26 @@ KEYS: list[BindingType] = [
         id="incident.resolve",
         section=CLOSE,
         words=("resolve", "close incident", "all clear", "done", "end incident"),
+    ),
+    described(
+        "g",
+        "investigate",
+        "Investigate",
+        tooltip="Investigate: the guide's five steps (what changed, system state, error "
+        "patterns, dependencies, database), each read on demand; p pins a finding",
+        id="incident.investigate",
+        section=FIND,
+        words=("investigate", "rollout history", "events", "logs", "what changed", "errors"),
+    ),
+    described(
+        "b",
+        "runbook",
+        "Runbook",
+        tooltip="Open the guide's runbook the signals match (High Error Rate, Service Down, "
+        "Database Performance): one-key steps, phase clock, escalation criteria",
+        id="incident.runbook",
+        section=FIND,
+        words=("runbook", "checklist", "playbook", "procedure"),
     ),
     *PANE_KEYS,
     *CONSOLE_KEYS,

@@ -18,6 +18,7 @@ from probes.simulated.model import (
 )
 from probes.simulated.scenario import (
     BadDeploy,
+    CertificateExpiry,
     ConnectionLeak,
     CrashLoop,
     ExternalApiFailure,
@@ -58,6 +59,8 @@ class SimulatedCluster:
         self.rng = random.Random(seed)
         self.t = 0.0
         self.circuit_breaker = False
+        self.circuit_breaker_at: float | None = None  # when app-config was patched
+        self.expired_certs: dict[str, float] = {}  # TLS host -> when its certificate expired
         self.outages: dict[str, tuple[float, float, str]] = {}
         self.db = SimDatabase()
         self.redis_mb = 420.0
@@ -173,6 +176,9 @@ class SimulatedCluster:
                     fault.error_rate,
                     fault.latency_factor,
                 )
+            case CertificateExpiry():
+                self.expired_certs[fault.host] = self.t
+                self.services[fault.service].external_failure = (fault.error_rate, 1.3)
             case ProbeOutage():
                 self.outages[fault.source] = (self.t, self.t + fault.duration, fault.reason)
 
@@ -227,6 +233,7 @@ class SimulatedCluster:
         svc.templates = {r: t for r, t in svc.templates.items() if t != template}
         svc.templates[revision] = template
         svc.revision = revision
+        svc.rolled_at[revision] = self.t
         svc.rollout_next = self.t
 
     def _step_rollout(self, svc: SimService) -> None:

@@ -56,6 +56,7 @@ class SimService:
     degraded: tuple[float, float] | None = None  # a fleet service's standing trouble, the same
     rollout_next: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    rolled_at: dict[int, float] = field(default_factory=dict)  # revision -> when it began
     # derived every tick
     error_rate: float = 0.0
     p95: float = 0.0
