@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from state.text import inert
-from widgets.format import name_cell, name_width, sparkline
-from widgets.pane import Pane
+from widgets.format import name_cell, name_width, sparkline, whole
+from widgets.table import RowsPane
 from widgets.theme import MUTED, STRONG, UNKNOWN
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ NAME_KEEP = 24  # a name this long is cut only when the numbers need its room
 SPARK_MIN = 10  # cells of history a longer name leaves
 
 
-class MetricPane(Pane):
+class MetricPane(RowsPane):
     """Per service: the current value, a sparkline of recent samples, and a verdict."""
 
     METRIC = "error_rate"
@@ -32,6 +32,9 @@ class MetricPane(Pane):
 
     def series(self, state: ConsoleState) -> dict[str, tuple[float | None, ...]]:
         return state.error_rate if self.METRIC == "error_rate" else state.latency
+
+    def names(self, state: ConsoleState) -> list[str]:
+        return list(state.metric_rows(self.METRIC))
 
     def value_text(self, state: ConsoleState, service: str, value: float | None) -> str:
         raise NotImplementedError
@@ -54,9 +57,16 @@ class MetricPane(Pane):
         """An optional column after the value (the error rate shows req/s)."""
         return ""
 
-    def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
+    def body(
+        self,
+        state: ConsoleState,
+        now: datetime,
+        width: int,
+        height: int,
+        rows: list[str] | None = None,
+    ) -> Text:
         series = self.series(state)
-        names = list(state.metric_rows(self.METRIC))
+        names = self.ordered(state)
         name_w = self.name_columns(names, width)
         spark_w = max(width - name_w - FIXED_W, 0)
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -68,8 +78,12 @@ class MetricPane(Pane):
         if extra_w:
             text.append(f"{self.EXTRA_HEADING:>{extra_w - 1}} ", STRONG)
         note, note_style = self.note(state)
-        text.append(f"{note:<{spark_w}}"[:spark_w] + "\n", note_style)
-        for name in names:
+        if note_style == MUTED:  # the legend: whole or not at all
+            text.append(f"{whole(note, spark_w):<{spark_w}}\n", MUTED)
+        else:  # what is missing and why: as much of it as fits
+            text.append_text(name_cell(note, spark_w, note_style))
+            text.append("\n")
+        for name in names if rows is None else rows:
             values = series.get(name, ())
             value = values[-1] if values else None
             style = self.style_of(state, name, value)
@@ -95,7 +109,7 @@ class MetricPane(Pane):
 
     def note(self, state: ConsoleState) -> tuple[str, str]:
         """What heads the sparklines: the legend, or which part of the pane is missing and
-        why (the history's range query refused, the baseline not read); outside text."""
+        why (the baseline not read, the history's range query refused); outside text."""
         for part, word in (("baseline", "no baseline"), ("history", "no history")):
             reason = state.metric_missing.get(f"{self.METRIC}:{part}")
             if reason is not None:

@@ -25,7 +25,7 @@ from state.events import (
 )
 from state.fold import fold
 from tests.servers.refusing_prometheus import TOO_MANY_POINTS, TOO_MANY_SAMPLES, RefusingPrometheus
-from tests.servers.tls import self_signed, serve_tls
+from tests.servers.tls import serve_tls, short_lived_certificate
 from widgets.error_rate import ErrorRatePane
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ async def test_tls_options_reach_the_library(tmp_path: Path) -> None:
     """https with a private CA: refused by the system's CAs with a line that says what to
     set, read with `ca_file` (verify = its path), or with the check off; the header's token
     is sent, and never shown."""
-    cert, key = self_signed(tmp_path)
+    cert, key = short_lived_certificate(tmp_path, days=1)
     token = {"Authorization": "Bearer tok-5e1f-very-secret"}
     prometheus = RefusingPrometheus(VALUES, accept_step=0)
     serve_tls(prometheus, cert, key)
