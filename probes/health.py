@@ -1,8 +1,16 @@
-"""The HTTP health probe: GET each service's /health at once, as the guide's `curl -f` does."""
+"""The HTTP health probe: GET each service's /health, as the guide's `curl -f` does.
+
+Checks run concurrently, at most CONCURRENCY at once, each within its own timeout: a slow or
+hung service is that service's DOWN result, never the whole sample's failure, and the sample
+carries every service's own result. The cadence follows the number of services
+(`cadence`): the configured refresh up to 50 services, slower beyond, so that a few hundred
+services cost the console a steady trickle of requests rather than a burst every 2 s.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -18,8 +26,23 @@ if TYPE_CHECKING:
     import httpx
 
 DEFAULT_URL = "http://{service}:8000/health"
-# the probe as a whole may take a little longer than its slowest request
+# the sample as a whole may take a little longer than its slowest wave of requests
 OVERALL_MARGIN = 1.0
+# requests in flight at once: enough that a few hung services never hold the rest back
+CONCURRENCY = 32
+# checks per second the probe sends at most, at the default cadence (see `cadence`)
+CHECKS_PER_SECOND = 25.0
+
+
+def cadence(services: int, refresh: float) -> float:
+    """Seconds between health samples for `services` services at a `refresh` s refresh.
+
+    The refresh itself up to CHECKS_PER_SECOND x refresh services (50 at 2 s); beyond that,
+    one check per service every services / CHECKS_PER_SECOND s (12 s at 300). The guide's
+    Service Down runbook triggers on a health check failing for more than 2 minutes: even
+    at 1,000 services (40 s) a failing service is seen failing three times before then.
+    """
+    return max(refresh, round(services / CHECKS_PER_SECOND, 1))
 
 
 # RFC 9112: reason-phrase = *( HTAB / SP / VCHAR / obs-text ). h11 lets most other
@@ -56,10 +79,13 @@ class HealthProbe:
     ) -> None:
         self.services = tuple(services)
         self.url_template = url_template
-        self.request_timeout = timeout
-        self.timeout = timeout + OVERALL_MARGIN
+        self.request_timeout = timeout  # each check's own
+        # only a backstop: each check ends within request_timeout, CONCURRENCY at a time
+        waves = math.ceil(len(self.services) / CONCURRENCY) or 1
+        self.timeout = timeout * waves + OVERALL_MARGIN
         self.interval = interval
         self._client: httpx.AsyncClient | None = None
+        self._slots = asyncio.Semaphore(CONCURRENCY)
 
     def url(self, service: str) -> str:
         return self.url_template.format(service=service)
@@ -71,7 +97,7 @@ class HealthProbe:
                 self._client = client(
                     "warroom-health",
                     self.request_timeout,
-                    max_connections=max(len(self.services), 1) * 2,
+                    max_connections=CONCURRENCY,
                 )
         return self._client
 
@@ -101,9 +127,16 @@ class HealthProbe:
             )
         return HealthResult(service=service, up=True, status_code=code, latency_ms=latency)
 
+    async def _bounded(self, service: str) -> HealthResult:
+        async with self._slots:
+            return await self.check_one(service)
+
+    async def check_all(self) -> tuple[HealthResult, ...]:
+        """Every service's own result, in the configured order; CONCURRENCY checks at once."""
+        return tuple(await asyncio.gather(*(self._bounded(s) for s in self.services)))
+
     async def sample(self, now: datetime) -> Sequence[EventBase]:
-        results = await asyncio.gather(*(self.check_one(s) for s in self.services))
-        return [HealthSampled(at=now, results=tuple(results))]
+        return [HealthSampled(at=now, results=await self.check_all())]
 
     async def close(self) -> None:
         if self._client is not None:
@@ -117,7 +150,7 @@ async def check_health(
     """`warroom check` for the health endpoints: each service's answer, the slowest latency."""
     probe = HealthProbe(services, url_template, timeout)
     try:
-        results = await asyncio.gather(*(probe.check_one(s) for s in services))
+        results = await probe.check_all()
     finally:
         await probe.close()
     answered = [r for r in results if r.status_code is not None]

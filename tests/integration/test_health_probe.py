@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from probes.health import HealthProbe, check_health
+from probes.health import CONCURRENCY, HealthProbe, cadence, check_health
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import HealthResult, HealthSampled
-from tests.integration.http_health import DOWN, HANG, RESET, closed_port, health_server
+from tests.integration.http_health import DOWN, HANG, RESET, SLOW, closed_port, health_server
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 3, 2, 14, 1, tzinfo=UTC)
@@ -58,6 +58,43 @@ async def test_a_hanging_endpoint_delays_no_other_beyond_its_timeout():
     assert [found[s].up for s in "abc"] == [True, True, True]
     assert all(found[s].latency_ms < TIMEOUT * 1000 for s in "abc")  # type: ignore[operator]
     assert probe.timeout > probe.request_timeout  # the scheduler never cuts a request short
+
+
+async def test_at_300_services_hung_ones_cost_only_their_own_results():
+    hung = {f"svc-{i:03}": HANG for i in range(0, 300, 30)}
+    services = [f"svc-{i:03}" for i in range(300)]
+    emitted: list = []
+    async with health_server(hung) as server:
+        # a timeout that 290 answering services meet on a loaded machine
+        probe = HealthProbe(services, server.template(), timeout=3.0)
+        scheduler = ProbeScheduler([probe], FrozenClock(NOW), emitted.append)
+        try:
+            await scheduler.sample_once(probe)
+        finally:
+            await scheduler.stop()
+    (sampled,) = emitted  # one sample, not a probe failure
+    assert isinstance(sampled, HealthSampled)
+    found = {r.service: r for r in sampled.results}
+    assert list(found) == services  # every service's own result, in the configured order
+    assert {s for s, r in found.items() if not r.up} == set(hung)
+    assert {found[s].error for s in hung} == {"timed out after 3 s"}
+
+
+async def test_no_more_than_concurrency_checks_are_in_flight_at_once():
+    services = [f"svc-{i:03}" for i in range(100)]
+    async with health_server(dict.fromkeys(services, SLOW)) as server:
+        probe = HealthProbe(services, server.template(), timeout=5.0)
+        try:
+            found = await results(probe)
+        finally:
+            await probe.close()
+        assert server.most_in_flight == CONCURRENCY
+    assert all(r.up for r in found.values())
+
+
+def test_the_cadence_is_the_refresh_up_to_fifty_services_then_25_checks_a_second():
+    assert [cadence(n, 2) for n in (4, 50, 51, 300, 1000)] == [2, 2, 2.0, 12, 40]
+    assert cadence(300, 15) == 15  # a refresh slower than that is kept
 
 
 async def test_refused_and_unresolvable():
