@@ -2,9 +2,13 @@
 
 Checks run concurrently, at most CONCURRENCY at once, each within its own timeout: a slow or
 hung service is that service's DOWN result, never the whole sample's failure, and the sample
-carries every service's own result. The cadence follows the number of services
-(`cadence`): the configured refresh up to 50 services, slower beyond, so that a few hundred
-services cost the console a steady trickle of requests rather than a burst every 2 s.
+carries each checked service's own result. Up to CHECKS_PER_SECOND x the refresh services (50
+at 2 s) every service is checked at every refresh. Beyond that, the first sample checks them
+all and each later one the next 50 in turn (`due`), so a few hundred services cost the console
+a steady trickle of requests rather than a burst every 2 s: at 300 each is checked every
+12 s, at 1,000 every 40 s. The pane's freshness stays the refresh's, since every refresh
+samples, and the guide's Service Down runbook (a check failing for more than 2 minutes) sees a
+failing service three times over even at 1,000.
 """
 
 from __future__ import annotations
@@ -30,19 +34,8 @@ DEFAULT_URL = "http://{service}:8000/health"
 OVERALL_MARGIN = 1.0
 # requests in flight at once: enough that a few hung services never hold the rest back
 CONCURRENCY = 32
-# checks per second the probe sends at most, at the default cadence (see `cadence`)
+# checks a second the probe sends at most once its first sample is in (see `due`)
 CHECKS_PER_SECOND = 25.0
-
-
-def cadence(services: int, refresh: float) -> float:
-    """Seconds between health samples for `services` services at a `refresh` s refresh.
-
-    The refresh itself up to CHECKS_PER_SECOND x refresh services (50 at 2 s); beyond that,
-    one check per service every services / CHECKS_PER_SECOND s (12 s at 300). The guide's
-    Service Down runbook triggers on a health check failing for more than 2 minutes: even
-    at 1,000 services (40 s) a failing service is seen failing three times before then.
-    """
-    return max(refresh, round(services / CHECKS_PER_SECOND, 1))
 
 
 # RFC 9112: reason-phrase = *( HTAB / SP / VCHAR / obs-text ). h11 lets most other
@@ -84,8 +77,10 @@ class HealthProbe:
         waves = math.ceil(len(self.services) / CONCURRENCY) or 1
         self.timeout = timeout * waves + OVERALL_MARGIN
         self.interval = interval
+        self.per_sample = max(1, math.ceil(CHECKS_PER_SECOND * interval))
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._next: int | None = None  # where the next slice starts; None: check them all
 
     def url(self, service: str) -> str:
         return self.url_template.format(service=service)
@@ -131,12 +126,24 @@ class HealthProbe:
         async with self._slots:
             return await self.check_one(service)
 
-    async def check_all(self) -> tuple[HealthResult, ...]:
-        """Every service's own result, in the configured order; CONCURRENCY checks at once."""
-        return tuple(await asyncio.gather(*(self._bounded(s) for s in self.services)))
+    async def check_all(self, services: Sequence[str] | None = None) -> tuple[HealthResult, ...]:
+        """Each of `services`' (all by default) own result, in order; CONCURRENCY at once."""
+        chosen = self.services if services is None else services
+        return tuple(await asyncio.gather(*(self._bounded(s) for s in chosen)))
+
+    def due(self) -> tuple[str, ...]:
+        """The services the next sample checks: all of them the first time, and always when
+        they are no more than `per_sample`; else the next `per_sample`, in turn, wrapping."""
+        count = len(self.services)
+        if self._next is None or count <= self.per_sample:
+            self._next = 0
+            return self.services
+        start = self._next
+        self._next = (start + self.per_sample) % count
+        return tuple(self.services[(start + i) % count] for i in range(self.per_sample))
 
     async def sample(self, now: datetime) -> Sequence[EventBase]:
-        return [HealthSampled(at=now, results=await self.check_all())]
+        return [HealthSampled(at=now, results=await self.check_all(self.due()))]
 
     async def close(self) -> None:
         if self._client is not None:

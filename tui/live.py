@@ -40,7 +40,7 @@ def unconfigured(config: Config) -> tuple[str, ...]:
 
 def live_probes(config: Config) -> list[Probe]:
     """One probe per configured backend, each refreshing every `config.refresh` seconds."""
-    from probes.health import HealthProbe, cadence
+    from probes.health import HealthProbe
     from probes.kubernetes.read import KubernetesProbe
 
     c, every = config.cluster, config.refresh
@@ -55,8 +55,7 @@ def live_probes(config: Config) -> list[Probe]:
                 interval=every,
             )
         )
-        health_every = cadence(len(c.services), every)  # slower past 50 services
-        probes.append(HealthProbe(c.services, c.health_url, interval=health_every))
+        probes.append(HealthProbe(c.services, c.health_url, interval=every))
     if config.prometheus is not None:
         from probes.prometheus.probe import PrometheusProbe
 

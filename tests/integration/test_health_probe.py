@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from probes.health import CONCURRENCY, HealthProbe, cadence, check_health
+from probes.health import CONCURRENCY, HealthProbe, check_health
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import HealthResult, HealthSampled
@@ -92,9 +92,29 @@ async def test_no_more_than_concurrency_checks_are_in_flight_at_once():
     assert all(r.up for r in found.values())
 
 
-def test_the_cadence_is_the_refresh_up_to_fifty_services_then_25_checks_a_second():
-    assert [cadence(n, 2) for n in (4, 50, 51, 300, 1000)] == [2, 2, 2.0, 12, 40]
-    assert cadence(300, 15) == 15  # a refresh slower than that is kept
+async def test_past_fifty_services_each_refresh_checks_the_next_fifty_after_a_first_full_round():
+    services = [f"svc-{i:03}" for i in range(120)]
+    async with health_server() as server:
+        probe = HealthProbe(services, server.template(), timeout=5.0, interval=2)
+        try:
+            rounds = [[r.service for r in (await probe.sample(NOW))[0].results] for _ in range(4)]
+        finally:
+            await probe.close()
+        assert len(server.requests) == 120 + 3 * 50  # 25 checks a second after the first round
+    assert rounds[0] == services  # the first sample fills the whole pane
+    assert rounds[1:] == [services[:50], services[50:100], services[100:] + services[:30]]
+
+
+async def test_up_to_fifty_services_every_refresh_checks_every_one():
+    services = [f"svc-{i:02}" for i in range(50)]
+    async with health_server() as server:
+        probe = HealthProbe(services, server.template(), timeout=5.0, interval=2)
+        try:
+            for _ in range(3):
+                (sampled,) = await probe.sample(NOW)
+                assert [r.service for r in sampled.results] == services
+        finally:
+            await probe.close()
 
 
 async def test_refused_and_unresolvable():
