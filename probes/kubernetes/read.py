@@ -26,6 +26,9 @@ from state.text import inert
 __all__ = ["KubernetesError", "KubernetesProbe", "check_kubernetes", "connect"]
 
 MIN_INTERVAL = 2.0
+# the sample as a whole (the scheduler's backstop) may take this much longer than one request:
+# its lists run at once, each within the request timeout, and then the fold
+OVERALL_MARGIN = 2.0
 # The probe's own threads for its lists and folds (each watch has a thread of its own): a hung
 # API server must not starve other users of the loop's default executor.
 WORKERS = 4
@@ -53,7 +56,8 @@ class KubernetesProbe(ApiThreads):
         super().__init__(context, namespace, kubeconfig, WORKERS, "warroom-kubernetes")
         self.services = tuple(services)
         self.interval = interval
-        self.timeout = timeout  # each request's, the list's and the watch's connect
+        self.request_timeout = timeout  # each request's: a list, a watch's connect
+        self.timeout = timeout + OVERALL_MARGIN
         self.watch_seconds = watch_seconds
         self.informers: dict[str, Informer] = {}
         self._folded: tuple[tuple[int, ...], tuple[DeploymentStatus, ...]] | None = None
@@ -75,7 +79,7 @@ class KubernetesProbe(ApiThreads):
                 what,
                 fn,
                 cut,
-                self.timeout,
+                self.request_timeout,
                 field_selector=selector,
                 watch_seconds=self.watch_seconds,
             )

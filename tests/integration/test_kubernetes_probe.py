@@ -464,6 +464,17 @@ async def test_a_hanging_api_server_times_out(tmp_path):
             KubernetesError, match=r"^timed out after 0\.3 s waiting for 127\.0\.0\.1:"
         ):
             await sample(k8s, timeout=0.3)
+        # through the scheduler, the request's own timeout is what the pane says: the
+        # sample's is only a backstop above it
+        emitted: list = []
+        probe = probe_for(k8s, timeout=0.3)
+        assert probe.timeout > probe.request_timeout == 0.3
+        scheduler = ProbeScheduler([probe], FrozenClock(NOW), emitted.append)
+        await scheduler.sample_once(probe)
+        await scheduler.stop()
+    (failed,) = emitted
+    assert isinstance(failed, ProbeFailed)
+    assert failed.reason.startswith("timed out after 0.3 s waiting for 127.0.0.1:")
 
 
 def test_kubeconfig_problems_are_one_line(tmp_path, monkeypatch):
