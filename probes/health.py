@@ -96,6 +96,10 @@ class HealthProbe:
                 )
         return self._client
 
+    async def prepare(self) -> None:
+        """httpx imported (in a worker thread) and the client made, before the first sample."""
+        await self._http()
+
     async def check_one(self, service: str) -> HealthResult:
         """GET one service's health URL within the request timeout; never raises."""
         http = await self._http()

@@ -86,6 +86,11 @@ class KubernetesProbe(ApiThreads):
             for what, (fn, cut, selector) in kinds.items()
         }
 
+    async def prepare(self) -> None:
+        """The client imported and the kubeconfig read, in a worker thread, before the first
+        sample; KubernetesError when it cannot be (the sample then says so)."""
+        await self.connection()
+
     async def sample(self, now: datetime) -> Sequence[EventBase]:
         conn = await self.connection()  # imports the client in a worker thread, off the UI
         if not self.informers:
