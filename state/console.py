@@ -57,12 +57,15 @@ class PendingMessage(Model):
     purpose: Purpose = "update"
     queued_at: Instant
     level: int = 0  # the escalation level a page was sent for
+    pager: bool = False  # sent to a pager (PagerDuty): no status update (guide/milestones.py)
 
 
 class Incident(Model):
     incident_id: str
     title: str
     severity: Severity
+    # the most severe it was declared or changed to: whose targets apply (guide/milestones.py)
+    severity_reached: Severity | None = None
     status: IncidentStatus = IncidentStatus.INVESTIGATING
     declared_at: Instant
     declared_by: str
@@ -82,6 +85,11 @@ class Incident(Model):
     @property
     def open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def reached(self) -> Severity:
+        """The severity the incident reached, as Milestones.reached counts it."""
+        return self.severity_reached or self.severity
 
 
 class TimelineEntry(Model):

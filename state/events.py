@@ -286,6 +286,10 @@ class MessageQueued(EventBase):
     text: str
     by: str
     purpose: Purpose = "update"
+    # the configured channel's type ("slack", "pagerduty", "statuspage"; a demo sink, the type
+    # it stands for): a message to a pager is no status update (state/guide/milestones.py).
+    # "" in journals written before it was journaled.
+    channel_type: str = ""
 
 
 class MessageSent(EventBase):
@@ -359,6 +363,9 @@ class DrillScored(EventBase):
     points: int
     of: int
     grade: str
+    # the scenario's expected severity, whose targets every milestone was held to; None in
+    # cards journaled before it was recorded
+    expected: Severity | None = None
 
 
 Event = Annotated[

@@ -16,6 +16,7 @@ from state.console import (
     ProbeHealth,
     RoleChange,
 )
+from state.guide.milestones import is_pager, reaches_people, resolves
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, band
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.severity import IncidentStatus, Role
@@ -171,6 +172,7 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                 incident_id=event.incident_id,
                 title=event.title,
                 severity=event.severity,
+                severity_reached=event.severity,
                 declared_at=event.at,
                 declared_by=event.by,
                 reason=event.reason,
@@ -181,7 +183,10 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                 return state
             return _incident(state, acknowledged_at=event.at, acknowledged_by=event.by)
         case ev.SeverityChanged():
-            return _incident(state, severity=event.severity)
+            if state.incident is None:
+                return state
+            reached = state.incident.reached.worst(event.severity)
+            return _incident(state, severity=event.severity, severity_reached=reached)
         case ev.StatusChanged():
             return _incident(state, status=event.status)
         case ev.RoleAssigned():
@@ -217,12 +222,18 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                 level = event.level
             else:  # a page goes out for the level just escalated to
                 level = state.incident.escalation_level if event.purpose == "escalation" else 0
+            if isinstance(event, ev.MessageResent):
+                earlier = state.incident.pending_messages.get(event.message_id)
+                pager = earlier.pager if earlier else is_pager("", event.channel)
+            else:
+                pager = is_pager(event.channel_type, event.channel)
             message = PendingMessage(
                 channel=event.channel,
                 status=event.status,
                 purpose=event.purpose,
                 queued_at=event.at,
                 level=level,
+                pager=pager,
             )
             return _incident(
                 state,
@@ -244,14 +255,21 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                 return state
             waiting = dict(state.incident.pending_messages)
             sent = waiting.pop(event.message_id, None)
-            # an escalation page is not a status update: it moves neither the status nor the
+            # what counts is the milestones' one definition: a page (an escalation page, a
+            # PagerDuty acknowledge or trigger) is no status update and does not move the
             # update cadence's clock
-            if event.outcome != "delivered" or (sent is not None and sent.purpose != "update"):
-                return _incident(state, pending_messages=waiting)
-            changes: dict = {"last_update_at": event.at, "status": event.status}
-            if event.status is IncidentStatus.RESOLVED and state.incident.resolved_at is None:
-                # the guide's final update says the incident is resolved: it is, from when
-                # that was delivered, unless the commander resolved it (`x`) before
-                changes["resolved_at"] = event.at
+            purpose = sent.purpose if sent is not None else "update"
+            pager = sent.pager if sent is not None else is_pager("", event.channel)
+            changes: dict = {}
+            if reaches_people(purpose, pager, event.outcome):
+                changes = {"last_update_at": event.at}
+                if state.incident.open:  # a late update does not reopen a resolved incident
+                    changes["status"] = event.status
+            if resolves(purpose, event.status, event.outcome):
+                changes["status"] = event.status
+                if state.incident.resolved_at is None:
+                    # the guide's final update says the incident is resolved: it is, from
+                    # when that was delivered, unless the commander resolved it (`x`) before
+                    changes["resolved_at"] = event.at
             return _incident(state, pending_messages=waiting, **changes)
     return state

@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING
 from state.guide.drill import Expectations, score
 from tui.app import WarroomApp
 
+# How long a drill waits, once resolved, for its final update's delivery before scoring: a
+# demo's sink answers at once, a real channel within its own timeout.
+DELIVERY_WAIT = 15.0
+
 if TYPE_CHECKING:
     from textual.worker import Worker
 
@@ -64,18 +68,50 @@ class DrillApp(WarroomApp):
                 await update.wait()
             except WorkerCancelled:  # cut short by another message's dialog: not yet scored
                 return
+        await self._delivered(DELIVERY_WAIT)
         self.finish_drill()
 
+    async def _delivered(self, limit: float) -> None:
+        """Wait, at most `limit` seconds, until every status update queued for the incident
+        has its outcome journaled: the final Resolved update counts on the card only once it
+        reached people, and the card is scored after it, not before."""
+        import asyncio
+        import contextlib
+
+        from state.events import MessageSent
+
+        settled = asyncio.Event()
+
+        def check(_event: object = None) -> None:
+            incident = self.recorder.state.incident
+            waiting = incident.pending_messages.values() if incident else ()
+            if not any(m.purpose == "update" for m in waiting):
+                settled.set()
+
+        self.on(MessageSent, check)
+        check()
+        # past the limit it is scored as it stands: an update not delivered is no update
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(settled.wait(), limit)
+
     def finish_drill(self) -> None:
-        """Score the journal, journal the card, and show it; closing it ends the drill."""
+        """Score the journal, journal the card, and show it; closing it ends the drill.
+
+        A drill scored before (resumed after its card) shows the card it has: one drill,
+        one card in its journal."""
         if self.card_shown:
             return
+        from state.events import DrillScored
         from widgets.score_card import ScoreCardScreen
 
         self.card_shown = True
-        card = score(self.recorder.journal.events(), self.expected)
-        card = card.model_copy(update={"at": self.now()})
-        self.record(card)
+        events = list(self.recorder.journal.events())
+        scored = [e for e in events if isinstance(e, DrillScored)]
+        if scored:
+            card = scored[-1]
+        else:
+            card = score(events, self.expected).model_copy(update={"at": self.now()})
+            self.record(card)
         self.push_screen(ScoreCardScreen(card), lambda _: self.exit(0))
 
     def action_quit_console(self) -> None:

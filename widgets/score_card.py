@@ -40,6 +40,8 @@ def _time(seconds: float | None) -> str:
 def card_text(card: DrillScored) -> Text:
     """The card as journaled: its texts are read back from a journal, so drawn inert."""
     text = Text()
+    if card.expected is not None:
+        text.append(f"Targets: {card.expected.value}, the scenario's expected severity\n\n", MUTED)
     width = min(max([name_width(m.name) for m in card.milestones] + [0]), NAME_W) + 2
     text.append(
         f"{'MILESTONE':<{width}}{'TOOK':>9} {'TARGET':>9}  {'VERDICT':<9} {'POINTS':>7}\n", STRONG

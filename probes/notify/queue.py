@@ -23,6 +23,7 @@ from state.journal.outbox import Emit, Outbox, OutboxMessage, enqueue
 from state.text import inert
 
 if TYPE_CHECKING:
+    from probes.notify.config import Channel
     from state.console import ConsoleState, Incident
     from state.guide.severity import IncidentStatus
 
@@ -89,6 +90,11 @@ def _about(
     )
 
 
+def _type_of(channel: Channel) -> str:
+    """The channel's type as the journal records it: a demo sink, the type it stands for."""
+    return getattr(channel, "stands_for", None) or channel.type
+
+
 def _queue(
     outbox: Outbox,
     emit: Emit,
@@ -120,7 +126,16 @@ def _queue(
             }
             messages.append(OutboxMessage.model_validate(fields))
         queued = [
-            _about(MessageQueued, now, m, text=m.text, by=m.by, purpose=m.purpose) for m in messages
+            _about(
+                MessageQueued,
+                now,
+                m,
+                text=m.text,
+                by=m.by,
+                purpose=m.purpose,
+                channel_type=_type_of(config.channels[m.channel]),
+            )
+            for m in messages
         ]
         enqueue(outbox, emit, now, messages, [*first, *queued])
     return [m.message_id for m in messages]

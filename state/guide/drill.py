@@ -1,14 +1,13 @@
-"""A drill's score card, from its journal: each milestone against the guide's targets.
+"""A drill's score card, from its journal: each milestone (state/guide/milestones.py, as the
+review measures it) against the targets of the scenario's expected severity.
 
 Pure: the same events and expectations always give the same card.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 from state.console import ConsoleState
 from state.events import (
@@ -16,23 +15,18 @@ from state.events import (
     ActionRequested,
     DrillScored,
     EventBase,
-    IncidentAcknowledged,
-    IncidentDeclared,
-    IncidentResolved,
     Milestone,
-    SeverityChanged,
     Verdict,
     VerificationFinished,
 )
 from state.fold import fold
-from state.guide.milestones import DECLARE_TARGET, flags, severity_at
-from state.guide.policy import TARGETS, UPDATE_CADENCE
+from state.guide.milestones import NAMES, Measure, Milestones, Tracker
+from state.guide.policy import UPDATE_CADENCE
 from state.guide.severity import Role, Severity
 from state.guide.signals import latency_ratio, service_down, worst_pod
 from state.locks import blocking_chains
 from state.text import inert
 
-ACK_TARGET = 300.0  # the guide: acknowledge within 5 minutes
 HARM_PENALTY = 15
 SERVICE_ACTIONS = frozenset({"restart", "rollout_undo", "scale", "delete_failing_pods"})
 GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"), (0, "F"))
@@ -45,19 +39,6 @@ class Expectations:
     scenario: str
     severity: Severity
     fixes: tuple[tuple[str, str | None], ...]  # (action, service or None for any target)
-
-
-@dataclass
-class _Seen:
-    alert: datetime | None = None  # the first signal (state/guide/milestones.py)
-    declared: IncidentDeclared | None = None
-    severities: list[tuple[datetime, Severity]] = field(default_factory=list)  # changes
-    acknowledged: datetime | None = None
-    first_action: datetime | None = None
-    fix: str | None = None  # the first successful remediation, "action target"
-    fixed_right: bool = False
-    resolved: datetime | None = None
-    verified: bool = False
 
 
 def _troubled(state: ConsoleState, service: str) -> bool:
@@ -73,8 +54,8 @@ def _troubled(state: ConsoleState, service: str) -> bool:
     )
 
 
-def _harm(state: ConsoleState, event: ActionRequested) -> str | None:
-    """Why this action hurt rather than helped, or None."""
+def harm(state: ConsoleState, event: ActionRequested) -> str | None:
+    """Why this action hurt rather than helped, judged on the state it was asked in, or None."""
     name = event.target.rsplit("/", 1)[-1]
     if event.action in SERVICE_ACTIONS and not _troubled(state, name):
         return f"{event.action} of healthy {name} at {event.at:%H:%M:%S}"
@@ -97,170 +78,169 @@ def _matches(event: ActionRequested, fixes: tuple[tuple[str, str | None], ...]) 
 
 
 def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
-    """The score card of a drill, from its journal's events."""
-    state, seen, harmful = ConsoleState(), _Seen(), []
+    """The score card of a drill, from its journal's events: the milestones of its first
+    incident by their one definition (state/guide/milestones.py), held to the targets of the
+    scenario's expected severity; the trainee's own severity is scored on its own line."""
+    state, tracker = ConsoleState(), Tracker()
+    harmful: list[str] = []
     requested: dict[str, ActionRequested] = {}
-    updates: list[datetime] = []
+    fixes: list[tuple[ActionRequested, bool]] = []  # successful remediations, right or not
+    wrong: set[str] = set()  # the action ids of harmful requests: no fix, whatever their kind
+    verified = False
     last_at = None
-    raised: datetime | None = None  # when the guide's rules last started flagging
-    flagging = False
-    for event in events:
+    for seq, event in enumerate(events, start=1):
         if isinstance(event, ActionRequested) and not event.dry_run:
             requested[event.action_id] = event
-            if (why := _harm(state, event)) is not None:
-                harmful.append(why)
-        before = state.incident.last_update_at if state.incident else None
+            if (hurt := harm(state, event)) is not None:
+                harmful.append(hurt)
+                wrong.add(event.action_id)
+        before = state
         state = fold(state, event)
+        tracker.observe(seq, event, before, state)
         last_at = event.at
-        now_flagging = bool(flags(state))
-        if now_flagging and not flagging:
-            raised = event.at
-        flagging = now_flagging
+        incident = tracker.current
+        resolved = incident is not None and incident.resolved is not None
         match event:
-            case IncidentDeclared() if seen.declared is None:
-                seen.declared, seen.alert = event, raised
-            case SeverityChanged() if seen.declared is not None:
-                seen.severities.append((event.at, event.severity))
-            case IncidentAcknowledged() if seen.acknowledged is None:
-                seen.acknowledged = event.at
-            case ActionFinished(ok=True) if event.action_id in requested:
+            case ActionFinished(ok=True) if event.action_id in requested and not resolved:
                 action = requested[event.action_id]
-                seen.first_action = seen.first_action or action.at
-                if seen.fix is None:
-                    seen.fix = f"{action.action} {action.target}"
-                    seen.fixed_right = _matches(action, expected.fixes)
-            case VerificationFinished(stable=True) if seen.resolved is None:
-                seen.verified = True
-            case IncidentResolved() if seen.resolved is None:
-                seen.resolved = event.at
-        after = state.incident.last_update_at if state.incident else None
-        if after is not None and after != before:
-            updates.append(after)
-    if seen.declared is None:
-        seen.alert = raised  # due, never done
-    return _card(state, seen, harmful, updates, expected, last_at)
+                right = _matches(action, expected.fixes) and event.action_id not in wrong
+                fixes.append((action, right))
+            case VerificationFinished(stable=True) if not resolved:
+                verified = True
+    milestones = tracker.incidents[0] if tracker.incidents else None
+    if milestones is not None:
+        milestones.expected = expected.severity
+    return _card(state, milestones, tracker, fixes, verified, harmful, expected, last_at)
 
 
-def _timed(
-    name: str, start: datetime | None, done: datetime | None, target: float, of: int = 10
-) -> Milestone:
-    """`done` within `target` seconds of `start`: all `of` points, else none."""
-    if start is None:
-        return Milestone(name=name, verdict="n/a", detail="never due", of=of)
-    if done is None:
-        return Milestone(name=name, target=target, verdict="not done", of=of)
-    took = (done - start).total_seconds()
-    met = took <= target
+def _timed(measure: Measure, of: int = 10) -> Milestone:
+    """One measured milestone as a card line: all `of` points when its target was met."""
+    took, target = measure.seconds, measure.target_seconds
+    if measure.key == "declared" and measure.since is None:
+        detail = "before any signal the guide's rules flag"
+        return Milestone(name=measure.name, verdict="met", detail=detail, points=of, of=of)
+    if not measure.result:
+        detail = "the guide sets no target"
+        verdict: Verdict = "n/a" if measure.at is not None else "not done"
+        return Milestone(name=measure.name, took=took, verdict=verdict, detail=detail, of=0)
+    # not reached when the drill ended: not done, whether or not its deadline had passed
+    verdict = "not done" if measure.at is None else measure.result  # type: ignore[assignment]
     return Milestone(
-        name=name,
+        name=measure.name,
         took=took,
         target=target,
-        verdict="met" if met else "missed",
-        points=of if met else 0,
+        verdict=verdict,
+        points=of if verdict == "met" else 0,
         of=of,
     )
 
 
 def _card(
-    state, seen: _Seen, harmful: list[str], updates: list[datetime], expected: Expectations, end
+    state: ConsoleState,
+    milestones: Milestones | None,
+    tracker: Tracker,
+    fixes: list[tuple[ActionRequested, bool]],
+    verified: bool,
+    harmful: list[str],
+    expected: Expectations,
+    end,
 ) -> DrillScored:
-    declared = seen.declared
-    start = declared.at if declared else None
-
-    def severity(reached: datetime | None) -> Severity:
-        """Whose targets apply to a milestone: the severity in effect when it was reached."""
-        if declared is None:
-            return expected.severity
-        return severity_at(declared.severity, seen.severities, reached or end)
-
-    responded = severity(seen.first_action)
-    first_update = updates[0] if updates else None
-    updated = severity(first_update)
-    over = seen.resolved or end
-    milestones = [
-        _timed(
-            "Declared after the first alert",
-            seen.alert,
-            start,
-            DECLARE_TARGET.total_seconds(),
-        ),
-        _timed("Acknowledged", start, seen.acknowledged, ACK_TARGET),
-        _timed(
-            f"First response ({responded.value})",
-            start,
-            seen.first_action,
-            TARGETS[responded].response.total_seconds(),
-        ),
-        _timed(
-            "First status update",
-            start,
-            first_update,
-            (UPDATE_CADENCE[updated] or TARGETS[updated].resolution).total_seconds(),
-        ),
-        _cadence(start, updates, over, UPDATE_CADENCE[severity(over)]),
-        _timed(
-            "Resolved",
-            start,
-            seen.resolved,
-            TARGETS[severity(seen.resolved)].resolution.total_seconds(),
-        ),
-        _severity(declared.severity if declared else None, expected.severity),
+    if milestones is None:
+        flagged = next((c for c in tracker.flagged if c.value), None)
+        lines = [
+            Milestone(
+                name="Declared",
+                verdict="not done",
+                detail=f"the guide's rules flagged {flagged.why}" if flagged else "",
+                of=10,
+            ),
+            *(
+                Milestone(name=NAMES[key], verdict="not done", of=10)
+                for key in ("acknowledged", "first_update", "resolved")
+            ),
+        ]
+    else:
+        measured = {m.key: m for m in milestones.measures()}
+        lines = [
+            _timed(measured["declared"]),
+            _timed(measured["acknowledged"]),
+            _timed(measured["first_update"]),
+            _cadence(milestones),
+            _timed(measured["mitigated"]),
+            _timed(measured["resolved"]),
+        ]
+    right = next((a for a, ok in fixes if ok), None)
+    shown = right or (fixes[0][0] if fixes else None)
+    accepted = ", ".join(f"{a} {t or ''}".strip() for a, t in expected.fixes)
+    lines += [
+        _severity(milestones, expected.severity),
         _roles(state),
         Milestone(
             name="Remediation",
-            verdict="met" if seen.fixed_right else "missed" if seen.fix else "not done",
+            verdict="met" if right else "missed" if fixes else "not done",
             detail=(
-                f"{seen.fix} (scenario's fix: "
-                + ", ".join(f"{a} {t or ''}".strip() for a, t in expected.fixes)
-                + ")"
+                f"{shown.action} {shown.target}"
+                + (f" after {len(fixes) - 1} other" if right and len(fixes) > 1 else "")
+                + f" (scenario's fix: {accepted})"
             )
-            if seen.fix
+            if shown
             else "",
-            points=20 if seen.fixed_right else 0,
+            points=20 if right else 0,
             of=20,
         ),
         Milestone(
             name="Verified before resolving",
-            verdict="met" if seen.verified else "not done",
-            points=10 if seen.verified else 0,
+            verdict="met" if verified else "not done",
+            points=10 if verified else 0,
             of=10,
         ),
     ]
-    of = sum(m.of for m in milestones)
-    points = max(sum(m.points for m in milestones) - HARM_PENALTY * len(harmful), 0)
+    of = sum(m.of for m in lines)
+    points = max(sum(m.points for m in lines) - HARM_PENALTY * len(harmful), 0)
     percent = 100 * points / of if of else 0
     grade = next(letter for floor, letter in GRADES if percent >= floor)
     return DrillScored(
         at=end,
         scenario=expected.scenario,
-        milestones=tuple(milestones),
+        milestones=tuple(lines),
         harmful=tuple(harmful),
         points=points,
         of=of,
         grade=grade,
+        expected=expected.severity,
     )
 
 
-def _cadence(start, updates: list[datetime], end, cadence) -> Milestone:
+def _cadence(milestones: Milestones) -> Milestone:
+    """Every update due by the cadence of the held severity, each on time or not."""
     name = "Update cadence"
-    if start is None or cadence is None or end is None:
-        return Milestone(name=name, verdict="n/a", of=10)
-    marks = [start, *updates, end]
-    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(marks)]
-    worst = max(gaps, default=0.0)
-    met = worst <= cadence.total_seconds()
+    gaps = milestones.cadence()
+    step = UPDATE_CADENCE[milestones.held]
+    if step is None:
+        return Milestone(name=name, verdict="n/a", detail="P4 sets no update cadence", of=0)
+    if not gaps:  # nothing to judge: no update fell due before the drill ended
+        return Milestone(name=name, verdict="n/a", detail="no update was due yet", of=0)
+    results = [g.result for g in gaps]
+    met = all(r == "on time" for r in results)
+    detail = ", ".join(results)
     return Milestone(
         name=name,
-        took=worst,
-        target=cadence.total_seconds(),
+        took=max(
+            ((g.at or milestones.resolved or milestones.end or g.due) - g.since).total_seconds()
+            for g in gaps
+        ),
+        target=step.total_seconds(),
         verdict="met" if met else "missed",
-        detail="longest silence",
+        detail=f"every {step.total_seconds() / 60:g} min: {detail}",
         points=10 if met else 0,
         of=10,
     )
 
 
-def _severity(chosen: Severity | None, expected: Severity) -> Milestone:
+def _severity(milestones: Milestones | None, expected: Severity) -> Milestone:
+    """The trainee's severity, scored on its own against the scenario's expected one: the
+    most severe it was declared or raised to."""
+    chosen = milestones.reached if milestones else None
     if chosen is None:
         return Milestone(
             name="Severity", verdict="not done", detail=f"expected {expected.label}", of=10
@@ -271,7 +251,8 @@ def _severity(chosen: Severity | None, expected: Severity) -> Milestone:
     return Milestone(
         name="Severity",
         verdict=verdict,
-        detail=f"chose {chosen.label}, expected {expected.label}",
+        detail=f"chose {chosen.label}, expected {expected.label}"
+        + (" (lower: the targets above are the expected severity's)" if off > 0 else ""),
         points=points,
         of=10,
     )

@@ -1,35 +1,86 @@
-"""When an incident should have been declared, and which severity's targets apply: one
-definition of each, read by the drill's score card and the review's response metrics.
+"""THE definition of an incident's milestones, by the guide; the review, the drill's score
+card, the header and `warroom journals` all read them from here.
 
-Time to declare runs from the first signal to the declaration. The first signal is the
-moment, at or before the declaration, the guide's rules last started flagging something the
-console saw (`flags`): a service down (/health failing or no replica ready), an error rate
-above 5% or a p95 above 3x its baseline (the High Error Rate runbook and the severity
-criteria, with the console's hysteresis), or the database unreachable. The guide's target:
-"identify and acknowledge incidents within 5 minutes".
+- detected: the first signal, the moment (at or before the declaration) the guide's rules
+  last started flagging something the console saw (`detection`): a service down, an error
+  rate above 5%, a p95 above 3x its baseline, the database unreachable.
+- declared: the IncidentDeclared. Target: "identify and acknowledge incidents within 5
+  minutes" (Rapid Detection), counted from detected.
+- acknowledged: the first IncidentAcknowledged, the guide's "Response Time" (P1 < 5 min,
+  P2 15 min, P3 1 h, P4 next business day), counted from declared.
+- first status update: the first status update that reached people, delivered to Slack,
+  Statuspage, or an email or chat channel (`reaches_people`). A page, an escalation page or
+  a PagerDuty acknowledge is no status update. Target: the update cadence of the severity
+  (P1 15 min, P2/P3 30 min; P4 none), counted from declared, as the header's "update due".
+- mitigated: the first remediation (not a dry run) that succeeded. The guide sets no target.
+- resolved: the IncidentResolved, or the delivery of a status update saying Resolved
+  (`resolves`), whichever came first. Target: the resolution time of the severity.
 
-The severity whose targets a milestone is held to is the one in effect when it was
-reached (or, not reached, at the end of what is measured): the declared one, as changed
-since (`severity_at`).
+Every target is the one of a single severity per incident: the severity the incident
+reached (the most severe it was declared or changed to), or, in a drill, the scenario's
+expected severity (`Milestones.held`).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
+from state.guide.policy import TARGETS, UPDATE_CADENCE, resolution_due, response_due
+from state.guide.severity import IncidentStatus, Severity
 from state.guide.signals import service_down
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from datetime import datetime
-
     from state.console import ConsoleState
-    from state.guide.severity import Severity
 
 DECLARE_TARGET = timedelta(
     minutes=5
 )  # "Rapid Detection: identify and acknowledge within 5 minutes"
+
+KEYS = ("detected", "declared", "acknowledged", "first_update", "mitigated", "resolved")
+NAMES = {
+    "detected": "Detected",
+    "declared": "Declared",
+    "acknowledged": "Acknowledged",
+    "first_update": "First status update",
+    "mitigated": "Mitigated",
+    "resolved": "Resolved",
+}
+Result = Literal["met", "missed", "pending", ""]  # "": the guide sets no target
+
+# Channel types whose messages page someone rather than tell people how the incident stands.
+PAGER_TYPES = frozenset({"pagerduty"})
+
+
+# ---- what counts -----------------------------------------------------------------------------
+
+
+def is_pager(channel_type: str, channel: str) -> bool:
+    """Does a message to this channel page someone (PagerDuty) rather than inform people?
+
+    `channel_type` is the configured type journaled with the message ("slack", "pagerduty",
+    "statuspage"; a demo sink journals the type it stands for). Journals from before it was
+    journaled ("") name the channel only: one named like PagerDuty is taken for it.
+    """
+    if channel_type:
+        return channel_type in PAGER_TYPES
+    return "pagerduty" in channel.lower()
+
+
+def reaches_people(purpose: str, pager: bool, outcome: str) -> bool:
+    """Is this message's delivery a status update that reached people? `purpose` as queued
+    (update, escalation, acknowledge), `pager` from is_pager, `outcome` from MessageSent."""
+    return purpose == "update" and not pager and outcome == "delivered"
+
+
+def resolves(purpose: str, status: IncidentStatus, outcome: str) -> bool:
+    """Does this delivery say the incident is resolved (the guide's final update)? On any
+    channel: a PagerDuty resolve is the commander's word too."""
+    return purpose == "update" and status is IncidentStatus.RESOLVED and outcome == "delivered"
+
+
+# ---- detection: the one place that says what the guide's rules flag --------------------------
 
 
 def services_down(state: ConsoleState) -> frozenset[str]:
@@ -58,13 +109,304 @@ def _band_words(metric: str, band: int) -> str:
     return "p95 > 3x baseline"
 
 
-def declared_in_time(first_signal: datetime, declared: datetime) -> bool:
-    """Was the incident declared within DECLARE_TARGET of its first signal?"""
-    return declared - first_signal <= DECLARE_TARGET
+# Sample kinds that can change what the guide's rules flag; a history load or cache cannot.
+_FLAG_KINDS = frozenset(
+    {
+        "deployments_sampled",
+        "health_sampled",
+        "metric_sampled",
+        "database_sampled",
+        "probe_failed",
+        "probe_recovered",
+    }
+)
+
+
+def detection(kind: str, before: ConsoleState, after: ConsoleState) -> tuple[str, ...] | None:
+    """What the guide's rules flag after an event of `kind` took `before` to `after`, or None
+    when that event cannot have changed it (most samples): detection's one definition."""
+    if kind not in _FLAG_KINDS:
+        return None
+    if kind == "metric_sampled" and after.bands == before.bands:
+        return None
+    if kind == "database_sampled" and not before.probe("postgres").failing:
+        return None  # a database sample only ends a PostgreSQL probe failure
+    return flags(after)
+
+
+# ---- one incident's milestones -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One milestone, measured: reached at `at` (None: not reached), counted from `since`,
+    against `due` (None: the guide sets no target)."""
+
+    key: str  # one of KEYS
+    at: datetime | None
+    since: datetime | None
+    due: datetime | None
+    target: str  # the guide's words for the target, "" when none
+    result: Result
+
+    @property
+    def name(self) -> str:
+        return NAMES[self.key]
+
+    @property
+    def seconds(self) -> float | None:
+        """From `since` to `at`, in seconds; None when either is missing."""
+        if self.at is None or self.since is None:
+            return None
+        return (self.at - self.since).total_seconds()
+
+    @property
+    def target_seconds(self) -> float | None:
+        if self.due is None or self.since is None:
+            return None
+        return (self.due - self.since).total_seconds()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One stretch the update cadence covers: from `since` (the declaration or an update) an
+    update was due by `due`; `at` is when the next one was delivered (None: none came)."""
+
+    since: datetime
+    due: datetime
+    at: datetime | None
+
+    @property
+    def result(self) -> str:
+        """'on time', 'late by 3 min 12 s' or 'missed'."""
+        if self.at is None:
+            return "missed"
+        late = (self.at - self.due).total_seconds()
+        return "on time" if late <= 0 else f"late by {_span(late)}"
+
+
+@dataclass
+class Milestones:
+    """One incident's milestones, as its journal recorded them."""
+
+    incident_id: str
+    declared: datetime
+    declared_severity: Severity
+    detected: datetime | None = None
+    detected_why: str = ""
+    severities: list[tuple[datetime, Severity]] = field(default_factory=list)  # changes
+    acknowledged: datetime | None = None
+    updates: list[datetime] = field(default_factory=list)  # status updates that reached people
+    mitigated: datetime | None = None
+    resolved: datetime | None = None
+    end: datetime | None = None  # the last event of the incident's part of the journal
+    expected: Severity | None = None  # a drill's: the scenario's expected severity
+
+    @property
+    def first_update(self) -> datetime | None:
+        return self.updates[0] if self.updates else None
+
+    @property
+    def reached(self) -> Severity:
+        """The most severe severity the incident was declared or changed to."""
+        worst = self.declared_severity
+        for _, severity in self.severities:
+            worst = worst.worst(severity)
+        return worst
+
+    @property
+    def held(self) -> Severity:
+        """The severity whose targets every milestone is held to: the scenario's expected one
+        in a drill, else the one the incident reached."""
+        return self.expected or self.reached
+
+    def held_words(self) -> str:
+        """Which severity the targets are, and why: 'P1, the severity the incident reached'."""
+        held = self.held
+        if self.expected is None:
+            return f"{held.value}, the severity the incident reached"
+        chosen = self.reached
+        words = f"{held.value}, the scenario's expected severity"
+        if chosen.rank > held.rank:
+            return f"{words} (the commander chose {chosen.value}, lower)"
+        if chosen is not held:
+            return f"{words} (the commander chose {chosen.value}, higher)"
+        return words
+
+    def measures(self) -> tuple[Measure, ...]:
+        """Each milestone of KEYS, measured against the held severity's targets."""
+        severity, end = self.held, self.end or self.declared
+        declared = self.declared
+        cadence = UPDATE_CADENCE[severity]
+        detect_due = self.detected + DECLARE_TARGET if self.detected else None
+        return (
+            Measure("detected", self.detected, None, None, "", ""),
+            _judged("declared", declared, self.detected, detect_due, "5 minutes", end),
+            _judged(
+                "acknowledged",
+                self.acknowledged,
+                declared,
+                response_due(severity, declared),
+                TARGETS[severity].response_words,
+                end,
+            ),
+            _judged(
+                "first_update",
+                self.first_update,
+                declared,
+                declared + cadence if cadence else None,
+                f"{cadence.total_seconds() / 60:g} minutes" if cadence else "",
+                end,
+            ),
+            _judged("mitigated", self.mitigated, declared, None, "", end),
+            _judged(
+                "resolved",
+                self.resolved,
+                declared,
+                resolution_due(severity, declared),
+                TARGETS[severity].resolution_words,
+                end,
+            ),
+        )
+
+    def cadence(self) -> list[Gap]:
+        """Each stretch the held severity's update cadence covers, from the declaration to
+        the resolution (or the end of the journal); [] when the severity has no cadence."""
+        step = UPDATE_CADENCE[self.held]
+        if step is None:
+            return []
+        stop = self.resolved or self.end or self.declared
+        gaps: list[Gap] = []
+        since = self.declared
+        for update in self.updates:
+            if update > stop:
+                break
+            gaps.append(Gap(since, since + step, update))
+            since = update
+        if since + step < stop:  # the update due before the resolution (or the end) never came
+            gaps.append(Gap(since, since + step, None))
+        return gaps
+
+
+def _judged(
+    key: str,
+    at: datetime | None,
+    since: datetime | None,
+    due: datetime | None,
+    words: str,
+    end: datetime,
+) -> Measure:
+    if due is None:
+        result: Result = ""
+    elif at is not None:
+        result = "met" if at <= due else "missed"
+    else:  # not reached when the journal ends: missed only once past its deadline
+        result = "missed" if end > due else "pending"
+    return Measure(key, at, since, due, words, result)
+
+
+def _span(seconds: float) -> str:
+    total = max(int(seconds), 0)
+    if total < 60:
+        return f"{total} s"
+    if total < 3600:
+        return f"{total // 60} min" + (f" {total % 60} s" if total % 60 else "")
+    return f"{total // 3600} h {total % 3600 // 60:02d} min"
+
+
+# ---- the milestones of every incident of a journal, as its events pass ------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """The guide's rules starting (value 1) or stopping (0) to flag something."""
+
+    seq: int
+    at: datetime
+    value: int
+    why: str = ""
+
+
+class Tracker:
+    """Reads a journal's events in order, each with the console state before and after it
+    was folded, and keeps every incident's milestones (`incidents`, in declaration order)
+    and when the guide's rules started and stopped flagging (`flagged`)."""
+
+    def __init__(self) -> None:
+        self.incidents: list[Milestones] = []
+        self.flagged: list[Change] = []
+        self._window = True  # a raise now may be the next incident's first signal
+        self._raise: Change | None = None
+        self._messages: dict[str, tuple[str, bool]] = {}  # message id -> (purpose, pager)
+
+    @property
+    def current(self) -> Milestones | None:
+        return self.incidents[-1] if self.incidents else None
+
+    def observe(self, seq: int, event: Any, before: ConsoleState, after: ConsoleState) -> None:
+        kind: str = getattr(event, "kind", "")
+        at: datetime = event.at
+        reasons = detection(kind, before, after)
+        if reasons is not None:
+            self._flag(seq, at, reasons)
+        if kind == "incident_declared":
+            detected = self._raise if self._window else None
+            self.incidents.append(
+                Milestones(
+                    incident_id=event.incident_id,
+                    declared=at,
+                    declared_severity=event.severity,
+                    detected=detected.at if detected else None,
+                    detected_why=detected.why if detected else "",
+                    end=at,
+                )
+            )
+            self._window, self._raise = False, None
+            return
+        m = self.current
+        if m is None:
+            return
+        m.end = at if m.end is None else max(m.end, at)
+        if kind == "severity_changed":
+            m.severities.append((at, event.severity))
+        elif kind == "incident_acknowledged" and m.acknowledged is None:
+            m.acknowledged = at
+        elif kind == "message_queued":
+            pager = is_pager(getattr(event, "channel_type", ""), event.channel)
+            self._messages[event.message_id] = (event.purpose, pager)
+        elif kind == "message_sent":
+            purpose, pager = self._messages.get(
+                event.message_id, ("update", is_pager("", event.channel))
+            )
+            if reaches_people(purpose, pager, event.outcome):
+                m.updates.append(at)
+            if resolves(purpose, event.status, event.outcome):
+                self._resolved(m, at)
+        elif kind == "action_finished" and event.ok and not event.dry_run and m.resolved is None:
+            m.mitigated = m.mitigated or at
+        elif kind == "incident_resolved":
+            self._resolved(m, at)
+        elif kind == "drill_scored" and getattr(event, "expected", None) is not None:
+            m.expected = event.expected
+
+    def _resolved(self, m: Milestones, at: datetime) -> None:
+        if m.resolved is not None:
+            return
+        m.resolved = at
+        self._window, self._raise = True, None
+
+    def _flag(self, seq: int, at: datetime, reasons: tuple[str, ...]) -> None:
+        now = int(bool(reasons))
+        if now == (self.flagged[-1].value if self.flagged else 0):
+            return
+        change = Change(seq, at, now, "; ".join(reasons))
+        self.flagged.append(change)
+        if now and self._window:
+            self._raise = change
 
 
 def severity_at(
-    declared: Severity, changes: Sequence[tuple[datetime, Severity]], when: datetime
+    declared: Severity, changes: list[tuple[datetime, Severity]], when: datetime
 ) -> Severity:
     """The severity in effect at `when`: `declared`, then each (at, severity) change by then."""
     current = declared

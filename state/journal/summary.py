@@ -14,13 +14,24 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from state.clock import from_epoch
-from state.journal.codec import Unpacker
+from state.guide.milestones import resolves
+from state.journal.codec import RENAMED, Unpacker
 from state.journal.store import Journal, JournalError, parse
 
 if TYPE_CHECKING:
     from state.guide.severity import Severity
 
-_KINDS = ("session_started", "incident_declared", "severity_changed", "incident_resolved")
+# The kinds that say how the incident ended: resolved by `x`, or by a delivered Resolved update
+# (state/guide/milestones.py); messages are a few per incident, not per sample.
+_KINDS = (
+    "session_started",
+    "incident_declared",
+    "severity_changed",
+    "incident_resolved",
+    "message_queued",
+    "message_sent",
+    *(old for old, new in RENAMED.items() if new in ("message_queued", "message_sent")),
+)
 
 
 @dataclass(frozen=True)
@@ -79,12 +90,14 @@ def summarize(journal: Journal) -> SessionSummary:
     incident_id: str | None = None
     severity: Severity | None = None
     resolved = False
+    purposes: dict[str, str] = {}  # message id -> purpose, as queued
     for seq, kind, encoding, ref, data in rows:
         try:
             event = parse(kind, unpacker.unpack(kind, seq, encoding, ref, data))
         except (zlib.error, ValueError) as exc:
             first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
             raise JournalError(f"{journal.path}: event {seq} is corrupt ({first_line})") from None
+        kind = event.kind  # a renamed kind (update_posted) as this version reads it
         if kind == "session_started" and started is None:
             started, mode = event.at, event.mode  # type: ignore[union-attr]
             scenario = event.scenario  # type: ignore[union-attr]
@@ -96,6 +109,11 @@ def summarize(journal: Journal) -> SessionSummary:
             severity = event.severity  # type: ignore[union-attr]
         elif kind == "incident_resolved" and incident_id is not None:
             resolved = True
+        elif kind == "message_queued":
+            purposes[event.message_id] = event.purpose  # type: ignore[union-attr]
+        elif kind == "message_sent" and incident_id is not None:
+            purpose = purposes.get(event.message_id, "update")  # type: ignore[union-attr]
+            resolved = resolved or resolves(purpose, event.status, event.outcome)  # type: ignore[union-attr]
     return SessionSummary(
         started=started or _time(first),
         ended=_time(last),

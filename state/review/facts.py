@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from state.console import ConsoleState, Incident
 from state.fold import fold
-from state.guide.milestones import flags, services_down
+from state.guide.drill import harm
+from state.guide.milestones import Change, Milestones, Tracker, services_down
 
 if TYPE_CHECKING:
     from state.events import EventBase
@@ -35,7 +36,10 @@ SIGNAL_KINDS = frozenset(
         "probe_recovered",
     }
 )
-_FLAG_KINDS = SIGNAL_KINDS - {"metric_history_loaded", "cache_sampled"}
+# The samples that can take a service down or up.
+_DOWN_KINDS = frozenset(
+    {"deployments_sampled", "health_sampled", "probe_failed", "probe_recovered"}
+)
 
 
 @dataclass(frozen=True)
@@ -56,15 +60,6 @@ class Series:
     times: array = field(default_factory=lambda: array("d"))
     values: array = field(default_factory=lambda: array("d"))
     ratios: array = field(default_factory=lambda: array("d"))
-
-
-@dataclass(frozen=True)
-class Change:
-    """A signal that changed: a service's band ("error_rate:svc" 0/1/2), down flag or flag set."""
-
-    seq: int
-    at: datetime
-    value: int
 
 
 @dataclass(frozen=True)
@@ -89,7 +84,8 @@ class Facts:
     bands: dict[str, list[Change]] = field(default_factory=dict)  # "metric:service"
     down: dict[str, list[Change]] = field(default_factory=dict)  # service
     flagged: list[Change] = field(default_factory=list)  # the guide's rules flag anything
-    flag_reasons: dict[int, str] = field(default_factory=dict)  # seq of a raise -> why
+    milestones: list[Milestones] = field(default_factory=list)  # one per incident declared
+    harmful: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, action id, why)
     locks: list[LockSample] = field(default_factory=list)  # samples with a session blocked
     requested_by: dict[str, str] = field(default_factory=dict)  # action id -> who asked
     down_now: frozenset[str] = frozenset()  # the services down after the last sample
@@ -98,6 +94,7 @@ class Facts:
 def gather(events: Iterable[EventBase]) -> Facts:
     """Fold `events` once, keeping what the review needs."""
     facts = Facts()
+    tracker = Tracker()
     state = ConsoleState()
     for seq, event in enumerate(events, start=1):
         kind: str = getattr(event, "kind", "event")
@@ -107,6 +104,9 @@ def gather(events: Iterable[EventBase]) -> Facts:
             facts.first, facts.first_at = event, event.at
         facts.last_at = event.at if facts.last_at is None else max(facts.last_at, event.at)
         facts.events = seq
+        why = harm(before, event) if kind == "action_requested" else None  # type: ignore[arg-type]
+        if why is not None and not getattr(event, "dry_run", False):
+            facts.harmful.append((seq, event.action_id, why))  # type: ignore[attr-defined]
         if kind not in SIGNAL_KINDS:
             _person(facts, seq, event, state)
         elif kind == "metric_sampled":
@@ -117,18 +117,11 @@ def gather(events: Iterable[EventBase]) -> Facts:
             person = _person_of(facts, event)
             facts.rows.extend(Row(seq, e.at, e.kind, e.text, person) for e in state.timeline)
             state = state.model_copy(update={"timeline": ()})
-        if kind in _FLAG_KINDS and _may_change_flags(kind, before, state):
-            _signals(facts, state, seq, event.at)
+        tracker.observe(seq, event, before, state)
+        if kind in _DOWN_KINDS:
+            _down(facts, state, seq, event.at)
+    facts.flagged, facts.milestones = tracker.flagged, tracker.incidents
     return facts
-
-
-def _may_change_flags(kind: str, before: ConsoleState, after: ConsoleState) -> bool:
-    """False when the event cannot have changed what the guide's rules flag (most samples)."""
-    if kind == "metric_sampled":
-        return after.bands != before.bands
-    if kind == "database_sampled":  # a sample ends a PostgreSQL probe failure, nothing else
-        return before.probe("postgres").failing
-    return True
 
 
 def _person(facts: Facts, seq: int, event: EventBase, state: ConsoleState) -> None:
@@ -185,16 +178,10 @@ def _locks(facts: Facts, event: Any) -> None:
     facts.locks.append(LockSample(event.at.timestamp(), len(waiting), root))
 
 
-def _signals(facts: Facts, state: ConsoleState, seq: int, at: datetime) -> None:
-    """Note services going down or up, and the guide's rules starting or stopping to flag."""
+def _down(facts: Facts, state: ConsoleState, seq: int, at: datetime) -> None:
+    """Note services going down or up."""
     down = services_down(state)
     if down != facts.down_now:
         for service in sorted(down ^ facts.down_now):
             facts.down.setdefault(service, []).append(Change(seq, at, int(service in down)))
         facts.down_now = down
-    reasons = flags(state, down)
-    now = int(bool(reasons))
-    if now != (facts.flagged[-1].value if facts.flagged else 0):
-        facts.flagged.append(Change(seq, at, now))
-        if now:
-            facts.flag_reasons[seq] = "; ".join(reasons)

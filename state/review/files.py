@@ -28,12 +28,14 @@ from state.review.items import (
     item_id,
     meeting_day,
     meeting_ics,
+    overdue,
 )
 from state.review.metrics import Part, declared_severity, parts
 from state.review.template import block, lead
 
 if TYPE_CHECKING:
     from state.events import EventBase
+    from state.guide.milestones import Measure
 
 NEXT_REVIEW = timedelta(days=30)  # the guide's "30-Day Review"
 
@@ -49,7 +51,8 @@ class ReviewFile:
 
 
 def review_files(events: Iterable[EventBase]) -> list[ReviewFile]:
-    """Per incident: {id}_review.md, {id}_action_items.json, {id}_pir_meeting.ics.
+    """Per incident: {id}_review.md, {id}_action_items.json, and once it is resolved
+    {id}_pir_meeting.ics (the guide's meeting is two days after the resolution).
 
     A journal with several incidents gives one set per incident; one with none, a
     session review only.
@@ -72,11 +75,10 @@ def review_files(events: Iterable[EventBase]) -> list[ReviewFile]:
             ReviewFile(
                 f"{stem}_action_items.json", action_items_json(incident_id, part, items).encode()
             ),
-            ReviewFile(
-                f"{stem}_pir_meeting.ics",
-                meeting_ics(incident_id, part.incident.title, part).encode(),
-            ),
         ]
+        if part.resolved_at is not None:  # an open incident's meeting is set at its resolution
+            invite = meeting_ics(incident_id, part.incident.title, part)
+            out.append(ReviewFile(f"{stem}_pir_meeting.ics", invite.encode()))
     return out
 
 
@@ -118,8 +120,8 @@ def incident_review(part: Part, facts: Facts) -> str:
     assert incident is not None
     ended = closed_at(part)
     took = (ended - incident.declared_at).total_seconds()
-    until = "declared to resolved" if part.resolved else "declared to the end of the journal"
-    meeting = meeting_day(part)
+    until = "declared to resolved" if part.resolved_at else "declared to the end of the journal"
+    assert part.milestones is not None
     items = _items(incident.incident_id, action_items(part))
     card = score_card_section(part.people)
     return template.incident_review(
@@ -142,7 +144,7 @@ def incident_review(part: Part, facts: Facts) -> str:
         impact=block(sections.impact(part.impact)),
         went_well=lead(_went_well(part)),
         to_improve=lead(_to_improve(part)),
-        metrics=block(sections.metrics(part.metrics)),
+        metrics=block(sections.metrics(part.milestones)),
         actions=block(sections.actions(part.people)),
         updates=block(sections.updates(part.people)),
         escalations=block(sections.escalations(part.people)),
@@ -150,9 +152,21 @@ def incident_review(part: Part, facts: Facts) -> str:
         immediate=lead(items["immediate"]),
         short_term=lead(items["short-term"]),
         long_term=lead(items["long-term"]),
-        review_date=meeting.isoformat(),
-        next_review_date=(meeting + NEXT_REVIEW).isoformat(),
+        **_meeting(part),
     )
+
+
+def _meeting(part: Part) -> dict[str, str]:
+    """The review meeting's dates: two days after the resolution; an open incident's are set
+    when it is resolved, and no invite is written before."""
+    if part.resolved_at is None:
+        later = "scheduled at resolution (the incident is still open; no invite written yet)"
+        return {"review_date": later, "next_review_date": "30 days after the review meeting"}
+    meeting = meeting_day(part)
+    return {
+        "review_date": f"{meeting.isoformat()} (the review meeting)",
+        "next_review_date": (meeting + NEXT_REVIEW).isoformat(),
+    }
 
 
 def _severity(part: Part) -> str:
@@ -172,9 +186,21 @@ def _severity(part: Part) -> str:
 
 
 def _status(part: Part) -> str:
-    if part.resolved is not None:
-        return f"resolved at {iso(part.resolved.at)} by {md(getattr(part.resolved, 'by', ''))}"
+    if part.resolved_at is not None:
+        return f"resolved at {iso(part.resolved_at)}{_resolved_by(part)}"
     return f"still open when the journal ends at {iso(part.end)}"
+
+
+def _resolved_by(part: Part) -> str:
+    """' by alice', or ' by alice's Resolved update to #incidents' when a delivered update
+    resolved it (state/guide/milestones.py)."""
+    event = part.resolved_by
+    if event is None:
+        return ""
+    by = f" by {md(getattr(event, 'by', ''))}"
+    if getattr(event, "kind", "") == "message_sent":
+        return f"{by}'s Resolved update to {md(event.channel)}"  # type: ignore[attr-defined]
+    return by
 
 
 def _team(part: Part) -> str:
@@ -210,16 +236,18 @@ def _what_happened(part: Part) -> list[str]:
     ]
     if incident.reason:
         lines.append(f"- The guide's rules at the declaration: {md(incident.reason)}")
-    if part.detected_at is not None:
+    milestones = part.milestones
+    assert milestones is not None
+    if milestones.detected is not None:
         lines.append(
-            f"- First signal the guide's rules flagged: {iso(part.detected_at)}, "
-            f"{md(part.detected_why)}"
+            f"- First signal the guide's rules flagged: {iso(milestones.detected)}, "
+            f"{md(milestones.detected_why)}"
         )
     else:
         lines.append("- No signal the guide's rules flag came before the declaration")
-    if part.resolved is not None:
-        summary = getattr(part.resolved, "summary", "")
-        lines.append(f"- Resolved {iso(part.resolved.at)}: {md(summary)}")
+    if milestones.resolved is not None:
+        summary = getattr(part.resolved_by, "summary", "") or "by the delivered Resolved update"
+        lines.append(f"- Resolved {iso(milestones.resolved)}: {md(summary)}")
     else:
         lines.append(f"- Still open when the journal ends at {iso(part.end)}")
     lines.append(f"- Resolution verification: {md(incident.verification or 'not run')}")
@@ -232,11 +260,22 @@ def _affected(part: Part) -> str:
 
 
 def _went_well(part: Part) -> list[str]:
-    return _from_journal([_metric_line(m) for m in part.metrics if m.verdict == "met"])
+    assert part.milestones is not None
+    good = [_measure_line(m) for m in part.milestones.measures() if m.result == "met"]
+    gaps = part.milestones.cadence()
+    if gaps and all(g.result == "on time" for g in gaps):
+        good.append(f"Every status update came on time ({len(gaps)} due)")
+    return _from_journal(good)
 
 
 def _to_improve(part: Part) -> list[str]:
-    bad = [_metric_line(m) for m in part.metrics if m.verdict == "missed"]
+    assert part.milestones is not None
+    bad = [_measure_line(m) for m in part.milestones.measures() if m.result == "missed"]
+    late = overdue(part)
+    if late:
+        bad.append(
+            "Status updates: " + "; ".join(f"the one due by {iso(g.due)} {g.result}" for g in late)
+        )
     for e in part.people:
         if getattr(e, "kind", "") == "action_finished" and not e.ok and not e.dry_run:  # type: ignore[attr-defined]
             bad.append(f"{md(e.action)} of {md(e.target)} failed: {md(e.result)}")  # type: ignore[attr-defined]
@@ -248,23 +287,23 @@ def _from_journal(lines: list[str]) -> list[str]:
     return ["From the journal:", *(f"- {line}" for line in lines), ""] if lines else []
 
 
-def _metric_line(metric) -> str:
-    target = f"target {metric.target_words}"
-    if metric.severity is not None:
-        target = f"{metric.severity.value} {target}"
-    took = metric.seconds
+def _measure_line(m: Measure) -> str:
+    target = f"target {m.target}" if m.target else "no target"
+    took = m.seconds
     if took is None:
-        return f"{metric.name}: not reached by the end of the journal ({target})"
-    return f"{metric.name}: {span(took)} ({target})"
+        return f"{m.name}: not reached by the end of the journal ({target})"
+    return f"{m.name}: {span(took)} ({target})"
 
 
 def _items(incident_id: str, items) -> dict[str, list[str]]:
-    """horizon (immediate, short-term, long-term) -> its action items, one line each."""
+    """horizon (immediate, short-term, long-term) -> its action items, one line each, the
+    owner left for the review meeting to name."""
     lines: dict[str, list[str]] = {"immediate": [], "short-term": [], "long-term": []}
     for item in items:
+        owner = md(item.owner) if item.owner else "[Name]"
         lines[item.horizon].append(
-            f"- [ ] {md(item.title)} - Owner: {item.owner} - Due: {item.due.isoformat()}"
-            f" ({md(item_id(incident_id, item.number))})"
+            f"- [ ] {md(item.title)} - Owner: {owner} (suggested: {item.team})"
+            f" - Due: {item.due.isoformat()} ({md(item_id(incident_id, item.number))})"
         )
     return lines
 
@@ -279,7 +318,7 @@ def session_review(part: Part, facts: Facts) -> str:
     if flagged is None:
         verdict = "The guide's rules flagged no signal during the session."
     else:
-        why = md(facts.flag_reasons.get(flagged.seq, ""))
+        why = md(flagged.why)
         verdict = (
             f"The guide's rules first flagged a signal at {iso(flagged.at)} ({why}), yet no "
             "incident was declared. If one should have been: [why it was not]"

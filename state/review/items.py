@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from state.guide.milestones import is_pager
 from state.guide.severity import Severity
 from state.review.format import iso, span
 from state.text import inert
 
 if TYPE_CHECKING:
-    from state.review.metrics import Metric, Part
+    from state.guide.milestones import Gap, Measure
+    from state.review.metrics import Part
 
 MEETING_AFTER = timedelta(days=2)  # the guide's script: "date -d '+2 days'", 14:00-15:00
 MEETING_HOURS = (14, 15)
@@ -24,87 +26,140 @@ class ActionItem:
     number: int
     title: str  # inert, not escaped: JSON and Markdown each escape it their own way
     priority: str
-    owner: str
+    team: str  # the guide's owner names (engineering, devops): who it likely falls to
     due: date
     category: str
     horizon: str  # the review's heading: immediate, short-term, long-term
+    owner: str = ""  # a person, left for the review meeting to fill in
 
 
-# For a missed target: what to improve, its category and owner (the guide's owner names).
+# For a missed target: what to improve, its category and team (the guide's owner names).
 _MISSED = {
-    "detect": ("Detect sooner", "monitoring", "engineering"),
-    "acknowledge": ("Acknowledge sooner", "process", "devops"),
-    "update": ("Post the first status update sooner", "communication", "devops"),
-    "resolve": ("Resolve sooner", "process", "engineering"),
+    "declared": ("Declare sooner", "monitoring", "engineering"),
+    "acknowledged": ("Acknowledge sooner", "process", "devops"),
+    "first_update": ("Post the first status update sooner", "communication", "devops"),
+    "resolved": ("Resolve sooner", "process", "engineering"),
 }
+# Kinds of journal events that pin a finding of the investigation, once the console has them:
+# each becomes an action item of its own (`_pins`).
+PIN_KINDS: frozenset[str] = frozenset({"investigation_pinned"})
 
 
 def closed_at(part: Part) -> datetime:
     """When the incident ended: its resolution, else the end of the journal."""
-    return part.resolved.at if part.resolved is not None else part.end
+    return part.resolved_at or part.end
 
 
 def action_items(part: Part) -> list[ActionItem]:
-    """The guide's two defaults, then one per missed target, then one per failed action."""
+    """What this incident itself leaves to follow up, each with an owner for people to name:
+    the missed targets, the harmful and the failed actions, the signals that breached with
+    no page going out, the overdue status updates, the escalations, the investigation's pins."""
     created = closed_at(part).astimezone(UTC).date()
-    week = created + timedelta(weeks=1)
-    items = [
-        ActionItem(
-            1,
-            "Review and update monitoring alerts",
-            "high",
-            "engineering",
-            week,
-            "monitoring",
-            "immediate",
-        ),
-        ActionItem(
-            2,
-            "Improve incident response documentation",
-            "medium",
-            "devops",
-            created + timedelta(weeks=2),
-            "process",
-            "short-term",
-        ),
-    ]
-    for metric in part.metrics:
-        if metric.verdict == "missed" and metric.key in _MISSED:
-            what, category, owner = _MISSED[metric.key]
-            urgent = metric.severity in (None, Severity.P1, Severity.P2)
-            title = f"{what}: {_missed_words(metric)}"
-            items.append(
-                ActionItem(
-                    len(items) + 1,
-                    title,
-                    "high" if urgent else "medium",
-                    owner,
-                    week,
-                    category,
-                    "immediate",
+    week, month = created + timedelta(weeks=1), created + timedelta(days=30)
+    found: list[tuple[str, str, str, str, date, str]] = []  # title, priority, team, ...
+    urgent = part.milestones is not None and part.milestones.held in (Severity.P1, Severity.P2)
+    if part.milestones is not None:
+        for m in part.milestones.measures():
+            if m.result == "missed" and m.key in _MISSED:
+                what, category, team = _MISSED[m.key]
+                priority = "high" if urgent else "medium"
+                found.append(
+                    (
+                        f"{what}: {_missed_words(m, part)}",
+                        priority,
+                        team,
+                        category,
+                        week,
+                        "immediate",
+                    )
                 )
-            )
+    for harm in part.harmful:
+        title = f"Find out why a harmful action was taken: {harm}"
+        found.append((title, "high", "engineering", "remediation", week, "immediate"))
     for event in part.people:
         if getattr(event, "kind", "") == "action_finished" and not event.ok and not event.dry_run:  # type: ignore[attr-defined]
-            title = inert(
-                f"Find out why {event.action} of {event.target} failed: {event.result}",  # type: ignore[attr-defined]
-                TITLE_LIMIT,
+            title = f"Find out why {event.action} of {event.target} failed: {event.result}"  # type: ignore[attr-defined]
+            found.append((title, "high", "engineering", "remediation", week, "immediate"))
+    for what, at in _unpaged(part):
+        title = f"Page on {what}: it breached at {iso(at)} and no page went out"
+        found.append((title, "high", "engineering", "monitoring", week, "immediate"))
+    late = overdue(part)
+    if late:
+        title = "Keep the update cadence: " + "; ".join(
+            f"the update due by {iso(g.due)} {g.result}" for g in late
+        )
+        found.append((title, "medium", "devops", "communication", week, "immediate"))
+    for event in part.people:
+        if getattr(event, "kind", "") == "escalated":
+            title = (
+                f"Review the escalation to L{event.level} at {iso(event.at)} "  # type: ignore[attr-defined]
+                f"({event.reason}): was it needed, and early enough?"  # type: ignore[attr-defined]
             )
-            items.append(
-                ActionItem(
-                    len(items) + 1, title, "high", "engineering", week, "remediation", "immediate"
-                )
-            )
-    return items
+            found.append((title, "medium", "devops", "process", month, "short-term"))
+    found += _pins(part, month)
+    return [
+        ActionItem(n, inert(title, TITLE_LIMIT), priority, team, due, category, horizon)
+        for n, (title, priority, team, category, due, horizon) in enumerate(found, start=1)
+    ]
 
 
-def _missed_words(metric: Metric) -> str:
-    target = f"target {metric.target_words}"
-    if metric.severity is not None:
-        target = f"{metric.severity.value} {target}"
-    if metric.seconds is None:
+def overdue(part: Part) -> list[Gap]:
+    """The updates the cadence wanted that came late or never, but the first one when the
+    first status update's own target is missed already (it says the same)."""
+    m = part.milestones
+    if m is None:
+        return []
+    first_missed = any(x.key == "first_update" and x.result == "missed" for x in m.measures())
+    return [
+        g
+        for g in m.cadence()
+        if g.result != "on time" and not (first_missed and g.since == m.declared)
+    ]
+
+
+def _pins(part: Part, due: date) -> list[tuple[str, str, str, str, date, str]]:
+    """One item per finding pinned during the investigation (PIN_KINDS), by its text."""
+    return [
+        (
+            f"Follow up: {getattr(e, 'text', '')}",
+            "medium",
+            "engineering",
+            "investigation",
+            due,
+            "short-term",
+        )
+        for e in part.people
+        if getattr(e, "kind", "") in PIN_KINDS
+    ]
+
+
+def _unpaged(part: Part) -> list[tuple[str, datetime]]:
+    """The signals that breached in this incident with no page (a PagerDuty trigger or an
+    escalation page, delivered) going out at or after the breach."""
+    queued = {
+        e.message_id: e  # type: ignore[attr-defined]
+        for e in part.people
+        if getattr(e, "kind", "") == "message_queued"
+    }
+    pages = []
+    for e in part.people:
+        if getattr(e, "kind", "") != "message_sent" or e.outcome != "delivered":  # type: ignore[attr-defined]
+            continue
+        q = queued.get(e.message_id)  # type: ignore[attr-defined]
+        purpose = getattr(q, "purpose", "update")
+        pager = is_pager(getattr(q, "channel_type", ""), e.channel)  # type: ignore[attr-defined]
+        if purpose == "escalation" or (pager and purpose == "update"):
+            pages.append(e.at)
+    last = max(pages, default=None)
+    return [(what, at) for what, at in part.breaches if last is None or last < at]
+
+
+def _missed_words(m: Measure, part: Part) -> str:
+    assert part.milestones is not None
+    target = f"{part.milestones.held.value} target {m.target}"
+    if m.seconds is None:
         return f"not done by the end of the journal ({target})"
-    return f"took {span(metric.seconds)} ({target})"
+    return f"took {span(m.seconds)} ({target})"
 
 
 def item_id(incident_id: str, number: int) -> str:
@@ -121,7 +176,8 @@ def action_items_json(incident_id: str, part: Part, items: list[ActionItem]) -> 
                 "id": item_id(incident_id, item.number),
                 "title": item.title,
                 "priority": item.priority,
-                "owner": item.owner,
+                "owner": item.owner,  # left for people to fill in
+                "team": item.team,
                 "due_date": item.due.isoformat(),
                 "status": "open",
                 "category": item.category,

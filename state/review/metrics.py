@@ -4,53 +4,19 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from state.guide.milestones import DECLARE_TARGET, declared_in_time, severity_at
-from state.guide.policy import TARGETS, resolution_due, response_due
+from state.guide.severity import IncidentStatus
 
 if TYPE_CHECKING:
     from state.console import Incident
     from state.events import EventBase
+    from state.guide.milestones import Change, Milestones
     from state.guide.severity import Severity
-    from state.review.facts import Change, Facts, LockSample, Row
+    from state.review.facts import Facts, LockSample, Row
 
 _END = 1 << 62  # a sequence number after every event
-
-FIRST_UPDATE_TARGET = timedelta(minutes=30)  # the communication timeline: "(15-30 min)"
-
-
-# key -> (name, where it starts, where it ends); the footnotes explain each
-METRIC_NAMES: dict[str, tuple[str, str, str]] = {
-    "detect": ("Time to detect", "first signal", "declared"),
-    "acknowledge": ("Time to acknowledge", "declared", "acknowledged"),
-    "update": ("Time to first update", "declared", "first update delivered"),
-    "mitigate": ("Time to mitigate", "declared", "first action succeeded"),
-    "resolve": ("Time to resolve", "declared", "resolved"),
-}
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One response metric: from `start` to `end` (None: not reached), against a target."""
-
-    key: str  # a key of METRIC_NAMES
-    start: datetime | None
-    end: datetime | None
-    target_words: str  # "" when the guide sets no target
-    severity: Severity | None  # whose target applied
-    verdict: str  # met, missed, pending; "" with no target or nothing to measure
-
-    @property
-    def name(self) -> str:
-        return METRIC_NAMES[self.key][0]
-
-    @property
-    def seconds(self) -> float | None:
-        if self.start is None or self.end is None:
-            return None
-        return (self.end - self.start).total_seconds()
 
 
 @dataclass(frozen=True)
@@ -75,15 +41,19 @@ class Part:
     """The journal as one review reads it: one incident (or the whole session, when none)."""
 
     incident: Incident | None
-    resolved: EventBase | None
+    milestones: Milestones | None  # the incident's, by the one definition
+    resolved_by: EventBase | None  # the IncidentResolved, or the delivery that resolved it
     severity_changes: tuple[EventBase, ...]
-    detected_at: datetime | None
-    detected_why: str
     rows: tuple[Row, ...]  # sorted by time
     people: tuple[EventBase, ...]  # what people did, journal order
     end: datetime  # the last moment this part covers
     impact: Impact
-    metrics: tuple[Metric, ...]
+    harmful: tuple[str, ...] = ()  # the actions that hurt rather than helped (guide/drill.py)
+    breaches: tuple[tuple[str, datetime], ...] = ()  # (signal, first breach) in the impact
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        return self.milestones.resolved if self.milestones else None
 
 
 def parts(facts: Facts) -> list[Part]:
@@ -98,133 +68,60 @@ def parts(facts: Facts) -> list[Part]:
     if not declared:
         whole = Part(
             incident=None,
-            resolved=None,
+            milestones=None,
+            resolved_by=None,
             severity_changes=(),
-            detected_at=None,
-            detected_why="",
             rows=_sorted(facts.rows),
             people=_events(facts, 0, _END),
             end=facts.last_at,
             impact=_impact(facts, facts.first_at, facts.last_at),
-            metrics=(),
         )
         return [whole]
     out: list[Part] = []
     after = 0  # the previous incident's resolution, or the start
     for k, seq in enumerate(declared):
         before = declared[k + 1] if k + 1 < len(declared) else _END
-        incident = facts.incidents[k]
+        incident, milestones = facts.incidents[k], facts.milestones[k]
         mine = [(s, e) for s, e in facts.people if seq <= s < before]
-        resolved = next((e for s, e in mine if _kind(e) == "incident_resolved"), None)
+        resolved = milestones.resolved
+        by = next((x for x in mine if _resolving(x[1], resolved)), None) if resolved else None
         end = facts.last_at
         if k + 1 < len(declared):
             end = facts.incidents[k + 1].declared_at
-        raised = [c for c in facts.flagged if c.value and after < c.seq <= seq]
-        detected = raised[-1] if raised else None
-        start = min(detected.at, incident.declared_at) if detected else incident.declared_at
-        stop = resolved.at if resolved else end
+        # an action that failed did nothing: it is an item as a failure, not as harm
+        failed = {
+            getattr(e, "action_id", "")
+            for _, e in mine
+            if _kind(e) == "action_finished" and not getattr(e, "ok", True)
+        }
+        detected = milestones.detected
+        start = min(detected, incident.declared_at) if detected else incident.declared_at
         out.append(
             Part(
                 incident=incident,
-                resolved=resolved,
+                milestones=milestones,
+                resolved_by=by[1] if by else None,
                 severity_changes=tuple(e for _, e in mine if _kind(e) == "severity_changed"),
-                detected_at=detected.at if detected else None,
-                detected_why=facts.flag_reasons.get(detected.seq, "") if detected else "",
                 rows=_sorted([r for r in facts.rows if after < r.seq < before]),
                 people=_events(facts, after, before),
                 end=end,
-                impact=_impact(facts, start, stop),
-                metrics=_metrics(incident, detected, mine, end),
+                impact=_impact(facts, start, resolved or end),
+                harmful=tuple(
+                    why
+                    for s, action_id, why in facts.harmful
+                    if after < s < before and action_id not in failed
+                ),
+                breaches=_breaches(facts, start, resolved or end),
             )
         )
         # an incident never resolved lets the next one start at its own declaration
-        after = next((s for s, e in mine if _kind(e) == "incident_resolved"), before - 1)
+        after = by[0] if by else before - 1
     return out
 
 
 def declared_severity(part: Part) -> Severity | None:
     """The severity the incident was declared with (before any change)."""
-    if part.incident is None:
-        return None
-    first = part.severity_changes[0] if part.severity_changes else None
-    return first.previous if first is not None else part.incident.severity  # type: ignore[attr-defined]
-
-
-# ---- response metrics ------------------------------------------------------------------------
-
-
-def _metrics(
-    incident: Incident, detected: Change | None, mine: list[tuple[int, Any]], end: datetime
-) -> tuple[Metric, ...]:
-    declared = incident.declared_at
-    changes = [e for _, e in mine if _kind(e) == "severity_changed"]
-    first_severity: Severity = changes[0].previous if changes else incident.severity
-    steps = [(c.at, c.severity) for c in changes]
-
-    def severity(when: datetime) -> Severity:
-        """The severity in effect at `when`: its targets are the ones that applied."""
-        return severity_at(first_severity, steps, when)
-
-    def judged(key: str, reached: datetime | None, due, words) -> Metric:
-        sev = severity(reached or end)
-        deadline: datetime = due(sev)
-        if reached is not None:
-            verdict = "met" if reached <= deadline else "missed"
-        else:  # not reached by the end of the journal: missed only once past the deadline
-            verdict = "missed" if end > deadline else "pending"
-        return Metric(key, declared, reached, words(sev), sev, verdict)
-
-    at = _milestones(mine)
-    detect_words = f"{DECLARE_TARGET.total_seconds() / 60:g} minutes"
-    if detected is None:
-        detect = Metric("detect", None, declared, detect_words, None, "")
-    else:
-        verdict = "met" if declared_in_time(detected.at, declared) else "missed"
-        detect = Metric("detect", detected.at, declared, detect_words, None, verdict)
-    mitigated = at["mitigate"]
-    return (
-        detect,
-        judged(
-            "acknowledge",
-            at["acknowledge"],
-            lambda s: response_due(s, declared),
-            lambda s: TARGETS[s].response_words,
-        ),
-        judged(
-            "update",
-            at["update"],
-            lambda s: declared + FIRST_UPDATE_TARGET,
-            lambda s: "15-30 minutes",
-        ),
-        Metric("mitigate", declared, mitigated, "", severity(mitigated or end), ""),
-        judged(
-            "resolve",
-            at["resolve"],
-            lambda s: resolution_due(s, declared),
-            lambda s: TARGETS[s].resolution_words,
-        ),
-    )
-
-
-def _milestones(mine: list[tuple[int, Any]]) -> dict[str, datetime | None]:
-    """When the incident was first acknowledged, updated, mitigated and resolved."""
-    purpose = {
-        e.message_id: getattr(e, "purpose", "update")
-        for _, e in mine
-        if _kind(e) == "message_queued"
-    }
-    tests = {
-        "acknowledge": lambda e: _kind(e) == "incident_acknowledged",
-        # an escalation page is not a status update
-        "update": lambda e: (
-            _kind(e) == "message_sent"
-            and e.outcome == "delivered"
-            and purpose.get(e.message_id, "update") != "escalation"
-        ),
-        "mitigate": lambda e: _kind(e) == "action_finished" and e.ok and not e.dry_run,
-        "resolve": lambda e: _kind(e) == "incident_resolved",
-    }
-    return {key: next((e.at for _, e in mine if test(e)), None) for key, test in tests.items()}
+    return part.milestones.declared_severity if part.milestones else None
 
 
 # ---- impact ------------------------------------------------------------------------------------
@@ -259,6 +156,21 @@ def _impact(facts: Facts, start: datetime, end: datetime) -> Impact:
     locks = [s for s in facts.locks if a <= s.at <= b]
     peak = min(locks, key=lambda s: (-s.blocked, s.at)) if locks else None
     return Impact(start, end, tuple(services), peak)
+
+
+def _breaches(facts: Facts, start: datetime, end: datetime) -> tuple[tuple[str, datetime], ...]:
+    """Each signal that breached a threshold of the guide between `start` and `end`, with
+    when it first did, in time order."""
+    found = []
+    for service, changes in facts.down.items():
+        if (at := _first_raised(changes, start, end)) is not None:
+            found.append((f"{service} down", at))
+    for key, changes in facts.bands.items():
+        if (at := _first_raised(changes, start, end)) is not None:
+            metric, service = key.split(":", 1)
+            words = "error rate > 5%" if metric == "error_rate" else "p95 > 3x baseline"
+            found.append((f"{service} {words}", at))
+    return tuple(sorted(found, key=lambda x: (x[1], x[0])))
 
 
 def _state_at(changes: list[Change], when: datetime) -> int:
@@ -313,6 +225,16 @@ def _p95_peak(facts: Facts, service: str, a: float, b: float):
 
 
 # ---- helpers -----------------------------------------------------------------------------------
+
+
+def _resolving(event: object, at: datetime) -> bool:
+    """Is `event` the one that resolved the incident at `at` (milestones.resolves)?"""
+    kind = _kind(event)
+    if getattr(event, "at", None) != at:
+        return False
+    if kind == "message_sent":
+        return getattr(event, "status", None) is IncidentStatus.RESOLVED
+    return kind == "incident_resolved"
 
 
 def _kind(event: object) -> str:

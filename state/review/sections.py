@@ -7,11 +7,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from state.clock import from_epoch
+from state.guide.milestones import is_pager
+from state.guide.policy import UPDATE_CADENCE
 from state.review.facts import SIGNAL_KINDS, Row
-from state.review.format import NONE, iso, md, span, table
+from state.review.format import NONE, fenced, iso, md, span, table
 
 if TYPE_CHECKING:
-    from state.review.metrics import Impact, Metric
+    from state.guide.milestones import Milestones
+    from state.review.metrics import Impact
 
 # The Event column for what people did; the entry's own text goes under Action Taken.
 _LABELS = {
@@ -90,26 +93,57 @@ def impact(part_impact: Impact) -> list[str]:
     return out
 
 
-def metrics(items: tuple[Metric, ...]) -> list[str]:
+def metrics(milestones: Milestones) -> list[str]:
+    """Each milestone by its one definition, against the held severity's targets; then each
+    stretch of the update cadence, on time, late by how much, or missed."""
     rows = []
-    for m in items:
+    since_words = {"detected": NONE, "declared": "detected"}
+    for m in milestones.measures():
         seconds = m.seconds
-        target = m.target_words or "none set by the guide"
-        if m.severity is not None and m.target_words:
-            target = f"{m.severity.value}: {m.target_words}"
-        ends = iso(m.end) if m.end else "not reached"
-        starts = iso(m.start) if m.start else NONE
+        if m.key == "detected":
+            took = target = result = NONE
+        else:
+            took = span(seconds) if seconds is not None else NONE
+            target = m.target or "none set by the guide"
+            result = m.result or NONE
         rows.append(
             (
                 f"{m.name}[^{m.key}]",
-                starts,
-                ends,
-                span(seconds) if seconds is not None else NONE,
+                iso(m.at) if m.at else "not reached",
+                since_words.get(m.key, "declared") if m.since or m.key == "detected" else NONE,
+                took,
                 target,
-                m.verdict or NONE,
+                result,
             )
         )
-    return table(("Metric", "From", "To", "Took", "Target", "Result"), rows)
+    held = milestones.held_words()
+    out = [f"Targets: {held}.", ""]
+    out += table(("Milestone", "At", "Counted from", "Took", "Target", "Result"), rows)
+    return [*out, "", *cadence(milestones)]
+
+
+def cadence(milestones: Milestones) -> list[str]:
+    """The guide's update cadence, one row per update due between declaration and resolution."""
+    severity = milestones.held
+    step = UPDATE_CADENCE[severity]
+    head = "#### Update Cadence"
+    if step is None:
+        return [head, "", f"{severity.value} sets no update cadence."]
+    gaps = milestones.cadence()
+    until = "the resolution" if milestones.resolved else "the end of the journal"
+    lines = [
+        head,
+        "",
+        f"The guide: an update every {step.total_seconds() / 60:g} minutes at "
+        f"{severity.value}, from the declaration to {until}. Only status updates that "
+        "reached people count (Slack, Statuspage, email or chat, delivered); a page or an "
+        "acknowledgement does not.",
+        "",
+    ]
+    if not gaps:
+        return [*lines, "No update was due yet."]
+    rows = [(iso(g.since), iso(g.due), iso(g.at) if g.at else "none", g.result) for g in gaps]
+    return lines + table(("Counted from", "Update due by", "Delivered", "Result"), rows)
 
 
 def actions(people: tuple[Any, ...]) -> list[str]:
@@ -144,13 +178,14 @@ def actions(people: tuple[Any, ...]) -> list[str]:
 
 
 def updates(people: tuple[Any, ...]) -> list[str]:
-    """Every message: queued (MessageQueued) and/or sent (MessageSent), joined by message id."""
+    """Every message, queued (MessageQueued) and/or sent (MessageSent), joined by message id:
+    one table row each, its whole text below the table, verbatim."""
     messages: dict[str, dict[str, Any]] = {}
     for event in people:
         if _kind(event) in ("message_queued", "message_sent", "message_resent"):
             messages.setdefault(event.message_id, {})[_kind(event)] = event
-    rows = []
-    for parts in sorted(messages.values(), key=_first_at):
+    rows, texts = [], []
+    for n, parts in enumerate(sorted(messages.values(), key=_first_at), start=1):
         queued, sent = parts.get("message_queued"), parts.get("message_sent")
         e: Any = sent or queued
         if sent is None:
@@ -163,13 +198,25 @@ def updates(people: tuple[Any, ...]) -> list[str]:
             outcome = md(f"FAILED: {sent.detail}" if sent.detail else "FAILED")
         if "message_resent" in parts:
             outcome += f" (resent by {md(parts['message_resent'].by)})"
-        status = e.status.word
-        if queued is not None and getattr(queued, "purpose", "update") == "escalation":
-            status = "escalation page"
-        rows.append((iso(e.at), md(e.channel), status, outcome, md(e.by), md(e.text)))
+        rows.append((str(n), iso(e.at), md(e.channel), _what(queued, e), outcome, md(e.by)))
+        texts += ["", f"**Message {n}** ({md(e.channel)}, {iso(e.at)}):", "", *fenced(e.text)]
     if not rows:
-        return ["No status update was sent from the console."]
-    return table(("Time", "Channel", "Status", "Outcome", "By", "Text"), rows)
+        return ["No message was sent from the console."]
+    header = ("#", "Time", "Channel", "Message", "Outcome", "By")
+    return table(header, rows) + texts
+
+
+def _what(queued: Any, e: Any) -> str:
+    """A status update with its status, or the page it is (milestones.reaches_people)."""
+    purpose = getattr(queued, "purpose", "update") if queued is not None else "update"
+    if purpose == "escalation":
+        return "escalation page"
+    if purpose == "acknowledge":
+        return "PagerDuty acknowledge"
+    channel_type = getattr(queued, "channel_type", "") if queued is not None else ""
+    if is_pager(channel_type, e.channel):
+        return f"page ({e.status.word})"
+    return f"status update ({e.status.word})"
 
 
 def escalations(people: tuple[Any, ...]) -> list[str]:
@@ -197,6 +244,13 @@ def score_card(event: Any) -> list[str]:
         f"({event.points}/{event.of} points)",
         "",
     ]
+    if getattr(event, "expected", None) is not None:
+        lines[-1:] = [
+            "",
+            f"Targets: {event.expected.value}, the scenario's expected severity; the "
+            "severity chosen is scored on its own line.",
+            "",
+        ]
     rows = [
         (
             md(m.name),

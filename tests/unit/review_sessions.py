@@ -81,6 +81,7 @@ def post(
     text: str,
     delivered: bool = True,
     purpose: str = "update",
+    channel_type: str = "",
 ) -> None:
     """A message as the outbox journals it: queued now, its outcome two seconds later."""
     queued = session.clock.now()
@@ -93,6 +94,7 @@ def post(
             text=text,
             by=OPERATOR,
             purpose=purpose,  # type: ignore[arg-type]
+            channel_type=channel_type,
         )
     )
     session.run(session.seconds() + 2)

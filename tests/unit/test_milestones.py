@@ -1,16 +1,26 @@
-"""The drill's score card and the review measure time to declare, and pick the severity
-whose targets apply, by one definition (state/guide/milestones.py): on the same journal
-they agree."""
+"""One definition of each milestone (state/guide/milestones.py): what counts, which severity's
+targets apply, and that the drill's score card and the review read the same numbers."""
 
 from __future__ import annotations
 
-from state.events import IncidentDeclared, IncidentResolved, SessionStarted, SeverityChanged
+from state.console import ConsoleState
+from state.events import (
+    IncidentAcknowledged,
+    IncidentDeclared,
+    IncidentResolved,
+    MessageQueued,
+    MessageSent,
+    SessionStarted,
+    SeverityChanged,
+)
 from state.guide.drill import Expectations, score
+from state.guide.milestones import is_pager
 from state.guide.policy import TARGETS
-from state.guide.severity import Severity
+from state.guide.severity import IncidentStatus, Severity
 from state.review.facts import gather
+from state.review.files import review_files
 from state.review.metrics import parts
-from tests.unit.helpers import at, error_rate
+from tests.unit.helpers import at, error_rate, fold_all
 
 EXPECTED = Expectations("bad-deploy", Severity.P2, (("rollout_undo", None),))
 
@@ -25,11 +35,21 @@ def declared(t: float, severity: Severity = Severity.P2):
     )
 
 
+def message(t: float, n: str, channel: str, channel_type: str, purpose: str = "update", **kw):
+    """A message queued and delivered one second later, as the outbox journals it."""
+    status = kw.pop("status", IncidentStatus.INVESTIGATING)
+    common = {"message_id": n, "channel": channel, "status": status, "text": "x", "by": "bob"}
+    return [
+        MessageQueued(at=at(t), purpose=purpose, channel_type=channel_type, **common),
+        MessageSent(at=at(t + 1), outcome=kw.pop("outcome", "delivered"), **common),
+    ]
+
+
 def both(events):
-    """(the drill's milestones by name, the review's metrics by key) of one journal."""
+    """(the drill's card lines by name, the review's milestones by key) of one journal."""
     card = score(events, EXPECTED)
-    [part] = parts(gather(events))
-    return {m.name: m for m in card.milestones}, {m.key: m for m in part.metrics}
+    [part] = parts(gather([*events, card]))
+    return {m.name: m for m in card.milestones}, {m.key: m for m in part.milestones.measures()}
 
 
 def test_time_to_declare_runs_from_the_last_raise_before_the_declaration():
@@ -41,26 +61,119 @@ def test_time_to_declare_runs_from_the_last_raise_before_the_declaration():
         declared(500),
     ]
     drill, review = both(events)
-    declare, detect = drill["Declared after the first alert"], review["detect"]
-    assert detect.start == at(100) and detect.seconds == 400
-    assert (declare.took, declare.target) == (400, 300)
-    assert declare.verdict == detect.verdict == "missed"
+    assert review["detected"].at == at(100) and review["declared"].seconds == 400
+    assert (drill["Declared"].took, drill["Declared"].target) == (400, 300)
+    assert drill["Declared"].verdict == review["declared"].result == "missed"
 
 
-def test_a_declaration_before_any_signal_has_no_time_to_declare():
+def test_a_declaration_before_any_signal_is_on_time():
     events = [started(), declared(5), error_rate(10, api=30.0)]
     drill, review = both(events)
-    assert review["detect"].start is None
-    assert drill["Declared after the first alert"].verdict == "n/a"
+    assert review["detected"].at is None and review["declared"].result == ""
+    assert drill["Declared"].verdict == "met"
 
 
-def test_a_milestone_is_held_to_the_severity_in_effect_when_it_was_reached():
+def test_a_pagerduty_acknowledge_or_page_is_no_first_status_update():
+    """The issue's service-down session: the only delivery was PagerDuty's acknowledge."""
+    events = [
+        started(),
+        declared(0, Severity.P1),
+        IncidentAcknowledged(at=at(55), by="bob"),
+        *message(55, "ack", "pagerduty", "pagerduty", purpose="acknowledge"),
+        *message(60, "page", "pagerduty", "pagerduty"),  # an update sent to a pager: a page
+        *message(70, "esc", "#leads", "slack", purpose="escalation"),
+        error_rate(31 * 60, api=1.0),
+    ]
+    drill, review = both(events)
+    assert review["first_update"].at is None and review["first_update"].result == "missed"
+    assert drill["First status update"].verdict == "not done"
+    [part] = parts(gather(events))
+    assert [g.result for g in part.milestones.cadence()] == ["missed"]
+    state = fold_all(ConsoleState(), events)
+    assert state.incident.last_update_at is None  # the header's "update due" never reset
+    review_md = review_files(events)[0].data.decode()
+    assert "| PagerDuty acknowledge |" in review_md and "| page (Investigating) |" in review_md
+    assert "- First status update: " not in review_md.split("### What Went Well")[1].split("###")[0]
+
+
+def test_a_status_update_that_reached_people_counts_on_slack_statuspage_or_email():
+    for channel, kind in (("#incidents", "slack"), ("status", "statuspage"), ("mail", "sink")):
+        events = [started(), declared(0), *message(30, "m", channel, kind)]
+        _, review = both(events)
+        assert review["first_update"].at == at(31), channel
+
+
+def test_a_journal_without_channel_types_takes_a_pagerduty_name_for_a_pager():
+    assert is_pager("", "pagerduty") and is_pager("", "PagerDuty-oncall")
+    assert not is_pager("", "#incidents") and not is_pager("slack", "pagerduty-alerts")
+
+
+def test_a_resolved_update_alone_resolves_for_the_review_and_the_header():
+    events = [
+        started(),
+        declared(0),
+        *message(300, "r", "#incidents", "slack", status=IncidentStatus.RESOLVED),
+    ]
+    [part] = parts(gather(events))
+    assert (
+        part.milestones.resolved == at(301) == fold_all(ConsoleState(), events).incident.resolved_at
+    )
+    assert "**Status:** resolved at 2026-03-06T12:05:01Z by bob's Resolved update" in (
+        review_files(events)[0].data.decode()
+    )
+
+
+def test_every_target_is_the_severity_the_incident_reached():
     raised = SeverityChanged(
         at=at(60), severity=Severity.P1, previous=Severity.P3, reason="worse", by="bob"
     )
+    lowered = SeverityChanged(at=at(90), severity=Severity.P3, previous=Severity.P1, by="bob")
     resolved = IncidentResolved(at=at(3000), summary="fixed", by="bob")
-    events = [started(), declared(0, Severity.P3), raised, resolved]
-    drill, review = both(events)
-    assert review["resolve"].severity is Severity.P1
-    assert drill["Resolved"].target == TARGETS[Severity.P1].resolution.total_seconds()
-    assert drill["Severity"].detail == f"chose {Severity.P3.label}, expected {Severity.P2.label}"
+    events = [started(), declared(0, Severity.P3), raised, lowered, resolved]
+    [part] = parts(gather(events))
+    assert part.milestones.held is Severity.P1
+    resolve = next(m for m in part.milestones.measures() if m.key == "resolved")
+    assert resolve.target_seconds == TARGETS[Severity.P1].resolution.total_seconds()
+
+
+def test_a_drill_holds_the_expected_severity_and_says_the_chosen_one_was_lower():
+    """The issue's P4 drill of a P1 scenario: 7 min 30 s to act, 11 min to resolve."""
+    expected = Expectations("bad-deploy", Severity.P1, (("rollout_undo", None),))
+    events = [
+        started(),
+        declared(0, Severity.P4),
+        IncidentAcknowledged(at=at(450), by="bob"),
+        IncidentResolved(at=at(660), summary="fixed", by="bob"),
+    ]
+    card = score(events, expected)
+    lines = {m.name: m for m in card.milestones}
+    assert card.expected is Severity.P1
+    assert (lines["Acknowledged"].target, lines["Acknowledged"].verdict) == (300, "missed")
+    assert lines["Resolved"].target == 3600
+    assert "lower" in lines["Severity"].detail and lines["Severity"].verdict == "missed"
+    [part] = parts(gather([*events, card]))
+    assert part.milestones.held is Severity.P1
+    assert "Targets: P1, the scenario's expected severity (the commander chose P4, lower)" in (
+        review_files([*events, card])[0].data.decode()
+    )
+
+
+def test_the_right_fix_after_wrong_moves_is_found(tmp_path):
+    """db-lock-storm: a restart of a healthy service and a cancel of a pid that blocks nobody,
+    then pid 4242, the scenario's blocker, terminated: the fix is found, the two listed."""
+    from tests.play import Session
+    from tests.unit.review_sessions import perform
+
+    session = Session("db-lock-storm", tmp_path / "j.warroom", mode="drill").run(40)
+    session.declare(Severity.P2)
+    perform(session, "restart", "tracktion/file-watcher")
+    perform(session, "cancel_backend", "postgres", {"pid": 1})
+    session.run(50)
+    perform(session, "terminate_backend", "postgres", {"pid": 4242})
+    session.run(60)
+    expected = Expectations("db-lock-storm", Severity.P2, (("terminate_backend", None),))
+    card = score(session.recorder.journal.events(), expected)
+    fix = next(m for m in card.milestones if m.name == "Remediation")
+    assert (fix.verdict, fix.points) == ("met", 20)
+    assert "terminate_backend postgres after 1 other" in fix.detail  # the cancel failed
+    assert len(card.harmful) == 2
