@@ -88,7 +88,7 @@ async def test_no_more_than_concurrency_checks_are_in_flight_at_once():
             found = await results(probe)
         finally:
             await probe.close()
-        assert server.most_in_flight == CONCURRENCY
+        assert server.most_in_flight == CONCURRENCY  # 4 clients x POOL
     assert all(r.up for r in found.values())
 
 
@@ -128,7 +128,7 @@ async def test_refused_and_unresolvable():
         await unknown.close()
 
 
-async def test_one_client_is_reused_across_samples_and_closed(monkeypatch):
+async def test_the_clients_are_made_once_reused_across_samples_and_closed(monkeypatch):
     import httpx
 
     made: list[httpx.AsyncClient] = []
@@ -141,12 +141,12 @@ async def test_one_client_is_reused_across_samples_and_closed(monkeypatch):
     monkeypatch.setattr(httpx, "AsyncClient", Counted)
     async with health_server() as server:
         probe = HealthProbe(["a", "b", "c"], server.template(), timeout=TIMEOUT)
-        await probe.sample(NOW)  # three first requests at once make one client
+        await probe.sample(NOW)  # three first requests at once make the clients, once
         await probe.sample(NOW)
-        (client,) = made
-        assert probe._client is client
+        assert len(made) == 3  # one each for three services: no more clients than services
+        assert probe._clients == made
         await probe.close()
-        assert client.is_closed and probe._client is None
+        assert all(c.is_closed for c in made) and probe._clients == []
     assert len(server.requests) == 6
 
 
