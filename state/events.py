@@ -104,6 +104,15 @@ class MetricHistoryLoaded(EventBase):
 
 
 class DbSession(Model):
+    """A backend in a blocking chain or running long, as pg_stat_activity shows it.
+
+    A prepared transaction holds locks with no backend: pg_blocking_pids() says 0 for it. The
+    probe gives it a row of its own, keyed by the negative of its transaction id (`pid` < 0),
+    with `prepared` its gid, `user` its owner, `database` its database and `xact_start` when
+    it was prepared; a waiter's `blocked_by` holds that same key. A 0 left in `blocked_by` is
+    a prepared transaction the probe could not name.
+    """
+
     pid: int
     user: str | None = None
     application: str | None = None
@@ -117,6 +126,16 @@ class DbSession(Model):
     lock_mode: str | None = None
     # when the backend started: a pid is reused, this is not (journals before it lack it)
     backend_start: Instant | None = None
+    # False: another role's session the console's role may not see (no pg_read_all_stats);
+    # its state, statement and times are unknown, its pid, user and application are not
+    visible: bool = True
+    prepared: str | None = None  # the gid, when this row is a prepared transaction
+    database: str | None = None  # a prepared transaction's database
+
+    @property
+    def is_prepared(self) -> bool:
+        """A prepared transaction (or one pg_blocking_pids() reported as pid 0)."""
+        return self.prepared is not None or self.pid <= 0
 
 
 class DatabaseSampled(EventBase):
@@ -124,6 +143,10 @@ class DatabaseSampled(EventBase):
     connections: dict[str, int]  # by state: active, idle, idle in transaction, waiting
     max_connections: int
     sessions: tuple[DbSession, ...] = ()  # blockers, waiters and long-running queries
+    # client sessions of other roles whose state and statement the console's role may not
+    # see (it lacks pg_monitor / pg_read_all_stats): not in `connections`; > 0 means the
+    # database signal is unknown, not healthy (journals before it lack it: 0)
+    hidden_sessions: int = 0
 
 
 class CacheSampled(EventBase):

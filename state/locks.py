@@ -12,15 +12,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BlockingChain:
-    """One session and the sessions waiting on it, directly or through others."""
+    """One session and the sessions waiting on it, directly or through others.
+
+    `also`: the other sessions this one waits on, besides the one it is drawn under (all of
+    them for a root that closes a cycle); each of those is drawn elsewhere in the trees.
+    `blocks`: for a root, every session waiting behind it in the lock graph, those drawn
+    under another blocker included; for a waiter, those drawn under it (`size`).
+    `sampled`: False for a blocker known only from a waiter's `blocked_by` (it ended
+    between the two reads, or it is a prepared transaction the probe could not name).
+    `size`: how many sessions are drawn under this one, at any depth (kept, not counted
+    again: a lock queue can be thousands deep).
+    """
 
     session: DbSession
     waiters: tuple[BlockingChain, ...] = field(default=())
-
-    @property
-    def size(self) -> int:
-        """How many sessions wait behind this one, at any depth."""
-        return sum(1 for _ in self.walk()) - 1
+    also: tuple[int, ...] = ()
+    blocks: int = 0
+    sampled: bool = True
+    size: int = 0
 
     def walk(self) -> Iterator[tuple[BlockingChain, int]]:
         """This chain and every chain under it with its depth (0 here), in drawing order.
@@ -37,24 +46,43 @@ class BlockingChain:
 def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
     """The trees rooted at sessions that block others but wait on nobody, largest first.
 
-    A waiter blocked by several sessions appears under the first of them only. Cycles
-    (deadlocks in the making) are cut where they close, and each is shown once, rooted at
-    its lowest pid.
+    Every pid in any `blocked_by` is in the trees: a waiter blocked by several sessions is
+    drawn under the first and names the others in `also`, and each of those is drawn as a
+    root of its own or as a waiter elsewhere; a blocker missing from the sample is a root
+    with `sampled` False. Cycles (deadlocks in the making) are cut where they close, and
+    each is shown once, rooted at its lowest pid.
     """
+    from state.events import DbSession  # on use: the first frame waits for no pydantic
+
     by_pid = {s.pid: s for s in sessions}
-    parent: dict[int, int] = {}  # each waiter hangs under its first visible blocker
-    children: dict[int, list[DbSession]] = {}
+    unsampled: set[int] = set()
+    blockers: dict[int, tuple[int, ...]] = {}  # waiter -> the sessions it waits on, in order
     for s in sessions:
-        parents = [p for p in s.blocked_by if p in by_pid]
-        if parents:
-            parent[s.pid] = parents[0]
-            children.setdefault(parents[0], []).append(s)
-    # roots block others, or wait on a session that is not visible, and wait on no visible one
-    roots = [
-        s
-        for s in sessions
-        if (s.pid in children or s.blocked_by) and not any(p in by_pid for p in s.blocked_by)
-    ]
+        found = tuple(p for p in dict.fromkeys(s.blocked_by) if p != s.pid)
+        if found:
+            blockers[s.pid] = found
+        for p in found:
+            if p not in by_pid:
+                by_pid[p] = DbSession(pid=p, visible=False)
+                unsampled.add(p)
+    parent = {pid: found[0] for pid, found in blockers.items()}  # drawn under its first
+    children: dict[int, list[DbSession]] = {}
+    waiting_on: dict[int, list[int]] = {}  # blocker -> every session waiting on it
+    for pid, found in blockers.items():
+        children.setdefault(found[0], []).append(by_pid[pid])
+        for p in found:
+            waiting_on.setdefault(p, []).append(pid)
+    roots = [s for pid, s in by_pid.items() if pid in waiting_on and pid not in blockers]
+
+    def behind(pid: int) -> int:
+        """How many sessions wait on `pid`, directly or through others."""
+        seen, stack = {pid}, [pid]
+        while stack:
+            for w in waiting_on.get(stack.pop(), ()):
+                if w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        return len(seen) - 1
 
     def build(root: DbSession) -> BlockingChain:
         # each session hangs under one parent, so a pid met again closes a cycle: cut there
@@ -70,7 +98,16 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
         for session, count in reversed(order):
             waiters = tuple(reversed(built[len(built) - count :])) if count else ()
             del built[len(built) - count :]
-            built.append(BlockingChain(session, waiters))
+            pid, is_root = session.pid, session is root
+            found = blockers.get(pid, ())
+            if is_root or len(found) < 2:
+                also = found if is_root else ()
+            else:
+                also = tuple(p for p in found if p != parent[pid])
+            size = count + sum(w.size for w in waiters)
+            blocks = behind(pid) if is_root else size
+            sampled = pid not in unsampled
+            built.append(BlockingChain(session, waiters, also, blocks, sampled, size))
         return built[0]
 
     chains = [build(r) for r in roots]
@@ -87,13 +124,31 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
         chain = build(by_pid[min(cycle)])
         chains.append(chain)
         shown.update(c.session.pid for c, _ in chain.walk())
-    return sorted(chains, key=lambda c: (-c.size, c.session.pid))
+    return sorted(chains, key=lambda c: (-c.blocks, c.session.pid))
 
 
 def connections_used(db: DatabaseSampled) -> int:
-    """Sessions holding a connection (waiting ones are counted in their state already)."""
-    return sum(v for k, v in db.connections.items() if k != "waiting")
+    """Sessions holding a connection (waiting ones are counted in their state already),
+    those the console's role may not see included."""
+    return sum(v for k, v in db.connections.items() if k != "waiting") + db.hidden_sessions
 
 
 def connection_share(db: DatabaseSampled) -> float:
     return connections_used(db) / db.max_connections if db.max_connections else 0.0
+
+
+def unseen(db: DatabaseSampled) -> str | None:
+    """Why the database signal is unknown rather than healthy, or None when the console's
+    role sees every session: "cannot see 37 sessions of other roles: grant pg_monitor"."""
+    n = db.hidden_sessions
+    if not n:
+        return None
+    return f"cannot see {n} session{'s' if n != 1 else ''} of other roles: grant pg_monitor"
+
+
+def blocker_name(pid: int, sessions: Sequence[DbSession] = ()) -> str:
+    """How a blocker is named to a person: its pid, or the prepared transaction's gid."""
+    if pid > 0:
+        return str(pid)
+    found = next((s for s in sessions if s.pid == pid and s.prepared is not None), None)
+    return f"prepared transaction '{found.prepared}'" if found else "a prepared transaction"

@@ -14,7 +14,7 @@ from state.console import ConsoleState, TimelineEntry
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.signals import latency_ratio, worst_pod
-from state.locks import connection_share, connections_used
+from state.locks import connection_share, connections_used, unseen
 from state.text import inert, marked_name
 
 if TYPE_CHECKING:
@@ -255,6 +255,10 @@ def _blocked(state: ConsoleState) -> int:
     return sum(1 for s in db.sessions if s.blocked_by) if db else 0
 
 
+def _unseen(state: ConsoleState) -> str | None:
+    return unseen(state.database) if state.database else None
+
+
 def _pool(state: ConsoleState) -> float:
     return connection_share(state.database) if state.database else 0.0
 
@@ -274,3 +278,8 @@ def _lock_changes(before: ConsoleState, after: ConsoleState, entry):
         yield entry(f"Lock chain: {new} session{'s' if new > 1 else ''} blocked", "bad")
     elif old > 0 and new == 0:
         yield entry("Lock chain cleared", "good")
+    was, blind = _unseen(before), _unseen(after)
+    if blind and not was:  # said once as it starts, not at every count
+        yield entry(f"Database signal unknown: {blind}", "bad")
+    elif was and not blind:
+        yield entry("Database: every session visible again", "good")

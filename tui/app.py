@@ -10,53 +10,42 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from textual.app import SystemCommand
-from textual.binding import Binding
-
 from state.text import inert
-from tui.base import PANES, ConsoleBase
+from tui.base import ConsoleBase
 from tui.comms_keys import CommsKeys
 from tui.incident_keys import IncidentKeys
+from tui.keys import KEYS
 from tui.remediation_keys import RemediationKeys
 from tui.verification import VerificationKeys
 
 if TYPE_CHECKING:
+    from textual.app import SystemCommand
     from textual.screen import Screen
 
-# keys that change production: absent in read-only mode or with nothing to act on
+    from tui.palette import Command
+
+# keys that change production: disabled in read-only mode or with nothing to act on
 MUTATING = frozenset({"remediate", "terminate_backend", "cancel_backend", "terminate_idle"})
-# keys that reach people outside: absent in read-only mode
+# keys that reach people outside: disabled in read-only mode or with no channel
 OUTBOUND = frozenset({"post_update", "escalate"})
 # keys that write to the journal, so wait for it to open
 NEEDS_SESSION = MUTATING | OUTBOUND | {"declare", "acknowledge", "severity", "note", "roles"}
 NEEDS_SESSION |= {"verify", "resolve"}
+# what a refused key says is disabled: "read-only: remediation (…) is disabled"
+WHAT = {
+    "remediate": "remediation (restart, rollout undo, scale…)",
+    "terminate_backend": "killing a backend (pg_terminate_backend)",
+    "cancel_backend": "cancelling a query (pg_cancel_backend)",
+    "terminate_idle": "killing idle sessions",
+    "post_update": "posting status updates",
+    "escalate": "escalation (paging people)",
+}
 
 
 class WarroomApp(ConsoleBase):
-    """The console: every binding has an id, so it can be remapped."""
+    """The console: every binding has an id, so it can be remapped (tui/keys.py)."""
 
-    BINDINGS = [
-        Binding("d", "declare", "Declare", id="incident.declare"),
-        Binding("a", "acknowledge", "Ack", id="incident.acknowledge"),
-        Binding("s", "severity", "Severity", id="incident.severity"),
-        Binding("n", "note", "Note", id="incident.note"),
-        Binding("r", "remediate", "Remediate", id="action.remediate"),
-        Binding("k", "terminate_backend", "Kill backend", id="action.terminate_backend"),
-        Binding("c", "cancel_backend", "Cancel query", show=False, id="action.cancel_backend"),
-        Binding("i", "terminate_idle", "Kill idle", show=False, id="action.terminate_idle"),
-        Binding("u", "post_update", "Update", id="comms.post_update"),
-        Binding("e", "escalate", "Escalate", id="comms.escalate"),
-        Binding("v", "verify", "Verify", id="incident.verify"),
-        Binding("x", "resolve", "Resolve", id="incident.resolve"),
-        Binding("o", "roles", "Roles", show=False, id="incident.roles"),
-        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.command_palette"),
-        Binding("q", "quit_console", "Quit", id="app.quit"),
-        *(
-            Binding(str(i + 1), f"pane({i})", f"{name} pane", show=False, id=f"pane.{key}")
-            for i, (key, name, _) in enumerate(PANES)
-        ),
-    ]
+    BINDINGS = KEYS
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -76,37 +65,46 @@ class WarroomApp(ConsoleBase):
         await self.comms.stop()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Read-only mode, or no backend to act on, removes every mutating key."""
-        if action in OUTBOUND:
-            return not self.read_only
-        # while the session opens, the keys it will have: a console is given an actions
-        # unless read-only, and one that is not is told after it opens (ConsoleBase._open)
-        acts = self.actions is not None if self.opened else not self.read_only
-        return not (action in MUTATING and not acts)
+        """A key this console cannot run is shown disabled (None), never hidden: pressed, it
+        says why (`refusal`)."""
+        return None if self.refusal(action, channels=False) else True
+
+    def refusal(self, action: str, what: str | None = None, *, channels: bool = True) -> str | None:
+        """Why `action` (a key's, or a palette target's: `what` it does) cannot run on this
+        console, or None. Read-only mode refuses every key that changes production or
+        reaches people; a console with no backend to act on refuses those that change
+        production, and (with `channels`) one with no channel to send on those that reach
+        people. While the session opens, a console is given what it will have."""
+        if action not in MUTATING | OUTBOUND:
+            return None
+        what = what or WHAT.get(action, action)
+        if self.read_only:
+            return f"read-only: {what} is disabled on this console"
+        if not self.opened:
+            return None
+        if action in MUTATING and self.actions is None:
+            return f"no backend to act on: {what} is unavailable"
+        if channels and action in OUTBOUND and not self.comms.can_send:
+            return f"no [notify] channel configured: {what} is unavailable"
+        return None
+
+    def update_note(self) -> str | None:
+        """Read-only: status updates are not sent from this console (the header says so)."""
+        return "not sent from this console" if self.read_only else None  # the badge says why
 
     async def run_key(
         self, name: str, method: Callable[..., object], params: tuple[object, ...]
     ) -> bool:
-        """The incident's keys wait for the session's journal: a moment after the first frame."""
+        """The incident's keys wait for the session's journal: a moment after the first frame.
+        A key refused here says why, as a toast: a key never does nothing."""
         if not self.opened and name in NEEDS_SESSION:
             self.notify("Still opening the session's journal: press it again in a moment")
             return True
+        refused = self.refusal(name)
+        if refused:
+            self.notify(refused, severity="warning", markup=False)
+            return True
         return await super().run_key(name, method, params)
-
-    def _bindings_described(self) -> list[Binding]:
-        return [
-            b
-            for b in self.BINDINGS
-            if isinstance(b, Binding)
-            and b.description
-            and self.check_action(b.action.split("(")[0], ())
-        ]
-
-    def action_help(self) -> None:
-        from widgets.modals import HelpScreen
-
-        keys = [(self.get_key_display(b), b.description) for b in self._bindings_described()]
-        self.push_screen(HelpScreen(keys))
 
     def action_quit_console(self) -> None:
         incident = self.recorder.state.incident if self.opened else None
@@ -131,17 +129,15 @@ class WarroomApp(ConsoleBase):
         incident is open: the commander never leaves an open incident by accident."""
         self.action_quit_console()
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for command in super().get_system_commands(screen):
-            if command.callback != self.action_quit:  # warroom's Quit below, the one that asks
+    def palette_commands(self) -> list[Command]:
+        """The palette's commands: every key's, then each target there is one for ("Restart
+        tracklist-service", "Kill pid 4242"), then messages to resend."""
+        from tui.palette import from_system, targets
+
+        resend = [from_system(c) for c in self.comms.resend_commands()]
+        return [*super().palette_commands(), *targets(self), *resend]
+
+    def textual_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for command in super().textual_commands(screen):
+            if command.callback != self.action_quit:  # warroom's Quit instead, the one that asks
                 yield command
-        for binding in self._bindings_described():
-            if binding.id == "app.command_palette":
-                continue
-            action = binding.action
-            yield SystemCommand(
-                binding.description,
-                f"{binding.description} (key {self.get_key_display(binding)})",
-                lambda action=action: self.run_action(action),
-            )
-        yield from self.comms.resend_commands()

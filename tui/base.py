@@ -9,7 +9,7 @@ module, the view or the widgets loads pydantic, so that first frame does not wai
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -68,8 +68,9 @@ class ConsoleBase(ConsoleView):
         badge: str = "LIVE",
         speed: float = 1.0,
         watch_terminal: bool = True,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(keymap)
         self.operator = operator
         self.read_only = read_only
         self.escalation_mode = escalation_mode
@@ -166,7 +167,12 @@ class ConsoleBase(ConsoleView):
         """The open incident, or None after telling the commander to declare one."""
         incident = self.recorder.state.incident
         if incident is None or not incident.open:
-            self.notify("No open incident: press d to declare one", severity="warning")
+            key = self.key_for("declare")
+            self.notify(
+                f"No open incident: press {key} to declare one" if key else "No open incident",
+                severity="warning",
+                markup=False,
+            )
             return None
         return incident
 

@@ -25,7 +25,8 @@ def operator_name() -> str:
 
 
 def run_console(app, journal=None) -> NoReturn:
-    """Run the console, close its journal, and say where the journal is.
+    """Run the console, close its journal, print what it leaves (a drill's score card), and say
+    where the journal is.
 
     A session that failed to open after the first frame is reported here, once the terminal
     is restored, as any bad input is: one line, exit code 2 (`Group.invoke`). `journal` is
@@ -37,6 +38,9 @@ def run_console(app, journal=None) -> NoReturn:
         raise app.open_failure
     if app.opened:
         journal = app.recorder.journal
+    farewell = app.farewell() if app.crash is None else None
+    if farewell:
+        click.echo(farewell)
     if journal is not None:
         journal.close()
         if app.crash is None:
@@ -143,7 +147,12 @@ def demo(scenario: str, seed: int, speed: float, journal: Path | None, read_only
         return demo_wiring(start)
 
     app = WarroomApp(
-        opening=opening, operator=start.operator, read_only=read_only, badge="DEMO", speed=speed
+        opening=opening,
+        operator=start.operator,
+        read_only=read_only,
+        badge="DEMO",
+        speed=speed,
+        keymap=user_keymap(),
     )
     run_console(app, start.journal)
 
@@ -172,11 +181,7 @@ def load_config(path: Path | None, *, secrets: bool = False, **command_line):
         if secrets:
             require_secrets(selected.config, path)
     except ConfigError as exc:
-        from state.text import inert
-
-        for line in exc.lines():  # a config's values echoed back: outside text
-            click.echo(f"warroom: {inert(line)}", err=True)
-        sys.exit(BAD_INPUT)
+        config_failed(exc)
     from tui.crash import keep_config_secrets
 
     # never in a crash log, whatever their variables are called
@@ -189,6 +194,31 @@ CONTEXT_OPTION = click.option(
     help="Kubeconfig context: one of the config's [contexts.NAME], whose rules then apply "
     "(default: [cluster].context, else the kubeconfig's current one).",
 )
+
+
+def config_failed(exc) -> NoReturn:
+    """Every problem of a config on stderr, one line each; exit 2."""
+    from state.text import inert
+
+    for line in exc.lines():  # a config's values echoed back: outside text
+        click.echo(f"warroom: {inert(line)}", err=True)
+    sys.exit(BAD_INPUT)
+
+
+def user_keymap() -> dict[str, str]:
+    """The [keys] of the commander's config file, for demo, drill and replay; {} without one.
+    A table that cannot be applied is refused as live refuses it: one line each, exit 2."""
+    from tui.keys import load_keymap
+    from tui.paths import config_file
+
+    keymap, problems = load_keymap()
+    if problems:
+        from state.text import inert
+
+        for problem in problems:  # a config's values echoed back: outside text
+            click.echo(f"warroom: {inert(f'{config_file()}: {problem}')}", err=True)
+        sys.exit(BAD_INPUT)
+    return keymap
 
 
 @main.command()
@@ -244,6 +274,7 @@ def live(
         read_only=selected.read_only,
         escalation_mode=config.escalation,
         badge="LIVE",
+        keymap=config.keys,
     )
     run_console(app, start.journal)
 
@@ -321,7 +352,7 @@ def replay(journal: Path, at_time: str | None) -> None:
                 fail(f"--at {at_time!r} is not a time: use HH:MM:SS or ISO 8601")
         from tui.replay import ReplayApp
 
-        app = ReplayApp(record, start)
+        app = ReplayApp(record, start, user_keymap())
         code = app.run()
     finally:
         source.close()
@@ -387,4 +418,4 @@ def drill(
     start = session_start(
         "drill", journal, operator_name(), scenario=scenario, seed=seed, speed=speed
     )
-    run_console(drill_console(start), start.journal)
+    run_console(drill_console(start, user_keymap()), start.journal)

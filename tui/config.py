@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-import platformdirs
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -30,6 +29,7 @@ from pydantic_settings.exceptions import SettingsError
 
 from probes.notify.config import Audience, Channel, NotifyConfig, missing_secrets
 from state.text import inert
+from tui.paths import config_file
 
 MIN_REFRESH = 2.0  # the Kubernetes API is not polled faster than k9s polls it
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -68,7 +68,7 @@ NOTHING_TO_WATCH = "nothing to watch: add [cluster], [prometheus] or [database]"
 
 
 def default_path() -> Path:
-    return Path(platformdirs.user_config_dir("warroom")) / "config.toml"
+    return config_file()
 
 
 def _env_var_name(value: str) -> str:
@@ -213,6 +213,19 @@ class DatabaseConfig(Section):
         return self.dsn
 
 
+def _keymap(value: dict[str, str]) -> dict[str, str]:
+    from tui.keys import app_bindings, keymap_problems
+
+    problems = keymap_problems(value, app_bindings())
+    if problems:
+        raise ValueError("; ".join(problems))
+    return value
+
+
+# [keys]: binding id -> key, e.g. "incident.resolve" = "X" (the ids: tui/keys.py, README)
+Keymap = Annotated[dict[str, str], AfterValidator(_keymap)]
+
+
 class ContextNotify(Section):
     """[contexts.NAME.notify]: channels only this context has, and who its updates and pages
     go to (None: as [notify] says). Names refer to these channels or [notify]'s."""
@@ -262,6 +275,7 @@ class Config(BaseSettings):
     notify: NotifyConfig | None = None  # [notify]: Slack, PagerDuty, Statuspage channels
     # the guide's automatic escalation: ask the commander first, or page at once
     escalation: Literal["prompt", "page"] = "prompt"
+    keys: Keymap = Field(default_factory=dict)
     contexts: dict[str, ContextConfig] = Field(default_factory=dict)  # by kubeconfig context
 
     @model_validator(mode="after")
@@ -459,6 +473,10 @@ read_only = false
 # dsn_env = "WARROOM_DSN"  # env var holding the DSN; default: PGHOST, PGUSER, ~/.pgpass
 
 # escalation = "prompt"  # the guide's automatic escalation: "prompt" asks first, "page" pages
+
+# [keys]  # remap any key by its binding id (warroom's README lists them); a clash is an error
+# "incident.resolve" = "X"
+# "action.terminate_backend" = "K"
 
 # [notify]  # where `u` posts updates and `e` pages people
 # updates = ["#incidents", "status-page"]  # ticked by default for a status update

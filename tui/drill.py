@@ -12,10 +12,12 @@ from tui.app import WarroomApp
 DELIVERY_WAIT = 15.0
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from textual.worker import Worker
 
     from probes.simulated.scenario import Scenario
-    from state.events import IncidentResolved
+    from state.events import DrillScored, IncidentResolved
     from tui.base import Wiring
     from tui.opening import SessionStart
 
@@ -26,12 +28,17 @@ def expectations(scenario: Scenario) -> Expectations:
     return Expectations(scenario.name, scenario.expected_severity, fixes)
 
 
-def drill_console(start: SessionStart) -> DrillApp:
+def drill_console(start: SessionStart, keymap: Mapping[str, str] | None = None) -> DrillApp:
     """A drill on its checked journal, opened just after the first frame and scored by the
     scenario it is playing (a resumed drill's own, whatever the command line names)."""
     from tui.demo import demo_wiring
 
-    return DrillApp(opening=lambda: demo_wiring(start), operator=start.operator, speed=start.speed)
+    return DrillApp(
+        opening=lambda: demo_wiring(start),
+        operator=start.operator,
+        speed=start.speed,
+        keymap=keymap,
+    )
 
 
 class DrillApp(WarroomApp):
@@ -44,6 +51,7 @@ class DrillApp(WarroomApp):
         if expected is not None:
             self.expected = expected
         self.card_shown = False
+        self.card: DrillScored | None = None
 
     def _wire(self, wiring: Wiring) -> None:
         super()._wire(wiring)
@@ -112,7 +120,19 @@ class DrillApp(WarroomApp):
         else:
             card = score(events, self.expected).model_copy(update={"at": self.now()})
             self.record(card)
+        self.card = card
         self.push_screen(ScoreCardScreen(card), lambda _: self.exit(0))
+
+    def farewell(self) -> str | None:
+        """The score card as plain text, printed when the console has ended: closing the
+        card, with Escape too, never loses it."""
+        if self.card is None:
+            return None
+        from state.text import inert
+        from widgets.score_card import card_text
+
+        title = f"Drill score card: {inert(self.card.scenario)}"
+        return f"{title}\n\n{card_text(self.card).plain.rstrip()}"
 
     def action_quit_console(self) -> None:
         if self.card_shown:

@@ -14,6 +14,11 @@ def data_dir() -> Path:
     return path
 
 
+def config_file() -> Path:
+    """The config file live mode reads, and whose [keys] every console uses."""
+    return Path(platformdirs.user_config_dir("warroom")) / "config.toml"
+
+
 def journal_dir() -> Path:
     """The journals folder, created private (0700) if missing."""
     path = data_dir() / "journals"

@@ -50,7 +50,27 @@ class RemediationKeys(KeyGroup):
             return
         self.console.run_worker(self._remediate(name, seen[0]), exclusive=True, group="action")
 
-    async def _remediate(self, name: str, state) -> None:
+    def remediate_target(self, name: str, action: str) -> None:
+        """The palette's "Restart tracklist-service": `action` on service `name`, straight to
+        its confirmation (or to why it cannot run here)."""
+        if not self._may(action):
+            return
+        self.console.run_worker(
+            self._remediate(name, self.console.recorder.state, action),
+            exclusive=True,
+            group="action",
+        )
+
+    def _may(self, action: str) -> bool:
+        """Whether this console may run `action` now; if not, the commander is told why
+        ("read-only: restart is disabled on this console")."""
+        key = action if action in BACKEND_ACTIONS else "remediate"
+        refused = self.console.refusal(key, action.replace("_", " "))  # type: ignore[attr-defined]
+        if refused:
+            self.console.notify(refused, severity="warning", markup=False)
+        return not refused
+
+    async def _remediate(self, name: str, state, chosen: str | None = None) -> None:
         from widgets.action_dialogs import NumberScreen, RemediationMenu
         from widgets.modals import ConfirmScreen
 
@@ -65,7 +85,14 @@ class RemediationKeys(KeyGroup):
             "circuit_breaker": f"{REMEDIATIONS['circuit_breaker']}: {breaker}",
         }
         choices = [(a, label, allowed.get(a)) for a, label in labels.items()]
-        action = await self.console.push_screen_wait(RemediationMenu(target, before, choices))
+        if chosen is not None and allowed.get(chosen):
+            self.console.notify(
+                f"{labels[chosen]}: {inert(allowed[chosen], 200)}", severity="warning", markup=False
+            )
+            return
+        action = chosen or await self.console.push_screen_wait(
+            RemediationMenu(target, before, choices)
+        )
         if action is None:
             return
         params: dict[str, Any] = {}
@@ -113,8 +140,63 @@ class RemediationKeys(KeyGroup):
         if chain is not None:
             self._end("cancel_backend", chain)
 
+    def end_pid(self, pid: int, action: str) -> None:
+        """The palette's "Kill pid 4242": `action` on the blocker `pid` as the console sees it
+        now, straight to its confirmation."""
+        if not self._may(action):
+            return
+        from state.locks import blocking_chains
+
+        database = self.console.recorder.state.database
+        chains = blocking_chains(database.sessions) if database else []
+        chain = next((c for c in chains if c.session.pid == pid), None)
+        if chain is None:
+            self.console.notify(
+                f"pid {pid} blocks nobody any more", severity="warning", markup=False
+            )
+            return
+        self._end(action, chain)
+
     def _end(self, action: str, chain: BlockingChain) -> None:
+        if chain.session.is_prepared or not chain.sampled:
+            self._no_backend(chain)
+            return
         self.console.run_worker(self._end_backend(action, chain), exclusive=True, group="action")
+
+    def _no_backend(self, chain: BlockingChain) -> None:
+        """A blocker with no backend to end: say how it ends instead, and act on nobody (its
+        waiters are the victims, never the target)."""
+        from widgets.modals import NoticeScreen
+
+        s = chain.session
+        waiting = f"{chain.blocks} session{'s' if chain.blocks != 1 else ''} wait on it."
+        if not s.is_prepared:
+            self.console.notify(
+                f"pid {s.pid} was not in pg_stat_activity when sampled (it ended as it was "
+                "read): wait for the next sample",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if s.prepared is None:
+            title = "A prepared transaction blocks these sessions"
+            about = "pg_blocking_pids() reports it as pid 0; pg_prepared_xacts names none."
+            gid = "gid"
+        else:
+            gid = s.prepared.replace("'", "''")  # as an SQL literal, to be run as shown
+            title = f"Prepared transaction '{s.prepared}' cannot be terminated"
+            prepared = clock_time(s.xact_start) if s.xact_start else "?"
+            about = f"Owner {s.user or '?'}, database {s.database or '?'}, prepared at {prepared}."
+        message = (
+            f"{about}\n{waiting}\n\n"
+            "A prepared transaction (two-phase commit) holds its locks with no backend: "
+            "there is no session to terminate, and ending a waiter frees nothing.\n"
+            f"It ends with COMMIT PREPARED '{gid}' or ROLLBACK PREPARED '{gid}', run in "
+            "its database by someone who knows which: the coordinator that prepared it, "
+            "or its owner."
+        )
+        self.console.push_screen(NoticeScreen(title, message))
+        self.console.query_one(LocksPane).release()
 
     async def _end_backend(self, action: str, chain: BlockingChain) -> None:
         from widgets.modals import ConfirmScreen
@@ -124,8 +206,8 @@ class RemediationKeys(KeyGroup):
         tx = f", transaction since {clock_time(s.xact_start)}" if s.xact_start else ""
         who = f"pid {s.pid} ({inert(s.user or '?')}, {inert(s.state or '?')}, {began}{tx})"
         blocks = (
-            f"\nIt blocks {chain.size} session{'s' if chain.size != 1 else ''}."
-            if chain.size
+            f"\nIt blocks {chain.blocks} session{'s' if chain.blocks != 1 else ''}."
+            if chain.blocks
             else ""
         )
         message = f"Backend {who}\n{inert(s.query, 400)}{blocks}"

@@ -6,12 +6,15 @@ writing is tailed. Playback follows recorded time at 1x to 60x. No action is off
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
-from tui.view import PANES, ConsoleView
+from tui.keys import CONSOLE, CONSOLE_KEYS, PANE_KEYS
+from tui.view import ConsoleView
+from widgets.keybar import described
 from widgets.scrubber import Scrubber
 
 if TYPE_CHECKING:
@@ -22,44 +25,132 @@ SPEEDS = (1.0, 2.0, 5.0, 10.0, 60.0)
 TICK = 0.25  # seconds between playback steps
 
 
+# pairs the key bar shows as one: "←/→ ±10s", "[/] Events"
+STEPS, STEP = Binding.Group("±10s", compact=True), "Back or on 10 seconds"
+EVENTS, EVENT = Binding.Group("Events", compact=True), "The previous or next timeline event"
+
+
 class ReplayApp(ConsoleView):
     BINDINGS = [
-        Binding("space", "play", "Play/pause", id="replay.play"),
-        Binding("left", "step(-10)", "-10s", id="replay.back"),
-        Binding("right", "step(10)", "+10s", id="replay.forward"),
-        Binding("shift+left", "step(-60)", "-1m", show=False, id="replay.back_minute"),
-        Binding("shift+right", "step(60)", "+1m", show=False, id="replay.forward_minute"),
-        Binding(
+        described(
+            "space",
+            "play",
+            "Play/pause",
+            tooltip="Play or pause",
+            id="replay.play",
+            section="Replay",
+        ),
+        described(
+            "left",
+            "step(-10)",
+            "-10s",
+            tooltip=STEP,
+            group=STEPS,
+            id="replay.back",
+            section="Replay",
+        ),
+        described(
+            "right",
+            "step(10)",
+            "+10s",
+            tooltip=STEP,
+            group=STEPS,
+            id="replay.forward",
+            section="Replay",
+        ),
+        described(
+            "shift+left",
+            "step(-60)",
+            "-1m",
+            show=False,
+            tooltip="Back a minute",
+            id="replay.back_minute",
+            section="Replay",
+        ),
+        described(
+            "shift+right",
+            "step(60)",
+            "+1m",
+            show=False,
+            tooltip="On a minute",
+            id="replay.forward_minute",
+            section="Replay",
+        ),
+        described(
             "left_square_bracket",
             "event(-1)",
             "Prev event",
             key_display="[",
+            tooltip=EVENT,
+            group=EVENTS,
             id="replay.previous_event",
+            section="Replay",
         ),
-        Binding(
+        described(
             "right_square_bracket",
             "event(1)",
             "Next event",
             key_display="]",
+            tooltip=EVENT,
+            group=EVENTS,
             id="replay.next_event",
+            section="Replay",
         ),
-        Binding("g", "go", "Go to", id="replay.go"),
-        Binding("plus", "speed(1)", "Faster", key_display="+", show=False, id="replay.faster"),
-        Binding("minus", "speed(-1)", "Slower", key_display="-", show=False, id="replay.slower"),
-        Binding("home", "edge(0)", "Start", show=False, id="replay.start"),
-        Binding("end", "edge(1)", "End", show=False, id="replay.end"),
-        Binding("q", "quit", "Quit", id="replay.quit"),
-        *(
-            Binding(str(i + 1), f"pane({i})", f"{name} pane", show=False, id=f"pane.{key}")
-            for i, (key, name, _) in enumerate(PANES)
+        described(
+            "g", "go", "Go to", tooltip="Go to a time (HH:MM:SS)", id="replay.go", section="Replay"
+        ),
+        described(
+            "plus",
+            "speed(1)",
+            "Faster",
+            key_display="+",
+            show=False,
+            tooltip="Play faster (up to 60x)",
+            id="replay.faster",
+            section="Replay",
+        ),
+        described(
+            "minus",
+            "speed(-1)",
+            "Slower",
+            key_display="-",
+            show=False,
+            tooltip="Play slower (down to 1x)",
+            id="replay.slower",
+            section="Replay",
+        ),
+        described(
+            "home",
+            "edge(0)",
+            "Start",
+            show=False,
+            tooltip="The start",
+            id="replay.start",
+            section="Replay",
+        ),
+        described(
+            "end",
+            "edge(1)",
+            "End",
+            show=False,
+            tooltip="The end, following a journal still being written",
+            id="replay.end",
+            section="Replay",
+        ),
+        *PANE_KEYS,
+        *CONSOLE_KEYS,
+        described(
+            "q", "quit", "Quit", tooltip="Quit the replay", id="replay.quit", section=CONSOLE
         ),
     ]
 
     badge = "REPLAY"
     scrubber = True
 
-    def __init__(self, replay: Replay, at: datetime | None = None) -> None:
-        super().__init__()
+    def __init__(
+        self, replay: Replay, at: datetime | None = None, keymap: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(keymap)
         self.replay = replay
         self.cursor = (at or replay.instant(replay.start)).astimezone(UTC)
         self.playing = False

@@ -2,7 +2,7 @@
 
 The screen draws whatever state its console (tui/view.py) says to show, as of which time,
 and holds the console's key groups: plain classes whose `action_*` methods the console's
-bindings run (tui/keys.py). Replay adds its scrubber above the key bar.
+bindings (tui/keys.py) run. Replay adds its scrubber above the key bar.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 from textual.containers import Container
 from textual.screen import Screen
 
+from state.guide.phase import phase
 from widgets.error_rate import ErrorRatePane
 from widgets.header import IncidentHeader
 from widgets.keybar import KeyBar
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# shown at the right of the key bar whatever the width: how to learn the rest, and to leave
-PINNED_KEYS = ("help", "quit_console", "command_palette")
+# shown at the bottom right of the key bar whatever the width: how to learn the rest, and to leave
+PINNED_KEYS = ("help", "quit_console", "quit", "command_palette")
 
 PANES: tuple[tuple[str, str, type[Pane]], ...] = (
     ("services", "Services", ServicesPane),
@@ -103,12 +104,16 @@ class ConsoleScreen(Screen[None]):
             return
         state, now = shown
         header = self.query_one(IncidentHeader)
+        header.update_note = self.console.update_note()
+        header.declare_key = self.console.key_for("declare")
         self.drawn(header, lambda: header.show(state, now, badge))
         alerts = []
         for pane in self.panes:
             alerts.append(bool(self.drawn(pane, partial(self._show_pane, pane, state, now))))
         tabs = self.query_one(PaneTabs)
         self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts))
+        keys = self.query_one(KeyBar)
+        self.drawn(keys, lambda: keys.follow(phase(state)))
 
     @staticmethod
     def _show_pane(pane: Pane, state: ConsoleState, now: datetime) -> bool:

@@ -7,7 +7,7 @@ screen holds (`key_groups`); its bindings' actions run those groups' `action_*` 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,11 +21,22 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from textual.actions import ActionParseResult
+    from textual.app import SystemCommand
+    from textual.binding import Binding
+    from textual.command import Provider
     from textual.dom import DOMNode
+    from textual.screen import Screen
 
     from state.console import ConsoleState
+    from tui.palette import Command
 
 __all__ = ["PANES", "ConsoleView"]
+
+
+def _palette() -> type[Provider]:
+    from tui.palette import WarroomCommands  # loaded when the palette first opens
+
+    return WarroomCommands
 
 
 class ConsoleView(App[int]):
@@ -41,10 +52,14 @@ class ConsoleView(App[int]):
     crash: tuple[BaseException, Path | None] | None = None
     console_screen: ConsoleScreen
 
-    def __init__(self) -> None:
+    COMMANDS = {_palette}  # warroom's commands first, then Textual's (tui/palette.py)
+
+    def __init__(self, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.register_theme(WARROOM)
         self.theme = WARROOM.name  # the palette's "Change theme" offers every other one
+        if keymap:
+            self.set_keymap(dict(keymap))  # the config's [keys], checked (tui/keys.py)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The panes' $warroom-* colours for a theme that does not set them (widgets/theme.py)."""
@@ -63,6 +78,63 @@ class ConsoleView(App[int]):
     def view(self) -> tuple[ConsoleState, datetime] | None:
         """The state to show and its time; None while the session is still opening."""
         raise NotImplementedError
+
+    def farewell(self) -> str | None:
+        """Plain text to print on the terminal once the console has ended (a drill's card)."""
+        return None
+
+    def update_note(self) -> str | None:
+        """What the header says after the status update countdown, if anything."""
+        return None
+
+    # ---- what the keys are, for help and the palette -----------------------------------------
+
+    def console_bindings(self) -> list[tuple[Binding, bool]]:
+        """This App's bindings with a description, as the console screen has them (a keymap
+        applied), each with whether it can run now."""
+        return [
+            (active.binding, active.enabled)
+            for active in self.console_screen.active_bindings.values()
+            if active.node is self and active.binding.id and active.binding.description
+        ]
+
+    def key_for(self, action: str) -> str | None:
+        """The key that runs `action` here, as shown ("d", or as remapped); None if none."""
+        for binding, _ in self.console_bindings():
+            if binding.action == action:
+                return self.get_key_display(binding)
+        return None
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Help's rows, by section: (keys as shown, what they do), in the bindings' order."""
+        from widgets.keybar import entries
+
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for entry in entries(self, self.console_bindings()):
+            sections.setdefault(entry.section, []).append((entry.keys, entry.help))
+        return list(sections.items())
+
+    def action_help(self) -> None:
+        from widgets.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def palette_commands(self) -> list[Command]:
+        """The command palette's own commands: one per key (tui/palette.py)."""
+        from tui.palette import key_commands
+
+        return key_commands(self)
+
+    def textual_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's commands (Keys, Maximize, Screenshot, theme…): below warroom's."""
+        return super().get_system_commands(screen)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from textual.app import SystemCommand
+
+        for command in self.palette_commands():
+            yield SystemCommand(command.title, command.help, command.run, command.discover)
+        yield from self.textual_commands(screen)
 
     def redraw(self) -> None:
         if self.console_screen.ready:

@@ -42,6 +42,9 @@ def _badged(badge: str) -> Text:
 class IncidentHeader(TextLine):
     """Two lines: who and what, then the clocks that matter to the commander."""
 
+    update_note: str | None = None  # after the update countdown: "not sent from this console"
+    declare_key: str | None = "d"  # as the keymap has it; None: this console cannot declare
+
     def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
         self.show_text(self.compose_text(state, now, badge))
 
@@ -75,7 +78,8 @@ class IncidentHeader(TextLine):
             text.append(" suggested ", MUTED)
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary)} ", STRONG)
-            text.append("· press d to declare", MUTED)
+            if self.declare_key:
+                text.append(f"· press {self.declare_key} to declare", MUTED)
         elif hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
             text.append(f" {inert(hint.summary)}", WARN)
         else:
@@ -138,6 +142,8 @@ class IncidentHeader(TextLine):
                 f" (last {since(now, incident.last_update_at)})" if incident.last_update_at else "",
                 MUTED,
             )
+            if self.update_note:
+                text.append(f" {self.update_note}")
         self._escalation(text, incident, now)
 
     def _escalation(self, text: Text, incident: Incident, now: datetime) -> None:

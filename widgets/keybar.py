@@ -1,16 +1,172 @@
-"""The key bar: the keys the console offers right now, as one line of text."""
+"""The key bar: the keys the console offers right now, one or two lines of text.
+
+Driven by the bindings alone: a binding added to an App's BINDINGS (with a description and
+`show`) appears here, in help and in the command palette without code of its own.
+`described` says more of one: the section it belongs to, the phases it serves, its words.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
 from rich.text import Text
+from textual.binding import Binding
 
 from widgets.text_line import TextLine
 from widgets.theme import KEY, MUTED
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from textual.app import App
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What the key bar, help and palette say of a binding beyond its description.
+
+    `section` groups it (help's heading, a group of the key bar); `phases` maps each
+    incident phase (state/guide/phase.py) whose narrow key bar shows it to its rank there
+    (0 first), None for every phase after the ranked keys, {} for none;
+    `words` are what a commander may type in the palette to find it ("rollback",
+    "pg_terminate_backend").
+    """
+
+    section: str = ""
+    phases: Mapping[str, int] | None = None
+    words: tuple[str, ...] = ()
+
+
+# by binding id: Textual rebuilds every Binding (make_bindings, keymaps), keeping its id
+KEY_INFO: dict[str, KeyInfo] = {}
+
+
+def described(
+    key: str,
+    action: str,
+    description: str,
+    *,
+    section: str = "",
+    phases: Mapping[str, int] | None = None,
+    words: tuple[str, ...] = (),
+    **binding: Any,
+) -> Binding:
+    """A Binding (`description` the key bar's label, `tooltip` what help and the palette
+    say it does) whose KeyInfo is kept by its id."""
+    made = Binding(key, action, description, **binding)
+    assert made.id, "a binding the key bar describes has an id, so it can be remapped"
+    KEY_INFO[made.id] = KeyInfo(section, phases, words)
+    return made
+
+
+def rank_phases(order: Mapping[str, Sequence[str]]) -> None:
+    """Each phase's keys, by binding id, in the order a narrow bar offers them."""
+    ranks: dict[str, dict[str, int]] = {}
+    for phase, ids in order.items():
+        for rank, binding_id in enumerate(ids):
+            ranks.setdefault(binding_id, {})[phase] = rank
+    for binding_id, phases in ranks.items():
+        KEY_INFO[binding_id] = replace(KEY_INFO.get(binding_id) or KeyInfo(), phases=phases)
+
+
+def info(binding: Binding) -> KeyInfo:
+    return KEY_INFO.get(binding.id or "") or KeyInfo()
+
+
+def section_of(binding: Binding) -> str:
+    return info(binding).section or "Other"
+
+
+def key_label(app: App, bindings: Sequence[Binding]) -> str:
+    """The keys of `bindings` as shown: `d`, `^p`, or `1-5` for a run of digits."""
+    keys = [app.get_key_display(b) for b in bindings]
+    digits = "".join(keys)
+    if (
+        len(keys) > 2
+        and digits.isdigit()
+        and digits == "".join(str(int(keys[0]) + i) for i in range(len(keys)))
+    ):
+        return f"{keys[0]}-{keys[-1]}"
+    return "/".join(keys)
+
+
+def declared_order(app: App) -> dict[str, int]:
+    """Each binding's place in the App's BINDINGS, its bases' first (by id, else action): a
+    keymap moves a remapped binding to the end of Textual's maps, not on the screen."""
+    order: dict[str, int] = {}
+    for cls in reversed(type(app).__mro__):
+        for binding in Binding.make_bindings(cls.__dict__.get("BINDINGS", ())):
+            order.setdefault(binding.id or binding.action, len(order))
+    return order
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of the bar: a key (or a compact group of keys) and its label."""
+
+    keys: str
+    label: str
+    help: str  # what help and the palette say it does
+    action: str
+    section: str
+    enabled: bool
+    phases: Mapping[str, int] | None
+
+    def text(self) -> Text:
+        # an enabled key's words are "not dim", not unstyled: a segment of their own
+        dim = "not dim" if self.enabled else MUTED
+        return Text.assemble(" ", (self.keys, f"{KEY} {dim}"), (f" {self.label} ", dim))
+
+
+def entries(app: App, active: Iterable[tuple[Binding, bool]]) -> list[Entry]:
+    """The shown keys in their declared order; a compact Binding.Group is one entry."""
+    order = declared_order(app)
+    seen: dict[str, tuple[list[Binding], bool]] = {}
+    for binding, enabled in sorted(active, key=lambda a: order.get(a[0].id or a[0].action, 1e9)):
+        group = binding.group
+        name = f"group:{group.description}" if group and group.compact else binding.action
+        if name in seen:
+            seen[name][0].append(binding)
+        else:
+            seen[name] = ([binding], enabled)
+    out = []
+    for bindings, enabled in seen.values():
+        first = bindings[0]
+        label = first.group.description if len(bindings) > 1 and first.group else first.description
+        phases = info(first).phases
+        keys = key_label(app, bindings)
+        help = first.tooltip or label
+        out.append(Entry(keys, label, help, first.action, section_of(first), enabled, phases))
+    return out
+
+
+def flow(parts: Sequence[tuple[Text, Text]], capacities: Sequence[int]) -> list[Text] | None:
+    """`parts` (a separator, then the part) laid out left to right on lines of the given
+    widths, a part never split and a line never starting with a separator; None if they need
+    more lines than there are capacities."""
+    lines = [Text()]
+    for separator, part in parts:
+        room = capacities[len(lines) - 1] - lines[-1].cell_len
+        if lines[-1].cell_len and separator.cell_len + part.cell_len <= room:
+            lines[-1].append_text(separator)
+        elif lines[-1].cell_len or part.cell_len > room:
+            if len(lines) == len(capacities) or part.cell_len > capacities[len(lines)]:
+                return None
+            lines.append(Text())
+        lines[-1].append_text(part)
+    return lines
+
 
 class KeyBar(TextLine):
-    """'d Declare  a Ack  …  ? Help  q Quit  ^p Commands': disabled keys dimmed, hidden ones
-    left out, and the `pinned` keys always at the right, however narrow the terminal.
+    """'d Declare  a Ack  …  ? Help  ^p Commands  q Quit': disabled keys dimmed, hidden ones
+    left out, and the `pinned` keys always at the bottom right, however narrow the terminal.
+
+    Every key fits on one line, else two on a wide and tall terminal (at least 100x30):
+    first grouped by section with its name, then without the names. Narrower or shorter,
+    or with more keys than that, the bar shows the keys of the incident's phase that fit
+    (`follow`), and help (`?`) lists them all.
 
     Textual's Footer builds a widget per key a refresh or two after the first frame, and
     builds them all again whenever the bindings change. This line is part of the first
@@ -18,9 +174,14 @@ class KeyBar(TextLine):
     console, over the slowest SSH link.
     """
 
+    WIDE = 100  # columns from which the bar may take two lines
+    TALL = 30  # rows from which it may
+
     def __init__(self, pinned: tuple[str, ...] = (), *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.pinned = pinned
+        self.phase = "declare"  # until the session says otherwise
+        self.mode = "all"  # "all" keys shown, or the keys of the "phase"
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.show_keys())
@@ -32,28 +193,74 @@ class KeyBar(TextLine):
     def on_resize(self) -> None:
         self.show_keys()
 
+    def follow(self, phase: str) -> None:
+        """Show the keys of `phase` when not every key fits."""
+        if phase != self.phase:
+            self.phase = phase
+            self.show_keys()
+
+    def _active(self) -> list[tuple[Binding, bool]]:
+        """The keys to show: those with a description and `show`, and the palette's (Textual
+        hides it from footers), on whatever key a keymap gave it."""
+        palette = "command_palette" if self.app.ENABLE_COMMAND_PALETTE else None
+        return [
+            (a.binding, a.enabled)
+            for a in self.screen.active_bindings.values()
+            if a.binding.description and (a.binding.show or a.binding.action == palette)
+        ]
+
     def show_keys(self) -> None:
-        bindings = self.screen.active_bindings
-        shown = [b for b in bindings.values() if b.binding.show and b.binding.description]
-        palette = bindings.get(self.app.COMMAND_PALETTE_BINDING)
-        if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
-            shown.append(palette)
-        left, right = Text(), Text()
-        seen: set[str] = set()
-        for active in shown:
-            binding = active.binding
-            if binding.action in seen:
+        width = self.size.width or self.app.size.width
+        if not width:
+            return
+        items = entries(self.app, self._active())
+        right = Text()
+        for item in items:
+            if item.action in self.pinned:
+                right.append_text(item.text())
+        rest = [item for item in items if item.action not in self.pinned]
+        room = max(width - right.cell_len, 0)
+        tall = self.app.size.height >= self.TALL and width >= self.WIDE
+        lines = self._all_keys(rest, [width, room] if tall else [room])
+        self.mode = "all" if lines else "phase"
+        if lines is None:
+            lines = [self._phase_keys(rest, room)]
+        last = lines[-1]  # the pinned keys at the bottom right, as in any footer
+        last.append(" " * (room - last.cell_len))
+        last.append_text(right)
+        self.styles.height = len(lines)
+        self.show_text(Text("\n", no_wrap=True).join(lines))
+
+    def _all_keys(self, items: Sequence[Entry], capacities: Sequence[int]) -> list[Text] | None:
+        sections: dict[str, list[Entry]] = {}
+        for item in items:
+            sections.setdefault(item.section, []).append(item)
+        for lines in range(1, len(capacities) + 1):
+            for named in (True, False):
+                parts = []
+                for name, members in sections.items():
+                    part = Text()
+                    if named:
+                        part.append(f" {name.upper()}", MUTED)
+                    for member in members:
+                        part.append_text(member.text())
+                    parts.append((Text("" if named else " │", MUTED), part))
+                laid = flow(parts, [*capacities[: lines - 1], capacities[-1]])
+                if laid is not None:
+                    return laid
+        return None
+
+    def _phase_keys(self, items: Sequence[Entry], room: int) -> Text:
+        """The enabled keys of the phase, first ranked first, each whole or not at all."""
+        ranked = sorted(
+            (item.phases.get(self.phase, -1) if item.phases is not None else 1000, i, item)
+            for i, item in enumerate(items)
+        )
+        line = Text()
+        for rank, _, item in ranked:
+            if rank < 0 or not item.enabled:
                 continue
-            seen.add(binding.action)
-            part = right if binding.action in self.pinned else left
-            # an enabled key's words are "not dim", not unstyled: a segment of their own
-            dim = "not dim" if active.enabled else MUTED
-            part.append(" ")
-            part.append(self.app.get_key_display(binding), f"{KEY} {dim}")
-            part.append(f" {binding.description} ", dim)
-        room = max(self.size.width - right.cell_len, 0)
-        if left.cell_len > room:
-            left.truncate(max(room - 1, 0))
-            left.append("…")
-        text = Text.assemble(left, " " * (room - left.cell_len), right, no_wrap=True)
-        self.show_text(text)
+            text = item.text()
+            if line.cell_len + text.cell_len <= room:
+                line.append_text(text)
+        return line

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from state.locks import BlockingChain, blocking_chains, connection_share, connections_used
+from state.locks import (
+    BlockingChain,
+    blocker_name,
+    blocking_chains,
+    connection_share,
+    connections_used,
+    unseen,
+)
 from state.text import inert
 from widgets.format import name_cell, since
 from widgets.selectable import SelectablePane
-from widgets.theme import BAD_STRONG, GOOD, MUTED, QUOTE, STRONG, WARN
+from widgets.theme import BAD_STRONG, GOOD, MUTED, QUOTE, STRONG, WARN, WARN_STRONG
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
     from state.events import DbSession
+
+APP_CELLS = 18  # an application_name names the service behind a lock; its cut is marked
 
 
 def flatten(chains: list[BlockingChain]) -> list[tuple[BlockingChain, int]]:
@@ -23,14 +33,73 @@ def flatten(chains: list[BlockingChain]) -> list[tuple[BlockingChain, int]]:
     return [found for chain in chains for found in chain.walk()]
 
 
+def lines_of(chain: BlockingChain, depth: int) -> int:
+    """How many lines the pane draws for one session: a root's second line says what it
+    runs, and a waiter on several blockers gets a line naming the others."""
+    return 1 + (depth == 0) + bool(chain.also)
+
+
+Drawn = tuple[BlockingChain, int] | str  # a session and its depth, or a "… N more" line
+
+
+def layout(chains: list[BlockingChain], room: int) -> list[Drawn]:
+    """What the pane draws of `chains` in `room` lines: every session when they fit; else
+    every root (each is a blocker the commander must see; its line says how many wait
+    behind it), and of each chain as many waiters as leave room for the roots after it,
+    with a "… N more" line where sessions are left out (a lock queue can be thousands
+    long)."""
+    rows = flatten(chains)
+    if sum(lines_of(chain, depth) for chain, depth in rows) <= room:
+        return list(rows)
+    heads = [lines_of(chain, 0) for chain in chains]
+    drawn: list[Drawn] = []
+    used = 0
+    for i, chain in enumerate(chains):
+        later = sum(heads[i + 1 :])
+        waiters = chain.size
+        if used + heads[i] + later > room:  # not every root fits
+            for j in range(i, len(chains)):
+                if used + heads[j] + 1 > room:
+                    drawn.append(f"… {len(chains) - j} more blockers")
+                    break
+                drawn.append((chains[j], 0))
+                used += heads[j]
+            return drawn
+        drawn.append((chain, 0))
+        used += heads[i]
+        for k, (waiter, depth) in enumerate(islice(chain.walk(), 1, None)):
+            lines = lines_of(waiter, depth)
+            if used + lines + later + (k < waiters - 1) > room:
+                if used + 1 + later <= room:  # else the root's "blocks N" says it alone
+                    drawn.append(f"  … {waiters - k} more waiting")
+                    used += 1
+                break
+            drawn.append((waiter, depth))
+            used += lines
+    return drawn
+
+
+def who(s: DbSession) -> str:
+    """The service behind a session: its application_name, else its role."""
+    return s.application or s.user or "?"
+
+
 class LocksPane(SelectablePane):
     SOURCES = ("postgres",)
     TITLE = "Database locks"
 
     def rows(self, state: ConsoleState, now: datetime) -> list[BlockingChain]:
-        """Every session shown, blockers and waiters, as the chain rooted at it."""
+        """Every session drawn, blockers and waiters, as the chain rooted at it."""
+        drawn = self._drawn(state, self.content_size.height)
+        return [item[0] for item in drawn if not isinstance(item, str)]
+
+    @staticmethod
+    def _drawn(state: ConsoleState, height: int) -> list[Drawn]:
         db = state.database
-        return [chain for chain, _ in flatten(blocking_chains(db.sessions))] if db else []
+        if db is None:
+            return []
+        room = max(height - 2 - bool(unseen(db)), 1)  # under the counts and what it cannot see
+        return layout(blocking_chains(db.sessions), room)
 
     def alerting(self, state: ConsoleState) -> bool:
         db = state.database
@@ -61,54 +130,106 @@ class LocksPane(SelectablePane):
             top = f"/{cache.max_memory_mb:.0f}" if cache.max_memory_mb else ""
             text.append(f" · redis {cache.used_memory_mb:.0f}{top} MB", MUTED)
         text.append("\n")
-        chains = blocking_chains(db.sessions)
-        if not chains:
-            text.append("no blocking chains", GOOD)
-            return text
-        rows = flatten(chains)
-        total = len(rows) + len(chains)  # a line per session, and each blocker's statement
-        room = max(height - 2, 1)
-        shown = room if total <= room else room - 1
-        lines: list[Text] = []  # only those that fit: a lock queue can be thousands long
-        for index, (chain, depth) in enumerate(rows):
-            if len(lines) >= shown:
-                break
-            lines.append(self._session(chain, now, depth, self.cursor_style(index)))
-            if depth == 0:  # the blocker's statement is what the commander must read in full
-                lines.append(Text(f"  {inert(chain.session.query, 300)}", QUOTE))
-        lines = lines[:shown]
-        if total > room:
-            lines.append(Text(f"… {total - room + 1} more lines", MUTED))
-        for line in lines:
-            text.append_text(line)
+        blind = unseen(db)
+        if blind:  # never all clear when the role cannot see: say so before anything else
+            text.append(blind, WARN_STRONG)
             text.append("\n")
+        drawn = self._drawn(state, height)
+        if not drawn:
+            if blind:
+                text.append("no blocking chain in pg_locks; states and statements unknown", MUTED)
+            else:
+                text.append("no blocking chains", GOOD)
+            return text
+        index = 0
+        for item in drawn:
+            if isinstance(item, str):
+                text.append(item, MUTED)
+                text.append("\n")
+                continue
+            chain, depth = item
+            for line in self._session(chain, db.sessions, now, depth, self.cursor_style(index)):
+                text.append_text(line)
+                text.append("\n")
+            index += 1
         return text
 
-    def _session(self, chain: BlockingChain, now: datetime, depth: int, cursor: str) -> Text:
+    def _session(
+        self,
+        chain: BlockingChain,
+        sessions: tuple[DbSession, ...],
+        now: datetime,
+        depth: int,
+        cursor: str,
+    ) -> list[Text]:
+        """The session's line, then for a root its statement (what the commander must read)
+        and for one that waits on more than one blocker, the others it waits on."""
         s: DbSession = chain.session
         line = Text(style=cursor)
         if depth == 0:
             line.append("▶ ", BAD_STRONG)
         else:
             line.append("  " * min(depth - 1, 3) + "└ ", MUTED)
-        line.append(f"{s.pid} ", STRONG)
-        line.append_text(name_cell(s.user or "?", 12, pad=False))
-        line.append(" ")
-        state = inert(s.state or "?", 40).replace("idle in transaction", "idle in tx")
-        line.append(f"{state} ", WARN if state.startswith("idle in tx") else "")
-        started = s.xact_start if depth == 0 else s.query_start
-        line.append(since(now, started), STRONG if depth == 0 else "")
-        if depth == 0:
-            if chain.size:
-                line.append(f" blocks {chain.size}", BAD_STRONG)
-            if s.relation:
-                line.append(" on ")
-                line.append_text(name_cell(s.relation, 40, pad=False))
-            if s.blocked_by:
-                pids = ", ".join(map(str, s.blocked_by))
-                line.append(f" (waits on pid {pids}, not visible)", MUTED)
+        lines = [line]
+        if s.is_prepared:
+            self._prepared(line, chain, now)
+            self._blocks(line, chain)
+            lines.append(self._prepared_detail(chain))
+        elif not chain.sampled:
+            line.append(f"{s.pid}", STRONG)
+            self._blocks(line, chain)
+            lines.append(Text("  not in pg_stat_activity: it ended as it was read", MUTED))
         else:
-            if s.lock_mode:
-                line.append(f" {inert(s.lock_mode, 24)}", MUTED)
-            line.append(f"  {inert(s.query, 200)}", MUTED)
-        return line
+            line.append(f"{s.pid} ", STRONG)
+            line.append_text(name_cell(who(s), APP_CELLS, STRONG if depth == 0 else "", pad=False))
+            line.append(" ")
+            if not s.visible:
+                line.append("state hidden", MUTED)
+            else:
+                if depth == 0 or s.state != "active":  # a waiter is active: it waits
+                    shown = inert(s.state or "?", 40).replace("idle in transaction", "idle in tx")
+                    line.append(f"{shown} ", WARN if shown.startswith("idle in tx") else "")
+                started = s.xact_start if depth == 0 else s.query_start
+                line.append(since(now, started), STRONG if depth == 0 else "")
+            statement = inert(s.query, 300) if s.visible else "statement hidden: grant pg_monitor"
+            if depth == 0:
+                self._blocks(line, chain)
+                lines.append(Text(f"  {statement}", QUOTE if s.visible else MUTED))
+            else:
+                line.append(f"  {statement}", "" if s.visible else MUTED)
+                if s.lock_mode:
+                    line.append(f"  {inert(s.lock_mode, 24)}", MUTED)
+        if chain.also:
+            names = ", ".join(blocker_name(p, sessions) for p in chain.also)
+            pad = "  " * min(depth, 4)
+            lines.append(Text(f"{pad}  ↳ also waits on {names}", WARN))
+        return lines
+
+    @staticmethod
+    def _blocks(line: Text, chain: BlockingChain) -> None:
+        if chain.blocks:
+            line.append(f" blocks {chain.blocks}", BAD_STRONG)
+        s = chain.session
+        if s.relation:
+            line.append(" on ")
+            line.append_text(name_cell(s.relation, 40, pad=False))
+
+    @staticmethod
+    def _prepared(line: Text, chain: BlockingChain, now: datetime) -> None:
+        s = chain.session
+        line.append("prepared transaction", STRONG)
+        if s.prepared is not None:
+            line.append(" ")
+            line.append_text(name_cell(f"'{s.prepared}'", 30, STRONG, pad=False))
+        line.append(f" {since(now, s.xact_start)}" if s.xact_start else "", STRONG)
+
+    @staticmethod
+    def _prepared_detail(chain: BlockingChain) -> Text:
+        s = chain.session
+        if s.prepared is None:
+            return Text("  pg_blocking_pids() says 0: no prepared transaction found", MUTED)
+        detail = Text("  no backend · owner ", MUTED)
+        detail.append_text(name_cell(s.user or "?", 20, pad=False))
+        detail.append(" · database ", MUTED)
+        detail.append_text(name_cell(s.database or "?", 20, pad=False))
+        return detail

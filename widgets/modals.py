@@ -1,4 +1,4 @@
-"""Modal dialogs: declare, change severity, add a note, confirm, help.
+"""Modal dialogs: declare, change severity, add a note, confirm.
 
 Every dialog cancels with Escape and submits with Enter in an input. A confirmation's default
 focus is Cancel.
@@ -17,7 +17,6 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 
 from state.guide.severity import Severity
 from state.text import inert, inert_lines
-from widgets.theme import MUTED, STRONG, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -170,22 +169,16 @@ class ConfirmScreen(Dialog):
         self.dismiss(Confirmed(dry_run=bool(dry) and dry.first(Checkbox).value))
 
 
-class HelpScreen(Dialog):
-    """Every key and what it does."""
+class NoticeScreen(Dialog):
+    """Something a person must read before acting, with nothing to confirm: Close only."""
 
-    def __init__(self, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, title: str, message: str) -> None:
         super().__init__()
-        self.keys = keys
+        self.title_text, self.message = title, message
 
     def compose(self) -> ComposeResult:
-        text = Text()
-        for key, description in self.keys:
-            text.append(f"{key:>10}  ", STRONG)
-            text.append(f"{description}\n")
-        text.append("\nPanes show 'stale' with the age and reason when a probe fails.\n", MUTED)
-        text.append("Everything you do is written to the journal before it is shown.", MUTED)
         with Vertical(classes="dialog"):
-            yield Label("warroom keys", classes="dialog-title")
-            yield Static(themed(text))
+            yield Label(Text(inert(self.title_text)), classes="dialog-title")
+            yield Static(Text(inert_lines(self.message)), classes="dialog-reason")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="cancel")

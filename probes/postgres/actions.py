@@ -143,6 +143,11 @@ class PostgresActions:
             if action == "terminate_idle":
                 return await self._terminate_idle(conn, params)
             pid = int(params["pid"])
+            if pid <= 0:  # the key of a prepared transaction, which has no backend to signal
+                raise ActionRefused(
+                    "a prepared transaction has no backend: it ends with COMMIT PREPARED "
+                    "or ROLLBACK PREPARED"
+                )
             await self._still_chosen(conn, pid, params)
             end = terminate_backend if action == "terminate_backend" else cancel_backend
             return await end(conn, pid)

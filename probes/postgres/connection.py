@@ -93,18 +93,63 @@ def reason(exc: BaseException, dsn: str | None) -> str:
     return redact(first, secrets_of(dsn))
 
 
+def decoded(data: bytes | None, encoding: str | None) -> str | None:
+    """Text of another session's database, as its bytes were stored, decoded leniently.
+
+    `encoding`: PostgreSQL's name of that database's encoding (pg_encoding_to_char); what
+    cannot be decoded becomes U+FFFD, so one session's bytes never fail a sample. UTF-8 is
+    tried first where the database says SQL_ASCII (no encoding: clients often write UTF-8).
+    """
+    if data is None:
+        return None
+    codec = "utf-8"
+    if encoding and encoding not in ("SQL_ASCII", "UTF8"):
+        try:
+            from psycopg._encodings import pg2pyenc  # psycopg's own name table
+
+            codec = pg2pyenc(encoding.encode())
+        except Exception:  # an encoding Python has no codec for (MULE_INTERNAL)
+            codec = "utf-8"
+    return bytes(data).decode(codec, "replace")
+
+
+def _lenient(conn: AsyncConnection[Any]) -> None:
+    """Text columns of `conn` decode leniently: a byte that is not in the connection's
+    encoding (a LATIN1 database's query text, a role or gid named from one) becomes U+FFFD
+    in its own field instead of failing the whole read with UnicodeDecodeError."""
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
+
+    codec = conn.info.encoding  # Python's name of the client encoding
+    codec = "utf-8" if codec == "ascii" else codec  # SQL_ASCII: clients mostly write UTF-8
+
+    class Lenient(Loader):
+        def load(self, data: Any) -> str:
+            return bytes(data).decode(codec, "replace")
+
+    class LenientBinary(Lenient):
+        format = Format.BINARY
+
+    for name in ("text", "varchar", "name", "bpchar", '"char"'):
+        conn.adapters.register_loader(name, Lenient)
+        conn.adapters.register_loader(name, LenientBinary)
+
+
 async def connect(dsn: str | None, timeout: float) -> AsyncConnection[Any]:
-    """An autocommit connection named `warroom`; raises PostgresError without the password."""
+    """An autocommit connection named `warroom` whose text columns decode leniently; raises
+    PostgresError without the password."""
     import psycopg
 
     seconds = max(2, round(timeout))  # libpq's minimum is 2 s
     try:
-        return await psycopg.AsyncConnection.connect(
+        conn = await psycopg.AsyncConnection.connect(
             dsn or "",
             autocommit=True,
             application_name=APPLICATION_NAME,
             connect_timeout=seconds,
         )
+        _lenient(conn)
+        return conn
     except psycopg.errors.ConnectionTimeout:
         # psycopg's own words name no server
         where = target_of(dsn)

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from probes.check import CheckResult
-from probes.postgres.connection import PostgresError, connect, reason, target_of
-from probes.postgres.queries import sample_script, sql
+from probes.postgres.connection import PostgresError, connect, decoded, reason, target_of
+from probes.postgres.queries import prepared_blockers_sql, sample_script, sql
 from state.events import DatabaseSampled, DbSession, EventBase, Source
 from state.text import inert, marked_name
 
@@ -33,9 +33,12 @@ def db_session(
     relation: str | None = None,
     mode: str | None = None,
     began: datetime | None = None,
+    visible: bool = True,
+    gid: str | None = None,
+    database: str | None = None,
 ) -> DbSession:
-    """A pg_stat_activity row (the sessions query's columns, in order) as the probe records
-    it: names marked if changed to be shown, the query inert."""
+    """A pg_stat_activity row (the idle sessions query's columns, in order) as the probe
+    records it: names marked if changed to be shown, the query inert."""
     return DbSession(
         pid=pid,
         user=marked_name(user) if user is not None else None,
@@ -49,7 +52,18 @@ def db_session(
         relation=marked_name(relation) if relation else None,
         lock_mode=mode,
         backend_start=began,
+        visible=visible,
+        prepared=marked_name(gid) if gid is not None else None,
+        database=marked_name(database) if database is not None else None,
     )
+
+
+def chain_session(row: Sequence[Any], query_chars: int) -> DbSession:
+    """A row of the sessions query: its statement's bytes decoded with the encoding of the
+    session's own database, per session, and cut to `query_chars` characters."""
+    pid, user, app, state, raw, encoding, *rest = row
+    query = decoded(raw, encoding)
+    return db_session(pid, user, app, state, query and query[:query_chars], *rest)
 
 
 class PostgresProbe:
@@ -70,6 +84,8 @@ class PostgresProbe:
         self.dsn = dsn or None  # None: libpq reads PGHOST, PGUSER, PGPASSWORD, ...
         self.interval = interval
         self.timeout = timeout
+        self.query_chars = query_chars
+        self.statement_timeout_ms = int(statement_timeout_ms)
         self.script = sample_script(long_query_s, query_chars, statement_timeout_ms)
         self._conn: AsyncConnection[Any] | None = None
 
@@ -113,7 +129,10 @@ class PostgresProbe:
                 if not cur.nextset():
                     break
         (counts,), rows = results
-        active, idle, in_xact, waiting, max_connections = counts
+        active, idle, in_xact, waiting, max_connections, hidden = counts
+        sessions = [chain_session(r, self.query_chars) for r in rows]
+        if any(0 in s.blocked_by for s in sessions):
+            sessions = await self._name_prepared(conn, sessions)
         return DatabaseSampled(
             at=now,
             connections={
@@ -123,8 +142,41 @@ class PostgresProbe:
                 "waiting": waiting,
             },
             max_connections=max_connections,
-            sessions=tuple(db_session(*r) for r in rows),
+            sessions=tuple(sessions),
+            hidden_sessions=hidden,
         )
+
+    async def _name_prepared(
+        self, conn: AsyncConnection[Any], sessions: list[DbSession]
+    ) -> list[DbSession]:
+        """`sessions` with each prepared transaction a waiter's pid 0 stands for as a row of
+        its own (keyed by -xid, DbSession), and the waiters' 0 replaced by those keys; a 0
+        left stands for one pg_prepared_xacts no longer names. A second read, made only
+        when some session waits on a prepared transaction, under the same timeouts."""
+        waiters = [s.pid for s in sessions if 0 in s.blocked_by]
+        ms = self.statement_timeout_ms
+        async with conn.transaction(), conn.cursor() as cur:
+            await cur.execute(f"SET LOCAL statement_timeout = '{ms}ms'")
+            await cur.execute(f"SET LOCAL lock_timeout = '{ms}ms'")
+            await cur.execute(prepared_blockers_sql(), (waiters,))
+            found = await cur.fetchall()
+        keys: dict[int, list[int]] = {}
+        prepared: dict[int, DbSession] = {}
+        for waiter, key, gid, owner, database, at, relation, mode in found:
+            keys.setdefault(waiter, []).append(key)
+            if key not in prepared:
+                row = (key, owner, None, "prepared", "", at, at)
+                prepared[key] = db_session(
+                    *row, relation=relation, mode=mode, gid=gid, database=database
+                )
+
+        def named(s: DbSession) -> DbSession:
+            if s.pid not in keys:
+                return s
+            blocked = [p for p in s.blocked_by if p != 0] + keys[s.pid]
+            return s.model_copy(update={"blocked_by": tuple(dict.fromkeys(blocked))})
+
+        return [*prepared.values(), *map(named, sessions)]
 
     async def _rollback(self) -> None:
         try:

@@ -94,6 +94,11 @@ class Suggestion:
     unknown: tuple[str, ...] = ()  # Signals.unknown: a calm suggestion is not all clear
 
     @property
+    def all_clear(self) -> bool:
+        """No threshold crossed and every signal seen: only then may a person be told so."""
+        return not self.alerting and not self.unknown
+
+    @property
     def reason(self) -> str:
         return "; ".join(self.reasons)
 

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from state.guide.policy import Signals, Suggestion, suggest_severity
+from state.locks import unseen
 from state.text import inert
 
 if TYPE_CHECKING:
@@ -81,9 +82,17 @@ _SIGNAL_OF = {
 
 
 def unknown(state: ConsoleState) -> tuple[str, ...]:
-    """The signals no backend is configured for: 'error rate: not configured', in order."""
+    """The signals the console cannot see, in order: those no backend is configured for
+    ('error rate: not configured'), and a database whose monitor role cannot see other
+    roles' sessions ('database: cannot see 37 sessions of other roles: grant pg_monitor')."""
     words = dict.fromkeys(_SIGNAL_OF.get(s, s) for s in state.unconfigured)
-    return tuple(f"{word}: not configured" for word in words)
+    found = [f"{word}: not configured" for word in words]
+    db = state.database
+    if db is not None and "database" not in words and not state.probe("postgres").failing:
+        blind = unseen(db)  # state/locks.py: None when the role sees every session
+        if blind:
+            found.append(f"database: {blind}")
+    return tuple(found)
 
 
 def signals(state: ConsoleState) -> Signals:

@@ -118,6 +118,8 @@ def _situation(state: ConsoleState, incident: Incident) -> str:
     if seen.database_unreachable:
         found.append("database unreachable")
     now = "; ".join(found) if found else "no service down and no threshold crossed"
+    if seen.unknown:  # what the console cannot see is said, not passed over as healthy
+        now += f"; unknown: {'; '.join(seen.unknown)}"
     return f"{inert(incident.title)}. Now: {now}."
 
 

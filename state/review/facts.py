@@ -19,6 +19,7 @@ from state.console import ConsoleState, Incident
 from state.fold import fold
 from state.guide.drill import harm
 from state.guide.milestones import Change, Milestones, Tracker, services_down
+from state.locks import blocker_name
 
 if TYPE_CHECKING:
     from state.events import EventBase
@@ -174,7 +175,8 @@ def _locks(facts: Facts, event: Any) -> None:
         holder = by_pid.get(pid)
         who = ", ".join(x for x in (holder.user, holder.state) if x) if holder else ""
         on = f" on {holder.relation}" if holder and holder.relation else ""
-        root = f"pid {pid}" + (f" ({who})" if who else "") + on
+        name = f"pid {pid}" if pid > 0 else blocker_name(pid, event.sessions)
+        root = name + (f" ({who})" if who else "") + on
     facts.locks.append(LockSample(event.at.timestamp(), len(waiting), root))
 
 

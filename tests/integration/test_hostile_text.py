@@ -306,13 +306,16 @@ async def test_postgres_names_and_query_text(
         lines = pane_lines(app, pane)
         [row] = [line for line in lines if line.lstrip().startswith(f"▶ {held.pid} ")]
         assert "blocks 1" in row  # the numbers of the row, after the role name
-        assert f"▶ {held.pid} [@click=ap…⚠ idle in tx" in row  # role cut to 12, still marked
+        # the service behind the lock (application_name, cut to 18 cells), shown literally
+        assert f"▶ {held.pid} [bold]app[/]?]52;… idle in tx" in row
         assert "[link=file:///etc/passwd]x[/link]" in row  # literal text, the table's name
         # the confirmation names role and query: text too
         app.remediation.action_terminate_backend()
         await shown(pilot, ConfirmScreen)
+        await pilot.pause()  # pushed is not yet drawn: let it lay out once
         assert_screen_inert(app)
         assert f"pid {held.pid}" in screen_text(app)
+        assert "[@click=app.quit]r" in screen_text(app)  # the role, literal and marked
         await pilot.press("escape")
         await pilot.pause()
         assert app.is_running

@@ -21,7 +21,7 @@ from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import DatabaseSampled, EventBase, ProbeFailed, ProbeRecovered
 from state.locks import BlockingChain, blocking_chains
-from tests.integration.pg_probe import opened, sample
+from tests.integration.pg_probe import opened, sample, table
 from tests.servers.postgres import WATCHER, WATCHER_PASSWORD, PgServer, free_port
 from tests.servers.sessions import Sessions, eventually
 
@@ -60,13 +60,6 @@ def tree(chain: BlockingChain) -> tuple[Any, ...]:
         s.relation,
         s.lock_mode,
         [tree(w) for w in chain.waiters],
-    )
-
-
-async def table(sessions: Sessions, name: str) -> None:
-    await sessions.rows(
-        f"DROP TABLE IF EXISTS {name}; CREATE TABLE {name} (id int PRIMARY KEY, balance int);"
-        f" INSERT INTO {name} VALUES (1, 100), (2, 200)"
     )
 
 

@@ -91,6 +91,8 @@ class PgServer:
                 f"-c max_connections={self.max_connections} -c shared_buffers=32MB",
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
                 "-c password_encryption=scram-sha-256",
+                # prepared transactions: a blocker pg_blocking_pids() reports as pid 0
+                "-c max_prepared_transactions=10",
             )
         )
         result = self._run(

@@ -11,7 +11,7 @@ import os
 import sys
 
 import tui.export
-from widgets.modals import HelpScreen
+from widgets.help import HelpScreen
 
 
 def _failure() -> RuntimeError:

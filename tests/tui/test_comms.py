@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import pytest
 from textual.widgets import Button, Checkbox, Static, TextArea
 
 from probes.notify.config import demo_config
@@ -162,14 +163,22 @@ async def test_automatic_paging_escalates_by_itself(tmp_path) -> None:
     assert "P2 unacknowledged 30 min" in escalated[0].reason
 
 
-async def test_read_only_offers_no_update_or_escalation(tmp_path) -> None:
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_read_only_says_updates_and_escalation_are_disabled(tmp_path, size) -> None:
     _, app = await declared(tmp_path, read_only=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("u", "e")
-        await pilot.pause()
-        assert len(app.screen_stack) == 1
-        titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert not titles & {"Update", "Escalate"}
+    async with app.run_test(size=size) as pilot:
+        for key, what in (("u", "posting status updates"), ("e", "escalation")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert len(app.screen_stack) == 1
+            assert [n.message for n in app._notifications][-1].startswith(f"read-only: {what}")
+        header = app.query_one("#header")._text.plain  # type: ignore[attr-defined]
+        assert "update due 15:00 not sent from this console" in header
+        keys = app.query_one("#keys")._text.plain  # type: ignore[attr-defined]
+        if size == (120, 40):  # every key, these dimmed
+            assert "u Update" in keys and "e Escalate" in keys
+        else:  # the phase's keys this console can run
+            assert "u Update" not in keys and "a Ack" in keys
 
 
 async def test_a_lost_slack_reply_is_resent_only_by_the_commander(tmp_path, monkeypatch) -> None:

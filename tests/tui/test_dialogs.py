@@ -13,11 +13,11 @@ from state.events import DrillScored
 from state.guide.severity import IncidentStatus, Role, Severity
 from widgets.action_dialogs import NumberScreen, RemediationMenu, ResolveScreen, RoleScreen
 from widgets.comms_dialogs import ChannelRow, EscalateScreen, UpdateScreen
+from widgets.help import HelpScreen
 from widgets.modals import (
     ConfirmScreen,
     DeclareScreen,
     Dialog,
-    HelpScreen,
     NoteScreen,
     SeverityScreen,
 )
@@ -33,7 +33,7 @@ DIALOGS = {
     "severity": (lambda: SeverityScreen(Severity.P2, Severity.P1, "error rate"), "severity"),
     "note": (lambda: NoteScreen(), "note"),
     "confirm": (lambda: ConfirmScreen("Undo rollout", "checkout", "Undo"), "cancel"),
-    "help": (lambda: HelpScreen([("d", "Declare")]), "cancel"),
+    "help": (lambda: HelpScreen([("Incident", [("d", "Declare")])]), "help-keys"),
     "remediate": (
         lambda: RemediationMenu("checkout", "2/3 ready", [("restart", "Restart", None)]),
         "actions",

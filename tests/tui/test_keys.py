@@ -18,7 +18,8 @@ from tests.play import OPERATOR, Session
 from tests.tui.waiting import pressed, shown
 from tui.app import WarroomApp
 from widgets.header import IncidentHeader
-from widgets.modals import ConfirmScreen, DeclareScreen, HelpScreen
+from widgets.help import HelpScreen
+from widgets.modals import ConfirmScreen, DeclareScreen
 from widgets.pane import Pane
 
 

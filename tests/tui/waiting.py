@@ -4,8 +4,14 @@ from __future__ import annotations
 
 
 async def shown(pilot, kind: type, tries: int = 100) -> None:
+    """Wait until the screen on top is a `kind` and has been laid out with its widgets.
+
+    Being pushed is not being drawn: under load the compositor can still hold no widget
+    of the new screen for a few frames, and a capture then reads an empty screen.
+    """
     for _ in range(tries):
-        if isinstance(pilot.app.screen, kind):
+        screen = pilot.app.screen
+        if isinstance(screen, kind) and screen.is_mounted and screen._compositor.visible_widgets:
             return
         await pilot.pause(0.02)
 

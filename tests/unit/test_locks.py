@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from state.events import DbSession
 from state.locks import BlockingChain, blocking_chains
 
@@ -51,19 +54,24 @@ def test_nested_chain_counts_every_depth():
     assert chains[0].waiters[0].size == 3
 
 
-def test_a_waiter_blocked_by_two_sessions_is_shown_once():
+def test_a_waiter_blocked_by_two_sessions_is_shown_once_and_names_the_other():
+    # two SHARE holders, one EXCLUSIVE waiter: killing 10 alone would leave 30 waiting on 20
     chains = blocking_chains([s(10), s(20), s(30, 10, 20)])
     everyone = [p for c in chains for p in all_pids(c)]
-    assert everyone.count(30) == 1
-    assert shapes([s(10), s(20), s(30, 10, 20)]) == [(10, [(30, [])])]
+    assert sorted(everyone) == [10, 20, 30]
+    assert [tree(c) for c in chains] == [(10, [(30, [])]), (20, [])]
+    first, second = chains
+    assert first.waiters[0].also == (20,)
+    assert (first.blocks, second.blocks) == (1, 1)  # 20 blocks 30 too, drawn under 10
 
 
-def test_a_waiter_whose_blocker_is_not_visible_becomes_a_root():
-    # 999 is not in the sample (another database, or not visible to this user)
-    chains = blocking_chains([s(5001, 999), s(5002, 5001)])
-    assert [tree(c) for c in chains] == [(5001, [(5002, [])])]
-    assert chains[0].session.blocked_by == (999,)
-    assert shapes([s(5001, 999)]) == [(5001, [])]
+def test_a_blocker_missing_from_the_sample_is_an_unsampled_root():
+    # 999 ended between the reads; 0 is a prepared transaction the probe could not name
+    chains = blocking_chains([s(5001, 999), s(5002, 5001), s(6001, 0)])
+    assert [tree(c) for c in chains] == [(999, [(5001, [(5002, [])])]), (0, [(6001, [])])]
+    assert [c.sampled for c in chains] == [False, False]
+    assert chains[0].blocks == 2 and chains[0].waiters[0].sampled
+    assert chains[1].session.is_prepared
 
 
 def test_a_cycle_does_not_loop_forever_and_is_shown_once():
@@ -145,3 +153,73 @@ def test_a_cycle_thousands_long_is_cut_once():
     sessions = [s(pid, pid - 1 if pid > 1 else depth) for pid in range(1, depth + 1)]
     (chain,) = blocking_chains(sessions)
     assert chain.session.pid == 1 and chain.size == depth - 1
+
+
+# A sample as pg_blocking_pids() can give it: pids 1..12, each blocked by any others, by
+# pids missing from the sample (13..15), by prepared transactions (< 0) or by 0.
+samples = st.dictionaries(
+    st.integers(1, 12),
+    st.lists(st.integers(-3, 15), max_size=4),
+    max_size=12,
+).map(lambda found: [s(pid, *blocked) for pid, blocked in found.items()])
+
+
+@given(samples)
+def test_every_pid_in_every_blocked_by_is_drawn(sessions):
+    drawn = [(c, d) for chain in blocking_chains(sessions) for c, d in chain.walk()]
+    pids = [c.session.pid for c, _ in drawn]
+    named = {p for x in sessions for p in x.blocked_by if p != x.pid}
+    waiting = {x.pid for x in sessions if set(x.blocked_by) - {x.pid}}
+    assert named | waiting <= set(pids)
+    assert len(pids) == len(set(pids))  # each session drawn once
+
+
+@given(samples)
+def test_a_waiter_is_drawn_under_one_blocker_and_names_the_rest(sessions):
+    by_pid = {x.pid: x for x in sessions}
+    for chain in blocking_chains(sessions):
+        parents = {chain.session.pid: None}
+        for c, _ in chain.walk():
+            parents.update((w.session.pid, c.session.pid) for w in c.waiters)
+        for c, _ in chain.walk():
+            pid = c.session.pid
+            blocked = set(by_pid[pid].blocked_by) - {pid} if pid in by_pid else set()
+            drawn_under = parents[pid]
+            assert drawn_under is None or drawn_under in blocked
+            assert set(c.also) | ({drawn_under} - {None}) == blocked
+
+
+# ---- what the pane draws of the trees in the lines it has (widgets/locks.py layout) --------
+
+
+def drawn_lines(drawn) -> int:
+    from widgets.locks import lines_of
+
+    return sum(1 if isinstance(x, str) else lines_of(*x) for x in drawn)
+
+
+def test_every_root_is_drawn_before_a_long_queue_fills_the_pane():
+    from widgets.locks import layout
+
+    # 1 holds a lock 50 sessions queue behind; 200 and 300 each block one session
+    sessions = [s(1), *(s(pid, 1) for pid in range(2, 52)), s(200), s(201, 200), s(300)]
+    sessions.append(s(301, 300))
+    drawn = layout(blocking_chains(sessions), 12)
+    roots = [x[0].session.pid for x in drawn if not isinstance(x, str) and x[1] == 0]
+    assert roots == [1, 200, 300]
+    assert "  … 45 more waiting" in drawn  # right under the chain it cuts, 5 shown
+    assert drawn_lines(drawn) == 12
+
+
+@given(samples, st.integers(1, 40))
+def test_the_layout_fits_and_draws_every_root_it_has_room_for(sessions, room):
+    from widgets.locks import layout, lines_of
+
+    chains = blocking_chains(sessions)
+    drawn = layout(chains, room)
+    assert drawn_lines(drawn) <= max(room, 1)
+    heads = sum(lines_of(c, 0) for c in chains)
+    if heads + len(chains) <= room:
+        assert [x for x in drawn if not isinstance(x, str) and x[1] == 0] == [
+            (c, 0) for c in chains
+        ]

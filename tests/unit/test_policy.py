@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from state.console import ConsoleState
-from state.events import HealthResult, ProbeFailed, SessionStarted
+from state.events import DatabaseSampled, HealthResult, ProbeFailed, SessionStarted
+from state.fold import fold
 from state.guide.policy import (
     Signals,
     band,
@@ -106,6 +107,34 @@ def test_database_unreachable_is_p1():
     s = suggest_severity(Signals(database_unreachable=True))
     assert s.severity is P1
     assert s.reasons == ("database unreachable",)
+
+
+BLIND = "database: cannot see 37 sessions of other roles: grant pg_monitor"
+
+
+def test_a_signal_that_cannot_be_seen_is_unknown_never_all_clear():
+    s = suggest_severity(Signals(unknown=(BLIND,)))
+    assert not s.alerting and not s.all_clear
+    assert s.unknown == (BLIND,)
+    assert s.reasons == (
+        "no threshold crossed in what is watched; unknown: database (cannot see 37 sessions"
+        " of other roles: grant pg_monitor)",
+    )
+    assert suggest_severity(Signals()).all_clear
+    # what is seen still decides the severity: unknown neither raises nor hides it
+    s = suggest_severity(Signals(services_down=("api",), unknown=(BLIND,)))
+    assert s.severity is Severity.P2 and s.unknown == (BLIND,)
+
+
+def test_a_blind_monitor_role_makes_the_database_unknown():
+    at = datetime(2026, 3, 14, tzinfo=UTC)
+    blind = DatabaseSampled(at=at, connections={}, max_connections=100, hidden_sessions=37)
+    assert signals(fold(ConsoleState(), blind)).unknown == (BLIND,)
+    seen = blind.model_copy(update={"hidden_sessions": 0})
+    assert signals(fold(ConsoleState(), seen)).unknown == ()
+    # unreachable is what it is then, not unknown: the guide's P1 rule reads it
+    down = fold(fold(ConsoleState(), blind), ProbeFailed(at=at, source="postgres", reason="x"))
+    assert signals(down).unknown == () and signals(down).database_unreachable
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])

@@ -21,6 +21,24 @@ LOCK_MODES = (
     "AccessExclusiveLock",
 )
 
+# Which held modes each requested mode waits for: PostgreSQL's table-level lock conflicts
+# (docs: "Explicit Locking", table 13.2), by position in LOCK_MODES (0 AccessShare ...).
+_CONFLICTS = {
+    0: (7,),
+    1: (6, 7),
+    2: (4, 5, 6, 7),
+    3: (3, 4, 5, 6, 7),
+    4: (2, 3, 5, 6, 7),
+    5: (2, 3, 4, 5, 6, 7),
+    6: (1, 2, 3, 4, 5, 6, 7),
+    7: (0, 1, 2, 3, 4, 5, 6, 7),
+}
+
+
+def conflicts(wanted: str, held: str) -> bool:
+    """Does a lock requested in mode `wanted` wait for one held in mode `held`?"""
+    return LOCK_MODES.index(held) in _CONFLICTS[LOCK_MODES.index(wanted)]
+
 
 @cache
 def sql(name: str) -> str:
@@ -32,12 +50,24 @@ CONNECTIONS = sql("connections")
 SESSIONS = sql("sessions")
 
 
+MODES = "[" + ", ".join(f"'{m}'" for m in LOCK_MODES) + "]"  # an SQL array's elements
+
+
 def sessions_sql(long_query_s: float, query_chars: int) -> str:
-    """The sessions query with its two numbers filled in (numbers only, never text)."""
-    modes = "[" + ", ".join(f"'{m}'" for m in LOCK_MODES) + "]"
+    """The sessions query with its two numbers filled in (numbers and constants, never text).
+
+    A statement is read as at most 4 bytes a character (UTF-8's widest), cut to
+    `query_chars` once decoded.
+    """
     return SESSIONS.format(
-        modes=modes, query_chars=int(query_chars), long_query_s=float(long_query_s)
+        modes=MODES, query_bytes=4 * int(query_chars), long_query_s=float(long_query_s)
     )
+
+
+def prepared_blockers_sql() -> str:
+    """prepared_blockers.sql with the lock modes and their conflicts filled in (constants)."""
+    pairs = ", ".join(f"('{w}', '{h}')" for w in LOCK_MODES for h in LOCK_MODES if conflicts(w, h))
+    return sql("prepared_blockers").format(modes=MODES, conflicts=pairs)
 
 
 def terminate_idle_sql() -> str:

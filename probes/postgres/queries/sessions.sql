@@ -1,18 +1,29 @@
 -- Sessions in a blocking chain, and client backends running longer than long_query_s.
--- A template for str.format: modes, query_chars and long_query_s are numbers and constants
+-- A template for str.format: modes, query_bytes and long_query_s are numbers and constants
 -- filled in by sessions_sql(), never text from outside; doubled braces are literal ones.
 -- pg_blocking_pids() takes the lock manager's partition locks, so it runs only for sessions
 -- that wait on a heavyweight lock; it also reports soft blocks (queued conflicting requests).
+-- A session of another role the console's role may not read (no pg_read_all_stats) shows no
+-- wait event: it counts as waiting when pg_locks, which every role reads, has it waiting.
 -- A row-lock waiter waits on a transaction id: its relation comes from the tuple lock it holds.
 -- Locks of other databases are left out: their relation OIDs mean nothing here.
+-- The statement is read as bytes in its session's database encoding (a LATIN1 database's
+-- text is not UTF-8): the probe decodes each with that encoding, leniently.
+-- pg_blocking_pids() says 0 for a prepared transaction (it has no backend): the probe then
+-- names it with prepared_blockers.sql, a second read made only when some session waits on 0.
 WITH a AS MATERIALIZED (
-    SELECT pid, backend_type, usename, application_name, state, query, query_start,
-           xact_start, wait_event_type,
-           CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid)
-                ELSE '{{}}'::int[] END AS blocked_by,
-           backend_start
-    FROM pg_stat_activity
-    WHERE pid <> pg_backend_pid()
+    SELECT pid, backend_type, datid, usename, application_name, state, query, query_start,
+           xact_start, wait_event_type, backend_start, hidden,
+           CASE WHEN wait_event_type = 'Lock'
+                     OR (hidden AND pid IN (SELECT pid FROM pg_locks WHERE NOT granted))
+                THEN pg_blocking_pids(pid)
+                ELSE '{{}}'::int[] END AS blocked_by
+    FROM (
+        SELECT *, state IS NULL AND query = '<insufficient privilege>'
+                  AND datid IS NOT NULL AND usesysid IS NOT NULL AS hidden
+        FROM pg_stat_activity
+        WHERE pid <> pg_backend_pid()
+    ) s
 ),
 chain AS (
     SELECT pid FROM a WHERE cardinality(blocked_by) > 0
@@ -38,12 +49,15 @@ holds AS (
     JOIN l h ON h.pid = b.pid AND h.relation = b.relid AND h.granted AND h.locktype = 'relation'
     ORDER BY b.pid, array_position(ARRAY{modes}::text[], h.mode) DESC
 )
-SELECT a.pid, a.usename, a.application_name, a.state, left(a.query, {query_chars}) AS query,
+SELECT a.pid, a.usename, a.application_name, a.state,
+       CASE WHEN a.hidden THEN NULL ELSE substr(textsend(a.query), 1, {query_bytes}) END,
+       pg_encoding_to_char(d.encoding) AS encoding,
        a.query_start, a.xact_start, a.wait_event_type, a.blocked_by,
        coalesce(wants.relid, holds.relid)::regclass::text AS relation,
        coalesce(wants.mode, holds.mode) AS lock_mode,
-       a.backend_start
+       a.backend_start, NOT a.hidden AS visible
 FROM a
+LEFT JOIN pg_database d ON d.oid = a.datid
 LEFT JOIN wants USING (pid)
 LEFT JOIN holds USING (pid)
 WHERE a.pid IN (SELECT pid FROM chain)

@@ -1,0 +1,203 @@
+"""Pilot tests for the Database locks pane on what live PostgreSQL gives (issue 15): a
+prepared transaction as the blocker and what `k` does on it, a waiter with several blockers,
+and a monitor role that cannot see every session, through the header and a replay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from state.events import ActionRequested, DatabaseSampled, DbSession
+from state.journal.replay import Replay
+from state.journal.store import Journal
+from tests.play import Session
+from tests.tui.test_actions import journaled
+from tests.tui.waiting import shown
+from widgets.locks import LocksPane
+from widgets.modals import ConfirmScreen, NoticeScreen
+
+BLIND = "cannot see 37 sessions of other roles: grant pg_monitor"
+
+
+def sampled(session: Session, *rows: DbSession, hidden: int = 0) -> None:
+    """Record a database sample of `rows` now, as the live probe would."""
+    session.record(
+        DatabaseSampled(
+            at=session.clock.now(),
+            connections={"active": 2, "idle": 3, "idle in transaction": 0, "waiting": 2},
+            max_connections=100,
+            sessions=rows,
+            hidden_sessions=hidden,
+        )
+    )
+
+
+def prepared_chain(session: Session) -> tuple[DbSession, ...]:
+    now = session.clock.now()
+    return (
+        DbSession(
+            pid=-731,
+            user="payments",
+            state="prepared",
+            xact_start=now - timedelta(minutes=4, seconds=5),
+            relation="ledger",
+            lock_mode="RowExclusiveLock",
+            prepared="pay-7f3a",
+            database="billing",
+        ),
+        DbSession(
+            pid=5001,
+            user="app",
+            application="checkout",
+            state="active",
+            query="UPDATE ledger SET balance = balance - 10 WHERE id = 7",
+            query_start=now - timedelta(seconds=50),
+            wait_event_type="Lock",
+            blocked_by=(-731,),
+            relation="ledger",
+            lock_mode="ShareLock",
+        ),
+    )
+
+
+def body(app) -> str:
+    return app.query_one(LocksPane)._body.plain
+
+
+async def opened(pilot) -> list[str]:
+    """The locks pane's lines, once it has the focus."""
+    await pilot.press("3")
+    await pilot.pause()
+    return body(pilot.app).splitlines()
+
+
+async def test_k_on_a_prepared_transaction_explains_and_targets_nobody(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    sampled(session, *prepared_chain(session))
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        lines = await opened(pilot)
+        assert lines[2] == "▶ prepared transaction 'pay-7f3a' 4m 05s blocks 1 on ledger"
+        assert lines[3] == "  no backend · owner payments · database billing"
+        assert lines[4].startswith("└ 5001 checkout 50s  UPDATE ledger")
+        await pilot.press("k")  # the cursor is on the root: the prepared transaction
+        await shown(pilot, NoticeScreen)
+        notice = app.screen
+        assert isinstance(notice, NoticeScreen)
+        assert notice.title_text == "Prepared transaction 'pay-7f3a' cannot be terminated"
+        assert "Owner payments, database billing" in notice.message
+        assert "COMMIT PREPARED 'pay-7f3a' or ROLLBACK PREPARED 'pay-7f3a'" in notice.message
+        assert "someone who knows which" in notice.message
+        assert pilot.app.focused is not None and pilot.app.focused.id == "cancel"  # Close
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, (NoticeScreen, ConfirmScreen))
+    assert journaled(session, ActionRequested) == []  # the waiter, pid 5001, was never hit
+
+
+async def test_a_prepared_transaction_the_probe_could_not_name_is_still_not_its_waiter(
+    tmp_path,
+) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    _, waiter = prepared_chain(session)
+    sampled(session, waiter.model_copy(update={"blocked_by": (0,)}))
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        lines = await opened(pilot)
+        assert lines[2] == "▶ prepared transaction blocks 1"
+        assert "pg_blocking_pids() says 0" in lines[3]
+        assert lines[4].startswith("└ 5001 checkout")  # a waiter, never the root
+        assert "waits on pid 0" not in body(app)
+        await pilot.press("k")
+        await shown(pilot, NoticeScreen)
+        assert "ROLLBACK PREPARED" in app.screen.message
+    assert journaled(session, ActionRequested) == []
+
+
+async def test_k_on_a_real_blocker_still_confirms_its_pid(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    now = session.clock.now()
+    holder = DbSession(
+        pid=4242, user="batch", application="reports", state="idle in transaction",
+        query="LOCK TABLE ledger IN SHARE MODE", xact_start=now - timedelta(seconds=90),
+        relation="ledger", lock_mode="ShareLock",
+    )  # fmt: skip
+    other = holder.model_copy(update={"pid": 4243, "application": "exports"})
+    waiter = DbSession(
+        pid=5001, application="migrations", state="active", wait_event_type="Lock",
+        query="LOCK TABLE ledger IN EXCLUSIVE MODE", query_start=now, blocked_by=(4242, 4243),
+    )  # fmt: skip
+    sampled(session, holder, other, waiter)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert (await opened(pilot))[2:7] == [
+            "▶ 4242 reports idle in tx 1m 30s blocks 1 on ledger",
+            "  LOCK TABLE ledger IN SHARE MODE",
+            "└ 5001 migrations 0s  LOCK TABLE ledger IN EXCLUSIVE MODE",
+            "    ↳ also waits on 4243",
+            "▶ 4243 exports idle in tx 1m 30s blocks 1 on ledger",
+        ]
+        await pilot.press("k")
+        await shown(pilot, ConfirmScreen)
+        assert app.screen.title_text.endswith("pid 4242?")
+
+
+async def test_a_blind_role_is_unknown_in_the_pane_the_header_and_the_replay(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    sampled(session, hidden=37)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        lines = await opened(pilot)
+        assert lines[0] == "connections 42/100  waiting 2"  # 5 seen + 37 hidden
+        assert lines[2] == BLIND
+        assert lines[3] == "no blocking chain in pg_locks; states and statements unknown"
+        assert "no blocking chains" not in body(app)
+        header = app.query_one("#header")._text.plain
+        assert "all guide thresholds clear" not in header
+        said = f" no threshold crossed in what is watched; unknown: database ({BLIND})"
+        assert header.splitlines()[1] == said
+    # the journal carries the count: a replay says what the session said
+    with Journal.open(session.recorder.journal.path, read_only=True) as journal:
+        replay = Replay(journal)
+        state = replay.seek(replay.end)
+    assert state.database is not None and state.database.hidden_sessions == 37
+    assert [e.text for e in state.timeline if e.kind == "database_sampled"] == [
+        f"Database signal unknown: {BLIND}"
+    ]
+
+    sampled(session)  # pg_monitor granted: all clear may be said again
+    assert session.recorder.state.timeline[-1].text == "Database: every session visible again"
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "all guide thresholds clear" in app.query_one("#header")._text.plain
+        assert "no blocking chains" in body(app)
+
+
+async def test_a_blocker_gone_before_it_was_read_is_drawn_and_never_targeted(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    _, waiter = prepared_chain(session)
+    sampled(session, waiter.model_copy(update={"blocked_by": (999,)}))
+    app = session.app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        lines = await opened(pilot)
+        assert lines[2:5] == [
+            "▶ 999 blocks 1",  # nothing known of it but that it blocks
+            "  not in pg_stat_activity: it ended as it was read",
+            "└ 5001 checkout 50s  UPDATE ledger SET balance = balance - 10 WHERE id = 7  ShareLock",
+        ]
+        await pilot.press("k")
+        await pilot.pause()
+        assert not isinstance(app.screen, (NoticeScreen, ConfirmScreen))
+        (said,) = [n.message for n in app._notifications]
+        assert said.startswith("pid 999 was not in pg_stat_activity when sampled")
+    assert journaled(session, ActionRequested) == []
+
+
+def test_the_review_names_a_prepared_transaction_blocker_by_its_gid(tmp_path) -> None:
+    from state.review.facts import gather
+
+    session = Session("db-lock-storm", tmp_path / "j.warroom")
+    sampled(session, *prepared_chain(session))
+    with Journal.open(session.recorder.journal.path, read_only=True) as journal:
+        (lock,) = gather(journal.events()).locks
+    assert lock.root == "prepared transaction 'pay-7f3a' (payments, prepared) on ledger"
