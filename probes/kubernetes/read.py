@@ -36,7 +36,8 @@ WORKERS = 4
 
 class KubernetesProbe(ApiThreads):
     """The configured deployments, from informers on deployments, ReplicaSets, pods and
-    Warning events of the namespace: four LISTs at the start (and after a 410), then watches."""
+    Warning events of the namespace: four LISTs at the start (and after a 410), then watches,
+    and at each refresh one GET /version, so that a hung API server shows as one."""
 
     source: Source = "kubernetes"
 
@@ -96,9 +97,22 @@ class KubernetesProbe(ApiThreads):
         if not self.informers:
             self.informers = self._inform(conn)
         stale = [i for i in self.informers.values() if i.stale]
-        await asyncio.gather(*(self.in_thread(i.relist) for i in stale))
+        if stale:
+            await asyncio.gather(*(self.in_thread(i.relist) for i in stale))
+        else:  # a watch says nothing while nothing changes, even from a hung API server
+            await self.in_thread(self._alive, conn)
         statuses = await self.in_thread(self._fold)
         return [DeploymentsSampled(at=now, deployments=statuses)]
+
+    def _alive(self, conn: Connection) -> None:
+        """GET /version within the request timeout: the API server still answers. Blocking.
+
+        Raises KubernetesError (the pane then says the reason) when it does not."""
+        from kubernetes import client
+
+        version = client.VersionApi(conn.api).get_code
+        reply = call(conn, "get version", version, self.request_timeout, _preload_content=False)
+        reply.release_conn()
 
     def _fold(self) -> tuple[DeploymentStatus, ...]:
         """The configured deployments' statuses from the informers' objects; the last ones

@@ -161,6 +161,24 @@ async def test_a_refresh_with_nothing_changed_folds_nothing_again(tmp_path):
     assert all(x is y for x, y in zip(a.deployments, b.deployments, strict=True))
 
 
+async def test_an_api_server_that_stops_answering_shows_though_its_watches_say_nothing(tmp_path):
+    import asyncio
+
+    async def hang(request):
+        await asyncio.sleep(2)
+
+    async with cluster(tmp_path, healthy("analysis-service"), healthy("file-watcher")) as k8s:
+        probe = probe_for(k8s, timeout=0.3)
+        try:
+            await probe.sample(NOW)
+            (k8s.api**1)["get /version/"] << hang  # lists and watches stay as they were
+            with pytest.raises(KubernetesError, match=r"^timed out after 0\.3 s waiting for"):
+                await probe.sample(NOW)
+        finally:
+            await probe.close()
+        assert all(len(lists(k8s, plural)) == 1 for plural in KINDS)
+
+
 async def test_410_gone_on_the_watch_relists_at_the_next_refresh(tmp_path):
     name = "analysis-service"
     async with cluster(tmp_path, healthy(name), healthy("file-watcher")) as k8s:

@@ -46,9 +46,7 @@ class PromStack:
 
 
 @contextmanager
-def prom_stack(
-    traffic: Mapping[str, Traffic] = TRAFFIC, tick: float = 0.1
-) -> Iterator[PromStack]:
+def prom_stack(traffic: Mapping[str, Traffic] = TRAFFIC, tick: float = 0.1) -> Iterator[PromStack]:
     """A private Prometheus scraping an exporter driven with `traffic` every `tick` seconds,
     stopped at the end."""
     exporter = Exporter(dict(traffic), tick).start()
