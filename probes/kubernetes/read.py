@@ -111,8 +111,10 @@ class KubernetesProbe(ApiThreads):
         from kubernetes import client
 
         version = client.VersionApi(conn.api).get_code
-        reply = call(conn, "get version", version, self.request_timeout, _preload_content=False)
-        reply.release_conn()
+        reply: Any = call(
+            conn, "get version", version, self.request_timeout, _preload_content=False
+        )
+        reply.release_conn()  # the raw reply: nothing in it is read
 
     def _fold(self) -> tuple[DeploymentStatus, ...]:
         """The configured deployments' statuses from the informers' objects; the last ones
