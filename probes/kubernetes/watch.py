@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ Trim = Callable[[Mapping[str, Any]], Obj]
 # found within a few minutes, never hours.
 WATCH_SECONDS = 240
 GONE = 410
+RESUME_AFTER = 1.0  # seconds: the least time between two watches of one informer
 
 
 class Informer:
@@ -110,6 +112,7 @@ class Informer:
 
     def _watch_until_stale(self, stop: threading.Event, watch: Any) -> None:
         while not stop.is_set() and not self.stale:
+            began = time.monotonic()
             try:
                 for event in watch.stream(
                     self.list_fn,
@@ -124,6 +127,8 @@ class Informer:
             except Exception as exc:
                 if not stop.is_set():
                     self._ended(exc)
+            if time.monotonic() - began < RESUME_AFTER:  # a server that ends watches at once
+                stop.wait(RESUME_AFTER)  # is asked again each second, not in a tight loop
 
     def _apply(self, stop: threading.Event, event: Mapping[str, Any]) -> None:
         kind, obj = event.get("type"), event.get("object") or {}
