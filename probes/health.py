@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from probes.check import CheckResult
-from probes.http import INVALID, client, import_httpx, network_reason
+from probes.http import INVALID, client, import_httpx, network_reason, not_reached
 from state.events import EventBase, HealthResult, HealthSampled, Source
 from state.text import inert
 
@@ -107,16 +107,33 @@ class HealthProbe:
         await self._http()
 
     async def check_one(self, service: str) -> HealthResult:
-        """GET one service's health URL within the request timeout; never raises."""
+        """GET one service's health URL within the request timeout; never raises.
+
+        Down: an error reply (>= 400, curl -f's rule), a refusal, a reset, an invalid reply, or
+        no reply within the timeout once connected. Unknown from this console (`unknown`):
+        the host could not be reached from here at all (no such name, no route, no
+        connection within the timeout), which says nothing about the service."""
         http = await self._http(service)
         started = time.perf_counter()
+        reached = False
+
+        async def trace(name: str, info: dict) -> None:
+            nonlocal reached
+            # a new connection was opened, or a kept-alive one is carrying this request
+            if name.endswith(("connect_tcp.complete", "send_request_headers.started")):
+                reached = True
+
         try:
             # httpx bounds each phase; this bounds the whole request, a slow drip included
             async with asyncio.timeout(self.request_timeout):
-                response = await http.get(self.url(service))
+                response = await http.get(self.url(service), extensions={"trace": trace})
         except Exception as exc:
             why = network_reason(exc, self.request_timeout)
-            return HealthResult(service=service, up=False, error=why)
+            timed_out = isinstance(exc, TimeoutError) or "timed out" in why
+            unknown = not_reached(exc) or (timed_out and not reached)
+            if unknown and timed_out:
+                why = f"no connection within {self.request_timeout:g} s"
+            return HealthResult(service=service, up=False, error=why, unknown=unknown)
         latency = round((time.perf_counter() - started) * 1000, 1)
         invalid = invalid_status_line(response)
         if invalid is not None:  # whatever its code says, this is no answer to trust

@@ -91,6 +91,23 @@ def resolver_error(exc: BaseException) -> socket.gaierror | None:
     return next((e for e in _causes(exc) if isinstance(e, socket.gaierror)), None)
 
 
+def not_reached(exc: BaseException) -> bool:
+    """Whether a request that failed with `exc` never reached a server: the name did not
+    resolve, no route or no network to the host, or not an http(s) URL. Nothing answered,
+    so nothing is known about what is there. A refusal (something answered with RST), a
+    TLS error or a reset are answers; a timeout is decided by its caller (was it connected?)."""
+    import httpx
+
+    if refused(exc):
+        return False
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | httpx.ConnectTimeout):
+        return True
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        return not ("ssl" in text or "certificate" in text or "refused" in text)
+    return False
+
+
 def _protocol_error(text: str) -> str:
     """A reply httpx could not parse: invalid HTTP, unless the server simply hung up."""
     if text.lower().startswith(_DISCONNECTED):

@@ -97,6 +97,43 @@ class TimelineEntry(Model):
     kind: str
     text: str
     tone: Tone = "info"
+    # an entry that stands for something still going on (a signal's episode) has a key: a
+    # later entry with the same key replaces it where it stands instead of being appended
+    key: str | None = None
+
+
+class SignalEpisode(Model):
+    """One signal's breach, from its first sample over the line until it held clear.
+
+    `key` names the signal ("error_rate:api", "latency:api", "down:api", "database");
+    `peak` is its worst value (percent, ratio to the p95 baseline, 1 for down), `level` the
+    worst band reached (2: an error rate over 20%). See state/guide/episodes.py.
+    """
+
+    key: str
+    began: Instant
+    peak: float
+    peak_at: Instant
+    level: int = 1
+    fired_at: Instant | None = None  # held over the line for the signal's hold: firing
+    clear_since: Instant | None = None  # under the clear line since, while it stays under
+    ended: Instant | None = None  # held clear: the episode is over, from clear_since
+
+
+class Breach(Model):
+    """What the console saw go wrong, across signals: from the first breach of a signal
+    until every signal held clear. Its start is when an incident was detected
+    (`state.guide.signals.detection`)."""
+
+    began: Instant
+    why: str  # the first signal's words: "api error rate > 5%"
+    events: int  # how many events had been folded when it began: its place in the journal
+    sustained: bool = False  # a signal in it fired (held for its hold)
+    ended: Instant | None = None
+    cleared: Instant | None = None  # the last of its signals to end, so far
+    # while not sustained: the last sustained breach, which stands again if this one turns
+    # out to be blips only
+    before: Breach | None = None
 
 
 class ConsoleState(Model):
@@ -120,9 +157,15 @@ class ConsoleState(Model):
     # moves down a band only once the value falls 20% below its threshold, so noise
     # around a threshold does not flood the timeline
     bands: dict[str, int] = Field(default_factory=dict)
+    # the signal rules the session was recorded under (SessionStarted.signal_rules): 1 for a
+    # journal that does not say, so it replays as it was shown; 2 adds holds and episodes
+    signal_rules: int = 1
+    episodes: dict[str, SignalEpisode] = Field(default_factory=dict)  # open ones, by key
+    breach: Breach | None = None  # the open breach, else the last sustained one
     incident: Incident | None = None
     timeline: tuple[TimelineEntry, ...] = ()
     now: Instant | None = None  # the time of the last event folded
+    opened_at: Instant | None = None  # when the session started or resumed: probes sample after
     events: int = 0  # how many events were folded
 
     def latest(self, metric: str, service: str) -> float | None:

@@ -73,6 +73,11 @@ class HealthResult(Model):
     status_code: int | None = None
     latency_ms: float | None = None
     error: str | None = None
+    # True when this console could not reach the host at all (the name did not resolve, no
+    # route, the connection never opened, not an http(s) URL): `up` is False but nothing is
+    # known about the service, so it is not down. `error` says why. A refusal, a reset, a
+    # hang after connecting and an error reply are answers: down, with `unknown` False.
+    unknown: bool = False
 
 
 class HealthSampled(EventBase):
@@ -180,6 +185,9 @@ class SessionStarted(EventBase):
     seed: int | None = None
     speed: float = 1.0
     services: tuple[str, ...] = ()
+    # which signal rules the console ran (state/guide/episodes.py): a journal written before
+    # they were versioned says nothing and replays under rules 1, as it was shown then
+    signal_rules: int = 1
     # live: the kubeconfig context whose rules apply (tui/contexts.py); the probe sources with
     # no backend configured; whether --allow-writes made a read-only context writable
     context: str | None = None
@@ -234,6 +242,62 @@ class RoleAssigned(EventBase):
 class NoteAdded(EventBase):
     kind: Literal["note_added"] = "note_added"
     text: str
+    by: str
+
+
+Tone = Literal["info", "warn", "bad", "good"]
+
+
+class Finding(Model):
+    """One line an investigation section showed: its part (e.g. "Rollouts"), text, tone."""
+
+    part: str
+    text: str
+    tone: Tone = "info"
+
+
+class InvestigationShown(EventBase):
+    """What one section of the guide's investigation showed when opened: a compact snapshot.
+
+    `step` is one of state/guide/investigation.py STEPS; `unavailable` holds one line per
+    part that could not be read (slow, refused, no permission), so replay shows the gaps too.
+    """
+
+    kind: Literal["investigation_shown"] = "investigation_shown"
+    step: str
+    service: str | None = None
+    findings: tuple[Finding, ...] = ()
+    unavailable: tuple[str, ...] = ()
+    by: str
+
+
+class RunbookOpened(EventBase):
+    """The commander opened one of the guide's runbooks (state/guide/runbooks/*.toml)."""
+
+    kind: Literal["runbook_opened"] = "runbook_opened"
+    runbook: str
+    title: str
+    by: str
+
+
+class RunbookStepTicked(EventBase):
+    """A runbook step the console cannot do itself, ticked by hand: done, or skipped."""
+
+    kind: Literal["runbook_step_ticked"] = "runbook_step_ticked"
+    runbook: str
+    step: str
+    text: str
+    outcome: Literal["done", "skipped"] = "done"
+    by: str
+
+
+class RunbookChecked(EventBase):
+    """A runbook's resolution criteria checked (by `v` while it is open): each, met or not."""
+
+    kind: Literal["runbook_checked"] = "runbook_checked"
+    runbook: str
+    ok: bool
+    detail: str
     by: str
 
 
@@ -408,6 +472,10 @@ Event = Annotated[
     | StatusChanged
     | RoleAssigned
     | NoteAdded
+    | InvestigationShown
+    | RunbookOpened
+    | RunbookStepTicked
+    | RunbookChecked
     | IncidentResolved
     | ActionRequested
     | ActionFinished

@@ -15,7 +15,9 @@ from state.console import (
     PendingMessage,
     ProbeHealth,
     RoleChange,
+    TimelineEntry,
 )
+from state.guide.episodes import SIGNAL_RULES, legacy_breach, step
 from state.guide.milestones import is_pager, reaches_people, resolves
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, band
 from state.guide.resolution import STABLE_CHECKS
@@ -30,14 +32,68 @@ _SAMPLE_SOURCE = {
 }
 
 
+# The samples and probe outcomes: what the signals (state/guide/episodes.py) are read from.
+_SIGNAL_EVENTS = (
+    ev.DeploymentsSampled,
+    ev.HealthSampled,
+    ev.MetricSampled,
+    ev.DatabaseSampled,
+    ev.ProbeFailed,
+    ev.ProbeRecovered,
+)
+
+
 def fold(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
     """Return the state after `event`; `state` itself is never changed."""
     after = _apply(state, event)
+    if isinstance(event, _SIGNAL_EVENTS):
+        after = _signals(state, after, event)
     new_entries = tuple(entries(state, after, event))
     update: dict = {"now": event.at, "events": state.events + 1}
+    if after.episodes and any(e.ended for e in after.episodes.values()):
+        update["episodes"] = {k: e for k, e in after.episodes.items() if e.ended is None}
     if new_entries:
-        update["timeline"] = (after.timeline + new_entries)[-TIMELINE_LIMIT:]
+        update["timeline"] = _placed(after.timeline, new_entries)
     return after.model_copy(update=update)
+
+
+def _signals(before: ConsoleState, after: ConsoleState, event: ev.EventBase) -> ConsoleState:
+    """`after` with its signal episodes (those ended just now included) and breach moved on."""
+    if after.signal_rules < SIGNAL_RULES:
+        breach = legacy_breach(before, after, event.at)
+        return after if breach is after.breach else after.model_copy(update={"breach": breach})
+    episodes, breach = step(after, event.at, _kinds(event))
+    if episodes is after.episodes and breach is after.breach:
+        return after
+    return after.model_copy(update={"episodes": episodes, "breach": breach})
+
+
+def _kinds(event: ev.EventBase) -> tuple[str, ...]:
+    """The signal kinds (state/guide/episodes.py RULES) a sample or probe outcome informs."""
+    match event:
+        case ev.MetricSampled():
+            return (event.metric,)
+        case ev.HealthSampled() | ev.DeploymentsSampled():
+            return ("down",)
+        case ev.DatabaseSampled():
+            return ("database",)
+        case ev.ProbeFailed() | ev.ProbeRecovered() if event.source == "postgres":
+            return ("database",)
+    return ()
+
+
+def _placed(timeline: tuple[TimelineEntry, ...], new: tuple[TimelineEntry, ...]):
+    """`timeline` with `new` appended, except that an entry whose key is already there
+    replaces that one where it stands: an episode's one entry, updated as it goes."""
+    out = list(timeline)
+    for entry in new:
+        if entry.key is not None:
+            where = next((i for i in range(len(out) - 1, -1, -1) if out[i].key == entry.key), None)
+            if where is not None:
+                out[where] = entry
+                continue
+        out.append(entry)
+    return tuple(out[-TIMELINE_LIMIT:])
 
 
 def _fresh(state: ConsoleState, source: str, event: ev.EventBase) -> dict[str, ProbeHealth]:
@@ -162,11 +218,13 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                     "operator": event.operator,
                     "scenario": event.scenario,
                     "services": _services(state, event.services),
+                    "opened_at": event.at,
+                    "signal_rules": event.signal_rules,
                     **_rules(event),
                 }
             )
         case ev.SessionResumed():
-            return state.model_copy(update=_rules(event))
+            return state.model_copy(update={"opened_at": event.at, **_rules(event)})
         case ev.IncidentDeclared():
             incident = Incident(
                 incident_id=event.incident_id,

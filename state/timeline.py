@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from state import events as ev
 from state.console import ConsoleState, TimelineEntry
+from state.guide.episodes import CLEAR_HOLD, SIGNAL_RULES, rule
+from state.guide.investigation import STEP_TITLES
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.signals import latency_ratio, worst_pod
@@ -18,9 +20,21 @@ from state.locks import connection_share, connections_used, unseen
 from state.text import inert, marked_name
 
 if TYPE_CHECKING:
+    from state.console import SignalEpisode
     from state.guide.severity import IncidentStatus
 
 POOL_NEARLY_FULL, POOL_RELIEVED = 0.9, 0.75  # shares of max_connections
+LISTED = 3  # items of a list parameter a timeline entry names; the journal keeps them all
+
+
+def _param(value: object) -> str:
+    """A request's parameter as a person reads it: a long list (45 pids) by its first items
+    and its length."""
+    if isinstance(value, (list, tuple)) and len(value) > LISTED + 1:
+        shown = ", ".join(inert(v) for v in value[:LISTED])
+        return f"[{shown}, … {len(value)} in all]"
+    return inert(value)
+
 
 SOURCE_NAMES = {
     "kubernetes": "Kubernetes",
@@ -45,6 +59,21 @@ def _session_rules(
             f"Writes allowed on read-only {where} by {inert(event.operator)} (--allow-writes)",
             "warn",
         )
+
+
+def investigation_line(event: ev.InvestigationShown) -> str:
+    """'Investigated What changed (tracklist-service) by ana: 4 findings; first: ...'."""
+    title = STEP_TITLES.get(event.step, inert(event.step, 40))
+    on = f" ({inert(event.service, 60)})" if event.service else ""
+    worst = next((f for f in event.findings if f.tone == "bad"), None) or next(
+        (f for f in event.findings if f.tone == "warn"), None
+    )
+    line = f"Investigated {title}{on} by {inert(event.by)}: {len(event.findings)} findings"
+    if event.unavailable:
+        line += f", {len(event.unavailable)} part(s) unavailable"
+    if worst is not None:
+        line += f"; {inert(worst.text, 160)}"
+    return line
 
 
 def entries(
@@ -94,10 +123,25 @@ def entries(
             )
         case ev.NoteAdded():
             yield entry(f"Note by {inert(event.by)}: {inert(event.text)}")
+        case ev.InvestigationShown():
+            yield entry(investigation_line(event))
+        case ev.RunbookOpened():
+            yield entry(f"Runbook {inert(event.title, 60)} opened by {inert(event.by)}", "action")
+        case ev.RunbookStepTicked():
+            yield entry(
+                f"Runbook step {event.outcome}: {inert(event.text, 120)} ({inert(event.by)})",
+                "action",
+            )
+        case ev.RunbookChecked():
+            word = "met" if event.ok else "NOT met"
+            yield entry(
+                f"Runbook resolution criteria {word}: {inert(event.detail, 200)}",
+                "good" if event.ok else "warn",
+            )
         case ev.IncidentResolved():
             yield entry(f"Resolved by {inert(event.by)}: {inert(event.summary)}", "good")
         case ev.ActionRequested():
-            params = ", ".join(f"{inert(k)}={inert(v)}" for k, v in sorted(event.params.items()))
+            params = ", ".join(f"{inert(k)}={_param(v)}" for k, v in sorted(event.params.items()))
             yield entry(
                 f"{inert(event.by)} requested {inert(event.action)}"
                 + (" (dry run)" if event.dry_run else "")
@@ -175,10 +219,12 @@ def entries(
             yield from _deployment_changes(before, after, entry)
         case ev.HealthSampled():
             yield from _health_changes(before, after, entry)
-        case ev.MetricSampled():
+        case ev.MetricSampled() if after.signal_rules < SIGNAL_RULES:
             yield from _metric_changes(before, after, event.metric, entry)
         case ev.DatabaseSampled():
             yield from _lock_changes(before, after, entry)
+    if after.episodes is not before.episodes:
+        yield from _episode_changes(before, after, event)
 
 
 def message_name(purpose: str, level: int, status: IncidentStatus) -> str:
@@ -211,10 +257,13 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
 def _health_changes(before: ConsoleState, after: ConsoleState, entry):
     for key, now in after.health.items():
         was = before.health.get(key)
-        if was is None or was.up == now.up:
+        if was is None or (was.up, was.unknown) == (now.up, now.unknown):
             continue
         name = marked_name(key)
-        if now.up:
+        if now.unknown:
+            why = inert(now.error or "no answer")
+            yield entry(f"{name} /health unknown from this console: {why}", "warn")
+        elif now.up:
             yield entry(f"{name} /health OK again", "good")
         else:
             why = f"HTTP {now.status_code}" if now.status_code else inert(now.error or "no answer")
@@ -283,3 +332,78 @@ def _lock_changes(before: ConsoleState, after: ConsoleState, entry):
         yield entry(f"Database signal unknown: {blind}", "bad")
     elif was and not blind:
         yield entry("Database: every session visible again", "good")
+
+
+# ---- signal episodes (rules 2): one entry each, replaced where it stands as it goes ------------
+
+_EPISODE_KINDS = ("error_rate", "latency")  # down and the database have entries of their own
+
+
+def _episode_changes(before: ConsoleState, after: ConsoleState, event: ev.EventBase):
+    kind = getattr(event, "kind", "event")
+    for key, gone in before.episodes.items():
+        if key.split(":", 1)[0] in _EPISODE_KINDS and key not in after.episodes:
+            yield _episode_entry(gone, kind, dropped=True)
+    for key, new in after.episodes.items():
+        if key.split(":", 1)[0] not in _EPISODE_KINDS:
+            continue
+        old = before.episodes.get(key)
+        if old is new:  # most samples change no episode
+            continue
+        if old is None or old.began != new.began or episode_text(old) != episode_text(new):
+            yield _episode_entry(new, kind)
+
+
+def _episode_entry(episode: SignalEpisode, kind: str, dropped: bool = False) -> TimelineEntry:
+    if dropped:
+        tone = "info"
+    elif episode.ended is not None:
+        tone = "good"
+    else:
+        tone = "bad" if episode.fired_at is not None else "warn"
+    return TimelineEntry(
+        at=episode.began,
+        kind=kind,
+        text=episode_text(episode, dropped),
+        tone=tone,  # type: ignore[arg-type]
+        key=f"episode:{episode.key}:{episode.began.isoformat()}",
+    )
+
+
+def episode_text(episode: SignalEpisode, dropped: bool = False) -> str:
+    """An episode in one line: what crossed, its peak, and where it stands (pending, firing
+    since, ended at, or a blip that was not sustained)."""
+    metric, _, service = episode.key.partition(":")
+    name = marked_name(service)
+    signal = rule(episode.key)
+    hold, clear = _span(signal.hold.total_seconds()), _span(CLEAR_HOLD.total_seconds())
+    if metric == "error_rate":
+        what = f"{name} error rate over {ERROR_RATE_P2:g}%"
+        peak = f"peak {episode.peak:.1f}%" + (
+            f" (over {ERROR_RATE_P1:g}%)" if episode.level >= 2 else ""
+        )
+        under = f"under {signal.clear:g}%"
+    else:
+        what = f"{name} p95 over {signal.line:g}x baseline"
+        peak = f"peak {episode.peak:.1f}x"
+        under = f"under {signal.clear:g}x"
+    peak += f" at {episode.peak_at:%H:%M:%S}"
+    if dropped:
+        lasted = _span(((episode.clear_since or episode.began) - episode.began).total_seconds())
+        return f"{what} for {lasted}, {peak}: cleared within its {hold} hold, never fired"
+    if episode.ended is not None:
+        lasted = _span((episode.ended - episode.began).total_seconds())
+        until = f"until {episode.ended:%H:%M:%S} ({lasted})"
+        return f"{what} {until}, {peak}: ended, {under} for {clear}"
+    recovering = f"; {under} since {episode.clear_since:%H:%M:%S}" if episode.clear_since else ""
+    if episode.fired_at is not None:
+        return f"{what}, {peak}: FIRING since {episode.fired_at:%H:%M:%S}{recovering}"
+    fires = episode.began + signal.hold
+    return f"{what}, {peak}: pending, fires at {fires:%H:%M:%S} unless it clears{recovering}"
+
+
+def _span(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min" + (f" {rest} s" if rest else "")

@@ -40,7 +40,12 @@ class CommsKeys(KeyGroup):
     def start(self) -> None:
         """Once the session is open: send what is queued, react to what is recorded, and
         watch the guide's escalation timers."""
-        from state.events import IncidentAcknowledged, IncidentResolved
+        from state.events import (
+            IncidentAcknowledged,
+            IncidentDeclared,
+            IncidentResolved,
+            SeverityChanged,
+        )
 
         c = self.console
         if c.notify_config is not None and not c.read_only:
@@ -54,6 +59,9 @@ class CommsKeys(KeyGroup):
             self._sender.start()  # re-sends what a previous run left in flight
         c.on(IncidentAcknowledged, self.acknowledged)
         c.on(IncidentResolved, self.offer_final_update)
+        # a P1 goes to the on-call manager at once: ask (or page) as it is declared or raised
+        c.on(IncidentDeclared, lambda _event: self.check_escalation(declaring=True))
+        c.on(SeverityChanged, lambda _event: self.check_escalation(declaring=True))
         c.set_interval(1.0, self.check_escalation, name="escalation")
 
     async def stop(self) -> None:
@@ -100,7 +108,7 @@ class CommsKeys(KeyGroup):
         """Draft, confirm and queue one status update (inside a worker)."""
         from probes.notify.queue import configured_channels, queue_update
         from state.guide.templates import internal_update_text, status_page_text
-        from widgets.comms_dialogs import ChannelRow, UpdateScreen
+        from widgets.comms_dialogs import ChannelRow, UpdateScreen, update_preview
         from widgets.modals import ConfirmScreen
 
         assert self.console.notify_config is not None and self._outbox is not None
@@ -118,16 +126,9 @@ class CommsKeys(KeyGroup):
         draft = await self.console.push_screen_wait(UpdateScreen(status, rows, texts))
         if draft is None:
             return
-        preview = (
-            draft.internal_text
-            if any(r.audience == "internal" and r.name in draft.channels for r in rows)
-            else draft.public_text
-        )
         confirmed = await self.console.push_screen_wait(
             ConfirmScreen(
-                f"Send the {draft.status.word} update?",
-                f"To: {', '.join(draft.channels)}\n\n{inert_lines(preview, 600)}",
-                "Send",
+                f"Send the {draft.status.word} update?", update_preview(draft, rows), "Send"
             )
         )
         if not confirmed:
@@ -286,18 +287,19 @@ class CommsKeys(KeyGroup):
         if self._sender is not None:
             self._sender.wake()
 
-    def check_escalation(self) -> None:
-        """The guide's automatic triggers: page at once, or ask the commander first (once)."""
+    def check_escalation(self, declaring: bool = False) -> None:
+        """The guide's automatic triggers: page at once, or ask the commander first (once).
+
+        A trigger due from the declaration itself (a P1's on-call manager) is acted on as
+        the incident is declared or raised (`declaring`); a console opened later on such an
+        incident shows it due in the header and does not interrupt with it."""
         incident = self.console.recorder.state.incident
         if incident is None or not incident.open or self.console.read_only:
             return
-        due = next_escalation(
-            incident.severity,
-            incident.declared_at,
-            incident.acknowledged_at,
-            incident.escalation_level,
-        )
+        due = next_escalation(incident.severity, incident.declared_at, incident.escalation_level)
         if due is None or due.at > self.console.now() or due.level in self._prompted:
+            return
+        if due.at == incident.declared_at and not declaring:
             return
         self._prompted = self._prompted | {due.level}
         if self.console.escalation_mode == "page":

@@ -1,4 +1,15 @@
-"""The guide's automatic escalation triggers and its escalation hierarchy."""
+"""The guide's automatic escalation triggers and its escalation hierarchy, read literally.
+
+- P1: "Escalation: Immediate to on-call manager" (Severity Levels). The manager is level 3
+  of the hierarchy, due the moment a P1 is declared (or an incident is raised to P1); the
+  guide's "15 minutes: P1 incidents automatically escalate to manager" is the same step,
+  so it never comes later than that.
+- "30 minutes: P2 incidents automatically escalate to team lead" (level 2): the guide sets
+  no condition, so an acknowledge does not stop it.
+- "1 hour: Any unresolved P1/P2 escalates to senior management" (level 4).
+- "2 hours: P1 incidents escalate to executive team" (level 5).
+A trigger for a level already reached is spent; nothing escalates once resolved.
+"""
 
 from __future__ import annotations
 
@@ -30,17 +41,16 @@ class Trigger:
     """One of the guide's automatic escalation triggers."""
 
     severities: tuple[Severity, ...]
-    after: timedelta
+    after: timedelta  # from the declaration (0: at once)
     level: int
     who: str
-    unacknowledged_only: bool
 
 
 TRIGGERS: tuple[Trigger, ...] = (
-    Trigger((Severity.P1,), timedelta(minutes=15), 3, "manager", True),
-    Trigger((Severity.P2,), timedelta(minutes=30), 2, "team lead", True),
-    Trigger((Severity.P1, Severity.P2), timedelta(hours=1), 4, "senior management", False),
-    Trigger((Severity.P1,), timedelta(hours=2), 5, "executive team", False),
+    Trigger((Severity.P1,), timedelta(0), 3, "on-call manager"),
+    Trigger((Severity.P2,), timedelta(minutes=30), 2, "team lead"),
+    Trigger((Severity.P1, Severity.P2), timedelta(hours=1), 4, "senior management"),
+    Trigger((Severity.P1,), timedelta(hours=2), 5, "executive team"),
 )
 
 
@@ -52,11 +62,7 @@ class EscalationDue:
 
 
 def next_escalation(
-    severity: Severity,
-    declared_at: datetime,
-    acknowledged_at: datetime | None,
-    level: int,
-    resolved: bool = False,
+    severity: Severity, declared_at: datetime, level: int, resolved: bool = False
 ) -> EscalationDue | None:
     """The next automatic escalation that would raise the incident above `level`, if any.
 
@@ -69,13 +75,9 @@ def next_escalation(
     for trigger in TRIGGERS:
         if severity not in trigger.severities or trigger.level <= level:
             continue
-        if trigger.unacknowledged_only and acknowledged_at is not None:
-            continue
-        state = "unacknowledged" if trigger.unacknowledged_only else "open"
         minutes = int(trigger.after.total_seconds() // 60)
-        span = f"{minutes} min" if minutes < 60 else f"{minutes // 60} h"
-        reason = (
-            f"{severity.value} {state} {span}: escalate to {trigger.who} (level {trigger.level})"
-        )
+        span = f"open {minutes} min" if minutes < 60 else f"open {minutes // 60} h"
+        when = span if minutes else "declared: immediately"
+        reason = f"{severity.value} {when}: escalate to {trigger.who} (level {trigger.level})"
         pending.append(EscalationDue(declared_at + trigger.after, trigger.level, reason))
     return min(pending, key=lambda d: (d.at, -d.level), default=None)

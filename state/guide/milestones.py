@@ -1,9 +1,12 @@
 """THE definition of an incident's milestones, by the guide; the review, the drill's score
 card, the header and `warroom journals` all read them from here.
 
-- detected: the first signal, the moment (at or before the declaration) the guide's rules
-  last started flagging something the console saw (`detection`): a service down, an error
-  rate above 5%, a p95 above 3x its baseline, the database unreachable.
+- detected: the start of the breach the console saw, read at the declaration
+  (`state.guide.signals.detection`): the first sample over the line of its first signal (a
+  service down, an error rate above 5%, a p95 above 3x its baseline, the database
+  unreachable), however it flapped after; a blip that held clear before its hold is none
+  (state/guide/episodes.py). A journal recorded before those rules: the moment the guide's
+  rules last started flagging something, as it was read then.
 - declared: the IncidentDeclared. Target: "identify and acknowledge incidents within 5
   minutes" (Rapid Detection), counted from detected.
 - acknowledged: the first IncidentAcknowledged, the guide's "Response Time" (P1 < 5 min,
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from state.guide.policy import TARGETS, UPDATE_CADENCE, resolution_due, response_due
 from state.guide.severity import IncidentStatus, Severity
+from state.guide.signals import detection as breach_at
 from state.guide.signals import service_down
 
 if TYPE_CHECKING:
@@ -330,13 +334,14 @@ class Change:
 class Tracker:
     """Reads a journal's events in order, each with the console state before and after it
     was folded, and keeps every incident's milestones (`incidents`, in declaration order)
-    and when the guide's rules started and stopped flagging (`flagged`)."""
+    and when the guide's rules started and stopped flagging (`flagged`: under held signals,
+    each breach but those of blips only, from its first sample over the line)."""
 
     def __init__(self) -> None:
         self.incidents: list[Milestones] = []
         self.flagged: list[Change] = []
-        self._window = True  # a raise now may be the next incident's first signal
-        self._raise: Change | None = None
+        self._window = True  # a breach now may be the next incident's detection
+        self._since = 0  # the seq of the last resolution: a breach before it is not the next's
         self._messages: dict[str, tuple[str, bool]] = {}  # message id -> (purpose, pager)
 
     @property
@@ -346,22 +351,23 @@ class Tracker:
     def observe(self, seq: int, event: Any, before: ConsoleState, after: ConsoleState) -> None:
         kind: str = getattr(event, "kind", "")
         at: datetime = event.at
-        reasons = detection(kind, before, after)
-        if reasons is not None:
+        if after.signal_rules > 1:  # held signals (state/guide/episodes.py): sustained breaches
+            self._sustained(seq, after)
+        elif (reasons := detection(kind, before, after)) is not None:
             self._flag(seq, at, reasons)
         if kind == "incident_declared":
-            detected = self._raise if self._window else None
+            detected = breach_at(after, self._since) if self._window else None
             self.incidents.append(
                 Milestones(
                     incident_id=event.incident_id,
                     declared=at,
                     declared_severity=event.severity,
-                    detected=detected.at if detected else None,
+                    detected=detected.began if detected else None,
                     detected_why=detected.why if detected else "",
                     end=at,
                 )
             )
-            self._window, self._raise = False, None
+            self._window = False
             return
         m = self.current
         if m is None:
@@ -381,28 +387,43 @@ class Tracker:
             if reaches_people(purpose, pager, event.outcome):
                 m.updates.append(at)
             if resolves(purpose, event.status, event.outcome):
-                self._resolved(m, at)
+                self._resolved(m, at, seq)
         elif kind == "action_finished" and event.ok and not event.dry_run and m.resolved is None:
             m.mitigated = m.mitigated or at
         elif kind == "incident_resolved":
-            self._resolved(m, at)
+            self._resolved(m, at, seq)
         elif kind == "drill_scored" and getattr(event, "expected", None) is not None:
             m.expected = event.expected
 
-    def _resolved(self, m: Milestones, at: datetime) -> None:
+    def _resolved(self, m: Milestones, at: datetime, seq: int) -> None:
         if m.resolved is not None:
             return
         m.resolved = at
-        self._window, self._raise = True, None
+        self._window, self._since = True, seq
+
+    def _sustained(self, seq: int, state: ConsoleState) -> None:
+        """Rules 2: `flagged` rises at the first sample over the line of each breach and falls
+        when it ends; a breach of blips that held clear before firing is taken back."""
+        breach = state.breach
+        raised = bool(self.flagged) and self.flagged[-1].value == 1
+        if breach is not None and breach.ended is None:  # open: pending or sustained
+            change = Change(seq, breach.began, 1, breach.why)
+            if not raised:
+                self.flagged.append(change)
+            elif (self.flagged[-1].at, self.flagged[-1].why) != (breach.began, breach.why):
+                self.flagged[-1] = change  # a blip in it dropped: it starts later
+        elif raised:
+            ended = breach is not None and breach.began == self.flagged[-1].at
+            if ended and breach is not None and breach.ended is not None:
+                self.flagged.append(Change(seq, breach.ended, 0))
+            else:
+                self.flagged.pop()  # blips only: never flagged
 
     def _flag(self, seq: int, at: datetime, reasons: tuple[str, ...]) -> None:
         now = int(bool(reasons))
         if now == (self.flagged[-1].value if self.flagged else 0):
             return
-        change = Change(seq, at, now, "; ".join(reasons))
-        self.flagged.append(change)
-        if now and self._window:
-            self._raise = change
+        self.flagged.append(Change(seq, at, now, "; ".join(reasons)))
 
 
 def severity_at(

@@ -77,10 +77,15 @@ class Signals:
     """What the console currently sees, reduced to what the severity rules read."""
 
     services_down: tuple[str, ...] = ()
+    # (service, "error_rate" or "latency", worst band, peak) of a breach still open though
+    # the last sample was under its line: a flapping signal holds its severity until it has
+    # held clear (state/guide/episodes.py)
+    holding: tuple[tuple[str, str, int, float], ...] = ()
     error_rates: tuple[tuple[str, float], ...] = ()  # (service, percent)
     latency_ratios: tuple[tuple[str, float], ...] = ()  # (service, p95 / baseline)
     database_unreachable: bool = False
-    # what the console cannot see ("error rate: not configured"): never healthy, never down
+    # what the console cannot see ("error rate: not configured", "api: DNS lookup failed": a
+    # health check that could not reach its host from here): never healthy, never down
     unknown: tuple[str, ...] = ()
 
 
@@ -126,6 +131,19 @@ def suggest_severity(signals: Signals) -> Suggestion:
                 long = f"{service} error rate {rate:.1f}% > {limit:g}%"
                 found.append((severity, long, f"{service} error rate > {limit:g}%"))
                 break
+    for service, metric, level, peak in signals.holding:
+        if metric == "error_rate":
+            limit = ERROR_RATE_P1 if level >= 2 else ERROR_RATE_P2
+            severity, what = (
+                (Severity.P1 if level >= 2 else Severity.P2),
+                f"error rate > {limit:g}%",
+            )
+            shown = f"{peak:.1f}%"
+        else:
+            severity, what = Severity.P2, f"p95 > {LATENCY_RATIO_P2:g}x baseline"
+            shown = f"{peak:.1f}x"
+        long = f"{service} {what} on and off (peak {shown}), not yet clear"
+        found.append((severity, long, f"{service} {what}"))
     for service, ratio in signals.latency_ratios:
         if _finite(ratio) and ratio > LATENCY_RATIO_P2:
             long = f"{service} p95 {ratio:.1f}x baseline"

@@ -30,7 +30,8 @@ def verify(state: ConsoleState) -> Verdict:
     """At least 3 healthy services, every error rate < 2 % and every p95 < 3000 ms."""
     failed: list[str] = []
     names = state.services
-    healthy = [s for s in names if not service_down(state, s) and s in state.health]
+    healthy = [s for s in names if s in state.health and state.health[s].up]
+    healthy = [s for s in healthy if not service_down(state, s)]
     if "health" in state.unconfigured:
         failed.append("health checks not configured: nothing to verify the services with")
     elif len(healthy) < HEALTHY_SERVICES_RESOLVED:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from state.guide.policy import Signals, Suggestion, suggest_severity
+from state.guide.policy import (
+    ERROR_RATE_P1,
+    ERROR_RATE_P2,
+    LATENCY_RATIO_P2,
+    Signals,
+    Suggestion,
+    suggest_severity,
+)
 from state.locks import unseen
 from state.text import inert
 
 if TYPE_CHECKING:
-    from state.console import ConsoleState
+    from state.console import Breach, ConsoleState
     from state.events import DeploymentStatus, PodStatus
 
 # Worst first: the reason or phase that best explains a deployment's trouble.
@@ -55,12 +62,22 @@ def worst_pod(deployment: DeploymentStatus) -> tuple[str, str | None]:
 
 
 def service_down(state: ConsoleState, service: str) -> bool:
-    """Down as the guide's triage counts it: /health fails, or no replica is ready."""
+    """Down as the guide's triage counts it: /health fails, or no replica is ready. A health
+    check that could not reach the host from this console is no verdict (`health_unknown`)."""
     health = state.health.get(service)
-    if health is not None and not health.up:
+    if health is not None and not health.up and not health.unknown:
         return True
     deployment = state.deployments.get(service)
     return deployment is not None and deployment.desired > 0 and deployment.ready == 0
+
+
+def health_unknown(state: ConsoleState, service: str) -> str | None:
+    """Why `service`'s health is unknown from this console ("DNS lookup failed"), or None
+    when its last check got an answer (or there was none)."""
+    health = state.health.get(service)
+    if health is None or not health.unknown:
+        return None
+    return inert(health.error or "no answer")
 
 
 def latency_ratio(state: ConsoleState, service: str) -> float | None:
@@ -82,11 +99,19 @@ _SIGNAL_OF = {
 
 
 def unknown(state: ConsoleState) -> tuple[str, ...]:
-    """The signals the console cannot see, in order: those no backend is configured for
-    ('error rate: not configured'), and a database whose monitor role cannot see other
-    roles' sessions ('database: cannot see 37 sessions of other roles: grant pg_monitor')."""
+    """What the console cannot see, 'what: why', in order: the signals no backend is
+    configured for ('error rate: not configured'), then each service whose health check
+    could not reach its host from here ('api: DNS lookup failed'), unless it is down, then a
+    database whose monitor role cannot see other roles' sessions ('database: cannot see 37
+    sessions of other roles: grant pg_monitor')."""
     words = dict.fromkeys(_SIGNAL_OF.get(s, s) for s in state.unconfigured)
+    names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
     found = [f"{word}: not configured" for word in words]
+    found += [
+        f"{s}: {why}, from this console"
+        for s in names
+        if (why := health_unknown(state, s)) is not None and not service_down(state, s)
+    ]
     db = state.database
     if db is not None and "database" not in words and not state.probe("postgres").failing:
         blind = unseen(db)  # state/locks.py: None when the role sees every session
@@ -99,11 +124,23 @@ def signals(state: ConsoleState) -> Signals:
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
     rates = tuple((s, v) for s in names if (v := state.latest("error_rate", s)) is not None)
     ratios = tuple((s, r) for s in names if (r := latency_ratio(state, s)) is not None)
+    holding = []
+    for key, episode in state.episodes.items():  # rules 2 only: rules 1 keeps none
+        metric, _, service = key.partition(":")
+        if metric not in ("error_rate", "latency"):
+            continue
+        now = dict(rates if metric == "error_rate" else ratios).get(service)
+        line = LATENCY_RATIO_P2
+        if metric == "error_rate":
+            line = ERROR_RATE_P1 if episode.level >= 2 else ERROR_RATE_P2
+        if now is None or not now > line:  # under the band its episode reached: held there
+            holding.append((service, metric, episode.level, episode.peak))
     return Signals(
         services_down=tuple(s for s in names if service_down(state, s)),
         error_rates=rates,
         latency_ratios=ratios,
         database_unreachable=state.probe("postgres").failing,
+        holding=tuple(holding),
         unknown=unknown(state),
     )
 
@@ -129,8 +166,30 @@ def describe_service(state: ConsoleState, service: str) -> str:
     health = state.health.get(service)
     if health is not None:
         why = health.status_code or inert(health.error or "no answer")
-        parts.append("/health up" if health.up else f"/health down ({why})")
+        if health.unknown:
+            parts.append(f"/health unknown from this console ({why})")
+        else:
+            parts.append("/health up" if health.up else f"/health down ({why})")
     rate = state.latest("error_rate", service)
     if rate is not None:
         parts.append(f"5xx {rate:.1f}%")
     return ", ".join(parts) or "no sample yet"
+
+
+def detection(state: ConsoleState, since: int = 0) -> Breach | None:
+    """When the incident being declared in `state` was detected: the breach the console saw,
+    read at the declaration; None when nothing was seen after event number `since`.
+
+    `since`: how many events had been folded when the previous incident was resolved (0 for
+    the first), so that one incident's signals are never another's detection. The breach
+    returned is the one open at the declaration, or else the last sustained one; its `began`
+    is the first sample over the line of its first signal, `why` that signal in words
+    ("api error rate > 5%"). Under signal rules 2 (state/guide/episodes.py) a flapping
+    signal is one breach from its first sustained crossing and a blip that held clear
+    before its hold is none; under rules 1 (journals written before them) it is the last
+    time the guide's rules started flagging anything, as those journals were read.
+    """
+    breach = state.breach
+    if breach is None or breach.events <= since:
+        return None
+    return breach

@@ -79,6 +79,7 @@ class Facts:
     first_at: datetime | None = None
     last_at: datetime | None = None
     rows: list[Row] = field(default_factory=list)
+    keyed: dict[str, int] = field(default_factory=dict)  # an entry's key -> its row's index
     people: list[tuple[int, EventBase]] = field(default_factory=list)  # (seq, event)
     incidents: list[Incident] = field(default_factory=list)  # as each stood at its end
     series: dict[tuple[str, str], Series] = field(default_factory=dict)  # (metric, service)
@@ -116,13 +117,26 @@ def gather(events: Iterable[EventBase]) -> Facts:
             _locks(facts, event)
         if state.timeline:  # ours is kept empty, so what the fold appended is this event's
             person = _person_of(facts, event)
-            facts.rows.extend(Row(seq, e.at, e.kind, e.text, person) for e in state.timeline)
+            for e in state.timeline:
+                _row(facts, Row(seq, e.at, e.kind, e.text, person), e.key)
             state = state.model_copy(update={"timeline": ()})
         tracker.observe(seq, event, before, state)
         if kind in _DOWN_KINDS:
             _down(facts, state, seq, event.at)
     facts.flagged, facts.milestones = tracker.flagged, tracker.incidents
     return facts
+
+
+def _row(facts: Facts, row: Row, key: str | None) -> None:
+    """Add `row`; a keyed entry seen before (a signal's episode) replaces its row, which
+    keeps its place, as the console replaced it on the timeline."""
+    if key is not None and key in facts.keyed:
+        where = facts.keyed[key]
+        facts.rows[where] = Row(facts.rows[where].seq, row.at, row.kind, row.text, row.person)
+        return
+    if key is not None:
+        facts.keyed[key] = len(facts.rows)
+    facts.rows.append(row)
 
 
 def _person(facts: Facts, seq: int, event: EventBase, state: ConsoleState) -> None:

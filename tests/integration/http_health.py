@@ -98,6 +98,23 @@ async def health_server(
         await server.wait_closed()
 
 
+@contextlib.contextmanager
+def unanswered_port():
+    """A loopback port whose listen queue is full: a new connection is never opened (the
+    kernel drops its SYN), as a host dropped by a firewall or with no route looks."""
+    listener = socket.socket()
+    waiting = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        waiting.connect(("127.0.0.1", port))  # fills the queue; nobody accepts it
+        yield port
+    finally:
+        waiting.close()
+        listener.close()
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on: connecting to it is refused."""
     with socket.socket() as s:

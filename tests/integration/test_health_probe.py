@@ -11,7 +11,15 @@ from probes.health import CONCURRENCY, HealthProbe, check_health
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import HealthResult, HealthSampled
-from tests.integration.http_health import DOWN, HANG, RESET, SLOW, closed_port, health_server
+from tests.integration.http_health import (
+    DOWN,
+    HANG,
+    RESET,
+    SLOW,
+    closed_port,
+    health_server,
+    unanswered_port,
+)
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 3, 2, 14, 1, tzinfo=UTC)
@@ -221,3 +229,79 @@ async def test_garbled_status_lines_fail_steadily_and_reach_the_timeline_once():
     [failing] = said
     assert failing.startswith("api /health failing: invalid HTTP reply: status line HTTP/1.1 200")
     assert not state.health["api"].up and state.health["web"].up
+
+
+# ---- down, or unknown from this console ----------------------------------------------------
+
+
+async def one(template: str, timeout: float = TIMEOUT) -> HealthResult:
+    probe = HealthProbe(["api"], template, timeout=timeout)
+    try:
+        return (await results(probe))["api"]
+    finally:
+        await probe.close()
+
+
+async def test_refused_reset_hung_and_5xx_replies_are_down():
+    async with health_server({"broken": DOWN, "flaky": RESET, "stuck": HANG}) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        answered = {
+            name: await one(f"{base}/{name}/health") for name in ("broken", "flaky", "stuck")
+        }
+    answered["refused"] = await one(f"http://127.0.0.1:{closed_port()}/{{service}}")
+    for name, result in answered.items():
+        assert (result.up, result.unknown) == (False, False), name
+    assert answered["broken"].error == "HTTP 503"
+    assert answered["refused"].error == "connection refused"
+
+
+async def test_a_name_that_does_not_resolve_is_unknown_not_down():
+    result = await one("http://{service}.no-such-host.invalid:8000/health", timeout=2)
+    assert (result.up, result.unknown, result.error) == (False, True, "DNS lookup failed")
+
+
+async def test_a_connection_that_never_opens_is_unknown_not_down():
+    with unanswered_port() as port:
+        started = time.perf_counter()
+        result = await one(f"http://127.0.0.1:{port}/{{service}}/health")
+        elapsed = time.perf_counter() - started
+    assert (result.up, result.unknown) == (False, True)
+    assert result.error == f"no connection within {TIMEOUT:g} s"
+    assert elapsed < TIMEOUT + MARGIN
+
+
+async def test_a_console_that_cannot_see_suggests_no_outage():
+    """Live with no cluster and health names that do not resolve: four services unknown,
+    none down, no P1; one 503 among them is down, and says so."""
+    from state.console import ConsoleState
+    from state.fold import fold
+    from state.guide.severity import Severity
+    from state.guide.signals import describe_service, service_down, suggestion
+
+    services = ["analysis-service", "file-watcher", "tracklist-service", "notification-service"]
+    blind = HealthProbe(services, "http://{service}.tracktion.invalid:8000/health", timeout=2)
+    try:
+        (sampled,) = await blind.sample(NOW)
+    finally:
+        await blind.close()
+    state = fold(ConsoleState(), sampled)
+    assert not any(service_down(state, s) for s in services)
+    hint = suggestion(state)
+    assert hint.severity is Severity.P3 and not hint.alerting
+    assert hint.summary.endswith(f"{', '.join(services)} (DNS lookup failed, from this console)")
+    assert describe_service(state, "file-watcher") == (
+        "/health unknown from this console (DNS lookup failed)"
+    )
+    said = [e.text for e in state.timeline]
+    assert said == []  # a first sample is no change
+
+    async with health_server({"file-watcher": DOWN}) as server:
+        seeing = HealthProbe(services, server.template(), timeout=TIMEOUT)
+        try:
+            (answered,) = await seeing.sample(NOW)
+        finally:
+            await seeing.close()
+    state = fold(state, answered)
+    assert [s for s in services if service_down(state, s)] == ["file-watcher"]
+    assert suggestion(state).severity is Severity.P2  # one service down
+    assert "file-watcher /health failing: HTTP 503" in [e.text for e in state.timeline]

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from textual.widgets import Button, Checkbox, Static, TextArea
+from textual.widgets import Button, Checkbox, RadioButton, Static, TextArea
 
 from probes.notify.config import demo_config
 from state.events import Escalated, MessageQueued, MessageSent
@@ -16,7 +16,7 @@ from state.journal.store import Journal
 from tests.play import Session
 from tests.tui.waiting import shown
 from widgets.comms_dialogs import EscalateScreen, UpdateScreen
-from widgets.modals import ConfirmScreen
+from widgets.modals import ConfirmScreen, DeclareScreen
 
 if TYPE_CHECKING:
     from tui.app import WarroomApp
@@ -64,7 +64,9 @@ async def declared(
 
 
 async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) -> None:
-    session, app = await declared(tmp_path, notify=demo_config(tmp_path / "sent.jsonl"))
+    session, app = await declared(
+        tmp_path, severity=Severity.P2, notify=demo_config(tmp_path / "sent.jsonl")
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("u")
         await shown(pilot, UpdateScreen)
@@ -84,7 +86,7 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
         await confirm(pilot, "To: #incidents, status-page")
         await deliver(pilot, app)
         assert "Investigating update delivered to #incidents" in timeline(app)
-        assert "update due 15:00" in app.query_one("#header")._text.plain  # counted from delivery
+        assert "update due 30:00" in app.query_one("#header")._text.plain  # P2, from delivery
     assert [q.channel for q in journaled(session, MessageQueued)] == ["#incidents", "status-page"]
     assert all(p.outcome == "delivered" for p in journaled(session, MessageSent))
 
@@ -114,31 +116,35 @@ async def test_cancelling_the_update_sends_nothing(tmp_path) -> None:
 
 
 async def test_escalate_names_who_and_where(tmp_path) -> None:
-    session, app = await declared(tmp_path, "service-down")
+    session, app = await declared(tmp_path, "service-down", severity=Severity.P2)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("e")
         await shown(pilot, EscalateScreen)
         assert isinstance(app.screen, EscalateScreen)
-        await pilot.press("right", "right", "enter", "tab", *"need a DBA", "enter")  # L3
+        await pilot.press("right", "right", "enter")  # L3, and no reason yet
+        assert "Say why you escalate" in str(app.screen.query_one("#problem").render())
+        assert app.focused is not None and app.focused.id == "reason"
+        await pilot.press(*"need a DBA", "enter")
         await shown(pilot, ConfirmScreen)
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen) and "#management, pagerduty" in confirm.message
         await press_ok(pilot)
         await deliver(pilot, app)
-        assert "L3 " in app.query_one("#header")._text.plain
+        assert "escalated to L3, next L4 in 1:00:00" in app.query_one("#header")._text.plain
     escalated = journaled(session, Escalated)
     assert [(e.level, e.reason, e.by) for e in escalated] == [(3, "need a DBA", "alice")]
 
 
-async def test_unacknowledged_p1_prompts_the_escalation_after_15_minutes(tmp_path) -> None:
-    session, app = await declared(tmp_path, "service-down", severity=Severity.P1)
+async def test_declaring_a_p1_prompts_the_escalation_to_the_on_call_manager(tmp_path) -> None:
+    """The guide's P1: "Escalation: Immediate to on-call manager" (level 3), asked once."""
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    app = session.app(notify=demo_config())
     async with app.run_test(size=(120, 40)) as pilot:
-        session.clock.advance(14 * 60)
-        app.comms.check_escalation()
-        app.redraw()
-        assert "L3 in 01:00" in app.query_one("#header")._text.plain
-        session.clock.advance(61)
-        app.comms.check_escalation()
+        await pilot.press("d")
+        await shown(pilot, DeclareScreen)
+        app.screen.query_one("#sev-P1", RadioButton).value = True
+        await pilot.pause()
+        await press_ok(pilot)
         await shown(pilot, EscalateScreen)
         assert isinstance(app.screen, EscalateScreen)  # prompt-first: the commander decides
         assert app.screen.level == 3
@@ -147,7 +153,23 @@ async def test_unacknowledged_p1_prompts_the_escalation_after_15_minutes(tmp_pat
         await pilot.pause()
         assert not isinstance(app.screen, EscalateScreen)
         app.redraw()
-        assert "ESCALATE L3 now" in app.query_one("#header")._text.plain
+        assert "ESCALATE to L3 now" in app.query_one("#header")._text.plain
+
+
+async def test_an_acknowledged_p2_still_goes_to_the_team_lead_at_30_minutes(tmp_path) -> None:
+    """ "30 minutes: P2 incidents automatically escalate to team lead": no 'unacknowledged'."""
+    session, app = await declared(tmp_path, "service-down", severity=Severity.P2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        session.clock.advance(29 * 60)
+        app.comms.check_escalation()
+        app.redraw()
+        await pilot.pause()
+        assert "escalate to L2 in 01:00" in app.query_one("#header")._text.plain
+        session.clock.advance(61)
+        app.comms.check_escalation()
+        await shown(pilot, EscalateScreen)
+        assert isinstance(app.screen, EscalateScreen) and app.screen.level == 2
 
 
 async def test_automatic_paging_escalates_by_itself(tmp_path) -> None:
@@ -160,7 +182,7 @@ async def test_automatic_paging_escalates_by_itself(tmp_path) -> None:
         await deliver(pilot, app)
     escalated = journaled(session, Escalated)
     assert [(e.level, e.by) for e in escalated] == [(2, "warroom (automatic escalation)")]
-    assert "P2 unacknowledged 30 min" in escalated[0].reason
+    assert escalated[0].reason == "P2 open 30 min: escalate to team lead (level 2)"
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
@@ -173,7 +195,9 @@ async def test_read_only_says_updates_and_escalation_are_disabled(tmp_path, size
             assert len(app.screen_stack) == 1
             assert [n.message for n in app._notifications][-1].startswith(f"read-only: {what}")
         header = app.query_one("#header")._text.plain  # type: ignore[attr-defined]
-        assert "update due 15:00 not sent from this console" in header
+        # at 80 columns the header's short form: 'update 15:00 not sent from this console'
+        assert "15:00 not sent from this console" in header
+        assert ("update due 15:00" in header) == (size == (120, 40))
         keys = app.query_one("#keys")._text.plain  # type: ignore[attr-defined]
         if size == (120, 40):  # every key, these dimmed
             assert "u Update" in keys and "e Escalate" in keys
@@ -188,7 +212,7 @@ async def test_a_lost_slack_reply_is_resent_only_by_the_commander(tmp_path, monk
     from tests.servers.receivers import Reply, SlackReceiver
 
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
-    session.declare()
+    session.declare(Severity.P2)
     cfg = parse(
         {
             "channels": {"#incidents": {"type": "slack", "webhook_env": "TEST_SLACK_HOOK"}},

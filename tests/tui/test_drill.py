@@ -14,8 +14,10 @@ from state.events import DrillScored
 from state.journal.store import Journal
 from tests.opening import open_demo
 from tests.play import Session
+from tests.tui.waiting import shown
 from tui.drill import DrillApp, drill_console, expectations
 from tui.opening import session_start
+from widgets.comms_dialogs import EscalateScreen
 from widgets.score_card import ScoreCardScreen
 
 
@@ -72,10 +74,13 @@ async def test_a_run_by_the_guide_scores_an_a(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d", "tab", "enter")  # the suggested P1
         await pilot.pause()
+        # the guide: a P1 goes to the on-call manager immediately; the console asks at once
+        await ok(pilot, last=False)  # L3, the guide's reason filled in
+        await ok(pilot)  # the confirmation naming who is paged
         await session.arun(70)
         await pilot.press("a")
-        for role_steps, person in ((1, "bob"), (2, "carol")):  # TL, then CL
-            await pilot.press("o", *["right"] * role_steps, "enter", "tab", *person, "enter")
+        for role_steps, person in ((0, "bob"), (1, "carol")):  # TL (preselected), then CL
+            await pilot.press("o", *["right"] * role_steps, "tab", *person, "enter")
             await pilot.pause()
         await pilot.press("u")
         await pilot.pause()
@@ -105,7 +110,7 @@ async def test_a_careless_run_scores_an_f_and_names_the_harm(tmp_path) -> None:
     session = await Session("service-down", tmp_path / "j.warroom").arun(700)  # 10 min unseen
     app = drill_app(session, "service-down")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("d", "right", "right", "enter", "tab", "enter")  # P3 for a P1
+        await pilot.press("d", "right", "right", "enter")  # P3 for a P1
         await pilot.pause()
         await remediate(pilot, 1, "restart")  # file-watcher is healthy
         await session.arun(760)
@@ -164,6 +169,9 @@ async def test_the_final_resolved_update_is_scored_once_it_is_delivered(tmp_path
     app = drill_app(session, "bad-deploy")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d", "tab", "enter")
+        await pilot.pause()
+        await shown(pilot, EscalateScreen)  # a P1: the on-call manager is asked for at once
+        await pilot.press("escape")
         await pilot.pause()
         await session.arun(70)
         await pilot.press("x", *"rolled back", "enter")

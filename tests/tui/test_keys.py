@@ -17,6 +17,7 @@ from state.journal.store import Journal
 from tests.play import OPERATOR, Session
 from tests.tui.waiting import pressed, shown
 from tui.app import WarroomApp
+from widgets.comms_dialogs import EscalateScreen
 from widgets.header import IncidentHeader
 from widgets.help import HelpScreen
 from widgets.modals import ConfirmScreen, DeclareScreen
@@ -45,8 +46,12 @@ def journaled(session: Session, kind: type) -> list:
 
 
 async def declare(pilot) -> None:
+    """Declare the suggested P1. The guide escalates a P1 to the on-call manager at once:
+    that is asked for as soon as it is declared, and put off here with Escape."""
     await pressed(pilot, "d")
     await pressed(pilot, "tab", "enter")  # the title field; Enter declares
+    await shown(pilot, EscalateScreen)
+    await pressed(pilot, "escape")
 
 
 async def test_declare_preselects_the_suggestion_and_journals_it(tmp_path) -> None:
@@ -111,8 +116,8 @@ async def test_severity_change_names_old_and_new(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await declare(pilot)
         await pressed(pilot, "s")
-        await pilot.press("right", "enter")  # P1 -> P2 in the radio set
-        await pilot.press("tab")
+        await pilot.press("right", "enter")  # P1 -> P2: Enter asks why, in the reason field
+        assert app.focused is not None and app.focused.id == "reason"
         await pilot.press(*"rollback holding")
         await pressed(pilot, "enter")
         assert "P2 HIGH" in header(app)

@@ -54,7 +54,9 @@ def test_export_completes_and_leaves_the_journal_as_it_was(tmp_path) -> None:
     result = warroom("export", str(path), "--out", str(out), timeout=120)
     assert result.returncode == 0, result.stderr
     written = [Path(line) for line in result.stdout.splitlines()]
-    assert len(written) == 6 and all(p.exists() for p in written)  # both incidents' files
+    # both incidents' review and action items; the meeting invite only for the resolved one
+    assert len(written) == 5 and all(p.exists() for p in written)
+    assert not any(p.name.startswith(LATEST_INCIDENT) and p.suffix == ".ics" for p in written)
     review = next(p for p in written if p.name == f"{LATEST_INCIDENT}_review.md").read_text()
     assert "\x1b" not in review and "\x07" not in review
     assert fingerprint(path) == before
