@@ -13,7 +13,8 @@ card, the header and `warroom journals` all read them from here.
   P2 15 min, P3 1 h, P4 next business day), counted from declared.
 - first status update: the first status update that reached people, delivered to Slack,
   Statuspage, or an email or chat channel (`reaches_people`). A page, an escalation page or
-  a PagerDuty acknowledge is no status update. Target: the update cadence of the severity
+  a PagerDuty acknowledge is no status update. One update queued to several channels at
+  once is one update (one row of the cadence), at its first delivery. Target: the update cadence of the severity
   (P1 15 min, P2/P3 30 min; P4 none), counted from declared, as the header's "update due".
 - mitigated: the first remediation (not a dry run) that succeeded. The guide sets no target.
 - resolved: the IncidentResolved, or the delivery of a status update saying Resolved
@@ -200,7 +201,7 @@ class Milestones:
     detected_why: str = ""
     severities: list[tuple[datetime, Severity]] = field(default_factory=list)  # changes
     acknowledged: datetime | None = None
-    updates: list[datetime] = field(default_factory=list)  # status updates that reached people
+    updates: list[datetime] = field(default_factory=list)  # each update that reached people, once
     mitigated: datetime | None = None
     resolved: datetime | None = None
     end: datetime | None = None  # the last event of the incident's part of the journal
@@ -342,7 +343,9 @@ class Tracker:
         self.flagged: list[Change] = []
         self._window = True  # a breach now may be the next incident's detection
         self._since = 0  # the seq of the last resolution: a breach before it is not the next's
-        self._messages: dict[str, tuple[str, bool]] = {}  # message id -> (purpose, pager)
+        # message id -> (purpose, pager, the update it belongs to: its queueing moment)
+        self._messages: dict[str, tuple[str, bool, datetime | None]] = {}
+        self._counted: set[datetime | None] = set()  # the updates already in `updates`
 
     @property
     def current(self) -> Milestones | None:
@@ -379,12 +382,17 @@ class Tracker:
             m.acknowledged = at
         elif kind == "message_queued":
             pager = is_pager(getattr(event, "channel_type", ""), event.channel)
-            self._messages[event.message_id] = (event.purpose, pager)
+            self._messages[event.message_id] = (event.purpose, pager, at)
         elif kind == "message_sent":
-            purpose, pager = self._messages.get(
-                event.message_id, ("update", is_pager("", event.channel))
+            purpose, pager, update = self._messages.get(
+                event.message_id, ("update", is_pager("", event.channel), None)
             )
-            if reaches_people(purpose, pager, event.outcome):
+            # one update queued to several channels at once is one update, however many
+            # channels it reached: counted at its first delivery (`update` None: a journal
+            # without its queueing, each delivery on its own)
+            key = update if update is not None else at
+            if reaches_people(purpose, pager, event.outcome) and key not in self._counted:
+                self._counted.add(key)
                 m.updates.append(at)
             if resolves(purpose, event.status, event.outcome):
                 self._resolved(m, at, seq)

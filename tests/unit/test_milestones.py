@@ -177,3 +177,26 @@ def test_the_right_fix_after_wrong_moves_is_found(tmp_path):
     assert (fix.verdict, fix.points) == ("met", 20)
     assert "terminate_backend postgres after 1 other" in fix.detail  # the cancel failed
     assert len(card.harmful) == 2
+
+
+def test_one_update_to_several_channels_is_one_update_and_one_cadence_row():
+    """The issue's double count: one Investigating update to #incidents and the status page
+    at the same moment is one update, whatever its channels, in the review and the card."""
+    events = [
+        started(),
+        declared(0),
+        *message(30, "slack", "#incidents", "slack"),
+        *message(30, "page", "status", "statuspage"),
+        error_rate(20 * 60, api=1.0),
+    ]
+    drill, review = both(events)
+    [part] = parts(gather(events))
+    assert part.milestones.updates == [at(31)]
+    assert [g.result for g in part.milestones.cadence()] == ["on time"]
+    assert drill["Update cadence"].detail == "every 30 min: on time"
+    review_md = review_files(events)[0].data.decode()
+    assert "Every status update came on time (1 due)" in review_md
+    # two updates at two moments are still two
+    later = [*events[:-1], *message(600, "s2", "#incidents", "slack"), events[-1]]
+    [part] = parts(gather(later))
+    assert part.milestones.updates == [at(31), at(601)]
