@@ -14,9 +14,16 @@ card, the header and `warroom journals` all read them from here.
 - first status update: the first status update that reached people, delivered to Slack,
   Statuspage, or an email or chat channel (`reaches_people`). A page, an escalation page or
   a PagerDuty acknowledge is no status update. One update queued to several channels at
-  once is one update (one row of the cadence), at its first delivery. Target: the update cadence of the severity
-  (P1 15 min, P2/P3 30 min; P4 none), counted from declared, as the header's "update due".
-- mitigated: the first remediation (not a dry run) that succeeded. The guide sets no target.
+  once is one update (one row of the cadence), at its first delivery. Target: the update
+  cadence of the severity (P1 15 min, P2/P3 30 min; P4 none), counted from declared, as
+  the header's "update due".
+- mitigated: the signals that made the incident got better after an action for it: an
+  action that succeeded (not a dry run) on a target that was in trouble when it was asked
+  (`state.guide.harm`: never a restart of a healthy service or a terminate of a pid that
+  blocked nobody; in a drill, one of the scenario's accepted fixes), then the first sample
+  after which nothing the guide's rules flagged when it was asked is flagged any more (a
+  service down is up, an error rate fell back under its band). An action on a healthy target
+  or one that changed nothing is never a mitigation. The guide sets no target.
 - resolved: the IncidentResolved, or the delivery of a status update saying Resolved
   (`resolves`), whichever came first. Target: the resolution time of the severity.
 
@@ -31,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from state.guide.harm import harm, matches
 from state.guide.policy import TARGETS, UPDATE_CADENCE, resolution_due, response_due
 from state.guide.severity import IncidentStatus, Severity
 from state.guide.signals import detection as breach_at
@@ -338,8 +346,15 @@ class Tracker:
     and when the guide's rules started and stopped flagging (`flagged`: under held signals,
     each breach but those of blips only, from its first sample over the line)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fixes: tuple[tuple[str, str | None], ...] | None = None) -> None:
+        """`fixes`: a drill scenario's accepted fixes, (action, service or None); only those
+        can mitigate. None (a live session, or a review): any action that was not harmful."""
         self.incidents: list[Milestones] = []
+        self._fixes = fixes
+        # action id -> what the guide's rules flagged when it was requested; only actions
+        # for the incident (not harmful, a scenario's accepted fix in a drill) are kept
+        self._for_incident: dict[str, frozenset[str]] = {}
+        self._mitigating: frozenset[str] = frozenset()  # what an accepted fix is to make better
         self.flagged: list[Change] = []
         self._window = True  # a breach now may be the next incident's detection
         self._since = 0  # the seq of the last resolution: a breach before it is not the next's
@@ -376,6 +391,10 @@ class Tracker:
         if m is None:
             return
         m.end = at if m.end is None else max(m.end, at)
+        pending = self._mitigating and m.mitigated is None and m.resolved is None
+        if pending and kind in _FLAG_KINDS and not self._mitigating & set(flags(after)):
+            m.mitigated = at  # none of what the accepted fix was for is flagged any more
+            self._mitigating = frozenset()
         if kind == "severity_changed":
             m.severities.append((at, event.severity))
         elif kind == "incident_acknowledged" and m.acknowledged is None:
@@ -396,12 +415,32 @@ class Tracker:
                 m.updates.append(at)
             if resolves(purpose, event.status, event.outcome):
                 self._resolved(m, at, seq)
+        elif kind == "action_requested" and not event.dry_run:
+            self._requested(event, before)
         elif kind == "action_finished" and event.ok and not event.dry_run and m.resolved is None:
-            m.mitigated = m.mitigated or at
+            flagged = self._for_incident.get(event.action_id)
+            if flagged and m.mitigated is None:
+                self._mitigating = self._mitigating | flagged
         elif kind == "incident_resolved":
             self._resolved(m, at, seq)
-        elif kind == "drill_scored" and getattr(event, "expected", None) is not None:
-            m.expected = event.expected
+        elif kind == "drill_scored":
+            if getattr(event, "expected", None) is not None:
+                m.expected = event.expected
+            # the card held mitigation to the scenario's accepted fixes, which only the drill
+            # knows: the review of a drill reads it from the card, so that both say the same
+            line = next((x for x in event.milestones if x.name == NAMES["mitigated"]), None)
+            if line is not None and event.expected is not None:
+                took = line.took
+                m.mitigated = None if took is None else m.declared + timedelta(seconds=took)
+
+    def _requested(self, event: Any, before: ConsoleState) -> None:
+        """Keep an action that is for the incident, with what the guide's rules flagged when it
+        was requested: an action taken while nothing was flagged cannot mitigate."""
+        if harm(before, event) is not None:
+            return
+        if self._fixes is not None and not matches(event, self._fixes):
+            return
+        self._for_incident[event.action_id] = frozenset(flags(before))
 
     def _resolved(self, m: Milestones, at: datetime, seq: int) -> None:
         if m.resolved is not None:

@@ -189,7 +189,7 @@ def test_one_update_to_several_channels_is_one_update_and_one_cadence_row():
         *message(30, "page", "status", "statuspage"),
         error_rate(20 * 60, api=1.0),
     ]
-    drill, review = both(events)
+    drill, _ = both(events)
     [part] = parts(gather(events))
     assert part.milestones.updates == [at(31)]
     assert [g.result for g in part.milestones.cadence()] == ["on time"]
@@ -200,3 +200,38 @@ def test_one_update_to_several_channels_is_one_update_and_one_cadence_row():
     later = [*events[:-1], *message(600, "s2", "#incidents", "slack"), events[-1]]
     [part] = parts(gather(later))
     assert part.milestones.updates == [at(31), at(601)]
+
+
+def test_a_harmful_action_is_no_mitigation_and_the_right_fix_is(tmp_path):
+    """service-down, declared P4, the healthy file-watcher restarted, then quit: analysis-service
+    still crash-loops, so nothing was mitigated, in the card or the review. Undoing the
+    analysis-service rollout (the scenario's fix) mitigates once it is up again."""
+    from probes.simulated.scenario import load
+    from tests.play import Session
+    from tests.unit.review_sessions import perform
+    from tui.drill import expectations
+
+    expected = expectations(load("service-down"))
+    session = Session("service-down", tmp_path / "j.warroom", mode="drill").run(40)
+    session.declare(Severity.P4)
+    perform(session, "restart", "tracktion/file-watcher")
+    session.run(60)
+    events = list(session.recorder.journal.events())
+    card = {m.name: m for m in score(events, expected).milestones}
+    [part] = parts(gather(events))
+    assert part.milestones.mitigated is None
+    assert card["Mitigated"].verdict == "not done" and card["Mitigated"].took is None
+    review_md = review_files(events)[0].data.decode()
+    assert "| Mitigated[^mitigated] | not reached |" in review_md
+    # the scenario's fix on its target: mitigated once analysis-service is no longer flagged
+    fixed = Session("service-down", tmp_path / "k.warroom", mode="drill").run(40)
+    fixed.declare(Severity.P1)
+    target = expected.fixes[0][1] or "analysis-service"
+    perform(fixed, expected.fixes[0][0], f"tracktion/{target}")
+    fixed.run(200)
+    events = list(fixed.recorder.journal.events())
+    card = {m.name: m for m in score(events, expected).milestones}
+    [part] = parts(gather(events))
+    done = next(e.at for e in events if getattr(e, "kind", "") == "action_finished")
+    assert part.milestones.mitigated is not None and part.milestones.mitigated > done
+    assert card["Mitigated"].took == part.milestones.measures()[4].seconds
