@@ -84,13 +84,14 @@ def _timed(measure: Measure, of: int = 10) -> Milestone:
         detail = "the guide sets no target"
         verdict: Verdict = "n/a" if measure.at is not None else "not done"
         return Milestone(name=measure.name, took=took, verdict=verdict, detail=detail, of=0)
-    # not reached when the drill ended: not done, whether or not its deadline had passed
+    # the milestones' own words: a drill that ended is closed, so not reached is "not done"
     verdict = "not done" if measure.at is None else measure.result  # type: ignore[assignment]
     return Milestone(
         name=measure.name,
         took=took,
         target=target,
         verdict=verdict,
+        detail=measure.note,
         points=of if verdict == "met" else 0,
         of=of,
     )

@@ -25,7 +25,12 @@ card, the header and `warroom journals` all read them from here.
   service down is up, an error rate fell back under its band). An action on a healthy target
   or one that changed nothing is never a mitigation. The guide sets no target.
 - resolved: the IncidentResolved, or the delivery of a status update saying Resolved
-  (`resolves`), whichever came first. Target: the resolution time of the severity.
+  (`resolves`), whichever came first. Target: the resolution time of the severity. A
+  resolution while the guide's rules still flagged something (`flags`: a service down, an
+  error rate over 5%) restored nothing: it is missed, whenever it came.
+
+A milestone not reached by a closed incident (resolved, or a drill that ended) is "not
+done"; by an open one, "pending" until its deadline passes, then "missed".
 
 Every target is the one of a single severity per incident: the severity the incident
 reached (the most severe it was declared or changed to), or, in a drill, the scenario's
@@ -34,7 +39,7 @@ expected severity (`Milestones.held`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -60,7 +65,9 @@ NAMES = {
     "mitigated": "Mitigated",
     "resolved": "Resolved",
 }
-Result = Literal["met", "missed", "pending", ""]  # "": the guide sets no target
+# "": the guide sets no target; "not done": never reached by an incident that was closed (or
+# a drill that ended); "pending": not reached yet by an open one, its deadline not passed
+Result = Literal["met", "missed", "pending", "not done", ""]
 
 # Channel types whose messages page someone rather than tell people how the incident stands.
 PAGER_TYPES = frozenset({"pagerduty"})
@@ -161,6 +168,7 @@ class Measure:
     due: datetime | None
     target: str  # the guide's words for the target, "" when none
     result: Result
+    note: str = ""  # why a reached milestone still missed: "resolved while api down breached"
 
     @property
     def name(self) -> str:
@@ -214,6 +222,14 @@ class Milestones:
     resolved: datetime | None = None
     end: datetime | None = None  # the last event of the incident's part of the journal
     expected: Severity | None = None  # a drill's: the scenario's expected severity
+    # what the guide's rules still flagged when it was resolved ("api down"): () when none
+    resolved_breaching: tuple[str, ...] = ()
+
+    @property
+    def closed(self) -> bool:
+        """Is the incident over: resolved, or its drill ended (and was scored)? A milestone
+        a closed incident never reached is "not done", never "pending"."""
+        return self.resolved is not None or self.expected is not None
 
     @property
     def first_update(self) -> datetime | None:
@@ -248,13 +264,13 @@ class Milestones:
 
     def measures(self) -> tuple[Measure, ...]:
         """Each milestone of KEYS, measured against the held severity's targets."""
-        severity, end = self.held, self.end or self.declared
+        severity, end, closed = self.held, self.end or self.declared, self.closed
         declared = self.declared
         cadence = UPDATE_CADENCE[severity]
         detect_due = self.detected + DECLARE_TARGET if self.detected else None
         return (
             Measure("detected", self.detected, None, None, "", ""),
-            _judged("declared", declared, self.detected, detect_due, "5 minutes", end),
+            _judged("declared", declared, self.detected, detect_due, "5 minutes", end, False),
             _judged(
                 "acknowledged",
                 self.acknowledged,
@@ -262,6 +278,7 @@ class Milestones:
                 response_due(severity, declared),
                 TARGETS[severity].response_words,
                 end,
+                closed,
             ),
             _judged(
                 "first_update",
@@ -270,17 +287,29 @@ class Milestones:
                 declared + cadence if cadence else None,
                 f"{cadence.total_seconds() / 60:g} minutes" if cadence else "",
                 end,
+                closed,
             ),
-            _judged("mitigated", self.mitigated, declared, None, "", end),
-            _judged(
-                "resolved",
-                self.resolved,
-                declared,
-                resolution_due(severity, declared),
-                TARGETS[severity].resolution_words,
-                end,
-            ),
+            _judged("mitigated", self.mitigated, declared, None, "", end, closed),
+            self._resolution(end),
         )
+
+    def _resolution(self, end: datetime) -> Measure:
+        """Resolved against the held severity's resolution time; a resolution while the
+        guide's rules still flagged the incident's signals restored nothing: missed."""
+        severity = self.held
+        measure = _judged(
+            "resolved",
+            self.resolved,
+            self.declared,
+            resolution_due(severity, self.declared),
+            TARGETS[severity].resolution_words,
+            end,
+            self.closed,
+        )
+        if self.resolved is None or not self.resolved_breaching:
+            return measure
+        note = f"resolved while {'; '.join(self.resolved_breaching)} still breached"
+        return replace(measure, result="missed", note=note)
 
     def cadence(self) -> list[Gap]:
         """Each stretch the held severity's update cadence covers, from the declaration to
@@ -308,9 +337,12 @@ def _judged(
     due: datetime | None,
     words: str,
     end: datetime,
+    closed: bool,
 ) -> Measure:
-    if due is None:
-        result: Result = ""
+    if at is None and closed:  # the incident is over without it: it will never come
+        result: Result = "not done"
+    elif due is None:
+        result = ""
     elif at is not None:
         result = "met" if at <= due else "missed"
     else:  # not reached when the journal ends: missed only once past its deadline
@@ -414,7 +446,7 @@ class Tracker:
                 self._counted.add(key)
                 m.updates.append(at)
             if resolves(purpose, event.status, event.outcome):
-                self._resolved(m, at, seq)
+                self._resolved(m, at, seq, after)
         elif kind == "action_requested" and not event.dry_run:
             self._requested(event, before)
         elif kind == "action_finished" and event.ok and not event.dry_run and m.resolved is None:
@@ -422,7 +454,7 @@ class Tracker:
             if flagged and m.mitigated is None:
                 self._mitigating = self._mitigating | flagged
         elif kind == "incident_resolved":
-            self._resolved(m, at, seq)
+            self._resolved(m, at, seq, after)
         elif kind == "drill_scored":
             if getattr(event, "expected", None) is not None:
                 m.expected = event.expected
@@ -442,10 +474,11 @@ class Tracker:
             return
         self._for_incident[event.action_id] = frozenset(flags(before))
 
-    def _resolved(self, m: Milestones, at: datetime, seq: int) -> None:
+    def _resolved(self, m: Milestones, at: datetime, seq: int, state: ConsoleState) -> None:
         if m.resolved is not None:
             return
         m.resolved = at
+        m.resolved_breaching = flags(state)
         self._window, self._since = True, seq
 
     def _sustained(self, seq: int, state: ConsoleState) -> None:

@@ -270,7 +270,11 @@ def _went_well(part: Part) -> list[str]:
 
 def _to_improve(part: Part) -> list[str]:
     assert part.milestones is not None
-    bad = [_measure_line(m) for m in part.milestones.measures() if m.result == "missed"]
+    bad = [
+        _measure_line(m)
+        for m in part.milestones.measures()
+        if m.result == "missed" or (m.result == "not done" and m.target)
+    ]
     late = overdue(part)
     if late:
         bad.append(
@@ -290,9 +294,11 @@ def _from_journal(lines: list[str]) -> list[str]:
 def _measure_line(m: Measure) -> str:
     target = f"target {m.target}" if m.target else "no target"
     took = m.seconds
+    if took is None and m.result == "not done":
+        return f"{m.name}: never, the incident was closed without it ({target})"
     if took is None:
         return f"{m.name}: not reached by the end of the journal ({target})"
-    return f"{m.name}: {span(took)} ({target})"
+    return f"{m.name}: {span(took)} ({target})" + (f": {md(m.note)}" if m.note else "")
 
 
 def _items(incident_id: str, items) -> dict[str, list[str]]:

@@ -40,6 +40,19 @@ _MISSED = {
     "first_update": ("Post the first status update sooner", "communication", "devops"),
     "resolved": ("Resolve sooner", "process", "engineering"),
 }
+# For a target never reached by a closed incident: what to do, its category and team.
+_NEVER = {
+    "acknowledged": (
+        "Acknowledge every incident: this one was closed without an acknowledgement",
+        "process",
+        "devops",
+    ),
+    "first_update": (
+        "Post a status update for every incident: this one was closed without any reaching people",
+        "communication",
+        "devops",
+    ),
+}
 # Kinds of journal events that pin a finding of the investigation, once the console has them:
 # each becomes an action item of its own (`_pins`).
 PIN_KINDS: frozenset[str] = frozenset({"investigation_pinned"})
@@ -60,7 +73,17 @@ def action_items(part: Part) -> list[ActionItem]:
     urgent = part.milestones is not None and part.milestones.held in (Severity.P1, Severity.P2)
     if part.milestones is not None:
         for m in part.milestones.measures():
-            if m.result == "missed" and m.key in _MISSED:
+            if m.result == "not done" and m.key in _NEVER and m.target:
+                what, category, team = _NEVER[m.key]
+                priority = "high" if urgent else "medium"
+                found.append((what, priority, team, category, week, "immediate"))
+            elif m.key == "resolved" and m.note:
+                title = (
+                    "Resolve only once the guide's resolution criteria hold: "
+                    f"{m.note} (at {iso(m.at)})"  # type: ignore[arg-type]
+                )
+                found.append((title, "high", "engineering", "process", week, "immediate"))
+            elif m.result == "missed" and m.key in _MISSED:
                 what, category, team = _MISSED[m.key]
                 priority = "high" if urgent else "medium"
                 found.append(

@@ -106,10 +106,12 @@ def metrics(milestones: Milestones) -> list[str]:
             took = span(seconds) if seconds is not None else NONE
             target = m.target or "none set by the guide"
             result = m.result or NONE
+            if m.note:
+                result = f"{result}: {md(m.note)}"
         rows.append(
             (
                 f"{m.name}[^{m.key}]",
-                iso(m.at) if m.at else "not reached",
+                iso(m.at) if m.at else "never" if m.result == "not done" else "not reached",
                 since_words.get(m.key, "declared") if m.since or m.key == "detected" else NONE,
                 took,
                 target,

@@ -85,7 +85,8 @@ def test_a_pagerduty_acknowledge_or_page_is_no_first_status_update():
         error_rate(31 * 60, api=1.0),
     ]
     drill, review = both(events)
-    assert review["first_update"].at is None and review["first_update"].result == "missed"
+    # the drill ended (scored) without one: "not done", the card's word too
+    assert review["first_update"].at is None and review["first_update"].result == "not done"
     assert drill["First status update"].verdict == "not done"
     [part] = parts(gather(events))
     assert [g.result for g in part.milestones.cadence()] == ["missed"]
@@ -235,3 +236,40 @@ def test_a_harmful_action_is_no_mitigation_and_the_right_fix_is(tmp_path):
     done = next(e.at for e in events if getattr(e, "kind", "") == "action_finished")
     assert part.milestones.mitigated is not None and part.milestones.mitigated > done
     assert card["Mitigated"].took == part.milestones.measures()[4].seconds
+
+
+def test_a_resolution_while_the_signals_breach_is_no_success(tmp_path):
+    """external-api-failure: declared, resolved with `x` 19 s later with no acknowledgement,
+    no update and no fix while 5xx stood at 15 %. Nothing of it went well: the resolution is
+    missed, the milestones never reached read "not done" alike in review and card, and each
+    becomes an action item."""
+    from probes.simulated.scenario import load
+    from tests.play import OPERATOR, Session
+    from tui.drill import expectations
+
+    session = Session("external-api-failure", tmp_path / "j.warroom", mode="drill").run(60)
+    session.declare(Severity.P2)
+    session.run(79)
+    breaching = session.recorder.state.bands
+    assert any(breaching.values())  # the guide's rules still flag the 5xx
+    session.record(IncidentResolved(at=session.clock.now(), summary="done", by=OPERATOR))
+    session.run(90)
+    events = list(session.recorder.journal.events())
+    [part] = parts(gather(events))
+    measured = {m.key: m for m in part.milestones.measures()}
+    assert measured["resolved"].result == "missed"
+    assert "still breached" in measured["resolved"].note
+    assert measured["acknowledged"].result == measured["first_update"].result == "not done"
+    review_md = review_files(events)[0].data.decode()
+    well = review_md.split("### What Went Well")[1].split("###")[0]
+    assert "- Resolved:" not in well and "| pending |" not in review_md
+    assert "| Acknowledged[^acknowledged] | never | declared | — | 15 minutes | not done |" in (
+        review_md
+    )
+    items = review_md.split("## Action Items")[1].split("## Prevention")[0]
+    assert "Resolve only once the guide's resolution criteria hold: resolved while" in items
+    assert "closed without an acknowledgement" in items
+    assert "closed without any reaching people" in items
+    card = {m.name: m for m in score(events, expectations(load("external-api-failure"))).milestones}
+    assert card["Acknowledged"].verdict == card["First status update"].verdict == "not done"
+    assert card["Resolved"].verdict == "missed" and "still breached" in card["Resolved"].detail
