@@ -97,9 +97,39 @@ class CommsKeys(KeyGroup):
     # ---- u -------------------------------------------------------------------------------------
 
     def action_post_update(self) -> None:
-        incident = self.console.open_incident() if self.can_send else None
+        """A status update for the open incident; after a resolution, until the next incident
+        is declared, the guide's final Resolved update for the one just resolved (whether or
+        not it was offered and dismissed at `x`)."""
+        if not self.can_send:
+            return
+        if self.resolved_incident() is not None:
+            self._post_update(IncidentStatus.RESOLVED)
+            return
+        incident = self.console.open_incident()
         if incident is not None:
             self._post_update(incident.status)
+
+    def resolved_incident(self) -> str | None:
+        """The id of the incident just resolved, whose final update `u` offers; None while
+        one is open or before any."""
+        incident = self.console.recorder.state.incident if self.console.opened else None
+        if incident is None or incident.open:
+            return None
+        return incident.incident_id
+
+    def final_update_commands(self) -> Iterator[SystemCommand]:
+        """After a resolution: the palette's way to the final Resolved update."""
+        incident_id = self.resolved_incident() if self.can_send else None
+        if incident_id is None or self.console.read_only:
+            return
+        from textual.app import SystemCommand
+
+        yield SystemCommand(
+            f"Post the Resolved update for {inert(incident_id, 64)}",
+            "The guide's final status update: the incident is resolved (also key "
+            f"{self.console.key_for('post_update') or 'u'})",
+            lambda: self._post_update(IncidentStatus.RESOLVED),
+        )
 
     def _post_update(self, status: IncidentStatus) -> Worker[None]:
         return self.console.run_worker(self.update_flow(status), exclusive=True, group="comms")

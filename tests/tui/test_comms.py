@@ -276,3 +276,38 @@ async def test_a_resumed_journal_reacts_only_to_what_this_session_records(tmp_pa
         app.screen.query_one("#cancel", Button).press()
         await pilot.pause()
         await shown(pilot, ScoreCardScreen)  # and, once it is cancelled, the drill scored
+
+
+async def test_the_resolved_update_stays_offered_after_it_was_dismissed(tmp_path) -> None:
+    """`x`, then Esc at the final update's offer: `u` still offers the Resolved update of the
+    incident just resolved, and the palette finds it, until another incident is declared."""
+    from state.guide.severity import IncidentStatus
+
+    _, app = await declared(tmp_path, severity=Severity.P2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("x", *"rolled back", "enter")
+        await shown(pilot, UpdateScreen)
+        await pilot.press("escape")  # dismissed
+        await pilot.pause()
+        assert not isinstance(app.screen, UpdateScreen)
+        await pilot.press("u")
+        await shown(pilot, UpdateScreen)
+        dialog = app.screen
+        assert isinstance(dialog, UpdateScreen) and dialog.status is IncidentStatus.RESOLVED
+        await pilot.press("escape")
+        await pilot.pause()
+        iid = app.recorder.state.incident.incident_id
+        titles = [c.title for c in app.palette_commands()]
+        assert f"Post the Resolved update for {iid}" in titles
+        await pilot.press("d")  # a new incident: its updates are its own
+        await shown(pilot, DeclareScreen)
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+        if isinstance(app.screen, EscalateScreen):
+            await pilot.press("escape")
+            await pilot.pause()
+        assert app.recorder.state.incident.open
+        assert not any(
+            t.startswith("Post the Resolved update")
+            for t in (c.title for c in app.palette_commands())
+        )
