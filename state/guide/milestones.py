@@ -506,6 +506,16 @@ class Tracker:
         self.flagged.append(Change(seq, at, now, "; ".join(reasons)))
 
 
+def incident_span(
+    declared: datetime, resolved: datetime | None, end: datetime | None
+) -> tuple[datetime, float]:
+    """An incident's start and duration in seconds, as the review, the score card and `warroom
+    journals` state them: from its declaration to its resolution (`resolved`), or, still open,
+    to the end of the journal (`end`, its last event)."""
+    stop = resolved or end or declared
+    return declared, max((stop - declared).total_seconds(), 0.0)
+
+
 def severity_at(
     declared: Severity, changes: list[tuple[datetime, Severity]], when: datetime
 ) -> Severity:

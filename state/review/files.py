@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from state.guide.milestones import incident_span
 from state.guide.severity import Role
 from state.review import sections, template
 from state.review.facts import Facts, gather
@@ -119,7 +120,7 @@ def incident_review(part: Part, facts: Facts) -> str:
     incident = part.incident
     assert incident is not None
     ended = closed_at(part)
-    took = (ended - incident.declared_at).total_seconds()
+    _, took = incident_span(incident.declared_at, part.resolved_at, part.end)
     until = "declared to resolved" if part.resolved_at else "declared to the end of the journal"
     assert part.milestones is not None
     items = _items(incident.incident_id, action_items(part))

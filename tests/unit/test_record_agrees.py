@@ -30,6 +30,7 @@ from state.review.format import span
 from tests.play import OPERATOR, Session
 from tests.unit.review_sessions import perform, post
 from tui.drill import expectations
+from tui.journals import Listed, row
 from widgets.format import duration
 from widgets.header import IncidentHeader
 
@@ -238,6 +239,10 @@ def test_review_card_header_and_journals_agree_on_every_milestone(plan: Plan) ->
     assert (listed.incident_id, listed.severity) == (incident.incident_id, incident.severity)
     assert listed.state == ("open" if resolved in ("not reached", "never") else "resolved")
     assert ("still open when the journal ends" in review) == (listed.state == "open")
+    # ... and beside the incident, the incident's own start and duration, as the review's
+    started, seconds = row(Listed(path, 0, events[-1].at, listed))[2:4]
+    assert f"**Incident Start:** {started}\n" in review
+    assert re.search(rf"\*\*Duration:\*\* [^\n]*\({re.escape(seconds)}, ", review), seconds
 
 
 def _at(when, closed: bool = False) -> str:
