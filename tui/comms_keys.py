@@ -76,9 +76,22 @@ class CommsKeys(KeyGroup):
         """Stop PagerDuty paging on-call: an acknowledge event with the incident's dedup key."""
         if not self.can_send:
             return
-        from probes.notify.queue import queue_acknowledgement
+        from probes.notify.queue import queue_acknowledgement, unpaged_pagers
+        from state.events import NoteAdded
 
         assert self._outbox is not None and self.console.notify_config is not None
+        state = self.console.recorder.state
+        unpaged = unpaged_pagers(self._outbox, state, self.console.notify_config)
+        if unpaged and state.incident is not None:  # said on the timeline, and journaled
+            self.console.record(
+                NoteAdded(
+                    at=self.console.now(),
+                    text=f"Acknowledgement not sent to {', '.join(unpaged)}: no page was "
+                    f"triggered there for {state.incident.incident_id}, so there is no alert "
+                    "to acknowledge",
+                    by="warroom",
+                )
+            )
         queue_acknowledgement(
             self._outbox,
             self.console.record,

@@ -94,13 +94,32 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
 async def test_acknowledging_tells_pagerduty_and_is_not_a_status_update(tmp_path) -> None:
     session, app = await declared(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
+        app.comms.escalate_now(2, "tracklist team needed", "alice")  # the page: a trigger
+        await deliver(pilot, app)
         await pilot.press("a")
         await pilot.pause()
         await deliver(pilot, app)
         assert "Acknowledgement delivered to pagerduty" in timeline(app)
         assert "update due 15:00" in app.query_one("#header")._text.plain  # cadence unmoved
-    queued = journaled(session, MessageQueued)
-    assert [(q.channel, q.purpose) for q in queued] == [("pagerduty", "acknowledge")]
+    queued = [(q.channel, q.purpose) for q in journaled(session, MessageQueued)]
+    assert ("pagerduty", "escalation") in queued
+    assert queued[-1] == ("pagerduty", "acknowledge")
+
+
+async def test_no_acknowledge_goes_to_a_pagerduty_that_was_never_paged(tmp_path) -> None:
+    """A P1 declared with its page to the on-call manager declined: nothing was triggered on
+    PagerDuty, so `a` sends it no acknowledge, and the timeline says why."""
+    session, app = await declared(tmp_path, severity=Severity.P1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await deliver(pilot, app)
+        shown_text = timeline(app)
+        assert "Acknowledgement delivered to pagerduty" not in shown_text
+        assert "Acknowledgement not sent to pagerduty: no page was triggered there" in " ".join(
+            shown_text.split()
+        )
+    assert [q for q in journaled(session, MessageQueued) if q.purpose == "acknowledge"] == []
 
 
 async def test_cancelling_the_update_sends_nothing(tmp_path) -> None:
