@@ -169,7 +169,7 @@ class RemediationKeys(KeyGroup):
         from widgets.modals import NoticeScreen
 
         s = chain.session
-        waiting = f"{chain.blocks} session{'s' if chain.blocks != 1 else ''} wait on it."
+        waiting = f"{chain.blocks} session{' waits' if chain.blocks == 1 else 's wait'} on it."
         if not s.is_prepared:
             self.console.notify(
                 f"pid {s.pid} was not in pg_stat_activity when sampled (it ended as it was "

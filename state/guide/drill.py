@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from state.action_words import action_words
 from state.console import ConsoleState
 from state.events import (
     ActionFinished,
@@ -133,7 +134,7 @@ def _card(
         ]
     right = next((a for a, ok in fixes if ok), None)
     shown = right or (fixes[0][0] if fixes else None)
-    accepted = ", ".join(f"{a} {t or ''}".strip() for a, t in expected.fixes)
+    accepted = ", ".join(action_words(a, t or "any service") for a, t in expected.fixes)
     lines += [
         _severity(milestones, expected.severity),
         _roles(state),
@@ -141,7 +142,7 @@ def _card(
             name="Remediation",
             verdict="met" if right else "missed" if fixes else "not done",
             detail=(
-                f"{shown.action} {shown.target}"
+                action_words(shown.action, shown.target, shown.params)
                 + (f" after {len(fixes) - 1} other" if right and len(fixes) > 1 else "")
                 + f" (scenario's fix: {accepted})"
             )

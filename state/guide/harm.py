@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from state.action_words import action_words
 from state.guide.signals import latency_ratio, service_down, worst_pod
 from state.locks import blocking_chains
 from state.text import inert
@@ -35,7 +36,8 @@ def harm(state: ConsoleState, event: ActionRequested) -> str | None:
     """Why this action hurt rather than helped, judged on the state it was asked in, or None."""
     name = event.target.rsplit("/", 1)[-1]
     if event.action in SERVICE_ACTIONS and not troubled(state, name):
-        return f"{event.action} of healthy {name} at {event.at:%H:%M:%S}"
+        what = action_words(event.action, name, event.params)
+        return f"{what}, which was healthy, at {event.at:%H:%M:%S}"
     if event.action in ("terminate_backend", "cancel_backend"):
         pid = event.params.get("pid")  # any value a journal holds, not only a pid
         roots = (
@@ -45,7 +47,8 @@ def harm(state: ConsoleState, event: ActionRequested) -> str | None:
         )
         if not (isinstance(pid, int) and pid in roots):
             shown = inert(str(pid), 20)
-            return f"{event.action} of pid {shown}, which blocked nobody, at {event.at:%H:%M:%S}"
+            what = action_words(event.action, f"pid {shown}")
+            return f"{what}, which blocked nobody, at {event.at:%H:%M:%S}"
     return None
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from state.action_words import action_words
 from state.guide.milestones import incident_span
 from state.guide.severity import Role
 from state.review import sections, template
@@ -283,7 +284,8 @@ def _to_improve(part: Part) -> list[str]:
         )
     for e in part.people:
         if getattr(e, "kind", "") == "action_finished" and not e.ok and not e.dry_run:  # type: ignore[attr-defined]
-            bad.append(f"{md(e.action)} of {md(e.target)} failed: {md(e.result)}")  # type: ignore[attr-defined]
+            what = action_words(e.action, e.target)  # type: ignore[attr-defined]
+            bad.append(f"{md(what)} failed: {md(e.result)}")  # type: ignore[attr-defined]
     return _from_journal(bad)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from state.action_words import action_words
 from state.guide.milestones import is_pager
 from state.guide.severity import Severity
 from state.review.format import iso, span
@@ -101,7 +102,8 @@ def action_items(part: Part) -> list[ActionItem]:
         found.append((title, "high", "engineering", "remediation", week, "immediate"))
     for event in part.people:
         if getattr(event, "kind", "") == "action_finished" and not event.ok and not event.dry_run:  # type: ignore[attr-defined]
-            title = f"Find out why {event.action} of {event.target} failed: {event.result}"  # type: ignore[attr-defined]
+            what = action_words(event.action, event.target)  # type: ignore[attr-defined]
+            title = f"Find out why {what} failed: {event.result}"  # type: ignore[attr-defined]
             found.append((title, "high", "engineering", "remediation", week, "immediate"))
     for what, at in _unpaged(part):
         title = f"Page on {what}: it breached at {iso(at)} and no page went out"

@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from state.action_words import action_name
 from state.clock import from_epoch
 from state.guide.milestones import is_pager
 from state.guide.policy import UPDATE_CADENCE
@@ -166,7 +167,7 @@ def actions(people: tuple[Any, ...]) -> list[str]:
             (
                 iso(e.at),
                 md(e.by),
-                md(f"{e.action} ({params})" if params else e.action),
+                md(f"{action_name(e.action)} ({params})" if params else action_name(e.action)),
                 md(e.target),
                 "yes" if e.dry_run else "no",
                 when,

@@ -176,7 +176,7 @@ def test_the_right_fix_after_wrong_moves_is_found(tmp_path):
     card = score(session.recorder.journal.events(), expected)
     fix = next(m for m in card.milestones if m.name == "Remediation")
     assert (fix.verdict, fix.points) == ("met", 20)
-    assert "terminate_backend postgres after 1 other" in fix.detail  # the cancel failed
+    assert "terminate backend pid 4242 after 1 other" in fix.detail  # the cancel failed
     assert len(card.harmful) == 2
 
 

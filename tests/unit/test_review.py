@@ -465,7 +465,8 @@ def test_action_items_come_from_the_incident_each_with_an_owner_left_open() -> N
         "Acknowledge sooner: not done by the end of the journal (P1 target < 5 minutes)",
         "Post the first status update sooner: not done by the end of the journal (P1 target "
         "15 minutes)",
-        "Find out why a harmful action was taken: restart of healthy file-watcher at 12:00:30",
+        "Find out why a harmful action was taken: restart file-watcher, which was healthy, "
+        "at 12:00:30",
         "Page on analysis-service error rate > 5%: it breached at 2026-03-06T12:00:10Z and no "
         "page went out",
     ]

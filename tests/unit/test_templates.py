@@ -173,9 +173,9 @@ def test_the_internal_status_update_fills_every_field_of_the_template():
     assert situation.startswith("tracklist-service 5xx. Now: down: tracklist-service;")
     actions = lines[lines.index("**Actions Taken:**") + 1 : lines.index("**Next Steps:**") - 1]
     assert len(actions) == 2
-    assert actions[0].startswith("- ana requested rollout_undo") and actions[0].endswith(
-        " - 12:00:20 UTC"
-    )
+    assert actions[0].startswith(
+        "- ana requested undo rollout of tracklist-service (from revision 1)"
+    ) and actions[0].endswith(" - 12:00:20 UTC")
     assert actions[1].endswith(" - 12:00:25 UTC")
     assert "- watch" in lines
     assert "- Affected Users: unknown (about 17.0 failing requests/s)" in lines
