@@ -13,6 +13,7 @@ from state import events as ev
 from state.action_words import WORDED_PARAMS, action_words, revisions
 from state.console import ConsoleState, TimelineEntry
 from state.guide.episodes import CLEAR_HOLD, SIGNAL_RULES, rule
+from state.guide.investigation import STEP_TITLES
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.signals import latency_ratio, worst_pod
@@ -24,6 +25,17 @@ if TYPE_CHECKING:
     from state.guide.severity import IncidentStatus
 
 POOL_NEARLY_FULL, POOL_RELIEVED = 0.9, 0.75  # shares of max_connections
+LISTED = 3  # items of a list parameter a timeline entry names; the journal keeps them all
+
+
+def _param(value: object) -> str:
+    """A request's parameter as a person reads it: a long list (45 pids) by its first items
+    and its length."""
+    if isinstance(value, (list, tuple)) and len(value) > LISTED + 1:
+        shown = ", ".join(inert(v) for v in value[:LISTED])
+        return f"[{shown}, … {len(value)} in all]"
+    return inert(value)
+
 
 SOURCE_NAMES = {
     "kubernetes": "Kubernetes",
@@ -54,6 +66,21 @@ def _revision(state: ConsoleState, target: str) -> int:
     """The revision the console last saw the target Deployment at; 0 when unknown."""
     deployment = state.deployments.get(target.rsplit("/", 1)[-1])
     return deployment.revision if deployment else 0
+
+
+def investigation_line(event: ev.InvestigationShown) -> str:
+    """'Investigated What changed (tracklist-service) by ana: 4 findings; first: ...'."""
+    title = STEP_TITLES.get(event.step, inert(event.step, 40))
+    on = f" ({inert(event.service, 60)})" if event.service else ""
+    worst = next((f for f in event.findings if f.tone == "bad"), None) or next(
+        (f for f in event.findings if f.tone == "warn"), None
+    )
+    line = f"Investigated {title}{on} by {inert(event.by)}: {len(event.findings)} findings"
+    if event.unavailable:
+        line += f", {len(event.unavailable)} part(s) unavailable"
+    if worst is not None:
+        line += f"; {inert(worst.text, 160)}"
+    return line
 
 
 def entries(
@@ -103,11 +130,26 @@ def entries(
             )
         case ev.NoteAdded():
             yield entry(f"Note by {inert(event.by)}: {inert(event.text)}")
+        case ev.InvestigationShown():
+            yield entry(investigation_line(event))
+        case ev.RunbookOpened():
+            yield entry(f"Runbook {inert(event.title, 60)} opened by {inert(event.by)}", "action")
+        case ev.RunbookStepTicked():
+            yield entry(
+                f"Runbook step {event.outcome}: {inert(event.text, 120)} ({inert(event.by)})",
+                "action",
+            )
+        case ev.RunbookChecked():
+            word = "met" if event.ok else "NOT met"
+            yield entry(
+                f"Runbook resolution criteria {word}: {inert(event.detail, 200)}",
+                "good" if event.ok else "warn",
+            )
         case ev.IncidentResolved():
             yield entry(f"Resolved by {inert(event.by)}: {inert(event.summary)}", "good")
         case ev.ActionRequested():
             rest = sorted((k, v) for k, v in event.params.items() if k not in WORDED_PARAMS)
-            params = ", ".join(f"{inert(k)}={inert(v)}" for k, v in rest)
+            params = ", ".join(f"{inert(k)}={_param(v)}" for k, v in rest)
             was = _revision(before, event.target) if event.action == "rollout_undo" else 0
             yield entry(
                 f"{inert(event.by)} requested "
@@ -125,8 +167,9 @@ def entries(
             if event.action == "rollout_undo" and event.ok and not event.dry_run:
                 moved = revisions(_revision(before, event.target), event.result)
             yield entry(
-                f"{what}{dry} {verdict}"
+                f"{what}"
                 + (f" ({moved})" if moved else "")
+                + f"{dry} {verdict}"
                 + (f": {inert(event.result)}" if event.result else ""),
                 "good" if event.ok else "bad",
             )

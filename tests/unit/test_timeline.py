@@ -346,7 +346,7 @@ def test_actions_read_in_the_fields_words_with_the_undone_revisions():
     lines = texts(ConsoleState(), sampled, undo, undone, kill, killed)
     assert "ana requested undo rollout of tracktion/api (from revision 8)" in lines
     assert (
-        "undo rollout of tracktion/api done (revision 8 → 7): "
+        "undo rollout of tracktion/api (revision 8 → 7) done: "
         "deployment.apps/api rolled back to revision 7"
     ) in lines
     assert "ana requested terminate backend pid 4242 (user=app)" in lines
