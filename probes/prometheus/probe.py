@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import math
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -219,6 +220,11 @@ class PrometheusProbe:
         self._failed_at: datetime | None = None  # the last sample whose values failed
         self._pending: list[EventBase] = []  # read in the background, for the next sample
         self._new_baseline: dict[str, float] = {}
+
+    async def prepare(self) -> None:
+        """The library and requests imported in a worker thread, before the first sample
+        (probes/scheduler.py): the first import takes a tenth of a second."""
+        await asyncio.to_thread(importlib.import_module, "prometheus_api_client.prometheus_connect")
 
     # ---- one sample --------------------------------------------------------------------------
 

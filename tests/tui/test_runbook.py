@@ -162,7 +162,7 @@ async def test_high_error_rate_runbook_on_the_bad_deploy_demo(tmp_path) -> None:
         "Investigated What changed",
         "Note by alice: Finding (Error patterns, Logs)",
         "Runbook step skipped: Check System Resources",
-        "rollout_undo tracktion/tracklist-service done",
+        "undo rollout of tracktion/tracklist-service (revision 8 → 7) done",
         "Resolution verified, stable",
         "Resolved by alice: rolled back tracklist-service to revision 7",
     ):
