@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from state.events import ActionFinished, ActionRequested, SessionResumed
 from state.action_words import action_name
+from state.events import ActionFinished, ActionRequested, SessionResumed
 from state.journal.store import Journal
 from tests.opening import open_live
 from tests.play import OPERATOR, Session
