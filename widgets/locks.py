@@ -101,6 +101,12 @@ class LocksPane(SelectablePane):
         room = max(height - 2 - bool(unseen(db)), 1)  # under the counts and what it cannot see
         return layout(blocking_chains(db.sessions), room)
 
+    def row_key(self, row: BlockingChain) -> tuple[int, object]:
+        """A session is its pid with its backend's start (a pid is reused, the start is not);
+        a prepared transaction is its gid."""
+        s = row.session
+        return (s.pid, s.prepared if s.is_prepared else s.backend_start)
+
     def alerting(self, state: ConsoleState) -> bool:
         db = state.database
         return bool(db and (any(s.blocked_by for s in db.sessions) or connection_share(db) > 0.9))

@@ -2,6 +2,9 @@
 
 Moving the cursor freezes the pane on what it showed (as pg_activity does), so the row
 under the cursor cannot shift while a target is chosen; Escape or leaving resumes it.
+The cursor follows what it is on, not a row number: when the live list reorders or grows
+above it, it stays on the same session or service (`row_key`), so a key pressed later acts
+on what the commander chose.
 """
 
 from __future__ import annotations
@@ -25,18 +28,35 @@ class SelectablePane(Pane):
     BINDINGS = [
         Binding("up", "cursor(-1)", "Up", show=False, id="pane.cursor_up"),
         Binding("down", "cursor(1)", "Down", show=False, id="pane.cursor_down"),
+        Binding("home", "cursor_to(0)", "First", show=False, id="pane.cursor_first"),
+        Binding("end", "cursor_to(-1)", "Last", show=False, id="pane.cursor_last"),
         Binding("escape", "release", "Resume", show=False, id="pane.release"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.cursor = 0
+        self._key: Any = None  # what the cursor is on (row_key), once it has been moved
         self._frozen: tuple[ConsoleState, datetime] | None = None
         self._latest: tuple[ConsoleState, datetime] | None = None
 
     def rows(self, state: ConsoleState, now: datetime) -> list[Any]:
         """The selectable rows' keys, in the order they are drawn."""
         raise NotImplementedError
+
+    def row_key(self, row: Any) -> Any:
+        """What a row stands for, kept across refreshes: the row itself unless overridden."""
+        return row
+
+    def _follow(self, rows: list[Any]) -> None:
+        """Put the cursor back on the row it was on, wherever that row is now; a row that
+        has gone leaves the cursor where it was (clamped to the list)."""
+        if self._key is not None:
+            for i, row in enumerate(rows):
+                if self.row_key(row) == self._key:
+                    self.cursor = i
+                    return
+        self.cursor = max(0, min(self.cursor, len(rows) - 1))
 
     @property
     def frozen(self) -> bool:
@@ -51,10 +71,14 @@ class SelectablePane(Pane):
         if seen is None:
             return None
         rows = self.rows(*seen)
+        if not self._frozen:
+            self._follow(rows)
         return rows[min(self.cursor, len(rows) - 1)] if rows else None
 
     def show(self, state: ConsoleState, now: datetime) -> None:
         self._latest = (state, now)
+        if self._frozen is None and self.size.width:
+            self._follow(self.rows(state, now))
         super().show(*(self._frozen or (state, now)))
 
     def staleness(self, state: ConsoleState, now: datetime) -> str | None:
@@ -71,8 +95,21 @@ class SelectablePane(Pane):
         if seen is None:
             return
         self._frozen = self._frozen or seen
-        count = len(self.rows(*self._frozen))
-        self.cursor = max(0, min(self.cursor + delta, count - 1)) if count else 0
+        self._place(self.cursor + delta)
+
+    def action_cursor_to(self, index: int) -> None:
+        """Home and End: the first row, or (`index` -1) the last."""
+        seen = self.shown()
+        if seen is None:
+            return
+        self._frozen = self._frozen or seen
+        self._place(index if index >= 0 else len(self.rows(*self._frozen)) - 1)
+
+    def _place(self, index: int) -> None:
+        assert self._frozen is not None
+        rows = self.rows(*self._frozen)
+        self.cursor = max(0, min(index, len(rows) - 1)) if rows else 0
+        self._key = self.row_key(rows[self.cursor]) if rows else None
         self._repaint()
 
     def action_release(self) -> None:

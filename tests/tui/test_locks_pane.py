@@ -201,3 +201,50 @@ def test_the_review_names_a_prepared_transaction_blocker_by_its_gid(tmp_path) ->
     with Journal.open(session.recorder.journal.path, read_only=True) as journal:
         (lock,) = gather(journal.events()).locks
     assert lock.root == "prepared transaction 'pay-7f3a' (payments, prepared) on ledger"
+
+
+async def test_the_cursor_stays_on_its_session_when_the_tree_grows_above_it(tmp_path) -> None:
+    """The cursor is on the prepared transaction; a waiter joins the chain drawn above it;
+    `k` still explains the prepared transaction, never proposes the session now in its row.
+    Home and End move to the first and last session of the tree."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    now = session.clock.now()
+    holder = DbSession(
+        pid=2259, user="app", application="orders", state="idle in transaction",
+        query="UPDATE orders SET state = 'paid'", xact_start=now - timedelta(seconds=90),
+        relation="orders", lock_mode="RowExclusiveLock",
+    )  # fmt: skip
+    waiters = [
+        DbSession(
+            pid=3000 + i, application="checkout", state="active", wait_event_type="Lock",
+            query="UPDATE orders SET state = 'shipped'", query_start=now, blocked_by=(2259,),
+        )  # fmt: skip
+        for i in range(3)
+    ]
+    prepared, victim = prepared_chain(session)
+    sampled(session, holder, *waiters[:2], prepared, victim)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(LocksPane)
+        await opened(pilot)
+        await pilot.press("down", "down", "down")  # 2259, its two waiters, then the prepared
+        await pilot.pause()
+        assert pane.selected().session.pid == -731
+        await pilot.press("escape")  # back to the live tree
+        sampled(session, holder, *waiters, prepared, victim)  # a third waiter joins above
+        app.redraw()
+        await pilot.pause()
+        assert pane.selected().session.pid == -731
+        assert pane.cursor == 4
+        await pilot.press("k")
+        await shown(pilot, NoticeScreen)
+        assert "pay-7f3a" in app.screen.title_text
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("3", "end")
+        await pilot.pause()
+        assert pane.selected().session.pid == 5001  # the last row drawn
+        await pilot.press("home")
+        await pilot.pause()
+        assert pane.selected().session.pid == 2259
+    assert journaled(session, ActionRequested) == []
