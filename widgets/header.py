@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from state.guide.escalation import next_escalation
-from state.guide.policy import next_update_due, resolution_due, response_due
+from state.guide.policy import grouped, next_update_due, resolution_due, response_due
 from state.guide.severity import Role
 from state.guide.signals import suggestion
 from state.text import inert
@@ -44,6 +44,9 @@ class IncidentHeader(TextLine):
 
     update_note: str | None = None  # after the update countdown: "not sent from this console"
     declare_key: str | None = "d"  # as the keymap has it; None: this console cannot declare
+    # what the panes flag now ("DB locks: 3 sessions blocked"), set by the screen: while any
+    # pane is flagged the header never says all clear
+    flagged: tuple[str, ...] = ()
 
     def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
         self.show_text(self.compose_text(state, now, badge))
@@ -66,7 +69,7 @@ class IncidentHeader(TextLine):
         if incident is None:
             self._watching(text, state)
         else:
-            self._incident(text, incident, now)
+            self._incident(text, incident, now, state)
         return text
 
     def _watching(self, text: Text, state: ConsoleState) -> None:
@@ -80,15 +83,31 @@ class IncidentHeader(TextLine):
             text.append(f" {inert(hint.summary)} ", STRONG)
             if self.declare_key:
                 text.append(f"· press {self.declare_key} to declare", MUTED)
-        elif hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
-            text.append(f" {inert(hint.summary)}", WARN)
+            return
+        # warnings first, reassurance last: a line cut at the terminal's edge loses the latter
+        if self.flagged:
+            text.append(" flagged: ", WARN)
+            text.append(" · ".join(inert(f, 60) for f in self.flagged), WARN_STRONG)
+        if hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
+            text.append(" ·" if self.flagged else "", MUTED)
+            text.append(f" unknown: {inert(grouped(hint.unknown))}", WARN)
+        if self.flagged:
+            return
+        if hint.unknown:
+            text.append(" · no threshold crossed in what is watched", MUTED)
         else:
             text.append(" all guide thresholds clear", GOOD)
 
-    def _incident(self, text: Text, incident: Incident, now: datetime) -> None:
+    def _incident(self, text: Text, incident: Incident, now: datetime, state: ConsoleState) -> None:
         text.append(inert(incident.incident_id, 40), STRONG)  # as journaled: any text
         text.append(*_SEP)
         text.append(f" {incident.severity.label} ", SEVERITY_STYLE[incident.severity])
+        hint = suggestion(state) if incident.open else None
+        if hint is not None and hint.alerting and hint.severity.rank < incident.severity.rank:
+            # declared lower than the guide reads it: the commander must see the gap
+            text.append(" guide suggests ", WARN)
+            text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
+            text.append(f" {inert(hint.summary, 60)}", WARN_STRONG)
         text.append(*_SEP)
         text.append(incident.status.word.upper(), GOOD_STRONG if not incident.open else STRONG)
         text.append(*_SEP)

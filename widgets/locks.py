@@ -111,6 +111,15 @@ class LocksPane(SelectablePane):
         db = state.database
         return bool(db and (any(s.blocked_by for s in db.sessions) or connection_share(db) > 0.9))
 
+    def flag(self, state: ConsoleState) -> str | None:
+        db = state.database
+        if db is None:
+            return None
+        blocked = sum(1 for s in db.sessions if s.blocked_by)
+        if blocked:
+            return f"{blocked} session{'s' if blocked != 1 else ''} blocked"
+        return f"connections {connections_used(db)}/{db.max_connections}"
+
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         db = state.database

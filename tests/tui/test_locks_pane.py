@@ -153,7 +153,7 @@ async def test_a_blind_role_is_unknown_in_the_pane_the_header_and_the_replay(tmp
         assert "no blocking chains" not in body(app)
         header = app.query_one("#header")._text.plain
         assert "all guide thresholds clear" not in header
-        said = f" no threshold crossed in what is watched; unknown: database ({BLIND})"
+        said = f" unknown: database ({BLIND}) · no threshold crossed in what is watched"
         assert header.splitlines()[1] == said
     # the journal carries the count: a replay says what the session said
     with Journal.open(session.recorder.journal.path, read_only=True) as journal:
@@ -214,13 +214,11 @@ async def test_the_cursor_stays_on_its_session_when_the_tree_grows_above_it(tmp_
         query="UPDATE orders SET state = 'paid'", xact_start=now - timedelta(seconds=90),
         relation="orders", lock_mode="RowExclusiveLock",
     )  # fmt: skip
-    waiters = [
-        DbSession(
-            pid=3000 + i, application="checkout", state="active", wait_event_type="Lock",
-            query="UPDATE orders SET state = 'shipped'", query_start=now, blocked_by=(2259,),
-        )  # fmt: skip
-        for i in range(3)
-    ]
+    waiter = DbSession(
+        pid=3000, application="checkout", state="active", wait_event_type="Lock",
+        query="UPDATE orders SET state = 'shipped'", query_start=now, blocked_by=(2259,),
+    )  # fmt: skip
+    waiters = [waiter.model_copy(update={"pid": 3000 + i}) for i in range(3)]
     prepared, victim = prepared_chain(session)
     sampled(session, holder, *waiters[:2], prepared, victim)
     app = session.app()
