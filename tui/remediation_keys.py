@@ -14,6 +14,7 @@ from probes.actions import (
     ActionRefused,
 )
 from state.guide.signals import describe_service
+from state.locks import blocker_name
 from state.text import describe_error, inert
 from tui.base import KeyGroup
 from widgets.format import clock_time
@@ -22,7 +23,22 @@ from widgets.services import ServicesPane
 
 if TYPE_CHECKING:
     from probes.kubernetes.rbac import PermissionsCache
+    from state.events import DbSession
     from state.locks import BlockingChain
+
+HIDDEN = "hidden (grant pg_monitor)"  # what a monitor role without pg_monitor cannot read
+
+
+def backend_words(s: DbSession) -> str:
+    """A backend as its confirmation and the journal name it: 'pid 4242 (batch,
+    idle in transaction, query started 09:12:03, transaction since 09:11:50)'. What the
+    console's role may not read is said to be hidden, never '?'."""
+    user = inert(s.user or "?")
+    if not s.visible:
+        return f"pid {s.pid} ({user}, state {HIDDEN})"
+    began = f"query started {clock_time(s.query_start)}" if s.query_start else "no query start"
+    tx = f", transaction since {clock_time(s.xact_start)}" if s.xact_start else ""
+    return f"pid {s.pid} ({user}, {inert(s.state or '?')}, {began}{tx})"
 
 
 class RemediationKeys(KeyGroup):
@@ -202,15 +218,22 @@ class RemediationKeys(KeyGroup):
         from widgets.modals import ConfirmScreen
 
         s = chain.session
-        began = f"query started {clock_time(s.query_start)}" if s.query_start else "no query start"
-        tx = f", transaction since {clock_time(s.xact_start)}" if s.xact_start else ""
-        who = f"pid {s.pid} ({inert(s.user or '?')}, {inert(s.state or '?')}, {began}{tx})"
-        blocks = (
-            f"\nIt blocks {chain.blocks} session{'s' if chain.blocks != 1 else ''}."
-            if chain.blocks
-            else ""
-        )
-        message = f"Backend {who}\n{inert(s.query, 400)}{blocks}"
+        who = backend_words(s)
+        sessions = self._sessions()
+        lines = [f"Backend {who}"]
+        lines.append(inert(s.query, 400) if s.visible else f"statement {HIDDEN}")
+        if chain.blocks:
+            below = [w.session.pid for w in chain.waiters]
+            pids = ", ".join(blocker_name(p, sessions) for p in below[:8])
+            more = f" and {len(below) - 8} more" if len(below) > 8 else ""
+            lines.append(
+                f"It blocks {chain.blocks} session{'s' if chain.blocks != 1 else ''}"
+                f" (directly {pids}{more})."
+            )
+        if s.blocked_by:  # a waiter picked in the tree: what it waits on stays after it ends
+            names = ", ".join(blocker_name(p, sessions) for p in dict.fromkeys(s.blocked_by))
+            lines.append(f"It waits on {names}.")
+        message = "\n".join(lines)
         if action == "cancel_backend":
             message += "\nCancel stops the running query; the session and its locks stay."
         confirmed = await self.console.push_screen_wait(
@@ -224,6 +247,10 @@ class RemediationKeys(KeyGroup):
             }
             await self.perform(action, f"pid {s.pid}", params, False, who)
         self.console.query_one(LocksPane).release()
+
+    def _sessions(self) -> tuple[DbSession, ...]:
+        database = self.console.recorder.state.database
+        return database.sessions if database else ()
 
     def action_terminate_idle(self) -> None:
         self.console.run_worker(self._terminate_idle(), exclusive=True, group="action")

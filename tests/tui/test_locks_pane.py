@@ -246,3 +246,35 @@ async def test_the_cursor_stays_on_its_session_when_the_tree_grows_above_it(tmp_
         await pilot.pause()
         assert pane.selected().session.pid == 2259
     assert journaled(session, ActionRequested) == []
+
+
+async def test_k_under_a_blind_role_says_what_is_hidden_and_what_it_blocks(tmp_path) -> None:
+    """Another role's backend: its state and statement are hidden from a role without
+    pg_monitor; the confirmation says so (never '?'), and says whom it blocks; on a waiter,
+    whom it waits on."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    now = session.clock.now()
+    hidden = DbSession(pid=2259, user="app", application="orders", visible=False)
+    waiter = DbSession(
+        pid=3001, user="monitor", application="checkout", state="active",
+        query="UPDATE orders SET state = 'paid'", query_start=now, blocked_by=(2259,),
+    )  # fmt: skip
+    sampled(session, hidden, waiter, waiter.model_copy(update={"pid": 3002}), hidden=9)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot)
+        await pilot.press("k")
+        await shown(pilot, ConfirmScreen)
+        message = app.screen.message
+        assert message.splitlines() == [
+            "Backend pid 2259 (app, state hidden (grant pg_monitor))",
+            "statement hidden (grant pg_monitor)",
+            "It blocks 2 sessions (directly 3001, 3002).",
+        ]
+        assert "?" not in message
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("3", "down", "k")
+        await shown(pilot, ConfirmScreen)
+        assert app.screen.message.splitlines()[-1] == "It waits on 2259."
+    assert journaled(session, ActionRequested) == []
