@@ -15,7 +15,7 @@ from probes.actions import (
 )
 from state.guide.signals import describe_service
 from state.locks import blocker_name
-from state.text import describe_error, inert
+from state.text import NAME_MARK, describe_error, inert, sql_literal
 from tui.base import KeyGroup
 from widgets.format import clock_time
 from widgets.locks import LocksPane
@@ -27,6 +27,17 @@ if TYPE_CHECKING:
     from state.locks import BlockingChain
 
 HIDDEN = "hidden (grant pg_monitor)"  # what a monitor role without pg_monitor cannot read
+
+
+def prepared_literal(s: DbSession) -> str | None:
+    """The prepared transaction's gid as SQL to paste: the probe's literal of its exact text
+    (`E'gid-\\x1b…'` when it holds controls); for a journal without one, the gid quoted
+    when it was shown unchanged, else None (its shown name is not its text)."""
+    if s.prepared_sql is not None:
+        return s.prepared_sql
+    if s.prepared is None or s.prepared.endswith(NAME_MARK):
+        return None
+    return sql_literal(s.prepared)
 
 
 def backend_words(s: DbSession) -> str:
@@ -194,20 +205,32 @@ class RemediationKeys(KeyGroup):
                 markup=False,
             )
             return
+        unshown = ""
         if s.prepared is None:
             title = "A prepared transaction blocks these sessions"
             about = "pg_blocking_pids() reports it as pid 0; pg_prepared_xacts names none."
-            gid = "gid"
+            gid = "'gid'"
         else:
-            gid = s.prepared.replace("'", "''")  # as an SQL literal, to be run as shown
             title = f"Prepared transaction '{s.prepared}' cannot be terminated"
             prepared = clock_time(s.xact_start) if s.xact_start else "?"
             about = f"Owner {s.user or '?'}, database {s.database or '?'}, prepared at {prepared}."
+            literal = prepared_literal(s)
+            gid = literal or "'gid'"
+            if literal is None:  # a journal from before the literal was kept: never guess it
+                unshown = (
+                    "\nIts gid holds characters a terminal cannot show, so it is not "
+                    "written here: read it with SELECT gid FROM pg_prepared_xacts."
+                )
+            elif gid.startswith("E'"):
+                unshown = (
+                    "\nIts gid holds characters that draw as nothing (or a backslash): the "
+                    "literal below writes them as escapes, and pastes as it is."
+                )
         message = (
-            f"{about}\n{waiting}\n\n"
+            f"{about}\n{waiting}{unshown}\n\n"
             "A prepared transaction (two-phase commit) holds its locks with no backend: "
             "there is no session to terminate, and ending a waiter frees nothing.\n"
-            f"It ends with COMMIT PREPARED '{gid}' or ROLLBACK PREPARED '{gid}', run in "
+            f"It ends with COMMIT PREPARED {gid} or ROLLBACK PREPARED {gid}, run in "
             "its database by someone who knows which: the coordinator that prepared it, "
             "or its owner."
         )

@@ -13,7 +13,7 @@ from probes.check import CheckResult
 from probes.postgres.connection import PostgresError, connect, decoded, reason, target_of
 from probes.postgres.queries import prepared_blockers_sql, sample_script, sql
 from state.events import DatabaseSampled, DbSession, EventBase, Source
-from state.text import inert, marked_name
+from state.text import inert, marked_name, sql_literal
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -53,6 +53,7 @@ def db_session(
         backend_start=began,
         visible=visible,
         prepared=marked_name(gid) if gid is not None else None,
+        prepared_sql=sql_literal(gid) if gid is not None else None,
         database=marked_name(database) if database is not None else None,
     )
 

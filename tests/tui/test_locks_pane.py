@@ -278,3 +278,50 @@ async def test_k_under_a_blind_role_says_what_is_hidden_and_what_it_blocks(tmp_p
         await shown(pilot, ConfirmScreen)
         assert app.screen.message.splitlines()[-1] == "It waits on 2259."
     assert journaled(session, ActionRequested) == []
+
+
+async def test_k_on_a_gid_with_control_characters_shows_it_inert_and_pasteable(tmp_path) -> None:
+    """A gid with escapes: the title shows it inert and marked; the SQL to run is the escape
+    literal of its exact text, never the marked display name."""
+    from state.text import marked_name, sql_literal
+    from tests.hostile import assert_inert
+
+    gid = "gid-\x1b[31mevil"
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    holder, waiter = prepared_chain(session)
+    hostile = holder.model_copy(
+        update={"prepared": marked_name(gid), "prepared_sql": sql_literal(gid)}
+    )
+    sampled(session, hostile, waiter)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot)
+        await pilot.press("k")
+        await shown(pilot, NoticeScreen)
+        notice = app.screen
+        assert_inert(notice.title_text)
+        sql = "COMMIT PREPARED E'gid-\\x1b[31mevil' or ROLLBACK PREPARED E'gid-\\x1b[31mevil'"
+        assert sql in notice.message
+        assert "draw as nothing" in notice.message
+        said = notice.message[notice.message.index("COMMIT PREPARED") :]
+        assert "⚠" not in said and "#" not in said  # no display name inside the SQL
+    assert journaled(session, ActionRequested) == []
+
+
+async def test_a_marked_gid_from_an_older_journal_is_never_guessed_into_sql(tmp_path) -> None:
+    from state.text import marked_name
+
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    holder, waiter = prepared_chain(session)
+    sampled(
+        session, holder.model_copy(update={"prepared": marked_name("gid-\x1b[31mevil")}), waiter
+    )
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot)
+        await pilot.press("k")
+        await shown(pilot, NoticeScreen)
+        message = app.screen.message
+        assert "COMMIT PREPARED 'gid'" in message
+        assert "SELECT gid FROM pg_prepared_xacts" in message
+        assert "evil" not in message[message.index("COMMIT PREPARED") :]
