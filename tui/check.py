@@ -127,8 +127,15 @@ def table(results: Sequence[CheckResult]) -> Table:
     return out
 
 
+READY, NOT_READY, WARNED = 0, 1, 3  # exit codes (2 is a bad config, as for every command)
+
+
 def report(results: Sequence[CheckResult], console: Console) -> int:
-    """Print the table and each problem on its own line; 0 when every backend is usable."""
+    """Print the table, each problem and warning on its own line, and one summary line.
+
+    Returns the exit code: 0 every backend ready; 1 a backend cannot be used ("not
+    ready: …"); 3 every backend usable but one sees less than the console needs ("ready
+    with warnings: …", e.g. a database role without pg_monitor)."""
     console.print(table(results))
     for r in results:
         for problem in r.problems[:SHOWN_PROBLEMS]:
@@ -136,9 +143,15 @@ def report(results: Sequence[CheckResult], console: Console) -> int:
         if len(r.problems) > SHOWN_PROBLEMS:
             more = len(r.problems) - SHOWN_PROBLEMS
             console.print(Text(f"{r.backend}: … and {more:,} more"), style="red")
+        for warning in r.warnings[:SHOWN_PROBLEMS]:
+            console.print(Text(f"{r.backend}: warning: {inert(warning)}"), style="yellow")
     failed = [r.backend for r in results if not r.ok]
     if failed:
         console.print(Text(f"not ready: {', '.join(failed)}"), style="bold red")
-        return 1
+        return NOT_READY
+    warned = [r.backend for r in results if r.warnings]
+    if warned:
+        console.print(Text(f"ready with warnings: {', '.join(warned)}"), style="bold yellow")
+        return WARNED
     console.print(Text("all backends ready"), style="green")
-    return 0
+    return READY

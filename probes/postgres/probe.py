@@ -66,6 +66,13 @@ def chain_session(row: Sequence[Any], query_chars: int) -> DbSession:
     return db_session(pid, user, app, state, query and query[:query_chars], *rest)
 
 
+# what `warroom check` warns of for a role without pg_read_all_stats (pg_monitor has it)
+BLIND_ROLE = (
+    "the role sees only its own sessions: the Database pane cannot show other roles' "
+    "states and statements and reads the database as unknown (grant pg_monitor)"
+)
+
+
 class PostgresProbe:
     """Samples pg_stat_activity and the lock graph over one long-lived connection."""
 
@@ -213,10 +220,11 @@ async def check_postgres(dsn: str | None, timeout: float = 5.0) -> CheckResult:
         await conn.close()
     assert row is not None
     version, superuser, read_all_stats, signal = row
+    blind = not (superuser or read_all_stats)
     see = (
-        "pg_stat_activity: all users"
-        if superuser or read_all_stats
-        else "pg_stat_activity: own sessions only (grant pg_monitor)"
+        "pg_stat_activity: own sessions only (grant pg_monitor)"
+        if blind
+        else "pg_stat_activity: all users"
     )
     if superuser:
         kill = "terminate backends: yes (superuser)"
@@ -231,4 +239,5 @@ async def check_postgres(dsn: str | None, timeout: float = 5.0) -> CheckResult:
         version=inert(version),
         latency_ms=round(latency, 1),
         permissions=(see, kill),
+        warnings=(BLIND_ROLE,) if blind else (),
     )
