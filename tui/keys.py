@@ -14,14 +14,15 @@ from pathlib import Path
 from textual.binding import Binding, BindingType
 
 from tui.view import PANES
-from widgets.keybar import described, rank_phases
+from widgets.keybar import described, flag_keys, rank_phases
 
 INCIDENT, FIX, TELL, CLOSE, CONSOLE = "Incident", "Fix", "Tell", "Close", "Console"
 
 PANE_GROUP = Binding.Group("Panes", compact=True)
 PANE_HELP = (
-    f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ move its "
-    "cursor (the list holds still), esc resumes it"
+    f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ home end "
+    "move its cursor (the list holds still; live, the cursor stays on its session or "
+    "service), esc resumes it"
 )
 
 PANE_KEYS = [
@@ -254,6 +255,19 @@ rank_phases(
         ),
     }
 )
+
+# the keys that act on what a pane flags (state/guide/phase.py flags), by binding id: a narrow
+# key bar offers them right after its phase's first key, so the fix is on screen
+flag_keys(
+    {
+        "services": ("action.remediate",),
+        "locks": ("action.terminate_backend", "action.cancel_backend"),
+        "connections": ("action.terminate_idle",),
+        "error rate": ("action.remediate",),
+        "p95": ("action.remediate",),
+    }
+)
+
 
 # keys a keymap may not take: every dialog and pane moves with them
 RESERVED = frozenset({"tab", "shift+tab", "enter", "escape", "up", "down"})

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 from textual.containers import Container
 from textual.screen import Screen
 
-from state.guide.phase import phase
+from state.guide.phase import flags, phase
 from widgets.error_rate import ErrorRatePane
 from widgets.header import IncidentHeader
 from widgets.keybar import KeyBar
@@ -114,7 +114,7 @@ class ConsoleScreen(Screen[None]):
         tabs = self.query_one(PaneTabs)
         self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts))
         keys = self.query_one(KeyBar)
-        self.drawn(keys, lambda: keys.follow(phase(state)))
+        self.drawn(keys, lambda: keys.follow(phase(state), flags(state)))
 
     def _flagged(self, state: ConsoleState, alerts: list[bool]) -> tuple[str, ...]:
         """What each flagged pane flags, named as its tab: 'DB locks: 3 sessions blocked'."""
