@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from probes.check import CheckResult
-from state.text import inert
+from state.text import inert, marked_name
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -98,7 +98,7 @@ def scope(selected: Selected, console: Console) -> None:
     config = selected.config
     line = Text()
     if selected.context:
-        line.append(f"context {inert(selected.context, 60)}")
+        line.append(f"context {marked_name(selected.context, 60)}")
         line.append(" (read-only)" if selected.read_only else " (writable)")
         line.append(" · ")
     sections = {s: getattr(config, s) is not None for s in ("cluster", "prometheus", "database")}

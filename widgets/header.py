@@ -11,7 +11,7 @@ from state.guide.escalation import next_escalation
 from state.guide.policy import grouped, next_update_due, resolution_due, response_due
 from state.guide.severity import Role
 from state.guide.signals import suggestion
-from state.text import inert
+from state.text import NAME_MARK, inert, shown_name
 from widgets.format import SEVERITY_STYLE, countdown, duration, since
 from widgets.text_line import TextLine
 from widgets.theme import (
@@ -21,6 +21,7 @@ from widgets.theme import (
     CURRENT,
     GOOD,
     GOOD_STRONG,
+    MARKED,
     MUTED,
     QUOTE,
     STRONG,
@@ -61,7 +62,11 @@ class IncidentHeader(TextLine):
         text = _badged(badge)
         if state.context:  # which cluster's production this is, before anything else
             text.append("context ", MUTED)
-            text.append(inert(state.context, 32), STRONG)
+            # a changed name keeps a digest and a mark: two contexts never look like one
+            shown, changed = shown_name(state.context, 32)
+            text.append(shown, STRONG)
+            if changed:
+                text.append(NAME_MARK, MARKED)
             if state.writes_allowed:
                 text.append(" read-only lifted", WARN_STRONG)
             text.append(*_SEP)

@@ -75,3 +75,23 @@ async def test_an_under_declared_incident_shows_the_guides_severity(tmp_path) ->
         assert "guide suggests  P1 CRITICAL  analysis-service error rate > 20%" in first
         # before the title, so that a cut at the edge loses the title first
         assert first.index("guide suggests") < first.index("checkout slow")
+
+
+def test_two_hostile_context_names_never_look_the_same_in_the_header(tmp_path) -> None:
+    """Before: `svc\\x1b[2J` and `svc\\x1b]0;t\\x07` both read `context svc`."""
+    from datetime import UTC, datetime
+
+    from state.console import ConsoleState
+    from state.text import NAME_MARK
+    from tests.hostile import assert_inert
+    from widgets.header import IncidentHeader
+
+    shown = []
+    for name in ("svc\x1b[2J", "svc\x1b]0;t\x07", "svc"):
+        state = ConsoleState().model_copy(update={"context": name})
+        line = IncidentHeader().compose_text(state, datetime.now(UTC), "LIVE").plain
+        assert_inert(line.splitlines()[0])
+        shown.append(line.split(" │ ")[0])
+    assert len(set(shown)) == 3, shown
+    assert shown[0].startswith(" LIVE  context svc#") and shown[0].endswith(NAME_MARK)
+    assert shown[2] == " LIVE  context svc"
