@@ -77,7 +77,8 @@ FLAG_KEYS: dict[str, tuple[str, ...]] = {}
 
 def flag_keys(keys: Mapping[str, Sequence[str]]) -> None:
     """Which keys act on each flag: a narrow bar offers them early while it is raised."""
-    FLAG_KEYS.update((flag, tuple(ids)) for flag, ids in keys.items())
+    for flag, ids in keys.items():
+        FLAG_KEYS[flag] = tuple(ids)
 
 
 def info(binding: Binding) -> KeyInfo:
