@@ -426,7 +426,9 @@ def _oversized_env() -> list[str]:
             ]
         try:
             parsed = json.loads(value)
-        except (ValueError, RecursionError):
+        except RecursionError:
+            return [f"{name}: {TOO_DEEP}"]
+        except ValueError:
             parsed = value
         if isinstance(parsed, dict | list):  # a list or table: each value as in the file
             found = oversized(parsed, name)
