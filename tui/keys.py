@@ -20,9 +20,9 @@ INCIDENT, FIX, TELL, CLOSE, CONSOLE = "Incident", "Fix", "Tell", "Close", "Conso
 
 PANE_GROUP = Binding.Group("Panes", compact=True)
 PANE_HELP = (
-    f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ home end "
-    "move its cursor (the list holds still; live, the cursor stays on its session or "
-    "service), esc resumes it"
+    f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ move its "
+    "cursor, home end too in the lock tree (the list holds still; live, the cursor stays on "
+    "its session or service), esc resumes it"
 )
 
 PANE_KEYS = [

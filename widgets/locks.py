@@ -7,6 +7,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.binding import Binding
 
 from state.locks import (
     BlockingChain,
@@ -85,6 +86,12 @@ def who(s: DbSession) -> str:
 
 
 class LocksPane(SelectablePane):
+    # Home and End in the lock tree, which can be hundreds of sessions long (a focused pane
+    # takes them before replay's start and end)
+    BINDINGS = [
+        Binding("home", "cursor_to(0)", "First", show=False, id="pane.cursor_first"),
+        Binding("end", "cursor_to(-1)", "Last", show=False, id="pane.cursor_last"),
+    ]
     SOURCES = ("postgres",)
     TITLE = "Database locks"
 

@@ -28,8 +28,6 @@ class SelectablePane(Pane):
     BINDINGS = [
         Binding("up", "cursor(-1)", "Up", show=False, id="pane.cursor_up"),
         Binding("down", "cursor(1)", "Down", show=False, id="pane.cursor_down"),
-        Binding("home", "cursor_to(0)", "First", show=False, id="pane.cursor_first"),
-        Binding("end", "cursor_to(-1)", "Last", show=False, id="pane.cursor_last"),
         Binding("escape", "release", "Resume", show=False, id="pane.release"),
     ]
 
