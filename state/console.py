@@ -165,6 +165,7 @@ class ConsoleState(Model):
     incident: Incident | None = None
     timeline: tuple[TimelineEntry, ...] = ()
     now: Instant | None = None  # the time of the last event folded
+    opened_at: Instant | None = None  # when the session started or resumed: probes sample after
     events: int = 0  # how many events were folded
 
     def latest(self, metric: str, service: str) -> float | None:

@@ -248,6 +248,62 @@ class NoteAdded(EventBase):
     by: str
 
 
+Tone = Literal["info", "warn", "bad", "good"]
+
+
+class Finding(Model):
+    """One line an investigation section showed: its part (e.g. "Rollouts"), text, tone."""
+
+    part: str
+    text: str
+    tone: Tone = "info"
+
+
+class InvestigationShown(EventBase):
+    """What one section of the guide's investigation showed when opened: a compact snapshot.
+
+    `step` is one of state/guide/investigation.py STEPS; `unavailable` holds one line per
+    part that could not be read (slow, refused, no permission), so replay shows the gaps too.
+    """
+
+    kind: Literal["investigation_shown"] = "investigation_shown"
+    step: str
+    service: str | None = None
+    findings: tuple[Finding, ...] = ()
+    unavailable: tuple[str, ...] = ()
+    by: str
+
+
+class RunbookOpened(EventBase):
+    """The commander opened one of the guide's runbooks (state/guide/runbooks/*.toml)."""
+
+    kind: Literal["runbook_opened"] = "runbook_opened"
+    runbook: str
+    title: str
+    by: str
+
+
+class RunbookStepTicked(EventBase):
+    """A runbook step the console cannot do itself, ticked by hand: done, or skipped."""
+
+    kind: Literal["runbook_step_ticked"] = "runbook_step_ticked"
+    runbook: str
+    step: str
+    text: str
+    outcome: Literal["done", "skipped"] = "done"
+    by: str
+
+
+class RunbookChecked(EventBase):
+    """A runbook's resolution criteria checked (by `v` while it is open): each, met or not."""
+
+    kind: Literal["runbook_checked"] = "runbook_checked"
+    runbook: str
+    ok: bool
+    detail: str
+    by: str
+
+
 class IncidentResolved(EventBase):
     kind: Literal["incident_resolved"] = "incident_resolved"
     summary: str
@@ -419,6 +475,10 @@ Event = Annotated[
     | StatusChanged
     | RoleAssigned
     | NoteAdded
+    | InvestigationShown
+    | RunbookOpened
+    | RunbookStepTicked
+    | RunbookChecked
     | IncidentResolved
     | ActionRequested
     | ActionFinished

@@ -218,12 +218,13 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
                     "operator": event.operator,
                     "scenario": event.scenario,
                     "services": _services(state, event.services),
+                    "opened_at": event.at,
                     "signal_rules": event.signal_rules,
                     **_rules(event),
                 }
             )
         case ev.SessionResumed():
-            return state.model_copy(update=_rules(event))
+            return state.model_copy(update={"opened_at": event.at, **_rules(event)})
         case ev.IncidentDeclared():
             incident = Incident(
                 incident_id=event.incident_id,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from state import events as ev
 from state.console import ConsoleState, TimelineEntry
 from state.guide.episodes import CLEAR_HOLD, SIGNAL_RULES, rule
+from state.guide.investigation import STEP_TITLES
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.signals import latency_ratio, worst_pod
@@ -23,6 +24,17 @@ if TYPE_CHECKING:
     from state.guide.severity import IncidentStatus
 
 POOL_NEARLY_FULL, POOL_RELIEVED = 0.9, 0.75  # shares of max_connections
+LISTED = 3  # items of a list parameter a timeline entry names; the journal keeps them all
+
+
+def _param(value: object) -> str:
+    """A request's parameter as a person reads it: a long list (45 pids) by its first items
+    and its length."""
+    if isinstance(value, (list, tuple)) and len(value) > LISTED + 1:
+        shown = ", ".join(inert(v) for v in value[:LISTED])
+        return f"[{shown}, … {len(value)} in all]"
+    return inert(value)
+
 
 SOURCE_NAMES = {
     "kubernetes": "Kubernetes",
@@ -47,6 +59,21 @@ def _session_rules(
             f"Writes allowed on read-only {where} by {inert(event.operator)} (--allow-writes)",
             "warn",
         )
+
+
+def investigation_line(event: ev.InvestigationShown) -> str:
+    """'Investigated What changed (tracklist-service) by ana: 4 findings; first: ...'."""
+    title = STEP_TITLES.get(event.step, inert(event.step, 40))
+    on = f" ({inert(event.service, 60)})" if event.service else ""
+    worst = next((f for f in event.findings if f.tone == "bad"), None) or next(
+        (f for f in event.findings if f.tone == "warn"), None
+    )
+    line = f"Investigated {title}{on} by {inert(event.by)}: {len(event.findings)} findings"
+    if event.unavailable:
+        line += f", {len(event.unavailable)} part(s) unavailable"
+    if worst is not None:
+        line += f"; {inert(worst.text, 160)}"
+    return line
 
 
 def entries(
@@ -96,10 +123,25 @@ def entries(
             )
         case ev.NoteAdded():
             yield entry(f"Note by {inert(event.by)}: {inert(event.text)}")
+        case ev.InvestigationShown():
+            yield entry(investigation_line(event))
+        case ev.RunbookOpened():
+            yield entry(f"Runbook {inert(event.title, 60)} opened by {inert(event.by)}", "action")
+        case ev.RunbookStepTicked():
+            yield entry(
+                f"Runbook step {event.outcome}: {inert(event.text, 120)} ({inert(event.by)})",
+                "action",
+            )
+        case ev.RunbookChecked():
+            word = "met" if event.ok else "NOT met"
+            yield entry(
+                f"Runbook resolution criteria {word}: {inert(event.detail, 200)}",
+                "good" if event.ok else "warn",
+            )
         case ev.IncidentResolved():
             yield entry(f"Resolved by {inert(event.by)}: {inert(event.summary)}", "good")
         case ev.ActionRequested():
-            params = ", ".join(f"{inert(k)}={inert(v)}" for k, v in sorted(event.params.items()))
+            params = ", ".join(f"{inert(k)}={_param(v)}" for k, v in sorted(event.params.items()))
             yield entry(
                 f"{inert(event.by)} requested {inert(event.action)}"
                 + (" (dry run)" if event.dry_run else "")

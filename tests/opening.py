@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tui.contexts import select
+from tui.contexts import label, select
 from tui.demo import DemoSession, start_demo
-from tui.live import label, live_wiring
+from tui.live import live_wiring
 from tui.opening import Mode, session_start
 
 if TYPE_CHECKING:
@@ -27,10 +27,13 @@ def open_demo(
     journal: Path | None,
     operator: str,
     mode: Mode = "demo",
+    services: int = 4,
 ) -> DemoSession:
     """Start a new demo (or drill) session, or resume the one journaled at `journal`."""
     return start_demo(
-        session_start(mode, journal, operator, scenario=scenario, seed=seed, speed=speed)
+        session_start(
+            mode, journal, operator, scenario=scenario, seed=seed, speed=speed, services=services
+        )
     )
 
 

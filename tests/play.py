@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from probes.investigate.simulated import SimulatedInvestigator
 from probes.scheduler import ProbeScheduler
 from probes.simulated.actions import SimulatedActions
 from probes.simulated.cluster import SimulatedCluster
 from probes.simulated.probe import probes
-from probes.simulated.scenario import SERVICES, load
+from probes.simulated.scenario import load
 from state.clock import FrozenClock
 from state.events import (
     ActionFinished,
@@ -48,9 +49,10 @@ class Session:
         seed: int = SEED,
         start: datetime = START,
         mode: Literal["demo", "drill"] = "demo",
+        services: int = 4,
     ) -> None:
         self.clock = FrozenClock(start)
-        self.cluster = SimulatedCluster(load(scenario), seed, start)
+        self.cluster = SimulatedCluster(load(scenario), seed, start, services)
         self.recorder = Recorder(Journal.create(journal))
         self.scheduler = ProbeScheduler(probes(self.cluster), self.clock, self.record)
         self.actions = SimulatedActions(self.cluster)
@@ -62,7 +64,7 @@ class Session:
                 operator=OPERATOR,
                 scenario=scenario,
                 seed=seed,
-                services=SERVICES,
+                services=tuple(self.cluster.services),
                 signal_rules=SIGNAL_RULES,
             )
         )
@@ -73,6 +75,7 @@ class Session:
 
         settings = {"operator": OPERATOR, "badge": "DEMO", "watch_terminal": False}
         settings.setdefault("actions", self.actions)
+        settings.setdefault("investigator", SimulatedInvestigator(self.cluster, self.clock.now))
         return WarroomApp(self.recorder, self.clock, **{**settings, **options})
 
     def record(self, event: EventBase) -> None:

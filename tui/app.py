@@ -14,8 +14,10 @@ from state.text import inert
 from tui.base import ConsoleBase
 from tui.comms_keys import CommsKeys
 from tui.incident_keys import IncidentKeys
+from tui.investigate import InvestigateKeys
 from tui.keys import KEYS
 from tui.remediation_keys import RemediationKeys
+from tui.runbook import RunbookKeys
 from tui.verification import VerificationKeys
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ MUTATING = frozenset({"remediate", "terminate_backend", "cancel_backend", "termi
 OUTBOUND = frozenset({"post_update", "escalate"})
 # keys that write to the journal, so wait for it to open
 NEEDS_SESSION = MUTATING | OUTBOUND | {"declare", "acknowledge", "severity", "note", "roles"}
-NEEDS_SESSION |= {"verify", "resolve"}
+NEEDS_SESSION |= {"verify", "resolve", "investigate", "runbook"}
 # what a refused key says is disabled: "read-only: remediation (…) is disabled"
 WHAT = {
     "remediate": "remediation (restart, rollout undo, scale…)",
@@ -53,13 +55,23 @@ class WarroomApp(ConsoleBase):
         self.remediation = RemediationKeys(self)
         self.verification = VerificationKeys(self)
         self.comms = CommsKeys(self)
+        self.investigate = InvestigateKeys(self)
+        self.runbooks = RunbookKeys(self)
 
     def key_groups(self) -> Sequence[object]:
-        return (self.incident, self.remediation, self.verification, self.comms)
+        return (
+            self.incident,
+            self.remediation,
+            self.verification,
+            self.comms,
+            self.investigate,
+            self.runbooks,
+        )
 
     def session_opened(self) -> None:
         super().session_opened()
         self.comms.start()
+        self.runbooks.start()
 
     async def on_unmount(self) -> None:
         await self.comms.stop()

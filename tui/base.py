@@ -20,6 +20,7 @@ from tui.view import PANES, ConsoleView
 if TYPE_CHECKING:
     from probes.actions import Actions
     from probes.base import Probe
+    from probes.investigate.base import Investigator
     from probes.notify.config import NotifyConfig
     from probes.scheduler import ProbeScheduler
     from probes.simulated.scenario import Scenario
@@ -43,6 +44,7 @@ class Wiring:
     actions: Actions | None = None
     notify: NotifyConfig | None = None
     scenario: Scenario | None = None  # the simulation's, for a drill's score
+    investigator: Investigator | None = None  # reads the guide's investigation sections
 
 
 class ConsoleBase(ConsoleView):
@@ -52,6 +54,7 @@ class ConsoleBase(ConsoleView):
     clock: Clock
     actions: Actions | None
     notify_config: NotifyConfig | None
+    investigator: Investigator | None = None
 
     def __init__(
         self,
@@ -68,6 +71,7 @@ class ConsoleBase(ConsoleView):
         badge: str = "LIVE",
         speed: float = 1.0,
         watch_terminal: bool = True,
+        investigator: Investigator | None = None,
         keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(keymap)
@@ -85,7 +89,7 @@ class ConsoleBase(ConsoleView):
         self._watch = TerminalWatch(self, self._close_journal) if watch_terminal else None
         if opening is None:
             assert recorder is not None and clock is not None, "a recorder and clock, or opening"
-            self._wire(Wiring(recorder, clock, probes, actions, notify))
+            self._wire(Wiring(recorder, clock, probes, actions, notify, investigator=investigator))
 
     def _close_journal(self) -> None:
         """Checkpoint and close the journal now: the process is about to end without an
@@ -99,6 +103,7 @@ class ConsoleBase(ConsoleView):
         self.actions = None if self.read_only else wiring.actions
         self.notify_config = wiring.notify
         self._probes = list(wiring.probes)
+        self.investigator = wiring.investigator
         self.opened = True
 
     def on_mount(self) -> None:
@@ -136,6 +141,9 @@ class ConsoleBase(ConsoleView):
     async def on_unmount(self) -> None:
         if self._scheduler:
             await self._scheduler.stop()
+        close = getattr(self.investigator, "close", None)
+        if close is not None:  # the live investigation's API connection and threads
+            await close()
 
     def on(self, kind: type[E], reaction: Callable[[E], None]) -> None:
         """Run `reaction(event)` after each `kind` event this console records, journaled and

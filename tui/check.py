@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -130,13 +131,33 @@ def table(results: Sequence[CheckResult]) -> Table:
 READY, NOT_READY, WARNED = 0, 1, 3  # exit codes (2 is a bad config, as for every command)
 
 
+def blocks(results: Sequence[CheckResult]) -> Text:
+    """The table's facts, one block per backend, for a terminal too narrow for its columns:
+    'postgres  yes  PostgreSQL 16.4  3 ms', then the target and each permission below it."""
+    out = Text()
+    for r in results:
+        latency = f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "—"
+        out.append(r.backend, "bold")
+        out.append("  ")
+        out.append(*(("yes", "green") if r.reachable else ("no", "bold red")))
+        out.append(f"  {inert(r.version or '—')}  {latency}\n")
+        out.append(f"  target: {inert(r.target)}\n")
+        for permission in r.permissions:
+            out.append(f"  {inert(permission)}\n")
+    return out
+
+
 def report(results: Sequence[CheckResult], console: Console) -> int:
-    """Print the table, each problem and warning on its own line, and one summary line.
+    """Print the table (or, if its columns would wrap their cells, a block per backend),
+    each problem and warning on its own line, and one summary line.
 
     Returns the exit code: 0 every backend ready; 1 a backend cannot be used ("not
     ready: …"); 3 every backend usable but one sees less than the console needs ("ready
     with warnings: …", e.g. a database role without pg_monitor)."""
-    console.print(table(results))
+    grid = table(results)
+    natural = Measurement.get(console, console.options.update_width(10_000), grid).maximum
+    wide = natural <= console.width
+    console.print(grid if wide else blocks(results))
     for r in results:
         for problem in r.problems[:SHOWN_PROBLEMS]:
             console.print(Text(f"{r.backend}: {inert(problem)}"), style="red")

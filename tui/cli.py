@@ -132,12 +132,28 @@ SIMULATED_JOURNAL_OPTION = click.option(
 @SPEED_OPTION
 @SIMULATED_JOURNAL_OPTION
 @click.option("--read-only", is_flag=True, help="Offer no action that changes anything.")
-def demo(scenario: str, seed: int, speed: float, journal: Path | None, read_only: bool) -> None:
+@click.option(
+    "--services",
+    type=click.IntRange(min=4, max=1000),
+    default=4,
+    show_default=True,
+    help="How many services the simulated deployment runs: the guide's four, then a fleet "
+    "with realistic names, a few of them unhealthy.",
+)
+def demo(
+    scenario: str, seed: int, speed: float, journal: Path | None, read_only: bool, services: int
+) -> None:
     """Run the console on the built-in simulated Tracktion cluster."""
     from tui.opening import session_start
 
     start = session_start(
-        "demo", journal, operator_name(), scenario=scenario, seed=seed, speed=speed
+        "demo",
+        journal,
+        operator_name(),
+        scenario=scenario,
+        seed=seed,
+        speed=speed,
+        services=services,
     )
     from tui.app import WarroomApp
 
@@ -255,7 +271,7 @@ def live(
         read_only=read_only,
         allow_writes=allow_writes,
     )
-    from tui.live import label
+    from tui.contexts import label
     from tui.opening import session_start
 
     config = selected.config

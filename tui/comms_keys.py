@@ -108,7 +108,7 @@ class CommsKeys(KeyGroup):
         """Draft, confirm and queue one status update (inside a worker)."""
         from probes.notify.queue import configured_channels, queue_update
         from state.guide.templates import internal_update_text, status_page_text
-        from widgets.comms_dialogs import ChannelRow, UpdateScreen
+        from widgets.comms_dialogs import ChannelRow, UpdateScreen, update_preview
         from widgets.modals import ConfirmScreen
 
         assert self.console.notify_config is not None and self._outbox is not None
@@ -126,16 +126,9 @@ class CommsKeys(KeyGroup):
         draft = await self.console.push_screen_wait(UpdateScreen(status, rows, texts))
         if draft is None:
             return
-        preview = (
-            draft.internal_text
-            if any(r.audience == "internal" and r.name in draft.channels for r in rows)
-            else draft.public_text
-        )
         confirmed = await self.console.push_screen_wait(
             ConfirmScreen(
-                f"Send the {draft.status.word} update?",
-                f"To: {', '.join(draft.channels)}\n\n{inert_lines(preview, 600)}",
-                "Send",
+                f"Send the {draft.status.word} update?", update_preview(draft, rows), "Send"
             )
         )
         if not confirmed:

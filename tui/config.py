@@ -259,6 +259,15 @@ class ContextConfig(Section):
         return value if value is None else _url(value)
 
 
+class InvestigateConfig(Section):
+    """[investigate]: the external dependencies step 4 of the guide's investigation checks."""
+
+    external_urls: list[str] = Field(default_factory=list)  # status and latency of each
+    dns_hosts: list[str] = Field(default_factory=list)  # resolved from here
+    tls_endpoints: list[str] = Field(default_factory=list)  # "host:port": days left on its cert
+    tls_ca_file: Path | None = None  # a private CA to verify them with; None: the system's
+
+
 class Config(BaseSettings):
     """The whole file. Each of [cluster], [prometheus] and [database] is optional: a pane whose
     backend is absent says so ("not configured"), and nothing else changes."""
@@ -273,6 +282,7 @@ class Config(BaseSettings):
     refresh: float = Field(default=2.0, ge=MIN_REFRESH, le=300)
     operator: str | None = None
     notify: NotifyConfig | None = None  # [notify]: Slack, PagerDuty, Statuspage channels
+    investigate: InvestigateConfig = Field(default_factory=InvestigateConfig)
     # the guide's automatic escalation: ask the commander first, or page at once
     escalation: Literal["prompt", "page"] = "prompt"
     keys: Keymap = Field(default_factory=dict)
@@ -532,6 +542,11 @@ read_only = false
 
 # [database]
 # dsn_env = "WARROOM_DSN"  # env var holding the DSN; default: PGHOST, PGUSER, ~/.pgpass
+
+# [investigate]  # what `g`'s External dependencies step checks (the guide's step 4)
+# external_urls = ["https://api.mailprovider.example/v3/health"]  # status and latency
+# dns_hosts = ["postgres.tracktion.svc.cluster.local"]  # resolved from here
+# tls_endpoints = ["api.tracktion.example:443"]  # days left on the certificate (< 14 warns)
 
 # escalation = "prompt"  # the guide's automatic escalation: "prompt" asks first, "page" pages
 

@@ -184,3 +184,13 @@ def _notify(
     if own.escalation is not None:
         data["escalation"] = own.escalation
     return _rebuilt(NotifyConfig, data, path, where)
+
+
+def label(selected: Selected) -> str:
+    """What a new live journal's file name says: the namespace, else the context.
+
+    Here, not in tui/live.py, so that what live does before its first frame loads no more
+    than the config's own models (the event models, the fold and probes wait for opening)."""
+    c = selected.config.cluster
+    words = (c.namespace if c else None) or selected.context or "session"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", words)[:40]

@@ -8,10 +8,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from probes.actions import ActionRefused
+from probes.investigate.simulated import SimulatedInvestigator
 from probes.simulated.actions import SimulatedActions
 from probes.simulated.cluster import SimulatedCluster
+from probes.simulated.fleet import GUIDE_SERVICES
 from probes.simulated.probe import probes as simulated_probes
-from probes.simulated.scenario import SERVICES, load
+from probes.simulated.scenario import load
 from state.clock import ScaledClock
 from state.events import ActionFinished, ActionRequested, SessionResumed, SessionStarted
 from state.guide.episodes import SIGNAL_RULES
@@ -38,6 +40,7 @@ def start_demo(start: SessionStart) -> DemoSession:
         if start.resuming:
             return _resume(start.journal, start.speed, start.operator, start.mode)
         plan = load(start.scenario)
+        cluster = SimulatedCluster(plan, start.seed, start.start, start.services)
         recorder = Recorder(start.journal)
         recorder.record(
             SessionStarted(
@@ -48,14 +51,13 @@ def start_demo(start: SessionStart) -> DemoSession:
                 scenario=plan.name,
                 seed=start.seed,
                 speed=start.speed,
-                services=SERVICES,
+                services=tuple(cluster.services),
                 signal_rules=SIGNAL_RULES,
             )
         )
     except BaseException:
         start.journal.close()
         raise
-    cluster = SimulatedCluster(plan, start.seed, start.start)
     clock = ScaledClock(start.start, start.speed)
     return DemoSession(recorder, clock, cluster, start.speed)
 
@@ -72,6 +74,7 @@ def demo_wiring(start: SessionStart) -> Wiring:
         demo_actions(session),
         demo_config(),
         scenario=session.cluster.scenario,
+        investigator=SimulatedInvestigator(session.cluster, session.clock.now),
     )
 
 
@@ -82,7 +85,9 @@ def _resume(reading: Journal, speed: float, operator: str, mode: str) -> DemoSes
     if not isinstance(first, SessionStarted) or first.mode != mode or not first.scenario:
         raise not_resumable(reading.path, mode)
     plan = load(first.scenario)
-    cluster = SimulatedCluster(plan, first.seed or DEFAULT_SEED, first.at)
+    # the same fleet as when it began: its size is the number of services it journaled
+    size = max(len(first.services), GUIDE_SERVICES)
+    cluster = SimulatedCluster(plan, first.seed or DEFAULT_SEED, first.at, size)
     _replay_actions(cluster, reading)
     recorder = Recorder.reopen(reading)
     try:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def expectations(scenario: Scenario) -> Expectations:
     """What the scenario file says a good commander does."""
     fixes = tuple((r.action, r.target) for r in scenario.accepted_remediations)
-    return Expectations(scenario.name, scenario.expected_severity, fixes)
+    return Expectations(scenario.name, scenario.expected_severity, fixes, scenario.runbook)
 
 
 def drill_console(start: SessionStart, keymap: Mapping[str, str] | None = None) -> DrillApp:

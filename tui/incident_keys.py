@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from state.guide.policy import incident_id
+from typing import TYPE_CHECKING
+
+from state.guide.policy import incident_id, next_update_due
 from state.guide.severity import Role, Severity
 from state.guide.signals import suggestion
 from state.text import inert
 from tui.base import KeyGroup
+
+if TYPE_CHECKING:
+    from state.console import Incident
 
 # Each key imports its events where it makes them: the models load after the console's first
 # frame, not before it (tui/base.py).
@@ -128,16 +133,45 @@ class IncidentKeys(KeyGroup):
     def action_resolve(self) -> None:
         from state.events import IncidentResolved
         from widgets.action_dialogs import ResolveScreen
+        from widgets.modals import ConfirmScreen
 
         incident = self.console.open_incident()
         if incident is None:
             return
 
+        def record(summary: str) -> None:
+            now, by = self.console.now(), self.console.operator
+            self.console.record(IncidentResolved(at=now, summary=summary, by=by))
+
         def resolved(summary: str | None) -> None:
-            if summary:
-                now, by = self.console.now(), self.console.operator
-                self.console.record(IncidentResolved(at=now, summary=summary, by=by))
+            if not summary:
+                return
+            silence = self._never_updated(incident)
+            if silence is None:
+                record(summary)
+                return
+            self.console.push_screen(
+                ConfirmScreen("Resolve with no status update sent?", silence, "Resolve anyway"),
+                lambda confirmed: record(summary) if confirmed else None,
+            )
 
         self.console.push_screen(
             ResolveScreen(incident.incident_id, incident.verification), resolved
+        )
+
+    def _never_updated(self, incident: Incident) -> str | None:
+        """Why resolving now deserves a second look: no status update was ever delivered and
+        the first one the guide's cadence asks for is overdue. None when it is not so."""
+        from widgets.format import clock_time, duration
+
+        now = self.console.now()
+        due = next_update_due(incident.severity, incident.declared_at, None)
+        if incident.last_update_at is not None or due is None or due >= now:
+            return None
+        late = duration((now - due).total_seconds())
+        return (
+            f"No status update was ever sent for {inert(incident.incident_id)}: the first "
+            f"({incident.severity.value}) was due at {clock_time(due)}, {late} ago. "
+            "Whoever waits on it has heard nothing.\n"
+            "Cancel, then press u to post one; or resolve anyway."
         )

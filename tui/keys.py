@@ -17,12 +17,14 @@ from tui.view import PANES
 from widgets.keybar import described, flag_keys, rank_phases
 
 INCIDENT, FIX, TELL, CLOSE, CONSOLE = "Incident", "Fix", "Tell", "Close", "Console"
+FIND = "Find"  # the guide's investigation and runbooks
 
 PANE_GROUP = Binding.Group("Panes", compact=True)
 PANE_HELP = (
     f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ move its "
-    "cursor, home end too in the lock tree (the list holds still; live, the cursor stays on "
-    "its session or service), esc resumes it"
+    "cursor (the list holds still; live, the cursor stays on its session or service), esc "
+    "resumes it; in the DB locks tree home end go to its first and last session; in the "
+    "Timeline ↑ ↓ pgup pgdn home end go through older entries"
 )
 
 PANE_KEYS = [
@@ -60,6 +62,18 @@ CONSOLE_KEYS = [
         tooltip="The command palette: every action by name, and the targets it acts on",
         id="app.command_palette",
         section=CONSOLE,
+    ),
+    described(
+        "slash",
+        "filter",
+        "Filter",
+        key_display="/",
+        show=False,
+        tooltip="Filter Services, Error rate and p95 by name (a part of it, as in k9s); "
+        "esc clears it",
+        id="view.filter",
+        section=CONSOLE,
+        words=("filter", "find service", "search", "grep"),
     ),
 ]
 
@@ -200,6 +214,26 @@ KEYS: list[BindingType] = [
         id="incident.resolve",
         section=CLOSE,
         words=("resolve", "close incident", "all clear", "done", "end incident"),
+    ),
+    described(
+        "g",
+        "investigate",
+        "Investigate",
+        tooltip="Investigate: the guide's five steps (what changed, system state, error "
+        "patterns, dependencies, database), each read on demand; p pins a finding",
+        id="incident.investigate",
+        section=FIND,
+        words=("investigate", "rollout history", "events", "logs", "what changed", "errors"),
+    ),
+    described(
+        "b",
+        "runbook",
+        "Runbook",
+        tooltip="Open the guide's runbook the signals match (High Error Rate, Service Down, "
+        "Database Performance): one-key steps, phase clock, escalation criteria",
+        id="incident.runbook",
+        section=FIND,
+        words=("runbook", "checklist", "playbook", "procedure"),
     ),
     *PANE_KEYS,
     *CONSOLE_KEYS,

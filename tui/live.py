@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from state.clock import WallClock
@@ -14,7 +13,11 @@ from tui.base import Wiring
 from tui.opening import SessionStart, not_resumable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from probes.base import Probe
+    from probes.investigate.live import LiveInvestigator
     from probes.live_actions import LiveActions
     from tui.config import Config
     from tui.contexts import Selected
@@ -108,13 +111,6 @@ def live_actions(config: Config, read_only: bool) -> LiveActions | None:
     return LiveActions(kubernetes, database)
 
 
-def label(selected: Selected) -> str:
-    """What a new live journal's file name says: the namespace, else the context."""
-    c = selected.config.cluster
-    words = (c.namespace if c else None) or selected.context or "session"
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", words)[:40]
-
-
 def live_wiring(start: SessionStart, selected: Selected) -> Wiring:
     """The live session on its checked, open journal: resumed, or begun now, with the
     configured probes, actions and channels."""
@@ -122,7 +118,38 @@ def live_wiring(start: SessionStart, selected: Selected) -> Wiring:
     config = selected.config
     recorder = _resume(start, clock, selected) if start.resuming else _begin(start, selected)
     actions = live_actions(config, selected.read_only)
-    return Wiring(recorder, clock, live_probes(config), actions, config.notify)
+    return Wiring(
+        recorder,
+        clock,
+        live_probes(config),
+        actions,
+        config.notify,
+        investigator=live_investigator(config, clock.now),
+    )
+
+
+def live_investigator(config: Config, now: Callable[[], datetime]) -> LiveInvestigator:
+    """The guide's investigation over the configured backends (tui/investigate.py)."""
+    from probes.investigate.kubernetes import KubernetesInvestigation
+    from probes.investigate.live import Dependencies, LiveInvestigator
+
+    c, p, i = config.cluster, config.prometheus, config.investigate
+    kubernetes = None
+    if c is not None:
+        kubernetes = KubernetesInvestigation(
+            c.services, context=c.context, namespace=c.namespace, kubeconfig=c.kubeconfig, now=now
+        )
+    return LiveInvestigator(
+        tuple(c.services) if c else (),
+        now,
+        kubernetes=kubernetes,
+        prometheus_url=p.url if p else None,
+        prometheus_headers=p.header_values() if p else {},
+        error_rate_query=p.error_rate_query if p else None,
+        dsn=config.database.resolved_dsn() if config.database else None,
+        database=config.database is not None,
+        deps=Dependencies(i.external_urls, i.dns_hosts, i.tls_endpoints, i.tls_ca_file),
+    )
 
 
 def _begin(start: SessionStart, selected: Selected) -> Recorder:

@@ -40,6 +40,7 @@ class SessionStart:
     scenario: str = ""  # demo, drill: a built-in scenario's name, or a scenario file's path
     seed: int = DEFAULT_SEED
     speed: float = 1.0
+    services: int = 4  # demo, drill: how many services the simulation runs
 
 
 def session_start(
@@ -51,6 +52,7 @@ def session_start(
     scenario: str = "",
     seed: int = DEFAULT_SEED,
     speed: float = 1.0,
+    services: int = 4,
 ) -> SessionStart:
     """Check the scenario (demo, drill) and open (or create) the journal, named after `label`
     (live) or the scenario; raises ScenarioError, JournalError."""
@@ -59,7 +61,7 @@ def session_start(
         # one found damaged is refused with the file byte for byte as it was
         reading = _resumable(journal, mode)
         start = WallClock().now()
-        return SessionStart(reading, mode, operator, start, True, scenario, seed, speed)
+        return SessionStart(reading, mode, operator, start, True, scenario, seed, speed, services)
     meta: dict[str, str] = {"mode": mode}
     if mode != "live":
         if is_builtin(scenario):
@@ -71,7 +73,7 @@ def session_start(
     start = WallClock().now().replace(microsecond=0)
     path = journal or new_journal_path(start, mode, label)
     created = Journal.create(path, {**meta, "created": start.isoformat()})
-    return SessionStart(created, mode, operator, start, False, scenario, seed, speed)
+    return SessionStart(created, mode, operator, start, False, scenario, seed, speed, services)
 
 
 def _resumable(path: Path, mode: Mode) -> Journal:

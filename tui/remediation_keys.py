@@ -20,6 +20,7 @@ from tui.base import KeyGroup
 from widgets.format import clock_time
 from widgets.locks import LocksPane
 from widgets.services import ServicesPane
+from widgets.table import RowsPane
 
 if TYPE_CHECKING:
     from probes.kubernetes.rbac import PermissionsCache
@@ -69,8 +70,17 @@ class RemediationKeys(KeyGroup):
 
     # ---- services ------------------------------------------------------------------------------
 
+    def _service_pane(self) -> RowsPane:
+        """The service pane whose cursor the commander is on (Services, Error rate or p95):
+        the row `r` acts on is the one they see chosen; the Services pane's otherwise."""
+        focused = self.console.focused
+        for pane in self.console.query(RowsPane):
+            if focused is not None and focused in pane.walk_children():
+                return pane
+        return self.console.query_one(ServicesPane)
+
     def action_remediate(self) -> None:
-        pane = self.console.query_one(ServicesPane)
+        pane = self._service_pane()
         name, seen = pane.selected(), pane.shown()
         if name is None or seen is None:
             self.console.notify("No service to remediate yet", severity="warning")
@@ -145,7 +155,8 @@ class RemediationKeys(KeyGroup):
         )
         if confirmed:
             await self.perform(action, target, params, confirmed.dry_run, before)
-        self.console.query_one(ServicesPane).release()
+        for pane in self.console.query(RowsPane):
+            pane.release()
 
     # ---- database backends -----------------------------------------------------------------------
 

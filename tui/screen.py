@@ -11,17 +11,22 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from textual import events
+from textual.actions import SkipAction
 from textual.containers import Container
 from textual.screen import Screen
 
 from state.guide.phase import flags, phase
+from tui.layout import grid_rows
 from widgets.error_rate import ErrorRatePane
+from widgets.filter_bar import FilterBar
 from widgets.header import IncidentHeader
 from widgets.keybar import KeyBar
 from widgets.latency import LatencyPane
 from widgets.locks import LocksPane
 from widgets.pane import Pane
 from widgets.services import ServicesPane
+from widgets.table import RowsPane
 from widgets.tabs import PaneTabs
 from widgets.timeline import TimelinePane
 
@@ -29,12 +34,18 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from textual.app import ComposeResult
+    from textual.widgets import Input
 
     from state.console import ConsoleState
     from tui.view import ConsoleView
     from widgets.text_line import TextLine
 
 T = TypeVar("T")
+
+# the worker groups whose keys open a dialog once a backend has answered (tui/*_keys.py), and
+# how long the keys typed after one are held for that dialog
+DIALOG_WORKERS = frozenset({"comms", "action"})
+HOLD = 1.0  # seconds
 
 # shown at the bottom right of the key bar whatever the width: how to learn the rest, and to leave
 PINNED_KEYS = ("help", "quit_console", "quit", "command_palette")
@@ -60,7 +71,10 @@ class ConsoleScreen(Screen[None]):
         self.scrubber = scrubber
         self.current_pane = 0
         self.ready = False  # composed and mounted: there is something to draw on
+        self.query_text = ""  # the filter on the service panes (`/`)
+        self._grid: tuple[int, int] | None = None
         self._draw_errors: set[tuple[str | None, type, str]] = set()  # already in the crash log
+        self._held: list[events.Key] | None = None  # keys typed while a dialog is on its way
 
     def compose(self) -> ComposeResult:
         yield IncidentHeader(id="header")
@@ -72,6 +86,7 @@ class ConsoleScreen(Screen[None]):
             from widgets.scrubber import Scrubber
 
             yield Scrubber(id="scrubber")
+        yield FilterBar(id="filter")
         yield KeyBar(PINNED_KEYS, id="keys")
 
     @property
@@ -82,6 +97,8 @@ class ConsoleScreen(Screen[None]):
         """The method a binding's action `name` runs: a key group's `action_<name>`, or None."""
         if name == "pane":
             return self.action_pane
+        if name in ("filter", "clear_filter"):
+            return getattr(self, f"action_{name}")
         for group in self.keys:
             method = getattr(group, f"action_{name}", None)
             if callable(method):
@@ -94,6 +111,8 @@ class ConsoleScreen(Screen[None]):
         self.console.redraw()  # the console's, which may draw more (the replay's scrubber)
 
     def redraw(self) -> None:
+        if not self.query(IncidentHeader):
+            return  # the console is closing: its widgets are gone, nothing to draw on
         shown = self.console.view()
         badge = self.console.badge
         if shown is None:
@@ -112,9 +131,11 @@ class ConsoleScreen(Screen[None]):
         header.flagged = self._flagged(state, alerts)
         self.drawn(header, lambda: header.show(state, now, badge))
         tabs = self.query_one(PaneTabs)
-        self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts))
+        stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
+        self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts, stale))
         keys = self.query_one(KeyBar)
         self.drawn(keys, lambda: keys.follow(phase(state), flags(state)))
+        self._lay_out(state)
 
     def _flagged(self, state: ConsoleState, alerts: list[bool]) -> tuple[str, ...]:
         """What each flagged pane flags, named as its tab: 'DB locks: 3 sessions blocked'."""
@@ -124,6 +145,68 @@ class ConsoleScreen(Screen[None]):
                 said = pane.flag(state)
                 found.append(f"{name}: {said}" if said else name)
         return tuple(found)
+
+    def on_resize(self) -> None:
+        self._grid = None
+        self.call_after_refresh(self._resized)
+
+    def _resized(self) -> None:
+        """Lay the panes out for the new size."""
+        self.console.redraw()
+
+    def _lay_out(self, state: ConsoleState) -> None:
+        """Give each row of panes the lines its content wants (tui/layout.py)."""
+        grid = self.query_one("#panes")
+        if not grid.size.height:
+            return  # not laid out yet: the resize that follows lays it out
+        panes = {pane.id: pane for pane in self.panes}
+
+        def wanted(*ids: str) -> int:
+            return max(self.drawn(panes[i], partial(panes[i].wanted, state)) or 0 for i in ids)
+
+        top, middle = wanted("services", "error-rate"), wanted("locks", "latency")
+        rows = grid_rows(grid.size.height, top, middle)
+        if rows != self._grid:
+            self._grid = rows
+            grid.styles.grid_rows = f"{rows[0]} {rows[1]} 1fr"
+
+    # ---- the filter --------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        """`/`: the filter line, to type a part of a service's name."""
+        bar = self.query_one(FilterBar)
+        bar.display = True
+        bar.focus()
+
+    def action_clear_filter(self) -> None:
+        """Escape: no filter, every service shown again."""
+        bar = self.query_one(FilterBar)
+        if not bar.display and not self.query_text:
+            raise SkipAction()
+        bar.value = ""
+        self._filter("")
+        self._close_filter()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterBar):
+            self._filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterBar):
+            self._close_filter()
+
+    def _filter(self, query: str) -> None:
+        self.query_text = query.strip()
+        for pane in self.query(RowsPane):
+            pane.filter(self.query_text)
+        self.console.redraw()
+
+    def _close_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.display = False
+        target = self.panes[self.current_pane].focus_target()
+        if target is not None:
+            target.focus()
 
     @staticmethod
     def _show_pane(pane: Pane, state: ConsoleState, now: datetime) -> bool:
@@ -158,10 +241,52 @@ class ConsoleScreen(Screen[None]):
             self._draw_errors.add(seen)
             report(error, f"cannot draw #{widget.id}; the console went on")
 
+    async def on_key(self, event: events.Key) -> None:
+        """Type-ahead: keys typed right after `n` go to the note dialog, in order.
+
+        Textual hands a key to the focused widget, which passes it to this screen, which
+        passes it to the App, which runs its binding; keys typed in a burst are all on their
+        way before the first one's binding has pushed its dialog, and would reach the App to
+        be checked against the dialog's bindings, and be lost. So this screen runs a key's
+        binding itself, as the App would, and passes the keys after it to the dialog now on
+        top (widgets/modals.py keeps those that arrive before it has focused its field).
+
+        A key whose dialog comes from a worker (`u`, `e`, `r`, `k`, `c`, `i`: they ask a
+        backend first) holds the keys typed after it until the dialog is up, for at most
+        `HOLD` seconds; with no dialog by then they are this screen's keys again.
+        """
+        event.stop()
+        event.prevent_default()
+        key = events.Key(event.key, event.character)
+        if self.app.screen is not self:
+            (self.app.focused or self.app.screen)._forward_event(key)
+        elif self._held is not None:
+            self._held.append(key)
+        else:
+            before = set(self.app.workers)
+            await self.app._check_bindings(event.key)
+            if self.app.screen is self and any(
+                w.group in DIALOG_WORKERS for w in set(self.app.workers) - before
+            ):
+                self._held = []
+                self.set_timer(HOLD, self._release_held)
+
+    def on_screen_suspend(self) -> None:
+        """A dialog is up: the keys held for it are its own."""
+        held, self._held = self._held or [], None
+        for key in held:
+            (self.app.focused or self.app.screen)._forward_event(key)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, None
+        for key in held or ():
+            self.post_message(key)  # no dialog came: each key is this screen's again
+
     def action_pane(self, index: int) -> None:
         self.current_pane = index
         for i, pane in enumerate(self.panes):
             pane.set_class(i == index, "-current")
-        if self.panes[index].can_focus:
-            self.panes[index].focus()
+        target = self.panes[index].focus_target()
+        if target is not None:
+            target.focus()
         self.console.redraw()

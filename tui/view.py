@@ -11,20 +11,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.actions import parse
+from textual.actions import SkipAction, parse
 from textual.app import App
+from textual.binding import Binding
+from textual.filter import Monochrome, NoColor
 
 from tui.screen import PANES, ConsoleScreen
-from widgets.theme import WARROOM, signal_variables
+from widgets.theme import PLAIN_SIGNALS, WARROOM, signal_variables
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from textual.actions import ActionParseResult
     from textual.app import SystemCommand
-    from textual.binding import Binding
     from textual.command import Provider
     from textual.dom import DOMNode
+    from textual.filter import LineFilter
     from textual.screen import Screen
 
     from state.console import ConsoleState
@@ -43,6 +45,11 @@ class ConsoleView(App[int]):
     """The console's App: its screen, the actions its keys run, and how it ends on a bug."""
 
     CSS_PATH = Path(__file__).with_name("warroom.tcss")  # for subclasses elsewhere too
+    # Escape clears the service panes' filter (tui/screen.py; `/` is in tui/keys.py), in
+    # every mode: live, replay and drill
+    BINDINGS = [
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="view.clear_filter"),
+    ]
     TITLE = "warroom"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
@@ -64,6 +71,17 @@ class ConsoleView(App[int]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The panes' $warroom-* colours for a theme that does not set them (widgets/theme.py)."""
         return signal_variables(self.current_theme)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """Under NO_COLOR, the signals as attributes whatever the theme (widgets/theme.py)."""
+        return {**super().get_css_variables(), **(PLAIN_SIGNALS if self.no_color else {})}
+
+    _plain = NoColor()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Under NO_COLOR, the terminal's own colours: Textual's greys (its Monochrome filter)
+        make dark grey on near-black of what was red on black."""
+        return [self._plain if isinstance(f, Monochrome) else f for f in super().get_line_filters()]
 
     def get_default_screen(self) -> ConsoleScreen:
         self.console_screen = ConsoleScreen(self, self.key_groups(), scrubber=self.scrubber)
@@ -160,9 +178,12 @@ class ConsoleView(App[int]):
         """Run a key group's `method` for the action `name`, if `check_action` allows it."""
         if not self.check_action(name, params):
             return False
-        result = method(*params)
-        if inspect.isawaitable(result):
-            await result
+        try:
+            result = method(*params)
+            if inspect.isawaitable(result):
+                await result
+        except SkipAction:
+            return False  # nothing for it to do now: the key goes on to the next binding
         return True
 
     def _handle_exception(self, error: Exception) -> None:

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from state.guide.severity import Role
 from state.text import inert
-from widgets.modals import Dialog
+from widgets.choices import Choice, Choices
+from widgets.modals import Dialog, problem_line
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -64,7 +65,7 @@ class NumberScreen(Dialog):
         with Vertical(classes="dialog"):
             yield Label(Text(inert(self.title_text)), classes="dialog-title")
             yield Input(value=str(self.current), type="integer", id="number")
-            yield Static("", id="problem", classes="dialog-reason")
+            yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Next", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -72,9 +73,7 @@ class NumberScreen(Dialog):
     def submit(self) -> None:
         raw = self.query_one("#number", Input).value.strip()
         if not raw.lstrip("-").isdigit() or not self.low <= int(raw) <= self.high:
-            self.query_one("#problem", Static).update(
-                Text(f"a whole number from {self.low} to {self.high}")
-            )
+            self.say(f"a whole number from {self.low} to {self.high}")
             return
         self.dismiss(int(raw))
 
@@ -93,9 +92,9 @@ class RoleScreen(Dialog):
         with Vertical(classes="dialog"):
             yield Label("Assign a role", classes="dialog-title")
             yield Static(Text(f"Now: {now}"), classes="dialog-reason")
-            yield RadioSet(
+            yield Choices(
                 *(
-                    RadioButton(
+                    Choice(
                         Text(f"{r.value} {r.role_name}"), value=r is Role.TL, id=f"role-{r.value}"
                     )
                     for r in Role
@@ -103,16 +102,22 @@ class RoleScreen(Dialog):
                 id="role",
             )
             yield Input(placeholder="who (name or handle)", id="person")
+            yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Assign", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
     def submit(self) -> None:
-        pressed = self.query_one("#role", RadioSet).pressed_button
-        person = self.query_one("#person", Input).value.strip()
-        if pressed is None or pressed.id is None or not person:
-            return
-        self.dismiss((Role(pressed.id.removeprefix("role-")), person))
+        pressed = self.query_one("#role", Choices).pressed_button
+        person = self.query_one("#person", Input)
+        if pressed is None or pressed.id is None:
+            self.say("Choose a role")
+        elif not person.value.strip():
+            role = Role(pressed.id.removeprefix("role-"))
+            self.say(f"Say who takes {role.value}: a name or a handle")
+            person.focus()
+        else:
+            self.dismiss((Role(pressed.id.removeprefix("role-")), person.value.strip()))
 
 
 class ResolveScreen(Dialog):
@@ -134,6 +139,7 @@ class ResolveScreen(Dialog):
             yield Label(Text(f"Resolve {inert(self.incident_id)}"), classes="dialog-title")
             yield Static(Text(f"Resolution check: {checked}"), classes="dialog-reason")
             yield Input(placeholder="resolution summary: what fixed it", id="summary")
+            yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Resolve", variant="success", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -142,3 +148,5 @@ class ResolveScreen(Dialog):
         summary = self.query_one("#summary", Input).value.strip()
         if summary:
             self.dismiss(summary)
+        else:
+            self.say("Say what fixed it: the summary goes on the timeline and into the review")

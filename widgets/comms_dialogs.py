@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static, TextArea
 
 from state.guide.escalation import LEVEL_NAMES
 from state.guide.severity import IncidentStatus
 from state.text import inert
-from widgets.modals import Dialog
+from widgets.choices import Choice, Choices, Tick
+from widgets.modals import Dialog, problem_line
 from widgets.theme import STRONG, themed
 
 if TYPE_CHECKING:
@@ -42,7 +43,12 @@ class UpdateDraft:
 
 
 class UpdateScreen(Dialog):
-    """Status, channels, and the texts prefilled from the guide's templates, editable."""
+    """Status, channels, and the texts prefilled from the guide's templates, editable.
+
+    It fits 80x24 as well as 120x40: the status on one line, the channels two to a line, the
+    two texts sharing the rest. Enter in a text is a new line; ctrl+s (on the button), or
+    Enter on the status or a channel, goes on to the review, which previews both texts.
+    """
 
     AUTO_FOCUS = "#status"
 
@@ -57,42 +63,48 @@ class UpdateScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         public, internal = self.texts(self.status)
-        with VerticalScroll(classes="dialog"):
+        with Vertical(classes="dialog update"):
             yield Label("Post a status update", classes="dialog-title")
-            yield RadioSet(
+            yield Choices(
                 *(
-                    RadioButton(Text(s.word), value=s is self.status, id=f"status-{s.value}")
+                    Choice(Text(s.word), value=s is self.status, id=f"status-{s.value}")
                     for s in IncidentStatus
                 ),
                 id="status",
+                classes="across",
+                compact=True,
             )
-            for index, row in enumerate(self.channels):  # names like "#incidents" are not ids
-                label = Text(f"{inert(row.name)} ({row.kind}, {row.audience})")
-                if not row.ready:
-                    label.append(f": {inert(row.problem)}")
-                yield Checkbox(
-                    label,
-                    value=row.preselected and row.ready,
-                    disabled=not row.ready,
-                    id=f"channel-{index}",
-                    classes="channel",
-                )
+            with Grid(classes="channels"):
+                for index, row in enumerate(self.channels):  # names like "#incidents" are not ids
+                    # the audience says which text it gets; the name says what it is
+                    label = Text(f"{inert(row.name)} ({row.audience})")
+                    if not row.ready:
+                        label.append(f": {inert(row.problem)}")
+                    yield Tick(
+                        label,
+                        value=row.preselected and row.ready,
+                        disabled=not row.ready,
+                        id=f"channel-{index}",
+                        classes="channel",
+                        compact=True,
+                    )
+            yield Label("Internal update (Slack, PagerDuty)")
+            yield TextArea(internal, id="internal", classes="draft", compact=True)
             yield Label("Public text (status page)")
-            yield TextArea(public, id="public", classes="draft")
-            yield Label("Internal text (Slack, PagerDuty)")
-            yield TextArea(internal, id="internal", classes="draft")
+            yield TextArea(public, id="public", classes="draft", compact=True)
+            yield problem_line()
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Review", variant="primary", id="ok")
-                yield Button("Cancel", id="cancel")
+                yield Button("Review (ctrl+s)", variant="primary", id="ok", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+    def on_radio_set_changed(self, event: Choices.Changed) -> None:
         status = self._status()
         public, internal = self.texts(status)
         self.query_one("#public", TextArea).text = public
         self.query_one("#internal", TextArea).text = internal
 
     def _status(self) -> IncidentStatus:
-        pressed = self.query_one("#status", RadioSet).pressed_button
+        pressed = self.query_one("#status", Choices).pressed_button
         return (
             IncidentStatus(pressed.id.removeprefix("status-"))
             if pressed and pressed.id
@@ -103,10 +115,10 @@ class UpdateScreen(Dialog):
         chosen = tuple(
             row.name
             for index, row in enumerate(self.channels)
-            if self.query_one(f"#channel-{index}", Checkbox).value
+            if self.query_one(f"#channel-{index}", Tick).value
         )
         if not chosen:
-            self.notify("Choose at least one channel", severity="warning")
+            self.say("Choose at least one channel: nothing was sent")
             return
         self.dismiss(
             UpdateDraft(
@@ -116,6 +128,21 @@ class UpdateScreen(Dialog):
                 self.query_one("#internal", TextArea).text,
             )
         )
+
+
+def update_preview(draft: UpdateDraft, rows: list[ChannelRow]) -> str:
+    """What the confirmation shows: every channel, then each text in full, with its line
+    breaks, under the channels it goes to (internal ones get the internal update, public
+    ones the status-page text)."""
+    lines = [f"To: {', '.join(draft.channels)}"]
+    for audience, heading, body in (
+        ("internal", "Internal update", draft.internal_text),
+        ("public", "Public status page text", draft.public_text),
+    ):
+        names = [r.name for r in rows if r.audience == audience and r.name in draft.channels]
+        if names:
+            lines += ["", f"{heading}, to {', '.join(names)}:", body.rstrip("\n")]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -141,11 +168,9 @@ class EscalateScreen(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Escalate", classes="dialog-title")
-            yield RadioSet(
+            yield Choices(
                 *(
-                    RadioButton(
-                        Text(f"L{n} {LEVEL_NAMES[n]}"), value=n == self.level, id=f"level-{n}"
-                    )
+                    Choice(Text(f"L{n} {LEVEL_NAMES[n]}"), value=n == self.level, id=f"level-{n}")
                     for n in LEVEL_NAMES
                 ),
                 id="level",
@@ -154,6 +179,7 @@ class EscalateScreen(Dialog):
             yield Input(
                 value=inert(self.reason), placeholder="why: what you need from them", id="reason"
             )
+            yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -161,11 +187,11 @@ class EscalateScreen(Dialog):
     def on_mount(self) -> None:
         self._show_reach()
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+    def on_radio_set_changed(self, event: Choices.Changed) -> None:
         self._show_reach()
 
     def _level(self) -> int:
-        pressed = self.query_one("#level", RadioSet).pressed_button
+        pressed = self.query_one("#level", Choices).pressed_button
         return int(pressed.id.removeprefix("level-")) if pressed and pressed.id else self.level
 
     def _show_reach(self) -> None:
@@ -182,6 +208,7 @@ class EscalateScreen(Dialog):
     def submit(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()
         if not reason:
-            self.notify("Say why you escalate", severity="warning")
+            self.say("Say why you escalate: the reason goes with the page")
+            self.query_one("#reason").focus()
             return
         self.dismiss(EscalationDraft(self._level(), reason))

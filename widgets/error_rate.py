@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
+from state.guide.signals import service_down
 from widgets.format import number
 from widgets.metric import MetricPane, finite
+from widgets.table import CLEAR, DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK
 from widgets.theme import BAD_STRONG, GOOD, UNKNOWN, WARN
 
 if TYPE_CHECKING:
@@ -23,6 +25,17 @@ class ErrorRatePane(MetricPane):
     def extra(self, state: ConsoleState, service: str) -> str:
         rate = state.request_rate.get(service)
         return f"{'—' if rate is None else number(rate, '', 0):>6} "
+
+    def rank(self, state: ConsoleState, name: str) -> int:
+        """Down, then the guide's band the rate last crossed into (P1 > 20 %, P2 > 5 %): a
+        band falls back only 20 % under its threshold (state/fold.py), so a rate wavering
+        at 5 % does not move its row every refresh."""
+        if service_down(state, name):
+            return DOWN
+        if not finite(state.latest("error_rate", name)):
+            return UNKNOWN_RANK
+        crossed = state.bands.get(f"error_rate:{name}", 0)
+        return P1_PAST if crossed >= 2 else P2_PAST if crossed == 1 else CLEAR
 
     def legend(self) -> str:
         return f">{ERROR_RATE_P2:g}% P2 >{ERROR_RATE_P1:g}% P1"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -116,6 +119,7 @@ def cannot_draw(error: BaseException) -> Text:
     )
 
 
+@lru_cache(maxsize=8192)  # the panes size their name column over every service each refresh
 def name_width(name: str) -> int:
     """The cells `name_cell` needs to show `name` whole, its mark included."""
     text, changed = shown_name(name)
@@ -140,3 +144,119 @@ def name_cell(name: str, width: int, style: str = "", pad: bool = True) -> Text:
     if pad:
         cell.truncate(width, pad=True)
     return cell
+
+
+# ---- fitting a line or a table to the width there is ---------------------------------------------
+# What a narrow terminal cannot show is decided, not cut: a line of parts takes their short
+# forms and then drops the least needed part; a table shrinks its flexible columns and then
+# drops the least needed column. What is shown is whole.
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a line: its full text, a shorter one if it has one, and how much it is
+    needed (the lowest `keep` is shortened, then dropped, first)."""
+
+    full: Text
+    short: Text | None = None
+    keep: int = 0
+
+
+def fit_parts(parts: Sequence[Part], width: int, separator: Text) -> Text:
+    """`parts` joined by `separator` in at most `width` cells, if it can be done whole: the
+    least needed parts take their short forms first, then the least needed are left out.
+
+    In: parts in the order shown; width in cells. Out: one line of Text (it may still be
+    wider than `width` if even the most needed part alone is).
+    """
+    chosen = [part.full for part in parts]
+    shown = list(range(len(parts)))
+    by_need = sorted(range(len(parts)), key=lambda i: (parts[i].keep, -i))
+
+    def cells() -> int:
+        return sum(chosen[i].cell_len for i in shown) + separator.cell_len * (len(shown) - 1)
+
+    for i in by_need:
+        if cells() <= width:
+            break
+        short = parts[i].short
+        if short is not None:
+            chosen[i] = short
+    for i in by_need:
+        if cells() <= width or len(shown) == 1:
+            break
+        shown.remove(i)
+    line = Text(no_wrap=True, end="")
+    for n, i in enumerate(shown):
+        if n:
+            line.append_text(separator)
+        line.append_text(chosen[i])
+    return line
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: the cells it wants, the fewest it can take (`least`; its cells say
+    what they must in that many, e.g. with `pod_word`), how much it is needed (the lowest
+    `keep` is dropped first), and which gets the room above `least` first (the highest
+    `grow`; by default its `keep`)."""
+
+    name: str
+    width: int
+    least: int
+    keep: int
+    grow: int | None = None
+
+
+def fit_columns(columns: Sequence[Column], room: int, gap: int = 1) -> dict[str, int]:
+    """The columns shown in `room` cells, name -> width, in the order given.
+
+    Each column takes at least `least` cells and the most needed are dropped last: while
+    even their least does not fit, the least needed column goes. The room left is given back
+    by `grow`, highest first, up to what each wants.
+    """
+    shown = list(columns)
+    while len(shown) > 1 and sum(c.least for c in shown) + gap * (len(shown) - 1) > room:
+        shown.remove(min(shown, key=lambda c: c.keep))
+    widths = {c.name: c.least for c in shown}
+    spare = room - sum(widths.values()) - gap * (len(shown) - 1)
+    for column in sorted(shown, key=lambda c: -(c.keep if c.grow is None else c.grow)):
+        more = max(min(column.width - column.least, spare), 0)
+        widths[column.name] += more
+        spare -= more
+    return {c.name: widths[c.name] for c in shown}
+
+
+# Kubernetes' pod reasons as an operator says them when the column is narrow (k9s' words
+# where it has them), never a truncation: "CrashLoopBac" reads as nothing.
+SHORT_REASONS = {
+    "CrashLoopBackOff": "CrashLoop",
+    "ImagePullBackOff": "ImagePull",
+    "ErrImagePull": "ImagePull",
+    "ErrImageNeverPull": "NeverPull",
+    "InvalidImageName": "BadImage",
+    "ContainerCreating": "Creating",
+    "CreateContainerConfigError": "ConfigErr",
+    "CreateContainerError": "CreateErr",
+    "RunContainerError": "RunErr",
+    "PodInitializing": "Init",
+    "ContainerStatusUnknown": "Unknown",
+    "Terminating": "Stopping",
+    "Unschedulable": "Unsched",
+    "DeadlineExceeded": "Deadline",
+    "PreStartHookError": "HookErr",
+    "PostStartHookError": "HookErr",
+}
+
+
+def whole(words: str, width: int) -> str:
+    """`words` if they fit in `width` cells, else nothing: a legend cut to '>3x b' is noise."""
+    return words if cell_len(words) <= width else ""
+
+
+def pod_word(word: str, width: int) -> str:
+    """A pod's phase or reason in `width` cells: whole if it fits, else its well-known short
+    form (`SHORT_REASONS`), else as it is (to be cut by the caller, an unknown word)."""
+    if len(word) <= width:
+        return word
+    return SHORT_REASONS.get(word, word)

@@ -12,7 +12,8 @@ from state.guide.policy import grouped, next_update_due, resolution_due, respons
 from state.guide.severity import Role
 from state.guide.signals import suggestion
 from state.text import NAME_MARK, inert, shown_name
-from widgets.format import SEVERITY_STYLE, countdown, duration, since
+from widgets.format import SEVERITY_STYLE, Part, countdown, duration, fit_parts, since
+from widgets.pane import unseen
 from widgets.text_line import TextLine
 from widgets.theme import (
     ALARM,
@@ -31,8 +32,12 @@ from widgets.theme import (
 
 if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
+    from state.guide.severity import Severity
 
 _SEP = (" │ ", MUTED)
+# how much each part of the second line is needed: on a narrow terminal the least needed
+# take their short forms, then are left out, so that what is shown is whole (format.fit_parts)
+KEEP_ESCALATION, KEEP_RESOLVE, KEEP_ACK, KEEP_ROLES, KEEP_UPDATE, KEEP_ALARM = range(6)
 
 
 def _badged(badge: str) -> Text:
@@ -43,6 +48,7 @@ def _badged(badge: str) -> Text:
 class IncidentHeader(TextLine):
     """Two lines: who and what, then the clocks that matter to the commander."""
 
+    _shown: tuple[ConsoleState, datetime, str] | None = None
     update_note: str | None = None  # after the update countdown: "not sent from this console"
     declare_key: str | None = "d"  # as the keymap has it; None: this console cannot declare
     # what the panes flag now ("DB locks: 3 sessions blocked"), set by the screen: while any
@@ -50,7 +56,12 @@ class IncidentHeader(TextLine):
     flagged: tuple[str, ...] = ()
 
     def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
-        self.show_text(self.compose_text(state, now, badge))
+        self._shown = (state, now, badge)
+        self.show_text(self.compose_text(state, now, badge, self.size.width or None))
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
 
     def opening(self, badge: str) -> None:
         """Before the session's journal is open: say so, rather than 'no incident'."""
@@ -58,7 +69,10 @@ class IncidentHeader(TextLine):
         text.append("Opening the session's journal…", STRONG)
         self.show_text(text)
 
-    def compose_text(self, state: ConsoleState, now: datetime, badge: str) -> Text:
+    def compose_text(
+        self, state: ConsoleState, now: datetime, badge: str, width: int | None = None
+    ) -> Text:
+        """The header's two lines; the second fitted to `width` cells when given."""
         text = _badged(badge)
         if state.context:  # which cluster's production this is, before anything else
             text.append("context ", MUTED)
@@ -72,12 +86,12 @@ class IncidentHeader(TextLine):
             text.append(*_SEP)
         incident = state.incident
         if incident is None:
-            self._watching(text, state)
+            self._watching(text, state, now)
         else:
-            self._incident(text, incident, now, state)
+            self._incident(text, incident, now, width, state)
         return text
 
-    def _watching(self, text: Text, state: ConsoleState) -> None:
+    def _watching(self, text: Text, state: ConsoleState, now: datetime) -> None:
         what = f"scenario {inert(state.scenario, 40)}" if state.scenario else "watching"
         text.append(f"No incident declared · {what}", STRONG)
         hint = suggestion(state)
@@ -90,20 +104,36 @@ class IncidentHeader(TextLine):
                 text.append(f"· press {self.declare_key} to declare", MUTED)
             return
         # warnings first, reassurance last: a line cut at the terminal's edge loses the latter
+        warned = False
         if self.flagged:
             text.append(" flagged: ", WARN)
             text.append(" · ".join(inert(f, 60) for f in self.flagged), WARN_STRONG)
+            warned = True
         if hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
-            text.append(" ·" if self.flagged else "", MUTED)
+            text.append(" ·" if warned else "", MUTED)
             text.append(f" unknown: {inert(grouped(hint.unknown))}", WARN)
+            warned = True
+        blind = unseen(state, now)
+        if blind:
+            # never all clear while a pane has no fresh sample: what cannot be seen is unknown
+            text.append(" ·" if warned else "", MUTED)
+            text.append(" not all seen: ", WARN)
+            text.append(f"no fresh sample from {', '.join(blind)}", MUTED)
         if self.flagged:
             return
         if hint.unknown:
             text.append(" · no threshold crossed in what is watched", MUTED)
-        else:
+        elif not blind:
             text.append(" all guide thresholds clear", GOOD)
 
-    def _incident(self, text: Text, incident: Incident, now: datetime, state: ConsoleState) -> None:
+    def _incident(
+        self,
+        text: Text,
+        incident: Incident,
+        now: datetime,
+        width: int | None,
+        state: ConsoleState,
+    ) -> None:
         text.append(inert(incident.incident_id, 40), STRONG)  # as journaled: any text
         text.append(*_SEP)
         text.append(f" {incident.severity.label} ", SEVERITY_STYLE[incident.severity])
@@ -122,73 +152,110 @@ class IncidentHeader(TextLine):
         text.append(inert(incident.title, 80), QUOTE)
         text.append("\n ")
         if incident.open:
-            self._clocks(text, incident, now)
+            parts = self._clocks(incident, now)
         else:
-            text.append(f"resolved by {inert(incident.resolution_summary or '—', 60)}", GOOD)
-        text.append(*_SEP)
-        for i, role in enumerate((Role.IC, Role.TL, Role.CL)):
-            if i:
-                text.append("  ")
-            text.append(f"{role.value} ", MUTED)
-            text.append(
-                inert(incident.roles.get(role, "—"), 18),
-                STRONG if role in incident.roles else MUTED,
-            )
+            resolved = Text(f"resolved by {inert(incident.resolution_summary or '—', 60)}", GOOD)
+            parts = [Part(resolved, keep=KEEP_ALARM)]
+        parts.append(self._roles(incident))
+        text.append_text(fit_parts(parts, (width or 10_000) - 1, Text(*_SEP)))
 
-    def _clocks(self, text: Text, incident: Incident, now: datetime) -> None:
+    @staticmethod
+    def _roles(incident: Incident) -> Part:
+        """'IC alice  TL —  CL —'; short, one space between."""
+        full, short = Text(), Text()
+        for i, role in enumerate((Role.IC, Role.TL, Role.CL)):
+            for line, gap in ((full, "  "), (short, " ")):
+                if i:
+                    line.append(gap)
+                line.append(f"{role.value} ", MUTED)
+                line.append(
+                    inert(incident.roles.get(role, "—"), 18),
+                    STRONG if role in incident.roles else MUTED,
+                )
+        return Part(full, short, KEEP_ROLES)
+
+    def _clocks(self, incident: Incident, now: datetime) -> list[Part]:
         # the targets of the severity the incident reached, as the review holds them
         # (state/guide/milestones.py); in a drill too: the expected one is the answer
         severity = incident.reached
-        if severity is not incident.severity:  # lowered since: say whose targets these are
-            text.append(f"{severity.value} targets ", MUTED)
+        # lowered since: say whose targets these are
+        targets = f"{severity.value} targets " if severity is not incident.severity else ""
         if incident.acknowledged_at is None:
             left, late = countdown(now, response_due(severity, incident.declared_at))
-            text.append("ack due ", MUTED)
-            text.append(f"{left}{' LATE' if late else ''}", BAD_STRONG if late else STRONG)
+            shown = (f"{left}{' LATE' if late else ''}", BAD_STRONG if late else STRONG)
+            ack = Part(
+                Text.assemble((f"{targets}ack due ", MUTED), shown),
+                Text.assemble((f"{targets}ack ", MUTED), shown),
+                KEEP_ALARM if late else KEEP_ACK,
+            )
         else:
             took = (incident.acknowledged_at - incident.declared_at).total_seconds()
             late = incident.acknowledged_at > response_due(severity, incident.declared_at)
-            text.append("acked in ", MUTED)
-            text.append(f"{duration(took)} {'LATE' if late else 'ok'}", BAD if late else GOOD)
-        text.append(*_SEP)
+            word, style = ("LATE", BAD) if late else ("ok", GOOD)
+            ack = Part(
+                Text.assemble((f"{targets}acked in ", MUTED), (f"{duration(took)} {word}", style)),
+                Text.assemble((f"{targets}acked ", MUTED), (word, style)),
+                KEEP_ACK,
+            )
         left, late = countdown(now, resolution_due(severity, incident.declared_at))
-        text.append("resolve ", MUTED)
-        text.append(f"{left}{' OVERDUE' if late else ''}", BAD_STRONG if late else STRONG)
-        text.append(*_SEP)
+        resolve = Part(
+            Text.assemble(
+                ("resolve ", MUTED),
+                (f"{left}{' OVERDUE' if late else ''}", BAD_STRONG if late else STRONG),
+            ),
+            keep=KEEP_ALARM if late else KEEP_RESOLVE,
+        )
+        parts = [ack, resolve, self._update(incident, severity, now)]
+        escalation = self._escalation(incident, now)
+        if escalation is not None:
+            parts.append(escalation)
+        return parts
+
+    def _update(self, incident: Incident, severity: Severity, now: datetime) -> Part:
         due = next_update_due(severity, incident.declared_at, incident.last_update_at)
         if due is None:
-            text.append("no update cadence", MUTED)
-        else:
-            left, late = countdown(now, due)
-            text.append("update due ", MUTED)
-            text.append(f"{left}{' OVERDUE' if late else ''}", ALARM if late else STRONG)
-            text.append(
-                f" (last {since(now, incident.last_update_at)})" if incident.last_update_at else "",
-                MUTED,
-            )
-            if self.update_note:
-                text.append(f" {self.update_note}")
-        self._escalation(text, incident, now)
+            return Part(Text("no update cadence", MUTED), keep=KEEP_ESCALATION)
+        left, late = countdown(now, due)
+        shown = (f"{left}{' OVERDUE' if late else ''}", ALARM if late else STRONG)
+        last = (
+            (f" (last {since(now, incident.last_update_at)})", MUTED)
+            if incident.last_update_at
+            else ("", MUTED)
+        )
+        note = f" {self.update_note}" if self.update_note else ""  # read-only: not sent here
+        return Part(
+            Text.assemble(("update due ", MUTED), shown, last, note),
+            Text.assemble(("update ", MUTED), shown, note),
+            KEEP_ALARM if late else KEEP_UPDATE,
+        )
 
-    def _escalation(self, text: Text, incident: Incident, now: datetime) -> None:
+    @staticmethod
+    def _escalation(incident: Incident, now: datetime) -> Part | None:
         """The level reached and the guide's next automatic trigger, red once it is due."""
         level = incident.escalation_level
         due = next_escalation(incident.severity, incident.declared_at, level)
         if level == 0 and due is None:
-            return
-        text.append(*_SEP)
-        # one phrase: "escalated to L3, next L4 in 59:40", "escalate to L3 in 14:20"
+            return None
+        # one phrase: "escalated to L3, next L4 in 59:40", "escalate to L3 in 14:20"; short,
+        # "at L3, L4 in 59:40" and "L3 in 14:20"
+        full, short = Text(), Text()
         if level:
-            text.append("escalated to ", MUTED)
-            text.append(f"L{level}", STRONG)
+            full.append("escalated to ", MUTED)
+            full.append(f"L{level}", STRONG)
+            short.append("at ", MUTED)
+            short.append(f"L{level}", STRONG)
             if due is not None:
-                text.append(", ", MUTED)
-        if due is not None:
-            left, late = countdown(now, due.at)
-            if late or due.at <= now:  # due: a P1's manager is due the moment it is declared
-                text.append(f"ESCALATE to L{due.level} now", ALARM)
-            else:
-                text.append("next " if level else "escalate to ", MUTED)
-                text.append(f"L{due.level}", STRONG)
-                text.append(" in ", MUTED)
-                text.append(left, STRONG)
+                full.append(", ", MUTED)
+                short.append(", ", MUTED)
+        if due is None:
+            return Part(full, short, KEEP_ESCALATION)
+        left, late = countdown(now, due.at)
+        if late or due.at <= now:  # due: a P1's manager is due the moment it is declared
+            full.append(f"ESCALATE to L{due.level} now", ALARM)
+            return Part(full, keep=KEEP_ALARM)
+        full.append("next " if level else "escalate to ", MUTED)
+        for line in (full, short):
+            line.append(f"L{due.level}", STRONG)
+            line.append(" in ", MUTED)
+            line.append(left, STRONG)
+        return Part(full, short, KEEP_ESCALATION)

@@ -21,6 +21,9 @@ DIALOG_KEYS: tuple[tuple[str, str], ...] = (
     ("tab", "Next field or button"),
     ("shift+tab", "Previous field or button"),
     ("enter", "Press the focused button; in a field, the dialog's safe primary action"),
+    ("↑ ↓", "Choose among options: a severity, a status, a role, a level"),
+    ("ctrl+s", "Submit from a text of several lines (a status update), where Enter is a new line"),
+    ("y", "Yes, in a confirmation, which opens on Cancel"),
     ("esc", "Cancel and close the dialog: nothing is done"),
 )
 IN_A_DIALOG = "In a dialog"

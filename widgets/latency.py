@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from state.guide.policy import LATENCY_RATIO_P2
-from state.guide.signals import latency_ratio
+from state.guide.signals import latency_ratio, service_down
 from widgets.format import number
 from widgets.metric import MetricPane, finite
+from widgets.table import CLEAR, DOWN, P2_PAST, UNKNOWN_RANK
 from widgets.theme import BAD_STRONG, GOOD, MUTED, UNKNOWN, WARN
 
 if TYPE_CHECKING:
@@ -19,6 +20,15 @@ class LatencyPane(MetricPane):
     TITLE = "p95 latency"
     METRIC = "latency"
     HEADING = "P95"
+
+    def rank(self, state: ConsoleState, name: str) -> int:
+        """Down, then past 3x its baseline by the guide's band (state/fold.py), which falls
+        back only 20 % under the threshold: a row does not move with every wobble."""
+        if service_down(state, name):
+            return DOWN
+        if not finite(state.latest("latency", name)):
+            return UNKNOWN_RANK
+        return P2_PAST if state.bands.get(f"latency:{name}", 0) else CLEAR
 
     def legend(self) -> str:
         return f">{LATENCY_RATIO_P2:g}x base P2"

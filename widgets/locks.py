@@ -19,7 +19,7 @@ from state.locks import (
 )
 from state.text import inert
 from widgets.format import name_cell, since
-from widgets.selectable import SelectablePane
+from widgets.selectable import CursorPane
 from widgets.theme import BAD_STRONG, GOOD, MUTED, QUOTE, STRONG, WARN, WARN_STRONG
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def who(s: DbSession) -> str:
     return s.application or s.user or "?"
 
 
-class LocksPane(SelectablePane):
+class LocksPane(CursorPane):
     # Home and End in the lock tree, which can be hundreds of sessions long (a focused pane
     # takes them before replay's start and end)
     BINDINGS = [
@@ -94,6 +94,16 @@ class LocksPane(SelectablePane):
     ]
     SOURCES = ("postgres",)
     TITLE = "Database locks"
+
+    def wanted(self, state: ConsoleState) -> int:
+        """Lines to draw every session of the chains (tui/layout.py grows the pane with
+        them): the counts, what the role cannot see, the sessions, the border."""
+        db = state.database
+        if db is None:
+            return 5
+        rows = flatten(blocking_chains(db.sessions))
+        sessions = sum(lines_of(chain, depth) for chain, depth in rows) or 1
+        return 2 + bool(unseen(db)) + sessions + 2
 
     def rows(self, state: ConsoleState, now: datetime) -> list[BlockingChain]:
         """Every session drawn, blockers and waiters, as the chain rooted at it."""

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from widgets.format import name_cell, name_width, sparkline
-from widgets.pane import Pane
+from widgets.format import name_cell, name_width, sparkline, whole
+from widgets.table import RowsPane
 from widgets.theme import MUTED, STRONG
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ NAME_KEEP = 24  # a name this long is cut only when the numbers need its room
 SPARK_MIN = 10  # cells of history a longer name leaves
 
 
-class MetricPane(Pane):
+class MetricPane(RowsPane):
     """Per service: the current value, a sparkline of recent samples, and a verdict."""
 
     METRIC = "error_rate"
@@ -31,6 +31,10 @@ class MetricPane(Pane):
 
     def series(self, state: ConsoleState) -> dict[str, tuple[float | None, ...]]:
         return state.error_rate if self.METRIC == "error_rate" else state.latency
+
+    def names(self, state: ConsoleState) -> list[str]:
+        series = self.series(state)
+        return [s for s in state.services if s in series] or sorted(series)
 
     def value_text(self, state: ConsoleState, service: str, value: float | None) -> str:
         raise NotImplementedError
@@ -53,9 +57,16 @@ class MetricPane(Pane):
         """An optional column after the value (the error rate shows req/s)."""
         return ""
 
-    def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
+    def body(
+        self,
+        state: ConsoleState,
+        now: datetime,
+        width: int,
+        height: int,
+        rows: list[str] | None = None,
+    ) -> Text:
         series = self.series(state)
-        names = [s for s in state.services if s in series] or sorted(series)
+        names = self.ordered(state)
         name_w = self.name_columns(names, width)
         spark_w = max(width - name_w - FIXED_W, 0)
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -66,8 +77,8 @@ class MetricPane(Pane):
         text.append(f"{'SERVICE':<{name_w}} {self.HEADING:>8} ", STRONG)
         if extra_w:
             text.append(f"{self.EXTRA_HEADING:>{extra_w - 1}} ", STRONG)
-        text.append(f"{self.legend():<{spark_w}}"[:spark_w] + "\n", MUTED)
-        for name in names:
+        text.append(f"{whole(self.legend(), spark_w):<{spark_w}}\n", MUTED)
+        for name in names if rows is None else rows:
             values = series.get(name, ())
             value = values[-1] if values else None
             style = self.style_of(state, name, value)

@@ -1,7 +1,11 @@
 """Modal dialogs: declare, change severity, add a note, confirm.
 
-Every dialog cancels with Escape and submits with Enter in an input. A confirmation's default
-focus is Cancel.
+Every dialog cancels with Escape. Where its primary action is safe (declare, a note, a role,
+a severity, or a Review that leads to a confirmation), Enter on any field submits it: an
+input, a choice or a checkbox; a multi-line field takes Enter as a new line and submits with
+ctrl+s, which its button shows. A confirmation of something that changes production or
+reaches people keeps the focus on Cancel: its primary button is one shift+Tab away, or `y`,
+which the button shows. Keys typed while a dialog opens go to it (type-ahead).
 """
 
 from __future__ import annotations
@@ -10,13 +14,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, Static
 
 from state.guide.severity import Severity
 from state.text import inert, inert_lines
+from widgets.choices import Choice, Choices, Tick
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -25,20 +31,81 @@ if TYPE_CHECKING:
 class Dialog(ModalScreen):
     """A centred box that Escape dismisses with None (or False for a confirmation).
 
-    Enter in any of its inputs submits, as its OK button does. What has the focus when it
-    opens is `AUTO_FOCUS` (a selector): Cancel unless the dialog names another widget.
+    Where its primary action is `SAFE` (nothing changes until a confirmation, or what changes
+    is the incident's own record), Enter in any of its inputs, choices or checkboxes submits,
+    as its OK button does, and ctrl+s submits from anywhere, a multi-line field included. What
+    has the focus when it opens is `AUTO_FOCUS` (a selector): Cancel unless the dialog names
+    another widget. `say()` answers input that cannot be taken, in the dialog itself.
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("ctrl+s", "submit_safe", "Submit", show=False, id="dialog.submit"),
+    ]
     AUTO_FOCUS = "#cancel"
     CANCEL_RESULT: object = None
+    SAFE = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._early: list[events.Key] = []
 
     def action_cancel(self) -> None:
         self.dismiss(self.CANCEL_RESULT)
 
+    def action_submit_safe(self) -> None:
+        if self.SAFE:
+            self.submit()
+
+    def _forward_event(self, event: events.Event) -> None:
+        """Type-ahead: a key pressed after `n` but before the dialog has focused its field
+        reaches the screen (Textual sends keys to the screen when nothing has the focus) and
+        would be lost. Keep it for the field the dialog focuses."""
+        if isinstance(event, events.Key) and not event.is_forwarded and self.focused is None:
+            event._set_forwarded()
+            self._early.append(event)
+            if len(self._early) == 1:
+                self.call_after_refresh(self._replay_early, EARLY_TRIES)
+            return
+        super()._forward_event(event)
+
+    def _replay_early(self, tries: int) -> None:
+        """Once the dialog is composed and has focused its field (a few refreshes at most),
+        hand it the keys kept for it, in order."""
+        if self.focused is None:
+            self._update_auto_focus()
+        target = self.focused
+        if target is None and tries > 1:
+            self.call_after_refresh(self._replay_early, tries - 1)
+            return
+        keys, self._early = self._early, []
+        if target is None:  # nothing to type into: the keys go nowhere, as before
+            return
+        for key in keys:
+            target._forward_event(events.Key(key.key, key.character))
+
+    def say(self, problem: str) -> None:
+        """Why nothing happened, in the dialog's `#problem` line (and as a toast if it has
+        none): the commander's input is kept, to be corrected."""
+        found = self.query("#problem")
+        if found:
+            line = found.first(Static)
+            line.update(Text(problem))
+            line.add_class("-said")
+        else:
+            self.notify(problem, severity="warning", markup=False)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.submit()
+        if self.SAFE:
+            self.submit()
+
+    def on_choices_entered(self, event: Choices.Entered) -> None:
+        event.stop()
+        if self.SAFE:
+            self.submit()
+        elif isinstance(event.field, Tick):  # a confirmation's option: Enter ticks it
+            event.field.toggle()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -48,23 +115,31 @@ class Dialog(ModalScreen):
             self.submit()
 
     def submit(self) -> None:
-        raise NotImplementedError
+        """Take the dialog's input and dismiss it with its result; by default nothing to
+        take (help, a menu, a score card: their buttons and options close them)."""
 
 
-def _severity_choices(selected: Severity) -> RadioSet:
-    buttons = [
-        RadioButton(Text(s.label), value=(s is selected), id=f"sev-{s.value}") for s in Severity
-    ]
-    return RadioSet(*buttons, id="severity")
+EARLY_TRIES = 20  # refreshes a dialog gets to focus its field before early keys are dropped
 
 
-def _chosen(radio: RadioSet) -> Severity:
+def problem_line() -> Static:
+    """Where a dialog says why it did not submit (`Dialog.say`)."""
+    return Static("", id="problem", classes="dialog-problem")
+
+
+def _severity_choices(selected: Severity) -> Choices:
+    buttons = [Choice(Text(s.label), value=(s is selected), id=f"sev-{s.value}") for s in Severity]
+    return Choices(*buttons, id="severity", classes="across")
+
+
+def _chosen(radio: Choices) -> Severity:
     pressed = radio.pressed_button
     return Severity(pressed.id.removeprefix("sev-")) if pressed and pressed.id else Severity.P3
 
 
 class DeclareScreen(Dialog):
-    """Declare an incident with the suggested severity preselected and its reason shown."""
+    """Declare an incident with the suggested severity preselected and its reason shown:
+    `d` then Enter declares it."""
 
     AUTO_FOCUS = "#severity"
 
@@ -87,7 +162,7 @@ class DeclareScreen(Dialog):
                 yield Button("Cancel", id="cancel")
 
     def submit(self) -> None:
-        severity = _chosen(self.query_one("#severity", RadioSet))
+        severity = _chosen(self.query_one("#severity", Choices))
         title = self.query_one("#title", Input).value.strip() or self.default_title
         self.dismiss((severity, title))
 
@@ -111,14 +186,22 @@ class SeverityScreen(Dialog):
             yield _severity_choices(self.current)
             yield Label("Why")
             yield Input(placeholder="reason for the change", id="reason")
+            yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Change", variant="warning", id="ok")
                 yield Button("Cancel", id="cancel")
 
     def submit(self) -> None:
-        severity = _chosen(self.query_one("#severity", RadioSet))
-        reason = self.query_one("#reason", Input).value.strip()
-        self.dismiss((severity, reason) if severity is not self.current else None)
+        severity = _chosen(self.query_one("#severity", Choices))
+        reason = self.query_one("#reason", Input)
+        if severity is self.current:
+            self.say(f"{severity.label} is the severity already: choose another, or Escape")
+            self.query_one("#severity").focus()
+        elif not reason.value.strip():
+            self.say("Say why it changes: the reason goes on the timeline and in the review")
+            reason.focus()
+        else:
+            self.dismiss((severity, reason.value.strip()))
 
 
 class NoteScreen(Dialog):
@@ -130,13 +213,17 @@ class NoteScreen(Dialog):
         with Vertical(classes="dialog"):
             yield Label("Add a note to the timeline", classes="dialog-title")
             yield Input(placeholder="what you saw, decided or did", id="note")
+            yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Add", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
     def submit(self) -> None:
         text = self.query_one("#note", Input).value.strip()
-        self.dismiss(text or None)
+        if text:
+            self.dismiss(text)
+        else:
+            self.say("The note is empty: nothing was added (Escape closes)")
 
 
 @dataclass(frozen=True)
@@ -147,7 +234,22 @@ class Confirmed:
 
 
 class ConfirmScreen(Dialog):
-    """Yes or no about one exact thing; Cancel has the focus, Escape cancels (None)."""
+    """Yes or no about one exact thing; Cancel has the focus, Escape cancels (None).
+
+    Yes is one shift+Tab (or Tab) from Cancel, or `y`; Enter presses the focused button,
+    Cancel unless the commander moved. A long message scrolls (Up, Down, PageUp, PageDown),
+    the buttons stay in view.
+    """
+
+    BINDINGS = [
+        Binding("y", "confirm", "Yes", show=False, id="dialog.confirm"),
+        # the message scrolls from the buttons: focus stays on Cancel, one Tab from yes
+        Binding("down", "scroll(1)", "Scroll", show=False, id="dialog.scroll_down"),
+        Binding("up", "scroll(-1)", "Scroll", show=False, id="dialog.scroll_up"),
+        Binding("pagedown", "scroll(8)", "Scroll", show=False, id="dialog.page_down"),
+        Binding("pageup", "scroll(-8)", "Scroll", show=False, id="dialog.page_up"),
+    ]
+    SAFE = False
 
     def __init__(self, title: str, message: str, confirm: str, offer_dry_run: bool = False) -> None:
         super().__init__()
@@ -155,18 +257,25 @@ class ConfirmScreen(Dialog):
         self.offer_dry_run = offer_dry_run
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog confirm"):
             yield Label(Text(inert(self.title_text)), classes="dialog-title")
-            yield Static(Text(inert_lines(self.message)), classes="dialog-reason")
+            with VerticalScroll(classes="dialog-body", can_focus=False):
+                yield Static(Text(inert_lines(self.message)), classes="dialog-reason")
             if self.offer_dry_run:
-                yield Checkbox("Server-side dry run (dryRun=All): change nothing", id="dry-run")
+                yield Tick("Server-side dry run (dryRun=All): change nothing", id="dry-run")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Text(self.confirm), variant="error", id="ok")
+                yield Button(Text(f"{self.confirm} (y)"), variant="error", id="ok")
                 yield Button("Cancel", id="cancel")
+
+    def action_confirm(self) -> None:
+        self.submit()
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one(".dialog-body", VerticalScroll).scroll_relative(y=lines, animate=False)
 
     def submit(self) -> None:
         dry = self.query("#dry-run")
-        self.dismiss(Confirmed(dry_run=bool(dry) and dry.first(Checkbox).value))
+        self.dismiss(Confirmed(dry_run=bool(dry) and dry.first(Tick).value))
 
 
 class NoticeScreen(Dialog):

@@ -10,11 +10,12 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from widgets.format import cannot_draw, stale_label
+from widgets.format import cannot_draw, duration, stale_label
 from widgets.theme import MUTED, STRONG, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.widget import Widget
 
     from state.console import ConsoleState
 
@@ -30,6 +31,35 @@ SECTION = {
     "latency": "prometheus",
     "postgres": "database",
 }
+
+
+PANE_SOURCES = ("kubernetes", "health", "error_rate", "latency", "postgres")  # Redis: a detail
+
+
+def late(state: ConsoleState, now: datetime) -> str | None:
+    """'late: no sample in 1m 15s' once the session has been open longer than a probe may
+    take to its first sample; None before (still 'waiting for first sample')."""
+    opened = state.opened_at
+    if opened is None or now - opened <= STALE_AFTER:
+        return None
+    return f"late: no sample in {duration((now - opened).total_seconds())}"
+
+
+def unseen(state: ConsoleState, now: datetime) -> list[str]:
+    """The panes' sources the console cannot see now: never sampled, failing or late.
+
+    Out: their names as the timeline gives them ('Kubernetes', 'PostgreSQL', ...), in the
+    panes' order. While any is listed, nobody may say all is clear (the header's 'all guide
+    thresholds clear').
+    """
+    from state.timeline import SOURCE_NAMES  # after the first frame: it loads the event models
+
+    out = []
+    for source in PANE_SOURCES:
+        probe = state.probe(source)
+        if probe.failing or probe.last_ok is None or now - probe.last_ok > STALE_AFTER:
+            out.append(SOURCE_NAMES[source])
+    return out
 
 
 class Pane(Vertical):
@@ -84,12 +114,21 @@ class Pane(Vertical):
         if body != self._body:
             self._body = body
             self.content.update(themed(body))
+        self._subtitled(state, now)
+
+    def _subtitled(self, state: ConsoleState, now: datetime) -> None:
+        """The border's subtitle: why the pane is not fresh, or nothing."""
         subtitle = self.staleness(state, now)
         self.set_class(subtitle not in (None, NOT_CONFIGURED), "-stale")
         shown = Text(subtitle or "")  # a failure reason is outside text: never markup
         if shown != self._subtitle:
             self._subtitle = shown
             self.border_subtitle = self._subtitle
+
+    def show_again(self) -> None:
+        """Draw again what was last shown (after a resize)."""
+        if self._seen:
+            self.show(*self._seen)
 
     def cannot_draw(self, error: BaseException) -> None:
         """What the pane shows when drawing it raised: a placeholder, and the console goes on.
@@ -109,8 +148,7 @@ class Pane(Vertical):
 
     def on_resize(self) -> None:
         self._body = None
-        if self._seen:
-            self.show(*self._seen)
+        self.show_again()
         # a layout asked for while Textual handles a resize can be lost, leaving the body one
         # line tall over a pane of rows (seen when a console mounts with a state to show)
         self.call_after_refresh(self.content.refresh, layout=True)
@@ -132,6 +170,11 @@ class Pane(Vertical):
     def staleness(self, state: ConsoleState, now: datetime) -> str | None:
         """'stale 34s: connection refused' when a feeding probe failed or is late, else None;
         'not configured' when no backend feeds it."""
+        return self.probes_staleness(state, now)
+
+    def probes_staleness(self, state: ConsoleState, now: datetime) -> str | None:
+        """`staleness` of the probes alone: what a tab marks even while the pane is hidden
+        (on a small terminal) or held still for a choice."""
         if self._unfed(state):
             return NOT_CONFIGURED
         for source in self.SOURCES:
@@ -139,10 +182,18 @@ class Pane(Vertical):
             if probe.failing:
                 return stale_label(now, probe.last_ok, probe.reason)
             if probe.last_ok is None:
-                return WAITING
+                return late(state, now) or WAITING
             if now - probe.last_ok > STALE_AFTER:
                 return stale_label(now, probe.last_ok, "no fresh sample")
         return None
+
+    def focus_target(self) -> Widget | None:
+        """The widget that takes the keys when the pane is chosen; None: nothing to move."""
+        return None
+
+    def wanted(self, state: ConsoleState) -> int:
+        """Lines the pane would take to show all it has, border included (tui/layout.py)."""
+        return 0
 
     def alerting(self, state: ConsoleState) -> bool:
         """Whether this pane shows something past one of the guide's thresholds."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from widgets.format import TONE_STYLE, clock_time
@@ -13,6 +14,8 @@ from widgets.theme import CURRENT, EVENT, GOOD_STRONG, MUTED, STRONG, WARN_STRON
 
 if TYPE_CHECKING:
     from state.console import TimelineEntry
+
+BAR_MIN = 10
 
 
 class Scrubber(TextLine):
@@ -33,8 +36,14 @@ class Scrubber(TextLine):
     ) -> None:
         width = max(self.content_size.width, 40)
         tail = f" {'▶' if playing else '❚❚'} {speed:g}x{' · live' if following else ''}"
-        head = f" {clock_time(start)} "
-        bar_w = max(width - len(head) - len(clock_time(end)) - len(tail) - 14, 10)
+        at = f"  at {clock_time(cursor)}"
+        head, last = f" {clock_time(start)} ", f" {clock_time(end)}"
+        # the bar gives way, then the start and end times: the cursor, play state and speed
+        # are what the commander reads, and are always whole
+        fixed = cell_len(at) + cell_len(tail) + 2  # and the bar's ends, ├ ┤
+        if width - fixed - cell_len(head) - cell_len(last) < BAR_MIN:
+            head, last = " ", ""
+        bar_w = max(width - fixed - cell_len(head) - cell_len(last), BAR_MIN)
         span = max((end - start).total_seconds(), 1e-9)
 
         def column(when: datetime) -> int:
@@ -51,7 +60,7 @@ class Scrubber(TextLine):
         for char, style in cells:
             text.append(char, style)
         text.append("┤", MUTED)
-        text.append(f" {clock_time(end)}", MUTED)
-        text.append(f"  at {clock_time(cursor)}", STRONG)
+        text.append(last, MUTED)
+        text.append(at, STRONG)
         text.append(tail, GOOD_STRONG if playing else WARN_STRONG)
         self.show_text(text)

@@ -9,25 +9,38 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from state.guide.signals import health_unknown, pod_problem, service_down, worst_pod
-from widgets.format import name_cell, name_width, number
-from widgets.selectable import SelectablePane
+from widgets.format import Column, fit_columns, name_cell, name_width, number, pod_word
+from widgets.table import CLEAR, DOWN, P2_PAST, UNKNOWN_RANK, RowsPane
 from widgets.theme import BAD, BAD_STRONG, GOOD, STRONG, WARN
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
 
 SLOW_HEALTH_MS = 500.0
-FIXED_W = 24  # cells besides the name and pods columns: READY, HEALTH, RST, gaps, the edge
-PODS_MIN = 8
+NAME_LEAST = 12  # cells a long name is cut to before a column of numbers is dropped
+PODS_WANT, PODS_LEAST = 24, 12  # "CrashLoop ×3": a reason's short form and its count
+HEALTH_WANT, HEALTH_LEAST = 10, 7  # "200 ok", "612ms", "DOWN", and a space before RST
 _BAD = {"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "ErrImagePull", "Error", "Failed"}
 
 
-class ServicesPane(SelectablePane):
+class ServicesPane(RowsPane):
     SOURCES = ("kubernetes", "health")
     TITLE = "Services"
 
-    def rows(self, state: ConsoleState, now: datetime) -> list[str]:
-        return list(state.services)
+    def rank(self, state: ConsoleState, name: str) -> int:
+        """Down; then in trouble (a pod failing or not ready, fewer ready than desired, a
+        slow /health); not seen yet; fine. One tier for all trouble: a crash-looping pod
+        goes Error, Running, CrashLoopBackOff within seconds, and its row stays put."""
+        if service_down(state, name):
+            return DOWN
+        deployment, health = state.deployments.get(name), state.health.get(name)
+        if deployment is None or health is None or health.unknown:
+            return UNKNOWN_RANK
+        _, reason = worst_pod(deployment)
+        slow = health.latency_ms is not None and health.latency_ms >= SLOW_HEALTH_MS
+        if reason or deployment.ready < deployment.desired or slow:
+            return P2_PAST
+        return CLEAR
 
     def alerting(self, state: ConsoleState) -> bool:
         return any(service_down(state, s) for s in state.services)
@@ -46,30 +59,34 @@ class ServicesPane(SelectablePane):
         unknown = f"/health unknown from here: {reasons}"  # first: the pane is narrow
         return f"{unknown}; {stale}" if stale else unknown
 
-    def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
-        # a long name gives way before the columns of numbers after it do
-        longest = max([name_width(s) for s in state.services] + [10])
-        name_w = min(longest, max(width - FIXED_W - PODS_MIN, 10))
-        pods_w = max(min(width - name_w - FIXED_W, 24), PODS_MIN)
+    def body(
+        self,
+        state: ConsoleState,
+        now: datetime,
+        width: int,
+        height: int,
+        rows: list[str] | None = None,
+    ) -> Text:
+        names = self.ordered(state)
+        name_w, pods_w, health_w, rst = _columns(state, width)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(
-            f"{'DEPLOYMENT':<{name_w}} {'READY':<5}  {'PODS':<{pods_w}} {'HEALTH':<10}{'RST':>3}\n",
+            f"{'DEPLOYMENT':<{name_w}} {'READY':<5}  {'PODS':<{pods_w}} "
+            f"{'HEALTH':<{health_w}}{'RST' if rst else ''}\n",
             STRONG,
         )
-        for index, name in enumerate(state.services):
+        for name in names if rows is None else rows:
             deployment = state.deployments.get(name)
             health = state.health.get(name)
             down = service_down(state, name)
-            shown = name_cell(name, name_w, BAD_STRONG if down else "")
-            shown.stylize(self.cursor_style(index))
-            text.append_text(shown)
+            text.append_text(name_cell(name, name_w, BAD_STRONG if down else ""))
             text.append(" ")
             if deployment is None:
                 text.append(f"{'?':>5}  {'—':<{pods_w}} ")
             else:
                 ready_style = BAD if deployment.ready < deployment.desired else ""
                 text.append(f"{deployment.ready:>2}/{deployment.desired:<2}", ready_style)
-                text.append("↻" if deployment.rollout else " ", WARN)
+                text.append("↻" if deployment.rollout else " ", WARN if deployment.rollout else "")
                 phase, reason = worst_pod(deployment)
                 # the pods that show the same word: NotReady is no pod's reason, but the
                 # word for a Running pod that is not ready (state/guide/signals.py pod_problem)
@@ -77,28 +94,64 @@ class ServicesPane(SelectablePane):
                 style = BAD_STRONG if (reason or phase) in _BAD else WARN if reason else GOOD
                 suffix = f" ×{count}" if reason else f" r{deployment.revision}"
                 text.append_text(_pods(reason or phase, suffix, pods_w, style))
-            if health is None:
-                text.append(f"{'—':<10}")
+            if not health_w:
+                pass
+            elif health is None:
+                text.append(f"{'—':<{health_w}}")
             elif health.up:
                 # the exact milliseconds of a healthy check only matter once they are slow
                 slow = health.latency_ms is not None and health.latency_ms >= SLOW_HEALTH_MS
                 latency = number(health.latency_ms, "ms", 0) if slow else "ok"
-                cell = f"{health.status_code or 'UP'} {latency}"[:10].ljust(10)
-                text.append(cell, WARN if slow else GOOD)
+                cell = f"{health.status_code or 'UP'} {latency}"
+                if len(cell) > health_w:  # narrow: the slowness is the news, not the 200
+                    cell = latency
+                text.append(cell[:health_w].ljust(health_w), WARN if slow else GOOD)
             elif health.unknown:  # not reached from here: no verdict (the subtitle says why)
-                text.append(f"{'UNKNOWN':<10}", WARN)
+                text.append(f"{'UNKNOWN':<{health_w}}", WARN)
             else:
                 why = str(health.status_code) if health.status_code else "DOWN"
-                text.append(f"{why:<10}", BAD_STRONG)
-            restarts = sum(p.restarts for p in deployment.pods) if deployment else 0
-            text.append(f"{restarts:>3}", WARN if restarts else "")
+                text.append(f"{why:<{health_w}}", BAD_STRONG)
+            if rst:
+                restarts = sum(p.restarts for p in deployment.pods) if deployment else 0
+                text.append(f"{restarts:>3}", WARN if restarts else "")
             text.append("\n")
         return text
 
 
+def _columns(state: ConsoleState, width: int) -> tuple[int, int, int, bool]:
+    """Cells for the name, pods and health columns, and whether RST is shown, in `width`.
+
+    Narrower, the pods column takes its reasons' short forms first (`pod_word`), then the
+    health column drops the status code of a check that answered, then a long name is cut;
+    RST stays (a crash loop's count), and only a pane too narrow for all of them at their
+    least loses columns, RST then health first.
+    """
+    longest = max([name_width(s) for s in state.services] + [10])
+    widths = fit_columns(
+        [
+            Column("name", longest + 1, min(longest, NAME_LEAST) + 1, keep=5),
+            Column("ready", 6, 6, keep=6),  # " 3/3 " and the rollout mark
+            Column("pods", PODS_WANT + 2, PODS_LEAST + 2, keep=4, grow=1),  # space each side
+            Column("health", HEALTH_WANT, HEALTH_LEAST, keep=3),
+            Column("rst", 3, 3, keep=2),
+            Column("edge", 2, 0, keep=0, grow=2),  # room at the right, once all else fits
+        ],
+        width,
+        gap=0,
+    )
+    return (
+        widths["name"] - 1,
+        widths.get("pods", PODS_LEAST + 2) - 2,
+        widths.get("health", 0),
+        "rst" in widths,
+    )
+
+
 def _pods(word: str, suffix: str, width: int, style: str) -> Text:
-    """' CrashLoopBackOff ×2 ' in `width` cells between its spaces. The pod's reason is
-    outside text: inert, marked when the sanitizer changed it, and cut before the count is."""
+    """' CrashLoopBackOff ×2 ' in `width` cells between its spaces; narrow, ' CrashLoop ×2 '
+    (`pod_word`). The pod's reason is outside text: inert, marked when the sanitizer changed
+    it, and cut before the count is."""
+    word = pod_word(word, width - cell_len(suffix))
     label = Text(" ", style=style, end="")
     label.append_text(name_cell(word, min(name_width(word), width - cell_len(suffix)), pad=False))
     label.append(suffix)

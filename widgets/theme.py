@@ -19,12 +19,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.color import Color
 from textual.content import Content, Span
 from textual.theme import BUILTIN_THEMES, Theme
 
 if TYPE_CHECKING:
-    from rich.text import Text
+    from collections.abc import Callable
+
+    from rich.style import Style as RichStyle
 
 # roles: a Text span's style, a Textual style whose colours are the theme's variables
 STRONG = "bold"  # headings, values that matter
@@ -59,6 +62,22 @@ def themed(text: Text) -> Content:
     return Content(text.plain, spans)
 
 
+def resolved(text: Text, parse: Callable[[str], RichStyle]) -> Text:
+    """`text` with each role resolved to the theme's colours by `parse`: for Textual widgets
+    that draw Rich Text themselves (a DataTable's cells, a Tree's labels), not Content.
+
+    In: Text whose span styles are roles; `parse` maps a role to a Rich Style (the app's
+    stylesheet parser, which knows the theme's variables). Out: a new Text, same characters.
+    """
+    out = Text(text.plain, end="", no_wrap=True, overflow="ellipsis")
+    if text.style:
+        out.stylize(parse(str(text.style)))
+    for span in text.spans:
+        if span.style:
+            out.stylize(parse(str(span.style)), span.start, span.end)
+    return out
+
+
 # Textual's dark theme, and the colours its terminal palette (Monokai) gave the Rich style
 # names the panes used before they had roles: red, yellow, green, cyan, white, black,
 # dark_orange and grey70. Every snapshot under snapshots/ is drawn with these.
@@ -83,6 +102,24 @@ WARROOM = replace(
         "warroom-p4-text": _BLACK,
     },
 )
+
+
+# NO_COLOR: every signal becomes an attribute on the terminal's default colours, never a grey.
+# (Textual's own NO_COLOR turns each colour into a grey of its brightness: the red of a
+# breached threshold became colour 237 on near-black, the hardest line to read.) A role's
+# variable is substituted into its style as written, so "bold $warroom-bad" reads "bold
+# reverse" here: a breached value, its label and the timeline's alert lines are in reverse
+# video, a warning underlined, the severity badges reversed, the rest in the default colour.
+PLAIN_SIGNALS: dict[str, str] = {
+    "warroom-bad": "reverse",
+    "warroom-warn": "underline",
+    "warroom-good": "ansi_default",
+    "warroom-action": "ansi_default",
+    "warroom-event": "ansi_default",
+    "warroom-unknown": "underline",
+    **{f"warroom-p{n}": "ansi_default" for n in range(1, 5)},
+    **{f"warroom-p{n}-text": "reverse" for n in range(1, 5)},
+}
 
 
 def signal_variables(theme: Theme) -> dict[str, str]:

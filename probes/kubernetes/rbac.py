@@ -29,7 +29,10 @@ class Verb(NamedTuple):
     subresource: str = ""
 
     def __str__(self) -> str:
-        return f"{self.verb} {self.resource}{'/' + self.subresource if self.subresource else ''}"
+        # a group beyond the core and apps ones is named, as kubectl names pods.metrics.k8s.io
+        group = f".{self.group}" if self.group not in ("", "apps") else ""
+        sub = f"/{self.subresource}" if self.subresource else ""
+        return f"{self.verb} {self.resource}{group}{sub}"
 
 
 GET = Verb("get", "deployments", "apps")
@@ -53,6 +56,14 @@ ACTIONS: dict[str, tuple[Verb, ...]] = {
     "delete_failing_pods": (GET, LIST_PODS, Verb("delete", "pods")),
     "circuit_breaker": (Verb("patch", "configmaps"),),
 }
+# Every request the Investigate screen sends (probes/investigate/kubernetes.py) beyond the
+# probe's: without one, its part is shown disabled with the reason, and nothing else changes.
+INVESTIGATE: tuple[Verb, ...] = (
+    Verb("get", "pods", subresource="log"),
+    Verb("list", "nodes"),
+    Verb("list", "pods", "metrics.k8s.io"),
+    Verb("list", "nodes", "metrics.k8s.io"),
+)
 # The actions' verbs the probe does not already use, in the order the actions name them.
 WRITE: tuple[Verb, ...] = tuple(
     dict.fromkeys(v for needs in ACTIONS.values() for v in needs if v not in READ)
@@ -113,7 +124,7 @@ async def report(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """`warroom check`'s 'verb resource: yes/no/unknown' for every verb in the table, and the
     problems: each read verb denied, each review that failed."""
-    got = await answers(in_thread, conn, READ + WRITE, timeout)
+    got = await answers(in_thread, conn, READ + WRITE + INVESTIGATE, timeout)
     permissions, problems = [], []
     for verb, answer in got.items():
         if isinstance(answer, str):
@@ -123,6 +134,8 @@ async def report(
             word = "yes" if answer else "no"
             if not answer and verb in READ:
                 problems.append(f"{forbidden(verb, conn.namespace)} (RBAC)")
+            elif not answer and verb in INVESTIGATE:
+                word = "no (Investigate shows it disabled)"
         permissions.append(f"{verb}: {word}")
     return tuple(permissions), tuple(dict.fromkeys(problems))
 

@@ -98,6 +98,7 @@ class SimulatedOperations:
 
     def enable_circuit_breaker(self) -> str:
         self.cluster.circuit_breaker = True
+        self.cluster.circuit_breaker_at = self.cluster.t
         return 'configmap/app-config patched (circuit_breaker_enabled="true")'
 
     def terminate_backend(self, pid: int) -> str:

@@ -7,6 +7,7 @@ import math
 import random
 from datetime import datetime, timedelta
 
+from probes.simulated.fleet import GUIDE_SERVICES, FleetService, fleet
 from probes.simulated.model import (
     SimDatabase,
     SimPod,
@@ -17,6 +18,7 @@ from probes.simulated.model import (
 )
 from probes.simulated.scenario import (
     BadDeploy,
+    CertificateExpiry,
     ConnectionLeak,
     CrashLoop,
     ExternalApiFailure,
@@ -45,15 +47,20 @@ class SimulatedOutage(ConnectionError):
 
 
 class SimulatedCluster:
-    """Four Tracktion services, their pods, PostgreSQL and Redis, playing one scenario."""
+    """Tracktion's four services (and, given `services` > 4, a larger fleet around them,
+    probes/simulated/fleet.py), their pods, PostgreSQL and Redis, playing one scenario."""
 
-    def __init__(self, scenario: Scenario, seed: int, start: datetime) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int, start: datetime, services: int = GUIDE_SERVICES
+    ) -> None:
         self.scenario = scenario
         self.seed = seed
         self.start = start
         self.rng = random.Random(seed)
         self.t = 0.0
         self.circuit_breaker = False
+        self.circuit_breaker_at: float | None = None  # when app-config was patched
+        self.expired_certs: dict[str, float] = {}  # TLS host -> when its certificate expired
         self.outages: dict[str, tuple[float, float, str]] = {}
         self.db = SimDatabase()
         self.redis_mb = 420.0
@@ -67,7 +74,33 @@ class SimulatedCluster:
             for _ in range(replicas):
                 svc.pods.append(self._new_pod(svc, ready_at=None))
             self.services[name] = svc
+        for extra in fleet(seed, services - GUIDE_SERVICES):
+            self._add(extra)
         self._derive()
+
+    def _add(self, extra: FleetService) -> None:
+        """One service of the larger fleet, with the trouble it starts in."""
+        svc = SimService(
+            extra.name,
+            extra.p95,
+            extra.error,
+            extra.uses_db,
+            baseline_rps=extra.rps,
+            desired=extra.replicas,
+            revision=extra.revision,
+        )
+        svc.templates = {extra.revision - 1: 1, extra.revision: 2}
+        svc.pods = [self._new_pod(svc, ready_at=None) for _ in range(extra.replicas)]
+        if extra.trouble in ("pod", "down"):
+            svc.crash = ("CrashLoopBackOff", ("restart", "delete_failing_pods"))
+            crashing = svc.pods if extra.trouble == "down" else svc.pods[:1]
+            for i, pod in enumerate(crashing):
+                self._crash(svc, pod, at=3.0 * i)
+        elif extra.trouble == "errors":
+            svc.degraded = (7.5, 1.0)  # past the guide's 5 %: a P2 signal
+        elif extra.trouble == "slow":
+            svc.degraded = (0.0, 3.6)  # past 3x its baseline: a P2 signal
+        self.services[extra.name] = svc
 
     # ---- time -------------------------------------------------------------------------------
 
@@ -143,6 +176,9 @@ class SimulatedCluster:
                     fault.error_rate,
                     fault.latency_factor,
                 )
+            case CertificateExpiry():
+                self.expired_certs[fault.host] = self.t
+                self.services[fault.service].external_failure = (fault.error_rate, 1.3)
             case ProbeOutage():
                 self.outages[fault.source] = (self.t, self.t + fault.duration, fault.reason)
 
@@ -197,6 +233,7 @@ class SimulatedCluster:
         svc.templates = {r: t for r, t in svc.templates.items() if t != template}
         svc.templates[revision] = template
         svc.revision = revision
+        svc.rolled_at[revision] = self.t
         svc.rollout_next = self.t
 
     def _step_rollout(self, svc: SimService) -> None:
@@ -293,6 +330,9 @@ class SimulatedCluster:
                     p95 *= 1 + share * (worst[1] - 1)
             else:
                 error = 100.0
+            if svc.degraded:
+                error += svc.degraded[0] * max(self.rng.gauss(1.0, 0.08), 0.5)
+                p95 *= svc.degraded[1]
             if svc.external_failure and not self.circuit_breaker:
                 error += svc.external_failure[0] * max(self.rng.gauss(1.0, 0.08), 0.5)
                 p95 *= svc.external_failure[1]

@@ -53,8 +53,10 @@ class SimService:
     pods: list[SimPod] = field(default_factory=list)
     crash: tuple[str, tuple[str, ...]] | None = None  # (reason, actions that clear it)
     external_failure: tuple[float, float] | None = None  # (error %, latency factor)
+    degraded: tuple[float, float] | None = None  # a fleet service's standing trouble, the same
     rollout_next: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    rolled_at: dict[int, float] = field(default_factory=dict)  # revision -> when it began
     # derived every tick
     error_rate: float = 0.0
     p95: float = 0.0

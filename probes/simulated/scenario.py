@@ -74,6 +74,17 @@ class ExternalApiFailure(_Strict):
     latency_factor: float = Field(default=4.0, ge=1)
 
 
+class CertificateExpiry(_Strict):
+    """A TLS certificate a service calls through expires: its handshakes fail, its requests
+    5xx. Renewing the certificate is the fix; the circuit breaker makes the service degrade."""
+
+    type: Literal["certificate_expiry"]
+    at: float = Field(ge=0, description="seconds after the start: when the certificate expires")
+    service: Service
+    host: str = "mail.tracktion.example"
+    error_rate: float = Field(default=18.0, gt=0, le=100)
+
+
 class ProbeOutage(_Strict):
     """A monitoring backend stops answering for a while (its pane turns stale)."""
 
@@ -85,7 +96,13 @@ class ProbeOutage(_Strict):
 
 
 Fault = Annotated[
-    BadDeploy | CrashLoop | LockStorm | ConnectionLeak | ExternalApiFailure | ProbeOutage,
+    BadDeploy
+    | CrashLoop
+    | LockStorm
+    | ConnectionLeak
+    | ExternalApiFailure
+    | CertificateExpiry
+    | ProbeOutage,
     Field(discriminator="type"),
 ]
 
@@ -101,6 +118,9 @@ class Scenario(_Strict):
     description: str = ""
     expected_severity: Severity
     accepted_remediations: tuple[Remediation, ...] = ()
+    # the guide's runbook this scenario exercises (state/guide/runbooks): the drill's score
+    # card counts its steps done, skipped and out of order
+    runbook: Literal["high-error-rate", "service-down", "database-performance"] | None = None
     faults: tuple[Fault, ...] = Field(min_length=1)
 
 

@@ -39,6 +39,7 @@ class Expectations:
     scenario: str
     severity: Severity
     fixes: tuple[tuple[str, str | None], ...]  # (action, service or None for any target)
+    runbook: str | None = None  # the guide's runbook the scenario exercises
 
 
 def _troubled(state: ConsoleState, service: str) -> bool:
@@ -88,7 +89,9 @@ def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
     wrong: set[str] = set()  # the action ids of harmful requests: no fix, whatever their kind
     verified = False
     last_at = None
+    seen: list[EventBase] = []
     for seq, event in enumerate(events, start=1):
+        seen.append(event)
         if isinstance(event, ActionRequested) and not event.dry_run:
             requested[event.action_id] = event
             if (hurt := harm(state, event)) is not None:
@@ -110,7 +113,25 @@ def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
     milestones = tracker.incidents[0] if tracker.incidents else None
     if milestones is not None:
         milestones.expected = expected.severity
-    return _card(state, milestones, tracker, fixes, verified, harmful, expected, last_at)
+    card = _card(state, milestones, tracker, fixes, verified, harmful, expected, last_at)
+    if expected.runbook is None:
+        return card
+    return card.model_copy(update={"milestones": (*card.milestones, _runbook(expected, seen))})
+
+
+def _runbook(expected: Expectations, events: list[EventBase]) -> Milestone:
+    """The runbook's steps done, skipped and done out of order: reported, not scored."""
+    from state.guide.runbook import load, out_of_order, progress
+
+    runbook = load(expected.runbook or "")
+    ticks = progress(runbook, events)
+    done = sum(1 for t in ticks.values() if t[0] == "done")
+    skipped = sum(1 for t in ticks.values() if t[0] == "skipped")
+    detail = (
+        f"{done} of {len(runbook.steps)} steps done, {skipped} skipped, "
+        f"{out_of_order(runbook, ticks)} out of order"
+    )
+    return Milestone(name=f"Runbook {runbook.title}", verdict="n/a", detail=detail, of=0)
 
 
 def _timed(measure: Measure, of: int = 10) -> Milestone:

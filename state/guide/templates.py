@@ -12,21 +12,23 @@ from state.guide.signals import latency_ratio, service_down, signals
 from state.text import inert
 
 if TYPE_CHECKING:
-    from state.console import ConsoleState, Incident
+    from state.console import ConsoleState, Incident, TimelineEntry
 
 ComponentStatus = Literal["operational", "degraded_performance", "partial_outage", "major_outage"]
 
-# The timeline entries the Internal Status Update lists under "Actions Taken".
+# The timeline entries the Internal Status Update lists under "Actions Taken": what was done,
+# not each request for it (whose parameters can list 45 pids), with a finished action said by
+# its outcome ("terminated 45 idle sessions").
 ACTION_KINDS = frozenset(
     {
         "incident_acknowledged",
         "severity_changed",
         "status_changed",
-        "action_requested",
         "action_finished",
         "escalated",
     }
 )
+_DONE = " done: "  # state/timeline.py: "{action} {target} done: {result}"
 MAX_ACTIONS = 10
 
 
@@ -123,9 +125,16 @@ def _situation(state: ConsoleState, incident: Incident) -> str:
     return f"{inert(incident.title)}. Now: {now}."
 
 
+def _taken(entry: TimelineEntry) -> str:
+    """A timeline entry as the update's reader needs it: a finished action by its outcome."""
+    if entry.kind == "action_finished" and _DONE in entry.text:
+        return entry.text.split(_DONE, 1)[1]  # an action or a target never says " done: "
+    return entry.text
+
+
 def _actions(state: ConsoleState, incident: Incident) -> list[str]:
     taken = [
-        f"- {entry.text} - {entry.at:%H:%M:%S} UTC"
+        f"- {_taken(entry)} - {entry.at:%H:%M:%S} UTC"
         for entry in state.timeline
         if entry.kind in ACTION_KINDS and entry.at >= incident.declared_at
     ]

@@ -21,6 +21,7 @@ from state.guide.severity import Role
 from state.review import sections, template
 from state.review.facts import Facts, gather
 from state.review.format import day, file_stem, iso, md, minutes, span, table
+from state.review.investigation import investigation_summary
 from state.review.items import (
     action_items,
     action_items_json,
@@ -76,6 +77,9 @@ def review_files(events: Iterable[EventBase]) -> list[ReviewFile]:
                 f"{stem}_action_items.json", action_items_json(incident_id, part, items).encode()
             ),
         ]
+        summary = investigation_summary(incident_id, part)
+        if summary is not None:  # the guide's Investigation Summary, when the IC investigated
+            out.append(ReviewFile(f"{stem}_investigation_summary.md", summary.encode()))
         if part.resolved_at is not None:  # an open incident's meeting is set at its resolution
             invite = meeting_ics(incident_id, part.incident.title, part)
             out.append(ReviewFile(f"{stem}_pir_meeting.ics", invite.encode()))

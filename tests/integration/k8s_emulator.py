@@ -47,6 +47,8 @@ EVERYTHING = frozenset(
         "patch deployments/scale",
         "delete pods",
         "patch configmaps",
+        "get pods/log",
+        "list nodes",
     }
 )
 _KINDS = {"Deployment": DEPLOYMENTS, "ReplicaSet": REPLICASETS, "Pod": PODS, "Event": EVENTS}
@@ -62,7 +64,9 @@ class Emulator(KubernetesEmulator):
 
     async def _handle(self, request: Request) -> Any:
         try:
-            if request.resource == REVIEWS:
+            # access reviews, pods/log and the metrics API are answered by the reactions a
+            # test sets (the emulator would serve the pod itself for pods/NAME/log)
+            if request.resource == REVIEWS or request.subresource == "log" or _metrics(request):
                 return await kmock.RawHandler._handle(self, request)
             return await super()._handle(request)
         finally:
@@ -75,6 +79,10 @@ class Emulator(KubernetesEmulator):
         sub = f"/{attrs['subresource']}" if attrs.get("subresource") else ""
         allowed = f"{attrs['verb']} {attrs['resource']}{sub}" in self.allowed
         return {**request.data, "status": {"allowed": allowed}}
+
+
+def _metrics(request: Request) -> bool:
+    return bool(request.resource and request.resource.group == "metrics.k8s.io")
 
 
 @dataclass

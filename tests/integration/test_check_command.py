@@ -61,11 +61,14 @@ async def test_a_failing_backend_exits_1_and_says_why(tmp_path):
         cluster(tmp_path, healthy("analysis-service")) as k8s,
         health_server({"file-watcher": DOWN}) as health,
     ):
-        k8s.api.allowed -= {"list pods", "delete pods"}
+        k8s.api.allowed -= {"list pods", "delete pods", "get pods/log"}
         result = await check(config(tmp_path, k8s.kubeconfig, health.template()))
     out = " ".join(result.stdout.split())  # the table may wrap long lines
     assert result.exit_code == 1, out
     assert "list pods: no" in out and "delete pods: no" in out and "list events: yes" in out
+    # a read only Investigate sends is reported, and is no reason the console is not ready
+    assert "get pods/log: no (Investigate shows it disabled)" in out
+    assert "pods/log" not in out.split("kubernetes: ", 1)[1]
     assert "kubernetes: forbidden: cannot list pods in namespace tracktion (RBAC)" in out
     assert "kubernetes: deployment file-watcher not found in namespace tracktion" in out
     assert "health: file-watcher: HTTP 503" in out

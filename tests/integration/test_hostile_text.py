@@ -112,8 +112,11 @@ class Console:
 
 
 def data_rows(app, pane_id: str) -> list[str]:
-    """The visible rows of a metric pane below its heading, blank ones left out."""
-    lines = pane_lines(app, app.query_one(f"#{pane_id}"))
+    """The visible rows of a metric pane below its heading, blank ones left out: its table's
+    rows as the terminal shows them, the scroll bar beside them left out."""
+    region = app.query_one(f"#{pane_id}").table.scrollable_content_region
+    strips = app.screen._compositor.render_strips()
+    lines = [strips[y].crop(region.x, region.right).text for y in range(region.y, region.bottom)]
     return [line for line in lines[1:] if line.strip()]
 
 

@@ -475,14 +475,16 @@ async def test_check_reports_version_latency_and_each_permission(tmp_path):
     assert result.ok and result.reachable and result.version == "v1.30.4"
     assert result.target == f"{host} (context kmock, namespace tracktion)"
     assert result.latency_ms is not None and result.latency_ms > 0
-    assert "patch configmaps: no" in result.permissions and len(result.permissions) == 9
-    assert len(reviews) == 9
+    assert "patch configmaps: no" in result.permissions and len(result.permissions) == 13
+    assert len(reviews) == 13  # the probe's 5 reads, the actions' 4 writes, Investigate's 4
+    assert "get pods/log: yes" in result.permissions
+    assert "list pods.metrics.k8s.io: yes" in result.permissions
     assert {r.data["spec"]["resourceAttributes"]["namespace"] for r in reviews} == {NS}
 
 
 async def test_check_when_access_reviews_fail_or_the_server_is_down(tmp_path):
     async with cluster(tmp_path, healthy("analysis-service")) as k8s:
-        k8s.fail("create", REVIEWS, *[status(500, "InternalError", "webhook down")] * 9)
+        k8s.fail("create", REVIEWS, *[status(500, "InternalError", "webhook down")] * 13)
         result = await check_kubernetes(k8s.context, None, k8s.kubeconfig)
     assert result.reachable and not result.ok
     assert all(p.endswith(": unknown") for p in result.permissions)

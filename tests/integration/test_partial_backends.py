@@ -27,8 +27,8 @@ from tests.opening import open_live
 from tui.app import WarroomApp
 from tui.cli import main
 from tui.config import parse
-from tui.contexts import select
-from tui.live import label, live_wiring
+from tui.contexts import label, select
+from tui.live import live_wiring
 from tui.opening import session_start
 from widgets.header import IncidentHeader
 

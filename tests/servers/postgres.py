@@ -91,6 +91,8 @@ class PgServer:
                 f"-c max_connections={self.max_connections} -c shared_buffers=32MB",
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
                 "-c password_encryption=scram-sha-256",
+                # Investigate's slow statements (the guide's Database Performance runbook)
+                "-c shared_preload_libraries=pg_stat_statements",
                 # prepared transactions: a blocker pg_blocking_pids() reports as pid 0
                 "-c max_prepared_transactions=10",
             )

@@ -111,7 +111,8 @@ async def test_undo_rollout_fixes_the_bad_deploy(tmp_path) -> None:
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(70)
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1", "down", "down")  # tracklist-service, the third row
+        # tracklist-service: the last row, its pods Running and ready, sorted by name
+        await pilot.press("1", "down", "down", "down")
         await open_menu(pilot, pane_key="")
         await choose(pilot, "rollout_undo")
         await confirm(pilot)
@@ -294,7 +295,7 @@ async def test_resolve_and_roles(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("o")
         await pilot.pause()
-        await pilot.press("right", "right", "enter", "tab", *"carol", "enter")  # IC, TL, CL
+        await pilot.press("right", "tab", *"carol", "enter")  # TL (preselected) -> CL
         await pilot.pause()
         assert "CL carol" in app.query_one("#header")._text.plain
         await pilot.press("x")

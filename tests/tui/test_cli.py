@@ -51,7 +51,7 @@ def test_version_and_help() -> None:
     text = warroom("--help").stdout
     assert "demo" in text
     demo_help = warroom("demo", "--help").stdout
-    for option in ("--scenario", "--seed", "--speed", "--journal"):
+    for option in ("--scenario", "--seed", "--speed", "--journal", "--services"):
         assert option in demo_help
 
 
@@ -150,6 +150,25 @@ def test_resuming_a_demo_journal_keeps_the_incident(tmp_path) -> None:
         events = list(journal.events())
     assert isinstance(events[-1], SessionResumed) and events[-1].operator == "bob"
     assert sum(isinstance(e, IncidentDeclared) for e in events) == 1
+
+
+def test_a_larger_demo_resumes_with_the_same_fleet(tmp_path) -> None:
+    path = tmp_path / "j.warroom"
+    first = open_demo("bad-deploy", 7, 1.0, path, "alice", services=60)
+    services = first.recorder.state.services
+    first.recorder.journal.close()
+    assert len(services) == 60
+    resumed = open_demo("bad-deploy", 7, 1.0, path, "bob")  # the size comes from the journal
+    try:
+        assert tuple(resumed.cluster.services) == services
+    finally:
+        resumed.recorder.journal.close()
+
+
+def test_demo_refuses_fewer_services_than_the_guide_has() -> None:
+    result = warroom("demo", "--services", "3")
+    assert result.returncode == 2 and "--services" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_new_journals_are_private(tmp_path) -> None:

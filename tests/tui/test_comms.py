@@ -121,7 +121,10 @@ async def test_escalate_names_who_and_where(tmp_path) -> None:
         await pilot.press("e")
         await shown(pilot, EscalateScreen)
         assert isinstance(app.screen, EscalateScreen)
-        await pilot.press("right", "right", "enter", "tab", *"need a DBA", "enter")  # L3
+        await pilot.press("right", "right", "enter")  # L3, and no reason yet
+        assert "Say why you escalate" in str(app.screen.query_one("#problem").render())
+        assert app.focused is not None and app.focused.id == "reason"
+        await pilot.press(*"need a DBA", "enter")
         await shown(pilot, ConfirmScreen)
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen) and "#management, pagerduty" in confirm.message
@@ -192,7 +195,9 @@ async def test_read_only_says_updates_and_escalation_are_disabled(tmp_path, size
             assert len(app.screen_stack) == 1
             assert [n.message for n in app._notifications][-1].startswith(f"read-only: {what}")
         header = app.query_one("#header")._text.plain  # type: ignore[attr-defined]
-        assert "update due 15:00 not sent from this console" in header
+        # at 80 columns the header's short form: 'update 15:00 not sent from this console'
+        assert "15:00 not sent from this console" in header
+        assert ("update due 15:00" in header) == (size == (120, 40))
         keys = app.query_one("#keys")._text.plain  # type: ignore[attr-defined]
         if size == (120, 40):  # every key, these dimmed
             assert "u Update" in keys and "e Escalate" in keys

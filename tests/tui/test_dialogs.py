@@ -6,18 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from textual.app import App
 from textual.widgets import Input
 
 from state.events import DrillScored
 from state.guide.severity import IncidentStatus, Role, Severity
+from tests.tui.host import Host
 from widgets.action_dialogs import NumberScreen, RemediationMenu, ResolveScreen, RoleScreen
 from widgets.comms_dialogs import ChannelRow, EscalateScreen, UpdateScreen
 from widgets.help import HelpScreen
 from widgets.modals import (
     ConfirmScreen,
     DeclareScreen,
-    Dialog,
     NoteScreen,
     SeverityScreen,
 )
@@ -54,16 +53,6 @@ DIALOGS = {
         "cancel",
     ),
 }
-
-
-class Host(App[None]):
-    def __init__(self, dialog: Dialog) -> None:
-        super().__init__()
-        self.dialog = dialog
-        self.results: list[object] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(self.dialog, self.results.append)
 
 
 @pytest.mark.parametrize("name", DIALOGS)

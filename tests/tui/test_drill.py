@@ -79,8 +79,8 @@ async def test_a_run_by_the_guide_scores_an_a(tmp_path) -> None:
         await ok(pilot)  # the confirmation naming who is paged
         await session.arun(70)
         await pilot.press("a")
-        for role_steps, person in ((1, "bob"), (2, "carol")):  # TL, then CL
-            await pilot.press("o", *["right"] * role_steps, "enter", "tab", *person, "enter")
+        for role_steps, person in ((0, "bob"), (1, "carol")):  # TL (preselected), then CL
+            await pilot.press("o", *["right"] * role_steps, "tab", *person, "enter")
             await pilot.pause()
         await pilot.press("u")
         await pilot.pause()
@@ -110,7 +110,7 @@ async def test_a_careless_run_scores_an_f_and_names_the_harm(tmp_path) -> None:
     session = await Session("service-down", tmp_path / "j.warroom").arun(700)  # 10 min unseen
     app = drill_app(session, "service-down")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("d", "right", "right", "enter", "tab", "enter")  # P3 for a P1
+        await pilot.press("d", "right", "right", "enter")  # P3 for a P1
         await pilot.pause()
         await remediate(pilot, 1, "restart")  # file-watcher is healthy
         await session.arun(760)

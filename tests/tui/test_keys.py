@@ -116,8 +116,8 @@ async def test_severity_change_names_old_and_new(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await declare(pilot)
         await pressed(pilot, "s")
-        await pilot.press("right", "enter")  # P1 -> P2 in the radio set
-        await pilot.press("tab")
+        await pilot.press("right", "enter")  # P1 -> P2: Enter asks why, in the reason field
+        assert app.focused is not None and app.focused.id == "reason"
         await pilot.press(*"rollback holding")
         await pressed(pilot, "enter")
         assert "P2 HIGH" in header(app)

@@ -129,3 +129,26 @@ def test_the_first_frame_waits_for_no_pydantic(tmp_path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_live_checks_its_config_before_the_first_frame_and_loads_no_more(tmp_path) -> None:
+    """Live validates the config (pydantic) before it draws, as demo checks its scenario, but
+    the event models, the journal's fold and the probes wait for the opening."""
+    config = tmp_path / "config.toml"
+    config.write_text('[cluster]\nservices = ["api"]\n')
+    code = (
+        "import sys, pathlib\n"
+        "from tui.cli import load_config\n"
+        "from tui.contexts import label\n"
+        "from tui.opening import session_start\n"
+        "from tui.app import WarroomApp\n"
+        f"selected = load_config(pathlib.Path({str(config)!r}), secrets=True)\n"
+        f"start = session_start('live', pathlib.Path({str(tmp_path)!r}) / 'j.warroom', 'x',"
+        " label=label(selected))\n"
+        "WarroomApp(opening=lambda: None, operator='x')\n"
+        "heavy = ('state.events', 'state.recorder', 'state.fold', 'kubernetes', 'httpx')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

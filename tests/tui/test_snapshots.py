@@ -1,6 +1,6 @@
 """SVG snapshots: each scenario before, during and after its remediation, a replay at a fixed
-cursor and a drill's score card, at 120x40 and 80x24. The regression suite, and the training
-material: a newcomer can read an incident's story from them.
+cursor and a drill's score card, at 120x40 and 80x24; and 60 services, filtered and not. The
+regression suite, and the training material: a newcomer can read an incident's story from them.
 
 Deterministic: seed 7, a frozen clock starting 2026-03-14 09:26:00 UTC, fixed terminal sizes.
 """
@@ -118,6 +118,54 @@ def _score_card_test(size: str) -> Callable:
     return test
 
 
+FLEET = 60  # `demo --services 60`: the guide's four in a fleet, a few of it unhealthy
+
+
+def _fleet_test(query: str) -> Callable:
+    """bad-deploy 90 s in, among 60 services: worst first, the cut marked; and filtered."""
+
+    def test(snap_compare, tmp_path) -> None:
+        app = Session("bad-deploy", tmp_path / "journal.warroom", services=FLEET).run(90).app()
+
+        async def show(pilot) -> None:
+            if query:
+                await pilot.press("slash", *query, "enter")
+
+        assert snap_compare(app, terminal_size=SIZES["120x40"], run_before=show)
+
+    return test
+
+
+def _dialog_test(dialog: str, size: str) -> Callable:
+    """The declare dialog as `d` opens it, or the status update dialog as `u` does, while
+    bad-deploy burns: what the commander fills in under pressure, at each size."""
+
+    def test(snap_compare, tmp_path) -> None:
+        from probes.notify.config import demo_config
+
+        story = STORIES["bad-deploy"]
+        session = Session("bad-deploy", tmp_path / "journal.warroom")
+        if dialog == "declare":
+            session.run(story.burning - 30)
+        else:
+            session.run(story.burning - 30).declare().run(story.burning - 20).acknowledge()
+            session.run(story.burning)
+        app = session.app(notify=demo_config(tmp_path / "sent.jsonl"))
+
+        async def show(pilot) -> None:
+            from tests.tui.waiting import shown
+            from widgets.comms_dialogs import UpdateScreen
+            from widgets.modals import DeclareScreen
+
+            await pilot.press("d" if dialog == "declare" else "u")
+            await shown(pilot, DeclareScreen if dialog == "declare" else UpdateScreen)
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=SIZES[size], run_before=show)
+
+    return test
+
+
 def _name(*parts: str) -> str:
     return "test_" + "_".join(p.replace("-", "_") for p in parts)
 
@@ -130,6 +178,10 @@ for _size in SIZES:
             globals()[_name(_scenario, _phase, _size)] = _scenario_test(_scenario, _phase, _size)
     globals()[_name("replay", "bad_deploy", _size)] = _replay_test(_size)
     globals()[_name("drill", "score_card", _size)] = _score_card_test(_size)
+    for _dialog in ("declare", "update"):
+        globals()[_name(_dialog, "dialog", _size)] = _dialog_test(_dialog, _size)
+test_fleet_60_services_120x40 = _fleet_test("")
+test_fleet_60_services_filtered_120x40 = _fleet_test("service")
 for _key, _test in list(globals().items()):
     if _key.startswith("test_"):
         _test.__name__ = _key

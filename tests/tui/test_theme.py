@@ -38,14 +38,14 @@ async def test_switching_the_theme_recolours_the_panes_with_its_variables(tmp_pa
         await pilot.pause()
         header, errors = app.query_one(IncidentHeader), app.query_one(ErrorRatePane)
         assert app.theme == "warroom"
-        badge, verdict = segment(header, BADGE), segment(errors.content, VERDICT)
+        badge, verdict = segment(header, BADGE), segment(errors.table, VERDICT)
         assert colour(badge.style.bgcolor) == Color.parse("#f4005f")  # as it always was
         assert colour(verdict.style.color) == Color.parse("#f4005f")
         for name in ("nord", "textual-light"):
             app.theme = name
             await pilot.pause()
             variables = app.theme_variables
-            badge, verdict = segment(header, BADGE), segment(errors.content, VERDICT)
+            badge, verdict = segment(header, BADGE), segment(errors.table, VERDICT)
             assert colour(badge.style.bgcolor) == Color.parse(variables["error"])
             assert colour(verdict.style.color) == Color.parse(variables["error"])
             assert verdict.style.bold
@@ -59,7 +59,7 @@ async def test_without_colour_the_severity_still_reads(tmp_path, monkeypatch) ->
         await pilot.pause()
         assert app.no_color
         badge = segment(app.query_one(IncidentHeader), BADGE)
-        verdict = segment(app.query_one(ErrorRatePane).content, VERDICT)
+        verdict = segment(app.query_one(ErrorRatePane).table, VERDICT)
         for drawn in (badge, verdict):
             for rich_colour in (drawn.style.color, drawn.style.bgcolor):
                 if rich_colour is not None:  # grey at most: the words carry the meaning

@@ -78,3 +78,30 @@ async def test_a_crashing_or_stuck_check_is_that_backends_failure(monkeypatch):
 
     late = await check._guarded("prometheus", "http://prom:9090", stuck())
     assert not late.reachable and late.problems == ("no answer within 0.05 s",)
+
+
+def test_a_narrow_terminal_gets_a_block_per_backend_not_wrapped_cells():
+    results = [
+        CheckResult(
+            "kubernetes",
+            "https://kubernetes.prod.example.com:6443 (context prod-eu-west-1)",
+            True,
+            "v1.30.4",
+            12.3,
+            ("list pods: yes", "patch deployments: no (forbidden by RBAC)"),
+        ),
+        CheckResult("postgres", "DSN from $WARROOM_DSN", True, "PostgreSQL 16.4", 3.1),
+    ]
+    out = io.StringIO()
+    code = report(results, Console(file=out, width=80, color_system=None))
+    lines = out.getvalue().splitlines()
+    assert code == 0
+    assert all(len(line) <= 80 for line in lines)
+    # each fact whole on one line: nothing folded across lines
+    assert "kubernetes  yes  v1.30.4  12 ms" in lines
+    assert "  target: https://kubernetes.prod.example.com:6443 (context prod-eu-west-1)" in lines
+    assert "  patch deployments: no (forbidden by RBAC)" in lines
+    assert "postgres  yes  PostgreSQL 16.4  3 ms" in lines
+    # wide enough, the table stays
+    _, wide = printed(results[1:])
+    assert "backend" in wide and "permissions" in wide

@@ -36,6 +36,7 @@ def error(tmp_path: Path, body: str) -> str:
 def test_the_built_in_scenarios():
     assert available() == [
         "bad-deploy",
+        "certificate-expiry",
         "connection-pool-exhaustion",
         "db-lock-storm",
         "external-api-failure",
@@ -47,6 +48,7 @@ def test_the_built_in_scenarios():
     "name",
     [
         "bad-deploy",
+        "certificate-expiry",
         "connection-pool-exhaustion",
         "db-lock-storm",
         "external-api-failure",
@@ -142,8 +144,8 @@ def test_an_unknown_name_lists_the_known_ones():
     with pytest.raises(ScenarioError) as err:
         load("meteor-strike")
     assert str(err.value) == (
-        "unknown scenario 'meteor-strike' (known: bad-deploy, connection-pool-exhaustion, "
-        "db-lock-storm, external-api-failure, service-down)"
+        "unknown scenario 'meteor-strike' (known: bad-deploy, certificate-expiry, "
+        "connection-pool-exhaustion, db-lock-storm, external-api-failure, service-down)"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from state.console import ConsoleState
 from state.events import DatabaseSampled, DeploymentsSampled, DeploymentStatus, EventBase
 from state.fold import fold
 from state.guide.severity import Severity
-from state.guide.signals import service_down, suggestion, worst_pod
+from state.guide.signals import latency_ratio, service_down, suggestion, worst_pod
 from state.locks import blocking_chains
 from tests.unit.helpers import T0, as_json
 
@@ -506,3 +507,39 @@ def test_a_gap_longer_than_a_day_is_skipped_but_for_its_last_day() -> None:
     cluster.advance_to(T0 + timedelta(days=3650))
     assert len(ticks) == CATCH_UP
     assert cluster.now() == T0 + timedelta(days=3650)
+
+
+def test_a_larger_fleet_has_realistic_names_and_a_few_unhealthy_services() -> None:
+    from probes.simulated.fleet import fleet
+
+    cluster = SimulatedCluster(load("bad-deploy"), 7, T0, services=300)
+    names = list(cluster.services)
+    assert len(names) == len(set(names)) == 300
+    assert names[:4] == [
+        "analysis-service",
+        "file-watcher",
+        "tracklist-service",
+        "notification-service",
+    ]
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)+", n) for n in names)
+    assert [f.name for f in fleet(7, 296)] == names[4:]  # the same fleet under the same seed
+    assert [f.name for f in fleet(8, 296)] != names[4:]
+    state = ConsoleState()
+    for t in (2.0, 30.0):
+        for source in SIMULATED_SOURCES:
+            for event in sample(cluster, source, T0 + timedelta(seconds=t)):
+                state = fold(state, event)
+    extra = names[4:]  # the fleet: the scenario plays on the guide's four
+    down = [n for n in extra if service_down(state, n)]
+    erroring = [n for n in extra if (state.latest("error_rate", n) or 0) > 5 and n not in down]
+    slow = [n for n in extra if (r := latency_ratio(state, n)) is not None and r > 3]
+    crashing = [n for n in extra if worst_pod(state.deployments[n])[1] and n not in down]
+    assert len(down) == len(erroring) == len(slow) == len(crashing) == 1
+    assert len(set(down + erroring + slow + crashing)) == 4  # a few of three hundred
+
+
+def test_the_guide_four_alone_below_twenty_services_have_nobody_down() -> None:
+    cluster = SimulatedCluster(load("bad-deploy"), 7, T0, services=12)
+    cluster.advance_to(T0 + timedelta(seconds=30))
+    assert len(cluster.services) == 12
+    assert all(s.health_up for s in cluster.services.values())

@@ -152,7 +152,30 @@ def test_the_internal_status_update_fills_every_field_of_the_template():
             target="tracklist-service",
             by="ana",
         ),
-        ActionFinished(at=at(25), action_id="a1", ok=True, result="revision 7 restored"),
+        ActionFinished(
+            at=at(25),
+            action_id="a1",
+            action="rollout_undo",
+            target="tracklist-service",
+            ok=True,
+            result="revision 7 restored",
+        ),
+        ActionRequested(
+            at=at(27),
+            action_id="a2",
+            action="terminate_idle",
+            target="45 idle sessions",
+            params={"older_than": 600.0, "pids": list(range(1000, 1045))},
+            by="ana",
+        ),
+        ActionFinished(
+            at=at(28),
+            action_id="a2",
+            action="terminate_idle",
+            target="45 idle sessions",
+            ok=True,
+            result="terminated 45 idle sessions",
+        ),
         MetricSampled(
             at=at(26),
             metric="error_rate",
@@ -172,11 +195,11 @@ def test_the_internal_status_update_fills_every_field_of_the_template():
     situation = lines[lines.index("**Current Situation:**") + 1]
     assert situation.startswith("tracklist-service 5xx. Now: down: tracklist-service;")
     actions = lines[lines.index("**Actions Taken:**") + 1 : lines.index("**Next Steps:**") - 1]
-    assert len(actions) == 2
-    assert actions[0].startswith("- ana requested rollout_undo") and actions[0].endswith(
-        " - 12:00:20 UTC"
-    )
-    assert actions[1].endswith(" - 12:00:25 UTC")
+    # what was done, by its outcome: not each request, whose parameters list every pid
+    assert actions == [
+        "- revision 7 restored - 12:00:25 UTC",
+        "- terminated 45 idle sessions - 12:00:28 UTC",
+    ]
     assert "- watch" in lines
     assert "- Affected Users: unknown (about 17.0 failing requests/s)" in lines
     assert "- Services Down: tracklist-service" in lines

@@ -1,0 +1,85 @@
+"""The guide's investigation (`investigate_incident.sh`, "Investigation Procedures"): its five
+steps, its windows and limits, and how log lines are grouped into error patterns."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+# (key, title): the guide's five steps, in its order
+STEPS: tuple[tuple[str, str], ...] = (
+    ("changes", "What changed"),
+    ("state", "System state"),
+    ("errors", "Error patterns"),
+    ("dependencies", "External dependencies"),
+    ("database", "Database performance"),
+)
+STEP_TITLES = dict(STEPS)
+
+ROLLOUT_WINDOW_HOURS = 24  # "kubectl rollout history ... 24 hours ago"
+EVENTS_WINDOW_HOURS = 6  # "kubectl get events ... 6 hours ago"
+LOG_TAIL_LINES = 1000  # "kubectl logs --tail=1000"
+TOP_ERROR_GROUPS = 10  # "sort | uniq -c | sort -nr | head -10"
+ERROR_RATE_WINDOW_HOURS = 2  # the 5xx range query: "2 hours ago", step 300
+ERROR_RATE_STEP_SECONDS = 300
+SLOW_STATEMENT_MS = 1000.0  # pg_stat_statements: mean > 1 s
+TLS_WARN_DAYS = 14  # a certificate that expires sooner is a finding
+SECTION_TIMEOUT_SECONDS = 8.0  # each part of a section, on its own
+SNAPSHOT_FINDINGS = 60  # at most this many findings journaled per section
+SNAPSHOT_TEXT = 240  # characters of one finding journaled
+
+_ERROR = re.compile(r"\b(ERROR|FATAL)\b|Exception")
+# the guide counts identical lines; warroom first replaces what varies between occurrences
+_PLACEHOLDERS = (
+    (re.compile(r"\"[^\"]*\"|'[^']*'"), "<str>"),
+    (
+        re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I),
+        "<uuid>",
+    ),
+    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,}\b", re.I), "<hex>"),
+    (re.compile(r"\b\d+(\.\d+)?\b"), "<n>"),
+)
+_TIMESTAMP = re.compile(r"^\S*\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?\s*")
+
+
+def is_error(line: str) -> bool:
+    """The guide's filter: `grep -E "(ERROR|FATAL|Exception)"`."""
+    return bool(_ERROR.search(line))
+
+
+def pattern(line: str) -> str:
+    """`line` without its leading timestamp, with quoted values, uuids, hex and numbers
+    replaced by placeholders: the lines of one error, whatever their ids, share a pattern."""
+    text = _TIMESTAMP.sub("", line.strip())
+    for regex, placeholder in _PLACEHOLDERS:
+        text = regex.sub(placeholder, text)
+    return text
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    pattern: str
+    count: int
+    first: datetime | None
+    last: datetime | None
+
+
+def error_groups(
+    lines: Iterable[tuple[datetime | None, str]], top: int = TOP_ERROR_GROUPS
+) -> list[ErrorGroup]:
+    """The `top` most frequent error patterns of `(time, line)` pairs, with their first and
+    last time; lines that are not errors (see `is_error`) are left out. Ties: first seen first."""
+    groups: dict[str, list] = {}
+    for when, line in lines:
+        if not is_error(line):
+            continue
+        key = pattern(line)
+        group = groups.setdefault(key, [0, when, when])
+        group[0] += 1
+        if when is not None:
+            group[1] = when if group[1] is None else min(group[1], when)
+            group[2] = when if group[2] is None else max(group[2], when)
+    ranked = sorted(groups.items(), key=lambda kv: -kv[1][0])  # stable: first seen first
+    return [ErrorGroup(k, c, f, la) for k, (c, f, la) in ranked[:top]]

@@ -1,0 +1,258 @@
+"""The investigation's Kubernetes reads against kmock over real HTTP: rollout history from
+ReplicaSets, events, pods' last termination, pod logs (the previous container's too), the
+metrics API, and a read RBAC denies shown disabled with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from kmock import Response, resource
+
+from probes.investigate.base import run_section
+from probes.investigate.kubernetes import KubernetesInvestigation
+from tests.integration.k8s_emulator import PODS, Cluster, cluster, status
+from tests.integration.k8s_objects import (
+    T0,
+    deployment,
+    event,
+    pod,
+    replicaset,
+    ts,
+)
+
+SERVICE = "tracklist-service"
+CHANGE_CAUSE = "kubernetes.io/change-cause"
+POD_METRICS = resource("metrics.k8s.io", "v1beta1", "pods")
+NODE_METRICS = resource("metrics.k8s.io", "v1beta1", "nodes")
+NEW = "2026-03-02T13:58:{s:02d}.123456789Z ERROR [req {req:012x}] KeyError: 'artist_credit' id={n}"
+OLD = "2026-03-02T13:50:{s:02d}.000000000Z FATAL worker {n} exceeded memory limit: MemoryError"
+
+
+def objects() -> list[dict[str, Any]]:
+    new = replicaset(SERVICE, 3, 2)
+    new["metadata"]["creationTimestamp"] = ts(-120)  # 2 minutes before
+    new["metadata"]["annotations"][CHANGE_CAUSE] = "release v3 (pipeline #4812)"
+    new["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "POOL", "value": "50"}]
+    old = replicaset(SERVICE, 2, 0)
+    old["metadata"]["creationTimestamp"] = ts(-3 * 86400)  # outside the 24 h window
+    return [
+        deployment(SERVICE, replicas=2, ready=1),
+        new,
+        old,
+        pod(SERVICE, "aaaaa"),
+        pod(
+            SERVICE,
+            "bbbbb",
+            ready=False,
+            restarts=4,
+            waiting="CrashLoopBackOff",
+            last_terminated="OOMKilled",
+        ),
+        event(
+            "Pod",
+            f"{SERVICE}-x-bbbbb",
+            "BackOff",
+            "Back-off restarting failed container",
+            at=-30,
+            count=7,
+        ),
+        event(
+            "Deployment",
+            SERVICE,
+            "ScalingReplicaSet",
+            "Scaled up replica set",
+            at=-120,
+            type="Normal",
+        ),
+        event("ConfigMap", "app-config", "Updated", "data changed", at=-200, type="Normal"),
+        event("Pod", "long-gone", "BackOff", "seven hours ago", at=-7 * 3600),
+    ]
+
+
+def logs(request: Any) -> Any:
+    if request.params.get("previous") == "true":
+        lines = [OLD.format(s=i, n=i) for i in range(3)]
+    else:
+        lines = [NEW.format(s=i % 60, req=i * 7919, n=1000 + i) for i in range(25)]
+        lines += ["2026-03-02T13:59:00.000000000Z INFO GET /tracklists/1 200 12 ms"] * 40
+    # as the API server sends a log: plain text
+    return Response(payload="\n".join(lines).encode(), headers={"Content-Type": "text/plain"})
+
+
+@asynccontextmanager
+async def investigating(tmp_path) -> AsyncIterator[tuple[Cluster, KubernetesInvestigation]]:
+    async with cluster(tmp_path, *objects()) as k8s:
+        k8s.api["get", PODS, k8s.api.subresource("log")] << logs
+        k8s.api["list", POD_METRICS] << {
+            "items": [
+                {
+                    "metadata": {"name": f"{SERVICE}-x-aaaaa"},
+                    "containers": [{"name": SERVICE, "usage": {"cpu": "250m", "memory": "300Mi"}}],
+                },
+                {"metadata": {"name": "other-pod"}, "containers": []},
+            ]
+        }
+        k8s.api["list", NODE_METRICS] << {
+            "items": [{"metadata": {"name": "node-1"}, "usage": {"cpu": "1200m", "memory": "6Gi"}}]
+        }
+        investigation = KubernetesInvestigation(
+            [SERVICE], context=k8s.context, kubeconfig=k8s.kubeconfig, now=lambda: T0
+        )
+        try:
+            yield k8s, investigation
+        finally:
+            await investigation.close()
+
+
+class Only:
+    """The Kubernetes parts of one step, as the live investigator wires them."""
+
+    def __init__(self, investigation: KubernetesInvestigation) -> None:
+        self.k = investigation
+
+    def services(self) -> list[str]:
+        return [SERVICE]
+
+    def parts(self, step: str, service: str | None) -> list:
+        k = self.k
+        return {
+            "changes": [("Rollouts", k.rollouts), ("Events", k.events), ("Config", k.config)],
+            "state": [("Pods", k.pods), ("Nodes", k.nodes), ("Usage", k.usage)],
+            "errors": [("Logs", lambda: k.logs(service))],
+        }[step]
+
+
+async def test_what_changed_finds_the_rollout_2_minutes_before_and_warnings_first(tmp_path):
+    async with investigating(tmp_path) as (_, k):
+        findings, unavailable = await run_section(Only(k), "changes", None)
+    assert unavailable == ()
+    rollouts = [f.text for f in findings if f.part == "Rollouts"]
+    assert rollouts == [
+        f"{SERVICE} revision 3 at 13:58:00 (2 min ago): image ghcr.io/tracktion/{SERVICE}:v2 "
+        f"-> ghcr.io/tracktion/{SERVICE}:v3; change-cause: release v3 (pipeline #4812)"
+    ]
+    events = [f.text for f in findings if f.part == "Events"]
+    assert events[0].startswith("13:59:30 Warning BackOff pod/") and "x7" in events[0]
+    assert "ScalingReplicaSet" in events[1] and "Updated" in events[2]  # then newest first
+    assert not any("seven hours ago" in e for e in events)  # older than 6 h
+    config = [f.text for f in findings if f.part == "Config"]
+    assert "configmap/app-config Updated: data changed" in config
+    assert any(f"deployment/{SERVICE} template changed" in c and ".env" in c for c in config)
+
+
+async def test_system_state_shows_the_oomkilled_pod_and_the_metrics_api(tmp_path):
+    async with investigating(tmp_path) as (_, k):
+        findings, unavailable = await run_section(Only(k), "state", None)
+    assert unavailable == ()
+    pods = [f.text for f in findings if f.part == "Pods"]
+    assert pods == [
+        f"{SERVICE}-{replicaset(SERVICE, 3, 0)['metadata']['name'].split('-')[-1]}-bbbbb Running "
+        "not ready (CrashLoopBackOff), restarts 4; last termination OOMKilled, exit code 137"
+    ]
+    usage = [f.text for f in findings if f.part == "Usage"]
+    assert usage == [
+        "node node-1: cpu 1200m, memory 6Gi",
+        f"pod {SERVICE}-x-aaaaa/{SERVICE}: cpu 250m, memory 300Mi",
+    ]
+
+
+async def test_logs_are_grouped_with_the_previous_container_of_a_restarted_one(tmp_path):
+    async with investigating(tmp_path) as (k8s, k):
+        findings, unavailable = await run_section(Only(k), "errors", SERVICE)
+        reads = [r for r in k8s.requests("pods") if r.subresource == "log"]
+    assert unavailable == ()
+    assert sorted(r.params.get("previous", "-") for r in reads) == ["-", "-", "true"]
+    assert all(r.params["tailLines"] == "1000" for r in reads)
+    texts = [f.text for f in findings]
+    assert texts[0] == (
+        f"{SERVICE}: last 1000 lines of 2 pods (3 logs), 53 ERROR/FATAL/Exception lines in 2 groups"
+    )
+    assert texts[1] == "x50 13:58:00..13:58:24 ERROR [req <hex>] KeyError: <str> id=<n>"
+    assert texts[2] == "x3 13:50:00..13:50:02 FATAL worker <n> exceeded memory limit: MemoryError"
+
+
+async def test_a_read_rbac_denies_is_shown_disabled_and_the_rest_still_answers(tmp_path):
+    async with investigating(tmp_path) as (k8s, k):
+        k8s.api.allowed -= {"get pods/log", "list events"}
+        logs_found, logs_missing = await run_section(Only(k), "errors", SERVICE)
+        changes, missing = await run_section(Only(k), "changes", None)
+    assert logs_found == ()
+    assert logs_missing == (
+        "Logs: disabled, forbidden: cannot get pods/log in namespace tracktion (RBAC)",
+    )
+    assert [f.part for f in changes] == ["Rollouts"]
+    assert missing == (
+        "Events: disabled, forbidden: cannot list events in namespace tracktion (RBAC)",
+        "Config: disabled, forbidden: cannot list events in namespace tracktion (RBAC)",
+    )
+
+
+async def test_without_metrics_server_usage_says_so(tmp_path):
+    async with cluster(tmp_path, *objects()) as k8s:
+        # an API server without metrics-server does not serve the group at all
+        gone = status(404, "NotFound", "the server could not find the requested resource")
+        k8s.api["list", POD_METRICS] << gone
+        k8s.api["list", NODE_METRICS] << gone
+        k = KubernetesInvestigation(
+            [SERVICE], context=k8s.context, kubeconfig=k8s.kubeconfig, now=lambda: T0 + timedelta()
+        )
+        try:
+            findings, unavailable = await run_section(Only(k), "state", None)
+        finally:
+            await k.close()
+    assert [f.part for f in findings if f.part == "Usage"] == []
+    assert len(unavailable) == 1
+    assert unavailable[0].startswith(
+        "Usage: not configured, metrics-server (metrics.k8s.io) does not answer"
+    )
+
+
+async def test_a_live_console_investigates_its_cluster(tmp_path):
+    """`g` on a live console: the live wiring reads kmock, and the snapshot is journaled."""
+    from state.events import InvestigationShown
+    from state.journal.store import Journal
+    from tests.opening import open_live
+    from tests.tui.waiting import shown
+    from tui.app import WarroomApp
+    from tui.config import parse
+    from widgets.investigate import InvestigateScreen
+
+    async with investigating(tmp_path) as (k8s, _):
+        config = parse(
+            {
+                "cluster": {
+                    "services": [SERVICE],
+                    "namespace": "tracktion",
+                    "context": k8s.context,
+                    "kubeconfig": str(k8s.kubeconfig),
+                }
+            }
+        )
+        path = tmp_path / "live.warroom"
+        wiring = open_live(config, path, "alice")
+        assert wiring.investigator is not None
+        app = WarroomApp(
+            wiring.recorder,
+            wiring.clock,
+            operator="alice",
+            watch_terminal=False,
+            investigator=wiring.investigator,
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("g")
+            await shown(pilot, InvestigateScreen)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("2")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        wiring.recorder.journal.close()
+    with Journal.open(path, read_only=True) as journal:
+        shown_ = [e for e in journal.events() if isinstance(e, InvestigationShown)]
+    assert [s.step for s in shown_] == ["changes", "state"]
+    pods = [f.text for f in shown_[1].findings if f.part == "Pods"]
+    assert len(pods) == 1 and pods[0].endswith("last termination OOMKilled, exit code 137")

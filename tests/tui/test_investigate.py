@@ -1,0 +1,189 @@
+"""The Investigate screen (`g`): the guide's five steps read on open and on demand in workers,
+each part timed out on its own, journaled as a snapshot, a finding pinned to the timeline;
+and the simulated cluster's clues for every scenario."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+
+import pytest
+from textual.widgets import OptionList
+
+from probes.investigate.base import NotPermitted, Read, run_section
+from probes.investigate.simulated import SimulatedInvestigator
+from state.events import Finding, InvestigationShown, NoteAdded
+from state.journal.store import Journal
+from tests.hostile import CORPUS, assert_screen_inert
+from tests.play import Session
+from tests.tui.waiting import shown
+from widgets.investigate import InvestigateScreen
+
+
+def journaled(session: Session, kind: type) -> list:
+    with Journal.open(session.recorder.journal.path, read_only=True) as journal:
+        return [e for e in journal.events() if isinstance(e, kind)]
+
+
+def findings_text(screen: InvestigateScreen) -> str:
+    options = screen.query_one(OptionList)
+    return "\n".join(
+        str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+    )
+
+
+async def read(pilot, *keys: str) -> InvestigateScreen:
+    await pilot.press(*keys)
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, InvestigateScreen)
+    return screen
+
+
+async def test_bad_deploy_shows_the_rollout_and_the_new_exception_and_journals_both(
+    tmp_path,
+) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await shown(pilot, InvestigateScreen)
+        screen = await read(pilot)
+        changes = findings_text(screen)
+        assert "tracklist-service revision 8" in changes
+        assert "2 min ago" in changes  # rolled out at 20 s, read at 140 s
+        screen = await read(pilot, "3")
+        errors = findings_text(screen)
+        assert "KeyError: <str> (TracklistSerializer.to_json" in errors
+        assert re.search(r"tracklist-service: [23]\d\.\d\d % now", errors)  # its 5xx rate
+        # pin the exception group: the highlighted finding goes to the timeline as a note
+        options = screen.query_one(OptionList)
+        options.highlighted = next(
+            i
+            for i in range(options.option_count)
+            if "KeyError" in str(options.get_option_at_index(i).prompt)
+        )
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, InvestigateScreen)
+        assert "Finding (Error patterns, Logs)" in app.query_one("#timeline")._body.plain
+    snapshots = journaled(session, InvestigationShown)
+    assert [s.step for s in snapshots] == ["changes", "errors"]
+    assert snapshots[1].service == "tracklist-service"
+    notes = journaled(session, NoteAdded)
+    assert len(notes) == 1 and "KeyError" in notes[0].text and notes[0].by == "alice"
+
+
+async def test_a_section_is_read_on_open_and_on_demand_never_on_the_refresh(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await shown(pilot, InvestigateScreen)
+        await read(pilot)
+        await pilot.pause(1.2)  # the console's 1 s repaint and more: no new read
+        assert len(journaled(session, InvestigationShown)) == 1
+        await read(pilot, "g")  # on demand
+        assert len(journaled(session, InvestigationShown)) == 2
+
+
+@pytest.mark.parametrize(
+    ("scenario", "step", "clue"),
+    [
+        ("bad-deploy", "changes", "revision 8"),
+        ("bad-deploy", "errors", "Unhandled exception"),
+        ("db-lock-storm", "database", "UPDATE tracks SET play_count"),
+        ("external-api-failure", "dependencies", "api.mailprovider.example/v3/health: timed out"),
+        ("service-down", "state", "last termination OOMKilled, exit code 137"),
+        ("connection-pool-exhaustion", "errors", "too many connections"),
+        ("certificate-expiry", "dependencies", "certificate refused: certificate has expired"),
+        ("certificate-expiry", "errors", "SSLCertVerificationError"),
+    ],
+)
+async def test_the_simulated_cluster_points_every_scenario_at_its_cause(
+    tmp_path, scenario: str, step: str, clue: str
+) -> None:
+    session = await Session(scenario, tmp_path / "j.warroom").arun(240)
+    investigator = SimulatedInvestigator(session.cluster, session.clock.now)
+    suspect = max(session.cluster.services.values(), key=lambda s: s.error_rate).name
+    findings, unavailable = await run_section(investigator, step, suspect)
+    assert unavailable == ()
+    assert any(clue in f.text for f in findings), [f.text for f in findings]
+
+
+@pytest.mark.parametrize("step", ["changes", "state", "errors", "dependencies", "database"])
+async def test_every_section_answers_before_the_fault_and_shows_no_clue(tmp_path, step) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    investigator = SimulatedInvestigator(session.cluster, session.clock.now)
+    findings, unavailable = await run_section(investigator, step, None)
+    assert findings and unavailable == ()
+    assert not any(f.tone == "bad" for f in findings)
+
+
+class Stalling:
+    """An investigator with one quick part, one that never answers, one refused by RBAC,
+    and one whose text is hostile."""
+
+    def services(self) -> Sequence[str]:
+        return ["svc"]
+
+    def parts(self, step: str, service: str | None) -> Sequence[tuple[str, Read]]:
+        async def quick() -> list[Finding]:
+            return [Finding(part="Quick", text="answered")]
+
+        async def never() -> list[Finding]:
+            await asyncio.Event().wait()
+            return []
+
+        async def denied() -> list[Finding]:
+            raise NotPermitted("cannot list events in namespace tracktion")
+
+        async def hostile() -> list[Finding]:
+            return [Finding(part="Hostile", text=t) for t in CORPUS.values()]
+
+        return [("Quick", quick), ("Never", never), ("Events", denied), ("Hostile", hostile)]
+
+
+async def test_a_slow_or_refused_part_says_so_and_costs_only_its_line() -> None:
+    findings, unavailable = await run_section(Stalling(), "changes", None, timeout=0.2)
+    assert [f.text for f in findings][:1] == ["answered"]
+    assert unavailable == (
+        "Never: no answer in 0.2 s",
+        "Events: disabled, cannot list events in namespace tracktion",
+    )
+
+
+async def test_hostile_findings_are_drawn_inert(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    app = session.app(investigator=Stalling())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.investigate.timeout = 0.2
+        await pilot.press("g")
+        await shown(pilot, InvestigateScreen)
+        screen = await read(pilot)
+        assert "Never: no answer in 0.2 s" in findings_text(screen)
+        assert "Events: disabled" in findings_text(screen)
+        assert_screen_inert(app)
+
+
+async def test_investigate_and_runbook_keys_are_in_help_the_bar_and_the_palette(tmp_path) -> None:
+    from tui.palette import key_commands
+    from widgets.keybar import KeyBar
+
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        find = dict(dict(app.help_sections())["Find"])
+        assert find["g"].startswith("Investigate: the guide's five steps")
+        assert find["b"].startswith("Open the guide's runbook the signals match")
+        bar = app.query_one(KeyBar)._text.plain
+        assert "g Investigate" in bar and "b Runbook" in bar
+        titles = {c.title: c.help for c in key_commands(app)}
+        assert titles["Investigate"].endswith("(key g)")
+        assert titles["Runbook"].endswith("(key b)")

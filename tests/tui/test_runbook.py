@@ -1,0 +1,217 @@
+"""Pilot: the guide's High Error Rate runbook driven end to end on the bad-deploy demo without
+leaving warroom: find the rollout, see the new exception group, undo, verify, resolve, with
+every step on the timeline and in the journal."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+
+from probes.simulated.scenario import load as load_scenario
+from state.events import (
+    ActionFinished,
+    IncidentAcknowledged,
+    IncidentResolved,
+    InvestigationShown,
+    NoteAdded,
+    RunbookOpened,
+    RunbookStepTicked,
+    VerificationFinished,
+)
+from state.guide.drill import score
+from state.guide.resolution import STABLE_CHECKS
+from state.guide.runbook import load, progress
+from state.journal.store import Journal
+from tests.play import Session
+from tests.tui.test_actions import choose, confirm
+from tests.tui.waiting import shown
+from tui.drill import expectations
+from widgets.action_dialogs import RemediationMenu, ResolveScreen
+from widgets.investigate import InvestigateScreen
+from widgets.runbook import RunbookScreen
+
+
+def journal(session: Session) -> list:
+    with Journal.open(session.recorder.journal.path, read_only=True) as j:
+        return list(j.events())
+
+
+async def step(pilot, step_id: str, *keys: str) -> None:
+    """Highlight the runbook's step `step_id` and press `keys` (Enter runs it)."""
+    screen = pilot.app.screen
+    assert isinstance(screen, RunbookScreen), screen
+    options = screen.query_one(OptionList)
+    index = next(i for i, s in enumerate(screen.steps) if s.id == step_id)
+    options.highlighted = next(
+        i
+        for i in range(options.option_count)
+        if options.get_option_at_index(i).id == f"step-{index}"
+    )
+    await pilot.press(*keys)
+    await pilot.pause()
+
+
+async def investigated(pilot) -> InvestigateScreen:
+    await shown(pilot, InvestigateScreen)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, InvestigateScreen)
+    return screen
+
+
+def findings(screen: InvestigateScreen) -> str:
+    options = screen.query_one(OptionList)
+    return "\n".join(
+        str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+    )
+
+
+async def test_high_error_rate_runbook_on_the_bad_deploy_demo(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
+    session.declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1", "down", "down")  # the Services pane's cursor on tracklist-service
+        await pilot.press("b")
+        await shown(pilot, RunbookScreen)
+        assert (
+            app.screen.query_one("#runbook-head")
+            .render()
+            .plain.startswith("Runbook: High Error Rate")
+        )
+        await step(pilot, "acknowledge", "enter")
+        await step(pilot, "join", "t")  # the bridge call: ticked by hand
+        # Check Recent Changes: the rollout of revision 8, 2 minutes before
+        await step(pilot, "changes", "enter")
+        screen = await investigated(pilot)
+        assert "tracklist-service revision 8" in findings(screen) and "2 min ago" in findings(
+            screen
+        )
+        await pilot.press("escape")
+        await pilot.pause()
+        # Analyze Error Patterns: the new exception group, pinned to the timeline
+        await step(pilot, "errors", "enter")
+        screen = await investigated(pilot)
+        options = screen.query_one(OptionList)
+        options.highlighted = next(
+            i
+            for i in range(options.option_count)
+            if "KeyError" in str(options.get_option_at_index(i).prompt)
+        )
+        await pilot.press("p", "escape")
+        await pilot.pause()
+        await step(pilot, "resources", "s")  # skipped, on purpose
+        # the fix: undo the rollout, through the remediation menu and its confirmation
+        await step(pilot, "fix", "enter")
+        await shown(pilot, RemediationMenu)
+        assert "tracklist-service" in str(app.screen.query_one(".dialog-title").render())
+        await choose(pilot, "rollout_undo")
+        await confirm(pilot)
+        await shown(pilot, RunbookScreen)
+        await step(pilot, "update", "s")
+        # verify: five good checks a minute apart once the old revision serves again
+        await session.arun(400)
+        await step(pilot, "verify", "enter")
+        for minute in range(1, STABLE_CHECKS):
+            await session.arun(400 + 60 * minute)
+            app.verification.verification_step()
+        await pilot.pause()
+        await step(pilot, "resolve", "enter")
+        await shown(pilot, ResolveScreen)
+        await pilot.press(*"rolled back tracklist-service to revision 7", "enter")
+        await pilot.pause()
+        text = "\n".join(e.text for e in session.recorder.state.timeline)
+    events = journal(session)
+    kinds = [type(e) for e in events]
+    for kind in (
+        RunbookOpened,
+        IncidentAcknowledged,
+        RunbookStepTicked,
+        InvestigationShown,
+        NoteAdded,
+        ActionFinished,
+        VerificationFinished,
+        IncidentResolved,
+    ):
+        assert kind in kinds, kind
+    undo = [e for e in events if isinstance(e, ActionFinished)]
+    assert [(e.action, e.ok) for e in undo] == [("rollout_undo", True)]
+    assert [e.stable for e in events if isinstance(e, VerificationFinished)] == [True]
+    ticks = progress(load("high-error-rate"), events)
+    assert {k: v[0] for k, v in ticks.items()} == {
+        "acknowledge": "done",
+        "join": "done",
+        "assess": "done",
+        "changes": "done",
+        "errors": "done",
+        "resources": "skipped",
+        "fix": "done",
+        "update": "skipped",
+        "verify": "done",
+        "resolve": "done",
+    }
+    # a drill of this journal reports the runbook's steps on its score card (not scored)
+    card = score(events, expectations(load_scenario("bad-deploy")))
+    assert card.milestones[-1].name == "Runbook High Error Rate"
+    assert card.milestones[-1].detail == "8 of 10 steps done, 2 skipped, 1 out of order"
+    assert card.milestones[-1].of == 0
+    for words in (
+        "Runbook High Error Rate opened",
+        "Acknowledged by alice",
+        "Runbook step done: Join Incident Channel",
+        "Investigated What changed",
+        "Note by alice: Finding (Error patterns, Logs)",
+        "Runbook step skipped: Check System Resources",
+        "rollout_undo tracktion/tracklist-service done",
+        "Resolution verified, stable",
+        "Resolved by alice: rolled back tracklist-service to revision 7",
+    ):
+        assert words in text, words
+
+
+async def test_escalation_prompted_once_and_v_checks_service_downs_criteria(tmp_path) -> None:
+    from state.events import RunbookChecked
+    from state.guide.severity import Severity
+    from widgets.modals import ConfirmScreen
+
+    session = await Session("service-down", tmp_path / "j.warroom").arun(90)
+    session.declare(Severity.P2)  # below P1: "Error rate >20%" asks for the P1 escalation
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("b")
+        await shown(pilot, RunbookScreen)
+        assert "Runbook: Service Down" in str(app.screen.query_one("#runbook-head").render())
+        app.runbooks.watch()
+        await shown(pilot, ConfirmScreen)
+        assert "Error rate >20% (immediate P1 escalation)" in app.screen.message
+        await pilot.press("escape")  # declined
+        await pilot.pause()
+        app.runbooks.watch()  # the same criterion: never asked again
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape", "v")  # with Service Down open, v checks its criteria too
+        await pilot.pause()
+        await pilot.press("b", "]")  # another runbook than the suggested one, journaled
+        await pilot.pause()
+        head = str(app.screen.query_one("#runbook-head").render())
+        assert head.startswith("Runbook: Database Performance")
+    opened = [e.runbook for e in journal(session) if isinstance(e, RunbookOpened)]
+    assert opened == ["service-down", "database-performance"]
+    checked = [e for e in journal(session) if isinstance(e, RunbookChecked)]
+    assert len(checked) == 1 and not checked[0].ok
+    assert "analysis-service: 3 pods not Running and ready" in checked[0].detail
+
+
+async def test_the_matching_runbook_is_suggested_once(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.runbooks.watch()
+        app.runbooks.watch()  # the same suggestion: said once
+        await pilot.pause()
+        said = [n.message for n in app._notifications if "Runbook suggested" in n.message]
+    assert said == [
+        "Runbook suggested: High Error Rate (tracklist-service error rate "
+        f"{session.recorder.state.latest('error_rate', 'tracklist-service'):.1f}% > 5%). "
+        "Press b to open it"
+    ]

@@ -1,0 +1,302 @@
+"""The service panes' rows (Services, Error rate, p95): every one reachable, worst first.
+
+Each pane composes its heading and one line per service as Text (its `body`); a Textual
+DataTable of one column shows them, so every row is reachable by keyboard (up, down, page
+up/down, ctrl+home/end) and mouse (wheel, click), and only the lines in view are drawn.
+The rows are sorted worst first: down, then past a guide threshold, then by name, so a row
+keeps its place between refreshes while its rank holds. The console's filter (`/`, by name,
+a substring as in k9s) applies to the three at once. The border says what is cut
+("12 of 300") and which filter is on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from state.guide.signals import service_down
+from state.text import inert, shown_name
+from widgets.selectable import SelectablePane, holds_still
+from widgets.theme import resolved, themed
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from state.console import ConsoleState
+
+COLUMN = "row"
+SCROLLBAR = 1  # cells the table's scroll bar takes at the right
+DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK, CLEAR = range(5)  # ranks, worst first
+
+
+@lru_cache(maxsize=8192)
+def _shown(name: str) -> str:
+    """The name as shown (state/text.py `shown_name`), folded for sorting and filtering;
+    computed once per name, not once per row per refresh."""
+    return shown_name(name)[0].casefold()
+
+
+def matches(name: str, query: str) -> bool:
+    """k9s's filter: a case-insensitive substring of the name as it is shown."""
+    return not query or query.casefold() in _shown(name)
+
+
+def cut_mark(first: int, last: int, count: int, total: int, query: str) -> str:
+    """What the border says of the rows in view: '12 of 300' (or '13–24 of 300' scrolled
+    down), with a filter '/pay: 3 of 300' (or '/a: 12 of 140 (300)'); '' when every row is
+    in view and no filter is on. `count` rows match the filter of `total`."""
+    shown = last - first
+    cut = shown < count
+    where = (f"{shown}" if first == 0 else f"{first + 1}–{last}") + f" of {count}"
+    if query:
+        return f"/{query}: " + (f"{where} ({total})" if cut else f"{count} of {total}")
+    return where if cut else ""
+
+
+@holds_still(
+    "action_cursor_up",
+    "action_cursor_down",
+    "action_page_up",
+    "action_page_down",
+    "action_scroll_top",
+    "action_scroll_bottom",
+    "_on_click",
+)
+class PaneTable(DataTable[Text], inherit_bindings=False):
+    """A DataTable for a pane: one column of composed lines, the keys of a list, not a grid.
+
+    Left, right, home and end are left to the console (replay steps with them).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False, id="pane.cursor_up"),
+        Binding("down", "cursor_down", "Down", show=False, id="pane.cursor_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="pane.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="pane.page_down"),
+        Binding("ctrl+home", "scroll_top", "First row", show=False, id="pane.first"),
+        Binding("ctrl+end", "scroll_bottom", "Last row", show=False, id="pane.last"),
+    ]
+
+    def __init__(self, pane: RowsPane) -> None:
+        # the cells' own colours show through the cursor: a P1 row stays red under it
+        super().__init__(
+            cursor_type="row",
+            cell_padding=0,
+            zebra_stripes=False,
+            cursor_foreground_priority="renderable",
+        )
+        self.pane = pane
+        self.keys: list[str] = []
+        self.lines: list[Text] = []
+        self._width = 0
+        self._theme = ""
+
+    def in_view(self) -> tuple[int, int]:
+        """(first, last + 1): the rows wholly in view, by index."""
+        room = max(self.scrollable_content_region.height - self.header_height, 0)
+        first = min(round(self.scroll_y), max(len(self.keys) - 1, 0))
+        return first, min(first + room, len(self.keys))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        """Scrolled (the wheel, the scroll bar) past the cursor's row: the cursor follows,
+        so the row a key acts on is always one in view."""
+        super().watch_scroll_y(old, new)
+        self.pane.call_after_refresh(self._keep_cursor_in_view)
+
+    def _keep_cursor_in_view(self) -> None:
+        first, last = self.in_view()
+        if last > first and not first <= self.cursor_row < last:
+            self.move_cursor(row=min(max(self.cursor_row, first), last - 1), scroll=False)
+        self.pane.view_moved()
+
+    def needs_all(self, keys: list[str], width: int) -> bool:
+        """Whether every row must be composed again: new rows, order, width or theme."""
+        return (
+            keys != self.keys
+            or width != self._width
+            or self.app.theme != self._theme
+            or not self.columns
+        )
+
+    def _look(self, text: Text) -> Text:
+        parse = self.app.stylesheet.parse_style
+        return resolved(text, lambda role: parse(role).rich_style)
+
+    def update_view(self, heading: Text, first: int, lines: list[Text]) -> None:
+        """The rows from `first` (those in view) composed again; only changed ones touched.
+        Rows out of view keep their last lines until they scroll into view (`view_moved`):
+        a refresh costs the rows on screen, not the three hundred."""
+        self._label(heading)
+        for index, new in enumerate(lines, first):
+            if self.lines[index] != new:
+                self.lines[index] = new
+                self.update_cell(self.keys[index], COLUMN, self._look(new))
+
+    def _label(self, heading: Text) -> None:
+        column = self.columns[self.ordered_columns[0].key]
+        if column.label.plain != heading.plain:
+            column.label = self._look(heading)
+            self.refresh()
+
+    def fill(self, heading: Text, keys: list[str], lines: list[Text], width: int) -> None:
+        """Show `lines` (one per service in `keys`) under `heading`, touching only what
+        changed; the row under the cursor stays under it while it is still shown.
+
+        The lines' styles are roles (widgets/theme.py): the DataTable draws Rich Text, so
+        they are resolved here, and again for every row when the theme changes.
+        """
+        look = self._look
+        if width != self._width or self.app.theme != self._theme or not self.columns:
+            self.clear(columns=True)
+            self.add_column(look(heading), width=width, key=COLUMN)
+            self._width, self._theme, self.keys, self.lines = width, self.app.theme, [], []
+        self._label(heading)
+        if keys == self.keys:
+            self.update_view(heading, 0, lines)
+            return
+        current = self.keys[self.cursor_row] if self.cursor_row < len(self.keys) else None
+        top = self.scroll_y
+        self.clear()
+        for key, line in zip(keys, lines, strict=True):
+            self.add_row(look(line), key=key)
+        self.keys, self.lines = keys, lines
+        self.call_after_refresh(self._restore, top, current)
+
+    def _restore(self, top: float, current: str | None) -> None:
+        """After the rows were re-sorted or filtered: the same scroll, the same row chosen."""
+        self.scroll_to(y=top, animate=False, immediate=True)
+        if current in self.keys:
+            self.move_cursor(row=self.keys.index(current), scroll=True)
+        self._keep_cursor_in_view()
+
+
+class RowsPane(SelectablePane):
+    """A pane of one row per service in a DataTable, sorted worst first and filtered."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.table = PaneTable(self)
+        self.filter_text = ""  # the console's filter (tui/screen.py)
+        self._order: tuple[ConsoleState, str, list[str]] | None = None
+        self.title_text = Text(self.TITLE)  # the border title as set: Text, never markup
+        self._total = 0
+
+    def compose(self):
+        yield self.content
+        yield self.table
+
+    def focus_target(self) -> Widget | None:
+        return self.table
+
+    def names(self, state: ConsoleState) -> list[str]:
+        """Every service this pane has a row for, in the config's order."""
+        return list(state.services)
+
+    def rank(self, state: ConsoleState, name: str) -> int:
+        """How bad the service looks in this pane: DOWN, P1_PAST ... CLEAR."""
+        return DOWN if service_down(state, name) else CLEAR
+
+    def ordered(self, state: ConsoleState) -> list[str]:
+        """The rows drawn: those the filter matches, worst first, then by name."""
+        if self._order and self._order[0] is state and self._order[1] == self.filter_text:
+            return self._order[2]
+        every = self.names(state)
+        self._total = len(every)
+        rows = sorted(
+            (n for n in every if matches(n, self.filter_text)),
+            key=lambda n: (self.rank(state, n), _shown(n), n),
+        )
+        self._order = (state, self.filter_text, rows)
+        return rows
+
+    def filter(self, query: str) -> None:
+        """Show only the rows whose name holds `query` (k9s's substring); '' shows all."""
+        if query != self.filter_text:
+            self.filter_text = query
+            self._repaint()
+
+    def selected(self) -> str | None:
+        seen = self.shown()
+        if seen is None or not self.table.keys:
+            return None
+        return self.table.keys[min(self.table.cursor_row, len(self.table.keys) - 1)]
+
+    def body(
+        self,
+        state: ConsoleState,
+        now: datetime,
+        width: int,
+        height: int,
+        rows: list[str] | None = None,
+    ) -> Text:
+        """The heading and a line per service of `rows` (all of `ordered`, by default), the
+        columns sized for all of them so that they do not move as the view scrolls."""
+        raise NotImplementedError
+
+    def _draw(self, state: ConsoleState, now: datetime) -> None:
+        unfed = self.not_configured(state)
+        if unfed is not None:  # no backend for it: which section to add, not an empty table
+            if unfed != self._body:
+                self._body = unfed
+                self.content.update(themed(unfed))
+                self.content.display, self.table.display = True, False
+            self._subtitled(state, now)
+            return
+        width = max(self.content_size.width - SCROLLBAR, 1)
+        height = self.content_size.height
+        keys = self.ordered(state)
+        first: int | None = None
+        if self.table.needs_all(keys, width):
+            body = self.body(state, now, width, height)
+        else:  # the same rows: compose only those in view
+            first, last = self.table.in_view()
+            body = self.body(state, now, width, height, rows=keys[first:last])
+        if body != self._body:
+            self._body = body
+            lines = body.split("\n", allow_blank=True)
+            heading, rows = lines[0], [line for line in lines[1:] if line.plain]
+            self.content.display = not keys
+            self.table.display = bool(keys)
+            if not keys:
+                self.content.update(Text(self.empty_text(state)))
+            if first is None:
+                self.table.fill(heading, keys, rows, width)
+            else:
+                self.table.update_view(heading, first, rows)
+        self.mark_cut()
+        self._subtitled(state, now)
+
+    def view_moved(self) -> None:
+        """Scrolled: compose the rows now in view, and say which they are."""
+        self._body = None
+        self.show_again()
+
+    def empty_text(self, state: ConsoleState) -> str:
+        if self.filter_text:
+            return f"no service matches /{inert(self.filter_text, 80)}"
+        return "no services yet"
+
+    def mark_cut(self) -> None:
+        """The border title: the pane's name, and what of its rows is in view."""
+        first, last = self.table.in_view()
+        mark = cut_mark(first, last, len(self.table.keys), self._total, inert(self.filter_text, 40))
+        title = Text(self.TITLE)
+        if mark:
+            title.append(f" · {mark}")  # the query is the commander's own typing: Text, inert
+        if title != self.title_text:
+            self.title_text = title
+            self.border_title = title
+
+    def wanted(self, state: ConsoleState) -> int:
+        """Lines the pane would take to show every row: heading, rows, border."""
+        return len(self.ordered(state)) + 3
+
+    def cannot_draw(self, error: BaseException) -> None:
+        self.content.display = True
+        self.table.display = False
+        super().cannot_draw(error)
