@@ -11,7 +11,12 @@ if TYPE_CHECKING:
 
 
 class Probe(Protocol):
-    """Reads one backend. `sample` returns events or raises; it never touches the UI."""
+    """Reads one backend. `sample` returns events or raises; it never touches the UI.
+
+    A probe may also define `async def prepare(self) -> None`: what comes once before its
+    first sample and is no backend call (importing its client library off the event loop,
+    reading a kubeconfig). The scheduler awaits it outside the sample's timeout.
+    """
 
     source: Source
     interval: float  # seconds between samples (of the clock's time)

@@ -2,6 +2,12 @@
 
 A probe that fails or is late marks only its own source stale: the failure is emitted
 once per change of reason, and a recovery once when it answers again.
+
+A probe's timeout bounds its sample, a backstop above the per-call timeouts the probe keeps
+itself. What comes once, before the first sample (importing a client library, reading a
+kubeconfig), is no backend call: a probe that has a `prepare()` coroutine gets it awaited
+first, within PREPARE_TIMEOUT and outside the sample's timeout, so a slow start on a loaded
+machine is not reported as a backend that timed out. Its failure is left to the sample.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ if TYPE_CHECKING:
     from state.clock import Clock
 
 Emit = Callable[[EventBase], None]
+PREPARE_TIMEOUT = 30.0  # seconds
 
 
 class ProbeScheduler:
@@ -34,9 +41,20 @@ class ProbeScheduler:
         self.speed = speed
         self._failing: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._prepared: set[int] = set()  # id() of the probes prepared
+
+    async def _prepare(self, probe: Probe) -> None:
+        if id(probe) in self._prepared:
+            return
+        self._prepared.add(id(probe))
+        prepare = getattr(probe, "prepare", None)
+        if prepare is not None:
+            with contextlib.suppress(Exception):  # the sample that follows says what is wrong
+                await asyncio.wait_for(prepare(), PREPARE_TIMEOUT)
 
     async def sample_once(self, probe: Probe, now: datetime | None = None) -> None:
         """Sample one probe now and emit what it found, or its failure."""
+        await self._prepare(probe)
         now = now or self.clock.now()
         try:
             events = await asyncio.wait_for(probe.sample(now), probe.timeout)

@@ -152,3 +152,8 @@ def blocker_name(pid: int, sessions: Sequence[DbSession] = ()) -> str:
         return str(pid)
     found = next((s for s in sessions if s.pid == pid and s.prepared is not None), None)
     return f"prepared transaction '{found.prepared}'" if found else "a prepared transaction"
+
+
+def waiting_words(n: int) -> str:
+    """'1 session waits on it.', '3 sessions wait on it.': how many wait behind a blocker."""
+    return f"{n} session waits on it." if n == 1 else f"{n} sessions wait on it."

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from state import events as ev
+from state.action_words import WORDED_PARAMS, action_words, revisions
 from state.console import ConsoleState, TimelineEntry
 from state.guide.episodes import CLEAR_HOLD, SIGNAL_RULES, rule
 from state.guide.investigation import STEP_TITLES
@@ -59,6 +60,12 @@ def _session_rules(
             f"Writes allowed on read-only {where} by {inert(event.operator)} (--allow-writes)",
             "warn",
         )
+
+
+def _revision(state: ConsoleState, target: str) -> int:
+    """The revision the console last saw the target Deployment at; 0 when unknown."""
+    deployment = state.deployments.get(target.rsplit("/", 1)[-1])
+    return deployment.revision if deployment else 0
 
 
 def investigation_line(event: ev.InvestigationShown) -> str:
@@ -141,20 +148,30 @@ def entries(
         case ev.IncidentResolved():
             yield entry(f"Resolved by {inert(event.by)}: {inert(event.summary)}", "good")
         case ev.ActionRequested():
-            params = ", ".join(f"{inert(k)}={_param(v)}" for k, v in sorted(event.params.items()))
+            rest = sorted((k, v) for k, v in event.params.items() if k not in WORDED_PARAMS)
+            params = ", ".join(f"{inert(k)}={_param(v)}" for k, v in rest)
+            was = _revision(before, event.target) if event.action == "rollout_undo" else 0
             yield entry(
-                f"{inert(event.by)} requested {inert(event.action)}"
+                f"{inert(event.by)} requested "
+                + action_words(event.action, event.target, event.params)
+                + (f" (from revision {was})" if was else "")
                 + (" (dry run)" if event.dry_run else "")
-                + f" on {inert(event.target)}"
                 + (f" ({params})" if params else ""),
                 "action",
             )
         case ev.ActionFinished():
-            what = f"{inert(event.action)} {inert(event.target)}".strip()
+            what = action_words(event.action, event.target) if event.action else "action"
             verdict = "done" if event.ok else "FAILED"
             dry = " (dry run)" if event.dry_run else ""
+            moved = ""
+            if event.action == "rollout_undo" and event.ok and not event.dry_run:
+                moved = revisions(_revision(before, event.target), event.result)
             yield entry(
-                f"{what}{dry} {verdict}: {inert(event.result)}", "good" if event.ok else "bad"
+                f"{what}"
+                + (f" ({moved})" if moved else "")
+                + f"{dry} {verdict}"
+                + (f": {inert(event.result)}" if event.result else ""),
+                "good" if event.ok else "bad",
             )
         case ev.VerificationChecked():
             word = "passed" if event.ok else "failed"

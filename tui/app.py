@@ -146,7 +146,8 @@ class WarroomApp(ConsoleBase):
         tracklist-service", "Kill pid 4242"), then messages to resend."""
         from tui.palette import from_system, targets
 
-        resend = [from_system(c) for c in self.comms.resend_commands()]
+        comms = (*self.comms.final_update_commands(), *self.comms.resend_commands())
+        resend = [from_system(c) for c in comms]
         return [*super().palette_commands(), *targets(self), *resend]
 
     def textual_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -76,9 +76,22 @@ class CommsKeys(KeyGroup):
         """Stop PagerDuty paging on-call: an acknowledge event with the incident's dedup key."""
         if not self.can_send:
             return
-        from probes.notify.queue import queue_acknowledgement
+        from probes.notify.queue import queue_acknowledgement, unpaged_pagers
+        from state.events import NoteAdded
 
         assert self._outbox is not None and self.console.notify_config is not None
+        state = self.console.recorder.state
+        unpaged = unpaged_pagers(self._outbox, state, self.console.notify_config)
+        if unpaged and state.incident is not None:  # said on the timeline, and journaled
+            self.console.record(
+                NoteAdded(
+                    at=self.console.now(),
+                    text=f"Acknowledgement not sent to {', '.join(unpaged)}: no page was "
+                    f"triggered there for {state.incident.incident_id}, so there is no alert "
+                    "to acknowledge",
+                    by="warroom",
+                )
+            )
         queue_acknowledgement(
             self._outbox,
             self.console.record,
@@ -97,9 +110,39 @@ class CommsKeys(KeyGroup):
     # ---- u -------------------------------------------------------------------------------------
 
     def action_post_update(self) -> None:
-        incident = self.console.open_incident() if self.can_send else None
+        """A status update for the open incident; after a resolution, until the next incident
+        is declared, the guide's final Resolved update for the one just resolved (whether or
+        not it was offered and dismissed at `x`)."""
+        if not self.can_send:
+            return
+        if self.resolved_incident() is not None:
+            self._post_update(IncidentStatus.RESOLVED)
+            return
+        incident = self.console.open_incident()
         if incident is not None:
             self._post_update(incident.status)
+
+    def resolved_incident(self) -> str | None:
+        """The id of the incident just resolved, whose final update `u` offers; None while
+        one is open or before any."""
+        incident = self.console.recorder.state.incident if self.console.opened else None
+        if incident is None or incident.open:
+            return None
+        return incident.incident_id
+
+    def final_update_commands(self) -> Iterator[SystemCommand]:
+        """After a resolution: the palette's way to the final Resolved update."""
+        incident_id = self.resolved_incident() if self.can_send else None
+        if incident_id is None or self.console.read_only:
+            return
+        from textual.app import SystemCommand
+
+        yield SystemCommand(
+            f"Post the Resolved update for {inert(incident_id, 64)}",
+            "The guide's final status update: the incident is resolved (also key "
+            f"{self.console.key_for('post_update') or 'u'})",
+            lambda: self._post_update(IncidentStatus.RESOLVED),
+        )
 
     def _post_update(self, status: IncidentStatus) -> Worker[None]:
         return self.console.run_worker(self.update_flow(status), exclusive=True, group="comms")

@@ -86,11 +86,14 @@ def row(item: Listed) -> tuple[str, ...]:
     if s.incidents > 1:
         incident += f" (+{s.incidents - 1} earlier)"
     session = inert(s.mode) + (f" {inert(s.scenario)}" if s.scenario else "")
+    # beside an incident, its own start and duration, as its review states them; else the
+    # session's
+    started, seconds = s.incident_span or (s.started, s.seconds)
     return (
         incident,
         s.severity.value if s.severity else NONE,
-        iso(s.started) if s.started else NONE,
-        span(s.seconds) if s.seconds is not None else NONE,
+        iso(started) if started else NONE,
+        span(seconds) if seconds is not None else NONE,
         state,
         session,
         name,

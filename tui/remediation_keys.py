@@ -14,7 +14,7 @@ from probes.actions import (
     ActionRefused,
 )
 from state.guide.signals import describe_service
-from state.locks import blocker_name
+from state.locks import blocker_name, waiting_words
 from state.text import NAME_MARK, describe_error, inert, sql_literal
 from tui.base import KeyGroup
 from widgets.format import clock_time
@@ -207,7 +207,7 @@ class RemediationKeys(KeyGroup):
         from widgets.modals import NoticeScreen
 
         s = chain.session
-        waiting = f"{chain.blocks} session{'s' if chain.blocks != 1 else ''} wait on it."
+        waiting = waiting_words(chain.blocks)
         if not s.is_prepared:
             self.console.notify(
                 f"pid {s.pid} was not in pg_stat_activity when sampled (it ended as it was "

@@ -25,6 +25,7 @@ from widgets.theme import CURRENT, KEY, MUTED, STRONG, UNKNOWN, WARN, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.content import Content
 
     from state.events import Finding, InvestigationShown
 
@@ -78,7 +79,7 @@ class InvestigateScreen(Screen[None]):
 
     # ---- drawing ----------------------------------------------------------------------------
 
-    def _hints(self):
+    def _hints(self) -> Content:
         text = Text()
         for key, what in (
             ("1-5", "step"),

@@ -26,6 +26,7 @@ from widgets.theme import BAD, CURRENT, GOOD, KEY, MUTED, STRONG, WARN, themed
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.content import Content
 
     from state.guide.runbook import Runbook, Step
 
@@ -83,7 +84,7 @@ class RunbookScreen(Screen[None]):
         self.redraw()
         self.set_interval(1.0, self.redraw, name="runbook-clock")
 
-    def _hints(self):
+    def _hints(self) -> Content:
         text = Text()
         for key, what in (
             ("enter", "run step"),

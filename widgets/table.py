@@ -150,10 +150,9 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         The lines' styles are roles (widgets/theme.py): the DataTable draws Rich Text, so
         they are resolved here, and again for every row when the theme changes.
         """
-        look = self._look
         if width != self._width or self.app.theme != self._theme or not self.columns:
             self.clear(columns=True)
-            self.add_column(look(heading), width=width, key=COLUMN)
+            self.add_column(self._look(heading), width=width, key=COLUMN)
             self._width, self._theme, self.keys, self.lines = width, self.app.theme, [], []
         self._label(heading)
         if keys == self.keys:
@@ -163,7 +162,7 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         top = self.scroll_y
         self.clear()
         for key, line in zip(keys, lines, strict=True):
-            self.add_row(look(line), key=key)
+            self.add_row(self._look(line), key=key)
         self.keys, self.lines = keys, lines
         self.call_after_refresh(self._restore, top, current)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 from probes.actions import ActionRefused
@@ -52,16 +51,10 @@ def restart_patch(deployment: Obj, now: datetime) -> Obj:
     return {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
 
 
-def selector(deployment: Obj) -> Any:
-    """The deployment's label selector, shaped for kubernetes_status.label_selector/selects."""
-    spec = deployment.get("spec", {}).get("selector") or {}
-    return SimpleNamespace(
-        match_labels=spec.get("matchLabels"),
-        match_expressions=[
-            SimpleNamespace(key=e.get("key"), operator=e.get("operator"), values=e.get("values"))
-            for e in spec.get("matchExpressions") or ()
-        ],
-    )
+def selector(deployment: Obj) -> Obj:
+    """The deployment's LabelSelector, as status.label_selector and status.selects take it."""
+    found = deployment.get("spec", {}).get("selector")
+    return found if isinstance(found, dict) else {}
 
 
 def controlled_by(obj: Obj, owner: Obj) -> bool:

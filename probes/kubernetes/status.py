@@ -1,6 +1,7 @@
 """Kubernetes objects read the way kubectl reads them: rollout status, pod reasons, warnings.
 
-Pure functions over the official client's models; no requests are made here.
+Pure functions over objects in the API's own JSON (camelCase dicts, as the server sent them,
+or trimmed to the fields read here by probes.kubernetes.watch); no requests are made here.
 """
 
 from __future__ import annotations
@@ -16,192 +17,221 @@ from state.text import inert, marked_name
 REVISION = "deployment.kubernetes.io/revision"
 WARNINGS_KEPT = 5
 
+Obj = Mapping[str, Any]
+_EMPTY: Obj = {}
 
-def label_selector(selector: Any) -> str:
-    """A V1LabelSelector as the `labelSelector` query string the API server takes."""
-    parts = [f"{k}={v}" for k, v in sorted((selector.match_labels or {}).items())]
-    for expr in selector.match_expressions or ():
-        values = ",".join(expr.values or ())
-        match expr.operator:
+
+def _get(obj: Obj | None, *path: str) -> Any:
+    """obj[path[0]][path[1]]..., None where a level is missing or null."""
+    for key in path:
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def label_selector(selector: Obj) -> str:
+    """A LabelSelector ({matchLabels, matchExpressions}) as the `labelSelector` query string."""
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expr in selector.get("matchExpressions") or ():
+        key, values = expr.get("key"), ",".join(expr.get("values") or ())
+        match expr.get("operator"):
             case "In":
-                parts.append(f"{expr.key} in ({values})")
+                parts.append(f"{key} in ({values})")
             case "NotIn":
-                parts.append(f"{expr.key} notin ({values})")
+                parts.append(f"{key} notin ({values})")
             case "Exists":
-                parts.append(expr.key)
+                parts.append(key)
             case "DoesNotExist":
-                parts.append(f"!{expr.key}")
+                parts.append(f"!{key}")
     return ",".join(parts)
 
 
-def selects(selector: Any, labels: Mapping[str, str] | None) -> bool:
-    """Whether `selector` matches `labels`, as the API server decides it."""
+def selects(selector: Obj, labels: Mapping[str, str] | None) -> bool:
+    """Whether the LabelSelector `selector` matches `labels`, as the API server decides it."""
     labels = labels or {}
-    if any(labels.get(k) != v for k, v in (selector.match_labels or {}).items()):
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
         return False
-    for expr in selector.match_expressions or ():
-        present, value = expr.key in labels, labels.get(expr.key)
+    for expr in selector.get("matchExpressions") or ():
+        key, values = expr.get("key"), expr.get("values") or ()
+        present, value = key in labels, labels.get(key)
         ok = {
-            "In": present and value in (expr.values or ()),
-            "NotIn": not present or value not in (expr.values or ()),
+            "In": present and value in values,
+            "NotIn": not present or value not in values,
             "Exists": present,
             "DoesNotExist": not present,
-        }.get(expr.operator, False)
+        }.get(expr.get("operator"), False)
         if not ok:
             return False
     return True
 
 
-def revision(obj: Any) -> int:
+def revision(obj: Obj) -> int:
     try:
-        return int((obj.metadata.annotations or {}).get(REVISION, 0))
-    except ValueError:
+        return int(_get(obj, "metadata", "annotations", REVISION) or 0)
+    except (TypeError, ValueError):
         return 0
 
 
-def rollout(deployment: Any) -> str | None:
+def rollout(deployment: Obj) -> str | None:
     """None when rolled out; else why not, in the words of `kubectl rollout status`."""
-    spec, status = deployment.spec, deployment.status
+    spec, status = deployment.get("spec") or _EMPTY, deployment.get("status")
     if status is None:
         return "progressing"
-    if (deployment.metadata.generation or 0) > (status.observed_generation or 0):
+    generation = _get(deployment, "metadata", "generation") or 0
+    if generation > (status.get("observedGeneration") or 0):
         return "progressing"  # the controller has not seen the latest spec yet
-    progressing = next((c for c in status.conditions or () if c.type == "Progressing"), None)
-    if progressing is not None and progressing.reason == "ProgressDeadlineExceeded":
+    progressing = next(
+        (c for c in status.get("conditions") or () if c.get("type") == "Progressing"), None
+    )
+    if progressing is not None and progressing.get("reason") == "ProgressDeadlineExceeded":
         return "ProgressDeadlineExceeded"
-    updated = status.updated_replicas or 0
+    updated = status.get("updatedReplicas") or 0
+    wanted = spec.get("replicas")
     done = not (
-        (spec.replicas is not None and updated < spec.replicas)
-        or (status.replicas or 0) > updated
-        or (status.available_replicas or 0) < updated
+        (wanted is not None and updated < wanted)
+        or (status.get("replicas") or 0) > updated
+        or (status.get("availableReplicas") or 0) < updated
     )
     if done:
         return None
-    return "paused" if spec.paused else "progressing"
+    return "paused" if spec.get("paused") else "progressing"
 
 
-def _container_reason(cs: Any) -> str | None:
-    state = cs.state
-    last = cs.last_state.terminated if cs.last_state else None
-    crashed_oom = last is not None and last.reason == "OOMKilled"
-    if state and state.waiting and state.waiting.reason:
+def _container_reason(cs: Obj) -> str | None:
+    state = cs.get("state") or _EMPTY
+    crashed_oom = _get(cs, "lastState", "terminated", "reason") == "OOMKilled"
+    waiting = _get(state, "waiting", "reason")
+    if waiting:
         # a crash loop caused by the memory limit is reported as its cause
-        if state.waiting.reason == "CrashLoopBackOff" and crashed_oom:
+        if waiting == "CrashLoopBackOff" and crashed_oom:
             return "OOMKilled"
-        return state.waiting.reason
-    if state and state.terminated:
-        return state.terminated.reason or "Error"
-    if crashed_oom and not cs.ready:
+        return str(waiting)
+    if state.get("terminated") is not None:
+        return str(_get(state, "terminated", "reason") or "Error")
+    if crashed_oom and not cs.get("ready"):
         return "OOMKilled"
     return None
 
 
-def pod_reason(pod: Any) -> str | None:
+def pod_reason(pod: Obj) -> str | None:
     """The one word kubectl's STATUS column would add to the phase, or None."""
-    if pod.metadata.deletion_timestamp is not None:
+    if _get(pod, "metadata", "deletionTimestamp") is not None:
         return "Terminating"
-    status = pod.status
+    status = pod.get("status")
     if status is None:
         return None
-    for cs in status.init_container_statuses or ():
-        waiting = cs.state.waiting if cs.state else None
-        if waiting and waiting.reason and waiting.reason != "PodInitializing":
-            return f"Init:{waiting.reason}"
-    for cs in status.container_statuses or ():
+    for cs in status.get("initContainerStatuses") or ():
+        waiting = _get(cs, "state", "waiting", "reason")
+        if waiting and waiting != "PodInitializing":
+            return f"Init:{waiting}"
+    for cs in status.get("containerStatuses") or ():
         reason = _container_reason(cs)
-        if reason and not (reason == "Completed" and status.phase == "Succeeded"):
+        if reason and not (reason == "Completed" and status.get("phase") == "Succeeded"):
             return reason
-    return status.reason  # Evicted, NodeLost, ...
+    return status.get("reason")  # Evicted, NodeLost, ...
 
 
-def pod_status(pod: Any) -> PodStatus:
-    status = pod.status
-    conditions = (status.conditions if status else None) or ()
-    statuses = (
-        [*(status.init_container_statuses or ()), *(status.container_statuses or ())]
-        if status
-        else []
-    )
+def pod_status(pod: Obj) -> PodStatus:
+    status = pod.get("status") or _EMPTY
+    conditions = status.get("conditions") or ()
+    statuses = [
+        *(status.get("initContainerStatuses") or ()),
+        *(status.get("containerStatuses") or ()),
+    ]
     reason = pod_reason(pod)
     return PodStatus(
-        name=marked_name(pod.metadata.name),
-        phase=marked_name((status.phase if status else None) or "Unknown", limit=40),
+        name=marked_name(_get(pod, "metadata", "name") or ""),
+        phase=marked_name(status.get("phase") or "Unknown", limit=40),
         reason=marked_name(reason, limit=60) if reason else None,
-        ready=any(c.type == "Ready" and c.status == "True" for c in conditions),
-        restarts=sum(cs.restart_count or 0 for cs in statuses),
+        ready=any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions),
+        restarts=sum(cs.get("restartCount") or 0 for cs in statuses),
     )
 
 
-def owned_by(obj: Any, kind: str, name: str) -> bool:
-    return any(ref.kind == kind and ref.name == name for ref in obj.metadata.owner_references or ())
+def owned_by(obj: Obj, kind: str, name: str) -> bool:
+    refs = _get(obj, "metadata", "ownerReferences") or ()
+    return any(ref.get("kind") == kind and ref.get("name") == name for ref in refs)
 
 
-def _when(event: Any) -> datetime | None:
-    return (
-        event.last_timestamp
-        or event.event_time
-        or event.first_timestamp
-        or event.metadata.creation_timestamp
-    )
+def _when(event: Obj) -> datetime | None:
+    for value in (
+        event.get("lastTimestamp"),
+        event.get("eventTime"),
+        event.get("firstTimestamp"),
+        _get(event, "metadata", "creationTimestamp"),
+    ):
+        if isinstance(value, str) and value:
+            try:
+                return as_utc(datetime.fromisoformat(value))
+            except ValueError:
+                continue
+    return None
+
+
+def about(event: Obj) -> tuple[str, str]:
+    """The (kind, name) of the object a Warning event is about."""
+    obj = event.get("involvedObject") or _EMPTY
+    return str(obj.get("kind") or ""), str(obj.get("name") or "")
 
 
 def warnings(
-    events: Iterable[Any], name: str, replica_sets: Iterable[str], pods: Iterable[str]
+    events: Iterable[Obj], name: str, replica_sets: Iterable[str], pods: Iterable[str]
 ) -> tuple[str, ...]:
     """The newest Warning events about a deployment, its ReplicaSets or pods, one line each."""
     rs_names = set(replica_sets)
     pod_names = set(pods)
     prefixes = tuple(f"{rs}-" for rs in rs_names)
 
-    def about(event: Any) -> bool:
-        obj = event.involved_object
-        match obj.kind:
+    def mine(event: Obj) -> bool:
+        kind, obj = about(event)
+        match kind:
             case "Deployment":
-                return obj.name == name
+                return obj == name
             case "ReplicaSet":
-                return obj.name in rs_names
+                return obj in rs_names
             case "Pod":  # also pods already gone, named after their ReplicaSet
-                return obj.name in pod_names or bool(
-                    prefixes and (obj.name or "").startswith(prefixes)
-                )
+                return obj in pod_names or bool(prefixes and obj.startswith(prefixes))
         return False
 
-    def newest_first(event: Any) -> datetime:
-        when = _when(event)
-        return as_utc(when) if when else datetime.min.replace(tzinfo=UTC)
+    def newest_first(event: Obj) -> datetime:
+        return _when(event) or datetime.min.replace(tzinfo=UTC)
 
-    mine = sorted(
-        (e for e in events if e.type == "Warning" and about(e)), key=newest_first, reverse=True
+    found = sorted(
+        (e for e in events if e.get("type") == "Warning" and mine(e)),
+        key=newest_first,
+        reverse=True,
     )
     out = []
-    for event in mine[:WARNINGS_KEPT]:
-        count = event.count or (event.series.count if event.series else None) or 1
-        text = f"{event.reason or 'Warning'}: {event.message or ''}".strip()
+    for event in found[:WARNINGS_KEPT]:
+        count = event.get("count") or _get(event, "series", "count") or 1
+        text = f"{event.get('reason') or 'Warning'}: {event.get('message') or ''}".strip()
         out.append(inert(text + (f" (×{count})" if count > 1 else ""), limit=240))
     return tuple(out)
 
 
 def deployment_status(
-    deployment: Any, pods: Iterable[Any], replica_sets: Iterable[Any], events: Iterable[Any]
+    deployment: Obj,
+    pods: Mapping[str, PodStatus],
+    replica_sets: Iterable[str],
+    events: Iterable[Obj],
 ) -> DeploymentStatus:
-    """One configured deployment as the Services pane reads it."""
-    meta, spec, status = deployment.metadata, deployment.spec, deployment.status
-    pods = sorted(pods, key=lambda p: p.metadata.name or "")
-    desired = spec.replicas if spec.replicas is not None else 1
+    """One configured deployment as the Services pane reads it, from its pods' statuses (by
+    the pod's name), the names of the ReplicaSets it owns and Warning events that may be
+    about it."""
+    meta = deployment.get("metadata") or _EMPTY
+    spec, status = deployment.get("spec") or _EMPTY, deployment.get("status") or _EMPTY
+    names = sorted(pods)
+    replicas = spec.get("replicas")
     return DeploymentStatus(
-        name=marked_name(meta.name),
-        namespace=marked_name(meta.namespace or "default", limit=63),
-        desired=desired,
-        ready=(status.ready_replicas or 0) if status else 0,
-        updated=(status.updated_replicas or 0) if status else 0,
+        name=marked_name(meta.get("name") or ""),
+        namespace=marked_name(meta.get("namespace") or "default", limit=63),
+        desired=replicas if replicas is not None else 1,
+        ready=status.get("readyReplicas") or 0,
+        updated=status.get("updatedReplicas") or 0,
         revision=revision(deployment),
-        paused=bool(spec.paused),
+        paused=bool(spec.get("paused")),
         rollout=rollout(deployment),
-        pods=tuple(pod_status(p) for p in pods),
-        warnings=warnings(
-            events,
-            meta.name,
-            (rs.metadata.name for rs in replica_sets),
-            (p.metadata.name for p in pods),
-        ),
+        pods=tuple(pods[n] for n in names),
+        warnings=warnings(events, meta.get("name") or "", replica_sets, names),
     )

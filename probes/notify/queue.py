@@ -218,13 +218,38 @@ def queue_escalation(
     )
 
 
+def paged(outbox: Outbox, incident_id: str, channel: str) -> bool:
+    """Was a page (an Events API trigger: an update or an escalation) for this incident queued
+    to `channel` and not refused for good? Only such an alert can be acknowledged."""
+    return any(
+        row.message.incident_id == incident_id
+        and row.message.channel == channel
+        and row.message.purpose in ("update", "escalation")
+        and row.state != "failed"
+        for row in outbox.rows()
+    )
+
+
+def unpaged_pagers(outbox: Outbox, state: ConsoleState, config: NotifyConfig) -> list[str]:
+    """The PagerDuty channels no page for the open incident went to: nothing to acknowledge."""
+    incident = _incident(state)
+    return [
+        n
+        for n, c in config.channels.items()
+        if plays(c, "pagerduty") and not paged(outbox, incident.incident_id, n)
+    ]
+
+
 def queue_acknowledgement(
     outbox: Outbox, emit: Emit, state: ConsoleState, now: datetime, config: NotifyConfig, by: str
 ) -> list[str]:
-    """Tell every PagerDuty channel the incident is acknowledged (the Events API's acknowledge,
-    same dedup_key), so on-call stops being paged. The message ids; none without PagerDuty."""
+    """Tell every PagerDuty channel that was paged for the incident that it is acknowledged
+    (the Events API's acknowledge, same dedup_key), so on-call stops being paged. A channel
+    never paged for it has no alert to acknowledge: it is left out (`unpaged_pagers`). The
+    message ids; none without a paged PagerDuty channel."""
     incident = _incident(state)
-    names = [n for n, c in config.channels.items() if plays(c, "pagerduty")]
+    skipped = set(unpaged_pagers(outbox, state, config))
+    names = [n for n, c in config.channels.items() if plays(c, "pagerduty") and n not in skipped]
     if not names:
         return []
     text = f"{incident.incident_id} acknowledged by {inert(by)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -95,6 +96,10 @@ class PostgresProbe:
         self.statement_timeout_ms = int(statement_timeout_ms)
         self.script = sample_script(long_query_s, query_chars, statement_timeout_ms)
         self._conn: AsyncConnection[Any] | None = None
+
+    async def prepare(self) -> None:
+        """psycopg imported in a worker thread, before the first sample (probes/scheduler.py)."""
+        await asyncio.to_thread(importlib.import_module, "psycopg")
 
     async def sample(self, now: datetime) -> Sequence[EventBase]:
         """One DatabaseSampled; a connection found dead is replaced once within the sample."""

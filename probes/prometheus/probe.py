@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from probes.check import CheckResult
-from probes.http import client, network_reason, public_url, resolver_error
+from probes.http import client, import_httpx, network_reason, public_url, resolver_error
 from probes.prometheus.reply import PrometheusError, envelope_data, query_result
 from state.events import EventBase, Metric, MetricHistoryLoaded, MetricSampled, Source
 from state.text import bounded_key, inert
@@ -170,6 +170,10 @@ class PrometheusProbe:
         self.where = inert(host_of(self.url), limit=80)
         self._client: httpx.AsyncClient | None = None
         self._history_loaded = False
+
+    async def prepare(self) -> None:
+        """httpx imported in a worker thread, before the first sample (probes/scheduler.py)."""
+        await import_httpx()
 
     def client(self) -> httpx.AsyncClient:
         if self._client is None:

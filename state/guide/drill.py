@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from state.action_words import action_words
 from state.console import ConsoleState
 from state.events import (
     ActionFinished,
@@ -20,15 +21,12 @@ from state.events import (
     VerificationFinished,
 )
 from state.fold import fold
+from state.guide.harm import harm, matches
 from state.guide.milestones import NAMES, Measure, Milestones, Tracker
 from state.guide.policy import UPDATE_CADENCE
 from state.guide.severity import Role, Severity
-from state.guide.signals import latency_ratio, service_down, worst_pod
-from state.locks import blocking_chains
-from state.text import inert
 
 HARM_PENALTY = 15
-SERVICE_ACTIONS = frozenset({"restart", "rollout_undo", "scale", "delete_failing_pods"})
 GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"), (0, "F"))
 
 
@@ -42,47 +40,11 @@ class Expectations:
     runbook: str | None = None  # the guide's runbook the scenario exercises
 
 
-def _troubled(state: ConsoleState, service: str) -> bool:
-    """Is there anything wrong with `service` a remediation could be for?"""
-    rate = state.latest("error_rate", service)
-    ratio = latency_ratio(state, service)
-    deployment = state.deployments.get(service)
-    return (
-        service_down(state, service)
-        or (rate is not None and rate > 5.0)
-        or (ratio is not None and ratio > 3.0)
-        or (deployment is not None and worst_pod(deployment)[1] is not None)
-    )
-
-
-def harm(state: ConsoleState, event: ActionRequested) -> str | None:
-    """Why this action hurt rather than helped, judged on the state it was asked in, or None."""
-    name = event.target.rsplit("/", 1)[-1]
-    if event.action in SERVICE_ACTIONS and not _troubled(state, name):
-        return f"{event.action} of healthy {name} at {event.at:%H:%M:%S}"
-    if event.action in ("terminate_backend", "cancel_backend"):
-        pid = event.params.get("pid")  # any value a journal holds, not only a pid
-        roots = (
-            {c.session.pid for c in blocking_chains(state.database.sessions)}
-            if state.database
-            else set()
-        )
-        if not (isinstance(pid, int) and pid in roots):
-            shown = inert(str(pid), 20)
-            return f"{event.action} of pid {shown}, which blocked nobody, at {event.at:%H:%M:%S}"
-    return None
-
-
-def _matches(event: ActionRequested, fixes: tuple[tuple[str, str | None], ...]) -> bool:
-    name = event.target.rsplit("/", 1)[-1]
-    return any(event.action == action and target in (None, name) for action, target in fixes)
-
-
 def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
     """The score card of a drill, from its journal's events: the milestones of its first
     incident by their one definition (state/guide/milestones.py), held to the targets of the
     scenario's expected severity; the trainee's own severity is scored on its own line."""
-    state, tracker = ConsoleState(), Tracker()
+    state, tracker = ConsoleState(), Tracker(expected.fixes)
     harmful: list[str] = []
     requested: dict[str, ActionRequested] = {}
     fixes: list[tuple[ActionRequested, bool]] = []  # successful remediations, right or not
@@ -106,7 +68,7 @@ def score(events: Iterable[EventBase], expected: Expectations) -> DrillScored:
         match event:
             case ActionFinished(ok=True) if event.action_id in requested and not resolved:
                 action = requested[event.action_id]
-                right = _matches(action, expected.fixes) and event.action_id not in wrong
+                right = matches(action, expected.fixes) and event.action_id not in wrong
                 fixes.append((action, right))
             case VerificationFinished(stable=True) if not resolved:
                 verified = True
@@ -144,13 +106,14 @@ def _timed(measure: Measure, of: int = 10) -> Milestone:
         detail = "the guide sets no target"
         verdict: Verdict = "n/a" if measure.at is not None else "not done"
         return Milestone(name=measure.name, took=took, verdict=verdict, detail=detail, of=0)
-    # not reached when the drill ended: not done, whether or not its deadline had passed
+    # the milestones' own words: a drill that ended is closed, so not reached is "not done"
     verdict = "not done" if measure.at is None else measure.result  # type: ignore[assignment]
     return Milestone(
         name=measure.name,
         took=took,
         target=target,
         verdict=verdict,
+        detail=measure.note,
         points=of if verdict == "met" else 0,
         of=of,
     )
@@ -192,7 +155,7 @@ def _card(
         ]
     right = next((a for a, ok in fixes if ok), None)
     shown = right or (fixes[0][0] if fixes else None)
-    accepted = ", ".join(f"{a} {t or ''}".strip() for a, t in expected.fixes)
+    accepted = ", ".join(action_words(a, t or "any service") for a, t in expected.fixes)
     lines += [
         _severity(milestones, expected.severity),
         _roles(state),
@@ -200,7 +163,7 @@ def _card(
             name="Remediation",
             verdict="met" if right else "missed" if fixes else "not done",
             detail=(
-                f"{shown.action} {shown.target}"
+                action_words(shown.action, shown.target, shown.params)
                 + (f" after {len(fixes) - 1} other" if right and len(fixes) > 1 else "")
                 + f" (scenario's fix: {accepted})"
             )

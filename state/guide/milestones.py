@@ -13,11 +13,24 @@ card, the header and `warroom journals` all read them from here.
   P2 15 min, P3 1 h, P4 next business day), counted from declared.
 - first status update: the first status update that reached people, delivered to Slack,
   Statuspage, or an email or chat channel (`reaches_people`). A page, an escalation page or
-  a PagerDuty acknowledge is no status update. Target: the update cadence of the severity
-  (P1 15 min, P2/P3 30 min; P4 none), counted from declared, as the header's "update due".
-- mitigated: the first remediation (not a dry run) that succeeded. The guide sets no target.
+  a PagerDuty acknowledge is no status update. One update queued to several channels at
+  once is one update (one row of the cadence), at its first delivery. Target: the update
+  cadence of the severity (P1 15 min, P2/P3 30 min; P4 none), counted from declared, as
+  the header's "update due".
+- mitigated: the signals that made the incident got better after an action for it: an
+  action that succeeded (not a dry run) on a target that was in trouble when it was asked
+  (`state.guide.harm`: never a restart of a healthy service or a terminate of a pid that
+  blocked nobody; in a drill, one of the scenario's accepted fixes), then the first sample
+  after which nothing the guide's rules flagged when it was asked is flagged any more (a
+  service down is up, an error rate fell back under its band). An action on a healthy target
+  or one that changed nothing is never a mitigation. The guide sets no target.
 - resolved: the IncidentResolved, or the delivery of a status update saying Resolved
-  (`resolves`), whichever came first. Target: the resolution time of the severity.
+  (`resolves`), whichever came first. Target: the resolution time of the severity. A
+  resolution while the guide's rules still flagged something (`flags`: a service down, an
+  error rate over 5%) restored nothing: it is missed, whenever it came.
+
+A milestone not reached by a closed incident (resolved, or a drill that ended) is "not
+done"; by an open one, "pending" until its deadline passes, then "missed".
 
 Every target is the one of a single severity per incident: the severity the incident
 reached (the most severe it was declared or changed to), or, in a drill, the scenario's
@@ -26,10 +39,11 @@ expected severity (`Milestones.held`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from state.guide.harm import harm, matches
 from state.guide.policy import TARGETS, UPDATE_CADENCE, resolution_due, response_due
 from state.guide.severity import IncidentStatus, Severity
 from state.guide.signals import detection as breach_at
@@ -51,7 +65,9 @@ NAMES = {
     "mitigated": "Mitigated",
     "resolved": "Resolved",
 }
-Result = Literal["met", "missed", "pending", ""]  # "": the guide sets no target
+# "": the guide sets no target; "not done": never reached by an incident that was closed (or
+# a drill that ended); "pending": not reached yet by an open one, its deadline not passed
+Result = Literal["met", "missed", "pending", "not done", ""]
 
 # Channel types whose messages page someone rather than tell people how the incident stands.
 PAGER_TYPES = frozenset({"pagerduty"})
@@ -152,6 +168,7 @@ class Measure:
     due: datetime | None
     target: str  # the guide's words for the target, "" when none
     result: Result
+    note: str = ""  # why a reached milestone still missed: "resolved while api down breached"
 
     @property
     def name(self) -> str:
@@ -200,11 +217,19 @@ class Milestones:
     detected_why: str = ""
     severities: list[tuple[datetime, Severity]] = field(default_factory=list)  # changes
     acknowledged: datetime | None = None
-    updates: list[datetime] = field(default_factory=list)  # status updates that reached people
+    updates: list[datetime] = field(default_factory=list)  # each update that reached people, once
     mitigated: datetime | None = None
     resolved: datetime | None = None
     end: datetime | None = None  # the last event of the incident's part of the journal
     expected: Severity | None = None  # a drill's: the scenario's expected severity
+    # what the guide's rules still flagged when it was resolved ("api down"): () when none
+    resolved_breaching: tuple[str, ...] = ()
+
+    @property
+    def closed(self) -> bool:
+        """Is the incident over: resolved, or its drill ended (and was scored)? A milestone
+        a closed incident never reached is "not done", never "pending"."""
+        return self.resolved is not None or self.expected is not None
 
     @property
     def first_update(self) -> datetime | None:
@@ -239,13 +264,13 @@ class Milestones:
 
     def measures(self) -> tuple[Measure, ...]:
         """Each milestone of KEYS, measured against the held severity's targets."""
-        severity, end = self.held, self.end or self.declared
+        severity, end, closed = self.held, self.end or self.declared, self.closed
         declared = self.declared
         cadence = UPDATE_CADENCE[severity]
         detect_due = self.detected + DECLARE_TARGET if self.detected else None
         return (
             Measure("detected", self.detected, None, None, "", ""),
-            _judged("declared", declared, self.detected, detect_due, "5 minutes", end),
+            _judged("declared", declared, self.detected, detect_due, "5 minutes", end, False),
             _judged(
                 "acknowledged",
                 self.acknowledged,
@@ -253,6 +278,7 @@ class Milestones:
                 response_due(severity, declared),
                 TARGETS[severity].response_words,
                 end,
+                closed,
             ),
             _judged(
                 "first_update",
@@ -261,17 +287,29 @@ class Milestones:
                 declared + cadence if cadence else None,
                 f"{cadence.total_seconds() / 60:g} minutes" if cadence else "",
                 end,
+                closed,
             ),
-            _judged("mitigated", self.mitigated, declared, None, "", end),
-            _judged(
-                "resolved",
-                self.resolved,
-                declared,
-                resolution_due(severity, declared),
-                TARGETS[severity].resolution_words,
-                end,
-            ),
+            _judged("mitigated", self.mitigated, declared, None, "", end, closed),
+            self._resolution(end),
         )
+
+    def _resolution(self, end: datetime) -> Measure:
+        """Resolved against the held severity's resolution time; a resolution while the
+        guide's rules still flagged the incident's signals restored nothing: missed."""
+        severity = self.held
+        measure = _judged(
+            "resolved",
+            self.resolved,
+            self.declared,
+            resolution_due(severity, self.declared),
+            TARGETS[severity].resolution_words,
+            end,
+            self.closed,
+        )
+        if self.resolved is None or not self.resolved_breaching:
+            return measure
+        note = f"resolved while {'; '.join(self.resolved_breaching)} still breached"
+        return replace(measure, result="missed", note=note)
 
     def cadence(self) -> list[Gap]:
         """Each stretch the held severity's update cadence covers, from the declaration to
@@ -299,9 +337,12 @@ def _judged(
     due: datetime | None,
     words: str,
     end: datetime,
+    closed: bool,
 ) -> Measure:
-    if due is None:
-        result: Result = ""
+    if at is None and closed:  # the incident is over without it: it will never come
+        result: Result = "not done"
+    elif due is None:
+        result = ""
     elif at is not None:
         result = "met" if at <= due else "missed"
     else:  # not reached when the journal ends: missed only once past its deadline
@@ -337,12 +378,21 @@ class Tracker:
     and when the guide's rules started and stopped flagging (`flagged`: under held signals,
     each breach but those of blips only, from its first sample over the line)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fixes: tuple[tuple[str, str | None], ...] | None = None) -> None:
+        """`fixes`: a drill scenario's accepted fixes, (action, service or None); only those
+        can mitigate. None (a live session, or a review): any action that was not harmful."""
         self.incidents: list[Milestones] = []
+        self._fixes = fixes
+        # action id -> what the guide's rules flagged when it was requested; only actions
+        # for the incident (not harmful, a scenario's accepted fix in a drill) are kept
+        self._for_incident: dict[str, frozenset[str]] = {}
+        self._mitigating: frozenset[str] = frozenset()  # what an accepted fix is to make better
         self.flagged: list[Change] = []
         self._window = True  # a breach now may be the next incident's detection
         self._since = 0  # the seq of the last resolution: a breach before it is not the next's
-        self._messages: dict[str, tuple[str, bool]] = {}  # message id -> (purpose, pager)
+        # message id -> (purpose, pager, the update it belongs to: its queueing moment)
+        self._messages: dict[str, tuple[str, bool, datetime | None]] = {}
+        self._counted: set[datetime | None] = set()  # the updates already in `updates`
 
     @property
     def current(self) -> Milestones | None:
@@ -373,32 +423,62 @@ class Tracker:
         if m is None:
             return
         m.end = at if m.end is None else max(m.end, at)
+        pending = self._mitigating and m.mitigated is None and m.resolved is None
+        if pending and kind in _FLAG_KINDS and not self._mitigating & set(flags(after)):
+            m.mitigated = at  # none of what the accepted fix was for is flagged any more
+            self._mitigating = frozenset()
         if kind == "severity_changed":
             m.severities.append((at, event.severity))
         elif kind == "incident_acknowledged" and m.acknowledged is None:
             m.acknowledged = at
         elif kind == "message_queued":
             pager = is_pager(getattr(event, "channel_type", ""), event.channel)
-            self._messages[event.message_id] = (event.purpose, pager)
+            self._messages[event.message_id] = (event.purpose, pager, at)
         elif kind == "message_sent":
-            purpose, pager = self._messages.get(
-                event.message_id, ("update", is_pager("", event.channel))
+            purpose, pager, update = self._messages.get(
+                event.message_id, ("update", is_pager("", event.channel), None)
             )
-            if reaches_people(purpose, pager, event.outcome):
+            # one update queued to several channels at once is one update, however many
+            # channels it reached: counted at its first delivery (`update` None: a journal
+            # without its queueing, each delivery on its own)
+            key = update if update is not None else at
+            if reaches_people(purpose, pager, event.outcome) and key not in self._counted:
+                self._counted.add(key)
                 m.updates.append(at)
             if resolves(purpose, event.status, event.outcome):
-                self._resolved(m, at, seq)
+                self._resolved(m, at, seq, after)
+        elif kind == "action_requested" and not event.dry_run:
+            self._requested(event, before)
         elif kind == "action_finished" and event.ok and not event.dry_run and m.resolved is None:
-            m.mitigated = m.mitigated or at
+            flagged = self._for_incident.get(event.action_id)
+            if flagged and m.mitigated is None:
+                self._mitigating = self._mitigating | flagged
         elif kind == "incident_resolved":
-            self._resolved(m, at, seq)
-        elif kind == "drill_scored" and getattr(event, "expected", None) is not None:
-            m.expected = event.expected
+            self._resolved(m, at, seq, after)
+        elif kind == "drill_scored":
+            if getattr(event, "expected", None) is not None:
+                m.expected = event.expected
+            # the card held mitigation to the scenario's accepted fixes, which only the drill
+            # knows: the review of a drill reads it from the card, so that both say the same
+            line = next((x for x in event.milestones if x.name == NAMES["mitigated"]), None)
+            if line is not None and event.expected is not None:
+                took = line.took
+                m.mitigated = None if took is None else m.declared + timedelta(seconds=took)
 
-    def _resolved(self, m: Milestones, at: datetime, seq: int) -> None:
+    def _requested(self, event: Any, before: ConsoleState) -> None:
+        """Keep an action that is for the incident, with what the guide's rules flagged when it
+        was requested: an action taken while nothing was flagged cannot mitigate."""
+        if harm(before, event) is not None:
+            return
+        if self._fixes is not None and not matches(event, self._fixes):
+            return
+        self._for_incident[event.action_id] = frozenset(flags(before))
+
+    def _resolved(self, m: Milestones, at: datetime, seq: int, state: ConsoleState) -> None:
         if m.resolved is not None:
             return
         m.resolved = at
+        m.resolved_breaching = flags(state)
         self._window, self._since = True, seq
 
     def _sustained(self, seq: int, state: ConsoleState) -> None:
@@ -424,6 +504,16 @@ class Tracker:
         if now == (self.flagged[-1].value if self.flagged else 0):
             return
         self.flagged.append(Change(seq, at, now, "; ".join(reasons)))
+
+
+def incident_span(
+    declared: datetime, resolved: datetime | None, end: datetime | None
+) -> tuple[datetime, float]:
+    """An incident's start and duration in seconds, as the review, the score card and `warroom
+    journals` state them: from its declaration to its resolution (`resolved`), or, still open,
+    to the end of the journal (`end`, its last event)."""
+    stop = resolved or end or declared
+    return declared, max((stop - declared).total_seconds(), 0.0)
 
 
 def severity_at(

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from state.clock import from_epoch
-from state.guide.milestones import resolves
+from state.guide.milestones import incident_span, resolves
 from state.journal.codec import RENAMED, Unpacker
 from state.journal.store import Journal, JournalError, parse
 
@@ -44,6 +44,8 @@ class SessionSummary:
     incident_id: str | None  # the last incident declared
     severity: Severity | None  # that incident's severity at the end
     resolved: bool
+    declared: datetime | None = None  # when that incident was declared: its start
+    resolved_at: datetime | None = None  # when it was resolved (`x` or a Resolved update)
 
     @property
     def state(self) -> str:
@@ -53,9 +55,18 @@ class SessionSummary:
 
     @property
     def seconds(self) -> float | None:
+        """The session's length: its start to its last event."""
         if self.started is None or self.ended is None:
             return None
         return (self.ended - self.started).total_seconds()
+
+    @property
+    def incident_span(self) -> tuple[datetime, float] | None:
+        """The last incident's start and duration, as its review states them (declared to
+        resolved, or to the end of the journal); None without an incident."""
+        if self.declared is None:
+            return None
+        return incident_span(self.declared, self.resolved_at, self.ended)
 
 
 def summarize(journal: Journal) -> SessionSummary:
@@ -90,6 +101,8 @@ def summarize(journal: Journal) -> SessionSummary:
     incident_id: str | None = None
     severity: Severity | None = None
     resolved = False
+    declared: datetime | None = None
+    resolved_at: datetime | None = None
     purposes: dict[str, str] = {}  # message id -> purpose, as queued
     for seq, kind, encoding, ref, data in rows:
         try:
@@ -104,16 +117,17 @@ def summarize(journal: Journal) -> SessionSummary:
         elif kind == "incident_declared":
             incidents += 1
             incident_id, severity = event.incident_id, event.severity  # type: ignore[union-attr]
-            resolved = False
+            resolved, declared, resolved_at = False, event.at, None
         elif kind == "severity_changed" and incident_id is not None:
             severity = event.severity  # type: ignore[union-attr]
         elif kind == "incident_resolved" and incident_id is not None:
-            resolved = True
+            resolved, resolved_at = True, resolved_at or event.at
         elif kind == "message_queued":
             purposes[event.message_id] = event.purpose  # type: ignore[union-attr]
         elif kind == "message_sent" and incident_id is not None:
             purpose = purposes.get(event.message_id, "update")  # type: ignore[union-attr]
-            resolved = resolved or resolves(purpose, event.status, event.outcome)  # type: ignore[union-attr]
+            if resolves(purpose, event.status, event.outcome):  # type: ignore[union-attr]
+                resolved, resolved_at = True, resolved_at or event.at
     return SessionSummary(
         started=started or _time(first),
         ended=_time(last),
@@ -123,6 +137,8 @@ def summarize(journal: Journal) -> SessionSummary:
         incident_id=incident_id,
         severity=severity,
         resolved=resolved,
+        declared=declared,
+        resolved_at=resolved_at,
     )
 
 

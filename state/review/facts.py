@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from state.console import ConsoleState, Incident
 from state.fold import fold
-from state.guide.drill import harm
+from state.guide.harm import harm
 from state.guide.milestones import Change, Milestones, Tracker, services_down
 from state.locks import blocker_name
 

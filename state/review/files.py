@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from state.action_words import action_words
+from state.guide.milestones import incident_span
 from state.guide.severity import Role
 from state.review import sections, template
 from state.review.facts import Facts, gather
@@ -123,7 +125,7 @@ def incident_review(part: Part, facts: Facts) -> str:
     incident = part.incident
     assert incident is not None
     ended = closed_at(part)
-    took = (ended - incident.declared_at).total_seconds()
+    _, took = incident_span(incident.declared_at, part.resolved_at, part.end)
     until = "declared to resolved" if part.resolved_at else "declared to the end of the journal"
     assert part.milestones is not None
     items = _items(incident.incident_id, action_items(part))
@@ -274,7 +276,11 @@ def _went_well(part: Part) -> list[str]:
 
 def _to_improve(part: Part) -> list[str]:
     assert part.milestones is not None
-    bad = [_measure_line(m) for m in part.milestones.measures() if m.result == "missed"]
+    bad = [
+        _measure_line(m)
+        for m in part.milestones.measures()
+        if m.result == "missed" or (m.result == "not done" and m.target)
+    ]
     late = overdue(part)
     if late:
         bad.append(
@@ -282,7 +288,8 @@ def _to_improve(part: Part) -> list[str]:
         )
     for e in part.people:
         if getattr(e, "kind", "") == "action_finished" and not e.ok and not e.dry_run:  # type: ignore[attr-defined]
-            bad.append(f"{md(e.action)} of {md(e.target)} failed: {md(e.result)}")  # type: ignore[attr-defined]
+            what = action_words(e.action, e.target)  # type: ignore[attr-defined]
+            bad.append(f"{md(what)} failed: {md(e.result)}")  # type: ignore[attr-defined]
     return _from_journal(bad)
 
 
@@ -294,9 +301,11 @@ def _from_journal(lines: list[str]) -> list[str]:
 def _measure_line(m: Measure) -> str:
     target = f"target {m.target}" if m.target else "no target"
     took = m.seconds
+    if took is None and m.result == "not done":
+        return f"{m.name}: never, the incident was closed without it ({target})"
     if took is None:
         return f"{m.name}: not reached by the end of the journal ({target})"
-    return f"{m.name}: {span(took)} ({target})"
+    return f"{m.name}: {span(took)} ({target})" + (f": {md(m.note)}" if m.note else "")
 
 
 def _items(incident_id: str, items) -> dict[str, list[str]]:

@@ -97,9 +97,13 @@ def span(seconds: float) -> str:
     return f"{total // 3600} h {total % 3600 // 60:02d} min"
 
 
-def minutes(seconds: float) -> int:
-    """Whole minutes, as the guide's script counts a duration."""
-    return max(int(seconds), 0) // 60
+def minutes(seconds: float) -> str:
+    """Whole minutes in words, as the guide's template counts a duration: '1 minute',
+    '12 minutes', 'under a minute'."""
+    whole = max(int(seconds), 0) // 60
+    if whole == 0:
+        return "under a minute"
+    return f"{whole} minute{'s' if whole != 1 else ''}"
 
 
 def table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from state.action_words import action_words
 from state.guide.milestones import is_pager
 from state.guide.severity import Severity
 from state.review.format import iso, span
@@ -40,6 +41,19 @@ _MISSED = {
     "first_update": ("Post the first status update sooner", "communication", "devops"),
     "resolved": ("Resolve sooner", "process", "engineering"),
 }
+# For a target never reached by a closed incident: what to do, its category and team.
+_NEVER = {
+    "acknowledged": (
+        "Acknowledge every incident: this one was closed without an acknowledgement",
+        "process",
+        "devops",
+    ),
+    "first_update": (
+        "Post a status update for every incident: this one was closed without any reaching people",
+        "communication",
+        "devops",
+    ),
+}
 # Kinds of journal events that pin a finding of the investigation, once the console has them:
 # each becomes an action item of its own (`_pins`).
 PIN_KINDS: frozenset[str] = frozenset({"investigation_pinned"})
@@ -60,7 +74,17 @@ def action_items(part: Part) -> list[ActionItem]:
     urgent = part.milestones is not None and part.milestones.held in (Severity.P1, Severity.P2)
     if part.milestones is not None:
         for m in part.milestones.measures():
-            if m.result == "missed" and m.key in _MISSED:
+            if m.result == "not done" and m.key in _NEVER and m.target:
+                what, category, team = _NEVER[m.key]
+                priority = "high" if urgent else "medium"
+                found.append((what, priority, team, category, week, "immediate"))
+            elif m.key == "resolved" and m.note:
+                title = (
+                    "Resolve only once the guide's resolution criteria hold: "
+                    f"{m.note} (at {iso(m.at)})"  # type: ignore[arg-type]
+                )
+                found.append((title, "high", "engineering", "process", week, "immediate"))
+            elif m.result == "missed" and m.key in _MISSED:
                 what, category, team = _MISSED[m.key]
                 priority = "high" if urgent else "medium"
                 found.append(
@@ -78,7 +102,8 @@ def action_items(part: Part) -> list[ActionItem]:
         found.append((title, "high", "engineering", "remediation", week, "immediate"))
     for event in part.people:
         if getattr(event, "kind", "") == "action_finished" and not event.ok and not event.dry_run:  # type: ignore[attr-defined]
-            title = f"Find out why {event.action} of {event.target} failed: {event.result}"  # type: ignore[attr-defined]
+            what = action_words(event.action, event.target)  # type: ignore[attr-defined]
+            title = f"Find out why {what} failed: {event.result}"  # type: ignore[attr-defined]
             found.append((title, "high", "engineering", "remediation", week, "immediate"))
     for what, at in _unpaged(part):
         title = f"Page on {what}: it breached at {iso(at)} and no page went out"

@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from state.action_words import action_name
 from state.clock import from_epoch
 from state.guide.milestones import is_pager
 from state.guide.policy import UPDATE_CADENCE
@@ -106,10 +107,12 @@ def metrics(milestones: Milestones) -> list[str]:
             took = span(seconds) if seconds is not None else NONE
             target = m.target or "none set by the guide"
             result = m.result or NONE
+            if m.note:
+                result = f"{result}: {md(m.note)}"
         rows.append(
             (
                 f"{m.name}[^{m.key}]",
-                iso(m.at) if m.at else "not reached",
+                iso(m.at) if m.at else "never" if m.result == "not done" else "not reached",
                 since_words.get(m.key, "declared") if m.since or m.key == "detected" else NONE,
                 took,
                 target,
@@ -164,7 +167,7 @@ def actions(people: tuple[Any, ...]) -> list[str]:
             (
                 iso(e.at),
                 md(e.by),
-                md(f"{e.action} ({params})" if params else e.action),
+                md(f"{action_name(e.action)} ({params})" if params else action_name(e.action)),
                 md(e.target),
                 "yes" if e.dry_run else "no",
                 when,

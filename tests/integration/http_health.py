@@ -1,4 +1,5 @@
-"""A loopback HTTP server whose /<service>/health answers up, 503, hangs, resets, or garbles.
+"""A loopback HTTP server whose /<service>/health answers up, 503, late, hangs, resets, or
+garbles.
 
 A service's behaviour may also be raw status lines (bytes), sent in turn, one per request,
 as written: a server whose status line holds control characters.
@@ -14,7 +15,8 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-UP, DOWN, HANG, RESET = "up", "down", "hang", "reset"
+UP, DOWN, HANG, RESET, SLOW = "up", "down", "hang", "reset", "slow"
+SLOW_SECONDS = 0.1
 
 
 @dataclass
@@ -24,6 +26,8 @@ class HealthServer:
     behaviour: dict[str, str | tuple[bytes, ...]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     connections: dict[asyncio.Task, asyncio.StreamWriter] = field(default_factory=dict)
+    in_flight: int = 0  # requests read and not yet answered
+    most_in_flight: int = 0
 
     def template(self) -> str:
         return f"http://127.0.0.1:{self.port}/{{service}}/health"
@@ -43,6 +47,12 @@ async def _serve(server: HealthServer, closing: asyncio.Event, reader, writer) -
                 case "hang":
                     await closing.wait()
                     return
+                case "slow":  # answers, a little late: counted while it is being held
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                    await asyncio.sleep(SLOW_SECONDS)
+                    server.in_flight -= 1
+                    status, body = b"HTTP/1.1 200 OK", b'{"status": "ok"}'
                 case "reset":
                     sock = writer.get_extra_info("socket")
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -2,11 +2,23 @@
 
 kmock keeps objects as plain dicts: it does not filter lists by label or field selector
 and has no subresources. Tests that depend on those assert on the requests it received.
+
+kmock 0.8 serves `?watch=true` as a replay of every object followed by the changes made
+through its HTTP API, without resource versions: a LIST says '...', a watch ignores
+`resourceVersion`, never sends a bookmark nor a 410 Gone, and objects stored from the test
+(Cluster.add) reach no watch. Emulator adds what an informer relies on, as the API server
+does it: every change (through HTTP or Cluster.add) takes the next resourceVersion; a LIST
+returns the current one; a watch sends what changed after the version it asks for, BOOKMARKs
+when asked (allowWatchBookmarks) and nothing changed for `bookmark_every` seconds, ends after
+timeoutSeconds, and answers a version older than its history keeps (Cluster.expire) with an
+ERROR event carrying a 410 Status, in a 200 stream, as the API server's watch cache does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import copy
 import json
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -54,13 +66,110 @@ EVERYTHING = frozenset(
 _KINDS = {"Deployment": DEPLOYMENTS, "ReplicaSet": REPLICASETS, "Pod": PODS, "Event": EVENTS}
 
 
+class _Recorder:
+    """Stands in for kmock's per-resource event bus: each change becomes a versioned event."""
+
+    def __init__(self, emulator: Emulator, res: resource) -> None:
+        self.emulator, self.res = emulator, res
+
+    async def put(self, event: Obj) -> None:
+        self.emulator.record(self.res, event["type"], event["object"])
+
+
+class _Buses(dict[resource, _Recorder]):
+    def __init__(self, emulator: Emulator) -> None:
+        super().__init__()
+        self.emulator = emulator
+
+    def __missing__(self, res: resource) -> _Recorder:
+        self[res] = _Recorder(self.emulator, res)
+        return self[res]
+
+
 class Emulator(KubernetesEmulator):
-    """kmock's emulator, where access reviews are answered and never stored, as in Kubernetes."""
+    """kmock's emulator, where access reviews are answered and never stored, as in Kubernetes,
+    and watches are served from versioned history (see the module's docstring)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.allowed: set[str] = set(EVERYTHING)
         self.keep_requests = True  # False: forget each request once answered (long runs)
+        self.version = 1  # the resourceVersion of the newest change
+        self.oldest = 1  # the oldest version a watch may resume from (Cluster.expire moves it)
+        self.history: list[tuple[int, resource, str, Obj]] = []
+        self.kept = 10_000  # events of history kept; older versions answer 410
+        self.bookmark_every = 1.0  # seconds
+        self._changed = asyncio.Event()
+        self._gone = asyncio.Event()  # set: every open watch ends with a 410
+        self._buses = _Buses(self)  # type: ignore[assignment]
+
+    def record(self, res: resource, kind: str, obj: Obj) -> None:
+        """A change the watches of `res` will send: the object takes the next version."""
+        self.version += 1
+        obj = copy.deepcopy(obj)
+        obj.setdefault("metadata", {})["resourceVersion"] = str(self.version)
+        self.history.append((self.version, res, kind, obj))
+        if len(self.history) > self.kept:
+            del self.history[: len(self.history) - self.kept]
+            self.oldest = self.history[0][0] - 1
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def expire(self) -> None:
+        """Forget the history, as a compacted etcd does: every watch ends with a 410 Gone and
+        every resume from a version before now is refused with one."""
+        self.history.clear()
+        self.oldest = self.version
+        self._gone.set()
+        self._gone = asyncio.Event()
+
+    async def _serve_list(self, request: Request) -> Any:
+        reply = await super()._serve_list(request)
+        reply["metadata"]["resourceVersion"] = str(self.version)
+        for item in reply["items"]:
+            item.setdefault("metadata", {}).setdefault("resourceVersion", str(self.version))
+        return reply
+
+    async def _serve_watch(self, request: Request) -> AsyncIterator[Any]:
+        yield b""  # the headers, at once: a watch that has nothing to say is still open
+        params = request.params
+        since = params.get("resourceVersion")
+        bookmarks = params.get("allowWatchBookmarks") == "true"
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + float(params.get("timeoutSeconds") or 3600)
+        if not since or not since.isdigit():  # from "now": every object as ADDED first
+            listed = await super()._serve_list(request)
+            for item in listed["items"]:
+                yield {"type": "ADDED", "object": item}
+            at = self.version
+        elif int(since) < self.oldest:
+            yield _gone(since, self.oldest)
+            return
+        else:
+            at = int(since)
+        while loop.time() < ends:
+            for version, res, kind, obj in list(self.history):
+                namespace = obj.get("metadata", {}).get("namespace")
+                if version > at and res == request.resource and namespace == request.namespace:
+                    yield {"type": kind, "object": obj}
+            at = self.version
+            changed, gone = self._changed.wait(), self._gone.wait()
+            waits = [asyncio.ensure_future(changed), asyncio.ensure_future(gone)]
+            done, pending = await asyncio.wait(
+                waits,
+                timeout=min(self.bookmark_every, max(ends - loop.time(), 0)),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            for task in pending:
+                task.cancel()
+            if waits[1] in done:
+                yield _gone(str(at), self.oldest)
+                return
+            if not done and bookmarks:
+                kind_of = {res: kind for kind, res in _KINDS.items()}
+                mark = {"kind": kind_of.get(request.resource, ""), "metadata": {}}
+                mark["metadata"]["resourceVersion"] = str(self.version)
+                yield {"type": "BOOKMARK", "object": mark}
 
     async def _handle(self, request: Request) -> Any:
         try:
@@ -101,8 +210,21 @@ class Cluster:
         """Store objects (or lists of them) as the API server would serve them."""
         for item in objects:
             for obj in [item] if isinstance(item, dict) else item:
-                meta = obj["metadata"]
-                self.api.objects[_KINDS[obj["kind"]], meta["namespace"], meta["name"]] = obj
+                meta, res = obj["metadata"], _KINDS[obj["kind"]]
+                key = (res, meta["namespace"], meta["name"])
+                known = key in self.api.objects and not self.api.objects[key].deleted
+                self.api.objects[key] = obj
+                self.api.record(res, "MODIFIED" if known else "ADDED", obj)
+
+    def remove(self, obj: Obj) -> None:
+        """Delete an object, as a controller would: watches see it DELETED."""
+        meta, res = obj["metadata"], _KINDS[obj["kind"]]
+        self.api.objects[res, meta["namespace"], meta["name"]].delete()
+        self.api.record(res, "DELETED", obj)
+
+    def expire(self) -> None:
+        """The API server forgets its watch history: watches end with 410 Gone (relist)."""
+        self.api.expire()
 
     def requests(self, plural: str | None = None) -> list[Request]:
         return [
@@ -121,6 +243,16 @@ class Cluster:
             return pending.pop(0) if pending else NotImplemented  # NotImplemented: fall through
 
         (self.api**1)[action, res] << reply  # ahead of the emulator's own answers
+
+
+def _gone(since: str, oldest: int) -> Obj:
+    """The ERROR event the API server sends for a version its watch cache no longer holds."""
+    message = f"too old resource version: {since} ({oldest})"
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure"}
+    return {
+        "type": "ERROR",
+        "object": {**body, "reason": "Expired", "message": message, "code": 410},
+    }
 
 
 def status(code: int, reason: str, message: str) -> Response:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from probes.health import HealthProbe, check_health
+from probes.health import CONCURRENCY, HealthProbe, check_health
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import HealthResult, HealthSampled
@@ -15,6 +15,7 @@ from tests.integration.http_health import (
     DOWN,
     HANG,
     RESET,
+    SLOW,
     closed_port,
     health_server,
     unanswered_port,
@@ -67,6 +68,63 @@ async def test_a_hanging_endpoint_delays_no_other_beyond_its_timeout():
     assert probe.timeout > probe.request_timeout  # the scheduler never cuts a request short
 
 
+async def test_at_300_services_hung_ones_cost_only_their_own_results():
+    hung = {f"svc-{i:03}": HANG for i in range(0, 300, 30)}
+    services = [f"svc-{i:03}" for i in range(300)]
+    emitted: list = []
+    async with health_server(hung) as server:
+        # a timeout that 290 answering services meet on a loaded machine
+        probe = HealthProbe(services, server.template(), timeout=3.0)
+        scheduler = ProbeScheduler([probe], FrozenClock(NOW), emitted.append)
+        try:
+            await scheduler.sample_once(probe)
+        finally:
+            await scheduler.stop()
+    (sampled,) = emitted  # one sample, not a probe failure
+    assert isinstance(sampled, HealthSampled)
+    found = {r.service: r for r in sampled.results}
+    assert list(found) == services  # every service's own result, in the configured order
+    assert {s for s, r in found.items() if not r.up} == set(hung)
+    assert {found[s].error for s in hung} == {"timed out after 3 s"}
+
+
+async def test_no_more_than_concurrency_checks_are_in_flight_at_once():
+    services = [f"svc-{i:03}" for i in range(100)]
+    async with health_server(dict.fromkeys(services, SLOW)) as server:
+        probe = HealthProbe(services, server.template(), timeout=5.0)
+        try:
+            found = await results(probe)
+        finally:
+            await probe.close()
+        assert server.most_in_flight == CONCURRENCY  # 4 clients x POOL
+    assert all(r.up for r in found.values())
+
+
+async def test_past_fifty_services_each_refresh_checks_the_next_fifty_after_a_first_full_round():
+    services = [f"svc-{i:03}" for i in range(120)]
+    async with health_server() as server:
+        probe = HealthProbe(services, server.template(), timeout=5.0, interval=2)
+        try:
+            rounds = [[r.service for r in (await probe.sample(NOW))[0].results] for _ in range(4)]
+        finally:
+            await probe.close()
+        assert len(server.requests) == 120 + 3 * 50  # 25 checks a second after the first round
+    assert rounds[0] == services  # the first sample fills the whole pane
+    assert rounds[1:] == [services[:50], services[50:100], services[100:] + services[:30]]
+
+
+async def test_up_to_fifty_services_every_refresh_checks_every_one():
+    services = [f"svc-{i:02}" for i in range(50)]
+    async with health_server() as server:
+        probe = HealthProbe(services, server.template(), timeout=5.0, interval=2)
+        try:
+            for _ in range(3):
+                (sampled,) = await probe.sample(NOW)
+                assert [r.service for r in sampled.results] == services
+        finally:
+            await probe.close()
+
+
 async def test_refused_and_unresolvable():
     refused = HealthProbe(["api"], f"http://127.0.0.1:{closed_port()}/{{service}}", timeout=TIMEOUT)
     unknown = HealthProbe(["api"], "http://{service}.no-such-host.invalid:8000/health", timeout=2)
@@ -78,7 +136,7 @@ async def test_refused_and_unresolvable():
         await unknown.close()
 
 
-async def test_one_client_is_reused_across_samples_and_closed(monkeypatch):
+async def test_the_clients_are_made_once_reused_across_samples_and_closed(monkeypatch):
     import httpx
 
     made: list[httpx.AsyncClient] = []
@@ -91,12 +149,12 @@ async def test_one_client_is_reused_across_samples_and_closed(monkeypatch):
     monkeypatch.setattr(httpx, "AsyncClient", Counted)
     async with health_server() as server:
         probe = HealthProbe(["a", "b", "c"], server.template(), timeout=TIMEOUT)
-        await probe.sample(NOW)  # three first requests at once make one client
+        await probe.sample(NOW)  # three first requests at once make the clients, once
         await probe.sample(NOW)
-        (client,) = made
-        assert probe._client is client
+        assert len(made) == 3  # one each for three services: no more clients than services
+        assert probe._clients == made
         await probe.close()
-        assert client.is_closed and probe._client is None
+        assert all(c.is_closed for c in made) and probe._clients == []
     assert len(server.requests) == 6
 
 

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from kmock import Request, resource
+from kmock import Request, action, resource
 
 from probes.actions import REMEDIATIONS, ActionRefused
+from probes.kubernetes.read import KubernetesProbe
 from probes.kubernetes.write import KubernetesActions
 from tests.integration.k8s_emulator import (
     DEPLOYMENTS,
@@ -34,6 +35,7 @@ from tests.integration.k8s_objects import (
     replicaset,
     template,
 )
+from tests.servers.sessions import eventually
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 3, 14, 9, 27, 20, tzinfo=UTC)
@@ -391,3 +393,23 @@ async def test_an_unreachable_cluster_and_an_unknown_deployment(tmp_path):
         with pytest.raises(ActionRefused, match="not a Kubernetes action"):
             await act(k8s, "terminate_backend")
         assert writes(k8s) == []
+
+
+async def test_a_scale_made_from_the_console_reaches_the_services_pane_through_the_watch(
+    tmp_path,
+):
+    async with cluster(tmp_path, healthy(NAME)) as k8s:
+        probe = KubernetesProbe([NAME], context=k8s.context, kubeconfig=k8s.kubeconfig)
+        try:
+
+            async def desired() -> int:
+                (sampled,) = await probe.sample(NOW)
+                return sampled.deployments[0].desired
+
+            assert await desired() == 2
+            await act(k8s, "scale", {"replicas": 5})
+            assert await eventually(desired, lambda n: n == 5) == 5
+            lists = [r for r in k8s.requests("deployments") if r.action == action.LIST]
+            assert len(lists) == 1  # the change came by the watch, not by listing again
+        finally:
+            await probe.close()

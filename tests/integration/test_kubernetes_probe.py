@@ -30,6 +30,7 @@ from tests.integration.k8s_objects import (
     replicaset,
     rs_hash,
 )
+from tests.servers.sessions import eventually
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 3, 2, 14, 1, tzinfo=UTC)
@@ -64,25 +65,163 @@ async def test_healthy_deployments(tmp_path):
     assert (f.desired, f.revision, len(f.pods)) == (3, 8, 3)
 
 
-async def test_requests_are_lists_by_namespace_and_selector_never_per_pod(tmp_path):
+KINDS = ("deployments", "replicasets", "pods", "events")
+
+
+def lists(k8s, plural):
+    return [r for r in k8s.requests(plural) if r.action == action.LIST]
+
+
+def watches(k8s, plural=None):
+    return [r for r in k8s.requests(plural) if r.action == action.WATCH]
+
+
+async def test_each_kind_is_listed_once_then_watched_from_the_lists_version(tmp_path):
     async with cluster(tmp_path, healthy("analysis-service"), healthy("file-watcher")) as k8s:
-        await sample(k8s)
-        pod_lists = k8s.requests("pods")
-        assert sorted(r.params["labelSelector"] for r in pod_lists) == [
-            "app=analysis-service",
-            "app=file-watcher",
-        ]
-        assert all(
-            r.action == action.LIST and r.namespace == NS for r in k8s.requests() if r.resource
-        )
-        assert not [r for r in k8s.requests() if r.name is not None]  # no GET of one object
-        (events,) = k8s.requests("events")
-        assert events.params["fieldSelector"] == "type=Warning"
-        assert len(k8s.requests("deployments")) == len(k8s.requests("replicasets")) == 1
-        # the bearer token from the kubeconfig is what authenticates every request
-        assert all(
-            r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in k8s.requests("pods")
-        )
+        probe = probe_for(k8s)
+        try:
+            for _ in range(3):
+                await probe.sample(NOW)
+            await eventually(_now(lambda: watches(k8s)), lambda w: len(w) == len(KINDS))
+            for plural in KINDS:
+                (listed,) = lists(k8s, plural)  # three refreshes, one LIST of each kind
+                assert listed.namespace == NS
+                assert "labelSelector" not in listed.params  # the namespace's, as k9s lists
+                (watch,) = watches(k8s, plural)
+                assert watch.namespace == NS
+                assert watch.params["resourceVersion"] == str(k8s.api.version)
+                assert watch.params["allowWatchBookmarks"] == "true"
+                assert int(watch.params["timeoutSeconds"]) > 0
+            assert lists(k8s, "events")[0].params["fieldSelector"] == "type=Warning"
+            assert watches(k8s, "events")[0].params["fieldSelector"] == "type=Warning"
+            assert not [r for r in k8s.requests() if r.name is not None]  # no GET of one object
+            # the bearer token from the kubeconfig is what authenticates every request
+            assert all(
+                r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in k8s.requests("pods")
+            )
+        finally:
+            await probe.close()
+
+
+def _now(read):
+    async def check():
+        return read()
+
+    return check
+
+
+async def test_a_change_reaches_the_next_refresh_through_the_watch_without_a_list(tmp_path):
+    name = "analysis-service"
+    async with cluster(tmp_path, healthy(name), healthy("file-watcher")) as k8s:
+        probe = probe_for(k8s)
+        try:
+
+            async def shown():
+                (sampled,) = await probe.sample(NOW)
+                return {d.name: d for d in sampled.deployments}[name]
+
+            first = await shown()
+            assert [p.reason for p in first.pods] == [None, None]
+            await eventually(_now(lambda: watches(k8s, "pods")), bool)
+            crashed = pod(name, "p0x3", ready=False, restarts=7, waiting="CrashLoopBackOff")
+            k8s.add(
+                crashed,
+                deployment(name, ready=1),
+                event(
+                    "Pod",
+                    crashed["metadata"]["name"],
+                    "BackOff",
+                    "Back-off restarting failed container",
+                    at=30,
+                ),
+            )
+            found = await eventually(shown, lambda d: d.ready == 1 and d.warnings)
+            assert [(p.reason, p.restarts) for p in found.pods] == [
+                ("CrashLoopBackOff", 7),
+                (None, 0),
+            ]
+            assert found.warnings == ("BackOff: Back-off restarting failed container",)
+            k8s.remove(crashed)
+            found = await eventually(shown, lambda d: len(d.pods) == 1)
+            assert [p.name for p in found.pods] == [f"{name}-{rs_hash(3)}-p1x3"]
+            assert all(len(lists(k8s, plural)) == 1 for plural in KINDS)
+        finally:
+            await probe.close()
+
+
+async def test_a_refresh_with_nothing_changed_folds_nothing_again(tmp_path):
+    async with cluster(tmp_path, healthy("analysis-service"), healthy("file-watcher")) as k8s:
+        probe = probe_for(k8s)
+        try:
+            (a,) = await probe.sample(NOW)
+            (b,) = await probe.sample(NOW)
+        finally:
+            await probe.close()
+    # the very same statuses: no object was read again
+    assert all(x is y for x, y in zip(a.deployments, b.deployments, strict=True))
+
+
+async def test_an_api_server_that_stops_answering_shows_though_its_watches_say_nothing(tmp_path):
+    import asyncio
+
+    async def hang(request):
+        await asyncio.sleep(2)
+
+    async with cluster(tmp_path, healthy("analysis-service"), healthy("file-watcher")) as k8s:
+        probe = probe_for(k8s, timeout=0.3)
+        try:
+            await probe.sample(NOW)
+            (k8s.api**1)["get /version/"] << hang  # lists and watches stay as they were
+            with pytest.raises(KubernetesError, match=r"^timed out after 0\.3 s waiting for"):
+                await probe.sample(NOW)
+        finally:
+            await probe.close()
+        assert all(len(lists(k8s, plural)) == 1 for plural in KINDS)
+
+
+async def test_410_gone_on_the_watch_relists_at_the_next_refresh(tmp_path):
+    name = "analysis-service"
+    async with cluster(tmp_path, healthy(name), healthy("file-watcher")) as k8s:
+        probe = probe_for(k8s)
+        try:
+            await probe.sample(NOW)
+            await eventually(_now(lambda: watches(k8s)), lambda w: len(w) == len(KINDS))
+            k8s.expire()  # the server's watch cache moved on: every watch ends with 410
+            await eventually(
+                _now(lambda: [i.stale for i in probe.informers.values()]), all, timeout=5
+            )
+            assert all(i.why_stale is None for i in probe.informers.values())  # not a failure
+            k8s.add(deployment(name, replicas=4, ready=2))  # a change no watch delivered
+            (sampled,) = await probe.sample(NOW)
+            assert {d.name: d.desired for d in sampled.deployments}[name] == 4
+            assert all(len(lists(k8s, plural)) == 2 for plural in KINDS)
+            # and the new watches resume from the new list's version
+            await eventually(_now(lambda: watches(k8s)), lambda w: len(w) == 2 * len(KINDS))
+            assert {w.params["resourceVersion"] for w in watches(k8s)[len(KINDS) :]} == {
+                str(k8s.api.version)
+            }
+        finally:
+            await probe.close()
+
+
+async def test_a_watch_the_server_ends_resumes_from_the_last_version_seen(tmp_path):
+    name = "analysis-service"
+    async with cluster(tmp_path, healthy(name), healthy("file-watcher")) as k8s:
+        k8s.api.bookmark_every = 0.2
+        probe = probe_for(k8s, watch_seconds=1)  # the server ends each watch after 1 s
+        try:
+            await probe.sample(NOW)
+            k8s.add(deployment(name, replicas=5, ready=2))
+            resumed = await eventually(
+                _now(lambda: watches(k8s, "deployments")), lambda w: len(w) >= 2
+            )
+            versions = [int(w.params["resourceVersion"]) for w in resumed]
+            assert versions[1] > versions[0]  # not from the list's version: no change twice
+            (sampled,) = await probe.sample(NOW)
+            assert {d.name: d.desired for d in sampled.deployments}[name] == 5
+            assert all(len(lists(k8s, plural)) == 1 for plural in KINDS)
+        finally:
+            await probe.close()
 
 
 async def test_pods_of_other_deployments_are_not_counted(tmp_path):
@@ -343,6 +482,17 @@ async def test_a_hanging_api_server_times_out(tmp_path):
             KubernetesError, match=r"^timed out after 0\.3 s waiting for 127\.0\.0\.1:"
         ):
             await sample(k8s, timeout=0.3)
+        # through the scheduler, the request's own timeout is what the pane says: the
+        # sample's is only a backstop above it
+        emitted: list = []
+        probe = probe_for(k8s, timeout=0.3)
+        assert probe.timeout > probe.request_timeout == 0.3
+        scheduler = ProbeScheduler([probe], FrozenClock(NOW), emitted.append)
+        await scheduler.sample_once(probe)
+        await scheduler.stop()
+    (failed,) = emitted
+    assert isinstance(failed, ProbeFailed)
+    assert failed.reason.startswith("timed out after 0.3 s waiting for 127.0.0.1:")
 
 
 def test_kubeconfig_problems_are_one_line(tmp_path, monkeypatch):
@@ -380,18 +530,10 @@ async def test_failure_is_journaled_once_per_change_then_recovery_once(tmp_path)
     emitted: list = []
     async with cluster(tmp_path, healthy("analysis-service"), healthy("file-watcher")) as k8s:
         forbidden = status(403, "Forbidden", "no")
-        k8s.fail(
-            "list",
-            PODS,
-            forbidden,
-            forbidden,
-            forbidden,
-            forbidden,
-            status(500, "InternalError", "boom"),
-        )
+        k8s.fail("list", PODS, forbidden, forbidden, status(500, "InternalError", "boom"))
         probe = probe_for(k8s)
         scheduler = ProbeScheduler([probe], clock, emitted.append)
-        for _ in range(5):  # two deployments: two pod lists per sample
+        for _ in range(5):  # the pods are listed again at each refresh until a list answers
             await scheduler.sample_once(probe)
             clock.advance(2)
         await scheduler.stop()

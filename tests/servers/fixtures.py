@@ -46,9 +46,10 @@ class PromStack:
 
 
 @contextmanager
-def prom_stack(traffic: Mapping[str, Traffic] = TRAFFIC) -> Iterator[PromStack]:
-    """A private Prometheus scraping an exporter driven with `traffic`, stopped at the end."""
-    exporter = Exporter(dict(traffic)).start()
+def prom_stack(traffic: Mapping[str, Traffic] = TRAFFIC, tick: float = 0.1) -> Iterator[PromStack]:
+    """A private Prometheus scraping an exporter driven with `traffic` every `tick` seconds,
+    stopped at the end."""
+    exporter = Exporter(dict(traffic), tick).start()
     try:
         server = PromServer(exporter.port).start()
     except BaseException:

@@ -94,13 +94,32 @@ async def test_a_status_update_is_prefilled_confirmed_and_delivered(tmp_path) ->
 async def test_acknowledging_tells_pagerduty_and_is_not_a_status_update(tmp_path) -> None:
     session, app = await declared(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
+        app.comms.escalate_now(2, "tracklist team needed", "alice")  # the page: a trigger
+        await deliver(pilot, app)
         await pilot.press("a")
         await pilot.pause()
         await deliver(pilot, app)
         assert "Acknowledgement delivered to pagerduty" in timeline(app)
         assert "update due 15:00" in app.query_one("#header")._text.plain  # cadence unmoved
-    queued = journaled(session, MessageQueued)
-    assert [(q.channel, q.purpose) for q in queued] == [("pagerduty", "acknowledge")]
+    queued = [(q.channel, q.purpose) for q in journaled(session, MessageQueued)]
+    assert ("pagerduty", "escalation") in queued
+    assert queued[-1] == ("pagerduty", "acknowledge")
+
+
+async def test_no_acknowledge_goes_to_a_pagerduty_that_was_never_paged(tmp_path) -> None:
+    """A P1 declared with its page to the on-call manager declined: nothing was triggered on
+    PagerDuty, so `a` sends it no acknowledge, and the timeline says why."""
+    session, app = await declared(tmp_path, severity=Severity.P1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await deliver(pilot, app)
+        shown_text = timeline(app)
+        assert "Acknowledgement delivered to pagerduty" not in shown_text
+        assert "Acknowledgement not sent to pagerduty: no page was triggered there" in " ".join(
+            shown_text.split()
+        )
+    assert [q for q in journaled(session, MessageQueued) if q.purpose == "acknowledge"] == []
 
 
 async def test_cancelling_the_update_sends_nothing(tmp_path) -> None:
@@ -281,3 +300,38 @@ async def test_a_resumed_journal_reacts_only_to_what_this_session_records(tmp_pa
         app.screen.query_one("#cancel", Button).press()
         await pilot.pause()
         await shown(pilot, ScoreCardScreen)  # and, once it is cancelled, the drill scored
+
+
+async def test_the_resolved_update_stays_offered_after_it_was_dismissed(tmp_path) -> None:
+    """`x`, then Esc at the final update's offer: `u` still offers the Resolved update of the
+    incident just resolved, and the palette finds it, until another incident is declared."""
+    from state.guide.severity import IncidentStatus
+
+    _, app = await declared(tmp_path, severity=Severity.P2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("x", *"rolled back", "enter")
+        await shown(pilot, UpdateScreen)
+        await pilot.press("escape")  # dismissed
+        await pilot.pause()
+        assert not isinstance(app.screen, UpdateScreen)
+        await pilot.press("u")
+        await shown(pilot, UpdateScreen)
+        dialog = app.screen
+        assert isinstance(dialog, UpdateScreen) and dialog.status is IncidentStatus.RESOLVED
+        await pilot.press("escape")
+        await pilot.pause()
+        iid = app.recorder.state.incident.incident_id
+        titles = [c.title for c in app.palette_commands()]
+        assert f"Post the Resolved update for {iid}" in titles
+        await pilot.press("d")  # a new incident: its updates are its own
+        await shown(pilot, DeclareScreen)
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+        if isinstance(app.screen, EscalateScreen):
+            await pilot.press("escape")
+            await pilot.pause()
+        assert app.recorder.state.incident.open
+        assert not any(
+            t.startswith("Post the Resolved update")
+            for t in (c.title for c in app.palette_commands())
+        )

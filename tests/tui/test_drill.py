@@ -121,7 +121,7 @@ async def test_a_careless_run_scores_an_f_and_names_the_harm(tmp_path) -> None:
         assert isinstance(app.screen, ScoreCardScreen)
     result = card(session)
     assert result.grade == "F"
-    assert result.harmful[0].startswith("restart of healthy file-watcher")
+    assert result.harmful[0].startswith("restart file-watcher, which was healthy")
     verdicts = {m.name: m.verdict for m in result.milestones}
     assert verdicts["Declared"] == "missed"
     assert verdicts["Severity"] == "missed" and verdicts["Acknowledged"] == "not done"

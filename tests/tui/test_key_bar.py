@@ -132,37 +132,38 @@ async def test_the_phase_also_follows_the_status_updates(tmp_path) -> None:
             assert app.query_one(KeyBar).phase == phase
 
 
-class WithInvestigate(WarroomApp):
-    """A console with one key more, as later work adds investigate (`/`, the filter, came so)."""
+class WithBookmark(WarroomApp):
+    """A console with one key more, as later work adds one (`/`, the filter, and `g`,
+    investigate, came so): a hypothetical bookmark key."""
 
     BINDINGS = [
         *KEYS,
         described(
             "y",
-            "investigate",
-            "Investigate",
-            tooltip="Investigate the service under the cursor",
-            id="view.investigate",
+            "bookmark",
+            "Bookmark",
+            tooltip="Bookmark the service under the cursor",
+            id="view.bookmark",
             section="View",
-            words=("investigate", "dig", "drill down"),
+            words=("bookmark", "mark", "remember"),
         ),
     ]
 
-    def action_investigate(self) -> None:
-        self.notify("investigating")
+    def action_bookmark(self) -> None:
+        self.notify("bookmarked")
 
 
 async def test_a_new_binding_shows_everywhere_without_code_of_its_own(tmp_path) -> None:
     session = await console(tmp_path)
-    app = WithInvestigate(session.recorder, session.clock, operator=OPERATOR, watch_terminal=False)
+    app = WithBookmark(session.recorder, session.clock, operator=OPERATOR, watch_terminal=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert "y Investigate" in "\n".join(bar(app))
-        expected = ("y", "Investigate the service under the cursor")
+        assert "y Bookmark" in "\n".join(bar(app))
+        expected = ("y", "Bookmark the service under the cursor")
         assert expected in dict(app.help_sections())["View"]
-        assert "Investigate" in {c.title for c in app.palette_commands()}
+        assert "Bookmark" in {c.title for c in app.palette_commands()}
         await pressed(pilot, "y")
-        assert "investigating" in [n.message for n in app._notifications]
+        assert "bookmarked" in [n.message for n in app._notifications]
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])

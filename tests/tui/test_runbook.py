@@ -28,6 +28,7 @@ from tui.drill import expectations
 from widgets.action_dialogs import RemediationMenu, ResolveScreen
 from widgets.investigate import InvestigateScreen
 from widgets.runbook import RunbookScreen
+from widgets.services import ServicesPane
 
 
 def journal(session: Session) -> list:
@@ -71,7 +72,13 @@ async def test_high_error_rate_runbook_on_the_bad_deploy_demo(tmp_path) -> None:
     session.declare()
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1", "down", "down")  # the Services pane's cursor on tracklist-service
+        await pilot.press("1")
+        services = app.query_one(ServicesPane)
+        for _ in range(4):  # worst first, then by name: the cursor down to tracklist-service
+            if services.selected() == "tracklist-service":
+                break
+            await pilot.press("down")
+        assert services.selected() == "tracklist-service"
         await pilot.press("b")
         await shown(pilot, RunbookScreen)
         assert (
@@ -162,7 +169,7 @@ async def test_high_error_rate_runbook_on_the_bad_deploy_demo(tmp_path) -> None:
         "Investigated What changed",
         "Note by alice: Finding (Error patterns, Logs)",
         "Runbook step skipped: Check System Resources",
-        "rollout_undo tracktion/tracklist-service done",
+        "undo rollout of tracktion/tracklist-service (revision 8 → 7) done",
         "Resolution verified, stable",
         "Resolved by alice: rolled back tracklist-service to revision 7",
     ):

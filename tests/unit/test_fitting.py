@@ -101,6 +101,6 @@ def test_a_request_for_45_pids_reads_as_its_first_pids_and_how_many() -> None:
     )
     (entry,) = entries(ConsoleState(), ConsoleState(), request)
     assert entry.text == (
-        "ana requested terminate_idle on 45 idle sessions "
+        "ana requested terminate 45 idle sessions "
         "(older_than=600.0, pids=[1000, 1001, 1002, … 45 in all])"
     )

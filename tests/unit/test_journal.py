@@ -146,6 +146,19 @@ ALL_KINDS = [
         of=100,
         grade="B",
     ),
+    ev.InvestigationShown(
+        at=at(19),
+        step="changes",
+        service="tracklist-service",
+        findings=(ev.Finding(part="Rollouts", text="revision 8 → 9 image v2.3.1", tone="bad"),),
+        unavailable=("events: forbidden (grant list events)",),
+        by="ana",
+    ),
+    ev.RunbookOpened(at=at(19), runbook="high-error-rate", title="High Error Rate", by="ana"),
+    ev.RunbookStepTicked(
+        at=at(19), runbook="high-error-rate", step="0-5.2", text="Join the bridge", by="ana"
+    ),
+    ev.RunbookChecked(at=at(19), runbook="service-down", ok=False, detail="5xx 3%", by="ana"),
     ev.IncidentResolved(at=at(19), summary="rolled back", by="ana"),
 ]
 

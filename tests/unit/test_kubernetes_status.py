@@ -1,33 +1,24 @@
-"""Reading Kubernetes objects the way kubectl does, on the official client's models."""
+"""Reading Kubernetes objects the way kubectl does, on the API's own JSON (camelCase dicts),
+as trimmed by probes.kubernetes.trim: what status reads must survive the trim."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from kubernetes.client import (
-    V1ContainerState,
-    V1ContainerStateTerminated,
-    V1ContainerStateWaiting,
-    V1ContainerStatus,
-    V1LabelSelector,
-    V1LabelSelectorRequirement,
-    V1ObjectMeta,
-    V1Pod,
-    V1PodStatus,
-)
 
+from probes.kubernetes import trim
 from probes.kubernetes.status import label_selector, pod_reason, pod_status, selects
 
-SELECTOR = V1LabelSelector(
-    match_labels={"app": "api", "tier": "web"},
-    match_expressions=[
-        V1LabelSelectorRequirement(key="track", operator="In", values=["stable", "canary"]),
-        V1LabelSelectorRequirement(key="legacy", operator="DoesNotExist"),
-        V1LabelSelectorRequirement(key="zone", operator="NotIn", values=["eu-3"]),
-        V1LabelSelectorRequirement(key="owner", operator="Exists"),
+SELECTOR = {
+    "matchLabels": {"app": "api", "tier": "web"},
+    "matchExpressions": [
+        {"key": "track", "operator": "In", "values": ["stable", "canary"]},
+        {"key": "legacy", "operator": "DoesNotExist"},
+        {"key": "zone", "operator": "NotIn", "values": ["eu-3"]},
+        {"key": "owner", "operator": "Exists"},
     ],
-)
+}
 
 
 def test_label_selector_is_the_query_string_the_api_server_takes():
@@ -55,33 +46,39 @@ def test_selects_matches_like_the_api_server(labels, selected):
 
 def container(
     waiting: str | None = None, terminated: str | None = None, last: str | None = None, ready=False
-) -> V1ContainerStatus:
+) -> dict[str, Any]:
     def state(w, t):
-        return V1ContainerState(
-            waiting=V1ContainerStateWaiting(reason=w) if w else None,
-            terminated=V1ContainerStateTerminated(exit_code=1, reason=t) if t else None,
-        )
+        return {
+            "waiting": {"reason": w, "message": "m"} if w else None,
+            "terminated": {"exitCode": 1, "reason": t} if t else None,
+            "running": None if w or t else {"startedAt": "2026-03-02T14:00:00Z"},
+        }
 
-    return V1ContainerStatus(
-        name="app",
-        image="img",
-        image_id="",
-        ready=ready,
-        restart_count=2,
-        state=state(waiting, terminated),
-        last_state=state(None, last),
-    )
+    return {
+        "name": "app",
+        "image": "img",
+        "imageID": "",
+        "ready": ready,
+        "restartCount": 2,
+        "state": state(waiting, terminated),
+        "lastState": state(None, last) if last else {},
+    }
 
 
-def a_pod(phase="Running", containers=(), init=(), reason=None, deleting=False) -> V1Pod:
-    meta = V1ObjectMeta(name="api-1", deletion_timestamp=datetime.now(UTC) if deleting else None)
-    status = V1PodStatus(
-        phase=phase,
-        reason=reason,
-        container_statuses=list(containers),
-        init_container_statuses=list(init),
-    )
-    return V1Pod(metadata=meta, status=status)
+def a_pod(phase="Running", containers=(), init=(), reason=None, deleting=False) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": "api-1", "labels": {"app": "api"}, "managedFields": [{}]}
+    if deleting:
+        meta["deletionTimestamp"] = "2026-03-02T14:00:00Z"
+    return {
+        "metadata": meta,
+        "spec": {"containers": [{"name": "app", "image": "img"}]},
+        "status": {
+            "phase": phase,
+            "reason": reason,
+            "containerStatuses": list(containers),
+            "initContainerStatuses": list(init),
+        },
+    }
 
 
 @pytest.mark.parametrize(
@@ -103,11 +100,13 @@ def a_pod(phase="Running", containers=(), init=(), reason=None, deleting=False) 
 )
 def test_pod_reason_is_the_word_kubectl_shows(pod, reason):
     assert pod_reason(pod) == reason
+    assert pod_reason(trim.pod(pod)) == reason  # the trimmed pod reads the same
 
 
 def test_pod_status_counts_restarts_of_every_container_and_reads_ready():
     pod = a_pod(containers=[container(ready=True), container(ready=True)], init=[container()])
     status = pod_status(pod)
+    assert pod_status(trim.pod(pod)) == status
     assert (status.name, status.phase, status.restarts, status.ready) == (
         "api-1",
         "Running",

@@ -223,3 +223,10 @@ def test_the_layout_fits_and_draws_every_root_it_has_room_for(sessions, room):
         assert [x for x in drawn if not isinstance(x, str) and x[1] == 0] == [
             (c, 0) for c in chains
         ]
+
+
+def test_how_many_wait_reads_with_its_grammar():
+    from state.locks import waiting_words
+
+    assert waiting_words(1) == "1 session waits on it."
+    assert waiting_words(3) == "3 sessions wait on it."

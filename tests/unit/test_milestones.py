@@ -85,7 +85,8 @@ def test_a_pagerduty_acknowledge_or_page_is_no_first_status_update():
         error_rate(31 * 60, api=1.0),
     ]
     drill, review = both(events)
-    assert review["first_update"].at is None and review["first_update"].result == "missed"
+    # the drill ended (scored) without one: "not done", the card's word too
+    assert review["first_update"].at is None and review["first_update"].result == "not done"
     assert drill["First status update"].verdict == "not done"
     [part] = parts(gather(events))
     assert [g.result for g in part.milestones.cadence()] == ["missed"]
@@ -175,5 +176,100 @@ def test_the_right_fix_after_wrong_moves_is_found(tmp_path):
     card = score(session.recorder.journal.events(), expected)
     fix = next(m for m in card.milestones if m.name == "Remediation")
     assert (fix.verdict, fix.points) == ("met", 20)
-    assert "terminate_backend postgres after 1 other" in fix.detail  # the cancel failed
+    assert "terminate backend pid 4242 after 1 other" in fix.detail  # the cancel failed
     assert len(card.harmful) == 2
+
+
+def test_one_update_to_several_channels_is_one_update_and_one_cadence_row():
+    """The issue's double count: one Investigating update to #incidents and the status page
+    at the same moment is one update, whatever its channels, in the review and the card."""
+    events = [
+        started(),
+        declared(0),
+        *message(30, "slack", "#incidents", "slack"),
+        *message(30, "page", "status", "statuspage"),
+        error_rate(20 * 60, api=1.0),
+    ]
+    drill, _ = both(events)
+    [part] = parts(gather(events))
+    assert part.milestones.updates == [at(31)]
+    assert [g.result for g in part.milestones.cadence()] == ["on time"]
+    assert drill["Update cadence"].detail == "every 30 min: on time"
+    review_md = review_files(events)[0].data.decode()
+    assert "Every status update came on time (1 due)" in review_md
+    # two updates at two moments are still two
+    later = [*events[:-1], *message(600, "s2", "#incidents", "slack"), events[-1]]
+    [part] = parts(gather(later))
+    assert part.milestones.updates == [at(31), at(601)]
+
+
+def test_a_harmful_action_is_no_mitigation_and_the_right_fix_is(tmp_path):
+    """service-down, declared P4, the healthy file-watcher restarted, then quit: analysis-service
+    still crash-loops, so nothing was mitigated, in the card or the review. Undoing the
+    analysis-service rollout (the scenario's fix) mitigates once it is up again."""
+    from probes.simulated.scenario import load
+    from tests.play import Session
+    from tests.unit.review_sessions import perform
+    from tui.drill import expectations
+
+    expected = expectations(load("service-down"))
+    session = Session("service-down", tmp_path / "j.warroom", mode="drill").run(40)
+    session.declare(Severity.P4)
+    perform(session, "restart", "tracktion/file-watcher")
+    session.run(60)
+    events = list(session.recorder.journal.events())
+    card = {m.name: m for m in score(events, expected).milestones}
+    [part] = parts(gather(events))
+    assert part.milestones.mitigated is None
+    assert card["Mitigated"].verdict == "not done" and card["Mitigated"].took is None
+    review_md = review_files(events)[0].data.decode()
+    assert "| Mitigated[^mitigated] | not reached |" in review_md
+    # the scenario's fix on its target: mitigated once analysis-service is no longer flagged
+    fixed = Session("service-down", tmp_path / "k.warroom", mode="drill").run(40)
+    fixed.declare(Severity.P1)
+    target = expected.fixes[0][1] or "analysis-service"
+    perform(fixed, expected.fixes[0][0], f"tracktion/{target}")
+    fixed.run(200)
+    events = list(fixed.recorder.journal.events())
+    card = {m.name: m for m in score(events, expected).milestones}
+    [part] = parts(gather(events))
+    done = next(e.at for e in events if getattr(e, "kind", "") == "action_finished")
+    assert part.milestones.mitigated is not None and part.milestones.mitigated > done
+    assert card["Mitigated"].took == part.milestones.measures()[4].seconds
+
+
+def test_a_resolution_while_the_signals_breach_is_no_success(tmp_path):
+    """external-api-failure: declared, resolved with `x` 19 s later with no acknowledgement,
+    no update and no fix while 5xx stood at 15 %. Nothing of it went well: the resolution is
+    missed, the milestones never reached read "not done" alike in review and card, and each
+    becomes an action item."""
+    from probes.simulated.scenario import load
+    from tests.play import OPERATOR, Session
+    from tui.drill import expectations
+
+    session = Session("external-api-failure", tmp_path / "j.warroom", mode="drill").run(60)
+    session.declare(Severity.P2)
+    session.run(79)
+    breaching = session.recorder.state.bands
+    assert any(breaching.values())  # the guide's rules still flag the 5xx
+    session.record(IncidentResolved(at=session.clock.now(), summary="done", by=OPERATOR))
+    session.run(90)
+    events = list(session.recorder.journal.events())
+    [part] = parts(gather(events))
+    measured = {m.key: m for m in part.milestones.measures()}
+    assert measured["resolved"].result == "missed"
+    assert "still breached" in measured["resolved"].note
+    assert measured["acknowledged"].result == measured["first_update"].result == "not done"
+    review_md = review_files(events)[0].data.decode()
+    well = review_md.split("### What Went Well")[1].split("###")[0]
+    assert "- Resolved:" not in well and "| pending |" not in review_md
+    assert "| Acknowledged[^acknowledged] | never | declared | — | 15 minutes | not done |" in (
+        review_md
+    )
+    items = review_md.split("## Action Items")[1].split("## Prevention")[0]
+    assert "Resolve only once the guide's resolution criteria hold: resolved while" in items
+    assert "closed without an acknowledgement" in items
+    assert "closed without any reaching people" in items
+    card = {m.name: m for m in score(events, expectations(load("external-api-failure"))).milestones}
+    assert card["Acknowledged"].verdict == card["First status update"].verdict == "not done"
+    assert card["Resolved"].verdict == "missed" and "still breached" in card["Resolved"].detail

@@ -30,6 +30,7 @@ from state.review.format import span
 from tests.play import OPERATOR, Session
 from tests.unit.review_sessions import perform, post
 from tui.drill import expectations
+from tui.journals import Listed, row
 from widgets.format import duration
 from widgets.header import IncidentHeader
 
@@ -205,7 +206,7 @@ def test_review_card_header_and_journals_agree_on_every_milestone(plan: Plan) ->
             at, _, took, _, result = rows[name]
             line = lines[name]
             assert took == (span(line.took) if line.took is not None else "—"), name
-            if at == "not reached":
+            if at in ("not reached", "never"):
                 assert line.verdict == "not done", name
             elif result in ("met", "missed"):
                 assert line.verdict == result, name
@@ -213,8 +214,10 @@ def test_review_card_header_and_journals_agree_on_every_milestone(plan: Plan) ->
     # the header: the same acknowledgement, first update and resolution; while open, the
     # same verdict on the acknowledgement when both hold the same severity
     acked, resolved = rows["Acknowledged"][0], rows["Resolved"][0]
-    assert _at(incident.acknowledged_at) == acked
-    assert _at(incident.resolved_at) == resolved
+    # a milestone a closed incident (resolved, or its drill ended) never reached: "never"
+    closed = incident.resolved_at is not None or card is not None
+    assert _at(incident.acknowledged_at, closed) == acked
+    assert _at(incident.resolved_at, closed) == resolved
     delivered = re.findall(r"\| \S+ \| \S+ \| (\S+) \| (?:on time|late by [^|]+) \|", review)
     if delivered:  # the cadence's last delivered update is the header's "last update"
         assert incident.last_update_at is not None
@@ -234,9 +237,15 @@ def test_review_card_header_and_journals_agree_on_every_milestone(plan: Plan) ->
 
     # `warroom journals`: the same incident, severity and state
     assert (listed.incident_id, listed.severity) == (incident.incident_id, incident.severity)
-    assert listed.state == ("open" if resolved == "not reached" else "resolved")
+    assert listed.state == ("open" if resolved in ("not reached", "never") else "resolved")
     assert ("still open when the journal ends" in review) == (listed.state == "open")
+    # ... and beside the incident, the incident's own start and duration, as the review's
+    started, seconds = row(Listed(path, 0, events[-1].at, listed))[2:4]
+    assert f"**Incident Start:** {started}\n" in review
+    assert re.search(rf"\*\*Duration:\*\* [^\n]*\({re.escape(seconds)}, ", review), seconds
 
 
-def _at(when) -> str:
-    return "not reached" if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _at(when, closed: bool = False) -> str:
+    if when is None:
+        return "never" if closed else "not reached"
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -177,3 +177,31 @@ async def test_stop_closes_every_probe_even_if_one_fails_to_close():
     await sched.stop()
     assert a.closed and b.closed
     assert all(task.done() for task in sched._tasks)
+
+
+class SlowToStart(FakeProbe):
+    """A probe whose client library takes longer to load than a sample may take."""
+
+    async def prepare(self) -> None:
+        await asyncio.sleep(self.timeout * 3)
+
+
+async def test_what_comes_before_the_first_sample_is_not_held_to_the_samples_timeout():
+    probe = SlowToStart("kubernetes", [[cache(0)], HANG], timeout=0.05)
+    sched, seen = scheduler(probe)
+    await sched.cycle(at(0))  # prepared, then sampled: no timeout for the library's import
+    await sched.cycle(at(2))  # prepared once only: this hang is the backend's, and times out
+    assert seen == [
+        cache(0),
+        ProbeFailed(at=at(2), source="kubernetes", reason="timed out after 0.05 s"),
+    ]
+
+
+async def test_a_failed_preparation_is_left_to_the_sample_to_report():
+    class Broken(FakeProbe):
+        async def prepare(self) -> None:
+            raise RuntimeError("no kubeconfig")
+
+    sched, seen = scheduler(Broken("kubernetes", [RuntimeError("no kubeconfig")]))
+    await sched.cycle(at(0))
+    assert seen == [ProbeFailed(at=at(0), source="kubernetes", reason="no kubeconfig")]

@@ -239,7 +239,7 @@ def test_person_entries_read_as_a_story():
     assert lines[2] == "Incident INC-20260306-8402 declared P1 CRITICAL by ana: 5xx (error rate)"
     assert lines[4] == "Severity P1 CRITICAL -> P2 HIGH by ana"
     assert lines[6] == "TL Technical Lead: bob (assigned by ana)"
-    assert lines[8] == "ana requested rollout_undo on tracklist-service"
+    assert lines[8] == "ana requested undo rollout of tracklist-service"
     assert lines[10] == "Identified update FAILED to #incidents: timeout"
 
 
@@ -312,3 +312,54 @@ def test_service_names_from_outside_reach_the_timeline_inert():
     for entry in entries:
         assert_inert(entry.text)
         assert entry.text.startswith("api")
+
+
+def test_actions_read_in_the_fields_words_with_the_undone_revisions():
+    """No action id on the timeline: 'undo rollout of …' naming the revisions it moved
+    between, 'terminate backend pid 4242'."""
+    deployment = ev.DeploymentStatus(name="api", namespace="tracktion", desired=2, ready=2)
+    sampled = ev.DeploymentsSampled(
+        at=at(0), deployments=(deployment.model_copy(update={"revision": 8}),)
+    )
+    undo = ev.ActionRequested(
+        at=at(1), action_id="1", action="rollout_undo", target="tracktion/api", by="ana"
+    )
+    undone = ev.ActionFinished(
+        at=at(2),
+        action_id="1",
+        action="rollout_undo",
+        target="tracktion/api",
+        ok=True,
+        result="deployment.apps/api rolled back to revision 7",
+    )
+    kill = ev.ActionRequested(
+        at=at(3),
+        action_id="2",
+        action="terminate_backend",
+        target="pid 4242",
+        params={"pid": 4242, "user": "app"},
+        by="ana",
+    )
+    killed = ev.ActionFinished(
+        at=at(4), action_id="2", action="terminate_backend", target="pid 4242", ok=True
+    )
+    lines = texts(ConsoleState(), sampled, undo, undone, kill, killed)
+    assert "ana requested undo rollout of tracktion/api (from revision 8)" in lines
+    assert (
+        "undo rollout of tracktion/api (revision 8 → 7) done: "
+        "deployment.apps/api rolled back to revision 7"
+    ) in lines
+    assert "ana requested terminate backend pid 4242 (user=app)" in lines
+    assert "terminate backend pid 4242 done" in lines
+    assert not any("rollout_undo" in line or "terminate_backend" in line for line in lines)
+
+
+def test_a_duration_reads_in_whole_minutes_with_their_grammar():
+    from state.review.format import minutes
+
+    assert [minutes(s) for s in (19, 60, 61, 150)] == [
+        "under a minute",
+        "1 minute",
+        "1 minute",
+        "2 minutes",
+    ]

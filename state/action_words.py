@@ -1,0 +1,59 @@
+"""An action as people say it, never its id: "undo rollout of tracktion/api", "terminate
+backend pid 4242". The timeline, the review and the score card read it from here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from state.text import inert
+
+# action id -> its words, before the target (a backend's name the pid instead)
+_VERBS = {
+    "restart": "restart",
+    "rollout_undo": "undo rollout of",
+    "scale": "scale",
+    "delete_failing_pods": "delete failing pods of",
+    "circuit_breaker": "enable the circuit breaker on",
+    "terminate_backend": "terminate backend",
+    "cancel_backend": "cancel the query of backend",
+    "terminate_idle": "terminate",  # its target: "3 idle sessions"
+}
+_PID_ACTIONS = frozenset({"terminate_backend", "cancel_backend"})
+# the parameters `action_words` says in its words; any other is shown as it is
+WORDED_PARAMS = frozenset({"pid", "replicas"})
+_RESTORED = re.compile(r"revision (\d+)")
+
+
+def action_name(action: str) -> str:
+    """'undo rollout', 'terminate backend': the action alone, for a table's cell."""
+    verb = _VERBS.get(action)
+    if verb is None:
+        return inert(action.replace("_", " "), 60)
+    return verb.removesuffix(" of").removesuffix(" on")
+
+
+def action_words(action: str, target: str, params: Mapping[str, Any] | None = None) -> str:
+    """The action on its target as a person says it: 'undo rollout of tracktion/api',
+    'scale tracktion/api to 3 replicas', 'terminate backend pid 4242'. Inert."""
+    params = params or {}
+    verb = _VERBS.get(action) or inert(action.replace("_", " "), 60)
+    if action in _PID_ACTIONS and "pid" in params:
+        return f"{verb} pid {inert(str(params['pid']), 20)}"
+    words = f"{verb} {inert(target)}".strip()
+    if action == "scale" and "replicas" in params:
+        words += f" to {inert(str(params['replicas']), 10)} replicas"
+    return words
+
+
+def revisions(was: int | None, result: str) -> str:
+    """An undone rollout's revisions, '8 → 7', from the revision before it (0/None: unknown)
+    and the action's result, which names the revision restored; '' when neither is known."""
+    found = _RESTORED.search(result)
+    restored = found.group(1) if found else None
+    if was and restored:
+        return f"revision {was} → {restored}"
+    if restored:
+        return f"back to revision {restored}"
+    return f"from revision {was}" if was else ""
