@@ -92,15 +92,15 @@ def escaped(text: object, limit: int = NAME_LIMIT) -> str:
     out = []
     for ch in "" if text is None else str(text):
         code = ord(ch)
-        if _draws(ch):
-            out.append(ch)
-        elif code < 0x100:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
+        out.append(ch if _draws(ch) else _escape(code, 0x100))
     return inert("".join(out), limit)
+
+
+def _escape(code: int, bytes_below: int) -> str:
+    """`\\xHH` for a code point below `bytes_below`, else `\\uXXXX` or `\\UXXXXXXXX`."""
+    if code < bytes_below:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def sql_literal(text: str) -> str:
@@ -123,12 +123,7 @@ def sql_literal(text: str) -> str:
             out.append(ch)
         else:
             plain = False
-            if code < 0x80:
-                out.append(f"\\x{code:02x}")
-            elif code < 0x10000:
-                out.append(f"\\u{code:04x}")
-            else:
-                out.append(f"\\U{code:08x}")
+            out.append(_escape(code, 0x80))  # E'\\x80'-'\\xff' would be bytes, not UTF-8
     body = "".join(out)
     return f"'{body}'" if plain else f"E'{body}'"
 
