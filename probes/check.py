@@ -16,6 +16,8 @@ class CheckResult:
     latency_ms: float | None = None
     permissions: tuple[str, ...] = ()  # e.g. "get deployments: yes", "pg_stat_activity: all users"
     problems: tuple[str, ...] = field(default=())  # one line each; non-empty means the check failed
+    # one line each: usable, but a pane will see less than it needs ("ready with warnings")
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:

@@ -149,6 +149,9 @@ class DbSession(Model):
     # its state, statement and times are unknown, its pid, user and application are not
     visible: bool = True
     prepared: str | None = None  # the gid, when this row is a prepared transaction
+    # the gid as a printable SQL literal that reads back as the gid's exact text
+    # (state/text.py sql_literal), for COMMIT/ROLLBACK PREPARED; journals before it lack it
+    prepared_sql: str | None = None
     database: str | None = None  # a prepared transaction's database
 
     @property

@@ -92,15 +92,40 @@ def escaped(text: object, limit: int = NAME_LIMIT) -> str:
     out = []
     for ch in "" if text is None else str(text):
         code = ord(ch)
-        if _draws(ch):
-            out.append(ch)
-        elif code < 0x100:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
+        out.append(ch if _draws(ch) else _escape(code, 0x100))
     return inert("".join(out), limit)
+
+
+def _escape(code: int, bytes_below: int) -> str:
+    """`\\xHH` for a code point below `bytes_below`, else `\\uXXXX` or `\\UXXXXXXXX`."""
+    if code < bytes_below:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def sql_literal(text: str) -> str:
+    """`text` as a PostgreSQL string literal that can be shown and pasted: `'pay-7f3a'`, or,
+    when it holds a character that draws as nothing or a backslash, an escape string
+    (`E'gid-\\x1b[31mevil'`) whose every such character is written as its escape (`\\xHH`
+    below U+0080, `\\uXXXX` / `\\UXXXXXXXX` above); quotes are doubled. The result is
+    printable, so it is drawn as it is, and the server reads back exactly `text` (PostgreSQL
+    docs, 4.1.2.2 String Constants with C-Style Escapes; non-ASCII escapes need a UTF8
+    server encoding)."""
+    out, plain = [], True
+    for ch in text:
+        code = ord(ch)
+        if ch == "'":
+            out.append("''")
+        elif ch == "\\":
+            out.append("\\\\")
+            plain = False
+        elif ch == " " or _draws(ch):
+            out.append(ch)
+        else:
+            plain = False
+            out.append(_escape(code, 0x80))  # E'\\x80'-'\\xff' would be bytes, not UTF-8
+    body = "".join(out)
+    return f"'{body}'" if plain else f"E'{body}'"
 
 
 def _draws(ch: str) -> bool:

@@ -57,7 +57,7 @@ def _session_rules(
         names = ", ".join(SOURCE_NAMES.get(s, inert(s, 40)) for s in event.unconfigured)
         yield entry(f"Not configured, so not watched: {names}", "warn")
     if event.writes_allowed:
-        where = f"context {inert(event.context)}" if event.context else "the cluster"
+        where = f"context {marked_name(event.context)}" if event.context else "the cluster"
         yield entry(
             f"Writes allowed on read-only {where} by {inert(event.operator)} (--allow-writes)",
             "warn",
@@ -98,11 +98,11 @@ def entries(
         case ev.SessionStarted():
             what = f"scenario {inert(event.scenario)}" if event.scenario else "live deployment"
             if event.context:
-                what += f", context {inert(event.context)}"
+                what += f", context {marked_name(event.context)}"
             yield entry(f"Session started ({event.mode}, {what}) by {inert(event.operator)}")
             yield from _session_rules(event, entry)
         case ev.SessionResumed():
-            where = f" (context {inert(event.context)})" if event.context else ""
+            where = f" (context {marked_name(event.context)})" if event.context else ""
             yield entry(f"Session resumed{where} by {inert(event.operator)}")
             yield from _session_rules(event, entry)
         case ev.IncidentDeclared():

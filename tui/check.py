@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from probes.check import CheckResult
-from state.text import inert
+from state.text import inert, marked_name
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -105,7 +105,7 @@ def scope(selected: Selected, console: Console) -> None:
     config = selected.config
     line = Text()
     if selected.context:
-        line.append(f"context {inert(selected.context, 60)}")
+        line.append(f"context {marked_name(selected.context, 60)}")
         line.append(" (read-only)" if selected.read_only else " (writable)")
         line.append(" · ")
     sections = {s: getattr(config, s) is not None for s in ("cluster", "prometheus", "database")}
@@ -134,6 +134,9 @@ def table(results: Sequence[CheckResult]) -> Table:
     return out
 
 
+READY, NOT_READY, WARNED = 0, 1, 3  # exit codes (2 is a bad config, as for every command)
+
+
 def blocks(results: Sequence[CheckResult]) -> Text:
     """The table's facts, one block per backend, for a terminal too narrow for its columns:
     'postgres  yes  PostgreSQL 16.4  3 ms', then the target and each permission below it."""
@@ -151,8 +154,12 @@ def blocks(results: Sequence[CheckResult]) -> Text:
 
 
 def report(results: Sequence[CheckResult], console: Console) -> int:
-    """Print the table (or, if its columns would wrap their cells, a block per backend) and
-    each problem on its own line; 0 when every backend is usable."""
+    """Print the table (or, if its columns would wrap their cells, a block per backend),
+    each problem and warning on its own line, and one summary line.
+
+    Returns the exit code: 0 every backend ready; 1 a backend cannot be used ("not
+    ready: …"); 3 every backend usable but one sees less than the console needs ("ready
+    with warnings: …", e.g. a database role without pg_monitor)."""
     grid = table(results)
     natural = Measurement.get(console, console.options.update_width(10_000), grid).maximum
     wide = natural <= console.width
@@ -163,9 +170,15 @@ def report(results: Sequence[CheckResult], console: Console) -> int:
         if len(r.problems) > SHOWN_PROBLEMS:
             more = len(r.problems) - SHOWN_PROBLEMS
             console.print(Text(f"{r.backend}: … and {more:,} more"), style="red")
+        for warning in r.warnings[:SHOWN_PROBLEMS]:
+            console.print(Text(f"{r.backend}: warning: {inert(warning)}"), style="yellow")
     failed = [r.backend for r in results if not r.ok]
     if failed:
         console.print(Text(f"not ready: {', '.join(failed)}"), style="bold red")
-        return 1
+        return NOT_READY
+    warned = [r.backend for r in results if r.warnings]
+    if warned:
+        console.print(Text(f"ready with warnings: {', '.join(warned)}"), style="bold yellow")
+        return WARNED
     console.print(Text("all backends ready"), style="green")
-    return 0
+    return READY

@@ -299,7 +299,9 @@ def live(
 @CONFIG_OPTION
 @CONTEXT_OPTION
 def check(config_path: Path | None, context: str | None) -> None:
-    """Connect to each configured backend and report whether live mode can use it."""
+    """Connect to each configured backend and report whether live mode can use it.
+
+    Exit status: 0 all ready, 1 not ready, 2 bad config, 3 ready with warnings."""
     import asyncio
 
     from rich.console import Console

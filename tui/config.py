@@ -346,7 +346,52 @@ class Config(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (env_settings, init_settings)  # the environment overrides the file
+        # the environment overrides the file, its context names spelled as given
+        return (_CasedContexts(settings_cls, env_settings, init_settings), init_settings)
+
+
+_CONTEXTS_ENV = f"{ENV_PREFIX}CONTEXTS__"
+
+
+class _CasedContexts(PydanticBaseSettingsSource):
+    """The `WARROOM_*` variables, with the names of contexts kept as spelled.
+
+    pydantic-settings reads variable names case-insensitively and lowercases the keys it
+    builds from them, so `WARROOM_CONTEXTS__PROD__READ_ONLY` became a context `prod`. A
+    context named by a variable takes the spelling of the file's table it matches ignoring
+    case (so a variable overrides that table, however written), else the variable's own.
+    """
+
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        env: PydanticBaseSettingsSource,
+        file: PydanticBaseSettingsSource,
+    ) -> None:
+        super().__init__(settings_cls)
+        self.env, self.file = env, file
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # __call__ does the reading
+
+    def __call__(self) -> dict[str, Any]:
+        data = self.env()
+        contexts = data.get("contexts")
+        if not isinstance(contexts, dict) or not contexts:
+            return data
+        filed = getattr(self.file, "init_kwargs", {}).get("contexts")
+        tables = list(filed) if isinstance(filed, dict) else []
+        spelled: dict[str, str] = {}
+        for name in os.environ:
+            if name.upper().startswith(_CONTEXTS_ENV):
+                own = name[len(_CONTEXTS_ENV) :].split("__", 1)[0]
+                spelled.setdefault(own.lower(), own)
+        cased: dict[str, Any] = {}
+        for key, value in contexts.items():
+            same = [t for t in tables if isinstance(t, str) and t.lower() == key.lower()]
+            target = str(same[0]) if len(same) == 1 else spelled.get(str(key), str(key))
+            cased[target] = value
+        return {**data, "contexts": cased}
 
 
 _MESSAGES = {
@@ -419,15 +464,31 @@ def oversized(data: Any, where: str = "") -> list[str]:
 
 
 def _oversized_env() -> list[str]:
-    """A WARROOM_* variable past the limits: a value, or a JSON list or table of too many."""
+    """A WARROOM_* variable past the limits, in one line naming it: one value of more than
+    MAX_STRING characters (the file's limit), a JSON list or table with a value or a count
+    past the file's limits, or any variable of more than 4 x MAX_STRING."""
+    import json
+
     for name, value in os.environ.items():
-        if not name.upper().startswith(ENV_PREFIX):
+        if not name.upper().startswith(ENV_PREFIX) or len(value) <= MAX_STRING:
             continue
         if len(value) > MAX_STRING * 4:  # a JSON list of services is longer than one value
             return [
                 f"{name}: {len(value):,} characters; a WARROOM_* variable is at most "
                 f"{MAX_STRING * 4:,}"
             ]
+        try:
+            parsed = json.loads(value)
+        except RecursionError:
+            return [f"{name}: {TOO_DEEP}"]
+        except ValueError:
+            parsed = value
+        if isinstance(parsed, dict | list):  # a list or table: each value as in the file
+            found = oversized(parsed, name)
+            if found:
+                return found[:1]
+            continue
+        return [f"{name}: {len(value):,} characters; a value is at most {MAX_STRING:,}"]
     return []
 
 

@@ -57,7 +57,7 @@ def select(
     if read_only and allow_writes:
         raise ConfigError(path, ["--read-only and --allow-writes contradict each other"])
     name = _context_name(config, path, context)
-    table = config.contexts.get(name) if name is not None else None
+    table = table_of(config, name)
     configured = _read_only_of(config, table)
     ro = bool(read_only) or (configured and not allow_writes)
     updated = config.model_copy(
@@ -76,7 +76,7 @@ def _context_name(config: Config, path: Path | None, given: str | None) -> str |
     pinned = cluster.context if cluster is not None else None
     if given is not None:
         known = sorted({*config.contexts, *([pinned] if pinned else [])})
-        if given not in known:
+        if given != pinned and table_of(config, given) is None:
             has = f" (it has {', '.join(known)})" if known else ""
             raise ConfigError(
                 path,
@@ -92,6 +92,18 @@ def _context_name(config: Config, path: Path | None, given: str | None) -> str |
     from probes.kubernetes.client import current_context
 
     return current_context(cluster.kubeconfig)
+
+
+def table_of(config: Config, name: str | None) -> ContextConfig | None:
+    """The `[contexts.NAME]` table for context `name`: the one spelled exactly so, else the
+    only one whose name matches ignoring case (a `WARROOM_CONTEXTS__PROD__…` variable names
+    `PROD`, a kubeconfig may say `prod`); None when there is none, or several such."""
+    if name is None:
+        return None
+    if name in config.contexts:
+        return config.contexts[name]
+    same = [t for n, t in config.contexts.items() if n.casefold() == name.casefold()]
+    return same[0] if len(same) == 1 else None
 
 
 def _toml_key(name: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from textual.binding import Binding, BindingType
 
 from tui.view import PANES
-from widgets.keybar import described, rank_phases
+from widgets.keybar import described, flag_keys, rank_phases
 
 INCIDENT, FIX, TELL, CLOSE, CONSOLE = "Incident", "Fix", "Tell", "Close", "Console"
 FIND = "Find"  # the guide's investigation and runbooks
@@ -22,8 +22,9 @@ FIND = "Find"  # the guide's investigation and runbooks
 PANE_GROUP = Binding.Group("Panes", compact=True)
 PANE_HELP = (
     f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ move its "
-    "cursor (the list holds still), esc resumes it; in the Timeline ↑ ↓ pgup pgdn home end "
-    "go through older entries"
+    "cursor (the list holds still; live, the cursor stays on its session or service), esc "
+    "resumes it; in the DB locks tree home end go to its first and last session; in the "
+    "Timeline ↑ ↓ pgup pgdn home end go through older entries"
 )
 
 PANE_KEYS = [
@@ -289,8 +290,44 @@ rank_phases(
     }
 )
 
-# keys a keymap may not take: every dialog and pane moves with them
-RESERVED = frozenset({"tab", "shift+tab", "enter", "escape", "up", "down"})
+# the keys that act on what a pane flags (state/guide/phase.py flags), by binding id: a narrow
+# key bar offers them right after its phase's first key, so the fix is on screen
+flag_keys(
+    {
+        "services": ("action.remediate",),
+        "locks": ("action.terminate_backend", "action.cancel_backend"),
+        "connections": ("action.terminate_idle",),
+        "error rate": ("action.remediate",),
+        "p95": ("action.remediate",),
+    }
+)
+
+
+# keys a keymap may not take: dialogs move and choose with them (fields, radios, buttons),
+# panes move their cursor (up, down, home, end) and the timeline scrolls (pageup, pagedown).
+# A binding may keep its own default (replay's left, right, home, end, space).
+RESERVED = frozenset(
+    {
+        "tab",
+        "shift+tab",
+        "enter",
+        "escape",
+        "space",
+        "up",
+        "down",
+        "left",
+        "right",
+        "home",
+        "end",
+        "pageup",
+        "pagedown",
+    }
+)
+# Textual's own keys, bound with no id: nothing remaps them, so a clash names them as such
+BUILT_IN = {
+    "quit": "Textual's own quit key (it quits at once, without asking), which cannot be remapped",
+    "help_quit": "Textual's own key that says how to quit, which cannot be remapped",
+}
 
 
 _MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
@@ -328,22 +365,37 @@ def keymap_problems(keymap: Mapping[str, str], tables: Iterable[Sequence[Binding
                 f"{binding_id}: {', '.join(map(repr, unknown))} is not a key Textual knows "
                 '(e.g. "x", "X", "ctrl+x", "f5", "question_mark")'
             )
-        taken = RESERVED.intersection(listed)
+        defaults = {b.key for t in tables for b in t if b.id == binding_id}
+        taken = RESERVED.intersection(listed) - defaults
         if taken:
-            problems.append(f"{binding_id}: {', '.join(sorted(taken))} is kept for dialogs")
+            problems.append(
+                f"{binding_id}: {', '.join(sorted(taken))} is kept for moving in dialogs and panes"
+            )
     for table in tables:
-        owner: dict[str, str] = {}
+        owner: dict[str, Binding] = {}
         for binding in table:
-            name = binding.id or binding.action
             keys = normal.get(binding.id, binding.key) if binding.id else binding.key
             for key in (k.strip() for k in keys.split(",")):
-                if key in owner and owner[key] != name:
-                    problems.append(
-                        f"{key} is bound to both {owner[key]} and {name}; "
-                        "give one of them another key"
-                    )
-                owner.setdefault(key, name)
-    return problems
+                first = owner.setdefault(key, binding)
+                if _name(first) != _name(binding):
+                    problems.append(_clash(key, first, binding))
+    return list(dict.fromkeys(problems))  # live and replay share most ids: each clash once
+
+
+def _name(binding: Binding) -> str:
+    return binding.id or binding.action
+
+
+def _clash(key: str, first: Binding, second: Binding) -> str:
+    """One line naming both sides by the ids the README lists; a side Textual binds with no
+    id is named as Textual's own key, and the other side is the one to move."""
+    for own, other in ((first, second), (second, first)):
+        if not own.id and other.id:
+            said = BUILT_IN.get(own.action, f"Textual's own {key} ({own.action})")
+            return f"{key} is {said}; give {other.id} another key"
+    return (
+        f"{key} is bound to both {_name(first)} and {_name(second)}; give one of them another key"
+    )
 
 
 def app_bindings() -> list[list[Binding]]:

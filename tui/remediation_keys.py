@@ -14,8 +14,8 @@ from probes.actions import (
     ActionRefused,
 )
 from state.guide.signals import describe_service
-from state.locks import waiting_words
-from state.text import describe_error, inert
+from state.locks import blocker_name, waiting_words
+from state.text import NAME_MARK, describe_error, inert, sql_literal
 from tui.base import KeyGroup
 from widgets.format import clock_time
 from widgets.locks import LocksPane
@@ -24,7 +24,33 @@ from widgets.table import RowsPane
 
 if TYPE_CHECKING:
     from probes.kubernetes.rbac import PermissionsCache
+    from state.events import DbSession
     from state.locks import BlockingChain
+
+HIDDEN = "hidden (grant pg_monitor)"  # what a monitor role without pg_monitor cannot read
+
+
+def prepared_literal(s: DbSession) -> str | None:
+    """The prepared transaction's gid as SQL to paste: the probe's literal of its exact text
+    (`E'gid-\\x1b…'` when it holds controls); for a journal without one, the gid quoted
+    when it was shown unchanged, else None (its shown name is not its text)."""
+    if s.prepared_sql is not None:
+        return s.prepared_sql
+    if s.prepared is None or s.prepared.endswith(NAME_MARK):
+        return None
+    return sql_literal(s.prepared)
+
+
+def backend_words(s: DbSession) -> str:
+    """A backend as its confirmation and the journal name it: 'pid 4242 (batch,
+    idle in transaction, query started 09:12:03, transaction since 09:11:50)'. What the
+    console's role may not read is said to be hidden, never '?'."""
+    user = inert(s.user or "?")
+    if not s.visible:
+        return f"pid {s.pid} ({user}, state {HIDDEN})"
+    began = f"query started {clock_time(s.query_start)}" if s.query_start else "no query start"
+    tx = f", transaction since {clock_time(s.xact_start)}" if s.xact_start else ""
+    return f"pid {s.pid} ({user}, {inert(s.state or '?')}, {began}{tx})"
 
 
 class RemediationKeys(KeyGroup):
@@ -190,20 +216,32 @@ class RemediationKeys(KeyGroup):
                 markup=False,
             )
             return
+        unshown = ""
         if s.prepared is None:
             title = "A prepared transaction blocks these sessions"
             about = "pg_blocking_pids() reports it as pid 0; pg_prepared_xacts names none."
-            gid = "gid"
+            gid = "'gid'"
         else:
-            gid = s.prepared.replace("'", "''")  # as an SQL literal, to be run as shown
             title = f"Prepared transaction '{s.prepared}' cannot be terminated"
             prepared = clock_time(s.xact_start) if s.xact_start else "?"
             about = f"Owner {s.user or '?'}, database {s.database or '?'}, prepared at {prepared}."
+            literal = prepared_literal(s)
+            gid = literal or "'gid'"
+            if literal is None:  # a journal from before the literal was kept: never guess it
+                unshown = (
+                    "\nIts gid holds characters a terminal cannot show, so it is not "
+                    "written here: read it with SELECT gid FROM pg_prepared_xacts."
+                )
+            elif gid.startswith("E'"):
+                unshown = (
+                    "\nIts gid holds characters that draw as nothing (or a backslash): the "
+                    "literal below writes them as escapes, and pastes as it is."
+                )
         message = (
-            f"{about}\n{waiting}\n\n"
+            f"{about}\n{waiting}{unshown}\n\n"
             "A prepared transaction (two-phase commit) holds its locks with no backend: "
             "there is no session to terminate, and ending a waiter frees nothing.\n"
-            f"It ends with COMMIT PREPARED '{gid}' or ROLLBACK PREPARED '{gid}', run in "
+            f"It ends with COMMIT PREPARED {gid} or ROLLBACK PREPARED {gid}, run in "
             "its database by someone who knows which: the coordinator that prepared it, "
             "or its owner."
         )
@@ -214,15 +252,22 @@ class RemediationKeys(KeyGroup):
         from widgets.modals import ConfirmScreen
 
         s = chain.session
-        began = f"query started {clock_time(s.query_start)}" if s.query_start else "no query start"
-        tx = f", transaction since {clock_time(s.xact_start)}" if s.xact_start else ""
-        who = f"pid {s.pid} ({inert(s.user or '?')}, {inert(s.state or '?')}, {began}{tx})"
-        blocks = (
-            f"\nIt blocks {chain.blocks} session{'s' if chain.blocks != 1 else ''}."
-            if chain.blocks
-            else ""
-        )
-        message = f"Backend {who}\n{inert(s.query, 400)}{blocks}"
+        who = backend_words(s)
+        sessions = self._sessions()
+        lines = [f"Backend {who}"]
+        lines.append(inert(s.query, 400) if s.visible else f"statement {HIDDEN}")
+        if chain.blocks:
+            below = [w.session.pid for w in chain.waiters]
+            pids = ", ".join(blocker_name(p, sessions) for p in below[:8])
+            more = f" and {len(below) - 8} more" if len(below) > 8 else ""
+            lines.append(
+                f"It blocks {chain.blocks} session{'s' if chain.blocks != 1 else ''}"
+                f" (directly {pids}{more})."
+            )
+        if s.blocked_by:  # a waiter picked in the tree: what it waits on stays after it ends
+            names = ", ".join(blocker_name(p, sessions) for p in dict.fromkeys(s.blocked_by))
+            lines.append(f"It waits on {names}.")
+        message = "\n".join(lines)
         if action == "cancel_backend":
             message += "\nCancel stops the running query; the session and its locks stay."
         confirmed = await self.console.push_screen_wait(
@@ -236,6 +281,10 @@ class RemediationKeys(KeyGroup):
             }
             await self.perform(action, f"pid {s.pid}", params, False, who)
         self.console.query_one(LocksPane).release()
+
+    def _sessions(self) -> tuple[DbSession, ...]:
+        database = self.console.recorder.state.database
+        return database.sessions if database else ()
 
     def action_terminate_idle(self) -> None:
         self.console.run_worker(self._terminate_idle(), exclusive=True, group="action")

@@ -16,7 +16,7 @@ from textual.actions import SkipAction
 from textual.containers import Container
 from textual.screen import Screen
 
-from state.guide.phase import phase
+from state.guide.phase import flags, phase
 from tui.layout import grid_rows
 from widgets.error_rate import ErrorRatePane
 from widgets.filter_bar import FilterBar
@@ -122,19 +122,29 @@ class ConsoleScreen(Screen[None]):
             self.query_one(PaneTabs).show(self.current_pane, [False] * len(PANES))
             return
         state, now = shown
-        header = self.query_one(IncidentHeader)
-        header.update_note = self.console.update_note()
-        header.declare_key = self.console.key_for("declare")
-        self.drawn(header, lambda: header.show(state, now, badge))
         alerts = []
         for pane in self.panes:
             alerts.append(bool(self.drawn(pane, partial(self._show_pane, pane, state, now))))
+        header = self.query_one(IncidentHeader)
+        header.update_note = self.console.update_note()
+        header.declare_key = self.console.key_for("declare")
+        header.flagged = self._flagged(state, alerts)
+        self.drawn(header, lambda: header.show(state, now, badge))
         tabs = self.query_one(PaneTabs)
         stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
         self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts, stale))
         keys = self.query_one(KeyBar)
-        self.drawn(keys, lambda: keys.follow(phase(state)))
+        self.drawn(keys, lambda: keys.follow(phase(state), flags(state)))
         self._lay_out(state)
+
+    def _flagged(self, state: ConsoleState, alerts: list[bool]) -> tuple[str, ...]:
+        """What each flagged pane flags, named as its tab: 'DB locks: 3 sessions blocked'."""
+        found = []
+        for (_, name, _), pane, alert in zip(PANES, self.panes, alerts, strict=True):
+            if alert:
+                said = pane.flag(state)
+                found.append(f"{name}: {said}" if said else name)
+        return tuple(found)
 
     def on_resize(self) -> None:
         self._grid = None

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from state.guide.escalation import next_escalation
-from state.guide.policy import next_update_due, resolution_due, response_due
+from state.guide.policy import grouped, next_update_due, resolution_due, response_due
 from state.guide.severity import Role
 from state.guide.signals import suggestion
-from state.text import inert
+from state.text import NAME_MARK, inert, shown_name
 from widgets.format import SEVERITY_STYLE, Part, countdown, duration, fit_parts, since
 from widgets.pane import unseen
 from widgets.text_line import TextLine
@@ -22,6 +22,7 @@ from widgets.theme import (
     CURRENT,
     GOOD,
     GOOD_STRONG,
+    MARKED,
     MUTED,
     QUOTE,
     STRONG,
@@ -50,6 +51,9 @@ class IncidentHeader(TextLine):
     _shown: tuple[ConsoleState, datetime, str] | None = None
     update_note: str | None = None  # after the update countdown: "not sent from this console"
     declare_key: str | None = "d"  # as the keymap has it; None: this console cannot declare
+    # what the panes flag now ("DB locks: 3 sessions blocked"), set by the screen: while any
+    # pane is flagged the header never says all clear
+    flagged: tuple[str, ...] = ()
 
     def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
         self._shown = (state, now, badge)
@@ -72,7 +76,11 @@ class IncidentHeader(TextLine):
         text = _badged(badge)
         if state.context:  # which cluster's production this is, before anything else
             text.append("context ", MUTED)
-            text.append(inert(state.context, 32), STRONG)
+            # a changed name keeps a digest and a mark: two contexts never look like one
+            shown, changed = shown_name(state.context, 32)
+            text.append(shown, STRONG)
+            if changed:
+                text.append(NAME_MARK, MARKED)
             if state.writes_allowed:
                 text.append(" read-only lifted", WARN_STRONG)
             text.append(*_SEP)
@@ -80,7 +88,7 @@ class IncidentHeader(TextLine):
         if incident is None:
             self._watching(text, state, now)
         else:
-            self._incident(text, incident, now, width)
+            self._incident(text, incident, now, width, state)
         return text
 
     def _watching(self, text: Text, state: ConsoleState, now: datetime) -> None:
@@ -94,19 +102,47 @@ class IncidentHeader(TextLine):
             text.append(f" {inert(hint.summary)} ", STRONG)
             if self.declare_key:
                 text.append(f"· press {self.declare_key} to declare", MUTED)
-        elif hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
-            text.append(f" {inert(hint.summary)}", WARN)
-        elif blind := unseen(state, now):
+            return
+        # warnings first, reassurance last: a line cut at the terminal's edge loses the latter
+        warned = False
+        if self.flagged:
+            text.append(" flagged: ", WARN)
+            text.append(" · ".join(inert(f, 60) for f in self.flagged), WARN_STRONG)
+            warned = True
+        if hint.unknown:  # calm in what it sees, but blind to some: never "all clear"
+            text.append(" ·" if warned else "", MUTED)
+            text.append(f" unknown: {inert(grouped(hint.unknown))}", WARN)
+            warned = True
+        blind = unseen(state, now)
+        if blind:
             # never all clear while a pane has no fresh sample: what cannot be seen is unknown
+            text.append(" ·" if warned else "", MUTED)
             text.append(" not all seen: ", WARN)
             text.append(f"no fresh sample from {', '.join(blind)}", MUTED)
-        else:
+        if self.flagged:
+            return
+        if hint.unknown:
+            text.append(" · no threshold crossed in what is watched", MUTED)
+        elif not blind:
             text.append(" all guide thresholds clear", GOOD)
 
-    def _incident(self, text: Text, incident: Incident, now: datetime, width: int | None) -> None:
+    def _incident(
+        self,
+        text: Text,
+        incident: Incident,
+        now: datetime,
+        width: int | None,
+        state: ConsoleState,
+    ) -> None:
         text.append(inert(incident.incident_id, 40), STRONG)  # as journaled: any text
         text.append(*_SEP)
         text.append(f" {incident.severity.label} ", SEVERITY_STYLE[incident.severity])
+        hint = suggestion(state) if incident.open else None
+        if hint is not None and hint.alerting and hint.severity.rank < incident.severity.rank:
+            # declared lower than the guide reads it: the commander must see the gap
+            text.append(" guide suggests ", WARN)
+            text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
+            text.append(f" {inert(hint.summary, 60)}", WARN_STRONG)
         text.append(*_SEP)
         text.append(incident.status.word.upper(), GOOD_STRONG if not incident.open else STRONG)
         text.append(*_SEP)

@@ -71,6 +71,16 @@ def rank_phases(order: Mapping[str, Sequence[str]]) -> None:
         KEY_INFO[binding_id] = replace(KEY_INFO.get(binding_id) or KeyInfo(), phases=phases)
 
 
+# what a pane flags (state/guide/phase.py flags) -> the binding ids that act on it
+FLAG_KEYS: dict[str, tuple[str, ...]] = {}
+
+
+def flag_keys(keys: Mapping[str, Sequence[str]]) -> None:
+    """Which keys act on each flag: a narrow bar offers them early while it is raised."""
+    for flag, ids in keys.items():
+        FLAG_KEYS[flag] = tuple(ids)
+
+
 def info(binding: Binding) -> KeyInfo:
     return KEY_INFO.get(binding.id or "") or KeyInfo()
 
@@ -113,6 +123,7 @@ class Entry:
     section: str
     enabled: bool
     phases: Mapping[str, int] | None
+    id: str = ""  # the first binding's id
 
     def text(self) -> Text:
         # an enabled key's words are "not dim", not unstyled: a segment of their own
@@ -138,7 +149,11 @@ def entries(app: App, active: Iterable[tuple[Binding, bool]]) -> list[Entry]:
         phases = info(first).phases
         keys = key_label(app, bindings)
         help = first.tooltip or label
-        out.append(Entry(keys, label, help, first.action, section_of(first), enabled, phases))
+        out.append(
+            Entry(
+                keys, label, help, first.action, section_of(first), enabled, phases, first.id or ""
+            )
+        )
     return out
 
 
@@ -181,6 +196,7 @@ class KeyBar(TextLine):
         super().__init__(id=id)
         self.pinned = pinned
         self.phase = "declare"  # until the session says otherwise
+        self.urgent: tuple[str, ...] = ()  # binding ids acting on what the panes flag
         self.mode = "all"  # "all" keys shown, or the keys of the "phase"
 
     def on_mount(self) -> None:
@@ -193,10 +209,15 @@ class KeyBar(TextLine):
     def on_resize(self) -> None:
         self.show_keys()
 
-    def follow(self, phase: str) -> None:
-        """Show the keys of `phase` when not every key fits."""
-        if phase != self.phase:
+    def follow(self, phase: str, flags: Sequence[str] = ()) -> None:
+        """Show the keys of `phase` when not every key fits: its first key, then the key
+        that acts on the worst of what the panes flag (`flags`, worst first; FLAG_KEYS),
+        then the rest of the phase's: the fix for what is flagged is on screen, and the
+        phase's own keys are crowded out by one key at most."""
+        urgent = next((FLAG_KEYS[f][:1] for f in flags if FLAG_KEYS.get(f)), ())
+        if phase != self.phase or tuple(urgent) != self.urgent:
             self.phase = phase
+            self.urgent = tuple(urgent)
             self.show_keys()
 
     def _active(self) -> list[tuple[Binding, bool]]:
@@ -252,10 +273,14 @@ class KeyBar(TextLine):
 
     def _phase_keys(self, items: Sequence[Entry], room: int) -> Text:
         """The enabled keys of the phase, first ranked first, each whole or not at all."""
-        ranked = sorted(
-            (item.phases.get(self.phase, -1) if item.phases is not None else 1000, i, item)
-            for i, item in enumerate(items)
-        )
+
+        def place(item: Entry) -> float:
+            phase = item.phases.get(self.phase, -1) if item.phases is not None else 1000
+            if item.id in self.urgent and phase != 0:  # the fix for what is flagged, early
+                return 0.5 + self.urgent.index(item.id) / (len(self.urgent) + 1)
+            return phase
+
+        ranked = sorted((place(item), i, item) for i, item in enumerate(items))
         line = Text()
         for rank, _, item in ranked:
             if rank < 0 or not item.enabled:

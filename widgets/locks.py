@@ -7,6 +7,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.binding import Binding
 
 from state.locks import (
     BlockingChain,
@@ -85,6 +86,12 @@ def who(s: DbSession) -> str:
 
 
 class LocksPane(CursorPane):
+    # Home and End in the lock tree, which can be hundreds of sessions long (a focused pane
+    # takes them before replay's start and end)
+    BINDINGS = [
+        Binding("home", "cursor_to(0)", "First", show=False, id="pane.cursor_first"),
+        Binding("end", "cursor_to(-1)", "Last", show=False, id="pane.cursor_last"),
+    ]
     SOURCES = ("postgres",)
     TITLE = "Database locks"
 
@@ -111,9 +118,24 @@ class LocksPane(CursorPane):
         room = max(height - 2 - bool(unseen(db)), 1)  # under the counts and what it cannot see
         return layout(blocking_chains(db.sessions), room)
 
+    def row_key(self, row: BlockingChain) -> tuple[int, object]:
+        """A session is its pid with its backend's start (a pid is reused, the start is not);
+        a prepared transaction is its gid."""
+        s = row.session
+        return (s.pid, s.prepared if s.is_prepared else s.backend_start)
+
     def alerting(self, state: ConsoleState) -> bool:
         db = state.database
         return bool(db and (any(s.blocked_by for s in db.sessions) or connection_share(db) > 0.9))
+
+    def flag(self, state: ConsoleState) -> str | None:
+        db = state.database
+        if db is None:
+            return None
+        blocked = sum(1 for s in db.sessions if s.blocked_by)
+        if blocked:
+            return f"{blocked} session{'s' if blocked != 1 else ''} blocked"
+        return f"connections {connections_used(db)}/{db.max_connections}"
 
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")

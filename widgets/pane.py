@@ -199,5 +199,10 @@ class Pane(Vertical):
         """Whether this pane shows something past one of the guide's thresholds."""
         return False
 
+    def flag(self, state: ConsoleState) -> str | None:
+        """What the pane flags, in a few words for the header ("3 sessions blocked"), when
+        it is alerting; None when it has nothing more to say than its name."""
+        return None
+
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
         raise NotImplementedError

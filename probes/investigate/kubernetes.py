@@ -17,7 +17,7 @@ from typing import Any
 from probes.investigate.base import NotConfigured, NotPermitted, ago, log_findings
 from probes.kubernetes import rbac
 from probes.kubernetes.client import ApiThreads, KubernetesError, call
-from probes.kubernetes.status import label_selector, owned_by, selects
+from probes.kubernetes.status import label_selector, selects
 from state.events import Finding
 from state.guide.investigation import (
     EVENTS_WINDOW_HOURS,
@@ -126,7 +126,7 @@ class KubernetesInvestigation(ApiThreads):
         out = []
         since = now - timedelta(hours=ROLLOUT_WINDOW_HOURS)
         for name in self.services:
-            owned = [rs for rs in sets.items if owned_by(rs, "Deployment", name)]
+            owned = [rs for rs in sets.items if _owned_by(rs, "Deployment", name)]
             history = sorted(
                 owned, key=lambda rs: int((rs.metadata.annotations or {}).get(REVISION, 0) or 0)
             )
@@ -211,7 +211,7 @@ class KubernetesInvestigation(ApiThreads):
                 )
         for name in self.services:
             owned = sorted(
-                (rs for rs in sets.items if owned_by(rs, "Deployment", name)),
+                (rs for rs in sets.items if _owned_by(rs, "Deployment", name)),
                 key=lambda rs: int((rs.metadata.annotations or {}).get(REVISION, 0) or 0),
             )
             if len(owned) < 2:
@@ -241,13 +241,15 @@ class KubernetesInvestigation(ApiThreads):
                     "list_namespaced_pod",
                     "CoreV1Api",
                     conn.namespace,
-                    label_selector=label_selector(d.spec.selector),
+                    label_selector=label_selector(_raw(conn, d.spec.selector)),
                 )
                 for d in deployments
             )
         )
         return {
-            d.metadata.name: [p for p in pods.items if selects(d.spec.selector, p.metadata.labels)]
+            d.metadata.name: [
+                p for p in pods.items if selects(_raw(conn, d.spec.selector), p.metadata.labels)
+            ]
             for d, pods in zip(deployments, lists, strict=True)
         }
 
@@ -393,3 +395,15 @@ def _stamped(line: str) -> tuple[datetime | None, str]:
     except ValueError:
         return None, line
     return when, rest
+
+
+def _raw(conn: Any, model: Any) -> dict[str, Any]:
+    """A generated model (here a V1LabelSelector) as the API's own JSON (camelCase keys),
+    the shape probes/kubernetes/status.py reads since the watch keeps objects raw."""
+    return conn.api.sanitize_for_serialization(model) or {}
+
+
+def _owned_by(obj: Any, kind: str, name: str) -> bool:
+    """Whether a generated model (a V1ReplicaSet) is owned by the `kind` named `name`."""
+    refs = obj.metadata.owner_references or ()
+    return any(ref.kind == kind and ref.name == name for ref in refs)

@@ -14,7 +14,7 @@ from probes.check import CheckResult
 from probes.postgres.connection import PostgresError, connect, decoded, reason, target_of
 from probes.postgres.queries import prepared_blockers_sql, sample_script, sql
 from state.events import DatabaseSampled, DbSession, EventBase, Source
-from state.text import inert, marked_name
+from state.text import inert, marked_name, sql_literal
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -54,6 +54,7 @@ def db_session(
         backend_start=began,
         visible=visible,
         prepared=marked_name(gid) if gid is not None else None,
+        prepared_sql=sql_literal(gid) if gid is not None else None,
         database=marked_name(database) if database is not None else None,
     )
 
@@ -64,6 +65,13 @@ def chain_session(row: Sequence[Any], query_chars: int) -> DbSession:
     pid, user, app, state, raw, encoding, *rest = row
     query = decoded(raw, encoding)
     return db_session(pid, user, app, state, query and query[:query_chars], *rest)
+
+
+# what `warroom check` warns of for a role without pg_read_all_stats (pg_monitor has it)
+BLIND_ROLE = (
+    "the role sees only its own sessions: the Database pane cannot show other roles' "
+    "states and statements and reads the database as unknown (grant pg_monitor)"
+)
 
 
 class PostgresProbe:
@@ -217,10 +225,11 @@ async def check_postgres(dsn: str | None, timeout: float = 5.0) -> CheckResult:
         await conn.close()
     assert row is not None
     version, superuser, read_all_stats, signal = row
+    blind = not (superuser or read_all_stats)
     see = (
-        "pg_stat_activity: all users"
-        if superuser or read_all_stats
-        else "pg_stat_activity: own sessions only (grant pg_monitor)"
+        "pg_stat_activity: own sessions only (grant pg_monitor)"
+        if blind
+        else "pg_stat_activity: all users"
     )
     if superuser:
         kill = "terminate backends: yes (superuser)"
@@ -235,4 +244,5 @@ async def check_postgres(dsn: str | None, timeout: float = 5.0) -> CheckResult:
         version=inert(version),
         latency_ms=round(latency, 1),
         permissions=(see, kill),
+        warnings=(BLIND_ROLE,) if blind else (),
     )

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from state.guide.policy import ERROR_RATE_P2, LATENCY_RATIO_P2
 from state.guide.severity import IncidentStatus
+from state.guide.signals import latency_ratio, service_down
+from state.locks import connection_share
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
 
 Phase = Literal["declare", "investigating", "mitigating", "verifying"]
+# what a pane flags, in the words the key bar ranks its keys by (tui/keys.py FLAG_KEYS)
+Flag = Literal["services", "error rate", "p95", "locks", "connections"]
 PHASES: tuple[Phase, ...] = ("declare", "investigating", "mitigating", "verifying")
 
 # the timeline entries of a remediation asked for or done (state/timeline.py: the event kinds)
@@ -37,3 +42,31 @@ def phase(state: ConsoleState) -> Phase:
     ):
         return "mitigating"
     return "investigating"
+
+
+POOL_FULL = 0.9  # share of max_connections past which the Database pane flags the pool
+
+
+def flags(state: ConsoleState) -> tuple[Flag, ...]:
+    """What the panes flag now, worst first: a service down, sessions blocked on a lock,
+    the connection pool past 90 %, an error rate or p95 past the guide's P2 line.
+
+    The narrow key bar offers the keys that act on these before the rest of its phase's."""
+    found: list[Flag] = []
+    if any(service_down(state, s) for s in state.services):
+        found.append("services")
+    db = state.database
+    if db is not None and any(s.blocked_by for s in db.sessions):
+        found.append("locks")
+    if db is not None and connection_share(db) > POOL_FULL:
+        found.append("connections")
+    if any(
+        (v := state.latest("error_rate", s)) is not None and v > ERROR_RATE_P2
+        for s in state.error_rate
+    ):
+        found.append("error rate")
+    if any(
+        (r := latency_ratio(state, s)) is not None and r > LATENCY_RATIO_P2 for s in state.latency
+    ):
+        found.append("p95")
+    return tuple(found)

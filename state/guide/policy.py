@@ -151,7 +151,7 @@ def suggest_severity(signals: Signals) -> Suggestion:
     if not found:
         calm = "no services down and no threshold crossed"
         if signals.unknown:
-            calm = f"no threshold crossed in what is watched; unknown: {_grouped(signals.unknown)}"
+            calm = f"no threshold crossed in what is watched; unknown: {grouped(signals.unknown)}"
         return Suggestion(Severity.P3, (calm,), calm, signals.unknown)
     worst = min(sev.rank for sev, _, _ in found)
     severity = Severity(f"P{worst}")
@@ -160,7 +160,7 @@ def suggest_severity(signals: Signals) -> Suggestion:
     return Suggestion(severity, reasons, summary, signals.unknown)
 
 
-def _grouped(unknown: tuple[str, ...]) -> str:
+def grouped(unknown: tuple[str, ...]) -> str:
     """'services, p95 (not configured)' from ('services: not configured', 'p95: not ...')."""
     by_reason: dict[str, list[str]] = {}
     for item in unknown:

@@ -95,6 +95,26 @@ async def test_check_names_exactly_what_is_configured(tmp_path, pg_server: PgSer
     assert not {"kubernetes", "health", "prometheus"} & set(rows)
 
 
+async def test_check_warns_of_a_blind_monitor_role_and_exits_3(
+    tmp_path, pg_server: PgServer, monkeypatch
+):
+    """Before: `pg_stat_activity: own sessions only (grant pg_monitor)` beside "all backends
+    ready", exit 0; the Database pane of that role reads the database as unknown."""
+    from tests.servers.postgres import WATCHER, WATCHER_PASSWORD
+
+    monkeypatch.setenv("BLIND_DSN", pg_server.dsn(WATCHER, password=WATCHER_PASSWORD))
+    path = tmp_path / "config.toml"
+    path.write_text('[database]\ndsn_env = "BLIND_DSN"\n')
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["check", "--config", str(path)])
+    out = " ".join(result.stdout.split())
+    assert result.exit_code == 3, out
+    assert "pg_stat_activity: own sessions only (grant pg_monitor)" in out
+    assert "postgres: warning: the role sees only its own sessions" in out
+    assert result.stdout.splitlines()[-1] == "ready with warnings: postgres"
+    assert "all backends ready" not in out
+    assert WATCHER_PASSWORD not in result.output
+
+
 def two_contexts(path: Path, server: str) -> Path:
     """A kubeconfig with `staging` (current) and `production`, both at `server`."""
     contexts = [

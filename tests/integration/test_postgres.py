@@ -507,6 +507,7 @@ async def test_check_reports_version_and_permissions(
         "pg_stat_activity: own sessions only (grant pg_monitor)",
         "terminate backends: own role only (grant pg_signal_backend)",
     )
+    assert su.warnings == () and len(watcher.warnings) == 1  # `check`: ready with warnings
     sleeper, _ = await sessions.run("superuser-job", "SELECT pg_sleep(60)")
     probe = PostgresProbe(dsn, long_query_s=0.1)
     try:
@@ -521,6 +522,7 @@ async def test_check_reports_version_and_permissions(
             "pg_stat_activity: all users",
             "terminate backends: yes (pg_signal_backend; not superusers')",
         )
+        assert granted.warnings == ()
         await probe.close()  # role membership is read at login
         event = await eventually(lambda: sample(probe), lambda e: len(e.sessions) == 1)
         assert [(s.pid, s.query) for s in event.sessions] == [(sleeper, "SELECT pg_sleep(60)")]

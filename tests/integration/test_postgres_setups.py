@@ -315,5 +315,24 @@ async def test_a_hostile_gid_is_inert_and_marked(probe: PostgresProbe, sessions:
         assert shown is not None and shown.endswith("⚠")  # changed to be shown: marked
         assert_inert(shown)
         assert shown.startswith("[@click=app.quit]pay")  # literal text, never markup
-    finally:
+        # the literal `k` shows is printable, and pasted as it is it names the exact gid
+        literal = chain.session.prepared_sql
+        assert literal == "E'[@click=app.quit]pay\\x1b[2J\\x1b]0;t\\x07''q'"
+        assert_inert(literal)
+        assert await sessions.value(f"SELECT {literal}") == gid
+        await sessions.rows(f"ROLLBACK PREPARED {literal}")
+        assert await sessions.value("SELECT count(*) FROM pg_prepared_xacts") == 0
+    except BaseException:
         await sessions.rows(sql.SQL("ROLLBACK PREPARED {}").format(sql.Literal(gid)).as_string())
+        raise
+
+
+@pytest.mark.parametrize(
+    "gid", ["pay-7f3a", "it's", "back\\slash", "tab\there", "bidi\u202eevil", "nbsp\u00a0x", "é ok"]
+)
+async def test_a_gid_literal_reads_back_as_the_gid(sessions: Sessions, gid: str) -> None:
+    from state.text import sql_literal
+
+    literal = sql_literal(gid)
+    assert literal.isprintable()
+    assert await sessions.value(f"SELECT {literal}") == gid

@@ -57,6 +57,21 @@ def test_a_huge_environment_override_is_named(tmp_path):
     assert len(result.stderr) < 300
 
 
+def test_an_environment_value_has_the_files_per_value_limit(tmp_path):
+    """Before: a 20,000-character WARROOM_PROMETHEUS__URL was accepted (only 32,768 per
+    variable was checked), though the same value in the file is refused past 8,192."""
+    path = tmp_path / "config.toml"
+    path.write_text('[cluster]\nservices = ["analysis-service"]\n')
+    url = "http://" + "p" * 19_993
+    result = warroom("check", "--config", str(path), env={"WARROOM_PROMETHEUS__URL": url})
+    assert_one_line_error(result, "WARROOM_PROMETHEUS__URL", "20,000 characters", f"{MAX_STRING:,}")
+    assert len(result.stderr) < 300
+    # a JSON list: each value has the same limit, named by its place in the variable
+    names = '["ok", "' + "s" * 9_000 + '"]'
+    result = warroom("check", "--config", str(path), env={"WARROOM_CLUSTER__SERVICES": names})
+    assert_one_line_error(result, "WARROOM_CLUSTER__SERVICES[1]", "9,000 characters")
+
+
 def test_a_file_past_the_limit_is_not_read(tmp_path):
     path = tmp_path / "config.toml"
     with path.open("wb") as f:

@@ -148,10 +148,10 @@ def test_journals_lists_sessions_newest_first_and_unreadable_files_with_why(jour
     assert lines[1].split()[:8] == [
         "INC-20260314-0420",
         "P1",
-        "2026-03-14T09:26:00Z",
-        "5",
+        "2026-03-14T09:27:00Z",  # the incident's own start and length, as its review says
+        "4",
         "min",
-        "20",
+        "0",
         "s",
         "resolved",
     ]

@@ -77,9 +77,10 @@ async def test_the_bar_keeps_one_line_and_its_phase_at_80x24(tmp_path) -> None:
     app = session.app()
     expected = {
         "declare": ({"d", "r", "k", "n"}, {"a", "x", "v", "u", "e"}),
-        "investigating": ({"a", "u", "e", "r"}, {"d", "x", "c", "i", "v"}),
+        # the DB locks pane is flagged: its fix, k, right after the phase's first key
+        "investigating": ({"a", "k", "u", "e"}, {"d", "x", "c", "i", "v"}),
         "mitigating": ({"r", "k", "c", "v"}, {"d", "a", "x", "e"}),
-        "verifying": ({"v", "x", "u", "n"}, {"d", "a", "r", "k", "c", "i"}),
+        "verifying": ({"v", "k", "x", "u"}, {"d", "a", "r", "c", "i"}),
     }
 
     async with app.run_test(size=(80, 24)) as pilot:
@@ -238,3 +239,20 @@ async def test_a_key_with_nowhere_to_act_says_so(tmp_path, size) -> None:
             await pressed(pilot, key)
             assert len(app.screen_stack) == 1
             assert [n.message for n in app._notifications][-1] == said
+
+
+@pytest.mark.parametrize(
+    ("scenario", "fix"), [("connection-pool-exhaustion", "i"), ("db-lock-storm", "k")]
+)
+async def test_the_narrow_bar_offers_the_fix_for_what_the_panes_flag(
+    tmp_path, scenario, fix
+) -> None:
+    """Before: `d r k n` while the pool was full and `i` (kill idle) the fix: the flagged
+    pane's key comes right after the phase's first."""
+    session = await console(tmp_path, scenario, 120)
+    app = session.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        (line,) = bar(app)
+        assert list(items(line))[:2] == ["d", fix], line
+        assert line.rstrip().endswith(PINNED)

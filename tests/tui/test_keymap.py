@@ -64,14 +64,42 @@ def test_a_swap_is_no_clash_and_unknown_or_dialog_keys_are_refused() -> None:
         app_bindings(),
     )
     assert problems[0].startswith("incident.resolv: no such binding id (known: ")
-    assert problems[1] == "incident.note: enter is kept for dialogs"
+    assert problems[1] == "incident.note: enter is kept for moving in dialogs and panes"
     assert problems[2].startswith("incident.verify: 'Ctrl+V' is not a key Textual knows")
     several = {"incident.verify": "ctrl+shift+v,f5,V,exclamation_mark"}
     assert keymap_problems(several, app_bindings()) == []
-    # Textual's own ctrl+q is in the table too
+    # Textual's own ctrl+q and ctrl+c are in the table too, named as such (they have no id a
+    # user could find in the README, and cannot be remapped): the user's id is the one to move
     assert keymap_problems({"incident.note": "ctrl+q"}, app_bindings()) == [
-        "ctrl+q is bound to both quit and incident.note; give one of them another key"
+        "ctrl+q is Textual's own quit key (it quits at once, without asking), which cannot "
+        "be remapped; give incident.note another key"
     ]
+    assert keymap_problems({"app.quit": "ctrl+c"}, app_bindings()) == [
+        "ctrl+c is Textual's own key that says how to quit, which cannot be remapped; "
+        "give app.quit another key"
+    ]
+
+
+@pytest.mark.parametrize(
+    "key", ["left", "right", "home", "end", "pageup", "pagedown", "space", "up", "tab"]
+)
+def test_keys_dialogs_and_panes_move_with_are_refused(key) -> None:
+    assert keymap_problems({"incident.note": key}, app_bindings()) == [
+        f"incident.note: {key} is kept for moving in dialogs and panes"
+    ]
+
+
+def test_replay_may_keep_its_own_arrows_and_every_clash_names_readme_ids() -> None:
+    import re
+    from pathlib import Path
+
+    assert keymap_problems({"replay.back": "left", "replay.play": "space"}, app_bindings()) == []
+    readme = Path(__file__).parents[2].joinpath("README.md").read_text()
+    listed = set(re.findall(r"`([a-z_]+\.[a-z_-]+)`", readme))
+    for binding_id, key in (("incident.resolve", "r"), ("replay.go", "q"), ("app.help", "d")):
+        (line,) = keymap_problems({binding_id: key}, app_bindings())
+        named = re.findall(r"\b([a-z_]+\.[a-z_-]+)\b", line)
+        assert len(named) == 2 and set(named) <= listed, line
 
 
 def _warroom(*args: str, config_home: str) -> subprocess.CompletedProcess[str]:

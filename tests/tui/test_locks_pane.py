@@ -153,7 +153,7 @@ async def test_a_blind_role_is_unknown_in_the_pane_the_header_and_the_replay(tmp
         assert "no blocking chains" not in body(app)
         header = app.query_one("#header")._text.plain
         assert "all guide thresholds clear" not in header
-        said = f" no threshold crossed in what is watched; unknown: database ({BLIND})"
+        said = f" unknown: database ({BLIND}) · no threshold crossed in what is watched"
         assert header.splitlines()[1] == said
     # the journal carries the count: a replay says what the session said
     with Journal.open(session.recorder.journal.path, read_only=True) as journal:
@@ -201,3 +201,127 @@ def test_the_review_names_a_prepared_transaction_blocker_by_its_gid(tmp_path) ->
     with Journal.open(session.recorder.journal.path, read_only=True) as journal:
         (lock,) = gather(journal.events()).locks
     assert lock.root == "prepared transaction 'pay-7f3a' (payments, prepared) on ledger"
+
+
+async def test_the_cursor_stays_on_its_session_when_the_tree_grows_above_it(tmp_path) -> None:
+    """The cursor is on the prepared transaction; a waiter joins the chain drawn above it;
+    `k` still explains the prepared transaction, never proposes the session now in its row.
+    Home and End move to the first and last session of the tree."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    now = session.clock.now()
+    holder = DbSession(
+        pid=2259, user="app", application="orders", state="idle in transaction",
+        query="UPDATE orders SET state = 'paid'", xact_start=now - timedelta(seconds=90),
+        relation="orders", lock_mode="RowExclusiveLock",
+    )  # fmt: skip
+    waiter = DbSession(
+        pid=3000, application="checkout", state="active", wait_event_type="Lock",
+        query="UPDATE orders SET state = 'shipped'", query_start=now, blocked_by=(2259,),
+    )  # fmt: skip
+    waiters = [waiter.model_copy(update={"pid": 3000 + i}) for i in range(3)]
+    prepared, victim = prepared_chain(session)
+    sampled(session, holder, *waiters[:2], prepared, victim)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(LocksPane)
+        await opened(pilot)
+        await pilot.press("down", "down", "down")  # 2259, its two waiters, then the prepared
+        await pilot.pause()
+        assert pane.selected().session.pid == -731
+        await pilot.press("escape")  # back to the live tree
+        sampled(session, holder, *waiters, prepared, victim)  # a third waiter joins above
+        app.redraw()
+        await pilot.pause()
+        assert pane.selected().session.pid == -731
+        assert pane.cursor == 4
+        await pilot.press("k")
+        await shown(pilot, NoticeScreen)
+        assert "pay-7f3a" in app.screen.title_text
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("3", "end")
+        await pilot.pause()
+        assert pane.selected().session.pid == 5001  # the last row drawn
+        await pilot.press("home")
+        await pilot.pause()
+        assert pane.selected().session.pid == 2259
+    assert journaled(session, ActionRequested) == []
+
+
+async def test_k_under_a_blind_role_says_what_is_hidden_and_what_it_blocks(tmp_path) -> None:
+    """Another role's backend: its state and statement are hidden from a role without
+    pg_monitor; the confirmation says so (never '?'), and says whom it blocks; on a waiter,
+    whom it waits on."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    now = session.clock.now()
+    hidden = DbSession(pid=2259, user="app", application="orders", visible=False)
+    waiter = DbSession(
+        pid=3001, user="monitor", application="checkout", state="active",
+        query="UPDATE orders SET state = 'paid'", query_start=now, blocked_by=(2259,),
+    )  # fmt: skip
+    sampled(session, hidden, waiter, waiter.model_copy(update={"pid": 3002}), hidden=9)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot)
+        await pilot.press("k")
+        await shown(pilot, ConfirmScreen)
+        message = app.screen.message
+        assert message.splitlines() == [
+            "Backend pid 2259 (app, state hidden (grant pg_monitor))",
+            "statement hidden (grant pg_monitor)",
+            "It blocks 2 sessions (directly 3001, 3002).",
+        ]
+        assert "?" not in message
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("3", "down", "k")
+        await shown(pilot, ConfirmScreen)
+        assert app.screen.message.splitlines()[-1] == "It waits on 2259."
+    assert journaled(session, ActionRequested) == []
+
+
+async def test_k_on_a_gid_with_control_characters_shows_it_inert_and_pasteable(tmp_path) -> None:
+    """A gid with escapes: the title shows it inert and marked; the SQL to run is the escape
+    literal of its exact text, never the marked display name."""
+    from state.text import marked_name, sql_literal
+    from tests.hostile import assert_inert
+
+    gid = "gid-\x1b[31mevil"
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    holder, waiter = prepared_chain(session)
+    hostile = holder.model_copy(
+        update={"prepared": marked_name(gid), "prepared_sql": sql_literal(gid)}
+    )
+    sampled(session, hostile, waiter)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot)
+        await pilot.press("k")
+        await shown(pilot, NoticeScreen)
+        notice = app.screen
+        assert_inert(notice.title_text)
+        sql = "COMMIT PREPARED E'gid-\\x1b[31mevil' or ROLLBACK PREPARED E'gid-\\x1b[31mevil'"
+        assert sql in notice.message
+        assert "draw as nothing" in notice.message
+        said = notice.message[notice.message.index("COMMIT PREPARED") :]
+        assert "⚠" not in said and "#" not in said  # no display name inside the SQL
+    assert journaled(session, ActionRequested) == []
+
+
+async def test_a_marked_gid_from_an_older_journal_is_never_guessed_into_sql(tmp_path) -> None:
+    from state.text import marked_name
+
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    holder, waiter = prepared_chain(session)
+    sampled(
+        session, holder.model_copy(update={"prepared": marked_name("gid-\x1b[31mevil")}), waiter
+    )
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot)
+        await pilot.press("k")
+        await shown(pilot, NoticeScreen)
+        message = app.screen.message
+        assert "COMMIT PREPARED 'gid'" in message
+        assert "SELECT gid FROM pg_prepared_xacts" in message
+        assert "evil" not in message[message.index("COMMIT PREPARED") :]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from state.action_words import action_name
 from state.events import ActionFinished, ActionRequested, SessionResumed
 from state.journal.store import Journal
 from tests.opening import open_live
@@ -260,7 +261,7 @@ async def test_a_live_session_resumes_after_each_kind_of_action(tmp_path, name) 
         await pilot.pause()
         assert app.recorder.state.incident == incident
         timeline = app.query_one("#timeline")._body.plain  # type: ignore[attr-defined]
-        assert f"requested {kind.action}" in timeline
+        assert f"requested {action_name(kind.action)}" in timeline  # in the field's words
     again.recorder.journal.close()
     requested = journaled(path, ActionRequested)
     assert [r.action for r in requested] == [kind.action]
@@ -292,6 +293,6 @@ def test_warroom_demo_resumes_its_journal_after_an_action(tmp_path) -> None:
     incident = recorded.session.recorder.state.incident
     assert incident is not None
     said = resumed_on_a_terminal(
-        recorded.path, tmp_path, incident.incident_id.encode(), b"rollout_undo"
+        recorded.path, tmp_path, incident.incident_id.encode(), b"undo rollout"
     )
     assert "asyncio.run" not in said

@@ -45,6 +45,23 @@ def test_any_problem_exits_1_and_is_printed_per_line():
     assert lines[-1] == "not ready: kubernetes, health"
 
 
+def test_a_warning_is_printed_and_summed_up_as_ready_with_warnings_exit_3():
+    blind = CheckResult(
+        "postgres", "DSN from $PG", True, "16.4", 3.0,
+        ("pg_stat_activity: own sessions only (grant pg_monitor)",),
+        warnings=("the role sees only its own sessions (grant pg_monitor)",),
+    )  # fmt: skip
+    code, text = printed([blind, CheckResult("prometheus", "http://prom", True)])
+    assert code == 3
+    lines = text.splitlines()
+    assert "postgres: warning: the role sees only its own sessions (grant pg_monitor)" in lines
+    assert lines[-1] == "ready with warnings: postgres"
+    assert "all backends ready" not in text
+    # a failure wins: not ready, exit 1
+    code, text = printed([blind, CheckResult("health", "h", False, problems=("down",))])
+    assert code == 1 and text.splitlines()[-1] == "not ready: health"
+
+
 async def test_a_crashing_or_stuck_check_is_that_backends_failure(monkeypatch):
     async def crash() -> CheckResult:
         raise RuntimeError("could not connect to postgresql://warroom:hunter2@db/x")

@@ -216,3 +216,35 @@ def test_the_error_writes_the_table_as_toml_would_need_it():
     with pytest.raises(ConfigError) as caught:
         select(parse(BASE), context=arn)
     assert f'no [contexts."{arn}"] in the config' in caught.value.problems[0]
+
+
+def test_a_context_named_by_a_variable_keeps_its_case(monkeypatch):
+    """Before: WARROOM_CONTEXTS__PROD__READ_ONLY was stored as context `prod`, so
+    `--context PROD` failed with "(it has prod)"."""
+    monkeypatch.setenv("WARROOM_CONTEXTS__PROD__READ_ONLY", "true")
+    config = parse({"cluster": {"services": ["analysis-service"]}})
+    assert list(config.contexts) == ["PROD"]
+    chosen = select(config, context="PROD")
+    assert chosen.context == "PROD" and chosen.read_only
+
+
+def test_a_variable_overrides_the_files_table_whatever_its_case(monkeypatch):
+    """The variable is written in capitals by habit; it overrides `[contexts.production]`,
+    and a kubeconfig's `production` gets those rules, never a writable default."""
+    monkeypatch.setenv("WARROOM_CONTEXTS__PRODUCTION__READ_ONLY", "true")
+    data = {**BASE, "contexts": {**BASE["contexts"], "production": {"read_only": False}}}
+    config = parse(data)
+    assert set(config.contexts) == {"production", "staging"}
+    assert select(config, context="production").read_only
+    monkeypatch.setenv("WARROOM_CONTEXTS__QA__READ_ONLY", "true")
+    config = parse(BASE)
+    assert select(config, context="qa").read_only  # matched ignoring case: QA
+
+
+def test_two_tables_differing_only_in_case_are_each_exact():
+    data = {**BASE, "contexts": {"prod": {"read_only": True}, "PROD": {"read_only": False}}}
+    config = parse(data)
+    assert select(config, context="prod").read_only
+    assert not select(config, context="PROD").read_only
+    with pytest.raises(ConfigError):  # ambiguous: neither is chosen by a guess
+        select(config, context="Prod")

@@ -1,0 +1,97 @@
+"""The header never reassures while a pane is flagged, cuts its reassurance before its
+warnings, and says when the guide reads the incident as more severe than declared."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from state.events import IncidentDeclared
+from state.guide.severity import Severity
+from tests.play import Session
+from tests.tui.test_locks_pane import BLIND, prepared_chain, sampled
+
+CALM = ("all guide thresholds clear", "no threshold crossed")
+
+
+def header(app) -> list[str]:
+    return app.query_one("#header")._text.plain.splitlines()
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_lock_storm_is_flagged_not_all_clear(tmp_path, size) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(34)
+    app = session.app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        line = header(app)[1]
+        assert line.startswith(" flagged: DB locks: 3 sessions blocked")
+        assert not any(calm in line for calm in CALM)
+
+
+async def test_a_blind_role_with_a_chain_warns_first_and_never_says_calm(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    sampled(session, *prepared_chain(session), hidden=9)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        line = header(app)[1]
+        nine = BLIND.replace("37", "9")
+        assert line == f" flagged: DB locks: 1 session blocked · unknown: database ({nine})"
+        assert len(line) <= 120  # whole at 120 columns: nothing of the warning is cut
+        assert not any(calm in line for calm in CALM)
+
+
+async def test_the_reassurance_is_what_a_narrow_header_loses(tmp_path) -> None:
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    sampled(session, hidden=9)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        line = header(app)[1]
+        warning = f" unknown: database ({BLIND.replace('37', '9')})"
+        assert line.startswith(warning)  # first: what a cut keeps
+        assert line.endswith("no threshold crossed in what is watched")  # last: what it loses
+
+
+async def test_an_under_declared_incident_shows_the_guides_severity(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    session.record(
+        IncidentDeclared(
+            at=session.clock.now() - timedelta(seconds=1),
+            incident_id="INC-1",
+            severity=Severity.P4,
+            title="checkout slow",
+            reason="a customer said so",
+            by="ic",
+        )
+    )
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        first = header(app)[0]
+        assert "P4 LOW" in first
+        assert "guide suggests  P1 CRITICAL  analysis-service error rate > 20%" in first
+        # before the title, so that a cut at the edge loses the title first
+        assert first.index("guide suggests") < first.index("checkout slow")
+
+
+def test_two_hostile_context_names_never_look_the_same_in_the_header(tmp_path) -> None:
+    """Before: `svc\\x1b[2J` and `svc\\x1b]0;t\\x07` both read `context svc`."""
+    from datetime import UTC, datetime
+
+    from state.console import ConsoleState
+    from state.text import NAME_MARK
+    from tests.hostile import assert_inert
+    from widgets.header import IncidentHeader
+
+    shown = []
+    for name in ("svc\x1b[2J", "svc\x1b]0;t\x07", "svc"):
+        state = ConsoleState().model_copy(update={"context": name})
+        line = IncidentHeader().compose_text(state, datetime.now(UTC), "LIVE").plain
+        assert_inert(line.splitlines()[0])
+        shown.append(line.split(" │ ")[0])
+    assert len(set(shown)) == 3, shown
+    assert shown[0].startswith(" LIVE  context svc#") and shown[0].endswith(NAME_MARK)
+    assert shown[2] == " LIVE  context svc"
