@@ -64,7 +64,7 @@ class InvestigateScreen(Screen[None]):
         self.service = service if service in self.services else None
         self.step = step
         self.shown: InvestigationShown | None = None
-        self.loading = False
+        self.reading = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="investigate"):
@@ -149,13 +149,13 @@ class InvestigateScreen(Screen[None]):
     def action_reload(self) -> None:
         """Read the current section again in a worker; a newer request replaces an older one."""
         key, title = STEPS[self.step]
-        self.loading = True
+        self.reading = True
         self._draw_status(f"Reading {title}...")
         self.run_worker(self._read(key), group="investigate", exclusive=True)
 
     async def _read(self, step: str) -> None:
         shown = await self.load(step, self.service)
-        self.loading = False
+        self.reading = False
         if STEPS[self.step][0] == step:
             self.show(shown)
 

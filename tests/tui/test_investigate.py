@@ -187,3 +187,22 @@ async def test_investigate_and_runbook_keys_are_in_help_the_bar_and_the_palette(
         titles = {c.title: c.help for c in key_commands(app)}
         assert titles["Investigate"].endswith("(key g)")
         assert titles["Runbook"].endswith("(key b)")
+
+
+async def test_the_arrows_move_through_the_findings_as_soon_as_a_section_is_read(tmp_path) -> None:
+    """No Tab first: the findings list has the focus once read, so Down picks the next one
+    (and `p` pins it), in every step."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await shown(pilot, InvestigateScreen)
+        for step in ("1", "3"):
+            screen = await read(pilot, step)
+            options = screen.query_one(OptionList)
+            assert options.option_count > 1
+            assert app.focused is options
+            first = options.highlighted
+            await pilot.press("down")
+            await pilot.pause()
+            assert options.highlighted is not None and options.highlighted > (first or 0)
