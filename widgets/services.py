@@ -10,7 +10,7 @@ from rich.text import Text
 
 from state.guide.signals import health_unknown, pod_problem, service_down, worst_pod
 from widgets.format import Column, fit_columns, name_cell, name_width, number, pod_word
-from widgets.table import CLEAR, DOWN, P2_PAST, UNKNOWN_RANK, RowsPane
+from widgets.table import CLEAR, DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK, RowsPane
 from widgets.theme import BAD, BAD_STRONG, GOOD, STRONG, WARN
 
 if TYPE_CHECKING:
@@ -28,17 +28,24 @@ class ServicesPane(RowsPane):
     TITLE = "Services"
 
     def rank(self, state: ConsoleState, name: str) -> int:
-        """Down; then in trouble (a pod failing or not ready, fewer ready than desired, a
-        slow /health); not seen yet; fine. One tier for all trouble: a crash-looping pod
-        goes Error, Running, CrashLoopBackOff within seconds, and its row stays put."""
+        """Down; then past the guide's P1 error-rate line; then in trouble (a pod failing or
+        not ready, fewer ready than desired, a slow /health, or an error rate or p95 past its
+        P2 line); not seen yet; fine. A service burning at 35 % 5xx with every pod Running is
+        the one the commander acts on, so it leads here too. One tier for pod trouble: a
+        crash-looping pod goes Error, Running, CrashLoopBackOff within seconds, and its row
+        stays put. The metric tiers are the bands (state/fold.py), which hold their place."""
         if service_down(state, name):
             return DOWN
+        errors = state.bands.get(f"error_rate:{name}", 0)
+        if errors >= 2:
+            return P1_PAST
+        metric_trouble = errors == 1 or bool(state.bands.get(f"latency:{name}", 0))
         deployment, health = state.deployments.get(name), state.health.get(name)
         if deployment is None or health is None or health.unknown:
-            return UNKNOWN_RANK
+            return P2_PAST if metric_trouble else UNKNOWN_RANK
         _, reason = worst_pod(deployment)
         slow = health.latency_ms is not None and health.latency_ms >= SLOW_HEALTH_MS
-        if reason or deployment.ready < deployment.desired or slow:
+        if reason or deployment.ready < deployment.desired or slow or metric_trouble:
             return P2_PAST
         return CLEAR
 

@@ -228,3 +228,16 @@ async def test_remediate_acts_on_the_row_chosen_in_the_pane_in_use(tmp_path) -> 
         await pressed(pilot, "r")
         await shown(pilot, RemediationMenu)
         assert app.screen.target == "tracktion/tracklist-service"  # type: ignore[attr-defined]
+
+
+async def test_a_service_burning_with_every_pod_running_leads_the_services_pane(tmp_path) -> None:
+    """bad-deploy: tracklist-service answers /health 200 with 3/3 Running while 30 % of its
+    requests fail. It is what the commander acts on, so it comes first in Services too, and
+    `r` there opens on it, not on a healthy service."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(90)
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pressed(pilot, "1")
+        services = app.query_one(ServicesPane)
+        assert services.table.keys[0] == "tracklist-service"
+        assert services.selected() == "tracklist-service"
