@@ -40,16 +40,27 @@ class IncidentKeys(KeyGroup):
                 return
             severity, title = result
             now = self.console.now()
+            # the guide's reading as the dialog closes, not as it opened: the signals move
+            # while the commander types, and the record states what held at the declaration
+            current = suggestion(self.console.recorder.state)
             self.console.record(
                 IncidentDeclared(
                     at=now,
                     incident_id=incident_id(now),
                     severity=severity,
                     title=title,
-                    reason=hint.reason,
+                    reason=current.reason,
                     by=self.console.operator,
                 )
             )
+            if current.alerting and current.severity < severity:  # "P1" < "P2": more severe
+                self.console.notify(
+                    f"The guide now suggests {current.severity.label}: {inert(current.reason)}."
+                    " Press s to raise the severity.",
+                    severity="warning",
+                    timeout=15,
+                    markup=False,
+                )
             # whoever declares leads until a handoff says otherwise
             self.console.record(
                 RoleAssigned(

@@ -340,3 +340,24 @@ async def test_d_down_enter_typed_at_once_declares_the_next_severity(tmp_path) -
             if journaled(session, IncidentDeclared):
                 break
     assert [d.severity for d in journaled(session, IncidentDeclared)] == [Severity.P2]
+
+
+async def test_a_declaration_states_the_guide_as_the_dialog_closes_not_as_it_opened(
+    tmp_path,
+) -> None:
+    """bad-deploy crosses 20 % (P1) while the declare dialog, opened at P2, is still up: the
+    record gives the reading at the declaration, and the commander is told to raise it."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(30)  # P2: > 5 %
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pressed(pilot, "d")
+        await shown(pilot, DeclareScreen)
+        await session.arun(44)  # now > 20 %: the guide says P1
+        await pressed(pilot, "enter")
+        incident = app.recorder.state.incident
+        assert incident is not None and incident.severity is Severity.P2  # what was chosen
+        with Journal.open(session.recorder.journal.path, read_only=True) as journal:
+            [declared] = [e for e in journal.events() if isinstance(e, IncidentDeclared)]
+        assert "> 20%" in declared.reason  # not the 11.8 % of the dialog's opening
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("The guide now suggests P1 CRITICAL") for m in said), said
