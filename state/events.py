@@ -278,6 +278,9 @@ class InvestigationShown(EventBase):
 
     `step` is one of state/guide/investigation.py STEPS; `unavailable` holds one line per
     part that could not be read (slow, refused, no permission), so replay shows the gaps too.
+    A section that read more than state/guide/investigation.py SNAPSHOT_FINDINGS keeps the
+    worst of them: `read` counts all it read, `omitted` those left out, and each cut part ends
+    with a finding "… N more not shown (of M)" (state/guide/investigation.py `snapshot`).
     """
 
     kind: Literal["investigation_shown"] = "investigation_shown"
@@ -285,6 +288,8 @@ class InvestigationShown(EventBase):
     service: str | None = None
     findings: tuple[Finding, ...] = ()
     unavailable: tuple[str, ...] = ()
+    read: int | None = None  # findings the section read; None: every one is in `findings`
+    omitted: int = 0  # of those, left out of `findings`
     by: str
 
 

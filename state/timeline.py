@@ -13,7 +13,7 @@ from state import events as ev
 from state.action_words import WORDED_PARAMS, action_words, revisions
 from state.console import ConsoleState, TimelineEntry
 from state.guide.episodes import CLEAR_HOLD, SIGNAL_RULES, rule
-from state.guide.investigation import STEP_TITLES
+from state.guide.investigation import STEP_TITLES, findings_count
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.signals import latency_ratio, worst_pod
@@ -77,7 +77,7 @@ def investigation_line(event: ev.InvestigationShown) -> str:
     worst = next((f for f in event.findings if f.tone == "bad"), None) or next(
         (f for f in event.findings if f.tone == "warn"), None
     )
-    line = f"Investigated {title}{on} by {inert(event.by)}: {len(event.findings)} findings"
+    line = f"Investigated {title}{on} by {inert(event.by)}: {findings_count(event)}"
     if event.unavailable:
         line += f", {len(event.unavailable)} part(s) unavailable"
     if worst is not None:

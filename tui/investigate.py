@@ -49,14 +49,14 @@ class InvestigateKeys(KeyGroup):
         """Read `step` for `service`, journal the snapshot, and return it to be drawn."""
         from probes.investigate.base import run_section
         from state.events import Finding, InvestigationShown
-        from state.guide.investigation import SNAPSHOT_FINDINGS, SNAPSHOT_TEXT
+        from state.guide.investigation import SNAPSHOT_TEXT, snapshot
 
         investigator = self.console.investigator
         assert investigator is not None
         findings, unavailable = await run_section(investigator, step, service, self.timeout)
+        kept, omitted = snapshot(findings, service)  # worst first, the service's own kept
         compact = tuple(
-            Finding(part=f.part[:60], text=f.text[:SNAPSHOT_TEXT], tone=f.tone)
-            for f in findings[:SNAPSHOT_FINDINGS]
+            Finding(part=f.part[:60], text=f.text[:SNAPSHOT_TEXT], tone=f.tone) for f in kept
         )
         shown = InvestigationShown(
             at=self.console.now(),
@@ -64,6 +64,8 @@ class InvestigateKeys(KeyGroup):
             service=service if step == "errors" else None,
             findings=compact,
             unavailable=tuple(u[:SNAPSHOT_TEXT] for u in unavailable),
+            read=len(findings) if omitted else None,
+            omitted=omitted,
             by=self.console.operator,
         )
         self.console.record(shown)

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from state.guide.investigation import STEP_TITLES, STEPS
+from state.guide.investigation import STEP_TITLES, STEPS, findings_count
 from state.text import inert
 from widgets.format import TONE_STYLE
 from widgets.theme import CURRENT, KEY, MUTED, STRONG, UNKNOWN, WARN, themed
@@ -125,7 +125,7 @@ class InvestigateScreen(Screen[None]):
         on = f" of {inert(shown.service, 60)}" if shown.service and shown.step == "errors" else ""
         self._draw_status(
             f"{STEP_TITLES.get(shown.step, shown.step)}{on} as read at {when} UTC: "
-            f"{len(shown.findings)} findings{gaps}",
+            f"{findings_count(shown)}{gaps}",
             WARN if shown.unavailable else MUTED,
         )
 

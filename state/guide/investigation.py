@@ -4,9 +4,11 @@ steps, its windows and limits, and how log lines are grouped into error patterns
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+from state.events import Finding, InvestigationShown
 
 # (key, title): the guide's five steps, in its order
 STEPS: tuple[tuple[str, str], ...] = (
@@ -27,7 +29,7 @@ ERROR_RATE_STEP_SECONDS = 300
 SLOW_STATEMENT_MS = 1000.0  # pg_stat_statements: mean > 1 s
 TLS_WARN_DAYS = 14  # a certificate that expires sooner is a finding
 SECTION_TIMEOUT_SECONDS = 8.0  # each part of a section, on its own
-SNAPSHOT_FINDINGS = 60  # at most this many findings journaled per section
+SNAPSHOT_FINDINGS = 60  # at most this many findings journaled per section (worst first)
 SNAPSHOT_TEXT = 240  # characters of one finding journaled
 
 _ERROR = re.compile(r"\b(ERROR|FATAL)\b|Exception")
@@ -83,3 +85,63 @@ def error_groups(
             group[2] = when if group[2] is None else max(group[2], when)
     ranked = sorted(groups.items(), key=lambda kv: -kv[1][0])  # stable: first seen first
     return [ErrorGroup(k, c, f, la) for k, (c, f, la) in ranked[:top]]
+
+
+_TONE_RANK = {"bad": 0, "warn": 1}
+_RATE = re.compile(r"(\d+(?:\.\d+)?) ?%")
+
+
+def _worst_first(finding: Finding) -> tuple[int, int, float]:
+    """Sort key: bad, warn, then the rest; among those, a rate (the first "N %") highest first."""
+    rate = _RATE.search(finding.text)
+    return (
+        _TONE_RANK.get(finding.tone, 2),
+        0 if rate else 1,
+        -float(rate.group(1)) if rate else 0.0,
+    )
+
+
+def _names(service: str | None) -> re.Pattern[str] | None:
+    return re.compile(rf"(?<![\w.-]){re.escape(service)}(?![\w-])") if service else None
+
+
+def snapshot(
+    findings: Sequence[Finding], service: str | None, limit: int = SNAPSHOT_FINDINGS
+) -> tuple[list[Finding], int]:
+    """At most `limit` of a section's `findings` (more only to keep every one that names
+    `service`, the service being investigated), and how many were left out.
+
+    When cut, each part keeps its place with its findings sorted worst first (see
+    `_worst_first`), and the worst of the whole section are kept: bad, then warn, then the
+    rest, each part's in turn. A part that lost findings ends with one more,
+    "… N more not shown (of M)", so the screen and the journal both say so. In: findings in
+    the order the parts answered; out: (findings to journal, number left out).
+    """
+    if len(findings) <= limit:
+        return list(findings), 0  # nothing cut: the probe's own order
+    parts: dict[str, list[Finding]] = {}
+    for f in findings:
+        parts.setdefault(f.part, []).append(f)
+    for part in parts.values():
+        part.sort(key=_worst_first)  # stable: equal findings keep the probe's order
+    names = _names(service)
+    flat = [(p, i, f) for p, part in enumerate(parts.values()) for i, f in enumerate(part)]
+    own = {(p, i) for p, i, f in flat if names and names.search(f.text)}
+    rest = sorted(
+        ((p, i, f) for p, i, f in flat if (p, i) not in own),
+        key=lambda pif: (_worst_first(pif[2])[0], pif[1], pif[0]),
+    )  # by tone, then a part's first, second... in turn: one long part never crowds out the rest
+    kept = own | {(p, i) for p, i, _ in rest[: max(0, limit - len(own))]}
+    out: list[Finding] = []
+    for p, (name, part) in enumerate(parts.items()):
+        out += [f for i, f in enumerate(part) if (p, i) in kept]
+        if cut := sum(1 for i in range(len(part)) if (p, i) not in kept):
+            out.append(Finding(part=name, text=f"… {cut} more not shown (of {len(part)})"))
+    return out, len(findings) - len(kept)
+
+
+def findings_count(shown: InvestigationShown) -> str:
+    """'12 findings', or '60 of 300 findings shown' when the snapshot was cut."""
+    if shown.omitted and shown.read:
+        return f"{shown.read - shown.omitted} of {shown.read} findings shown"
+    return f"{len(shown.findings)} findings"

@@ -1,8 +1,9 @@
 """The guide's "Investigation Summary" (investigate_incident.sh), from what the console showed.
 
 Each section of the Investigate screen journaled a snapshot when it was read; the summary
-takes the last snapshot of each step within the incident's part of the journal, and the
-findings the commander pinned. Root cause and recommended actions are left for people.
+keeps, for each step, the latest snapshot of every service it was read for (a later read of
+another service never hides an earlier one: what the commander saw stays in the record), and
+the findings the commander pinned. Root cause and recommended actions are left for people.
 """
 
 from __future__ import annotations
@@ -26,9 +27,24 @@ _HEADINGS = (
 )
 
 
-def _lines(shown: InvestigationShown | None, step: str) -> list[str]:
-    if shown is None:
+def _reads(shown: list[InvestigationShown]) -> dict[str, list[InvestigationShown]]:
+    """Per step, the latest read of each service, services in the order first read."""
+    latest: dict[str, dict[str | None, InvestigationShown]] = {}
+    for e in shown:  # journal order: a later read of the same step and service replaces
+        latest.setdefault(e.step, {})[e.service] = e
+    return {step: list(by_service.values()) for step, by_service in latest.items()}
+
+
+def _lines(reads: list[InvestigationShown], step: str) -> list[str]:
+    if not reads:
         return [f"- not read from the console ({STEP_TITLES[step]} was never opened)"]
+    out: list[str] = []
+    for shown in reads:
+        out += [*([""] if out else []), *_read(shown)]
+    return out
+
+
+def _read(shown: InvestigationShown) -> list[str]:
     on = f" of {md(shown.service, cell=False)}" if shown.service else ""
     out = [f"As read{on} at {iso(shown.at)} by {md(shown.by, cell=False)}:", ""]
     out += [f"- {md(f.part, 60)}: {md(f.text, 300)}" for f in shown.findings]
@@ -43,7 +59,7 @@ def investigation_summary(incident_id: str, part: Part) -> str | None:
     shown = [e for e in part.people if isinstance(e, InvestigationShown)]
     if not shown:
         return None
-    last = {e.step: e for e in shown}  # journal order: the last read of each step wins
+    reads = _reads(shown)
     pinned = [e for e in part.people if isinstance(e, NoteAdded) and e.text.startswith(PINNED)]
     who = ", ".join(dict.fromkeys(md(e.by) for e in shown))
     lines = [
@@ -56,7 +72,7 @@ def investigation_summary(incident_id: str, part: Part) -> str | None:
         "",
     ]
     for step, heading in _HEADINGS:
-        lines += [f"### {heading}", "", *_lines(last.get(step), step), ""]
+        lines += [f"### {heading}", "", *_lines(reads.get(step, []), step), ""]
     lines += ["### Pinned findings", ""]
     lines += [f"- {iso(e.at)} {md(e.by)}: {md(e.text, 400)}" for e in pinned] or ["- none"]
     lines += [

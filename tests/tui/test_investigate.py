@@ -206,3 +206,67 @@ async def test_the_arrows_move_through_the_findings_as_soon_as_a_section_is_read
             await pilot.press("down")
             await pilot.pause()
             assert options.highlighted is not None and options.highlighted > (first or 0)
+
+
+class Fleet:
+    """300 services' 5xx rates in fleet order: the one under investigation is at 100 %,
+    far past the first 60; a handful of others burn, the rest are quiet."""
+
+    names = [f"svc-{i:03}" for i in range(299)]
+    names.insert(200, "tracklist-service")
+
+    def services(self) -> Sequence[str]:
+        return self.names
+
+    def parts(self, step: str, service: str | None) -> Sequence[tuple[str, Read]]:
+        def rate(name: str) -> float:
+            return 100.0 if name == "tracklist-service" else (40.0 if name.endswith("7") else 0.1)
+
+        async def logs() -> list[Finding]:
+            return [Finding(part="Logs", text="x90 KeyError: <str> (TracklistSerializer)")]
+
+        async def rates() -> list[Finding]:
+            return [
+                Finding(
+                    part="5xx rate",
+                    text=f"{n}: {rate(n):.2f} % now",
+                    tone="bad" if rate(n) > 5 else "info",
+                )
+                for n in self.names
+            ]
+
+        return [("Logs", logs), ("5xx rate", rates)]
+
+
+async def test_a_long_section_keeps_the_worst_and_the_service_and_says_how_many_more(
+    tmp_path,
+) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
+    app = session.app(investigator=Fleet())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await shown(pilot, InvestigateScreen)
+        screen = await read(pilot, "3")
+        text = findings_text(screen)
+        assert "tracklist-service: 100.00 % now" in text
+        assert "x90 KeyError" in text
+        assert "… 241 more not shown (of 300)" in text
+        status = str(screen.query_one("#investigate-status").render())
+        assert "60 of 301 findings shown" in status
+    snapshot = journaled(session, InvestigationShown)[-1]
+    rates = [f.text for f in snapshot.findings if f.part == "5xx rate"]
+    assert rates[0] == "tracklist-service: 100.00 % now"  # worst first
+    assert rates[1:31] == [f"svc-{i:03}: 40.00 % now" for i in range(7, 299, 10)][:30]
+    assert rates[-1] == "… 241 more not shown (of 300)"
+    assert (snapshot.read, snapshot.omitted) == (301, 241)
+
+
+def test_the_service_under_investigation_is_kept_however_quiet() -> None:
+    from state.guide.investigation import snapshot
+
+    findings = [Finding(part="Pods", text=f"svc-{i}: restarting", tone="bad") for i in range(70)]
+    findings.append(Finding(part="Pods", text="quiet-svc: 1/1 ready"))
+    kept, omitted = snapshot(findings, "quiet-svc", limit=10)
+    assert "quiet-svc: 1/1 ready" in [f.text for f in kept]
+    assert omitted == 61 and kept[-1].text == "… 61 more not shown (of 71)"
+    assert snapshot(findings[:5], "quiet-svc") == (findings[:5], 0)  # nothing cut: unchanged

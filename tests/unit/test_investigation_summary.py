@@ -83,3 +83,20 @@ async def test_replay_shows_what_was_investigated_and_pinned_inert(tmp_path) -> 
     assert len(investigated_) == 1 and "tracklist-service revision 8" in investigated_[0]
     pinned = [t for t in texts if "Finding (What changed, Rollouts)" in t]
     assert len(pinned) == 1 and "\x1b" not in pinned[0]
+
+
+async def test_reading_another_service_keeps_the_first_services_error_groups(tmp_path) -> None:
+    session = (await Session("bad-deploy", tmp_path / "j.warroom").arun(120)).declare()
+    other = next(s for s in session.cluster.services if s != "tracklist-service")
+    await investigated(session, "errors", "tracklist-service")
+    await session.arun(10)
+    await investigated(session, "errors", "tracklist-service")  # read again: the latest stays
+    await investigated(session, "errors", other)
+    errors = files(session)
+    summary = next(v for k, v in errors.items() if k.endswith("_investigation_summary.md"))
+    errors_ = summary.split("### Top error groups", 1)[1].split("###", 1)[0]
+    assert errors_.count("As read of tracklist-service at ") == 1
+    assert f"As read of {other} at " in errors_
+    first = errors_.split(f"As read of {other} at ", 1)[0]  # the first service read first
+    assert "As read of tracklist-service" in first
+    assert "KeyError" in first and "TracklistSerializer" in first  # the root cause stays
