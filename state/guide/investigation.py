@@ -7,8 +7,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from state.events import Finding, InvestigationShown
+if TYPE_CHECKING:
+    from state.events import Finding, InvestigationShown
+
 
 # (key, title): the guide's five steps, in its order
 STEPS: tuple[tuple[str, str], ...] = (
@@ -136,6 +139,8 @@ def snapshot(
     for p, (name, part) in enumerate(parts.items()):
         out += [f for i, f in enumerate(part) if (p, i) in kept]
         if cut := sum(1 for i in range(len(part)) if (p, i) not in kept):
+            from state.events import Finding  # pydantic: not before the first frame
+
             out.append(Finding(part=name, text=f"… {cut} more not shown (of {len(part)})"))
     return out, len(findings) - len(kept)
 

@@ -15,7 +15,7 @@ from state.events import ActionFinished, ActionRequested, VerificationChecked, V
 from state.guide.resolution import STABLE_CHECKS
 from state.journal.store import Journal
 from tests.play import Session
-from tests.tui.waiting import shown
+from tests.tui.waiting import on_service, shown
 from widgets.action_dialogs import RemediationMenu
 from widgets.locks import LocksPane
 from widgets.modals import ConfirmScreen
@@ -111,8 +111,7 @@ async def test_undo_rollout_fixes_the_bad_deploy(tmp_path) -> None:
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(70)
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        # tracklist-service: the last row, its pods Running and ready, sorted by name
-        await pilot.press("1", "down", "down", "down")
+        await on_service(pilot, "tracklist-service")  # first: its 5xx is past 20 %
         await open_menu(pilot, pane_key="")
         await choose(pilot, "rollout_undo")
         await confirm(pilot)

@@ -14,7 +14,7 @@ from state.events import DrillScored
 from state.journal.store import Journal
 from tests.opening import open_demo
 from tests.play import Session
-from tests.tui.waiting import shown
+from tests.tui.waiting import on_service, shown
 from tui.drill import DrillApp, drill_console, expectations
 from tui.opening import session_start
 from widgets.comms_dialogs import EscalateScreen
@@ -46,8 +46,10 @@ async def ok(pilot, last: bool = True) -> None:
         await pilot.pause()
 
 
-async def remediate(pilot, downs: int, action: str) -> None:
-    await pilot.press("1", *["down"] * downs, "r")
+async def remediate(pilot, service: str, action: str) -> None:
+    """`r` on `service`, chosen by name in the Services pane (its rows sort worst first)."""
+    await on_service(pilot, service)
+    await pilot.press("r")
     for _ in range(100):
         if pilot.app.screen.query(OptionList):
             break
@@ -87,7 +89,7 @@ async def test_a_run_by_the_guide_scores_an_a(tmp_path) -> None:
         await ok(pilot, last=False)  # the prefilled Investigating update
         await ok(pilot)  # sent
         await app.comms._sender.deliver_due()
-        await remediate(pilot, 2, "rollout_undo")  # tracklist-service
+        await remediate(pilot, "tracklist-service", "rollout_undo")
         await session.arun(160)
         await pilot.press("v")
         for minute in range(1, 5):
@@ -112,7 +114,7 @@ async def test_a_careless_run_scores_an_f_and_names_the_harm(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d", "right", "right", "enter")  # P3 for a P1
         await pilot.pause()
-        await remediate(pilot, 1, "restart")  # file-watcher is healthy
+        await remediate(pilot, "file-watcher", "restart")  # healthy
         await session.arun(760)
         await pilot.press("x", *"it went away", "enter")
         await pilot.pause()

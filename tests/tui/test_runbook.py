@@ -23,12 +23,11 @@ from state.guide.runbook import load, progress
 from state.journal.store import Journal
 from tests.play import Session
 from tests.tui.test_actions import choose, confirm
-from tests.tui.waiting import shown
+from tests.tui.waiting import on_service, shown
 from tui.drill import expectations
 from widgets.action_dialogs import RemediationMenu, ResolveScreen
 from widgets.investigate import InvestigateScreen
 from widgets.runbook import RunbookScreen
-from widgets.services import ServicesPane
 
 
 def journal(session: Session) -> list:
@@ -72,13 +71,7 @@ async def test_high_error_rate_runbook_on_the_bad_deploy_demo(tmp_path) -> None:
     session.declare()
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")
-        services = app.query_one(ServicesPane)
-        for _ in range(4):  # worst first, then by name: the cursor down to tracklist-service
-            if services.selected() == "tracklist-service":
-                break
-            await pilot.press("down")
-        assert services.selected() == "tracklist-service"
+        await on_service(pilot, "tracklist-service")
         await pilot.press("b")
         await shown(pilot, RunbookScreen)
         assert (

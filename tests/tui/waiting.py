@@ -20,3 +20,17 @@ async def pressed(pilot, *keys: str) -> None:
     """Press `keys`, then let the app handle what they set off (one pause)."""
     await pilot.press(*keys)
     await pilot.pause()
+
+
+async def on_service(pilot, name: str) -> None:
+    """`1`, then the Services cursor down to `name`: its rows sort worst first, so a row's
+    place is not its name's."""
+    from widgets.services import ServicesPane
+
+    await pilot.press("1")
+    services = pilot.app.query_one(ServicesPane)
+    for _ in range(len(services.table.keys)):
+        if services.selected() == name:
+            break
+        await pilot.press("down")
+    assert services.selected() == name
