@@ -129,7 +129,16 @@ def _fleet_test(query: str) -> Callable:
 
         async def show(pilot) -> None:
             if query:
+                from widgets.services import ServicesPane
+
                 await pilot.press("slash", *query, "enter")
+                # the filtered rows land in the table after a refresh: wait for them, boundedly
+                table = pilot.app.query_one(ServicesPane).table
+                for _ in range(100):
+                    if table.keys and all(query in key for key in table.keys):
+                        break
+                    await pilot.pause(0.02)
+                await pilot.pause()
 
         assert snap_compare(app, terminal_size=SIZES["120x40"], run_before=show)
 
