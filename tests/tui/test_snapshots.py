@@ -139,6 +139,8 @@ def _fleet_test(query: str) -> Callable:
                         break
                     await pilot.pause(0.02)
                 await pilot.pause()
+                pilot.app.redraw()  # the header as the console draws it once the filter closed
+                await pilot.pause()
 
         assert snap_compare(app, terminal_size=SIZES["120x40"], run_before=show)
 
