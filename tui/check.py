@@ -56,6 +56,7 @@ async def _health(config: Config) -> CheckResult:
 
 async def _prometheus(config: Config) -> CheckResult:
     from probes.prometheus.probe import check_prometheus, configured_queries
+    from state.clock import WallClock
 
     p = config.prometheus
     assert p is not None
@@ -63,7 +64,13 @@ async def _prometheus(config: Config) -> CheckResult:
         p.label, p.error_rate_query, p.latency_query, p.latency_baseline_query
     )
     return await check_prometheus(
-        p.url, p.header_values(), TIMEOUT, queries, label=p.label, verify=p.tls_verify()
+        p.url,
+        p.header_values(),
+        TIMEOUT,
+        queries,
+        label=p.label,
+        verify=p.tls_verify(),
+        now=WallClock().now(),
     )
 
 

@@ -75,7 +75,7 @@ class KubernetesInvestigation(ApiThreads):
         namespace: str | None = None,
         kubeconfig: str | Path | None = None,
         timeout: float = 5.0,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime],
     ) -> None:
         super().__init__(context, namespace, kubeconfig, 6, "warroom-investigate")
         self.services = tuple(services)

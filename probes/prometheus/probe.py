@@ -22,7 +22,7 @@ import importlib
 import math
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from probes.check import CheckResult
@@ -388,8 +388,11 @@ async def check_prometheus(
     queries: Mapping[str, str] | None = None,
     label: str = DEFAULT_LABEL,
     verify: bool | str = True,
+    *,
+    now: datetime,
 ) -> CheckResult:
-    """Reachable, version, latency, and whether each configured query runs."""
+    """Reachable, version, latency, and whether each configured query runs at `now` (UTC,
+    from the caller's clock: `warroom check` passes the wall clock)."""
     named = queries if queries is not None else configured_queries(label)
     prometheus = Prometheus(url, headers, timeout, verify)
     target = public_url(prometheus.url)
@@ -405,7 +408,6 @@ async def check_prometheus(
         ok, problems = [], []
         if verify is False and target.startswith("https:"):
             ok.append("TLS certificate not checked (verify_tls = false)")
-        now = datetime.now(UTC)
         for name, query in named.items():
             try:
                 found = await prometheus.query(query, now, lambda d: instant_values(d, label))

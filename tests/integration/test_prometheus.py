@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -25,7 +26,7 @@ from probes.prometheus.probe import (
 )
 from probes.prometheus.queries import baseline_query
 from probes.scheduler import ProbeScheduler
-from state.clock import FrozenClock
+from state.clock import FrozenClock, WallClock
 from state.events import (
     EventBase,
     MetricHistoryLoaded,
@@ -397,7 +398,8 @@ async def test_recovers_when_prometheus_answers_again() -> None:
 
 
 async def test_check_reports_version_and_queries(prom: PromStack) -> None:
-    result = await check_prometheus(prom.url, {"Authorization": "Bearer x"}, 5.0)
+    check = partial(check_prometheus, now=WallClock().now())  # `warroom check`: the wall clock
+    result = await check(prom.url, {"Authorization": "Bearer x"}, 5.0)
     assert result.ok and result.reachable
     assert result.version and result.version.startswith("2.")
     assert result.latency_ms is not None and result.latency_ms >= 0
@@ -407,20 +409,18 @@ async def test_check_reports_version_and_queries(prom: PromStack) -> None:
         "query latency_baseline: runs, 0 series",  # a day earlier, this server was not up
     )
     # another grouping label: the queries group by it, and a label no series has is named
-    by_job = await check_prometheus(prom.url, None, 5.0, label="job")
+    by_job = await check(prom.url, None, 5.0, label="job")
     assert by_job.ok and by_job.permissions[0] == "query error_rate: runs, 1 series"
-    unknown = await check_prometheus(
-        prom.url, None, 5.0, {"error_rate": ERROR_RATE_QUERY}, label="app"
-    )
+    unknown = await check(prom.url, None, 5.0, {"error_rate": ERROR_RATE_QUERY}, label="app")
     assert unknown.problems == (
         "query error_rate: its series have no 'app' label, so no row names a service: "
         "set [prometheus] label (app, job, service_name, ...)",
     )
-    bad = await check_prometheus(prom.url, None, 5.0, {"error_rate": "rate(x[5m]"})
+    bad = await check(prom.url, None, 5.0, {"error_rate": "rate(x[5m]"})
     assert bad.reachable and not bad.ok
     (problem,) = bad.problems
     assert problem.startswith("query error_rate: Prometheus bad_data: ")
-    dead = await check_prometheus(f"http://127.0.0.1:{free_port()}", None, 2.0)
+    dead = await check(f"http://127.0.0.1:{free_port()}", None, 2.0)
     assert not dead.reachable and "connection refused" in dead.problems[0]
 
 
