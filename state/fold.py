@@ -111,9 +111,23 @@ def _rules(event: ev.SessionStarted | ev.SessionResumed) -> dict[str, object]:
 
 
 def _services(state: ConsoleState, names: Iterable[str]) -> tuple[str, ...]:
-    known = list(state.services)
-    known.extend(n for n in names if n not in known)
-    return tuple(known)
+    """The services known, `names`' new ones appended; the very same tuple when none is new,
+    so that what is drawn from it is known unchanged by identity (widgets/table.py)."""
+    known = set(state.services)
+    new = [n for n in dict.fromkeys(names) if n not in known]
+    return (*state.services, *new) if new else state.services
+
+
+def _kept(old: dict, new: dict) -> dict:
+    """`old` itself when `new` holds the same entries (the same objects, or equal ones):
+    a sample that changed nothing leaves the state's part the same object."""
+    if len(old) != len(new):
+        return new
+    for key, value in new.items():
+        was = old.get(key, new)
+        if was is not value and was != value:
+            return new
+    return old
 
 
 def _by_service(
@@ -175,10 +189,10 @@ def _incident(state: ConsoleState, **changes) -> ConsoleState:
 def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
     match event:
         case ev.DeploymentsSampled():
-            deployments = {d.name: d for d in event.deployments}
+            deployments = _kept(state.deployments, {d.name: d for d in event.deployments})
             return _by_service(state, event, "kubernetes", "deployments", deployments)
         case ev.HealthSampled():
-            health = {**state.health, **{r.service: r for r in event.results}}
+            health = _kept(state.health, {**state.health, **{r.service: r for r in event.results}})
             return _by_service(state, event, "health", "health", health)
         case ev.MetricSampled():
             field = "error_rate" if event.metric == "error_rate" else "latency"
@@ -190,9 +204,10 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
             if event.metric == "latency" and event.baseline:
                 baseline = update["latency_baseline"] = {**baseline, **_usable(event.baseline)}
                 update["metric_missing"] = _found(state, "latency:baseline")
-            update["bands"] = _bands(state, event, baseline)
+            update["bands"] = _kept(state.bands, _bands(state, event, baseline))
             if event.request_rate:
-                update["request_rate"] = {**state.request_rate, **event.request_rate}
+                rates = {**state.request_rate, **event.request_rate}
+                update["request_rate"] = _kept(state.request_rate, rates)
             return state.model_copy(update=update)
         case ev.MetricHistoryLoaded():
             field = "error_rate" if event.metric == "error_rate" else "latency"

@@ -267,9 +267,11 @@ def message_name(purpose: str, level: int, status: IncidentStatus) -> str:
 
 
 def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
+    if after.deployments is before.deployments:  # the fold kept them: nothing changed
+        return
     for key, now in after.deployments.items():
         was = before.deployments.get(key)
-        if was is None:
+        if was is None or was is now:
             continue
         name = marked_name(key)
         if now.revision != was.revision:

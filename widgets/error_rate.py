@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
-from state.guide.signals import service_down
+from state.memo import last_answer
 from widgets.format import number
 from widgets.metric import MetricPane, finite
-from widgets.table import CLEAR, DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK
+from widgets.table import CLEAR, DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK, down
 from widgets.theme import BAD_STRONG, GOOD, UNKNOWN, WARN
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class ErrorRatePane(MetricPane):
         """Down, then the guide's band the rate last crossed into (P1 > 20 %, P2 > 5 %): a
         band falls back only 20 % under its threshold (state/fold.py), so a rate wavering
         at 5 % does not move its row every refresh."""
-        if service_down(state, name):
+        if name in down(state):
             return DOWN
         if not finite(state.latest("error_rate", name)):
             return UNKNOWN_RANK
@@ -66,7 +66,13 @@ class ErrorRatePane(MetricPane):
         return max(ERROR_RATE_P1 * 1.25, peak or 0.0)
 
     def alerting(self, state: ConsoleState) -> bool:
-        return any(
-            finite(v := state.latest("error_rate", s)) and v > ERROR_RATE_P2  # type: ignore[operator]
-            for s in state.metric_rows("error_rate")
-        )
+        return _past_p2(state)
+
+
+@last_answer(lambda state: (state.services, state.error_rate))
+def _past_p2(state: ConsoleState) -> bool:
+    """Whether a service's error rate is past the guide's P2 line (5 %)."""
+    return any(
+        finite(v := state.latest("error_rate", s)) and v > ERROR_RATE_P2  # type: ignore[operator]
+        for s in state.metric_rows("error_rate")
+    )

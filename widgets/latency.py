@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from state.guide.policy import LATENCY_RATIO_P2
-from state.guide.signals import latency_ratio, service_down
+from state.guide.signals import latency_ratio
+from state.memo import last_answer
 from widgets.format import number
 from widgets.metric import MetricPane, finite
-from widgets.table import CLEAR, DOWN, P2_PAST, UNKNOWN_RANK
+from widgets.table import CLEAR, DOWN, P2_PAST, UNKNOWN_RANK, down
 from widgets.theme import BAD_STRONG, GOOD, MUTED, UNKNOWN, WARN
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ class LatencyPane(MetricPane):
     def rank(self, state: ConsoleState, name: str) -> int:
         """Down, then past 3x its baseline by the guide's band (state/fold.py), which falls
         back only 20 % under the threshold: a row does not move with every wobble."""
-        if service_down(state, name):
+        if name in down(state):
             return DOWN
         if not finite(state.latest("latency", name)):
             return UNKNOWN_RANK
@@ -66,7 +67,13 @@ class LatencyPane(MetricPane):
         return max(base * LATENCY_RATIO_P2 * 1.25, peak or 0.0)
 
     def alerting(self, state: ConsoleState) -> bool:
-        return any(
-            (r := latency_ratio(state, s)) is not None and r > LATENCY_RATIO_P2
-            for s in state.metric_rows("latency")
-        )
+        return _past_p2(state)
+
+
+@last_answer(lambda state: (state.services, state.latency, state.latency_baseline))
+def _past_p2(state: ConsoleState) -> bool:
+    """Whether a service's p95 is past the guide's P2 line (3x its baseline)."""
+    return any(
+        (r := latency_ratio(state, s)) is not None and r > LATENCY_RATIO_P2
+        for s in state.metric_rows("latency")
+    )

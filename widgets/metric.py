@@ -33,6 +33,16 @@ class MetricPane(RowsPane):
     def series(self, state: ConsoleState) -> dict[str, tuple[float | None, ...]]:
         return state.error_rate if self.METRIC == "error_rate" else state.latency
 
+    def inputs(self, state: ConsoleState) -> tuple[object, ...]:
+        return (
+            *super().inputs(state),
+            self.series(state),
+            state.bands,
+            state.metric_missing,
+            state.request_rate,
+            state.latency_baseline,
+        )
+
     def names(self, state: ConsoleState) -> list[str]:
         return list(state.metric_rows(self.METRIC))
 

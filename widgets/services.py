@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from rich.text import Text
 
-from state.guide.signals import health_unknown, pod_problem, service_down, worst_pod
+from state.guide.signals import health_unknown, pod_problem, worst_pod
+from state.memo import last_answer
 from widgets.format import Column, fit_columns, name_cell, name_width, number, pod_word
-from widgets.table import CLEAR, DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK, RowsPane
+from widgets.table import CLEAR, DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK, RowsPane, down
 from widgets.theme import BAD, BAD_STRONG, GOOD, STRONG, WARN
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
+    from state.events import DeploymentStatus
 
 SLOW_HEALTH_MS = 500.0
 NAME_LEAST = 12  # cells a long name is cut to before a column of numbers is dropped
@@ -27,6 +29,26 @@ class ServicesPane(RowsPane):
     SOURCES = ("kubernetes", "health")
     TITLE = "Services"
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # by service: the deployment last read, and its worst pod (phase, reason, how many)
+        self._worst: dict[str, tuple[DeploymentStatus, tuple[str, str | None, int]]] = {}
+
+    def inputs(self, state: ConsoleState) -> tuple[object, ...]:
+        return (*super().inputs(state), state.deployments, state.health, state.bands)
+
+    def worst(self, deployment: DeploymentStatus) -> tuple[str, str | None, int]:
+        """(phase, reason, pods with that reason) of the deployment's worst pod, read again
+        only when the probe sent a new status for it (the Kubernetes probe sends an
+        unchanged deployment as the same object)."""
+        known = self._worst.get(deployment.name)
+        if known is not None and known[0] is deployment:
+            return known[1]
+        phase, reason = worst_pod(deployment)
+        count = sum(1 for p in deployment.pods if pod_problem(p) == reason)
+        self._worst[deployment.name] = (deployment, (phase, reason, count))
+        return phase, reason, count
+
     def rank(self, state: ConsoleState, name: str) -> int:
         """Down; then past the guide's P1 error-rate line; then in trouble (a pod failing or
         not ready, fewer ready than desired, a slow /health, or an error rate or p95 past its
@@ -34,7 +56,7 @@ class ServicesPane(RowsPane):
         the one the commander acts on, so it leads here too. One tier for pod trouble: a
         crash-looping pod goes Error, Running, CrashLoopBackOff within seconds, and its row
         stays put. The metric tiers are the bands (state/fold.py), which hold their place."""
-        if service_down(state, name):
+        if name in down(state):
             return DOWN
         errors = state.bands.get(f"error_rate:{name}", 0)
         if errors >= 2:
@@ -43,27 +65,21 @@ class ServicesPane(RowsPane):
         deployment, health = state.deployments.get(name), state.health.get(name)
         if deployment is None or health is None or health.unknown:
             return P2_PAST if metric_trouble else UNKNOWN_RANK
-        _, reason = worst_pod(deployment)
+        _, reason, _ = self.worst(deployment)
         slow = health.latency_ms is not None and health.latency_ms >= SLOW_HEALTH_MS
         if reason or deployment.ready < deployment.desired or slow or metric_trouble:
             return P2_PAST
         return CLEAR
 
     def alerting(self, state: ConsoleState) -> bool:
-        return any(service_down(state, s) for s in state.services)
+        return bool(down(state))
 
     def staleness(self, state: ConsoleState, now: datetime) -> str | None:
         """Besides a late or failing probe: which health checks cannot see, and why."""
         stale = super().staleness(state, now)
-        blind: dict[str, int] = {}
-        for service in state.services:
-            why = health_unknown(state, service)
-            if why is not None:
-                blind[why] = blind.get(why, 0) + 1
-        if not blind:
+        unknown = _blind(state)
+        if not unknown:
             return stale
-        reasons = ", ".join(f"{why} x{n}" if n > 1 else why for why, n in blind.items())
-        unknown = f"/health unknown from here: {reasons}"  # first: the pane is narrow
         return f"{unknown}; {stale}" if stale else unknown
 
     def body(
@@ -75,6 +91,7 @@ class ServicesPane(RowsPane):
         rows: list[str] | None = None,
     ) -> Text:
         names = self.ordered(state)
+        downs = down(state)
         name_w, pods_w, health_w, rst = _columns(state, width)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(
@@ -85,8 +102,7 @@ class ServicesPane(RowsPane):
         for name in names if rows is None else rows:
             deployment = state.deployments.get(name)
             health = state.health.get(name)
-            down = service_down(state, name)
-            text.append_text(name_cell(name, name_w, BAD_STRONG if down else ""))
+            text.append_text(name_cell(name, name_w, BAD_STRONG if name in downs else ""))
             text.append(" ")
             if deployment is None:
                 text.append(f"{'?':>5}  {'—':<{pods_w}} ")
@@ -94,10 +110,9 @@ class ServicesPane(RowsPane):
                 ready_style = BAD if deployment.ready < deployment.desired else ""
                 text.append(f"{deployment.ready:>2}/{deployment.desired:<2}", ready_style)
                 text.append("↻" if deployment.rollout else " ", WARN if deployment.rollout else "")
-                phase, reason = worst_pod(deployment)
-                # the pods that show the same word: NotReady is no pod's reason, but the
-                # word for a Running pod that is not ready (state/guide/signals.py pod_problem)
-                count = sum(1 for p in deployment.pods if pod_problem(p) == reason)
+                # count: the pods that show the same word: NotReady is no pod's reason, but
+                # the word for a Running pod that is not ready (state/guide/signals.py)
+                phase, reason, count = self.worst(deployment)
                 style = BAD_STRONG if (reason or phase) in _BAD else WARN if reason else GOOD
                 suffix = f" ×{count}" if reason else f" r{deployment.revision}"
                 text.append_text(_pods(reason or phase, suffix, pods_w, style))
@@ -123,6 +138,21 @@ class ServicesPane(RowsPane):
                 text.append(f"{restarts:>3}", WARN if restarts else "")
             text.append("\n")
         return text
+
+
+@last_answer(lambda state: (state.services, state.health))
+def _blind(state: ConsoleState) -> str | None:
+    """'/health unknown from here: DNS lookup failed x4': the checks that cannot see, and
+    why; None when every check got an answer."""
+    blind: dict[str, int] = {}
+    for service in state.services:
+        why = health_unknown(state, service)
+        if why is not None:
+            blind[why] = blind.get(why, 0) + 1
+    if not blind:
+        return None
+    reasons = ", ".join(f"{why} x{n}" if n > 1 else why for why, n in blind.items())
+    return f"/health unknown from here: {reasons}"  # first: the pane is narrow
 
 
 def _columns(state: ConsoleState, width: int) -> tuple[int, int, int, bool]:

@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from state.guide.signals import service_down
+from state.memo import last_answer, same
 from state.text import inert, shown_name
 from widgets.selectable import SelectablePane, holds_still
 from widgets.theme import resolved, themed
@@ -39,6 +40,27 @@ def _shown(name: str) -> str:
     """The name as shown (state/text.py `shown_name`), folded for sorting and filtering;
     computed once per name, not once per row per refresh."""
     return shown_name(name)[0].casefold()
+
+
+def _down_parts(state: ConsoleState) -> tuple[object, ...]:
+    return (state.services, state.health, state.deployments)
+
+
+@last_answer(_down_parts)
+def down(state: ConsoleState) -> frozenset[str]:
+    """The configured services down (state/guide/signals.py `service_down`), worked out once
+    per change of the health checks or deployments, not once per pane per row per refresh;
+    the very same set again while its content holds, so that it compares by identity."""
+    found = frozenset(s for s in state.services if service_down(state, s))
+    return _down_before[0] if _down_before and _down_before[0] == found else _keep(found)
+
+
+_down_before: list[frozenset[str]] = []
+
+
+def _keep(found: frozenset[str]) -> frozenset[str]:
+    _down_before[:] = [found]
+    return found
 
 
 def matches(name: str, query: str) -> bool:
@@ -181,7 +203,8 @@ class RowsPane(SelectablePane):
         super().__init__(id=id)
         self.table = PaneTable(self)
         self.filter_text = ""  # the console's filter (tui/screen.py)
-        self._order: tuple[ConsoleState, str, list[str]] | None = None
+        self._order: tuple[tuple[object, ...], str, list[str]] | None = None
+        self._drawn: tuple[tuple[object, ...], tuple[int, ...]] | None = None
         self.title_text = Text(self.TITLE)  # the border title as set: Text, never markup
         self._total = 0
 
@@ -196,13 +219,20 @@ class RowsPane(SelectablePane):
         """Every service this pane has a row for, in the config's order."""
         return list(state.services)
 
+    def inputs(self, state: ConsoleState) -> tuple[object, ...]:
+        """The parts of `state` this pane's rows (their order and their lines) are drawn
+        from, compared by identity (`same`): while they are the same objects, a refresh (the
+        clock's, another probe's sample) composes and sorts nothing again."""
+        return (state.services, down(state), state.unconfigured)
+
     def rank(self, state: ConsoleState, name: str) -> int:
         """How bad the service looks in this pane: DOWN, P1_PAST ... CLEAR."""
-        return DOWN if service_down(state, name) else CLEAR
+        return DOWN if name in down(state) else CLEAR
 
     def ordered(self, state: ConsoleState) -> list[str]:
         """The rows drawn: those the filter matches, worst first, then by name."""
-        if self._order and self._order[0] is state and self._order[1] == self.filter_text:
+        inputs = self.inputs(state)
+        if self._order and same(inputs, self._order[0]) and self._order[1] == self.filter_text:
             return self._order[2]
         every = self.names(state)
         self._total = len(every)
@@ -210,7 +240,7 @@ class RowsPane(SelectablePane):
             (n for n in every if matches(n, self.filter_text)),
             key=lambda n: (self.rank(state, n), _shown(n), n),
         )
-        self._order = (state, self.filter_text, rows)
+        self._order = (inputs, self.filter_text, rows)
         return rows
 
     def filter(self, query: str) -> None:
@@ -251,9 +281,16 @@ class RowsPane(SelectablePane):
         keys = self.ordered(state)
         first: int | None = None
         if self.table.needs_all(keys, width):
+            self._drawn = None
             body = self.body(state, now, width, height)
-        else:  # the same rows: compose only those in view
+        else:  # the same rows: compose only those in view, and only if they may have changed
             first, last = self.table.in_view()
+            drawn = (self.inputs(state), (width, height, first, last))
+            if self._body is not None and self._unchanged(drawn):
+                self.mark_cut()
+                self._subtitled(state, now)
+                return
+            self._drawn = drawn
             body = self.body(state, now, width, height, rows=keys[first:last])
         if body != self._body:
             self._body = body
@@ -269,6 +306,12 @@ class RowsPane(SelectablePane):
                 self.table.update_view(heading, first, rows)
         self.mark_cut()
         self._subtitled(state, now)
+
+    def _unchanged(self, drawn: tuple[tuple[object, ...], tuple[int, ...]]) -> bool:
+        """Whether the rows in view were drawn from these very inputs, at this size."""
+        return self._drawn is not None and (
+            drawn[1] == self._drawn[1] and same(drawn[0], self._drawn[0])
+        )
 
     def view_moved(self) -> None:
         """Scrolled: compose the rows now in view, and say which they are."""

@@ -132,7 +132,10 @@ class KubernetesProbe(ApiThreads):
                 "check cluster.namespace and cluster.services"
             )
         statuses = _Folder(pods, snaps["replicasets"][1], snaps["events"][1], self._pods)
-        folded = tuple(statuses.of(d) for d in found)
+        before = {d.name: d for d in self._folded[1]} if self._folded else {}
+        # a deployment whose status did not change is sent as the very object sent before,
+        # so the console sees by identity what is unchanged and draws only what changed
+        folded = tuple(_same_or(before, statuses.of(d)) for d in found)
         self._folded = (generations, folded)
         return folded
 
@@ -141,6 +144,12 @@ class KubernetesProbe(ApiThreads):
         for informer in informers.values():
             informer.close()
         await super().close()
+
+
+def _same_or(before: Mapping[str, DeploymentStatus], status: DeploymentStatus) -> DeploymentStatus:
+    """The status sent before for that deployment when it equals `status`, else `status`."""
+    was = before.get(status.name)
+    return was if was is not None and was == status else status
 
 
 class _Folder:

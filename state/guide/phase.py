@@ -8,6 +8,7 @@ from state.guide.policy import ERROR_RATE_P2, LATENCY_RATIO_P2
 from state.guide.severity import IncidentStatus
 from state.guide.signals import latency_ratio, service_down
 from state.locks import connection_share
+from state.memo import last_answer
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
@@ -47,6 +48,20 @@ def phase(state: ConsoleState) -> Phase:
 POOL_FULL = 0.9  # share of max_connections past which the Database pane flags the pool
 
 
+def _flag_parts(state: ConsoleState) -> tuple[object, ...]:
+    """What `flags` reads (state/memo.py)."""
+    return (
+        state.services,
+        state.health,
+        state.deployments,
+        state.database,
+        state.error_rate,
+        state.latency,
+        state.latency_baseline,
+    )
+
+
+@last_answer(_flag_parts)
 def flags(state: ConsoleState) -> tuple[Flag, ...]:
     """What the panes flag now, worst first: a service down, sessions blocked on a lock,
     the connection pool past 90 %, an error rate or p95 past the guide's P2 line.

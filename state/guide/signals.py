@@ -14,6 +14,7 @@ from state.guide.policy import (
     suggest_severity,
 )
 from state.locks import unseen
+from state.memo import last_answer
 from state.text import inert
 
 if TYPE_CHECKING:
@@ -147,8 +148,26 @@ def signals(state: ConsoleState) -> Signals:
     )
 
 
+def _read_from(state: ConsoleState) -> tuple[object, ...]:
+    """The parts of `state` that `signals` reads (state/memo.py)."""
+    return (
+        state.services,
+        state.deployments,
+        state.health,
+        state.error_rate,
+        state.latency,
+        state.latency_baseline,
+        state.episodes,
+        state.unconfigured,
+        state.database,
+        state.probe("postgres").failing,
+    )
+
+
+@last_answer(_read_from)
 def suggestion(state: ConsoleState) -> Suggestion:
-    """The guide's severity for what the console sees now."""
+    """The guide's severity for what the console sees now; read again only when a part of
+    the state it reads changed (the header asks at every repaint, the clock's among them)."""
     return suggest_severity(signals(state))
 
 
