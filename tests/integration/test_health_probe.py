@@ -100,21 +100,39 @@ async def test_no_more_than_concurrency_checks_are_in_flight_at_once():
     assert all(r.up for r in found.values())
 
 
-async def test_past_fifty_services_each_refresh_checks_the_next_fifty_after_a_first_full_round():
-    services = [f"svc-{i:03}" for i in range(120)]
+async def test_past_twenty_services_each_refresh_checks_the_next_twenty_after_a_first_full_round():
+    services = [f"svc-{i:03}" for i in range(50)]
     async with health_server() as server:
         probe = HealthProbe(services, server.template(), timeout=5.0, interval=2)
         try:
             rounds = [[r.service for r in (await probe.sample(NOW))[0].results] for _ in range(4)]
         finally:
             await probe.close()
-        assert len(server.requests) == 120 + 3 * 50  # 25 checks a second after the first round
+        assert len(server.requests) == 50 + 3 * 20  # 10 checks a second after the first round
     assert rounds[0] == services  # the first sample fills the whole pane
-    assert rounds[1:] == [services[:50], services[50:100], services[100:] + services[:30]]
+    assert rounds[1:] == [services[:20], services[20:40], services[40:] + services[:10]]
 
 
-async def test_up_to_fifty_services_every_refresh_checks_every_one():
-    services = [f"svc-{i:02}" for i in range(50)]
+async def test_a_failing_service_is_checked_again_at_every_refresh_until_it_answers():
+    services = [f"svc-{i:03}" for i in range(100)]
+    async with health_server({"svc-090": DOWN}) as server:
+        probe = HealthProbe(services, server.template(), timeout=5.0, interval=2)
+        try:
+            rounds = [await results(probe) for _ in range(3)]
+            server.behaviour.pop("svc-090")  # it answers again
+            recovered = await results(probe)
+            after = await results(probe)
+        finally:
+            await probe.close()
+    assert not rounds[0]["svc-090"].up  # found failing in the first full round
+    for found in rounds[1:]:  # then checked at every refresh besides the twenty in turn
+        assert len(found) == 21 and not found["svc-090"].up
+    assert recovered["svc-090"].up  # its recovery seen at the next refresh
+    assert "svc-090" not in after and len(after) == 20  # and it goes back to its turn
+
+
+async def test_up_to_twenty_services_every_refresh_checks_every_one():
+    services = [f"svc-{i:02}" for i in range(20)]
     async with health_server() as server:
         probe = HealthProbe(services, server.template(), timeout=5.0, interval=2)
         try:
