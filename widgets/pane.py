@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Static
 
 from widgets.format import cannot_draw, duration, stale_label
+from widgets.text_line import Lines
 from widgets.theme import MUTED, STRONG, themed
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class Pane(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.content = Static("", markup=False, classes="pane-body")
+        self.content = Lines("", markup=False, classes="pane-body")
         # titles and subtitles as Text: Textual would read a str as markup, and the subtitle
         # carries a probe's failure reason, outside text (README, Security)
         self.border_title = Text(self.TITLE)
@@ -113,7 +113,7 @@ class Pane(Vertical):
         )
         if body != self._body:
             self._body = body
-            self.content.update(themed(body))
+            self.content.show_lines(themed(body))
         self._subtitled(state, now)
 
     def _subtitled(self, state: ConsoleState, now: datetime) -> None:
@@ -136,7 +136,7 @@ class Pane(Vertical):
         The next repaint tries again, so the pane comes back once the value has gone.
         """
         self._body = None
-        self.content.update(themed(cannot_draw(error)))
+        self.content.show_lines(themed(cannot_draw(error)))
         self._subtitle = None
         self.border_subtitle = Text(CANNOT_DRAW)
         self.add_class("-stale")

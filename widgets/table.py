@@ -272,7 +272,7 @@ class RowsPane(SelectablePane):
         if unfed is not None:  # no backend for it: which section to add, not an empty table
             if unfed != self._body:
                 self._body = unfed
-                self.content.update(themed(unfed))
+                self.content.show_lines(themed(unfed))
                 self.content.display, self.table.display = True, False
             self._subtitled(state, now)
             return
@@ -299,7 +299,7 @@ class RowsPane(SelectablePane):
             self.content.display = not keys
             self.table.display = bool(keys)
             if not keys:
-                self.content.update(Text(self.empty_text(state)))
+                self.content.show_lines(Text(self.empty_text(state)))
             if first is None:
                 self.table.fill(heading, keys, rows, width)
             else:
