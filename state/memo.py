@@ -31,15 +31,18 @@ def last_answer(
     holds the same objects. One answer is kept, with the parts it came from."""
 
     def decorate(f: Callable[[ConsoleState], T]) -> Callable[[ConsoleState], T]:
-        kept: list[tuple[tuple[object, ...], T]] = []
+        kept: list[tuple[ConsoleState, tuple[object, ...], T]] = []
 
         @wraps(f)
         def remembered(state: ConsoleState) -> T:
+            if kept and kept[0][0] is state:  # asked again in the same repaint
+                return kept[0][2]
             read = parts(state)
-            if kept and same(read, kept[0][0]):
-                return kept[0][1]
+            if kept and same(read, kept[0][1]):
+                kept[0] = (state, read, kept[0][2])
+                return kept[0][2]
             answer = f(state)
-            kept[:] = [(read, answer)]
+            kept[:] = [(state, read, answer)]
             return answer
 
         return remembered
