@@ -19,6 +19,8 @@ from textual.filter import Monochrome, NoColor
 from tui.screen import PANES, ConsoleScreen
 from widgets.theme import PLAIN_SIGNALS, WARROOM, signal_variables
 
+HELP = "warroom-help"  # the name the help is installed under while it is kept
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -63,6 +65,7 @@ class ConsoleView(App[int]):
 
     def __init__(self, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
+        self._help: tuple[object, Screen[None]] | None = None  # (its keys and size, the help)
         self.register_theme(WARROOM)
         self.theme = WARROOM.name  # the palette's "Change theme" offers every other one
         if keymap:
@@ -133,9 +136,18 @@ class ConsoleView(App[int]):
         return list(sections.items())
 
     def action_help(self) -> None:
+        """`?`: the help, kept between openings while its keys and the terminal's size are
+        the same, so that it is drawn again, not built again (`warroom keys` at once)."""
         from widgets.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.help_sections()))
+        sections, size = self.help_sections(), self.size
+        kept = self._help
+        if kept is None or kept[0] != (sections, size):
+            if kept is not None:
+                self.uninstall_screen(HELP)
+            kept = self._help = ((sections, size), HelpScreen(sections))
+            self.install_screen(kept[1], HELP)
+        self.push_screen(HELP)
 
     def palette_commands(self) -> list[Command]:
         """The command palette's own commands: one per key (tui/palette.py)."""

@@ -52,6 +52,10 @@ class HelpScreen(Dialog):
         """Every (key, what it does) row, in order."""
         return [row for _, rows in self.sections for row in rows]
 
+    def on_screen_resume(self) -> None:
+        """Opened (again: the console keeps it, tui/view.py): from the top, as a new one."""
+        self.query_one("#help-keys").scroll_home(animate=False)
+
     def compose(self) -> ComposeResult:
         # the box is 96% of the terminal, less its border, padding and scrollbar; a
         # description wraps under itself, not under the keys

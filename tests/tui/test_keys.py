@@ -201,6 +201,30 @@ async def test_help_lists_every_key(tmp_path) -> None:
             assert key in keys
 
 
+async def test_help_opened_again_starts_at_the_top_and_follows_the_keys(tmp_path) -> None:
+    """The console keeps the help between openings (built once, drawn again), so it must
+    open as a new one would: at the top, and with the keys as they are now."""
+    app, _ = await make(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:  # short: the help scrolls
+        await pressed(pilot, "question_mark")
+        await shown(pilot, HelpScreen)
+        scroll = app.screen.query_one("#help-keys")
+        await pressed(pilot, "end")
+        assert scroll.scroll_y > 0
+        before = app.screen.keys
+        await pressed(pilot, "escape")
+        await pressed(pilot, "question_mark")
+        await shown(pilot, HelpScreen)
+        assert app.screen.query_one("#help-keys").scroll_y == 0
+        assert app.screen.keys == before
+        await pressed(pilot, "escape")
+        app.set_keymap({"incident.declare": "D"})  # the keys change: the help says so
+        await pressed(pilot, "question_mark")
+        await shown(pilot, HelpScreen)
+        keys = dict(app.screen.keys)
+        assert "D" in keys and keys != dict(before)
+
+
 async def test_command_palette_lists_every_action(tmp_path) -> None:
     app, _ = await make(tmp_path)
     async with app.run_test(size=(120, 40)):
