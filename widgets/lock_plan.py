@@ -61,7 +61,8 @@ def allowance(
     """How many waiters of each chain to draw (None: all) so that every root and the cut
     marks fit in `room` lines, roots first: each is a blocker the commander must see, and
     its line says how many wait behind it. The largest chains come first and take what the
-    roots after them leave; a chain the commander opened (`opened`) is drawn whole."""
+    roots after them leave; a chain the commander opened (`opened`) is drawn whole, and
+    the others keep the room they had: it is scrolled through, not fitted."""
     walks = [list(chain.walk())[1:] for chain in chains]
     needs = [sum(lines_of(c, d) for c, d in walk) for walk in walks]
     heads = [lines_of(chain, 0) for chain in chains]
@@ -70,8 +71,11 @@ def allowance(
     budget = room - sum(heads)
     out: list[int | None] = []
     for i, (chain, walk, need) in enumerate(zip(chains, walks, needs, strict=True)):
+        if key_of(chain) in opened:  # the commander scrolls it: the others keep their share
+            out.append(None)
+            continue
         later = len(chains) - i - 1  # a line kept for each chain after it: a waiter or a cut
-        if key_of(chain) in opened or need <= budget - later:
+        if need <= budget - later:
             out.append(None)
             budget -= need
             continue

@@ -99,6 +99,15 @@ class LockTree(Tree[Line], inherit_bindings=False):
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         self.refresh_stale()  # lines scrolled into view say what is true now
+        top, height = self.scroll_offset.y, self.size.height
+        if height and self.cursor_line >= 0 and not top <= self.cursor_line < top + height:
+            # scrolled (the wheel, the scroll bar) past the cursor: it follows, so `k` acts
+            # on a session in view, never on one scrolled away
+            below = self.cursor_line < top
+            at = self.nearest(top if below else top + height - 1, 1 if below else -1)
+            if top <= at < top + height:
+                self.cursor_line = at
+                self.pane.remember()
         self.pane.view_moved()
 
     # ---- the cursor: sessions only ------------------------------------------------------

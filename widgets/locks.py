@@ -12,7 +12,7 @@ The border says which sessions are in view ("1–36 of 702 sessions").
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -83,7 +83,7 @@ class LocksPane(SelectablePane):
         self.title_text = Text(self.TITLE)
         self._chains: tuple[DatabaseSampled | None, list[BlockingChain]] = (None, [])
         self._planned: dict[Line, Planned] = {}
-        self._plan_of: tuple[Any, ...] | None = None
+        self._plan_of: tuple[object, ...] | None = None
         self._node_of: dict[Line, TreeNode[Line]] = {}
         self._labels: dict[Line, Text] = {}
         self._drawing: tuple[ConsoleState, datetime, str] | None = None
@@ -161,13 +161,14 @@ class LocksPane(SelectablePane):
         if chains:
             db = state.database
             room = max(self.content_size.height - len(body.plain.splitlines()), 1)
-            planned = (db, room, frozenset(self.opened), frozenset(self.folded))
+            # by identity: a sample of a thousand sessions is never compared field by field
+            planned = (id(chains), room, frozenset(self.opened), frozenset(self.folded))
             if planned != self._plan_of:
                 self._plan_of = planned
                 self._sync(db, plan(chains, room, planned[2], planned[3]))
-            drawing = (state, now, self.app.theme)
-            if fresh or drawing != self._drawing:
-                self._drawing = drawing
+            last = self._drawing
+            if fresh or last is None or last[0] is not state or last[1:] != (now, self.app.theme):
+                self._drawing = (state, now, self.app.theme)
                 self.version += 1
                 self._labels.clear()
                 self._now, self._db = now, db
