@@ -23,7 +23,8 @@ PANE_GROUP = Binding.Group("Panes", compact=True)
 PANE_HELP = (
     f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ move its "
     "cursor (the list holds still; live, the cursor stays on its session or service), esc "
-    "resumes it; in the DB locks tree home end go to its first and last session; in the "
+    "resumes it; in the DB locks tree pgup pgdn home end move by a page and to its first and "
+    "last session, and enter folds a session's waiters or opens a '… N more' line; in the "
     "Timeline ↑ ↓ pgup pgdn home end go through older entries"
 )
 
