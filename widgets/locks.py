@@ -11,6 +11,7 @@ The border says which sessions are in view ("1–36 of 702 sessions").
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -81,15 +82,17 @@ class LocksPane(SelectablePane):
         self.opened: set[SessionKey] = set()  # roots whose cut the commander opened
         self.folded: set[SessionKey] = set()  # sessions whose waiters the commander folded
         self.title_text = Text(self.TITLE)
-        self._chains: tuple[DatabaseSampled | None, list[BlockingChain]] = (None, [])
+        self._chains: list[tuple[DatabaseSampled, list[BlockingChain]]] = []
+        self._total = 0  # sessions in the chains drawn
         self._planned: dict[Line, Planned] = {}
-        self._plan_of: tuple[object, ...] | None = None
+        self._plan_of: tuple[list[BlockingChain], tuple[object, ...]] | None = None
         self._node_of: dict[Line, TreeNode[Line]] = {}
         self._labels: dict[Line, Text] = {}
         self._drawing: tuple[ConsoleState, datetime, str] | None = None
         self._key: Line | None = None  # the line the commander put the cursor on
         self._sessions_at: list[int] = []  # the tree's lines that are sessions, in order
         self._tops: list[Planned] = []  # the tree as last planned
+        self._wanted: tuple[list[BlockingChain] | None, int] = (None, 0)
         self._now: datetime | None = None
         self._db: DatabaseSampled | None = None
 
@@ -107,9 +110,14 @@ class LocksPane(SelectablePane):
         db = state.database
         if db is None:
             return []
-        if self._chains[0] is not db:
-            self._chains = (db, blocking_chains(db.sessions))
-        return self._chains[1]
+        for seen, chains in self._chains:
+            if seen is db:
+                return chains
+        # two kept: while the commander chooses, the pane draws the held sample and the
+        # layout asks about the latest
+        found = blocking_chains(db.sessions)
+        self._chains = [(db, found), *self._chains[:1]]
+        return found
 
     def wanted(self, state: ConsoleState) -> int:
         """Lines to draw every session of the chains (tui/layout.py grows the pane with
@@ -117,9 +125,11 @@ class LocksPane(SelectablePane):
         db = state.database
         if db is None:
             return 5
-        rows = [found for chain in self.chains(state) for found in chain.walk()]
-        sessions = sum(lines_of(chain, depth) for chain, depth in rows) or 1
-        return 2 + bool(unseen(db)) + sessions + 2
+        chains = self.chains(state)
+        if self._wanted[0] is not chains:  # once per sample: a walk of every session
+            lines = sum(lines_of(c, depth) for chain in chains for c, depth in chain.walk())
+            self._wanted = (chains, lines)
+        return 2 + bool(unseen(db)) + (self._wanted[1] or 1) + 2
 
     def alerting(self, state: ConsoleState) -> bool:
         db = state.database
@@ -161,11 +171,12 @@ class LocksPane(SelectablePane):
         if chains:
             db = state.database
             room = max(self.content_size.height - len(body.plain.splitlines()), 1)
-            # by identity: a sample of a thousand sessions is never compared field by field
-            planned = (id(chains), room, frozenset(self.opened), frozenset(self.folded))
-            if planned != self._plan_of:
-                self._plan_of = planned
-                self._sync(db, plan(chains, room, planned[2], planned[3]))
+            wish = (room, frozenset(self.opened), frozenset(self.folded))
+            # the chains by identity: a thousand sessions are never compared field by field
+            if self._plan_of is None or self._plan_of[0] is not chains or self._plan_of[1] != wish:
+                self._plan_of = (chains, wish)
+                self._total = sum(1 + chain.size for chain in chains)
+                self._sync(db, plan(chains, *wish))
             last = self._drawing
             if fresh or last is None or last[0] is not state or last[1:] != (now, self.app.theme):
                 self._drawing = (state, now, self.app.theme)
@@ -237,6 +248,10 @@ class LocksPane(SelectablePane):
                 del self._node_of[n.data]
             stack.extend(n.children)
 
+    def cannot_draw(self, error: BaseException) -> None:
+        self.lock_tree.display = False  # the placeholder alone, not a tree of the last sample
+        super().cannot_draw(error)
+
     # ---- the commander -------------------------------------------------------------------
 
     def remember(self) -> None:
@@ -259,18 +274,22 @@ class LocksPane(SelectablePane):
             self.folded.symmetric_difference_update({line.key})
             self._key = Line(line.key)
         self._repaint()
+        self.remember()  # an opened cut: the first of its sessions, now in its line
 
     def view_moved(self) -> None:
         self.mark_cut()
 
     def mark_cut(self) -> None:
         """The border title: the pane's name, and which sessions are in view when not all."""
-        total = sum(1 + chain.size for chain in self._chains[1]) if self.lock_tree.display else 0
+        total = self._total if self.lock_tree.display else 0
         top, height = self.lock_tree.scroll_offset.y, self.lock_tree.size.height
-        shown = [i for i, y in enumerate(self._sessions_at) if top <= y < top + height]
+        first, last = (
+            bisect_left(self._sessions_at, top),
+            bisect_left(self._sessions_at, top + height),
+        )
         title = Text(self.TITLE)
-        if shown and len(shown) < total:
-            first, last = shown[0] + 1, shown[-1] + 1
+        if last > first and last - first < total:
+            first += 1
             where = f"{last}" if first == 1 else f"{first}–{last}"
             title.append(f" · {where} of {total} sessions")
         if title != self.title_text:
