@@ -110,6 +110,9 @@ class LockTree(Tree[Line], inherit_bindings=False):
                 self.pane.remember()
         self.pane.view_moved()
 
+    def on_resize(self) -> None:
+        self.pane.view_moved()  # the border says what is in view once the tree has a size
+
     # ---- the cursor: sessions only ------------------------------------------------------
 
     def pickable(self, line: int) -> bool:
