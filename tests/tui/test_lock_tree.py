@@ -68,6 +68,16 @@ def title(pane: LocksPane) -> str:
     return pane.title_text.plain
 
 
+async def open_the_queue(pilot) -> LocksPane:
+    """`3`, down to the queue's "… N more waiting" line, and enter: every waiter drawn."""
+    await pressed(pilot, "3")
+    pane = pilot.app.query_one(LocksPane)
+    while pane.lock_tree.cursor_node.data.kind != CUT:
+        await pilot.press("down")
+    await pressed(pilot, "enter")
+    return pane
+
+
 async def test_the_last_waiter_of_a_thousand_is_reached_by_keyboard(tmp_path) -> None:
     app = (await storming(tmp_path)).app()
     async with app.run_test(size=SIZE) as pilot:
@@ -108,12 +118,9 @@ async def test_the_wheel_scrolls_the_tree_and_the_cursor_never_stays_out_of_view
 ) -> None:
     app = (await storming(tmp_path)).app()
     async with app.run_test(size=SIZE) as pilot:
-        await pressed(pilot, "3")
-        pane = app.query_one(LocksPane)
+        pane = await open_the_queue(pilot)
         tree = pane.lock_tree
-        while tree.cursor_node.data.kind != CUT:
-            await pilot.press("down")
-        await pressed(pilot, "enter", "home")
+        await pressed(pilot, "home")
         assert pane.selected().session.pid == 4242
         for _ in range(30):
             await pilot._post_mouse_events([events.MouseScrollDown], tree, (4, 4))
@@ -134,12 +141,8 @@ async def test_the_cursor_stays_on_its_session_as_the_queue_moves(tmp_path) -> N
     session = await storming(tmp_path)
     app = session.app()
     async with app.run_test(size=SIZE) as pilot:
-        await pressed(pilot, "3")
-        pane = app.query_one(LocksPane)
+        pane = await open_the_queue(pilot)
         tree = pane.lock_tree
-        while tree.cursor_node.data.kind != CUT:
-            await pilot.press("down")
-        await pressed(pilot, "enter")
         for _ in range(40):
             await pilot.press("down")
         await pilot.pause()
@@ -201,3 +204,31 @@ async def test_enter_folds_a_blocker_and_opens_it_again(tmp_path) -> None:
         await pressed(pilot, "enter")
         assert pane.selected().session.pid == 4242  # opened, the cursor back on its session
         assert len(pane.text().splitlines()) == 2 + 2 + 5 + 3  # counts, 4242's, 7000's
+
+
+async def test_the_bottom_of_a_chain_200_deep_is_reached_at_80x24(tmp_path) -> None:
+    """Each waits on the one before it: the tree draws the first levels as levels, the rest
+    at the fourth in the order they queue, and the deepest is one `end` away."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    now = session.clock.now()
+    rows = [DbSession(pid=100, application="migrate", state="idle in transaction")]
+    rows += [
+        DbSession(pid=101 + i, application="app", state="active", blocked_by=(100 + i,),
+                  query=f"ALTER TABLE t{i} ADD c int", query_start=now)
+        for i in range(200)
+    ]  # fmt: skip
+    session.record(
+        DatabaseSampled(at=now, connections={"active": 201}, max_connections=300, sessions=rows)
+    )
+    app = session.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pressed(pilot, "3")
+        pane = app.query_one(LocksPane)
+        assert title(pane).startswith("Database locks · ") and title(pane).endswith(
+            " of 201 sessions"
+        )
+        await pressed(pilot, "end", "enter", "end")  # the cut line, opened, then the last
+        assert pane.selected().session.pid == 300
+        drawn = pane_lines(app, pane)
+        assert any(line.startswith("      └ 300 app 0s  ALTER TABLE t199") for line in drawn)
+        assert title(pane).endswith("–201 of 201 sessions")
