@@ -21,6 +21,7 @@ from widgets.lock_plan import ALSO, DETAIL, PICKABLE, Line
 if TYPE_CHECKING:
     from rich.style import Style
     from rich.text import Text
+    from textual import events
     from textual.widgets.tree import TreeNode
 
     from widgets.locks import LocksPane
@@ -49,13 +50,16 @@ class LockTree(Tree[Line], inherit_bindings=False):
         self.show_root = False
         self.guide_depth = GUIDE
         self.auto_expand = False  # a click moves the cursor; enter folds
-        self.drawn: dict[int, int] = {}  # node id -> the pane's version its line was drawn at
+        self._drawn: tuple[int, set[int]] = (0, set())  # a version, the nodes drawn at it
 
     # ---- drawing -------------------------------------------------------------------------
 
     def render_label(self, node: TreeNode[Line], base_style: Style, style: Style) -> Text:
         """The node's line as the pane words it now, cut to the cells left after its guides."""
-        self.drawn[node.id] = self.pane.version
+        version, drawn = self._drawn
+        if version != self.pane.version:
+            self._drawn = version, drawn = self.pane.version, set()
+        drawn.add(node.id)
         if node.data is None:
             return self.process_label("")
         room = self.scrollable_content_region.width - GUIDE * depth(node)
@@ -92,8 +96,9 @@ class LockTree(Tree[Line], inherit_bindings=False):
 
     def refresh_stale(self) -> None:
         """Lines in view drawn before the pane's latest version are drawn again."""
+        version, drawn = self._drawn
         for node in self.in_view():
-            if self.drawn.get(node.id) != self.pane.version:
+            if version != self.pane.version or node.id not in drawn:
                 node.refresh()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
@@ -165,7 +170,7 @@ class LockTree(Tree[Line], inherit_bindings=False):
             self.pane.choosing()
             self.pane.toggle(node.data)
 
-    async def _on_click(self, event) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         self.pane.choosing()
         await super()._on_click(event)
         if self.cursor_line >= 0 and not self.pickable(self.cursor_line):

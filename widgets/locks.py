@@ -176,7 +176,7 @@ class LocksPane(SelectablePane):
             if self._plan_of is None or self._plan_of[0] is not chains or self._plan_of[1] != wish:
                 self._plan_of = (chains, wish)
                 self._total = sum(1 + chain.size for chain in chains)
-                self._sync(db, plan(chains, *wish))
+                self._sync(plan(chains, *wish))
             last = self._drawing
             if fresh or last is None or last[0] is not state or last[1:] != (now, self.app.theme):
                 self._drawing = (state, now, self.app.theme)
@@ -187,7 +187,7 @@ class LocksPane(SelectablePane):
         self.mark_cut()
         self._subtitled(state, now)
 
-    def _sync(self, db: DatabaseSampled | None, planned: list[Planned]) -> None:
+    def _sync(self, planned: list[Planned]) -> None:
         """The tree's nodes made those of `planned`, in place: a node whose line stays keeps
         its place and the cursor; only nodes that came, went or moved are touched."""
         self._tops, self._planned = planned, {}
@@ -303,8 +303,10 @@ class LocksPane(SelectablePane):
         found = self._labels.get(line)
         if found is None:
             parse = self.app.stylesheet.parse_style
+            if self._now is None or line not in self._planned:
+                return Text()  # nothing drawn yet: no words before the first sample
             sessions = self._db.sessions if self._db else ()
-            said = words(self._planned[line], self._now or datetime.min, sessions)
+            said = words(self._planned[line], self._now, sessions)
             found = resolved(said, lambda role: parse(role).rich_style)
             self._labels[line] = found
         return found
