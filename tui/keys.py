@@ -23,8 +23,10 @@ PANE_GROUP = Binding.Group("Panes", compact=True)
 PANE_HELP = (
     f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ move its "
     "cursor (the list holds still; live, the cursor stays on its session or service), esc "
-    "resumes it; in the DB locks tree home end go to its first and last session; in the "
-    "Timeline ↑ ↓ pgup pgdn home end go through older entries"
+    "resumes it; pgup pgdn go a page, home end go to its first and last row (a service, a "
+    "session of the DB locks tree, the Timeline's newest and oldest entry); in a replay, "
+    "esc (a second one, if the first resumed the pane) gives home end back to the "
+    "scrubber (the journal's start and end)"
 )
 
 PANE_KEYS = [
