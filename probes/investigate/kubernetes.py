@@ -152,6 +152,7 @@ class KubernetesInvestigation(ApiThreads):
             Finding(
                 part="Rollouts",
                 text=f"no rollout of a watched deployment in the last {ROLLOUT_WINDOW_HOURS} h",
+                found=False,
             )
         ]
 
@@ -187,7 +188,9 @@ class KubernetesInvestigation(ApiThreads):
                 )
             )
         return out or [
-            Finding(part="Events", text=f"no events in the last {EVENTS_WINDOW_HOURS} h")
+            Finding(
+                part="Events", text=f"no events in the last {EVENTS_WINDOW_HOURS} h", found=False
+            )
         ]
 
     async def config(self) -> list[Finding]:
@@ -227,7 +230,9 @@ class KubernetesInvestigation(ApiThreads):
                         tone="warn",
                     )
                 )
-        return out or [Finding(part="Config", text="no config change in events or templates")]
+        return out or [
+            Finding(part="Config", text="no config change in events or templates", found=False)
+        ]
 
     # ---- 2. system state ------------------------------------------------------------------
 
@@ -281,7 +286,9 @@ class KubernetesInvestigation(ApiThreads):
                         tone="bad" if last or restarts else "warn",
                     )
                 )
-        return out or [Finding(part="Pods", text="every pod Running and Ready", tone="good")]
+        return out or [
+            Finding(part="Pods", text="every pod Running and Ready", tone="good", found=False)
+        ]
 
     async def nodes(self) -> list[Finding]:
         listed = await self._get(rbac.Verb("list", "nodes"), "list_node", "CoreV1Api")
@@ -298,7 +305,7 @@ class KubernetesInvestigation(ApiThreads):
                     tone="good" if ready == "True" and not bad else "bad",
                 )
             )
-        return out or [Finding(part="Nodes", text="no nodes listed")]
+        return out or [Finding(part="Nodes", text="no nodes listed", found=False)]
 
     async def usage(self) -> list[Finding]:
         conn = await self.connection()
@@ -350,7 +357,9 @@ class KubernetesInvestigation(ApiThreads):
                         f"{inert(use.get('memory', '?'), 20)}",
                     )
                 )
-        return out or [Finding(part="Usage", text="metrics.k8s.io answered with no samples")]
+        return out or [
+            Finding(part="Usage", text="metrics.k8s.io answered with no samples", found=False)
+        ]
 
     # ---- 3. error patterns ----------------------------------------------------------------
 

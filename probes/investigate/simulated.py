@@ -140,6 +140,7 @@ class SimulatedInvestigator:
                 Finding(
                     part="Rollouts",
                     text=f"no rollout of a watched deployment in the last {ROLLOUT_WINDOW_HOURS} h",
+                    found=False,
                 )
             )
         return out
@@ -184,7 +185,13 @@ class SimulatedInvestigator:
         rows = [r for r in rows if self.cluster.t - r[1] <= window]
         rows.sort(key=lambda r: (not r[0], -r[1]))
         if not rows:
-            return [Finding(part="Events", text=f"no events in the last {EVENTS_WINDOW_HOURS} h")]
+            return [
+                Finding(
+                    part="Events",
+                    text=f"no events in the last {EVENTS_WINDOW_HOURS} h",
+                    found=False,
+                )
+            ]
         return [
             Finding(part="Events", text=f"{self._stamp(t)} {text}", tone="warn" if w else "info")
             for w, t, text in rows[:20]
@@ -209,7 +216,9 @@ class SimulatedInvestigator:
                         f"{max(svc.rolled_at)}: image only (env and resources unchanged)",
                     )
                 )
-        return out or [Finding(part="Config", text="no config change in events or templates")]
+        return out or [
+            Finding(part="Config", text="no config change in events or templates", found=False)
+        ]
 
     # ---- 2. system state ------------------------------------------------------------------
 
@@ -234,7 +243,9 @@ class SimulatedInvestigator:
                         tone="bad" if pod.crashing else "warn",
                     )
                 )
-        return out or [Finding(part="Pods", text="every pod Running and Ready", tone="good")]
+        return out or [
+            Finding(part="Pods", text="every pod Running and Ready", tone="good", found=False)
+        ]
 
     def _nodes(self) -> list[Finding]:
         return [
@@ -427,6 +438,7 @@ class SimulatedInvestigator:
                     text=f"no statement with mean > {SLOW_STATEMENT_MS / 1000:g} s "
                     "in pg_stat_statements",
                     tone="good",
+                    found=False,
                 )
             )
         return out
