@@ -78,6 +78,9 @@ class Incident(Model):
     role_history: tuple[RoleChange, ...] = ()
     last_update_at: Instant | None = None
     verification: str | None = None  # "checking 3/5", "stable", "not verified: …"
+    # when the guide's stability watch last confirmed it stable (5 good checks in a row);
+    # None while unverified, or once a later check failed
+    verified_at: Instant | None = None
     escalation_level: int = 0  # the guide's level 1-5 last escalated to; 0 not escalated
     escalation_history: tuple[EscalationChange, ...] = ()
     pending_messages: dict[str, PendingMessage] = Field(default_factory=dict)  # by message id

@@ -283,9 +283,13 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
             )
         case ev.VerificationChecked():
             word = f"checking {event.streak}/{STABLE_CHECKS}" if event.ok else "check failed"
-            return _incident(state, verification=word)
+            return _incident(state, verification=word, verified_at=None)
         case ev.VerificationFinished():
-            return _incident(state, verification="stable" if event.stable else "not verified")
+            return _incident(
+                state,
+                verification="stable" if event.stable else "not verified",
+                verified_at=event.at if event.stable else None,
+            )
         case ev.MessageQueued() | ev.MessageResent():
             if state.incident is None:
                 return state

@@ -127,9 +127,15 @@ def signals(state: ConsoleState) -> Signals:
     rates = tuple((s, v) for s in rated if (v := state.latest("error_rate", s)) is not None)
     ratios = tuple((s, r) for s in timed if (r := latency_ratio(state, s)) is not None)
     holding = []
+    # the guide's stability watch (5 good checks a minute apart, the same proof an episode
+    # waits for to end) has confirmed the fix: a breach from before it holds nothing now
+    incident = state.incident
+    verified = incident.verified_at if incident is not None and incident.open else None
     for key, episode in state.episodes.items():  # rules 2 only: rules 1 keeps none
         metric, _, service = key.partition(":")
         if metric not in ("error_rate", "latency"):
+            continue
+        if verified is not None and episode.began <= verified:
             continue
         now = dict(rates if metric == "error_rate" else ratios).get(service)
         line = LATENCY_RATIO_P2
