@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from state.text import inert
 from tui.base import KeyGroup
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class RunbookKeys(KeyGroup):
         ):
             self.console.on(kind, self._seen)
         self.console.on(ev.VerificationFinished, self._verified)
+        # each check of `v`'s watch moves the verify step's countdown on: drawn at once
+        self.console.on(ev.VerificationChecked, self._shown_again)
         # the signals' samples drive the watch: what they say, never a timer, decides it
         for sample in (ev.MetricSampled, ev.HealthSampled, ev.DatabaseSampled):
             self.console.on(sample, self._sampled)
@@ -70,6 +73,15 @@ class RunbookKeys(KeyGroup):
     def _seen(self, event: EventBase) -> None:
         if self.events is not None:
             self.events.append(event)
+        self._shown_again(event)
+
+    def _shown_again(self, event: EventBase) -> None:
+        """The open runbook screen draws the step an event moved on now, not a second later."""
+        from widgets.runbook import RunbookScreen
+
+        screen = self.console.screen
+        if isinstance(screen, RunbookScreen) and screen.is_mounted:
+            screen.call_after_refresh(screen.redraw)
 
     def _journal_events(self) -> list[EventBase]:
         if self.events is None:
@@ -137,7 +149,28 @@ class RunbookKeys(KeyGroup):
             (now - start).total_seconds() / 60,
             tuple(escalation_met(rb, state, self._investigating_since(), self.error_then, now)),
             resolution(rb, state) if rb.name == "service-down" else None,
+            self._verification(start, now),
         )
+
+    def _verification(self, since: datetime, now: datetime) -> tuple[str, str] | None:
+        """The verify step's state, (words, "running" | "stable" | "failed"): the watch
+        running with its countdown (tui/verification.py), else the last verdict since the
+        runbook's clock started; None before any."""
+        running = self.console.verification.watching(now)  # type: ignore[attr-defined]
+        if running is not None:
+            return running, "running"
+        finished = [
+            e
+            for e in self._journal_events()
+            if getattr(e, "kind", "") == "verification_finished" and e.at >= since
+        ]
+        if not finished:
+            return None
+        last = finished[-1]
+        stable = bool(getattr(last, "stable", False))
+        word = "verified stable" if stable else "not verified"
+        detail = inert(getattr(last, "detail", ""), 200)
+        return f"{word} at {last.at:%H:%M:%S}: {detail}", "stable" if stable else "failed"
 
     def _investigating_since(self) -> datetime | None:
         shown = [

@@ -123,8 +123,10 @@ def done_by(step: Step, event: ev.EventBase) -> bool:
             return event.action == name if name else event.action not in wanted.values()
         case ev.MessageQueued():
             return step.action == "post_update" and event.purpose == "update"
-        case ev.VerificationFinished() | ev.RunbookChecked():
-            return step.action == "verify"
+        case ev.VerificationFinished():  # a watch that did not confirm it leaves it open
+            return step.action == "verify" and event.stable
+        case ev.RunbookChecked():
+            return step.action == "verify" and event.ok
         case ev.IncidentResolved():
             return step.action == "resolve"
     return False

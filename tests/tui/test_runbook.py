@@ -215,3 +215,54 @@ async def test_the_matching_runbook_is_suggested_once(tmp_path) -> None:
         f"{session.recorder.state.latest('error_rate', 'tracklist-service'):.1f}% > 5%). "
         "Press b to open it"
     ]
+
+
+def verify_line(screen: RunbookScreen) -> str:
+    """The verify step's line as the screen shows it, with what its watch says under it."""
+    options = screen.query_one(OptionList)
+    index = next(i for i, s in enumerate(screen.steps) if s.id == "verify")
+    for i in range(options.option_count):
+        option = options.get_option_at_index(i)
+        if option.id == f"step-{index}":
+            return str(option.prompt)
+    raise AssertionError("no verify step")
+
+
+async def test_the_verify_step_shows_its_watch_counting_down_then_its_outcome(tmp_path) -> None:
+    """Enter on Verify: the runbook screen itself says the check runs, counts down to the
+    next check and to the earliest stable verdict, then says the outcome; a verification
+    that fails says why and leaves the step open."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
+    session.declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("b")
+        await shown(pilot, RunbookScreen)
+        screen = app.screen
+        assert isinstance(screen, RunbookScreen)
+        await step(pilot, "verify", "enter")  # still burning: the first check fails
+        line = verify_line(screen)
+        assert "[ ]" in line and "not verified at 09:28:20: " in line
+        assert "tracklist-service error rate" in line
+        await session.actions.run(
+            "rollout_undo", "tracktion/tracklist-service", {}, False, session.clock.now()
+        )
+        await session.arun(400)
+        await step(pilot, "verify", "enter")
+        line = verify_line(screen)
+        assert (
+            "checking 1/5 good in a row · next check in 1:00 · stable at the earliest in 4:00"
+            in line
+        )
+        await session.arun(420)  # 20 s on: the screen's own second tick redraws it
+        screen.redraw()
+        line = verify_line(screen)
+        assert "next check in 0:40 · stable at the earliest in 3:40" in line
+        for minute in range(1, STABLE_CHECKS):
+            await session.arun(400 + 60 * minute)
+            app.verification.verification_step()
+        await pilot.pause()
+        screen.redraw()
+        line = verify_line(screen)
+        assert "[x]" in line and "verified stable at 09:36:40: 5 good checks in a row" in line
+        assert "checking" not in line
