@@ -193,7 +193,7 @@ KEYS: list[BindingType] = [
         "escalate",
         "Escalate",
         tooltip="Escalate to level 1-5 with a reason: who each level reaches, which channels "
-        "it pages",
+        "it pages; the level the guide says is due (ESCALATE to L3 now) comes preselected",
         id="comms.escalate",
         section=TELL,
         words=("escalate", "page", "pagerduty", "call", "wake", "manager", "executive"),
