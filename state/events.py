@@ -392,6 +392,9 @@ class ActionFinished(EventBase):
     dry_run: bool = False
     result: str = ""
     after: str = ""  # the target's state as the console saw it when the action returned
+    # who asked for it (the operator): a runbook step done through its key names them; ""
+    # in journals written before it, where the ActionRequested of `action_id` says who
+    by: str = ""
 
 
 class VerificationChecked(EventBase):
@@ -410,6 +413,7 @@ class VerificationFinished(EventBase):
     kind: Literal["verification_finished"] = "verification_finished"
     stable: bool
     detail: str
+    by: str = ""  # who ran the watch; "" in journals before it (its checks say who)
 
 
 # What a message in the outbox is for: a status update, an escalation page, an acknowledgement

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # the events a runbook's progress and clock read (state/guide/runbook.py done_by)
 _PROGRESS_KINDS = (
+    "action_requested",  # who asked: an outcome journaled before it named anyone
+    "verification_checked",
     "incident_acknowledged",
     "investigation_shown",
     "action_finished",
@@ -49,6 +51,8 @@ class RunbookKeys(KeyGroup):
         from state import events as ev
 
         for kind in (
+            ev.ActionRequested,
+            ev.VerificationChecked,
             ev.IncidentAcknowledged,
             ev.InvestigationShown,
             ev.ActionFinished,
@@ -61,8 +65,6 @@ class RunbookKeys(KeyGroup):
         ):
             self.console.on(kind, self._seen)
         self.console.on(ev.VerificationFinished, self._verified)
-        # each check of `v`'s watch moves the verify step's countdown on: drawn at once
-        self.console.on(ev.VerificationChecked, self._shown_again)
         # the signals' samples drive the watch: what they say, never a timer, decides it
         for sample in (ev.MetricSampled, ev.HealthSampled, ev.DatabaseSampled):
             self.console.on(sample, self._sampled)

@@ -60,24 +60,26 @@ class VerificationKeys(KeyGroup):
         verdict = verify(self.console.recorder.state)
         self._checks += 1
         self._streak = self._streak + 1 if verdict.ok else 0
-        now = self.console.now()
+        now, by = self.console.now(), self.console.operator
         self.console.record(
             VerificationChecked(
                 at=now,
                 ok=verdict.ok,
                 streak=self._streak,
                 detail=verdict.text,
-                by=self.console.operator,
+                by=by,
             )
         )
         if self._streak >= STABLE_CHECKS:
             detail = f"{STABLE_CHECKS} good checks in a row, {verdict.text}"
-            self.console.record(VerificationFinished(at=now, stable=True, detail=detail))
+            self.console.record(VerificationFinished(at=now, stable=True, detail=detail, by=by))
         elif not verdict.ok and self._checks == 1:
-            self.console.record(VerificationFinished(at=now, stable=False, detail=verdict.text))
+            self.console.record(
+                VerificationFinished(at=now, stable=False, detail=verdict.text, by=by)
+            )
         elif self._checks >= MAX_CHECKS:
             detail = f"only {self._streak} good checks in a row after {MAX_CHECKS} checks"
-            self.console.record(VerificationFinished(at=now, stable=False, detail=detail))
+            self.console.record(VerificationFinished(at=now, stable=False, detail=detail, by=by))
         else:
             self.next_check_at = now + timedelta(seconds=CHECK_INTERVAL)
             self._watch_timer = self.console.set_timer(

@@ -136,9 +136,17 @@ def progress(
     runbook: Runbook, events: Iterable[ev.EventBase], since: datetime | None = None
 ) -> dict[str, tuple[str, datetime, str, int]]:
     """step id -> (done|skipped, when, by, journal order) from `events` at or after `since`;
-    the first tick of a step wins."""
+    the first tick of a step wins. A step done through its key is the person's who pressed
+    it: the event's `by`, else (a journal written before outcomes named anyone) who asked
+    for the action or ran the check; "console" only when no event says."""
     out: dict[str, tuple[str, datetime, str, int]] = {}
+    asked: dict[str, str] = {}  # action id -> who requested it
+    checked = ""  # who ran the latest verification check
     for seq, event in enumerate(events):
+        if isinstance(event, ev.ActionRequested):
+            asked[event.action_id] = event.by
+        elif isinstance(event, ev.VerificationChecked):
+            checked = event.by
         if since is not None and event.at < since:
             continue
         if isinstance(event, ev.RunbookStepTicked):
@@ -147,8 +155,18 @@ def progress(
             continue
         for step in runbook.steps:
             if step.id not in out and not step.manual and done_by(step, event):
-                out[step.id] = ("done", event.at, getattr(event, "by", "") or "console", seq)
+                out[step.id] = ("done", event.at, _who(event, asked, checked), seq)
     return out
+
+
+def _who(event: ev.EventBase, asked: dict[str, str], checked: str) -> str:
+    """Who did what `event` records: its own `by`, else who asked or checked."""
+    by = getattr(event, "by", "")
+    if not by and isinstance(event, ev.ActionFinished):
+        by = asked.get(event.action_id, "")
+    if not by and isinstance(event, ev.VerificationFinished):
+        by = checked
+    return by or "console"
 
 
 def out_of_order(runbook: Runbook, ticks: dict[str, tuple[str, datetime, str, int]]) -> int:

@@ -217,10 +217,10 @@ async def test_the_matching_runbook_is_suggested_once(tmp_path) -> None:
     ]
 
 
-def verify_line(screen: RunbookScreen) -> str:
-    """The verify step's line as the screen shows it, with what its watch says under it."""
+def verify_line(screen: RunbookScreen, step_id: str = "verify") -> str:
+    """A step's line as the screen shows it (the verify step's with what its watch says)."""
     options = screen.query_one(OptionList)
-    index = next(i for i, s in enumerate(screen.steps) if s.id == "verify")
+    index = next(i for i, s in enumerate(screen.steps) if s.id == step_id)
     for i in range(options.option_count):
         option = options.get_option_at_index(i)
         if option.id == f"step-{index}":
@@ -231,11 +231,13 @@ def verify_line(screen: RunbookScreen) -> str:
 async def test_the_verify_step_shows_its_watch_counting_down_then_its_outcome(tmp_path) -> None:
     """Enter on Verify: the runbook screen itself says the check runs, counts down to the
     next check and to the earliest stable verdict, then says the outcome; a verification
-    that fails says why and leaves the step open."""
+    that fails says why and leaves the step open. A step done through its key (the fix,
+    the verification) is the commander's, not "by console"."""
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
     session.declare()
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
+        await on_service(pilot, "tracklist-service")
         await pilot.press("b")
         await shown(pilot, RunbookScreen)
         screen = app.screen
@@ -244,9 +246,15 @@ async def test_the_verify_step_shows_its_watch_counting_down_then_its_outcome(tm
         line = verify_line(screen)
         assert "[ ]" in line and "not verified at 09:28:20: " in line
         assert "tracklist-service error rate" in line
-        await session.actions.run(
-            "rollout_undo", "tracktion/tracklist-service", {}, False, session.clock.now()
-        )
+        # the fix through its key: the step is the commander's, not "by console"
+        await step(pilot, "fix", "enter")
+        await shown(pilot, RemediationMenu)
+        await choose(pilot, "rollout_undo")
+        await confirm(pilot)
+        await shown(pilot, RunbookScreen)
+        await pilot.pause()
+        fixed = verify_line(screen, "fix")
+        assert "[x]" in fixed and "done 09:28:20 by alice" in fixed, fixed
         await session.arun(400)
         await step(pilot, "verify", "enter")
         line = verify_line(screen)
@@ -265,4 +273,5 @@ async def test_the_verify_step_shows_its_watch_counting_down_then_its_outcome(tm
         screen.redraw()
         line = verify_line(screen)
         assert "[x]" in line and "verified stable at 09:36:40: 5 good checks in a row" in line
+        assert "done 09:36:40 by alice" in line
         assert "checking" not in line
