@@ -29,10 +29,17 @@ class ProbeHealth(Model):
     last_ok: Instant | None = None
     failed_at: Instant | None = None
     reason: str | None = None
+    unknown: bool = False  # failing, but never reached from here (ProbeFailed.unknown)
 
     @property
     def failing(self) -> bool:
         return self.reason is not None
+
+    @property
+    def unreachable(self) -> bool:
+        """Failing in a way that says the backend is down: it was reached, or should have
+        been, and did not answer; a name that does not resolve from here is unknown."""
+        return self.failing and not self.unknown
 
 
 class RoleChange(Model):

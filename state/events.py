@@ -184,6 +184,9 @@ class ProbeFailed(EventBase):
     kind: Literal["probe_failed"] = "probe_failed"
     source: Source
     reason: str
+    # the backend could not be reached from this machine at all (its name does not resolve
+    # here): nothing is known of it, so it is unknown, never down
+    unknown: bool = False
 
 
 class ProbeRecovered(EventBase):

@@ -216,9 +216,10 @@ def _database_met(
     """The database criteria the console can observe; "evidence of data corruption" is
     for people, never prompted."""
     pg = state.probe("postgres")
-    down_for = (now - pg.failed_at).total_seconds() if pg.failing and pg.failed_at else 0.0
+    down = pg.unreachable  # a host that does not resolve from here is unknown, not down
+    down_for = (now - pg.failed_at).total_seconds() if down and pg.failed_at else 0.0
     if criterion.startswith("database connectivity issues"):
-        return pg.failing
+        return down
     if criterion.startswith("database completely unresponsive for >5 minutes"):
         return down_for >= UNRESPONSIVE_SECONDS
     if criterion.startswith("more than 75% of application requests"):

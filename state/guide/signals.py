@@ -112,8 +112,11 @@ def unknown(state: ConsoleState) -> tuple[str, ...]:
         for s in names
         if (why := health_unknown(state, s)) is not None and not service_down(state, s)
     ]
+    pg = state.probe("postgres")
+    if pg.unknown and "database" not in words:  # its host does not resolve from here
+        found.append(f"database: {pg.reason}, from this console")
     db = state.database
-    if db is not None and "database" not in words and not state.probe("postgres").failing:
+    if db is not None and "database" not in words and not pg.failing:
         blind = unseen(db)  # state/locks.py: None when the role sees every session
         if blind:
             found.append(f"database: {blind}")
@@ -147,7 +150,7 @@ def signals(state: ConsoleState) -> Signals:
         services_down=tuple(s for s in names if service_down(state, s)),
         error_rates=rates,
         latency_ratios=ratios,
-        database_unreachable=state.probe("postgres").failing,
+        database_unreachable=state.probe("postgres").unreachable,
         holding=tuple(holding),
         unknown=unknown(state),
     )
