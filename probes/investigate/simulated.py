@@ -121,9 +121,9 @@ class SimulatedInvestigator:
                 before = _previous_template(svc, revision)
                 image = f"{REGISTRY}/{svc.name}:1.{template}.0"
                 change = f"image 1.{before}.0 -> 1.{template}.0" if before else f"image {image}"
-                cause = (
+                cause = (  # a ReplicaSet rolled back to keeps its earlier revisions
                     f"kubectl rollout undo deployment/{svc.name}"
-                    if template is not None and template <= (before or 0)
+                    if template in svc.former
                     else f"release 1.{template}.0 (CI pipeline #48{template:02d})"
                 )
                 bad = template in svc.bad_templates
@@ -484,8 +484,13 @@ def _later(fn: Callable[[], list[Finding]]) -> Read:
 
 
 def _previous_template(svc: SimService, revision: int) -> int | None:
-    earlier = [r for r in svc.templates if r < revision]
-    return svc.templates[max(earlier)] if earlier else None
+    """The template that ran before `revision` rolled out: the ReplicaSet whose revision,
+    or a revision it had before a rollback took it back (its revision history), came last
+    before it. A ReplicaSet rolled back to takes a new number; its old one still counts."""
+    had = [(r, t) for r, t in svc.templates.items()]
+    had += [(r, t) for t, olds in svc.former.items() for r in olds]
+    earlier = [(r, t) for r, t in had if r < revision]
+    return max(earlier)[1] if earlier else None
 
 
 def _hash(cluster: SimulatedCluster, svc: SimService, revision: int) -> str:

@@ -333,3 +333,38 @@ def test_a_journal_written_before_found_counts_its_nothing_lines_as_now() -> Non
     )
     assert [f.found for f in old.findings] == [False, True, False, False]
     assert findings_count(old) == "1 finding"
+
+
+async def test_after_an_undo_what_changed_names_the_images_each_rollout_replaced(
+    tmp_path,
+) -> None:
+    """The undo scales the old ReplicaSet back up as revision 9 (kubectl's way): revision 8
+    still reads 1.2.0 -> 1.3.0, not the 1.1.0 of the revision before it in number; undone
+    again, revision 10 is the bad release back, by an undo."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(120)
+    undo = ("rollout_undo", "tracktion/tracklist-service", {}, False)
+    await session.actions.run(*undo, session.clock.now())
+    await session.arun(300)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await shown(pilot, InvestigateScreen)
+        changes = findings_text(await read(pilot))
+    assert "tracklist-service revision 8 at 09:26:20 (5 min ago): image 1.2.0 -> 1.3.0" in changes
+    assert (
+        "tracklist-service revision 9 at 09:28:00 (3 min ago): image 1.3.0 -> 1.2.0; "
+        "change-cause: kubectl rollout undo deployment/tracklist-service"
+    ) in changes
+    await session.actions.run(*undo, session.clock.now())
+    await session.arun(400)
+    rollouts = await run_section(
+        SimulatedInvestigator(session.cluster, session.clock.now), "changes", None
+    )
+    texts = [f.text for f in rollouts[0] if f.part == "Rollouts"]
+    assert [t.split(" at ")[0] for t in texts] == [
+        "tracklist-service revision 9",
+        "tracklist-service revision 10",
+    ]  # revision 8 is revision 10 now: one ReplicaSet, one entry
+    assert texts[1].endswith(
+        "image 1.2.0 -> 1.3.0; change-cause: kubectl rollout undo deployment/tracklist-service"
+    )
