@@ -50,6 +50,16 @@ async def step(pilot, step_id: str, *keys: str) -> None:
     await pilot.pause()
 
 
+async def runbook_on(pilot, service: str) -> RunbookScreen:
+    """The cursor on `service` in Services (a fix's target), then `b`: the runbook shown."""
+    await on_service(pilot, service)
+    await pilot.press("b")
+    await shown(pilot, RunbookScreen)
+    screen = pilot.app.screen
+    assert isinstance(screen, RunbookScreen)
+    return screen
+
+
 async def investigated(pilot) -> InvestigateScreen:
     await shown(pilot, InvestigateScreen)
     await pilot.app.workers.wait_for_complete()
@@ -71,9 +81,7 @@ async def test_high_error_rate_runbook_on_the_bad_deploy_demo(tmp_path) -> None:
     session.declare()
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await on_service(pilot, "tracklist-service")
-        await pilot.press("b")
-        await shown(pilot, RunbookScreen)
+        await runbook_on(pilot, "tracklist-service")
         assert (
             app.screen.query_one("#runbook-head")
             .render()
@@ -237,11 +245,7 @@ async def test_the_verify_step_shows_its_watch_counting_down_then_its_outcome(tm
     session.declare()
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await on_service(pilot, "tracklist-service")
-        await pilot.press("b")
-        await shown(pilot, RunbookScreen)
-        screen = app.screen
-        assert isinstance(screen, RunbookScreen)
+        screen = await runbook_on(pilot, "tracklist-service")
         await step(pilot, "verify", "enter")  # still burning: the first check fails
         line = verify_line(screen)
         assert "[ ]" in line and "not verified at 09:28:20: " in line
