@@ -37,10 +37,10 @@ class LockTree(Tree[Line], inherit_bindings=False):
         Binding("down", "step(1)", "Down", show=False, id="pane.cursor_down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="pane.page_up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="pane.page_down"),
-        # home and end go to the first and last session (a focused pane takes them before
-        # replay's start and end)
-        Binding("home", "to_end(0)", "First", show=False, id="pane.cursor_first"),
-        Binding("end", "to_end(-1)", "Last", show=False, id="pane.cursor_last"),
+        # the first and last session, as the service tables' first and last row (a focused
+        # pane takes them before replay's start and end)
+        Binding("home,ctrl+home", "to_end(0)", "First row", show=False, id="pane.first"),
+        Binding("end,ctrl+end", "to_end(-1)", "Last row", show=False, id="pane.last"),
         Binding("enter", "fold", "Fold or open", show=False, id="pane.fold"),
     ]
 
