@@ -1,8 +1,10 @@
 """A large lock storm for the Database locks pane: 1,001 sessions, a 200-deep chain and a
 500-wide one, and what it costs the console to apply a sample and to move the cursor.
 
-`python -m tests.benchmarks.lock_storm OUT.json [SAMPLES] [PRESSES]` runs the console
-headless (Textual's Pilot, 120x40) on such a session and writes the figures; the benchmark
+`python -m tests.benchmarks.lock_storm OUT.json [SAMPLES] [PRESSES] [whole]` runs the
+console headless (Textual's Pilot, 120x40) on such a session and writes the figures;
+`OUT.json typed PRESSES` types arrows into `warroom replay` of it on a pseudo-terminal and
+times each until its line is drawn. The benchmark
 (test_lock_tree.py) runs it in a process of its own, so one run's imports and caches do not
 flatter another's.
 """
@@ -128,8 +130,58 @@ async def measure(samples: int, presses: int, whole: bool = False) -> dict:
     }
 
 
+def journal(path: Path) -> None:
+    """A journal whose last sample is the storm: `warroom replay` it to see the storm."""
+
+    async def write() -> None:
+        session = await Session("db-lock-storm", path).arun(4)
+        session.record(storm(session, 0))
+        session.recorder.journal.close()
+
+    asyncio.run(write())
+
+
+def typed(path: Path, presses: int) -> list[float]:
+    """Milliseconds from each of `presses` arrows typed into `warroom replay` of `path` (a
+    real pseudo-terminal, 120x40) until the session it moves the cursor to is drawn: down
+    and up among the wide chain's first eight waiters (2001-2008, under 2000)."""
+    import os
+
+    from tests.pty_console import PtyProgram, warroom
+
+    program = PtyProgram(warroom("replay", str(path)), (120, 40), {})
+    try:
+        program.wait_for(b"Database locks", 60)
+        program.send(b"\x1b[F")  # end: the journal's last sample, the storm
+        program.wait_for(b"blocks 499", 30)
+        program.send(b"3")
+        program.pump(1.0)
+        at, took = 0, []
+        for i in range(presses):
+            step = 1 if (i // 8) % 2 == 0 else -1
+            at += step
+            expected = f"{2000 + at} ".encode()
+            program.pump(0.05)
+            program.output.clear()
+            started = time.perf_counter()
+            os.write(program.master, b"\x1b[B" if step > 0 else b"\x1b[A")
+            deadline = started + 10
+            while expected not in program.output and time.perf_counter() < deadline:
+                program.read(0.002)
+            took.append((time.perf_counter() - started) * 1000)
+        return took
+    finally:
+        program.close()
+
+
 def main() -> None:
     out = Path(sys.argv[1])
+    if len(sys.argv) > 2 and sys.argv[2] == "typed":  # OUT typed PRESSES: in a terminal
+        with TemporaryDirectory() as folder:
+            path = Path(folder) / "storm.warroom"
+            journal(path)
+            out.write_text(json.dumps({"key_ms": typed(path, int(sys.argv[3]))}))
+        return
     samples = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     presses = int(sys.argv[3]) if len(sys.argv) > 3 else 200
     whole = len(sys.argv) > 4 and sys.argv[4] == "whole"
