@@ -232,3 +232,23 @@ async def test_the_bottom_of_a_chain_200_deep_is_reached_at_80x24(tmp_path) -> N
         drawn = pane_lines(app, pane)
         assert any(line.startswith("      └ 300 app 0s  ALTER TABLE t199") for line in drawn)
         assert title(pane).endswith("–201 of 201 sessions")
+
+
+async def test_the_text_the_tests_read_is_what_the_screen_shows(tmp_path) -> None:
+    """`LocksPane.text()` draws the guides itself (for lines out of view too): line for
+    line, it is what the Tree puts on the screen, cut where the pane cuts."""
+    app = (await storming(tmp_path, waiters=3)).app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pressed(pilot, "3", "down", "enter")  # 5000 has no waiters: nothing folds
+        pane = app.query_one(LocksPane)
+        screen = [row.rstrip() for row in pane_lines(app, pane)]
+        text = pane.text().splitlines()
+        assert len(text) == 2 + 2 + 3 + 3
+        width = pane.content_region.width
+        for row, line in zip(screen, text, strict=False):
+            assert row == line if len(line) <= width else row == line[: width - 1] + "…"
+        assert (
+            "├ 5000 " in text[4]
+            and "└ 5002 " in text[6]
+            and text[8] == "│ UPDATE tracks SET state = 'queued'"
+        )
