@@ -147,7 +147,9 @@ class LocksPane(SelectablePane):
     def selected(self) -> BlockingChain | None:
         """The session under the cursor (a blocker or a waiter); None on a "… more" line."""
         node = self.lock_tree.cursor_node
-        if node is None or node.data is None or node.data.kind in (CUT, FOLDED):
+        if not self.lock_tree.display or node is None or node.data is None:
+            return None
+        if node.data.kind in (CUT, FOLDED):
             return None
         found = self._planned.get(node.data)
         return found.chain if found else None
@@ -168,6 +170,9 @@ class LocksPane(SelectablePane):
             self.content.update(themed(body))
         chains = [] if self._unfed(state) else self.chains(state)
         self.lock_tree.display = bool(chains)
+        if not chains and self._tops:  # the chains have gone: so have their sessions
+            self._plan_of = None
+            self._sync([])
         if chains:
             db = state.database
             room = max(self.content_size.height - len(body.plain.splitlines()), 1)

@@ -252,3 +252,23 @@ async def test_the_text_the_tests_read_is_what_the_screen_shows(tmp_path) -> Non
             and "└ 5002 " in text[6]
             and text[8] == "│ UPDATE tracks SET state = 'queued'"
         )
+
+
+async def test_when_the_chains_are_gone_k_targets_nobody(tmp_path) -> None:
+    session = await storming(tmp_path, waiters=3)
+    app = session.app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pressed(pilot, "3", "down")
+        pane = app.query_one(LocksPane)
+        assert pane.selected().session.pid == 5000
+        await pressed(pilot, "escape")
+        session.record(
+            DatabaseSampled(at=session.clock.now(), connections={"idle": 3}, max_connections=100)
+        )
+        app.redraw()
+        await pilot.pause()
+        assert "no blocking chains" in pane.text()
+        assert pane.selected() is None and pane.lock_tree.last_line == -1
+        await pressed(pilot, "k")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert [n.message for n in app._notifications][-1].startswith("No backend selected")
