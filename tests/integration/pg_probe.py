@@ -46,7 +46,7 @@ def locks_text(event: DatabaseSampled, width: int = 56, height: int = 14) -> str
 
     from state.console import ConsoleState
     from state.fold import fold
-    from widgets.locks import whole
+    from widgets.lock_lines import whole
 
     body = whole(fold(ConsoleState(), event), event.at, height)
     console = Console(width=width, color_system=None, legacy_windows=False)
