@@ -13,12 +13,16 @@ from datetime import timedelta
 from textual import events
 
 from state.events import DatabaseSampled, DbSession
+from state.journal.replay import Replay
+from state.journal.store import Journal
 from tests.hostile import pane_lines
 from tests.play import Session
 from tests.tui.waiting import pressed, shown
+from tui.replay import ReplayApp
 from widgets.lock_plan import CUT, FOLDED
 from widgets.locks import LocksPane
 from widgets.modals import ConfirmScreen
+from widgets.scrubber import Scrubber
 
 SIZE = (120, 40)
 QUEUE = 1000  # waiters behind one holder: 1,001 sessions
@@ -272,3 +276,22 @@ async def test_when_the_chains_are_gone_k_targets_nobody(tmp_path) -> None:
         await pressed(pilot, "k")
         assert not isinstance(app.screen, ConfirmScreen)
         assert [n.message for n in app._notifications][-1].startswith("No backend selected")
+
+
+async def test_in_a_replay_home_and_end_are_the_trees_until_esc_gives_them_back(tmp_path) -> None:
+    session = await storming(tmp_path, waiters=30)
+    session.recorder.journal.close()
+    app = ReplayApp(Replay(Journal.open(tmp_path / "j.warroom", read_only=True)))
+    async with app.run_test(size=SIZE) as pilot:
+        end = app.replay.instant(app.replay.end)
+        await pressed(pilot, "end")  # the scrubber: the journal's end, the storm
+        assert app.cursor == end
+        await pressed(pilot, "3", "end")
+        pane = app.query_one(LocksPane)
+        assert pane.selected().session.pid == 7001  # the tree's last session
+        assert app.cursor == end
+        await pressed(pilot, "home")
+        assert pane.selected().session.pid == 4242
+        await pressed(pilot, "escape", "escape", "home")  # resumed, then the scrubber's
+        assert app.focused is app.query_one(Scrubber)
+        assert app.cursor == app.replay.instant(app.replay.start)
