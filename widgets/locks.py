@@ -139,7 +139,7 @@ class LocksPane(SelectablePane):
         )
         if body != self._body:
             self._body = body
-            self.content.update(themed(body))
+            self.content.show_lines(themed(body))
         chains = [] if self._unfed(state) else self.chains(state)
         self.lock_tree.display = bool(chains)
         if not chains and self._tops:  # the chains have gone: so have their sessions

@@ -169,7 +169,8 @@ def _read_from(state: ConsoleState) -> tuple[object, ...]:
         state.episodes,
         state.unconfigured,
         state.database,
-        state.probe("postgres").failing,
+        state.probes.get("postgres"),
+        state.incident,
     )
 
 
