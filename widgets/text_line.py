@@ -10,7 +10,7 @@ from widgets.theme import themed
 
 if TYPE_CHECKING:
     from rich.text import Text
-    from textual.visual import VisualType
+    from textual.content import Content
 
 
 class Lines(Static):
@@ -24,8 +24,9 @@ class Lines(Static):
 
     _laid_out: tuple[int, int] | None = None  # (width, height) of the content last laid out
 
-    def show_lines(self, content: VisualType) -> None:
-        """Show `content`; a layout only when it takes a different number of lines."""
+    def show_lines(self, content: Text | Content) -> None:
+        """Show `content` (Text or Content, never a str: Textual would read it as markup); a
+        layout only when it takes a different number of lines."""
         width = self.content_size.width
         self.update(content, layout=False)
         height = self.get_content_height(self.size, self.size, width) if width else 0
