@@ -129,3 +129,30 @@ async def test_once_verified_stable_the_header_says_so_and_suggests_no_raise(tmp
         assert "guide suggests" not in first
         assert " P2 HIGH  stability confirmed" in first
         assert suggestion(session.recorder.state).severity is Severity.P3
+
+
+async def test_stability_is_not_confirmed_while_the_console_cannot_see(tmp_path) -> None:
+    """Verified stable, then every probe stops answering (the bastion lost its route): the
+    header cannot know the error rate is still low, so it stops saying stability confirmed
+    and says what it cannot see instead."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    session.declare(Severity.P2)
+    await session.arun(90)
+    await session.actions.run(
+        "rollout_undo", "tracktion/tracklist-service", {}, False, session.clock.now()
+    )
+    await session.arun(150)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        for minute in range(1, STABLE_CHECKS):
+            await session.arun(150 + 60 * minute)
+            app.verification.verification_step()
+        await pilot.pause()
+        assert "stability confirmed" in header(app)[0]
+        session.clock.advance(60)  # no sample for a minute
+        app.redraw()
+        await pilot.pause()
+        assert "stability confirmed" not in header(app)[0]
+        assert "not all seen" in "\n".join(header(app))
