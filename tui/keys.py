@@ -24,9 +24,10 @@ PANE_HELP = (
     f"Show a pane ({', '.join(name for _, name, _ in PANES)}) or focus it: ↑ ↓ move its "
     "cursor (the list holds still; live, the cursor stays on its session or service), esc "
     "resumes it; pgup pgdn go a page, home end go to its first and last row (a service, a "
-    "session of the DB locks tree, the Timeline's newest and oldest entry); in a replay, "
-    "esc (a second one, if the first resumed the pane) gives home end back to the "
-    "scrubber (the journal's start and end)"
+    "session of the DB locks tree, the Timeline's newest and oldest entry); in the DB locks "
+    "tree enter folds a session's waiters or opens a '… N more' line; in a replay, esc (a "
+    "second one, if the first resumed the pane) gives home end back to the scrubber (the "
+    "journal's start and end)"
 )
 
 PANE_KEYS = [
