@@ -175,7 +175,9 @@ class ReplayApp(ConsoleView):
         if not self.console_screen.ready:
             return
         r = self.replay
-        scrubber = self.query_one(Scrubber)
+        scrubber = next(iter(self.query(Scrubber)), None)
+        if scrubber is None:  # the console is closing (the tail's timer outlives its widgets)
+            return
         self.console_screen.drawn(
             scrubber,
             lambda: scrubber.show(

@@ -56,6 +56,9 @@ class SelectablePane(Pane):
         super().__init__(id=id)
         self._frozen: tuple[ConsoleState, datetime] | None = None
         self._latest: tuple[ConsoleState, datetime] | None = None
+        # the commander has put the cursor on a row: it follows that row from then on;
+        # until then it stays on the top one, the worst
+        self.chosen = False
 
     def selected(self) -> Any | None:
         """The row under the cursor, always one the pane shows; None when it shows none."""
@@ -82,6 +85,7 @@ class SelectablePane(Pane):
 
     def choosing(self) -> None:
         """The commander moves the cursor: hold the list still on what it shows."""
+        self.chosen = True
         if self._frozen is None and self._latest is not None:
             self._frozen = self._latest
             self._repaint()

@@ -192,9 +192,10 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         self.call_after_refresh(self._restore, top, current)
 
     def _restore(self, top: float, current: str | None) -> None:
-        """After the rows were re-sorted or filtered: the same scroll, the same row chosen."""
+        """After the rows were re-sorted or filtered: the same scroll, the same row chosen;
+        a cursor the commander never moved stays on the top row in view (the worst)."""
         self.scroll_to(y=top, animate=False, immediate=True)
-        if current in self.keys:
+        if current in self.keys and self.pane.chosen:
             self.move_cursor(row=self.keys.index(current), scroll=True)
         self._keep_cursor_in_view()
 

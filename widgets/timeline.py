@@ -62,14 +62,14 @@ class TimelinePane(Pane):
         self.skip = max(min(self.skip, len(entries) - 1), 0)
         end = len(entries) - self.skip
         start, lines = end, 0
-        while start > 0:  # as many as fit, a long entry taking the lines it wraps to
-            need = -(-(TIME_W + cell_len(entries[start - 1].text)) // max(width, 1))
-            if lines + need > room and start < end:
-                break
-            lines += need
+        # as many as fit, a long entry taking the lines it wraps to; the last may be cut at
+        # the border (a blank rest would read as a quiet timeline)
+        while start > 0 and lines < room:
+            lines += -(-(TIME_W + cell_len(entries[start - 1].text)) // max(width, 1))
             start -= 1
         shown = entries[start:end]
-        self._mark(start, end, len(entries))
+        cut = int(lines > room and end - start > 1)  # the oldest in view, cut: not counted
+        self._mark(start + cut, end, len(entries))
         if not shown:
             text.append("nothing yet", MUTED)
             return text

@@ -99,33 +99,64 @@ def test_two_hostile_context_names_never_look_the_same_in_the_header(tmp_path) -
     assert shown[2] == " LIVE  context svc"
 
 
-async def test_once_verified_stable_the_header_says_so_and_suggests_no_raise(tmp_path) -> None:
-    """bad-deploy declared P2, rolled back at 90 s: the P1 error rate is gone, and the guide's
-    5 good checks a minute apart pass while the episode still waits out its own 5 minutes.
-    From the passing check on, the header says what is true (the P2 stands, stability
-    confirmed), not "guide suggests P1"."""
+async def rolled_back(tmp_path) -> Session:
+    """bad-deploy declared P2 at 60 s, its rollout undone at 90 s, sampled on to 150 s."""
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
     session.declare(Severity.P2)
     await session.arun(90)
     await session.actions.run(
         "rollout_undo", "tracktion/tracklist-service", {}, False, session.clock.now()
     )
-    await session.arun(150)
+    return await session.arun(150)
+
+
+async def verified(session: Session, app, pilot, checking=None) -> None:
+    """`v`, then the guide's good checks a minute apart until stable; `checking()` is
+    called between them, with the header drawn."""
+    await pilot.press("v")
+    await pilot.pause()
+    for minute in range(1, STABLE_CHECKS):
+        await session.arun(150 + 60 * minute)
+        if checking is not None and minute < STABLE_CHECKS - 1:
+            app.redraw()
+            await pilot.pause()
+            checking()
+        app.verification.verification_step()
+    await pilot.pause()
+
+
+async def test_once_verified_stable_the_header_says_so_and_suggests_no_raise(tmp_path) -> None:
+    """bad-deploy declared P2, rolled back at 90 s: the P1 error rate is gone, and the guide's
+    5 good checks a minute apart pass while the episode still waits out its own 5 minutes.
+    From the passing check on, the header says what is true (the P2 stands, stability
+    confirmed), not "guide suggests P1"."""
+    session = await rolled_back(tmp_path)
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("v")
-        await pilot.pause()
-        for minute in range(1, STABLE_CHECKS):
-            await session.arun(150 + 60 * minute)
-            if minute < STABLE_CHECKS - 1:
-                app.redraw()
-                await pilot.pause()  # checking, the P1 episode not yet clear: still said
-                assert "guide suggests  P1 CRITICAL" in header(app)[0]
-            app.verification.verification_step()
-        await pilot.pause()
+
+        def still_said() -> None:  # checking, the P1 episode not yet clear: still said
+            assert "guide suggests  P1 CRITICAL" in header(app)[0]
+
+        await verified(session, app, pilot, still_said)
         assert session.recorder.state.incident.verification == "stable"
         assert "error_rate:tracklist-service" in session.recorder.state.episodes  # still open
         first = header(app)[0]
         assert "guide suggests" not in first
         assert " P2 HIGH  stability confirmed" in first
         assert suggestion(session.recorder.state).severity is Severity.P3
+
+
+async def test_stability_is_not_confirmed_while_the_console_cannot_see(tmp_path) -> None:
+    """Verified stable, then every probe stops answering (the bastion lost its route): the
+    header cannot know the error rate is still low, so it stops saying stability confirmed
+    and says what it cannot see instead."""
+    session = await rolled_back(tmp_path)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await verified(session, app, pilot)
+        assert "stability confirmed" in header(app)[0]
+        session.clock.advance(60)  # no sample for a minute
+        app.redraw()
+        await pilot.pause()
+        assert "stability confirmed" not in header(app)[0]
+        assert "not all seen" in "\n".join(header(app))

@@ -258,3 +258,27 @@ async def test_a_service_burning_with_every_pod_running_leads_the_services_pane(
         services = app.query_one(ServicesPane)
         assert services.table.keys[0] == "tracklist-service"
         assert services.selected() == "tracklist-service"
+
+
+async def test_an_untouched_cursor_stays_on_the_worst_row_as_the_ranks_change(tmp_path) -> None:
+    """The console open before tracklist-service breaks: when it rises to the top, the
+    cursor the commander never moved goes with the top row, so `r` (and the runbook's
+    remediation step) opens on the burning service, not on the healthy one that was first
+    before. A row the commander chose is kept (the test above)."""
+    from widgets.action_dialogs import RemediationMenu
+
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(4)
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        services = app.query_one(ServicesPane)
+        await pilot.pause()
+        assert services.table.keys[0] != "tracklist-service"
+        await session.arun(90)
+        app.redraw()
+        await pilot.pause()
+        await pilot.pause()
+        assert services.table.keys[0] == "tracklist-service"
+        assert services.selected() == "tracklist-service"
+        await pressed(pilot, "r")
+        await shown(pilot, RemediationMenu)
+        assert app.screen.target == "tracktion/tracklist-service"  # type: ignore[attr-defined]

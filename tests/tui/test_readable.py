@@ -247,3 +247,50 @@ async def test_the_replay_shows_its_speed_whole(tmp_path, size) -> None:
             scrubber = drawn.lines(app)[-2].rstrip()
             assert scrubber.endswith("❚❚ 5x"), scrubber
             assert len(scrubber) <= SIZES[size][0]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_long_unbroken_note_is_folded_whole_and_the_timeline_stays_full(
+    tmp_path, size
+) -> None:
+    """A note holding a pasted URL or trace id longer than the line: every character of it
+    reaches the screen (folded, never cut to '…'), and the entries below it still fill the
+    pane: the timeline counts the lines an entry takes as it draws them."""
+    session = with_notes((await Session("bad-deploy", tmp_path / "j.warroom").arun(30)).declare())
+    url = "https://grafana.example/d/" + "abcdef0123" * 16 + "/END"
+    session.clock.advance(1)
+    session.record(NoteAdded(at=session.clock.now(), text=f"see {url}", by="alice"))
+    app = session.app()
+    async with app.run_test(size=SIZES[size]) as pilot:
+        await pressed(pilot, TIMELINE)
+        pane = app.query_one(TimelinePane)
+        screen = [line.strip("│ ") for line in drawn.lines(app)]
+        top = next(i for i, line in enumerate(screen) if "Note by alice: see" in line)
+        rows = pane.content_size.height
+        shown = screen[top : top + rows]
+        assert url in "".join(shown[:4])
+        assert "…" not in "".join(shown[:4])
+        assert all(line.strip() for line in shown), shown  # no blank rows under the note
+
+
+async def test_an_entry_too_long_for_the_room_left_is_shown_cut_not_left_out(tmp_path) -> None:
+    """Below the newest entries, a note of a pasted stack trace (thousands of characters):
+    the pane shows its start down to the border, not blank rows that read as a quiet
+    timeline."""
+    session = (await Session("bad-deploy", tmp_path / "j.warroom").arun(30)).declare()
+    session.clock.advance(1)
+    trace = "Traceback: " + " ".join(f"frame{n:04d}" for n in range(400))
+    session.record(NoteAdded(at=session.clock.now(), text=trace, by="alice"))
+    for n in range(3):
+        session.clock.advance(1)
+        session.record(NoteAdded(at=session.clock.now(), text=f"note {n}", by="alice"))
+    app = session.app()
+    async with app.run_test(size=SIZES["120x40"]) as pilot:
+        await pressed(pilot, TIMELINE)
+        pane = app.query_one(TimelinePane)
+        lines = timeline_lines(app)
+        assert "note 2" in lines[0] and "Traceback: frame0000" in lines[3]
+        screen = drawn.lines(app)
+        top = next(i for i, line in enumerate(screen) if "note 2" in line)
+        shown = [line.strip("│ ") for line in screen[top : top + pane.content_size.height]]
+        assert all(shown), shown  # no blank rows: the trace runs down to the border

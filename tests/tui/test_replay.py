@@ -96,6 +96,22 @@ async def test_a_journal_being_written_is_tailed(tmp_path) -> None:
         assert "analysis-service: pods CrashLoopBackOff" in app.query_one("#timeline")._body.plain
 
 
+async def test_the_tail_of_a_journal_being_written_outlives_the_console_closing(tmp_path) -> None:
+    """Quitting while following a journal still being written: the once-a-second tail can
+    fire after the console's widgets are gone. It draws nothing then; it never raises (under
+    load, test_a_journal_being_written_is_tailed failed on exit with NoMatches 'Scrubber')."""
+    path = tmp_path / "live.warroom"
+    session = await Session("service-down", path).arun(30)
+    app = ReplayApp(Replay(Journal.open(path, read_only=True)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("end")
+        await session.arun(40)
+        await app.query_one(Scrubber).remove()  # as the screen is taken down on quit
+        app._tail()
+        await pilot.pause()
+    assert app.return_code in (None, 0)
+
+
 async def test_replay_keys(recorded) -> None:
     app = ReplayApp(Replay(Journal.open(recorded, read_only=True)))
     async with app.run_test(size=(120, 40)) as pilot:
