@@ -75,6 +75,8 @@ class ConsoleScreen(Screen[None]):
         self._grid: tuple[int, int] | None = None
         self._draw_errors: set[tuple[str | None, type, str]] = set()  # already in the crash log
         self._held: list[events.Key] | None = None  # keys typed while a dialog is on its way
+        self._drawn_state: ConsoleState | None = None  # the state the last redraw drew
+        self._alerts = [False] * len(PANES)  # which panes it found alerting
 
     def compose(self) -> ComposeResult:
         yield IncidentHeader(id="header")
@@ -110,7 +112,10 @@ class ConsoleScreen(Screen[None]):
         self.ready = True
         self.console.redraw()  # the console's, which may draw more (the replay's scrubber)
 
-    def redraw(self) -> None:
+    def redraw(self, clock_only: bool = False) -> None:
+        """Draw the console's state as of its time. `clock_only`: only the clock moved on
+        since the last redraw; if the state is the one drawn then, only what shows the time
+        is drawn again (`_tick`)."""
         if not self.query(IncidentHeader):
             return  # the console is closing: its widgets are gone, nothing to draw on
         shown = self.console.view()
@@ -122,9 +127,14 @@ class ConsoleScreen(Screen[None]):
             self.query_one(PaneTabs).show(self.current_pane, [False] * len(PANES))
             return
         state, now = shown
+        if clock_only and state is self._drawn_state:
+            self._tick(state, now)
+            return
+        self._drawn_state = state
         alerts = []
         for pane in self.panes:
             alerts.append(bool(self.drawn(pane, partial(self._show_pane, pane, state, now))))
+        self._alerts = alerts
         header = self.query_one(IncidentHeader)
         header.update_note = self.console.update_note()
         header.declare_key = self.console.key_for("declare")
@@ -136,6 +146,18 @@ class ConsoleScreen(Screen[None]):
         keys = self.query_one(KeyBar)
         self.drawn(keys, lambda: keys.follow(phase(state), flags(state)))
         self._lay_out(state)
+
+    def _tick(self, state: ConsoleState, now: datetime) -> None:
+        """The second's repaint of a state already drawn: the header's clocks, the panes that
+        show an age, the staleness in borders and tabs. What depends on the state alone (the
+        rows, what the panes flag, the keys, the layout) is as the last redraw left it."""
+        for pane in self.panes:
+            self.drawn(pane, partial(pane.tick, state, now))
+        header = self.query_one(IncidentHeader)
+        self.drawn(header, lambda: header.show(state, now, self.console.badge))
+        tabs = self.query_one(PaneTabs)
+        stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
+        self.drawn(tabs, lambda: tabs.show(self.current_pane, self._alerts, stale))
 
     def _flagged(self, state: ConsoleState, alerts: list[bool]) -> tuple[str, ...]:
         """What each flagged pane flags, named as its tab: 'DB locks: 3 sessions blocked'."""

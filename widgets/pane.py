@@ -71,6 +71,10 @@ class Pane(Vertical):
 
     SOURCES: tuple[str, ...] = ()
     TITLE = ""
+    # whether the body shows the time (an age, a countdown), so that it changes as the clock
+    # moves on with the state unchanged; a pane that does not is redrawn only when the state
+    # changes, and its subtitle (a staleness's age) every second (`tick`)
+    CLOCKED = True
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -79,6 +83,7 @@ class Pane(Vertical):
         # carries a probe's failure reason, outside text (README, Security)
         self.border_title = Text(self.TITLE)
         self._body: Text | None = None
+        self._lines = 0  # the body's lines, as last drawn
         self._subtitle: Text | None = None
         self._seen: tuple[ConsoleState, datetime] | None = None
 
@@ -112,9 +117,28 @@ class Pane(Vertical):
             state, now, self.content_size.width, self.content_size.height
         )
         if body != self._body:
-            self._body = body
-            self.content.update(themed(body))
+            lines = body.plain.count("\n")
+            # the body is as tall as its lines: the same number of lines, none wrapped, keeps
+            # its height, so only its own lines repaint, not the whole screen's layout
+            same = self._body is not None and lines == self._lines
+            self._body, self._lines = body, lines
+            self.content.update(
+                themed(body), layout=not same or self.content.styles.text_wrap != "nowrap"
+            )
         self._subtitled(state, now)
+
+    def tick(self, state: ConsoleState, now: datetime) -> None:
+        """The clock moved on to `now` and the state is the one last shown: redraw what shows
+        the time (all of a CLOCKED pane; the subtitle's age of another)."""
+        if self.CLOCKED:
+            self.show(state, now)
+        else:
+            self._ticked(state, now)
+
+    def _ticked(self, state: ConsoleState, now: datetime) -> None:
+        self._seen = (state, now)
+        if self.size.width:
+            self._subtitled(state, now)
 
     def _subtitled(self, state: ConsoleState, now: datetime) -> None:
         """The border's subtitle: why the pane is not fresh, or nothing."""
