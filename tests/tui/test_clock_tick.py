@@ -3,18 +3,13 @@ still moves on, the ages in borders included, in a pane redrawn only when the st
 
 from __future__ import annotations
 
-from tests.play import Session
+from tests.play import Session, probe_outage
 from widgets.services import ServicesPane
 
 
 async def test_a_stale_border_ages_every_second_with_no_new_event(tmp_path) -> None:
-    scenario = tmp_path / "outage.toml"
-    scenario.write_text(
-        'name = "outage"\ntitle = "t"\nexpected_severity = "P3"\n'
-        '[[faults]]\ntype = "probe_outage"\nat = 10\nsource = "health"\nduration = 60\n'
-        'reason = "connection refused"\n'
-    )
-    session = await Session(str(scenario), tmp_path / "j.warroom").arun(40)
+    scenario = probe_outage(tmp_path, "health")
+    session = await Session(scenario, tmp_path / "j.warroom").arun(40)
     app = session.app(badge="LIVE", actions=None)
     async with app.run_test(size=(120, 40)) as pilot:
         services = app.console_screen.query_one(ServicesPane)
