@@ -197,3 +197,36 @@ def test_a_bad_live_config_is_refused_before_the_first_frame(tmp_path) -> None:
     assert "Opening the session" not in said
     assert "Traceback" not in said
     assert not list(tmp_path.rglob("*.warroom"))
+
+
+def test_a_live_config_broken_after_its_check_ends_the_console_in_one_line(tmp_path) -> None:
+    """Checked before the first frame, read again just after it: a config changed in
+    between ends the console as a bad config ends it before, one line per problem, exit 2."""
+    config = tmp_path / "config.toml"
+    config.write_text('[cluster]\nservices = ["api"]\n')
+    code = (
+        "import pathlib\n"
+        "from textual.app import App\n"
+        "def run(self, *args, **kwargs):\n"  # the console drew, then the file changed
+        f"    pathlib.Path({str(config)!r}).write_text('[cluster]\\nservices = 3\\n')\n"
+        "    try:\n"
+        "        self._opening()\n"
+        "    except Exception as exc:\n"
+        "        self.open_failure = exc\n"
+        "    return 2\n"
+        "App.run = run\n"
+        "from tui.cli import main\n"
+        f"main(['live', '--config', {str(config)!r},"
+        f" '--journal', {str(tmp_path / 'j.warroom')!r}])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "WARROOM_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"warroom: {config}: cluster.services"), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.stderr
