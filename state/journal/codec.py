@@ -11,9 +11,20 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-RAW, KEY, DELTA = 0, 1, 2  # the `encoding` column
+from state.journal.rows import ROW_FIELDS, Decoded, Rows, diff, rebuild, rows_of, stream
+
+if TYPE_CHECKING:
+    from state.events import EventBase
+
+RAW, KEY, DELTA, ROWS = 0, 1, 2, 3  # the `encoding` column (ROWS: state/journal/rows.py)
 KEY_EVERY = 64
+# A sample's stream has a whole row every ROWS_KEY_EVERY rows: reading from any point rebuilds
+# at most that many changes.
+ROWS_KEY_EVERY = 64
+WINDOW = 32768 - 262  # deflate's window, less its lookahead
 
 # The fixed dictionary of key rows: the words and shapes journal bodies repeat. Changing it
 # changes how bodies decode, so it is bound to the journal's schema version.
@@ -53,15 +64,54 @@ def inflate(data: bytes, dictionary: bytes) -> bytes:
     return unpacker.decompress(data) + unpacker.flush()
 
 
+@dataclass
+class Packed:
+    """One row as the packer would write it, and what it remembers once that row is committed."""
+
+    encoding: int
+    ref: int | None
+    data: bytes
+    stream: str
+    text: bytes  # what the next row of the stream is deflated against
+    rows: dict[str, Rows] | None = None  # a sample's rows by field, for the next ROWS row
+
+
 class Packer:
-    """The writing side: remembers the last body of each kind since this journal was opened."""
+    """The writing side: remembers the last row of each stream since this journal was opened.
 
-    def __init__(self) -> None:
-        self._last: dict[str, tuple[int, bytes, int]] = {}  # kind -> (seq, body, rows since key)
+    A sample of a kind in rows.ROW_FIELDS is packed by change (ROWS), every ROWS_KEY_EVERY-th
+    row of its stream whole (KEY); other kinds as before, deflated against the previous body
+    of the kind (DELTA). `by_rows=False` writes samples as before too: the benchmarks' old
+    format, and journals a test wants in it.
+    """
 
-    def pack(self, kind: str, body: bytes) -> tuple[int, int | None, bytes]:
-        """(encoding, ref, data) for the next row of `kind`."""
-        last = self._last.get(kind)
+    def __init__(self, by_rows: bool = True) -> None:
+        self.by_rows = by_rows
+        self._last: dict[str, tuple[int, bytes, int]] = {}  # stream -> (seq, text, since key)
+        self._rows: dict[str, dict[str, Rows]] = {}  # stream -> its last sample's rows
+
+    def pack(self, event: EventBase) -> Packed:
+        """The next row for `event`; call `packed` once it is committed."""
+        kind: str = getattr(event, "kind")  # noqa: B009
+        if self.by_rows and kind in ROW_FIELDS:
+            name = stream(event)
+            last, before = self._last.get(name), self._rows.get(name)
+            if last is not None and before is not None and last[2] < ROWS_KEY_EVERY - 1:
+                said = diff(event, before)
+                if said is not None:
+                    text, rows = said
+                    data = deflate(text, window(last[1]))
+                    return Packed(ROWS, last[0], data, name, text, rows)
+            body = _body(event)
+            encoding, _, data = self._whole(kind, body, None)
+            return Packed(encoding, None, data, name, body, rows_of(event))
+        body = _body(event)
+        encoding, ref, data = self._whole(kind, body, self._last.get(kind))
+        return Packed(encoding, ref, data, kind, body)
+
+    def _whole(
+        self, kind: str, body: bytes, last: tuple[int, bytes, int] | None
+    ) -> tuple[int, int | None, bytes]:
         if last is not None and last[2] < KEY_EVERY - 1:
             packed = deflate(body, last[1])
             if len(packed) < len(body):
@@ -69,18 +119,33 @@ class Packer:
         packed = deflate(body, KEY_DICT)
         return (KEY, None, packed) if len(packed) < len(body) else (RAW, None, body)
 
-    def packed(self, kind: str, seq: int, encoding: int, body: bytes) -> None:
-        """Record that `body` was committed as row `seq`, so the next row can refer to it."""
-        last = self._last.get(kind)
-        since_key = last[2] + 1 if last is not None and encoding == DELTA else 0
-        self._last[kind] = (seq, body, since_key)
+    def packed(self, row: Packed, seq: int) -> None:
+        """Record that `row` was committed as `seq`, so the next row can build on it."""
+        last = self._last.get(row.stream)
+        since_key = last[2] + 1 if last is not None and row.encoding in (DELTA, ROWS) else 0
+        self._last[row.stream] = (seq, row.text, since_key)
+        if row.rows is not None:
+            self._rows[row.stream] = row.rows
+        else:
+            self._rows.pop(row.stream, None)
+
+
+def _body(event: EventBase) -> bytes:
+    return event.model_dump_json(exclude_defaults=True).encode()
+
+
+def window(text: bytes) -> bytes:
+    """The dictionary a ROWS row is deflated against: the end of its base's text (deflate
+    sees 32 KB back at most)."""
+    return text[-WINDOW:]
 
 
 Fetch = Callable[[int], tuple[int, int | None, bytes]]  # seq -> (encoding, ref, data)
 
 
 class Unpacker:
-    """The reading side: unpacks rows in order, fetching referenced rows it has not seen."""
+    """The reading side of bodies: unpacks rows in order, fetching referenced rows it has not
+    seen. A ROWS row's body is its text (what changed), deflated against the row it builds on."""
 
     def __init__(self, fetch: Fetch) -> None:
         self._fetch = fetch
@@ -93,7 +158,9 @@ class Unpacker:
         elif encoding == KEY:
             body = inflate(data, KEY_DICT)
         elif encoding == DELTA and isinstance(ref, int):
-            body = inflate(data, self._body(ref))
+            body = inflate(data, self.body(ref))
+        elif encoding == ROWS and isinstance(ref, int):
+            body = inflate(data, window(self.body(ref)))
         else:  # a damaged row: the reader reports it as corrupt
             raise ValueError(f"encoding {encoding!r} with reference {ref!r} is not one")
         previous = self._last.get(kind)
@@ -103,9 +170,9 @@ class Unpacker:
         self._bodies[seq] = body
         return body
 
-    def _body(self, seq: int) -> bytes:
+    def body(self, seq: int) -> bytes:
         """The body of row `seq`, walking back (without recursion) to one known or a key row."""
-        deltas: list[bytes] = []
+        steps: list[tuple[int, bytes]] = []
         while (body := self._bodies.get(seq)) is None:
             encoding, ref, data = self._fetch(seq)
             if encoding == RAW:
@@ -114,13 +181,81 @@ class Unpacker:
             if encoding == KEY:
                 body = inflate(data, KEY_DICT)
                 break
-            if encoding != DELTA or not isinstance(ref, int) or ref >= seq:
+            if encoding not in (DELTA, ROWS) or not isinstance(ref, int) or ref >= seq:
                 raise ValueError(f"event {seq}, deflated against, is damaged")
-            deltas.append(data)
+            steps.append((encoding, data))
             seq = ref
-        for data in reversed(deltas):
-            body = inflate(data, body)
+        for encoding, data in reversed(steps):
+            body = inflate(data, window(body) if encoding == ROWS else body)
         return body
+
+
+Parse = Callable[[str, bytes], "EventBase"]
+FetchRow = Callable[[int], tuple[str, int, int | None, bytes]]  # seq -> (kind, encoding, ref, data)
+
+
+class Reader:
+    """Reads rows into events. A ROWS row is rebuilt from the sample it builds on, validating
+    only its changed rows; the last samples read are kept (`KEEP`), so reading on, or seeking
+    near where it read, rebuilds from them instead of walking back to a whole row."""
+
+    KEEP = 64
+
+    def __init__(self, fetch: FetchRow, parse: Parse) -> None:
+        self._fetch = fetch
+        self._parse = parse
+        self._unpacker = Unpacker(lambda seq: fetch(seq)[1:])
+        self._samples: dict[int, Decoded] = {}  # seq -> sample, least recently used first
+
+    def read(self, seq: int, kind: str, encoding: int, ref: int | None, data: bytes) -> EventBase:
+        """The event of row `seq`; ValueError (or zlib.error) when it is damaged."""
+        if encoding == ROWS:
+            if not isinstance(ref, int) or ref >= seq:
+                raise ValueError(f"builds on {ref!r}, which is not an earlier event")
+            sample = self._changed(self._sample(ref), data)
+        else:
+            body = self._unpacker.unpack(kind, seq, encoding, ref, data)
+            event = self._parse(kind, body)
+            if kind not in ROW_FIELDS:
+                return event
+            sample = Decoded(body, event)
+        self._keep(seq, sample)
+        return sample.event
+
+    def _changed(self, base: Decoded, data: bytes) -> Decoded:
+        text = inflate(data, window(base.text))
+        event, rows = rebuild(base.event, base.keyed(), text)
+        return Decoded(text, event, rows)
+
+    def _sample(self, seq: int) -> Decoded:
+        """The sample of row `seq`: kept, or rebuilt from the whole row its stream began at."""
+        found = self._samples.pop(seq, None)
+        if found is not None:
+            self._samples[seq] = found  # used: the last to be let go
+            return found
+        first, steps = seq, []
+        while found is None:
+            kind, encoding, ref, data = self._fetch(seq)
+            if encoding != ROWS:
+                if kind not in ROW_FIELDS:
+                    raise ValueError(f"builds on event {seq}, which is no sample")
+                body = self._unpacker.body(seq)
+                found = Decoded(body, self._parse(kind, body))
+                break
+            if not isinstance(ref, int) or ref >= seq:
+                raise ValueError(f"event {seq}, built on, is damaged")
+            steps.append(data)
+            seq = ref
+            found = self._samples.get(seq)
+        for data in reversed(steps):
+            found = self._changed(found, data)
+        self._keep(first, found)
+        return found
+
+    def _keep(self, seq: int, sample: Decoded) -> None:
+        self._samples[seq] = sample
+        if len(self._samples) > self.KEEP:
+            del self._samples[next(iter(self._samples))]
 
 
 # ---- kinds renamed since a journal was written ----------------------------------------------
