@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 
 RAW, KEY, DELTA, ROWS = 0, 1, 2, 3  # the `encoding` column (ROWS: state/journal/rows.py)
 KEY_EVERY = 64
-# A sample's stream has a whole row every ROWS_KEY_EVERY rows: reading from any point rebuilds
-# at most that many changes.
+# A sample's stream has a whole row every ROWS_KEY_EVERY rows, or sooner once the changes said
+# since hold WHOLE_ROWS times the bytes of a whole row: reading from any point rebuilds from a
+# whole row and at most that many changes, which cost no more than reading a few whole rows.
 ROWS_KEY_EVERY = 64
+WHOLE_ROWS = 4
 WINDOW = 32768 - 262  # deflate's window, less its lookahead
 
 # The fixed dictionary of key rows: the words and shapes journal bodies repeat. Changing it
@@ -74,6 +76,7 @@ class Packed:
     stream: str
     text: bytes  # what the next row of the stream is deflated against
     rows: dict[str, Rows] | None = None  # a sample's rows by field, for the next ROWS row
+    size: int = 0  # a sample's text (its changes, or its whole body), in bytes
 
 
 class Packer:
@@ -89,6 +92,8 @@ class Packer:
         self.by_rows = by_rows
         self._last: dict[str, tuple[int, bytes, int]] = {}  # stream -> (seq, text, since key)
         self._rows: dict[str, dict[str, Rows]] = {}  # stream -> its last sample's rows
+        # stream -> (bytes of its last whole row, bytes of the changes said since)
+        self._said: dict[str, tuple[int, int]] = {}
 
     def pack(self, event: EventBase) -> Packed:
         """The next row for `event`; call `packed` once it is committed."""
@@ -96,15 +101,22 @@ class Packer:
         if self.by_rows and kind in ROW_FIELDS:
             name = stream(event)
             last, before = self._last.get(name), self._rows.get(name)
-            if last is not None and before is not None and last[2] < ROWS_KEY_EVERY - 1:
-                said = diff(event, before)
-                if said is not None:
-                    text, rows = said
-                    data = deflate(text, window(last[1]))
-                    return Packed(ROWS, last[0], data, name, text, rows)
+            whole, since = self._said.get(name, (0, 0))
+            if (
+                last is not None
+                and before is not None
+                and last[2] < ROWS_KEY_EVERY - 1
+                and since < WHOLE_ROWS * whole  # rebuilding costs at most a few whole rows
+            ):
+                changed = diff(event, before)
+                if changed is not None:
+                    text, rows = changed
+                    data = deflate(text, last[1])
+                    return Packed(ROWS, last[0], data, name, after(last[1], text), rows, len(text))
             body = _body(event)
             encoding, _, data = self._whole(kind, body, None)
-            return Packed(encoding, None, data, name, body, rows_of(event))
+            whole = Packed(encoding, None, data, name, after(b"", body), rows_of(event), len(body))
+            return whole
         body = _body(event)
         encoding, ref, data = self._whole(kind, body, self._last.get(kind))
         return Packed(encoding, ref, data, kind, body)
@@ -124,6 +136,11 @@ class Packer:
         last = self._last.get(row.stream)
         since_key = last[2] + 1 if last is not None and row.encoding in (DELTA, ROWS) else 0
         self._last[row.stream] = (seq, row.text, since_key)
+        if row.encoding == ROWS:
+            whole, said = self._said[row.stream]
+            self._said[row.stream] = (whole, said + row.size)
+        else:
+            self._said[row.stream] = (row.size, 0)
         if row.rows is not None:
             self._rows[row.stream] = row.rows
         else:
@@ -134,10 +151,11 @@ def _body(event: EventBase) -> bytes:
     return event.model_dump_json(exclude_defaults=True).encode()
 
 
-def window(text: bytes) -> bytes:
-    """The dictionary a ROWS row is deflated against: the end of its base's text (deflate
-    sees 32 KB back at most)."""
-    return text[-WINDOW:]
+def after(window: bytes, text: bytes) -> bytes:
+    """The dictionary the next ROWS row of a stream is deflated against, once `text` is said:
+    the end of what the stream said since its last whole row (deflate sees 32 KB back at
+    most), so a row's changes find the names and values of the rows before them."""
+    return (window + text)[-WINDOW:]
 
 
 Fetch = Callable[[int], tuple[int, int | None, bytes]]  # seq -> (encoding, ref, data)
@@ -145,7 +163,7 @@ Fetch = Callable[[int], tuple[int, int | None, bytes]]  # seq -> (encoding, ref,
 
 class Unpacker:
     """The reading side of bodies: unpacks rows in order, fetching referenced rows it has not
-    seen. A ROWS row's body is its text (what changed), deflated against the row it builds on."""
+    seen. ROWS rows are the Reader's."""
 
     def __init__(self, fetch: Fetch) -> None:
         self._fetch = fetch
@@ -159,8 +177,6 @@ class Unpacker:
             body = inflate(data, KEY_DICT)
         elif encoding == DELTA and isinstance(ref, int):
             body = inflate(data, self.body(ref))
-        elif encoding == ROWS and isinstance(ref, int):
-            body = inflate(data, window(self.body(ref)))
         else:  # a damaged row: the reader reports it as corrupt
             raise ValueError(f"encoding {encoding!r} with reference {ref!r} is not one")
         previous = self._last.get(kind)
@@ -172,7 +188,7 @@ class Unpacker:
 
     def body(self, seq: int) -> bytes:
         """The body of row `seq`, walking back (without recursion) to one known or a key row."""
-        steps: list[tuple[int, bytes]] = []
+        steps: list[bytes] = []
         while (body := self._bodies.get(seq)) is None:
             encoding, ref, data = self._fetch(seq)
             if encoding == RAW:
@@ -181,12 +197,12 @@ class Unpacker:
             if encoding == KEY:
                 body = inflate(data, KEY_DICT)
                 break
-            if encoding not in (DELTA, ROWS) or not isinstance(ref, int) or ref >= seq:
+            if encoding != DELTA or not isinstance(ref, int) or ref >= seq:
                 raise ValueError(f"event {seq}, deflated against, is damaged")
-            steps.append((encoding, data))
+            steps.append(data)
             seq = ref
-        for encoding, data in reversed(steps):
-            body = inflate(data, window(body) if encoding == ROWS else body)
+        for data in reversed(steps):
+            body = inflate(data, body)
         return body
 
 
@@ -218,14 +234,38 @@ class Reader:
             event = self._parse(kind, body)
             if kind not in ROW_FIELDS:
                 return event
-            sample = Decoded(body, event)
+            sample = Decoded(after(b"", body), event)
         self._keep(seq, sample)
         return sample.event
 
+    def window(self, seq: int) -> bytes:
+        """What the row after `seq` in its stream is deflated against (`verify`: no parsing)."""
+        steps = []
+        while (found := self._samples.get(seq)) is None:
+            kind, encoding, ref, data = self._fetch(seq)
+            if encoding != ROWS:
+                if kind not in ROW_FIELDS:
+                    raise ValueError(f"builds on event {seq}, which is no sample")
+                text = after(b"", self._unpacker.body(seq))
+                break
+            if not isinstance(ref, int) or ref >= seq:
+                raise ValueError(f"event {seq}, built on, is damaged")
+            steps.append(data)
+            seq = ref
+        else:
+            text = found.window
+        for data in reversed(steps):
+            text = after(text, inflate(data, text))
+        return text
+
+    def sample(self, seq: int) -> EventBase:
+        """The sample of row `seq`, kept or rebuilt; ValueError when it is not one."""
+        return self._sample(seq).event
+
     def _changed(self, base: Decoded, data: bytes) -> Decoded:
-        text = inflate(data, window(base.text))
+        text = inflate(data, base.window)
         event, rows = rebuild(base.event, base.keyed(), text)
-        return Decoded(text, event, rows)
+        return Decoded(after(base.window, text), event, rows)
 
     def _sample(self, seq: int) -> Decoded:
         """The sample of row `seq`: kept, or rebuilt from the whole row its stream began at."""
@@ -240,7 +280,7 @@ class Reader:
                 if kind not in ROW_FIELDS:
                     raise ValueError(f"builds on event {seq}, which is no sample")
                 body = self._unpacker.body(seq)
-                found = Decoded(body, self._parse(kind, body))
+                found = Decoded(after(b"", body), self._parse(kind, body))
                 break
             if not isinstance(ref, int) or ref >= seq:
                 raise ValueError(f"event {seq}, built on, is damaged")

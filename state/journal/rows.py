@@ -174,9 +174,10 @@ def _keys(meta: dict, part: str, field: str) -> list[Key]:
 
 @dataclass
 class Decoded:
-    """A row-kind row read back: the text it was packed as, its event, its rows (lazily)."""
+    """A sample read back: what the next row of its stream is deflated against (codec.after),
+    its event, its rows by field (lazily)."""
 
-    text: bytes
+    window: bytes
     event: EventBase
     rows: dict[str, Rows] | None = None
 

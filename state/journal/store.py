@@ -13,12 +13,12 @@ import shutil
 import sqlite3
 import tempfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from state.journal import schema
-from state.journal.codec import DELTA, RAW, ROWS, Packer, Reader, Unpacker, current, window
+from state.journal.codec import DELTA, RAW, ROWS, Packer, Reader, Unpacker, after, current
 from state.journal.rows import ROW_FIELDS
 from state.journal.schema import SchemaError, transaction
 from state.text import inert
@@ -66,6 +66,7 @@ class Journal:
         self._scratch: Path | None = None  # the private copy it was read from, removed on close
         self._packer = Packer()
         self._reader: Reader | None = None  # kept between reads: a seek rebuilds from it
+        self._rolled_back: list[Callable[[], None]] = []
 
     # ---- opening ----------------------------------------------------------------------------
 
@@ -185,7 +186,14 @@ class Journal:
             # key rows. The reader may have read the rows that are gone (in this connection).
             self._packer = Packer(by_rows=self._packer.by_rows)
             self._reader = None
+            for forget in self._rolled_back:
+                forget()
             raise
+
+    def on_rollback(self, forget: Callable[[], None]) -> None:
+        """Call `forget` when a transaction is rolled back: what it wrote is gone (keyframes
+        built on its rows)."""
+        self._rolled_back.append(forget)
 
     # ---- reading ----------------------------------------------------------------------------
 
@@ -193,6 +201,17 @@ class Journal:
         """Every event after `after_seq`, in the order it was committed."""
         for _, _, event in self.rows(after_seq):
             yield event
+
+    def sample(self, seq: int) -> EventBase:
+        """The sample journaled as row `seq` (a kind of rows.ROW_FIELDS), rebuilt from its
+        stream's rows; JournalError if it is not one or is damaged."""
+        if self._reader is None:
+            self._reader = Reader(self._row_of, parse)
+        with self._reading():
+            try:
+                return self._reader.sample(seq)
+            except _CORRUPT as exc:
+                raise self._corrupt(seq, exc) from None
 
     def first(self) -> Event | None:
         """The first event (what began the session), or None before there is one."""
@@ -235,24 +254,27 @@ class Journal:
         from state.events import EVENT_TYPES
 
         unpacker = Unpacker(self._row)
+        reader = Reader(self._row_of, parse)  # for a ROWS row whose base is not in `windows`
         last: dict[str, tuple[int, bytes]] = {}  # kind -> its last row: what a delta is against
-        texts: dict[int, bytes] = {}  # recent rows a ROWS row may build on, by seq
+        windows: dict[int, bytes] = {}  # recent samples: what the next of each stream builds on
         decompressor = zlib.decompressobj
         with self._reading():
             for seq, at, kind, encoding, ref, data in self._db.execute(_SELECT_ROWS, (0,)):
                 try:
                     previous = last.get(kind)
-                    base = texts.pop(ref, None) if encoding == ROWS else None
+                    base = windows.pop(ref, None) if encoding == ROWS else None
                     if encoding == DELTA and previous is not None and previous[0] == ref:
                         inflating = decompressor(-15, previous[1])  # the usual row, inlined
                         body = inflating.decompress(data) + inflating.flush()
                         if not isinstance(at, float | int):
                             raise ValueError("its time is not one")
-                    elif base is not None:
-                        inflating = decompressor(-15, window(base))
+                    elif encoding == ROWS and isinstance(ref, int) and ref < seq:
+                        if base is None:
+                            base = reader.window(ref)
+                        inflating = decompressor(-15, base)
                         body = inflating.decompress(data) + inflating.flush()
-                        if not isinstance(at, float | int):
-                            raise ValueError("its time is not one")
+                        if not isinstance(at, float | int) or not isinstance(kind, str):
+                            raise ValueError("its time or kind is not one")
                     else:
                         body = _unpack(unpacker, seq, at, kind, encoding, ref, data)
                         if encoding == RAW or kind not in EVENT_TYPES:
@@ -263,9 +285,9 @@ class Journal:
                     raise self._corrupt(seq, exc) from None
                 last[kind] = (seq, body)
                 if kind in ROW_FIELDS:
-                    texts[seq] = body
-                    if len(texts) > _TEXTS:  # a stream that stopped, or began again whole
-                        del texts[next(iter(texts))]
+                    windows[seq] = after(base or b"", body)
+                    if len(windows) > _TEXTS:  # a stream that stopped, or began again whole
+                        del windows[next(iter(windows))]
 
     def _corrupt(self, seq: int, error: Exception) -> JournalError:
         first = (str(error).splitlines() or [type(error).__name__])[0]
