@@ -115,8 +115,8 @@ class Packer:
                     return Packed(ROWS, last[0], data, name, after(last[1], text), rows, len(text))
             body = _body(event)
             encoding, _, data = self._whole(kind, body, None)
-            whole = Packed(encoding, None, data, name, after(b"", body), rows_of(event), len(body))
-            return whole
+            rows = rows_of(event)
+            return Packed(encoding, None, data, name, after(b"", body), rows, len(body))
         body = _body(event)
         encoding, ref, data = self._whole(kind, body, self._last.get(kind))
         return Packed(encoding, ref, data, kind, body)
