@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from state.console import ConsoleState
 from state.fold import fold
 from state.journal.codec import RENAMED
-from state.journal.rows import ROW_FIELDS
+from state.journal.rows import ROW_FIELDS, stream
 from state.journal.series import Series, pack, unpack
 
 if TYPE_CHECKING:
@@ -38,21 +38,23 @@ if TYPE_CHECKING:
     from state.journal.store import Journal
 
 EVERY = 120.0  # seconds of recorded time between keyframes, at most
-ROWS = 10_000  # sample rows folded between keyframes, at most
-WHOLE_EVERY = 16  # a keyframe with no base at least this often
+ROWS = 20_000  # sample rows folded between keyframes, at most
+WHOLE_EVERY = 32  # a keyframe with no base at least this often
 _MAGIC = b"WK2\n"
+_WINDOW = 32768 - 262  # what deflate can see back
 # state field -> the sample kind it is rebuilt from
 _REFERENCED = {
     "deployments": "deployments_sampled",
     "health": "health_sampled",
     "database": "database_sampled",
+    "request_rate": "metric_sampled:error_rate",
 }
 _SERIES = ("error_rate", "latency")  # dicts of series, packed apart (state/journal/series.py)
 
 
 def write(journal: Journal, seq: int, at: float, state: ConsoleState) -> None:
     """Save `state` as it was after event `seq`, whole (no base, no reference)."""
-    _insert(journal, seq, at, _packed({}, _json(state, _SERIES), _series(state), {}))
+    _insert(journal, seq, at, _packed({}, _json(state, _SERIES), _series(state), None)[0])
 
 
 def write_old(journal: Journal, seq: int, at: float, state: ConsoleState) -> None:
@@ -73,23 +75,32 @@ def _series(state: ConsoleState) -> dict[str, Series]:
 
 
 def _packed(
-    frame: dict[str, Any], now: dict[str, Any], series: dict[str, Series], before: dict
-) -> bytes:
-    """A keyframe of format 2: `_MAGIC`, then zlib of its JSON, a newline, its series' floats.
+    frame: dict[str, Any],
+    now: dict[str, Any],
+    series: dict[str, Series],
+    before: tuple[int, dict[str, Series], bytes] | None,
+) -> tuple[bytes, bytes]:
+    """(a keyframe of format 2, its text): `_MAGIC`, the seq of the keyframe it builds on (or
+    "-") and a newline, then zlib of its text: its JSON, a newline, its series' float64.
 
-    With no "base" in `frame`, the state's JSON `now` is set whole; else `frame` says the
-    change already. `series` is said after `before` (the previous keyframe's, or none).
+    With no `before` (seq, series, text of the previous keyframe), the state's JSON `now` is
+    set whole; else `frame` says the change already, and the text is deflated against the
+    previous one's, where the same services' names and last values are.
     """
-    if "base" not in frame:
+    if before is None:
         frame = {**frame, "set": now}
     data = []
     frame["series"] = {}
     for field, values in series.items():
-        head, floats = pack(before.get(field, {}), values)
+        head, floats = pack(before[1].get(field, {}) if before else {}, values)
         frame["series"][field] = head
         data.append(floats)
     text = json.dumps(frame, separators=(",", ":")).encode() + b"\n" + b"".join(data)
-    return _MAGIC + zlib.compress(text, 6)
+    if before is None:
+        return _MAGIC + b"-\n" + zlib.compress(text, 6), text
+    packer = zlib.compressobj(6, zdict=before[2][-_WINDOW:])
+    packed = packer.compress(text) + packer.flush()
+    return _MAGIC + b"%d\n" % before[0] + packed, text
 
 
 class Writer:
@@ -101,9 +112,9 @@ class Writer:
         self.old_format = old_format
         self._at = state.now.timestamp() if state.now else None
         self._rows = 0
-        self._samples: dict[str, tuple[int, EventBase]] = {}  # kind -> its last (seq, sample)
-        # (seq, JSON without series, series) of the last keyframe taken
-        self._last: tuple[int, dict[str, Any], dict[str, Series]] | None = None
+        self._samples: dict[str, tuple[int, EventBase]] = {}  # stream -> last (seq, sample)
+        # (seq, JSON without series, series, text) of the last keyframe taken
+        self._last: tuple[int, dict[str, Any], dict[str, Series], bytes] | None = None
         self._since_whole = 0
 
     def folded(self, seq: int, event: EventBase, state: ConsoleState) -> None:
@@ -111,7 +122,7 @@ class Writer:
         kind: str = getattr(event, "kind")  # noqa: B009
         if kind in ROW_FIELDS:
             self._rows += sum(len(getattr(event, field)) for field in ROW_FIELDS[kind])
-            self._samples[kind] = (seq, event)
+            self._samples[stream(event)] = (seq, event)
         at = event.at.timestamp()
         if self._at is None:
             self._at = at
@@ -127,14 +138,15 @@ class Writer:
         now, series = _json(state, (*refs, *_SERIES)), _series(state)
         frame: dict[str, Any] = {"refs": refs} if refs else {}
         if self._last is None or self._since_whole >= WHOLE_EVERY - 1:
-            blob = _packed(frame, now, series, {})
+            blob, text = _packed(frame, now, series, None)
             self._since_whole = 0
         else:
-            frame.update(changes(self._last[1], now), base=self._last[0])
-            blob = _packed(frame, now, series, self._last[2])
+            last, before, said, text = self._last
+            frame.update(changes(before, now), base=last)
+            blob, text = _packed(frame, now, series, (last, said, text))
             self._since_whole += 1
         _insert(self.journal, seq, at, blob)
-        self._last = (seq, now, series)
+        self._last = (seq, now, series, text)
 
     def _references(self, state: ConsoleState) -> dict[str, int]:
         """The fields of `state` that are a sample's rows as they came: field -> its seq."""
@@ -159,6 +171,8 @@ def _rebuilt(field: str, sample: EventBase) -> Any:
         return {d.name: d for d in sample.deployments}  # type: ignore[attr-defined]
     if field == "health":
         return {r.service: r for r in sample.results}  # type: ignore[attr-defined]
+    if field == "request_rate":
+        return dict(sample.request_rate)  # type: ignore[attr-defined]
     return sample
 
 
@@ -275,8 +289,8 @@ class KeyframeIndex:
         self.journal = journal
         self.frames: list[Keyframe] = []
         self._ats: list[float] = []
-        # the format-2 keyframe read last: seq -> (its state's JSON, its series)
-        self._kept: dict[int, tuple[dict[str, Any], dict[str, Series]]] = {}
+        # the format-2 keyframe read last: seq -> (its state's JSON, its series, its text)
+        self._kept: dict[int, tuple[dict[str, Any], dict[str, Series], bytes]] = {}
         self.refresh()
 
     def refresh(self) -> None:
@@ -340,7 +354,7 @@ class KeyframeIndex:
         for field, ref in refs.items():
             kind = _REFERENCED[field]
             sample = self.journal.sample(ref)
-            if getattr(sample, "kind") != kind:  # noqa: B009
+            if stream(sample) != kind:
                 raise ValueError(f"keyframe {seq} refers to a {kind} that is not one")
             update[field] = _rebuilt(field, sample)
         return _renamed(state.model_copy(update=update))
@@ -351,46 +365,61 @@ class KeyframeIndex:
         """(references, the state's JSON, its series) a keyframe says, from the whole one it
         builds on (or the one read last, kept) forward."""
         target = seq
-        chain: list[tuple[dict[str, Any], bytes]] = []
-        base: tuple[dict[str, Any], dict[str, Series]] | None = None
+        chain: list[bytes] = []  # the zlib part of each, newest first
+        base: tuple[dict[str, Any], dict[str, Series], bytes] | None = None
         while True:
-            frame, data = _unpacked(blob)
-            chain.append((frame, data))
-            ref = frame.get("base")
+            ref, packed = _split(blob)
+            chain.append(packed)
             if ref is None:
                 break
-            if not isinstance(ref, int) or ref >= seq:
+            if ref >= seq:
                 raise ValueError("a keyframe builds on a later one")
             if ref in self._kept:
                 base = self._kept[ref]
                 break
             seq, blob = ref, self._blob(ref)
-            if not blob.startswith(_MAGIC):
-                raise ValueError("a keyframe builds on one of another format")
-        now, series = base if base is not None else ({}, {})
-        for frame, data in reversed(chain):
-            now = frame["set"] if frame.get("base") is None else apply(now, frame)
+        now, series, text = base if base is not None else ({}, {}, b"")
+        refs: Any = {}
+        steps: dict[str, list[tuple[Any, bytes]]] = {field: [] for field in _SERIES}
+        for packed in reversed(chain):
+            if text:
+                unpacking = zlib.decompressobj(zdict=text[-_WINDOW:])
+                text = unpacking.decompress(packed) + unpacking.flush()
+            else:
+                text = zlib.decompress(packed)
+            frame, data = _unpacked(text)
+            refs = frame.get("refs", {})
+            if "base" not in frame:
+                now, series = frame["set"], {}
+                steps = {field: [] for field in _SERIES}
+            else:
+                now = apply(now, frame)
             heads = frame["series"]
             if not isinstance(heads, dict) or set(heads) != set(_SERIES):
                 raise ValueError("a keyframe's series are not the state's")
-            after, offset = {}, 0
+            offset = 0
             for field in _SERIES:
                 size = 8 * heads[field]["size"]
-                after[field] = unpack(
-                    series.get(field, {}), heads[field], data[offset : offset + size]
-                )
+                steps[field].append((heads[field], data[offset : offset + size]))
                 offset += size
-            series = after
-        refs = chain[0][0].get("refs", {})
+        series = {field: unpack(series.get(field, {}), steps[field]) for field in _SERIES}
         if not isinstance(now, dict) or not isinstance(refs, dict) or set(refs) - set(_REFERENCED):
             raise ValueError("a keyframe is not one")
-        self._kept = {target: (now, series)}  # the next seek forward may build on it
+        self._kept = {target: (now, series, text)}  # the next seek forward may build on it
         return refs, now, series
 
 
-def _unpacked(blob: bytes) -> tuple[dict[str, Any], bytes]:
-    text, _, data = zlib.decompress(blob[len(_MAGIC) :]).partition(b"\n")
-    frame = json.loads(text)
+def _split(blob: bytes) -> tuple[int | None, bytes]:
+    """(the seq of the keyframe `blob` builds on, None for a whole one; its zlib part)."""
+    if not blob.startswith(_MAGIC):
+        raise ValueError("a keyframe builds on one of another format")
+    line, _, packed = blob[len(_MAGIC) :].partition(b"\n")
+    return (None if line == b"-" else int(line)), packed
+
+
+def _unpacked(text: bytes) -> tuple[dict[str, Any], bytes]:
+    head, _, data = text.partition(b"\n")
+    frame = json.loads(head)
     if not isinstance(frame, dict):
         raise ValueError("a keyframe is not an object")
     return frame, data

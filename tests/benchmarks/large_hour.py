@@ -79,7 +79,11 @@ def simulated(cycles: int = HOUR, services: int = 300) -> Iterator[ev.EventBase]
 def _started(at: datetime, mode: str, services: int) -> ev.SessionStarted:
     names = tuple(_name(i) for i in range(services))
     return ev.SessionStarted(
-        at=at, mode=mode, version="bench", operator="alice", services=names  # type: ignore[arg-type]
+        at=at,
+        mode=mode,
+        version="bench",
+        operator="alice",
+        services=names,  # type: ignore[arg-type]
     )
 
 
