@@ -1,9 +1,15 @@
-"""How journal bodies are packed: JSON deflated against the previous body of the same kind.
+"""How journal rows are packed.
 
-Consecutive samples of one source differ in a few numbers, so the previous body is the
-best dictionary there is: a 2 s sample shrinks to tens of bytes. Every KEY_EVERY-th row
-of a kind is a key row, deflated against a fixed dictionary only, so reading can start
-anywhere after a short walk back.
+A sample (deployments, health, a metric, PostgreSQL sessions) is journaled by change: a ROWS
+row holds only the rows that changed since the previous sample of its stream and names the
+row it builds on (state/journal/rows.py), deflated against what the stream said since its
+last whole row. A whole row (KEY) comes every ROWS_KEY_EVERY rows of a stream, or sooner
+once the changes since outweigh it, so reading can start anywhere after a bounded walk.
+
+Any other event is JSON deflated against the previous body of the same kind (DELTA): the
+previous body is the best dictionary there is. Every KEY_EVERY-th row of a kind is a key
+row, deflated against a fixed dictionary only. Journals of schema version 1 hold samples
+so too, and read as they are.
 """
 
 from __future__ import annotations

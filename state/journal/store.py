@@ -1,7 +1,8 @@
 """The journal: one append-only SQLite file per session. Every event is committed here first.
 
-Bodies are JSON, deflated against the previous body of the same kind (state/codec.py),
-so a day of 2 s samples stays small on disk. The schema version and an application id
+A sample is journaled by the rows that changed since the last one of its stream, other
+events as JSON deflated against the previous body of their kind (state/journal/codec.py),
+so an hour of a large fleet's 2 s samples stays small on disk. The schema version and an application id
 mark the file as a warroom journal; anything else is refused and left untouched.
 """
 
