@@ -2,8 +2,8 @@
 
 A sample is journaled by the rows that changed since the last one of its stream, other
 events as JSON deflated against the previous body of their kind (state/journal/codec.py),
-so an hour of a large fleet's 2 s samples stays small on disk. The schema version and an application id
-mark the file as a warroom journal; anything else is refused and left untouched.
+so an hour of a large fleet's 2 s samples stays small on disk. The schema version and an
+application id mark the file as a warroom journal; anything else is refused and left untouched.
 """
 
 from __future__ import annotations

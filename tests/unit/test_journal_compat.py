@@ -64,19 +64,23 @@ def test_replay_shows_what_the_old_version_showed(copy, point):
     assert shown == (GOLDEN / f"replay-{point}.txt").read_text()
 
 
-def test_export_is_byte_identical_to_the_old_version(copy, tmp_path):
-    out = tmp_path / "review"
+def assert_exports_as(journal: Path, golden: Path, out: Path) -> None:
+    """`warroom export` of `journal` writes the very files in `golden`, byte for byte."""
     done = subprocess.run(
-        [sys.executable, "-m", "tui", "export", str(copy), "--out", str(out)],
+        [sys.executable, "-m", "tui", "export", str(journal), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    expected = sorted(p.name for p in (GOLDEN / "export").iterdir())
+    expected = sorted(p.name for p in golden.iterdir())
     assert sorted(p.name for p in out.iterdir()) == expected
     for name in expected:
-        assert (out / name).read_bytes() == (GOLDEN / "export" / name).read_bytes(), name
+        assert (out / name).read_bytes() == (golden / name).read_bytes(), name
+
+
+def test_export_is_byte_identical_to_the_old_version(copy, tmp_path):
+    assert_exports_as(copy, GOLDEN / "export", tmp_path / "review")
 
 
 def test_the_old_journal_is_left_byte_identical(copy):
@@ -114,18 +118,7 @@ def test_a_journal_of_whole_samples_replays_to_the_same_states(tmp_path, name):
 def test_a_journal_of_whole_samples_exports_byte_identically(tmp_path):
     path = tmp_path / "bad-deploy.warroom"
     shutil.copyfile(GOLDEN_V2 / path.name, path)
-    out = tmp_path / "review"
-    done = subprocess.run(
-        [sys.executable, "-m", "tui", "export", str(path), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    expected = sorted(p.name for p in (GOLDEN_V2 / "export").iterdir())
-    assert sorted(p.name for p in out.iterdir()) == expected
-    for name in expected:
-        assert (out / name).read_bytes() == (GOLDEN_V2 / "export" / name).read_bytes(), name
+    assert_exports_as(path, GOLDEN_V2 / "export", tmp_path / "review")
 
 
 def test_resuming_a_journal_of_whole_samples_goes_on_by_change(tmp_path):

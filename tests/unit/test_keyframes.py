@@ -11,22 +11,12 @@ from contextlib import closing
 
 import pytest
 
-from state.console import ConsoleState
-from state.fold import fold
 from state.journal import keyframes
 from state.journal.replay import Replay
 from state.journal.store import Journal
 from tests.benchmarks.large_hour import live_shaped, record
 from tests.play import Session
-
-
-def folded(journal: Journal, at: float) -> ConsoleState:
-    state = ConsoleState()
-    for _, when, event in journal.rows():
-        if when > at:
-            break
-        state = fold(state, event)
-    return state
+from tests.unit.helpers import fold_until
 
 
 def assert_seeks_agree(path, seeks: int = 8) -> None:
@@ -37,7 +27,7 @@ def assert_seeks_agree(path, seeks: int = 8) -> None:
         rng = random.Random(11)
         ats = [rng.uniform(replay.start, replay.end) for _ in range(seeks)] + [replay.end]
         for at in ats:
-            expected = folded(journal, at)
+            expected = fold_until(journal, at)
             with Journal.open(path, read_only=True) as fresh:
                 for state in (replay.seek(at), Replay(fresh).seek(at)):
                     assert state == expected
