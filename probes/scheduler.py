@@ -64,7 +64,10 @@ class ProbeScheduler:
             reason = describe_error(exc, probe.timeout)
             if self._failing.get(probe.source) != reason:
                 self._failing[probe.source] = reason
-                self.emit(ProbeFailed(at=now, source=probe.source, reason=reason))
+                # an error that says the backend was never reached from here (a name that
+                # does not resolve) marks it unknown, not down (probes/postgres/connection.py)
+                unknown = bool(getattr(exc, "unknown", False))
+                self.emit(ProbeFailed(at=now, source=probe.source, reason=reason, unknown=unknown))
             return
         if self._failing.pop(probe.source, None) is not None:
             self.emit(ProbeRecovered(at=now, source=probe.source))

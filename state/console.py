@@ -29,10 +29,17 @@ class ProbeHealth(Model):
     last_ok: Instant | None = None
     failed_at: Instant | None = None
     reason: str | None = None
+    unknown: bool = False  # failing, but never reached from here (ProbeFailed.unknown)
 
     @property
     def failing(self) -> bool:
         return self.reason is not None
+
+    @property
+    def unreachable(self) -> bool:
+        """Failing in a way that says the backend is down: it was reached, or should have
+        been, and did not answer; a name that does not resolve from here is unknown."""
+        return self.failing and not self.unknown
 
 
 class RoleChange(Model):
@@ -78,6 +85,9 @@ class Incident(Model):
     role_history: tuple[RoleChange, ...] = ()
     last_update_at: Instant | None = None
     verification: str | None = None  # "checking 3/5", "stable", "not verified: …"
+    # when the guide's stability watch last confirmed it stable (5 good checks in a row);
+    # None while unverified, or once a later check failed
+    verified_at: Instant | None = None
     escalation_level: int = 0  # the guide's level 1-5 last escalated to; 0 not escalated
     escalation_history: tuple[EscalationChange, ...] = ()
     pending_messages: dict[str, PendingMessage] = Field(default_factory=dict)  # by message id

@@ -6,10 +6,11 @@ incident events through the console. Each event is journaled, then folded.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from state.clock import bounded
 from state.guide.severity import IncidentStatus, Role, Severity
@@ -183,6 +184,9 @@ class ProbeFailed(EventBase):
     kind: Literal["probe_failed"] = "probe_failed"
     source: Source
     reason: str
+    # the backend could not be reached from this machine at all (its name does not resolve
+    # here): nothing is known of it, so it is unknown, never down
+    unknown: bool = False
 
 
 class ProbeRecovered(EventBase):
@@ -265,12 +269,47 @@ class NoteAdded(EventBase):
 Tone = Literal["info", "warn", "bad", "good"]
 
 
+# the lines that said "nothing found" before `Finding.found` was journaled, by part: a journal
+# written then counts them as it would now (state/guide/investigation.py `findings_count`)
+_NOTHING_BEFORE = {
+    "Rollouts": "no rollout of a watched deployment in the last ",
+    "Events": "no events in the last ",
+    "Config": "no config change in events or templates",
+    "Pods": "every pod Running and Ready",
+    "Nodes": "no nodes listed",
+    "Usage": "metrics.k8s.io answered with no samples",
+    "5xx rate": "no 5xx series in the last ",
+    "Slow statements": "no statement with mean > ",
+    "Largest tables": "no user tables",
+}
+_NOT_FINDINGS_BEFORE = re.compile(
+    r"… \d+ more not shown \(of \d+\)"  # a cut part's last line
+    r"|.*: last \d+ lines of \d+ pods \(\d+ logs\), \d+ ERROR/FATAL/Exception lines in \d+ groups"
+)
+
+
 class Finding(Model):
-    """One line an investigation section showed: its part (e.g. "Rollouts"), text, tone."""
+    """One line an investigation section showed: its part (e.g. "Rollouts"), text, tone.
+
+    `found` is False for a line that says the part found nothing ("no events in the last
+    6 h"), sums up the lines under it (the logs read) or says how many more were left out:
+    it is shown, and never counted as a finding.
+    """
 
     part: str
     text: str
     tone: Tone = "info"
+    found: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older(cls, data: Any) -> Any:
+        """A line journaled before `found` existed: its known "nothing found" texts."""
+        if isinstance(data, dict) and "found" not in data:
+            text, before = str(data.get("text", "")), _NOTHING_BEFORE.get(data.get("part", ""))
+            if (before and text.startswith(before)) or _NOT_FINDINGS_BEFORE.fullmatch(text):
+                return {**data, "found": False}
+        return data
 
 
 class InvestigationShown(EventBase):
@@ -356,6 +395,9 @@ class ActionFinished(EventBase):
     dry_run: bool = False
     result: str = ""
     after: str = ""  # the target's state as the console saw it when the action returned
+    # who asked for it (the operator): a runbook step done through its key names them; ""
+    # in journals written before it, where the ActionRequested of `action_id` says who
+    by: str = ""
 
 
 class VerificationChecked(EventBase):
@@ -374,6 +416,7 @@ class VerificationFinished(EventBase):
     kind: Literal["verification_finished"] = "verification_finished"
     stable: bool
     detail: str
+    by: str = ""  # who ran the watch; "" in journals before it (its checks say who)
 
 
 # What a message in the outbox is for: a status update, an escalation page, an acknowledgement

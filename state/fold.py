@@ -217,12 +217,16 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
         case ev.ProbeFailed():
             old = state.probe(event.source)
             failed = old.model_copy(
-                update={"failed_at": old.failed_at or event.at, "reason": event.reason}
+                update={
+                    "failed_at": old.failed_at or event.at,
+                    "reason": event.reason,
+                    "unknown": event.unknown,
+                }
             )
             return state.model_copy(update={"probes": {**state.probes, event.source: failed}})
         case ev.ProbeRecovered():
             old = state.probe(event.source)
-            ok = old.model_copy(update={"failed_at": None, "reason": None})
+            ok = old.model_copy(update={"failed_at": None, "reason": None, "unknown": False})
             return state.model_copy(update={"probes": {**state.probes, event.source: ok}})
         case ev.SessionStarted():
             return state.model_copy(
@@ -283,9 +287,13 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase) -> ConsoleState:
             )
         case ev.VerificationChecked():
             word = f"checking {event.streak}/{STABLE_CHECKS}" if event.ok else "check failed"
-            return _incident(state, verification=word)
+            return _incident(state, verification=word, verified_at=None)
         case ev.VerificationFinished():
-            return _incident(state, verification="stable" if event.stable else "not verified")
+            return _incident(
+                state,
+                verification="stable" if event.stable else "not verified",
+                verified_at=event.at if event.stable else None,
+            )
         case ev.MessageQueued() | ev.MessageResent():
             if state.incident is None:
                 return state

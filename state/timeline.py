@@ -230,6 +230,11 @@ def entries(
                 + (f"; paging {paging}" if paging else "; no channel paged"),
                 "warn",
             )
+        case ev.ProbeFailed() if event.unknown:
+            yield entry(
+                f"{SOURCE_NAMES[event.source]} unknown from this console: {inert(event.reason)}",
+                "warn",
+            )
         case ev.ProbeFailed():
             yield entry(f"{SOURCE_NAMES[event.source]} unreachable: {inert(event.reason)}", "warn")
         case ev.ProbeRecovered():

@@ -130,7 +130,13 @@ class Session:
         result = asyncio.run(self.actions.run(action, target, params, False, now))
         self.record(
             ActionFinished(
-                at=now, action_id=action_id, action=action, target=target, ok=True, result=result
+                at=now,
+                action_id=action_id,
+                action=action,
+                target=target,
+                ok=True,
+                result=result,
+                by=OPERATOR,
             )
         )
         return self

@@ -281,10 +281,17 @@ class CommsKeys(KeyGroup):
         return escalation_contacts(level), channels
 
     def action_escalate(self) -> None:
+        """`e`: the level the guide names when one is due (the header's "ESCALATE to L3
+        now": a P1's on-call manager), with its reason; else the next level up."""
         incident = self.console.open_incident()
         if incident is not None:
-            level = min(incident.escalation_level + 1, 5)
-            self._escalate(level, "")
+            due = next_escalation(
+                incident.severity, incident.declared_at, incident.escalation_level
+            )
+            if due is not None and due.at <= self.console.now():
+                self._escalate(due.level, due.reason)
+            else:
+                self._escalate(min(incident.escalation_level + 1, 5), "")
 
     def _escalate(self, level: int, reason: str) -> None:
         self.console.run_worker(self._escalation(level, reason), exclusive=True, group="comms")

@@ -48,7 +48,7 @@ class InvestigateKeys(KeyGroup):
     async def load(self, step: str, service: str | None) -> InvestigationShown:
         """Read `step` for `service`, journal the snapshot, and return it to be drawn."""
         from probes.investigate.base import run_section
-        from state.events import Finding, InvestigationShown
+        from state.events import InvestigationShown
         from state.guide.investigation import SNAPSHOT_TEXT, snapshot
 
         investigator = self.console.investigator
@@ -56,7 +56,7 @@ class InvestigateKeys(KeyGroup):
         findings, unavailable = await run_section(investigator, step, service, self.timeout)
         kept, omitted = snapshot(findings, service)  # worst first, the service's own kept
         compact = tuple(
-            Finding(part=f.part[:60], text=f.text[:SNAPSHOT_TEXT], tone=f.tone) for f in kept
+            f.model_copy(update={"part": f.part[:60], "text": f.text[:SNAPSHOT_TEXT]}) for f in kept
         )
         shown = InvestigationShown(
             at=self.console.now(),

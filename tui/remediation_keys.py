@@ -370,6 +370,7 @@ class RemediationKeys(KeyGroup):
                 dry_run=dry_run,
                 result=inert(result, 300),
                 after=after,
+                by=self.console.operator,
             )
         )
         if not ok:

@@ -124,7 +124,8 @@ class ReplayApp(ConsoleView):
             "edge(0)",
             "Start",
             show=False,
-            tooltip="The start",
+            tooltip="The start (with the scrubber focused: esc from a pane, or a click on "
+            "it; a focused pane's home is its first row)",
             id="replay.start",
             section="Replay",
         ),
@@ -133,7 +134,8 @@ class ReplayApp(ConsoleView):
             "edge(1)",
             "End",
             show=False,
-            tooltip="The end, following a journal still being written",
+            tooltip="The end, following a journal still being written (with the scrubber "
+            "focused; a focused pane's end is its last row)",
             id="replay.end",
             section="Replay",
         ),

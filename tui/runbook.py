@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from state.text import inert
 from tui.base import KeyGroup
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 # the events a runbook's progress and clock read (state/guide/runbook.py done_by)
 _PROGRESS_KINDS = (
+    "action_requested",  # who asked: an outcome journaled before it named anyone
+    "verification_checked",
     "incident_acknowledged",
     "investigation_shown",
     "action_finished",
@@ -48,6 +51,8 @@ class RunbookKeys(KeyGroup):
         from state import events as ev
 
         for kind in (
+            ev.ActionRequested,
+            ev.VerificationChecked,
             ev.IncidentAcknowledged,
             ev.InvestigationShown,
             ev.ActionFinished,
@@ -70,6 +75,15 @@ class RunbookKeys(KeyGroup):
     def _seen(self, event: EventBase) -> None:
         if self.events is not None:
             self.events.append(event)
+        self._shown_again(event)
+
+    def _shown_again(self, event: EventBase) -> None:
+        """The open runbook screen draws the step an event moved on now, not a second later."""
+        from widgets.runbook import RunbookScreen
+
+        screen = self.console.screen
+        if isinstance(screen, RunbookScreen) and screen.is_mounted:
+            screen.call_after_refresh(screen.redraw)
 
     def _journal_events(self) -> list[EventBase]:
         if self.events is None:
@@ -137,7 +151,28 @@ class RunbookKeys(KeyGroup):
             (now - start).total_seconds() / 60,
             tuple(escalation_met(rb, state, self._investigating_since(), self.error_then, now)),
             resolution(rb, state) if rb.name == "service-down" else None,
+            self._verification(start, now),
         )
+
+    def _verification(self, since: datetime, now: datetime) -> tuple[str, str] | None:
+        """The verify step's state, (words, "running" | "stable" | "failed"): the watch
+        running with its countdown (tui/verification.py), else the last verdict since the
+        runbook's clock started; None before any."""
+        running = self.console.verification.watching(now)  # type: ignore[attr-defined]
+        if running is not None:
+            return running, "running"
+        finished = [
+            e
+            for e in self._journal_events()
+            if getattr(e, "kind", "") == "verification_finished" and e.at >= since
+        ]
+        if not finished:
+            return None
+        last = finished[-1]
+        stable = bool(getattr(last, "stable", False))
+        word = "verified stable" if stable else "not verified"
+        detail = inert(getattr(last, "detail", ""), 200)
+        return f"{word} at {last.at:%H:%M:%S}: {detail}", "stable" if stable else "failed"
 
     def _investigating_since(self) -> datetime | None:
         shown = [

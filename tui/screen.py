@@ -106,6 +106,8 @@ class ConsoleScreen(Screen[None]):
         return None
 
     def on_mount(self) -> None:
+        if self.scrubber:  # replay opens on its scrubber: home and end are its start and end
+            self.query_one("#scrubber").focus()
         self.panes[0].add_class("-current")
         self.ready = True
         self.console.redraw()  # the console's, which may draw more (the replay's scrubber)
@@ -182,6 +184,9 @@ class ConsoleScreen(Screen[None]):
         """Escape: no filter, every service shown again."""
         bar = self.query_one(FilterBar)
         if not bar.display and not self.query_text:
+            if self.scrubber and self.focused is not self.query_one("#scrubber"):
+                self.query_one("#scrubber").focus()  # replay: back from a pane to the time
+                return
             raise SkipAction()
         bar.value = ""
         self._filter("")

@@ -143,6 +143,9 @@ class IncidentHeader(TextLine):
             text.append(" guide suggests ", WARN)
             text.append(f" {hint.severity.label} ", SEVERITY_STYLE[hint.severity])
             text.append(f" {inert(hint.summary, 60)}", WARN_STRONG)
+        elif hint is not None and incident.verified_at is not None and not hint.alerting:
+            # the guide's monitor_stability: the severity stands, nothing to raise it to
+            text.append(" stability confirmed", GOOD)
         text.append(*_SEP)
         text.append(incident.status.word.upper(), GOOD_STRONG if not incident.open else STRONG)
         text.append(*_SEP)

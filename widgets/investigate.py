@@ -111,7 +111,10 @@ class InvestigateScreen(Screen[None]):
                 part = finding.part
                 options.append(Option(themed(Text(inert(part, 60), STRONG)), disabled=True))
             body = Text("  ")
-            body.append(inert(finding.text, 400), TONE_STYLE.get(finding.tone, ""))
+            # a plain line that found nothing, or says what was read, is muted: no finding
+            plain = not finding.found and finding.tone == "info"
+            style = MUTED if plain else TONE_STYLE.get(finding.tone, "")
+            body.append(inert(finding.text, 400), style)
             options.append(Option(themed(body), id=f"finding-{i}"))
         for line in shown.unavailable:
             options.append(Option(themed(Text(inert(line, 300), UNKNOWN)), disabled=True))

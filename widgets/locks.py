@@ -1,99 +1,95 @@
-"""The Database locks pane: connection counts, then each blocking chain as a tree."""
+"""The Database locks pane: connection counts, then each blocking chain as a tree.
+
+The chains live in a Textual Tree (widgets/lock_tree.py) whose nodes carry each session's
+key: every session is reachable by keyboard (up, down, page up/down, home, end) and mouse,
+the cursor stays on its session when the tree changes, and a new sample updates the nodes
+in place (those that came, went or moved), so a refresh costs what changed and the lines
+in view. When the chains do not fit, every root stays in view and the longest queues are
+cut with a "… N more waiting" line that enter opens; enter on a session folds its waiters.
+The border says which sessions are in view ("1–36 of 702 sessions").
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime
-from itertools import islice
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.binding import Binding
 
-from state.locks import (
-    BlockingChain,
-    blocker_name,
-    blocking_chains,
-    connection_share,
-    connections_used,
-    unseen,
+from state.locks import BlockingChain, blocking_chains, connection_share, connections_used, unseen
+from widgets.lock_lines import counts, words
+from widgets.lock_plan import (
+    CUT,
+    FOLDED,
+    SESSION,
+    Line,
+    Planned,
+    SessionKey,
+    lines_of,
+    outline,
+    plan,
 )
-from state.text import inert
-from widgets.format import name_cell, since
-from widgets.selectable import CursorPane
-from widgets.theme import BAD_STRONG, GOOD, MUTED, QUOTE, STRONG, WARN, WARN_STRONG
+from widgets.lock_tree import LockTree
+from widgets.selectable import SelectablePane
+from widgets.theme import resolved, themed
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+    from textual.widgets.tree import TreeNode
+
     from state.console import ConsoleState
-    from state.events import DbSession
-
-APP_CELLS = 18  # an application_name names the service behind a lock; its cut is marked
+    from state.events import DatabaseSampled
 
 
-def flatten(chains: list[BlockingChain]) -> list[tuple[BlockingChain, int]]:
-    """Each session of the trees with its depth, in the order the pane draws them."""
-    return [found for chain in chains for found in chain.walk()]
-
-
-def lines_of(chain: BlockingChain, depth: int) -> int:
-    """How many lines the pane draws for one session: a root's second line says what it
-    runs, and a waiter on several blockers gets a line naming the others."""
-    return 1 + (depth == 0) + bool(chain.also)
-
-
-Drawn = tuple[BlockingChain, int] | str  # a session and its depth, or a "… N more" line
-
-
-def layout(chains: list[BlockingChain], room: int) -> list[Drawn]:
-    """What the pane draws of `chains` in `room` lines: every session when they fit; else
-    every root (each is a blocker the commander must see; its line says how many wait
-    behind it), and of each chain as many waiters as leave room for the roots after it,
-    with a "… N more" line where sessions are left out (a lock queue can be thousands
-    long)."""
-    rows = flatten(chains)
-    if sum(lines_of(chain, depth) for chain, depth in rows) <= room:
-        return list(rows)
-    heads = [lines_of(chain, 0) for chain in chains]
-    drawn: list[Drawn] = []
-    used = 0
-    for i, chain in enumerate(chains):
-        later = sum(heads[i + 1 :])
-        waiters = chain.size
-        if used + heads[i] + later > room:  # not every root fits
-            for j in range(i, len(chains)):
-                if used + heads[j] + 1 > room:
-                    drawn.append(f"… {len(chains) - j} more blockers")
-                    break
-                drawn.append((chains[j], 0))
-                used += heads[j]
-            return drawn
-        drawn.append((chain, 0))
-        used += heads[i]
-        for k, (waiter, depth) in enumerate(islice(chain.walk(), 1, None)):
-            lines = lines_of(waiter, depth)
-            if used + lines + later + (k < waiters - 1) > room:
-                if used + 1 + later <= room:  # else the root's "blocks N" says it alone
-                    drawn.append(f"  … {waiters - k} more waiting")
-                    used += 1
-                break
-            drawn.append((waiter, depth))
-            used += lines
-    return drawn
-
-
-def who(s: DbSession) -> str:
-    """The service behind a session: its application_name, else its role."""
-    return s.application or s.user or "?"
-
-
-class LocksPane(CursorPane):
-    # Home and End in the lock tree, which can be hundreds of sessions long (a focused pane
-    # takes them before replay's start and end)
-    BINDINGS = [
-        Binding("home", "cursor_to(0)", "First", show=False, id="pane.cursor_first"),
-        Binding("end", "cursor_to(-1)", "Last", show=False, id="pane.cursor_last"),
-    ]
+class LocksPane(SelectablePane):
     SOURCES = ("postgres",)
     TITLE = "Database locks"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lock_tree = LockTree(self)
+        self.lock_tree.display = False
+        self.version = 0  # the lines' words change with it: a new state or a new second
+        self.opened: set[SessionKey] = set()  # roots whose cut the commander opened
+        self.folded: set[SessionKey] = set()  # sessions whose waiters the commander folded
+        self.title_text = Text(self.TITLE)
+        self._chains: list[tuple[DatabaseSampled, list[BlockingChain]]] = []
+        self._total = 0  # sessions in the chains drawn
+        self._planned: dict[Line, Planned] = {}
+        self._plan_of: tuple[list[BlockingChain], tuple[object, ...]] | None = None
+        self._node_of: dict[Line, TreeNode[Line]] = {}
+        self._labels: dict[Line, Text] = {}
+        self._drawing: tuple[ConsoleState, datetime, str] | None = None
+        self._key: Line | None = None  # the line the commander put the cursor on
+        self._sessions_at: list[int] = []  # the tree's lines that are sessions, in order
+        self._tops: list[Planned] = []  # the tree as last planned
+        self._wanted: tuple[list[BlockingChain] | None, int] = (None, 0)
+        self._now: datetime | None = None
+        self._db: DatabaseSampled | None = None
+
+    def compose(self):
+        yield self.content
+        yield self.lock_tree
+
+    def focus_target(self) -> Widget | None:
+        return self.lock_tree
+
+    # ---- what the pane holds -------------------------------------------------------------
+
+    def chains(self, state: ConsoleState) -> list[BlockingChain]:
+        """The blocking chains of the state's database sample, computed once per sample."""
+        db = state.database
+        if db is None:
+            return []
+        for seen, chains in self._chains:
+            if seen is db:
+                return chains
+        # two kept: while the commander chooses, the pane draws the held sample and the
+        # layout asks about the latest
+        found = blocking_chains(db.sessions)
+        self._chains = [(db, found), *self._chains[:1]]
+        return found
 
     def wanted(self, state: ConsoleState) -> int:
         """Lines to draw every session of the chains (tui/layout.py grows the pane with
@@ -101,28 +97,11 @@ class LocksPane(CursorPane):
         db = state.database
         if db is None:
             return 5
-        rows = flatten(blocking_chains(db.sessions))
-        sessions = sum(lines_of(chain, depth) for chain, depth in rows) or 1
-        return 2 + bool(unseen(db)) + sessions + 2
-
-    def rows(self, state: ConsoleState, now: datetime) -> list[BlockingChain]:
-        """Every session drawn, blockers and waiters, as the chain rooted at it."""
-        drawn = self._drawn(state, self.content_size.height)
-        return [item[0] for item in drawn if not isinstance(item, str)]
-
-    @staticmethod
-    def _drawn(state: ConsoleState, height: int) -> list[Drawn]:
-        db = state.database
-        if db is None:
-            return []
-        room = max(height - 2 - bool(unseen(db)), 1)  # under the counts and what it cannot see
-        return layout(blocking_chains(db.sessions), room)
-
-    def row_key(self, row: BlockingChain) -> tuple[int, object]:
-        """A session is its pid with its backend's start (a pid is reused, the start is not);
-        a prepared transaction is its gid."""
-        s = row.session
-        return (s.pid, s.prepared if s.is_prepared else s.backend_start)
+        chains = self.chains(state)
+        if self._wanted[0] is not chains:  # once per sample: a walk of every session
+            lines = sum(lines_of(c, depth) for chain in chains for c, depth in chain.walk())
+            self._wanted = (chains, lines)
+        return 2 + bool(unseen(db)) + (self._wanted[1] or 1) + 2
 
     def alerting(self, state: ConsoleState) -> bool:
         db = state.database
@@ -137,131 +116,191 @@ class LocksPane(CursorPane):
             return f"{blocked} session{'s' if blocked != 1 else ''} blocked"
         return f"connections {connections_used(db)}/{db.max_connections}"
 
+    def selected(self) -> BlockingChain | None:
+        """The session under the cursor (a blocker or a waiter); None on a "… more" line."""
+        node = self.lock_tree.cursor_node
+        if not self.lock_tree.display or node is None or node.data is None:
+            return None
+        if node.data.kind in (CUT, FOLDED):
+            return None
+        found = self._planned.get(node.data)
+        return found.chain if found else None
+
+    # ---- drawing -------------------------------------------------------------------------
+
     def body(self, state: ConsoleState, now: datetime, width: int, height: int) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        db = state.database
-        if db is None:
-            text.append("no sample yet", MUTED)
-            return text
-        c = db.connections
-        used = connections_used(db)
-        share = connection_share(db)
-        text.append("connections ", STRONG)
-        text.append(
-            f"{used}/{db.max_connections}",
-            BAD_STRONG if share > 0.9 else WARN if share > 0.75 else "",
+        """The counts over the tree (`counts`)."""
+        return counts(state, self.chains(state))
+
+    def _draw(self, state: ConsoleState, now: datetime) -> None:
+        fresh = self._body is None  # a repaint: the theme or the frozen picture changed
+        body = self.not_configured(state) or self.body(
+            state, now, self.content_size.width, self.content_size.height
         )
-        waiting = c.get("waiting", 0)
-        text.append("  waiting ", STRONG)
-        text.append(str(waiting), BAD_STRONG if waiting else "")
-        in_tx = c.get("idle in transaction", 0)
-        text.append(f"\nactive {c.get('active', 0)} · idle {c.get('idle', 0)} · idle in tx ")
-        text.append(str(in_tx), WARN if in_tx else "")
-        if state.cache:
-            cache = state.cache
-            top = f"/{cache.max_memory_mb:.0f}" if cache.max_memory_mb else ""
-            text.append(f" · redis {cache.used_memory_mb:.0f}{top} MB", MUTED)
-        text.append("\n")
-        blind = unseen(db)
-        if blind:  # never all clear when the role cannot see: say so before anything else
-            text.append(blind, WARN_STRONG)
-            text.append("\n")
-        drawn = self._drawn(state, height)
-        if not drawn:
-            if blind:
-                text.append("no blocking chain in pg_locks; states and statements unknown", MUTED)
-            else:
-                text.append("no blocking chains", GOOD)
-            return text
-        index = 0
-        for item in drawn:
-            if isinstance(item, str):
-                text.append(item, MUTED)
-                text.append("\n")
-                continue
-            chain, depth = item
-            for line in self._session(chain, db.sessions, now, depth, self.cursor_style(index)):
-                text.append_text(line)
-                text.append("\n")
-            index += 1
-        return text
+        if body != self._body:
+            self._body = body
+            self.content.update(themed(body))
+        chains = [] if self._unfed(state) else self.chains(state)
+        self.lock_tree.display = bool(chains)
+        if not chains and self._tops:  # the chains have gone: so have their sessions
+            self._plan_of = None
+            self._sync([])
+        if chains:
+            db = state.database
+            room = max(self.content_size.height - len(body.plain.splitlines()), 1)
+            wish = (room, frozenset(self.opened), frozenset(self.folded))
+            # the chains by identity: a thousand sessions are never compared field by field
+            if self._plan_of is None or self._plan_of[0] is not chains or self._plan_of[1] != wish:
+                self._plan_of = (chains, wish)
+                self._total = sum(1 + chain.size for chain in chains)
+                self._sync(plan(chains, *wish))
+            last = self._drawing
+            if fresh or last is None or last[0] is not state or last[1:] != (now, self.app.theme):
+                self._drawing = (state, now, self.app.theme)
+                self.version += 1
+                self._labels.clear()
+                self._now, self._db = now, db
+                self.lock_tree.refresh_stale()
+        self.mark_cut()
+        self._subtitled(state, now)
 
-    def _session(
-        self,
-        chain: BlockingChain,
-        sessions: tuple[DbSession, ...],
-        now: datetime,
-        depth: int,
-        cursor: str,
-    ) -> list[Text]:
-        """The session's line, then for a root its statement (what the commander must read)
-        and for one that waits on more than one blocker, the others it waits on."""
-        s: DbSession = chain.session
-        line = Text(style=cursor)
-        if depth == 0:
-            line.append("▶ ", BAD_STRONG)
+    def _sync(self, planned: list[Planned]) -> None:
+        """The tree's nodes made those of `planned`, in place: a node whose line stays keeps
+        its place and the cursor; only nodes that came, went or moved are touched."""
+        self._tops, self._planned = planned, {}
+        for p in _every(planned):
+            self._planned[p.line] = p
+        self._children(self.lock_tree.root, planned)
+        self.lock_tree.last_line  # noqa: B018 - lays the lines out before the cursor is placed
+        self._sessions_at = [
+            y for y in range(self.lock_tree.last_line + 1) if self._line_kind(y) == SESSION
+        ]
+        node = self._node_of.get(self._key) if self._key else None
+        if node is not None:
+            self.lock_tree.move_cursor(node)
         else:
-            line.append("  " * min(depth - 1, 3) + "└ ", MUTED)
-        lines = [line]
-        if s.is_prepared:
-            self._prepared(line, chain, now)
-            self._blocks(line, chain)
-            lines.append(self._prepared_detail(chain))
-        elif not chain.sampled:
-            line.append(f"{s.pid}", STRONG)
-            self._blocks(line, chain)
-            lines.append(Text("  not in pg_stat_activity: it ended as it was read", MUTED))
-        else:
-            line.append(f"{s.pid} ", STRONG)
-            line.append_text(name_cell(who(s), APP_CELLS, STRONG if depth == 0 else "", pad=False))
-            line.append(" ")
-            if not s.visible:
-                line.append("state hidden", MUTED)
+            self.lock_tree.place(max(self.lock_tree.cursor_line, 0))
+
+    def _line_kind(self, y: int) -> str | None:
+        node = self.lock_tree.get_node_at_line(y)
+        return node.data.kind if node is not None and node.data is not None else None
+
+    def _children(self, parent: TreeNode[Line], planned: list[Planned]) -> None:
+        want = [p.line for p in planned]
+        have = [child.data for child in parent.children]
+        if want != have:
+            wanted = set(want)
+            if not wanted.intersection(have):
+                for child in parent.children:
+                    self._forget(child)
+                parent.remove_children()
             else:
-                if depth == 0 or s.state != "active":  # a waiter is active: it waits
-                    shown = inert(s.state or "?", 40).replace("idle in transaction", "idle in tx")
-                    line.append(f"{shown} ", WARN if shown.startswith("idle in tx") else "")
-                started = s.xact_start if depth == 0 else s.query_start
-                line.append(since(now, started), STRONG if depth == 0 else "")
-            statement = inert(s.query, 300) if s.visible else "statement hidden: grant pg_monitor"
-            if depth == 0:
-                self._blocks(line, chain)
-                lines.append(Text(f"  {statement}", QUOTE if s.visible else MUTED))
-            else:
-                line.append(f"  {statement}", "" if s.visible else MUTED)
-                if s.lock_mode:
-                    line.append(f"  {inert(s.lock_mode, 24)}", MUTED)
-        if chain.also:
-            names = ", ".join(blocker_name(p, sessions) for p in chain.also)
-            pad = "  " * min(depth, 4)
-            lines.append(Text(f"{pad}  ↳ also waits on {names}", WARN))
-        return lines
+                for child in list(parent.children):
+                    if child.data not in wanted:
+                        self._forget(child)
+                        child.remove()
+            kept = [child.data for child in parent.children]
+            staying = set(kept)
+            if kept != [line for line in want if line in staying]:  # reordered: start over
+                for child in parent.children:
+                    self._forget(child)
+                parent.remove_children()
+                kept = []
+            at = 0
+            for index, line in enumerate(want):
+                if at < len(kept) and kept[at] == line:
+                    at += 1
+                    continue
+                node = parent.add("", line, before=index, expand=True, allow_expand=False)
+                self._node_of[line] = node
+        for p, child in zip(planned, parent.children, strict=True):
+            self._children(child, p.children)
 
-    @staticmethod
-    def _blocks(line: Text, chain: BlockingChain) -> None:
-        if chain.blocks:
-            line.append(f" blocks {chain.blocks}", BAD_STRONG)
-        s = chain.session
-        if s.relation:
-            line.append(" on ")
-            line.append_text(name_cell(s.relation, 40, pad=False))
+    def _forget(self, node: TreeNode[Line]) -> None:
+        """Drop `node` and those under it from the index (a line moved keeps its new node)."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n.data is not None and self._node_of.get(n.data) is n:
+                del self._node_of[n.data]
+            stack.extend(n.children)
 
-    @staticmethod
-    def _prepared(line: Text, chain: BlockingChain, now: datetime) -> None:
-        s = chain.session
-        line.append("prepared transaction", STRONG)
-        if s.prepared is not None:
-            line.append(" ")
-            line.append_text(name_cell(f"'{s.prepared}'", 30, STRONG, pad=False))
-        line.append(f" {since(now, s.xact_start)}" if s.xact_start else "", STRONG)
+    def cannot_draw(self, error: BaseException) -> None:
+        self.lock_tree.display = False  # the placeholder alone, not a tree of the last sample
+        super().cannot_draw(error)
 
-    @staticmethod
-    def _prepared_detail(chain: BlockingChain) -> Text:
-        s = chain.session
-        if s.prepared is None:
-            return Text("  pg_blocking_pids() says 0: no prepared transaction found", MUTED)
-        detail = Text("  no backend · owner ", MUTED)
-        detail.append_text(name_cell(s.user or "?", 20, pad=False))
-        detail.append(" · database ", MUTED)
-        detail.append_text(name_cell(s.database or "?", 20, pad=False))
-        return detail
+    # ---- the commander -------------------------------------------------------------------
+
+    def remember(self) -> None:
+        """The cursor was moved: it stays on that line's session across refreshes."""
+        node = self.lock_tree.cursor_node
+        self._key = node.data if node is not None else None
+        self.mark_cut()
+
+    def toggle(self, line: Line) -> None:
+        """Enter on `line`: open a cut, open a fold, or fold a session's waiters."""
+        p = self._planned.get(line)
+        if p is None:
+            return
+        if line.kind == CUT:
+            self.opened.add(line.key)
+        elif line.kind == FOLDED:
+            self.folded.discard(line.key)
+            self._key = Line(line.key)
+        elif p.chain.waiters:
+            self.folded.symmetric_difference_update({line.key})
+            self._key = Line(line.key)
+        self._repaint()
+        self.remember()  # an opened cut: the first of its sessions, now in its line
+
+    def view_moved(self) -> None:
+        self.mark_cut()
+
+    def mark_cut(self) -> None:
+        """The border title: the pane's name, and which sessions are in view when not all."""
+        total = self._total if self.lock_tree.display else 0
+        top, height = self.lock_tree.scroll_offset.y, self.lock_tree.size.height
+        first, last = (
+            bisect_left(self._sessions_at, top),
+            bisect_left(self._sessions_at, top + height),
+        )
+        title = Text(self.TITLE)
+        if last > first and last - first < total:
+            first += 1
+            where = f"{last}" if first == 1 else f"{first}–{last}"
+            title.append(f" · {where} of {total} sessions")
+        if title != self.title_text:
+            self.title_text = title
+            self.border_title = title
+
+    # ---- a line's words ------------------------------------------------------------------
+
+    def label(self, line: Line) -> Text:
+        """What `line` says now, its styles resolved for the Tree (it draws Rich Text)."""
+        found = self._labels.get(line)
+        if found is None:
+            parse = self.app.stylesheet.parse_style
+            if self._now is None or line not in self._planned:
+                return Text()  # nothing drawn yet: no words before the first sample
+            sessions = self._db.sessions if self._db else ()
+            said = words(self._planned[line], self._now, sessions)
+            found = resolved(said, lambda role: parse(role).rich_style)
+            self._labels[line] = found
+        return found
+
+    def text(self) -> str:
+        """Every line the pane holds, as plain text, guides included and nothing cut: the
+        counts, then the tree line by line, those out of view too (for tests and checks)."""
+        lines = self._body.plain.splitlines() if self._body else []
+        if self.lock_tree.display and self._now is not None:
+            sessions = self._db.sessions if self._db else ()
+            lines += [g + words(p, self._now, sessions).plain for g, p in outline(self._tops)]
+        return "\n".join(lines)
+
+
+def _every(planned: list[Planned]):
+    stack = list(planned)
+    while stack:
+        p = stack.pop()
+        yield p
+        stack.extend(p.children)

@@ -38,6 +38,11 @@ class RunbookView:
     minutes: float  # since the phase clock started
     escalation: tuple[str, ...]  # criteria met now
     resolution: tuple[bool, str] | None  # Service Down's criteria, checked on the state
+    # the verify step's watch: (words, "running" | "stable" | "failed"); None before any
+    verification: tuple[str, str] | None = None
+
+
+_VERIFIED = {"running": CURRENT, "stable": GOOD, "failed": BAD}
 
 
 def how(step: Step) -> str:
@@ -157,6 +162,9 @@ class RunbookScreen(Screen[None]):
                 line.append(f"  ({how(step)})", MUTED)
                 if tick is not None:
                     line.append(f"  {tick[0]} {tick[1]:%H:%M:%S} by {inert(tick[2], 40)}", MUTED)
+                if step.action == "verify" and v.verification is not None:
+                    words, state = v.verification  # already inert
+                    line.append(f"\n      {words}", _VERIFIED.get(state, WARN))
                 options.append(Option(themed(line), id=f"step-{len(self.steps)}"))
                 self.steps.append(step)
         steps.clear_options()

@@ -19,7 +19,14 @@ BAR_MIN = 10
 
 
 class Scrubber(TextLine):
-    """One line: 09:26:00 ├──┼───●──┼──┤ 10:14:33, then where the cursor is and how it plays."""
+    """One line: 09:26:00 ├──┼───●──┼──┤ 10:14:33, then where the cursor is and how it plays.
+
+    It takes the focus when the replay opens, on a click and on esc from a pane: with it
+    focused, home and end go to the journal's start and end; a focused pane keeps them
+    for its own first and last row.
+    """
+
+    can_focus = True
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -3,9 +3,9 @@
 Moving the cursor freezes the pane on what it showed (as pg_activity does), so the row
 under the cursor cannot shift while a target is chosen; Escape or leaving resumes it.
 The rows live in a scrolling widget of Textual's (a DataTable, a Tree) that the pane
-focuses; it tells the pane when the commander moves its cursor (`choosing`). A CursorPane's
-cursor follows what it is on, not a row number: when the live list reorders or grows above
-it, it stays on the same session (`row_key`), so a key pressed later acts on what the
+focuses; it tells the pane when the commander moves its cursor (`choosing`). The cursor
+follows what it is on, not a row number: when the live list reorders or grows above
+it, it stays on the same session or service, so a key pressed later acts on what the
 commander chose.
 """
 
@@ -18,11 +18,8 @@ from textual.actions import SkipAction
 from textual.binding import Binding
 
 from widgets.pane import Pane
-from widgets.theme import INVERSE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from textual.widget import Widget
 
     from state.console import ConsoleState
@@ -117,81 +114,3 @@ class SelectablePane(Pane):
     def _repaint(self) -> None:
         self._body = None
         self.show_again()
-
-
-class CursorPane(SelectablePane):
-    """A selectable pane that draws its own rows and cursor (the Database locks pane, whose
-    rows are laid out to keep every blocker in view): the pane itself takes the keys."""
-
-    can_focus = True
-    BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False, id="pane.cursor_up"),
-        Binding("down", "cursor(1)", "Down", show=False, id="pane.cursor_down"),
-    ]
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.cursor = 0
-        self._key: Any = None  # what the cursor is on (row_key), once it has been moved
-
-    def rows(self, state: ConsoleState, now: datetime) -> list[Any]:
-        """The selectable rows' keys, in the order they are drawn (only those drawn)."""
-        raise NotImplementedError
-
-    def row_key(self, row: Any) -> Any:
-        """What a row stands for, kept across refreshes: the row itself unless overridden."""
-        return row
-
-    def _follow(self, rows: list[Any]) -> None:
-        """Put the cursor back on the row it was on, wherever that row is now; a row that
-        has gone leaves the cursor where it was (clamped to the list)."""
-        if self._key is not None:
-            for i, row in enumerate(rows):
-                if self.row_key(row) == self._key:
-                    self.cursor = i
-                    return
-        self.cursor = max(0, min(self.cursor, len(rows) - 1))
-
-    def focus_target(self) -> Widget | None:
-        return self
-
-    def selected(self) -> Any | None:
-        seen = self.shown()
-        if seen is None:
-            return None
-        rows = self.rows(*seen)
-        if not self.frozen:
-            self._follow(rows)
-        return rows[min(self.cursor, len(rows) - 1)] if rows else None
-
-    def show(self, state: ConsoleState, now: datetime) -> None:
-        if not self.frozen and self.size.width:
-            self._follow(self.rows(state, now))
-        super().show(state, now)
-
-    def cursor_style(self, index: int) -> str:
-        return INVERSE if index == self.cursor and self.has_focus else ""
-
-    def action_cursor(self, delta: int) -> None:
-        self._place(lambda count: self.cursor + delta)
-
-    def action_cursor_to(self, index: int) -> None:
-        """Home and End: the first row, or (`index` -1) the last."""
-        self._place(lambda count: index if index >= 0 else count - 1)
-
-    def _place(self, where: Callable[[int], int]) -> None:
-        self.choosing()
-        seen = self.shown()
-        if seen is None:
-            return
-        rows = self.rows(*seen)
-        self.cursor = max(0, min(where(len(rows)), len(rows) - 1)) if rows else 0
-        self._key = self.row_key(rows[self.cursor]) if rows else None
-        self._repaint()
-
-    def on_focus(self) -> None:
-        self._repaint()
-
-    def on_blur(self) -> None:
-        self.release()
-        self._repaint()

@@ -2,7 +2,7 @@
 
 Each pane composes its heading and one line per service as Text (its `body`); a Textual
 DataTable of one column shows them, so every row is reachable by keyboard (up, down, page
-up/down, ctrl+home/end) and mouse (wheel, click), and only the lines in view are drawn.
+up/down, home/end) and mouse (wheel, click), and only the lines in view are drawn.
 The rows are sorted worst first: down, then past a guide threshold, then by name, so a row
 keeps its place between refreshes while its rank holds. The console's filter (`/`, by name,
 a substring as in k9s) applies to the three at once. The border says what is cut
@@ -70,7 +70,8 @@ def cut_mark(first: int, last: int, count: int, total: int, query: str) -> str:
 class PaneTable(DataTable[Text], inherit_bindings=False):
     """A DataTable for a pane: one column of composed lines, the keys of a list, not a grid.
 
-    Left, right, home and end are left to the console (replay steps with them).
+    Home and end go to the first and last row; left and right are left to the console
+    (replay steps with them).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -78,8 +79,10 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         Binding("down", "cursor_down", "Down", show=False, id="pane.cursor_down"),
         Binding("pageup", "page_up", "Page up", show=False, id="pane.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="pane.page_down"),
-        Binding("ctrl+home", "scroll_top", "First row", show=False, id="pane.first"),
-        Binding("ctrl+end", "scroll_bottom", "Last row", show=False, id="pane.last"),
+        # the focused pane's own first and last row, before replay's start and end (a
+        # replay gives them back to its scrubber once the scrubber has the focus)
+        Binding("home,ctrl+home", "scroll_top", "First row", show=False, id="pane.first"),
+        Binding("end,ctrl+end", "scroll_bottom", "Last row", show=False, id="pane.last"),
     ]
 
     def __init__(self, pane: RowsPane) -> None:

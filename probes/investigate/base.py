@@ -36,6 +36,7 @@ def log_findings(head: str, groups: Sequence[ErrorGroup]) -> list[Finding]:
         Finding(
             part="Logs",
             text=f"{head}, {found} ERROR/FATAL/Exception lines in {len(groups)} groups",
+            found=False,  # what was read: the groups under it are the findings
         )
     ]
     for g in groups:

@@ -55,6 +55,7 @@ async def slow_statements(dsn: str | None, timeout: float) -> list[Finding]:
             part="Slow statements",
             text=f"no statement with mean > {SLOW_STATEMENT_MS / 1000:g} s in pg_stat_statements",
             tone="good",
+            found=False,
         )
     ]
 
@@ -68,7 +69,7 @@ async def largest_tables(dsn: str | None, timeout: float) -> list[Finding]:
             f"{ops or 0} rows written since stats reset",
         )
         for schema, table, size, ops in rows
-    ] or [Finding(part="Largest tables", text="no user tables")]
+    ] or [Finding(part="Largest tables", text="no user tables", found=False)]
 
 
 async def connection_time(dsn: str | None, timeout: float) -> list[Finding]:

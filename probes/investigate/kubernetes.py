@@ -28,6 +28,8 @@ from state.guide.investigation import (
 from state.text import inert
 
 REVISION = "deployment.kubernetes.io/revision"
+# the revisions a ReplicaSet had before a rollback took it back and renumbered it
+REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
 
@@ -127,10 +129,9 @@ class KubernetesInvestigation(ApiThreads):
         since = now - timedelta(hours=ROLLOUT_WINDOW_HOURS)
         for name in self.services:
             owned = [rs for rs in sets.items if _owned_by(rs, "Deployment", name)]
-            history = sorted(
-                owned, key=lambda rs: int((rs.metadata.annotations or {}).get(REVISION, 0) or 0)
-            )
-            for previous, rs in zip([None, *history], history, strict=False):
+            history = sorted(owned, key=_revision)
+            for rs in history:
+                previous = _before(owned, _revision(rs))
                 created = _when(rs)
                 if created is None or created < since:
                     continue
@@ -152,6 +153,7 @@ class KubernetesInvestigation(ApiThreads):
             Finding(
                 part="Rollouts",
                 text=f"no rollout of a watched deployment in the last {ROLLOUT_WINDOW_HOURS} h",
+                found=False,
             )
         ]
 
@@ -187,7 +189,9 @@ class KubernetesInvestigation(ApiThreads):
                 )
             )
         return out or [
-            Finding(part="Events", text=f"no events in the last {EVENTS_WINDOW_HOURS} h")
+            Finding(
+                part="Events", text=f"no events in the last {EVENTS_WINDOW_HOURS} h", found=False
+            )
         ]
 
     async def config(self) -> list[Finding]:
@@ -212,7 +216,7 @@ class KubernetesInvestigation(ApiThreads):
         for name in self.services:
             owned = sorted(
                 (rs for rs in sets.items if _owned_by(rs, "Deployment", name)),
-                key=lambda rs: int((rs.metadata.annotations or {}).get(REVISION, 0) or 0),
+                key=_revision,
             )
             if len(owned) < 2:
                 continue
@@ -227,7 +231,9 @@ class KubernetesInvestigation(ApiThreads):
                         tone="warn",
                     )
                 )
-        return out or [Finding(part="Config", text="no config change in events or templates")]
+        return out or [
+            Finding(part="Config", text="no config change in events or templates", found=False)
+        ]
 
     # ---- 2. system state ------------------------------------------------------------------
 
@@ -281,7 +287,9 @@ class KubernetesInvestigation(ApiThreads):
                         tone="bad" if last or restarts else "warn",
                     )
                 )
-        return out or [Finding(part="Pods", text="every pod Running and Ready", tone="good")]
+        return out or [
+            Finding(part="Pods", text="every pod Running and Ready", tone="good", found=False)
+        ]
 
     async def nodes(self) -> list[Finding]:
         listed = await self._get(rbac.Verb("list", "nodes"), "list_node", "CoreV1Api")
@@ -298,7 +306,7 @@ class KubernetesInvestigation(ApiThreads):
                     tone="good" if ready == "True" and not bad else "bad",
                 )
             )
-        return out or [Finding(part="Nodes", text="no nodes listed")]
+        return out or [Finding(part="Nodes", text="no nodes listed", found=False)]
 
     async def usage(self) -> list[Finding]:
         conn = await self.connection()
@@ -350,7 +358,9 @@ class KubernetesInvestigation(ApiThreads):
                         f"{inert(use.get('memory', '?'), 20)}",
                     )
                 )
-        return out or [Finding(part="Usage", text="metrics.k8s.io answered with no samples")]
+        return out or [
+            Finding(part="Usage", text="metrics.k8s.io answered with no samples", found=False)
+        ]
 
     # ---- 3. error patterns ----------------------------------------------------------------
 
@@ -401,6 +411,30 @@ def _raw(conn: Any, model: Any) -> dict[str, Any]:
     """A generated model (here a V1LabelSelector) as the API's own JSON (camelCase keys),
     the shape probes/kubernetes/status.py reads since the watch keeps objects raw."""
     return conn.api.sanitize_for_serialization(model) or {}
+
+
+def _number(text: object) -> int:
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        return 0
+
+
+def _revision(rs: Any) -> int:
+    """A ReplicaSet's revision (its annotation); 0 when it has none."""
+    return _number((rs.metadata.annotations or {}).get(REVISION, 0) or 0)
+
+
+def _before(owned: list[Any], revision: int) -> Any | None:
+    """The ReplicaSet that ran before `revision` rolled out: the one whose revision, or one
+    it had before a rollback renumbered it (its revision history, as `kubectl rollout undo`
+    leaves it), came last before it. None for the first."""
+    had = []
+    for i, rs in enumerate(owned):
+        notes = rs.metadata.annotations or {}
+        olds = [_number(r) for r in str(notes.get(REVISION_HISTORY, "")).split(",") if r.strip()]
+        had += [(r, i) for r in (_revision(rs), *olds) if 0 < r < revision]
+    return owned[max(had)[1]] if had else None
 
 
 def _owned_by(obj: Any, kind: str, name: str) -> bool:

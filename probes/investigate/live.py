@@ -145,7 +145,7 @@ class LiveInvestigator:
                     tone="bad" if now > 5 else "info",
                 )
             )
-        return out or [Finding(part="5xx rate", text="no 5xx series in the last 2 h")]
+        return out or [Finding(part="5xx rate", text="no 5xx series in the last 2 h", found=False)]
 
     async def close(self) -> None:
         if self.kubernetes is not None:

@@ -121,9 +121,9 @@ class SimulatedInvestigator:
                 before = _previous_template(svc, revision)
                 image = f"{REGISTRY}/{svc.name}:1.{template}.0"
                 change = f"image 1.{before}.0 -> 1.{template}.0" if before else f"image {image}"
-                cause = (
+                cause = (  # a ReplicaSet rolled back to keeps its earlier revisions
                     f"kubectl rollout undo deployment/{svc.name}"
-                    if template is not None and template <= (before or 0)
+                    if template in svc.former
                     else f"release 1.{template}.0 (CI pipeline #48{template:02d})"
                 )
                 bad = template in svc.bad_templates
@@ -140,6 +140,7 @@ class SimulatedInvestigator:
                 Finding(
                     part="Rollouts",
                     text=f"no rollout of a watched deployment in the last {ROLLOUT_WINDOW_HOURS} h",
+                    found=False,
                 )
             )
         return out
@@ -184,7 +185,13 @@ class SimulatedInvestigator:
         rows = [r for r in rows if self.cluster.t - r[1] <= window]
         rows.sort(key=lambda r: (not r[0], -r[1]))
         if not rows:
-            return [Finding(part="Events", text=f"no events in the last {EVENTS_WINDOW_HOURS} h")]
+            return [
+                Finding(
+                    part="Events",
+                    text=f"no events in the last {EVENTS_WINDOW_HOURS} h",
+                    found=False,
+                )
+            ]
         return [
             Finding(part="Events", text=f"{self._stamp(t)} {text}", tone="warn" if w else "info")
             for w, t, text in rows[:20]
@@ -209,7 +216,9 @@ class SimulatedInvestigator:
                         f"{max(svc.rolled_at)}: image only (env and resources unchanged)",
                     )
                 )
-        return out or [Finding(part="Config", text="no config change in events or templates")]
+        return out or [
+            Finding(part="Config", text="no config change in events or templates", found=False)
+        ]
 
     # ---- 2. system state ------------------------------------------------------------------
 
@@ -234,7 +243,9 @@ class SimulatedInvestigator:
                         tone="bad" if pod.crashing else "warn",
                     )
                 )
-        return out or [Finding(part="Pods", text="every pod Running and Ready", tone="good")]
+        return out or [
+            Finding(part="Pods", text="every pod Running and Ready", tone="good", found=False)
+        ]
 
     def _nodes(self) -> list[Finding]:
         return [
@@ -427,6 +438,7 @@ class SimulatedInvestigator:
                     text=f"no statement with mean > {SLOW_STATEMENT_MS / 1000:g} s "
                     "in pg_stat_statements",
                     tone="good",
+                    found=False,
                 )
             )
         return out
@@ -472,8 +484,13 @@ def _later(fn: Callable[[], list[Finding]]) -> Read:
 
 
 def _previous_template(svc: SimService, revision: int) -> int | None:
-    earlier = [r for r in svc.templates if r < revision]
-    return svc.templates[max(earlier)] if earlier else None
+    """The template that ran before `revision` rolled out: the ReplicaSet whose revision,
+    or a revision it had before a rollback took it back (its revision history), came last
+    before it. A ReplicaSet rolled back to takes a new number; its old one still counts."""
+    had = [(r, t) for r, t in svc.templates.items()]
+    had += [(r, t) for t, olds in svc.former.items() for r in olds]
+    earlier = [(r, t) for r, t in had if r < revision]
+    return max(earlier)[1] if earlier else None
 
 
 def _hash(cluster: SimulatedCluster, svc: SimService, revision: int) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from probes import http
+from state.text import inert
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -25,9 +26,26 @@ _SEVERITY = re.compile(r"\b(?:FATAL|ERROR):\s+")  # libpq's "failed: FATAL:  pas
 class PostgresError(Exception):
     """A one-line, password-free reason the database could not be read or changed."""
 
-    def __init__(self, reason: str, answered: bool = True) -> None:
+    def __init__(self, reason: str, answered: bool = True, unknown: bool = False) -> None:
         super().__init__(reason)
         self.answered = answered  # False: no server answered at all (refused, timed out)
+        # True: never reached from this machine (its host name does not resolve here), so
+        # nothing is known of the server: unknown, not down (probes/http.py not_reached)
+        self.unknown = unknown
+
+
+# the resolver said no: psycopg's own (async connect resolves in Python) or libpq's words
+_UNRESOLVED = re.compile(
+    r"failed to resolve host '(?P<a>[^']*)'" r'|could not translate host name "(?P<b>[^"]*)"'
+)
+
+
+def unresolved(exc: BaseException) -> str | None:
+    """The host name that did not resolve from here, if that is why `exc` was raised."""
+    found = _UNRESOLVED.search(str(exc))
+    if found is None:
+        return None
+    return found["a"] if found["a"] is not None else found["b"]
 
 
 def secrets_of(dsn: str | None) -> tuple[str, ...]:
@@ -155,6 +173,10 @@ async def connect(dsn: str | None, timeout: float) -> AsyncConnection[Any]:
         where = target_of(dsn)
         raise PostgresError(f"connection timed out after {seconds} s (at {where})", False) from None
     except psycopg.Error as exc:
+        host = unresolved(exc)
+        if host is not None:  # health's words for the same (probes/http.py network_reason)
+            why = f"DNS lookup failed (cannot resolve {inert(host, 80)})"
+            raise PostgresError(redact(why, secrets_of(dsn)), False, unknown=True) from None
         # libpq marks what the server itself said (bad password, no such database) as FATAL
         raise PostgresError(reason(exc, dsn), answered="FATAL:" in str(exc)) from None
 

@@ -228,8 +228,15 @@ class SimulatedCluster:
         return any(p.template != svc.template for p in svc.pods)
 
     def _roll_to(self, svc: SimService, template: int) -> None:
-        """Begin a rolling update to `template` as a new revision."""
+        """Begin a rolling update to `template` as a new revision.
+
+        As the Deployment controller does on `kubectl rollout undo`: a template an old
+        ReplicaSet already has scales that ReplicaSet back up, which takes the new revision
+        number and keeps its old one in its revision history; no new ReplicaSet is made."""
         revision = max(svc.templates) + 1
+        old = [r for r, t in svc.templates.items() if t == template]
+        if old:
+            svc.former[template] = (*svc.former.get(template, ()), *old)
         svc.templates = {r: t for r, t in svc.templates.items() if t != template}
         svc.templates[revision] = template
         svc.revision = revision

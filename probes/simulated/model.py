@@ -49,6 +49,9 @@ class SimService:
     desired: int = 3
     revision: int = 1
     templates: dict[int, int] = field(default_factory=dict)  # revision -> template id
+    # template id -> the revisions its ReplicaSet had before it was rolled back to
+    # (the controller's deployment.kubernetes.io/revision-history annotation)
+    former: dict[int, tuple[int, ...]] = field(default_factory=dict)
     bad_templates: dict[int, tuple[float, float]] = field(default_factory=dict)
     pods: list[SimPod] = field(default_factory=list)
     crash: tuple[str, tuple[str, ...]] | None = None  # (reason, actions that clear it)

@@ -121,7 +121,8 @@ def readings(state: ConsoleState, kinds: Collection[str] = tuple(RULES)) -> dict
             known = (health is not None or service in state.deployments) and not blind
             out[f"down:{service}"] = float(service_down(state, service)) if known else None
     if "database" in kinds and "postgres" in state.probes:  # sampled or failed at least once
-        out["database"] = float(state.probe("postgres").failing)
+        pg = state.probe("postgres")  # not resolving from here: unknown, neither way
+        out["database"] = None if pg.unknown else float(pg.failing)
     return out
 
 
@@ -246,5 +247,5 @@ def _may_flag(before: ConsoleState, after: ConsoleState) -> bool:
         after.bands != before.bands
         or after.health is not before.health
         or after.deployments is not before.deployments
-        or after.probe("postgres").failing != before.probe("postgres").failing
+        or after.probe("postgres").unreachable != before.probe("postgres").unreachable
     )

@@ -126,10 +126,13 @@ def snapshot(
     for f in findings:
         parts.setdefault(f.part, []).append(f)
     for part in parts.values():
-        part.sort(key=_worst_first)  # stable: equal findings keep the probe's order
+        # what a part read or found nothing first, then worst first; stable: equal
+        # findings keep the probe's order
+        part.sort(key=lambda f: (f.found, *_worst_first(f)))
     names = _names(service)
     flat = [(p, i, f) for p, part in enumerate(parts.values()) for i, f in enumerate(part)]
-    own = {(p, i) for p, i, f in flat if names and names.search(f.text)}
+    # what names the service, and a part's "nothing found": a section never loses a part
+    own = {(p, i) for p, i, f in flat if not f.found or (names and names.search(f.text))}
     rest = sorted(
         ((p, i, f) for p, i, f in flat if (p, i) not in own),
         key=lambda pif: (_worst_first(pif[2])[0], pif[1], pif[0]),
@@ -139,14 +142,19 @@ def snapshot(
     for p, (name, part) in enumerate(parts.items()):
         out += [f for i, f in enumerate(part) if (p, i) in kept]
         if cut := sum(1 for i in range(len(part)) if (p, i) not in kept):
+            of = sum(1 for f in part if f.found)
             from state.events import Finding  # pydantic: not before the first frame
 
-            out.append(Finding(part=name, text=f"… {cut} more not shown (of {len(part)})"))
+            out.append(Finding(part=name, text=f"… {cut} more not shown (of {of})", found=False))
     return out, len(findings) - len(kept)
 
 
 def findings_count(shown: InvestigationShown) -> str:
-    """'12 findings', or '60 of 300 findings shown' when the snapshot was cut."""
-    if shown.omitted and shown.read:
-        return f"{shown.read - shown.omitted} of {shown.read} findings shown"
-    return f"{len(shown.findings)} findings"
+    """'12 findings', '1 finding', 'nothing found', or '60 of 300 findings shown' when the
+    snapshot was cut. A line that says a part found nothing, sums up what was read or says
+    how many more were left out (`Finding.found` False) is no finding: the screen, the
+    timeline and the review count the same lines."""
+    found = sum(1 for f in shown.findings if f.found)
+    if shown.omitted:
+        return f"{found} of {found + shown.omitted} findings shown"
+    return "nothing found" if not found else f"{found} finding{'s' if found != 1 else ''}"

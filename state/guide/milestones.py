@@ -118,7 +118,7 @@ def flags(state: ConsoleState, down: frozenset[str] | None = None) -> tuple[str,
         if state.bands[key]:
             metric, service = key.split(":", 1)
             reasons.append(f"{service} {_band_words(metric, state.bands[key])}")
-    if state.probe("postgres").failing:
+    if state.probe("postgres").unreachable:  # not resolving from here is unknown, not down
         reasons.append("database unreachable")
     return tuple(reasons)
 

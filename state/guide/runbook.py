@@ -123,8 +123,10 @@ def done_by(step: Step, event: ev.EventBase) -> bool:
             return event.action == name if name else event.action not in wanted.values()
         case ev.MessageQueued():
             return step.action == "post_update" and event.purpose == "update"
-        case ev.VerificationFinished() | ev.RunbookChecked():
-            return step.action == "verify"
+        case ev.VerificationFinished():  # a watch that did not confirm it leaves it open
+            return step.action == "verify" and event.stable
+        case ev.RunbookChecked():
+            return step.action == "verify" and event.ok
         case ev.IncidentResolved():
             return step.action == "resolve"
     return False
@@ -134,9 +136,17 @@ def progress(
     runbook: Runbook, events: Iterable[ev.EventBase], since: datetime | None = None
 ) -> dict[str, tuple[str, datetime, str, int]]:
     """step id -> (done|skipped, when, by, journal order) from `events` at or after `since`;
-    the first tick of a step wins."""
+    the first tick of a step wins. A step done through its key is the person's who pressed
+    it: the event's `by`, else (a journal written before outcomes named anyone) who asked
+    for the action or ran the check; "console" only when no event says."""
     out: dict[str, tuple[str, datetime, str, int]] = {}
+    asked: dict[str, str] = {}  # action id -> who requested it
+    checked = ""  # who ran the latest verification check
     for seq, event in enumerate(events):
+        if isinstance(event, ev.ActionRequested):
+            asked[event.action_id] = event.by
+        elif isinstance(event, ev.VerificationChecked):
+            checked = event.by
         if since is not None and event.at < since:
             continue
         if isinstance(event, ev.RunbookStepTicked):
@@ -145,8 +155,18 @@ def progress(
             continue
         for step in runbook.steps:
             if step.id not in out and not step.manual and done_by(step, event):
-                out[step.id] = ("done", event.at, getattr(event, "by", "") or "console", seq)
+                out[step.id] = ("done", event.at, _who(event, asked, checked), seq)
     return out
+
+
+def _who(event: ev.EventBase, asked: dict[str, str], checked: str) -> str:
+    """Who did what `event` records: its own `by`, else who asked or checked."""
+    by = getattr(event, "by", "")
+    if not by and isinstance(event, ev.ActionFinished):
+        by = asked.get(event.action_id, "")
+    if not by and isinstance(event, ev.VerificationFinished):
+        by = checked
+    return by or "console"
 
 
 def out_of_order(runbook: Runbook, ticks: dict[str, tuple[str, datetime, str, int]]) -> int:
@@ -196,9 +216,10 @@ def _database_met(
     """The database criteria the console can observe; "evidence of data corruption" is
     for people, never prompted."""
     pg = state.probe("postgres")
-    down_for = (now - pg.failed_at).total_seconds() if pg.failing and pg.failed_at else 0.0
+    down = pg.unreachable  # a host that does not resolve from here is unknown, not down
+    down_for = (now - pg.failed_at).total_seconds() if down and pg.failed_at else 0.0
     if criterion.startswith("database connectivity issues"):
-        return pg.failing
+        return down
     if criterion.startswith("database completely unresponsive for >5 minutes"):
         return down_for >= UNRESPONSIVE_SECONDS
     if criterion.startswith("more than 75% of application requests"):

@@ -112,8 +112,11 @@ def unknown(state: ConsoleState) -> tuple[str, ...]:
         for s in names
         if (why := health_unknown(state, s)) is not None and not service_down(state, s)
     ]
+    pg = state.probe("postgres")
+    if pg.unknown and "database" not in words:  # its host does not resolve from here
+        found.append(f"database: {pg.reason}, from this console")
     db = state.database
-    if db is not None and "database" not in words and not state.probe("postgres").failing:
+    if db is not None and "database" not in words and not pg.failing:
         blind = unseen(db)  # state/locks.py: None when the role sees every session
         if blind:
             found.append(f"database: {blind}")
@@ -127,9 +130,15 @@ def signals(state: ConsoleState) -> Signals:
     rates = tuple((s, v) for s in rated if (v := state.latest("error_rate", s)) is not None)
     ratios = tuple((s, r) for s in timed if (r := latency_ratio(state, s)) is not None)
     holding = []
+    # the guide's stability watch (5 good checks a minute apart, the same proof an episode
+    # waits for to end) has confirmed the fix: a breach from before it holds nothing now
+    incident = state.incident
+    verified = incident.verified_at if incident is not None and incident.open else None
     for key, episode in state.episodes.items():  # rules 2 only: rules 1 keeps none
         metric, _, service = key.partition(":")
         if metric not in ("error_rate", "latency"):
+            continue
+        if verified is not None and episode.began <= verified:
             continue
         now = dict(rates if metric == "error_rate" else ratios).get(service)
         line = LATENCY_RATIO_P2
@@ -141,7 +150,7 @@ def signals(state: ConsoleState) -> Signals:
         services_down=tuple(s for s in names if service_down(state, s)),
         error_rates=rates,
         latency_ratios=ratios,
-        database_unreachable=state.probe("postgres").failing,
+        database_unreachable=state.probe("postgres").unreachable,
         holding=tuple(holding),
         unknown=unknown(state),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from state.events import InvestigationShown, NoteAdded
-from state.guide.investigation import STEP_TITLES
+from state.guide.investigation import STEP_TITLES, findings_count
 from state.review.format import iso, md
 
 if TYPE_CHECKING:
@@ -46,7 +46,10 @@ def _lines(reads: list[InvestigationShown], step: str) -> list[str]:
 
 def _read(shown: InvestigationShown) -> list[str]:
     on = f" of {md(shown.service, cell=False)}" if shown.service else ""
-    out = [f"As read{on} at {iso(shown.at)} by {md(shown.by, cell=False)}:", ""]
+    out = [
+        f"As read{on} at {iso(shown.at)} by {md(shown.by, cell=False)}: {findings_count(shown)}",
+        "",
+    ]
     out += [f"- {md(f.part, 60)}: {md(f.text, 300)}" for f in shown.findings]
     out += [f"- unavailable: {md(u, 300)}" for u in shown.unavailable]
     if not shown.findings and not shown.unavailable:

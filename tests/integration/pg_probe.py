@@ -46,9 +46,9 @@ def locks_text(event: DatabaseSampled, width: int = 56, height: int = 14) -> str
 
     from state.console import ConsoleState
     from state.fold import fold
-    from widgets.locks import LocksPane
+    from widgets.lock_lines import whole
 
-    body = LocksPane().body(fold(ConsoleState(), event), event.at, width, height)
+    body = whole(fold(ConsoleState(), event), event.at, height)
     console = Console(width=width, color_system=None, legacy_windows=False)
     with console.capture() as captured:
         console.print(body, crop=True, no_wrap=True, overflow="ellipsis")

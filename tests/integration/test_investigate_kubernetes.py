@@ -256,3 +256,32 @@ async def test_a_live_console_investigates_its_cluster(tmp_path):
     assert [s.step for s in shown_] == ["changes", "state"]
     pods = [f.text for f in shown_[1].findings if f.part == "Pods"]
     assert len(pods) == 1 and pods[0].endswith("last termination OOMKilled, exit code 137")
+
+
+async def test_after_an_undo_what_changed_names_the_image_the_rollout_replaced(tmp_path):
+    """`kubectl rollout undo` scales the old ReplicaSet back up: it takes the next revision
+    (4) and keeps its old one in deployment.kubernetes.io/revision-history ("2"). Revision 3
+    replaced v2, not v1, whatever numbers are left in the history."""
+    first = replicaset(SERVICE, 1, 0)
+    first["metadata"]["creationTimestamp"] = ts(-3 * 86400)
+    bad = replicaset(SERVICE, 3, 0)
+    bad["metadata"]["creationTimestamp"] = ts(-600)
+    restored = replicaset(SERVICE, 4, 2, image=f"ghcr.io/tracktion/{SERVICE}:v2")
+    restored["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] = "2"
+    restored["metadata"]["creationTimestamp"] = ts(-3600)  # made for revision 2, an hour ago
+    objects = (deployment(SERVICE, replicas=2, ready=2), first, bad, restored)
+    async with cluster(tmp_path, *objects) as k8s:
+        k = KubernetesInvestigation(
+            [SERVICE], context=k8s.context, kubeconfig=k8s.kubeconfig, now=lambda: T0
+        )
+        try:
+            rollouts = [f.text for f in await k.rollouts()]
+        finally:
+            await k.close()
+    image = f"ghcr.io/tracktion/{SERVICE}"
+    assert rollouts == [
+        f"{SERVICE} revision 3 at 13:50:00 (10 min ago): image {image}:v2 -> {image}:v3; "
+        "change-cause: no change-cause",
+        f"{SERVICE} revision 4 at 13:00:00 (60 min ago): image {image}:v3 -> {image}:v2; "
+        "change-cause: no change-cause",
+    ]

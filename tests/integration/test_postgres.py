@@ -539,3 +539,56 @@ async def test_check_reports_version_and_permissions(
     assert dead.problems == (f"connection refused (at 127.0.0.1:{port})",)
     for result in (watcher, wrong, dead):
         assert WATCHER_PASSWORD not in repr(result) and BAD_PASSWORD not in repr(result)
+
+
+async def test_a_host_that_does_not_resolve_is_unknown_not_down(pg_server: PgServer) -> None:
+    """The same real server named by a `.invalid` host (RFC 2606: never resolves): nothing
+    answered, so the database is unknown from this console with its reason, never
+    "database unreachable", and never the guide's P1; the server refusing is down."""
+    from state.console import ConsoleState
+    from state.guide.milestones import flags
+    from state.guide.signals import signals, suggestion
+    from tests.unit.helpers import fold_all
+
+    pw, port = WATCHER_PASSWORD, pg_server.port
+    clock = FrozenClock(datetime(2026, 3, 14, 9, 30, tzinfo=UTC))
+
+    async def cycles(dsn: str) -> list[EventBase]:
+        probe, events = PostgresProbe(dsn, timeout=3.0), []
+        scheduler = ProbeScheduler([probe], clock, events.append)
+        try:
+            for _ in range(2):
+                await scheduler.sample_once(probe)
+                clock.advance(200)  # past the guide's 2 minutes
+        finally:
+            await probe.close()
+        return events
+
+    real = pg_server.dsn(WATCHER, password=pw)  # over TCP to 127.0.0.1
+    seen = await cycles(real)
+    assert [type(e) for e in seen] == [DatabaseSampled, DatabaseSampled]
+    nowhere = await cycles(real.replace("@127.0.0.1:", "@warroom-db.invalid:"))
+    (failed,) = nowhere
+    assert isinstance(failed, ProbeFailed) and failed.unknown
+    assert failed.reason == "DNS lookup failed (cannot resolve warroom-db.invalid)"
+    state = fold_all(ConsoleState(), [*seen, *nowhere])
+    assert not signals(state).database_unreachable and "database unreachable" not in flags(state)
+    assert suggestion(state).severity.value == "P3"  # calm in what it sees, blind to the rest
+    assert suggestion(state).unknown == (
+        "database: DNS lookup failed (cannot resolve warroom-db.invalid), from this console",
+    )
+    assert not state.episodes  # not seeing is no breach
+    assert state.timeline[-1].text == (
+        "PostgreSQL unknown from this console: "
+        "DNS lookup failed (cannot resolve warroom-db.invalid)"
+    )
+    with pytest.raises(PostgresError) as caught:  # as `warroom check` reports it
+        await PostgresProbe(real.replace("@127.0.0.1:", "@warroom-db.invalid:")).sample(
+            datetime.now(UTC)
+        )
+    assert caught.value.unknown and not caught.value.answered and pw not in str(caught.value)
+    refused = await cycles(real.replace(f":{port}/", f":{free_port()}/"))
+    down = fold_all(ConsoleState(), [*seen, *refused])
+    assert isinstance(refused[0], ProbeFailed) and not refused[0].unknown
+    assert signals(down).database_unreachable and "database unreachable" in flags(down)
+    assert suggestion(down).severity.value == "P1"

@@ -225,7 +225,7 @@ async def test_a_prepared_transaction_is_the_blocker_not_its_victim(
     )
     text = locks_text(event, height=20)
     assert "▶ prepared transaction 'pay-7f3a'" in text and "blocks 2 on acc_2pc" in text
-    assert "  no backend · owner postgres · database postgres" in text
+    assert "│ no backend · owner postgres · database postgres" in text
     assert "waits on pid 0" not in text
 
     # k on it: no backend to end; the database half refuses its key outright as well

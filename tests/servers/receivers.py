@@ -104,11 +104,13 @@ class Receiver(Loopback):
             data, kind = body, "text/plain"
         else:
             data, kind = json.dumps(body).encode(), "application/json"
+        # marked before the reply goes out: a client that has read it may go on at once, and a
+        # test that then asks what was answered must find it
+        request.answered = status
         try:
             reply(handler, status, data, kind, headers)
         except OSError:  # a client that gave up waiting closed the connection: never heard
-            return
-        request.answered = status
+            request.answered = None
 
 
 # ---- Slack incoming webhooks ---------------------------------------------------------------------

@@ -227,14 +227,15 @@ async def test_the_chosen_list_holds_still_while_choosing(tmp_path) -> None:
         pane = app.query_one(LocksPane)
         chosen = pane.selected().session.pid
         assert pane.border_subtitle == FROZEN
-        before = pane._body.plain
+        before = pane.text()
         await session.arun(70)  # more waiters join meanwhile
         app.redraw()
-        assert pane._body.plain == before
+        assert pane.text() == before
         assert pane.selected().session.pid == chosen
         await pilot.press("escape")
         await pilot.pause()
-        assert pane._body.plain != before
+        assert pane.text() != before
+        assert pane.selected().session.pid == chosen  # live again, still on its session
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from textual.widgets import Button, Checkbox, RadioButton, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, RadioButton, Static, TextArea
 
 from probes.notify.config import demo_config
 from state.events import Escalated, MessageQueued, MessageSent
@@ -166,13 +166,30 @@ async def test_declaring_a_p1_prompts_the_escalation_to_the_on_call_manager(tmp_
         await press_ok(pilot)
         await shown(pilot, EscalateScreen)
         assert isinstance(app.screen, EscalateScreen)  # prompt-first: the commander decides
-        assert app.screen.level == 3
+        assert chosen_level(app.screen) == "L3 engineering manager / product manager"
         await pilot.press("escape")
         app.comms.check_escalation()  # asked once, not every second
         await pilot.pause()
         assert not isinstance(app.screen, EscalateScreen)
         app.redraw()
         assert "ESCALATE to L3 now" in app.query_one("#header")._text.plain
+        # the header says L3 is due: `e` offers L3, with the guide's reason, not L1
+        await pilot.press("e")
+        await shown(pilot, EscalateScreen)
+        assert isinstance(app.screen, EscalateScreen)
+        assert chosen_level(app.screen) == "L3 engineering manager / product manager"
+        reason = app.screen.query_one("#reason", Input).value
+        assert reason == "P1 declared: immediately: escalate to on-call manager (level 3)"
+        assert "engineering manager" in str(app.screen.query_one("#reach").render())
+
+
+def chosen_level(screen: EscalateScreen) -> str:
+    """The level the dialog shows chosen (its radio on), as labelled."""
+    from widgets.choices import Choices
+
+    pressed = screen.query_one("#level", Choices).pressed_button
+    assert pressed is not None
+    return str(pressed.label)
 
 
 async def test_an_acknowledged_p2_still_goes_to_the_team_lead_at_30_minutes(tmp_path) -> None:

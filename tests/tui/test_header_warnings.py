@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 
 from state.events import IncidentDeclared
+from state.guide.resolution import STABLE_CHECKS
 from state.guide.severity import Severity
+from state.guide.signals import suggestion
 from tests.play import Session
 from tests.tui.test_locks_pane import BLIND, prepared_chain, sampled
 
@@ -95,3 +97,35 @@ def test_two_hostile_context_names_never_look_the_same_in_the_header(tmp_path) -
     assert len(set(shown)) == 3, shown
     assert shown[0].startswith(" LIVE  context svc#") and shown[0].endswith(NAME_MARK)
     assert shown[2] == " LIVE  context svc"
+
+
+async def test_once_verified_stable_the_header_says_so_and_suggests_no_raise(tmp_path) -> None:
+    """bad-deploy declared P2, rolled back at 90 s: the P1 error rate is gone, and the guide's
+    5 good checks a minute apart pass while the episode still waits out its own 5 minutes.
+    From the passing check on, the header says what is true (the P2 stands, stability
+    confirmed), not "guide suggests P1"."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    session.declare(Severity.P2)
+    await session.arun(90)
+    await session.actions.run(
+        "rollout_undo", "tracktion/tracklist-service", {}, False, session.clock.now()
+    )
+    await session.arun(150)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        for minute in range(1, STABLE_CHECKS):
+            await session.arun(150 + 60 * minute)
+            if minute < STABLE_CHECKS - 1:
+                app.redraw()
+                await pilot.pause()  # checking, the P1 episode not yet clear: still said
+                assert "guide suggests  P1 CRITICAL" in header(app)[0]
+            app.verification.verification_step()
+        await pilot.pause()
+        assert session.recorder.state.incident.verification == "stable"
+        assert "error_rate:tracklist-service" in session.recorder.state.episodes  # still open
+        first = header(app)[0]
+        assert "guide suggests" not in first
+        assert " P2 HIGH  stability confirmed" in first
+        assert suggestion(session.recorder.state).severity is Severity.P3

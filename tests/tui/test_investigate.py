@@ -16,7 +16,7 @@ from probes.investigate.simulated import SimulatedInvestigator
 from state.events import Finding, InvestigationShown, NoteAdded
 from state.journal.store import Journal
 from tests.hostile import CORPUS, assert_screen_inert
-from tests.play import Session
+from tests.play import OPERATOR, Session
 from tests.tui.waiting import shown
 from widgets.investigate import InvestigateScreen
 
@@ -270,3 +270,101 @@ def test_the_service_under_investigation_is_kept_however_quiet() -> None:
     assert "quiet-svc: 1/1 ready" in [f.text for f in kept]
     assert omitted == 61 and kept[-1].text == "… 61 more not shown (of 71)"
     assert snapshot(findings[:5], "quiet-svc") == (findings[:5], 0)  # nothing cut: unchanged
+
+
+async def test_a_line_that_found_nothing_is_no_finding_on_screen_timeline_and_review(
+    tmp_path,
+) -> None:
+    """A lock storm changed nothing: "no rollout", "no events", "no config change" are what
+    was read, not three findings. The screen, the timeline and the Investigation Summary say
+    the same: nothing found; the lines stay shown (muted), so the reader sees what was read."""
+    from state.review.files import review_files
+
+    session = (await Session("db-lock-storm", tmp_path / "j.warroom").arun(120)).declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await shown(pilot, InvestigateScreen)
+        screen = await read(pilot)
+        status = str(screen.query_one("#investigate-status").render())
+        assert status.endswith("What changed as read at 09:28:00 UTC: nothing found"), status
+        text = findings_text(screen)
+        assert "no rollout of a watched deployment in the last 24 h" in text
+        assert "no events in the last 6 h" in text
+        screen = await read(pilot, "2")  # System state: nodes and usage, but every pod fine
+        status = str(screen.query_one("#investigate-status").render())
+        counted = [f for f in screen.shown.findings if f.found]
+        assert counted and all(f.part != "Pods" for f in counted)
+        assert status.endswith(f": {len(counted)} findings"), status
+    changes = journaled(session, InvestigationShown)[0]
+    assert [f.found for f in changes.findings] == [False, False, False]
+    timeline = [e.text for e in session.recorder.state.timeline]
+    assert any(
+        t.startswith("Investigated What changed by ") and t.endswith(": nothing found")
+        for t in timeline
+    ), timeline
+    with Journal.open(session.recorder.journal.path, read_only=True) as journal:
+        out = {f.name: f.data.decode() for f in review_files(journal.events())}
+    summary = next(v for k, v in out.items() if k.endswith("_investigation_summary.md"))
+    changed = summary.split("### Timeline of changes", 1)[1].split("###", 1)[0]
+    assert ": nothing found\n" in changed
+    assert "- Rollouts: no rollout of a watched deployment" in changed
+    state = summary.split("### System state", 1)[1].split("###", 1)[0]
+    assert f": {len(counted)} findings\n" in state
+    review = next(v for k, v in out.items() if k.endswith("_review.md"))
+    assert "Investigated What changed by " in review
+    assert "Investigated What changed by " + OPERATOR + ": nothing found" in review
+
+
+def test_a_journal_written_before_found_counts_its_nothing_lines_as_now() -> None:
+    """Journals written before `Finding.found` carry the same lines without it: read back,
+    a "nothing found" line, a log summary and a cut's "… N more" are no findings there either."""
+    from state.guide.investigation import findings_count
+
+    old = InvestigationShown.model_validate_json(
+        '{"kind": "investigation_shown", "at": "2026-03-14T09:30:00Z", "step": "changes",'
+        ' "by": "alice", "findings": ['
+        '{"part": "Rollouts", "text": "no rollout of a watched deployment in the last 24 h"},'
+        '{"part": "Events", "text": "09:20:00 Warning BackOff pod/x x3: restarting",'
+        ' "tone": "warn"},'
+        '{"part": "Logs", "text": "x: last 1000 lines of 3 pods (3 logs), 9 ERROR/FATAL/'
+        'Exception lines in 1 groups"},'
+        '{"part": "Config", "text": "no config change in events or templates"}]}'
+    )
+    assert [f.found for f in old.findings] == [False, True, False, False]
+    assert findings_count(old) == "1 finding"
+
+
+async def test_after_an_undo_what_changed_names_the_images_each_rollout_replaced(
+    tmp_path,
+) -> None:
+    """The undo scales the old ReplicaSet back up as revision 9 (kubectl's way): revision 8
+    still reads 1.2.0 -> 1.3.0, not the 1.1.0 of the revision before it in number; undone
+    again, revision 10 is the bad release back, by an undo."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(120)
+    undo = ("rollout_undo", "tracktion/tracklist-service", {}, False)
+    await session.actions.run(*undo, session.clock.now())
+    await session.arun(300)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        await shown(pilot, InvestigateScreen)
+        changes = findings_text(await read(pilot))
+    assert "tracklist-service revision 8 at 09:26:20 (5 min ago): image 1.2.0 -> 1.3.0" in changes
+    assert (
+        "tracklist-service revision 9 at 09:28:00 (3 min ago): image 1.3.0 -> 1.2.0; "
+        "change-cause: kubectl rollout undo deployment/tracklist-service"
+    ) in changes
+    await session.actions.run(*undo, session.clock.now())
+    await session.arun(400)
+    rollouts = await run_section(
+        SimulatedInvestigator(session.cluster, session.clock.now), "changes", None
+    )
+    texts = [f.text for f in rollouts[0] if f.part == "Rollouts"]
+    assert [t.split(" at ")[0] for t in texts] == [
+        "tracklist-service revision 9",
+        "tracklist-service revision 10",
+    ]  # revision 8 is revision 10 now: one ReplicaSet, one entry
+    assert texts[1].endswith(
+        "image 1.2.0 -> 1.3.0; change-cause: kubectl rollout undo deployment/tracklist-service"
+    )

@@ -60,7 +60,8 @@ def prepared_chain(session: Session) -> tuple[DbSession, ...]:
 
 
 def body(app) -> str:
-    return app.query_one(LocksPane)._body.plain
+    """Every line the locks pane holds: the counts, then its tree, guides included."""
+    return app.query_one(LocksPane).text()
 
 
 async def opened(pilot) -> list[str]:
@@ -77,7 +78,7 @@ async def test_k_on_a_prepared_transaction_explains_and_targets_nobody(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         lines = await opened(pilot)
         assert lines[2] == "▶ prepared transaction 'pay-7f3a' 4m 05s blocks 1 on ledger"
-        assert lines[3] == "  no backend · owner payments · database billing"
+        assert lines[3] == "│ no backend · owner payments · database billing"
         assert lines[4].startswith("└ 5001 checkout 50s  UPDATE ledger")
         await pilot.press("k")  # the cursor is on the root: the prepared transaction
         await shown(pilot, NoticeScreen)
@@ -131,7 +132,7 @@ async def test_k_on_a_real_blocker_still_confirms_its_pid(tmp_path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         assert (await opened(pilot))[2:7] == [
             "▶ 4242 reports idle in tx 1m 30s blocks 1 on ledger",
-            "  LOCK TABLE ledger IN SHARE MODE",
+            "│ LOCK TABLE ledger IN SHARE MODE",
             "└ 5001 migrations 0s  LOCK TABLE ledger IN EXCLUSIVE MODE",
             "    ↳ also waits on 4243",
             "▶ 4243 exports idle in tx 1m 30s blocks 1 on ledger",
@@ -182,7 +183,7 @@ async def test_a_blocker_gone_before_it_was_read_is_drawn_and_never_targeted(tmp
         lines = await opened(pilot)
         assert lines[2:5] == [
             "▶ 999 blocks 1",  # nothing known of it but that it blocks
-            "  not in pg_stat_activity: it ended as it was read",
+            "│ not in pg_stat_activity: it ended as it was read",
             "└ 5001 checkout 50s  UPDATE ledger SET balance = balance - 10 WHERE id = 7  ShareLock",
         ]
         await pilot.press("k")
@@ -228,12 +229,14 @@ async def test_the_cursor_stays_on_its_session_when_the_tree_grows_above_it(tmp_
         await pilot.press("down", "down", "down")  # 2259, its two waiters, then the prepared
         await pilot.pause()
         assert pane.selected().session.pid == -731
+        assert pane.lock_tree.cursor_line == 4  # under 2259, its statement, its 2 waiters
         await pilot.press("escape")  # back to the live tree
         sampled(session, holder, *waiters, prepared, victim)  # a third waiter joins above
         app.redraw()
         await pilot.pause()
         assert pane.selected().session.pid == -731
-        assert pane.cursor == 4
+        tree = pane.lock_tree  # its line moved down with the waiter that joined above it
+        assert tree.cursor_line == 5 and tree.cursor_node.data.key == (-731, "pay-7f3a")
         await pilot.press("k")
         await shown(pilot, NoticeScreen)
         assert "pay-7f3a" in app.screen.title_text

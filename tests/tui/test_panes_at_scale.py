@@ -66,6 +66,23 @@ async def test_every_row_is_reachable_by_keyboard_and_the_cut_is_marked(tmp_path
         assert services.table.cursor_row > len(shown) - 3  # a page down, not one row
 
 
+async def test_home_and_end_go_to_the_focused_panes_first_and_last_row(tmp_path) -> None:
+    app = (await fleet(tmp_path)).app()
+    async with app.run_test(size=SIZE) as pilot:
+        for key, kind in (("1", ServicesPane), ("2", ErrorRatePane), ("4", LatencyPane)):
+            await pressed(pilot, key, "end")
+            await pilot.pause()
+            pane = app.query_one(kind)
+            last = pane.table.keys[-1]
+            assert pane.selected() == last and last in in_view(pane), kind.__name__
+            assert title(pane).endswith(f"–{FLEET} of {FLEET}")
+            assert any(last in row for row in drawn_rows(pane))
+            await pressed(pilot, "home")
+            await pilot.pause()
+            assert pane.selected() == pane.table.keys[0], kind.__name__
+            assert title(pane) == f"{pane.TITLE} · {len(in_view(pane))} of {FLEET}"
+
+
 async def test_the_cursor_follows_the_mouse_wheel_and_never_selects_a_hidden_row(
     tmp_path,
 ) -> None:

@@ -18,6 +18,7 @@ from tests.play import START, Session
 from tests.unit.helpers import fold_all
 from tui.replay import ReplayApp
 from widgets.scrubber import Scrubber
+from widgets.services import ServicesPane
 
 MINUTES = 14  # long enough for several keyframes (one every 2 minutes of recorded time)
 
@@ -124,6 +125,33 @@ async def test_replay_keys(recorded) -> None:
         await pilot.press("r", "k", "d")  # no action exists in replay
         await pilot.pause()
         assert len(app.screen_stack) == 1
+
+
+async def test_home_and_end_are_the_focused_panes_rows_and_esc_gives_them_back(
+    tmp_path,
+) -> None:
+    path = tmp_path / "fleet.warroom"
+    session = await Session("bad-deploy", path, services=120).arun(60)
+    session.recorder.journal.close()
+    app = ReplayApp(Replay(Journal.open(path, read_only=True)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        start, end = app.replay.instant(app.replay.start), app.replay.instant(app.replay.end)
+        await pilot.press("end")  # the replay opens on its scrubber: the journal's end
+        assert app.cursor == end
+        await pilot.press("1", "home")  # Services focused: its first row, not the start
+        await pilot.pause()
+        services = app.query_one(ServicesPane)
+        assert app.cursor == end
+        assert services.selected() == services.table.keys[0]
+        await pilot.press("end")
+        await pilot.pause()
+        assert app.cursor == end
+        assert services.selected() == services.table.keys[-1] != services.table.keys[0]
+        # esc resumes the pane, a second gives the keys back to the scrubber: the start
+        await pilot.press("escape", "escape", "home")
+        await pilot.pause()
+        assert app.focused is app.query_one(Scrubber)
+        assert app.cursor == start
 
 
 async def test_playback_follows_recorded_time(recorded) -> None:

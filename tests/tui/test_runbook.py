@@ -50,6 +50,16 @@ async def step(pilot, step_id: str, *keys: str) -> None:
     await pilot.pause()
 
 
+async def runbook_on(pilot, service: str) -> RunbookScreen:
+    """The cursor on `service` in Services (a fix's target), then `b`: the runbook shown."""
+    await on_service(pilot, service)
+    await pilot.press("b")
+    await shown(pilot, RunbookScreen)
+    screen = pilot.app.screen
+    assert isinstance(screen, RunbookScreen)
+    return screen
+
+
 async def investigated(pilot) -> InvestigateScreen:
     await shown(pilot, InvestigateScreen)
     await pilot.app.workers.wait_for_complete()
@@ -71,9 +81,7 @@ async def test_high_error_rate_runbook_on_the_bad_deploy_demo(tmp_path) -> None:
     session.declare()
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await on_service(pilot, "tracklist-service")
-        await pilot.press("b")
-        await shown(pilot, RunbookScreen)
+        await runbook_on(pilot, "tracklist-service")
         assert (
             app.screen.query_one("#runbook-head")
             .render()
@@ -215,3 +223,59 @@ async def test_the_matching_runbook_is_suggested_once(tmp_path) -> None:
         f"{session.recorder.state.latest('error_rate', 'tracklist-service'):.1f}% > 5%). "
         "Press b to open it"
     ]
+
+
+def verify_line(screen: RunbookScreen, step_id: str = "verify") -> str:
+    """A step's line as the screen shows it (the verify step's with what its watch says)."""
+    options = screen.query_one(OptionList)
+    index = next(i for i, s in enumerate(screen.steps) if s.id == step_id)
+    for i in range(options.option_count):
+        option = options.get_option_at_index(i)
+        if option.id == f"step-{index}":
+            return str(option.prompt)
+    raise AssertionError("no verify step")
+
+
+async def test_the_verify_step_shows_its_watch_counting_down_then_its_outcome(tmp_path) -> None:
+    """Enter on Verify: the runbook screen itself says the check runs, counts down to the
+    next check and to the earliest stable verdict, then says the outcome; a verification
+    that fails says why and leaves the step open. A step done through its key (the fix,
+    the verification) is the commander's, not "by console"."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
+    session.declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await runbook_on(pilot, "tracklist-service")
+        await step(pilot, "verify", "enter")  # still burning: the first check fails
+        line = verify_line(screen)
+        assert "[ ]" in line and "not verified at 09:28:20: " in line
+        assert "tracklist-service error rate" in line
+        # the fix through its key: the step is the commander's, not "by console"
+        await step(pilot, "fix", "enter")
+        await shown(pilot, RemediationMenu)
+        await choose(pilot, "rollout_undo")
+        await confirm(pilot)
+        await shown(pilot, RunbookScreen)
+        await pilot.pause()
+        fixed = verify_line(screen, "fix")
+        assert "[x]" in fixed and "done 09:28:20 by alice" in fixed, fixed
+        await session.arun(400)
+        await step(pilot, "verify", "enter")
+        line = verify_line(screen)
+        assert (
+            "checking 1/5 good in a row · next check in 1:00 · stable at the earliest in 4:00"
+            in line
+        )
+        await session.arun(420)  # 20 s on: the screen's own second tick redraws it
+        screen.redraw()
+        line = verify_line(screen)
+        assert "next check in 0:40 · stable at the earliest in 3:40" in line
+        for minute in range(1, STABLE_CHECKS):
+            await session.arun(400 + 60 * minute)
+            app.verification.verification_step()
+        await pilot.pause()
+        screen.redraw()
+        line = verify_line(screen)
+        assert "[x]" in line and "verified stable at 09:36:40: 5 good checks in a row" in line
+        assert "done 09:36:40 by alice" in line
+        assert "checking" not in line

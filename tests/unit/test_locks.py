@@ -189,40 +189,105 @@ def test_a_waiter_is_drawn_under_one_blocker_and_names_the_rest(sessions):
             assert set(c.also) | ({drawn_under} - {None}) == blocked
 
 
-# ---- what the pane draws of the trees in the lines it has (widgets/locks.py layout) --------
+# ---- what the pane's tree holds in the lines it has (widgets/lock_plan.py) ----------------
 
 
-def drawn_lines(drawn) -> int:
-    from widgets.locks import lines_of
+def nodes(planned) -> list:
+    """Every planned node in drawing order, as the Tree lists its lines."""
+    from widgets.lock_plan import outline
 
-    return sum(1 if isinstance(x, str) else lines_of(*x) for x in drawn)
+    return [p for _, p in outline(planned)]
 
 
-def test_every_root_is_drawn_before_a_long_queue_fills_the_pane():
-    from widgets.locks import layout
+def sessions_in(planned) -> list[int]:
+    from widgets.lock_plan import SESSION
+
+    return [p.chain.session.pid for p in nodes(planned) if p.line.kind == SESSION]
+
+
+def test_every_root_is_in_view_before_a_long_queue_fills_the_pane():
+    from widgets.lock_plan import CUT, plan
 
     # 1 holds a lock 50 sessions queue behind; 200 and 300 each block one session
     sessions = [s(1), *(s(pid, 1) for pid in range(2, 52)), s(200), s(201, 200), s(300)]
     sessions.append(s(301, 300))
-    drawn = layout(blocking_chains(sessions), 12)
-    roots = [x[0].session.pid for x in drawn if not isinstance(x, str) and x[1] == 0]
+    planned = plan(blocking_chains(sessions), 12)
+    drawn = nodes(planned)
+    assert len(drawn) == 12
+    roots = [p.chain.session.pid for p in planned]
     assert roots == [1, 200, 300]
-    assert "  … 45 more waiting" in drawn  # right under the chain it cuts, 5 shown
-    assert drawn_lines(drawn) == 12
+    [cut] = [p for p in drawn if p.line.kind == CUT]
+    assert cut.hidden == 47 and cut.line.key[0] == 1  # right under the chain it cuts, 3 shown
+    assert sessions_in(planned) == [1, 2, 3, 4, 200, 201, 300, 301]
+
+
+def test_an_opened_cut_draws_every_waiter_of_its_chain():
+    from widgets.lock_plan import CUT, key_of, plan
+
+    sessions = [s(1), *(s(pid, 1) for pid in range(2, 52)), s(200), s(201, 200)]
+    chains = blocking_chains(sessions)
+    assert [p.line.kind for p in nodes(plan(chains, 8))].count(CUT) == 1
+    planned = plan(chains, 8, opened=frozenset({key_of(chains[0])}))
+    assert sessions_in(planned) == [1, *range(2, 52), 200, 201]  # scrolled, not fitted
+    assert not [p for p in nodes(planned) if p.line.kind == CUT]
+
+
+def test_a_folded_session_stands_for_its_waiters_in_one_line():
+    from widgets.lock_plan import FOLDED, key_of, plan
+
+    # 1 <- 2 <- 3, 4;  1 <- 5
+    chains = blocking_chains([s(1), s(2, 1), s(3, 2), s(4, 2), s(5, 1)])
+    folded = frozenset({key_of(chains[0].waiters[0])})
+    planned = plan(chains, 100, folded=folded)
+    assert sessions_in(planned) == [1, 2, 5]
+    [fold] = [p for p in nodes(planned) if p.line.kind == FOLDED]
+    assert fold.hidden == 2 and fold.line.key == key_of(chains[0].waiters[0])
+
+
+def test_a_deep_queue_is_drawn_no_deeper_than_the_pane_can_read():
+    from widgets.lock_plan import DEPTH, outline, plan
+
+    # 1 <- 2 <- 3 <- ... <- 200: each waits on the one before
+    chains = blocking_chains([s(1), *(s(pid, pid - 1) for pid in range(2, 201))])
+    lines = [guide for guide, _ in outline(plan(chains, 1000))]
+    assert len(lines) == 201  # the root, its statement, 199 waiters: every one
+    assert max(len(g) for g in lines) == 2 * DEPTH  # "      ├ " at most
+    assert lines[:5] == ["", "│ ", "└ ", "  └ ", "    └ "]
+    assert lines[5:7] == ["      ├ ", "      ├ "] and lines[-1] == "      └ "
+
+
+def test_the_guides_show_who_waits_under_whom():
+    from widgets.lock_plan import outline, plan
+
+    # 10 <- 11 <- 12;  10 <- 13;  13 also waits on 20
+    chains = blocking_chains([s(10), s(11, 10), s(12, 11), s(13, 10, 20), s(20)])
+    drawn = [(g, p.chain.session.pid, p.line.kind) for g, p in outline(plan(chains, 100))]
+    assert drawn[:6] == [
+        ("", 10, "session"),
+        ("│ ", 10, "detail"),  # the root's statement continues its guide
+        ("├ ", 11, "session"),
+        ("│ └ ", 12, "session"),
+        ("└ ", 13, "session"),
+        ("    ", 13, "also"),  # "↳ also waits on 20", under the session it belongs to
+    ]
 
 
 @given(samples, st.integers(1, 40))
-def test_the_layout_fits_and_draws_every_root_it_has_room_for(sessions, room):
-    from widgets.locks import layout, lines_of
+def test_the_plan_fits_its_room_when_it_can_and_keeps_every_session_reachable(sessions, room):
+    from widgets.lock_plan import CUT, FOLDED, PICKABLE, lines_of, plan
 
     chains = blocking_chains(sessions)
-    drawn = layout(chains, room)
-    assert drawn_lines(drawn) <= max(room, 1)
+    planned = plan(chains, room)
+    drawn = nodes(planned)
     heads = sum(lines_of(c, 0) for c in chains)
     if heads + len(chains) <= room:
-        assert [x for x in drawn if not isinstance(x, str) and x[1] == 0] == [
-            (c, 0) for c in chains
-        ]
+        assert len(drawn) <= room
+    assert [p.chain for p in planned] == chains  # every root, in order
+    # every session is a line, or counted by the cut that stands for it
+    shown = sum(1 for p in drawn if p.line.kind == "session")
+    hidden = sum(p.hidden for p in drawn if p.line.kind in (CUT, FOLDED))
+    assert shown + hidden == sum(1 + c.size for c in chains)
+    assert all(p.line.kind in PICKABLE or p.line.kind in ("detail", "also") for p in drawn)
 
 
 def test_how_many_wait_reads_with_its_grammar():

@@ -9,9 +9,12 @@ import pytest
 
 from state.events import (
     ActionFinished,
+    ActionRequested,
     IncidentAcknowledged,
     InvestigationShown,
     RunbookStepTicked,
+    VerificationChecked,
+    VerificationFinished,
 )
 from state.guide.runbook import (
     NAMES,
@@ -83,6 +86,40 @@ def test_progress_reads_console_actions_and_hand_ticks_from_the_journal() -> Non
     assert ticks["join"][2] == "bob"
     # the fix came before the quick assessment and the other investigation steps
     assert out_of_order(rb, ticks) >= 1
+
+
+def test_a_step_done_through_its_key_is_the_persons_in_old_journals_too() -> None:
+    """The fix and the verification name who did them: the outcome's own `by`, or, in a
+    journal written before outcomes carried one, who asked for the action or ran the check."""
+    rb = load("high-error-rate")
+    at = START + timedelta(minutes=1)
+    asked = ActionRequested(
+        at=at, action_id="1", action="rollout_undo", target="t", params={}, by="ana"
+    )
+    now = [
+        asked,
+        ActionFinished(at=at, action_id="1", action="rollout_undo", target="t", ok=True, by="ana"),
+        VerificationChecked(at=at, ok=True, streak=5, detail="ok", by="bo"),
+        VerificationFinished(at=at, stable=True, detail="5 good checks", by="bo"),
+    ]
+    ticks = progress(rb, now)
+    assert (ticks["fix"][2], ticks["verify"][2]) == ("ana", "bo")
+    old = [  # as journaled before: the outcomes' bodies carry no `by`
+        asked,
+        ActionFinished.model_validate_json(
+            '{"kind": "action_finished", "at": "2026-03-14T09:27:00Z", "action_id": "1",'
+            ' "action": "rollout_undo", "target": "t", "ok": true}'
+        ),
+        VerificationChecked(at=at, ok=True, streak=5, detail="ok", by="bo"),
+        VerificationFinished.model_validate_json(
+            '{"kind": "verification_finished", "at": "2026-03-14T09:27:00Z", "stable": true,'
+            ' "detail": "5 good checks"}'
+        ),
+    ]
+    ticks = progress(rb, old)
+    assert (ticks["fix"][2], ticks["verify"][2]) == ("ana", "bo")
+    failed = VerificationFinished(at=at, stable=False, detail="error rate 9%", by="bo")
+    assert "verify" not in progress(rb, [failed])  # a watch that did not confirm: still open
 
 
 def test_escalation_criteria_and_service_down_resolution(tmp_path) -> None:
