@@ -162,8 +162,9 @@ def _bands(
     """The threshold bands after `event`, for the services the metric panes show only
     (ConsoleState.metric_rows): a series of a service not configured never alerts."""
     out = dict(state.bands)
+    shown = frozenset(state.services)
     for service, value in event.values.items():
-        if state.services and service not in state.services:
+        if shown and service not in shown:
             continue
         if value is None or not math.isfinite(value):
             continue  # no data is not a recovery; NaN and inf cross no threshold, as in policy

@@ -104,9 +104,37 @@ def resolves(purpose: str, status: IncidentStatus, outcome: str) -> bool:
 
 
 def services_down(state: ConsoleState) -> frozenset[str]:
-    """The services down as the guide's triage counts them."""
+    """The services down as the guide's triage counts them.
+
+    By change: a service whose health result and deployment are the very objects they were
+    in the last state asked about (the fold and the journal's reader keep an unchanged row the
+    same object) is down or not as it was then; only the other rows are judged again."""
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
-    return frozenset(s for s in names if service_down(state, s))
+    health, deployments = state.health, state.deployments
+    if _last_down and _last_down[0][0] is names:
+        _, was_health, was_deployments, was = _last_down[0]
+        if was_health is health and was_deployments is deployments:
+            return was
+        down = frozenset(
+            s
+            for s in names
+            if (
+                s in was
+                if health.get(s) is was_health.get(s)
+                and deployments.get(s) is was_deployments.get(s)
+                else service_down(state, s)
+            )
+        )
+        if down == was:
+            down = was
+    else:
+        down = frozenset(s for s in names if service_down(state, s))
+    _last_down[:] = [(names, health, deployments, down)]
+    return down
+
+
+# the last answer of services_down, with the rows it came from
+_last_down: list[tuple[tuple[str, ...], dict, dict, frozenset[str]]] = []
 
 
 def flags(state: ConsoleState, down: frozenset[str] | None = None) -> tuple[str, ...]:
