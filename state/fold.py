@@ -147,13 +147,26 @@ def _by_service(
 def _append(series: dict[str, tuple], values: dict[str, float | None]) -> dict[str, tuple]:
     out = dict(series)
     for name, value in values.items():
-        out[name] = (*out.get(name, ()), value)[-HISTORY:]
+        kept = out.get(name)
+        if kept is None:
+            out[name] = (value,)
+        elif len(kept) < HISTORY:
+            out[name] = (*kept, value)
+        else:
+            out[name] = (*kept[len(kept) - HISTORY + 1 :], value)
     return out
 
 
 def _usable(baseline: dict[str, float]) -> dict[str, float]:
     """The baselines a ratio can be taken against: NaN, an infinity, 0 or less is none."""
     return {service: v for service, v in baseline.items() if math.isfinite(v) and v > 0}
+
+
+# metric -> service -> (value, baseline, band before, band after) of the last band taken:
+# the fold's one memory. A sample's unchanged values are the very objects of the one before
+# (the journal's reader and the probes keep them), so a band is taken again only for a value
+# or baseline that changed or a band that moved since; the answer is the same either way.
+_BANDS_TAKEN: dict[str, dict[str, tuple[float, float | None, int, int]]] = {}
 
 
 def _bands(
@@ -163,16 +176,28 @@ def _bands(
     (ConsoleState.metric_rows): a series of a service not configured never alerts."""
     out = dict(state.bands)
     shown = frozenset(state.services)
+    taken = _BANDS_TAKEN.setdefault(event.metric, {})
+    error_rate = event.metric == "error_rate"
+    prefix = f"{event.metric}:"
     for service, value in event.values.items():
         if shown and service not in shown:
             continue
         if value is None or not math.isfinite(value):
             continue  # no data is not a recovery; NaN and inf cross no threshold, as in policy
-        key = f"{event.metric}:{service}"
-        if event.metric == "error_rate":
-            out[key] = band(value, out.get(key, 0), (ERROR_RATE_P2, ERROR_RATE_P1))
-        elif baseline.get(service):
-            out[key] = band(value / baseline[service], out.get(key, 0), (LATENCY_RATIO_P2,))
+        key = prefix + service
+        current = out.get(key, 0)
+        base = None if error_rate else baseline.get(service)
+        last = taken.get(service)
+        if last is not None and last[0] is value and last[1] is base and last[2] == current:
+            out[key] = last[3]
+            continue
+        if error_rate:
+            out[key] = band(value, current, (ERROR_RATE_P2, ERROR_RATE_P1))
+        elif base:
+            out[key] = band(value / base, current, (LATENCY_RATIO_P2,))
+        else:
+            continue
+        taken[service] = (value, base, current, out[key])
     return out
 
 

@@ -305,6 +305,8 @@ def _health_changes(before: ConsoleState, after: ConsoleState, entry):
 
 
 def _metric_changes(before: ConsoleState, after: ConsoleState, metric: str, entry):
+    if after.bands is before.bands:  # the fold keeps unchanged bands the same object
+        return
     prefix = f"{metric}:"
     for key, new in after.bands.items():
         old = before.bands.get(key, 0)
@@ -334,8 +336,21 @@ def _metric_changes(before: ConsoleState, after: ConsoleState, metric: str, entr
 
 
 def _blocked(state: ConsoleState) -> int:
+    """How many sessions wait on a lock; counted once a sample (a refresh compares the one
+    before, counted at the refresh before, with the one after)."""
     db = state.database
-    return sum(1 for s in db.sessions if s.blocked_by) if db else 0
+    if db is None:
+        return 0
+    for sample, count in _BLOCKED_COUNTED:
+        if sample is db:
+            return count
+    count = sum(1 for s in db.sessions if s.blocked_by)
+    _BLOCKED_COUNTED[:] = [_BLOCKED_COUNTED[-1], (db, count)] if _BLOCKED_COUNTED else [(db, count)]
+    return count
+
+
+# the last two samples counted, with their count
+_BLOCKED_COUNTED: list[tuple[object, int]] = []
 
 
 def _unseen(state: ConsoleState) -> str | None:

@@ -171,7 +171,7 @@ def _metric(facts: Facts, event: Any, before: ConsoleState, after: ConsoleState,
         if metric == "latency":
             base = baseline.get(service)
             series.ratios.append(value / base if base else math.nan)
-    if after.bands != before.bands:
+    if after.bands is not before.bands and after.bands != before.bands:
         for key, band in after.bands.items():
             if band != before.bands.get(key, 0):
                 facts.bands.setdefault(key, []).append(Change(seq, event.at, band))
