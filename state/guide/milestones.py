@@ -141,14 +141,25 @@ def flags(state: ConsoleState, down: frozenset[str] | None = None) -> tuple[str,
     """What the guide's rules flag in `state`, one reason each ("api down", "api error rate
     > 20%", "database unreachable"); () when nothing. `down`: services_down(state), if known."""
     down = services_down(state) if down is None else down
+    unreachable = state.probe("postgres").unreachable
+    for was_down, was_bands, was_unreachable, answer in _flagged:  # a refresh asks twice
+        if was_down is down and was_bands is state.bands and was_unreachable == unreachable:
+            return answer
     reasons = [f"{service} down" for service in sorted(down)]
     for key in sorted(state.bands):
         if state.bands[key]:
             metric, service = key.split(":", 1)
             reasons.append(f"{service} {_band_words(metric, state.bands[key])}")
-    if state.probe("postgres").unreachable:  # not resolving from here is unknown, not down
+    if unreachable:  # not resolving from here is unknown, not down
         reasons.append("database unreachable")
-    return tuple(reasons)
+    answer = tuple(reasons)
+    _flagged[:] = [*_flagged[-1:], (down, state.bands, unreachable, answer)]
+    return answer
+
+
+# the last two answers of flags, with what they were read from (the state's parts kept the
+# same objects while unchanged: services_down's set, the fold's bands)
+_flagged: list[tuple[frozenset[str], dict[str, int], bool, tuple[str, ...]]] = []
 
 
 def _band_words(metric: str, band: int) -> str:
