@@ -160,15 +160,16 @@ def _person_of(facts: Facts, event: EventBase) -> str | None:
 def _metric(facts: Facts, event: Any, before: ConsoleState, after: ConsoleState, seq: int) -> None:
     at, metric = event.at.timestamp(), event.metric
     baseline = after.latency_baseline
+    latency, known, isfinite = metric == "latency", facts.series, math.isfinite
     for service, value in event.values.items():
-        if value is None or not math.isfinite(value):
+        if value is None or not isfinite(value):
             continue  # no data, NaN and inf are no peak
-        series = facts.series.get((metric, service))
+        series = known.get((metric, service))
         if series is None:
-            series = facts.series[(metric, service)] = Series()
+            series = known[(metric, service)] = Series()
         series.times.append(at)
         series.values.append(value)
-        if metric == "latency":
+        if latency:
             base = baseline.get(service)
             series.ratios.append(value / base if base else math.nan)
     if after.bands is not before.bands and after.bands != before.bands:
