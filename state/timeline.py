@@ -6,6 +6,7 @@ person would conclude (a threshold crossed, a pod crash-looping, a lock chain).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -344,11 +345,12 @@ def _blocked(state: ConsoleState) -> int:
     for sample, count in _BLOCKED_COUNTED:
         if sample is db:
             return count
-    count = sum(1 for s in db.sessions if s.blocked_by)
+    count = sum(map(bool, map(_BLOCKED_BY, db.sessions)))
     _BLOCKED_COUNTED[:] = [_BLOCKED_COUNTED[-1], (db, count)] if _BLOCKED_COUNTED else [(db, count)]
     return count
 
 
+_BLOCKED_BY = operator.attrgetter("blocked_by")
 # the last two samples counted, with their count
 _BLOCKED_COUNTED: list[tuple[object, int]] = []
 

@@ -39,8 +39,10 @@ expected severity (`Milestones.held`).
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import compress
 from typing import TYPE_CHECKING, Any, Literal
 
 from state.guide.harm import harm, matches
@@ -115,16 +117,14 @@ def services_down(state: ConsoleState) -> frozenset[str]:
         _, was_health, was_deployments, was = _last_down[0]
         if was_health is health and was_deployments is deployments:
             return was
-        down = frozenset(
-            s
-            for s in names
-            if (
-                s in was
-                if health.get(s) is was_health.get(s)
-                and deployments.get(s) is was_deployments.get(s)
-                else service_down(state, s)
-            )
+        same_health = map(operator.is_, map(health.get, names), map(was_health.get, names))
+        same_deployment = map(
+            operator.is_, map(deployments.get, names), map(was_deployments.get, names)
         )
+        moved = list(
+            compress(names, map(operator.not_, map(operator.and_, same_health, same_deployment)))
+        )
+        down = (was - frozenset(moved)) | frozenset(s for s in moved if service_down(state, s))
         if down == was:
             down = was
     else:
