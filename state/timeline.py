@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterator
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from state import events as ev
@@ -290,7 +291,11 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
 
 
 def _health_changes(before: ConsoleState, after: ConsoleState, entry):
-    for key, now in after.health.items():
+    if after.health is before.health:
+        return
+    # the results that are not the very objects they were (50 of 300 a refresh at large)
+    kept = map(operator.is_, map(before.health.get, after.health), after.health.values())
+    for key, now in compress(after.health.items(), map(operator.not_, kept)):
         was = before.health.get(key)
         if was is None or (was.up, was.unknown) == (now.up, now.unknown):
             continue
