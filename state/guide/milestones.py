@@ -113,8 +113,9 @@ def services_down(state: ConsoleState) -> frozenset[str]:
     same object) is down or not as it was then; only the other rows are judged again."""
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
     health, deployments = state.health, state.deployments
-    if _last_down and _last_down[0][0] is names:
-        _, was_health, was_deployments, was = _last_down[0]
+    last = next(iter(_last_down), None)  # read once: another thread may fold too
+    if last is not None and last[0] is names:
+        _, was_health, was_deployments, was = last
         if was_health is health and was_deployments is deployments:
             return was
         same_health = map(operator.is_, map(health.get, names), map(was_health.get, names))
