@@ -25,8 +25,7 @@ def aside(work: Callable[[], Json]) -> Callable[[], Json]:
     which prints nothing. Out: that value, from the child or, failing it, from `work()` here.
     """
     if not hasattr(os, "fork") or threading.active_count() > 1:
-        value = work()
-        return lambda: value
+        return _done_here(work)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, answer, end without running the parent's exit handlers
@@ -53,3 +52,18 @@ def aside(work: Callable[[], Json]) -> Callable[[], Json]:
         return answer["value"] if "value" in answer else work()
 
     return result
+
+
+def _done_here(work: Callable[[], Json]) -> Callable[[], Json]:
+    """`work()` done now, in this process; its value, or its error, given when asked, as the
+    child's would be."""
+    try:
+        value = work()
+    except Exception as exc:
+        error = exc
+
+        def failed() -> Json:
+            raise error
+
+        return failed
+    return lambda: value

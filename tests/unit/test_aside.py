@@ -41,3 +41,19 @@ def test_with_other_threads_the_work_is_done_here() -> None:
     finally:
         stop.set()
         other.join()
+
+
+def test_with_other_threads_an_error_is_raised_when_the_value_is_asked_for() -> None:
+    def work() -> int:
+        raise ValueError("bad input")
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        result = aside(work)  # done here at once, as the child would have: no raise yet
+        with pytest.raises(ValueError, match="bad input"):
+            result()
+    finally:
+        stop.set()
+        other.join()
