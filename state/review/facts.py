@@ -9,6 +9,7 @@ changes; nothing keeps a whole day of sample events in memory.
 from __future__ import annotations
 
 import math
+import operator
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -178,10 +179,13 @@ def _metric(facts: Facts, event: Any, before: ConsoleState, after: ConsoleState,
                 facts.bands.setdefault(key, []).append(Change(seq, event.at, band))
 
 
+_BLOCKED_BY = operator.attrgetter("blocked_by")
+
+
 def _locks(facts: Facts, event: Any) -> None:
-    waiting = [s for s in event.sessions if s.blocked_by]
-    if not waiting:
+    if not any(map(_BLOCKED_BY, event.sessions)):  # most samples: no session waits
         return
+    waiting = [s for s in event.sessions if s.blocked_by]
     by_pid = {s.pid: s for s in event.sessions}
     blockers = {p for s in waiting for p in s.blocked_by} - {s.pid for s in waiting}
     root = ""
