@@ -40,6 +40,7 @@ class RunbookView:
     resolution: tuple[bool, str] | None  # Service Down's criteria, checked on the state
     # the verify step's watch: (words, "running" | "stable" | "failed"); None before any
     verification: tuple[str, str] | None = None
+    service: str | None = None  # the service it was opened for: its fix acts on this one
 
 
 _VERIFIED = {"running": CURRENT, "stable": GOOD, "failed": BAD}
@@ -107,6 +108,8 @@ class RunbookScreen(Screen[None]):
         rb = v.runbook
         head = Text()
         head.append(f"Runbook: {rb.title}", STRONG)
+        if v.service:
+            head.append(f" for {inert(v.service, 80)}", STRONG)
         head.append(f"  trigger {rb.trigger} · severity {rb.severity} · team {rb.team}", MUTED)
         self.query_one("#runbook-head", Static).update(themed(head))
         phase = rb.phase_at(v.minutes)

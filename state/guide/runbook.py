@@ -107,6 +107,20 @@ def suggest(state: ConsoleState) -> tuple[str, str] | None:
     return None
 
 
+def runbook_service(state: ConsoleState, name: str) -> str | None:
+    """The service runbook `name` is opened for, from the signals that match it: the first
+    service down (Service Down), else the one with the worst error rate above 0 (the
+    application a fix acts on); None when no service stands out."""
+    if name == "service-down":
+        down = [s for s in state.services if service_down(state, s)]
+        if down:
+            return down[0]
+    rate, worst = max(
+        ((state.latest("error_rate", s) or 0.0, s) for s in state.services), default=(0.0, "")
+    )
+    return worst if rate > 0 else None
+
+
 def done_by(step: Step, event: ev.EventBase) -> bool:
     """Whether journaled `event` completes console-action `step`."""
     match event:

@@ -279,3 +279,26 @@ async def test_the_verify_step_shows_its_watch_counting_down_then_its_outcome(tm
         assert "[x]" in line and "verified stable at 09:36:40: 5 good checks in a row" in line
         assert "done 09:36:40 by alice" in line
         assert "checking" not in line
+
+
+async def test_the_fix_step_acts_on_the_runbooks_service_not_the_cursors(tmp_path) -> None:
+    """The commander opened the runbook for tracklist-service, then moved the Services
+    cursor to look at another service: "Apply the cause's solution" still fixes
+    tracklist-service, the one its dialog names."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
+    session.declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await runbook_on(pilot, "tracklist-service")
+        head = screen.query_one("#runbook-head").render().plain
+        assert head.startswith("Runbook: High Error Rate for tracklist-service")
+        await pilot.press("escape")
+        await pilot.pause()
+        other = next(s for s in session.recorder.state.services if s != "tracklist-service")
+        await on_service(pilot, other)
+        await pilot.press("b")
+        await shown(pilot, RunbookScreen)
+        await step(pilot, "fix", "enter")
+        await shown(pilot, RemediationMenu)
+        title = str(app.screen.query_one(".dialog-title").render())
+        assert "tracklist-service" in title and other not in title
