@@ -16,7 +16,7 @@ from textual.actions import SkipAction
 from textual.containers import Container
 from textual.screen import Screen
 
-from state.guide.phase import flags, phase
+from state.guide.phase import flags, overdue, phase
 from tui.layout import grid_rows
 from widgets.error_rate import ErrorRatePane
 from widgets.filter_bar import FilterBar
@@ -136,7 +136,7 @@ class ConsoleScreen(Screen[None]):
         stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
         self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts, stale))
         keys = self.query_one(KeyBar)
-        self.drawn(keys, lambda: keys.follow(phase(state), flags(state)))
+        self.drawn(keys, lambda: keys.follow(phase(state), flags(state), overdue(state, now)))
         self._lay_out(state)
 
     def _flagged(self, state: ConsoleState, alerts: list[bool]) -> tuple[str, ...]:

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from state.guide.policy import ERROR_RATE_P2, LATENCY_RATIO_P2
+from state.guide.escalation import next_escalation
+from state.guide.policy import ERROR_RATE_P2, LATENCY_RATIO_P2, next_update_due, response_due
 from state.guide.severity import IncidentStatus
 from state.guide.signals import latency_ratio, service_down
 from state.locks import connection_share
 from state.memo import last_answer
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from state.console import ConsoleState
 
 Phase = Literal["declare", "investigating", "mitigating", "verifying"]
 # what a pane flags, in the words the key bar ranks its keys by (tui/keys.py FLAG_KEYS)
 Flag = Literal["services", "error rate", "p95", "locks", "connections"]
+# a duty of the guide's whose time has passed, as the header says it (widgets/header.py):
+# "ack -05:52 LATE", "update -01:10 OVERDUE", "ESCALATE to L3 now"
+Duty = Literal["ack", "update", "escalate"]
 PHASES: tuple[Phase, ...] = ("declare", "investigating", "mitigating", "verifying")
 
 # the timeline entries of a remediation asked for or done (state/timeline.py: the event kinds)
@@ -84,4 +90,26 @@ def flags(state: ConsoleState) -> tuple[Flag, ...]:
         (r := latency_ratio(state, s)) is not None and r > LATENCY_RATIO_P2 for s in state.latency
     ):
         found.append("p95")
+    return tuple(found)
+
+
+def overdue(state: ConsoleState, now: datetime) -> tuple[Duty, ...]:
+    """The guide's duties past their time at `now` on the open incident, by the same clocks
+    as the header's: the acknowledgement and the status update against the targets of the
+    severity reached, the escalation against the current severity's triggers.
+
+    Whatever the phase, a narrow key bar shows the key of each (tui/keys.py DUTY_KEYS)."""
+    incident = state.incident
+    if incident is None or not incident.open:
+        return ()
+    found: list[Duty] = []
+    reached = incident.reached
+    if incident.acknowledged_at is None and now > response_due(reached, incident.declared_at):
+        found.append("ack")
+    update = next_update_due(reached, incident.declared_at, incident.last_update_at)
+    if update is not None and now > update:
+        found.append("update")
+    due = next_escalation(incident.severity, incident.declared_at, incident.escalation_level)
+    if due is not None and due.at <= now:
+        found.append("escalate")
     return tuple(found)
