@@ -113,3 +113,22 @@ def overdue(state: ConsoleState, now: datetime) -> tuple[Duty, ...]:
     if due is not None and due.at <= now:
         found.append("escalate")
     return tuple(found)
+
+
+_STATUS_ORDER = tuple(IncidentStatus)  # investigating, identified, monitoring, resolved
+
+
+def true_status(state: ConsoleState) -> IncidentStatus:
+    """The guide's status word for the open incident as its work stands, for the next update
+    to say (its Update Templates): Monitoring once a fix is being watched or was verified
+    stable ("A fix has been implemented and we are monitoring the results"), Identified once
+    a fix was asked for ("We are working on a fix"), never behind the status last posted."""
+    incident = state.incident
+    if incident is None:
+        return IncidentStatus.INVESTIGATING
+    found = IncidentStatus.INVESTIGATING
+    if incident.verified_at is not None or incident.verification is not None:
+        found = IncidentStatus.MONITORING
+    elif any(e.kind in _ACTING and e.at >= incident.declared_at for e in state.timeline):
+        found = IncidentStatus.IDENTIFIED
+    return max(found, incident.status, key=_STATUS_ORDER.index)
