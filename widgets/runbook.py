@@ -46,7 +46,11 @@ class RunbookView:
 _VERIFIED = {"running": CURRENT, "stable": GOOD, "failed": BAD}
 
 
-def how(step: Step) -> str:
+def how(step: Step, service: str | None = None) -> str:
+    """How a step is done; the remediation step names the service it acts on (`service`,
+    the runbook's own), never the Services cursor's."""
+    if step.action == "remediate" and service:
+        return f"key: remediate {inert(service, 60)}"
     if step.action:
         return f"key: {step.action.replace('_', ' ')}"
     if step.investigate:
@@ -108,8 +112,6 @@ class RunbookScreen(Screen[None]):
         rb = v.runbook
         head = Text()
         head.append(f"Runbook: {rb.title}", STRONG)
-        if v.service:
-            head.append(f" for {inert(v.service, 80)}", STRONG)
         head.append(f"  trigger {rb.trigger} · severity {rb.severity} · team {rb.team}", MUTED)
         self.query_one("#runbook-head", Static).update(themed(head))
         phase = rb.phase_at(v.minutes)
@@ -162,7 +164,7 @@ class RunbookScreen(Screen[None]):
                 else:
                     line.append(" [-] ", WARN)
                 line.append(step.text)
-                line.append(f"  ({how(step)})", MUTED)
+                line.append(f"  ({how(step, v.service)})", MUTED)
                 if tick is not None:
                     line.append(f"  {tick[0]} {tick[1]:%H:%M:%S} by {inert(tick[2], 40)}", MUTED)
                 if step.action == "verify" and v.verification is not None:
