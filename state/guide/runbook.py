@@ -103,7 +103,10 @@ def suggest(state: ConsoleState) -> tuple[str, str] | None:
     high = [(state.latest("error_rate", s) or 0.0, s) for s in state.services]
     worst = max(high, default=(0.0, ""))
     if worst[0] > ERROR_RATE_P2:
-        return "high-error-rate", f"{worst[1]} error rate {worst[0]:.1f}% > {ERROR_RATE_P2:g}%"
+        # said once, when it crosses (tui/runbook.py watch): the value then, named as such,
+        # never read as the value now, which the Error rate pane shows
+        why = f"{worst[1]} error rate > {ERROR_RATE_P2:g}%, crossed at {worst[0]:.1f}%"
+        return "high-error-rate", why
     return None
 
 

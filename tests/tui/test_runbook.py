@@ -222,10 +222,11 @@ async def test_the_matching_runbook_is_suggested_once(tmp_path) -> None:
         app.runbooks.watch()  # the same suggestion: said once
         await pilot.pause()
         said = [n.message for n in app._notifications if "Runbook suggested" in n.message]
+    # the value it crossed at, named so: the Error rate pane shows today's
+    then = session.recorder.state.latest("error_rate", "tracklist-service")
     assert said == [
-        "Runbook suggested: High Error Rate (tracklist-service error rate "
-        f"{session.recorder.state.latest('error_rate', 'tracklist-service'):.1f}% > 5%). "
-        "Press b to open it"
+        "Runbook suggested: High Error Rate (tracklist-service error rate > 5%, crossed at "
+        f"{then:.1f}%). Press b to open it"
     ]
 
 
