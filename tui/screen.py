@@ -19,7 +19,7 @@ from textual.screen import Screen
 from state.guide.phase import flags, overdue, phase
 from tui.layout import grid_rows
 from widgets.error_rate import ErrorRatePane
-from widgets.filter_bar import FilterBar
+from widgets.filter_bar import FilterBar, FilterInput
 from widgets.header import IncidentHeader
 from widgets.keybar import KeyBar
 from widgets.latency import LatencyPane
@@ -193,11 +193,11 @@ class ConsoleScreen(Screen[None]):
         self._close_filter()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if isinstance(event.input, FilterBar):
+        if isinstance(event.input, FilterInput):
             self._filter(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if isinstance(event.input, FilterBar):
+        if isinstance(event.input, FilterInput):
             self._close_filter()
 
     def _filter(self, query: str) -> None:
