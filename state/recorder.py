@@ -16,10 +16,13 @@ if TYPE_CHECKING:
 class Recorder:
     """Owns the journal and the folded state of one session; saves keyframes as it goes."""
 
-    def __init__(self, journal: Journal, state: ConsoleState | None = None) -> None:
+    def __init__(
+        self, journal: Journal, state: ConsoleState | None = None, old_format: bool = False
+    ) -> None:
+        """`old_format`: keyframes as journals of schema 1 held them (the benchmarks' baseline)."""
         self.journal = journal
         self.state = state or ConsoleState()
-        self._keyframe_at = self.state.now.timestamp() if self.state.now else None
+        self._keyframes = keyframes.Writer(journal, self.state, old_format)
 
     @classmethod
     def reopen(cls, reading: Journal) -> Recorder:
@@ -40,10 +43,5 @@ class Recorder:
         """Commit `event` to the journal, then fold it. Nothing is shown that is not journaled."""
         seq = self.journal.append(event)
         self.state = fold(self.state, event)
-        at = event.at.timestamp()
-        if self._keyframe_at is None:
-            self._keyframe_at = at
-        elif at - self._keyframe_at >= keyframes.EVERY:
-            keyframes.write(self.journal, seq, at, self.state)
-            self._keyframe_at = at
+        self._keyframes.folded(seq, event, self.state)
         return self.state

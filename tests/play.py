@@ -39,6 +39,17 @@ SEED = 7
 OPERATOR = "alice"
 
 
+def probe_outage(folder: Path, source: str) -> str:
+    """A scenario file in `folder`: `source`'s probe refused from 10 s to 70 s, nothing else."""
+    scenario = folder / "outage.toml"
+    scenario.write_text(
+        'name = "outage"\ntitle = "t"\nexpected_severity = "P3"\n'
+        f'[[faults]]\ntype = "probe_outage"\nat = 10\nsource = "{source}"\nduration = 60\n'
+        'reason = "connection refused"\n'
+    )
+    return str(scenario)
+
+
 class Session:
     """A recorder, a frozen clock and the simulated cluster it samples, advanced on demand."""
 

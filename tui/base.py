@@ -33,6 +33,10 @@ __all__ = ["PANES", "ConsoleBase", "KeyGroup", "Wiring"]
 
 E = TypeVar("E", bound="EventBase")
 
+# seconds a probe's sample waits to be drawn with the others': the probes sample at the same
+# ticks (probes/scheduler.py) and, on loopback, answer within a few tens of ms of each other
+PROBE_BATCH = 0.1
+
 
 @dataclass
 class Wiring:
@@ -84,7 +88,9 @@ class ConsoleBase(ConsoleView):
         self.open_failure: Exception | None = None
         self._opening = opening
         self._scheduler: ProbeScheduler | None = None
-        self._dirty = False
+        # a repaint on its way: "now" (after the events folded in this burst), "batch" (probes'
+        # samples, PROBE_BATCH after the first), or "" for none
+        self._dirty = ""
         self._reactions: defaultdict[type, list[Callable[[EventBase], None]]] = defaultdict(list)
         self._watch = TerminalWatch(self, self._close_journal) if watch_terminal else None
         if opening is None:
@@ -107,7 +113,7 @@ class ConsoleBase(ConsoleView):
         self.opened = True
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.redraw, name="clock")
+        self.set_interval(1.0, self._clock_tick, name="clock")
         if self._opening is None:
             self.session_opened()
         else:
@@ -135,7 +141,7 @@ class ConsoleBase(ConsoleView):
         if self._probes:
             from probes.scheduler import ProbeScheduler
 
-            self._scheduler = ProbeScheduler(self._probes, self.clock, self.record, self.speed)
+            self._scheduler = ProbeScheduler(self._probes, self.clock, self._sampled, self.speed)
             self._scheduler.start()
 
     async def on_unmount(self) -> None:
@@ -154,15 +160,36 @@ class ConsoleBase(ConsoleView):
     def record(self, event: EventBase) -> None:
         """Journal `event`, fold it, run its reactions, and repaint once the burst it came in
         is folded."""
+        self._recorded(event)
+        if self._dirty != "now":
+            self._dirty = "now"
+            self.call_later(self.redraw)
+
+    def _sampled(self, event: EventBase) -> None:
+        """A probe's event: journaled and folded at once, and drawn with what the other
+        probes, sampling at the same ticks, bring within PROBE_BATCH: one repaint a refresh
+        rather than one a probe. What the commander does (`record`) is drawn at once."""
+        self._recorded(event)
+        if not self._dirty:
+            self._dirty = "batch"
+            self.set_timer(PROBE_BATCH, self._redraw_batch, name="probe-batch")
+
+    def _recorded(self, event: EventBase) -> None:
         self.recorder.record(event)
         for reaction in self._reactions.get(type(event), ()):
             reaction(event)
+
+    def _redraw_batch(self) -> None:
+        if self._dirty == "batch":  # else drawn already, with a repaint asked for at once
+            self.redraw()
+
+    def _clock_tick(self) -> None:
+        """Every second: what shows the time, unless a repaint of new events is on its way."""
         if not self._dirty:
-            self._dirty = True
-            self.call_later(self.redraw)
+            self.redraw_clock()
 
     def redraw(self) -> None:
-        self._dirty = False
+        self._dirty = ""
         super().redraw()
 
     def view(self) -> tuple[ConsoleState, datetime] | None:

@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 # warroom uses no pydantic plugins; looking for them scans every installed distribution's
 # metadata, a visible share of start-up. Set before pydantic is first imported.
@@ -18,6 +18,9 @@ import click
 from tui import __version__
 from tui.errors import BAD_INPUT, fail
 from tui.opening import DEFAULT_SCENARIO, DEFAULT_SEED
+
+if TYPE_CHECKING:
+    from tui.contexts import Selected
 
 
 def operator_name() -> str:
@@ -35,6 +38,9 @@ def run_console(app, journal=None) -> NoReturn:
     """
     code = app.run()
     if app.open_failure is not None:
+        if callable(getattr(app.open_failure, "lines", None)):
+            # a config changed between its check and the opening (tui/config.py ConfigError)
+            config_failed(app.open_failure)
         raise app.open_failure
     if app.opened:
         journal = app.recorder.journal
@@ -189,17 +195,23 @@ def load_config(path: Path | None, *, secrets: bool = False, **command_line):
 
     With `secrets`, a [notify] channel whose secret is not in the environment is a problem too.
     """
-    from tui.config import ConfigError, load, require_secrets
-    from tui.contexts import select
+    from tui.config import ConfigError
 
     try:
-        selected = select(load(path), path, **command_line)
-        if secrets:
-            require_secrets(selected.config, path)
+        return _selected(path, secrets, command_line)
     except ConfigError as exc:
         config_failed(exc)
+
+
+def _selected(path: Path | None, secrets: bool, command_line: dict) -> Selected:
+    """`load_config`'s Selected; raises ConfigError."""
+    from tui.config import load, require_secrets
+    from tui.contexts import select
     from tui.crash import keep_config_secrets
 
+    selected = select(load(path), path, **command_line)
+    if secrets:
+        require_secrets(selected.config, path)
     # never in a crash log, whatever their variables are called
     keep_config_secrets(selected.config)
     return selected
@@ -214,9 +226,13 @@ CONTEXT_OPTION = click.option(
 
 def config_failed(exc) -> NoReturn:
     """Every problem of a config on stderr, one line each; exit 2."""
+    _refused(exc.lines())
+
+
+def _refused(lines: list[str]) -> NoReturn:
     from state.text import inert
 
-    for line in exc.lines():  # a config's values echoed back: outside text
+    for line in lines:  # a config's values echoed back: outside text
         click.echo(f"warroom: {inert(line)}", err=True)
     sys.exit(BAD_INPUT)
 
@@ -263,36 +279,62 @@ def live(
     journal: Path | None,
 ) -> None:
     """Watch the configured cluster, metrics and database live."""
-    selected = load_config(
-        config_path,
-        secrets=True,
-        context=context,
-        namespace=namespace,
-        read_only=read_only,
-        allow_writes=allow_writes,
-    )
-    from tui.contexts import label
+    from functools import partial
+
+    from tui.aside import aside
+
+    command_line = {
+        "context": context,
+        "namespace": namespace,
+        "read_only": read_only,
+        "allow_writes": allow_writes,
+    }
+    # the config is checked in full before the terminal is taken over, but aside (pydantic and
+    # the config's models, on the other core) while the console's own modules load here
+    checked = aside(partial(_live_settings, config_path, command_line))
+    from tui.app import WarroomApp
     from tui.opening import session_start
 
-    config = selected.config
-    operator = config.operator or operator_name()
-    start = session_start("live", journal, operator, label=label(selected))
-    from tui.app import WarroomApp
+    settings = checked()
+    if "problems" in settings:
+        _refused(settings["problems"])
+    operator = settings["operator"]
+    start = session_start("live", journal, operator, label=settings["label"])
 
-    def opening():  # just after the first frame: the fold, the probes, the actions
+    def opening():  # just after the first frame: the config's objects, the fold, the probes
         from tui.live import live_wiring
 
-        return live_wiring(start, selected)
+        return live_wiring(start, _selected(config_path, True, command_line))
 
     app = WarroomApp(
         opening=opening,
         operator=operator,
-        read_only=selected.read_only,
-        escalation_mode=config.escalation,
+        read_only=settings["read_only"],
+        escalation_mode=settings["escalation"],
         badge="LIVE",
-        keymap=config.keys,
+        keymap=settings["keys"],
     )
     run_console(app, start.journal)
+
+
+def _live_settings(path: Path | None, command_line: dict) -> dict:
+    """What live needs of its config before the first frame, as JSON (tui/aside.py): the
+    settings the console is built with, or {"problems": lines} for a config it refuses."""
+    from tui.config import ConfigError
+    from tui.contexts import label
+
+    try:
+        selected = _selected(path, True, command_line)
+    except ConfigError as exc:
+        return {"problems": exc.lines()}
+    config = selected.config
+    return {
+        "operator": config.operator or operator_name(),
+        "label": label(selected),
+        "read_only": selected.read_only,
+        "escalation": config.escalation,
+        "keys": dict(config.keys),
+    }
 
 
 @main.command()

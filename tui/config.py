@@ -257,6 +257,8 @@ class DatabaseConfig(Section):
 
 
 def _keymap(value: dict[str, str]) -> dict[str, str]:
+    if not value:  # nothing to check: no need of the console's bindings (Textual, the widgets)
+        return value
     from tui.keys import app_bindings, keymap_problems
 
     problems = keymap_problems(value, app_bindings())

@@ -24,7 +24,6 @@ from widgets.header import IncidentHeader
 from widgets.keybar import KeyBar
 from widgets.latency import LatencyPane
 from widgets.locks import LocksPane
-from widgets.pane import Pane
 from widgets.services import ServicesPane
 from widgets.table import RowsPane
 from widgets.tabs import PaneTabs
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
 
     from state.console import ConsoleState
     from tui.view import ConsoleView
+    from widgets.pane import Pane
     from widgets.text_line import TextLine
 
 T = TypeVar("T")
@@ -75,23 +75,30 @@ class ConsoleScreen(Screen[None]):
         self._grid: tuple[int, int] | None = None
         self._draw_errors: set[tuple[str | None, type, str]] = set()  # already in the crash log
         self._held: list[events.Key] | None = None  # keys typed while a dialog is on its way
+        self._drawn_state: ConsoleState | None = None  # the state the last redraw drew
+        self._alerts = [False] * len(PANES)  # which panes it found alerting
 
     def compose(self) -> ComposeResult:
-        yield IncidentHeader(id="header")
-        yield PaneTabs([name for _, name, _ in PANES], id="tabs")
-        with Container(id="panes"):
-            for key, _, pane in PANES:
-                yield pane(id=key)
+        # kept, not queried: a repaint every second would walk the DOM for them each time
+        self._header = IncidentHeader(id="header")
+        self._tabs = PaneTabs([name for _, name, _ in PANES], id="tabs")
+        self._panes = [pane(id=key) for key, _, pane in PANES]
+        self._keys = KeyBar(PINNED_KEYS, id="keys")
+        self._grid_box = Container(id="panes")
+        yield self._header
+        yield self._tabs
+        with self._grid_box:
+            yield from self._panes
         if self.scrubber:
             from widgets.scrubber import Scrubber
 
             yield Scrubber(id="scrubber")
         yield FilterBar(id="filter")
-        yield KeyBar(PINNED_KEYS, id="keys")
+        yield self._keys
 
     @property
     def panes(self) -> list[Pane]:
-        return [self.query_one(f"#{key}", Pane) for key, _, _ in PANES]
+        return self._panes
 
     def key_action(self, name: str) -> Callable[..., object] | None:
         """The method a binding's action `name` runs: a key group's `action_<name>`, or None."""
@@ -112,32 +119,53 @@ class ConsoleScreen(Screen[None]):
         self.ready = True
         self.console.redraw()  # the console's, which may draw more (the replay's scrubber)
 
-    def redraw(self) -> None:
-        if not self.query(IncidentHeader):
+    def redraw(self, clock_only: bool = False) -> None:
+        """Draw the console's state as of its time. `clock_only`: only the clock moved on
+        since the last redraw; if the state is the one drawn then, only what shows the time
+        is drawn again (`_tick`)."""
+        if not self._header.is_attached:
             return  # the console is closing: its widgets are gone, nothing to draw on
         shown = self.console.view()
         badge = self.console.badge
         if shown is None:
-            self.query_one(IncidentHeader).opening(badge)
+            self._header.opening(badge)
             for pane in self.panes:
                 pane.waiting()
-            self.query_one(PaneTabs).show(self.current_pane, [False] * len(PANES))
+            self._tabs.show(self.current_pane, [False] * len(PANES))
             return
         state, now = shown
+        if clock_only and state is self._drawn_state:
+            self._tick(state, now)
+            return
+        self._drawn_state = state
         alerts = []
         for pane in self.panes:
             alerts.append(bool(self.drawn(pane, partial(self._show_pane, pane, state, now))))
-        header = self.query_one(IncidentHeader)
+        self._alerts = alerts
+        header = self._header
         header.update_note = self.console.update_note()
         header.declare_key = self.console.key_for("declare")
         header.flagged = self._flagged(state, alerts)
         self.drawn(header, lambda: header.show(state, now, badge))
-        tabs = self.query_one(PaneTabs)
+        tabs = self._tabs
         stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
         self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts, stale))
-        keys = self.query_one(KeyBar)
+        keys = self._keys
         self.drawn(keys, lambda: keys.follow(phase(state), flags(state), overdue(state, now)))
         self._lay_out(state)
+
+    def _tick(self, state: ConsoleState, now: datetime) -> None:
+        """The second's repaint of a state already drawn: the header's clocks, the panes that
+        show an age, the staleness in borders and tabs. What depends on the state alone (the
+        rows, what the panes flag, the keys, the layout) is as the last redraw left it."""
+        for pane in self.panes:
+            self.drawn(pane, partial(pane.tick, state, now))
+        header, tabs = self._header, self._tabs
+        self.drawn(header, lambda: header.show(state, now, self.console.badge))
+        stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
+        self.drawn(tabs, lambda: tabs.show(self.current_pane, self._alerts, stale))
+        keys = self._keys  # a duty falls due with time alone: its key comes on the bar
+        self.drawn(keys, lambda: keys.follow_duties(overdue(state, now)))
 
     def _flagged(self, state: ConsoleState, alerts: list[bool]) -> tuple[str, ...]:
         """What each flagged pane flags, named as its tab: 'DB locks: 3 sessions blocked'."""
@@ -158,7 +186,7 @@ class ConsoleScreen(Screen[None]):
 
     def _lay_out(self, state: ConsoleState) -> None:
         """Give each row of panes the lines its content wants (tui/layout.py)."""
-        grid = self.query_one("#panes")
+        grid = self._grid_box
         if not grid.size.height:
             return  # not laid out yet: the resize that follows lays it out
         panes = {pane.id: pane for pane in self.panes}

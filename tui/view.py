@@ -170,6 +170,11 @@ class ConsoleView(App[int]):
         if self.console_screen.ready:
             self.console_screen.redraw()
 
+    def redraw_clock(self) -> None:
+        """The clock's second: redraw what shows the time (tui/screen.py `redraw`)."""
+        if self.console_screen.ready:
+            self.console_screen.redraw(clock_only=True)
+
     async def run_action(
         self,
         action: str | ActionParseResult,

@@ -234,6 +234,13 @@ class KeyBar(TextLine):
             self.due = due
             self.show_keys()
 
+    def follow_duties(self, overdue: Sequence[str]) -> None:
+        """As `follow`, for the duties alone: the second's repaint, when one falls due."""
+        due = tuple(DUTY_KEYS[d] for d in overdue if d in DUTY_KEYS)
+        if due != self.due:
+            self.due = due
+            self.show_keys()
+
     def _active(self) -> list[tuple[Binding, bool]]:
         """The keys to show: those with a description and `show`, and the palette's (Textual
         hides it from footers), on whatever key a keymap gave it."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.message import Message
 
 from widgets.format import cannot_draw, duration, stale_label
@@ -14,6 +15,8 @@ from widgets.text_line import Lines
 from widgets.theme import MUTED, STRONG, themed
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from textual.app import ComposeResult
     from textual.widget import Widget
 
@@ -62,6 +65,43 @@ def unseen(state: ConsoleState, now: datetime) -> list[str]:
     return out
 
 
+class PaneBody(Lines):
+    """A pane's text. A new text with the lines of the last one, some changed, repaints those
+    lines alone: an age ticking every second in the locks pane costs its own line, not the
+    pane's whole body and every widget under it, on a terminal at the end of an SSH link.
+    Another text lays the screen out again only when its height changes (`Lines`)."""
+
+    _rows: list[int] | None = None  # the lines the update under way changes
+
+    def show(self, body: Text, before: Text | None) -> None:
+        """Show `body` (roles as styles), the text shown before being `before`."""
+        rows = _changed_rows(before, body) if before is not None else None
+        if rows is not None and self.styles.text_wrap == "nowrap":
+            self._rows = rows
+            try:
+                self.update(themed(body), layout=False)  # the same lines: the same height
+            finally:
+                self._rows = None
+        else:
+            self.show_lines(themed(body))
+
+    def refresh(self, *regions: Region, **kwargs: bool) -> Self:
+        if self._rows is not None and not regions:
+            width = self.size.width
+            regions = tuple(Region(0, y, width, 1) for y in self._rows)
+        return super().refresh(*regions, **kwargs)
+
+
+def _changed_rows(before: Text, after: Text) -> list[int] | None:
+    """The lines of `after` that differ from `before`'s, text or style; None when the two do
+    not have the same number of lines."""
+    old = before.split("\n", allow_blank=True)
+    new = after.split("\n", allow_blank=True)
+    if len(old) != len(new):
+        return None
+    return [y for y, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+
+
 class Pane(Vertical):
     """A bordered pane. Subclasses say which probe sources feed them and build their body.
 
@@ -71,10 +111,14 @@ class Pane(Vertical):
 
     SOURCES: tuple[str, ...] = ()
     TITLE = ""
+    # whether the body shows the time (an age, a countdown), so that it changes as the clock
+    # moves on with the state unchanged; a pane that does not is redrawn only when the state
+    # changes, and its subtitle (a staleness's age) every second (`tick`)
+    CLOCKED = True
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.content = Lines("", markup=False, classes="pane-body")
+        self.content = PaneBody("", markup=False, classes="pane-body")
         # titles and subtitles as Text: Textual would read a str as markup, and the subtitle
         # carries a probe's failure reason, outside text (README, Security)
         self.border_title = Text(self.TITLE)
@@ -112,9 +156,24 @@ class Pane(Vertical):
             state, now, self.content_size.width, self.content_size.height
         )
         if body != self._body:
-            self._body = body
-            self.content.show_lines(themed(body))
+            # the body is as tall as its lines: the same number of lines, none wrapped, keeps
+            # its height, so only the lines that changed repaint, with no layout of the screen
+            before, self._body = self._body, body
+            self.content.show(body, before)
         self._subtitled(state, now)
+
+    def tick(self, state: ConsoleState, now: datetime) -> None:
+        """The clock moved on to `now` and the state is the one last shown: redraw what shows
+        the time (all of a CLOCKED pane; the subtitle's age of another)."""
+        if self.CLOCKED:
+            self.show(state, now)
+        else:
+            self._ticked(state, now)
+
+    def _ticked(self, state: ConsoleState, now: datetime) -> None:
+        self._seen = (state, now)
+        if self.size.width:
+            self._subtitled(state, now)
 
     def _subtitled(self, state: ConsoleState, now: datetime) -> None:
         """The border's subtitle: why the pane is not fresh, or nothing."""

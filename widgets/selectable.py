@@ -80,6 +80,10 @@ class SelectablePane(Pane):
         self._latest = (state, now)
         super().show(*(self._frozen or (state, now)))
 
+    def _ticked(self, state: ConsoleState, now: datetime) -> None:
+        self._latest = (state, now)
+        super()._ticked(*(self._frozen or (state, now)))
+
     def staleness(self, state: ConsoleState, now: datetime) -> str | None:
         return FROZEN if self._frozen else super().staleness(state, now)
 

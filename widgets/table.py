@@ -203,6 +203,8 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
 class RowsPane(SelectablePane):
     """A pane of one row per service in a DataTable, sorted worst first and filtered."""
 
+    CLOCKED = False  # a row shows the last sample, never its age
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.table = PaneTable(self)

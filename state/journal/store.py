@@ -1,8 +1,9 @@
 """The journal: one append-only SQLite file per session. Every event is committed here first.
 
-Bodies are JSON, deflated against the previous body of the same kind (state/codec.py),
-so a day of 2 s samples stays small on disk. The schema version and an application id
-mark the file as a warroom journal; anything else is refused and left untouched.
+A sample is journaled by the rows that changed since the last one of its stream, other
+events as JSON deflated against the previous body of their kind (state/journal/codec.py),
+so an hour of a large fleet's 2 s samples stays small on disk. The schema version and an
+application id mark the file as a warroom journal; anything else is refused and left untouched.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import shutil
 import sqlite3
 import tempfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from state.journal import schema
-from state.journal.codec import DELTA, RAW, Packer, Unpacker, current
+from state.journal.codec import DELTA, RAW, ROWS, Packer, Reader, Unpacker, after, current
+from state.journal.rows import ROW_FIELDS
 from state.journal.schema import SchemaError, transaction
 from state.text import inert
 
@@ -54,9 +56,8 @@ def body_of(event: Event | EventBase) -> bytes:
 
 def encode(event: Event | EventBase) -> tuple[float, str, int, bytes]:
     """(epoch seconds, kind, encoding, data) of `event` as a key row: the most it can take."""
-    kind = getattr(event, "kind")  # noqa: B009
-    encoding, _, data = Packer().pack(kind, body_of(event))
-    return (event.at.timestamp(), kind, encoding, data)
+    row = Packer().pack(event)
+    return (event.at.timestamp(), getattr(event, "kind"), row.encoding, row.data)  # noqa: B009
 
 
 def parse(kind: str, body: bytes) -> Event:
@@ -81,6 +82,8 @@ class Journal:
         self._immutable = False  # opened read-only while nobody wrote it (`follow`)
         self._scratch: Path | None = None  # the private copy it was read from, removed on close
         self._packer = Packer()
+        self._reader: Reader | None = None  # kept between reads: a seek rebuilds from it
+        self._rolled_back: list[Callable[[], None]] = []
 
     # ---- opening ----------------------------------------------------------------------------
 
@@ -164,12 +167,18 @@ class Journal:
     def append(self, event: Event | EventBase) -> int:
         """Commit one event; returns its sequence number. Only then may it be folded."""
         kind = getattr(event, "kind")  # noqa: B009
-        body = body_of(event)
-        encoding, ref, data = self._packer.pack(kind, body)
-        cursor = self._db.execute(_INSERT, (event.at.timestamp(), kind, encoding, ref, data))
+        row = self._packer.pack(event)
+        cursor = self._db.execute(
+            _INSERT, (event.at.timestamp(), kind, row.encoding, row.ref, row.data)
+        )
         seq = int(cursor.lastrowid or 0)
-        self._packer.packed(kind, seq, encoding, body)
+        self._packer.packed(row, seq)
         return seq
+
+    def write_old_format(self) -> None:
+        """Write samples whole from now on, as journals before rows by change: for the
+        benchmarks' baseline and the tests of journals in that format."""
+        self._packer = Packer(by_rows=False)
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -190,9 +199,18 @@ class Journal:
                 yield
         except BaseException:
             # rolled back: the packer may remember bodies of rows that are gone, and a later
-            # row would be deflated against them; start again from key rows
-            self._packer = Packer()
+            # row would be deflated against them (or build on their rows); start again from
+            # key rows. The reader may have read the rows that are gone (in this connection).
+            self._packer = Packer(by_rows=self._packer.by_rows)
+            self._reader = None
+            for forget in self._rolled_back:
+                forget()
             raise
+
+    def on_rollback(self, forget: Callable[[], None]) -> None:
+        """Call `forget` when a transaction is rolled back: what it wrote is gone (keyframes
+        built on its rows)."""
+        self._rolled_back.append(forget)
 
     # ---- reading ----------------------------------------------------------------------------
 
@@ -200,6 +218,17 @@ class Journal:
         """Every event after `after_seq`, in the order it was committed."""
         for _, _, event in self.rows(after_seq):
             yield event
+
+    def sample(self, seq: int) -> EventBase:
+        """The sample journaled as row `seq` (a kind of rows.ROW_FIELDS), rebuilt from its
+        stream's rows; JournalError if it is not one or is damaged."""
+        if self._reader is None:
+            self._reader = Reader(self._row_of, parse)
+        with self._reading():
+            try:
+                return self._reader.sample(seq)
+            except _CORRUPT as exc:
+                raise self._corrupt(seq, exc) from None
 
     def first(self) -> Event | None:
         """The first event (what began the session), or None before there is one."""
@@ -217,15 +246,18 @@ class Journal:
 
     def rows(self, after_seq: int = 0) -> Generator[tuple[int, float, Event], None, None]:
         """(seq, epoch seconds, event) of every event after `after_seq`, in commit order."""
-        unpacker = Unpacker(self._row)
+        if self._reader is None:
+            self._reader = Reader(self._row_of, parse)
+        reader = self._reader
         with self._reading():
             rows = self._db.execute(_SELECT_ROWS, (after_seq,))
             for seq, at, kind, encoding, ref, data in rows:
                 try:
-                    event = parse(kind, _unpack(unpacker, seq, at, kind, encoding, ref, data))
+                    _check(at, kind, data)
+                    event = reader.read(seq, kind, encoding, ref, data)
                 except _CORRUPT as exc:
                     raise self._corrupt(seq, exc) from None
-                yield seq, at, event
+                yield seq, at, event  # type: ignore[misc]
 
     def verify(self) -> None:
         """Read every row back, as cheaply as can be; JournalError names the first damaged one.
@@ -239,17 +271,27 @@ class Journal:
         from state.events import EVENT_TYPES
 
         unpacker = Unpacker(self._row)
+        reader = Reader(self._row_of, parse)  # for a ROWS row whose base is not in `windows`
         last: dict[str, tuple[int, bytes]] = {}  # kind -> its last row: what a delta is against
+        windows: dict[int, bytes] = {}  # recent samples: what the next of each stream builds on
         decompressor = zlib.decompressobj
         with self._reading():
             for seq, at, kind, encoding, ref, data in self._db.execute(_SELECT_ROWS, (0,)):
                 try:
                     previous = last.get(kind)
+                    base = windows.pop(ref, None) if encoding == ROWS else None
                     if encoding == DELTA and previous is not None and previous[0] == ref:
                         inflating = decompressor(-15, previous[1])  # the usual row, inlined
                         body = inflating.decompress(data) + inflating.flush()
                         if not isinstance(at, float | int):
                             raise ValueError("its time is not one")
+                    elif encoding == ROWS and isinstance(ref, int) and ref < seq:
+                        if base is None:
+                            base = reader.window(ref)
+                        inflating = decompressor(-15, base)
+                        body = inflating.decompress(data) + inflating.flush()
+                        if not isinstance(at, float | int) or not isinstance(kind, str):
+                            raise ValueError("its time or kind is not one")
                     else:
                         body = _unpack(unpacker, seq, at, kind, encoding, ref, data)
                         if encoding == RAW or kind not in EVENT_TYPES:
@@ -259,6 +301,10 @@ class Journal:
                 except _CORRUPT as exc:
                     raise self._corrupt(seq, exc) from None
                 last[kind] = (seq, body)
+                if kind in ROW_FIELDS:
+                    windows[seq] = after(base or b"", body)
+                    if len(windows) > _TEXTS:  # a stream that stopped, or began again whole
+                        del windows[next(iter(windows))]
 
     def _corrupt(self, seq: int, error: Exception) -> JournalError:
         first = (str(error).splitlines() or [type(error).__name__])[0]
@@ -275,12 +321,18 @@ class Journal:
 
     def _row(self, seq: int) -> tuple[int, int | None, bytes]:
         """(encoding, ref, data) of row `seq`: the unpacker walks back to a key row with it."""
+        return self._row_of(seq)[1:]
+
+    def _row_of(self, seq: int) -> tuple[str, int, int | None, bytes]:
+        """(kind, encoding, ref, data) of row `seq`, its columns checked."""
         found = self._db.execute(
-            "SELECT encoding, ref, body FROM events WHERE seq = ?", (seq,)
+            "SELECT at, kind, encoding, ref, body FROM events WHERE seq = ?", (seq,)
         ).fetchone()
         if found is None:
             raise JournalError(f"{self.path} is damaged: event {seq} is missing")
-        return found
+        at, kind, encoding, ref, data = found
+        _check(at, kind, data)
+        return kind, encoding, ref, data
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM events").fetchone()[0])
@@ -350,6 +402,7 @@ _SELECT_ROWS = "SELECT seq, at, kind, encoding, ref, body FROM events WHERE seq 
 # what a damaged row raises while it is unpacked and parsed: a body that does not inflate,
 # or does not parse (pydantic's ValidationError is a ValueError), a column of the wrong type
 _CORRUPT = (zlib.error, ValueError, TypeError)
+_TEXTS = 64  # rows `verify` keeps for the ROWS rows that build on them
 
 
 def _unpack(
@@ -362,11 +415,16 @@ def _unpack(
     data: object,
 ) -> bytes:
     """The body of one row, checking the columns SQLite lets hold any type."""
+    _check(at, kind, data)
+    return unpacker.unpack(kind, seq, encoding, ref, data)  # type: ignore[arg-type]
+
+
+def _check(at: object, kind: object, data: object) -> None:
+    """Refuse (ValueError) a row whose columns hold what SQLite lets them, not what we wrote."""
     if not isinstance(at, int | float) or not isinstance(kind, str):
         raise ValueError("its time or kind is not one")
     if not isinstance(data, bytes):
         raise ValueError("its body is not a blob")
-    return unpacker.unpack(kind, seq, encoding, ref, data)
 
 
 def _configure(db: sqlite3.Connection) -> None:

@@ -8,23 +8,13 @@ from __future__ import annotations
 import random
 import time
 
-from state.console import ConsoleState
-from state.fold import fold
 from state.journal.replay import Replay
 from state.journal.store import Journal
 from tests.benchmarks.report import p, table
+from tests.unit.helpers import fold_until
 
 SEEKS = 1000
 BASELINE_SEEKS = 10  # folding from the start takes seconds each
-
-
-def fold_from_start(journal: Journal, at: float) -> ConsoleState:
-    state = ConsoleState()
-    for _, when, event in journal.rows():
-        if when > at:
-            break
-        state = fold(state, event)
-    return state
 
 
 def test_open_and_seek_a_day(day) -> None:
@@ -43,7 +33,7 @@ def test_open_and_seek_a_day(day) -> None:
     for _ in range(BASELINE_SEEKS):
         at = rng.uniform(replay.start, replay.end)
         t = time.perf_counter()
-        fold_from_start(journal, at)
+        fold_until(journal, at)
         baseline.append(time.perf_counter() - t)
     journal.close()
     ms = 1000

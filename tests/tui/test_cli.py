@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from state.events import IncidentDeclared, SessionResumed
+from state.journal import schema
 from state.journal.store import Journal
 from tests.opening import open_demo
 from tests.play import Session
@@ -105,7 +106,9 @@ def test_a_journal_of_another_schema_version_is_refused(tmp_path) -> None:
         db.execute("PRAGMA user_version = 99")
     before = fingerprint(path)
     assert_one_line_error(
-        warroom("demo", "--journal", str(path)), "schema version 99", "reads version 1"
+        warroom("demo", "--journal", str(path)),
+        "schema version 99",
+        f"reads version {schema.VERSION}",
     )
     assert fingerprint(path) == before
 

@@ -14,7 +14,7 @@ from state.events import (
     SeverityChanged,
 )
 from state.journal.store import Journal
-from tests.play import OPERATOR, Session
+from tests.play import OPERATOR, Session, probe_outage
 from tests.tui.waiting import pressed, shown
 from tui.app import WarroomApp
 from widgets.comms_dialogs import EscalateScreen
@@ -261,13 +261,8 @@ async def test_large_terminal_shows_all_five_panes_without_overlap(tmp_path) -> 
 
 
 async def test_a_failing_probe_marks_only_its_pane_stale(tmp_path) -> None:
-    scenario = tmp_path / "outage.toml"
-    scenario.write_text(
-        'name = "outage"\ntitle = "t"\nexpected_severity = "P3"\n'
-        '[[faults]]\ntype = "probe_outage"\nat = 10\nsource = "postgres"\nduration = 60\n'
-        'reason = "connection refused"\n'
-    )
-    session = await Session(str(scenario), tmp_path / "j.warroom").arun(40)
+    scenario = probe_outage(tmp_path, "postgres")
+    session = await Session(scenario, tmp_path / "j.warroom").arun(40)
     app = session.app(badge="LIVE", actions=None)
     async with app.run_test(size=(120, 40)):
         stale = {p.id: p.border_subtitle for p in app.console_screen.panes if p.has_class("-stale")}

@@ -6,6 +6,7 @@ after the first frame, and a session that cannot open ends the console with one 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -183,24 +184,101 @@ def test_the_first_frame_waits_for_no_pydantic(tmp_path) -> None:
     assert result.stdout.strip() == ""
 
 
-def test_live_checks_its_config_before_the_first_frame_and_loads_no_more(tmp_path) -> None:
-    """Live validates the config (pydantic) before it draws, as demo checks its scenario, but
-    the event models, the journal's fold and the probes wait for the opening."""
+# what `warroom live` runs before its first frame may not load: the event models, the fold,
+# the probes' client libraries, nor pydantic and the config's models (validated aside)
+LIVE_HEAVY = (
+    "pydantic",
+    "tui.config",
+    "state.events",
+    "state.recorder",
+    "state.fold",
+    "kubernetes",
+    "psycopg",
+    "prometheus_api_client",
+    "requests",
+    "httpx",
+    "yaml",
+)
+
+
+def test_live_draws_its_first_frame_before_loading_the_probes_or_pydantic(tmp_path) -> None:
+    """`warroom live` itself, stopped where its console would take over the terminal: the
+    config is checked in full (in a child, on the other core), and nothing heavy is loaded."""
+    config = tmp_path / "config.toml"
+    config.write_text('[cluster]\nservices = ["api"]\nnamespace = "shop"\n')
+    code = (
+        "import sys\n"
+        "from textual.app import App\n"
+        "def run(self, *args, **kwargs):\n"
+        "    heavy = [m for m in sys.modules if m.split('.')[0] in HEAVY or m in HEAVY]\n"
+        "    print('loaded:', ','.join(sorted(heavy)))\n"
+        "    print('read_only:', self.read_only, 'badge:', self.badge)\n"
+        "    return 0\n"
+        f"HEAVY = {LIVE_HEAVY!r}\n"
+        "App.run = run\n"
+        "from tui.cli import main\n"
+        f"main(['live', '--config', {str(config)!r}, '--read-only',"
+        f" '--journal', {str(tmp_path / 'j.warroom')!r}])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "WARROOM_DATA_DIR": str(tmp_path)},
+    )
+    assert "loaded: \n" in result.stdout, result.stdout + result.stderr
+    assert "read_only: True badge: READ-ONLY" in result.stdout  # the config's, as checked
+
+
+def test_a_bad_live_config_is_refused_before_the_first_frame(tmp_path) -> None:
+    """Checked aside, refused here: one line per problem, exit 2, no console drawn, no journal."""
+    config = tmp_path / "config.toml"
+    config.write_text('[cluster]\nservices = ["api"]\nbogus = 1\n[keys]\n"nope.nothing" = "z"\n')
+    program = PtyProgram(
+        warroom("live", "--config", str(config)), (80, 24), {"WARROOM_DATA_DIR": str(tmp_path)}
+    )
+    try:
+        code = program.wait_exit(60)
+    finally:
+        program.close()
+    said = program.output.decode(errors="replace")
+    assert code == 2, said
+    assert f"warroom: {config}: cluster.bogus: unknown key" in said
+    assert "nope.nothing" in said  # every problem, the keymap's too
+    assert "Opening the session" not in said
+    assert "Traceback" not in said
+    assert not list(tmp_path.rglob("*.warroom"))
+
+
+def test_a_live_config_broken_after_its_check_ends_the_console_in_one_line(tmp_path) -> None:
+    """Checked before the first frame, read again just after it: a config changed in
+    between ends the console as a bad config ends it before, one line per problem, exit 2."""
     config = tmp_path / "config.toml"
     config.write_text('[cluster]\nservices = ["api"]\n')
     code = (
-        "import sys, pathlib\n"
-        "from tui.cli import load_config\n"
-        "from tui.contexts import label\n"
-        "from tui.opening import session_start\n"
-        "from tui.app import WarroomApp\n"
-        f"selected = load_config(pathlib.Path({str(config)!r}), secrets=True)\n"
-        f"start = session_start('live', pathlib.Path({str(tmp_path)!r}) / 'j.warroom', 'x',"
-        " label=label(selected))\n"
-        "WarroomApp(opening=lambda: None, operator='x')\n"
-        "heavy = ('state.events', 'state.recorder', 'state.fold', 'kubernetes', 'httpx')\n"
-        "print(','.join(m for m in heavy if m in sys.modules))\n"
+        "import pathlib\n"
+        "from textual.app import App\n"
+        "def run(self, *args, **kwargs):\n"  # the console drew, then the file changed
+        f"    pathlib.Path({str(config)!r}).write_text('[cluster]\\nservices = 3\\n')\n"
+        "    try:\n"
+        "        self._opening()\n"
+        "    except Exception as exc:\n"
+        "        self.open_failure = exc\n"
+        "    return 2\n"
+        "App.run = run\n"
+        "from tui.cli import main\n"
+        f"main(['live', '--config', {str(config)!r},"
+        f" '--journal', {str(tmp_path / 'j.warroom')!r}])\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "WARROOM_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"warroom: {config}: cluster.services"), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.stderr

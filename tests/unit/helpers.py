@@ -11,6 +11,7 @@ from state.fold import fold
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
+    from state.journal.store import Journal
 
 # A Friday, so that "next business day" has a weekend to skip.
 T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
@@ -74,5 +75,18 @@ def as_json(model) -> str:
 def fold_all(state: ConsoleState, events: Iterable[ev.EventBase]) -> ConsoleState:
     """`state` after folding each of `events` in turn, as a console that recorded them."""
     for event in events:
+        state = fold(state, event)
+    return state
+
+
+def fold_until(journal: Journal, at: float) -> ConsoleState:
+    """The state after every event of `journal` recorded at or before `at`, folded from its
+    start: what a replay's seek must show."""
+    from state.console import ConsoleState
+
+    state = ConsoleState()
+    for _, when, event in journal.rows():
+        if when > at:
+            break
         state = fold(state, event)
     return state

@@ -1,8 +1,9 @@
 """Schema versions: an older journal migrates when opened for writing, and is only read when
 opened read-only; one this code cannot read is refused in one line, untouched.
 
-No older schema exists yet, so these tests play the next version of warroom: schema version
-2, whose migration from 1 adds a column to the outbox.
+These tests play the next version of warroom: the schema after this one (`NEXT`), whose
+migration adds a column to the outbox. The real version 1 (before samples were journaled by
+change) is tested on journals that version wrote, in test_journal_compat.py.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 ADD_NOTE = "ALTER TABLE outbox ADD COLUMN note TEXT NOT NULL DEFAULT ''"
+CURRENT = schema.VERSION
+NEXT = CURRENT + 1
 
 
 @pytest.fixture
 def version_1(tmp_path) -> Path:
-    """A closed journal of schema version 1, written by today's code, with keyframes."""
+    """A closed journal of this schema version, written by today's code, with keyframes."""
     path = tmp_path / "old.warroom"
     journal = Journal.create(path, {"mode": "demo"})
     for event in ALL_KINDS:
@@ -43,9 +46,9 @@ def version_1(tmp_path) -> Path:
 
 @pytest.fixture
 def next_version(monkeypatch) -> None:
-    """This code as version 2 would be: it migrates version 1 by adding a column."""
-    monkeypatch.setattr(schema, "VERSION", 2)
-    monkeypatch.setattr(schema, "MIGRATIONS", {1: (ADD_NOTE,)})
+    """This code as the next version would be: it migrates this one by adding a column."""
+    monkeypatch.setattr(schema, "VERSION", NEXT)
+    monkeypatch.setattr(schema, "MIGRATIONS", {**schema.MIGRATIONS, CURRENT: (ADD_NOTE,)})
 
 
 def on_disk(path: Path) -> tuple[int, set[str]]:
@@ -59,23 +62,24 @@ def on_disk(path: Path) -> tuple[int, set[str]]:
 def test_a_writable_open_migrates_an_older_journal(version_1, next_version):
     with Journal.open(version_1) as journal:
         assert [e.kind for e in journal.events()] == [e.kind for e in ALL_KINDS]
-        assert journal.meta()["schema_version"] == "2"
+        assert journal.meta()["schema_version"] == str(NEXT)
     version, columns = on_disk(version_1)
-    assert version == 2 and "note" in columns
+    assert version == NEXT and "note" in columns
     with Journal.open(version_1) as again:  # current now: opened as it is
         assert again.count() == len(ALL_KINDS)
 
 
 def test_a_failing_migration_leaves_the_journal_as_it_was(version_1, monkeypatch):
-    monkeypatch.setattr(schema, "VERSION", 2)
-    monkeypatch.setattr(schema, "MIGRATIONS", {1: (ADD_NOTE, "ALTER TABLE nowhere ADD x")})
+    failing = (ADD_NOTE, "ALTER TABLE nowhere ADD x")
+    monkeypatch.setattr(schema, "VERSION", NEXT)
+    monkeypatch.setattr(schema, "MIGRATIONS", {**schema.MIGRATIONS, CURRENT: failing})
     with pytest.raises(JournalError) as err:
         Journal.open(version_1)
     message = str(err.value)
-    assert "migrated to schema version 2" in message and "\n" not in message
+    assert f"migrated to schema version {NEXT}" in message and "\n" not in message
     version, columns = on_disk(version_1)
-    assert version == 1 and "note" not in columns
-    monkeypatch.setattr(schema, "VERSION", 1)  # today's code still reads it whole
+    assert version == CURRENT and "note" not in columns
+    monkeypatch.setattr(schema, "VERSION", CURRENT)  # today's code still reads it whole
     with Journal.open(version_1, read_only=True) as journal:
         assert journal.count() == len(ALL_KINDS)
 
@@ -89,21 +93,21 @@ def test_a_read_only_open_reads_an_older_journal_and_writes_nothing(version_1, n
         assert replay.seek(replay.end).events == len(ALL_KINDS)
         assert [f.seq for f in KeyframeIndex(journal).frames] == [3]
         # read through a copy in memory, migrated as the file would be, and read-only too
-        assert journal.meta()["schema_version"] == "2"
+        assert journal.meta()["schema_version"] == str(NEXT)
         with pytest.raises(sqlite3.OperationalError):
             journal.connection.execute("DELETE FROM events")
     assert fingerprint(version_1) == before
     assert siblings(version_1) == names
-    assert on_disk(version_1)[0] == 1
+    assert on_disk(version_1)[0] == CURRENT
 
 
-@pytest.mark.parametrize("version", [0, 3, 99])
+@pytest.mark.parametrize("version", [0, NEXT + 1, 99])
 def test_a_version_this_code_cannot_read_is_refused_in_one_line(version_1, next_version, version):
     with closing(sqlite3.connect(version_1)) as db:
         db.execute(f"PRAGMA user_version = {version}")
         db.commit()
     refused = f"{version_1} is a warroom journal of schema version {version}; "
-    assert refusals(version_1) == [refused + "this warroom reads version 2"] * 2
+    assert refusals(version_1) == [refused + f"this warroom reads version {NEXT}"] * 2
 
 
 def test_a_journal_made_before_keyframes_and_outbox_is_read_as_it_is(tmp_path):
@@ -118,9 +122,9 @@ def test_a_journal_made_before_keyframes_and_outbox_is_read_as_it_is(tmp_path):
     with Journal.open(path, read_only=True) as journal:
         assert Replay(journal).seek(float("inf")).events == len(ALL_KINDS)
     assert fingerprint(path) == before
-    with Journal.open(path) as journal:  # for writing: given the tables, still version 1
+    with Journal.open(path) as journal:  # for writing: given the tables, still this version
         Recorder(journal).record(ALL_KINDS[-1])
     with closing(sqlite3.connect(path)) as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
         assert {"keyframes", "outbox"} <= tables
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == CURRENT
