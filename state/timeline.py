@@ -102,6 +102,11 @@ def entries(
             if event.context:
                 what += f", context {marked_name(event.context)}"
             yield entry(f"Session started ({event.mode}, {what}) by {inert(event.operator)}")
+            if event.begun_afresh:
+                yield entry(
+                    "Begun afresh in a journal no session had begun in (its opening was cut "
+                    "short): nothing was lost"
+                )
             yield from _session_rules(event, entry)
         case ev.SessionResumed():
             where = f" (context {marked_name(event.context)})" if event.context else ""
