@@ -209,6 +209,9 @@ class SessionStarted(EventBase):
     # which signal rules the console ran (state/guide/episodes.py): a journal written before
     # they were versioned says nothing and replays under rules 1, as it was shown then
     signal_rules: int = 1
+    # begun in a journal an earlier console had created but begun no session in (its opening
+    # was cut short, tui/opening.py): nothing was lost, and the timeline says so
+    begun_afresh: bool = False
     # live: the kubeconfig context whose rules apply (tui/contexts.py); the probe sources with
     # no backend configured; whether --allow-writes made a read-only context writable
     context: str | None = None

@@ -121,6 +121,8 @@ def _services(state: ConsoleState, names: Iterable[str]) -> tuple[str, ...]:
 def _kept(old: dict, new: dict) -> dict:
     """`old` itself when `new` holds the same entries (the same objects, or equal ones):
     a sample that changed nothing leaves the state's part the same object."""
+    if old is new:
+        return old
     if len(old) != len(new):
         return new
     for key, value in new.items():
@@ -147,7 +149,13 @@ def _by_service(
 def _append(series: dict[str, tuple], values: dict[str, float | None]) -> dict[str, tuple]:
     out = dict(series)
     for name, value in values.items():
-        out[name] = (*out.get(name, ()), value)[-HISTORY:]
+        kept = out.get(name)
+        if kept is None:
+            out[name] = (value,)
+        elif len(kept) < HISTORY:
+            out[name] = (*kept, value)
+        else:
+            out[name] = (*kept[len(kept) - HISTORY + 1 :], value)
     return out
 
 
@@ -156,23 +164,57 @@ def _usable(baseline: dict[str, float]) -> dict[str, float]:
     return {service: v for service, v in baseline.items() if math.isfinite(v) and v > 0}
 
 
+# metric -> (the services shown, service -> (value, baseline, band before, band after, key)) of
+# the last bands taken: the fold's one memory. A sample's unchanged values are the very
+# objects of the one before (the journal's reader and the probes keep them), so a band is
+# taken again only for a value or baseline that changed or a band that moved since; the
+# answer is the same either way.
+_BANDS_TAKEN: dict[str, tuple[tuple[str, ...], dict[str, tuple]]] = {}
+
+
 def _bands(
     state: ConsoleState, event: ev.MetricSampled, baseline: dict[str, float]
 ) -> dict[str, int]:
     """The threshold bands after `event`, for the services the metric panes show only
-    (ConsoleState.metric_rows): a series of a service not configured never alerts."""
-    out = dict(state.bands)
+    (ConsoleState.metric_rows): a series of a service not configured never alerts.
+    `state.bands` itself when none moved."""
+    bands = state.bands
+    out: dict[str, int] | None = None  # a copy of `bands`, once one band moved
+    error_rate = event.metric == "error_rate"
+    memory = _BANDS_TAKEN.get(event.metric)
+    if memory is None or memory[0] is not state.services:
+        memory = _BANDS_TAKEN[event.metric] = (state.services, {})
+    taken = memory[1]
+    shown = frozenset(state.services)
     for service, value in event.values.items():
-        if state.services and service not in state.services:
+        base = None if error_rate else baseline.get(service)
+        last = taken.get(service)
+        if last is not None and last[0] is value and last[1] is base:
+            key, band_now = last[4], (bands if out is None else out).get(last[4])
+            if band_now is not None and band_now == last[2]:
+                if band_now != last[3]:
+                    if out is None:
+                        out = dict(bands)
+                    out[key] = last[3]
+                continue
+        if shown and service not in shown:
             continue
         if value is None or not math.isfinite(value):
             continue  # no data is not a recovery; NaN and inf cross no threshold, as in policy
         key = f"{event.metric}:{service}"
-        if event.metric == "error_rate":
-            out[key] = band(value, out.get(key, 0), (ERROR_RATE_P2, ERROR_RATE_P1))
-        elif baseline.get(service):
-            out[key] = band(value / baseline[service], out.get(key, 0), (LATENCY_RATIO_P2,))
-    return out
+        current = (bands if out is None else out).get(key, 0)
+        if error_rate:
+            after = band(value, current, (ERROR_RATE_P2, ERROR_RATE_P1))
+        elif base:
+            after = band(value / base, current, (LATENCY_RATIO_P2,))
+        else:
+            continue
+        taken[service] = (value, base, current, after, key)
+        if after != current or key not in bands:
+            if out is None:
+                out = dict(bands)
+            out[key] = after
+    return bands if out is None else out
 
 
 def _found(state: ConsoleState, key: str) -> dict[str, str]:

@@ -6,7 +6,9 @@ person would conclude (a threshold crossed, a pod crash-looping, a lock chain).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from state import events as ev
@@ -100,6 +102,11 @@ def entries(
             if event.context:
                 what += f", context {marked_name(event.context)}"
             yield entry(f"Session started ({event.mode}, {what}) by {inert(event.operator)}")
+            if event.begun_afresh:
+                yield entry(
+                    "Begun afresh in a journal no session had begun in (its opening was cut "
+                    "short): nothing was lost"
+                )
             yield from _session_rules(event, entry)
         case ev.SessionResumed():
             where = f" (context {marked_name(event.context)})" if event.context else ""
@@ -289,7 +296,11 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
 
 
 def _health_changes(before: ConsoleState, after: ConsoleState, entry):
-    for key, now in after.health.items():
+    if after.health is before.health:
+        return
+    # the results that are not the very objects they were (50 of 300 a refresh at large)
+    kept = map(operator.is_, map(before.health.get, after.health), after.health.values())
+    for key, now in compress(after.health.items(), map(operator.not_, kept)):
         was = before.health.get(key)
         if was is None or (was.up, was.unknown) == (now.up, now.unknown):
             continue
@@ -305,6 +316,8 @@ def _health_changes(before: ConsoleState, after: ConsoleState, entry):
 
 
 def _metric_changes(before: ConsoleState, after: ConsoleState, metric: str, entry):
+    if after.bands is before.bands:  # the fold keeps unchanged bands the same object
+        return
     prefix = f"{metric}:"
     for key, new in after.bands.items():
         old = before.bands.get(key, 0)
@@ -334,8 +347,22 @@ def _metric_changes(before: ConsoleState, after: ConsoleState, metric: str, entr
 
 
 def _blocked(state: ConsoleState) -> int:
+    """How many sessions wait on a lock; counted once a sample (a refresh compares the one
+    before, counted at the refresh before, with the one after)."""
     db = state.database
-    return sum(1 for s in db.sessions if s.blocked_by) if db else 0
+    if db is None:
+        return 0
+    for sample, count in _BLOCKED_COUNTED:
+        if sample is db:
+            return count
+    count = sum(map(bool, map(_BLOCKED_BY, db.sessions)))
+    _BLOCKED_COUNTED[:] = [_BLOCKED_COUNTED[-1], (db, count)] if _BLOCKED_COUNTED else [(db, count)]
+    return count
+
+
+_BLOCKED_BY = operator.attrgetter("blocked_by")
+# the last two samples counted, with their count
+_BLOCKED_COUNTED: list[tuple[object, int]] = []
 
 
 def _unseen(state: ConsoleState) -> str | None:

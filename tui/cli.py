@@ -396,13 +396,13 @@ def config_path_command() -> None:
 def replay(journal: Path, at_time: str | None) -> None:
     """Replay a journal as it looked, read-only; a journal being written is tailed."""
     from state.journal.replay import Replay
-    from state.journal.store import Journal
+    from state.journal.store import Journal, nothing_recorded
 
     source = Journal.open(journal, read_only=True)
     try:
         record = Replay(source)
         if record.last_seq == 0:
-            fail(f"{journal} has no events to replay yet")
+            fail(str(nothing_recorded(journal)))
         start = None
         if at_time:
             from widgets.replay_dialogs import parse_time

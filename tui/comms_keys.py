@@ -120,7 +120,9 @@ class CommsKeys(KeyGroup):
             return
         incident = self.console.open_incident()
         if incident is not None:
-            self._post_update(incident.status)
+            from state.guide.phase import true_status
+
+            self._post_update(true_status(self.console.recorder.state))
 
     def resolved_incident(self) -> str | None:
         """The id of the incident just resolved, whose final update `u` offers; None while

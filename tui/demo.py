@@ -53,6 +53,7 @@ def start_demo(start: SessionStart) -> DemoSession:
                 speed=start.speed,
                 services=tuple(cluster.services),
                 signal_rules=SIGNAL_RULES,
+                begun_afresh=start.afresh,
             )
         )
     except BaseException:
@@ -83,7 +84,8 @@ def _resume(reading: Journal, speed: float, operator: str, mode: str) -> DemoSes
     simulation); only then open it for writing and go on."""
     first = reading.first()
     if not isinstance(first, SessionStarted) or first.mode != mode or not first.scenario:
-        raise not_resumable(reading.path, mode)
+        holds = f"a {first.mode} session" if isinstance(first, SessionStarted) else ""
+        raise not_resumable(reading.path, mode, holds)
     plan = load(first.scenario)
     # the same fleet as when it began: its size is the number of services it journaled
     size = max(len(first.services), GUIDE_SERVICES)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from state.journal.store import Journal
+from state.journal.store import Journal, nothing_recorded
 from state.review.files import ReviewError, ReviewFile, review_files
 from tui.errors import fail
 
@@ -22,6 +22,8 @@ from tui.errors import fail
 def export(journal_path: Path, out: Path, force: bool = False) -> list[Path]:
     """Write the review files of `journal_path` into `out`; print and return their paths."""
     with Journal.open(journal_path, read_only=True) as journal:
+        if journal.count() == 0:
+            fail(str(nothing_recorded(journal_path)))
         try:
             files = review_files(journal.events())
         except ReviewError as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 from textual.binding import Binding, BindingType
 
 from tui.view import PANES
-from widgets.keybar import described, flag_keys, rank_phases
+from widgets.keybar import described, duty_keys, flag_keys, rank_phases
 
 INCIDENT, FIX, TELL, CLOSE, CONSOLE = "Incident", "Fix", "Tell", "Close", "Console"
 FIND = "Find"  # the guide's investigation and runbooks
@@ -303,6 +303,13 @@ flag_keys(
         "error rate": ("action.remediate",),
         "p95": ("action.remediate",),
     }
+)
+
+
+# the key of each duty of the guide's (state/guide/phase.py overdue): while it is overdue a
+# narrow key bar shows it first, whatever the phase
+duty_keys(
+    {"ack": "incident.acknowledge", "update": "comms.post_update", "escalate": "comms.escalate"}
 )
 
 

@@ -166,6 +166,7 @@ def _begin(start: SessionStart, selected: Selected) -> Recorder:
                 operator=start.operator,
                 services=tuple(config.cluster.services) if config.cluster else (),
                 signal_rules=SIGNAL_RULES,
+                begun_afresh=start.afresh,
                 context=selected.context,
                 unconfigured=unconfigured(config),
                 writes_allowed=selected.writes_allowed,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from probes.simulated.scenario_files import is_builtin, scenario_file
 from state.clock import WallClock
-from state.journal.store import Journal, JournalError
+from state.journal.store import Journal, JournalError, holds_nothing
 from tui.paths import new_journal_path
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ class SessionStart:
     seed: int = DEFAULT_SEED
     speed: float = 1.0
     services: int = 4  # demo, drill: how many services the simulation runs
+    afresh: bool = False  # begun in an existing journal no session had begun in
 
 
 def session_start(
@@ -55,8 +56,13 @@ def session_start(
     services: int = 4,
 ) -> SessionStart:
     """Check the scenario (demo, drill) and open (or create) the journal, named after `label`
-    (live) or the scenario; raises ScenarioError, JournalError."""
-    if journal is not None and journal.exists():
+    (live) or the scenario; raises ScenarioError, JournalError.
+
+    An existing journal no session began in (its opening was cut short: a zero-byte file, or
+    the schema and no event) is begun afresh, as nothing in it can be lost; one that holds
+    anything else is resumed if it is this mode's session, refused otherwise."""
+    existing = journal is not None and journal.exists()
+    if journal is not None and existing and not _no_session_in(journal):
         # read-only until the whole journal has been read back (tui/demo.py, tui/live.py):
         # one found damaged is refused with the file byte for byte as it was
         reading = _resumable(journal, mode)
@@ -72,27 +78,47 @@ def session_start(
         meta["scenario"] = label
     start = WallClock().now().replace(microsecond=0)
     path = journal or new_journal_path(start, mode, label)
-    created = Journal.create(path, {**meta, "created": start.isoformat()})
-    return SessionStart(created, mode, operator, start, False, scenario, seed, speed, services)
+    meta["created"] = start.isoformat()
+    if existing:
+        created = Journal.begin_afresh(path, meta)
+        if created is None:
+            raise JournalError(f"{path}: another console began a session in it just now")
+    else:
+        created = Journal.create(path, meta)
+    return SessionStart(
+        created, mode, operator, start, False, scenario, seed, speed, services, afresh=existing
+    )
+
+
+def _no_session_in(path: Path) -> bool:
+    """True if no session began in the journal at `path`: zero bytes, or no event."""
+    if holds_nothing(path):
+        return True
+    with Journal.open(path, read_only=True) as reading:
+        return reading.count() == 0
 
 
 def _resumable(path: Path, mode: Mode) -> Journal:
     """The journal, open read-only, if this session can go on with it: its own kind, begun
-    by a session start. Raises JournalError, leaving the file as it was."""
+    by a session start. Raises JournalError, saying what it holds, leaving the file as it was."""
     journal = Journal.open(path, read_only=True)
     try:
         kind = journal.meta().get("mode")
-        begun = journal.first_kind() == "session_started"
+        first = journal.first_kind()
+        if kind is not None and kind != mode:
+            raise not_resumable(path, mode, f"a {kind} session")
+        if first != "session_started":
+            raise not_resumable(path, mode, f"{journal.count()} events but no session start")
     except BaseException:
         journal.close()
         raise
-    if (kind is not None and kind != mode) or not begun:
-        journal.close()
-        raise not_resumable(path, mode)
     return journal
 
 
-def not_resumable(path: Path, mode: str) -> JournalError:
+def not_resumable(path: Path, mode: str, holds: str = "") -> JournalError:
+    """The one line refusing to resume `path` as a `mode` session; `holds` says what it is."""
+    if holds:
+        return JournalError(f"{path} holds {holds}; it cannot be resumed as a {mode} session")
     return JournalError(f"{path} is not a {mode} session journal; it cannot be resumed as one")
 
 

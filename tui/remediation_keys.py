@@ -87,6 +87,13 @@ class RemediationKeys(KeyGroup):
             return
         self.console.run_worker(self._remediate(name, seen[0]), exclusive=True, group="action")
 
+    def remediate_service(self, name: str) -> None:
+        """The remediation menu for service `name` (a runbook's own), whatever row the
+        Services cursor is on."""
+        if self._may("remediate"):
+            state = self.console.recorder.state
+            self.console.run_worker(self._remediate(name, state), exclusive=True, group="action")
+
     def remediate_target(self, name: str, action: str) -> None:
         """The palette's "Restart tracklist-service": `action` on service `name`, straight to
         its confirmation (or to why it cannot run here)."""

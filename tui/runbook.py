@@ -40,6 +40,7 @@ class RunbookKeys(KeyGroup):
     def __init__(self, console) -> None:
         super().__init__(console)
         self.runbook: Runbook | None = None
+        self.service: str | None = None  # the service it was opened for: a fix acts on it
         self.opened_at: datetime | None = None
         self.events: list[EventBase] | None = None  # the journal's progress events, kept up
         self.prompted: set[str] = set()
@@ -105,8 +106,10 @@ class RunbookKeys(KeyGroup):
     def open(self, runbook: Runbook) -> None:
         """Make `runbook` the open one, journaled."""
         from state.events import RunbookOpened
+        from state.guide.runbook import runbook_service
 
         self.runbook = runbook
+        self.service = runbook_service(self.console.recorder.state, runbook.name)
         self.opened_at = self.console.now()
         self.console.record(
             RunbookOpened(
@@ -152,6 +155,7 @@ class RunbookKeys(KeyGroup):
             tuple(escalation_met(rb, state, self._investigating_since(), self.error_then, now)),
             resolution(rb, state) if rb.name == "service-down" else None,
             self._verification(start, now),
+            self.service,
         )
 
     def _verification(self, since: datetime, now: datetime) -> tuple[str, str] | None:
@@ -189,6 +193,10 @@ class RunbookKeys(KeyGroup):
             self.console.investigate.action_investigate(step=index)  # type: ignore[attr-defined]
             return
         assert step.action is not None
+        if step.action == "remediate" and self.service is not None:
+            # the runbook's own service, which its dialog names, never the Services cursor's
+            self.console.remediation.remediate_service(self.service)  # type: ignore[attr-defined]
+            return
         self.console.run_worker(self.console.run_action(step.action), exclusive=False)
 
     def tick(self, step: Step, outcome: str) -> None:

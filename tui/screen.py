@@ -16,10 +16,10 @@ from textual.actions import SkipAction
 from textual.containers import Container
 from textual.screen import Screen
 
-from state.guide.phase import flags, phase
+from state.guide.phase import flags, overdue, phase
 from tui.layout import grid_rows
 from widgets.error_rate import ErrorRatePane
-from widgets.filter_bar import FilterBar
+from widgets.filter_bar import FilterBar, FilterInput
 from widgets.header import IncidentHeader
 from widgets.keybar import KeyBar
 from widgets.latency import LatencyPane
@@ -151,7 +151,7 @@ class ConsoleScreen(Screen[None]):
         stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
         self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts, stale))
         keys = self._keys
-        self.drawn(keys, lambda: keys.follow(phase(state), flags(state)))
+        self.drawn(keys, lambda: keys.follow(phase(state), flags(state), overdue(state, now)))
         self._lay_out(state)
 
     def _tick(self, state: ConsoleState, now: datetime) -> None:
@@ -164,6 +164,8 @@ class ConsoleScreen(Screen[None]):
         self.drawn(header, lambda: header.show(state, now, self.console.badge))
         stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
         self.drawn(tabs, lambda: tabs.show(self.current_pane, self._alerts, stale))
+        keys = self._keys  # a duty falls due with time alone: its key comes on the bar
+        self.drawn(keys, lambda: keys.follow_duties(overdue(state, now)))
 
     def _flagged(self, state: ConsoleState, alerts: list[bool]) -> tuple[str, ...]:
         """What each flagged pane flags, named as its tab: 'DB locks: 3 sessions blocked'."""
@@ -219,11 +221,11 @@ class ConsoleScreen(Screen[None]):
         self._close_filter()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if isinstance(event.input, FilterBar):
+        if isinstance(event.input, FilterInput):
             self._filter(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if isinstance(event.input, FilterBar):
+        if isinstance(event.input, FilterInput):
             self._close_filter()
 
     def _filter(self, query: str) -> None:

@@ -2,12 +2,80 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from typing import TYPE_CHECKING
+
+from textual.containers import Horizontal
+from textual.widgets import Input, Static
+
+if TYPE_CHECKING:
+    from textual import events
+    from textual.app import ComposeResult
+
+FILTER_LIMIT = 80  # characters: longer than any service name
 
 
-class FilterBar(Input):
+class FilterInput(Input):
+    """What is typed. A paste longer than the limit keeps what fits, and the bar says what
+    it left out (Textual's Input drops such a paste whole, without a word)."""
+
+    def __init__(self) -> None:
+        super().__init__(placeholder="filter services by name", max_length=FILTER_LIMIT)
+        self.left_out = 0  # characters of the last paste that did not fit
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # Input's own handler would drop it whole
+        event.stop()
+        if not event.text:
+            return
+        line = event.text.splitlines()[0] if event.text.splitlines() else ""
+        start, end = sorted(self.selection)
+        room = FILTER_LIMIT - (len(self.value) - (end - start))
+        kept = line[: max(room, 0)]
+        self.left_out = len(line) - len(kept)
+        self.replace(kept, start, end)
+        self.parent_bar().said(self.left_out, len(line))
+
+    def parent_bar(self) -> FilterBar:
+        bar = self.parent
+        assert isinstance(bar, FilterBar)
+        return bar
+
+
+class FilterBar(Horizontal):
     """One line above the key bar; Enter keeps the filter, Escape clears it (tui/screen.py)."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="filter services by name", id=id, max_length=80)
+        super().__init__(id=id)
         self.display = False
+
+    def compose(self) -> ComposeResult:
+        yield FilterInput()
+        yield Static("", id="filter-note")
+
+    @property
+    def input(self) -> FilterInput:
+        return self.query_one(FilterInput)
+
+    @property
+    def value(self) -> str:
+        return self.input.value
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self.input.value = text
+        if not text:
+            self.said(0, 0)
+
+    def focus(self, scroll_visible: bool = True) -> FilterBar:
+        self.input.focus(scroll_visible)
+        return self
+
+    def said(self, left_out: int, pasted: int) -> None:
+        """Say, at the line's end, that a paste of `pasted` characters lost `left_out`."""
+        note = self.query_one("#filter-note", Static)
+        if left_out:
+            note.update(
+                f"paste cut: {left_out} of its {pasted} characters left out (limit {FILTER_LIMIT})"
+            )
+        else:
+            note.update("")

@@ -81,6 +81,15 @@ def flag_keys(keys: Mapping[str, Sequence[str]]) -> None:
         FLAG_KEYS[flag] = tuple(ids)
 
 
+# an overdue duty (state/guide/phase.py overdue: "ack", "update", "escalate") -> its binding id
+DUTY_KEYS: dict[str, str] = {}
+
+
+def duty_keys(keys: Mapping[str, str]) -> None:
+    """The key of each duty: a narrow bar shows it first while the duty is overdue."""
+    DUTY_KEYS.update(keys)
+
+
 def info(binding: Binding) -> KeyInfo:
     return KEY_INFO.get(binding.id or "") or KeyInfo()
 
@@ -197,6 +206,7 @@ class KeyBar(TextLine):
         self.pinned = pinned
         self.phase = "declare"  # until the session says otherwise
         self.urgent: tuple[str, ...] = ()  # binding ids acting on what the panes flag
+        self.due: tuple[str, ...] = ()  # binding ids of the duties overdue: shown first
         self.mode = "all"  # "all" keys shown, or the keys of the "phase"
 
     def on_mount(self) -> None:
@@ -209,15 +219,26 @@ class KeyBar(TextLine):
     def on_resize(self) -> None:
         self.show_keys()
 
-    def follow(self, phase: str, flags: Sequence[str] = ()) -> None:
-        """Show the keys of `phase` when not every key fits: its first key, then the key
-        that acts on the worst of what the panes flag (`flags`, worst first; FLAG_KEYS),
-        then the rest of the phase's: the fix for what is flagged is on screen, and the
-        phase's own keys are crowded out by one key at most."""
-        urgent = next((FLAG_KEYS[f][:1] for f in flags if FLAG_KEYS.get(f)), ())
-        if phase != self.phase or tuple(urgent) != self.urgent:
+    def follow(self, phase: str, flags: Sequence[str] = (), overdue: Sequence[str] = ()) -> None:
+        """Show the keys of `phase` when not every key fits: first the key of each duty
+        past its time (`overdue`, DUTY_KEYS: "ack -05:52 LATE" shows `a Ack` whatever the
+        phase), then the phase's first key, then the key that acts on the worst of what the
+        panes flag (`flags`, worst first; FLAG_KEYS), then the rest of the phase's: the fix
+        for what is flagged is on screen, and the phase's own keys are crowded out by one
+        key at most."""
+        urgent = tuple(next((FLAG_KEYS[f][:1] for f in flags if FLAG_KEYS.get(f)), ()))
+        due = tuple(DUTY_KEYS[d] for d in overdue if d in DUTY_KEYS)
+        if phase != self.phase or urgent != self.urgent or due != self.due:
             self.phase = phase
-            self.urgent = tuple(urgent)
+            self.urgent = urgent
+            self.due = due
+            self.show_keys()
+
+    def follow_duties(self, overdue: Sequence[str]) -> None:
+        """As `follow`, for the duties alone: the second's repaint, when one falls due."""
+        due = tuple(DUTY_KEYS[d] for d in overdue if d in DUTY_KEYS)
+        if due != self.due:
+            self.due = due
             self.show_keys()
 
     def _active(self) -> list[tuple[Binding, bool]]:
@@ -274,16 +295,20 @@ class KeyBar(TextLine):
     def _phase_keys(self, items: Sequence[Entry], room: int) -> Text:
         """The enabled keys of the phase, first ranked first, each whole or not at all."""
 
-        def place(item: Entry) -> float:
+        def place(item: Entry) -> float | None:
+            """Its place on the line (first first); None for a key this phase leaves out."""
+            if item.id in self.due:  # a duty past its time, before anything else
+                return -1 + self.due.index(item.id) / (len(self.due) + 1)
             phase = item.phases.get(self.phase, -1) if item.phases is not None else 1000
             if item.id in self.urgent and phase != 0:  # the fix for what is flagged, early
                 return 0.5 + self.urgent.index(item.id) / (len(self.urgent) + 1)
-            return phase
+            return phase if phase >= 0 else None
 
-        ranked = sorted((place(item), i, item) for i, item in enumerate(items))
+        placed = [(place(item), i, item) for i, item in enumerate(items)]
+        ranked = sorted((rank, i, item) for rank, i, item in placed if rank is not None)
         line = Text()
-        for rank, _, item in ranked:
-            if rank < 0 or not item.enabled:
+        for _, _, item in ranked:
+            if not item.enabled:
                 continue
             text = item.text()
             if line.cell_len + text.cell_len <= room:

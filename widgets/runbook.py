@@ -40,12 +40,17 @@ class RunbookView:
     resolution: tuple[bool, str] | None  # Service Down's criteria, checked on the state
     # the verify step's watch: (words, "running" | "stable" | "failed"); None before any
     verification: tuple[str, str] | None = None
+    service: str | None = None  # the service it was opened for: its fix acts on this one
 
 
 _VERIFIED = {"running": CURRENT, "stable": GOOD, "failed": BAD}
 
 
-def how(step: Step) -> str:
+def how(step: Step, service: str | None = None) -> str:
+    """How a step is done; the remediation step names the service it acts on (`service`,
+    the runbook's own), never the Services cursor's."""
+    if step.action == "remediate" and service:
+        return f"key: remediate {inert(service, 60)}"
     if step.action:
         return f"key: {step.action.replace('_', ' ')}"
     if step.investigate:
@@ -159,7 +164,7 @@ class RunbookScreen(Screen[None]):
                 else:
                     line.append(" [-] ", WARN)
                 line.append(step.text)
-                line.append(f"  ({how(step)})", MUTED)
+                line.append(f"  ({how(step, v.service)})", MUTED)
                 if tick is not None:
                     line.append(f"  {tick[0]} {tick[1]:%H:%M:%S} by {inert(tick[2], 40)}", MUTED)
                 if step.action == "verify" and v.verification is not None:

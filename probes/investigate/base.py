@@ -28,6 +28,11 @@ def ago(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h ago"
 
 
+def counted(n: int, word: str) -> str:
+    """'1 group', '2 groups'."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def log_findings(head: str, groups: Sequence[ErrorGroup]) -> list[Finding]:
     """The Logs part: `head` with the error lines and groups counted, then each group with its
     count and first and last time; 20 or more of one pattern is bad."""
@@ -35,7 +40,8 @@ def log_findings(head: str, groups: Sequence[ErrorGroup]) -> list[Finding]:
     out = [
         Finding(
             part="Logs",
-            text=f"{head}, {found} ERROR/FATAL/Exception lines in {len(groups)} groups",
+            text=f"{head}, {counted(found, 'ERROR/FATAL/Exception line')} in "
+            f"{counted(len(groups), 'group')}",
             found=False,  # what was read: the groups under it are the findings
         )
     ]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from probes.investigate.base import NotConfigured, NotPermitted, ago, log_findings
+from probes.investigate.base import NotConfigured, NotPermitted, ago, counted, log_findings
 from probes.kubernetes import rbac
 from probes.kubernetes.client import ApiThreads, KubernetesError, call
 from probes.kubernetes.status import label_selector, selects
@@ -391,8 +391,8 @@ class KubernetesInvestigation(ApiThreads):
         texts = await asyncio.gather(*reads)
         lines = [_stamped(line) for text in texts for line in (text or "").splitlines()]
         head = (
-            f"{inert(service or '')}: last {LOG_TAIL_LINES} lines of {len(pods)} pods "
-            f"({len(reads)} logs)"
+            f"{inert(service or '')}: last {LOG_TAIL_LINES} lines of {counted(len(pods), 'pod')} "
+            f"({counted(len(reads), 'log')})"
         )
         return log_findings(head, error_groups(lines))
 

@@ -52,7 +52,7 @@ class LiveInvestigator:
 
         def kube(name: str, fn: Callable[[KubernetesInvestigation], Read]) -> tuple[str, Read]:
             if k is None:
-                return name, _absent("no [cluster] configured")
+                return name, _absent("no [cluster] in the config")
             return name, fn(k)
 
         if step == "changes":
@@ -95,7 +95,7 @@ class LiveInvestigator:
             ]
         if step == "database":
             if not self.database:
-                absent = _absent("no [database] configured")
+                absent = _absent("no [database] in the config")
                 return [
                     ("Slow statements", absent),
                     ("Largest tables", absent),
@@ -111,7 +111,7 @@ class LiveInvestigator:
     async def _error_rates(self) -> list[Finding]:
         """The 5xx percentage per service over the last 2 h at a 5 min step: now, and the peak."""
         if not self.prometheus_url:
-            raise NotConfigured("no [prometheus] configured")
+            raise NotConfigured("no [prometheus] in the config")
         from probes.prometheus.probe import PrometheusProbe, range_series
 
         probe = PrometheusProbe(

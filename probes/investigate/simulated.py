@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from probes.investigate.base import ago, log_findings
+from probes.investigate.base import ago, counted, log_findings
 from probes.simulated.scenario import (
     BadDeploy,
     CertificateExpiry,
@@ -289,7 +289,8 @@ class SimulatedInvestigator:
             svc = max(self.cluster.services.values(), key=lambda s: s.error_rate)
         restarted = any(p.restarts for p in svc.pods)
         previous = " (--previous for restarted containers)" if restarted else ""
-        head = f"{svc.name}: last {LOG_TAIL_LINES} lines of {len(svc.pods)} pods{previous}"
+        pods = counted(len(svc.pods), "pod")
+        head = f"{svc.name}: last {LOG_TAIL_LINES} lines of {pods}{previous}"
         return log_findings(head, error_groups(self._log_lines(svc)))
 
     def _log_lines(self, svc: SimService) -> list[tuple[datetime | None, str]]:

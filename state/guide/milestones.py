@@ -39,8 +39,10 @@ expected severity (`Milestones.held`).
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import compress
 from typing import TYPE_CHECKING, Any, Literal
 
 from state.guide.harm import harm, matches
@@ -104,23 +106,61 @@ def resolves(purpose: str, status: IncidentStatus, outcome: str) -> bool:
 
 
 def services_down(state: ConsoleState) -> frozenset[str]:
-    """The services down as the guide's triage counts them."""
+    """The services down as the guide's triage counts them.
+
+    By change: a service whose health result and deployment are the very objects they were
+    in the last state asked about (the fold and the journal's reader keep an unchanged row the
+    same object) is down or not as it was then; only the other rows are judged again."""
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
-    return frozenset(s for s in names if service_down(state, s))
+    health, deployments = state.health, state.deployments
+    last = next(iter(_last_down), None)  # read once: another thread may fold too
+    if last is not None and last[0] is names:
+        _, was_health, was_deployments, was = last
+        if was_health is health and was_deployments is deployments:
+            return was
+        same_health = map(operator.is_, map(health.get, names), map(was_health.get, names))
+        same_deployment = map(
+            operator.is_, map(deployments.get, names), map(was_deployments.get, names)
+        )
+        moved = list(
+            compress(names, map(operator.not_, map(operator.and_, same_health, same_deployment)))
+        )
+        down = (was - frozenset(moved)) | frozenset(s for s in moved if service_down(state, s))
+        if down == was:
+            down = was
+    else:
+        down = frozenset(s for s in names if service_down(state, s))
+    _last_down[:] = [(names, health, deployments, down)]
+    return down
+
+
+# the last answer of services_down, with the rows it came from
+_last_down: list[tuple[tuple[str, ...], dict, dict, frozenset[str]]] = []
 
 
 def flags(state: ConsoleState, down: frozenset[str] | None = None) -> tuple[str, ...]:
     """What the guide's rules flag in `state`, one reason each ("api down", "api error rate
     > 20%", "database unreachable"); () when nothing. `down`: services_down(state), if known."""
     down = services_down(state) if down is None else down
+    unreachable = state.probe("postgres").unreachable
+    for was_down, was_bands, was_unreachable, answer in _flagged:  # a refresh asks twice
+        if was_down is down and was_bands is state.bands and was_unreachable == unreachable:
+            return answer
     reasons = [f"{service} down" for service in sorted(down)]
     for key in sorted(state.bands):
         if state.bands[key]:
             metric, service = key.split(":", 1)
             reasons.append(f"{service} {_band_words(metric, state.bands[key])}")
-    if state.probe("postgres").unreachable:  # not resolving from here is unknown, not down
+    if unreachable:  # not resolving from here is unknown, not down
         reasons.append("database unreachable")
-    return tuple(reasons)
+    answer = tuple(reasons)
+    _flagged[:] = [*_flagged[-1:], (down, state.bands, unreachable, answer)]
+    return answer
+
+
+# the last two answers of flags, with what they were read from (the state's parts kept the
+# same objects while unchanged: services_down's set, the fold's bands)
+_flagged: list[tuple[frozenset[str], dict[str, int], bool, tuple[str, ...]]] = []
 
 
 def _band_words(metric: str, band: int) -> str:

@@ -103,8 +103,25 @@ def suggest(state: ConsoleState) -> tuple[str, str] | None:
     high = [(state.latest("error_rate", s) or 0.0, s) for s in state.services]
     worst = max(high, default=(0.0, ""))
     if worst[0] > ERROR_RATE_P2:
-        return "high-error-rate", f"{worst[1]} error rate {worst[0]:.1f}% > {ERROR_RATE_P2:g}%"
+        # said once, when it crosses (tui/runbook.py watch): the value then, named as such,
+        # never read as the value now, which the Error rate pane shows
+        why = f"{worst[1]} error rate > {ERROR_RATE_P2:g}%, crossed at {worst[0]:.1f}%"
+        return "high-error-rate", why
     return None
+
+
+def runbook_service(state: ConsoleState, name: str) -> str | None:
+    """The service runbook `name` is opened for, from the signals that match it: the first
+    service down (Service Down), else the one with the worst error rate above 0 (the
+    application a fix acts on); None when no service stands out."""
+    if name == "service-down":
+        down = [s for s in state.services if service_down(state, s)]
+        if down:
+            return down[0]
+    rate, worst = max(
+        ((state.latest("error_rate", s) or 0.0, s) for s in state.services), default=(0.0, "")
+    )
+    return worst if rate > 0 else None
 
 
 def done_by(step: Step, event: ev.EventBase) -> bool:

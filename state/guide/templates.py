@@ -102,7 +102,20 @@ def status_page_text(state: ConsoleState, status: IncidentStatus, problem: str =
             "A fix has been implemented and we are monitoring the results. "
             "Service should be restored for most users."
         )
-    return "This issue has been resolved. All services are operating normally."
+    summary = _resolution(state)
+    return (
+        "This issue has been resolved. "
+        + (f"{summary}. " if summary else "")
+        + "All services are operating normally."
+    )
+
+
+def _resolution(state: ConsoleState) -> str:
+    """The resolution summary the IC typed at `x` (sanitized, inert), or ""."""
+    incident = state.incident
+    if incident is None or not incident.resolution_summary:
+        return ""
+    return inert(incident.resolution_summary).strip().rstrip(".")
 
 
 # ---- the internal status update ------------------------------------------------------------------
@@ -185,6 +198,11 @@ def internal_update_text(
         "",
         "**Current Situation:**",
         inert(situation).strip() or _situation(state, incident),
+        *(
+            [f"Resolution: {_resolution(state)}"]
+            if status is IncidentStatus.RESOLVED and _resolution(state)
+            else []
+        ),
         "",
         "**Actions Taken:**",
         *_actions(state, incident),

@@ -20,7 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from state.journal.rows import ROW_FIELDS, Decoded, Rows, diff, rebuild, rows_of, stream
+from state.journal.rows import (
+    ROW_FIELDS,
+    Decoded,
+    Rows,
+    diff,
+    rebuild,
+    rebuild_chain,
+    rows_of,
+    stream,
+)
 
 if TYPE_CHECKING:
     from state.events import EventBase
@@ -307,8 +316,13 @@ class Reader:
             steps.append(data)
             seq = ref
             found = self._samples.get(seq)
-        for data in reversed(steps):
-            found = self._changed(found, data)
+        if steps:
+            window, texts = found.window, []
+            for data in reversed(steps):
+                texts.append(inflate(data, window))
+                window = after(window, texts[-1])
+            event, rows = rebuild_chain(found.event, found.keyed(), texts)
+            found = Decoded(window, event, rows)
         self._keep(first, found)
         return found
 

@@ -129,36 +129,55 @@ def rebuild(
 
     Raises ValueError (pydantic's ValidationError is one) when the text does not fit.
     """
-    head, _, tail = text.partition(b"\n")
-    part = type(base).model_validate_json(head)
-    if stream(part) != stream(base):
-        raise ValueError("builds on a sample of another kind")
-    meta = json.loads(tail) if tail else {}
-    if not isinstance(meta, dict):
-        raise ValueError("its row changes are not an object")
-    update: dict[str, Any] = {}
-    after: dict[str, Rows] = {}
-    for field in ROW_FIELDS[getattr(base, "kind")]:  # noqa: B009
-        rows = dict(before[field])
-        for key in _keys(meta, "del", field):
-            if rows.pop(key, _ABSENT) is _ABSENT:
-                raise ValueError(f"removes a row {field} did not have")
-        value = getattr(part, field)
-        if isinstance(value, dict):
-            rows.update(value)
-        else:
-            key = _KEYS[field]
-            rows.update((key(row), row) for row in value)
-        order = _keys(meta, "order", field)
-        if order:
-            try:
-                rows = {key: rows[key] for key in order}
-            except KeyError:
-                raise ValueError(f"orders a row {field} does not have") from None
-            if len(rows) != len(order):
-                raise ValueError(f"orders a row of {field} twice")
-        after[field] = rows
-        update[field] = dict(rows) if isinstance(value, dict) else tuple(rows.values())
+    return rebuild_chain(base, before, [text])
+
+
+def rebuild_chain(
+    base: EventBase, before: dict[str, Rows], texts: list[bytes]
+) -> tuple[EventBase, dict[str, Rows]]:
+    """`rebuild` of each of `texts` in turn (a stream's ROWS rows, oldest first), from `base`:
+    the same last event and rows, without making the events in between (a seek rebuilds a
+    sample from its stream's whole row, up to a few hundred rows of changes on).
+
+    Raises ValueError (pydantic's ValidationError is one) when a text does not fit.
+    """
+    fields = ROW_FIELDS[getattr(base, "kind")]  # noqa: B009
+    after = {field: dict(before[field]) for field in fields}
+    part = base
+    for text in texts:
+        head, _, tail = text.partition(b"\n")
+        part = type(base).model_validate_json(head)
+        if stream(part) != stream(base):
+            raise ValueError("builds on a sample of another kind")
+        meta = json.loads(tail) if tail else {}
+        if not isinstance(meta, dict):
+            raise ValueError("its row changes are not an object")
+        for field in fields:
+            rows = after[field]
+            for key in _keys(meta, "del", field):
+                if rows.pop(key, _ABSENT) is _ABSENT:
+                    raise ValueError(f"removes a row {field} did not have")
+            value = getattr(part, field)
+            if isinstance(value, dict):
+                rows.update(value)
+            else:
+                key = _KEYS[field]
+                rows.update((key(row), row) for row in value)
+            order = _keys(meta, "order", field)
+            if order:
+                try:
+                    rows = {key: rows[key] for key in order}
+                except KeyError:
+                    raise ValueError(f"orders a row {field} does not have") from None
+                if len(rows) != len(order):
+                    raise ValueError(f"orders a row of {field} twice")
+                after[field] = rows
+    update = {
+        field: dict(after[field])
+        if isinstance(getattr(part, field), dict)
+        else tuple(after[field].values())
+        for field in fields
+    }
     return part.model_copy(update=update), after
 
 

@@ -73,42 +73,51 @@ def unpack(before: Series, steps: list[tuple[Any, bytes]]) -> Series:
 
     A series that keeps the tail of the one before and adds to it (a sparkline shifted on)
     is appended to in place, and only the last one is made a tuple: reading a keyframe
-    16 keyframes after a whole one costs little more than reading the whole one.
+    16 keyframes after a whole one costs little more than reading the whole one. The
+    series are held in the order of their names, which few keyframes change.
     """
     names = list(before)
-    buffers = {name: list(values) for name, values in before.items()}
-    lengths = {name: len(values) for name, values in before.items()}
+    buffers = [list(values) for values in before.values()]
+    lengths = [len(values) for values in buffers]
     for head, data in steps:
         if not isinstance(head, dict):
             raise ValueError("a keyframe's series are not an object")
         added = _added(head, data)
-        names = head.get("names", names)
+        said = head.get("names", names)
         parts = head["parts"]
-        if (
-            not isinstance(names, list)
-            or not isinstance(parts, list)
-            or len(parts) != 3 * len(names)
-        ):
+        if not isinstance(said, list) or not isinstance(parts, list) or len(parts) != 3 * len(said):
             raise ValueError("a keyframe's series do not fit their names")
-        now: dict[str, list] = {}
+        if said != names:
+            if not all(isinstance(name, str) for name in said) or len(set(said)) != len(said):
+                raise ValueError("a keyframe's series do not fit their names")
+            held = dict(zip(names, zip(buffers, lengths, strict=True), strict=True))
+            buffers, lengths = [], []
+            for name in said:
+                buffer, length = held.pop(name, ([], 0))  # a new one starts empty
+                buffers.append(buffer)
+                lengths.append(length)
+            names = said
         k = 0
-        for i, name in enumerate(names):
-            d, p, n = parts[3 * i : 3 * i + 3]
-            buffer, length = buffers.get(name, []), lengths.get(name, 0)
-            if not isinstance(name, str) or min(d, p, n) < 0 or d + p > length:
+        triples = iter(parts)
+        for i, (d, p, n) in enumerate(zip(triples, triples, triples, strict=True)):
+            length = lengths[i]
+            if d < 0 or p < 0 or n < 0 or d + p > length:
                 raise ValueError("a keyframe keeps part of a series its base does not hold")
-            if d + p == length and name not in now:  # its tail kept: added to in place
-                buffer.extend(added[k : k + n])
+            if d + p == length:  # its tail kept: added to in place
+                if n:
+                    buffers[i].extend(added[k : k + n])
             else:
+                buffer = buffers[i]
                 start = len(buffer) - length + d
-                buffer = [*buffer[start : start + p], *added[k : k + n]]
-            now[name] = buffer
-            lengths[name] = p + n
+                buffers[i] = [*buffer[start : start + p], *added[k : k + n]]
+            lengths[i] = p + n
             k += n
         if k != len(added):
             raise ValueError("a keyframe's series do not hold what they add")
-        buffers = now
-    return {name: tuple(buffers[name][len(buffers[name]) - lengths[name] :]) for name in names}
+    return {
+        name: tuple(buffer[len(buffer) - length :])
+        for name, buffer, length in zip(names, buffers, lengths, strict=True)
+    }
 
 
 def _added(head: dict[str, Any], data: bytes) -> list[float | None]:

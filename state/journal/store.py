@@ -34,6 +34,22 @@ class JournalError(Exception):
     """A journal that cannot be used, said in one line a person can act on."""
 
 
+def nothing_recorded(path: Path | str) -> JournalError:
+    """What a journal no session began in is, to replay or export: empty, and nothing more."""
+    return JournalError(f"no session was recorded in {path}")
+
+
+def holds_nothing(path: Path) -> bool:
+    """True if `path` is a zero-byte file with no -wal content beside it: a journal whose
+    creation was cut short before SQLite wrote its first page (an SSH drop while opening)."""
+    try:
+        if not path.is_file() or path.stat().st_size != 0:
+            return False
+        return not _wal(path).exists() or _wal(path).stat().st_size == 0
+    except OSError:
+        return False
+
+
 def body_of(event: Event | EventBase) -> bytes:
     return event.model_dump_json(exclude_defaults=True).encode()
 
@@ -334,6 +350,36 @@ class Journal:
     def meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
 
+    @classmethod
+    def begin_afresh(cls, path: Path, meta: dict[str, str]) -> Journal | None:
+        """The journal at `path` opened for writing as a new one with `meta`, if no session
+        began in it: a zero-byte file, or a warroom journal with no event (its opening was cut
+        short). None, with the file untouched, if it holds anything else; JournalError if it
+        cannot be read or written."""
+        if holds_nothing(path):
+            for leftover in (path, _wal(path), _shm(path)):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+            return cls.create(path, meta)
+        with cls.open(path, read_only=True) as reading:
+            if reading.count() != 0:
+                return None
+        journal = cls.open(path)
+        try:
+            with journal.transaction():
+                begun = journal.count() != 0  # another console began in it meanwhile
+                if not begun:
+                    journal._db.execute("DELETE FROM meta WHERE key != 'schema_version'")
+                    rows = meta.items()
+                    journal._db.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", rows)
+        except BaseException:
+            journal.close()
+            raise
+        if begun:
+            journal.close()
+            return None
+        return journal
+
     def close(self) -> None:
         if not self.read_only:
             # Leave a closed journal as one self-contained file in rollback mode, so that a
@@ -495,6 +541,8 @@ def _check_is_journal(path: Path, copy: Path | None = None) -> int:
             magic = f.read(len(_SQLITE_MAGIC))
     except OSError as exc:
         raise JournalError(f"cannot read journal {path}: {_reason(exc)}") from None
+    if magic == b"" and holds_nothing(path):
+        raise nothing_recorded(path)
     if magic != _SQLITE_MAGIC:
         raise JournalError(f"{path} is not a warroom journal (not an SQLite database)")
     try:

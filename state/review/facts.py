@@ -9,6 +9,7 @@ changes; nothing keeps a whole day of sample events in memory.
 from __future__ import annotations
 
 import math
+import operator
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -160,27 +161,31 @@ def _person_of(facts: Facts, event: EventBase) -> str | None:
 def _metric(facts: Facts, event: Any, before: ConsoleState, after: ConsoleState, seq: int) -> None:
     at, metric = event.at.timestamp(), event.metric
     baseline = after.latency_baseline
+    latency, known, isfinite = metric == "latency", facts.series, math.isfinite
     for service, value in event.values.items():
-        if value is None or not math.isfinite(value):
+        if value is None or not isfinite(value):
             continue  # no data, NaN and inf are no peak
-        series = facts.series.get((metric, service))
+        series = known.get((metric, service))
         if series is None:
-            series = facts.series[(metric, service)] = Series()
+            series = known[(metric, service)] = Series()
         series.times.append(at)
         series.values.append(value)
-        if metric == "latency":
+        if latency:
             base = baseline.get(service)
             series.ratios.append(value / base if base else math.nan)
-    if after.bands != before.bands:
+    if after.bands is not before.bands and after.bands != before.bands:
         for key, band in after.bands.items():
             if band != before.bands.get(key, 0):
                 facts.bands.setdefault(key, []).append(Change(seq, event.at, band))
 
 
+_BLOCKED_BY = operator.attrgetter("blocked_by")
+
+
 def _locks(facts: Facts, event: Any) -> None:
-    waiting = [s for s in event.sessions if s.blocked_by]
-    if not waiting:
+    if not any(map(_BLOCKED_BY, event.sessions)):  # most samples: no session waits
         return
+    waiting = [s for s in event.sessions if s.blocked_by]
     by_pid = {s.pid: s for s in event.sessions}
     blockers = {p for s in waiting for p in s.blocked_by} - {s.pid for s in waiting}
     root = ""

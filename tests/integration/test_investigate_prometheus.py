@@ -20,7 +20,7 @@ async def test_the_5xx_rate_per_service_over_two_hours(prometheus_server: PromSt
     now = datetime.now(UTC) - timedelta(seconds=3)  # samples older than this are all in
     investigator = LiveInvestigator([], lambda: now, prometheus_url=prometheus_server.url)
     findings, unavailable = await run_section(investigator, "errors", None)
-    assert unavailable == ("Logs: not configured, no [cluster] configured",)
+    assert unavailable == ("Logs: not configured, no [cluster] in the config",)
     rates = {}
     for f in findings:
         m = re.fullmatch(r"(\S+): ([\d.]+) % now, peak ([\d.]+) % over the last 2 h", f.text)

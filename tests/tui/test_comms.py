@@ -352,3 +352,35 @@ async def test_the_resolved_update_stays_offered_after_it_was_dismissed(tmp_path
             t.startswith("Post the Resolved update")
             for t in (c.title for c in app.palette_commands())
         )
+
+
+async def test_after_a_verified_fix_the_update_says_monitoring_and_resolved_says_how(
+    tmp_path,
+) -> None:
+    """Rolled back and verified stable: `u` preselects Monitoring (the guide's status once a
+    fix is in and watched), not Investigating. Resolved at `x`, the final update carries the
+    summary the IC typed, inert."""
+    from state.guide.severity import IncidentStatus
+    from tests.tui.test_header_warnings import rolled_back, verified
+
+    session = await rolled_back(tmp_path)
+    app = session.app(notify=demo_config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await verified(session, app, pilot)
+        await pilot.press("u")
+        await shown(pilot, UpdateScreen)
+        dialog = app.screen
+        assert isinstance(dialog, UpdateScreen) and dialog.status is IncidentStatus.MONITORING
+        assert dialog.query_one("#public", TextArea).text.startswith("A fix has been implemented")
+        assert "**Status:** Monitoring" in dialog.query_one("#internal", TextArea).text
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("x", *"rolled back to revision 7 [b]now[/b]", "enter")
+        await shown(pilot, UpdateScreen)
+        dialog = app.screen
+        assert isinstance(dialog, UpdateScreen) and dialog.status is IncidentStatus.RESOLVED
+        public = dialog.query_one("#public", TextArea).text
+        internal = dialog.query_one("#internal", TextArea).text
+    said = "rolled back to revision 7 [b]now[/b]"
+    assert public == f"This issue has been resolved. {said}. All services are operating normally."
+    assert f"Resolution: {said}" in internal.splitlines()  # as typed, never read as markup

@@ -14,8 +14,9 @@ import pytest
 from textual.widgets import Static
 
 from state.events import ActionRequested, StatusChanged, VerificationChecked
-from state.guide.severity import IncidentStatus
+from state.guide.severity import IncidentStatus, Severity
 from tests.play import OPERATOR, Session
+from tests.tui.test_keys import header
 from tests.tui.waiting import pressed, shown
 from tui.app import WarroomApp
 from tui.keys import KEYS
@@ -115,6 +116,39 @@ async def test_the_bar_keeps_one_line_and_its_phase_at_80x24(tmp_path) -> None:
         await check("mitigating")
         session.record(VerificationChecked(at=now, ok=True, streak=1, detail="ok", by=OPERATOR))
         await check("verifying")
+
+
+async def test_an_overdue_duty_keeps_its_key_on_the_bar_whatever_the_phase(tmp_path) -> None:
+    """Mitigating at 80x24 while the acknowledgement is late (header "ack -05:52 LATE") and
+    the first status update overdue: `a Ack` and `u Update` stay on the bar, first."""
+    session = await console(tmp_path)
+    session.declare(Severity.P1)
+    now = session.clock.now()
+    session.record(
+        ActionRequested(
+            at=now, action_id="a1", action="terminate_backend", target="pid 4242", by=OPERATOR
+        )
+    )
+    app = session.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.redraw()
+        await pilot.pause()
+        assert app.query_one(KeyBar).phase == "mitigating"
+        assert "a" not in items(bar(app)[0])  # in time: the phase's keys, as before
+        await session.arun(80 + 6 * 60)  # past the P1's 5 minutes to acknowledge
+        app.redraw()
+        await pilot.pause()
+        assert "LATE" in header(app)
+        (line,) = bar(app)
+        assert line.lstrip().startswith("a Ack"), line
+        assert "u" not in items(line)  # the update is not due yet
+        await session.arun(80 + 16 * 60)  # and past the P1's 15-minute update cadence
+        app.redraw()
+        await pilot.pause()
+        (line,) = bar(app)
+        assert app.query_one(KeyBar).phase == "mitigating"
+        assert {"a", "u", "r"} <= set(items(line)), line
+        assert len(line) <= 80 and line.rstrip().endswith(PINNED), line
 
 
 async def test_the_phase_also_follows_the_status_updates(tmp_path) -> None:

@@ -88,14 +88,66 @@ def said_on_exit(path: Path, tmp_path: Path) -> str:
     return said
 
 
-def test_a_journal_no_session_began_in_is_refused_before_the_first_frame(tmp_path) -> None:
+def begun_afresh(path: Path, tmp_path: Path) -> None:
+    """`warroom demo --journal PATH` reconnecting after an SSH drop cut its opening short:
+    a working console, whose timeline says the session began afresh."""
+    program = PtyProgram(
+        warroom("demo", "--journal", str(path)), (120, 40), {"WARROOM_DATA_DIR": str(tmp_path)}
+    )
+    try:
+        program.wait_for(b"Begun afresh in a journal no session had begun in", timeout=60)
+        program.wait_for(b"Running", timeout=30)  # samples drawn: the session goes on
+    finally:
+        program.close()
+    with Journal.open(path, read_only=True) as journal:
+        assert journal.first_kind() == "session_started"
+        assert journal.meta()["scenario"] == "bad-deploy"
+
+
+def test_a_journal_no_session_began_in_is_begun_afresh(tmp_path) -> None:
+    """Killed after the schema was written, before the session's first event."""
     path = tmp_path / "j.warroom"
-    Journal.create(path, {"mode": "demo", "scenario": "bad-deploy"}).close()
+    Journal.create(path, {"mode": "live"}).close()  # whatever it was made for: nothing in it
+    begun_afresh(path, tmp_path)
+
+
+def test_a_zero_byte_journal_is_begun_afresh(tmp_path) -> None:
+    """Killed before SQLite wrote the file's first page."""
+    path = tmp_path / "j.warroom"
+    path.touch(mode=0o600)
+    begun_afresh(path, tmp_path)
+
+
+def test_a_journal_of_events_but_no_session_start_is_refused_saying_so(tmp_path) -> None:
+    path = tmp_path / "j.warroom"
+    Session("bad-deploy", path).run(3).recorder.journal.close()
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("DELETE FROM events WHERE seq = 1")
     before = path.read_bytes()
     said = said_on_exit(path, tmp_path)
-    assert f"warroom: {path} is not a demo session journal" in said
+    assert "but no session start; it cannot be resumed as a demo session" in said
     assert "Opening the session" not in said  # refused before the console drew anything
     assert path.read_bytes() == before
+
+
+def test_a_journal_of_another_mode_is_refused_saying_what_it_holds(tmp_path) -> None:
+    path = tmp_path / "j.warroom"
+    Session("bad-deploy", path).run(3).recorder.journal.close()
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('mode', 'live')")
+    said = said_on_exit(path, tmp_path)
+    assert f"warroom: {path} holds a live session; it cannot be resumed as a demo" in said
+
+
+def test_replay_and_export_of_a_journal_no_session_began_in_say_so(tmp_path) -> None:
+    schema_only, zero_bytes = tmp_path / "a.warroom", tmp_path / "b.warroom"
+    Journal.create(schema_only, {"mode": "demo"}).close()
+    zero_bytes.touch()
+    for path in (schema_only, zero_bytes):
+        for args in (["replay", str(path)], ["export", str(path), "--out", str(tmp_path)]):
+            result = subprocess.run(warroom(*args), capture_output=True, text=True, timeout=60)
+            assert result.returncode == 2
+            assert result.stderr.strip() == f"warroom: no session was recorded in {path}"
 
 
 def test_a_corrupt_event_found_while_opening_ends_the_console_in_one_line(tmp_path) -> None:

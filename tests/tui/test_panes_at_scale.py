@@ -177,6 +177,30 @@ async def test_a_filter_that_matches_nothing_says_so_and_selects_nothing(tmp_pat
         assert_inert(title(services))
 
 
+async def test_a_paste_longer_than_the_filter_keeps_what_fits_and_says_so(tmp_path) -> None:
+    """A stack trace pasted into `/` by mistake: the filter keeps its first 80 characters
+    (it filtered nothing at all before, without a word) and the bar says what it left out."""
+    from textual.widgets import Input, Static
+
+    app = (await fleet(tmp_path)).app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pressed(pilot, "slash")
+        pasted = "pay" + "x" * 117
+        app.screen.focused.post_message(events.Paste(pasted))
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen.focused, Input)
+        assert app.screen.focused.value == pasted[:80]
+        note = str(app.screen.query_one("#filter-note", Static).render())
+        assert note == "paste cut: 40 of its 120 characters left out (limit 80)"
+        services = app.query_one(ServicesPane)
+        assert title(services).startswith("Services · /payxxx") and f": 0 of {FLEET}" in title(
+            services
+        )
+        await pressed(pilot, "escape")  # cleared: so is what it said
+        assert str(app.screen.query_one("#filter-note", Static).render()) == ""
+
+
 async def test_layout_follows_content(tmp_path) -> None:
     small = (await Session("db-lock-storm", tmp_path / "small.warroom").arun(10)).app()
     async with small.run_test(size=SIZE) as pilot:

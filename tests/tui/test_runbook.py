@@ -35,6 +35,10 @@ def journal(session: Session) -> list:
         return list(j.events())
 
 
+def step_index(screen: RunbookScreen, step_id: str) -> int:
+    return next(i for i, s in enumerate(screen.steps) if s.id == step_id)
+
+
 async def step(pilot, step_id: str, *keys: str) -> None:
     """Highlight the runbook's step `step_id` and press `keys` (Enter runs it)."""
     screen = pilot.app.screen
@@ -218,10 +222,11 @@ async def test_the_matching_runbook_is_suggested_once(tmp_path) -> None:
         app.runbooks.watch()  # the same suggestion: said once
         await pilot.pause()
         said = [n.message for n in app._notifications if "Runbook suggested" in n.message]
+    # the value it crossed at, named so: the Error rate pane shows today's
+    then = session.recorder.state.latest("error_rate", "tracklist-service")
     assert said == [
-        "Runbook suggested: High Error Rate (tracklist-service error rate "
-        f"{session.recorder.state.latest('error_rate', 'tracklist-service'):.1f}% > 5%). "
-        "Press b to open it"
+        "Runbook suggested: High Error Rate (tracklist-service error rate > 5%, crossed at "
+        f"{then:.1f}%). Press b to open it"
     ]
 
 
@@ -279,3 +284,26 @@ async def test_the_verify_step_shows_its_watch_counting_down_then_its_outcome(tm
         assert "[x]" in line and "verified stable at 09:36:40: 5 good checks in a row" in line
         assert "done 09:36:40 by alice" in line
         assert "checking" not in line
+
+
+async def test_the_fix_step_acts_on_the_runbooks_service_not_the_cursors(tmp_path) -> None:
+    """The commander opened the runbook for tracklist-service, then moved the Services
+    cursor to look at another service: "Apply the cause's solution" still fixes
+    tracklist-service, the one its dialog names."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(140)
+    session.declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await runbook_on(pilot, "tracklist-service")
+        fix = screen.query_one(OptionList).get_option(f"step-{step_index(screen, 'fix')}")
+        assert "(key: remediate tracklist-service)" in str(fix.prompt)
+        await pilot.press("escape")
+        await pilot.pause()
+        other = next(s for s in session.recorder.state.services if s != "tracklist-service")
+        await on_service(pilot, other)
+        await pilot.press("b")
+        await shown(pilot, RunbookScreen)
+        await step(pilot, "fix", "enter")
+        await shown(pilot, RemediationMenu)
+        title = str(app.screen.query_one(".dialog-title").render())
+        assert "tracklist-service" in title and other not in title

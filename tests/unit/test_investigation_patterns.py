@@ -46,3 +46,13 @@ def test_only_the_top_ten_groups_are_kept() -> None:
     groups = error_groups(lines)
     assert len(groups) == 10
     assert groups[0].count == 15 and groups[-1].count == 6
+
+
+def test_the_logs_summary_counts_in_words_that_agree():
+    from probes.investigate.base import log_findings
+    from state.guide.investigation import ErrorGroup
+
+    one = log_findings("api: last 10 lines of 1 pod", [ErrorGroup("KeyError <id>", 1, None, None)])
+    assert one[0].text == "api: last 10 lines of 1 pod, 1 ERROR/FATAL/Exception line in 1 group"
+    two = [ErrorGroup("KeyError <id>", 3, None, None), ErrorGroup("Timeout", 2, None, None)]
+    assert log_findings("api", two)[0].text == "api, 5 ERROR/FATAL/Exception lines in 2 groups"

@@ -11,6 +11,7 @@ from state.events import (
     ActionFinished,
     ActionRequested,
     IncidentDeclared,
+    IncidentResolved,
     MetricSampled,
     RoleAssigned,
     SessionStarted,
@@ -121,6 +122,19 @@ def test_the_four_status_page_templates():
     assert status_page_text(state, IncidentStatus.RESOLVED) == (
         "This issue has been resolved. All services are operating normally."
     )
+
+
+def test_the_resolved_update_carries_the_ics_summary_inert():
+    typed = "rolled back worker\x1b[2J\nto revision 7."
+    resolved = IncidentResolved(at=at(20), summary=typed, by="ana")
+    state = fold_all(ConsoleState(), [health(1, api=True), declared(), resolved])
+    assert status_page_text(state, IncidentStatus.RESOLVED) == (
+        "This issue has been resolved. rolled back worker to revision 7. "
+        "All services are operating normally."
+    )
+    internal = internal_update_text(state, at(21), IncidentStatus.RESOLVED)
+    assert "Resolution: rolled back worker to revision 7" in internal.splitlines()
+    assert "\x1b" not in internal
 
 
 def test_three_services_are_listed_with_commas_and_none_says_some():
