@@ -8,6 +8,7 @@ module, the view or the widgets loads pydantic, so that first frame does not wai
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ class ConsoleBase(ConsoleView):
         # a repaint on its way: "now" (after the events folded in this burst), "batch" (probes'
         # samples, PROBE_BATCH after the first), or "" for none
         self._dirty = ""
+        self._settled = False  # the first samples drawn: the start-up heap is frozen (gc)
         self._reactions: defaultdict[type, list[Callable[[EventBase], None]]] = defaultdict(list)
         self._watch = TerminalWatch(self, self._close_journal) if watch_terminal else None
         if opening is None:
@@ -182,6 +184,23 @@ class ConsoleBase(ConsoleView):
     def _redraw_batch(self) -> None:
         if self._dirty == "batch":  # else drawn already, with a repaint asked for at once
             self.redraw()
+        if not self._settled:
+            self._settled = True
+            self._freeze_startup_heap()
+
+    def _freeze_startup_heap(self) -> None:
+        """Once the first samples are drawn, move what start-up allocated (Textual, pydantic's
+        models, the clients: ~100 MB of long-lived objects) out of the cyclic collector's way.
+
+        Python's full (generation 2) collection walks every tracked object: with the start-up
+        heap in it, each took 40-100 ms on the UI loop, every ~10 s at 300 services, and a key
+        pressed then waited for it (the p99 of key -> frame, tests/benchmarks/test_scale.py).
+        Frozen, those objects are still freed by reference counting; only a cycle among them
+        that becomes garbage later stays, and start-up builds what lives as long as the console.
+        Not under a test's Pilot (headless): the test process lives on after the console.
+        """
+        if not self.is_headless:
+            gc.freeze()
 
     def _clock_tick(self) -> None:
         """Every second: what shows the time, unless a repaint of new events is on its way."""
