@@ -45,6 +45,9 @@ def holds_nothing(path: Path) -> bool:
     try:
         if not path.is_file() or path.stat().st_size != 0:
             return False
+        with path.open("rb") as file:  # a /proc or /sys file says 0 bytes and holds more,
+            if file.read(1):  # or cannot be read at all: not a journal cut short
+                return False
         return not _wal(path).exists() or _wal(path).stat().st_size == 0
     except OSError:
         return False
@@ -358,8 +361,12 @@ class Journal:
         cannot be read or written."""
         if holds_nothing(path):
             for leftover in (path, _wal(path), _shm(path)):
-                with contextlib.suppress(FileNotFoundError):
+                try:
                     leftover.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    raise JournalError(f"{path}: cannot begin it afresh: {_reason(exc)}") from None
             return cls.create(path, meta)
         with cls.open(path, read_only=True) as reading:
             if reading.count() != 0:

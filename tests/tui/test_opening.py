@@ -184,6 +184,17 @@ def test_the_first_frame_waits_for_no_pydantic(tmp_path) -> None:
     assert result.stdout.strip() == ""
 
 
+def run_code(code: str, data: Path) -> subprocess.CompletedProcess[str]:
+    """`code` run by a fresh Python, with `data` as warroom's data folder."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "WARROOM_DATA_DIR": str(data)},
+    )
+
+
 # what `warroom live` runs before its first frame may not load: the event models, the fold,
 # the probes' client libraries, nor pydantic and the config's models (validated aside)
 LIVE_HEAVY = (
@@ -220,13 +231,7 @@ def test_live_draws_its_first_frame_before_loading_the_probes_or_pydantic(tmp_pa
         f"main(['live', '--config', {str(config)!r}, '--read-only',"
         f" '--journal', {str(tmp_path / 'j.warroom')!r}])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "WARROOM_DATA_DIR": str(tmp_path)},
-    )
+    result = run_code(code, tmp_path)
     assert "loaded: \n" in result.stdout, result.stdout + result.stderr
     assert "read_only: True badge: READ-ONLY" in result.stdout  # the config's, as checked
 
@@ -271,13 +276,7 @@ def test_a_live_config_broken_after_its_check_ends_the_console_in_one_line(tmp_p
         f"main(['live', '--config', {str(config)!r},"
         f" '--journal', {str(tmp_path / 'j.warroom')!r}])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "WARROOM_DATA_DIR": str(tmp_path)},
-    )
+    result = run_code(code, tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith(f"warroom: {config}: cluster.services"), result.stderr
     assert len(result.stderr.splitlines()) == 1
