@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
@@ -74,8 +75,7 @@ class FilterBar(Horizontal):
         """Say, at the line's end, that a paste of `pasted` characters lost `left_out`."""
         note = self.query_one("#filter-note", Static)
         if left_out:
-            note.update(
-                f"paste cut: {left_out} of its {pasted} characters left out (limit {FILTER_LIMIT})"
-            )
+            words = f"paste cut: {left_out} of its {pasted} characters left out"
+            note.update(Text(f"{words} (limit {FILTER_LIMIT})"))
         else:
-            note.update("")
+            note.update(Text())

@@ -87,7 +87,8 @@ DUTY_KEYS: dict[str, str] = {}
 
 def duty_keys(keys: Mapping[str, str]) -> None:
     """The key of each duty: a narrow bar shows it first while the duty is overdue."""
-    DUTY_KEYS.update(keys)
+    for duty, key in keys.items():  # not .update: a widget's update reads markup
+        DUTY_KEYS[duty] = key
 
 
 def info(binding: Binding) -> KeyInfo:
