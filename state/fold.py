@@ -148,14 +148,17 @@ def _by_service(
 
 def _append(series: dict[str, tuple], values: dict[str, float | None]) -> dict[str, tuple]:
     out = dict(series)
+    # concatenation, not unpacking (RUF005): 0.65 s against 0.90 s CPU for the 300 series x
+    # 3,600 samples of a large hour (tests/benchmarks/large_hour.py)
+    get = out.get
     for name, value in values.items():
-        kept = out.get(name)
+        kept = get(name)
         if kept is None:
             out[name] = (value,)
         elif len(kept) < HISTORY:
-            out[name] = (*kept, value)
+            out[name] = kept + (value,)  # noqa: RUF005
         else:
-            out[name] = (*kept[len(kept) - HISTORY + 1 :], value)
+            out[name] = kept[len(kept) - HISTORY + 1 :] + (value,)  # noqa: RUF005
     return out
 
 
