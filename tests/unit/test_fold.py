@@ -265,6 +265,24 @@ def test_sparkline_history_is_bounded():
     assert series[0] == 30.0
 
 
+def test_a_fold_keeping_one_value_per_series_agrees_on_everything_else():
+    """The review folds with history=1: each series is its last value, the rest as shown."""
+    events = [
+        latency(0, baseline={"api": 100.0}, api=120.0, web=90.0),
+        *(error_rate(i, api=float(i), web=None if i % 7 else 9.0) for i in range(1, 40)),
+        latency(41, api=400.0, web=None),
+        ev.MetricHistoryLoaded(at=at(42), metric="latency", series={"db": (5.0, 6.0)}),
+    ]
+    full, short = ConsoleState(), ConsoleState()
+    for event in events:
+        full, short = fold(full, event), fold(short, event, history=1)
+    assert short.error_rate == {k: v[-1:] for k, v in full.error_rate.items()}
+    assert short.latency == {"api": (400.0,), "web": (None,), "db": (6.0,)}
+    rest = {"error_rate", "latency"}
+    assert short.model_dump(exclude=rest) == full.model_dump(exclude=rest)
+    assert len(full.error_rate["api"]) == 39
+
+
 def test_metric_history_loaded_replaces_the_series():
     state = fold_all(
         ConsoleState(),
