@@ -152,6 +152,7 @@ def demo(
     """Run the console on the built-in simulated Tracktion cluster."""
     from tui.opening import session_start
 
+    asked = click.get_current_context().get_parameter_source("scenario")
     start = session_start(
         "demo",
         journal,
@@ -160,6 +161,7 @@ def demo(
         seed=seed,
         speed=speed,
         services=services,
+        scenario_asked=asked is not click.core.ParameterSource.DEFAULT,
     )
     from tui.app import WarroomApp
 
@@ -476,6 +478,12 @@ def drill(
     from tui.opening import session_start
 
     start = session_start(
-        "drill", journal, operator_name(), scenario=scenario, seed=seed, speed=speed
+        "drill",
+        journal,
+        operator_name(),
+        scenario=scenario,
+        seed=seed,
+        speed=speed,
+        scenario_asked=True,
     )
     run_console(drill_console(start, user_keymap()), start.journal)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from probes.simulated.scenario_files import is_builtin, scenario_file
 from state.clock import WallClock
 from state.journal.store import Journal, JournalError, holds_nothing
+from state.text import inert
 from tui.paths import new_journal_path
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def session_start(
     seed: int = DEFAULT_SEED,
     speed: float = 1.0,
     services: int = 4,
+    scenario_asked: bool = False,
 ) -> SessionStart:
     """Check the scenario (demo, drill) and open (or create) the journal, named after `label`
     (live) or the scenario; raises ScenarioError, JournalError.
@@ -65,7 +67,7 @@ def session_start(
     if journal is not None and existing and not _no_session_in(journal):
         # read-only until the whole journal has been read back (tui/demo.py, tui/live.py):
         # one found damaged is refused with the file byte for byte as it was
-        reading = _resumable(journal, mode)
+        reading = _resumable(journal, mode, scenario if scenario_asked else None)
         start = WallClock().now()
         return SessionStart(reading, mode, operator, start, True, scenario, seed, speed, services)
     meta: dict[str, str] = {"mode": mode}
@@ -98,15 +100,23 @@ def _no_session_in(path: Path) -> bool:
         return reading.count() == 0
 
 
-def _resumable(path: Path, mode: Mode) -> Journal:
+def _resumable(path: Path, mode: Mode, scenario: str | None = None) -> Journal:
     """The journal, open read-only, if this session can go on with it: its own kind, begun
-    by a session start. Raises JournalError, saying what it holds, leaving the file as it was."""
+    by a session start, and of `scenario` when one was asked for on the command line (a
+    built-in's name; a file's scenario is named by its file, not checked here). Raises
+    JournalError, saying what it holds, leaving the file as it was."""
     journal = Journal.open(path, read_only=True)
     try:
-        kind = journal.meta().get("mode")
+        meta = journal.meta()
+        kind, held = meta.get("mode"), meta.get("scenario")
         first = journal.first_kind()
         if kind is not None and kind != mode:
             raise not_resumable(path, mode, f"a {kind} session")
+        if scenario is not None and is_builtin(scenario) and held and held != scenario:
+            raise JournalError(
+                f"{path} holds a {inert(held, 60)} {mode} session, not {scenario}: leave out"
+                " the scenario to resume it, or name another journal"
+            )
         if first != "session_started":
             raise not_resumable(path, mode, f"{journal.count()} events but no session start")
     except BaseException:

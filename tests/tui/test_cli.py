@@ -154,6 +154,22 @@ def test_resuming_a_demo_journal_keeps_the_incident(tmp_path) -> None:
     assert sum(isinstance(e, IncidentDeclared) for e in events) == 1
 
 
+def test_a_journal_of_another_scenario_is_not_resumed_as_the_one_asked_for(tmp_path) -> None:
+    """`--scenario db-lock-storm` on a bad-deploy journal resumed bad-deploy without a word:
+    the commander asked for one scenario and got another. Asked for, it must be the journal's;
+    left out, the journal's own scenario is resumed (above)."""
+    path = tmp_path / "j.warroom"
+    open_demo("bad-deploy", 7, 1.0, path, "alice").recorder.journal.close()
+    before = fingerprint(path)
+    for mode in (["demo", "--scenario", "db-lock-storm"], ["drill", "db-lock-storm"]):
+        result = warroom(*mode, "--journal", str(path), env={"WARROOM_DATA_DIR": str(tmp_path)})
+        if mode[0] == "demo":
+            assert_one_line_error(result, "holds a bad-deploy demo session, not db-lock-storm")
+        else:  # a demo's journal is no drill's, whatever the scenario
+            assert_one_line_error(result, "holds a demo session")
+    assert fingerprint(path) == before
+
+
 def test_a_larger_demo_resumes_with_the_same_fleet(tmp_path) -> None:
     path = tmp_path / "j.warroom"
     first = open_demo("bad-deploy", 7, 1.0, path, "alice", services=60)
