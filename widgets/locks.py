@@ -271,7 +271,7 @@ class LocksPane(SelectablePane):
             title.append(f" · {where} of {total} sessions")
         if title != self.title_text:
             self.title_text = title
-            self.border_title = title
+            self.border_title = self.title_text  # Text, never markup
 
     # ---- a line's words ------------------------------------------------------------------
 

@@ -338,7 +338,7 @@ class RowsPane(SelectablePane):
             title.append(f" · {mark}")  # the query is the commander's own typing: Text, inert
         if title != self.title_text:
             self.title_text = title
-            self.border_title = title
+            self.border_title = self.title_text  # Text, never markup
 
     def wanted(self, state: ConsoleState) -> int:
         """Lines the pane would take to show every row: heading, rows, border."""

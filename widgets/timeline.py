@@ -90,7 +90,7 @@ class TimelinePane(Pane):
             title.append(f" · {where} of {count}")
         if title != self._title:
             self._title = title
-            self.border_title = title
+            self.border_title = self._title  # Text, never markup
 
     def _rows(self) -> int:
         return max(self.content_size.height, 1)
