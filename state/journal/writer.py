@@ -40,7 +40,7 @@ class WriterLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _holder(fd)
+            holder = _holder(os.fstat(fd))
             os.close(fd)
             raise in_use(path, holder) from None
         except OSError:
@@ -68,9 +68,18 @@ def in_use(path: Path, holder: int | None) -> JournalError:
     )
 
 
-def _holder(fd: int) -> int | None:
-    """The pid holding a flock on the file open at `fd`, from /proc/locks (Linux), if any."""
-    stat = os.fstat(fd)
+def writer_of(path: Path) -> int | None:
+    """The pid of the console writing the journal at `path`, or None if none is (or the
+    system does not say: /proc/locks is Linux's). Takes no lock, so it never stands in a
+    console's way: replay and `warroom journals` ask it."""
+    try:
+        return _holder(path.stat())
+    except OSError:
+        return None
+
+
+def _holder(stat: os.stat_result) -> int | None:
+    """The pid holding a flock on the file of `stat`, from /proc/locks (Linux), if any."""
     device = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
     try:
         lines = Path("/proc/locks").read_text().splitlines()
