@@ -15,7 +15,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import click
 
-from tui import __version__
+from tui import __version__, startup
 from tui.errors import BAD_INPUT, fail
 from tui.opening import DEFAULT_SCENARIO, DEFAULT_SEED
 
@@ -146,6 +146,7 @@ SIMULATED_JOURNAL_OPTION = click.option(
     help="How many services the simulated deployment runs: the guide's four, then a fleet "
     "with realistic names, a few of them unhealthy.",
 )
+@startup.held()  # the collector paused until the session is open (tui/startup.py)
 def demo(
     scenario: str, seed: int, speed: float, journal: Path | None, read_only: bool, services: int
 ) -> None:
@@ -168,7 +169,10 @@ def demo(
     def opening():  # just after the first frame: the models, the fold, the simulation
         from tui.demo import demo_wiring
 
-        return demo_wiring(start)
+        try:
+            return demo_wiring(start)
+        finally:
+            startup.release()
 
     app = WarroomApp(
         opening=opening,
@@ -272,6 +276,7 @@ def user_keymap() -> dict[str, str]:
     type=PATH,
     help="Journal file; an existing live journal is resumed.",
 )
+@startup.held()  # until the session is open (tui/startup.py), in the config's check too
 def live(
     config_path: Path | None,
     context: str | None,
@@ -306,7 +311,10 @@ def live(
     def opening():  # just after the first frame: the config's objects, the fold, the probes
         from tui.live import live_wiring
 
-        return live_wiring(start, _selected(config_path, True, command_line))
+        try:
+            return live_wiring(start, _selected(config_path, True, command_line))
+        finally:
+            startup.release()
 
     app = WarroomApp(
         opening=opening,
