@@ -297,7 +297,15 @@ def live(
         "allow_writes": allow_writes,
     }
     # the config is checked in full before the terminal is taken over, but aside (pydantic and
-    # the config's models, on the other core) while the console's own modules load here
+    # the config's models, on the other core) while the console's own modules load here. What
+    # both load (asyncio with ssl and logging, typing_extensions, fractions, tomllib: Textual's
+    # and pydantic-settings') is loaded once, before the fork: 0.02-0.04 s less in the child
+    import asyncio  # noqa: F401
+    import fractions  # noqa: F401
+    import tomllib  # noqa: F401
+
+    import typing_extensions  # noqa: F401
+
     checked = aside(partial(_live_settings, config_path, command_line))
     from tui.app import WarroomApp
     from tui.opening import session_start
