@@ -156,7 +156,9 @@ class ReplayApp(ConsoleView):
     ) -> None:
         super().__init__(keymap)
         self.replay = replay
-        self.cursor = (at or replay.instant(replay.start)).astimezone(UTC)
+        start, end = replay.instant(replay.start), replay.instant(replay.end)
+        # `--at` outside the journal (a wrong day): its nearest end, as a seek is held
+        self.cursor = min(max((at or start).astimezone(UTC), start), end)
         self.playing = False
         self.speed_index = 0
         self.following = False
