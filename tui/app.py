@@ -18,6 +18,7 @@ from tui.investigate import InvestigateKeys
 from tui.keys import KEYS
 from tui.remediation_keys import RemediationKeys
 from tui.runbook import RunbookKeys
+from tui.toasts import HeldToasts
 from tui.verification import VerificationKeys
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ WHAT = {
 }
 
 
-class WarroomApp(ConsoleBase):
+class WarroomApp(HeldToasts, ConsoleBase):
     """The console: every binding has an id, so it can be remapped (tui/keys.py)."""
 
     BINDINGS = KEYS

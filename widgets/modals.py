@@ -42,6 +42,7 @@ class Dialog(ModalScreen):
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
         Binding("ctrl+s", "submit_safe", "Submit", show=False, id="dialog.submit"),
     ]
+    speaking = False  # saying its own problem as a toast: shown over it (tui/toasts.py)
     AUTO_FOCUS = "#cancel"
     CANCEL_RESULT: object = None
     SAFE = True
@@ -92,8 +93,12 @@ class Dialog(ModalScreen):
             line = found.first(Static)
             line.update(Text(problem))
             line.add_class("-said")
-        else:
-            self.notify(problem, severity="warning", markup=False)
+        else:  # about this dialog: shown over it (tui/toasts.py holds the others)
+            self.speaking = True
+            try:
+                self.notify(problem, severity="warning", markup=False)
+            finally:
+                self.speaking = False
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

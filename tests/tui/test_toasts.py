@@ -1,0 +1,34 @@
+"""A toast never covers an open dialog (tui/toasts.py): at 80x24 Textual's toasts sat over
+a dialog's buttons. They wait while it is open and are shown once it closes."""
+
+from __future__ import annotations
+
+from tests.play import Session
+from tests.tui.drawn import text
+from tests.tui.waiting import shown
+from widgets.modals import NoteScreen
+
+
+async def test_toasts_wait_while_a_dialog_is_open_and_show_after(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    app = session.app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        app.notify("Runbook suggested: shown before", timeout=30, markup=False)
+        await pilot.pause()
+        assert "shown before" in text(app)
+        await pilot.press("n")
+        await shown(pilot, NoteScreen)
+        app.notify("Suggested: raised later", timeout=30, markup=False)
+        await pilot.pause()
+        drawn = text(app)
+        assert not app.screen.query("Toast")  # none over the dialog (one may lie beneath it)
+        assert "raised later" not in drawn
+        assert any("Add" in line and "Cancel" in line for line in drawn.split("\n"))
+        app.screen.say("a problem of the dialog itself")  # as a dialog with no problem line
+        await pilot.pause()
+        assert "a problem of the dialog itself" in text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.pause()
+        drawn = text(app)
+        assert "shown before" in drawn and "raised later" in drawn
