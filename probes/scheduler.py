@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -50,14 +51,19 @@ class ProbeScheduler:
         prepare = getattr(probe, "prepare", None)
         if prepare is not None:
             with contextlib.suppress(Exception):  # the sample that follows says what is wrong
-                await asyncio.wait_for(prepare(), PREPARE_TIMEOUT)
+                async with asyncio.timeout(PREPARE_TIMEOUT):
+                    await prepare()
 
     async def sample_once(self, probe: Probe, now: datetime | None = None) -> None:
         """Sample one probe now and emit what it found, or its failure."""
         await self._prepare(probe)
         now = now or self.clock.now()
         try:
-            events = await asyncio.wait_for(probe.sample(now), probe.timeout)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for drops a cancellation that
+            # lands as the sample completes, and the probes' ticks are the moments the
+            # console stops them at (a quit on a refresh): the probe would go on sampling
+            async with asyncio.timeout(probe.timeout):
+                events = await probe.sample(now)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -78,22 +84,28 @@ class ProbeScheduler:
         """Sample every probe once, concurrently."""
         await asyncio.gather(*(self.sample_once(p, now) for p in self.probes))
 
-    async def _run(self, probe: Probe) -> None:
+    async def _run(self, probe: Probe, epoch: float) -> None:
+        """Sample `probe` at `epoch` and every period after it, on the ticks the other
+        probes of the same period sample at (`start`): a sample that comes late (a first
+        one that loaded its client library, a slow backend) skips the ticks it missed and
+        takes the next one, rather than bursting or moving the probe off them. The console
+        draws the samples of one tick together (tui/base.py PROBE_BATCH): probes that
+        drifted apart cost a repaint each, every refresh."""
         loop = asyncio.get_running_loop()
         period = probe.interval / self.speed
-        next_at = loop.time()
+        next_at = epoch
         while True:
             await self.sample_once(probe)
             next_at += period
-            delay = next_at - loop.time()
-            if delay < 0:  # late: skip the missed slots rather than bursting
-                next_at = loop.time() + period
-                delay = period
-            await asyncio.sleep(delay)
+            now = loop.time()
+            if next_at < now:
+                next_at += math.ceil((now - next_at) / period) * period
+            await asyncio.sleep(next_at - now)
 
     def start(self) -> None:
+        epoch = asyncio.get_running_loop().time()  # every probe's ticks count from it
         self._tasks = [
-            asyncio.create_task(self._run(p), name=f"probe:{p.source}") for p in self.probes
+            asyncio.create_task(self._run(p, epoch), name=f"probe:{p.source}") for p in self.probes
         ]
 
     async def stop(self) -> None:

@@ -50,20 +50,19 @@ class LockTree(Tree[Line], inherit_bindings=False):
         self.show_root = False
         self.guide_depth = GUIDE
         self.auto_expand = False  # a click moves the cursor; enter folds
-        self._drawn: tuple[int, set[int]] = (0, set())  # a version, the nodes drawn at it
+        self._said: dict[int, Text] = {}  # by node id: the words its line was last drawn with
+        # by line: the strip Tree drew and the one with the detail guide put in (`render_line`)
+        self._recut: dict[int, tuple[Strip, Strip]] = {}
 
     # ---- drawing -------------------------------------------------------------------------
 
     def render_label(self, node: TreeNode[Line], base_style: Style, style: Style) -> Text:
         """The node's line as the pane words it now, cut to the cells left after its guides."""
-        version, drawn = self._drawn
-        if version != self.pane.version:
-            self._drawn = version, drawn = self.pane.version, set()
-        drawn.add(node.id)
         if node.data is None:
             return self.process_label("")
+        said = self._said[node.id] = self.pane.label(node.data)
         room = self.scrollable_content_region.width - GUIDE * depth(node)
-        label = self.pane.label(node.data).copy()
+        label = said.copy()
         label.truncate(max(room, 1), overflow="ellipsis")
         label.stylize(style)
         return label
@@ -77,16 +76,24 @@ class LockTree(Tree[Line], inherit_bindings=False):
         """A detail line continues its session's guide (│ or nothing) instead of branching
         from it (├ └): it is part of the session above, not a session of its own."""
         strip = super().render_line(y)
-        node = self.get_node_at_line(self.scroll_offset.y + y)
+        line = self.scroll_offset.y + y
+        node = self.get_node_at_line(line)
         if node is None or node.data is None or node.data.kind not in (DETAIL, ALSO):
             return strip
         x = GUIDE * (depth(node) - 1) - self.scroll_offset.x
         if x < 0 or x + GUIDE > strip.cell_length:
             return strip
+        cut = self._recut.get(line)
+        if cut is not None and cut[0] is strip:  # Tree's line cache gave the same strip
+            return cut[1]
         glyph = "  " if node.is_last else "│ "
         style = next(iter(strip.crop(x, x + 1)), Segment("")).style
         guide = Strip([Segment(glyph, style)], GUIDE)
-        return Strip.join([strip.crop(0, x), guide, strip.crop(x + GUIDE, strip.cell_length)])
+        out = Strip.join([strip.crop(0, x), guide, strip.crop(x + GUIDE, strip.cell_length)])
+        if len(self._recut) > 4 * max(self.size.height, 16):
+            self._recut.clear()  # kept for the lines in view, not for every line ever drawn
+        self._recut[line] = (strip, out)
+        return out
 
     def in_view(self) -> list[TreeNode[Line]]:
         """The nodes whose lines are on screen."""
@@ -95,11 +102,20 @@ class LockTree(Tree[Line], inherit_bindings=False):
         return [node for node in found if node is not None]
 
     def refresh_stale(self) -> None:
-        """Lines in view drawn before the pane's latest version are drawn again."""
-        version, drawn = self._drawn
+        """Lines in view whose words have changed since they were drawn are drawn again,
+        and only those: a sample that moves the sessions' ages on repaints their lines, not
+        a root's statement; a line scrolled into view says what is true now."""
+        said: dict[int, Text] = self._said
+        kept: dict[int, Text] = {}
         for node in self.in_view():
-            if version != self.pane.version or node.id not in drawn:
-                node.refresh()
+            if node.data is None:
+                continue
+            drawn = said.get(node.id)
+            if drawn is None or drawn != self.pane.label(node.data):
+                node.refresh()  # render_label records the new words
+            else:
+                kept[node.id] = drawn
+        self._said = kept  # the lines in view: one scrolled away is drawn again when back
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)

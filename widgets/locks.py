@@ -45,12 +45,15 @@ if TYPE_CHECKING:
 class LocksPane(SelectablePane):
     SOURCES = ("postgres",)
     TITLE = "Database locks"
+    # a session's age is as of the sample that saw it (pg_activity's TIME moves with its
+    # refresh too): between samples nobody knows the session still holds its lock, and a
+    # late sample says so in the border (staleness ticks every second), not in the ages
+    CLOCKED = False
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lock_tree = LockTree(self)
         self.lock_tree.display = False
-        self.version = 0  # the lines' words change with it: a new state or a new second
         self.opened: set[SessionKey] = set()  # roots whose cut the commander opened
         self.folded: set[SessionKey] = set()  # sessions whose waiters the commander folded
         self.title_text = Text(self.TITLE)
@@ -60,13 +63,12 @@ class LocksPane(SelectablePane):
         self._plan_of: tuple[list[BlockingChain], tuple[object, ...]] | None = None
         self._node_of: dict[Line, TreeNode[Line]] = {}
         self._labels: dict[Line, Text] = {}
-        self._drawing: tuple[ConsoleState, datetime, str] | None = None
+        self._drawing: tuple[object, object, str] | None = None  # sample, plan, theme drawn
         self._key: Line | None = None  # the line the commander put the cursor on
         self._sessions_at: list[int] = []  # the tree's lines that are sessions, in order
         self._tops: list[Planned] = []  # the tree as last planned
         self._wanted: tuple[list[BlockingChain] | None, int] = (None, 0)
-        self._now: datetime | None = None
-        self._db: DatabaseSampled | None = None
+        self._db: DatabaseSampled | None = None  # the sample drawn: its ages are as of it
 
     def compose(self):
         yield self.content
@@ -154,12 +156,13 @@ class LocksPane(SelectablePane):
                 self._plan_of = (chains, wish)
                 self._total = sum(1 + chain.size for chain in chains)
                 self._sync(plan(chains, *wish))
-            last = self._drawing
-            if fresh or last is None or last[0] is not state or last[1:] != (now, self.app.theme):
-                self._drawing = (state, now, self.app.theme)
-                self.version += 1
+            # the words change with the sample, the plan (folds, cuts) and the theme alone;
+            # the tree repaints the lines whose words changed (`LockTree.refresh_stale`)
+            drawing = (db, self._plan_of, self.app.theme)
+            if fresh or not _same(self._drawing, drawing):
+                self._drawing = drawing
                 self._labels.clear()
-                self._now, self._db = now, db
+                self._db = db
                 self.lock_tree.refresh_stale()
         self.mark_cut()
         self._subtitled(state, now)
@@ -280,10 +283,10 @@ class LocksPane(SelectablePane):
         found = self._labels.get(line)
         if found is None:
             parse = self.app.stylesheet.parse_style
-            if self._now is None or line not in self._planned:
+            db = self._db
+            if db is None or line not in self._planned:
                 return Text()  # nothing drawn yet: no words before the first sample
-            sessions = self._db.sessions if self._db else ()
-            said = words(self._planned[line], self._now, sessions)
+            said = words(self._planned[line], db.at, db.sessions)
             found = resolved(said, lambda role: parse(role).rich_style)
             self._labels[line] = found
         return found
@@ -292,10 +295,20 @@ class LocksPane(SelectablePane):
         """Every line the pane holds, as plain text, guides included and nothing cut: the
         counts, then the tree line by line, those out of view too (for tests and checks)."""
         lines = self._body.plain.splitlines() if self._body else []
-        if self.lock_tree.display and self._now is not None:
-            sessions = self._db.sessions if self._db else ()
-            lines += [g + words(p, self._now, sessions).plain for g, p in outline(self._tops)]
+        db = self._db
+        if self.lock_tree.display and db is not None:
+            lines += [g + words(p, db.at, db.sessions).plain for g, p in outline(self._tops)]
         return "\n".join(lines)
+
+
+def _same(drawn: tuple[object, object, str] | None, drawing: tuple[object, object, str]) -> bool:
+    """The same sample and plan (by identity: never compared field by field) and theme."""
+    return (
+        drawn is not None
+        and drawn[0] is drawing[0]
+        and drawn[1] is drawing[1]
+        and drawn[2] == drawing[2]
+    )
 
 
 def _every(planned: list[Planned]):

@@ -295,3 +295,71 @@ async def test_in_a_replay_home_and_end_are_the_trees_until_esc_gives_them_back(
         await pressed(pilot, "escape", "escape", "home")  # resumed, then the scrubber's
         assert app.focused is app.query_one(Scrubber)
         assert app.cursor == app.replay.instant(app.replay.start)
+
+
+def tree_rows(app, pane: LocksPane) -> list[str]:
+    """The tree's rows on the screen: the pane's rows under its two count lines."""
+    return [row.rstrip() for row in pane_lines(app, pane)[2 : 2 + pane.lock_tree.last_line + 1]]
+
+
+async def test_an_age_is_its_samples_and_a_sample_redraws_only_the_lines_it_changed(
+    tmp_path,
+) -> None:
+    """A session's age is as of the sample that saw it, as pg_activity's TIME is: the clock
+    moving on between samples leaves it (nobody has looked since, and once the sample is
+    late the border says so, every second), the next sample moves it on and draws again
+    the lines whose words changed, the ages, not the holder's statement under it."""
+    session = await storming(tmp_path, waiters=2, other=False)
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(LocksPane)
+        tree = pane.lock_tree
+        await pilot.pause()
+        before = tree_rows(app, pane)
+        assert [row[:33] for row in before] == [
+            "▶ 4242 reindex idle in tx 20m 00s",
+            "│ UPDATE tracks SET state = 'queu",
+            "├ 5000 svc-2 16m 40s  UPDATE trac",
+            "└ 5001 svc-3 16m 39s  UPDATE trac",
+        ]
+        for _ in range(3):
+            session.clock.advance(1)
+            app._clock_tick()  # what the one-second timer runs
+        await pilot.pause()
+        assert tree_rows(app, pane) == before  # 3 s on and no new sample: its ages
+        assert str(pane.border_subtitle) == ""  # the sample is not late yet
+
+        drawn: list[int] = []
+        render_line = tree.render_line
+        tree.render_line = lambda y: drawn.append(y) or render_line(y)  # type: ignore[method-assign]
+        db = session.recorder.state.database
+        assert db is not None
+        session.record(
+            DatabaseSampled(
+                at=session.clock.now(),
+                connections=db.connections,
+                max_connections=db.max_connections,
+                sessions=db.sessions,
+            )
+        )
+        app.redraw()
+        await pilot.pause()
+        after = tree_rows(app, pane)
+        assert [row[:33] for row in after] == [
+            "▶ 4242 reindex idle in tx 20m 03s",
+            "│ UPDATE tracks SET state = 'queu",
+            "├ 5000 svc-2 16m 43s  UPDATE trac",
+            "└ 5001 svc-3 16m 42s  UPDATE trac",
+        ]
+        assert sorted(set(drawn)) == [0, 2, 3]  # the statement's line stayed as it was
+
+        for _ in range(8):  # no sample for 8 s: late, and the border counts every second
+            session.clock.advance(1)
+            app._clock_tick()
+        await pilot.pause()
+        assert tree_rows(app, pane) == after
+        assert str(pane.border_subtitle).startswith("stale 8s")
+        session.clock.advance(1)
+        app._clock_tick()
+        await pilot.pause()
+        assert str(pane.border_subtitle).startswith("stale 9s")

@@ -205,3 +205,47 @@ async def test_a_failed_preparation_is_left_to_the_sample_to_report():
     sched, seen = scheduler(Broken("kubernetes", [RuntimeError("no kubeconfig")]))
     await sched.cycle(at(0))
     assert seen == [ProbeFailed(at=at(0), source="kubernetes", reason="no kubeconfig")]
+
+
+async def test_a_probe_that_starts_late_samples_on_the_others_ticks_after():
+    """A probe whose first sample came late (its client library loading) joins the other
+    probes' ticks instead of keeping its own: the console draws one tick's samples together,
+    and probes that drifted apart would cost it a repaint each, every refresh."""
+    loop = asyncio.get_running_loop()
+    ticks: dict[str, list[float]] = {"redis": [], "kubernetes": []}
+
+    class Timed(FakeProbe):
+        async def sample(self, now: datetime) -> Sequence[EventBase]:
+            ticks[self.source].append(loop.time())
+            return []
+
+    class LateTimed(Timed):
+        async def prepare(self) -> None:
+            await asyncio.sleep(0.25)  # two and a half periods of 0.1 s
+
+    steady, late = Timed("redis", []), LateTimed("kubernetes", [])
+    sched = ProbeScheduler([steady, late], FrozenClock(T0), lambda e: None, speed=20)
+    sched.start()  # a period of 2 s at 20x: 0.1 s
+    await asyncio.sleep(1.0)
+    await sched.stop()
+    assert len(ticks["kubernetes"]) >= 4
+    for t in ticks["kubernetes"][1:]:  # its first came when it was ready, then on the ticks
+        assert min(abs(t - s) for s in ticks["redis"]) < 0.03
+
+
+async def test_probes_stopped_on_a_tick_stop():
+    """The console stops its probes as it quits, which may be the moment a sample completes
+    (the probes' ticks are shared): they stop all the same, and sample no more."""
+    for _ in range(5):
+        probe = FakeProbe("redis", [[]] * 100)
+        sched = ProbeScheduler([probe], FrozenClock(T0), lambda e: None, speed=20)
+        sched.start()  # a tick every 0.1 s from now
+        await asyncio.sleep(0.3)  # woken on a tick, with the probe
+        stopping = asyncio.ensure_future(sched.stop())
+        stopped, _ = await asyncio.wait({stopping}, timeout=2)
+        for task in sched._tasks:  # (what is left of a failed test)
+            task.cancel()
+        assert stopped, "the probe went on sampling"
+        sampled = len(probe.calls)
+        await asyncio.sleep(0.25)
+        assert len(probe.calls) == sampled
