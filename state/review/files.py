@@ -21,6 +21,7 @@ from state.action_words import action_words
 from state.guide.milestones import incident_span
 from state.guide.severity import Role
 from state.review import sections, template
+from state.review.escalations import due_escalations
 from state.review.facts import Facts, gather
 from state.review.format import day, file_stem, iso, md, minutes, span, table
 from state.review.investigation import investigation_summary
@@ -153,7 +154,7 @@ def incident_review(part: Part, facts: Facts) -> str:
         metrics=block(sections.metrics(part.milestones)),
         actions=block(sections.actions(part.people)),
         updates=block(sections.updates(part.people)),
-        escalations=block(sections.escalations(part.people)),
+        escalations=block(sections.escalations(part.people, due_escalations(part))),
         score_card=f"{card}\n" if card else "",
         immediate=lead(items["immediate"]),
         short_term=lead(items["short-term"]),

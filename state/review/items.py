@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from state.action_words import action_words
 from state.guide.milestones import is_pager
 from state.guide.severity import Severity
+from state.review.escalations import due_escalations
 from state.review.format import iso, span
 from state.text import inert
 
@@ -114,6 +115,15 @@ def action_items(part: Part) -> list[ActionItem]:
             f"the update due by {iso(g.due)} {g.result}" for g in late
         )
         found.append((title, "medium", "devops", "communication", week, "immediate"))
+    for due in due_escalations(part):
+        if due.done is None:
+            title = (
+                f"Escalate when the guide's trigger fires: L{due.level} ({due.who}) fell due at "
+                f"{iso(due.at)} ({due.why}), and the incident was never escalated to it"
+            )
+            found.append(
+                (title, "high" if urgent else "medium", "devops", "process", week, "immediate")
+            )
     for event in part.people:
         if getattr(event, "kind", "") == "escalated":
             title = (

@@ -14,7 +14,10 @@ from state.review.facts import SIGNAL_KINDS, Row
 from state.review.format import NONE, fenced, iso, md, span, table
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from state.guide.milestones import Milestones
+    from state.review.escalations import DueEscalation
     from state.review.metrics import Impact
 
 # The Event column for what people did; the entry's own text goes under Action Taken.
@@ -222,7 +225,30 @@ def _what(queued: Any, e: Any) -> str:
     return f"status update ({e.status.word})"
 
 
-def escalations(people: tuple[Any, ...]) -> list[str]:
+def escalations(people: tuple[Any, ...], due: Sequence[DueEscalation] = ()) -> list[str]:
+    """The escalations made, then those the guide's triggers made due and when each was met."""
+    made = _made(people)
+    if not due:
+        return made
+    rows = [(iso(d.at), f"L{d.level}", md(f"{d.why}: escalate to {d.who}"), _met(d)) for d in due]
+    return [
+        *made,
+        "",
+        "Due by the guide's triggers:",
+        "",
+        *table(("Due", "Level", "Trigger", "Met"), rows),
+    ]
+
+
+def _met(due: DueEscalation) -> str:
+    if due.done is None:
+        return "**not escalated**"
+    if not due.late:
+        return f"on time ({iso(due.done)})"
+    return f"{iso(due.done)}, {span(due.late)} late"
+
+
+def _made(people: tuple[Any, ...]) -> list[str]:
     rows = [
         (
             iso(e.at),

@@ -132,10 +132,16 @@ def test_the_failed_action_becomes_an_action_item(bad_deploy) -> None:
     items = json.loads(files["INC-20260314-0420_action_items.json"])
     assert items["created_date"] == "2026-03-14T09:31:00Z"  # the resolution, not the clock
     listed = items["action_items"]
-    assert [i["id"] for i in listed] == ["AI-INC-20260314-0420-001", "AI-INC-20260314-0420-002"]
-    # from the incident itself: the failed restart, then the escalation; no canned lines
+    assert [i["id"] for i in listed] == [f"AI-INC-20260314-0420-00{n}" for n in (1, 2, 3)]
+    # from the incident itself: the failed restart, the L3 escalation the P1 made due and
+    # nobody made, then the escalation to L2 that was made; no canned lines
     assert listed[0]["category"] == "remediation" and "no-such-service" in listed[0]["title"]
-    assert listed[1]["title"].startswith("Review the escalation to L2 at 2026-03-14T09:29:20Z")
+    assert listed[1]["title"] == (
+        "Escalate when the guide's trigger fires: L3 (on-call manager) fell due at "
+        "2026-03-14T09:27:30Z (P1 declared: immediately), and the incident was never "
+        "escalated to it"
+    )
+    assert listed[2]["title"].startswith("Review the escalation to L2 at 2026-03-14T09:29:20Z")
     assert all(i["owner"] == "" for i in listed)  # left for the review meeting
 
 
@@ -447,7 +453,8 @@ def test_summary_reads_the_last_incident_without_folding(bad_deploy, quiet) -> N
 
 def test_action_items_come_from_the_incident_each_with_an_owner_left_open() -> None:
     """A missed acknowledgement and first update, a harmful restart, a breach nobody was paged
-    for: one item each, and no canned line; the first update missed is not listed twice."""
+    for, the P1's escalation to the manager never made: one item each, and no canned line;
+    the first update missed is not listed twice."""
     events = [
         started(),
         error_rate(10, analysis_service=9.0),  # breached, and no page goes out
@@ -469,6 +476,9 @@ def test_action_items_come_from_the_incident_each_with_an_owner_left_open() -> N
         "at 12:00:30",
         "Page on analysis-service error rate > 5%: it breached at 2026-03-06T12:00:10Z and no "
         "page went out",
+        "Escalate when the guide's trigger fires: L3 (on-call manager) fell due at "
+        "2026-03-06T12:00:20Z (P1 declared: immediately), and the incident was never "
+        "escalated to it",
     ]
     assert {i["owner"] for i in items} == {""}
     assert "Owner: [Name] (suggested: engineering)" in files["INC-1_review.md"]
