@@ -8,7 +8,9 @@ module, the view or the widgets loads pydantic, so that first frame does not wai
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -122,6 +124,10 @@ class ConsoleBase(ConsoleView):
             self.call_after_refresh(self._open)  # first the whole frame, then the session
         if self._watch and not self.is_headless:
             self._watch.start()
+        if os.environ.get("WARROOM_STALL_LOG"):  # a development tool (tui/stall.py)
+            from tui import stall
+
+            stall.start(asyncio.get_running_loop())
 
     def _open(self) -> None:
         """Open the session; a failure ends the console, and `run_console` reports it."""
