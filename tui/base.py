@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
     from state.events import EventBase
     from state.recorder import Recorder
+    from tui.recording import SampleRecorder
 
 __all__ = ["PANES", "ConsoleBase", "KeyGroup", "Wiring"]
 
@@ -91,6 +92,7 @@ class ConsoleBase(ConsoleView):
         self.open_failure: Exception | None = None
         self._opening = opening
         self._scheduler: ProbeScheduler | None = None
+        self._samples: SampleRecorder | None = None  # the probes' events, off the UI loop
         # a repaint on its way: "now" (after the events folded in this burst), "batch" (probes'
         # samples, PROBE_BATCH after the first), or "" for none
         self._dirty = ""
@@ -105,6 +107,8 @@ class ConsoleBase(ConsoleView):
         """Checkpoint and close the journal now: the process is about to end without an
         orderly exit (a hang-up), and a journal left in WAL needs its -wal to be read."""
         if self.opened:
+            if self._samples:
+                self._samples.abandon()
             self.recorder.journal.close()
 
     def _wire(self, wiring: Wiring) -> None:
@@ -148,13 +152,22 @@ class ConsoleBase(ConsoleView):
         """The session is wired: start the probes. Subclasses start their own work here too."""
         if self._probes:
             from probes.scheduler import ProbeScheduler
+            from tui.recording import SampleRecorder
 
-            self._scheduler = ProbeScheduler(self._probes, self.clock, self._sampled, self.speed)
+            loop = asyncio.get_running_loop()
+            self._samples = SampleRecorder(
+                self.recorder, loop, self._sampled, self._handle_exception
+            )
+            self._samples.start()
+            emit = self._samples.submit
+            self._scheduler = ProbeScheduler(self._probes, self.clock, emit, self.speed)
             self._scheduler.start()
 
     async def on_unmount(self) -> None:
         if self._scheduler:
             await self._scheduler.stop()
+        if self._samples:  # what the probes emitted before they stopped is journaled
+            await asyncio.to_thread(self._samples.stop)
         close = getattr(self.investigator, "close", None)
         if close is not None:  # the live investigation's API connection and threads
             await close()
@@ -167,23 +180,27 @@ class ConsoleBase(ConsoleView):
 
     def record(self, event: EventBase) -> None:
         """Journal `event`, fold it, run its reactions, and repaint once the burst it came in
-        is folded."""
-        self._recorded(event)
+        is folded. The probes' events that came before it are journaled first."""
+        if self._samples:
+            self._samples.drain()
+        self.recorder.record(event)
+        self._react(event)
         if self._dirty != "now":
             self._dirty = "now"
             self.call_later(self.redraw)
 
-    def _sampled(self, event: EventBase) -> None:
-        """A probe's event: journaled and folded at once, and drawn with what the other
-        probes, sampling at the same ticks, bring within PROBE_BATCH: one repaint a refresh
-        rather than one a probe. What the commander does (`record`) is drawn at once."""
-        self._recorded(event)
+    def _sampled(self, events: list[EventBase]) -> None:
+        """Probes' events, journaled and folded in the recorder's thread (tui/recording.py):
+        their reactions, and a repaint with what the other probes, sampling at the same
+        ticks, bring within PROBE_BATCH: one repaint a refresh rather than one a probe. What
+        the commander does (`record`) is drawn at once."""
+        for event in events:
+            self._react(event)
         if not self._dirty:
             self._dirty = "batch"
             self.set_timer(PROBE_BATCH, self._redraw_batch, name="probe-batch")
 
-    def _recorded(self, event: EventBase) -> None:
-        self.recorder.record(event)
+    def _react(self, event: EventBase) -> None:
         for reaction in self._reactions.get(type(event), ()):
             reaction(event)
 

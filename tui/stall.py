@@ -66,5 +66,5 @@ def _watch(loop: asyncio.AbstractEventLoop, watched: int, cpu: int, path: Path) 
                 f"stall {busy:.0f} ms ({used:.0f} ms of the loop thread's CPU) at"
                 f" {time.time():.3f}, {sum(seen.values())} samples\n"
             )
-            for stack, count in seen.most_common(4):
-                log.write(f" {count}x\n{stack}")
+            for where, count in seen.most_common(4):
+                log.write(f" {count}x\n{where}")
