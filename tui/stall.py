@@ -3,8 +3,9 @@
 A thread asks the console's event loop to answer a heartbeat every PERIOD seconds. When the
 loop has not answered within SLOW seconds, the thread samples the loop thread's stack
 (sys._current_frames) every SAMPLE seconds until it does, then appends to the file one
-block per stall: how long the loop was busy (wall and its own CPU: the rest it waited for
-the CPU or the GIL) and the stacks it was seen in, most seen first.
+block per stall: how long the loop was busy (wall, and its own CPU: the rest it waited for
+the CPU or the GIL) and the stacks it was seen in, most seen first; and a line per garbage
+collection of SLOW or more (it holds the GIL: no stack is sampled meanwhile).
 A key pressed during a stall waits for it: this says what the press waited for
 (tests/benchmarks/test_scale.py's key -> frame tail).
 """
@@ -12,12 +13,14 @@ A key pressed during a stall waits for it: this says what the press waited for
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 ENV = "WARROOM_STALL_LOG"
@@ -38,7 +41,27 @@ def start(loop: asyncio.AbstractEventLoop) -> threading.Thread | None:
         target=_watch, args=(loop, watched, cpu, Path(path)), name="stall-watch", daemon=True
     )
     thread.start()
+    gc.callbacks.append(_collections(Path(path)))
     return thread
+
+
+def _collections(path: Path) -> Callable[[str, dict[str, int]], None]:
+    """A gc callback writing each collection of SLOW seconds or more: it holds the GIL."""
+    began = [0.0]
+
+    def collected(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+            return
+        took = time.perf_counter() - began[0]
+        if took >= SLOW:
+            with path.open("a") as log:
+                log.write(
+                    f"gc of generation {info['generation']} {took * 1000:.0f} ms at"
+                    f" {time.time():.3f}, {info['collected']} collected\n"
+                )
+
+    return collected
 
 
 def _watch(loop: asyncio.AbstractEventLoop, watched: int, cpu: int, path: Path) -> None:
