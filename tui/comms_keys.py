@@ -295,14 +295,16 @@ class CommsKeys(KeyGroup):
             else:
                 self._escalate(min(incident.escalation_level + 1, 5), "")
 
-    def _escalate(self, level: int, reason: str) -> None:
-        self.console.run_worker(self._escalation(level, reason), exclusive=True, group="comms")
+    def _escalate(self, level: int, reason: str, due: bool = False) -> None:
+        escalation = self._escalation(level, reason, due)
+        self.console.run_worker(escalation, exclusive=True, group="comms")
 
-    async def _escalation(self, level: int, reason: str) -> None:
+    async def _escalation(self, level: int, reason: str, due: bool) -> None:
         from widgets.comms_dialogs import EscalateScreen
         from widgets.modals import ConfirmScreen
 
-        draft = await self.console.push_screen_wait(EscalateScreen(level, reason, self._reach))
+        dialog = EscalateScreen(level, reason, self._reach, due)
+        draft = await self.console.push_screen_wait(dialog)
         if draft is None:
             return
         contacts, channels = self._reach(draft.level)
@@ -356,11 +358,5 @@ class CommsKeys(KeyGroup):
         self._prompted = self._prompted | {due.level}
         if self.console.escalation_mode == "page":
             self.escalate_now(due.level, due.reason, AUTOMATIC)
-        else:
-            self.console.notify(
-                f"The guide says escalate now: {inert(due.reason)}",
-                severity="warning",
-                timeout=30,
-                markup=False,
-            )
-            self._escalate(due.level, due.reason)
+        else:  # the dialog says why it opened: no toast over its buttons
+            self._escalate(due.level, due.reason, due=True)

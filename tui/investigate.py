@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from state.guide.investigation import SECTION_TIMEOUT_SECONDS
 from tui.base import KeyGroup
 
 if TYPE_CHECKING:
@@ -27,7 +26,9 @@ def suspect(state: ConsoleState) -> str | None:
 class InvestigateKeys(KeyGroup):
     """`g`: the Investigate screen over the console's investigator."""
 
-    timeout = SECTION_TIMEOUT_SECONDS  # each part of a section, on its own
+    # each part of a section, on its own; None: the guide's SECTION_TIMEOUT_SECONDS (its module,
+    # and its patterns, load with the first section read, not before the first frame)
+    timeout: float | None = None
 
     def action_investigate(self, step: int = 0) -> None:
         from widgets.investigate import InvestigateScreen
@@ -49,11 +50,12 @@ class InvestigateKeys(KeyGroup):
         """Read `step` for `service`, journal the snapshot, and return it to be drawn."""
         from probes.investigate.base import run_section
         from state.events import InvestigationShown
-        from state.guide.investigation import SNAPSHOT_TEXT, snapshot
+        from state.guide.investigation import SECTION_TIMEOUT_SECONDS, SNAPSHOT_TEXT, snapshot
 
         investigator = self.console.investigator
         assert investigator is not None
-        findings, unavailable = await run_section(investigator, step, service, self.timeout)
+        timeout = SECTION_TIMEOUT_SECONDS if self.timeout is None else self.timeout
+        findings, unavailable = await run_section(investigator, step, service, timeout)
         kept, omitted = snapshot(findings, service)  # worst first, the service's own kept
         compact = tuple(
             f.model_copy(update={"part": f.part[:60], "text": f.text[:SNAPSHOT_TEXT]}) for f in kept

@@ -10,6 +10,7 @@ import click
 
 from state.journal.store import Journal, JournalError
 from state.journal.summary import SessionSummary, summarize
+from state.journal.writer import writer_of
 from state.review.format import NONE, iso, span
 from state.text import inert
 from tui.paths import journal_dir
@@ -52,6 +53,8 @@ def journals() -> None:
         line = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip()
         if item is not None and item.problem:
             line += f"  ({item.problem})"
+        if item is not None and (pid := writer_of(item.path)) is not None:
+            line += f"  (being written by a console, pid {pid})"
         click.echo(line)
 
 

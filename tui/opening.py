@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from probes.simulated.scenario_files import is_builtin, scenario_file
 from state.clock import WallClock
 from state.journal.store import Journal, JournalError, holds_nothing
+from state.journal.writer import ensure_free
 from state.text import inert
 from tui.paths import new_journal_path
 
@@ -68,6 +69,11 @@ def session_start(
         # read-only until the whole journal has been read back (tui/demo.py, tui/live.py):
         # one found damaged is refused with the file byte for byte as it was
         reading = _resumable(journal, mode, scenario if scenario_asked else None)
+        try:  # refused before the first frame; the writer's lock is taken when it is reopened
+            ensure_free(journal)
+        except JournalError:
+            reading.close()
+            raise
         start = WallClock().now()
         return SessionStart(reading, mode, operator, start, True, scenario, seed, speed, services)
     meta: dict[str, str] = {"mode": mode}

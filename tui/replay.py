@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
+from state.journal.writer import writer_of
 from tui.keys import CONSOLE, CONSOLE_KEYS, PANE_KEYS
 from tui.view import ConsoleView
 from widgets.keybar import described
@@ -158,6 +159,8 @@ class ReplayApp(ConsoleView):
         self.playing = False
         self.speed_index = 0
         self.following = False
+        # a console is writing the journal now: only then is the end "live"
+        self.written = writer_of(replay.journal.path) is not None
 
     @property
     def speed(self) -> float:
@@ -187,7 +190,7 @@ class ReplayApp(ConsoleView):
                 r.marks,
                 self.playing,
                 self.speed,
-                self.following,
+                self.following and self.written,
             ),
         )
 
@@ -207,6 +210,7 @@ class ReplayApp(ConsoleView):
         self.move_to(self.cursor + timedelta(seconds=TICK * self.speed))
 
     def _tail(self) -> None:
+        self.written = writer_of(self.replay.journal.path) is not None
         if self.replay.refresh() and self.following:
             self.move_to(self.replay.instant(self.replay.end))
         elif self.following:

@@ -202,11 +202,9 @@ class ConsoleScreen(Screen[None]):
 
     # ---- the filter --------------------------------------------------------------------------
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
         """`/`: the filter line, to type a part of a service's name."""
-        bar = self.query_one(FilterBar)
-        bar.display = True
-        bar.focus()
+        await self.query_one(FilterBar).open()
 
     def action_clear_filter(self) -> None:
         """Escape: no filter, every service shown again."""

@@ -15,6 +15,7 @@ from textual.actions import SkipAction, parse
 from textual.app import App
 from textual.binding import Binding
 from textual.filter import Monochrome, NoColor
+from textual.reactive import Reactive
 
 from tui.screen import PANES, ConsoleScreen
 from widgets.theme import PLAIN_SIGNALS, WARROOM, signal_variables
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
     from textual.filter import LineFilter
     from textual.screen import Screen
+    from textual.theme import Theme
 
     from state.console import ConsoleState
     from tui.palette import Command
@@ -62,14 +64,20 @@ class ConsoleView(App[int]):
     console_screen: ConsoleScreen
 
     COMMANDS = {_palette}  # warroom's commands first, then Textual's (tui/palette.py)
+    # the console starts in its own theme: set after start-up instead, the theme's change
+    # parsed every stylesheet again and restyled the whole screen before the first frame
+    theme: Reactive[str] = Reactive(WARROOM.name)
 
     def __init__(self, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self._help: tuple[object, Screen[None]] | None = None  # (its keys and size, the help)
-        self.register_theme(WARROOM)
-        self.theme = WARROOM.name  # the palette's "Change theme" offers every other one
+        self.register_theme(WARROOM)  # the palette's "Change theme" offers every other one
         if keymap:
             self.set_keymap(dict(keymap))  # the config's [keys], checked (tui/keys.py)
+
+    def get_theme(self, theme_name: str) -> Theme | None:
+        """warroom's theme is known before Textual's App registers any (`theme`'s default)."""
+        return WARROOM if theme_name == WARROOM.name else super().get_theme(theme_name)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The panes' $warroom-* colours for a theme that does not set them (widgets/theme.py)."""

@@ -152,7 +152,10 @@ class EscalationDraft:
 
 
 class EscalateScreen(Dialog):
-    """Choose a level 1-5 and say why; shows who each level reaches and over which channels."""
+    """Choose a level 1-5 and say why; shows who each level reaches and over which channels.
+
+    `due`: opened by the guide's escalation timer, not a key; its title says so (a toast
+    saying it would cover the dialog's buttons on an 80x24 terminal)."""
 
     AUTO_FOCUS = "#level"
 
@@ -161,13 +164,15 @@ class EscalateScreen(Dialog):
         level: int,
         reason: str,
         reach: Callable[[int], tuple[tuple[str, ...], tuple[str, ...]]],
+        due: bool = False,
     ) -> None:
         super().__init__()
-        self.level, self.reason, self.reach = level, reason, reach
+        self.level, self.reason, self.reach, self.due = level, reason, reach, due
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Escalate", classes="dialog-title")
+            title = "Escalate: the guide says now" if self.due else "Escalate"
+            yield Label(title, classes="dialog-title")
             yield Choices(
                 *(
                     Choice(Text(f"L{n} {LEVEL_NAMES[n]}"), value=n == self.level, id=f"level-{n}")

@@ -10,7 +10,6 @@ from textual.widgets import Input, Static
 
 if TYPE_CHECKING:
     from textual import events
-    from textual.app import ComposeResult
 
 FILTER_LIMIT = 80  # characters: longer than any service name
 
@@ -43,15 +42,21 @@ class FilterInput(Input):
 
 
 class FilterBar(Horizontal):
-    """One line above the key bar; Enter keeps the filter, Escape clears it (tui/screen.py)."""
+    """One line above the key bar; Enter keeps the filter, Escape clears it (tui/screen.py).
+
+    Its field and note are mounted when `/` first opens it: hidden until then, they were two
+    widgets, and Input's styles, that the console's first frame styled for nothing."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.display = False
 
-    def compose(self) -> ComposeResult:
-        yield FilterInput()
-        yield Static("", id="filter-note")
+    async def open(self) -> None:
+        """Show the line with the cursor in its field, mounting them the first time."""
+        if not self.children:
+            await self.mount(FilterInput(), Static("", id="filter-note"))
+        self.display = True
+        self.focus()
 
     @property
     def input(self) -> FilterInput:
@@ -59,10 +64,12 @@ class FilterBar(Horizontal):
 
     @property
     def value(self) -> str:
-        return self.input.value
+        return self.input.value if self.children else ""
 
     @value.setter
     def value(self, text: str) -> None:
+        if not self.children and not text:
+            return  # never opened: nothing typed to clear
         self.input.value = text
         if not text:
             self.said(0, 0)

@@ -125,30 +125,26 @@ class KubernetesInvestigation(ApiThreads):
         sets = await self._get(
             rbac.LIST_REPLICA_SETS, "list_namespaced_replica_set", "AppsV1Api", conn.namespace
         )
-        out = []
         since = now - timedelta(hours=ROLLOUT_WINDOW_HOURS)
+        groups: list[tuple[float, str, list[Finding]]] = []  # (-latest, deployment, findings)
         for name in self.services:
             owned = [rs for rs in sets.items if _owned_by(rs, "Deployment", name)]
-            history = sorted(owned, key=_revision)
-            for rs in history:
-                previous = _before(owned, _revision(rs))
-                created = _when(rs)
-                if created is None or created < since:
+            recent = [_revision(rs) for rs in owned if (made := _when(rs)) and made >= since]
+            # a revision after one made in the window came after it: a rollback reuses an
+            # old ReplicaSet (its creation time is its first rollout's), yet is recent
+            if not recent:
+                continue
+            first = min(recent)
+            found = []
+            for rs in sorted(owned, key=_revision, reverse=True):  # the newest rollout first
+                if _when(rs) is None or _revision(rs) < first:
                     continue
-                notes = rs.metadata.annotations or {}
-                image = _images(rs.spec.template)
-                before = _images(previous.spec.template) if previous is not None else None
-                change = f"image {before} -> {image}" if before and before != image else image
-                cause = inert(notes.get(CHANGE_CAUSE, ""), 160) or "no change-cause"
-                out.append(
-                    Finding(
-                        part="Rollouts",
-                        text=f"{inert(name)} revision {inert(notes.get(REVISION, '?'), 12)} "
-                        f"at {created:%H:%M:%S} ({_ago(now, created)}): {change}; "
-                        f"change-cause: {cause}",
-                        tone="warn",
-                    )
-                )
+                found.append(self._rollout(name, rs, _before(owned, _revision(rs)), now))
+            if found:
+                latest = max(_when(rs) or since for rs in owned if _revision(rs) >= first)
+                groups.append((-latest.timestamp(), name, found))
+        # deployments newest first, as the events are: the latest change leads
+        out = [finding for *_, found in sorted(groups, key=lambda g: g[:2]) for finding in found]
         return out or [
             Finding(
                 part="Rollouts",
@@ -156,6 +152,30 @@ class KubernetesInvestigation(ApiThreads):
                 found=False,
             )
         ]
+
+    @staticmethod
+    def _rollout(name: str, rs: Any, previous: Any | None, now: datetime) -> Finding:
+        """One rollout of deployment `name`: its ReplicaSet `rs`, after `previous`."""
+        notes = rs.metadata.annotations or {}
+        created = _when(rs)
+        image = _images(rs.spec.template)
+        before = _images(previous.spec.template) if previous is not None else None
+        change = f"image {before} -> {image}" if before and before != image else image
+        cause = inert(notes.get(CHANGE_CAUSE, ""), 160) or "no change-cause"
+        made = f"{created:%H:%M:%S} ({_ago(now, created)})"
+        # `kubectl rollout undo` scales an older ReplicaSet back up under a new revision: it
+        # keeps its creation time, so say what that time is, not that the rollout was then
+        when = (
+            f", a rollback to the ReplicaSet made at {made}"
+            if str(notes.get(REVISION_HISTORY, "")).strip()
+            else f" at {made}"
+        )
+        return Finding(
+            part="Rollouts",
+            text=f"{inert(name)} revision {inert(notes.get(REVISION, '?'), 12)}{when}: {change}; "
+            f"change-cause: {cause}",
+            tone="warn",
+        )
 
     async def _events(self) -> list[Any]:
         conn = await self.connection()

@@ -107,14 +107,18 @@ class SimulatedInvestigator:
     # ---- 1. what changed ------------------------------------------------------------------
 
     def _rollouts(self) -> list[Finding]:
-        out = []
+        groups: list[tuple[float, str, list[Finding]]] = []  # (-latest, service, findings)
         window = ROLLOUT_WINDOW_HOURS * 3600
         for svc in self.cluster.services.values():
-            recent = sorted(
-                r
-                for r, t in svc.rolled_at.items()
-                if r in svc.templates and self.cluster.t - t <= window
+            recent = sorted(  # the newest rollout first
+                (
+                    r
+                    for r, t in svc.rolled_at.items()
+                    if r in svc.templates and self.cluster.t - t <= window
+                ),
+                reverse=True,
             )
+            found = []
             for revision in recent:
                 t = svc.rolled_at[revision]
                 template = svc.templates.get(revision)
@@ -127,7 +131,7 @@ class SimulatedInvestigator:
                     else f"release 1.{template}.0 (CI pipeline #48{template:02d})"
                 )
                 bad = template in svc.bad_templates
-                out.append(
+                found.append(
                     Finding(
                         part="Rollouts",
                         text=f"{svc.name} revision {revision} at {self._stamp(t)} "
@@ -135,6 +139,10 @@ class SimulatedInvestigator:
                         tone="warn" if bad else "info",
                     )
                 )
+            if found:
+                groups.append((-svc.rolled_at[recent[0]], svc.name, found))
+        # services newest first, as the events are: the latest change leads
+        out = [finding for *_, found in sorted(groups, key=lambda g: g[:2]) for finding in found]
         if not out:
             out.append(
                 Finding(

@@ -21,18 +21,16 @@ from typing import TYPE_CHECKING
 
 from state.journal import schema
 from state.journal.codec import DELTA, RAW, ROWS, Packer, Reader, Unpacker, after, current
+from state.journal.errors import JournalError as JournalError
 from state.journal.rows import ROW_FIELDS
 from state.journal.schema import SchemaError, transaction
+from state.journal.writer import WriterLock, ensure_free
 from state.text import inert
 
 if TYPE_CHECKING:
     from state.events import Event, EventBase
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-class JournalError(Exception):
-    """A journal that cannot be used, said in one line a person can act on."""
 
 
 def nothing_recorded(path: Path | str) -> JournalError:
@@ -92,6 +90,7 @@ class Journal:
         # (tui/recording.py) and what the commander does on its UI loop; a transaction holds
         # it throughout, so no other thread's event joins (or is rolled back with) it
         self.lock = threading.RLock()
+        self._writer: WriterLock | None = None  # held while open for writing (writer.py)
 
     # ---- opening ----------------------------------------------------------------------------
 
@@ -110,6 +109,7 @@ class Journal:
         except OSError as exc:
             raise JournalError(f"cannot create journal {path}: {_reason(exc)}") from None
         os.close(fd)
+        writer = WriterLock.take(path)
         try:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             _configure(db)
@@ -119,8 +119,11 @@ class Journal:
             for leftover in (path, _wal(path), Path(f"{path}-shm")):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
+            writer.release()
             raise JournalError(f"cannot create journal {path}: {exc}") from None
-        return cls(path, db, read_only=False)
+        journal = cls(path, db, read_only=False)
+        journal._writer = writer
+        return journal
 
     @classmethod
     def open(cls, path: Path | str, read_only: bool = False) -> Journal:
@@ -132,10 +135,13 @@ class Journal:
         """
         path = Path(path)
         scratch = _private_copy(path) if read_only else None
+        writer = None
         try:
             version = _check_is_journal(path, scratch)
             if not read_only and not os.access(path, os.W_OK):
                 raise JournalError(f"cannot write journal {path}: permission denied")
+            if not read_only:  # before a migration writes it: one writer at a time
+                writer = WriterLock.take(path)
             try:
                 immutable = False
                 if read_only:
@@ -152,10 +158,13 @@ class Journal:
                 raise JournalError(f"cannot open journal {path}: {exc}") from None
         except BaseException:
             _remove(scratch)
+            if writer is not None:
+                writer.release()
             raise
         journal = cls(path, db, read_only=read_only)
         journal._immutable = immutable
         journal._scratch = scratch
+        journal._writer = writer
         return journal
 
     def follow(self) -> None:
@@ -371,6 +380,7 @@ class Journal:
         short). None, with the file untouched, if it holds anything else; JournalError if it
         cannot be read or written."""
         if holds_nothing(path):
+            ensure_free(path)  # a console may be creating it this very moment
             for leftover in (path, _wal(path), _shm(path)):
                 try:
                     leftover.unlink()
@@ -411,6 +421,9 @@ class Journal:
                 self._db.execute("PRAGMA journal_mode = DELETE")
         self._db.close()
         _remove(self._scratch)
+        if self._writer is not None:
+            self._writer.release()  # after SQLite has let go of the file
+            self._writer = None
 
     def __enter__(self) -> Journal:
         return self

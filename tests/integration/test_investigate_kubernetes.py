@@ -279,9 +279,39 @@ async def test_after_an_undo_what_changed_names_the_image_the_rollout_replaced(t
         finally:
             await k.close()
     image = f"ghcr.io/tracktion/{SERVICE}"
-    assert rollouts == [
+    assert rollouts == [  # the newest first; the rollback's ReplicaSet is older than it is
+        f"{SERVICE} revision 4, a rollback to the ReplicaSet made at 13:00:00 (60 min ago): "
+        f"image {image}:v3 -> {image}:v2; change-cause: no change-cause",
         f"{SERVICE} revision 3 at 13:50:00 (10 min ago): image {image}:v2 -> {image}:v3; "
         "change-cause: no change-cause",
-        f"{SERVICE} revision 4 at 13:00:00 (60 min ago): image {image}:v3 -> {image}:v2; "
-        "change-cause: no change-cause",
+    ]
+
+
+async def test_what_changed_lists_rollouts_newest_first_across_deployments(tmp_path):
+    """Forty services, three rolled out today: the latest change leads (it is the likeliest
+    cause), as the events do, whatever order the deployments are named or listed in."""
+    other = "analysis-service"
+    ours = [replicaset(SERVICE, 1, 0), replicaset(SERVICE, 2, 2)]
+    ours[0]["metadata"]["creationTimestamp"] = ts(-7200)
+    ours[1]["metadata"]["creationTimestamp"] = ts(-600)
+    theirs = replicaset(other, 5, 2, image=f"ghcr.io/tracktion/{other}:v5")
+    theirs["metadata"]["creationTimestamp"] = ts(-120)
+    objects = (
+        deployment(SERVICE, replicas=2, ready=2),
+        deployment(other, replicas=2, ready=2),
+        *ours,
+        theirs,
+    )
+    async with cluster(tmp_path, *objects) as k8s:
+        k = KubernetesInvestigation(
+            [SERVICE, other], context=k8s.context, kubeconfig=k8s.kubeconfig, now=lambda: T0
+        )
+        try:
+            rollouts = [f.text.split(":", 1)[0] for f in await k.rollouts()]
+        finally:
+            await k.close()
+    assert rollouts == [
+        f"{other} revision 5 at 13",  # 2 min ago
+        f"{SERVICE} revision 2 at 13",  # 10 min ago
+        f"{SERVICE} revision 1 at 12",  # 2 h ago
     ]

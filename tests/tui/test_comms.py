@@ -14,6 +14,7 @@ from state.events import Escalated, MessageQueued, MessageSent
 from state.guide.severity import Severity
 from state.journal.store import Journal
 from tests.play import Session
+from tests.tui.drawn import text
 from tests.tui.waiting import shown
 from widgets.comms_dialogs import EscalateScreen, UpdateScreen
 from widgets.modals import ConfirmScreen, DeclareScreen
@@ -154,17 +155,22 @@ async def test_escalate_names_who_and_where(tmp_path) -> None:
     assert [(e.level, e.reason, e.by) for e in escalated] == [(3, "need a DBA", "alice")]
 
 
+async def declare_p1(pilot, app) -> None:
+    """`d`, P1, OK: until the escalation dialog the declaration prompts is shown."""
+    await pilot.press("d")
+    await shown(pilot, DeclareScreen)
+    app.screen.query_one("#sev-P1", RadioButton).value = True
+    await pilot.pause()
+    await press_ok(pilot)
+    await shown(pilot, EscalateScreen)
+
+
 async def test_declaring_a_p1_prompts_the_escalation_to_the_on_call_manager(tmp_path) -> None:
     """The guide's P1: "Escalation: Immediate to on-call manager" (level 3), asked once."""
     session = await Session("service-down", tmp_path / "j.warroom").arun(60)
     app = session.app(notify=demo_config())
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("d")
-        await shown(pilot, DeclareScreen)
-        app.screen.query_one("#sev-P1", RadioButton).value = True
-        await pilot.pause()
-        await press_ok(pilot)
-        await shown(pilot, EscalateScreen)
+        await declare_p1(pilot, app)
         assert isinstance(app.screen, EscalateScreen)  # prompt-first: the commander decides
         assert chosen_level(app.screen) == "L3 engineering manager / product manager"
         await pilot.press("escape")
@@ -181,6 +187,24 @@ async def test_declaring_a_p1_prompts_the_escalation_to_the_on_call_manager(tmp_
         reason = app.screen.query_one("#reason", Input).value
         assert reason == "P1 declared: immediately: escalate to on-call manager (level 3)"
         assert "engineering manager" in str(app.screen.query_one("#reach").render())
+
+
+async def test_the_prompted_escalation_says_why_it_opened_with_no_toast_over_it(tmp_path) -> None:
+    """At 80x24 a toast saying "the guide says escalate now" sat over the dialog's buttons
+    for 30 s: the dialog that opens by itself says so in its own title instead."""
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    app = session.app(notify=demo_config())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await declare_p1(pilot, app)
+        await pilot.pause()
+        assert str(app.screen.query_one(".dialog-title").render()) == "Escalate: the guide says now"
+        drawn = text(app)
+        assert "Review" in drawn and "Cancel" in drawn  # its buttons, with nothing over them
+        assert "escalate now" not in drawn.lower()
+        await pilot.press("escape")
+        await pilot.press("e")  # asked for with the key: its plain title
+        await shown(pilot, EscalateScreen)
+        assert str(app.screen.query_one(".dialog-title").render()) == "Escalate"
 
 
 def chosen_level(screen: EscalateScreen) -> str:

@@ -168,6 +168,25 @@ def test_journals_lists_sessions_newest_first_and_unreadable_files_with_why(jour
     assert {p.name: fingerprint(p) for p in folder.iterdir()} == before  # read-only
 
 
+def test_journals_says_which_journal_a_console_is_writing_now(journal) -> None:
+    """The IC looking for the session to reconnect to, or to replay: the one a console still
+    writes (here this process, as a console would) says so, with that console's pid."""
+    folder = Path(os.environ["WARROOM_DATA_DIR"]) / "journals"
+    folder.mkdir(parents=True)
+    written = folder / "20260314T092600Z-demo-bad-deploy.warroom"
+    written.write_bytes(journal.read_bytes())
+    ended = folder / "20260313T092600Z-demo-bad-deploy.warroom"
+    ended.write_bytes(journal.read_bytes())
+    with Journal.open(written):
+        result = warroom("journals")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()[1:]
+    (now,) = (line for line in lines if written.name in line)
+    (before,) = (line for line in lines if ended.name in line)
+    assert now.endswith(f"(being written by a console, pid {os.getpid()})")
+    assert "being written" not in before
+
+
 def test_journals_with_an_empty_folder() -> None:
     result = warroom("journals")
     assert result.returncode == 0

@@ -362,9 +362,9 @@ async def test_after_an_undo_what_changed_names_the_images_each_rollout_replaced
     )
     texts = [f.text for f in rollouts[0] if f.part == "Rollouts"]
     assert [t.split(" at ")[0] for t in texts] == [
+        "tracklist-service revision 10",  # newest first, as the events: the latest change leads
         "tracklist-service revision 9",
-        "tracklist-service revision 10",
     ]  # revision 8 is revision 10 now: one ReplicaSet, one entry
-    assert texts[1].endswith(
+    assert texts[0].endswith(
         "image 1.2.0 -> 1.3.0; change-cause: kubectl rollout undo deployment/tracklist-service"
     )

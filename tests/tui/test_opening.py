@@ -281,3 +281,39 @@ def test_a_live_config_broken_after_its_check_ends_the_console_in_one_line(tmp_p
     assert result.stderr.startswith(f"warroom: {config}: cluster.services"), result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_journal_another_console_is_writing_is_refused_until_that_console_ends(
+    tmp_path,
+) -> None:
+    """An IC reconnecting over SSH while the first console still runs (under tmux): a second
+    console on the same journal would interleave a second session's events into it. It is
+    refused, naming the console that holds it, with the journal untouched; once that
+    console is gone, however it ended, the same command resumes the session."""
+    path = tmp_path / "j.warroom"
+    env = {"WARROOM_DATA_DIR": str(tmp_path)}
+    first = PtyProgram(warroom("demo", "--journal", str(path)), (120, 40), env)
+    try:
+        first.wait_for(b"Running", timeout=60)
+        with Journal.open(path, read_only=True) as journal:
+            events = journal.count()
+        said = said_on_exit(path, tmp_path)
+        assert f"{path} is open in another console (pid {first.proc.pid})" in said
+        assert f"warroom replay {path}" in said
+        assert "Opening the session" not in said  # refused before the console drew
+        with Journal.open(path, read_only=True) as journal:
+            kinds = [event.kind for event in journal.events()]
+        assert "session_resumed" not in kinds  # the second console wrote nothing
+        assert len(kinds) >= events  # and the first goes on writing
+    finally:
+        first.proc.kill()  # a dropped console: its lock goes with it
+        first.close()
+    second = PtyProgram(warroom("demo", "--journal", str(path)), (120, 40), env)
+    try:
+        second.wait_for(b"Session resumed", timeout=60)
+    finally:
+        second.close()
+    with Journal.open(path, read_only=True) as journal:
+        kinds = [event.kind for event in journal.events()]
+    assert kinds.count("session_started") == 1
+    assert kinds.count("session_resumed") == 1

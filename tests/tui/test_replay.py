@@ -94,6 +94,11 @@ async def test_a_journal_being_written_is_tailed(tmp_path) -> None:
         assert app.cursor == session.clock.now()
         assert "live" in app.query_one(Scrubber)._text.plain
         assert "analysis-service: pods CrashLoopBackOff" in app.query_one("#timeline")._body.plain
+        session.recorder.journal.close()  # its console ends: the end is no longer live
+        app._tail()
+        await pilot.pause()
+        assert app.cursor == session.clock.now()
+        assert "live" not in app.query_one(Scrubber)._text.plain
 
 
 async def test_the_tail_of_a_journal_being_written_outlives_the_console_closing(tmp_path) -> None:

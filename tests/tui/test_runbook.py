@@ -307,3 +307,42 @@ async def test_the_fix_step_acts_on_the_runbooks_service_not_the_cursors(tmp_pat
         await shown(pilot, RemediationMenu)
         title = str(app.screen.query_one(".dialog-title").render())
         assert "tracklist-service" in title and other not in title
+
+
+async def test_a_check_that_fails_mid_watch_says_why_the_count_went_back(tmp_path) -> None:
+    """Two good checks after the rollback, then analysis-service starts crash-looping: the
+    watch goes on counting from 0, and the Verify step says which check failed, when, and
+    why, rather than showing 'checking 0/5' as if it had just begun."""
+    relapse = tmp_path / "relapse.toml"
+    relapse.write_text(
+        'name = "relapse"\ntitle = "t"\nexpected_severity = "P1"\nrunbook = "high-error-rate"\n'
+        '[[faults]]\ntype = "bad_deploy"\nat = 20\nservice = "tracklist-service"\n'
+        "error_rate = 34.0\nlatency_factor = 4.0\n"
+        '[[faults]]\ntype = "crash_loop"\nat = 500\nservice = "analysis-service"\n'
+    )
+    session = await Session(str(relapse), tmp_path / "j.warroom").arun(140)
+    session.declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await runbook_on(pilot, "tracklist-service")
+        await step(pilot, "fix", "enter")
+        await shown(pilot, RemediationMenu)
+        await choose(pilot, "rollout_undo")
+        await confirm(pilot)
+        await shown(pilot, RunbookScreen)
+        await session.arun(400)
+        await step(pilot, "verify", "enter")  # check 1: good
+        await session.arun(460)
+        app.verification.verification_step()  # check 2: good
+        await pilot.pause()
+        screen.redraw()
+        assert "checking 2/5 good in a row" in verify_line(screen)
+        assert "failed" not in verify_line(screen)
+        await session.arun(580)  # analysis-service has crash-looped since 500
+        app.verification.verification_step()  # check 3: failed
+        await pilot.pause()
+        screen.redraw()
+        line = verify_line(screen)
+        assert "check 3 failed at " in line and "analysis-service" in line, line
+        assert "counting again · checking 0/5 good in a row · next check in 1:00" in line
+        assert "[ ]" in line  # still watching: not verified, not ended

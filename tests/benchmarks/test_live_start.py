@@ -1,0 +1,85 @@
+"""`warroom live` from its start to its first complete frame, beside the bare Textual app
+(issue #10: "`warroom live` draws first and opens just after ... its first complete frame is
+<= 1.3x the bare app's").
+
+Per size (WARROOM_BENCH_SIZES, default small,medium: the servers of scale_servers.py), STARTS
+starts of each, interleaved so both see the same load, on a 120x40 pseudo-terminal:
+  - wall seconds from the process's start until the key bar is drawn ("Declare"; the bare
+    app's Footer: "Quit"), as test_scale.py measures it;
+  - CPU seconds by then, from /proc as soon as the frame is read: the console's own, and its
+    config check's (tui/aside.py: a forked child, reaped before the frame, so counted in the
+    parent's cutime and cstime).
+On the shared 2-core machine the wall clock follows the load (printed): the check runs on the
+other core only if one is free. CPU seconds are the steadier figure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.benchmarks.report import median, table
+from tests.benchmarks.test_scale import BARE, servers
+from tests.pty_console import PtyProgram, warroom
+
+CHOSEN = os.environ.get("WARROOM_BENCH_SIZES", "small,medium").split(",")
+STARTS = int(os.environ.get("WARROOM_BENCH_STARTS", "9"))
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """(the process's own CPU seconds, its reaped children's), from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks, (int(fields[13]) + int(fields[14])) / ticks
+
+
+def start(argv: list[str], drawn: bytes, env: dict[str, str]) -> tuple[float, float, float]:
+    """(wall seconds until `drawn`, own CPU seconds, children's CPU seconds) then. Raises if
+    it is never drawn (PtyProgram.wait_for)."""
+    program = PtyProgram(argv, (120, 40), env)
+    try:
+        wall = program.wait_for(drawn, 60)
+        own, children = cpu_split(program.proc.pid)
+    finally:
+        program.close()
+    return wall, own, children
+
+
+def load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+@pytest.mark.parametrize("size", CHOSEN)
+def test_live_start_beside_the_bare_app(size: str, tmp_path: Path) -> None:
+    folder = tmp_path / "servers"
+    folder.mkdir()
+    with servers(size, folder) as where:
+        env = {"WARROOM_DATA_DIR": str(tmp_path / "data"), "WARROOM_BENCH_DSN": where["dsn"]}
+        loads = [load()]
+        live, bare = [], []
+        for i in range(STARTS):
+            journal = str(tmp_path / f"{i}.warroom")
+            argv = warroom("live", "--config", where["config"], "--journal", journal)
+            live.append(start(argv, b"Declare", env))
+            bare.append(start(BARE, b"Quit", env))
+        loads.append(load())
+
+    def med(runs: list[tuple[float, float, float]], i: int) -> float:
+        return median([r[i] for r in runs])
+
+    wall, own, check = med(live, 0), med(live, 1), med(live, 2)
+    bare_wall, bare_cpu = med(bare, 0), med(bare, 1)
+    table(
+        f"warroom live at {size}: start to the first complete frame, median of {STARTS} "
+        f"(load average {loads[0]} -> {loads[1]})",
+        [
+            ("first complete frame, wall", f"{wall:.3f} s", f"{bare_wall:.3f} s (bare)", ""),
+            ("ratio, wall", f"{wall / bare_wall:.2f}x", "1.00x", "<= 1.30x"),
+            ("CPU to it, the console", f"{own:.3f} s", f"{bare_cpu:.3f} s (bare)", ""),
+            ("ratio, CPU", f"{own / bare_cpu:.2f}x", "1.00x", ""),
+            ("CPU to it, the config's check (aside)", f"{check:.3f} s", "", ""),
+            ("CPU to it, both", f"{own + check:.3f} s", f"{bare_cpu:.3f} s (bare)", ""),
+        ],
+    )
