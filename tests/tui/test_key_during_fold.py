@@ -75,7 +75,9 @@ async def test_what_the_commander_does_is_journaled_after_the_samples_before_it(
     emitted: list[EventBase] = []
     await ProbeScheduler(probes(session.cluster), session.clock, emitted.append).cycle()
     delivered: list[EventBase] = []
-    samples = SampleRecorder(session.recorder, asyncio.get_running_loop(), delivered.extend, print)
+    failures: list[Exception] = []
+    loop = asyncio.get_running_loop()
+    samples = SampleRecorder(session.recorder, loop, delivered.extend, failures.append)
     journal = session.recorder.journal
     try:
         first, second = emitted[:2], emitted[2:]
@@ -99,5 +101,6 @@ async def test_what_the_commander_does_is_journaled_after_the_samples_before_it(
         assert kinds == [e.kind for e in first] + ["note_added"] + [e.kind for e in second]
         await asyncio.sleep(0)  # the hand-over to the loop
         assert [e.kind for e in delivered] == [e.kind for e in [*first, *second]]
+        assert not failures
     finally:
         journal.close()
