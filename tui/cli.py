@@ -22,6 +22,8 @@ from tui.opening import DEFAULT_SCENARIO, DEFAULT_SEED
 if TYPE_CHECKING:
     from tui.contexts import Selected
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reads from `ls | head`'s `ls`
+
 
 def operator_name() -> str:
     return os.environ.get("WARROOM_OPERATOR") or getpass.getuser()
@@ -87,6 +89,9 @@ class Group(click.Group):
             fail(str(exc))
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # its reader left early (`warroom journals | head`): no bug
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit's flush
+            sys.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # a bug: one line and where its traceback went, as a console's
             from tui.crash import EXIT_CRASH, one_line, report, traceback_text
 

@@ -61,16 +61,26 @@ def journals() -> None:
 def read(path: Path) -> Listed:
     info = path.stat()
     modified = datetime.fromtimestamp(info.st_mtime, UTC)
+    size = info.st_size + _wal_size(path)
     try:
         with Journal.open(path, read_only=True) as journal:
             summary = summarize(journal)
             try:
                 journal.verify()
             except JournalError as exc:  # what it says of its session, and that it is damaged
-                return Listed(path, info.st_size, modified, summary, _why(exc, path))
-            return Listed(path, info.st_size, modified, summary)
+                return Listed(path, size, modified, summary, _why(exc, path))
+            return Listed(path, size, modified, summary)
     except JournalError as exc:
-        return Listed(path, info.st_size, modified, None, _why(exc, path))
+        return Listed(path, size, modified, None, _why(exc, path))
+
+
+def _wal_size(path: Path) -> int:
+    """The bytes of the -wal beside `path`: a journal's newest events until SQLite moves them
+    into the file (a console writing it, or killed before it could)."""
+    try:
+        return Path(f"{path}-wal").stat().st_size
+    except OSError:
+        return 0
 
 
 def _why(error: JournalError, path: Path) -> str:

@@ -65,15 +65,14 @@ def session_start(
     the schema and no event) is begun afresh, as nothing in it can be lost; one that holds
     anything else is resumed if it is this mode's session, refused otherwise."""
     existing = journal is not None and journal.exists()
+    if journal is not None and existing:
+        # first: a console creating it leaves a file that reads as foreign or damaged until
+        # its schema is in; refused before the first frame, the lock is taken on reopening
+        ensure_free(journal)
     if journal is not None and existing and not _no_session_in(journal):
         # read-only until the whole journal has been read back (tui/demo.py, tui/live.py):
         # one found damaged is refused with the file byte for byte as it was
         reading = _resumable(journal, mode, scenario if scenario_asked else None)
-        try:  # refused before the first frame; the writer's lock is taken when it is reopened
-            ensure_free(journal)
-        except JournalError:
-            reading.close()
-            raise
         start = WallClock().now()
         return SessionStart(reading, mode, operator, start, True, scenario, seed, speed, services)
     meta: dict[str, str] = {"mode": mode}

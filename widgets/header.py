@@ -36,8 +36,19 @@ if TYPE_CHECKING:
 
 _SEP = (" │ ", MUTED)
 # how much each part of the second line is needed: on a narrow terminal the least needed
-# take their short forms, then are left out, so that what is shown is whole (format.fit_parts)
-KEEP_ESCALATION, KEEP_RESOLVE, KEEP_ACK, KEEP_ROLES, KEEP_UPDATE, KEEP_ALARM = range(6)
+# take their short forms, then are left out, so that what is shown is whole (format.fit_parts).
+# Past its time, a duty the commander acts on now (ack, update) outranks a target already
+# missed (resolve), and an escalation due now outranks them all: it is who else is woken.
+(
+    KEEP_ESCALATION,
+    KEEP_RESOLVE,
+    KEEP_ACK,
+    KEEP_ROLES,
+    KEEP_UPDATE,
+    KEEP_MISSED,
+    KEEP_ALARM,
+    KEEP_ESCALATE_NOW,
+) = range(8)
 
 
 def _badged(badge: str) -> Text:
@@ -210,7 +221,7 @@ class IncidentHeader(TextLine):
                 ("resolve ", MUTED),
                 (f"{left}{' OVERDUE' if late else ''}", BAD_STRONG if late else STRONG),
             ),
-            keep=KEEP_ALARM if late else KEEP_RESOLVE,
+            keep=KEEP_MISSED if late else KEEP_RESOLVE,
         )
         parts = [ack, resolve, self._update(incident, severity, now)]
         escalation = self._escalation(incident, now)
@@ -259,7 +270,8 @@ class IncidentHeader(TextLine):
         left, late = countdown(now, due.at)
         if late or due.at <= now:  # due: a P1's manager is due the moment it is declared
             full.append(f"ESCALATE to L{due.level} now", ALARM)
-            return Part(full, keep=KEEP_ALARM)
+            short.append(f"ESCALATE L{due.level}", ALARM)
+            return Part(full, short, keep=KEEP_ESCALATE_NOW)
         full.append("next " if level else "escalate to ", MUTED)
         for line in (full, short):
             line.append(f"L{due.level}", STRONG)

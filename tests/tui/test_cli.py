@@ -223,3 +223,25 @@ def test_import_rules_hold() -> None:
     result = subprocess.run([str(lint)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "broken" not in result.stdout.lower() or "0 broken" in result.stdout.lower()
+
+
+def test_output_piped_to_a_reader_that_has_gone_is_no_crash(tmp_path) -> None:
+    """`warroom journals | head -2`, `warroom drill --list | head -1`: the reader leaves
+    early, as `head` does. That is no bug to report with a crash log and exit 70."""
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the first line is written
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "tui", "drill", "--list"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=60,
+            env={**os.environ, "WARROOM_DATA_DIR": str(tmp_path)},
+        )
+    finally:
+        os.close(write)
+    assert result.stderr == ""
+    assert result.returncode == 141  # as a command killed by SIGPIPE reads in a shell
+    assert not (tmp_path / "crashes").exists() or not any((tmp_path / "crashes").iterdir())

@@ -191,3 +191,26 @@ def test_journals_with_an_empty_folder() -> None:
     result = warroom("journals")
     assert result.returncode == 0
     assert result.stdout.startswith("no journals in ")
+
+
+def test_journals_counts_the_events_still_in_a_journals_wal(journal) -> None:
+    """A console writing a journal keeps its newest events in the -wal beside it until
+    SQLite checkpoints them (and a console killed mid-session leaves them there): the
+    size listed is the journal's, both files, not the 4 KB its main file may hold."""
+    folder = Path(os.environ["WARROOM_DATA_DIR"]) / "journals"
+    folder.mkdir(parents=True)
+    written = folder / "20260314T092600Z-demo-bad-deploy.warroom"
+    written.write_bytes(journal.read_bytes())
+    db = sqlite3.connect(written, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")  # as a console writes it
+        db.execute("PRAGMA wal_autocheckpoint=0")  # as between its checkpoints
+        db.execute("INSERT INTO meta VALUES ('padding', ?)", ("x" * 3_000_000,))
+        main, wal = written.stat().st_size, Path(f"{written}-wal").stat().st_size
+        assert wal > 2 * 1024 * 1024 > main  # the padding is in the -wal only
+        result = warroom("journals")
+    finally:
+        db.close()
+    assert result.returncode == 0, result.stderr
+    (line,) = (line for line in result.stdout.splitlines() if written.name in line)
+    assert line.split(written.name)[1].split()[:2] == [f"{(main + wal) / 1024 / 1024:.1f}", "MB"]

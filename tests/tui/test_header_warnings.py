@@ -13,6 +13,7 @@ from state.guide.severity import Severity
 from state.guide.signals import suggestion
 from tests.play import Session
 from tests.tui.test_locks_pane import BLIND, prepared_chain, sampled
+from widgets.comms_dialogs import EscalateScreen
 
 CALM = ("all guide thresholds clear", "no threshold crossed")
 
@@ -160,3 +161,22 @@ async def test_stability_is_not_confirmed_while_the_console_cannot_see(tmp_path)
         await pilot.pause()
         assert "stability confirmed" not in header(app)[0]
         assert "not all seen" in "\n".join(header(app))
+
+
+async def test_at_80_columns_an_escalation_due_now_is_never_the_clock_left_out(tmp_path) -> None:
+    """A P1 an hour on, unacknowledged, no update, past its resolution target, L3 never
+    paged: at 80x24 the header had room for three of the four and left out "ESCALATE to L3
+    now", the one that wakes someone else. The missed resolution target gives way first."""
+    session = (await Session("bad-deploy", tmp_path / "j.warroom").arun(90)).declare(Severity.P1)
+    session.clock.advance(65 * 60)
+    app = session.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        if isinstance(app.screen, EscalateScreen):  # the timer's dialog: the IC closes it
+            await pilot.press("escape")
+            await pilot.pause()
+        app.redraw()
+        clocks = app.query_one("#header")._text.plain.split("\n")[1]
+    assert "ESCALATE" in clocks and "L3" in clocks, clocks
+    assert "ack" in clocks and "LATE" in clocks, clocks
+    assert "update" in clocks and "OVERDUE" in clocks, clocks

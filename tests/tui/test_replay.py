@@ -200,3 +200,18 @@ def test_replay_command_refuses_bad_input(tmp_path) -> None:
         and result.stderr.startswith("warroom: ")
         and "Traceback" not in result.stderr
     )
+
+
+async def test_a_start_outside_the_journal_is_held_to_its_ends(recorded) -> None:
+    """`warroom replay J --at` a time before the journal began (a wrong day, a local time
+    taken for UTC) drew its first instant while the scrubber said "at 00:00:00": a time the
+    journal never saw. The replay starts at the journal's nearest end, as a seek does."""
+    with Journal.open(recorded, read_only=True) as journal:
+        record = Replay(journal)
+        first, last = record.instant(record.start), record.instant(record.end)
+        for asked, held in ((first - timedelta(days=400), first), (last + timedelta(days=1), last)):
+            app = ReplayApp(record, asked)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.pause()
+                assert app.cursor == held
+                assert f"at {held:%H:%M:%S}" in app.query_one(Scrubber)._text.plain

@@ -240,6 +240,24 @@ def test_key_rows_come_at_a_bounded_distance(tmp_path):
     assert keys == [0, 16, 32]
 
 
+def test_whole_deployments_rows_read_back_share_their_unchanged_rows(tmp_path):
+    """Two whole rows of a stream whose rows seldom change hold one set of rows once read: a
+    seek between them validates neither again, and the fold passes the same rows over."""
+    path = tmp_path / "s.warroom"
+    events = [fleet(START + timedelta(seconds=2 * i), restarts=i) for i in range(40)]
+    written(path, events, key_every=16)
+    with Journal.open(path, read_only=True) as journal:
+        read = list(journal.events())
+        # seeking back to where it read: the whole row is the one kept, not validated again
+        again = journal.sample(1)
+    assert dumped(read) == dumped(events)
+    assert read[16].deployments[0] is read[0].deployments[0]
+    assert read[32].deployments[9] is read[15].deployments[9]
+    assert read[16].deployments[7] is not read[15].deployments[7]  # restarts changed
+    assert read[16].deployments[7] == events[16].deployments[7]
+    assert again is read[0]
+
+
 def test_a_stream_whose_changes_outweigh_a_whole_row_begins_again_whole(tmp_path):
     """Every value new at each sample (a scrape): reading never rebuilds more than a few
     whole rows' worth of changes."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
 
 import pytest
 
 from state.journal.store import Journal, JournalError
 from state.journal.writer import WriterLock
+from tui.opening import session_start
 
 
 def test_a_journal_open_for_writing_is_refused_to_a_second_writer_naming_the_first(
@@ -41,3 +44,19 @@ def test_a_journal_being_created_is_not_begun_afresh_under_its_creator(tmp_path)
     finally:
         creating.release()
     Journal.begin_afresh(path, {"mode": "demo"}).close()  # type: ignore[union-attr]
+
+
+def test_a_journal_a_console_is_creating_is_refused_as_in_use_not_as_foreign(tmp_path) -> None:
+    """Two consoles started at once on one new journal: the second finds the first's file
+    with SQLite's header but its schema not yet committed. It is told the journal is in use,
+    not that it is "an SQLite database but not a warroom journal" or that its -wal is
+    missing (both lies, and the second points the IC at copying files about)."""
+    path = tmp_path / "j.warroom"
+    with closing(sqlite3.connect(path)) as db:  # as Journal.create leaves it before its schema
+        db.execute("PRAGMA journal_mode=WAL")
+    creating = WriterLock.take(path)
+    try:
+        with pytest.raises(JournalError, match="is open in another console"):
+            session_start("demo", path, "root", scenario="bad-deploy", scenario_asked=True)
+    finally:
+        creating.release()
