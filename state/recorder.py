@@ -40,8 +40,13 @@ class Recorder:
         return cls(Journal.open(reading.path), state)
 
     def record(self, event: Event | EventBase) -> ConsoleState:
-        """Commit `event` to the journal, then fold it. Nothing is shown that is not journaled."""
-        seq = self.journal.append(event)
-        self.state = fold(self.state, event)
-        self._keyframes.folded(seq, event, self.state)
-        return self.state
+        """Commit `event` to the journal, then fold it. Nothing is shown that is not journaled.
+
+        From any thread, one event at a time: the journal's lock is held throughout, so the
+        journal's order is the fold's, and no event joins another thread's transaction.
+        """
+        with self.journal.lock:
+            seq = self.journal.append(event)
+            self.state = fold(self.state, event)
+            self._keyframes.folded(seq, event, self.state)
+            return self.state

@@ -8,7 +8,9 @@ module, the view or the widgets loads pydantic, so that first frame does not wai
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
     from state.events import EventBase
     from state.recorder import Recorder
+    from tui.recording import SampleRecorder
 
 __all__ = ["PANES", "ConsoleBase", "KeyGroup", "Wiring"]
 
@@ -37,6 +40,10 @@ E = TypeVar("E", bound="EventBase")
 # seconds a probe's sample waits to be drawn with the others': the probes sample at the same
 # ticks (probes/scheduler.py) and, on loopback, answer within a few tens of ms of each other
 PROBE_BATCH = 0.1
+# refreshes after which what start-up made is frozen (gc): the probes' clients load theirs
+# with their first samples, the Kubernetes client's ~2,000 classes a refresh or two later
+SETTLING = 5
+FULL_EVERY = 100  # generation 1 collections between two full ones, once settled (Python: 10)
 
 
 @dataclass
@@ -89,10 +96,11 @@ class ConsoleBase(ConsoleView):
         self.open_failure: Exception | None = None
         self._opening = opening
         self._scheduler: ProbeScheduler | None = None
+        self._samples: SampleRecorder | None = None  # the probes' events, off the UI loop
         # a repaint on its way: "now" (after the events folded in this burst), "batch" (probes'
         # samples, PROBE_BATCH after the first), or "" for none
         self._dirty = ""
-        self._settled = False  # the first samples drawn: the start-up heap is frozen (gc)
+        self._settled = 0  # the refreshes drawn, up to SETTLING: the start-up heap is frozen (gc)
         self._reactions: defaultdict[type, list[Callable[[EventBase], None]]] = defaultdict(list)
         self._watch = TerminalWatch(self, self._close_journal) if watch_terminal else None
         if opening is None:
@@ -103,6 +111,8 @@ class ConsoleBase(ConsoleView):
         """Checkpoint and close the journal now: the process is about to end without an
         orderly exit (a hang-up), and a journal left in WAL needs its -wal to be read."""
         if self.opened:
+            if self._samples:
+                self._samples.abandon()
             self.recorder.journal.close()
 
     def _wire(self, wiring: Wiring) -> None:
@@ -122,6 +132,10 @@ class ConsoleBase(ConsoleView):
             self.call_after_refresh(self._open)  # first the whole frame, then the session
         if self._watch and not self.is_headless:
             self._watch.start()
+        if os.environ.get("WARROOM_STALL_LOG"):  # a development tool (tui/stall.py)
+            from tui import stall
+
+            stall.start(asyncio.get_running_loop())
 
     def _open(self) -> None:
         """Open the session; a failure ends the console, and `run_console` reports it."""
@@ -142,13 +156,22 @@ class ConsoleBase(ConsoleView):
         """The session is wired: start the probes. Subclasses start their own work here too."""
         if self._probes:
             from probes.scheduler import ProbeScheduler
+            from tui.recording import SampleRecorder
 
-            self._scheduler = ProbeScheduler(self._probes, self.clock, self._sampled, self.speed)
+            loop = asyncio.get_running_loop()
+            self._samples = SampleRecorder(
+                self.recorder, loop, self._sampled, self._handle_exception
+            )
+            self._samples.start()
+            emit = self._samples.submit
+            self._scheduler = ProbeScheduler(self._probes, self.clock, emit, self.speed)
             self._scheduler.start()
 
     async def on_unmount(self) -> None:
         if self._scheduler:
             await self._scheduler.stop()
+        if self._samples:  # what the probes emitted before they stopped is journaled
+            await asyncio.to_thread(self._samples.stop)
         close = getattr(self.investigator, "close", None)
         if close is not None:  # the live investigation's API connection and threads
             await close()
@@ -161,46 +184,57 @@ class ConsoleBase(ConsoleView):
 
     def record(self, event: EventBase) -> None:
         """Journal `event`, fold it, run its reactions, and repaint once the burst it came in
-        is folded."""
-        self._recorded(event)
+        is folded. The probes' events that came before it are journaled first."""
+        if self._samples:
+            self._samples.drain()
+        self.recorder.record(event)
+        self._react(event)
         if self._dirty != "now":
             self._dirty = "now"
             self.call_later(self.redraw)
 
-    def _sampled(self, event: EventBase) -> None:
-        """A probe's event: journaled and folded at once, and drawn with what the other
-        probes, sampling at the same ticks, bring within PROBE_BATCH: one repaint a refresh
-        rather than one a probe. What the commander does (`record`) is drawn at once."""
-        self._recorded(event)
+    def _sampled(self, events: list[EventBase]) -> None:
+        """Probes' events, journaled and folded in the recorder's thread (tui/recording.py):
+        their reactions, and a repaint with what the other probes, sampling at the same
+        ticks, bring within PROBE_BATCH: one repaint a refresh rather than one a probe. What
+        the commander does (`record`) is drawn at once."""
+        for event in events:
+            self._react(event)
         if not self._dirty:
             self._dirty = "batch"
             self.set_timer(PROBE_BATCH, self._redraw_batch, name="probe-batch")
 
-    def _recorded(self, event: EventBase) -> None:
-        self.recorder.record(event)
+    def _react(self, event: EventBase) -> None:
         for reaction in self._reactions.get(type(event), ()):
             reaction(event)
 
     def _redraw_batch(self) -> None:
         if self._dirty == "batch":  # else drawn already, with a repaint asked for at once
             self.redraw()
-        if not self._settled:
-            self._settled = True
+        if self._settled < SETTLING:
+            self._settled += 1
             self._freeze_startup_heap()
 
     def _freeze_startup_heap(self) -> None:
         """Once the first samples are drawn, move what start-up allocated (Textual, pydantic's
-        models, the clients: ~100 MB of long-lived objects) out of the cyclic collector's way.
+        models, the clients: ~100 MB of long-lived objects) out of the cyclic collector's way,
+        and make its full collections rarer.
 
         Python's full (generation 2) collection walks every tracked object: with the start-up
         heap in it, each took 40-100 ms on the UI loop, every ~10 s at 300 services, and a key
         pressed then waited for it (the p99 of key -> frame, tests/benchmarks/test_scale.py).
         Frozen, those objects are still freed by reference counting; only a cycle among them
         that becomes garbage later stays, and start-up builds what lives as long as the console.
+        What the console keeps after (its state, the tables' rows and Textual's caches) still
+        took 25-160 ms a full collection at 300 services, every ~4 s (tui/stall.py's log): a
+        full collection now comes after FULL_EVERY younger ones instead of Python's 10, about
+        every 40 s there; garbage in cycles waits that long to be freed (~4,000 objects a 4 s).
         Not under a test's Pilot (headless): the test process lives on after the console.
         """
         if not self.is_headless:
             gc.freeze()
+            young, middle, _ = gc.get_threshold()
+            gc.set_threshold(young, middle, FULL_EVERY)
 
     def _clock_tick(self) -> None:
         """Every second: what shows the time, unless a repaint of new events is on its way."""

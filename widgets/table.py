@@ -120,6 +120,8 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         self.lines: list[Text] = []
         self._width = 0
         self._theme = ""
+        # service -> its line as composed, and as drawn (styles resolved): at this width and theme
+        self._composed: dict[str, tuple[Text, Text]] = {}
 
     def in_view(self) -> tuple[int, int]:
         """(first, last + 1): the rows wholly in view, by index."""
@@ -139,28 +141,45 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
             self.move_cursor(row=min(max(self.cursor_row, first), last - 1), scroll=False)
         self.pane.view_moved()
 
-    def needs_all(self, keys: list[str], width: int) -> bool:
-        """Whether every row must be composed again: new rows, order, width or theme."""
-        return (
-            keys != self.keys
-            or width != self._width
-            or self.app.theme != self._theme
-            or not self.columns
-        )
+    def needs_all(self, width: int) -> bool:
+        """Whether every row must be composed again: a new width or theme, or no column yet."""
+        return width != self._width or self.app.theme != self._theme or not self.columns
+
+    def reset(self, width: int) -> None:
+        """No rows, one column `width` cells wide: every line is composed again."""
+        self.clear(columns=True)
+        self.add_column("", width=width, key=COLUMN)
+        self._width, self._theme, self.keys, self.lines = width, self.app.theme, [], []
+        self._composed.clear()
 
     def _look(self, text: Text) -> Text:
         parse = self.app.stylesheet.parse_style
         return resolved(text, lambda role: parse(role).rich_style)
 
-    def update_view(self, heading: Text, first: int, lines: list[Text]) -> None:
-        """The rows from `first` (those in view) composed again; only changed ones touched.
-        Rows out of view keep their last lines until they scroll into view (`view_moved`):
-        a refresh costs the rows on screen, not the three hundred."""
+    def uncomposed(self, keys: list[str]) -> list[str]:
+        """The services of `keys` that have no line composed at this width and theme yet."""
+        return [key for key in keys if key not in self._composed]
+
+    def update_view(self, heading: Text, lines: dict[str, Text]) -> None:
+        """The lines composed again (by service: those in view, and any never composed);
+        only the rows whose line changed are touched. Rows out of view keep the last line
+        of their service until they scroll into view (`view_moved`): a refresh costs the
+        rows on screen, not the three hundred."""
         self._label(heading)
-        for index, new in enumerate(lines, first):
-            if self.lines[index] != new:
-                self.lines[index] = new
-                self.update_cell(self.keys[index], COLUMN, self._look(new))
+        for service, new in lines.items():
+            if self._composed.get(service, (None,))[0] != new:
+                self._composed[service] = (new, self._look(new))
+        self._show_composed()
+
+    def _show_composed(self) -> None:
+        for index, service in enumerate(self.keys):
+            line, looked = self._composed.get(service) or (Text(service), Text(service))
+            if index == len(self.lines):
+                self.add_row(looked, key=str(index))
+                self.lines.append(line)
+            elif self.lines[index] is not line:
+                self.lines[index] = line
+                self.update_cell(str(index), COLUMN, looked)
 
     def _label(self, heading: Text) -> None:
         column = self.columns[self.ordered_columns[0].key]
@@ -168,27 +187,25 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
             column.label = self._look(heading)
             self.refresh()
 
-    def fill(self, heading: Text, keys: list[str], lines: list[Text], width: int) -> None:
-        """Show `lines` (one per service in `keys`) under `heading`, touching only what
-        changed; the row under the cursor stays under it while it is still shown.
+    def place(self, keys: list[str]) -> None:
+        """Show the services `keys` in this order (re-sorted or filtered); the row under the
+        cursor stays under it while it is still shown.
 
-        The lines' styles are roles (widgets/theme.py): the DataTable draws Rich Text, so
-        they are resolved here, and again for every row when the theme changes.
+        A row is a place, not a service (row i shows the i-th service): re-sorting changes
+        the cells of the rows whose service moved, instead of removing every row and adding
+        it again (300 rows at large took ~100 ms of the UI loop, and a key pressed then
+        waited for it). Each row shows the line last composed for its service; `_draw`
+        composes those in view and any never composed. Fewer rows than before: the table
+        is emptied and filled again (removing rows one by one costs the table's length each).
         """
-        if width != self._width or self.app.theme != self._theme or not self.columns:
-            self.clear(columns=True)
-            self.add_column(self._look(heading), width=width, key=COLUMN)
-            self._width, self._theme, self.keys, self.lines = width, self.app.theme, [], []
-        self._label(heading)
         if keys == self.keys:
-            self.update_view(heading, 0, lines)
             return
         current = self.keys[self.cursor_row] if self.cursor_row < len(self.keys) else None
         top = self.scroll_y
-        self.clear()
-        for key, line in zip(keys, lines, strict=True):
-            self.add_row(self._look(line), key=key)
-        self.keys, self.lines = keys, lines
+        if len(keys) < len(self.lines):
+            self.clear()
+            self.lines = []
+        self.keys = list(keys)
         self.call_after_refresh(self._restore, top, current)
 
     def _restore(self, top: float, current: str | None) -> None:
@@ -284,32 +301,35 @@ class RowsPane(SelectablePane):
             return
         width = max(self.content_size.width - SCROLLBAR, 1)
         height = self.content_size.height
-        keys = self.ordered(state)
-        first: int | None = None
-        if self.table.needs_all(keys, width):
+        keys, table = self.ordered(state), self.table
+        if table.needs_all(width):
+            table.reset(width)
+        moved = keys != table.keys
+        if moved:
+            table.place(keys)
             self._drawn = None
-            body = self.body(state, now, width, height)
-        else:  # the same rows: compose only those in view, and only if they may have changed
-            first, last = self.table.in_view()
-            drawn = (self.inputs(state), (width, height, first, last))
-            if self._body is not None and self._unchanged(drawn):
-                self.mark_cut()
-                self._subtitled(state, now)
-                return
-            self._drawn = drawn
-            body = self.body(state, now, width, height, rows=keys[first:last])
-        if body != self._body:
+        first, last = table.in_view()
+        missing = table.uncomposed(keys)
+        drawn = (self.inputs(state), (width, height, first, last))
+        if not missing and self._body is not None and self._unchanged(drawn):
+            self.mark_cut()
+            self._subtitled(state, now)
+            return
+        self._drawn = drawn
+        # the rows in view, and those never composed (new services, a new width): the rest
+        # keep their lines until they scroll into view
+        rows = keys[first:last] + [key for key in missing if key not in keys[first:last]]
+        body = self.body(state, now, width, height, rows=rows)
+        if body != self._body or missing or moved:
             self._body = body
             lines = body.split("\n", allow_blank=True)
-            heading, rows = lines[0], [line for line in lines[1:] if line.plain]
+            heading = lines[0]
+            composed = [line for line in lines[1:] if line.plain]
             self.content.display = not keys
-            self.table.display = bool(keys)
+            table.display = bool(keys)
             if not keys:
                 self.content.show_lines(Text(self.empty_text(state)))
-            if first is None:
-                self.table.fill(heading, keys, rows, width)
-            else:
-                self.table.update_view(heading, first, rows)
+            table.update_view(heading, dict(zip(rows, composed, strict=True)))
         self.mark_cut()
         self._subtitled(state, now)
 

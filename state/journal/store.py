@@ -13,6 +13,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -85,6 +86,10 @@ class Journal:
         self._packer = Packer()
         self._reader: Reader | None = None  # kept between reads: a seek rebuilds from it
         self._rolled_back: list[Callable[[], None]] = []
+        # one writer at a time: a console journals its probes' samples in a worker thread
+        # (tui/recording.py) and what the commander does on its UI loop; a transaction holds
+        # it throughout, so no other thread's event joins (or is rolled back with) it
+        self.lock = threading.RLock()
         self._writer: WriterLock | None = None  # held while open for writing (writer.py)
 
     # ---- opening ----------------------------------------------------------------------------
@@ -106,7 +111,7 @@ class Journal:
         os.close(fd)
         writer = WriterLock.take(path)
         try:
-            db = sqlite3.connect(path, isolation_level=None)
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             _configure(db)
             with transaction(db):
                 schema.create(db, meta or {})
@@ -144,7 +149,7 @@ class Journal:
                     if version != schema.VERSION:
                         db, immutable = _viewed(db), False
                 else:
-                    db = sqlite3.connect(path, isolation_level=None)
+                    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
                     _configure(db)
                     _upgraded(db)
             except SchemaError as exc:
@@ -203,9 +208,15 @@ class Journal:
 
         Inside another transaction it joins that one.
         """
-        if self._db.in_transaction:
-            yield
-            return
+        with self.lock:
+            if self._db.in_transaction:
+                yield
+                return
+            with self._transaction():
+                yield
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
         try:
             with transaction(self._db):
                 yield
@@ -398,6 +409,10 @@ class Journal:
         return journal
 
     def close(self) -> None:
+        with self.lock:
+            self._close()
+
+    def _close(self) -> None:
         if not self.read_only:
             # Leave a closed journal as one self-contained file in rollback mode, so that a
             # read-only open (replay, export) needs no -wal/-shm beside it and creates none.
