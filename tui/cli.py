@@ -38,6 +38,7 @@ def run_console(app, journal=None) -> NoReturn:
     the one a session opening after the first frame would have used, for a console that
     ended (quit, hang-up) before it did.
     """
+    require_terminal(journal)
     code = app.run()
     if app.open_failure is not None:
         if callable(getattr(app.open_failure, "lines", None)):
@@ -54,6 +55,26 @@ def run_console(app, journal=None) -> NoReturn:
         if app.crash is None:
             click.echo(f"journal: {journal.path}")
     ended(app, code, journal.path if journal else None)
+
+
+def require_terminal(journal=None) -> None:
+    """The console draws on a terminal and reads its keys from one: with stdin or stdout not
+    a terminal (a pipe, a cron job, `nohup … &`) refuse in one line, exit 2, rather than spin
+    on a screen nobody sees. Checked once the input is (one bad input is said as such); a
+    journal opened for this run that holds no event yet is closed and removed, as nothing
+    in it can be lost."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return
+    if journal is not None:
+        empty = journal.count() == 0
+        journal.close()
+        if empty:
+            for leftover in ("", "-wal", "-shm"):
+                Path(f"{journal.path}{leftover}").unlink(missing_ok=True)
+    fail(
+        "the console needs a terminal: stdin and stdout must both be one (for a journal's"
+        " review without one: warroom export JOURNAL)"
+    )
 
 
 def ended(app, code: int | None, journal: Path | None = None) -> NoReturn:
@@ -436,6 +457,7 @@ def replay(journal: Path, at_time: str | None) -> None:
         from tui.replay import ReplayApp
 
         app = ReplayApp(record, start, user_keymap())
+        require_terminal()
         code = app.run()
     finally:
         source.close()

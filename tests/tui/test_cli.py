@@ -245,3 +245,27 @@ def test_output_piped_to_a_reader_that_has_gone_is_no_crash(tmp_path) -> None:
     assert result.stderr == ""
     assert result.returncode == 141  # as a command killed by SIGPIPE reads in a shell
     assert not (tmp_path / "crashes").exists() or not any((tmp_path / "crashes").iterdir())
+
+
+@pytest.mark.parametrize("command", ["demo", "drill", "replay"])
+def test_a_console_without_a_terminal_is_refused_in_one_line_and_leaves_no_journal(
+    tmp_path, command
+) -> None:
+    """`warroom demo > log < /dev/null` (a pipe, cron, nohup): the console spun at 100 % of a
+    core on a screen nobody saw, and a SIGTERM did not end it. Its input checked first, it is
+    refused in one line, exit 2, and the journal it opened for the run, holding nothing, is
+    removed; an existing journal is left as it was."""
+    recorded = tmp_path / "recorded.warroom"
+    Session("bad-deploy", recorded).run(3).recorder.journal.close()
+    before = fingerprint(recorded)
+    fresh = tmp_path / "fresh.warroom"
+    args = {
+        "demo": ("demo", "--journal", str(fresh)),
+        "drill": ("drill", "bad-deploy", "--journal", str(fresh)),
+        "replay": ("replay", str(recorded)),
+    }[command]
+    result = warroom(*args, env={"WARROOM_DATA_DIR": str(tmp_path)})
+    assert_one_line_error(result, "the console needs a terminal")
+    assert not fresh.exists() and not list(tmp_path.glob("fresh.warroom-*"))
+    assert fingerprint(recorded) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["recorded.warroom"]
