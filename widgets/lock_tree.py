@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.strip import Strip
 from textual.widgets import Tree
@@ -20,7 +21,6 @@ from widgets.lock_plan import ALSO, DETAIL, PICKABLE, Line
 
 if TYPE_CHECKING:
     from rich.style import Style
-    from rich.text import Text
     from textual import events
     from textual.widgets.tree import TreeNode
 
@@ -45,7 +45,7 @@ class LockTree(Tree[Line], inherit_bindings=False):
     ]
 
     def __init__(self, pane: LocksPane) -> None:
-        super().__init__("locks", id="lock-tree")
+        super().__init__(Text("locks"), id="lock-tree")  # a Text: no markup, no emoji table
         self.pane = pane
         self.show_root = False
         self.guide_depth = GUIDE
