@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # a toast with less time than this left when a dialog opens is not shown again after it
 LEFT_TO_SHOW = 1.0  # seconds
 
-Held = tuple[str, str, "SeverityLevel", "float | None", bool]  # message, title, severity, s, markup
+Held = tuple[str, str, "SeverityLevel", "float | None"]  # message, title, severity, seconds
 
 
 class HeldToasts(App[Any]):
@@ -42,10 +42,11 @@ class HeldToasts(App[Any]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
+        # never markup: warroom's toasts are plain words, and many quote text from outside
         if self._covered(self.screen_stack[-1] if self.screen_stack else None):
-            self._held = [*(self._held or []), (message, title, severity, timeout, markup)]
+            self._held = [*(self._held or []), (message, title, severity, timeout)]
             return
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     @staticmethod
     def _covered(screen: Screen[Any] | None) -> bool:
@@ -55,7 +56,7 @@ class HeldToasts(App[Any]):
     def _screen_changed(self, screen: Screen[Any]) -> None:
         if self._covered(screen):  # a dialog opened: what was shown waits with it
             shown = [
-                (n.message, n.title, n.severity, n.time_left, n.markup)
+                (n.message, n.title, n.severity, n.time_left)
                 for n in self._notifications
                 if n.time_left >= LEFT_TO_SHOW
             ]
@@ -64,5 +65,5 @@ class HeldToasts(App[Any]):
                 self.clear_notifications()
             return
         held, self._held = self._held or [], None
-        for message, title, severity, timeout, markup in held:
-            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        for message, title, severity, timeout in held:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)

@@ -173,13 +173,19 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
 
     def _show_composed(self) -> None:
         for index, service in enumerate(self.keys):
-            line, looked = self._composed.get(service) or (Text(service), Text(service))
+            line = self._composed[service][0] if service in self._composed else Text(service)
             if index == len(self.lines):
-                self.add_row(looked, key=str(index))
+                self.add_row(self._looked(service), key=str(index))
                 self.lines.append(line)
             elif self.lines[index] is not line:
                 self.lines[index] = line
-                self.update_cell(str(index), COLUMN, looked)
+                self.update_cell(str(index), COLUMN, self._looked(service))
+
+    def _looked(self, service: str) -> Text:
+        """The row of `service` as drawn: its composed line in the theme's styles (a Text,
+        never markup: it holds names from outside)."""
+        composed = self._composed.get(service)
+        return composed[1] if composed else Text(service)
 
     def _label(self, heading: Text) -> None:
         column = self.columns[self.ordered_columns[0].key]
