@@ -23,9 +23,12 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from state.clock import WallClock
+
 ENV = "WARROOM_STALL_LOG"
 PERIOD = 0.005  # seconds between heartbeats
 SLOW = 0.025  # seconds the loop may be busy before its stack is sampled
+_WALL = WallClock()  # when a stall or collection happened (UTC), to match it with other logs
 SAMPLE = 0.003  # seconds between samples of a stalled loop's stack
 DEPTH = 14  # innermost frames kept per sample
 
@@ -58,7 +61,7 @@ def _collections(path: Path) -> Callable[[str, dict[str, int]], None]:
             with path.open("a") as log:
                 log.write(
                     f"gc of generation {info['generation']} {took * 1000:.0f} ms at"
-                    f" {time.time():.3f}, {info['collected']} collected\n"
+                    f" {_WALL.now():%H:%M:%S.%f}, {info['collected']} collected\n"
                 )
 
     return collected
@@ -87,7 +90,7 @@ def _watch(loop: asyncio.AbstractEventLoop, watched: int, cpu: int, path: Path) 
         with path.open("a") as log:
             log.write(
                 f"stall {busy:.0f} ms ({used:.0f} ms of the loop thread's CPU) at"
-                f" {time.time():.3f}, {sum(seen.values())} samples\n"
+                f" {_WALL.now():%H:%M:%S.%f}, {sum(seen.values())} samples\n"
             )
             for where, count in seen.most_common(4):
                 log.write(f" {count}x\n{where}")
