@@ -66,11 +66,12 @@ def require_terminal(journal=None) -> None:
     if sys.stdin.isatty() and sys.stdout.isatty():
         return
     if journal is not None:
+        from state.journal.store import remove_files
+
         empty = journal.count() == 0
         journal.close()
         if empty:
-            for leftover in ("", "-wal", "-shm"):
-                Path(f"{journal.path}{leftover}").unlink(missing_ok=True)
+            remove_files(journal.path)
     fail(
         "the console needs a terminal: stdin and stdout must both be one (for a journal's"
         " review without one: warroom export JOURNAL)"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from state.journal.store import Journal, JournalError
+from state.journal.store import Journal, JournalError, wal_path
 from state.journal.summary import SessionSummary, summarize
 from state.journal.writer import writer_of
 from state.review.format import NONE, iso, span
@@ -78,7 +78,7 @@ def _wal_size(path: Path) -> int:
     """The bytes of the -wal beside `path`: a journal's newest events until SQLite moves them
     into the file (a console writing it, or killed before it could)."""
     try:
-        return Path(f"{path}-wal").stat().st_size
+        return wal_path(path).stat().st_size
     except OSError:
         return 0
 

@@ -47,7 +47,7 @@ def holds_nothing(path: Path) -> bool:
         with path.open("rb") as file:  # a /proc or /sys file says 0 bytes and holds more,
             if file.read(1):  # or cannot be read at all: not a journal cut short
                 return False
-        return not _wal(path).exists() or _wal(path).stat().st_size == 0
+        return not wal_path(path).exists() or wal_path(path).stat().st_size == 0
     except OSError:
         return False
 
@@ -116,9 +116,8 @@ class Journal:
             with transaction(db):
                 schema.create(db, meta or {})
         except sqlite3.Error as exc:
-            for leftover in (path, _wal(path), Path(f"{path}-shm")):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+            with contextlib.suppress(OSError):
+                remove_files(path)
             writer.release()
             raise JournalError(f"cannot create journal {path}: {exc}") from None
         journal = cls(path, db, read_only=False)
@@ -173,7 +172,7 @@ class Journal:
         A journal opened while nobody wrote it may have been opened immutable (see
         `_connect_read_only`); once a writer's -wal appears, it is opened again normally.
         """
-        if self._immutable and _wal(self.path).exists():
+        if self._immutable and wal_path(self.path).exists():
             with contextlib.suppress(sqlite3.Error):
                 fresh, self._immutable = _connect_read_only(self.path)
                 self._db.close()
@@ -381,13 +380,10 @@ class Journal:
         cannot be read or written."""
         if holds_nothing(path):
             ensure_free(path)  # a console may be creating it this very moment
-            for leftover in (path, _wal(path), _shm(path)):
-                try:
-                    leftover.unlink()
-                except FileNotFoundError:
-                    pass
-                except OSError as exc:
-                    raise JournalError(f"{path}: cannot begin it afresh: {_reason(exc)}") from None
+            try:
+                remove_files(path)
+            except OSError as exc:
+                raise JournalError(f"{path}: cannot begin it afresh: {_reason(exc)}") from None
             return cls.create(path, meta)
         with cls.open(path, read_only=True) as reading:
             if reading.count() != 0:
@@ -484,12 +480,21 @@ def _viewed(db: sqlite3.Connection) -> sqlite3.Connection:
         db.close()
 
 
-def _wal(path: Path) -> Path:
+def wal_path(path: Path) -> Path:
+    """The write-ahead log SQLite keeps beside the journal at `path` while it is written."""
     return Path(f"{path}-wal")
 
 
-def _shm(path: Path) -> Path:
+def shm_path(path: Path) -> Path:
+    """The -wal's shared-memory index beside the journal at `path`."""
     return Path(f"{path}-shm")
+
+
+def remove_files(path: Path) -> None:
+    """Remove the journal at `path` with its -wal and -shm, those there are; raises OSError
+    (a missing file is no error)."""
+    for file in (path, wal_path(path), shm_path(path)):
+        file.unlink(missing_ok=True)
 
 
 def _private_copy(path: Path) -> Path | None:
@@ -508,7 +513,7 @@ def _private_copy(path: Path) -> Path | None:
     (SQLite >= 3.22), and sees what a live writer commits (`follow`): no copy. One we may
     not read (another user's) is as good as none: SQLite cannot open the journal either.
     """
-    wal, shm = _wal(path), _shm(path)
+    wal, shm = wal_path(path), shm_path(path)
     if not (path.is_file() and wal.is_file()) or (shm.exists() and os.access(shm, os.R_OK)):
         return None
     try:
@@ -521,7 +526,7 @@ def _private_copy(path: Path) -> Path | None:
     copy = folder / path.name
     try:
         shutil.copyfile(path, copy)
-        shutil.copyfile(wal, _wal(copy))
+        shutil.copyfile(wal, wal_path(copy))
     except OSError as exc:
         _remove(copy)
         raise JournalError(f"cannot read journal {path}: {_reason(exc)}") from None
@@ -544,7 +549,7 @@ def _connect_read_only(path: Path) -> tuple[sqlite3.Connection, bool]:
     reads what it committed, through the -shm it made. Returns (connection, immutable).
     """
     uri = f"{path.resolve().as_uri()}?mode=ro"
-    immutable = _header_says_wal(path) and not _wal(path).exists()
+    immutable = _header_says_wal(path) and not wal_path(path).exists()
     if immutable:
         uri += "&immutable=1"
     return sqlite3.connect(uri, uri=True, isolation_level=None), immutable
@@ -594,7 +599,7 @@ def _check_is_journal(path: Path, copy: Path | None = None) -> int:
     if app_id != schema.APPLICATION_ID and wal_missing:
         raise JournalError(
             f"{path} is a journal whose -wal file is missing: its events are in "
-            f"{_wal(path).name}; copy that file beside it and open it again"
+            f"{wal_path(path).name}; copy that file beside it and open it again"
         )
     if app_id != schema.APPLICATION_ID:
         raise JournalError(f"{path} is an SQLite database but not a warroom journal")
