@@ -9,7 +9,6 @@ module, the view or the widgets loads pydantic, so that first frame does not wai
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from tui.startup import freeze_heap
 from tui.tty import TerminalWatch
 from tui.view import PANES, ConsoleView
 
@@ -43,7 +43,6 @@ PROBE_BATCH = 0.1
 # refreshes after which what start-up made is frozen (gc): the probes' clients load theirs
 # with their first samples, the Kubernetes client's ~2,000 classes a refresh or two later
 SETTLING = 5
-FULL_EVERY = 100  # generation 1 collections between two full ones, once settled (Python: 10)
 
 
 @dataclass
@@ -213,28 +212,7 @@ class ConsoleBase(ConsoleView):
             self.redraw()
         if self._settled < SETTLING:
             self._settled += 1
-            self._freeze_startup_heap()
-
-    def _freeze_startup_heap(self) -> None:
-        """Once the first samples are drawn, move what start-up allocated (Textual, pydantic's
-        models, the clients: ~100 MB of long-lived objects) out of the cyclic collector's way,
-        and make its full collections rarer.
-
-        Python's full (generation 2) collection walks every tracked object: with the start-up
-        heap in it, each took 40-100 ms on the UI loop, every ~10 s at 300 services, and a key
-        pressed then waited for it (the p99 of key -> frame, tests/benchmarks/test_scale.py).
-        Frozen, those objects are still freed by reference counting; only a cycle among them
-        that becomes garbage later stays, and start-up builds what lives as long as the console.
-        What the console keeps after (its state, the tables' rows and Textual's caches) still
-        took 25-160 ms a full collection at 300 services, every ~4 s (tui/stall.py's log): a
-        full collection now comes after FULL_EVERY younger ones instead of Python's 10, about
-        every 40 s there; garbage in cycles waits that long to be freed (~4,000 objects a 4 s).
-        Not under a test's Pilot (headless): the test process lives on after the console.
-        """
-        if not self.is_headless:
-            gc.freeze()
-            young, middle, _ = gc.get_threshold()
-            gc.set_threshold(young, middle, FULL_EVERY)
+            freeze_heap(self.is_headless, rarer_full=True)
 
     def _clock_tick(self) -> None:
         """Every second: what shows the time, unless a repaint of new events is on its way."""

@@ -6,7 +6,6 @@ writing is tailed. Playback follows recorded time at 1x to 60x. No action is off
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from textual.binding import Binding
 
 from state.journal.writer import writer_of
 from tui.keys import CONSOLE, CONSOLE_KEYS, PANE_KEYS
+from tui.startup import freeze_heap
 from tui.view import ConsoleView
 from widgets.keybar import described
 from widgets.scrubber import Scrubber
@@ -175,21 +175,7 @@ class ReplayApp(ConsoleView):
     def on_mount(self) -> None:
         self.playback = self.set_interval(TICK, self._tick, name="playback")
         self.set_interval(1.0, self._tail, name="tail")
-        self.call_after_refresh(self._freeze_startup_heap)
-
-    def _freeze_startup_heap(self) -> None:
-        """Once the first frame is drawn, move what start-up allocated (Textual, pydantic's
-        models, the journal's first state: ~150,000 objects) out of the cyclic collector's
-        way, as the live console does (tui/base.py).
-
-        A seek leaves thousands of new objects (the samples it rebuilds) and makes no cycles;
-        Python's full collection, due every few seeks, walked the whole start-up heap as well:
-        ~80 ms each, in 8 % of seeks at large, which set the seek's p95 (README, "A large
-        hour's journal"). Frozen, those objects are still freed by reference counting. Not
-        under a test's Pilot (headless): the test process lives on after the console.
-        """
-        if not self.is_headless:
-            gc.freeze()
+        self.call_after_refresh(freeze_heap, self.is_headless)  # tui/startup.py
 
     def redraw(self) -> None:
         super().redraw()

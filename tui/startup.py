@@ -12,6 +12,8 @@ made (as tui/base.py does again after the first samples) and collects again, so 
 collection walks start-up's heap either. A command that ends before (a config refused, a
 console quit at once) collects again as it ends, freezing nothing. A forked child
 (tui/aside.py) starts with the collector paused too, and ends within a fraction of a second.
+`freeze_heap()` freezes what the console made once it has drawn (its first refreshes, replay's
+first frame): the one place for the collector's policy.
 """
 
 from __future__ import annotations
@@ -47,3 +49,31 @@ def release() -> None:
         _held = False
         gc.freeze()
         gc.enable()
+
+
+FULL_EVERY = 100  # generation 1 collections between two full ones, once settled (Python: 10)
+
+
+def freeze_heap(headless: bool, *, rarer_full: bool = False) -> None:
+    """Move what the console has allocated so far out of the cyclic collector's way: the live
+    console after each of its first refreshes (tui/base.py), replay after its first frame
+    (tui/replay.py). Not under a test's Pilot (`headless`): the test process lives on after
+    the console.
+
+    Python's full (generation 2) collection walks every tracked object: with start-up's heap
+    (Textual, pydantic's models, the clients: ~100 MB, ~150,000 objects) in it, each took
+    40-100 ms on the UI loop, every ~10 s at 300 services, and a key pressed then waited for it
+    (key -> frame, tests/benchmarks/test_scale.py); in replay, ~80 ms in 8 % of seeks at large,
+    which set the seek's p95. Frozen, those objects are still freed by reference counting;
+    only a cycle among them that becomes garbage later stays, and start-up builds what lives
+    as long as the console. `rarer_full`: what the live console keeps after (its state, the
+    tables' rows, Textual's caches) still took 25-160 ms a full collection at 300 services,
+    every ~4 s (tui/stall.py's log): a full collection then comes after FULL_EVERY younger ones
+    instead of Python's 10, and garbage in cycles waits that long to be freed.
+    """
+    if headless:
+        return
+    gc.freeze()
+    if rarer_full:
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_EVERY)
