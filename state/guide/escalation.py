@@ -45,6 +45,15 @@ class Trigger:
     level: int
     who: str
 
+    @property
+    def when(self) -> str:
+        """When it fires, in the guide's words: 'declared: immediately', 'open 30 min',
+        'open 1 h'."""
+        minutes = int(self.after.total_seconds() // 60)
+        if not minutes:
+            return "declared: immediately"
+        return f"open {minutes} min" if minutes < 60 else f"open {minutes // 60} h"
+
 
 TRIGGERS: tuple[Trigger, ...] = (
     Trigger((Severity.P1,), timedelta(0), 3, "on-call manager"),
@@ -75,9 +84,8 @@ def next_escalation(
     for trigger in TRIGGERS:
         if severity not in trigger.severities or trigger.level <= level:
             continue
-        minutes = int(trigger.after.total_seconds() // 60)
-        span = f"open {minutes} min" if minutes < 60 else f"open {minutes // 60} h"
-        when = span if minutes else "declared: immediately"
-        reason = f"{severity.value} {when}: escalate to {trigger.who} (level {trigger.level})"
+        reason = (
+            f"{severity.value} {trigger.when}: escalate to {trigger.who} (level {trigger.level})"
+        )
         pending.append(EscalationDue(declared_at + trigger.after, trigger.level, reason))
     return min(pending, key=lambda d: (d.at, -d.level), default=None)

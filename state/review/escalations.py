@@ -61,7 +61,8 @@ def due_escalations(part: Part) -> list[DueEscalation]:
         if at is None:
             continue
         done = next((when for when, level in made if level >= trigger.level), None)
-        out.append(DueEscalation(at, trigger.level, trigger.who, _why(trigger), done))
+        why = f"{'/'.join(s.value for s in trigger.severities)} {trigger.when}"
+        out.append(DueEscalation(at, trigger.level, trigger.who, why, done))
     return sorted(out, key=lambda d: (d.at, d.level))
 
 
@@ -80,16 +81,3 @@ def _due(
         if severity in trigger.severities and at < min(until, end):
             return at
     return None
-
-
-def _why(trigger: Trigger) -> str:
-    """The trigger in the guide's words: 'P1 declared: immediately', 'P1/P2 open 1 h'."""
-    severities = "/".join(s.value for s in trigger.severities)
-    minutes = int(trigger.after.total_seconds() // 60)
-    if not minutes:
-        return f"{severities} declared: immediately"
-    return (
-        f"{severities} open {minutes} min"
-        if minutes < 60
-        else f"{severities} open {minutes // 60} h"
-    )
