@@ -33,6 +33,14 @@ def counted(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def newest_first(rollouts: Sequence[tuple[float, str, list[Finding]]]) -> list[Finding]:
+    """(latest rollout in seconds on one clock, deployment, its rollouts newest first) in:
+    the rollouts out, deployments by their latest, newest first, then by name. The latest
+    change leads, as the events do."""
+    ordered = sorted(rollouts, key=lambda r: (-r[0], r[1]))
+    return [finding for *_, found in ordered for finding in found]
+
+
 def log_findings(head: str, groups: Sequence[ErrorGroup]) -> list[Finding]:
     """The Logs part: `head` with the error lines and groups counted, then each group with its
     count and first and last time; 20 or more of one pattern is bad."""

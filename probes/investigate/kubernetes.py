@@ -14,7 +14,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from probes.investigate.base import NotConfigured, NotPermitted, ago, counted, log_findings
+from probes.investigate.base import (
+    NotConfigured,
+    NotPermitted,
+    ago,
+    counted,
+    log_findings,
+    newest_first,
+)
 from probes.kubernetes import rbac
 from probes.kubernetes.client import ApiThreads, KubernetesError, call
 from probes.kubernetes.status import label_selector, selects
@@ -126,7 +133,7 @@ class KubernetesInvestigation(ApiThreads):
             rbac.LIST_REPLICA_SETS, "list_namespaced_replica_set", "AppsV1Api", conn.namespace
         )
         since = now - timedelta(hours=ROLLOUT_WINDOW_HOURS)
-        groups: list[tuple[float, str, list[Finding]]] = []  # (-latest, deployment, findings)
+        groups: list[tuple[float, str, list[Finding]]] = []  # (latest, deployment, findings)
         for name in self.services:
             owned = [rs for rs in sets.items if _owned_by(rs, "Deployment", name)]
             recent = [_revision(rs) for rs in owned if (made := _when(rs)) and made >= since]
@@ -142,9 +149,8 @@ class KubernetesInvestigation(ApiThreads):
                 found.append(self._rollout(name, rs, _before(owned, _revision(rs)), now))
             if found:
                 latest = max(_when(rs) or since for rs in owned if _revision(rs) >= first)
-                groups.append((-latest.timestamp(), name, found))
-        # deployments newest first, as the events are: the latest change leads
-        out = [finding for *_, found in sorted(groups, key=lambda g: g[:2]) for finding in found]
+                groups.append((latest.timestamp(), name, found))
+        out = newest_first(groups)
         return out or [
             Finding(
                 part="Rollouts",

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from probes.investigate.base import ago, counted, log_findings
+from probes.investigate.base import ago, counted, log_findings, newest_first
 from probes.simulated.scenario import (
     BadDeploy,
     CertificateExpiry,
@@ -107,7 +107,7 @@ class SimulatedInvestigator:
     # ---- 1. what changed ------------------------------------------------------------------
 
     def _rollouts(self) -> list[Finding]:
-        groups: list[tuple[float, str, list[Finding]]] = []  # (-latest, service, findings)
+        groups: list[tuple[float, str, list[Finding]]] = []  # (latest, service, findings)
         window = ROLLOUT_WINDOW_HOURS * 3600
         for svc in self.cluster.services.values():
             recent = sorted(  # the newest rollout first
@@ -140,9 +140,8 @@ class SimulatedInvestigator:
                     )
                 )
             if found:
-                groups.append((-svc.rolled_at[recent[0]], svc.name, found))
-        # services newest first, as the events are: the latest change leads
-        out = [finding for *_, found in sorted(groups, key=lambda g: g[:2]) for finding in found]
+                groups.append((svc.rolled_at[recent[0]], svc.name, found))
+        out = newest_first(groups)
         if not out:
             out.append(
                 Finding(
