@@ -11,7 +11,8 @@ checked again at every refresh besides, up to 20 of them: a failure is followed 
 its recovery seen at once. The pane's freshness stays the refresh's, since every refresh
 samples, and the guide's Service Down runbook (a check failing for more than 2 minutes) sees
 a failing service at every refresh once it has failed, at any size. Each check costs about
-0.8 ms of CPU in httpx: 20 a refresh keep the health checks under 1 % of a core.
+0.7 ms of CPU through httpx's transport (`_get`): 20 a refresh keep the health checks under
+1 % of a core.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import asyncio
 import math
 import re
 import time
+import urllib.request
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from probes.check import CheckResult
 from probes.http import INVALID, client, import_httpx, network_reason, not_reached
@@ -54,6 +56,12 @@ _NOT_IN_STATUS_LINE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 def _shown(line: bytes) -> str:
     """A status line as a person may read it: controls as \\x.. escapes, short."""
     return inert(line.decode("latin-1").encode("unicode_escape").decode("ascii"), limit=60)
+
+
+def _proxied() -> bool:
+    """Whether the environment names a proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, ...), as
+    httpx reads it (urllib's getproxies; NO_PROXY alone names none)."""
+    return any(scheme != "no" for scheme in urllib.request.getproxies())
 
 
 def invalid_status_line(response: httpx.Response) -> str | None:
@@ -89,6 +97,7 @@ class HealthProbe:
         shards = max(1, min(math.ceil(CONCURRENCY / POOL), len(self.services)))
         self._shard = {s: i % shards for i, s in enumerate(self.services)}
         self._clients: list[httpx.AsyncClient] = []
+        self._direct: list[httpx.AsyncHTTPTransport] = []  # with no proxy: see `_get`
         self._slots = [asyncio.Semaphore(POOL) for _ in range(shards)]
         self._next: int | None = None  # where the next slice starts; None: check them all
         self._failing: dict[str, None] = {}  # the services whose last check was not up, in order
@@ -105,7 +114,38 @@ class HealthProbe:
                     client("warroom-health", self.request_timeout, max_connections=POOL)
                     for _ in self._slots
                 ]
+                if not _proxied():
+                    import httpx
+
+                    self._direct = [
+                        httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=POOL))
+                        for _ in self._slots
+                    ]
         return self._clients[self._shard.get(service, 0)]
+
+    async def _get(self, service: str, extensions: dict[str, Any]) -> httpx.Response:
+        """GET `service`'s health URL, its reply read. With no proxy in the environment,
+        straight through a transport of httpx's: the client's layer (the request built from
+        its defaults, the URL merged, cookies read from every reply, none of which a health
+        check uses) was a fifth of a check's CPU."""
+        http = await self._http(service)
+        if not self._direct:
+            return await http.get(self.url(service), extensions=extensions)
+        import httpx
+
+        timeout = http.timeout.as_dict()
+        request = httpx.Request(
+            "GET",
+            self.url(service),
+            headers=http.headers,
+            extensions={**extensions, "timeout": timeout},
+        )
+        response = await self._direct[self._shard.get(service, 0)].handle_async_request(request)
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     async def prepare(self) -> None:
         """httpx imported (in a worker thread) and the client made, before the first sample."""
@@ -118,7 +158,6 @@ class HealthProbe:
         no reply within the timeout once connected. Unknown from this console (`unknown`):
         the host could not be reached from here at all (no such name, no route, no
         connection within the timeout), which says nothing about the service."""
-        http = await self._http(service)
         started = time.perf_counter()
         reached = False
 
@@ -131,7 +170,7 @@ class HealthProbe:
         try:
             # httpx bounds each phase; this bounds the whole request, a slow drip included
             async with asyncio.timeout(self.request_timeout):
-                response = await http.get(self.url(service), extensions={"trace": trace})
+                response = await self._get(service, {"trace": trace})
         except Exception as exc:
             why = network_reason(exc, self.request_timeout)
             timed_out = isinstance(exc, TimeoutError) or "timed out" in why
@@ -190,8 +229,11 @@ class HealthProbe:
 
     async def close(self) -> None:
         clients, self._clients = self._clients, []
+        direct, self._direct = self._direct, []
         for http in clients:
             await http.aclose()
+        for transport in direct:
+            await transport.aclose()
 
 
 async def check_health(
