@@ -13,12 +13,9 @@ from probes.health import HealthProbe
 from tests.servers.loopback import Loopback, reply
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from http.server import BaseHTTPRequestHandler
 
 pytestmark = pytest.mark.integration
-
-PROXY_NAMES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 class Answering(Loopback):
@@ -32,15 +29,6 @@ class Answering(Loopback):
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
         self.seen.append((handler.path, handler.headers.get("Host", "")))
         reply(handler, self.status, b"ok", "text/plain")
-
-
-@pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """No proxy variable from the machine the tests run on."""
-    for name in PROXY_NAMES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    yield monkeypatch
 
 
 async def test_a_named_proxy_carries_every_check(environment: pytest.MonkeyPatch) -> None:

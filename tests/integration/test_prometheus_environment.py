@@ -5,7 +5,6 @@ of an instant query's CPU. A loopback stand-in answers as Prometheus, and as the
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,23 +15,10 @@ from state.events import EventBase, MetricSampled, ProbeFailed
 from tests.servers.postgres import free_port
 from tests.servers.refusing_prometheus import RefusingPrometheus
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 VALUES = {"checkout": 7.0, "search": 1.0}
-PROXY_NAMES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-
-
-@pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """No proxy variable from the machine the tests run on."""
-    for name in PROXY_NAMES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    yield monkeypatch
 
 
 async def sample_twice(probe: PrometheusProbe, between: object = None) -> list[EventBase]:
