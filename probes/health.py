@@ -110,25 +110,30 @@ class HealthProbe:
         if not self._clients:
             await import_httpx()
             if not self._clients:  # another request may have made them meanwhile
-                self._clients = [
-                    client("warroom-health", self.request_timeout, max_connections=POOL)
+                import httpx
+
+                # with no proxy named, each client's transport is one of ours, for `_get`
+                limits = httpx.Limits(max_connections=POOL)
+                transports: list[httpx.AsyncHTTPTransport | None] = [
+                    None if _proxied() else httpx.AsyncHTTPTransport(limits=limits)
                     for _ in self._slots
                 ]
-                if not _proxied():
-                    import httpx
-
-                    self._direct = [
-                        httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=POOL))
-                        for _ in self._slots
-                    ]
+                self._direct = [t for t in transports if t is not None]
+                self._clients = [
+                    client(
+                        "warroom-health", self.request_timeout, max_connections=POOL, transport=t
+                    )
+                    for t in transports
+                ]
         return self._clients[self._shard.get(service, 0)]
 
-    async def _get(self, service: str, extensions: dict[str, Any]) -> httpx.Response:
+    async def _get(
+        self, http: httpx.AsyncClient, service: str, extensions: dict[str, Any]
+    ) -> httpx.Response:
         """GET `service`'s health URL, its reply read. With no proxy in the environment,
-        straight through a transport of httpx's: the client's layer (the request built from
+        straight through the client's transport: the client's layer (the request built from
         its defaults, the URL merged, cookies read from every reply, none of which a health
         check uses) was a fifth of a check's CPU."""
-        http = await self._http(service)
         if not self._direct:
             return await http.get(self.url(service), extensions=extensions)
         import httpx
@@ -158,6 +163,7 @@ class HealthProbe:
         no reply within the timeout once connected. Unknown from this console (`unknown`):
         the host could not be reached from here at all (no such name, no route, no
         connection within the timeout), which says nothing about the service."""
+        http = await self._http(service)
         started = time.perf_counter()
         reached = False
 
@@ -170,7 +176,7 @@ class HealthProbe:
         try:
             # httpx bounds each phase; this bounds the whole request, a slow drip included
             async with asyncio.timeout(self.request_timeout):
-                response = await self._get(service, {"trace": trace})
+                response = await self._get(http, service, {"trace": trace})
         except Exception as exc:
             why = network_reason(exc, self.request_timeout)
             timed_out = isinstance(exc, TimeoutError) or "timed out" in why
@@ -228,12 +234,9 @@ class HealthProbe:
         return [HealthSampled(at=now, results=results)]
 
     async def close(self) -> None:
-        clients, self._clients = self._clients, []
-        direct, self._direct = self._direct, []
+        clients, self._clients, self._direct = self._clients, [], []
         for http in clients:
-            await http.aclose()
-        for transport in direct:
-            await transport.aclose()
+            await http.aclose()  # and its transport
 
 
 async def check_health(
