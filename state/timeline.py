@@ -39,6 +39,15 @@ def _param(value: object) -> str:
     return inert(value)
 
 
+def written_again(event: ev.JournalWrittenAgain) -> str:
+    """'journal written again: 1,234 events held since 10:47:52 (disk full (/mnt/tiny))'."""
+    thinned = f"; {event.thinned:,} probe samples thinned" if event.thinned else ""
+    return (
+        f"Journal written again: {event.held:,} events held in memory since "
+        f"{event.since:%H:%M:%S} ({inert(event.reason, 80)}){thinned}"
+    )
+
+
 SOURCE_NAMES = {
     "kubernetes": "Kubernetes",
     "health": "Health checks",
@@ -139,6 +148,8 @@ def entries(
             )
         case ev.NoteAdded():
             yield entry(f"Note by {inert(event.by)}: {inert(event.text)}")
+        case ev.JournalWrittenAgain():
+            yield entry(written_again(event), "warn")
         case ev.InvestigationShown():
             yield entry(investigation_line(event))
         case ev.RunbookOpened():

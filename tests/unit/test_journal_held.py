@@ -1,0 +1,157 @@
+"""A journal whose file refuses writes mid-session: events held in memory, in order, then
+written once it takes them again. Real refusals, no mocks: SQLite's own SQLITE_FULL through
+`PRAGMA max_page_count` on the journal's connection, and the OS's EFBIG under RLIMIT_FSIZE
+(tests/unit/test_journal_efbig.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from state.events import JournalWrittenAgain, NoteAdded
+from state.guide.severity import IncidentStatus, Severity
+from state.journal import holding as holding_module
+from state.journal.keyframes import KeyframeIndex
+from state.journal.outbox import Outbox, OutboxMessage, enqueue
+from state.journal.store import Journal
+from state.recorder import Recorder
+from state.timeline import written_again
+from tests.unit.helpers import T0, at, error_rate, health
+
+
+def fill(journal: Journal) -> None:
+    """Let the file grow by no page from now on: the next page it needs is SQLITE_FULL."""
+    pages = journal.connection.execute("PRAGMA page_count").fetchone()[0]
+    journal.connection.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def free(journal: Journal) -> None:
+    journal.connection.execute("PRAGMA max_page_count = 1073741823")
+
+
+def note(t: float, text: str) -> NoteAdded:
+    return NoteAdded(at=at(t), text=text, by="alice")
+
+
+def sample(t: float, value: float = 0.01):
+    return error_rate(t, checkout=value, **{f"svc{i}": value for i in range(40)})
+
+
+@pytest.fixture
+def recorder(tmp_path):
+    recorder = Recorder(Journal.create(tmp_path / "j.warroom"))
+    yield recorder
+    recorder.journal.close()
+
+
+def kinds_and_times(journal: Journal) -> list[tuple[str, float]]:
+    return [(e.kind, e.at.timestamp()) for e in journal.events()]
+
+
+def test_a_full_journal_holds_events_in_order_folds_them_and_writes_them_later(recorder):
+    recorder.record(note(0, "before"))
+    fill(recorder.journal)
+    sent = [sample(t, t / 1000) for t in range(1, 150)] + [note(150, "escalating, disk full")]
+    for event in sent:
+        recorder.record(event)  # never raises
+    held = recorder.holding
+    assert held is not None and held.reason == "journal full"
+    first = len(sent) - len(held.events)  # those the last page had room for were written
+    assert len(held.events) > 50 and list(held.events) == sent[first:]
+    assert held.since == sent[first].at and held.others() == 1
+    assert recorder.state.events == 151  # folded and shown all the same
+    assert recorder.retry(at(151)) is None  # still full: still held, in order
+    assert list(recorder.holding.events) == sent[first:] and recorder.holding.tries == 2
+
+    free(recorder.journal)
+    said = recorder.retry(at(152))
+    assert said == JournalWrittenAgain(
+        at=at(152), since=sent[first].at, reason="journal full", held=len(sent) - first
+    )
+    assert recorder.holding is None
+    events = list(recorder.journal.events())
+    assert events[1:] == [*sent, said]  # every event, in the order it was folded
+    assert written_again(said).startswith(f"Journal written again: {said.held} events held")
+    assert recorder.state.timeline[-1].text == written_again(said)
+
+
+def test_the_events_after_a_recovery_are_journaled_again_and_keyframes_match(recorder):
+    recorder.record(note(0, "begin"))
+    for t in range(1, 200, 2):
+        recorder.record(sample(t))
+    fill(recorder.journal)
+    for t in range(200, 400, 2):
+        recorder.record(sample(t, t / 1000))
+    free(recorder.journal)
+    assert recorder.retry(at(400)) is not None
+    for t in range(402, 700, 2):
+        recorder.record(sample(t, t / 1000))
+    live = recorder.state
+    frames = recorder.journal.connection.execute("SELECT seq, at FROM keyframes").fetchall()
+    assert len(frames) >= 4  # taken before, and again after the recovery
+    seqs = {seq for (seq,) in recorder.journal.connection.execute("SELECT seq FROM events")}
+    assert all(seq in seqs for seq, _ in frames)
+    # a keyframe's state is the fold of the events up to its seq: the latest one, folded on
+    assert KeyframeIndex(recorder.journal).latest() == live
+
+
+def test_a_transaction_refused_at_commit_is_held_whole_and_its_outbox_row_kept(recorder):
+    outbox = Outbox(recorder.journal)
+    recorder.record(note(0, "before"))
+    fill(recorder.journal)
+    message = OutboxMessage(
+        message_id="INC-1:slack:1",
+        incident_id="INC-1",
+        channel="slack",
+        target={"type": "slack", "webhook_env": "SLACK_URL"},
+        status=IncidentStatus.INVESTIGATING,
+        severity=Severity.P1,
+        title="checkout down",
+        text="we are on it",
+        by="alice",
+    )
+    while recorder.holding is None:  # what the last page had room for is written
+        recorder.record(note(1, "filling the last page"))
+    enqueue(outbox, recorder.record, T0, [message], [note(1, "queued while full")])
+    assert recorder.holding is not None
+    row = outbox.get("INC-1:slack:1")
+    assert row is not None and row.state == "pending" and not outbox.in_file(row)
+    outbox.claim("INC-1:slack:1")  # in memory: the file cannot take it
+    outbox.finish("INC-1:slack:1", delivered=True)
+    free(recorder.journal)
+    assert recorder.retry(at(5)) is not None
+    after = Outbox(recorder.journal).get("INC-1:slack:1")
+    assert after is not None and after.state == "delivered" and after.attempts == 1
+    files = recorder.journal.connection.execute("SELECT state FROM main.outbox").fetchall()
+    assert files == [("delivered",)]
+
+
+def test_a_transaction_rolled_back_while_holding_takes_its_held_events_out(recorder):
+    recorder.record(note(0, "before"))
+    fill(recorder.journal)
+    while recorder.holding is None:
+        recorder.record(note(1, "held"))
+    with pytest.raises(RuntimeError), recorder.journal.transaction():
+        recorder.record(note(2, "rolled back"))
+        raise RuntimeError("the body failed")
+    assert [e.text for e in recorder.holding.events] == ["held"]  # type: ignore[attr-defined]
+    assert [e.text for e in recorder.journal.events()][-1] != "rolled back"
+
+
+def test_memory_stays_bounded_by_thinning_samples_never_the_commanders_acts(recorder, monkeypatch):
+    monkeypatch.setattr(holding_module, "MAX_ROWS", 2_000)
+    fill(recorder.journal)
+    while recorder.holding is None:
+        recorder.record(sample(0))
+    for t in range(300):
+        recorder.record(health(t, checkout=True, cart=True) if t % 3 else sample(t))
+        if t % 50 == 0:
+            recorder.record(note(t, f"act {t}"))
+    held = recorder.holding
+    assert held is not None and held.thinned > 0
+    assert sum(1 for e in held.events if isinstance(e, NoteAdded)) == 6
+    free(recorder.journal)
+    said = recorder.retry(at(300))
+    assert said is not None and said.thinned == held.thinned
+    assert "probe samples thinned" in written_again(said)
+    texts = [e.text for e in recorder.journal.events() if isinstance(e, NoteAdded)]
+    assert texts == [f"act {t}" for t in range(0, 300, 50)]
