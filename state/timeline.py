@@ -40,11 +40,12 @@ def _param(value: object) -> str:
 
 
 def written_again(event: ev.JournalWrittenAgain) -> str:
-    """'journal written again: 1,234 events held since 10:47:52 (disk full (/mnt/tiny))'."""
+    """'Journal written again: 1,234 events held in memory since 10:47:52, when it could not
+    be (disk full (/mnt/tiny))'."""
     thinned = f"; {event.thinned:,} probe samples thinned" if event.thinned else ""
     return (
         f"Journal written again: {event.held:,} events held in memory since "
-        f"{event.since:%H:%M:%S} ({inert(event.reason, 80)}){thinned}"
+        f"{event.since:%H:%M:%S}, when it could not be ({inert(event.reason, 80)}){thinned}"
     )
 
 

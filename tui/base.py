@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from state.clock import Clock
     from state.console import ConsoleState, Incident
     from state.events import EventBase
+    from state.journal.holding import Holding
     from state.recorder import Recorder
     from tui.recording import SampleRecorder
 
@@ -43,6 +44,8 @@ PROBE_BATCH = 0.1
 # refreshes after which what start-up made is frozen (gc): the probes' clients load theirs
 # with their first samples, the Kubernetes client's ~2,000 classes a refresh or two later
 SETTLING = 5
+# real seconds between tries to write what is held while the journal cannot be written
+JOURNAL_RETRY = 3.0
 
 
 @dataclass
@@ -112,6 +115,8 @@ class ConsoleBase(ConsoleView):
         if self.opened:
             if self._samples:
                 self._samples.abandon()
+            # events held while the file refused them: one last try (the disk may take them)
+            self.recorder.retry(self.clock.now(), wait=1.0)
             self.recorder.journal.close()
 
     def _wire(self, wiring: Wiring) -> None:
@@ -153,6 +158,8 @@ class ConsoleBase(ConsoleView):
 
     def session_opened(self) -> None:
         """The session is wired: start the probes. Subclasses start their own work here too."""
+        if not self.read_only:
+            self.set_interval(JOURNAL_RETRY, self._retry_tick, name="journal-retry")
         if self._probes:
             from probes.scheduler import ProbeScheduler
             from tui.recording import SampleRecorder
@@ -171,9 +178,29 @@ class ConsoleBase(ConsoleView):
             await self._scheduler.stop()
         if self._samples:  # what the probes emitted before they stopped is journaled
             await asyncio.to_thread(self._samples.stop)
+        if self.opened and self.recorder.holding is not None:  # a last try before the end
+            await self.retry_journal()
         close = getattr(self.investigator, "close", None)
         if close is not None:  # the live investigation's API connection and threads
             await close()
+
+    def not_recorded(self) -> Holding | None:
+        return self.recorder.holding if self.opened else None
+
+    def _retry_tick(self) -> None:
+        if self.recorder.holding is not None:
+            self.run_worker(self.retry_journal(), group="journal-retry", exclusive=True)
+
+    async def retry_journal(self) -> bool:
+        """Try, in a thread, to write the events held while the journal could not be; True
+        once they are written (the timeline then says so and the header's alarm goes)."""
+        if self.recorder.holding is None:
+            return False
+        said = await asyncio.to_thread(self.recorder.retry, self.clock.now())
+        if said is not None:
+            self._react(said)
+        self.redraw()  # the alarm gone, or its count and reason as they are now
+        return said is not None
 
     def on(self, kind: type[E], reaction: Callable[[E], None]) -> None:
         """Run `reaction(event)` after each `kind` event this console records, journaled and
