@@ -155,3 +155,45 @@ def test_memory_stays_bounded_by_thinning_samples_never_the_commanders_acts(reco
     assert "probe samples thinned" in written_again(said)
     texts = [e.text for e in recorder.journal.events() if isinstance(e, NoteAdded)]
     assert texts == [f"act {t}" for t in range(0, 300, 50)]
+
+
+async def test_replay_and_the_review_of_a_journal_with_a_gap_are_whole_and_say_it(tmp_path):
+    """A session whose disk filled mid-incident: once written again, replay shows at every
+    instant what the console showed then, and the review says recording was interrupted."""
+    from state.journal.replay import Replay
+    from state.review.files import review_files
+    from tests.play import Session
+
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    session.declare()
+    live: dict[float, object] = {}
+    recorder = session.recorder
+    fill(recorder.journal)
+    t = 60.0
+    while recorder.holding is None or len(recorder.holding.events) < 40:
+        t += 2
+        await session.arun(t)
+        live[recorder.state.now.timestamp()] = recorder.state
+    session.acknowledge()  # the commander's act, held
+    live[recorder.state.now.timestamp()] = recorder.state
+    held = recorder.holding
+    free(recorder.journal)
+    session.clock.advance(1)
+    said = recorder.retry(session.clock.now())
+    assert said is not None and said.held == len(held.events)
+    await session.arun(t + 30)
+    recorder.journal.close()
+
+    with Journal.open(tmp_path / "j.warroom", read_only=True) as journal:
+        replay = Replay(journal)
+        for at_, state in live.items():  # the held stretch replays as it was shown
+            assert replay.seek(at_) == state.model_copy(update={"timeline": replay.state.timeline})
+            assert replay.state.timeline == state.timeline
+        files = {f.name: f.data.decode() for f in review_files(journal.events())}
+    review = next(text for name, text in files.items() if name.endswith("_review.md"))
+    assert (
+        f"recording interrupted {said.since:%Y-%m-%dT%H:%M:%SZ} to {said.at:%Y-%m-%dT%H:%M:%SZ}"
+        in review
+    )
+    assert f"({said.reason}): {said.held:,} events held in memory, written late" in review
+    assert "Journal written again" in review and "Acknowledged" in review
