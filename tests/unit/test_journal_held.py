@@ -197,3 +197,26 @@ async def test_replay_and_the_review_of_a_journal_with_a_gap_are_whole_and_say_i
     )
     assert f"({said.reason}): {said.held:,} events held in memory, written late" in review
     assert "Journal written again" in review and "Acknowledged" in review
+
+
+def test_the_oss_efbig_past_a_file_size_limit_is_held_and_written_once_lifted(tmp_path):
+    """RLIMIT_FSIZE in a child process: write(2) fails with EFBIG (SQLITE_IOERR_WRITE)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.unit.efbig_child", str(tmp_path / "j.warroom")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    seen = json.loads(done.stdout)
+    assert seen == {
+        "reason": "file size limit reached (ulimit -f)",
+        "held": 50,
+        "retried": False,
+        "written": 50,
+        "all_in_order": True,
+    }
