@@ -46,6 +46,7 @@ PROBE_BATCH = 0.1
 SETTLING = 5
 # real seconds between tries to write what is held while the journal cannot be written
 JOURNAL_RETRY = 3.0
+CHECKPOINT_EVERY = 10  # JOURNAL_RETRY ticks between checkpoints of the -wal (30 s)
 
 
 @dataclass
@@ -103,6 +104,7 @@ class ConsoleBase(ConsoleView):
         # samples, PROBE_BATCH after the first), or "" for none
         self._dirty = ""
         self._settled = 0  # the refreshes drawn, up to SETTLING: the start-up heap is frozen (gc)
+        self._ticks = 0  # of the journal's retry timer, up to CHECKPOINT_EVERY
         self._reactions: defaultdict[type, list[Callable[[EventBase], None]]] = defaultdict(list)
         self._watch = TerminalWatch(self, self._close_journal) if watch_terminal else None
         if opening is None:
@@ -188,8 +190,34 @@ class ConsoleBase(ConsoleView):
         return self.recorder.holding if self.opened else None
 
     def _retry_tick(self) -> None:
+        """Every JOURNAL_RETRY s: write what is held, if anything; every CHECKPOINT_EVERY-th
+        time (each time while it is refused) copy the -wal into the file."""
         if self.recorder.holding is not None:
             self.run_worker(self.retry_journal(), group="journal-retry", exclusive=True)
+            return
+        self._ticks = (self._ticks + 1) % CHECKPOINT_EVERY
+        if self._ticks == 0 or self.recorder.journal.stuck is not None:
+            self.run_worker(self._checkpoint(), group="journal-retry", exclusive=True)
+
+    async def _checkpoint(self) -> None:
+        journal = self.recorder.journal
+        before = journal.stuck
+        await asyncio.to_thread(journal.checkpoint, self.clock.now())
+        if journal.stuck != before or journal.stuck is not None:
+            self.redraw()  # the warning comes, goes, or says the -wal's size as it is now
+
+    def not_checkpointed(self) -> tuple[datetime, str, int] | None:
+        """(since, why, the -wal's bytes) while the -wal cannot be copied into the file."""
+        stuck = self.recorder.journal.stuck if self.opened else None
+        if stuck is None:
+            return None
+        from state.journal.store import wal_path
+
+        try:
+            size = wal_path(self.recorder.journal.path).stat().st_size
+        except OSError:
+            size = 0
+        return (*stuck, size)
 
     async def retry_journal(self) -> bool:
         """Try, in a thread, to write the events held while the journal could not be; True

@@ -117,6 +117,10 @@ class ConsoleView(App[int]):
         """What is held in memory while the journal cannot be written (the header's alarm)."""
         return None
 
+    def not_checkpointed(self) -> tuple[datetime, str, int] | None:
+        """(since, why, the -wal's bytes) while the journal's -wal cannot be checkpointed."""
+        return None
+
     def update_note(self) -> str | None:
         """What the header says after the status update countdown, if anything."""
         return None

@@ -68,14 +68,19 @@ class IncidentHeader(TextLine):
     flagged: tuple[str, ...] = ()
     # set by the screen while the journal cannot be written: a line of its own, above the two
     not_recorded: Holding | None = None
+    # (since, why, -wal bytes) while the -wal cannot be copied into the file: a warning line
+    not_checkpointed: tuple[datetime, str, int] | None = None
 
     def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
         self._shown = (state, now, badge)
         text = self.compose_text(state, now, badge, self.size.width or None)
         height = 2
+        width = self.size.width or 120
         if self.not_recorded is not None:
-            alarm = not_recorded_line(self.not_recorded, self.size.width or 120)
-            text = Text.assemble(alarm, "\n", text)
+            text = Text.assemble(not_recorded_line(self.not_recorded, width), "\n", text)
+            height = 3
+        elif self.not_checkpointed is not None:
+            text = Text.assemble(not_checkpointed_line(*self.not_checkpointed, width), "\n", text)
             height = 3
         if self.styles.height is None or self.styles.height.value != height:
             self.styles.height = height
@@ -308,3 +313,14 @@ def not_recorded_line(holding: Holding, width: int) -> Text:
         if len(line) < width:
             break
     return Text(line[: width - 1].ljust(width - 1), ALARM)
+
+
+def not_checkpointed_line(since: datetime, why: str, wal: int, width: int) -> Text:
+    """The warning while the journal's -wal cannot be copied into its file (chattr +i): the
+    events are recorded, in the -wal, which grows until the disk is full."""
+    size = f"{wal / 1e6:,.0f} MB" if wal >= 1e6 else f"{wal / 1e3:,.0f} KB"
+    head = f" JOURNAL NOT CHECKPOINTED since {since:%H:%M:%S}: {inert(why, 60)}"
+    line = f"{head} · its -wal holds the events, {size}, and grows"
+    if len(line) >= width:
+        line = f"{head} · -wal {size}, growing"
+    return Text(line[: width - 1].ljust(width - 1), WARN_STRONG)

@@ -29,6 +29,8 @@ from state.journal.writer import WriterLock, ensure_free
 from state.text import inert
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from state.events import Event, EventBase
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -95,6 +97,8 @@ class Journal:
         # while the file cannot be written (disk full, ...): what it could not take (holding.py)
         self.holding: Holding | None = None
         self._log: list[tuple[str, object]] | None = None  # the open transaction's writes
+        # (since, why) the -wal cannot be checkpointed into the file (an immutable file)
+        self.stuck: tuple[datetime, str] | None = None
 
     # ---- opening ----------------------------------------------------------------------------
 
@@ -303,6 +307,24 @@ class Journal:
         self.holding = None
         self._db.execute("DROP TABLE temp.outbox")
         return written
+
+    def checkpoint(self, now: datetime) -> None:
+        """Copy the -wal into the file (a PASSIVE checkpoint, as SQLite's automatic ones),
+        remembering a refusal in `stuck`: SQLite's own checkpoints fail silently, and a file
+        that can no longer be written (chattr +i) leaves the -wal to grow without bound.
+        The events are safe in the -wal meanwhile. Nothing while holding or in a transaction."""
+        with self.lock:
+            if self.read_only or self.holding is not None or self._db.in_transaction:
+                return
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error as exc:
+                if not unwritable(exc):
+                    raise
+                if self.stuck is None:
+                    self.stuck = (now, reason(exc, self.path))
+                return
+            self.stuck = None
 
     @property
     def connection(self) -> sqlite3.Connection:

@@ -119,3 +119,28 @@ async def test_quitting_with_events_held_asks_and_says_what_is_lost(tmp_path) ->
     assert session.recorder.holding is None
     with session.recorder.journal as journal:
         assert any(isinstance(e, JournalWrittenAgain) for e in journal.events())
+
+
+async def test_a_journal_made_immutable_warns_that_its_wal_grows(tmp_path) -> None:
+    from tests.unit.test_journal_held import immutable, mutable
+
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(30)
+    path = session.recorder.journal.path
+    if not immutable(path):
+        pytest.skip("chattr +i needs root and a file system with the flag")
+    app = session.app()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await session.arun(60)
+            await app._checkpoint()
+            await pilot.pause()
+            line = header(app)[0]
+            assert line.startswith(" JOURNAL NOT CHECKPOINTED since ")
+            assert "file not writable (j.warroom)" in line and "-wal" in line and len(line) < 80
+            assert session.recorder.holding is None  # recorded: in the -wal
+            mutable(path)
+            await app._checkpoint()
+            await pilot.pause()
+            assert len(header(app)) == 2  # checkpointed again: the warning goes
+    finally:
+        mutable(path)

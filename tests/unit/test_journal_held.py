@@ -220,3 +220,39 @@ def test_the_oss_efbig_past_a_file_size_limit_is_held_and_written_once_lifted(tm
         "written": 50,
         "all_in_order": True,
     }
+
+
+def immutable(path) -> bool:
+    """chattr +i on `path` (root, on a file system that has the flag); False if it cannot."""
+    import shutil
+    import subprocess
+
+    if shutil.which("chattr") is None:
+        return False
+    return subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+
+
+def mutable(path) -> None:
+    import subprocess
+
+    subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_a_journal_made_immutable_says_its_wal_cannot_be_checkpointed(recorder):
+    """chattr +i: SQLite goes on writing the -wal, and its checkpoints fail silently."""
+    path = recorder.journal.path
+    recorder.record(note(0, "before"))
+    if not immutable(path):
+        pytest.skip("chattr +i needs root and a file system with the flag")
+    try:
+        for t in range(1, 50):
+            recorder.record(sample(t, t / 1000))
+        assert recorder.holding is None  # the events are in the -wal: recorded
+        recorder.journal.checkpoint(at(50))
+        assert recorder.journal.stuck == (at(50), f"file not writable ({path.name})")
+        recorder.journal.checkpoint(at(60))
+        assert recorder.journal.stuck[0] == at(50)  # since the first refusal
+    finally:
+        mutable(path)
+    recorder.journal.checkpoint(at(70))
+    assert recorder.journal.stuck is None
