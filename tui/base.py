@@ -105,6 +105,7 @@ class ConsoleBase(ConsoleView):
         self._dirty = ""
         self._settled = 0  # the refreshes drawn, up to SETTLING: the start-up heap is frozen (gc)
         self._ticks = 0  # of the journal's retry timer, up to CHECKPOINT_EVERY
+        self._journal_busy = False  # a try to write what is held, or a checkpoint, under way
         self._reactions: defaultdict[type, list[Callable[[EventBase], None]]] = defaultdict(list)
         self._watch = TerminalWatch(self, self._close_journal) if watch_terminal else None
         if opening is None:
@@ -192,17 +193,23 @@ class ConsoleBase(ConsoleView):
     def _retry_tick(self) -> None:
         """Every JOURNAL_RETRY s: write what is held, if anything; every CHECKPOINT_EVERY-th
         time (each time while it is refused) copy the -wal into the file."""
+        if self._journal_busy:
+            return  # the last try is still on its way (a large flush): never two at once
         if self.recorder.holding is not None:
-            self.run_worker(self.retry_journal(), group="journal-retry", exclusive=True)
+            self.run_worker(self.retry_journal(), group="journal-retry")
             return
         self._ticks = (self._ticks + 1) % CHECKPOINT_EVERY
         if self._ticks == 0 or self.recorder.journal.stuck is not None:
-            self.run_worker(self._checkpoint(), group="journal-retry", exclusive=True)
+            self.run_worker(self._checkpoint(), group="journal-retry")
 
     async def _checkpoint(self) -> None:
         journal = self.recorder.journal
         before = journal.stuck
-        await asyncio.to_thread(journal.checkpoint, self.clock.now())
+        self._journal_busy = True
+        try:
+            await asyncio.to_thread(journal.checkpoint, self.clock.now())
+        finally:
+            self._journal_busy = False
         if journal.stuck != before or journal.stuck is not None:
             self.redraw()  # the warning comes, goes, or says the -wal's size as it is now
 
@@ -224,7 +231,11 @@ class ConsoleBase(ConsoleView):
         once they are written (the timeline then says so and the header's alarm goes)."""
         if self.recorder.holding is None:
             return False
-        said = await asyncio.to_thread(self.recorder.retry, self.clock.now())
+        self._journal_busy = True
+        try:
+            said = await asyncio.to_thread(self.recorder.retry, self.clock.now())
+        finally:
+            self._journal_busy = False
         if said is not None:
             self._react(said)
         self.redraw()  # the alarm gone, or its count and reason as they are now

@@ -10,6 +10,7 @@ import pytest
 from probes.notify.config import demo_config
 from state.events import Escalated, JournalWrittenAgain, MessageSent
 from state.journal.outbox import Outbox
+from state.journal.store import Journal
 from tests.play import Session
 from tests.tui.test_comms import timeline
 from tests.tui.waiting import shown
@@ -144,3 +145,18 @@ async def test_a_journal_made_immutable_warns_that_its_wal_grows(tmp_path) -> No
             assert len(header(app)) == 2  # checkpointed again: the warning goes
     finally:
         mutable(path)
+
+
+async def test_a_hang_up_with_events_held_tries_once_to_write_them(tmp_path) -> None:
+    """SIGHUP's handler (tui/tty.py) calls the console's `_close_journal` before it leaves:
+    what is held is written if the file takes it now, and the journal is closed whole."""
+    session = await held_session(tmp_path)
+    held = len(session.recorder.holding.events)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        take(session)
+        app._close_journal()
+    with Journal.open(tmp_path / "j.warroom", read_only=True) as journal:
+        said = [e for e in journal.events() if isinstance(e, JournalWrittenAgain)]
+    assert len(said) == 1 and said[0].held == held
