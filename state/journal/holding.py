@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from state.journal import schema
 from state.journal.rows import ROW_FIELDS, stream
 
 if TYPE_CHECKING:
@@ -87,6 +88,26 @@ def _past_size_limit(path: Path) -> bool:
         with contextlib.suppress(OSError):
             sizes.append(file.stat().st_size)
     return any(size + 65536 >= soft for size in sizes)
+
+
+def mirror_outbox(db: sqlite3.Connection) -> int:
+    """Shadow the file's outbox with a copy in memory: a TEMP table of the same name, which
+    SQLite reads and writes for an unqualified name before the file's. The outbox's own
+    statements (outbox.py) then run unchanged. Returns the last outbox row the file holds."""
+    written = db.execute("SELECT coalesce(max(seq), 0) FROM main.outbox").fetchone()
+    db.execute("PRAGMA temp_store = MEMORY")
+    db.execute(schema.OUTBOX.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+    db.execute("INSERT INTO temp.outbox SELECT * FROM main.outbox")
+    return int(written[0])
+
+
+def write_outbox_back(db: sqlite3.Connection) -> None:
+    """Inside the transaction that writes the held events: the memory copy into the file."""
+    db.execute("INSERT OR REPLACE INTO main.outbox SELECT * FROM temp.outbox")
+
+
+def drop_mirror(db: sqlite3.Connection) -> None:
+    db.execute("DROP TABLE temp.outbox")
 
 
 def is_sample(event: EventBase) -> bool:

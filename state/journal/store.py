@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING
 from state.journal import schema
 from state.journal.codec import DELTA, RAW, ROWS, Packer, Reader, Unpacker, after, current
 from state.journal.errors import JournalError as JournalError
-from state.journal.holding import Holding, reason, unwritable
+from state.journal.holding import (
+    Holding,
+    drop_mirror,
+    mirror_outbox,
+    reason,
+    unwritable,
+    write_outbox_back,
+)
 from state.journal.rows import ROW_FIELDS
 from state.journal.schema import SchemaError, transaction
 from state.journal.writer import WriterLock, ensure_free
@@ -224,6 +231,11 @@ class Journal:
         self._packer.packed(row, seq)
         return seq
 
+    def write_old_format(self) -> None:
+        """Write samples whole from now on, as journals before rows by change: for the
+        benchmarks' baseline and the tests of journals in that format."""
+        self._packer = Packer(by_rows=False)
+
     def write(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
         """Run a statement that writes the outbox: in the file, or, while the file cannot
         be written, in the outbox's copy in memory (which then shadows the file's)."""
@@ -268,11 +280,7 @@ class Journal:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
         self._forget()
-        written = self._db.execute("SELECT coalesce(max(seq), 0) FROM main.outbox").fetchone()
-        self.holding = Holding(reason(exc, self.path), int(written[0]))
-        self._db.execute("PRAGMA temp_store = MEMORY")
-        self._db.execute(schema.OUTBOX.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
-        self._db.execute("INSERT INTO temp.outbox SELECT * FROM main.outbox")
+        self.holding = Holding(reason(exc, self.path), mirror_outbox(self._db))
         if begin:
             self._db.execute("BEGIN")
         for what, done in log or ():
@@ -297,7 +305,7 @@ class Journal:
         try:
             with transaction(self._db):
                 written = [(self._insert(event), event) for event in holding.events]
-                self._db.execute("INSERT OR REPLACE INTO main.outbox SELECT * FROM temp.outbox")
+                write_outbox_back(self._db)
         except sqlite3.Error as exc:
             self._forget()
             holding.tries += 1
@@ -305,7 +313,7 @@ class Journal:
                 holding.reason = reason(exc, self.path)
             raise
         self.holding = None
-        self._db.execute("DROP TABLE temp.outbox")
+        drop_mirror(self._db)
         return written
 
     def checkpoint(self, now: datetime) -> None:
