@@ -154,8 +154,11 @@ class WarroomApp(HeldToasts, ConsoleBase):
         from tui.unrecorded import quit_question, unsent
         from widgets.modals import ConfirmScreen
 
-        path = self.recorder.journal.path
-        title, message = quit_question(holding, path, unsent(self.comms.outbox), JOURNAL_RETRY)
+        journal = self.recorder.journal
+        with journal.lock:  # the recorder's thread holds more meanwhile: count them still
+            title, message = quit_question(
+                holding, journal.path, unsent(self.comms.outbox), JOURNAL_RETRY
+            )
         if await self.push_screen_wait(ConfirmScreen(title, message, "Quit anyway")):
             self.exit(0)
 

@@ -239,18 +239,19 @@ class Journal:
     def write(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
         """Run a statement that writes the outbox: in the file, or, while the file cannot
         be written, in the outbox's copy in memory (which then shadows the file's)."""
-        if self.holding is None:
-            try:
-                cursor = self._db.execute(sql, params)
-            except sqlite3.Error as exc:
-                if self.read_only or not unwritable(exc):
-                    raise
-                self._hold(exc, self._log, begin=self._log is not None)
-            else:
-                if self._log is not None:
-                    self._log.append(("sql", (sql, params)))
-                return cursor
-        return self._db.execute(sql, params)
+        with self.lock:  # a refusal starts holding: not while the recorder's thread appends
+            if self.holding is None:
+                try:
+                    cursor = self._db.execute(sql, params)
+                except sqlite3.Error as exc:
+                    if self.read_only or not unwritable(exc):
+                        raise
+                    self._hold(exc, self._log, begin=self._log is not None)
+                else:
+                    if self._log is not None:
+                        self._log.append(("sql", (sql, params)))
+                    return cursor
+            return self._db.execute(sql, params)
 
     def write_shortcut(self, sql: str, params: tuple[object, ...]) -> bool:
         """Write what the journal can do without (a keyframe): False if the file refused it.
@@ -303,7 +304,7 @@ class Journal:
         holding = self.holding
         assert holding is not None and not self._db.in_transaction
         try:
-            with transaction(self._db):
+            with self.lock, transaction(self._db):
                 written = [(self._insert(event), event) for event in holding.events]
                 write_outbox_back(self._db)
         except sqlite3.Error as exc:
@@ -312,8 +313,9 @@ class Journal:
             if unwritable(exc):
                 holding.reason = reason(exc, self.path)
             raise
-        self.holding = None
-        drop_mirror(self._db)
+        with self.lock:
+            self.holding = None
+            drop_mirror(self._db)
         return written
 
     def checkpoint(self, now: datetime) -> None:
