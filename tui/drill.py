@@ -113,7 +113,7 @@ class DrillApp(WarroomApp):
         from widgets.score_card import ScoreCardScreen
 
         self.card_shown = True
-        events = list(self.recorder.journal.events())
+        events = self._recorded()
         scored = [e for e in events if isinstance(e, DrillScored)]
         if scored:
             card = scored[-1]
@@ -122,6 +122,14 @@ class DrillApp(WarroomApp):
             self.record(card)
         self.card = card
         self.push_screen(ScoreCardScreen(card), lambda _: self.exit(0))
+
+    def _recorded(self) -> list:
+        """Every event of the drill: the journal's, then those it holds in memory while its
+        file cannot be written (a full disk must not score the commander's acts as undone)."""
+        journal = self.recorder.journal
+        with journal.lock:
+            held = list(journal.holding.events) if journal.holding is not None else []
+            return [*journal.events(), *held]
 
     def farewell(self) -> str | None:
         """The score card as plain text, printed when the console has ended: closing the
@@ -135,6 +143,9 @@ class DrillApp(WarroomApp):
         return f"{title}\n\n{card_text(self.card).plain.rstrip()}"
 
     def action_quit_console(self) -> None:
+        if self.opened and self.recorder.holding is not None:
+            self.run_worker(self._quit_not_recorded(), exclusive=True, group="quit")
+            return
         if self.card_shown:
             self.exit(0)
             return

@@ -160,3 +160,21 @@ async def test_a_hang_up_with_events_held_tries_once_to_write_them(tmp_path) -> 
     with Journal.open(tmp_path / "j.warroom", read_only=True) as journal:
         said = [e for e in journal.events() if isinstance(e, JournalWrittenAgain)]
     assert len(said) == 1 and said[0].held == held
+
+
+async def test_a_drill_on_a_full_disk_is_scored_with_what_it_holds(tmp_path) -> None:
+    """The trainee's acts held in memory count: the score card reads them as well."""
+    from tests.tui.test_drill import drill_app
+    from widgets.score_card import ScoreCardScreen
+
+    session = (await held_session(tmp_path)).declare()
+    app = drill_app(session, "bad-deploy")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.finish_drill()
+        await shown(pilot, ScoreCardScreen)
+        assert app.card is not None
+        names = [m.name for m in app.card.milestones]
+        done = [m.name for m in app.card.milestones if m.took is not None]
+        assert done, names  # declared while held: scored as done
+        assert session.recorder.holding is not None  # the card itself is held with the rest
