@@ -64,6 +64,13 @@ class Recorder:
                 self._keyframes.folded(seq, event, self.state)
             return self.state
 
+    def events(self) -> list[Event]:
+        """Every event of the session, in order: the journal's, then those it holds in memory
+        while its file cannot be written (what was folded and shown)."""
+        with self.journal.lock:
+            held = list(self.journal.holding.events) if self.journal.holding else []
+            return [*self.journal.events(), *held]  # type: ignore[list-item]
+
     @property
     def holding(self) -> Holding | None:
         """What the journal holds in memory while its file cannot be written; None if none."""

@@ -113,7 +113,7 @@ class DrillApp(WarroomApp):
         from widgets.score_card import ScoreCardScreen
 
         self.card_shown = True
-        events = self._recorded()
+        events = self.recorder.events()  # those held while the disk is full too
         scored = [e for e in events if isinstance(e, DrillScored)]
         if scored:
             card = scored[-1]
@@ -122,14 +122,6 @@ class DrillApp(WarroomApp):
             self.record(card)
         self.card = card
         self.push_screen(ScoreCardScreen(card), lambda _: self.exit(0))
-
-    def _recorded(self) -> list:
-        """Every event of the drill: the journal's, then those it holds in memory while its
-        file cannot be written (a full disk must not score the commander's acts as undone)."""
-        journal = self.recorder.journal
-        with journal.lock:
-            held = list(journal.holding.events) if journal.holding is not None else []
-            return [*journal.events(), *held]
 
     def farewell(self) -> str | None:
         """The score card as plain text, printed when the console has ended: closing the

@@ -59,6 +59,7 @@ def test_a_full_journal_holds_events_in_order_folds_them_and_writes_them_later(r
     assert len(held.events) > 50 and list(held.events) == sent[first:]
     assert held.since == sent[first].at and held.others() == 1
     assert recorder.state.events == 151  # folded and shown all the same
+    assert recorder.events()[1:] == sent  # what the session's readers read (runbook, drill)
     assert recorder.retry(at(151)) is None  # still full: still held, in order
     assert list(recorder.holding.events) == sent[first:] and recorder.holding.tries == 2
 
