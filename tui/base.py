@@ -45,8 +45,10 @@ PROBE_BATCH = 0.1
 # with their first samples, the Kubernetes client's ~2,000 classes a refresh or two later
 SETTLING = 5
 # real seconds between tries to write what is held while the journal cannot be written
-JOURNAL_RETRY = 3.0
-CHECKPOINT_EVERY = 10  # JOURNAL_RETRY ticks between checkpoints of the -wal (30 s)
+JOURNAL_RETRY = 3
+# seconds between looks at the -wal's size; past WAL_LARGE bytes SQLite's own checkpoints
+# (every ~4 MB) are not happening: one is tried, whose refusal the header says
+WAL_EVERY, WAL_LARGE = 30, 16_000_000
 
 
 @dataclass
@@ -104,7 +106,7 @@ class ConsoleBase(ConsoleView):
         # samples, PROBE_BATCH after the first), or "" for none
         self._dirty = ""
         self._settled = 0  # the refreshes drawn, up to SETTLING: the start-up heap is frozen (gc)
-        self._ticks = 0  # of the journal's retry timer, up to CHECKPOINT_EVERY
+        self._ticks = 0  # clock ticks, for the journal's retries and looks at its -wal
         self._journal_busy = False  # a try to write what is held, or a checkpoint, under way
         self._reactions: defaultdict[type, list[Callable[[EventBase], None]]] = defaultdict(list)
         self._watch = TerminalWatch(self, self._close_journal) if watch_terminal else None
@@ -161,8 +163,6 @@ class ConsoleBase(ConsoleView):
 
     def session_opened(self) -> None:
         """The session is wired: start the probes. Subclasses start their own work here too."""
-        if not self.read_only:
-            self.set_interval(JOURNAL_RETRY, self._retry_tick, name="journal-retry")
         if self._probes:
             from probes.scheduler import ProbeScheduler
             from tui.recording import SampleRecorder
@@ -190,17 +190,29 @@ class ConsoleBase(ConsoleView):
     def not_recorded(self) -> Holding | None:
         return self.recorder.holding if self.opened else None
 
-    def _retry_tick(self) -> None:
-        """Every JOURNAL_RETRY s: write what is held, if anything; every CHECKPOINT_EVERY-th
-        time (each time while it is refused) copy the -wal into the file."""
-        if self._journal_busy:
+    def _journal_tick(self) -> None:
+        """Each second, on the clock's tick (no timer of its own: an idle console's CPU): every
+        JOURNAL_RETRY s write what is held, if anything; every WAL_EVERY s, if the -wal has
+        grown past WAL_LARGE (or was refused before), checkpoint it. Both in a thread."""
+        if self.read_only or not self.opened or self._journal_busy:
             return  # the last try is still on its way (a large flush): never two at once
+        self._ticks += 1
         if self.recorder.holding is not None:
-            self.run_worker(self.retry_journal(), group="journal-retry")
+            if self._ticks % JOURNAL_RETRY == 0:
+                self.run_worker(self.retry_journal(), group="journal-retry")
             return
-        self._ticks = (self._ticks + 1) % CHECKPOINT_EVERY
-        if self._ticks == 0 or self.recorder.journal.stuck is not None:
+        if self._ticks % WAL_EVERY == 0 and self._wal_large():
             self.run_worker(self._checkpoint(), group="journal-retry")
+
+    def _wal_large(self) -> bool:
+        from state.journal.store import wal_path
+
+        if self.recorder.journal.stuck is not None:
+            return True
+        try:
+            return wal_path(self.recorder.journal.path).stat().st_size > WAL_LARGE
+        except OSError:
+            return False
 
     async def _checkpoint(self) -> None:
         journal = self.recorder.journal
@@ -284,6 +296,7 @@ class ConsoleBase(ConsoleView):
         """Every second: what shows the time, unless a repaint of new events is on its way."""
         if not self._dirty:
             self.redraw_clock()
+        self._journal_tick()
 
     def redraw(self) -> None:
         self._dirty = ""

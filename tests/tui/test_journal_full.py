@@ -65,7 +65,7 @@ async def test_the_header_says_not_recorded_in_one_line_on_every_layout(
 async def test_the_commander_escalates_on_a_full_disk_and_all_is_written_once_it_takes_it(
     tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(base, "JOURNAL_RETRY", 0.1)
+    monkeypatch.setattr(base, "JOURNAL_RETRY", 1)
     session = (await held_session(tmp_path)).declare()
     app = session.app(notify=demo_config(tmp_path / "sent.jsonl"))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -80,7 +80,7 @@ async def test_the_commander_escalates_on_a_full_disk_and_all_is_written_once_it
         await pilot.pause()
         assert header(app)[0].startswith(" NOT RECORDED")
         take(session)
-        for _ in range(100):  # the console's own retry, every JOURNAL_RETRY s off the loop
+        for _ in range(200):  # the console's own retry, every JOURNAL_RETRY s off the loop
             await pilot.pause(0.05)
             if session.recorder.holding is None:
                 break
