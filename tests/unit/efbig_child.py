@@ -38,8 +38,26 @@ def main(path: Path) -> None:
     seen["written"] = said.held if said else 0
     texts = [e.text for e in recorder.journal.events() if isinstance(e, NoteAdded)]
     seen["all_in_order"] = texts == [e.text for e in sent]
+    seen["commit_refused"] = _commit_refused(recorder, path, hard)
     recorder.journal.close()
     print(json.dumps(seen))
+
+
+def _commit_refused(recorder: Recorder, path: Path, hard: int) -> list[str]:
+    """A transaction whose statements fit in SQLite's page cache and whose COMMIT the OS
+    refuses (its -wal frames would pass the limit): what it wrote is held, nothing raised.
+    The notes held after it, in order."""
+    db = recorder.journal.connection
+    db.execute("PRAGMA wal_autocheckpoint = 0")  # the -wal only grows: its next frame passes
+    recorder.record(NoteAdded(at=at(3002), text="grow", by="ana"))
+    wal = Path(f"{path}-wal").stat().st_size
+    resource.setrlimit(resource.RLIMIT_FSIZE, (wal, hard))
+    with recorder.journal.transaction():
+        recorder.record(NoteAdded(at=at(3003), text="in the transaction", by="ana"))
+        assert recorder.holding is None  # in the page cache: refused at COMMIT
+    held = recorder.holding
+    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))
+    return [getattr(e, "text", "") for e in held.events] if held else []
 
 
 if __name__ == "__main__":

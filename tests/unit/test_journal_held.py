@@ -220,6 +220,7 @@ def test_the_oss_efbig_past_a_file_size_limit_is_held_and_written_once_lifted(tm
         "retried": False,
         "written": 50,
         "all_in_order": True,
+        "commit_refused": ["in the transaction"],
     }
 
 
@@ -257,3 +258,39 @@ def test_a_journal_made_immutable_says_its_wal_cannot_be_checkpointed(recorder):
         mutable(path)
     recorder.journal.checkpoint(at(70))
     assert recorder.journal.stuck is None
+
+
+def test_a_write_refused_mid_transaction_holds_what_it_wrote_and_goes_on_in_memory(recorder):
+    """The outbox row's INSERT is refused after the transaction's first event was written:
+    the transaction is rolled back, that event is held (folded once), the row kept in the
+    memory copy, and the rest of the transaction goes on there."""
+    outbox = Outbox(recorder.journal)
+    recorder.record(note(0, "before"))
+    fill(recorder.journal)
+    big = OutboxMessage(
+        message_id="INC-1:pagerduty:1",
+        incident_id="INC-1",
+        channel="pagerduty",
+        target={"type": "pagerduty", "routing_key_env": "PD_KEY"},
+        status=IncidentStatus.INVESTIGATING,
+        severity=Severity.P1,
+        title="checkout down",
+        text="x" * 20_000,  # overflow pages the file cannot grow by
+        by="alice",
+    )
+    with recorder.journal.transaction():
+        recorder.record(note(1, "first, written"))
+        assert recorder.holding is None
+        outbox.add(big, T0)  # refused: holding begins here
+        assert recorder.holding is not None
+        recorder.record(note(2, "after, in memory"))
+    assert [e.text for e in recorder.holding.events] == ["first, written", "after, in memory"]
+    assert recorder.state.events == 3  # each folded once
+    assert outbox.get("INC-1:pagerduty:1") is not None
+    free(recorder.journal)
+    assert recorder.retry(at(3)) is not None
+    texts = [e.text for e in recorder.journal.events() if isinstance(e, NoteAdded)]
+    assert texts == ["before", "first, written", "after, in memory"]
+    assert recorder.journal.connection.execute("SELECT count(*) FROM main.outbox").fetchone() == (
+        1,
+    )
