@@ -95,21 +95,25 @@ def test_the_events_after_a_recovery_are_journaled_again_and_keyframes_match(rec
     assert KeyframeIndex(recorder.journal).latest() == live
 
 
-def test_a_transaction_refused_at_commit_is_held_whole_and_its_outbox_row_kept(recorder):
-    outbox = Outbox(recorder.journal)
-    recorder.record(note(0, "before"))
-    fill(recorder.journal)
-    message = OutboxMessage(
-        message_id="INC-1:slack:1",
+def queued(channel: str, target: dict, text: str) -> OutboxMessage:
+    return OutboxMessage(
+        message_id=f"INC-1:{channel}:1",
         incident_id="INC-1",
-        channel="slack",
-        target={"type": "slack", "webhook_env": "SLACK_URL"},
+        channel=channel,
+        target=target,
         status=IncidentStatus.INVESTIGATING,
         severity=Severity.P1,
         title="checkout down",
-        text="we are on it",
+        text=text,
         by="alice",
     )
+
+
+def test_a_message_queued_while_holding_is_kept_in_memory_and_written_later(recorder):
+    outbox = Outbox(recorder.journal)
+    recorder.record(note(0, "before"))
+    fill(recorder.journal)
+    message = queued("slack", {"type": "slack", "webhook_env": "SLACK_URL"}, "we are on it")
     while recorder.holding is None:  # what the last page had room for is written
         recorder.record(note(1, "filling the last page"))
     enqueue(outbox, recorder.record, T0, [message], [note(1, "queued while full")])
@@ -267,17 +271,8 @@ def test_a_write_refused_mid_transaction_holds_what_it_wrote_and_goes_on_in_memo
     outbox = Outbox(recorder.journal)
     recorder.record(note(0, "before"))
     fill(recorder.journal)
-    big = OutboxMessage(
-        message_id="INC-1:pagerduty:1",
-        incident_id="INC-1",
-        channel="pagerduty",
-        target={"type": "pagerduty", "routing_key_env": "PD_KEY"},
-        status=IncidentStatus.INVESTIGATING,
-        severity=Severity.P1,
-        title="checkout down",
-        text="x" * 20_000,  # overflow pages the file cannot grow by
-        by="alice",
-    )
+    target = {"type": "pagerduty", "routing_key_env": "PD_KEY"}
+    big = queued("pagerduty", target, "x" * 20_000)  # overflow pages the file cannot grow by
     with recorder.journal.transaction():
         recorder.record(note(1, "first, written"))
         assert recorder.holding is None
