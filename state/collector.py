@@ -6,8 +6,10 @@ a seek, and every 10th young collection a middle one, every 10th of those a full
 walks the whole heap (~80 ms in a process holding Textual, the clients and a test runner) to
 find nothing: a seek makes no reference cycles. Paused for the seek, its survivors are looked
 at once, by the one young collection that comes when the collector is back on, so full
-collections come ~20 times rarer. Textual pauses it the same way while it scrolls
-(`App.PAUSE_GC_ON_SCROLL`); tui/startup.py does for start-up.
+collections come ~20 times rarer. The export's fold (state/review/files.py) is paused whole:
+a large hour's was ~570 young and 5 full collections, 0.9 s of its CPU. Textual pauses the
+collector the same way while it scrolls (`App.PAUSE_GC_ON_SCROLL`); tui/startup.py does for
+start-up.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""A replay seek pauses Python's cyclic garbage collector (state/collector.py): the objects a
-seek makes are looked at once as it ends, not in dozens of young collections that cascade into
-full ones (the seek's p95 at large, README "A large hour's journal"). The collector is never
-left off by a seek, and one that was off before stays off."""
+"""A replay seek and the export's fold pause Python's cyclic garbage collector
+(state/collector.py): the objects they make are looked at once as they end, not in dozens of
+young collections that cascade into full ones (the seek's p95 at large, README "A large hour's
+journal"). The collector is never left off by them, and one that was off before stays off."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from state.collector import paused
 from state.journal import replay as replay_module
 from state.journal.replay import Replay
 from state.journal.store import Journal, JournalError
+from state.review import files
+from state.review.files import review_files
 from tests.benchmarks.large_hour import live_shaped, record
 
 
@@ -120,3 +122,32 @@ def test_a_pause_within_a_pause_keeps_the_outer_one(collector_off):
     with pytest.raises(RuntimeError), paused():
         raise RuntimeError("a seek that fails")
     assert gc.isenabled()
+
+
+def collected_in_an_export(path, collections: list) -> int:
+    with Journal.open(path, read_only=True) as journal:
+        gc.collect()
+        before = len(collections)
+        assert review_files(journal.events())
+        return len(collections) - before
+
+
+def test_the_exports_fold_is_looked_at_by_one_young_collection(hour, collections, monkeypatch):
+    with monkeypatch.context() as unpaused:
+        unpaused.setattr(files, "paused", nullcontext)
+        assert collected_in_an_export(hour, collections) >= 20
+    assert collected_in_an_export(hour, collections) <= 2  # as the fold ends, and the writing
+
+
+def test_an_export_that_meets_damage_leaves_the_collector_on(damaged):
+    path, _ = damaged
+    with Journal.open(path, read_only=True) as journal, pytest.raises(JournalError):
+        review_files(journal.events())
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_off")
+def test_an_export_leaves_a_collector_that_was_off_off(hour):
+    with Journal.open(hour, read_only=True) as journal:
+        assert review_files(journal.events())
+    assert not gc.isenabled()
