@@ -1,13 +1,14 @@
 """Python's cyclic garbage collector paused for a bounded piece of work that makes no cycles.
 
-A replay seek at large allocates ~15,000 objects that outlive it (the samples it rebuilds, the
-state it folds): with the collector on, they cross generation 0's threshold (700) some 20 times
-a seek, and every 10th young collection a middle one, every 10th of those a full one, which
-walks the whole heap (~80 ms in a process holding Textual, the clients and a test runner) to
-find nothing: a seek makes no reference cycles. Paused for the seek, its survivors are looked
-at once, by the one young collection that comes when the collector is back on, so full
-collections come ~20 times rarer. The export's fold (state/review/files.py) is paused whole:
-a large hour's was ~570 young and 5 full collections, 0.9 s of its CPU. Textual pauses the
+A replay seek at large allocates thousands of objects that outlive it (the samples it
+rebuilds, the state it folds): with the collector on, its allocations cross generation 0's
+threshold (700) ~10 times a seek, every 10th young collection is a middle one and every 10th
+of those may be a full one, which walks the whole heap (~80 ms in a process holding Textual,
+the clients and a test runner) to find nothing: a seek makes no reference cycles (200 seeks:
+2,103 young and 16 full collections). Paused for the seek, its survivors are looked at once, by
+the one young collection that comes as the collector is back on, within the seek (200 seeks:
+104 and 1). The export's fold (state/review/files.py) is paused whole: a large hour's ran 573
+young and 5 full collections, 0.9 s of its CPU; paused, one. Textual pauses the
 collector the same way while it scrolls (`App.PAUSE_GC_ON_SCROLL`); tui/startup.py does for
 start-up.
 """
