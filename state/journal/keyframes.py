@@ -339,7 +339,7 @@ class KeyframeIndex:
         for earlier in reversed(self.frames[: index + 1]):
             try:
                 return self._state(earlier.seq), earlier.seq
-            except (zlib.error, ValueError, TypeError, KeyError, AttributeError, JournalError):
+            except (zlib.error, ValueError, TypeError, LookupError, AttributeError, JournalError):
                 continue  # damaged, built on one that is, or refers to a damaged sample
         return ConsoleState(), 0
 

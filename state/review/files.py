@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from state.action_words import action_words
+from state.collector import paused
 from state.guide.milestones import incident_span
 from state.guide.severity import Role
 from state.review import sections, template
@@ -61,7 +62,8 @@ def review_files(events: Iterable[EventBase]) -> list[ReviewFile]:
     A journal with several incidents gives one set per incident; one with none, a
     session review only.
     """
-    facts = gather(events)
+    with paused():  # the fold makes no cycles: no full collections in it (state/collector.py)
+        facts = gather(events)
     if facts.first_at is None:
         raise ReviewError("the journal has no events: there is nothing to review")
     out: list[ReviewFile] = []
