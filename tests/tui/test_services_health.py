@@ -6,18 +6,17 @@ the code. The pane composes its rows again only when what it shows of the checks
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from state.clock import FrozenClock
-from state.events import HealthResult, HealthSampled, SessionStarted
-from state.guide.episodes import SIGNAL_RULES
-from state.journal.store import Journal
-from state.recorder import Recorder
+from state.events import HealthResult, HealthSampled
 from tests.hostile import pane_lines
-from tui.app import WarroomApp
+from tests.tui.live_console import T0, live_console
+
+if TYPE_CHECKING:
+    from tui.app import WarroomApp
 
 HEALTH = re.compile(r"200 ok|200 \d+ms|503|DOWN|UNKNOWN")
-T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 SERVICES = ("analysis-service", "file-watcher")
 
 
@@ -40,20 +39,7 @@ def health_cells(app: WarroomApp) -> list[str]:
 
 
 async def test_the_health_column_follows_what_it_shows(tmp_path) -> None:
-    recorder = Recorder(Journal.create(tmp_path / "j.warroom"))
-    recorder.record(
-        SessionStarted(
-            at=T0,
-            mode="live",
-            version="test",
-            operator="alice",
-            services=SERVICES,
-            signal_rules=SIGNAL_RULES,
-        )
-    )
-    recorder.record(sample(0, analysis=12, file=9))
-    clock = FrozenClock(T0 + timedelta(seconds=1))
-    app = WarroomApp(recorder, clock, operator="alice", watch_terminal=False)
+    app, clock = live_console(tmp_path, SERVICES, sample(0, analysis=12, file=9))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert health_cells(app) == ["200 ok", "200 ok"]
