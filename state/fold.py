@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Iterable
+from itertools import repeat
 
 from state import events as ev
 from state.console import (
@@ -132,6 +133,8 @@ def _kept(old: dict, new: dict) -> dict:
         return old
     if len(old) != len(new):
         return new
+    if _held(new, old):  # most samples: every row the very object it was, seen in one C pass
+        return old
     for key, value in new.items():
         was = old.get(key, new)
         if was is not value and was != value:
@@ -250,12 +253,16 @@ def _bands(
 
 def _same_objects(new: dict, old: dict) -> bool:
     """Does `new` hold the very objects `old` does, under the same keys?"""
-    return new.keys() == old.keys() and _held(new, old)
+    return len(new) == len(old) and _held(new, old)
 
 
 def _held(new: dict, old: dict) -> bool:
-    """Is each entry of `new` the very object `old` holds under its key?"""
-    return all(map(operator.is_, new.values(), map(old.get, new)))
+    """Is each entry of `new` the very object `old` holds under its key (a key `old` lacks
+    is not held, whatever its value)?"""
+    return all(map(operator.is_, new.values(), map(old.get, new, repeat(_MISSING))))
+
+
+_MISSING = object()
 
 
 def _found(state: ConsoleState, key: str) -> dict[str, str]:
@@ -285,9 +292,11 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase, history: int) ->
             }
             baseline = state.latency_baseline
             if event.metric == "latency" and event.baseline:
-                usable = _usable(event.baseline)
-                if not _held(usable, baseline):  # else the very baseline: nothing is new
-                    baseline = {**baseline, **usable}
+                # a baseline that holds the very values the state's does says nothing new
+                if not _held(event.baseline, baseline):
+                    usable = _usable(event.baseline)
+                    if not _held(usable, baseline):
+                        baseline = {**baseline, **usable}
                 update["latency_baseline"] = baseline
                 update["metric_missing"] = _found(state, "latency:baseline")
             update["bands"] = _kept(state.bands, _bands(state, event, baseline))

@@ -22,6 +22,7 @@ from state.fold import fold
 from state.guide.harm import harm
 from state.guide.milestones import Change, Milestones, Tracker, services_down
 from state.locks import blocker_name
+from state.timeline import blocked_count
 
 if TYPE_CHECKING:
     from state.events import EventBase
@@ -180,7 +181,7 @@ def gather(events: Iterable[EventBase]) -> Facts:
         elif kind == "metric_sampled":
             _metric(facts, event, before, state, seq)
         elif kind == "database_sampled":
-            _locks(facts, event)
+            _locks(facts, event, state)
         if state.timeline:  # ours is kept empty, so what the fold appended is this event's
             person = _person_of(facts, event)
             for e in state.timeline:
@@ -277,11 +278,8 @@ def _runs(
         runs.value, runs.base, runs.seen = value, base, k
 
 
-_BLOCKED_BY = operator.attrgetter("blocked_by")
-
-
-def _locks(facts: Facts, event: Any) -> None:
-    if not any(map(_BLOCKED_BY, event.sessions)):  # most samples: no session waits
+def _locks(facts: Facts, event: Any, state: ConsoleState) -> None:
+    if not blocked_count(state):  # most samples: no session waits (counted as the fold did)
         return
     waiting = [s for s in event.sessions if s.blocked_by]
     by_pid = {s.pid: s for s in event.sessions}
