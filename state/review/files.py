@@ -231,6 +231,12 @@ def _session(facts: Facts) -> str:
             words.append(f"seed {first.seed}")  # type: ignore[union-attr]
         words.append(f"operator {md(first.operator)}")  # type: ignore[union-attr]
     words.append(f"journal {iso(facts.first_at)} to {iso(facts.last_at)}, {facts.events:,} events")
+    for gap in facts.interrupted:  # the file refused writes (a full disk): said, never hidden
+        thinned = f", {gap.thinned:,} probe samples thinned" if gap.thinned else ""
+        words.append(
+            f"recording interrupted {iso(gap.since)} to {iso(gap.at)} ({md(gap.reason)}): "
+            f"{gap.held:,} events held in memory, written late{thinned}"
+        )
     return ", ".join(words)
 
 
