@@ -190,10 +190,10 @@ def _usable(baseline: dict[str, float]) -> dict[str, float]:
 # taken again only for a value or baseline that changed or a band that moved since; the
 # answer is the same either way.
 _BANDS_TAKEN: dict[str, tuple[tuple[str, ...], dict[str, tuple]]] = {}
-# metric -> (values, baseline, bands) of its last bands taken, when they moved none: a sample
-# that holds the very values of that one, against the very baseline and bands, moves none
-# either (each of its values is passed over as above), so it is not gone through at all
-_BANDS_STILL: dict[str, tuple[dict, dict | None, dict[str, int]]] = {}
+# metric -> (values, baseline, bands, services) of its last bands taken, when they moved none:
+# a sample that holds the very values of that one, against the very baseline, bands and
+# services, moves none either (the bands are a function of those), so it is not gone through
+_BANDS_STILL: dict[str, tuple[dict, dict | None, dict[str, int], tuple[str, ...]]] = {}
 
 
 def _bands(
@@ -214,6 +214,7 @@ def _bands(
     if (
         still is not None
         and still[2] is bands
+        and still[3] is state.services
         and (error_rate or still[1] is baseline)
         and _same_objects(event.values, still[0])
     ):
@@ -249,7 +250,7 @@ def _bands(
                 out = dict(bands)
             out[key] = after
     if out is None:
-        _BANDS_STILL[event.metric] = (event.values, baseline, bands)
+        _BANDS_STILL[event.metric] = (event.values, baseline, bands, state.services)
     return bands if out is None else out
 
 
