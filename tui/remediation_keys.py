@@ -14,7 +14,7 @@ from probes.actions import (
     ActionRefused,
 )
 from state.guide.signals import describe_service
-from state.locks import blocker_name, waiting_words
+from state.locks import waiting_words
 from state.text import NAME_MARK, describe_error, inert, sql_literal
 from tui.base import KeyGroup
 from widgets.format import clock_time
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from state.events import DbSession
     from state.locks import BlockingChain
 
-HIDDEN = "hidden (grant pg_monitor)"  # what a monitor role without pg_monitor cannot read
-
 
 def prepared_literal(s: DbSession) -> str | None:
     """The prepared transaction's gid as SQL to paste: the probe's literal of its exact text
@@ -39,18 +37,6 @@ def prepared_literal(s: DbSession) -> str | None:
     if s.prepared is None or s.prepared.endswith(NAME_MARK):
         return None
     return sql_literal(s.prepared)
-
-
-def backend_words(s: DbSession) -> str:
-    """A backend as its confirmation and the journal name it: 'pid 4242 (batch,
-    idle in transaction, query started 09:12:03, transaction since 09:11:50)'. What the
-    console's role may not read is said to be hidden, never '?'."""
-    user = inert(s.user or "?")
-    if not s.visible:
-        return f"pid {s.pid} ({user}, state {HIDDEN})"
-    began = f"query started {clock_time(s.query_start)}" if s.query_start else "no query start"
-    tx = f", transaction since {clock_time(s.xact_start)}" if s.xact_start else ""
-    return f"pid {s.pid} ({user}, {inert(s.state or '?')}, {began}{tx})"
 
 
 class RemediationKeys(KeyGroup):
@@ -256,29 +242,17 @@ class RemediationKeys(KeyGroup):
         self.console.query_one(LocksPane).release()
 
     async def _end_backend(self, action: str, chain: BlockingChain) -> None:
-        from widgets.modals import ConfirmScreen
+        """Confirm, as of the latest sample (tui/backend_now.py), then end the backend chosen:
+        the params name it by pid, user and backend_start, which the database checks again."""
+        from tui.backend_now import backend_words, looking
+        from widgets.modals import LiveConfirmScreen
 
         s = chain.session
-        who = backend_words(s)
-        sessions = self._sessions()
-        lines = [f"Backend {who}"]
-        lines.append(inert(s.query, 400) if s.visible else f"statement {HIDDEN}")
-        if chain.blocks:
-            below = [w.session.pid for w in chain.waiters]
-            pids = ", ".join(blocker_name(p, sessions) for p in below[:8])
-            more = f" and {len(below) - 8} more" if len(below) > 8 else ""
-            lines.append(
-                f"It blocks {chain.blocks} session{'s' if chain.blocks != 1 else ''}"
-                f" (directly {pids}{more})."
-            )
-        if s.blocked_by:  # a waiter picked in the tree: what it waits on stays after it ends
-            names = ", ".join(blocker_name(p, sessions) for p in dict.fromkeys(s.blocked_by))
-            lines.append(f"It waits on {names}.")
-        message = "\n".join(lines)
-        if action == "cancel_backend":
-            message += "\nCancel stops the running query; the session and its locks stay."
+        locks = self.console.query_one(LocksPane)
+        console = self.console
+        look = looking(action, chain, lambda: (console.recorder.state, console.now()), locks.chains)
         confirmed = await self.console.push_screen_wait(
-            ConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", message, "Do it")
+            LiveConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", look, "Do it")
         )
         if confirmed:
             params = {
@@ -286,12 +260,8 @@ class RemediationKeys(KeyGroup):
                 "user": s.user,
                 "backend_start": s.backend_start.isoformat() if s.backend_start else None,
             }
-            await self.perform(action, f"pid {s.pid}", params, False, who)
-        self.console.query_one(LocksPane).release()
-
-    def _sessions(self) -> tuple[DbSession, ...]:
-        database = self.console.recorder.state.database
-        return database.sessions if database else ()
+            await self.perform(action, f"pid {s.pid}", params, False, backend_words(s))
+        locks.release()
 
     def action_terminate_idle(self) -> None:
         self.console.run_worker(self._terminate_idle(), exclusive=True, group="action")
