@@ -23,6 +23,7 @@ from widgets.services import ServicesPane
 from widgets.table import RowsPane
 
 if TYPE_CHECKING:
+    from probes.actions import UndoTarget
     from probes.kubernetes.rbac import PermissionsCache
     from state.events import DbSession
     from state.locks import BlockingChain
@@ -137,11 +138,21 @@ class RemediationKeys(KeyGroup):
                 return
             params["replicas"] = replicas
         what = labels[action] + (f": {params['replicas']} replicas" if params else "")
+        back = ""
+        if action == "rollout_undo":
+            undo = await self._undo_target(target)
+            if undo is None:
+                return
+            what = f"Undo the rollout: back to revision {undo.revision}"
+            back = f"\nBack to: {undo.words()}"
+            if undo.current:
+                back += "\nIts template is the deployment's already: kubectl skips the rollback."
+            params["to_revision"] = undo.revision  # what was confirmed, even if history moves
         aim = breaker if action == "circuit_breaker" else f"deployment {target}"
         confirmed = await self.console.push_screen_wait(
             ConfirmScreen(
                 f"{what}?",
-                f"Target: {inert(aim)}\nNow: {inert(before)}",
+                f"Target: {inert(aim)}\nNow: {inert(before)}{back}",
                 "Do it",
                 offer_dry_run=action in KUBERNETES_ACTIONS,
             )
@@ -150,6 +161,23 @@ class RemediationKeys(KeyGroup):
             await self.perform(action, target, params, confirmed.dry_run, before)
         for pane in self.console.query(RowsPane):
             pane.release()
+
+    async def _undo_target(self, target: str) -> UndoTarget | None:
+        """Where undoing `target`'s rollout goes back to, as kubectl picks it, read now; None,
+        after saying why, when it cannot be read (the undo itself would fail the same way)."""
+        assert self.console.actions is not None
+        try:
+            return await self.console.actions.undo_target(target)
+        except Exception as exc:
+            why = str(exc) if isinstance(exc, ActionRefused) else describe_error(exc)
+            self.console.notify(
+                f"Cannot undo the rollout of {inert(target)}: {inert(why, 200)}",
+                severity="error",
+                markup=False,
+            )
+            for pane in self.console.query(RowsPane):
+                pane.release()
+            return None
 
     # ---- database backends -----------------------------------------------------------------------
 

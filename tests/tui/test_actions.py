@@ -120,6 +120,55 @@ async def test_undo_rollout_fixes_the_bad_deploy(tmp_path) -> None:
     assert session.recorder.state.latest("error_rate", "tracklist-service") < 2.0
 
 
+async def test_the_undo_confirmation_names_the_revision_replicaset_and_image(tmp_path) -> None:
+    """kubectl rollout undo names where it goes; so does its confirmation, and the undo is
+    sent to that very revision (a rollout landing meanwhile does not move it)."""
+    from probes.simulated.model import template_hash
+
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(70)
+    svc = session.cluster.services["tracklist-service"]
+    previous = max(r for r in svc.templates if r != svc.revision)
+    template = svc.templates[previous]
+    replica_set = f"tracklist-service-{template_hash(session.cluster.seed, svc.name, template)}"
+    image = f"registry.tracktion.io/tracklist-service:1.{template}.0"
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_service(pilot, "tracklist-service")
+        await open_menu(pilot, pane_key="")
+        await choose(pilot, "rollout_undo")
+        await shown(pilot, ConfirmScreen)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        assert dialog.title_text == f"Undo the rollout: back to revision {previous}?"
+        assert dialog.message.splitlines()[-1] == (
+            f"Back to: revision {previous} (ReplicaSet {replica_set}, image {image})"
+        )
+        await confirm(pilot)
+    [asked] = journaled(session, ActionRequested)
+    assert asked.params == {"to_revision": previous}
+    assert f"revision {previous} is now revision" in journaled(session, ActionFinished)[0].result
+
+
+async def test_an_undo_with_no_history_says_so_and_asks_nothing(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    svc = session.cluster.services["analysis-service"]
+    svc.templates = {svc.revision: svc.template}  # one revision: nothing to go back to
+    app = session.app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_service(pilot, "analysis-service")
+        await open_menu(pilot, pane_key="")
+        await choose(pilot, "rollout_undo")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        said = [n.message for n in app._notifications][-1]
+        assert said == (
+            "Cannot undo the rollout of tracktion/analysis-service: "
+            'no rollout history found for deployment "analysis-service"'
+        )
+    assert journaled(session, ActionRequested) == []
+
+
 async def test_scale_asks_for_the_replicas(tmp_path) -> None:
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
     app = session.app()
