@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.widgets import DataTable
 
 from state.guide.signals import service_down
@@ -132,6 +133,8 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         self.lines: list[Text] = []
         self._width = 0
         self._theme = ""
+        self._sized = Size(0, 0)  # the size the view was last kept at (`_keep_cursor_in_view`)
+        self._reset_from: tuple[float, str | None] | None = None  # scroll and row before `reset`
         # service -> its line as composed, and as drawn (styles resolved): at this width and theme
         self._composed: dict[str, tuple[Text, Text]] = {}
 
@@ -147,10 +150,20 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         super().watch_scroll_y(old, new)
         self.pane.call_after_refresh(self._keep_cursor_in_view)
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._keep_cursor_in_view)
+
     def _keep_cursor_in_view(self) -> None:
+        """Scrolled by the commander: the cursor comes into the view. Resized (a terminal
+        or layout change, which moves the view too): the view goes to the cursor, so the
+        row chosen stays chosen and in view (`r` acts on it)."""
         first, last = self.in_view()
         if last > first and not first <= self.cursor_row < last:
-            self.move_cursor(row=min(max(self.cursor_row, first), last - 1), scroll=False)
+            if self.size != self._sized:
+                self._scroll_cursor_into_view()
+            else:
+                self.move_cursor(row=min(max(self.cursor_row, first), last - 1), scroll=False)
+        self._sized = self.size
         self.pane.view_moved()
 
     def needs_all(self, width: int) -> bool:
@@ -158,7 +171,11 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         return width != self._width or self.app.theme != self._theme or not self.columns
 
     def reset(self, width: int) -> None:
-        """No rows, one column `width` cells wide: every line is composed again."""
+        """No rows, one column `width` cells wide: every line is composed again. The row
+        chosen and the scroll are put back once the rows are placed again (`place`): a
+        terminal resized mid-choice once left the cursor on the first row, another service."""
+        current = self.keys[self.cursor_row] if self.cursor_row < len(self.keys) else None
+        self._reset_from = (self.scroll_y, current)
         self.clear(columns=True)
         self.add_column("", width=width, key=COLUMN)
         self._width, self._theme, self.keys, self.lines = width, self.app.theme, [], []
@@ -220,6 +237,8 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
             return
         current = self.keys[self.cursor_row] if self.cursor_row < len(self.keys) else None
         top = self.scroll_y
+        if self._reset_from is not None:  # emptied for a new width: where it was before
+            (top, current), self._reset_from = self._reset_from, None
         if len(keys) < len(self.lines):
             self.clear()
             self.lines = []

@@ -137,3 +137,24 @@ async def test_a_hostile_filter_leaves_every_pane_drawn_and_inert(tmp_path) -> N
                 assert title(pane).split(" · /")[1][:2] == inert(shown.strip())[:2]
             await pressed(pilot, "escape")
         assert app.crash is None
+
+
+async def test_a_resize_keeps_the_chosen_row_chosen_and_in_view(tmp_path) -> None:
+    """The cursor on the last of 12 rows at 80x24, then 120x40 (11 rows in view): the row
+    chosen was out of view, still chosen (`r` would act on a row nobody sees); then a tiny
+    terminal moved the cursor to another service. The view follows the row chosen."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom", services=FLEET).arun(40)
+    app = session.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pressed(pilot, "1", "slash", *"pay", "enter", "end")
+        await pilot.pause()
+        services = app.query_one(ServicesPane)
+        chosen = services.selected()
+        assert chosen == services.table.keys[-1]
+        for size in ((80, 18), (120, 40), (40, 12), (120, 40), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await pilot.pause()
+            first, last = services.table.in_view()
+            assert services.selected() == chosen, size
+            assert first <= services.table.cursor_row < last, size
