@@ -38,6 +38,13 @@ def waiters(session: Session, count: int, blocker: int = 4242) -> list[DbSession
     return [waiter.model_copy(update={"pid": 5001 + i}) for i in range(count)]
 
 
+async def holding(tmp_path, waiting: int) -> Session:
+    """db-lock-storm 4 s in, then a sample in which 4242 blocks `waiting` sessions."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    sampled(session, holder(session), *waiters(session, waiting))
+    return session
+
+
 async def until(pilot, check, tries: int = 60) -> None:
     """Wait, boundedly, for the dialog's own look again (each second) to show `check`."""
     for _ in range(tries):
@@ -56,8 +63,7 @@ async def opened_on_4242(pilot) -> LiveConfirmScreen:
 
 
 async def test_whom_it_blocks_follows_the_samples_while_the_dialog_is_open(tmp_path) -> None:
-    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
-    sampled(session, holder(session), *waiters(session, 1))
+    session = await holding(tmp_path, 1)
     app = session.app()
     async with app.run_test(size=SIZE) as pilot:
         dialog = await opened_on_4242(pilot)
@@ -75,8 +81,7 @@ async def test_whom_it_blocks_follows_the_samples_while_the_dialog_is_open(tmp_p
 
 
 async def test_a_pid_now_another_backend_is_refused_and_nothing_is_sent(tmp_path) -> None:
-    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
-    sampled(session, holder(session), *waiters(session, 2))
+    session = await holding(tmp_path, 2)
     app = session.app()
     async with app.run_test(size=SIZE) as pilot:
         dialog = await opened_on_4242(pilot)
@@ -94,8 +99,7 @@ async def test_a_pid_now_another_backend_is_refused_and_nothing_is_sent(tmp_path
 
 
 async def test_a_backend_gone_from_the_chains_is_refused(tmp_path) -> None:
-    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
-    sampled(session, holder(session), *waiters(session, 1))
+    session = await holding(tmp_path, 1)
     app = session.app()
     async with app.run_test(size=SIZE) as pilot:
         dialog = await opened_on_4242(pilot)
@@ -112,9 +116,8 @@ async def test_a_backend_gone_from_the_chains_is_refused(tmp_path) -> None:
 async def test_yes_pressed_as_the_facts_changed_asks_again_then_sends_the_chosen_one(
     tmp_path,
 ) -> None:
-    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    session = await holding(tmp_path, 1)
     chosen = holder(session)
-    sampled(session, chosen, *waiters(session, 1))
     app = session.app()
     async with app.run_test(size=SIZE) as pilot:
         dialog = await opened_on_4242(pilot)
