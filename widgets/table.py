@@ -410,15 +410,17 @@ class RowsPane(SelectablePane):
     def mark_cut(self) -> None:
         """The border title: the pane's name, what the filter hides that is down or past a
         line, and what of its rows is in view. Too long for the border, the filter's mark
-        gives way (its total, what is in view, its count, then the border's end cuts it), never what
-        it hides."""
+        gives way ('/a: 13–24 of 140 (300)', '/a: 13–24 of 140', '/a: 13–24/140', '/a: 140',
+        then the border's end cuts it), never what it hides."""
         first, last = self.table.in_view()
         count, query = len(self.table.keys), self.filter_text
         room = self.outer_size.width - TITLE_MARGIN
         marks = [cut_mark(first, last, count, self._total, inert(query, 40))]
         if query:
+            shown = (f"{last}" if first == 0 else f"{first + 1}–{last}") + f"/{count}"
             marks += [
                 cut_mark(first, last, count, 0, inert(query, 40)),
+                f"/{inert(query, 40)}: {shown if last - first < count else count}",
                 f"/{inert(query, 40)}: {count}",
                 f"/{inert(query, 12)}",
             ]

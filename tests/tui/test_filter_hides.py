@@ -158,3 +158,29 @@ async def test_a_resize_keeps_the_chosen_row_chosen_and_in_view(tmp_path) -> Non
             first, last = services.table.in_view()
             assert services.selected() == chosen, size
             assert first <= services.table.cursor_row < last, size
+
+
+async def test_a_filtered_pane_at_its_edges_by_wheel_and_keys_keeps_the_cursor_in_view(
+    tmp_path,
+) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom", services=FLEET).arun(40)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pressed(pilot, "1", "slash", *"a", "enter")  # a filter that still cuts the pane
+        services = app.query_one(ServicesPane)
+        table = services.table
+        assert len(in_view := table.keys[slice(*table.in_view())]) < len(table.keys)
+        for _ in range(5):  # past the top
+            await pilot._post_mouse_events([events.MouseScrollUp], table, (4, 4))
+        await pressed(pilot, "up", "pageup", "home", "up")
+        assert services.selected() == table.keys[0] == in_view[0]
+        for _ in range(len(table.keys)):  # past the bottom
+            await pilot._post_mouse_events([events.MouseScrollDown], table, (4, 4))
+        await pilot.pause()
+        await pilot.pause()
+        first, last = table.in_view()
+        assert last == len(table.keys) and first <= table.cursor_row < last
+        await pressed(pilot, "end", "down", "pagedown", "down")
+        assert services.selected() == table.keys[-1]
+        assert title(services).endswith(f"–{len(table.keys)}/{len(table.keys)}")  # narrow
+        assert app.crash is None
