@@ -103,7 +103,7 @@ class RemediationKeys(KeyGroup):
 
     async def _remediate(self, name: str, state, chosen: str | None = None) -> None:
         from widgets.action_dialogs import NumberScreen, RemediationMenu
-        from widgets.modals import ConfirmScreen
+        from widgets.modals import LiveConfirmScreen, Look
 
         deployment = state.deployments.get(name)
         target = f"{deployment.namespace if deployment else 'default'}/{name}"
@@ -149,16 +149,18 @@ class RemediationKeys(KeyGroup):
                 back += "\nIts template is the deployment's already: kubectl skips the rollback."
             params["to_revision"] = undo.revision  # what was confirmed, even if history moves
         aim = breaker if action == "circuit_breaker" else f"deployment {target}"
+        recorder = self.console.recorder
+
+        def look() -> Look:  # the service as of the latest sample, not of the dialog's opening
+            now = inert(describe_service(recorder.state, name))
+            return Look(f"Target: {inert(aim)}{back}", f"Now: {now}")
+
         confirmed = await self.console.push_screen_wait(
-            ConfirmScreen(
-                f"{what}?",
-                f"Target: {inert(aim)}\nNow: {inert(before)}{back}",
-                "Do it",
-                offer_dry_run=action in KUBERNETES_ACTIONS,
-            )
+            LiveConfirmScreen(f"{what}?", look, "Do it", offer_dry_run=action in KUBERNETES_ACTIONS)
         )
         if confirmed:
-            await self.perform(action, target, params, confirmed.dry_run, before)
+            now = describe_service(recorder.state, name)  # what was shown as yes was pressed
+            await self.perform(action, target, params, confirmed.dry_run, now)
         for pane in self.console.query(RowsPane):
             pane.release()
 

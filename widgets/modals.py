@@ -301,17 +301,20 @@ class LiveConfirmScreen(ConfirmScreen):
     of when it opened.
 
     `look()` says it now (`Look`); the dialog looks again every `EVERY` seconds and as yes
-    is pressed. A refusal disables yes and says why. Facts that changed as yes was pressed,
-    since they were last drawn, are drawn and asked about again: what the commander
-    confirms is what they read.
+    is pressed. A refusal disables yes and says why. Facts (`Look.message`) that changed as
+    yes was pressed, since they were last drawn, are drawn and asked about again: what the
+    commander confirms is what they read. `Look.as_of` moves freely (an age, a service's
+    latest numbers) and is never asked about again.
     """
 
-    EVERY = 1.0  # seconds
+    EVERY = 0.25  # seconds: a sample lands at most this long before it is drawn
 
-    def __init__(self, title: str, look: Callable[[], Look], confirm: str) -> None:
+    def __init__(
+        self, title: str, look: Callable[[], Look], confirm: str, offer_dry_run: bool = False
+    ) -> None:
         self.look = look
         self.seen = look()
-        super().__init__(title, self._text(self.seen), confirm)
+        super().__init__(title, self._text(self.seen), confirm, offer_dry_run)
 
     @staticmethod
     def _text(seen: Look) -> str:

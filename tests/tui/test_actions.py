@@ -140,13 +140,43 @@ async def test_the_undo_confirmation_names_the_revision_replicaset_and_image(tmp
         dialog = app.screen
         assert isinstance(dialog, ConfirmScreen)
         assert dialog.title_text == f"Undo the rollout: back to revision {previous}?"
-        assert dialog.message.splitlines()[-1] == (
+        assert dialog.message.splitlines()[1] == (
             f"Back to: revision {previous} (ReplicaSet {replica_set}, image {image})"
         )
         await confirm(pilot)
     [asked] = journaled(session, ActionRequested)
     assert asked.params == {"to_revision": previous}
     assert f"revision {previous} is now revision" in journaled(session, ActionFinished)[0].result
+
+
+async def test_the_remediation_confirmation_says_the_service_as_of_the_latest_sample(
+    tmp_path,
+) -> None:
+    """Opened while analysis-service is fine, left open while it starts crash-looping: the
+    dialog's 'Now:' follows (it said '/health up' for as long as it was open), and the
+    journal's 'before' is what it said as yes was pressed."""
+    from widgets.modals import LiveConfirmScreen
+
+    session = await Session("service-down", tmp_path / "j.warroom").arun(10)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_service(pilot, "analysis-service")
+        await open_menu(pilot, pane_key="")
+        await choose(pilot, "restart")
+        await shown(pilot, LiveConfirmScreen)
+        dialog = app.screen
+        assert isinstance(dialog, LiveConfirmScreen)
+        assert dialog.message.splitlines()[-1].startswith("Now: ready 3/3, Running")
+        await session.arun(60)
+        for _ in range(60):  # the dialog's own look again, boundedly
+            if "/health down" in dialog.message:
+                break
+            await pilot.pause(0.05)
+        now = dialog.message.splitlines()[-1]
+        assert now.startswith("Now: ") and "/health down" in now
+        await confirm(pilot)
+    [asked] = journaled(session, ActionRequested)
+    assert f"Now: {asked.before}" == now
 
 
 async def test_an_undo_with_no_history_says_so_and_asks_nothing(tmp_path) -> None:
