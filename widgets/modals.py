@@ -323,7 +323,7 @@ class LiveConfirmScreen(ConfirmScreen):
     def on_mount(self) -> None:
         self.query_one(".dialog").mount(problem_line(), before=self.query_one(".dialog-buttons"))
         self.call_after_refresh(self._show, self.seen, True)
-        self.set_interval(self.EVERY, self.look_again, name="look-again")
+        self.looking = self.set_interval(self.EVERY, self.look_again, name="look-again")
 
     def look_again(self) -> bool:
         """Look now and draw what changed; whether the facts (not their age) changed."""

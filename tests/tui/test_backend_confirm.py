@@ -121,6 +121,7 @@ async def test_yes_pressed_as_the_facts_changed_asks_again_then_sends_the_chosen
     app = session.app()
     async with app.run_test(size=SIZE) as pilot:
         dialog = await opened_on_4242(pilot)
+        dialog.looking.pause()  # the race, made certain: a sample lands between two looks
         session.clock.advance(2)
         sampled(session, holder(session), *waiters(session, 4))
         await pilot.press("y")  # before the dialog's next look: it looks as yes is pressed
