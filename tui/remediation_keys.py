@@ -13,7 +13,7 @@ from probes.actions import (
     REMEDIATIONS,
     ActionRefused,
 )
-from state.guide.signals import describe_service
+from state.guide.signals import describe_service, pod_problem
 from state.locks import waiting_words
 from state.text import NAME_MARK, describe_error, inert, sql_literal
 from tui.base import KeyGroup
@@ -25,6 +25,7 @@ from widgets.table import RowsPane
 if TYPE_CHECKING:
     from probes.actions import UndoTarget
     from probes.kubernetes.rbac import PermissionsCache
+    from state.console import ConsoleState
     from state.events import DbSession
     from state.locks import BlockingChain
 
@@ -38,6 +39,23 @@ def prepared_literal(s: DbSession) -> str | None:
     if s.prepared is None or s.prepared.endswith(NAME_MARK):
         return None
     return sql_literal(s.prepared)
+
+
+def failing_words(state: ConsoleState, name: str) -> str:
+    """'\nFailing in the latest sample: x-7d9f-abcde (CrashLoopBackOff), …': the pods that
+    "delete the failing pods" would delete were it run now (it deletes those not Running or
+    crash-looping as it runs), so the confirmation names what it destroys."""
+    deployment = state.deployments.get(name)
+    pods = [
+        (p.name, problem)
+        for p in (deployment.pods if deployment else ())
+        if (problem := pod_problem(p)) is not None and problem != "NotReady"
+    ]
+    if not pods:
+        return "\nNo pod failing in the latest sample: it deletes those failing as it runs."
+    said = ", ".join(f"{inert(pod, 80)} ({inert(why, 40)})" for pod, why in pods[:8])
+    more = f" and {len(pods) - 8} more" if len(pods) > 8 else ""
+    return f"\nFailing in the latest sample: {said}{more}."
 
 
 class RemediationKeys(KeyGroup):
@@ -153,7 +171,8 @@ class RemediationKeys(KeyGroup):
 
         def look() -> Look:  # the service as of the latest sample, not of the dialog's opening
             now = inert(describe_service(recorder.state, name))
-            return Look(f"Target: {inert(aim)}{back}", f"Now: {now}")
+            pods = failing_words(recorder.state, name) if action == "delete_failing_pods" else ""
+            return Look(f"Target: {inert(aim)}{back}{pods}", f"Now: {now}")
 
         confirmed = await self.console.push_screen_wait(
             LiveConfirmScreen(f"{what}?", look, "Do it", offer_dry_run=action in KUBERNETES_ACTIONS)

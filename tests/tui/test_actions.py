@@ -179,6 +179,24 @@ async def test_the_remediation_confirmation_says_the_service_as_of_the_latest_sa
     assert f"Now: {asked.before}" == now
 
 
+async def test_deleting_the_failing_pods_names_them_first(tmp_path) -> None:
+    """The confirmation names the pods it would delete now, as kubectl delete names them."""
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    failing = [p for p in session.cluster.services["analysis-service"].pods if p.failing]
+    assert failing
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on_service(pilot, "analysis-service")
+        await open_menu(pilot, pane_key="")
+        await choose(pilot, "delete_failing_pods")
+        dialog = await confirm(pilot)
+    said = dialog.message.splitlines()[1]
+    assert said.startswith("Failing in the latest sample: ")
+    assert all(f"{p.name} (" in said for p in failing)
+    result = journaled(session, ActionFinished)[0].result
+    assert all(p.name in result for p in failing)  # what it named is what it deleted
+
+
 async def test_an_undo_with_no_history_says_so_and_asks_nothing(tmp_path) -> None:
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
     svc = session.cluster.services["analysis-service"]
