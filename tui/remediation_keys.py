@@ -17,7 +17,7 @@ from state.guide.signals import describe_service, pod_problem
 from state.locks import waiting_words
 from state.text import NAME_MARK, describe_error, inert, sql_literal
 from tui.base import KeyGroup
-from widgets.format import clock_time
+from widgets.format import clock_time, duration
 from widgets.locks import LocksPane
 from widgets.services import ServicesPane
 from widgets.table import RowsPane
@@ -316,7 +316,7 @@ class RemediationKeys(KeyGroup):
         self.console.run_worker(self._terminate_idle(), exclusive=True, group="action")
 
     async def _terminate_idle(self) -> None:
-        from widgets.modals import ConfirmScreen
+        from widgets.modals import LiveConfirmScreen, Look
 
         assert self.console.actions is not None
         try:
@@ -335,10 +335,20 @@ class RemediationKeys(KeyGroup):
             for s in idle[:12]
         ]
         more = f"\n… and {len(idle) - 12} more" if len(idle) > 12 else ""
-        confirmed = await self.console.push_screen_wait(
-            ConfirmScreen(
-                f"Terminate {len(idle)} idle session{'s' if len(idle) != 1 else ''}?",
+        listed, console = self.console.now(), self.console
+
+        def look() -> Look:  # a list read once: how old it is, and what the action re-checks
+            age = duration(max((console.now() - listed).total_seconds(), 0.0))
+            return Look(
                 "\n".join(lines) + more,
+                f"Listed at {clock_time(listed)} ({age} ago): only those still idle 10 minutes "
+                "when it runs are ended.",
+            )
+
+        confirmed = await self.console.push_screen_wait(
+            LiveConfirmScreen(
+                f"Terminate {len(idle)} idle session{'s' if len(idle) != 1 else ''}?",
+                look,
                 "Terminate them",
             )
         )

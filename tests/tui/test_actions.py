@@ -197,6 +197,30 @@ async def test_deleting_the_failing_pods_names_them_first(tmp_path) -> None:
     assert all(p.name in result for p in failing)  # what it named is what it deleted
 
 
+async def test_killing_idle_sessions_says_how_old_its_list_is(tmp_path) -> None:
+    from widgets.modals import LiveConfirmScreen
+
+    session = await Session("connection-pool-exhaustion", tmp_path / "j.warroom").arun(900)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("i")
+        await shown(pilot, LiveConfirmScreen)
+        dialog = app.screen
+        assert isinstance(dialog, LiveConfirmScreen)
+        assert dialog.message.endswith(
+            "Listed at 09:41:00 (0s ago): only those still idle 10 minutes when it runs are ended."
+        )
+        session.clock.advance(7)
+        for _ in range(60):  # the dialog's own look again, boundedly
+            if "(7s ago)" in dialog.message:
+                break
+            await pilot.pause(0.05)
+        assert "Listed at 09:41:00 (7s ago)" in dialog.message
+        await confirm(pilot)
+    [asked] = journaled(session, ActionRequested)
+    assert asked.action == "terminate_idle" and asked.params["pids"]
+
+
 async def test_an_undo_with_no_history_says_so_and_asks_nothing(tmp_path) -> None:
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
     svc = session.cluster.services["analysis-service"]
