@@ -72,7 +72,7 @@ def matches(name: str, query: str) -> bool:
 
 
 def hidden_words(counts: Counter[str]) -> str:
-    """'2 down, 1 over 5% hidden': what the filter hides that is past a line, in the order
+    """'2 down, 1 >5% hidden': what the filter hides that is past a line, in the order
     of `counts` (worst first); '' when it hides nothing of that kind."""
     said = ", ".join(f"{n} {word}" for word, n in counts.items() if n)
     return f"{said} hidden" if said else ""
