@@ -15,10 +15,10 @@ from state.events import ActionFinished, ActionRequested, VerificationChecked, V
 from state.guide.resolution import STABLE_CHECKS
 from state.journal.store import Journal
 from tests.play import Session
-from tests.tui.waiting import on_service, shown
+from tests.tui.waiting import on_service, shown, until
 from widgets.action_dialogs import RemediationMenu
 from widgets.locks import LocksPane
-from widgets.modals import ConfirmScreen
+from widgets.modals import ConfirmScreen, LiveConfirmScreen
 from widgets.selectable import FROZEN
 
 
@@ -46,6 +46,17 @@ async def choose(pilot, action: str) -> None:
     )
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def confirmation(pilot, service: str, action: str) -> LiveConfirmScreen:
+    """`r` on `service`, then `action`: its confirmation, drawn."""
+    await on_service(pilot, service)
+    await open_menu(pilot, pane_key="")
+    await choose(pilot, action)
+    await shown(pilot, LiveConfirmScreen)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, LiveConfirmScreen)
+    return dialog
 
 
 async def confirm(pilot, dry_run: bool = False) -> ConfirmScreen:
@@ -133,12 +144,7 @@ async def test_the_undo_confirmation_names_the_revision_replicaset_and_image(tmp
     image = f"registry.tracktion.io/tracklist-service:1.{template}.0"
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await on_service(pilot, "tracklist-service")
-        await open_menu(pilot, pane_key="")
-        await choose(pilot, "rollout_undo")
-        await shown(pilot, ConfirmScreen)
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await confirmation(pilot, "tracklist-service", "rollout_undo")
         assert dialog.title_text == f"Undo the rollout: back to revision {previous}?"
         assert dialog.message.splitlines()[1] == (
             f"Back to: revision {previous} (ReplicaSet {replica_set}, image {image})"
@@ -155,23 +161,13 @@ async def test_the_remediation_confirmation_says_the_service_as_of_the_latest_sa
     """Opened while analysis-service is fine, left open while it starts crash-looping: the
     dialog's 'Now:' follows (it said '/health up' for as long as it was open), and the
     journal's 'before' is what it said as yes was pressed."""
-    from widgets.modals import LiveConfirmScreen
-
     session = await Session("service-down", tmp_path / "j.warroom").arun(10)
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await on_service(pilot, "analysis-service")
-        await open_menu(pilot, pane_key="")
-        await choose(pilot, "restart")
-        await shown(pilot, LiveConfirmScreen)
-        dialog = app.screen
-        assert isinstance(dialog, LiveConfirmScreen)
+        dialog = await confirmation(pilot, "analysis-service", "restart")
         assert dialog.message.splitlines()[-1].startswith("Now: ready 3/3, Running")
         await session.arun(60)
-        for _ in range(60):  # the dialog's own look again, boundedly
-            if "/health down" in dialog.message:
-                break
-            await pilot.pause(0.05)
+        await until(pilot, lambda: "/health down" in dialog.message)
         now = dialog.message.splitlines()[-1]
         assert now.startswith("Now: ") and "/health down" in now
         await confirm(pilot)
@@ -186,10 +182,8 @@ async def test_deleting_the_failing_pods_names_them_first(tmp_path) -> None:
     assert failing
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await on_service(pilot, "analysis-service")
-        await open_menu(pilot, pane_key="")
-        await choose(pilot, "delete_failing_pods")
-        dialog = await confirm(pilot)
+        dialog = await confirmation(pilot, "analysis-service", "delete_failing_pods")
+        await confirm(pilot)
     said = dialog.message.splitlines()[1]
     assert said.startswith("Failing in the latest sample: ")
     assert all(f"{p.name} (" in said for p in failing)
@@ -198,8 +192,6 @@ async def test_deleting_the_failing_pods_names_them_first(tmp_path) -> None:
 
 
 async def test_killing_idle_sessions_says_how_old_its_list_is(tmp_path) -> None:
-    from widgets.modals import LiveConfirmScreen
-
     session = await Session("connection-pool-exhaustion", tmp_path / "j.warroom").arun(900)
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -211,10 +203,7 @@ async def test_killing_idle_sessions_says_how_old_its_list_is(tmp_path) -> None:
             "Listed at 09:41:00 (0s ago): only those still idle 10 minutes when it runs are ended."
         )
         session.clock.advance(7)
-        for _ in range(60):  # the dialog's own look again, boundedly
-            if "(7s ago)" in dialog.message:
-                break
-            await pilot.pause(0.05)
+        await until(pilot, lambda: "(7s ago)" in dialog.message)
         assert "Listed at 09:41:00 (7s ago)" in dialog.message
         await confirm(pilot)
     [asked] = journaled(session, ActionRequested)

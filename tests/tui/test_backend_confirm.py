@@ -12,7 +12,7 @@ from state.events import ActionRequested, DbSession
 from tests.play import Session
 from tests.tui.test_actions import journaled
 from tests.tui.test_locks_pane import sampled
-from tests.tui.waiting import shown
+from tests.tui.waiting import shown, until
 from widgets.modals import LiveConfirmScreen
 
 SIZE = (120, 40)
@@ -43,15 +43,6 @@ async def holding(tmp_path, waiting: int) -> Session:
     session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
     sampled(session, holder(session), *waiters(session, waiting))
     return session
-
-
-async def until(pilot, check, tries: int = 60) -> None:
-    """Wait, boundedly, for the dialog's own look again (each second) to show `check`."""
-    for _ in range(tries):
-        if check():
-            return
-        await pilot.pause(0.05)
-    assert check()
 
 
 async def opened_on_4242(pilot) -> LiveConfirmScreen:
