@@ -81,8 +81,8 @@ def now_of(
     pid, verb = chosen.session.pid, VERBS.get(action, "end")
     sessions = database.sessions if database is not None else ()
     found = next((c for root in chains for c, _ in root.walk() if c.session.pid == pid), None)
-    if found is None or not found.sampled:
-        said = backend_message(action, chosen, sessions)
+    if found is None or not found.sampled:  # what it was, said to be the past
+        said = "When picked: " + backend_message(action, chosen, sessions)
         return said, (
             f"pid {pid} is in no lock chain of the latest sample: it blocks and waits on "
             f"nobody now, or it has ended. Nothing to {verb}: Escape, and pick again"

@@ -98,6 +98,7 @@ async def test_a_backend_gone_from_the_chains_is_refused(tmp_path) -> None:
         sampled(session)  # the chain dissolved: 4242 ended, or committed and went idle
         await until(pilot, lambda: dialog.seen.refusal is not None)
         assert "pid 4242 is in no lock chain of the latest sample" in dialog.seen.refusal
+        assert dialog.message.startswith("When picked: Backend pid 4242")  # not as the present
         await pilot.press("y")
         await pilot.pause()
         assert app.screen is dialog
