@@ -122,6 +122,52 @@ async def test_quitting_with_events_held_asks_and_says_what_is_lost(tmp_path) ->
         assert any(isinstance(e, JournalWrittenAgain) for e in journal.events())
 
 
+def rendered(dialog: ConfirmScreen) -> str:
+    """The question as drawn: its title, message and yes button."""
+    return " ".join(
+        str(widget.render()) for widget in dialog.query(".dialog-title, .dialog-reason, #ok")
+    )
+
+
+async def test_the_quit_question_says_what_is_lost_as_it_stands_until_it_is_answered(
+    tmp_path, monkeypatch
+) -> None:
+    """Asked before quitting, the commander frees space and waits, as the question tells them:
+    the question must not go on saying that events would be lost once they are written, nor
+    count fewer than are held while it stays open."""
+    monkeypatch.setattr(base, "JOURNAL_RETRY", 1)
+    session = (await held_session(tmp_path)).declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("q")
+        await shown(pilot, ConfirmScreen)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        asked = len(session.recorder.holding.events)
+        assert f"Quit and lose {asked:,} events" in rendered(dialog)
+        await session.arun(session.seconds() + 10)  # more held while it is open
+        await app.retry_journal()
+        await pilot.pause()
+        now = len(session.recorder.holding.events)
+        assert now > asked and f"Quit and lose {now:,} events" in rendered(dialog)
+        take(session)  # space freed: the console's own retry writes them
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if session.recorder.holding is None:
+                break
+        await pilot.pause()
+        assert session.recorder.holding is None and app.screen is dialog
+        drawn = rendered(dialog)
+        assert "Quit and lose" not in drawn and "are lost" not in drawn
+        assert "Quit warroom?" in drawn and "Nothing is lost" in drawn and "Quit (y)" in drawn
+        assert "still open" in drawn  # the incident declared: resumed by opening it again
+        await pilot.press("y")
+        await pilot.pause()
+        assert not app.is_running
+    with session.recorder.journal as journal:
+        assert any(isinstance(e, JournalWrittenAgain) for e in journal.events())
+
+
 async def test_a_journal_made_immutable_warns_that_its_wal_grows(tmp_path) -> None:
     from tests.unit.test_journal_held import immutable, mutable
 
