@@ -76,11 +76,9 @@ class IncidentHeader(TextLine):
         text = self.compose_text(state, now, badge, self.size.width or None)
         height = 2
         width = self.size.width or 120
-        if self.not_recorded is not None:
-            text = Text.assemble(not_recorded_line(self.not_recorded, width), "\n", text)
-            height = 3
-        elif self.not_checkpointed is not None:
-            text = Text.assemble(not_checkpointed_line(*self.not_checkpointed, width), "\n", text)
+        alarm = alarm_line(self.not_recorded, self.not_checkpointed, width)
+        if alarm is not None:
+            text = Text.assemble(alarm, "\n", text)
             height = 3
         if self.styles.height is None or self.styles.height.value != height:
             self.styles.height = height
@@ -294,6 +292,20 @@ class IncidentHeader(TextLine):
             line.append(" in ", MUTED)
             line.append(left, STRONG)
         return Part(full, short, KEEP_ESCALATION)
+
+
+def alarm_line(
+    not_recorded: Holding | None,
+    not_checkpointed: tuple[datetime, str, int] | None,
+    width: int,
+) -> Text | None:
+    """The line above the header while the journal cannot be written (an alarm) or its -wal
+    cannot be checkpointed (a warning); None while neither."""
+    if not_recorded is not None:
+        return not_recorded_line(not_recorded, width)
+    if not_checkpointed is not None:
+        return not_checkpointed_line(*not_checkpointed, width)
+    return None
 
 
 def not_recorded_line(holding: Holding, width: int) -> Text:

@@ -15,6 +15,7 @@ from tests.play import Session
 from tests.tui.test_comms import timeline
 from tests.tui.waiting import shown
 from tui import base
+from widgets.journal_alarm import JournalAlarm
 from widgets.modals import ConfirmScreen
 
 
@@ -120,6 +121,36 @@ async def test_quitting_with_events_held_asks_and_says_what_is_lost(tmp_path) ->
     assert session.recorder.holding is None
     with session.recorder.journal as journal:
         assert any(isinstance(e, JournalWrittenAgain) for e in journal.events())
+
+
+@pytest.mark.parametrize("key", ["question_mark", "g", "b"])
+async def test_the_screens_that_cover_the_header_say_not_recorded_too(
+    tmp_path, key, monkeypatch
+) -> None:
+    """The help, Investigate and the runbook fill the terminal, over the header and its alarm:
+    a commander reading them for minutes would not know that nothing is being recorded."""
+    monkeypatch.setattr(base, "JOURNAL_RETRY", 1)
+    session = (await held_session(tmp_path)).declare()
+    app = session.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        screen = app.screen
+        assert screen is not app.console_screen
+        alarm = screen.query_one(JournalAlarm)
+        assert alarm.display and alarm.region.y == 0 and alarm.region.height == 1
+        drawn = str(alarm.render())
+        assert drawn.startswith(" NOT RECORDED since ") and "events held" in drawn
+        assert len(drawn.rstrip()) < 80
+        take(session)  # space freed: written by the console's own retry, the alarm goes
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if session.recorder.holding is None:
+                break
+        await pilot.pause()
+        assert session.recorder.holding is None and app.screen is screen
+        assert not alarm.display
 
 
 def rendered(dialog: ConfirmScreen) -> str:
