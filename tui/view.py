@@ -147,6 +147,13 @@ class ConsoleView(App[int]):
                 return self.get_key_display(binding)
         return None
 
+    def action_help_quit(self) -> None:
+        """ctrl+c (Textual's: in a field it copies) says how to quit, with the console's own
+        key: Textual's toast is markup, drawn as typed by the console's plain toasts
+        ('Press [b]ctrl+q[/b]'), and names ctrl+q where `q` asks before an incident is left."""
+        key = self.key_for("quit_console") or self.key_for("quit") or "ctrl+q"  # (replay's)
+        self.notify(f"Press {key} to quit", title="Do you want to quit?", markup=False)
+
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Help's rows, by section: (keys as shown, what they do), in the bindings' order."""
         from widgets.keybar import entries
