@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from state.guide.escalation import next_escalation
@@ -322,9 +323,9 @@ def not_recorded_line(holding: Holding, width: int) -> Text:
         f" NOT RECORDED since {since}: {short_why} · {held}",
         f" NOT RECORDED since {since}: {short_why} · {len(holding.events):,} held",
     ):
-        if len(line) < width:
+        if cell_len(line) < width:
             break
-    return Text(line[: width - 1].ljust(width - 1), ALARM)
+    return Text(set_cell_size(line, width - 1), ALARM)  # cells: a path may hold wide ones
 
 
 def not_checkpointed_line(since: datetime, why: str, wal: int, width: int) -> Text:
@@ -333,6 +334,6 @@ def not_checkpointed_line(since: datetime, why: str, wal: int, width: int) -> Te
     size = f"{wal / 1e6:,.0f} MB" if wal >= 1e6 else f"{wal / 1e3:,.0f} KB"
     head = f" JOURNAL NOT CHECKPOINTED since {since:%H:%M:%S}: {inert(why, 60)}"
     line = f"{head} · its -wal holds the events, {size}, and grows"
-    if len(line) >= width:
+    if cell_len(line) >= width:
         line = f"{head} · -wal {size}, growing"
-    return Text(line[: width - 1].ljust(width - 1), WARN_STRONG)
+    return Text(set_cell_size(line, width - 1), WARN_STRONG)

@@ -5,16 +5,22 @@ journal's connection): no mock, and no tmpfs (CI has none)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from rich.cells import cell_len
 
 from probes.notify.config import demo_config
-from state.events import Escalated, JournalWrittenAgain, MessageSent
+from state.events import Escalated, JournalWrittenAgain, MessageSent, NoteAdded
+from state.journal.holding import Holding
 from state.journal.outbox import Outbox
 from state.journal.store import Journal
 from tests.play import Session
 from tests.tui.test_comms import timeline
 from tests.tui.waiting import shown
+from tests.unit.helpers import T0
 from tui import base
+from widgets.header import not_recorded_line
 from widgets.journal_alarm import JournalAlarm
 from widgets.modals import ConfirmScreen
 
@@ -61,6 +67,21 @@ async def test_the_header_says_not_recorded_in_one_line_on_every_layout(
         assert app.query_one("#header")._text.spans[0].style == "bold $warroom-p1-text on " + (
             "$warroom-p1"
         )
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_a_mount_named_in_wide_characters_is_said_whole_within_the_line(width) -> None:
+    """The reason names the full disk's mount point, which may be named in Japanese or
+    Chinese: two cells a character. The alarm was chosen, padded and cut by characters, so
+    it ran past the terminal's edge, which cut its end ('held in mem')."""
+    holding = Holding("disk full (/mnt/事件ログ保存)", 0)  # as holding.reason() says it
+    for t in range(1234):
+        holding.add(NoteAdded(at=T0 + timedelta(seconds=t), text="x", by="alice"))
+    line = not_recorded_line(holding, width).plain
+    assert cell_len(line) == width - 1
+    assert line.rstrip().endswith((" held in memory", " held"))
+    wide = f" NOT RECORDED since {holding.since:%H:%M:%S}: {holding.reason} · 1,234 events"
+    assert line.startswith(wide) == (cell_len(wide) + 15 < width)  # the mount, where it fits
 
 
 async def test_the_commander_escalates_on_a_full_disk_and_all_is_written_once_it_takes_it(
