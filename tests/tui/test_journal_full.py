@@ -33,6 +33,16 @@ def take(session: Session) -> None:
     session.recorder.journal.connection.execute("PRAGMA max_page_count = 1073741823")
 
 
+async def written_by_the_console(session: Session, pilot) -> None:
+    """Wait for the console's own retry (every JOURNAL_RETRY s, off the loop) to write what
+    is held, once the file takes it again, and for the frame after it."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if session.recorder.holding is None:
+            break
+    await pilot.pause()
+
+
 async def held_session(tmp_path, seconds: float = 30) -> Session:
     session = await Session("bad-deploy", tmp_path / "j.warroom").arun(seconds)
     db = session.recorder.journal.connection
@@ -102,11 +112,7 @@ async def test_the_commander_escalates_on_a_full_disk_and_all_is_written_once_it
         await pilot.pause()
         assert header(app)[0].startswith(" NOT RECORDED")
         take(session)
-        for _ in range(200):  # the console's own retry, every JOURNAL_RETRY s off the loop
-            await pilot.pause(0.05)
-            if session.recorder.holding is None:
-                break
-        await pilot.pause()
+        await written_by_the_console(session, pilot)
         assert session.recorder.holding is None
         assert not header(app)[0].startswith(" NOT RECORDED") and len(header(app)) == 2
         assert "Journal written again" in timeline(app)
@@ -121,14 +127,20 @@ async def test_the_commander_escalates_on_a_full_disk_and_all_is_written_once_it
         assert rows and all(row.state == "delivered" for row in rows)
 
 
+async def asked_to_quit(app, pilot) -> ConfirmScreen:
+    """`q` pressed with events held: the question it asks, once shown."""
+    await pilot.press("q")
+    await shown(pilot, ConfirmScreen)
+    dialog = app.screen
+    assert isinstance(dialog, ConfirmScreen)
+    return dialog
+
+
 async def test_quitting_with_events_held_asks_and_says_what_is_lost(tmp_path) -> None:
     session = await held_session(tmp_path)
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("q")
-        await shown(pilot, ConfirmScreen)
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await asked_to_quit(app, pilot)
         assert dialog.title_text.startswith("Quit and lose ")
         assert "cannot be written since" in dialog.message and "are lost" in dialog.message
         assert app.focused is not None and app.focused.id == "cancel"
@@ -165,11 +177,7 @@ async def test_the_screens_that_cover_the_header_say_not_recorded_too(
         assert drawn.startswith(" NOT RECORDED since ") and "events held" in drawn
         assert len(drawn.rstrip()) < 80
         take(session)  # space freed: written by the console's own retry, the alarm goes
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if session.recorder.holding is None:
-                break
-        await pilot.pause()
+        await written_by_the_console(session, pilot)
         assert session.recorder.holding is None and app.screen is screen
         assert not alarm.display
 
@@ -191,10 +199,7 @@ async def test_the_quit_question_says_what_is_lost_as_it_stands_until_it_is_answ
     session = (await held_session(tmp_path)).declare()
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("q")
-        await shown(pilot, ConfirmScreen)
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await asked_to_quit(app, pilot)
         asked = len(session.recorder.holding.events)
         assert f"Quit and lose {asked:,} events" in rendered(dialog)
         await session.arun(session.seconds() + 10)  # more held while it is open
@@ -203,11 +208,7 @@ async def test_the_quit_question_says_what_is_lost_as_it_stands_until_it_is_answ
         now = len(session.recorder.holding.events)
         assert now > asked and f"Quit and lose {now:,} events" in rendered(dialog)
         take(session)  # space freed: the console's own retry writes them
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if session.recorder.holding is None:
-                break
-        await pilot.pause()
+        await written_by_the_console(session, pilot)
         assert session.recorder.holding is None and app.screen is dialog
         drawn = rendered(dialog)
         assert "Quit and lose" not in drawn and "are lost" not in drawn
