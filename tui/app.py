@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from tui.palette import Command
+    from widgets.modals import ConfirmScreen
 
 # keys that change production: disabled in read-only mode or with nothing to act on
 MUTATING = frozenset({"remediate", "terminate_backend", "cancel_backend", "terminate_idle"})
@@ -49,6 +50,7 @@ class WarroomApp(HeldToasts, ConsoleBase):
     """The console: every binding has an id, so it can be remapped (tui/keys.py)."""
 
     BINDINGS = KEYS
+    _quit_question: ConfirmScreen | None = None  # open: quitting would lose events held
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -159,8 +161,36 @@ class WarroomApp(HeldToasts, ConsoleBase):
             title, message = quit_question(
                 holding, journal.path, unsent(self.comms.outbox), JOURNAL_RETRY
             )
-        if await self.push_screen_wait(ConfirmScreen(title, message, "Quit anyway")):
-            self.exit(0)
+        self._quit_question = ConfirmScreen(title, message, "Quit anyway")
+        try:
+            if await self.push_screen_wait(self._quit_question):
+                self.exit(0)
+        finally:
+            self._quit_question = None
+
+    async def retry_journal(self) -> bool:
+        """As ever; and the question before quitting, if open, says what is lost as it stands
+        after the try: more events held since it opened, or none (the disk freed meanwhile)."""
+        written = await super().retry_journal()
+        question = self._quit_question
+        if question is None:
+            return written
+        from tui.base import JOURNAL_RETRY
+        from tui.unrecorded import quit_question, unsent, written_question
+
+        journal = self.recorder.journal
+        holding = self.recorder.holding
+        if holding is None:
+            incident = self.recorder.state.incident
+            opened = incident.incident_id if incident is not None and incident.open else None
+            question.reword(*written_question(journal.path, opened))
+            return written
+        with journal.lock:
+            title, message = quit_question(
+                holding, journal.path, unsent(self.comms.outbox), JOURNAL_RETRY
+            )
+        question.reword(title, message, "Quit anyway")
+        return written
 
     async def action_quit(self) -> None:
         """Textual's own ways out (ctrl+q, its palette command) ask as `q` does while an

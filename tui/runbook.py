@@ -234,6 +234,11 @@ class RunbookKeys(KeyGroup):
                     markup=False,
                 )
             return
+        from textual.screen import ModalScreen
+
+        if isinstance(self.console.screen, ModalScreen):
+            return  # a dialog is open: asked once it closes, never over it, where a `y`
+            # meant for it (Quit anyway, a status update's text) would answer this one
         met = self.view().escalation
         for criterion in met:
             if criterion in self.prompted:

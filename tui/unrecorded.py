@@ -49,6 +49,18 @@ def quit_question(holding: Holding, path: object, unsent: int, retry: float) -> 
     return f"Quit and lose {n:,} events not recorded?", "\n".join(lines)
 
 
+def written_question(path: object, incident_id: str | None) -> tuple[str, str, str]:
+    """(title, message, yes) of the question before quitting once the events it was about are
+    written after all (space freed while it was open): nothing is lost any more."""
+    message = (
+        f"The journal {inert(path)} is written again: the events held in memory are in it, "
+        "in their order. Nothing is lost by quitting now."
+    )
+    if incident_id is not None:
+        message += f" {inert(incident_id)} is still open; opening the journal again resumes it."
+    return "Quit warroom?", message, "Quit"
+
+
 def lost_line(holding: Holding, path: object) -> str:
     """The one line left on the terminal when the console ended with events still held."""
     return (

@@ -76,6 +76,10 @@ class ConsoleView(App[int]):
         if keymap:
             self.set_keymap(dict(keymap))  # the config's [keys], checked (tui/keys.py)
 
+    def on_mount(self) -> None:
+        # a screen that covers the header says the journal's alarm itself, from its first frame
+        self.screen_change_signal.subscribe(self, self._say_alarm)
+
     def get_theme(self, theme_name: str) -> Theme | None:
         """warroom's theme is known before Textual's App registers any (`theme`'s default)."""
         return WARROOM if theme_name == WARROOM.name else super().get_theme(theme_name)
@@ -143,6 +147,13 @@ class ConsoleView(App[int]):
                 return self.get_key_display(binding)
         return None
 
+    def action_help_quit(self) -> None:
+        """ctrl+c (Textual's: in a field it copies) says how to quit, with the console's own
+        key: Textual's toast is markup, drawn as typed by the console's plain toasts
+        ('Press [b]ctrl+q[/b]'), and names ctrl+q where `q` asks before an incident is left."""
+        key = self.key_for("quit_console") or self.key_for("quit") or "ctrl+q"  # (replay's)
+        self.notify(f"Press {key} to quit", title="Do you want to quit?", markup=False)
+
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Help's rows, by section: (keys as shown, what they do), in the bindings' order."""
         from widgets.keybar import entries
@@ -186,11 +197,31 @@ class ConsoleView(App[int]):
     def redraw(self) -> None:
         if self.console_screen.ready:
             self.console_screen.redraw()
+            self._say_alarm()
 
     def redraw_clock(self) -> None:
         """The clock's second: redraw what shows the time (tui/screen.py `redraw`)."""
         if self.console_screen.ready:
             self.console_screen.redraw(clock_only=True)
+            self._say_alarm()
+
+    def _say_alarm(self, screen: Screen | None = None) -> None:
+        """The header's alarm line on `screen` (the one on top) too, if it covers the header
+        (the help, Investigate, the runbook: widgets/journal_alarm.py)."""
+        if screen is None:
+            if not self.screen_stack:
+                return  # the console is closing
+            screen = self.screen_stack[-1]
+        if screen is self.console_screen:
+            return
+        from widgets.header import alarm_line
+        from widgets.journal_alarm import JournalAlarm
+
+        alarms = screen.query(JournalAlarm)
+        if alarms:
+            line = alarm_line(self.not_recorded(), self.not_checkpointed(), self.size.width)
+            for alarm in alarms:
+                alarm.say(line)
 
     async def run_action(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from state.guide.escalation import next_escalation
@@ -76,11 +77,9 @@ class IncidentHeader(TextLine):
         text = self.compose_text(state, now, badge, self.size.width or None)
         height = 2
         width = self.size.width or 120
-        if self.not_recorded is not None:
-            text = Text.assemble(not_recorded_line(self.not_recorded, width), "\n", text)
-            height = 3
-        elif self.not_checkpointed is not None:
-            text = Text.assemble(not_checkpointed_line(*self.not_checkpointed, width), "\n", text)
+        alarm = alarm_line(self.not_recorded, self.not_checkpointed, width)
+        if alarm is not None:
+            text = Text.assemble(alarm, "\n", text)
             height = 3
         if self.styles.height is None or self.styles.height.value != height:
             self.styles.height = height
@@ -296,6 +295,20 @@ class IncidentHeader(TextLine):
         return Part(full, short, KEEP_ESCALATION)
 
 
+def alarm_line(
+    not_recorded: Holding | None,
+    not_checkpointed: tuple[datetime, str, int] | None,
+    width: int,
+) -> Text | None:
+    """The line above the header while the journal cannot be written (an alarm) or its -wal
+    cannot be checkpointed (a warning); None while neither."""
+    if not_recorded is not None:
+        return not_recorded_line(not_recorded, width)
+    if not_checkpointed is not None:
+        return not_checkpointed_line(*not_checkpointed, width)
+    return None
+
+
 def not_recorded_line(holding: Holding, width: int) -> Text:
     """The alarm while the journal cannot be written, one line of at most `width` cells:
     " NOT RECORDED since 10:47:52: disk full (/mnt/tiny) · 1,234 events held in memory"."""
@@ -310,9 +323,9 @@ def not_recorded_line(holding: Holding, width: int) -> Text:
         f" NOT RECORDED since {since}: {short_why} · {held}",
         f" NOT RECORDED since {since}: {short_why} · {len(holding.events):,} held",
     ):
-        if len(line) < width:
+        if cell_len(line) < width:
             break
-    return Text(line[: width - 1].ljust(width - 1), ALARM)
+    return Text(set_cell_size(line, width - 1), ALARM)  # cells: a path may hold wide ones
 
 
 def not_checkpointed_line(since: datetime, why: str, wal: int, width: int) -> Text:
@@ -321,6 +334,6 @@ def not_checkpointed_line(since: datetime, why: str, wal: int, width: int) -> Te
     size = f"{wal / 1e6:,.0f} MB" if wal >= 1e6 else f"{wal / 1e3:,.0f} KB"
     head = f" JOURNAL NOT CHECKPOINTED since {since:%H:%M:%S}: {inert(why, 60)}"
     line = f"{head} · its -wal holds the events, {size}, and grows"
-    if len(line) >= width:
+    if cell_len(line) >= width:
         line = f"{head} · -wal {size}, growing"
-    return Text(line[: width - 1].ljust(width - 1), WARN_STRONG)
+    return Text(set_cell_size(line, width - 1), WARN_STRONG)

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
+from widgets.journal_alarm import JournalAlarm
 from widgets.modals import Dialog
 from widgets.theme import MUTED, STRONG, themed
 
@@ -73,6 +74,7 @@ class HelpScreen(Dialog):
             "is written to the journal before it is shown.",
             MUTED,
         )
+        yield JournalAlarm()
         with Vertical(classes="dialog help"):
             yield Label(Text("warroom keys  (esc or ? closes)"), classes="dialog-title")
             with VerticalScroll(id="help-keys", classes="help-keys"):

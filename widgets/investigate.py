@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from state.guide.investigation import STEP_TITLES, STEPS, findings_count
 from state.text import inert
 from widgets.format import TONE_STYLE
+from widgets.journal_alarm import JournalAlarm
 from widgets.theme import CURRENT, KEY, MUTED, STRONG, UNKNOWN, WARN, themed
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class InvestigateScreen(Screen[None]):
         self.reading = False
 
     def compose(self) -> ComposeResult:
+        yield JournalAlarm()
         with Vertical(id="investigate"):
             yield Static(id="investigate-steps")
             yield Static(id="investigate-status")

@@ -276,6 +276,16 @@ class ConfirmScreen(Dialog):
     def action_confirm(self) -> None:
         self.submit()
 
+    def reword(self, title: str, message: str, confirm: str) -> None:
+        """Say the question as it stands now (what it is about changed while it was open)."""
+        if (title, message, confirm) == (self.title_text, self.message, self.confirm):
+            return
+        self.title_text, self.message, self.confirm = title, message, confirm
+        if self.is_mounted:
+            self.query_one(".dialog-title", Label).update(Text(inert(title)))
+            self.query_one(".dialog-reason", Static).update(Text(inert_lines(message)))
+            self.query_one("#ok", Button).label = Text(f"{confirm} (y)")
+
     def action_scroll(self, lines: int) -> None:
         self.query_one(".dialog-body", VerticalScroll).scroll_relative(y=lines, animate=False)
 

@@ -22,6 +22,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from state.text import inert
+from widgets.journal_alarm import JournalAlarm
 from widgets.theme import BAD, CURRENT, GOOD, KEY, MUTED, STRONG, WARN, themed
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class RunbookScreen(Screen[None]):
         self.steps: list[Step] = []
 
     def compose(self) -> ComposeResult:
+        yield JournalAlarm()
         with Vertical(id="runbook"):
             yield Static(id="runbook-head")
             yield Static(id="runbook-clock")

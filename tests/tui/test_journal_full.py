@@ -5,16 +5,23 @@ journal's connection): no mock, and no tmpfs (CI has none)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from rich.cells import cell_len
 
 from probes.notify.config import demo_config
-from state.events import Escalated, JournalWrittenAgain, MessageSent
+from state.events import Escalated, JournalWrittenAgain, MessageSent, NoteAdded
+from state.journal.holding import Holding
 from state.journal.outbox import Outbox
 from state.journal.store import Journal
 from tests.play import Session
 from tests.tui.test_comms import timeline
 from tests.tui.waiting import shown
+from tests.unit.helpers import T0
 from tui import base
+from widgets.header import not_recorded_line
+from widgets.journal_alarm import JournalAlarm
 from widgets.modals import ConfirmScreen
 
 
@@ -24,6 +31,16 @@ def header(app) -> list[str]:
 
 def take(session: Session) -> None:
     session.recorder.journal.connection.execute("PRAGMA max_page_count = 1073741823")
+
+
+async def written_by_the_console(session: Session, pilot) -> None:
+    """Wait for the console's own retry (every JOURNAL_RETRY s, off the loop) to write what
+    is held, once the file takes it again, and for the frame after it."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if session.recorder.holding is None:
+            break
+    await pilot.pause()
 
 
 async def held_session(tmp_path, seconds: float = 30) -> Session:
@@ -62,6 +79,21 @@ async def test_the_header_says_not_recorded_in_one_line_on_every_layout(
         )
 
 
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_a_mount_named_in_wide_characters_is_said_whole_within_the_line(width) -> None:
+    """The reason names the full disk's mount point, which may be named in Japanese or
+    Chinese: two cells a character. The alarm was chosen, padded and cut by characters, so
+    it ran past the terminal's edge, which cut its end ('held in mem')."""
+    holding = Holding("disk full (/mnt/事件ログ保存)", 0)  # as holding.reason() says it
+    for t in range(1234):
+        holding.add(NoteAdded(at=T0 + timedelta(seconds=t), text="x", by="alice"))
+    line = not_recorded_line(holding, width).plain
+    assert cell_len(line) == width - 1
+    assert line.rstrip().endswith((" held in memory", " held"))
+    wide = f" NOT RECORDED since {holding.since:%H:%M:%S}: {holding.reason} · 1,234 events"
+    assert line.startswith(wide) == (cell_len(wide) + 15 < width)  # the mount, where it fits
+
+
 async def test_the_commander_escalates_on_a_full_disk_and_all_is_written_once_it_takes_it(
     tmp_path, monkeypatch
 ) -> None:
@@ -80,11 +112,7 @@ async def test_the_commander_escalates_on_a_full_disk_and_all_is_written_once_it
         await pilot.pause()
         assert header(app)[0].startswith(" NOT RECORDED")
         take(session)
-        for _ in range(200):  # the console's own retry, every JOURNAL_RETRY s off the loop
-            await pilot.pause(0.05)
-            if session.recorder.holding is None:
-                break
-        await pilot.pause()
+        await written_by_the_console(session, pilot)
         assert session.recorder.holding is None
         assert not header(app)[0].startswith(" NOT RECORDED") and len(header(app)) == 2
         assert "Journal written again" in timeline(app)
@@ -99,14 +127,20 @@ async def test_the_commander_escalates_on_a_full_disk_and_all_is_written_once_it
         assert rows and all(row.state == "delivered" for row in rows)
 
 
+async def asked_to_quit(app, pilot) -> ConfirmScreen:
+    """`q` pressed with events held: the question it asks, once shown."""
+    await pilot.press("q")
+    await shown(pilot, ConfirmScreen)
+    dialog = app.screen
+    assert isinstance(dialog, ConfirmScreen)
+    return dialog
+
+
 async def test_quitting_with_events_held_asks_and_says_what_is_lost(tmp_path) -> None:
     session = await held_session(tmp_path)
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("q")
-        await shown(pilot, ConfirmScreen)
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await asked_to_quit(app, pilot)
         assert dialog.title_text.startswith("Quit and lose ")
         assert "cannot be written since" in dialog.message and "are lost" in dialog.message
         assert app.focused is not None and app.focused.id == "cancel"
@@ -118,6 +152,71 @@ async def test_quitting_with_events_held_asks_and_says_what_is_lost(tmp_path) ->
         await pilot.pause()
         await pilot.pause()
     assert session.recorder.holding is None
+    with session.recorder.journal as journal:
+        assert any(isinstance(e, JournalWrittenAgain) for e in journal.events())
+
+
+@pytest.mark.parametrize("key", ["question_mark", "g", "b"])
+async def test_the_screens_that_cover_the_header_say_not_recorded_too(
+    tmp_path, key, monkeypatch
+) -> None:
+    """The help, Investigate and the runbook fill the terminal, over the header and its alarm:
+    a commander reading them for minutes would not know that nothing is being recorded."""
+    monkeypatch.setattr(base, "JOURNAL_RETRY", 1)
+    session = (await held_session(tmp_path)).declare()
+    app = session.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        screen = app.screen
+        assert screen is not app.console_screen
+        alarm = screen.query_one(JournalAlarm)
+        assert alarm.display and alarm.region.y == 0 and alarm.region.height == 1
+        drawn = str(alarm.render())
+        assert drawn.startswith(" NOT RECORDED since ") and "events held" in drawn
+        assert len(drawn.rstrip()) < 80
+        take(session)  # space freed: written by the console's own retry, the alarm goes
+        await written_by_the_console(session, pilot)
+        assert session.recorder.holding is None and app.screen is screen
+        assert not alarm.display
+
+
+def rendered(dialog: ConfirmScreen) -> str:
+    """The question as drawn: its title, message and yes button."""
+    return " ".join(
+        str(widget.render()) for widget in dialog.query(".dialog-title, .dialog-reason, #ok")
+    )
+
+
+async def test_the_quit_question_says_what_is_lost_as_it_stands_until_it_is_answered(
+    tmp_path, monkeypatch
+) -> None:
+    """Asked before quitting, the commander frees space and waits, as the question tells them:
+    the question must not go on saying that events would be lost once they are written, nor
+    count fewer than are held while it stays open."""
+    monkeypatch.setattr(base, "JOURNAL_RETRY", 1)
+    session = (await held_session(tmp_path)).declare()
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await asked_to_quit(app, pilot)
+        asked = len(session.recorder.holding.events)
+        assert f"Quit and lose {asked:,} events" in rendered(dialog)
+        await session.arun(session.seconds() + 10)  # more held while it is open
+        await app.retry_journal()
+        await pilot.pause()
+        now = len(session.recorder.holding.events)
+        assert now > asked and f"Quit and lose {now:,} events" in rendered(dialog)
+        take(session)  # space freed: the console's own retry writes them
+        await written_by_the_console(session, pilot)
+        assert session.recorder.holding is None and app.screen is dialog
+        drawn = rendered(dialog)
+        assert "Quit and lose" not in drawn and "are lost" not in drawn
+        assert "Quit warroom?" in drawn and "Nothing is lost" in drawn and "Quit (y)" in drawn
+        assert "still open" in drawn  # the incident declared: resumed by opening it again
+        await pilot.press("y")
+        await pilot.pause()
+        assert not app.is_running
     with session.recorder.journal as journal:
         assert any(isinstance(e, JournalWrittenAgain) for e in journal.events())
 

@@ -346,3 +346,27 @@ async def test_a_check_that_fails_mid_watch_says_why_the_count_went_back(tmp_pat
         assert "check 3 failed at " in line and "analysis-service" in line, line
         assert "counting again · checking 0/5 good in a row · next check in 1:00" in line
         assert "[ ]" in line  # still watching: not verified, not ended
+
+
+async def test_an_escalation_prompt_waits_for_an_open_dialog_to_close(tmp_path) -> None:
+    """The prompt came over whatever dialog was open, with the focus: a `y` typed into a
+    note, or meant for 'Quit anyway', answered it instead."""
+    from state.guide.severity import Severity
+    from widgets.modals import ConfirmScreen, NoteScreen
+
+    session = await Session("service-down", tmp_path / "j.warroom").arun(90)
+    session.declare(Severity.P2)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("b")
+        await shown(pilot, RunbookScreen)
+        await pilot.press("n")
+        await shown(pilot, NoteScreen)
+        app.runbooks.watch()  # the criterion met, a note being typed
+        await pilot.pause()
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        app.runbooks.watch()  # the next sample's watch: asked now
+        await shown(pilot, ConfirmScreen)
+        assert "Error rate >20% (immediate P1 escalation)" in app.screen.message
