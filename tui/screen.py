@@ -17,6 +17,7 @@ from textual.containers import Container
 from textual.screen import Screen
 
 from state.guide.phase import flags, overdue, phase
+from tui import startup
 from tui.layout import grid_rows
 from widgets.error_rate import ErrorRatePane
 from widgets.filter_bar import FilterBar, FilterInput
@@ -301,6 +302,10 @@ class ConsoleScreen(Screen[None]):
             ):
                 self._held = []
                 self.set_timer(HOLD, self._release_held)
+
+    def on_screen_resume(self) -> None:
+        """A dialog closed: what it built is freed once the console is drawn again."""
+        self.app.call_after_refresh(startup.collect_closed_dialog)
 
     def on_screen_suspend(self) -> None:
         """A dialog is up: the keys held for it are its own."""

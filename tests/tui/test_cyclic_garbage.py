@@ -1,8 +1,9 @@
-"""Drawing leaves nothing for Python's cyclic garbage collector (widgets/acyclic.py).
+"""Drawing leaves nothing for Python's cyclic garbage collector (widgets/acyclic.py), and
+what a dialog built is collected as it closes (tui/startup.py `collect_closed_dialog`).
 
-A strip left in a reference cycle outlives the young collections and waits for a full one,
-which pauses the UI loop; a key pressed meanwhile waits for it (README, "The key -> frame
-tail"). `?` and back draws the help and then the console again, behind and in front.
+Garbage in reference cycles outlives the young collections and waits for a full one, which
+pauses the UI loop; a key pressed meanwhile waits for it (README, "The key -> frame tail").
+`?` and back draws the help and then the console again, behind and in front.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from textual.strip import Strip
 
 from tests.play import Session
 from tests.tui.waiting import pressed, shown
+from tui import startup
 from widgets.help import HelpScreen
 
 SIZE = (120, 40)
@@ -40,3 +42,21 @@ async def test_lines_drawn_again_leave_no_strip_to_the_cyclic_collector(tmp_path
             gc.garbage.clear()
         assert not isinstance(app.screen, HelpScreen)
     assert strips == 0
+
+
+async def test_a_closed_dialog_is_collected_once_the_console_is_drawn_again(
+    tmp_path, monkeypatch
+) -> None:
+    collected: list[str] = []
+    monkeypatch.setattr(startup, "collect_closed_dialog", lambda: collected.append("collected"))
+    app = (await Session("bad-deploy", tmp_path / "j.warroom").arun(4)).app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        collected.clear()  # the console's own first showing
+        await pressed(pilot, "question_mark")
+        await shown(pilot, HelpScreen)
+        await pilot.pause()
+        assert collected == []  # nothing while the dialog is up
+        await pressed(pilot, "escape")
+        await pilot.pause()
+        assert collected == ["collected"]
