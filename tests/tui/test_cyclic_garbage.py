@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 
+from textual.command import CommandPalette
 from textual.strip import Strip
 
 from tests.play import Session
@@ -52,11 +53,16 @@ async def test_a_closed_dialog_is_collected_once_the_console_is_drawn_again(
     app = (await Session("bad-deploy", tmp_path / "j.warroom").arun(4)).app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        collected.clear()  # the console's own first showing
-        await pressed(pilot, "question_mark")
-        await shown(pilot, HelpScreen)
+        await pressed(pilot, "ctrl+p")
+        await shown(pilot, CommandPalette)
         await pilot.pause()
         assert collected == []  # nothing while the dialog is up
         await pressed(pilot, "escape")
         await pilot.pause()
+        assert not isinstance(app.screen, CommandPalette)
         assert collected == ["collected"]
+        await pressed(pilot, "question_mark")
+        await shown(pilot, HelpScreen)
+        await pressed(pilot, "escape")
+        await pilot.pause()
+        assert collected == ["collected"]  # the help is kept: it left nothing to collect
