@@ -269,6 +269,18 @@ class NoteAdded(EventBase):
     by: str
 
 
+class JournalWrittenAgain(EventBase):
+    """The journal could not be written from `since` (why: `reason`): the `held` events after
+    it were kept in memory, shown, and written in their order just before this one; `thinned`
+    probe samples were dropped to bound memory (state/journal/holding.py)."""
+
+    kind: Literal["journal_written_again"] = "journal_written_again"
+    since: Instant
+    reason: str
+    held: int
+    thinned: int = 0
+
+
 Tone = Literal["info", "warn", "bad", "good"]
 
 
@@ -541,6 +553,7 @@ Event = Annotated[
     | StatusChanged
     | RoleAssigned
     | NoteAdded
+    | JournalWrittenAgain
     | InvestigationShown
     | RunbookOpened
     | RunbookStepTicked

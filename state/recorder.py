@@ -1,16 +1,26 @@
-"""Journal first, then fold: the one way an event reaches the console state."""
+"""Journal first, then fold: the one way an event reaches the console state.
+
+Unless the journal's file cannot be written (a full disk, EIO, a read-only remount): then the
+events are held in memory, in order, folded and shown, and written once it can be again
+(state/journal/holding.py). The console neither crashes nor goes blind.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 from state.console import ConsoleState
+from state.events import JournalWrittenAgain
 from state.fold import fold
 from state.journal import keyframes
 from state.journal.store import Journal
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from state.events import Event, EventBase
+    from state.journal.holding import Holding
 
 
 class Recorder:
@@ -40,7 +50,9 @@ class Recorder:
         return cls(Journal.open(reading.path), state)
 
     def record(self, event: Event | EventBase) -> ConsoleState:
-        """Commit `event` to the journal, then fold it. Nothing is shown that is not journaled.
+        """Commit `event` to the journal, then fold it. Nothing is shown that is not journaled,
+        except while the journal's file cannot be written (a full disk): then the event is
+        held in memory, in order, and folded, and the console says so (`holding`).
 
         From any thread, one event at a time: the journal's lock is held throughout, so the
         journal's order is the fold's, and no event joins another thread's transaction.
@@ -48,5 +60,47 @@ class Recorder:
         with self.journal.lock:
             seq = self.journal.append(event)
             self.state = fold(self.state, event)
-            self._keyframes.folded(seq, event, self.state)
+            if seq is not None:
+                self._keyframes.folded(seq, event, self.state)
             return self.state
+
+    def events(self) -> list[Event]:
+        """Every event of the session, in order: the journal's, then those it holds in memory
+        while its file cannot be written (what was folded and shown)."""
+        with self.journal.lock:
+            held = list(self.journal.holding.events) if self.journal.holding else []
+            return [*self.journal.events(), *held]  # type: ignore[list-item]
+
+    @property
+    def holding(self) -> Holding | None:
+        """What the journal holds in memory while its file cannot be written; None if none."""
+        return self.journal.holding
+
+    def retry(self, now: datetime, wait: float = -1) -> JournalWrittenAgain | None:
+        """Try once to write the events held, in their order; on success journal and fold a
+        JournalWrittenAgain saying what happened, and return it. None if nothing was held,
+        the file still refuses it (the holding says why), a transaction is open, or the
+        journal's lock was not had within `wait` seconds (-1: waits for it)."""
+        if self.journal.holding is None or not self.journal.lock.acquire(timeout=wait):
+            return None
+        try:
+            holding = self.journal.holding
+            if holding is None or self.journal.connection.in_transaction:
+                return None
+            try:
+                written = self.journal.flush()
+            except sqlite3.Error:
+                return None
+            for seq, event in written:
+                self._keyframes.noted(seq, event)
+            said = JournalWrittenAgain(
+                at=max(now, self.state.now or now),
+                since=holding.since or now,
+                reason=holding.reason,
+                held=len(written),
+                thinned=holding.thinned,
+            )
+            self.record(said)
+            return said
+        finally:
+            self.journal.lock.release()

@@ -39,6 +39,16 @@ def _param(value: object) -> str:
     return inert(value)
 
 
+def written_again(event: ev.JournalWrittenAgain) -> str:
+    """'Journal written again: 1,234 events held in memory since 10:47:52, when it could not
+    be (disk full (/mnt/tiny))'."""
+    thinned = f"; {event.thinned:,} probe samples thinned" if event.thinned else ""
+    return (
+        f"Journal written again: {event.held:,} events held in memory since "
+        f"{event.since:%H:%M:%S}, when it could not be ({inert(event.reason, 80)}){thinned}"
+    )
+
+
 SOURCE_NAMES = {
     "kubernetes": "Kubernetes",
     "health": "Health checks",
@@ -139,6 +149,8 @@ def entries(
             )
         case ev.NoteAdded():
             yield entry(f"Note by {inert(event.by)}: {inert(event.text)}")
+        case ev.JournalWrittenAgain():
+            yield entry(written_again(event), "warn")
         case ev.InvestigationShown():
             yield entry(investigation_line(event))
         case ev.RunbookOpened():

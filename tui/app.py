@@ -120,6 +120,9 @@ class WarroomApp(HeldToasts, ConsoleBase):
         return await super().run_key(name, method, params)
 
     def action_quit_console(self) -> None:
+        if self.opened and self.recorder.holding is not None:
+            self.run_worker(self._quit_not_recorded(), exclusive=True, group="quit")
+            return
         incident = self.recorder.state.incident if self.opened else None
         if incident is None or not incident.open:
             self.exit(0)
@@ -136,6 +139,28 @@ class WarroomApp(HeldToasts, ConsoleBase):
             f"({inert(self.recorder.journal.path)}); opening it again resumes the incident."
         )
         self.push_screen(ConfirmScreen("Quit warroom?", message, "Quit"), answered)
+
+    async def _quit_not_recorded(self) -> None:
+        """Quitting with events held in memory: try once more to write them; if the journal
+        still cannot take them, say what would be lost, and quit only if told to."""
+        if await self.retry_journal():
+            self.action_quit_console()  # written: quit as ever
+            return
+        holding = self.recorder.holding
+        if holding is None:
+            self.action_quit_console()
+            return
+        from tui.base import JOURNAL_RETRY
+        from tui.unrecorded import quit_question, unsent
+        from widgets.modals import ConfirmScreen
+
+        journal = self.recorder.journal
+        with journal.lock:  # the recorder's thread holds more meanwhile: count them still
+            title, message = quit_question(
+                holding, journal.path, unsent(self.comms.outbox), JOURNAL_RETRY
+            )
+        if await self.push_screen_wait(ConfirmScreen(title, message, "Quit anyway")):
+            self.exit(0)
 
     async def action_quit(self) -> None:
         """Textual's own ways out (ctrl+q, its palette command) ask as `q` does while an

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from state.clock import Clock
     from state.console import ConsoleState, Incident
     from state.events import EventBase
+    from state.journal.holding import Holding
     from state.recorder import Recorder
     from tui.recording import SampleRecorder
 
@@ -43,6 +44,11 @@ PROBE_BATCH = 0.1
 # refreshes after which what start-up made is frozen (gc): the probes' clients load theirs
 # with their first samples, the Kubernetes client's ~2,000 classes a refresh or two later
 SETTLING = 5
+# real seconds between tries to write what is held while the journal cannot be written
+JOURNAL_RETRY = 3
+# seconds between looks at the -wal's size; past WAL_LARGE bytes SQLite's own checkpoints
+# (every ~4 MB) are not happening: one is tried, whose refusal the header says
+WAL_EVERY, WAL_LARGE = 30, 16_000_000
 
 
 @dataclass
@@ -100,6 +106,8 @@ class ConsoleBase(ConsoleView):
         # samples, PROBE_BATCH after the first), or "" for none
         self._dirty = ""
         self._settled = 0  # the refreshes drawn, up to SETTLING: the start-up heap is frozen (gc)
+        self._ticks = 0  # clock ticks, for the journal's retries and looks at its -wal
+        self._journal_busy = False  # a try to write what is held, or a checkpoint, under way
         self._reactions: defaultdict[type, list[Callable[[EventBase], None]]] = defaultdict(list)
         self._watch = TerminalWatch(self, self._close_journal) if watch_terminal else None
         if opening is None:
@@ -112,6 +120,8 @@ class ConsoleBase(ConsoleView):
         if self.opened:
             if self._samples:
                 self._samples.abandon()
+            # events held while the file refused them: one last try (the disk may take them)
+            self.recorder.retry(self.clock.now(), wait=1.0)
             self.recorder.journal.close()
 
     def _wire(self, wiring: Wiring) -> None:
@@ -171,9 +181,77 @@ class ConsoleBase(ConsoleView):
             await self._scheduler.stop()
         if self._samples:  # what the probes emitted before they stopped is journaled
             await asyncio.to_thread(self._samples.stop)
+        if self.opened and self.recorder.holding is not None:  # a last try before the end
+            await self.retry_journal()
         close = getattr(self.investigator, "close", None)
         if close is not None:  # the live investigation's API connection and threads
             await close()
+
+    def not_recorded(self) -> Holding | None:
+        return self.recorder.holding if self.opened else None
+
+    def _journal_tick(self) -> None:
+        """Each second, on the clock's tick (no timer of its own: an idle console's CPU): every
+        JOURNAL_RETRY s write what is held, if anything; every WAL_EVERY s, if the -wal has
+        grown past WAL_LARGE (or was refused before), checkpoint it. Both in a thread."""
+        if self.read_only or not self.opened or self._journal_busy:
+            return  # the last try is still on its way (a large flush): never two at once
+        self._ticks += 1
+        if self.recorder.holding is not None:
+            if self._ticks % JOURNAL_RETRY == 0:
+                self.run_worker(self.retry_journal(), group="journal-retry")
+            return
+        if self._ticks % WAL_EVERY == 0 and self._wal_large():
+            self.run_worker(self._checkpoint(), group="journal-retry")
+
+    def _wal_large(self) -> bool:
+        from state.journal.store import wal_path
+
+        if self.recorder.journal.stuck is not None:
+            return True
+        try:
+            return wal_path(self.recorder.journal.path).stat().st_size > WAL_LARGE
+        except OSError:
+            return False
+
+    async def _checkpoint(self) -> None:
+        journal = self.recorder.journal
+        before = journal.stuck
+        self._journal_busy = True
+        try:
+            await asyncio.to_thread(journal.checkpoint, self.clock.now())
+        finally:
+            self._journal_busy = False
+        if journal.stuck != before or journal.stuck is not None:
+            self.redraw()  # the warning comes, goes, or says the -wal's size as it is now
+
+    def not_checkpointed(self) -> tuple[datetime, str, int] | None:
+        """(since, why, the -wal's bytes) while the -wal cannot be copied into the file."""
+        stuck = self.recorder.journal.stuck if self.opened else None
+        if stuck is None:
+            return None
+        from state.journal.store import wal_path
+
+        try:
+            size = wal_path(self.recorder.journal.path).stat().st_size
+        except OSError:
+            size = 0
+        return (*stuck, size)
+
+    async def retry_journal(self) -> bool:
+        """Try, in a thread, to write the events held while the journal could not be; True
+        once they are written (the timeline then says so and the header's alarm goes)."""
+        if self.recorder.holding is None:
+            return False
+        self._journal_busy = True
+        try:
+            said = await asyncio.to_thread(self.recorder.retry, self.clock.now())
+        finally:
+            self._journal_busy = False
+        if said is not None:
+            self._react(said)
+        self.redraw()  # the alarm gone, or its count and reason as they are now
+        return said is not None
 
     def on(self, kind: type[E], reaction: Callable[[E], None]) -> None:
         """Run `reaction(event)` after each `kind` event this console records, journaled and
@@ -218,6 +296,7 @@ class ConsoleBase(ConsoleView):
         """Every second: what shows the time, unless a repaint of new events is on its way."""
         if not self._dirty:
             self.redraw_clock()
+        self._journal_tick()
 
     def redraw(self) -> None:
         self._dirty = ""

@@ -54,6 +54,10 @@ def run_console(app, journal=None) -> NoReturn:
         journal.close()
         if app.crash is None:
             click.echo(f"journal: {journal.path}")
+        if journal.holding is not None:  # the file never took them: say so, never silently
+            from tui.unrecorded import lost_line
+
+            click.echo(lost_line(journal.holding, journal.path), err=True)
     ended(app, code, journal.path if journal else None)
 
 

@@ -69,6 +69,11 @@ class CommsKeys(KeyGroup):
             await self._sender.stop()
 
     @property
+    def outbox(self) -> Outbox | None:
+        """The journal's outbox, where this console sends from; None if it sends nothing."""
+        return self._outbox
+
+    @property
     def can_send(self) -> bool:
         return self._outbox is not None
 

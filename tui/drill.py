@@ -113,7 +113,7 @@ class DrillApp(WarroomApp):
         from widgets.score_card import ScoreCardScreen
 
         self.card_shown = True
-        events = list(self.recorder.journal.events())
+        events = self.recorder.events()  # those held while the disk is full too
         scored = [e for e in events if isinstance(e, DrillScored)]
         if scored:
             card = scored[-1]
@@ -135,6 +135,9 @@ class DrillApp(WarroomApp):
         return f"{title}\n\n{card_text(self.card).plain.rstrip()}"
 
     def action_quit_console(self) -> None:
+        if self.opened and self.recorder.holding is not None:
+            self.run_worker(self._quit_not_recorded(), exclusive=True, group="quit")
+            return
         if self.card_shown:
             self.exit(0)
             return

@@ -91,7 +91,8 @@ class SampleRecorder:
                 return
             try:
                 self.drain()
-            except Exception as exc:  # a journal that cannot be written ends the console
+            except Exception as exc:  # a bug: a journal the disk refuses holds instead
+                # (state/journal/holding.py), and the console goes on
                 self._stopping = True
                 self._loop.call_soon_threadsafe(self._failed, exc, context=self._context)
                 return

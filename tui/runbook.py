@@ -88,8 +88,8 @@ class RunbookKeys(KeyGroup):
 
     def _journal_events(self) -> list[EventBase]:
         if self.events is None:
-            journal = self.console.recorder.journal
-            self.events = [e for e in journal.events() if getattr(e, "kind", "") in _PROGRESS_KINDS]
+            recorded = self.console.recorder.events()  # those held while the disk is full too
+            self.events = [e for e in recorded if getattr(e, "kind", "") in _PROGRESS_KINDS]
         return self.events
 
     # ---- the key ------------------------------------------------------------------------------

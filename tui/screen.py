@@ -148,6 +148,8 @@ class ConsoleScreen(Screen[None]):
         header.update_note = self.console.update_note()
         header.declare_key = self.console.key_for("declare")
         header.flagged = self._flagged(state, alerts)
+        header.not_recorded = self.console.not_recorded()
+        header.not_checkpointed = self.console.not_checkpointed()
         self.drawn(header, lambda: header.show(state, now, badge))
         tabs = self._tabs
         stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
@@ -163,6 +165,8 @@ class ConsoleScreen(Screen[None]):
         for pane in self.panes:
             self.drawn(pane, partial(pane.tick, state, now))
         header, tabs = self._header, self._tabs
+        header.not_recorded = self.console.not_recorded()
+        header.not_checkpointed = self.console.not_checkpointed()
         self.drawn(header, lambda: header.show(state, now, self.console.badge))
         stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
         self.drawn(tabs, lambda: tabs.show(self.current_pane, self._alerts, stale))

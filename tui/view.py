@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from textual.theme import Theme
 
     from state.console import ConsoleState
+    from state.journal.holding import Holding
     from tui.palette import Command
 
 __all__ = ["PANES", "ConsoleView"]
@@ -112,6 +113,14 @@ class ConsoleView(App[int]):
 
     def farewell(self) -> str | None:
         """Plain text to print on the terminal once the console has ended (a drill's card)."""
+        return None
+
+    def not_recorded(self) -> Holding | None:
+        """What is held in memory while the journal cannot be written (the header's alarm)."""
+        return None
+
+    def not_checkpointed(self) -> tuple[datetime, str, int] | None:
+        """(since, why, the -wal's bytes) while the journal's -wal cannot be checkpointed."""
         return None
 
     def update_note(self) -> str | None:

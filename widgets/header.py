@@ -33,6 +33,7 @@ from widgets.theme import (
 if TYPE_CHECKING:
     from state.console import ConsoleState, Incident
     from state.guide.severity import Severity
+    from state.journal.holding import Holding
 
 _SEP = (" │ ", MUTED)
 # how much each part of the second line is needed: on a narrow terminal the least needed
@@ -65,10 +66,25 @@ class IncidentHeader(TextLine):
     # what the panes flag now ("DB locks: 3 sessions blocked"), set by the screen: while any
     # pane is flagged the header never says all clear
     flagged: tuple[str, ...] = ()
+    # set by the screen while the journal cannot be written: a line of its own, above the two
+    not_recorded: Holding | None = None
+    # (since, why, -wal bytes) while the -wal cannot be copied into the file: a warning line
+    not_checkpointed: tuple[datetime, str, int] | None = None
 
     def show(self, state: ConsoleState, now: datetime, badge: str) -> None:
         self._shown = (state, now, badge)
-        self.show_text(self.compose_text(state, now, badge, self.size.width or None))
+        text = self.compose_text(state, now, badge, self.size.width or None)
+        height = 2
+        width = self.size.width or 120
+        if self.not_recorded is not None:
+            text = Text.assemble(not_recorded_line(self.not_recorded, width), "\n", text)
+            height = 3
+        elif self.not_checkpointed is not None:
+            text = Text.assemble(not_checkpointed_line(*self.not_checkpointed, width), "\n", text)
+            height = 3
+        if self.styles.height is None or self.styles.height.value != height:
+            self.styles.height = height
+        self.show_text(text)
 
     def on_resize(self) -> None:
         if self._shown is not None:
@@ -278,3 +294,33 @@ class IncidentHeader(TextLine):
             line.append(" in ", MUTED)
             line.append(left, STRONG)
         return Part(full, short, KEEP_ESCALATION)
+
+
+def not_recorded_line(holding: Holding, width: int) -> Text:
+    """The alarm while the journal cannot be written, one line of at most `width` cells:
+    " NOT RECORDED since 10:47:52: disk full (/mnt/tiny) · 1,234 events held in memory"."""
+    since = holding.since.strftime("%H:%M:%S") if holding.since else "now"
+    why = inert(holding.reason, 60)
+    held = f"{len(holding.events):,} events held in memory"
+    thinned = f" ({holding.thinned:,} samples thinned)" if holding.thinned else ""
+    short_why = why.split(" (")[0]
+    for line in (
+        f" NOT RECORDED since {since}: {why} · {held}{thinned}",
+        f" NOT RECORDED since {since}: {why} · {held}",
+        f" NOT RECORDED since {since}: {short_why} · {held}",
+        f" NOT RECORDED since {since}: {short_why} · {len(holding.events):,} held",
+    ):
+        if len(line) < width:
+            break
+    return Text(line[: width - 1].ljust(width - 1), ALARM)
+
+
+def not_checkpointed_line(since: datetime, why: str, wal: int, width: int) -> Text:
+    """The warning while the journal's -wal cannot be copied into its file (chattr +i): the
+    events are recorded, in the -wal, which grows until the disk is full."""
+    size = f"{wal / 1e6:,.0f} MB" if wal >= 1e6 else f"{wal / 1e3:,.0f} KB"
+    head = f" JOURNAL NOT CHECKPOINTED since {since:%H:%M:%S}: {inert(why, 60)}"
+    line = f"{head} · its -wal holds the events, {size}, and grows"
+    if len(line) >= width:
+        line = f"{head} · -wal {size}, growing"
+    return Text(line[: width - 1].ljust(width - 1), WARN_STRONG)

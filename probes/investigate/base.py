@@ -19,13 +19,15 @@ Read = Callable[[], Awaitable[Sequence[Finding]]]
 
 
 def ago(seconds: float) -> str:
-    """'45 s ago', '12 min ago', '3.5 h ago'."""
+    """'45 s ago', '12 min ago', '3.5 h ago', '3.0 d ago' (from 48 h)."""
     seconds = max(seconds, 0.0)
     if seconds < 90:
         return f"{seconds:.0f} s ago"
     if seconds < 5400:
         return f"{seconds / 60:.0f} min ago"
-    return f"{seconds / 3600:.1f} h ago"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h ago"
+    return f"{seconds / 86400:.1f} d ago"
 
 
 def counted(n: int, word: str) -> str:

@@ -133,10 +133,17 @@ class KubernetesInvestigation(ApiThreads):
             rbac.LIST_REPLICA_SETS, "list_namespaced_replica_set", "AppsV1Api", conn.namespace
         )
         since = now - timedelta(hours=ROLLOUT_WINDOW_HOURS)
+        progressed = await self._progressed()
         groups: list[tuple[float, str, list[Finding]]] = []  # (latest, deployment, findings)
         for name in self.services:
             owned = [rs for rs in sets.items if _owned_by(rs, "Deployment", name)]
-            recent = [_revision(rs) for rs in owned if (made := _when(rs)) and made >= since]
+            back = _rolled_back(owned, progressed.get(name))
+            # when each rolled out, as far as the API says: its creation, or for the
+            # ReplicaSet a rollback took back to, the deployment's last progress
+            rolled = {id(rs): _when(rs) for rs in owned}
+            if back is not None:
+                rolled[id(back[0])] = back[1]
+            recent = [_revision(rs) for rs in owned if (t := rolled[id(rs)]) and t >= since]
             # a revision after one made in the window came after it: a rollback reuses an
             # old ReplicaSet (its creation time is its first rollout's), yet is recent
             if not recent:
@@ -146,9 +153,10 @@ class KubernetesInvestigation(ApiThreads):
             for rs in sorted(owned, key=_revision, reverse=True):  # the newest rollout first
                 if _when(rs) is None or _revision(rs) < first:
                     continue
-                found.append(self._rollout(name, rs, _before(owned, _revision(rs)), now))
+                last = back[1] if back is not None and rs is back[0] else None
+                found.append(self._rollout(name, rs, _before(owned, _revision(rs)), now, last))
             if found:
-                latest = max(_when(rs) or since for rs in owned if _revision(rs) >= first)
+                latest = max(rolled[id(rs)] or since for rs in owned if _revision(rs) >= first)
                 groups.append((latest.timestamp(), name, found))
         out = newest_first(groups)
         return out or [
@@ -159,16 +167,38 @@ class KubernetesInvestigation(ApiThreads):
             )
         ]
 
+    async def _progressed(self) -> dict[str, datetime]:
+        """Each watched deployment's last progress (its Progressing condition's lastUpdateTime,
+        UTC), which a rollback moves; {} where deployments may not be listed: the rollouts
+        are then dated by their ReplicaSets alone."""
+        try:
+            listed = await self._deployments()
+        except NotPermitted:
+            return {}
+        out = {}
+        for d in listed:
+            for c in (d.status.conditions if d.status else None) or ():
+                if c.type == "Progressing" and isinstance(c.last_update_time, datetime):
+                    when = c.last_update_time
+                    out[d.metadata.name] = when if when.tzinfo else when.replace(tzinfo=UTC)
+        return out
+
     @staticmethod
-    def _rollout(name: str, rs: Any, previous: Any | None, now: datetime) -> Finding:
-        """One rollout of deployment `name`: its ReplicaSet `rs`, after `previous`."""
+    def _rollout(
+        name: str, rs: Any, previous: Any | None, now: datetime, progressed: datetime | None
+    ) -> Finding:
+        """One rollout of deployment `name`: its ReplicaSet `rs`, after `previous`;
+        `progressed`, for the ReplicaSet a rollback took back to, is the deployment's last
+        progress (UTC): the rollback came at or before it."""
         notes = rs.metadata.annotations or {}
         created = _when(rs)
         image = _images(rs.spec.template)
         before = _images(previous.spec.template) if previous is not None else None
         change = f"image {before} -> {image}" if before and before != image else image
         cause = inert(notes.get(CHANGE_CAUSE, ""), 160) or "no change-cause"
-        made = f"{created:%H:%M:%S} ({_ago(now, created)})"
+        # a day or more back, the time of day alone would read as today's
+        day = "%Y-%m-%d " if created is not None and now - created >= timedelta(hours=20) else ""
+        made = f"{created:{day}%H:%M:%S} ({_ago(now, created)})"
         # `kubectl rollout undo` scales an older ReplicaSet back up under a new revision: it
         # keeps its creation time, so say what that time is, not that the rollout was then
         when = (
@@ -176,6 +206,9 @@ class KubernetesInvestigation(ApiThreads):
             if str(notes.get(REVISION_HISTORY, "")).strip()
             else f" at {made}"
         )
+        if progressed is not None:  # the rollback's own time is not kept: bound it
+            when += f" (the deployment last progressed at {progressed:%H:%M:%S}, "
+            when += f"{_ago(now, progressed)})"
         return Finding(
             part="Rollouts",
             text=f"{inert(name)} revision {inert(notes.get(REVISION, '?'), 12)}{when}: {change}; "
@@ -461,6 +494,22 @@ def _before(owned: list[Any], revision: int) -> Any | None:
         olds = [_number(r) for r in str(notes.get(REVISION_HISTORY, "")).split(",") if r.strip()]
         had += [(r, i) for r in (_revision(rs), *olds) if 0 < r < revision]
     return owned[max(had)[1]] if had else None
+
+
+def _rolled_back(owned: list[Any], progressed: datetime | None) -> tuple[Any, datetime] | None:
+    """(ReplicaSet, time) for a deployment whose current ReplicaSet (the highest revision) a
+    rollback took back to (it has a revision history) and which has progressed since that
+    ReplicaSet was made: `kubectl rollout undo` keeps the old creation time, so the
+    deployment's last progress (`progressed`, UTC) is the latest the rollback can have been.
+    None otherwise."""
+    current = max(owned, key=_revision, default=None)
+    if current is None or progressed is None:
+        return None
+    made = _when(current)
+    history = str((current.metadata.annotations or {}).get(REVISION_HISTORY, "")).strip()
+    if not history or made is None or progressed <= made:
+        return None
+    return current, progressed
 
 
 def _owned_by(obj: Any, kind: str, name: str) -> bool:

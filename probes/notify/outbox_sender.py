@@ -8,6 +8,10 @@ Statuspage by looking the incident up first. A Slack webhook cannot, so there a 
 that may have arrived (left in flight by a dead console, or sent with its reply lost to a
 timeout or a dropped connection) is settled as delivery unknown, journaled and shown,
 and sent again only when the commander resends it.
+
+While the journal's file cannot be written (a full disk), the outbox is held in memory with
+the events: what is sent then cannot be sent twice by a restart, except a message already
+in the file on a channel that cannot recognise a second copy, which waits (`_held_back`).
 """
 
 from __future__ import annotations
@@ -101,6 +105,14 @@ class OutboxSender:
         except ValidationError:  # unreadable settings fail at the attempt, with their reason
             return True
 
+    def _held_back(self, row: OutboxRow) -> bool:
+        """While the journal cannot be written, a message its file holds as pending waits if
+        its channel cannot recognise a second copy (Slack): its claim cannot be committed, so
+        a console started again on the journal would post it a second time. One queued since
+        is in memory alone (`Outbox.in_file`): no restart knows of it, so it goes."""
+        held = self.outbox.journal.holding is not None and self.outbox.in_file(row)
+        return held and not self._resendable(row)
+
     async def deliver_due(self) -> list[MessageSent]:
         """Send every channel's due message once; the outcomes journaled by this step."""
         async with self._lock:
@@ -108,6 +120,8 @@ class OutboxSender:
             settled: list[MessageSent] = []
             batch: list[OutboxRow] = []
             for row in self.outbox.due(now):
+                if self._held_back(row):
+                    continue
                 if (now - row.created_at).total_seconds() >= self.config.max_age:
                     last = f": {row.last_error}" if row.last_error else ""
                     why = f"not delivered within {_span(self.config.max_age)}{last}"

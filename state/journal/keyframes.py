@@ -62,8 +62,10 @@ def write_old(journal: Journal, seq: int, at: float, state: ConsoleState) -> Non
     _insert(journal, seq, at, zlib.compress(state.model_dump_json().encode(), 6))
 
 
-def _insert(journal: Journal, seq: int, at: float, blob: bytes) -> None:
-    journal.connection.execute("INSERT OR REPLACE INTO keyframes VALUES (?, ?, ?)", (seq, at, blob))
+def _insert(journal: Journal, seq: int, at: float, blob: bytes) -> bool:
+    """False if the file refused it (the disk is full): the journal is none the worse."""
+    row = (seq, at, blob)
+    return journal.write_shortcut("INSERT OR REPLACE INTO keyframes VALUES (?, ?, ?)", row)
 
 
 def _json(state: ConsoleState, exclude: tuple[str, ...]) -> dict[str, Any]:
@@ -119,15 +121,20 @@ class Writer:
 
     def folded(self, seq: int, event: EventBase, state: ConsoleState) -> None:
         """`event`, committed as `seq`, has been folded into `state`: take a keyframe if due."""
-        kind: str = getattr(event, "kind")  # noqa: B009
-        if kind in ROW_FIELDS:
-            self._rows += sum(len(getattr(event, field)) for field in ROW_FIELDS[kind])
-            self._samples[stream(event)] = (seq, event)
+        self.noted(seq, event)
         at = event.at.timestamp()
         if self._at is None:
             self._at = at
         elif at - self._at >= EVERY or (self._rows >= ROWS and not self.old_format):
             self.take(seq, at, state)
+
+    def noted(self, seq: int, event: EventBase) -> None:
+        """`event` is committed as `seq` (folded before: it was held while the file could not
+        be written): a keyframe to come may refer to its rows."""
+        kind: str = getattr(event, "kind")  # noqa: B009
+        if kind in ROW_FIELDS:
+            self._rows += sum(len(getattr(event, field)) for field in ROW_FIELDS[kind])
+            self._samples[stream(event)] = (seq, event)
 
     def take(self, seq: int, at: float, state: ConsoleState) -> None:
         self._at, self._rows = at, 0
@@ -145,8 +152,8 @@ class Writer:
             frame.update(changes(before, now), base=last)
             blob, text = _packed(frame, now, series, (last, said, text))
             self._since_whole += 1
-        _insert(self.journal, seq, at, blob)
-        self._last = (seq, now, series, text)
+        if _insert(self.journal, seq, at, blob):  # else the next one is whole (`rolled_back`)
+            self._last = (seq, now, series, text)
 
     def _references(self, state: ConsoleState) -> dict[str, int]:
         """The fields of `state` that are a sample's rows as they came: field -> its seq."""
@@ -332,7 +339,7 @@ class KeyframeIndex:
         for earlier in reversed(self.frames[: index + 1]):
             try:
                 return self._state(earlier.seq), earlier.seq
-            except (zlib.error, ValueError, TypeError, KeyError, AttributeError, JournalError):
+            except (zlib.error, ValueError, TypeError, LookupError, AttributeError, JournalError):
                 continue  # damaged, built on one that is, or refers to a damaged sample
         return ConsoleState(), 0
 

@@ -7,6 +7,9 @@ with the same message id where the receiver recognises a second copy, and is oth
 "unknown", as is one whose request left and whose reply never came. An unknown row is
 sent again only when a person resends it. Payloads hold no secrets: a channel's target
 names the environment variables that hold its URL or key, never their values.
+
+While the journal's file cannot be written (a full disk), the outbox is a copy in memory,
+written to the file with the events held once it can be (state/journal/holding.py).
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ class Outbox:
         return int(found[0]) + 1
 
     def add(self, message: OutboxMessage, now: datetime) -> None:
-        self._db.execute(
+        self.journal.write(
             "INSERT INTO outbox(message_id, incident_id, channel, created_at, state, "
             "next_attempt_at, payload) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
             (
@@ -140,7 +143,7 @@ class Outbox:
         Its age and attempts count from now: the person who resends it chose to, whatever
         time has passed. Raises KeyError when no such message is in the "unknown" state.
         """
-        cursor = self._db.execute(
+        cursor = self.journal.write(
             "UPDATE outbox SET state = 'pending', attempts = 0, created_at = ?, "
             "next_attempt_at = ?, last_error = '' WHERE message_id = ? AND state = 'unknown'",
             (_ts(now), _ts(now), message_id),
@@ -160,7 +163,7 @@ class Outbox:
                     "SELECT message_id FROM outbox WHERE state = 'sending' ORDER BY seq"
                 )
             ]
-            self._db.execute(
+            self.journal.write(
                 "UPDATE outbox SET state = 'pending', next_attempt_at = min(next_attempt_at, ?) "
                 "WHERE state = 'sending'",
                 (_ts(now),),
@@ -168,13 +171,20 @@ class Outbox:
         return ids
 
     def _set(self, message_id: str, assignments: str, *values: object) -> None:
-        cursor = self._db.execute(
+        cursor = self.journal.write(
             f"UPDATE outbox SET {assignments} WHERE message_id = ?", (*values, message_id)
         )
         if cursor.rowcount != 1:
             raise KeyError(f"no message {message_id} in the outbox")
 
     # ---- reading -----------------------------------------------------------------------------
+
+    def in_file(self, row: OutboxRow) -> bool:
+        """Is `row` in the journal's file as it reads now? While the file cannot be written
+        (state/journal/holding.py), a message queued since lives in memory alone: a console
+        that ends before it is written leaves no trace of it for the next one to send."""
+        holding = self.journal.holding
+        return holding is None or row.seq <= holding.outbox_written
 
     def get(self, message_id: str) -> OutboxRow | None:
         found = self._db.execute(

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from state.clock import from_epoch
+from state.collector import paused
 from state.console import ConsoleState, TimelineEntry
 from state.fold import fold
 from state.journal.keyframes import KeyframeIndex
@@ -48,14 +49,15 @@ class Replay:
         """The state after every event recorded at or before `at` (epoch seconds)."""
         if at == self.at and self._read_to == self.last_seq:
             return self.state  # a repaint at the same cursor: nothing new to read
-        frame = self.index.before(at)
-        if at < self.at or (frame is not None and frame.seq > self.seq):
-            self.state, self.seq = self.index.load(frame)
-        for seq, when, event in self.journal.rows(self.seq):
-            if when > at:
-                break
-            self.state = fold(self.state, event)
-            self.seq = seq
+        with paused():  # a seek makes no cycles (state/collector.py)
+            frame = self.index.before(at)
+            if at < self.at or (frame is not None and frame.seq > self.seq):
+                self.state, self.seq = self.index.load(frame)
+            for seq, when, event in self.journal.rows(self.seq):
+                if when > at:
+                    break
+                self.state = fold(self.state, event)
+                self.seq = seq
         self.at, self._read_to = at, self.last_seq
         return self.state
 

@@ -156,12 +156,21 @@ def _missing(db: sqlite3.Connection) -> list[str]:
 
 
 @contextlib.contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
-    db.execute("BEGIN IMMEDIATE")
+def transaction(db: sqlite3.Connection, immediate: bool = True) -> Iterator[None]:
+    """BEGIN IMMEDIATE (or deferred) ... COMMIT, or ROLLBACK on any exception.
+
+    A write the disk refuses (SQLITE_FULL, SQLITE_IOERR) may have rolled it back already."""
+    db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
         yield
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
+    try:
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+        raise

@@ -125,5 +125,7 @@ def _added(head: dict[str, Any], data: bytes) -> list[float | None]:
     floats.frombytes(data)
     added: list[float | None] = list(floats.tolist())
     for i in head.get("none", ()):
+        if not isinstance(i, int) or not 0 <= i < len(added):  # damaged: never a crash
+            raise ValueError("a keyframe's series mark a value they do not hold")
         added[i] = None
     return added

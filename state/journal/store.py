@@ -22,12 +22,22 @@ from typing import TYPE_CHECKING
 from state.journal import schema
 from state.journal.codec import DELTA, RAW, ROWS, Packer, Reader, Unpacker, after, current
 from state.journal.errors import JournalError as JournalError
+from state.journal.holding import (
+    Holding,
+    drop_mirror,
+    mirror_outbox,
+    reason,
+    unwritable,
+    write_outbox_back,
+)
 from state.journal.rows import ROW_FIELDS
 from state.journal.schema import SchemaError, transaction
 from state.journal.writer import WriterLock, ensure_free
 from state.text import inert
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from state.events import Event, EventBase
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -91,6 +101,11 @@ class Journal:
         # it throughout, so no other thread's event joins (or is rolled back with) it
         self.lock = threading.RLock()
         self._writer: WriterLock | None = None  # held while open for writing (writer.py)
+        # while the file cannot be written (disk full, ...): what it could not take (holding.py)
+        self.holding: Holding | None = None
+        self._log: list[tuple[str, object]] | None = None  # the open transaction's writes
+        # (since, why) the -wal cannot be checkpointed into the file (an immutable file)
+        self.stuck: tuple[datetime, str] | None = None
 
     # ---- opening ----------------------------------------------------------------------------
 
@@ -180,13 +195,38 @@ class Journal:
 
     # ---- writing ----------------------------------------------------------------------------
 
-    def append(self, event: Event | EventBase) -> int:
-        """Commit one event; returns its sequence number. Only then may it be folded."""
+    def append(self, event: Event | EventBase) -> int | None:
+        """Commit one event; returns its sequence number. Only then may it be folded.
+
+        None when the file cannot be written (holding.py): the event is held in memory, after
+        those held before it, and may be folded as well; it is written with them later.
+        """
+        if self.holding is not None:
+            self.holding.add(event)
+            return None
+        try:
+            seq = self._insert(event)
+        except sqlite3.Error as exc:
+            if self.read_only or not unwritable(exc):
+                raise
+            self._hold(exc, self._log, begin=self._log is not None)
+            assert self.holding is not None
+            self.holding.add(event)
+            return None
+        if self._log is not None:
+            self._log.append(("event", event))
+        return seq
+
+    def _insert(self, event: Event | EventBase) -> int:
         kind = getattr(event, "kind")  # noqa: B009
         row = self._packer.pack(event)
-        cursor = self._db.execute(
-            _INSERT, (event.at.timestamp(), kind, row.encoding, row.ref, row.data)
-        )
+        try:
+            cursor = self._db.execute(
+                _INSERT, (event.at.timestamp(), kind, row.encoding, row.ref, row.data)
+            )
+        except sqlite3.Error:
+            self._packer = Packer(by_rows=self._packer.by_rows)  # it may count on this row
+            raise
         seq = int(cursor.lastrowid or 0)
         self._packer.packed(row, seq)
         return seq
@@ -195,6 +235,106 @@ class Journal:
         """Write samples whole from now on, as journals before rows by change: for the
         benchmarks' baseline and the tests of journals in that format."""
         self._packer = Packer(by_rows=False)
+
+    def write(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        """Run a statement that writes the outbox: in the file, or, while the file cannot
+        be written, in the outbox's copy in memory (which then shadows the file's)."""
+        with self.lock:  # a refusal starts holding: not while the recorder's thread appends
+            if self.holding is None:
+                try:
+                    cursor = self._db.execute(sql, params)
+                except sqlite3.Error as exc:
+                    if self.read_only or not unwritable(exc):
+                        raise
+                    self._hold(exc, self._log, begin=self._log is not None)
+                else:
+                    if self._log is not None:
+                        self._log.append(("sql", (sql, params)))
+                    return cursor
+            return self._db.execute(sql, params)
+
+    def write_shortcut(self, sql: str, params: tuple[object, ...]) -> bool:
+        """Write what the journal can do without (a keyframe): False if the file refused it.
+        Inside a transaction the refusal rolled the transaction back: its writes are held."""
+        if self.holding is not None:
+            return False
+        try:
+            self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            if not unwritable(exc):
+                raise
+            if self._log is not None:
+                self._hold(exc, self._log, begin=True)
+            else:
+                self._forget()
+            return False
+        return True
+
+    def _hold(
+        self, exc: sqlite3.Error, log: list[tuple[str, object]] | None, begin: bool = False
+    ) -> None:
+        """The file refused a write: hold from now on. A transaction of ours that was open is
+        rolled back (SQLite may have done it already); what it wrote (`log`) is done again,
+        held or in the outbox's memory copy, and with `begin` the transaction goes on, on
+        the memory copy alone."""
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+        self._forget()
+        self.holding = Holding(reason(exc, self.path), mirror_outbox(self._db))
+        if begin:
+            self._db.execute("BEGIN")
+        for what, done in log or ():
+            if what == "event":
+                self.holding.add(done)  # type: ignore[arg-type]
+            else:
+                self._db.execute(*done)  # type: ignore[misc]
+
+    def _forget(self) -> None:
+        """What was written may be gone: build on no row, read afresh, take keyframes whole."""
+        self._packer = Packer(by_rows=self._packer.by_rows)
+        self._reader = None
+        for forget in self._rolled_back:
+            forget()
+
+    def flush(self) -> list[tuple[int, EventBase]]:
+        """Write every held event, in order, and the outbox's memory copy, in one transaction;
+        the (seq, event) written. Raises sqlite3.Error, still holding, if the file refuses
+        it. Not from inside a transaction."""
+        holding = self.holding
+        assert holding is not None and not self._db.in_transaction
+        try:
+            with self.lock, transaction(self._db):
+                written = [(self._insert(event), event) for event in holding.events]
+                write_outbox_back(self._db)
+        except sqlite3.Error as exc:
+            self._forget()
+            holding.tries += 1
+            if unwritable(exc):
+                holding.reason = reason(exc, self.path)
+            raise
+        with self.lock:
+            self.holding = None
+            drop_mirror(self._db)
+        return written
+
+    def checkpoint(self, now: datetime) -> None:
+        """Copy the -wal into the file (a PASSIVE checkpoint, as SQLite's automatic ones),
+        remembering a refusal in `stuck`: SQLite's own checkpoints fail silently, and a file
+        that can no longer be written (chattr +i) leaves the -wal to grow without bound.
+        The events are safe in the -wal meanwhile. Nothing while holding or in a transaction."""
+        with self.lock:
+            if self.read_only or self.holding is not None or self._db.in_transaction:
+                return
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error as exc:
+                if not unwritable(exc):
+                    raise
+                if self.stuck is None:
+                    self.stuck = (now, reason(exc, self.path))
+                return
+            self.stuck = None
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -216,18 +356,29 @@ class Journal:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
+        holding = self.holding
+        held = holding.added if holding is not None else 0
+        log: list[tuple[str, object]] = []
+        self._log = log
+        done = False
         try:
-            with transaction(self._db):
+            # while holding, it writes the memory copy alone: no lock on the file to take
+            with transaction(self._db, immediate=holding is None):
                 yield
-        except BaseException:
+                done = True
+        except BaseException as exc:
+            self._log = None
+            if done and self.holding is None and isinstance(exc, sqlite3.Error) and unwritable(exc):
+                self._hold(exc, log)  # the file refused the COMMIT: what it wrote is held
+                return
+            if self.holding is not None:  # what this transaction held is rolled back too
+                self.holding.cut(held if self.holding is holding else 0)
             # rolled back: the packer may remember bodies of rows that are gone, and a later
             # row would be deflated against them (or build on their rows); start again from
             # key rows. The reader may have read the rows that are gone (in this connection).
-            self._packer = Packer(by_rows=self._packer.by_rows)
-            self._reader = None
-            for forget in self._rolled_back:
-                forget()
+            self._forget()
             raise
+        self._log = None
 
     def on_rollback(self, forget: Callable[[], None]) -> None:
         """Call `forget` when a transaction is rolled back: what it wrote is gone (keyframes

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from state.console import ConsoleState, Incident
+from state.events import JournalWrittenAgain
 from state.fold import fold
 from state.guide.harm import harm
 from state.guide.milestones import Change, Milestones, Tracker, services_down
@@ -92,6 +93,8 @@ class Facts:
     locks: list[LockSample] = field(default_factory=list)  # samples with a session blocked
     requested_by: dict[str, str] = field(default_factory=dict)  # action id -> who asked
     down_now: frozenset[str] = frozenset()  # the services down after the last sample
+    # each time the journal could not be written for a while: its events held, written late
+    interrupted: list[JournalWrittenAgain] = field(default_factory=list)
 
 
 def gather(events: Iterable[EventBase]) -> Facts:
@@ -110,6 +113,8 @@ def gather(events: Iterable[EventBase]) -> Facts:
         why = harm(before, event) if kind == "action_requested" else None  # type: ignore[arg-type]
         if why is not None and not getattr(event, "dry_run", False):
             facts.harmful.append((seq, event.action_id, why))  # type: ignore[attr-defined]
+        if isinstance(event, JournalWrittenAgain):
+            facts.interrupted.append(event)
         if kind not in SIGNAL_KINDS:
             _person(facts, seq, event, state)
         elif kind == "metric_sampled":

@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from state.action_words import action_words
+from state.collector import paused
 from state.guide.milestones import incident_span
 from state.guide.severity import Role
 from state.review import sections, template
@@ -61,7 +62,8 @@ def review_files(events: Iterable[EventBase]) -> list[ReviewFile]:
     A journal with several incidents gives one set per incident; one with none, a
     session review only.
     """
-    facts = gather(events)
+    with paused():  # the fold makes no cycles: no full collections in it (state/collector.py)
+        facts = gather(events)
     if facts.first_at is None:
         raise ReviewError("the journal has no events: there is nothing to review")
     out: list[ReviewFile] = []
@@ -229,6 +231,12 @@ def _session(facts: Facts) -> str:
             words.append(f"seed {first.seed}")  # type: ignore[union-attr]
         words.append(f"operator {md(first.operator)}")  # type: ignore[union-attr]
     words.append(f"journal {iso(facts.first_at)} to {iso(facts.last_at)}, {facts.events:,} events")
+    for gap in facts.interrupted:  # the file refused writes (a full disk): said, never hidden
+        thinned = f", {gap.thinned:,} probe samples thinned" if gap.thinned else ""
+        words.append(
+            f"recording interrupted {iso(gap.since)} to {iso(gap.at)} ({md(gap.reason)}): "
+            f"{gap.held:,} events held in memory, written late{thinned}"
+        )
     return ", ".join(words)
 
 

@@ -280,10 +280,55 @@ async def test_after_an_undo_what_changed_names_the_image_the_rollout_replaced(t
             await k.close()
     image = f"ghcr.io/tracktion/{SERVICE}"
     assert rollouts == [  # the newest first; the rollback's ReplicaSet is older than it is
-        f"{SERVICE} revision 4, a rollback to the ReplicaSet made at 13:00:00 (60 min ago): "
+        f"{SERVICE} revision 4, a rollback to the ReplicaSet made at 13:00:00 (60 min ago) "
+        "(the deployment last progressed at 13:59:00, 60 s ago): "
         f"image {image}:v3 -> {image}:v2; change-cause: no change-cause",
         f"{SERVICE} revision 3 at 13:50:00 (10 min ago): image {image}:v2 -> {image}:v3; "
         "change-cause: no change-cause",
+    ]
+
+
+async def rollouts_after_undo(tmp_path, progressed_ago: int) -> list[str]:
+    """What changed, for a deployment rolled back to a 3-day-old ReplicaSet from one made 2
+    days ago (none in the 24 h window), the deployment last progressing `progressed_ago` s
+    before now."""
+    first = replicaset(SERVICE, 3, 2, image=f"ghcr.io/tracktion/{SERVICE}:v1")
+    first["metadata"]["creationTimestamp"] = ts(-3 * 86400)
+    first["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] = "1"
+    bad = replicaset(SERVICE, 2, 0, image=f"ghcr.io/tracktion/{SERVICE}:v2")
+    bad["metadata"]["creationTimestamp"] = ts(-2 * 86400)
+    rolled = deployment(SERVICE, replicas=2, ready=2, revision=3)
+    for condition in rolled["status"]["conditions"]:
+        condition["lastUpdateTime"] = ts(-progressed_ago)
+    async with cluster(tmp_path, rolled, first, bad) as k8s:
+        k = KubernetesInvestigation(
+            [SERVICE], context=k8s.context, kubeconfig=k8s.kubeconfig, now=lambda: T0
+        )
+        try:
+            return [f.text for f in await k.rollouts()]
+        finally:
+            await k.close()
+
+
+async def test_a_rollback_today_to_an_old_replicaset_is_listed(tmp_path):
+    """`kubectl rollout undo` 5 minutes ago back to a ReplicaSet made 3 days ago: no
+    ReplicaSet was made in the window, yet the rollback is today's change, and the likeliest
+    cause. The API keeps no time for the undo itself: the deployment's last progress bounds
+    it, and the finding says which time is which."""
+    image = f"ghcr.io/tracktion/{SERVICE}"
+    assert await rollouts_after_undo(tmp_path, 300) == [
+        f"{SERVICE} revision 3, a rollback to the ReplicaSet made at 2026-02-27 14:00:00 "
+        "(3.0 d ago) "
+        "(the deployment last progressed at 13:55:00, 5 min ago): "
+        f"image {image}:v2 -> {image}:v1; change-cause: no change-cause",
+    ]
+
+
+async def test_a_rollback_before_the_window_is_not_listed(tmp_path):
+    """The deployment last progressed 2 days ago: the rollback came before that, outside
+    the guide's 24 h window."""
+    assert await rollouts_after_undo(tmp_path, 2 * 86400 - 60) == [
+        "no rollout of a watched deployment in the last 24 h"
     ]
 
 

@@ -97,6 +97,7 @@ ALL_KINDS = [
     ev.StatusChanged(at=at(13), status=IncidentStatus.IDENTIFIED, by="ana"),
     ev.RoleAssigned(at=at(14), role=Role.CL, person="李雷", by="ana"),
     ev.NoteAdded(at=at(15), text="line one\nline two \x1b[31m raw as typed", by="ana"),
+    ev.JournalWrittenAgain(at=at(15), since=at(14), reason="disk full (/mnt/x)", held=3),
     ev.ActionRequested(
         at=at(16),
         action_id="a1",

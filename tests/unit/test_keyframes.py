@@ -77,7 +77,7 @@ def test_keyframes_are_a_fraction_of_the_state_they_hold(fleet):
     assert max(sizes[1:]) < whole / 10, (sizes, whole)
 
 
-@pytest.mark.parametrize("damage", ["blob", "base", "sample"])
+@pytest.mark.parametrize("damage", ["blob", "base", "sample", "none"])
 def test_a_damaged_keyframe_is_passed_over(fleet, tmp_path, damage):
     path = tmp_path / "damaged.warroom"
     path.write_bytes(fleet.read_bytes())
@@ -87,12 +87,15 @@ def test_a_damaged_keyframe_is_passed_over(fleet, tmp_path, damage):
             db.execute("UPDATE keyframes SET state = x'00ff' WHERE seq = ?", (seqs[3],))
         elif damage == "base":  # the whole one every other builds on
             db.execute("UPDATE keyframes SET state = x'5757' WHERE seq = ?", (seqs[0],))
-        else:  # the whole one refers, for its deployments, to a row that is no such sample
+        else:
             (blob,) = db.execute("SELECT state FROM keyframes WHERE seq = ?", (seqs[0],)).fetchone()
             head, _, data = zlib.decompress(blob[len(b"WK2\n-\n") :]).partition(b"\n")
             frame = json.loads(head)
-            assert "deployments" in frame["refs"]
-            frame["refs"]["deployments"] = 1  # session_started
+            if damage == "sample":  # refers, for its deployments, to a row no such sample
+                assert "deployments" in frame["refs"]
+                frame["refs"]["deployments"] = 1  # session_started
+            else:  # marks a sparkline value missing past the values it holds
+                frame["series"]["error_rate"]["none"] = [10**6]
             text = json.dumps(frame).encode() + b"\n" + data
             blob = b"WK2\n-\n" + zlib.compress(text)
             db.execute("UPDATE keyframes SET state = ? WHERE seq = ?", (blob, seqs[0]))

@@ -1,0 +1,180 @@
+"""A journal the disk stops taking mid-incident: the console keeps watching and acting, says
+so in the header on every layout, writes what it held once it can, and asks before a quit
+would lose it. The refusal is SQLite's own SQLITE_FULL (`PRAGMA max_page_count` on the
+journal's connection): no mock, and no tmpfs (CI has none)."""
+
+from __future__ import annotations
+
+import pytest
+
+from probes.notify.config import demo_config
+from state.events import Escalated, JournalWrittenAgain, MessageSent
+from state.journal.outbox import Outbox
+from state.journal.store import Journal
+from tests.play import Session
+from tests.tui.test_comms import timeline
+from tests.tui.waiting import shown
+from tui import base
+from widgets.modals import ConfirmScreen
+
+
+def header(app) -> list[str]:
+    return app.query_one("#header")._text.plain.splitlines()
+
+
+def take(session: Session) -> None:
+    session.recorder.journal.connection.execute("PRAGMA max_page_count = 1073741823")
+
+
+async def held_session(tmp_path, seconds: float = 30) -> Session:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(seconds)
+    db = session.recorder.journal.connection
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+    until = seconds
+    while session.recorder.holding is None:
+        until += 2
+        await session.arun(until)
+    await session.arun(until + 20)  # ten more refreshes, held
+    return session
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_header_says_not_recorded_in_one_line_on_every_layout(
+    tmp_path, size, no_color, monkeypatch
+) -> None:
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    session = await held_session(tmp_path)
+    holding = session.recorder.holding
+    assert holding is not None
+    app = session.app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        lines = header(app)
+        assert len(lines) == 3 and app.query_one("#header").size.height == 3
+        alarm = lines[0]
+        assert alarm.startswith(f" NOT RECORDED since {holding.since:%H:%M:%S}: journal full")
+        assert f"{len(holding.events):,} " in alarm and len(alarm) < size[0]
+        assert lines[1].startswith(" DEMO ")  # the header's own two lines, below it, whole
+        assert app.query_one("#header")._text.spans[0].style == "bold $warroom-p1-text on " + (
+            "$warroom-p1"
+        )
+
+
+async def test_the_commander_escalates_on_a_full_disk_and_all_is_written_once_it_takes_it(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(base, "JOURNAL_RETRY", 1)
+    session = (await held_session(tmp_path)).declare()
+    app = session.app(notify=demo_config(tmp_path / "sent.jsonl"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.comms.escalate_now(2, "tracklist team needed", "alice")
+        await app.comms._sender.deliver_due()  # sent: no restart knows of it, none sends it again
+        assert (tmp_path / "sent.jsonl").read_text().count("escalat") >= 1
+        held = session.recorder.holding
+        assert held is not None and any(isinstance(e, Escalated) for e in held.events)
+        await session.arun(session.seconds() + 10)
+        app.redraw()
+        await pilot.pause()
+        assert header(app)[0].startswith(" NOT RECORDED")
+        take(session)
+        for _ in range(200):  # the console's own retry, every JOURNAL_RETRY s off the loop
+            await pilot.pause(0.05)
+            if session.recorder.holding is None:
+                break
+        await pilot.pause()
+        assert session.recorder.holding is None
+        assert not header(app)[0].startswith(" NOT RECORDED") and len(header(app)) == 2
+        assert "Journal written again" in timeline(app)
+    with session.recorder.journal as journal:
+        events = list(journal.events())
+        said = [e for e in events if isinstance(e, JournalWrittenAgain)]
+        assert len(said) == 1 and said[0].since == held.since and said[0].held >= 10
+        assert any(isinstance(e, Escalated) for e in events)
+        sent = [e for e in events if isinstance(e, MessageSent)]
+        assert sent and all(e.outcome == "delivered" for e in sent)
+        rows = Outbox(journal).rows()
+        assert rows and all(row.state == "delivered" for row in rows)
+
+
+async def test_quitting_with_events_held_asks_and_says_what_is_lost(tmp_path) -> None:
+    session = await held_session(tmp_path)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("q")
+        await shown(pilot, ConfirmScreen)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        assert dialog.title_text.startswith("Quit and lose ")
+        assert "cannot be written since" in dialog.message and "are lost" in dialog.message
+        assert app.focused is not None and app.focused.id == "cancel"
+        await pilot.press("enter")  # Cancel: still watching, still holding
+        await pilot.pause()
+        assert app.is_running and session.recorder.holding is not None
+        take(session)  # space freed: q writes what is held, then quits as ever
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.pause()
+    assert session.recorder.holding is None
+    with session.recorder.journal as journal:
+        assert any(isinstance(e, JournalWrittenAgain) for e in journal.events())
+
+
+async def test_a_journal_made_immutable_warns_that_its_wal_grows(tmp_path) -> None:
+    from tests.unit.test_journal_held import immutable, mutable
+
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(30)
+    path = session.recorder.journal.path
+    if not immutable(path):
+        pytest.skip("chattr +i needs root and a file system with the flag")
+    app = session.app()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await session.arun(60)
+            await app._checkpoint()
+            await pilot.pause()
+            line = header(app)[0]
+            assert line.startswith(" JOURNAL NOT CHECKPOINTED since ")
+            assert "file not writable (j.warroom)" in line and "-wal" in line and len(line) < 80
+            assert session.recorder.holding is None  # recorded: in the -wal
+            mutable(path)
+            await app._checkpoint()
+            await pilot.pause()
+            assert len(header(app)) == 2  # checkpointed again: the warning goes
+    finally:
+        mutable(path)
+
+
+async def test_a_hang_up_with_events_held_tries_once_to_write_them(tmp_path) -> None:
+    """SIGHUP's handler (tui/tty.py) calls the console's `_close_journal` before it leaves:
+    what is held is written if the file takes it now, and the journal is closed whole."""
+    session = await held_session(tmp_path)
+    held = len(session.recorder.holding.events)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        take(session)
+        app._close_journal()
+    with Journal.open(tmp_path / "j.warroom", read_only=True) as journal:
+        said = [e for e in journal.events() if isinstance(e, JournalWrittenAgain)]
+    assert len(said) == 1 and said[0].held == held
+
+
+async def test_a_drill_on_a_full_disk_is_scored_with_what_it_holds(tmp_path) -> None:
+    """The trainee's acts held in memory count: the score card reads them as well."""
+    from tests.tui.test_drill import drill_app
+    from widgets.score_card import ScoreCardScreen
+
+    session = (await held_session(tmp_path)).declare()
+    app = drill_app(session, "bad-deploy")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.finish_drill()
+        await shown(pilot, ScoreCardScreen)
+        assert app.card is not None
+        names = [m.name for m in app.card.milestones]
+        done = [m.name for m in app.card.milestones if m.took is not None]
+        assert done, names  # declared while held: scored as done
+        assert session.recorder.holding is not None  # the card itself is held with the rest

@@ -1,0 +1,58 @@
+"""What the commander is told about events held in memory while the journal cannot be written:
+the question before quitting, and the line left on the terminal if they are lost after all."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from state.text import inert
+
+if TYPE_CHECKING:
+    from state.journal.holding import Holding
+    from state.journal.outbox import Outbox
+
+
+def _since(holding: Holding) -> str:
+    return holding.since.strftime("%H:%M:%S") if holding.since else "now"
+
+
+def unsent(outbox: Outbox | None) -> int:
+    """Messages queued while the journal could not be written and not sent yet: they live in
+    memory alone, and go with the console."""
+    if outbox is None:
+        return 0
+    return sum(1 for row in outbox.open_rows() if not outbox.in_file(row))
+
+
+def quit_question(holding: Holding, path: object, unsent: int, retry: float) -> tuple[str, str]:
+    """(title, message) of the confirmation before quitting with events held: what is lost."""
+    n, others, since = len(holding.events), holding.others(), _since(holding)
+    lines = [
+        f"The journal {inert(path)} cannot be written since {since}: {inert(holding.reason)}.",
+        "",
+        f"If you quit now, the {n:,} events held in memory since then are lost, "
+        + (
+            f"{others:,} of them not probe samples (what was done, messages, notes, probe "
+            "failures). "
+            if others
+            else "all of them probe samples. "
+        )
+        + f"Replay and the review will end at {since}.",
+    ]
+    if unsent:
+        lines.append(f"{unsent} queued message(s) not sent yet will not be sent.")
+    lines += [
+        "",
+        "To keep them: free space on the disk (or make the file writable again), then wait "
+        f"for the header's NOT RECORDED line to go; warroom tries every {retry:g} s.",
+    ]
+    return f"Quit and lose {n:,} events not recorded?", "\n".join(lines)
+
+
+def lost_line(holding: Holding, path: object) -> str:
+    """The one line left on the terminal when the console ended with events still held."""
+    return (
+        f"warroom: {len(holding.events):,} events since {_since(holding)} were NOT recorded: "
+        f"the journal {inert(path)} could not be written ({inert(holding.reason)}); "
+        f"it ends at {_since(holding)}"
+    )
