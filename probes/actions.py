@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -31,6 +32,29 @@ def configmap_target(namespace: str, configmap: str, key: str) -> str:
     return f"configmap {namespace}/{configmap} key {key}"
 
 
+@dataclass(frozen=True)
+class UndoTarget:
+    """Where `kubectl rollout undo` takes a deployment back to: the ReplicaSet of the
+    revision before the current one, as kubectl's rollback picks it (probes/kubernetes/
+    rollout.py `rollback_target`). `current`: the deployment's template already is that
+    revision's, and kubectl would skip the rollback."""
+
+    revision: int
+    replica_set: str
+    images: tuple[str, ...]
+    current: bool = False
+
+    def words(self) -> str:
+        """'revision 7 (ReplicaSet tracklist-service-5d9c7b, image ghcr.io/t/x:v7)'."""
+        from state.text import inert
+
+        images = ", ".join(inert(i, 120) for i in self.images) or "no container image"
+        noun = "image" if len(self.images) <= 1 else "images"
+        return (
+            f"revision {self.revision} (ReplicaSet {inert(self.replica_set, 120)}, {noun} {images})"
+        )
+
+
 class ActionRefused(Exception):
     """The backend refused or could not do the action; the message is its one-line reason."""
 
@@ -54,4 +78,9 @@ class Actions(Protocol):
 
     async def circuit_breaker_target(self) -> str:
         """The configmap and key `circuit_breaker` patches (configmap_target), or why unknown."""
+        ...
+
+    async def undo_target(self, target: str) -> UndoTarget:
+        """Where `rollout_undo` of `target` ("namespace/deployment") would go back to, read
+        now; ActionRefused with kubectl's reason when it cannot ("no rollout history")."""
         ...

@@ -7,7 +7,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from probes.actions import BACKEND_ACTIONS, KUBERNETES_ACTIONS, REMEDIATIONS, ActionRefused
+from probes.actions import (
+    BACKEND_ACTIONS,
+    KUBERNETES_ACTIONS,
+    REMEDIATIONS,
+    ActionRefused,
+    UndoTarget,
+)
 
 if TYPE_CHECKING:
     from state.events import DbSession
@@ -79,6 +85,12 @@ class LiveActions:
     async def circuit_breaker_target(self) -> str:
         target = getattr(self.kubernetes, "circuit_breaker_target", None)
         return await target() if target is not None else NO_KUBERNETES
+
+    async def undo_target(self, target: str) -> UndoTarget:
+        find = getattr(self.kubernetes, "undo_target", None)
+        if find is None:
+            raise ActionRefused(NO_KUBERNETES)
+        return await find(target)
 
     async def idle_sessions(self, older_than: float, now: datetime) -> list[DbSession]:
         if self.database is None:

@@ -13,21 +13,21 @@ from probes.actions import (
     REMEDIATIONS,
     ActionRefused,
 )
-from state.guide.signals import describe_service
-from state.locks import blocker_name, waiting_words
+from state.guide.signals import describe_service, pod_problem
+from state.locks import waiting_words
 from state.text import NAME_MARK, describe_error, inert, sql_literal
 from tui.base import KeyGroup
-from widgets.format import clock_time
+from widgets.format import clock_time, duration
 from widgets.locks import LocksPane
 from widgets.services import ServicesPane
 from widgets.table import RowsPane
 
 if TYPE_CHECKING:
+    from probes.actions import UndoTarget
     from probes.kubernetes.rbac import PermissionsCache
+    from state.console import ConsoleState
     from state.events import DbSession
     from state.locks import BlockingChain
-
-HIDDEN = "hidden (grant pg_monitor)"  # what a monitor role without pg_monitor cannot read
 
 
 def prepared_literal(s: DbSession) -> str | None:
@@ -41,16 +41,21 @@ def prepared_literal(s: DbSession) -> str | None:
     return sql_literal(s.prepared)
 
 
-def backend_words(s: DbSession) -> str:
-    """A backend as its confirmation and the journal name it: 'pid 4242 (batch,
-    idle in transaction, query started 09:12:03, transaction since 09:11:50)'. What the
-    console's role may not read is said to be hidden, never '?'."""
-    user = inert(s.user or "?")
-    if not s.visible:
-        return f"pid {s.pid} ({user}, state {HIDDEN})"
-    began = f"query started {clock_time(s.query_start)}" if s.query_start else "no query start"
-    tx = f", transaction since {clock_time(s.xact_start)}" if s.xact_start else ""
-    return f"pid {s.pid} ({user}, {inert(s.state or '?')}, {began}{tx})"
+def failing_words(state: ConsoleState, name: str) -> str:
+    """'\nFailing in the latest sample: x-7d9f-abcde (CrashLoopBackOff), …': the pods that
+    "delete the failing pods" would delete were it run now (it deletes those not Running or
+    crash-looping as it runs), so the confirmation names what it destroys."""
+    deployment = state.deployments.get(name)
+    pods = [
+        (p.name, problem)
+        for p in (deployment.pods if deployment else ())
+        if (problem := pod_problem(p)) is not None and problem != "NotReady"
+    ]
+    if not pods:
+        return "\nNo pod failing in the latest sample: it deletes those failing as it runs."
+    said = ", ".join(f"{inert(pod, 80)} ({inert(why, 40)})" for pod, why in pods[:8])
+    more = f" and {len(pods) - 8} more" if len(pods) > 8 else ""
+    return f"\nFailing in the latest sample: {said}{more}."
 
 
 class RemediationKeys(KeyGroup):
@@ -116,7 +121,7 @@ class RemediationKeys(KeyGroup):
 
     async def _remediate(self, name: str, state, chosen: str | None = None) -> None:
         from widgets.action_dialogs import NumberScreen, RemediationMenu
-        from widgets.modals import ConfirmScreen
+        from widgets.modals import LiveConfirmScreen, Look
 
         deployment = state.deployments.get(name)
         target = f"{deployment.namespace if deployment else 'default'}/{name}"
@@ -151,19 +156,49 @@ class RemediationKeys(KeyGroup):
                 return
             params["replicas"] = replicas
         what = labels[action] + (f": {params['replicas']} replicas" if params else "")
+        back = ""
+        if action == "rollout_undo":
+            undo = await self._undo_target(target)
+            if undo is None:
+                return
+            what = f"Undo the rollout: back to revision {undo.revision}"
+            back = f"\nBack to: {undo.words()}"
+            if undo.current:
+                back += "\nIts template is the deployment's already: kubectl skips the rollback."
+            params["to_revision"] = undo.revision  # what was confirmed, even if history moves
         aim = breaker if action == "circuit_breaker" else f"deployment {target}"
+        recorder = self.console.recorder
+
+        def look() -> Look:  # the service as of the latest sample, not of the dialog's opening
+            now = inert(describe_service(recorder.state, name))
+            pods = failing_words(recorder.state, name) if action == "delete_failing_pods" else ""
+            return Look(f"Target: {inert(aim)}{back}{pods}", f"Now: {now}")
+
         confirmed = await self.console.push_screen_wait(
-            ConfirmScreen(
-                f"{what}?",
-                f"Target: {inert(aim)}\nNow: {inert(before)}",
-                "Do it",
-                offer_dry_run=action in KUBERNETES_ACTIONS,
-            )
+            LiveConfirmScreen(f"{what}?", look, "Do it", offer_dry_run=action in KUBERNETES_ACTIONS)
         )
         if confirmed:
-            await self.perform(action, target, params, confirmed.dry_run, before)
+            now = describe_service(recorder.state, name)  # what was shown as yes was pressed
+            await self.perform(action, target, params, confirmed.dry_run, now)
         for pane in self.console.query(RowsPane):
             pane.release()
+
+    async def _undo_target(self, target: str) -> UndoTarget | None:
+        """Where undoing `target`'s rollout goes back to, as kubectl picks it, read now; None,
+        after saying why, when it cannot be read (the undo itself would fail the same way)."""
+        assert self.console.actions is not None
+        try:
+            return await self.console.actions.undo_target(target)
+        except Exception as exc:
+            why = str(exc) if isinstance(exc, ActionRefused) else describe_error(exc)
+            self.console.notify(
+                f"Cannot undo the rollout of {inert(target)}: {inert(why, 200)}",
+                severity="error",
+                markup=False,
+            )
+            for pane in self.console.query(RowsPane):
+                pane.release()
+            return None
 
     # ---- database backends -----------------------------------------------------------------------
 
@@ -256,29 +291,17 @@ class RemediationKeys(KeyGroup):
         self.console.query_one(LocksPane).release()
 
     async def _end_backend(self, action: str, chain: BlockingChain) -> None:
-        from widgets.modals import ConfirmScreen
+        """Confirm, as of the latest sample (tui/backend_now.py), then end the backend chosen:
+        the params name it by pid, user and backend_start, which the database checks again."""
+        from tui.backend_now import backend_words, looking
+        from widgets.modals import LiveConfirmScreen
 
         s = chain.session
-        who = backend_words(s)
-        sessions = self._sessions()
-        lines = [f"Backend {who}"]
-        lines.append(inert(s.query, 400) if s.visible else f"statement {HIDDEN}")
-        if chain.blocks:
-            below = [w.session.pid for w in chain.waiters]
-            pids = ", ".join(blocker_name(p, sessions) for p in below[:8])
-            more = f" and {len(below) - 8} more" if len(below) > 8 else ""
-            lines.append(
-                f"It blocks {chain.blocks} session{'s' if chain.blocks != 1 else ''}"
-                f" (directly {pids}{more})."
-            )
-        if s.blocked_by:  # a waiter picked in the tree: what it waits on stays after it ends
-            names = ", ".join(blocker_name(p, sessions) for p in dict.fromkeys(s.blocked_by))
-            lines.append(f"It waits on {names}.")
-        message = "\n".join(lines)
-        if action == "cancel_backend":
-            message += "\nCancel stops the running query; the session and its locks stay."
+        locks = self.console.query_one(LocksPane)
+        console = self.console
+        look = looking(action, chain, lambda: (console.recorder.state, console.now()), locks.chains)
         confirmed = await self.console.push_screen_wait(
-            ConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", message, "Do it")
+            LiveConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", look, "Do it")
         )
         if confirmed:
             params = {
@@ -286,18 +309,14 @@ class RemediationKeys(KeyGroup):
                 "user": s.user,
                 "backend_start": s.backend_start.isoformat() if s.backend_start else None,
             }
-            await self.perform(action, f"pid {s.pid}", params, False, who)
-        self.console.query_one(LocksPane).release()
-
-    def _sessions(self) -> tuple[DbSession, ...]:
-        database = self.console.recorder.state.database
-        return database.sessions if database else ()
+            await self.perform(action, f"pid {s.pid}", params, False, backend_words(s))
+        locks.release()
 
     def action_terminate_idle(self) -> None:
         self.console.run_worker(self._terminate_idle(), exclusive=True, group="action")
 
     async def _terminate_idle(self) -> None:
-        from widgets.modals import ConfirmScreen
+        from widgets.modals import LiveConfirmScreen, Look
 
         assert self.console.actions is not None
         try:
@@ -316,10 +335,20 @@ class RemediationKeys(KeyGroup):
             for s in idle[:12]
         ]
         more = f"\n… and {len(idle) - 12} more" if len(idle) > 12 else ""
-        confirmed = await self.console.push_screen_wait(
-            ConfirmScreen(
-                f"Terminate {len(idle)} idle session{'s' if len(idle) != 1 else ''}?",
+        listed, console = self.console.now(), self.console
+
+        def look() -> Look:  # a list read once: how old it is, and what the action re-checks
+            age = duration(max((console.now() - listed).total_seconds(), 0.0))
+            return Look(
                 "\n".join(lines) + more,
+                f"Listed at {clock_time(listed)} ({age} ago): only those still idle 10 minutes "
+                "when it runs are ended.",
+            )
+
+        confirmed = await self.console.push_screen_wait(
+            LiveConfirmScreen(
+                f"Terminate {len(idle)} idle session{'s' if len(idle) != 1 else ''}?",
+                look,
                 "Terminate them",
             )
         )

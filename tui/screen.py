@@ -17,6 +17,7 @@ from textual.containers import Container
 from textual.screen import Screen
 
 from state.guide.phase import flags, overdue, phase
+from state.text import inert
 from tui import startup
 from tui.layout import grid_rows
 from widgets.error_rate import ErrorRatePane
@@ -79,6 +80,8 @@ class ConsoleScreen(Screen[None]):
         self._over: Screen | None = None  # the dialog over this screen, while one is
         self._drawn_state: ConsoleState | None = None  # the state the last redraw drew
         self._alerts = [False] * len(PANES)  # which panes it found alerting
+        # the services down that the filter hides, as last told; None: not told yet
+        self._hidden_told: frozenset[str] | None = None
 
     def compose(self) -> ComposeResult:
         # kept, not queried: a repaint every second would walk the DOM for them each time
@@ -144,6 +147,7 @@ class ConsoleScreen(Screen[None]):
         for pane in self.panes:
             alerts.append(bool(self.drawn(pane, partial(self._show_pane, pane, state, now))))
         self._alerts = alerts
+        self._tell_hidden_down(state)
         header = self._header
         header.update_note = self.console.update_note()
         header.declare_key = self.console.key_for("declare")
@@ -234,9 +238,38 @@ class ConsoleScreen(Screen[None]):
 
     def _filter(self, query: str) -> None:
         self.query_text = query.strip()
+        self._hidden_told = None  # what the new filter hides is in the borders: not news
         for pane in self.query(RowsPane):
             pane.filter(self.query_text)
         self.console.redraw()
+
+    def _tell_hidden_down(self, state: ConsoleState) -> None:
+        """A service that goes down while the filter hides it is told as a toast, besides
+        the count in the borders ('1 down hidden'): the commander filtering for "pay" looks
+        at those rows, not at the border. What the filter hid when it was typed is in the
+        borders already, and a replay's seek is not news: neither is told."""
+        if not self.query_text:
+            self._hidden_told = None
+            return
+        hidden: frozenset[str] = frozenset()
+        for pane in self.panes:
+            if isinstance(pane, RowsPane):  # a pane out of sight (80x24) is not drawn: ask it
+                self.drawn(pane, partial(pane.ordered, state))
+                hidden |= pane.hidden_down
+        told, self._hidden_told = self._hidden_told, hidden
+        new = hidden - told if told is not None else frozenset()
+        if not new or self.scrubber:
+            return
+        names = sorted(new)
+        said = ", ".join(inert(n, 60) for n in names[:3])
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        clear = self.console.key_for("clear_filter") or "esc"
+        self.app.notify(
+            f"{said}{more} down, hidden by the filter /{inert(self.query_text, 40)} "
+            f"({clear} clears it)",
+            severity="error",
+            markup=False,
+        )
 
     def _close_filter(self) -> None:
         bar = self.query_one(FilterBar)

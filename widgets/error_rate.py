@@ -21,6 +21,7 @@ class ErrorRatePane(MetricPane):
     METRIC = "error_rate"
     HEADING = "5XX"
     EXTRA_HEADING = "REQ/S"
+    HIDDEN = {DOWN: "down", P1_PAST: f">{ERROR_RATE_P1:g}%", P2_PAST: f">{ERROR_RATE_P2:g}%"}
 
     def extra(self, state: ConsoleState, service: str) -> str:
         rate = state.request_rate.get(service)

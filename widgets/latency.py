@@ -21,6 +21,7 @@ class LatencyPane(MetricPane):
     TITLE = "p95 latency"
     METRIC = "latency"
     HEADING = "P95"
+    HIDDEN = {DOWN: "down", P2_PAST: f">{LATENCY_RATIO_P2:g}x base"}
 
     def rank(self, state: ConsoleState, name: str) -> int:
         """Down, then past 3x its baseline by the guide's band (state/fold.py), which falls

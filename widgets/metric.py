@@ -109,13 +109,18 @@ class MetricPane(RowsPane):
             word, word_style = self.verdict(state, name, value)
             text.append(word, word_style)
             text.append("\n")
-        if series and not names:  # Prometheus answers, but for none of the services
-            text.append(
-                f"none of the {len(series)} series is a configured service: "
-                "check [prometheus] label and the queries' grouping\n",
-                UNKNOWN,
-            )
         return text
+
+    def empty_text(self, state: ConsoleState) -> str:
+        """No row to show: the filter matches none, or Prometheus answers, but for none of
+        the configured services (said in the pane, not as a row: the rows are services)."""
+        series = self.series(state)
+        if not self.filter_text and series and not self.names(state):
+            return (
+                f"none of the {len(series)} series is a configured service: "
+                "check [prometheus] label and the queries' grouping"
+            )
+        return super().empty_text(state)
 
     def note(self, state: ConsoleState) -> tuple[str, str]:
         """What heads the sparklines: the legend, or which part of the pane is missing and

@@ -10,6 +10,7 @@ which the button shows. Keys typed while a dialog opens go to it (type-ahead).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -281,6 +282,76 @@ class ConfirmScreen(Dialog):
     def submit(self) -> None:
         dry = self.query("#dry-run")
         self.dismiss(Confirmed(dry_run=bool(dry) and dry.first(Tick).value))
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a live confirmation shows now: its `message` (the facts), `as_of` (how old they
+    are: a line that changes every second), and why it can no longer be confirmed (None: it
+    can)."""
+
+    message: str
+    as_of: str = ""
+    refusal: str | None = None
+
+
+class LiveConfirmScreen(ConfirmScreen):
+    """A confirmation of a destructive act on something that changes while it is open (a
+    backend that blocks 3 sessions, then 5, then ends): the current truth, never the truth
+    of when it opened.
+
+    `look()` says it now (`Look`); the dialog looks again every `EVERY` seconds and as yes
+    is pressed. A refusal disables yes and says why. Facts (`Look.message`) that changed as
+    yes was pressed, since they were last drawn, are drawn and asked about again: what the
+    commander confirms is what they read. `Look.as_of` moves freely (an age, a service's
+    latest numbers) and is never asked about again.
+    """
+
+    EVERY = 0.25  # seconds: a sample lands at most this long before it is drawn
+
+    def __init__(
+        self, title: str, look: Callable[[], Look], confirm: str, offer_dry_run: bool = False
+    ) -> None:
+        self.look = look
+        self.seen = look()
+        super().__init__(title, self._text(self.seen), confirm, offer_dry_run)
+
+    @staticmethod
+    def _text(seen: Look) -> str:
+        return f"{seen.message}\n{seen.as_of}" if seen.as_of else seen.message
+
+    def on_mount(self) -> None:
+        self.query_one(".dialog").mount(problem_line(), before=self.query_one(".dialog-buttons"))
+        self.call_after_refresh(self._show, self.seen, True)
+        self.looking = self.set_interval(self.EVERY, self.look_again, name="look-again")
+
+    def look_again(self) -> bool:
+        """Look now and draw what changed; whether the facts (not their age) changed."""
+        seen = self.look()
+        changed = (seen.message, seen.refusal) != (self.seen.message, self.seen.refusal)
+        if seen != self.seen:
+            self._show(seen)
+        return changed
+
+    def _show(self, seen: Look, first: bool = False) -> None:
+        refused = seen.refusal != self.seen.refusal
+        self.seen = seen
+        self.message = self._text(seen)
+        self.query_one(".dialog-reason", Static).update(Text(inert_lines(self.message)))
+        if refused or first:  # else what `say` said stays
+            self.query_one("#ok", Button).disabled = seen.refusal is not None
+            problem = self.query_one("#problem", Static)
+            problem.update(Text(seen.refusal or ""))
+            problem.set_class(seen.refusal is not None, "-said")
+
+    def submit(self) -> None:
+        if self.look_again() and self.seen.refusal is None:
+            self.say("It changed as you pressed yes: read it again, then confirm")
+            return
+        if self.seen.refusal is not None:
+            self.say(self.seen.refusal)
+            return
+        super().submit()
 
 
 class NoticeScreen(Dialog):

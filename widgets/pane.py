@@ -115,6 +115,7 @@ class Pane(Vertical):
     # moves on with the state unchanged; a pane that does not is redrawn only when the state
     # changes, and its subtitle (a staleness's age) every second (`tick`)
     CLOCKED = True
+    _cannot = False  # the last draw raised: the placeholder is shown (`cannot_draw`)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -145,6 +146,7 @@ class Pane(Vertical):
         self._seen = (state, now)
         if not self.size.width:
             return
+        self._cannot = False
         try:
             self._draw(state, now)
         except Exception as exc:
@@ -172,7 +174,7 @@ class Pane(Vertical):
 
     def _ticked(self, state: ConsoleState, now: datetime) -> None:
         self._seen = (state, now)
-        if self.size.width:
+        if self.size.width and not self._cannot:  # a placeholder's border keeps saying so
             self._subtitled(state, now)
 
     def _subtitled(self, state: ConsoleState, now: datetime) -> None:
@@ -195,6 +197,7 @@ class Pane(Vertical):
         The next repaint tries again, so the pane comes back once the value has gone.
         """
         self._body = None
+        self._cannot = True
         self.content.show_lines(themed(cannot_draw(error)))
         self._subtitle = None
         self.border_subtitle = Text(CANNOT_DRAW)

@@ -28,6 +28,7 @@ _BAD = {"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "ErrImagePull", "Er
 class ServicesPane(RowsPane):
     SOURCES = ("kubernetes", "health")
     TITLE = "Services"
+    HIDDEN = {DOWN: "down", P1_PAST: "degraded", P2_PAST: "degraded"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

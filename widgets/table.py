@@ -11,19 +11,21 @@ a substring as in k9s) applies to the three at once. The border says what is cut
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.widgets import DataTable
 
 from state.guide.signals import service_down
 from state.memo import last_answer, same
 from state.text import inert, shown_name
 from widgets.selectable import SelectablePane, holds_still
-from widgets.theme import resolved, themed
+from widgets.theme import BAD_STRONG, resolved, themed
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 COLUMN = "row"
 SCROLLBAR = 1  # cells the table's scroll bar takes at the right
+TITLE_MARGIN = 6  # cells of a border the title cannot take: two corners, a line and a space each
 DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK, CLEAR = range(5)  # ranks, worst first
 
 
@@ -68,13 +71,23 @@ def matches(name: str, query: str) -> bool:
     return not query or query.casefold() in _shown(name)
 
 
+def hidden_words(counts: Counter[str]) -> str:
+    """'2 down, 1 >5% hidden': what the filter hides that is past a line, in the order
+    of `counts` (worst first); '' when it hides nothing of that kind."""
+    said = ", ".join(f"{n} {word}" for word, n in counts.items() if n)
+    return f"{said} hidden" if said else ""
+
+
 def cut_mark(first: int, last: int, count: int, total: int, query: str) -> str:
     """What the border says of the rows in view: '12 of 300' (or '13–24 of 300' scrolled
-    down), with a filter '/pay: 3 of 300' (or '/a: 12 of 140 (300)'); '' when every row is
-    in view and no filter is on. `count` rows match the filter of `total`."""
+    down), with a filter '/pay: 3 of 300' (or '/a: 12 of 140 (300)'; with `total` 0,
+    '/pay: 3', '/a: 12 of 140'); '' when every row is in view and no filter is on. `count`
+    rows match the filter of `total`."""
     shown = last - first
     cut = shown < count
     where = (f"{shown}" if first == 0 else f"{first + 1}–{last}") + f" of {count}"
+    if query and not total:  # the total left out, for a narrow border
+        return f"/{query}: " + (where if cut else f"{count}")
     if query:
         return f"/{query}: " + (f"{where} ({total})" if cut else f"{count} of {total}")
     return where if cut else ""
@@ -120,6 +133,8 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         self.lines: list[Text] = []
         self._width = 0
         self._theme = ""
+        self._sized = Size(0, 0)  # the size the view was last kept at (`_keep_cursor_in_view`)
+        self._reset_from: tuple[float, str | None] | None = None  # scroll and row before `reset`
         # service -> its line as composed, and as drawn (styles resolved): at this width and theme
         self._composed: dict[str, tuple[Text, Text]] = {}
 
@@ -135,10 +150,20 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         super().watch_scroll_y(old, new)
         self.pane.call_after_refresh(self._keep_cursor_in_view)
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._keep_cursor_in_view)
+
     def _keep_cursor_in_view(self) -> None:
+        """Scrolled by the commander: the cursor comes into the view. Resized (a terminal
+        or layout change, which moves the view too): the view goes to the cursor, so the
+        row chosen stays chosen and in view (`r` acts on it)."""
         first, last = self.in_view()
         if last > first and not first <= self.cursor_row < last:
-            self.move_cursor(row=min(max(self.cursor_row, first), last - 1), scroll=False)
+            if self.size != self._sized:
+                self._scroll_cursor_into_view()
+            else:
+                self.move_cursor(row=min(max(self.cursor_row, first), last - 1), scroll=False)
+        self._sized = self.size
         self.pane.view_moved()
 
     def needs_all(self, width: int) -> bool:
@@ -146,7 +171,11 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
         return width != self._width or self.app.theme != self._theme or not self.columns
 
     def reset(self, width: int) -> None:
-        """No rows, one column `width` cells wide: every line is composed again."""
+        """No rows, one column `width` cells wide: every line is composed again. The row
+        chosen and the scroll are put back once the rows are placed again (`place`): a
+        terminal resized mid-choice once left the cursor on the first row, another service."""
+        current = self.keys[self.cursor_row] if self.cursor_row < len(self.keys) else None
+        self._reset_from = (self.scroll_y, current)
         self.clear(columns=True)
         self.add_column("", width=width, key=COLUMN)
         self._width, self._theme, self.keys, self.lines = width, self.app.theme, [], []
@@ -208,6 +237,8 @@ class PaneTable(DataTable[Text], inherit_bindings=False):
             return
         current = self.keys[self.cursor_row] if self.cursor_row < len(self.keys) else None
         top = self.scroll_y
+        if self._reset_from is not None:  # emptied for a new width: where it was before
+            (top, current), self._reset_from = self._reset_from, None
         if len(keys) < len(self.lines):
             self.clear()
             self.lines = []
@@ -227,6 +258,9 @@ class RowsPane(SelectablePane):
     """A pane of one row per service in a DataTable, sorted worst first and filtered."""
 
     CLOCKED = False  # a row shows the last sample, never its age
+    # what the border calls a row of each rank the filter hides ('2 down hidden'): an IC
+    # filtering for "pay" must still see that "auth" went down; clear and unknown go unsaid
+    HIDDEN: ClassVar[dict[int, str]] = {DOWN: "down", P1_PAST: "past P1", P2_PAST: "past P2"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -236,6 +270,8 @@ class RowsPane(SelectablePane):
         self._drawn: tuple[tuple[object, ...], tuple[int, ...]] | None = None
         self.title_text = Text(self.TITLE)  # the border title as set: Text, never markup
         self._total = 0
+        self.hidden = ""  # what the filter hides that is past a line: '2 down hidden'
+        self.hidden_down: frozenset[str] = frozenset()  # the services down it hides
 
     def compose(self):
         yield self.content
@@ -265,12 +301,28 @@ class RowsPane(SelectablePane):
             return self._order[2]
         every = self.names(state)
         self._total = len(every)
-        rows = sorted(
-            (n for n in every if matches(n, self.filter_text)),
-            key=lambda n: (self.rank(state, n), _shown(n), n),
-        )
+        kept = [n for n in every if matches(n, self.filter_text)]
+        rows = sorted(kept, key=lambda n: (self.rank(state, n), _shown(n), n))
         self._order = (inputs, self.filter_text, rows)
+        self._count_hidden(state, every, kept)
         return rows
+
+    def _count_hidden(self, state: ConsoleState, every: list[str], kept: list[str]) -> None:
+        """What the filter hides that is down or past a threshold, for the border."""
+        counts: Counter[str] = Counter({word: 0 for word in self.HIDDEN.values()})
+        down_hidden = []
+        if len(kept) < len(every):
+            shown = set(kept)
+            for name in every:
+                if name in shown:
+                    continue
+                rank = self.rank(state, name)
+                if rank in self.HIDDEN:
+                    counts[self.HIDDEN[rank]] += 1
+                if rank == DOWN:
+                    down_hidden.append(name)
+        self.hidden = hidden_words(counts)
+        self.hidden_down = frozenset(down_hidden)
 
     def filter(self, query: str) -> None:
         """Show only the rows whose name holds `query` (k9s's substring); '' shows all."""
@@ -356,15 +408,34 @@ class RowsPane(SelectablePane):
         return "no services yet"
 
     def mark_cut(self) -> None:
-        """The border title: the pane's name, and what of its rows is in view."""
+        """The border title: the pane's name, what the filter hides that is down or past a
+        line, and what of its rows is in view. Too long for the border, the filter's mark
+        gives way ('/a: 13–24 of 140 (300)', '/a: 13–24 of 140', '/a: 13–24/140', '/a: 140',
+        then the border's end cuts it), never what it hides."""
         first, last = self.table.in_view()
-        mark = cut_mark(first, last, len(self.table.keys), self._total, inert(self.filter_text, 40))
-        title = Text(self.TITLE)
-        if mark:
-            title.append(f" · {mark}")  # the query is the commander's own typing: Text, inert
+        count, query = len(self.table.keys), self.filter_text
+        room = self.outer_size.width - TITLE_MARGIN
+        marks = [cut_mark(first, last, count, self._total, inert(query, 40))]
+        if query:
+            shown = (f"{last}" if first == 0 else f"{first + 1}–{last}") + f"/{count}"
+            marks += [
+                cut_mark(first, last, count, 0, inert(query, 40)),
+                f"/{inert(query, 40)}: {shown if last - first < count else count}",
+                f"/{inert(query, 40)}: {count}",
+                f"/{inert(query, 12)}",
+            ]
+        for mark in marks:
+            title = Text(self.TITLE)
+            if self.hidden:
+                title.append(" · ")
+                title.append(self.hidden, BAD_STRONG)
+            if mark:  # the query is the commander's own typing: Text, inert
+                title.append(f" · {mark}")
+            if title.cell_len <= room:
+                break
         if title != self.title_text:
             self.title_text = title
-            self.border_title = self.title_text  # Text, never markup
+            self.border_title = themed(self.title_text)  # Content, never markup
 
     def wanted(self, state: ConsoleState) -> int:
         """Lines the pane would take to show every row: heading, rows, border."""

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from probes.investigate.base import ago, counted, log_findings, newest_first
+from probes.simulated.model import image as sim_image
 from probes.simulated.scenario import (
     BadDeploy,
     CertificateExpiry,
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from probes.simulated.cluster import SimulatedCluster
     from probes.simulated.model import SimService
 
-REGISTRY = "registry.tracktion.io"
 MAIL_API = "https://api.mailprovider.example/v3/health"
 PAYMENTS_API = "https://payments.provider.example/status"
 TLS_ENDPOINTS = (("api.tracktion.example", 443, 63.0), ("mail.tracktion.example", 443, 211.0))
@@ -123,7 +123,7 @@ class SimulatedInvestigator:
                 t = svc.rolled_at[revision]
                 template = svc.templates.get(revision)
                 before = _previous_template(svc, revision)
-                image = f"{REGISTRY}/{svc.name}:1.{template}.0"
+                image = sim_image(svc.name, template) if template is not None else "?"
                 change = f"image 1.{before}.0 -> 1.{template}.0" if before else f"image {image}"
                 cause = (  # a ReplicaSet rolled back to keeps its earlier revisions
                     f"kubectl rollout undo deployment/{svc.name}"

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from probes.actions import REMEDIATIONS, ActionRefused, configmap_target
+from probes.actions import REMEDIATIONS, ActionRefused, UndoTarget, configmap_target
 from probes.kubernetes import rbac
 from probes.kubernetes.client import ApiThreads, Connection, KubernetesError, refusal
 from probes.kubernetes.rollout import (
@@ -175,8 +175,9 @@ class KubernetesActions:
         await self.session.request("patch deployments", send, name, ns, patch, **how)
         return f"deployment.apps/{name} restarted"
 
-    async def rollout_undo(self, ns: str, name: str, to: int, dry: Mapping[str, str]) -> str:
-        """kubectl rollout undo: the previous ReplicaSet's template patched back (rollback.go)."""
+    async def _undo_plan(self, ns: str, name: str, to: int) -> tuple[Any, Obj, int, Obj]:
+        """(the apps API, the deployment, the revision and ReplicaSet `kubectl rollout undo
+        [--to-revision]` restores): its ReplicaSets listed as kubectl lists them."""
         apps, deployment = await self._deployment(ns, name)
         wanted = selector(deployment)
         query = {"label_selector": label_selector(wanted)}
@@ -189,6 +190,22 @@ class KubernetesActions:
             if selects(wanted, rs["metadata"].get("labels")) and controlled_by(rs, deployment)
         ]
         revision, rs = rollback_target(owned, name, to)
+        return apps, deployment, revision, rs
+
+    async def undo_target(self, target: str) -> UndoTarget:
+        """Where `kubectl rollout undo` would take `target` back to, read now (its
+        confirmation names it; the undo is then sent with that revision)."""
+        ns, _, name = target.rpartition("/")
+        ns = ns or (await self.session.connection()).namespace
+        _, deployment, revision, rs = await self._undo_plan(ns, name, 0)
+        pod_spec = rs["spec"]["template"].get("spec") or {}
+        images = tuple(str(c.get("image") or "?") for c in pod_spec.get("containers") or ())
+        current = same_template(rs["spec"]["template"], deployment["spec"]["template"])
+        return UndoTarget(revision, str(rs["metadata"].get("name") or "?"), images, current)
+
+    async def rollout_undo(self, ns: str, name: str, to: int, dry: Mapping[str, str]) -> str:
+        """kubectl rollout undo: the previous ReplicaSet's template patched back (rollback.go)."""
+        apps, deployment, revision, rs = await self._undo_plan(ns, name, to)
         if deployment["spec"].get("paused"):
             raise ActionRefused(PAUSED_UNDO)
         if same_template(rs["spec"]["template"], deployment["spec"]["template"]):

@@ -10,8 +10,15 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from probes.actions import BACKEND_ACTIONS, REMEDIATIONS, ActionRefused, configmap_target
+from probes.actions import (
+    BACKEND_ACTIONS,
+    REMEDIATIONS,
+    ActionRefused,
+    UndoTarget,
+    configmap_target,
+)
 from probes.simulated.cluster import NAMESPACE, POD_START_SECONDS, SimulatedCluster
+from probes.simulated.model import image, template_hash
 from state.events import DbSession
 
 if TYPE_CHECKING:
@@ -55,23 +62,38 @@ class SimulatedOperations:
         self.cluster._roll_to(svc, template)
         return f"deployment.apps/{name} restarted (revision {svc.revision})"
 
-    def rollout_undo(self, name: str) -> str:
-        """kubectl rollout undo: back to the previous revision's template, as a new revision."""
+    def undo_target(self, name: str, to: int = 0) -> UndoTarget:
+        """What `rollout_undo` goes back to: the previous revision (or revision `to`), its
+        ReplicaSet and image, as kubectl's rollback picks it."""
         svc = self._service(name)
-        previous = sorted(r for r in svc.templates if r != svc.revision)
-        if not previous:
-            raise ActionRefused(f"no rollout history found for deployment {name!r}")
-        target = svc.templates[previous[-1]]
-        if target == svc.template:
+        if to:
+            if to not in svc.templates:
+                raise ActionRefused(f"unable to find specified revision {to} in history")
+            revision = to
+        else:
+            previous = sorted(r for r in svc.templates if r != svc.revision)
+            if not previous:
+                raise ActionRefused(f'no rollout history found for deployment "{name}"')
+            revision = previous[-1]
+        template = svc.templates[revision]
+        replica_set = f"{name}-{template_hash(self.cluster.seed, name, template)}"
+        return UndoTarget(revision, replica_set, (image(name, template),), template == svc.template)
+
+    def rollout_undo(self, name: str, to: int = 0) -> str:
+        """kubectl rollout undo [--to-revision]: back to that revision's template, as a new
+        revision."""
+        svc = self._service(name)
+        back = self.undo_target(name, to)
+        if back.current:
             return (
                 f"deployment.apps/{name} skipped rollback "
-                f"(current template already matches revision {previous[-1]})"
+                f"(current template already matches revision {back.revision})"
             )
         self._clears(svc, "rollout_undo")
-        self.cluster._roll_to(svc, target)
+        self.cluster._roll_to(svc, svc.templates[back.revision])
         return (
             f"deployment.apps/{name} rolled back "
-            f"(revision {previous[-1]} is now revision {svc.revision})"
+            f"(revision {back.revision} is now revision {svc.revision})"
         )
 
     def scale(self, name: str, replicas: int) -> str:
@@ -162,6 +184,9 @@ class SimulatedActions:
     async def circuit_breaker_target(self) -> str:
         return configmap_target(NAMESPACE, "app-config", "circuit_breaker_enabled")
 
+    async def undo_target(self, target: str) -> UndoTarget:
+        return self.operations.undo_target(target.rsplit("/", 1)[-1])
+
     async def run(
         self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, now: datetime
     ) -> str:
@@ -182,7 +207,7 @@ class SimulatedActions:
             case "restart":
                 return act.restart(name)
             case "rollout_undo":
-                return act.rollout_undo(name)
+                return act.rollout_undo(name, int(params.get("to_revision") or 0))
             case "scale":
                 return act.scale(name, int(params["replicas"]))
             case "delete_failing_pods":

@@ -16,6 +16,14 @@ def template_hash(seed: int, service: str, template: int) -> str:
     return "".join(_NAME_ALPHABET[b % len(_NAME_ALPHABET)] for b in digest[:9])
 
 
+REGISTRY = "registry.tracktion.io"
+
+
+def image(service: str, template: int) -> str:
+    """The container image a simulated template runs: one release per template."""
+    return f"{REGISTRY}/{service}:1.{template}.0"
+
+
 def pod_suffix(rng: random.Random) -> str:
     return "".join(rng.choice(_NAME_ALPHABET) for _ in range(5))
 

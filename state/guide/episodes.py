@@ -244,7 +244,7 @@ def legacy_breach(before: ConsoleState, after: ConsoleState, now: datetime) -> B
 def _may_flag(before: ConsoleState, after: ConsoleState) -> bool:
     """False when nothing the guide's rules flag on (`milestones.flags`) changed: most samples."""
     return (
-        after.bands != before.bands
+        (after.bands is not before.bands and after.bands != before.bands)
         or after.health is not before.health
         or after.deployments is not before.deployments
         or after.probe("postgres").unreachable != before.probe("postgres").unreachable

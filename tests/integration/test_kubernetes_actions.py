@@ -33,6 +33,7 @@ from tests.integration.k8s_objects import (
     healthy,
     pod,
     replicaset,
+    rs_hash,
     template,
 )
 from tests.servers.sessions import eventually
@@ -182,6 +183,22 @@ async def test_undo_to_a_given_revision(tmp_path):
             with pytest.raises(ActionRefused, match=f"unable to find specified revision {missing}"):
                 await act(k8s, "rollout_undo", {"to_revision": missing})
         assert len(writes(k8s)) == 1
+
+
+async def test_the_undo_target_names_the_revision_replicaset_and_image_it_goes_back_to(tmp_path):
+    """What the confirmation shows ('back to revision 4 (ReplicaSet x, image y)'): read as
+    kubectl's rollback picks it, by GETs alone."""
+    async with cluster(tmp_path, undo_cluster_objects()) as k8s:
+        back = await actions_for(k8s).undo_target(TARGET)
+        assert writes(k8s) == []
+    assert (back.revision, back.replica_set) == (4, f"{NAME}-{rs_hash(4)}")
+    assert back.images == (f"ghcr.io/tracktion/{NAME}:v4",) and not back.current
+    assert back.words() == (
+        f"revision 4 (ReplicaSet {NAME}-{rs_hash(4)}, image ghcr.io/tracktion/{NAME}:v4)"
+    )
+    async with cluster(tmp_path, history([1], current=1)) as k8s:
+        with pytest.raises(ActionRefused, match="no rollout history found for deployment"):
+            await actions_for(k8s).undo_target(TARGET)
 
 
 async def test_undo_without_history_or_when_already_there_sends_nothing(tmp_path):

@@ -15,10 +15,10 @@ from state.events import ActionFinished, ActionRequested, VerificationChecked, V
 from state.guide.resolution import STABLE_CHECKS
 from state.journal.store import Journal
 from tests.play import Session
-from tests.tui.waiting import on_service, shown
+from tests.tui.waiting import on_service, shown, until
 from widgets.action_dialogs import RemediationMenu
 from widgets.locks import LocksPane
-from widgets.modals import ConfirmScreen
+from widgets.modals import ConfirmScreen, LiveConfirmScreen
 from widgets.selectable import FROZEN
 
 
@@ -46,6 +46,17 @@ async def choose(pilot, action: str) -> None:
     )
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def confirmation(pilot, service: str, action: str) -> LiveConfirmScreen:
+    """`r` on `service`, then `action`: its confirmation, drawn."""
+    await on_service(pilot, service)
+    await open_menu(pilot, pane_key="")
+    await choose(pilot, action)
+    await shown(pilot, LiveConfirmScreen)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, LiveConfirmScreen)
+    return dialog
 
 
 async def confirm(pilot, dry_run: bool = False) -> ConfirmScreen:
@@ -118,6 +129,105 @@ async def test_undo_rollout_fixes_the_bad_deploy(tmp_path) -> None:
     assert journaled(session, ActionFinished)[0].target == "tracktion/tracklist-service"
     await session.arun(130)
     assert session.recorder.state.latest("error_rate", "tracklist-service") < 2.0
+
+
+async def test_the_undo_confirmation_names_the_revision_replicaset_and_image(tmp_path) -> None:
+    """kubectl rollout undo names where it goes; so does its confirmation, and the undo is
+    sent to that very revision (a rollout landing meanwhile does not move it)."""
+    from probes.simulated.model import template_hash
+
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(70)
+    svc = session.cluster.services["tracklist-service"]
+    previous = max(r for r in svc.templates if r != svc.revision)
+    template = svc.templates[previous]
+    replica_set = f"tracklist-service-{template_hash(session.cluster.seed, svc.name, template)}"
+    image = f"registry.tracktion.io/tracklist-service:1.{template}.0"
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await confirmation(pilot, "tracklist-service", "rollout_undo")
+        assert dialog.title_text == f"Undo the rollout: back to revision {previous}?"
+        assert dialog.message.splitlines()[1] == (
+            f"Back to: revision {previous} (ReplicaSet {replica_set}, image {image})"
+        )
+        await confirm(pilot)
+    [asked] = journaled(session, ActionRequested)
+    assert asked.params == {"to_revision": previous}
+    assert f"revision {previous} is now revision" in journaled(session, ActionFinished)[0].result
+
+
+async def test_the_remediation_confirmation_says_the_service_as_of_the_latest_sample(
+    tmp_path,
+) -> None:
+    """Opened while analysis-service is fine, left open while it starts crash-looping: the
+    dialog's 'Now:' follows (it said '/health up' for as long as it was open), and the
+    journal's 'before' is what it said as yes was pressed."""
+    session = await Session("service-down", tmp_path / "j.warroom").arun(10)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await confirmation(pilot, "analysis-service", "restart")
+        assert dialog.message.splitlines()[-1].startswith("Now: ready 3/3, Running")
+        await session.arun(60)
+        await until(pilot, lambda: "/health down" in dialog.message)
+        now = dialog.message.splitlines()[-1]
+        assert now.startswith("Now: ") and "/health down" in now
+        await confirm(pilot)
+    [asked] = journaled(session, ActionRequested)
+    assert f"Now: {asked.before}" == now
+
+
+async def test_deleting_the_failing_pods_names_them_first(tmp_path) -> None:
+    """The confirmation names the pods it would delete now, as kubectl delete names them."""
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    failing = [p for p in session.cluster.services["analysis-service"].pods if p.failing]
+    assert failing
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await confirmation(pilot, "analysis-service", "delete_failing_pods")
+        await confirm(pilot)
+    said = dialog.message.splitlines()[1]
+    assert said.startswith("Failing in the latest sample: ")
+    assert all(f"{p.name} (" in said for p in failing)
+    result = journaled(session, ActionFinished)[0].result
+    assert all(p.name in result for p in failing)  # what it named is what it deleted
+
+
+async def test_killing_idle_sessions_says_how_old_its_list_is(tmp_path) -> None:
+    session = await Session("connection-pool-exhaustion", tmp_path / "j.warroom").arun(900)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("i")
+        await shown(pilot, LiveConfirmScreen)
+        dialog = app.screen
+        assert isinstance(dialog, LiveConfirmScreen)
+        assert dialog.message.endswith(
+            "Listed at 09:41:00 (0s ago): only those still idle 10 minutes when it runs are ended."
+        )
+        session.clock.advance(7)
+        await until(pilot, lambda: "(7s ago)" in dialog.message)
+        assert "Listed at 09:41:00 (7s ago)" in dialog.message
+        await confirm(pilot)
+    [asked] = journaled(session, ActionRequested)
+    assert asked.action == "terminate_idle" and asked.params["pids"]
+
+
+async def test_an_undo_with_no_history_says_so_and_asks_nothing(tmp_path) -> None:
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(10)
+    svc = session.cluster.services["analysis-service"]
+    svc.templates = {svc.revision: svc.template}  # one revision: nothing to go back to
+    app = session.app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await on_service(pilot, "analysis-service")
+        await open_menu(pilot, pane_key="")
+        await choose(pilot, "rollout_undo")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        said = [n.message for n in app._notifications][-1]
+        assert said == (
+            "Cannot undo the rollout of tracktion/analysis-service: "
+            'no rollout history found for deployment "analysis-service"'
+        )
+    assert journaled(session, ActionRequested) == []
 
 
 async def test_scale_asks_for_the_replicas(tmp_path) -> None:

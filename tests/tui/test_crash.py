@@ -186,6 +186,8 @@ async def test_a_pane_that_cannot_draw_a_value_shows_a_placeholder_and_the_conso
             if session.recorder.state.events % 2:
                 assert "cannot draw this (ValueError)" in shown
                 assert pane.border_subtitle == "cannot draw"
+                app.console_screen.redraw(clock_only=True)  # the second's tick, same state
+                assert pane.border_subtitle == "cannot draw"  # it said nothing after a tick
             else:
                 assert "tracklist-service" in pane.table.keys and pane.table.display
         assert "tracklist-service" in app.query_one("#services")._body.plain  # type: ignore[union-attr]

@@ -273,13 +273,14 @@ async def test_k_under_a_blind_role_says_what_is_hidden_and_what_it_blocks(tmp_p
             "Backend pid 2259 (app, state hidden (grant pg_monitor))",
             "statement hidden (grant pg_monitor)",
             "It blocks 2 sessions (directly 3001, 3002).",
+            "As of the sample at 09:26:04 (0s ago).",  # tests/tui/test_backend_confirm.py
         ]
         assert "?" not in message
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("3", "down", "k")
         await shown(pilot, ConfirmScreen)
-        assert app.screen.message.splitlines()[-1] == "It waits on 2259."
+        assert app.screen.message.splitlines()[-2] == "It waits on 2259."
     assert journaled(session, ActionRequested) == []
 
 

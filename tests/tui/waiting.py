@@ -34,3 +34,13 @@ async def on_service(pilot, name: str) -> None:
             break
         await pilot.press("down")
     assert services.selected() == name
+
+
+async def until(pilot, check, tries: int = 60) -> None:
+    """Wait, boundedly, for `check()` to hold: what a dialog's own look again (a few times a
+    second) or a worker puts on screen."""
+    for _ in range(tries):
+        if check():
+            return
+        await pilot.pause(0.05)
+    assert check()

@@ -117,3 +117,8 @@ def test_circuit_breaker_names_are_checked() -> None:
         "cluster.circuit_breaker_key: 'a/b' is not a configmap key "
         "(letters, digits, '-', '_', '.')",
     ]
+
+
+async def test_the_undo_target_is_kubernetes_and_refused_without_it() -> None:
+    with pytest.raises(ActionRefused, match=r"^no Kubernetes configured$"):
+        await LiveActions(None, OneBackend(BACKEND_ACTIONS)).undo_target("ns/x")  # type: ignore[arg-type]

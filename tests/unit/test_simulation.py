@@ -282,8 +282,8 @@ def test_rollout_undo_without_history_is_refused():
     svc = drill.cluster.services["file-watcher"]
     svc.templates = {svc.revision: svc.template}  # a deployment that has only ever had one
     with pytest.raises(
-        ActionRefused, match="no rollout history found for deployment 'file-watcher'"
-    ):
+        ActionRefused, match='no rollout history found for deployment "file-watcher"'
+    ):  # kubectl's words, as the Kubernetes side says them
         drill.act.rollout_undo("file-watcher")
 
 

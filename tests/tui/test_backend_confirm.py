@@ -1,0 +1,130 @@
+"""The confirmation of ending a backend says the truth of the latest sample, not of when it
+opened: whom it blocks now and as of when; a backend gone, or a pid PostgreSQL gave to
+another backend meanwhile (pid reuse), is refused before anything is sent; and what
+changed as yes was pressed is asked about again.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from state.events import ActionRequested, DbSession
+from tests.play import Session
+from tests.tui.test_actions import journaled
+from tests.tui.test_locks_pane import sampled
+from tests.tui.waiting import shown, until
+from widgets.modals import LiveConfirmScreen
+
+SIZE = (120, 40)
+
+
+def holder(session: Session, **changes) -> DbSession:
+    now = session.clock.now()
+    row = DbSession(
+        pid=4242, user="batch", application="reports", state="idle in transaction",
+        query="LOCK TABLE ledger IN SHARE MODE", xact_start=now - timedelta(seconds=90),
+        relation="ledger", lock_mode="ShareLock",
+        backend_start=session.cluster.start - timedelta(minutes=5),
+    )  # fmt: skip
+    return row.model_copy(update=changes)
+
+
+def waiters(session: Session, count: int, blocker: int = 4242) -> list[DbSession]:
+    waiter = DbSession(
+        pid=5001, user="app", application="migrations", state="active",
+        wait_event_type="Lock", query="LOCK TABLE ledger IN EXCLUSIVE MODE",
+        query_start=session.clock.now(), blocked_by=(blocker,),
+    )  # fmt: skip
+    return [waiter.model_copy(update={"pid": 5001 + i}) for i in range(count)]
+
+
+async def holding(tmp_path, waiting: int) -> Session:
+    """db-lock-storm 4 s in, then a sample in which 4242 blocks `waiting` sessions."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    sampled(session, holder(session), *waiters(session, waiting))
+    return session
+
+
+async def opened_on_4242(pilot) -> LiveConfirmScreen:
+    await pilot.press("3", "k")
+    await shown(pilot, LiveConfirmScreen)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, LiveConfirmScreen)
+    return dialog
+
+
+async def test_whom_it_blocks_follows_the_samples_while_the_dialog_is_open(tmp_path) -> None:
+    session = await holding(tmp_path, 1)
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await opened_on_4242(pilot)
+        assert "It blocks 1 session (directly 5001)." in dialog.message
+        assert "As of the sample at 09:26:04 (0s ago)." in dialog.message
+        session.clock.advance(2)
+        sampled(session, holder(session), *waiters(session, 3))
+        await until(pilot, lambda: "It blocks 3 sessions" in dialog.message)
+        assert "(directly 5001, 5002, 5003)" in dialog.message
+        assert "As of the sample at 09:26:06" in dialog.message
+        session.clock.advance(9)  # no sample since: the dialog says how old its truth is
+        await until(pilot, lambda: "(9s ago)" in dialog.message)
+        assert dialog.seen.refusal is None, dialog.seen
+        assert not dialog.query_one("#ok").disabled
+
+
+async def test_a_pid_now_another_backend_is_refused_and_nothing_is_sent(tmp_path) -> None:
+    session = await holding(tmp_path, 2)
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await opened_on_4242(pilot)
+        session.clock.advance(4)  # 4242 ended; PostgreSQL gave its pid to a new backend
+        reused = holder(session, user="etl", backend_start=session.clock.now())
+        sampled(session, reused, *waiters(session, 2))
+        await until(pilot, lambda: dialog.seen.refusal is not None)
+        assert dialog.seen.refusal.startswith("pid 4242 is now another backend (etl, started")
+        assert dialog.query_one("#ok").disabled
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is dialog  # refused, said, still open
+        assert "another backend" in str(dialog.query_one("#problem").render())
+    assert journaled(session, ActionRequested) == []
+
+
+async def test_a_backend_gone_from_the_chains_is_refused(tmp_path) -> None:
+    session = await holding(tmp_path, 1)
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await opened_on_4242(pilot)
+        session.clock.advance(2)
+        sampled(session)  # the chain dissolved: 4242 ended, or committed and went idle
+        await until(pilot, lambda: dialog.seen.refusal is not None)
+        assert "pid 4242 is in no lock chain of the latest sample" in dialog.seen.refusal
+        assert dialog.message.startswith("When picked: Backend pid 4242")  # not as the present
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is dialog
+    assert journaled(session, ActionRequested) == []
+
+
+async def test_yes_pressed_as_the_facts_changed_asks_again_then_sends_the_chosen_one(
+    tmp_path,
+) -> None:
+    session = await holding(tmp_path, 1)
+    chosen = holder(session)
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await opened_on_4242(pilot)
+        dialog.looking.pause()  # the race, made certain: a sample lands between two looks
+        session.clock.advance(2)
+        sampled(session, holder(session), *waiters(session, 4))
+        await pilot.press("y")  # before the dialog's next look: it looks as yes is pressed
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "It blocks 4 sessions" in dialog.message
+        assert "changed as you pressed" in str(dialog.query_one("#problem").render())
+        await pilot.press("y")  # read, confirmed
+        await pilot.pause()
+        assert app.screen is not dialog
+    [asked] = journaled(session, ActionRequested)
+    assert asked.action == "terminate_backend" and asked.target == "pid 4242"
+    assert asked.params["backend_start"] == chosen.backend_start.isoformat()  # type: ignore[union-attr]
+    assert asked.params["user"] == "batch"
