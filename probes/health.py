@@ -11,7 +11,8 @@ checked again at every refresh besides, up to 20 of them: a failure is followed 
 its recovery seen at once. The pane's freshness stays the refresh's, since every refresh
 samples, and the guide's Service Down runbook (a check failing for more than 2 minutes) sees
 a failing service at every refresh once it has failed, at any size. Each check costs about
-0.8 ms of CPU in httpx: 20 a refresh keep the health checks under 1 % of a core.
+0.7 ms of CPU through httpx's transport (`_get`): 20 a refresh keep the health checks under
+1 % of a core.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import asyncio
 import math
 import re
 import time
+import urllib.request
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from probes.check import CheckResult
 from probes.http import INVALID, client, import_httpx, let_go, network_reason, not_reached
@@ -54,6 +56,12 @@ _NOT_IN_STATUS_LINE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 def _shown(line: bytes) -> str:
     """A status line as a person may read it: controls as \\x.. escapes, short."""
     return inert(line.decode("latin-1").encode("unicode_escape").decode("ascii"), limit=60)
+
+
+def _proxied() -> bool:
+    """Whether the environment names a proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, ...), as
+    httpx reads it (urllib's getproxies; NO_PROXY alone names none)."""
+    return any(scheme != "no" for scheme in urllib.request.getproxies())
 
 
 def invalid_status_line(response: httpx.Response) -> str | None:
@@ -89,6 +97,7 @@ class HealthProbe:
         shards = max(1, min(math.ceil(CONCURRENCY / POOL), len(self.services)))
         self._shard = {s: i % shards for i, s in enumerate(self.services)}
         self._clients: list[httpx.AsyncClient] = []
+        self._direct: list[httpx.AsyncHTTPTransport] = []  # with no proxy: see `_get`
         self._slots = [asyncio.Semaphore(POOL) for _ in range(shards)]
         self._next: int | None = None  # where the next slice starts; None: check them all
         self._failing: dict[str, None] = {}  # the services whose last check was not up, in order
@@ -101,11 +110,47 @@ class HealthProbe:
         if not self._clients:
             await import_httpx()
             if not self._clients:  # another request may have made them meanwhile
-                self._clients = [
-                    client("warroom-health", self.request_timeout, max_connections=POOL)
+                import httpx
+
+                # with no proxy named, each client's transport is one of ours, for `_get`
+                limits = httpx.Limits(max_connections=POOL)
+                transports: list[httpx.AsyncHTTPTransport | None] = [
+                    None if _proxied() else httpx.AsyncHTTPTransport(limits=limits)
                     for _ in self._slots
                 ]
+                self._direct = [t for t in transports if t is not None]
+                self._clients = [
+                    client(
+                        "warroom-health", self.request_timeout, max_connections=POOL, transport=t
+                    )
+                    for t in transports
+                ]
         return self._clients[self._shard.get(service, 0)]
+
+    async def _get(
+        self, http: httpx.AsyncClient, service: str, extensions: dict[str, Any]
+    ) -> httpx.Response:
+        """GET `service`'s health URL, its reply read. With no proxy in the environment,
+        straight through the client's transport: the client's layer (the request built from
+        its defaults, the URL merged, cookies read from every reply, none of which a health
+        check uses) was a fifth of a check's CPU."""
+        if not self._direct:
+            return await http.get(self.url(service), extensions=extensions)
+        import httpx
+
+        timeout = http.timeout.as_dict()
+        request = httpx.Request(
+            "GET",
+            self.url(service),
+            headers=http.headers,
+            extensions={**extensions, "timeout": timeout},
+        )
+        response = await self._direct[self._shard.get(service, 0)].handle_async_request(request)
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     async def prepare(self) -> None:
         """httpx imported (in a worker thread) and the client made, before the first sample."""
@@ -131,7 +176,7 @@ class HealthProbe:
         try:
             # httpx bounds each phase; this bounds the whole request, a slow drip included
             async with asyncio.timeout(self.request_timeout):
-                response = let_go(await http.get(self.url(service), extensions={"trace": trace}))
+                response = let_go(await self._get(http, service, {"trace": trace}))
         except Exception as exc:
             why = network_reason(exc, self.request_timeout)
             timed_out = isinstance(exc, TimeoutError) or "timed out" in why
@@ -189,9 +234,9 @@ class HealthProbe:
         return [HealthSampled(at=now, results=results)]
 
     async def close(self) -> None:
-        clients, self._clients = self._clients, []
+        clients, self._clients, self._direct = self._clients, [], []
         for http in clients:
-            await http.aclose()
+            await http.aclose()  # and its transport
 
 
 async def check_health(

@@ -31,15 +31,19 @@ def client(
     base_url: str = "",
     headers: Mapping[str, str] | None = None,
     max_connections: int | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """An httpx client as every backend uses it: `timeout` in seconds for each phase, our
     User-Agent unless `headers` names another, and redirects never followed (a redirect
-    would carry a secret header or a webhook's token to another host)."""
+    would carry a secret header or a webhook's token to another host). Given a `transport`,
+    the client sends through it (and closes it), and reads no proxy from the environment."""
     import httpx
 
     options: dict[str, Any] = {}
     if max_connections:
         options["limits"] = httpx.Limits(max_connections=max_connections)
+    if transport is not None:
+        options["transport"] = transport
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=timeout,

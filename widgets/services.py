@@ -36,7 +36,7 @@ class ServicesPane(RowsPane):
         self._worst: dict[str, tuple[DeploymentStatus, tuple[str, str | None, int]]] = {}
 
     def inputs(self, state: ConsoleState) -> tuple[object, ...]:
-        return (*super().inputs(state), state.deployments, state.health, state.bands)
+        return (*super().inputs(state), state.deployments, shown_health(state), state.bands)
 
     def worst(self, deployment: DeploymentStatus) -> tuple[str, str | None, int]:
         """(phase, reason, pods with that reason) of the deployment's worst pod, read again
@@ -139,6 +139,33 @@ class ServicesPane(RowsPane):
                 text.append(f"{restarts:>3}", WARN if restarts else "")
             text.append("\n")
         return text
+
+
+@last_answer(lambda state: (state.health,))
+def shown_health(state: ConsoleState) -> tuple[tuple[object, ...], ...]:
+    """What the pane reads of the health checks (`body`, `rank`): each one's up, status code,
+    unknown, and its latency once slow, as shown. A healthy check's latency is new at every
+    refresh and shows only once slow, so the same tuple comes again while this holds (it
+    compares by identity): the rows are not composed again for a number nobody sees."""
+    found = tuple(
+        (
+            name,
+            h.up,
+            h.status_code,
+            h.unknown,
+            number(h.latency_ms, "ms", 0)
+            if h.latency_ms is not None and h.latency_ms >= SLOW_HEALTH_MS
+            else None,
+        )
+        for name, h in state.health.items()
+    )
+    if _shown_before and _shown_before[0] == found:
+        return _shown_before[0]
+    _shown_before[:] = [found]
+    return found
+
+
+_shown_before: list[tuple[tuple[object, ...], ...]] = []
 
 
 @last_answer(lambda state: (state.services, state.health))

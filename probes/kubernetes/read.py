@@ -99,10 +99,16 @@ class KubernetesProbe(ApiThreads):
         stale = [i for i in self.informers.values() if i.stale]
         if stale:
             await asyncio.gather(*(self.in_thread(i.relist) for i in stale))
+            statuses = await self.in_thread(self._fold)
         else:  # a watch says nothing while nothing changes, even from a hung API server
-            await self.in_thread(self._alive, conn)
-        statuses = await self.in_thread(self._fold)
+            statuses = await self.in_thread(self._alive_then_fold, conn)
         return [DeploymentsSampled(at=now, deployments=statuses)]
+
+    def _alive_then_fold(self, conn: Connection) -> tuple[DeploymentStatus, ...]:
+        """`_alive`, then `_fold`, in one trip to a worker thread: with nothing changed they
+        are all a refresh does, and each trip wakes a thread and the loop again. Blocking."""
+        self._alive(conn)
+        return self._fold()
 
     def _alive(self, conn: Connection) -> None:
         """GET /version within the request timeout: the API server still answers. Blocking.

@@ -151,6 +151,18 @@ def unreachable(exc: Exception, where: str, timeout: float) -> PrometheusError:
     return PrometheusUnreachable(f"request to Prometheus at {where} failed: {type(exc).__name__}")
 
 
+def environment_settings(url: str, verify: bool | str) -> dict[str, Any]:
+    """What requests reads from the environment at every request to `url`, read by requests'
+    own functions: the proxies (HTTP(S)_PROXY, ALL_PROXY, unless NO_PROXY covers the host),
+    the CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, when the config leaves verification
+    on) and ~/.netrc's credentials for the host, as {"proxies", "verify", "auth"}."""
+    import requests
+
+    settings = requests.Session().merge_environment_settings(url, {}, None, verify, None)
+    auth = requests.utils.get_netrc_auth(url)
+    return {"proxies": settings["proxies"], "verify": settings["verify"], "auth": auth}
+
+
 class Prometheus:
     """One Prometheus server: its URL, headers (secret values), timeout and TLS options.
 
@@ -175,6 +187,7 @@ class Prometheus:
         self._apis: list[Any] = []
         self._lock = threading.Lock()
         self._pool: DaemonThreads | None = None
+        self._environment: dict[str, Any] | None = None
 
     # ---- in a worker thread ------------------------------------------------------------------
 
@@ -192,7 +205,16 @@ class Prometheus:
 
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             session = requests.Session()
-            session.verify = self.verify
+            # the environment once per probe, not at every request: requests walked the
+            # whole of it three times a request, a third of an instant query's CPU (0.3 of
+            # 1.0 ms); the environment of a running console does not change
+            with self._lock:
+                if self._environment is None:
+                    self._environment = environment_settings(self.url, self.verify)
+            session.trust_env = False
+            session.proxies = self._environment["proxies"]
+            session.verify = self._environment["verify"]
+            session.auth = self._environment["auth"]
             session.hooks["response"].append(self._check)
             api = PrometheusConnect(
                 self.url, headers=self.headers, session=session, retry=Retry(0, read=False)

@@ -12,3 +12,15 @@ def room(tmp_path):
     opened = new_room(tmp_path / "room.warroom")
     yield opened
     opened.close()
+
+
+PROXY_NAMES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No proxy variable from the machine the tests run on; set them through it."""
+    for name in PROXY_NAMES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch

@@ -167,7 +167,11 @@ async def test_the_remediation_confirmation_says_the_service_as_of_the_latest_sa
         dialog = await confirmation(pilot, "analysis-service", "restart")
         assert dialog.message.splitlines()[-1].startswith("Now: ready 3/3, Running")
         await session.arun(60)
-        await until(pilot, lambda: "/health down" in dialog.message)
+        # the dialog looks again every 0.25 s, during the minute's samples too: wait for the
+        # last of them (its pods crash-looping), not a sample on the way there
+        await until(
+            pilot, lambda: "/health down" in dialog.message and "CrashLoopBackOff" in dialog.message
+        )
         now = dialog.message.splitlines()[-1]
         assert now.startswith("Now: ") and "/health down" in now
         await confirm(pilot)

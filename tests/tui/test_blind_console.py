@@ -8,17 +8,15 @@ instead of suggesting a P1 (or calling everything clear). A service whose check 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from state.clock import FrozenClock
-from state.events import HealthResult, HealthSampled, ProbeFailed, SessionStarted
-from state.guide.episodes import SIGNAL_RULES
-from state.journal.store import Journal
-from state.recorder import Recorder
+from state.events import HealthResult, HealthSampled, ProbeFailed
 from tests.hostile import pane_lines
-from tui.app import WarroomApp
+from tests.tui.live_console import T0, live_console
 
-T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+if TYPE_CHECKING:
+    from tui.app import WarroomApp
+
 SERVICES = ("analysis-service", "file-watcher", "tracklist-service", "notification-service")
 
 
@@ -27,22 +25,8 @@ def blind(service: str) -> HealthResult:
 
 
 def console(tmp_path, *results: HealthResult) -> WarroomApp:
-    recorder = Recorder(Journal.create(tmp_path / "j.warroom"))
-    for event in (
-        SessionStarted(
-            at=T0,
-            mode="live",
-            version="test",
-            operator="alice",
-            services=SERVICES,
-            signal_rules=SIGNAL_RULES,
-        ),
-        ProbeFailed(at=T0, source="kubernetes", reason="DNS lookup failed"),
-        HealthSampled(at=T0, results=results),
-    ):
-        recorder.record(event)
-    clock = FrozenClock(T0 + timedelta(seconds=1))
-    return WarroomApp(recorder, clock, operator="alice", watch_terminal=False)
+    failed = ProbeFailed(at=T0, source="kubernetes", reason="DNS lookup failed")
+    return live_console(tmp_path, SERVICES, failed, HealthSampled(at=T0, results=results))[0]
 
 
 async def test_health_checks_that_cannot_resolve_are_unknown_not_down(tmp_path) -> None:

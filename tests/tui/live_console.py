@@ -1,0 +1,39 @@
+"""A live console over a journal holding a session's start and `events`, on a frozen clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from state.clock import FrozenClock
+from state.events import EventBase, SessionStarted
+from state.guide.episodes import SIGNAL_RULES
+from state.journal.store import Journal
+from state.recorder import Recorder
+from tui.app import WarroomApp
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+
+
+def live_console(
+    folder: Path, services: Sequence[str], *events: EventBase
+) -> tuple[WarroomApp, FrozenClock]:
+    """The console (operator alice) with its clock at T0 + 1 s, `events` recorded after the
+    session's start at T0 watching `services`."""
+    recorder = Recorder(Journal.create(folder / "j.warroom"))
+    start = SessionStarted(
+        at=T0,
+        mode="live",
+        version="test",
+        operator="alice",
+        services=tuple(services),
+        signal_rules=SIGNAL_RULES,
+    )
+    for event in (start, *events):
+        recorder.record(event)
+    clock = FrozenClock(T0 + timedelta(seconds=1))
+    return WarroomApp(recorder, clock, operator="alice", watch_terminal=False), clock
