@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from probes.check import CheckResult
-from probes.http import INVALID, client, import_httpx, network_reason, not_reached
+from probes.http import INVALID, client, import_httpx, let_go, network_reason, not_reached
 from state.events import EventBase, HealthResult, HealthSampled, Source
 from state.text import inert
 
@@ -176,7 +176,7 @@ class HealthProbe:
         try:
             # httpx bounds each phase; this bounds the whole request, a slow drip included
             async with asyncio.timeout(self.request_timeout):
-                response = await self._get(http, service, {"trace": trace})
+                response = let_go(await self._get(http, service, {"trace": trace}))
         except Exception as exc:
             why = network_reason(exc, self.request_timeout)
             timed_out = isinstance(exc, TimeoutError) or "timed out" in why

@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from state.guide.phase import flags, overdue, phase
 from state.text import inert
+from tui import startup
 from tui.layout import grid_rows
 from widgets.error_rate import ErrorRatePane
 from widgets.filter_bar import FilterBar, FilterInput
@@ -76,6 +77,7 @@ class ConsoleScreen(Screen[None]):
         self._grid: tuple[int, int] | None = None
         self._draw_errors: set[tuple[str | None, type, str]] = set()  # already in the crash log
         self._held: list[events.Key] | None = None  # keys typed while a dialog is on its way
+        self._over: Screen | None = None  # the dialog over this screen, while one is
         self._drawn_state: ConsoleState | None = None  # the state the last redraw drew
         self._alerts = [False] * len(PANES)  # which panes it found alerting
         # the services down that the filter hides, as last told; None: not told yet
@@ -339,8 +341,16 @@ class ConsoleScreen(Screen[None]):
                 self._held = []
                 self.set_timer(HOLD, self._release_held)
 
+    def on_screen_resume(self) -> None:
+        """A dialog closed: what it built is freed once the console is drawn again. A dialog
+        the console keeps (the help) built nothing to free."""
+        over, self._over = self._over, None
+        if over is not None and not self.app.is_screen_installed(over):
+            self.app.call_after_refresh(startup.collect_closed_dialog)
+
     def on_screen_suspend(self) -> None:
         """A dialog is up: the keys held for it are its own."""
+        self._over = self.app.screen
         held, self._held = self._held or [], None
         for key in held:
             (self.app.focused or self.app.screen)._forward_event(key)

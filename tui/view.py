@@ -18,6 +18,7 @@ from textual.filter import Monochrome, NoColor
 from textual.reactive import Reactive
 
 from tui.screen import PANES, ConsoleScreen
+from widgets import acyclic
 from widgets.theme import PLAIN_SIGNALS, WARROOM, signal_variables
 
 HELP = "warroom-help"  # the name the help is installed under while it is kept
@@ -71,6 +72,7 @@ class ConsoleView(App[int]):
 
     def __init__(self, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
+        acyclic.install()  # lines drawn again are freed as they go (widgets/acyclic.py)
         self._help: tuple[object, Screen[None]] | None = None  # (its keys and size, the help)
         self.register_theme(WARROOM)  # the palette's "Change theme" offers every other one
         if keymap:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 
 import pytest
@@ -175,6 +176,28 @@ async def test_the_clients_are_made_once_reused_across_samples_and_closed(monkey
         await probe.close()
         assert all(c.is_closed for c in made) and probe._clients == []
     assert len(server.requests) == 6
+
+
+async def test_checks_leave_nothing_for_the_cyclic_garbage_collector():
+    """httpx binds each response and its stream to each other; a check lets go of them, so
+    what it made is freed as it ends, not piled up for a full collection, which pauses the
+    console's UI loop (at large, ~8,500 objects a minute of the health checks' alone)."""
+    async with health_server({"broken": DOWN}) as server:
+        probe = HealthProbe(["a", "b", "broken"], server.template(), timeout=TIMEOUT)
+        enabled = gc.isenabled()
+        try:
+            await probe.sample(NOW)  # the clients and their connections, made once
+            gc.collect()
+            gc.disable()
+            for _ in range(3):
+                found = await results(probe)
+            left = gc.collect()
+        finally:
+            if enabled:
+                gc.enable()
+            await probe.close()
+    assert [r.up for r in found.values()] == [True, True, False]
+    assert left == 0  # unreachable objects in cycles
 
 
 async def test_a_down_endpoint_is_a_result_not_a_probe_failure():

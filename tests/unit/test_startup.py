@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 from click.testing import CliRunner
@@ -57,3 +58,35 @@ def test_live_refusing_its_config_leaves_the_collector_on(tmp_path) -> None:
     assert "cluster.bogus: unknown key" in result.output
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+class Cycle:
+    """An object that holds itself: reference counting alone never frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def garbage() -> weakref.ref[Cycle]:
+    """A Cycle nobody refers to: gone once a collection finds it."""
+    return weakref.ref(Cycle())
+
+
+def test_a_closed_dialog_is_collected_once_start_up_is_frozen(monkeypatch) -> None:
+    monkeypatch.setattr(startup, "_frozen", False)
+    gc.disable()
+    try:
+        before = garbage()
+        startup.collect_closed_dialog()  # start-up's heap not frozen yet: walking it would cost
+        assert before() is not None
+        startup.freeze_heap(headless=True)  # under a test's Pilot: nothing frozen, nothing walked
+        startup.collect_closed_dialog()
+        assert before() is not None and gc.get_freeze_count() == 0
+        startup.freeze_heap(headless=False)  # `before` is start-up's now, frozen with it
+        after = garbage()
+        startup.collect_closed_dialog()  # a collector that was turned off stays off
+        assert after() is not None
+    finally:
+        gc.enable()
+    startup.collect_closed_dialog()
+    assert after() is None
