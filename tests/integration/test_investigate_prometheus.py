@@ -27,5 +27,12 @@ async def test_the_5xx_rate_per_service_over_two_hours(prometheus_server: PromSt
         assert m, f.text
         rates[m[1]] = (float(m[2]), f.tone)
     assert set(rates) == {"checkout", "search"}  # idle has no requests: no rate, not 0 %
-    assert abs(rates["checkout"][0] - 5.0) < 1.0 and rates["checkout"][1] == "info"
+    checkout, tone = rates["checkout"]
+    assert abs(checkout - 5.0) < 1.0
+    # 1 request in 20 sits on the guide's line (over 5 %): a rate's extrapolation puts it a
+    # hair either side, and the tone follows the side it lands on
+    if checkout < 5.0:
+        assert tone == "info"
+    elif checkout > 5.0:
+        assert tone == "bad"
     assert abs(rates["search"][0] - 25.0) < 3.0 and rates["search"][1] == "bad"
