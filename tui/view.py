@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.filter import Monochrome, NoColor
 from textual.reactive import Reactive
 
+from state.text import inert
 from tui.screen import PANES, ConsoleScreen
 from widgets import acyclic
 from widgets.theme import PLAIN_SIGNALS, WARROOM, signal_variables
@@ -154,7 +155,8 @@ class ConsoleView(App[int]):
         key: Textual's toast is markup, drawn as typed by the console's plain toasts
         ('Press [b]ctrl+q[/b]'), and names ctrl+q where `q` asks before an incident is left."""
         key = self.key_for("quit_console") or self.key_for("quit") or "ctrl+q"  # (replay's)
-        self.notify(f"Press {key} to quit", title="Do you want to quit?", markup=False)
+        said = inert(f"Press {key} to quit")  # a key as remapped in the config: outside text
+        self.notify(said, title="Do you want to quit?", markup=False)
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Help's rows, by section: (keys as shown, what they do), in the bindings' order."""
