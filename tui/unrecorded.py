@@ -12,10 +12,6 @@ if TYPE_CHECKING:
     from state.journal.outbox import Outbox
 
 
-def _since(holding: Holding) -> str:
-    return holding.since.strftime("%H:%M:%S") if holding.since else "now"
-
-
 def unsent(outbox: Outbox | None) -> int:
     """Messages queued while the journal could not be written and not sent yet: they live in
     memory alone, and go with the console."""
@@ -26,7 +22,7 @@ def unsent(outbox: Outbox | None) -> int:
 
 def quit_question(holding: Holding, path: object, unsent: int, retry: float) -> tuple[str, str]:
     """(title, message) of the confirmation before quitting with events held: what is lost."""
-    n, others, since = len(holding.events), holding.others(), _since(holding)
+    n, others, since = len(holding.events), holding.others(), holding.since_said()
     lines = [
         f"The journal {inert(path)} cannot be written since {since}: {inert(holding.reason)}.",
         "",
@@ -63,8 +59,9 @@ def written_question(path: object, incident_id: str | None) -> tuple[str, str, s
 
 def lost_line(holding: Holding, path: object) -> str:
     """The one line left on the terminal when the console ended with events still held."""
+    since = holding.since_said()
     return (
-        f"warroom: {len(holding.events):,} events since {_since(holding)} were NOT recorded: "
+        f"warroom: {len(holding.events):,} events since {since} were NOT recorded: "
         f"the journal {inert(path)} could not be written ({inert(holding.reason)}); "
-        f"it ends at {_since(holding)}"
+        f"it ends at {since}"
     )

@@ -312,7 +312,7 @@ def alarm_line(
 def not_recorded_line(holding: Holding, width: int) -> Text:
     """The alarm while the journal cannot be written, one line of at most `width` cells:
     " NOT RECORDED since 10:47:52: disk full (/mnt/tiny) · 1,234 events held in memory"."""
-    since = holding.since.strftime("%H:%M:%S") if holding.since else "now"
+    since = holding.since_said()
     why = inert(holding.reason, 60)
     held = f"{len(holding.events):,} events held in memory"
     thinned = f" ({holding.thinned:,} samples thinned)" if holding.thinned else ""

@@ -152,6 +152,11 @@ class Holding:
         if not self.events:
             self.since = None
 
+    def since_said(self) -> str:
+        """Since when events are held, as the console says it: "10:47:52" (UTC), or "now"
+        before the first."""
+        return self.since.strftime("%H:%M:%S") if self.since else "now"
+
     def others(self) -> int:
         """Events held that are not probe samples: the commander's, messages, probe failures."""
         return sum(1 for event in self.events if not is_sample(event))
