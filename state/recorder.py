@@ -8,6 +8,8 @@ events are held in memory, in order, folded and shown, and written once it can b
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from state.console import ConsoleState
@@ -21,6 +23,17 @@ if TYPE_CHECKING:
 
     from state.events import Event, EventBase
     from state.journal.holding import Holding
+
+
+# seconds between two chunks of held events written back (`Recorder.retry`)
+_BETWEEN = 0.005
+
+
+def _let_others_in() -> None:
+    """Between two chunks written back: a thread waiting for the journal's lock (the UI
+    loop recording a key's act, the samples' thread) is woken by its release, and needs a
+    moment to take it before the next chunk does."""
+    time.sleep(_BETWEEN)
 
 
 class Recorder:
@@ -76,31 +89,40 @@ class Recorder:
         """What the journal holds in memory while its file cannot be written; None if none."""
         return self.journal.holding
 
-    def retry(self, now: datetime, wait: float = -1) -> JournalWrittenAgain | None:
-        """Try once to write the events held, in their order; on success journal and fold a
-        JournalWrittenAgain saying what happened, and return it. None if nothing was held,
-        the file still refuses it (the holding says why), a transaction is open, or the
-        journal's lock was not had within `wait` seconds (-1: waits for it)."""
-        if self.journal.holding is None or not self.journal.lock.acquire(timeout=wait):
-            return None
-        try:
-            holding = self.journal.holding
-            if holding is None or self.journal.connection.in_transaction:
+    def retry(
+        self, now: datetime, wait: float = -1, between: Callable[[], None] = _let_others_in
+    ) -> JournalWrittenAgain | None:
+        """Try to write the events held, in their order, a chunk a transaction (holding.
+        WRITE_BACK_ROWS rows), the journal's lock let go between two (and `between` called
+        then): a key pressed meanwhile waits for one chunk, and its event is held after
+        those before it. Once the last is written, journal and fold a JournalWrittenAgain
+        saying what happened, and return it. None if nothing was held, the file refused a
+        chunk (the holding says why; the chunks before it are written), a transaction is
+        open, or the journal's lock was not had within `wait` seconds (-1: waits for it)."""
+        holding = self.journal.holding
+        while holding is not None:
+            if not self.journal.lock.acquire(timeout=wait):
                 return None
             try:
-                written = self.journal.flush()
-            except sqlite3.Error:
-                return None
-            for seq, event in written:
-                self._keyframes.noted(seq, event)
-            said = JournalWrittenAgain(
-                at=max(now, self.state.now or now),
-                since=holding.since or now,
-                reason=holding.reason,
-                held=len(written),
-                thinned=holding.thinned,
-            )
-            self.record(said)
-            return said
-        finally:
-            self.journal.lock.release()
+                if self.journal.holding is not holding or self.journal.connection.in_transaction:
+                    return None
+                try:
+                    written, done = self.journal.flush()
+                except sqlite3.Error:
+                    return None
+                for seq, event in written:
+                    self._keyframes.noted(seq, event)
+                if done:
+                    said = JournalWrittenAgain(
+                        at=max(now, self.state.now or now),
+                        since=holding.since or now,
+                        reason=holding.reason,
+                        held=holding.written_back,
+                        thinned=holding.thinned,
+                    )
+                    self.record(said)
+                    return said
+            finally:
+                self.journal.lock.release()
+            between()
+        return None

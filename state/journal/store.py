@@ -297,26 +297,37 @@ class Journal:
         for forget in self._rolled_back:
             forget()
 
-    def flush(self) -> list[tuple[int, EventBase]]:
-        """Write every held event, in order, and the outbox's memory copy, in one transaction;
-        the (seq, event) written. Raises sqlite3.Error, still holding, if the file refuses
-        it. Not from inside a transaction."""
+    def flush(self, rows: int | None = None) -> tuple[list[tuple[int, EventBase]], bool]:
+        """Write the oldest held events, up to `rows` rows (holding.WRITE_BACK_ROWS), in
+        order, in one transaction; with the last of them the outbox's memory copy too, and
+        holding ends. Returns the (seq, event) written, and whether holding has ended.
+
+        Between two calls the lock is free: an event recorded meanwhile is held after those
+        still held, so the file takes every event in the order it was folded. Raises
+        sqlite3.Error, still holding what was not written, if the file refuses it. Not from
+        inside a transaction."""
         holding = self.holding
-        assert holding is not None and not self._db.in_transaction
-        try:
-            with self.lock, transaction(self._db):
-                written = [(self._insert(event), event) for event in holding.events]
-                write_outbox_back(self._db)
-        except sqlite3.Error as exc:
-            self._forget()
-            holding.tries += 1
-            if unwritable(exc):
-                holding.reason = reason(exc, self.path)
-            raise
+        assert holding is not None
         with self.lock:
-            self.holding = None
-            drop_mirror(self._db)
-        return written
+            assert not self._db.in_transaction
+            chunk = holding.chunk(rows)
+            last = len(chunk) == len(holding.events)
+            try:
+                with transaction(self._db):
+                    written = [(self._insert(event), event) for event in chunk]
+                    if last:
+                        write_outbox_back(self._db)
+            except sqlite3.Error as exc:
+                self._forget()
+                holding.tries += 1
+                if unwritable(exc):
+                    holding.reason = reason(exc, self.path)
+                raise
+            holding.written(len(chunk))
+            if last:
+                self.holding = None
+                drop_mirror(self._db)
+        return written, last
 
     def checkpoint(self, now: datetime) -> None:
         """Copy the -wal into the file (a PASSIVE checkpoint, as SQLite's automatic ones),

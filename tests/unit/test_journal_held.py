@@ -181,11 +181,11 @@ async def test_replay_and_the_review_of_a_journal_with_a_gap_are_whole_and_say_i
         live[recorder.state.now.timestamp()] = recorder.state
     session.acknowledge()  # the commander's act, held
     live[recorder.state.now.timestamp()] = recorder.state
-    held = recorder.holding
+    held = len(recorder.holding.events)
     free(recorder.journal)
     session.clock.advance(1)
     said = recorder.retry(session.clock.now())
-    assert said is not None and said.held == len(held.events)
+    assert said is not None and said.held == held
     await session.arun(t + 30)
     recorder.journal.close()
 
@@ -289,3 +289,70 @@ def test_a_write_refused_mid_transaction_holds_what_it_wrote_and_goes_on_in_memo
     assert recorder.journal.connection.execute("SELECT count(*) FROM main.outbox").fetchone() == (
         1,
     )
+
+
+def test_a_large_hold_is_written_back_a_chunk_at_a_time_and_an_act_meanwhile_keeps_its_place(
+    tmp_path, monkeypatch
+):
+    """The write-back lets the journal's lock go between chunks of WRITE_BACK_ROWS rows: the
+    commander's act, recorded from another thread while it runs, is held after the samples
+    before it and written before those after it; the journal reads and replays as one that
+    was never held."""
+    import threading
+
+    from state.journal.replay import Replay
+
+    monkeypatch.setattr(holding_module, "WRITE_BACK_ROWS", 300)  # 41 rows a sample: 7 each
+    recorder = Recorder(Journal.create(tmp_path / "held.warroom"))
+    recorder.record(note(0, "begin"))
+    fill(recorder.journal)
+    t = 1
+    while recorder.holding is None or len(recorder.holding.events) < 60:
+        recorder.record(sample(t, t / 1000))
+        t += 2
+    free(recorder.journal)
+    held, since = len(recorder.holding.events), recorder.holding.since
+    act = note(t, "acknowledged while the hold is written back")
+    later = [sample(t + 1 + 2 * i, 0.5) for i in range(10)]
+    chunks: list[int] = []  # events still held at each pause between two transactions
+    meanwhile = threading.Event()
+
+    def between() -> None:
+        chunks.append(len(recorder.holding.events))  # type: ignore[union-attr]
+        if len(chunks) == 2:  # the lock is free: the loop's act takes it now
+            meanwhile.wait(10)
+
+    said: list[JournalWrittenAgain | None] = []
+    writer = threading.Thread(target=lambda: said.append(recorder.retry(at(t + 30), 5, between)))
+    writer.start()
+    while len(chunks) < 2 and writer.is_alive():
+        writer.join(0.01)
+    assert len(chunks) == 2, "the write-back never let the lock go"
+    assert recorder.journal.lock.acquire(timeout=5)  # free between two chunks
+    recorder.journal.lock.release()
+    for event in (act, *later):  # recorded on "the loop" while the write-back waits
+        recorder.record(event)
+    assert recorder.holding is not None and recorder.holding.events[-11] == act
+    meanwhile.set()
+    writer.join(30)
+    assert said and said[0] is not None and recorder.holding is None
+    assert chunks[0] - chunks[1] == 300 // 41  # each transaction: at most WRITE_BACK_ROWS rows
+    written = list(recorder.journal.events())
+    sent = [e for e in written if e.kind != "journal_written_again"]
+    assert sent[-11:] == [act, *later] and written[-1] == said[0]
+    assert said[0].held == held + 11 and said[0].since == since
+    assert KeyframeIndex(recorder.journal).latest() == recorder.state
+    recorder.journal.close()
+
+    never = Recorder(Journal.create(tmp_path / "never.warroom"))  # the same events, never held
+    for event in written:
+        never.record(event)
+    never.journal.close()
+    with (
+        Journal.open(tmp_path / "held.warroom", read_only=True) as held,
+        Journal.open(tmp_path / "never.warroom", read_only=True) as straight,
+    ):
+        assert list(held.events()) == list(straight.events())
+        a, b = Replay(held), Replay(straight)
+        for when in (0, t / 2, t - 1, t, t + 5, t + 30):
+            assert a.seek(at(when).timestamp()) == b.seek(at(when).timestamp()), when
