@@ -50,15 +50,19 @@ def run_console(app, journal=None) -> NoReturn:
     farewell = app.farewell() if app.crash is None else None
     if farewell:
         click.echo(farewell)
+    lost = ""
     if journal is not None:
         journal.close()
         if app.crash is None:
             click.echo(f"journal: {journal.path}")
         if journal.holding is not None:  # the file never took them: say so, never silently
-            from tui.unrecorded import lost_line
+            from tui.unrecorded import ends_at, lost_line
 
-            click.echo(lost_line(journal.holding, journal.path), err=True)
-    ended(app, code, journal.path if journal else None)
+            if app.crash is None:
+                click.echo(lost_line(journal.holding, journal.path), err=True)
+            else:  # in the crash's one line, instead of "keeps the session"
+                lost = ends_at(journal.holding, journal.path)
+    ended(app, code, journal.path if journal else None, lost)
 
 
 def require_terminal(journal=None) -> None:
@@ -82,15 +86,16 @@ def require_terminal(journal=None) -> None:
     )
 
 
-def ended(app, code: int | None, journal: Path | None = None) -> NoReturn:
-    """Exit as the console ended: a crash in one line and 70 (tui/crash.py), else its code."""
+def ended(app, code: int | None, journal: Path | None = None, lost: str = "") -> NoReturn:
+    """Exit as the console ended: a crash in one line and 70 (tui/crash.py), else its code.
+    `lost`: what the journal does not keep, said in that line (tui/unrecorded.py)."""
     if app.crash is not None:
         from tui.crash import EXIT_CRASH, one_line, traceback_text
 
         error, log = app.crash
         if _debugging():
             click.echo(traceback_text(error), err=True, nl=False)
-        click.echo(one_line(error, log, journal), err=True)
+        click.echo(one_line(error, log, journal, lost), err=True)
         sys.exit(EXIT_CRASH)
     sys.exit(code or 0)
 

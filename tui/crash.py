@@ -122,14 +122,17 @@ def report(error: BaseException, what: str = "the console failed") -> Path | Non
     return _log
 
 
-def one_line(error: BaseException, log: Path | None, journal: Path | None = None) -> str:
-    """What the terminal is told: what failed and where its traceback is."""
+def one_line(
+    error: BaseException, log: Path | None, journal: Path | None = None, lost: str = ""
+) -> str:
+    """What the terminal is told: what failed, where its traceback is, and what the journal
+    keeps: the session, or, with events it never took (`lost`, tui/unrecorded.py), that."""
     where = (
         f"the traceback is in {log}"
         if log
         else "its traceback could not be written to the data directory: run with --debug"
     )
-    kept = f"; the journal {journal} keeps the session" if journal else ""
+    kept = f"; {lost}" if lost else f"; the journal {journal} keeps the session" if journal else ""
     return f"warroom: crashed ({type(error).__name__}); {where}{kept}"
 
 

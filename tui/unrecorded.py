@@ -57,6 +57,16 @@ def written_question(path: object, incident_id: str | None) -> tuple[str, str, s
     return "Quit warroom?", message, "Quit"
 
 
+def ends_at(holding: Holding, path: object) -> str:
+    """What a journal whose console ended with events held keeps, in the words of the line
+    a crash leaves (tui/crash.py), which says it instead of "keeps the session"."""
+    since = holding.since_said()
+    return (
+        f"the journal {inert(path)} ends at {since}: {len(holding.events):,} events since "
+        f"then were NOT recorded ({inert(holding.reason)})"
+    )
+
+
 def lost_line(holding: Holding, path: object) -> str:
     """The one line left on the terminal when the console ended with events still held."""
     since = holding.since_said()
