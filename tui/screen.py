@@ -82,6 +82,7 @@ class ConsoleScreen(Screen[None]):
         self._alerts = [False] * len(PANES)  # which panes it found alerting
         # the services down that the filter hides, as last told; None: not told yet
         self._hidden_told: frozenset[str] | None = None
+        self._down_hidden = 0  # how many, as the tabs say
 
     def compose(self) -> ComposeResult:
         # kept, not queried: a repaint every second would walk the DOM for them each time
@@ -157,7 +158,8 @@ class ConsoleScreen(Screen[None]):
         self.drawn(header, lambda: header.show(state, now, badge))
         tabs = self._tabs
         stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
-        self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts, stale))
+        query, down = self.query_text, self._down_hidden
+        self.drawn(tabs, lambda: tabs.show(self.current_pane, alerts, stale, query, down))
         keys = self._keys
         self.drawn(keys, lambda: keys.follow(phase(state), flags(state), overdue(state, now)))
         self._lay_out(state)
@@ -173,7 +175,8 @@ class ConsoleScreen(Screen[None]):
         header.not_checkpointed = self.console.not_checkpointed()
         self.drawn(header, lambda: header.show(state, now, self.console.badge))
         stale = [pane.probes_staleness(state, now) is not None for pane in self.panes]
-        self.drawn(tabs, lambda: tabs.show(self.current_pane, self._alerts, stale))
+        query, down = self.query_text, self._down_hidden
+        self.drawn(tabs, lambda: tabs.show(self.current_pane, self._alerts, stale, query, down))
         keys = self._keys  # a duty falls due with time alone: its key comes on the bar
         self.drawn(keys, lambda: keys.follow_duties(overdue(state, now)))
 
@@ -250,12 +253,14 @@ class ConsoleScreen(Screen[None]):
         borders already, and a replay's seek is not news: neither is told."""
         if not self.query_text:
             self._hidden_told = None
+            self._down_hidden = 0
             return
         hidden: frozenset[str] = frozenset()
         for pane in self.panes:
             if isinstance(pane, RowsPane):  # a pane out of sight (80x24) is not drawn: ask it
                 self.drawn(pane, partial(pane.ordered, state))
                 hidden |= pane.hidden_down
+        self._down_hidden = len(hidden)
         told, self._hidden_told = self._hidden_told, hidden
         new = hidden - told if told is not None else frozenset()
         if not new or self.scrubber:

@@ -19,6 +19,7 @@ from widgets.latency import LatencyPane
 from widgets.services import ServicesPane
 from widgets.table import DOWN, RowsPane
 from widgets.tabs import ALERT
+from widgets.theme import BAD_STRONG
 
 FLEET = 300
 KINDS = (ServicesPane, ErrorRatePane, LatencyPane)
@@ -184,3 +185,35 @@ async def test_a_filtered_pane_at_its_edges_by_wheel_and_keys_keeps_the_cursor_i
         assert services.selected() == table.keys[-1]
         assert title(services).endswith(f"–{len(table.keys)}/{len(table.keys)}")  # narrow
         assert app.crash is None
+
+
+async def test_at_80x24_the_filter_is_said_on_every_tab(tmp_path) -> None:
+    """One pane at a time: with the Timeline or DB locks tab showing, nothing said a filter
+    was on but a toast, gone in seconds. The tab bar says it, whichever tab shows, with what
+    it hides that is down; and says nothing once it is cleared."""
+    session = await Session("service-down", tmp_path / "j.warroom", services=FLEET).arun(60)
+    app = session.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pressed(pilot, "slash", *"pay", "enter")
+        await pilot.pause()
+        tabs = app.query_one("#tabs")
+        down = len(hidden_by(app.query_one(ServicesPane), session.recorder.state, "pay")[DOWN])
+        assert down >= 1  # analysis-service, crash-looping, is no payments one
+        for key in ("1", "2", "3", "4", "5"):
+            await pressed(pilot, key)
+            await pilot.pause()
+            said = tabs._text.plain  # type: ignore[attr-defined]
+            assert said.endswith(f" /pay · {down} down hidden "), (key, said)
+            assert "5 Timeline" in said and len(said) <= 80, (key, said)  # every tab whole
+            styled = {said[s.start : s.end]: s.style for s in tabs._text.spans}  # type: ignore
+            assert styled[f" · {down} down hidden"] == BAD_STRONG
+        await pressed(pilot, "slash")
+        app.screen.focused.post_message(events.Paste("x" * 60 + "\x1b[31m"))  # type: ignore[union-attr]
+        await pressed(pilot, "enter")
+        await pilot.pause()
+        said = tabs._text.plain  # type: ignore[attr-defined]
+        assert len(said) <= 80 and " /x" in said and "x…" in said and "\x1b" not in said
+        assert said.endswith(" down hidden ") and "5 Timeline" in said  # the query gave way
+        await pressed(pilot, "escape")
+        await pilot.pause()
+        assert " /" not in tabs._text.plain  # type: ignore[attr-defined]
