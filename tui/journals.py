@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from state.journal.note import SUFFIX as NOTE
 from state.journal.store import Journal, JournalError, wal_path
 from state.journal.summary import SessionSummary, summarize
 from state.journal.writer import writer_of
@@ -15,8 +16,9 @@ from state.review.format import NONE, iso, span
 from state.text import inert
 from tui.paths import journal_dir
 
-# SQLite's files beside a journal: part of it, not sessions of their own
-_SIDECARS = ("-wal", "-shm", "-journal")
+# SQLite's files beside a journal, and the note of what it does not hold (state/journal/
+# note.py): part of it, not sessions of their own
+_SIDECARS = ("-wal", "-shm", "-journal", NOTE)
 HEADER = ("INCIDENT", "SEVERITY", "STARTED", "DURATION", "STATE", "SESSION", "FILE", "SIZE")
 
 
@@ -53,9 +55,23 @@ def journals() -> None:
         line = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip()
         if item is not None and item.problem:
             line += f"  ({item.problem})"
-        if item is not None and (pid := writer_of(item.path)) is not None:
-            line += f"  (being written by a console, pid {pid})"
+        if item is not None:
+            line += _unrecorded(item.path)
         click.echo(line)
+
+
+def _unrecorded(path: Path) -> str:
+    """Who writes the journal now and what it does not hold, from the note beside it (tui/
+    unrecorded.py): a console's hold now; the events consoles ended with unwritten."""
+    from tui.unrecorded import hold_said, holds, lost_said
+
+    pid = writer_of(path)
+    now, lost = holds(path, pid)
+    said = "".join(f"  ({lost_said(line, day=True)})" for line in lost)
+    if pid is not None:
+        holding = f": {hold_said(now)}" if now is not None else ""
+        said += f"  (being written by a console, pid {pid}{holding})"
+    return said
 
 
 def read(path: Path) -> Listed:

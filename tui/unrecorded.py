@@ -1,15 +1,28 @@
 """What the commander is told about events held in memory while the journal cannot be written:
-the question before quitting, and the line left on the terminal if they are lost after all."""
+the question before quitting, and the line left on the terminal if they are lost after all;
+and what others reading the journal are told of it, from the note beside it (state/journal/
+note.py): replay following it, `warroom journals`."""
 
 from __future__ import annotations
 
+import os
+import time
 from typing import TYPE_CHECKING
 
+from state.clock import from_epoch
+from state.journal.note import Unrecorded, read
+from state.journal.store import wal_path
 from state.text import inert
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from state.journal.holding import Holding
     from state.journal.outbox import Outbox
+
+# wall seconds with nothing written to a journal a console writes before replay says so: a
+# console's probes write every refresh (2 s by default), whatever changed
+SILENT = 10
 
 
 def unsent(outbox: Outbox | None) -> int:
@@ -75,3 +88,69 @@ def lost_line(holding: Holding, path: object) -> str:
         f"the journal {inert(path)} could not be written ({inert(holding.reason)}); "
         f"it ends at {since}"
     )
+
+
+def holds(path: Path, writer: int | None) -> tuple[Unrecorded | None, list[Unrecorded]]:
+    """From the note beside the journal at `path`: the hold of the console writing it now
+    (pid `writer`), if it holds events; and the holds lost, of consoles that ended with
+    events held (or were killed holding them: their pid no longer writes the journal)."""
+    now, lost = None, []
+    for line in read(path):
+        if line.pid == writer and not line.ended:
+            now = line
+        elif line.held:
+            lost.append(line)
+    return now, lost
+
+
+def hold_said(line: Unrecorded) -> str:
+    """'NOT RECORDING since 10:47:52 (disk full (/mnt/t)), 1,234 events held': the hold of
+    a console writing the journal now."""
+    return (
+        f"NOT RECORDING since {from_epoch(line.since):%H:%M:%S} ({inert(line.reason, 60)}), "
+        f"{line.held:,} events held"
+    )
+
+
+def lost_said(line: Unrecorded, day: bool = False) -> str:
+    """'1,234 events after 10:47:52 NOT RECORDED (disk full (/mnt/t)): the console ended
+    with them': a hold lost; `day`: the time with its date (ISO 8601)."""
+    at = from_epoch(line.since)
+    when = f"{at:%Y-%m-%dT%H:%M:%SZ}" if day else f"{at:%H:%M:%S}"
+    return (
+        f"{line.held:,} events after {when} NOT RECORDED ({inert(line.reason, 60)}): the "
+        "console ended with them"
+    )
+
+
+def live_said(path: Path, writer: int | None) -> str:
+    """What replay says of the end of the journal at `path` while following it as a console
+    (pid `writer`) writes it: "live", or what is true instead: that the console holds what
+    it sees in memory (the note beside the journal says since when and why), or that
+    nothing was written for SILENT seconds or more (a console hung, or one with no note)."""
+    if writer is None:
+        return ""
+    now, _ = holds(path, writer)
+    if now is not None:
+        return f"live · {hold_said(now)}"
+    quiet = time.time() - last_written(path)
+    if quiet >= SILENT:
+        return f"live · nothing written for {_quiet(quiet)}"
+    return "live"
+
+
+def last_written(path: Path) -> float:
+    """When the journal at `path` was last written (epoch seconds): its -wal's time, or its
+    own, whichever is later."""
+    times = []
+    for file in (path, wal_path(path)):
+        try:
+            times.append(os.stat(file).st_mtime)
+        except OSError:
+            continue
+    return max(times, default=time.time())
+
+
+def _quiet(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds}s" if seconds < 60 else f"{seconds // 60}m{seconds % 60:02d}s"

@@ -30,6 +30,7 @@ from state.journal.holding import (
     unwritable,
     write_outbox_back,
 )
+from state.journal.note import Note, Unrecorded, note_path
 from state.journal.rows import ROW_FIELDS
 from state.journal.schema import SchemaError, transaction
 from state.journal.writer import WriterLock, ensure_free
@@ -106,6 +107,7 @@ class Journal:
         self._log: list[tuple[str, object]] | None = None  # the open transaction's writes
         # (since, why) the -wal cannot be checkpointed into the file (an immutable file)
         self.stuck: tuple[datetime, str] | None = None
+        self._note: Note | None = None  # beside the file, what it does not hold (note.py)
 
     # ---- opening ----------------------------------------------------------------------------
 
@@ -137,6 +139,7 @@ class Journal:
             raise JournalError(f"cannot create journal {path}: {exc}") from None
         journal = cls(path, db, read_only=False)
         journal._writer = writer
+        journal._note = Note.make(path)
         return journal
 
     @classmethod
@@ -179,6 +182,8 @@ class Journal:
         journal._immutable = immutable
         journal._scratch = scratch
         journal._writer = writer
+        if not read_only:
+            journal._note = Note.make(path)
         return journal
 
     def follow(self) -> None:
@@ -203,6 +208,7 @@ class Journal:
         """
         if self.holding is not None:
             self.holding.add(event)
+            self.say_held()  # how many, in the note beside the file: a write in place
             return None
         try:
             seq = self._insert(event)
@@ -212,6 +218,7 @@ class Journal:
             self._hold(exc, self._log, begin=self._log is not None)
             assert self.holding is not None
             self.holding.add(event)
+            self.say_held()
             return None
         if self._log is not None:
             self._log.append(("event", event))
@@ -322,12 +329,28 @@ class Journal:
                 holding.tries += 1
                 if unwritable(exc):
                     holding.reason = reason(exc, self.path)
+                self.say_held()
                 raise
             holding.written(len(chunk))
             if last:
                 self.holding = None
                 drop_mirror(self._db)
+                self.say_held()
         return written, last
+
+    def say_held(self, ended: bool = False) -> None:
+        """Say in the note beside the file what it does not hold as of now (note.py): since
+        when, why, how many events; `ended`: this console ends with them (they are lost)."""
+        holding = self.holding
+        if self._note is None:
+            return
+        since = holding.unwritten_since if holding is not None else None
+        if holding is None or since is None:
+            self._note.say(None)
+            return
+        self._note.say(
+            Unrecorded(os.getpid(), since.timestamp(), holding.reason, len(holding.events), ended)
+        )
 
     def checkpoint(self, now: datetime) -> None:
         """Copy the -wal into the file (a PASSIVE checkpoint, as SQLite's automatic ones),
@@ -568,6 +591,10 @@ class Journal:
 
     def close(self) -> None:
         with self.lock:
+            if self._note is not None:  # what is held now is lost: said beside the file
+                self.say_held(ended=True)
+                self._note.close()
+                self._note = None
             self._close()
 
     def _close(self) -> None:
@@ -653,9 +680,9 @@ def shm_path(path: Path) -> Path:
 
 
 def remove_files(path: Path) -> None:
-    """Remove the journal at `path` with its -wal and -shm, those there are; raises OSError
-    (a missing file is no error)."""
-    for file in (path, wal_path(path), shm_path(path)):
+    """Remove the journal at `path` with its -wal, -shm and note (note.py), those there are;
+    raises OSError (a missing file is no error)."""
+    for file in (path, wal_path(path), shm_path(path), note_path(path)):
         file.unlink(missing_ok=True)
 
 

@@ -9,6 +9,7 @@ import re
 import resource
 import sys
 
+from state.clock import from_epoch
 from state.events import JournalWrittenAgain
 from state.journal.store import Journal
 from tests.pty_console import PtyProgram
@@ -78,3 +79,49 @@ def test_a_crash_while_events_are_held_says_one_true_thing_of_the_journal(tmp_pa
         line,
     ), line
     assert "keeps the session" not in said
+
+
+def test_a_hang_up_with_events_held_leaves_the_truth_beside_the_journal(tmp_path) -> None:
+    """The SSH session drops while the journal holds events: the lost-events line had no
+    terminal to go to. The note beside the journal, made while the disk had room and
+    rewritten in place, says it, and `warroom journals` shows it."""
+    import os
+    import signal
+    import subprocess
+
+    from state.journal.note import SIZE, note_path, read
+
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    journal = folder / "c.warroom"
+    env = {"WARROOM_DATA_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    argv = [sys.executable, "-c", PRELUDE, "demo", "--speed", "60", "--journal", str(journal)]
+    program = PtyProgram(argv, (120, 40), env)
+    try:
+        program.wait_for(b"NOT RECORDED since", timeout=120)
+        program.pump(1)
+        assert note_path(journal).stat().st_size == SIZE  # made as the journal was opened
+        (holding,) = read(journal)  # said beside the journal as it began
+        assert holding.pid == program.proc.pid and not holding.ended and holding.held > 0
+        os.close(program.master)  # the SSH connection drops: the pty hangs up
+        program.master = os.open("/dev/null", os.O_RDONLY)
+        assert program.proc.wait(timeout=30) in (129, -signal.SIGHUP)
+    finally:
+        program.close()
+    (lost,) = read(journal)
+    assert lost.ended and lost.held >= holding.held and lost.since == holding.since
+    assert lost.reason == "file size limit reached (ulimit -f)"
+    assert note_path(journal).stat().st_size == SIZE  # rewritten in place, never grown
+    listed = subprocess.run(
+        [sys.executable, "-m", "tui", "journals"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+        check=True,
+    ).stdout.splitlines()
+    assert len(listed) == 2, listed  # the header, and the journal: its note is no session
+    assert listed[1].endswith(
+        f"({lost.held:,} events after {from_epoch(lost.since):%Y-%m-%dT%H:%M:%SZ} NOT RECORDED "
+        "(file size limit reached (ulimit -f)): the console ended with them)"
+    ), listed[1]

@@ -356,3 +356,39 @@ def test_a_large_hold_is_written_back_a_chunk_at_a_time_and_an_act_meanwhile_kee
         a, b = Replay(held), Replay(straight)
         for when in (0, t / 2, t - 1, t, t + 5, t + 30):
             assert a.seek(at(when).timestamp()) == b.seek(at(when).timestamp()), when
+
+
+def test_the_note_beside_a_journal_says_what_it_lacks_and_outlives_its_console(tmp_path):
+    """Made with the journal, said in place as holding begins, grows and is lost at the end;
+    kept, as ended, by the next console writing the journal; gone after a session that
+    lost nothing."""
+    from state.journal.note import SIZE, note_path, read
+    from tui.unrecorded import holds
+
+    path = tmp_path / "n.warroom"
+    recorder = Recorder(Journal.create(path))
+    assert note_path(path).stat().st_size == SIZE and read(path) == []
+    recorder.record(note(0, "before"))
+    fill(recorder.journal)
+    while recorder.holding is None:
+        recorder.record(sample(1))
+    for t in range(2, 7):
+        recorder.record(sample(t))
+    holding = recorder.holding
+    (now,) = read(path)
+    assert (now.since, now.held, now.reason) == (holding.since.timestamp(), 6, "journal full")
+    assert holds(path, now.pid) == (now, [])  # its console writes the journal: not lost yet
+    assert holds(path, None) == (None, [now])  # read as lost once none writes it (killed)
+    recorder.journal.close()  # the console ends with them
+    (lost,) = read(path)
+    assert lost.ended and lost.held == 6 and note_path(path).stat().st_size == SIZE
+
+    again = Recorder(Journal.open(path))  # the session resumed: the loss stays said
+    again.record(note(10, "resumed"))
+    assert read(path) == [lost]
+    again.journal.close()
+    assert read(path) == [lost]
+
+    clean = tmp_path / "clean.warroom"
+    Recorder(Journal.create(clean)).journal.close()
+    assert not note_path(clean).exists()
