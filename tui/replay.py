@@ -162,8 +162,9 @@ class ReplayApp(ConsoleView):
         self.playing = False
         self.speed_index = 0
         self.following = False
-        # a console is writing the journal now: only then is the end "live"
-        self.written = writer_of(replay.journal.path) is not None
+        self.written = False  # a console is writing the journal now: only then is it "live"
+        self.end_said = ""  # what the scrubber says of the journal's end (`_look`)
+        self._look()
 
     @property
     def speed(self) -> float:
@@ -194,7 +195,7 @@ class ReplayApp(ConsoleView):
                 r.marks,
                 self.playing,
                 self.speed,
-                self.following and self.written,
+                self.end_said if self.following or not self.written else "",
             ),
         )
 
@@ -213,11 +214,28 @@ class ReplayApp(ConsoleView):
             return
         self.move_to(self.cursor + timedelta(seconds=TICK * self.speed))
 
+    def _look(self) -> None:
+        """Who writes the journal, and what is true of its end: "live" while a console writes
+        it, unless that console holds what it sees in memory (its journal refused: the note
+        beside the journal says so), or nothing was written for a while; once none writes it,
+        the events a console ended with unwritten, if any (tui/unrecorded.py)."""
+        from tui.unrecorded import holds, live_said, lost_said
+
+        path = self.replay.journal.path
+        writer = writer_of(path)
+        self.written = writer is not None
+        if self.written:
+            self.end_said = live_said(path, writer)
+        else:
+            lost = holds(path, None)[1]
+            self.end_said = f"ends short: {lost_said(lost[-1])}" if lost else ""
+
     def _tail(self) -> None:
-        self.written = writer_of(self.replay.journal.path) is not None
+        said = self.end_said
+        self._look()
         if self.replay.refresh() and self.following:
             self.move_to(self.replay.instant(self.replay.end))
-        elif self.following:
+        elif self.following or self.end_said != said:
             self.redraw()
 
     def action_play(self) -> None:

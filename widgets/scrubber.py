@@ -10,7 +10,7 @@ from rich.text import Text
 
 from widgets.format import TONE_STYLE, clock_time
 from widgets.text_line import TextLine
-from widgets.theme import CURRENT, EVENT, GOOD_STRONG, MUTED, STRONG, WARN_STRONG
+from widgets.theme import BAD_STRONG, CURRENT, EVENT, GOOD_STRONG, MUTED, STRONG, WARN_STRONG
 
 if TYPE_CHECKING:
     from state.console import TimelineEntry
@@ -39,15 +39,18 @@ class Scrubber(TextLine):
         marks: tuple[TimelineEntry, ...],
         playing: bool,
         speed: float,
-        following: bool,
+        end_said: str = "",
     ) -> None:
+        """`end_said`: what is true of the journal's end, after the speed ("live", "live ·
+        NOT RECORDING since …"); in the alarm style unless it is "live" alone."""
         width = max(self.content_size.width, 40)
-        tail = f" {'▶' if playing else '❚❚'} {speed:g}x{' · live' if following else ''}"
+        tail = f" {'▶' if playing else '❚❚'} {speed:g}x"
+        said = f" · {end_said}" if end_said else ""
         at = f"  at {clock_time(cursor)}"
         head, last = f" {clock_time(start)} ", f" {clock_time(end)}"
         # the bar gives way, then the start and end times: the cursor, play state and speed
         # are what the commander reads, and are always whole
-        fixed = cell_len(at) + cell_len(tail) + 2  # and the bar's ends, ├ ┤
+        fixed = cell_len(at) + cell_len(tail) + cell_len(said) + 2  # and the bar's ends, ├ ┤
         if width - fixed - cell_len(head) - cell_len(last) < BAR_MIN:
             head, last = " ", ""
         bar_w = max(width - fixed - cell_len(head) - cell_len(last), BAR_MIN)
@@ -69,5 +72,8 @@ class Scrubber(TextLine):
         text.append("┤", MUTED)
         text.append(last, MUTED)
         text.append(at, STRONG)
-        text.append(tail, GOOD_STRONG if playing else WARN_STRONG)
+        style = GOOD_STRONG if playing else WARN_STRONG
+        text.append(tail, style)
+        if said:
+            text.append(said, style if end_said == "live" else BAD_STRONG)
         self.show_text(text)

@@ -277,3 +277,58 @@ async def test_a_drill_on_a_full_disk_is_scored_with_what_it_holds(tmp_path) -> 
         done = [m.name for m in app.card.milestones if m.took is not None]
         assert done, names  # declared while held: scored as done
         assert session.recorder.holding is not None  # the card itself is held with the rest
+
+
+async def test_replay_following_a_console_that_holds_says_it_is_not_recording(tmp_path) -> None:
+    """`warroom replay` following the journal of a console whose disk is full said "live"
+    with nothing arriving. It says what the console's note beside the journal says: not
+    recording since when, and why; "live" again once the events are written; and once the
+    console is gone with events unwritten, that the journal ends short of them."""
+    import os
+
+    from state.journal.replay import Replay
+    from tui.replay import ReplayApp
+    from widgets.scrubber import Scrubber
+
+    session = await held_session(tmp_path)
+    holding = session.recorder.holding
+    assert holding is not None
+    path = tmp_path / "j.warroom"
+    app = ReplayApp(Replay(Journal.open(path, read_only=True)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        scrubber = app.query_one(Scrubber)
+        await pilot.press("end")
+        await pilot.pause()
+        said = scrubber._text.plain
+        assert said.endswith(
+            f" · live · NOT RECORDING since {holding.since:%H:%M:%S} (journal full), "
+            f"{len(holding.events):,} events held"
+        ), said
+        take(session)
+        assert session.recorder.retry(session.clock.now()) is not None
+        app._tail()
+        await pilot.pause()
+        assert scrubber._text.plain.endswith(" · live")  # written again: live, and it is
+        for file in (path, tmp_path / "j.warroom-wal"):  # a console writing nothing for 45 s
+            os.utime(file, (file.stat().st_atime, file.stat().st_mtime - 45))
+        app._tail()
+        await pilot.pause()
+        assert scrubber._text.plain.endswith(" · live · nothing written for 45s")
+    app.replay.journal.close()
+
+    fill = session.recorder.journal.connection
+    fill.execute(f"PRAGMA max_page_count = {fill.execute('PRAGMA page_count').fetchone()[0]}")
+    until = session.seconds()
+    while session.recorder.holding is None or len(session.recorder.holding.events) < 5:
+        until += 2
+        await session.arun(until)
+    lost = session.recorder.holding
+    session.recorder.journal.close()  # the console ends with them: they are lost
+    app = ReplayApp(Replay(Journal.open(path, read_only=True)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.query_one(Scrubber)._text.plain.endswith(
+            f" · ends short: {len(lost.events):,} events after {lost.unwritten_since:%H:%M:%S} "
+            "NOT RECORDED (journal full): the console ended with them"
+        )
+    app.replay.journal.close()
