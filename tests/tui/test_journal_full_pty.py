@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import resource
 import sys
+from pathlib import Path
 
 from state.clock import from_epoch
 from state.events import JournalWrittenAgain
@@ -28,12 +29,19 @@ PRELUDE = (
 CRASHING = PRELUDE.replace("'-m', 'tui'", "'-m', 'tests.tui.crashing_console'")
 
 
+def env_of(tmp_path: Path) -> dict[str, str]:
+    return {"WARROOM_DATA_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+
+
+def limited_demo(journal: Path, tmp_path: Path, prelude: str = PRELUDE) -> PtyProgram:
+    """`warroom demo --speed 60` writing `journal` on a pty, under the file size limit."""
+    argv = [sys.executable, "-c", prelude, "demo", "--speed", "60", "--journal", str(journal)]
+    return PtyProgram(argv, (120, 40), env_of(tmp_path))
+
+
 def test_a_demo_whose_journal_hits_the_file_size_limit_keeps_watching(tmp_path) -> None:
     journal = tmp_path / "c.warroom"
-    argv = [sys.executable, "-c", PRELUDE, "demo", "--speed", "60", "--journal", str(journal)]
-    program = PtyProgram(
-        argv, (120, 40), {"WARROOM_DATA_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
-    )
+    program = limited_demo(journal, tmp_path)
     try:
         program.wait_for(b"NOT RECORDED since", timeout=120)
         program.wait_for(b"file size limit reached", timeout=10)
@@ -57,10 +65,7 @@ def test_a_crash_while_events_are_held_says_one_true_thing_of_the_journal(tmp_pa
     """A bug ends the console while the journal holds events: its one line said "the journal
     keeps the session", and a second line that it does not. One line, the true one."""
     journal = tmp_path / "c.warroom"
-    argv = [sys.executable, "-c", CRASHING, "demo", "--speed", "60", "--journal", str(journal)]
-    program = PtyProgram(
-        argv, (120, 40), {"WARROOM_DATA_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
-    )
+    program = limited_demo(journal, tmp_path, CRASHING)
     try:
         program.wait_for(b"NOT RECORDED since", timeout=120)
         program.send(b"?")  # the Help dialog raises as it is built
@@ -94,9 +99,7 @@ def test_a_hang_up_with_events_held_leaves_the_truth_beside_the_journal(tmp_path
     folder = tmp_path / "journals"
     folder.mkdir()
     journal = folder / "c.warroom"
-    env = {"WARROOM_DATA_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
-    argv = [sys.executable, "-c", PRELUDE, "demo", "--speed", "60", "--journal", str(journal)]
-    program = PtyProgram(argv, (120, 40), env)
+    program = limited_demo(journal, tmp_path)
     try:
         program.wait_for(b"NOT RECORDED since", timeout=120)
         program.pump(1)
@@ -117,7 +120,7 @@ def test_a_hang_up_with_events_held_leaves_the_truth_beside_the_journal(tmp_path
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, **env},
+        env={**os.environ, **env_of(tmp_path)},
         check=True,
     ).stdout.splitlines()
     assert len(listed) == 2, listed  # the header, and the journal: its note is no session
