@@ -38,7 +38,17 @@ def export(journal_path: Path, out: Path, force: bool = False) -> list[Path]:
         if not (path.exists() and _content(path) == f.data):
             _write(path, f)
         click.echo(str(path))
+    _ends_short(journal_path)
     return [path for path, _ in targets]
+
+
+def _ends_short(journal: Path) -> None:
+    """Say on stderr what the note beside the journal says a console ended without writing
+    (state/journal/note.py): the review cannot hold it, and its writer should know."""
+    from tui.unrecorded import holds, lost_said
+
+    for line in holds(journal, None)[1]:
+        click.echo(f"warroom: the review lacks {lost_said(line, day=True)}", err=True)
 
 
 def _make_folder(out: Path) -> None:

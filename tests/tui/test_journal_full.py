@@ -279,7 +279,9 @@ async def test_a_drill_on_a_full_disk_is_scored_with_what_it_holds(tmp_path) -> 
         assert session.recorder.holding is not None  # the card itself is held with the rest
 
 
-async def test_replay_following_a_console_that_holds_says_it_is_not_recording(tmp_path) -> None:
+async def test_replay_following_a_console_that_holds_says_it_is_not_recording(
+    tmp_path, capsys
+) -> None:
     """`warroom replay` following the journal of a console whose disk is full said "live"
     with nothing arriving. It says what the console's note beside the journal says: not
     recording since when, and why; "live" again once the events are written; and once the
@@ -332,3 +334,12 @@ async def test_replay_following_a_console_that_holds_says_it_is_not_recording(tm
             "NOT RECORDED (journal full): the console ended with them"
         )
     app.replay.journal.close()
+    from tui.export import export
+
+    capsys.readouterr()
+    export(path, tmp_path / "review")  # its review lacks them, and whoever writes it is told
+    assert capsys.readouterr().err == (
+        f"warroom: the review lacks {len(lost.events):,} events after "
+        f"{lost.unwritten_since:%Y-%m-%dT%H:%M:%SZ} NOT RECORDED (journal full): the console "
+        "ended with them\n"
+    )
