@@ -45,10 +45,18 @@ def export(journal_path: Path, out: Path, force: bool = False) -> list[Path]:
 def _ends_short(journal: Path) -> None:
     """Say on stderr what the note beside the journal says a console ended without writing
     (state/journal/note.py): the review cannot hold it, and its writer should know."""
-    from tui.unrecorded import holds, lost_said
+    from state.journal.writer import writer_of
+    from tui.unrecorded import hold_said, holds, lost_said
 
-    for line in holds(journal, None)[1]:
+    now, lost = holds(journal, writer := writer_of(journal))
+    for line in lost:
         click.echo(f"warroom: the review lacks {lost_said(line, day=True)}", err=True)
+    if now is not None:  # a console writing it holds events in memory: not lost yet
+        click.echo(
+            f"warroom: the review lacks what the console (pid {writer}) writing the "
+            f"journal holds: {hold_said(now)}",
+            err=True,
+        )
 
 
 def _make_folder(out: Path) -> None:

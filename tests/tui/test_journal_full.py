@@ -289,6 +289,7 @@ async def test_replay_following_a_console_that_holds_says_it_is_not_recording(
     import os
 
     from state.journal.replay import Replay
+    from tui.export import export
     from tui.replay import ReplayApp
     from widgets.scrubber import Scrubber
 
@@ -296,6 +297,12 @@ async def test_replay_following_a_console_that_holds_says_it_is_not_recording(
     holding = session.recorder.holding
     assert holding is not None
     path = tmp_path / "j.warroom"
+    export(path, tmp_path / "before")  # while its console holds them: not lost, not in it
+    assert capsys.readouterr().err == (
+        f"warroom: the review lacks what the console (pid {os.getpid()}) writing the journal "
+        f"holds: NOT RECORDING since {holding.since:%H:%M:%S} (journal full), "
+        f"{len(holding.events):,} events held\n"
+    )
     app = ReplayApp(Replay(Journal.open(path, read_only=True)))
     async with app.run_test(size=(120, 40)) as pilot:
         scrubber = app.query_one(Scrubber)
@@ -334,8 +341,6 @@ async def test_replay_following_a_console_that_holds_says_it_is_not_recording(
             "NOT RECORDED (journal full): the console ended with them"
         )
     app.replay.journal.close()
-    from tui.export import export
-
     capsys.readouterr()
     export(path, tmp_path / "review")  # its review lacks them, and whoever writes it is told
     assert capsys.readouterr().err == (
