@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -63,14 +64,16 @@ class Note:
         in): the journal is written as before, with nobody told of a hold but its console."""
         path = note_path(journal)
         earlier = [replace(line, ended=True) for line in read(journal)]
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:  # never through a link: a note is ours, beside the journal
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
         except OSError:
             return None
         note = cls(path, fd, earlier)
         if not note._write():
             note.close()
             return None
+        with contextlib.suppress(OSError):  # a longer file there before: its rest goes
+            os.ftruncate(fd, SIZE)
         return note
 
     def say(self, now: Unrecorded | None) -> None:
@@ -111,20 +114,20 @@ def read(journal: Path) -> list[Unrecorded]:
     a line that is not one (a damaged or foreign file) is passed over."""
     try:
         with note_path(journal).open("rb") as file:
-            data = file.read(SIZE * 4)
+            data = file.read(SIZE)
     except OSError:
         return []
     found = []
     for raw in data.splitlines():
-        with contextlib.suppress(ValueError, TypeError, KeyError):
+        with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
             line = json.loads(raw)
-            found.append(
-                Unrecorded(
-                    pid=int(line["pid"]),
-                    since=float(line["since"]),
-                    reason=str(line["reason"]),
-                    held=int(line["held"]),
-                    ended=bool(line.get("ended", False)),
-                )
+            said = Unrecorded(
+                pid=int(line["pid"]),
+                since=float(line["since"]),
+                reason=str(line["reason"]),
+                held=int(line["held"]),
+                ended=bool(line.get("ended", False)),
             )
+            if math.isfinite(said.since) and said.held >= 0:  # else not one we wrote
+                found.append(said)
     return found

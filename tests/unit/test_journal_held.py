@@ -392,3 +392,27 @@ def test_the_note_beside_a_journal_says_what_it_lacks_and_outlives_its_console(t
     clean = tmp_path / "clean.warroom"
     Recorder(Journal.create(clean)).journal.close()
     assert not note_path(clean).exists()
+
+
+def test_a_note_that_is_not_one_is_passed_over(tmp_path):
+    """The note is read by replay and `journals`: what is in it is untrusted."""
+    from state.journal.note import note_path, read
+    from tui.unrecorded import holds, lost_said
+
+    path = tmp_path / "x.warroom"
+    good = '{"pid": 1, "since": 1.5e9, "reason": "disk full (\\u001b[31m/mnt)", "held": 3}'
+    note_path(path).write_text(
+        "\n".join(
+            [
+                "not json",
+                '{"pid": 1, "since": NaN, "reason": "x", "held": 3}',
+                '{"pid": 1, "since": 1e9, "reason": "x", "held": -1}',
+                '["a list"]',
+                '{"pid": "one"}',
+                good,
+            ]
+        )
+    )
+    (line,) = read(path)
+    said = lost_said(holds(path, None)[1][0])
+    assert line.held == 3 and "\x1b" not in said and said.startswith("3 events after ")
