@@ -56,11 +56,11 @@ def journals() -> None:
         if item is not None and item.problem:
             line += f"  ({item.problem})"
         if item is not None:
-            line += _unrecorded(item.path)
+            line += unrecorded(item.path)
         click.echo(line)
 
 
-def _unrecorded(path: Path) -> str:
+def unrecorded(path: Path) -> str:
     """Who writes the journal now and what it does not hold, from the note beside it (tui/
     unrecorded.py): a console's hold now; the events consoles ended with unwritten."""
     from tui.unrecorded import hold_said, holds, lost_said

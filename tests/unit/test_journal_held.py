@@ -362,7 +362,10 @@ def test_the_note_beside_a_journal_says_what_it_lacks_and_outlives_its_console(t
     """Made with the journal, said in place as holding begins, grows and is lost at the end;
     kept, as ended, by the next console writing the journal; gone after a session that
     lost nothing."""
+    import os
+
     from state.journal.note import SIZE, note_path, read
+    from tui.journals import unrecorded
     from tui.unrecorded import holds
 
     path = tmp_path / "n.warroom"
@@ -378,6 +381,10 @@ def test_the_note_beside_a_journal_says_what_it_lacks_and_outlives_its_console(t
     (now,) = read(path)
     assert (now.since, now.held, now.reason) == (holding.since.timestamp(), 6, "journal full")
     assert holds(path, now.pid) == (now, [])  # its console writes the journal: not lost yet
+    assert unrecorded(path) == (  # `warroom journals`
+        f"  (being written by a console, pid {os.getpid()}: NOT RECORDING since "
+        f"{holding.since:%H:%M:%S} (journal full), 6 events held)"
+    )
     assert holds(path, None) == (None, [now])  # read as lost once none writes it (killed)
     recorder.journal.close()  # the console ends with them
     (lost,) = read(path)
