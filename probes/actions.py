@@ -55,6 +55,18 @@ class UndoTarget:
         )
 
 
+def shown_sessions(params: Mapping[str, Any]) -> dict[int, str | None] | None:
+    """What "kill idle sessions" was confirmed on: its params' `pids` and `backend_starts`
+    (ISO 8601) as pid -> backend_start (None: not sent, the pid alone names it); None when no
+    pids were named (a request journaled before they were: every idle session).
+    ValueError when the two lists do not pair up."""
+    if "pids" not in params:
+        return None
+    pids = [int(p) for p in params["pids"]]
+    starts = params.get("backend_starts")
+    return dict(zip(pids, starts, strict=True)) if starts is not None else dict.fromkeys(pids)
+
+
 class ActionRefused(Exception):
     """The backend refused or could not do the action; the message is its one-line reason."""
 

@@ -353,11 +353,14 @@ class RemediationKeys(KeyGroup):
             )
         )
         if confirmed:
+            # each named by its pid and backend_start, which the database checks again: a pid
+            # another backend took since the list was read is left alone
             pids = [s.pid for s in idle]
+            starts = [s.backend_start.isoformat() if s.backend_start else None for s in idle]
             await self.perform(
                 "terminate_idle",
                 f"{len(idle)} idle sessions",
-                {"older_than": IDLE_AGE, "pids": pids},
+                {"older_than": IDLE_AGE, "pids": pids, "backend_starts": starts},
                 False,
                 f"{len(idle)} idle sessions",
             )

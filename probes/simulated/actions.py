@@ -16,13 +16,14 @@ from probes.actions import (
     ActionRefused,
     UndoTarget,
     configmap_target,
+    shown_sessions,
 )
 from probes.simulated.cluster import NAMESPACE, POD_START_SECONDS, SimulatedCluster
 from probes.simulated.model import image, template_hash
 from state.events import DbSession
 
 if TYPE_CHECKING:
-    from probes.simulated.model import SimService
+    from probes.simulated.model import SimService, SimSession
 
 __all__ = ["ActionRefused", "SimulatedActions", "SimulatedOperations"]
 
@@ -153,13 +154,44 @@ class SimulatedOperations:
             return f"backend {pid} is idle: no query to cancel"
         raise ActionRefused(f"no backend with pid {pid}")
 
-    def terminate_idle(self, older_than: float = 600.0) -> str:
-        """The guide's 'kill idle connections' query: idle sessions older than 10 minutes."""
+    def terminate_idle(
+        self, older_than: float = 600.0, shown: Mapping[int, str | None] | None = None
+    ) -> str:
+        """The guide's 'kill idle connections' query: idle sessions older than 10 minutes.
+
+        `shown`: only the sessions the commander was shown, pid -> backend_start (ISO 8601;
+        None: the pid alone names it), each while it still is that backend and still idle
+        that long, as PostgresActions does (a request journaled before these: all of them).
+        """
         db = self.cluster.db
         old = [s for s in db.leaked if self.cluster.t - s.query_start >= older_than]
-        for session in old:
-            db.leaked.remove(session)
-        return f"terminated {len(old)} idle session{'s' if len(old) != 1 else ''}"
+        if shown is None:
+            for session in old:
+                db.leaked.remove(session)
+            return f"terminated {len(old)} idle session{'s' if len(old) != 1 else ''}"
+        by_pid = {s.pid: s for s in old}
+        ended, another = 0, 0
+        for pid, began in shown.items():
+            idle = by_pid.get(pid)
+            if idle is None:
+                continue
+            if began is not None and datetime.fromisoformat(began) != self._began(idle):
+                another += 1
+                continue
+            db.leaked.remove(idle)
+            ended += 1
+        result = f"terminated {ended} idle session{'s' if ended != 1 else ''}"
+        if len(shown) - ended - another:
+            result += f"; {len(shown) - ended - another} no longer idle or already gone"
+        if another:
+            result += (
+                f"; {another} pid{'s' if another != 1 else ''} now another backend, left alone"
+            )
+        return result
+
+    def _began(self, session: SimSession) -> datetime:
+        """When the backend began, as its DbSession says it."""
+        return self.cluster.start + timedelta(seconds=session.backend_start or 0.0)
 
     def _rechain(self) -> None:
         """After a waiter leaves, the next in line waits on the blocker itself."""
@@ -219,7 +251,8 @@ class SimulatedActions:
             case "cancel_backend":
                 return act.cancel_backend(int(params["pid"]))
             case "terminate_idle":
-                return act.terminate_idle(float(params.get("older_than", 600.0)))
+                older_than = float(params.get("older_than", 600.0))
+                return act.terminate_idle(older_than, shown_sessions(params))
         raise ActionRefused(f"unknown action {action!r}")
 
     def _check(self, action: str, name: str, params: Mapping[str, Any]) -> None:
@@ -239,6 +272,7 @@ class SimulatedActions:
                 state=s.state,
                 query=s.query,
                 query_start=start + timedelta(seconds=s.query_start),
+                backend_start=self.operations._began(s),
             )
             for s in self.cluster.db.leaked
             if self.cluster.t - s.query_start >= older_than
