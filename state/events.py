@@ -46,6 +46,11 @@ class PodStatus(Model):
     reason: str | None = None  # CrashLoopBackOff, ImagePullBackOff, OOMKilled, Error, ...
     ready: bool = False
     restarts: int = 0
+    # metadata.uid: which pod of that name this is (a pod recreated under its name has a new
+    # one). Never drawn and not journaled (exclude): "delete the failing pods" sends the
+    # uids of the pods its confirmation named, and its request journals them. ~40 bytes a
+    # pod in every whole row would weigh on a large hour's journal; read back, None.
+    uid: str | None = Field(default=None, exclude=True)
 
 
 class DeploymentStatus(Model):

@@ -146,6 +146,7 @@ def pod_status(pod: Obj) -> PodStatus:
         reason=marked_name(reason, limit=60) if reason else None,
         ready=any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions),
         restarts=sum(cs.get("restartCount") or 0 for cs in statuses),
+        uid=uid if isinstance(uid := _get(pod, "metadata", "uid"), str) else None,
     )
 
 

@@ -16,6 +16,7 @@ from probes.actions import (
     ActionRefused,
     UndoTarget,
     configmap_target,
+    shown_pods,
     shown_sessions,
 )
 from probes.simulated.cluster import NAMESPACE, POD_START_SECONDS, SimulatedCluster
@@ -105,19 +106,50 @@ class SimulatedOperations:
         svc.desired = replicas
         return f"deployment.apps/{name} scaled to {replicas}"
 
-    def delete_failing_pods(self, name: str) -> str:
-        """Delete every pod not Running (or crash-looping); the ReplicaSet recreates them."""
+    def delete_failing_pods(
+        self, name: str, shown: list[tuple[str, str | None]] | None = None
+    ) -> str:
+        """Delete the pods shown, (name, uid) each, that are still that pod and still not
+        Running (or crash-looping), as KubernetesActions does; the ReplicaSet recreates them.
+        `shown` None: every failing pod (a request journaled before the pods were named)."""
         svc = self._service(name)
-        failing = [p for p in svc.pods if p.failing]
-        if not failing:
-            return f"no failing pods in {NAMESPACE}/{name}"
-        self._clears(svc, "delete_failing_pods")
+        if shown is None:
+            failing = [p for p in svc.pods if p.failing]
+            if not failing:
+                return f"no failing pods in {NAMESPACE}/{name}"
+            left: list[str] = []
+            unshown = 0
+        else:
+            by_uid = {p.uid: p for p in svc.pods}
+            by_name = {p.name: p for p in svc.pods}
+            failing, left, chosen = [], [], set()
+            for pod_name, uid in shown:
+                pod = by_uid.get(uid) if uid is not None else by_name.get(pod_name)
+                if pod is None:
+                    left.append(f"{pod_name} (gone)")
+                elif not pod.failing:
+                    left.append(f"{pod_name} (no longer failing)")
+                    chosen.add(pod.uid)
+                else:
+                    failing.append(pod)
+                    chosen.add(pod.uid)
+            unshown = sum(1 for p in svc.pods if p.failing and p.uid not in chosen)
+        if failing:
+            self._clears(svc, "delete_failing_pods")
         for pod in failing:
             svc.pods.remove(pod)
         for _ in failing:
             svc.pods.append(self.cluster._new_pod(svc, ready_at=self.cluster.t + POD_START_SECONDS))
         names = ", ".join(p.name for p in failing)
-        return f"deleted {len(failing)} pod{'s' if len(failing) > 1 else ''}: {names}"
+        if failing:
+            result = f"deleted {len(failing)} pod{'s' if len(failing) > 1 else ''}: {names}"
+        else:
+            result = f"deleted no pods in {NAMESPACE}/{name}"
+        if left:
+            result += f"; left alone: {', '.join(left)}"
+        if unshown:
+            result += f"; {unshown} failing pod{'s' if unshown != 1 else ''} not shown, not deleted"
+        return result
 
     def enable_circuit_breaker(self) -> str:
         self.cluster.circuit_breaker = True
@@ -243,7 +275,7 @@ class SimulatedActions:
             case "scale":
                 return act.scale(name, int(params["replicas"]))
             case "delete_failing_pods":
-                return act.delete_failing_pods(name)
+                return act.delete_failing_pods(name, shown_pods(params))
             case "circuit_breaker":
                 return act.enable_circuit_breaker()
             case "terminate_backend":

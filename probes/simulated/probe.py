@@ -43,7 +43,12 @@ def _deployments(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
     for svc in cluster.services.values():
         pods = tuple(
             ev.PodStatus(
-                name=p.name, phase=p.phase, reason=p.reason, ready=p.ready, restarts=p.restarts
+                name=p.name,
+                phase=p.phase,
+                reason=p.reason,
+                ready=p.ready,
+                restarts=p.restarts,
+                uid=p.uid,
             )
             for p in svc.pods
         )

@@ -191,8 +191,24 @@ async def test_deleting_the_failing_pods_names_them_first(tmp_path) -> None:
     said = dialog.message.splitlines()[1]
     assert said.startswith("Failing in the latest sample: ")
     assert all(f"{p.name} (" in said for p in failing)
+    [asked] = journaled(session, ActionRequested)  # named with their uids, for the cluster
+    assert asked.params == {"pods": [p.name for p in failing], "pod_uids": [p.uid for p in failing]}
     result = journaled(session, ActionFinished)[0].result
     assert all(p.name in result for p in failing)  # what it named is what it deleted
+
+
+async def test_deleting_failing_pods_when_none_fails_cannot_be_confirmed(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    assert not any(p.failing for p in session.cluster.services["file-watcher"].pods)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await confirmation(pilot, "file-watcher", "delete_failing_pods")
+        assert "No pod failing in the latest sample: nothing to delete." in dialog.message
+        assert dialog.query_one("#ok", Button).disabled
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is dialog  # yes refused, and said why
+    assert journaled(session, ActionRequested) == []
 
 
 async def test_killing_idle_sessions_says_how_old_its_list_is(tmp_path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from probes.kubernetes import trim
 from probes.kubernetes.status import label_selector, pod_reason, pod_status, selects
+from state.events import PodStatus
 
 SELECTOR = {
     "matchLabels": {"app": "api", "tier": "web"},
@@ -113,3 +114,16 @@ def test_pod_status_counts_restarts_of_every_container_and_reads_ready():
         6,
         False,
     )
+
+
+def test_a_pods_uid_is_kept_for_the_delete_and_never_journaled():
+    """The uid survives the trim into PodStatus ("delete the failing pods" sends it back);
+    the journal's JSON leaves it out, and reads back without it."""
+    pod = a_pod()
+    pod["metadata"]["uid"] = "0b5c6a9e-1d2f-4c3b-9a8e-7f6d5c4b3a21"
+    status = pod_status(trim.pod(pod))
+    assert status.uid == "0b5c6a9e-1d2f-4c3b-9a8e-7f6d5c4b3a21"
+    assert "uid" not in status.model_dump_json()
+    assert PodStatus.model_validate_json(status.model_dump_json()).uid is None
+    pod["metadata"]["uid"] = 7  # not a uid: none, rather than a sample that fails
+    assert pod_status(trim.pod(pod)).uid is None

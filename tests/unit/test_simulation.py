@@ -234,6 +234,24 @@ def test_delete_failing_pods_clears_the_crash_loop():
     assert drill.state.health["analysis-service"].up
 
 
+def test_delete_failing_pods_deletes_only_the_pods_shown_still_that_pod():
+    """As KubernetesActions: the pods named (name, uid), each while it is that very pod and
+    still failing; a pod not shown is never deleted, and the line says what was left."""
+    drill = Drill("service-down")
+    drill.run(until=60)
+    pods = drill.cluster.services["analysis-service"].pods
+    first, second, third = pods
+    assert all(p.failing for p in pods) and len({p.uid for p in pods}) == 3
+    shown = [(first.name, first.uid), (second.name, "a-pod-since-gone"), ("gone-pod", None)]
+    result = drill.act.delete_failing_pods("analysis-service", shown)
+    assert result == (
+        f"deleted 1 pod: {first.name}; left alone: {second.name} (gone), gone-pod (gone); "
+        "2 failing pods not shown, not deleted"
+    )
+    left = drill.cluster.services["analysis-service"].pods
+    assert first not in left and second in left and third in left  # second: another uid
+
+
 def test_delete_failing_pods_when_nothing_fails():
     drill = Drill("service-down")
     drill.sample(2)
