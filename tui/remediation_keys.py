@@ -44,12 +44,13 @@ def prepared_literal(s: DbSession) -> str | None:
 def failing_pods(state: ConsoleState, name: str) -> tuple[PodStatus, ...]:
     """The pods of deployment `name` that "delete the failing pods" names in the latest
     sample: those in trouble (state/guide/signals.py `pod_problem`) other than merely not
-    ready yet."""
+    ready yet, or already being deleted (kubectl's Terminating: the runbook's loop skips
+    them)."""
     deployment = state.deployments.get(name)
     return tuple(
         p
         for p in (deployment.pods if deployment else ())
-        if (problem := pod_problem(p)) is not None and problem != "NotReady"
+        if (problem := pod_problem(p)) is not None and problem not in ("NotReady", "Terminating")
     )
 
 

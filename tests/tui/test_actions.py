@@ -434,3 +434,25 @@ async def test_resolve_and_roles(tmp_path) -> None:
         await pilot.pause()
         header = app.query_one("#header")._text.plain
         assert "RESOLVED" in header and "rolled back to revision 7" in header
+
+
+def test_the_pods_named_for_deletion_are_those_the_runbooks_loop_would_take() -> None:
+    """Failing (crash-looping, pending, failed), not merely not ready yet, nor already being
+    deleted (kubectl's Terminating), which the loop skips: the dialog names no pod the
+    action would leave for those reasons."""
+    from state.console import ConsoleState
+    from state.fold import fold
+    from tests.unit.helpers import deployment, deployments, pod
+    from tui.remediation_keys import failing_pods
+
+    pods = (
+        pod("a-1"),
+        pod("a-2", ready=False),  # NotReady
+        pod("a-3", reason="CrashLoopBackOff", ready=False),
+        pod("a-4", phase="Pending", reason="ContainerCreating", ready=False),
+        pod("a-5", reason="Terminating", ready=False),
+        pod("a-6", phase="Failed", ready=False),
+    )
+    state = fold(ConsoleState(), deployments(0, deployment("a", desired=6, ready=1, pods=pods)))
+    assert [p.name for p in failing_pods(state, "a")] == ["a-3", "a-4", "a-6"]
+    assert failing_pods(state, "absent") == ()
