@@ -227,7 +227,7 @@ class PostgresActions:
         # only the sessions the commander was shown, each while it still is the backend
         # listed (pid and backend_start) and still idle that long: one statement each
         shown = shown_sessions(params) or {}
-        said: dict[str, int] = {}
+        ended, another, left = 0, 0, 0  # left: no longer idle, or gone
         failed: list[str] = []
         for pid, began in shown.items():
             chosen: dict[str, Any] = {"idle_s": older_than}
@@ -238,19 +238,18 @@ class PostgresActions:
             except (PostgresError, ActionRefused) as exc:
                 failed.append(str(exc))
                 continue
-            key = {"signalled": "ended", "another": "another", "busy": "busy"}.get(word or "")
-            said[key or "gone"] = said.get(key or "gone", 0) + 1
-        ended = said.get("ended", 0)
+            ended += word == "signalled"
+            another += word == "another"
+            left += word not in ("signalled", "another")
         if failed and not ended:
             raise ActionRefused(failed[0])
         result = f"terminated {ended} idle session{'s' if ended != 1 else ''}"
-        if said.get("busy", 0) + said.get("gone", 0):
+        if left:
+            result += f"; {left} no longer idle or already gone"
+        if another:
             result += (
-                f"; {said.get('busy', 0) + said.get('gone', 0)} no longer idle or already gone"
+                f"; {another} pid{'s' if another != 1 else ''} now another backend, left alone"
             )
-        if said.get("another"):
-            n = said["another"]
-            result += f"; {n} pid{'s' if n != 1 else ''} now another backend, left alone"
         return result + (f"; {len(failed)} not ended: {failed[0]}" if failed else "")
 
     async def idle_sessions(self, older_than: float, now: datetime) -> list[DbSession]:
