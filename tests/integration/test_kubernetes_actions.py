@@ -329,6 +329,18 @@ async def test_a_pod_recreated_between_the_list_and_its_delete_is_kept(tmp_path)
     )
 
 
+async def test_pods_named_without_uids_are_pinned_to_the_pods_listed(tmp_path):
+    """A sample read back from a journal has no uids (they are not journaled): the pods are
+    found by the name shown, and each DELETE is pinned to the uid the action listed."""
+    names = shown_failing()["pods"]
+    async with cluster(tmp_path, failing_pods()) as k8s:
+        result = await act(k8s, "delete_failing_pods", {"pods": names})
+        deletes = writes(k8s)
+    assert [r.url.path.rsplit("/", 1)[1] for r in deletes] == names
+    assert [r.data["preconditions"] for r in deletes] == [{"uid": f"uid-{n}"} for n in names]
+    assert result.startswith("deleted 3 pods: ")
+
+
 async def test_a_request_naming_no_pods_deletes_nothing(tmp_path):
     async with cluster(tmp_path, failing_pods()) as k8s:
         with pytest.raises(ActionRefused, match=r"^no pods named: the console deletes only"):
