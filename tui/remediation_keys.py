@@ -41,25 +41,25 @@ def prepared_literal(s: DbSession) -> str | None:
     return sql_literal(s.prepared)
 
 
-def failing_pods(state: ConsoleState, name: str) -> tuple[PodStatus, ...]:
+def failing_pods(state: ConsoleState, name: str) -> tuple[tuple[PodStatus, str | None], ...]:
     """The pods of deployment `name` that "delete the failing pods" names in the latest
-    sample: those in trouble (state/guide/signals.py `pod_problem`) other than merely not
-    ready yet, or already being deleted (kubectl's Terminating: the runbook's loop skips
-    them)."""
+    sample, with their uids (None: unknown): those in trouble (state/guide/signals.py
+    `pod_problem`) other than merely not ready yet, or already being deleted (kubectl's
+    Terminating: the runbook's loop skips them)."""
     deployment = state.deployments.get(name)
     return tuple(
-        p
-        for p in (deployment.pods if deployment else ())
+        (p, uid)
+        for p, uid in (deployment.pods_with_uids() if deployment else ())
         if (problem := pod_problem(p)) is not None and problem not in ("NotReady", "Terminating")
     )
 
 
-def failing_words(pods: tuple[PodStatus, ...]) -> str:
+def failing_words(pods: tuple[tuple[PodStatus, str | None], ...]) -> str:
     """'\nFailing in the latest sample: x-7d9f-abcde (CrashLoopBackOff), …': every pod the
     action will delete, named (the dialog scrolls), and that it deletes no other."""
     if not pods:
         return "\nNo pod failing in the latest sample: nothing to delete."
-    said = ", ".join(f"{inert(p.name, 80)} ({inert(pod_problem(p), 40)})" for p in pods)
+    said = ", ".join(f"{inert(p.name, 80)} ({inert(pod_problem(p), 40)})" for p, _ in pods)
     return (
         f"\nFailing in the latest sample: {said}."
         "\nOnly these are deleted, each while it is still that pod (its uid) and still "
@@ -187,7 +187,7 @@ class RemediationKeys(KeyGroup):
                 f"Target: {inert(aim)}{back}{failing_words(pods)}",
                 f"Now: {now}",
                 None if pods else "No pod is failing in the latest sample: nothing to delete",
-                subject=tuple((p.name, p.uid) for p in pods),
+                subject=tuple((p.name, uid) for p, uid in pods),
             )
 
         confirmed = await self.console.push_screen_wait(

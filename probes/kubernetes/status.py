@@ -146,8 +146,13 @@ def pod_status(pod: Obj) -> PodStatus:
         reason=marked_name(reason, limit=60) if reason else None,
         ready=any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions),
         restarts=sum(cs.get("restartCount") or 0 for cs in statuses),
-        uid=uid if isinstance(uid := _get(pod, "metadata", "uid"), str) else None,
     )
+
+
+def pod_uid(pod: Obj) -> str | None:
+    """The pod's metadata.uid; None when it has none (or not as a string)."""
+    uid = _get(pod, "metadata", "uid")
+    return uid if isinstance(uid, str) else None
 
 
 def owned_by(obj: Obj, kind: str, name: str) -> bool:
@@ -216,10 +221,11 @@ def deployment_status(
     pods: Mapping[str, PodStatus],
     replica_sets: Iterable[str],
     events: Iterable[Obj],
+    uids: Mapping[str, str | None] | None = None,
 ) -> DeploymentStatus:
     """One configured deployment as the Services pane reads it, from its pods' statuses (by
     the pod's name), the names of the ReplicaSets it owns and Warning events that may be
-    about it."""
+    about it; `uids`: each pod's metadata.uid, by the pod's name."""
     meta = deployment.get("metadata") or _EMPTY
     spec, status = deployment.get("spec") or _EMPTY, deployment.get("status") or _EMPTY
     names = sorted(pods)
@@ -235,4 +241,5 @@ def deployment_status(
         rollout=rollout(deployment),
         pods=tuple(pods[n] for n in names),
         warnings=warnings(events, meta.get("name") or "", replica_sets, names),
+        pod_uids=tuple(uids.get(n) for n in names) if uids is not None else (),
     )

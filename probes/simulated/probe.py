@@ -43,12 +43,7 @@ def _deployments(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
     for svc in cluster.services.values():
         pods = tuple(
             ev.PodStatus(
-                name=p.name,
-                phase=p.phase,
-                reason=p.reason,
-                ready=p.ready,
-                restarts=p.restarts,
-                uid=p.uid,
+                name=p.name, phase=p.phase, reason=p.reason, ready=p.ready, restarts=p.restarts
             )
             for p in svc.pods
         )
@@ -64,6 +59,7 @@ def _deployments(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
                 rollout="progressing" if rolling else None,
                 pods=pods,
                 warnings=tuple(svc.warnings),
+                pod_uids=tuple(p.uid for p in svc.pods),
             )
         )
     return ev.DeploymentsSampled(at=now, deployments=tuple(out))

@@ -192,7 +192,7 @@ async def test_replay_and_the_review_of_a_journal_with_a_gap_are_whole_and_say_i
     with Journal.open(tmp_path / "j.warroom", read_only=True) as journal:
         replay = Replay(journal)
         for at_, state in live.items():  # the held stretch replays as it was shown
-            # as journaled: a pod's uid (never drawn, PodStatus) is left out
+            # as journaled: the pods' uids (never drawn, DeploymentStatus.pod_uids) are left out
             seen = replay.seek(at_).model_dump_json(exclude={"timeline"})
             assert seen == state.model_dump_json(exclude={"timeline"})
             assert replay.state.timeline == state.timeline
