@@ -55,6 +55,31 @@ class UndoTarget:
         )
 
 
+def shown_sessions(params: Mapping[str, Any]) -> dict[int, str | None] | None:
+    """What "kill idle sessions" was confirmed on: its params' `pids` and `backend_starts`
+    (ISO 8601) as pid -> backend_start (None: not sent, the pid alone names it); None when no
+    pids were named (a request journaled before they were: every idle session).
+    ValueError when the two lists do not pair up."""
+    if "pids" not in params:
+        return None
+    pids = [int(p) for p in params["pids"]]
+    starts = params.get("backend_starts")
+    return dict(zip(pids, starts, strict=True)) if starts is not None else dict.fromkeys(pids)
+
+
+def shown_pods(params: Mapping[str, Any]) -> list[tuple[str, str | None]] | None:
+    """What "delete the failing pods" was confirmed on: its params' `pods` (names as shown)
+    and `pod_uids` as (name, uid) pairs (uid None: not sent); None when no pods were named (a
+    request journaled before they were). ValueError when the two lists do not pair up."""
+    if "pods" not in params:
+        return None
+    names = [str(name) for name in params["pods"]]
+    uids = params.get("pod_uids")
+    if uids is None:
+        return [(name, None) for name in names]
+    return [(n, None if u is None else str(u)) for n, u in zip(names, uids, strict=True)]
+
+
 class ActionRefused(Exception):
     """The backend refused or could not do the action; the message is its one-line reason."""
 

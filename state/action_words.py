@@ -23,6 +23,10 @@ _VERBS = {
 _PID_ACTIONS = frozenset({"terminate_backend", "cancel_backend"})
 # the parameters `action_words` says in its words; any other is shown as it is
 WORDED_PARAMS = frozenset({"pid", "replicas"})
+# the parameters that pin each thing shown to the very object (a pod's uid, a backend's start
+# time) for the backend to check again: journaled, and in the review; the timeline's line
+# names the things (pods, pids), not these
+PINNING_PARAMS = frozenset({"backend_starts", "pod_uids"})
 _RESTORED = re.compile(r"revision (\d+)")
 
 

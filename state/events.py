@@ -7,6 +7,7 @@ incident events through the console. Each event is journaled, then folded.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -61,6 +62,18 @@ class DeploymentStatus(Model):
     )
     pods: tuple[PodStatus, ...] = ()
     warnings: tuple[str, ...] = ()  # recent Warning events, newest first
+    # each pod's metadata.uid, in the order of `pods`: which pod of that name it is (a pod
+    # recreated under its name has a new one), for "delete the failing pods" to send back.
+    # Never drawn, and not journaled (exclude): its request journals the uids it named, while
+    # 3,000 pods' uids would add ~72 KB to every whole row of a large hour; () when unknown
+    # (read back). Here, not on PodStatus: a sixth field grows each pod's dict by 88 bytes.
+    pod_uids: tuple[str | None, ...] = Field(default=(), exclude=True)
+
+    def pods_with_uids(self) -> Iterator[tuple[PodStatus, str | None]]:
+        """(pod, its uid or None when unknown), in order."""
+        if len(self.pod_uids) == len(self.pods):
+            return zip(self.pods, self.pod_uids, strict=True)
+        return ((pod, None) for pod in self.pods)
 
 
 class DeploymentsSampled(EventBase):

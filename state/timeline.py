@@ -12,7 +12,7 @@ from itertools import compress
 from typing import TYPE_CHECKING
 
 from state import events as ev
-from state.action_words import WORDED_PARAMS, action_words, revisions
+from state.action_words import PINNING_PARAMS, WORDED_PARAMS, action_words, revisions
 from state.console import ConsoleState, TimelineEntry
 from state.guide.episodes import CLEAR_HOLD, SIGNAL_RULES, rule
 from state.guide.investigation import STEP_TITLES, findings_count
@@ -169,7 +169,8 @@ def entries(
         case ev.IncidentResolved():
             yield entry(f"Resolved by {inert(event.by)}: {inert(event.summary)}", "good")
         case ev.ActionRequested():
-            rest = sorted((k, v) for k, v in event.params.items() if k not in WORDED_PARAMS)
+            unsaid = WORDED_PARAMS | PINNING_PARAMS
+            rest = sorted((k, v) for k, v in event.params.items() if k not in unsaid)
             params = ", ".join(f"{inert(k)}={_param(v)}" for k, v in rest)
             was = _revision(before, event.target) if event.action == "rollout_undo" else 0
             yield entry(

@@ -4,7 +4,7 @@ sessions. Each names its exact target, defaults to Cancel, and is journaled befo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from probes.actions import (
     BACKEND_ACTIONS,
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from probes.actions import UndoTarget
     from probes.kubernetes.rbac import PermissionsCache
     from state.console import ConsoleState
-    from state.events import DbSession
+    from state.events import DbSession, PodStatus
     from state.locks import BlockingChain
 
 
@@ -41,21 +41,30 @@ def prepared_literal(s: DbSession) -> str | None:
     return sql_literal(s.prepared)
 
 
-def failing_words(state: ConsoleState, name: str) -> str:
-    """'\nFailing in the latest sample: x-7d9f-abcde (CrashLoopBackOff), …': the pods that
-    "delete the failing pods" would delete were it run now (it deletes those not Running or
-    crash-looping as it runs), so the confirmation names what it destroys."""
+def failing_pods(state: ConsoleState, name: str) -> tuple[tuple[PodStatus, str | None], ...]:
+    """The pods of deployment `name` that "delete the failing pods" names in the latest
+    sample, with their uids (None: unknown): those in trouble (state/guide/signals.py
+    `pod_problem`) other than merely not ready yet, or already being deleted (kubectl's
+    Terminating: the runbook's loop skips them)."""
     deployment = state.deployments.get(name)
-    pods = [
-        (p.name, problem)
-        for p in (deployment.pods if deployment else ())
-        if (problem := pod_problem(p)) is not None and problem != "NotReady"
-    ]
+    return tuple(
+        (p, uid)
+        for p, uid in (deployment.pods_with_uids() if deployment else ())
+        if (problem := pod_problem(p)) is not None and problem not in ("NotReady", "Terminating")
+    )
+
+
+def failing_words(pods: tuple[tuple[PodStatus, str | None], ...]) -> str:
+    """'\nFailing in the latest sample: x-7d9f-abcde (CrashLoopBackOff), …': every pod the
+    action will delete, named (the dialog scrolls), and that it deletes no other."""
     if not pods:
-        return "\nNo pod failing in the latest sample: it deletes those failing as it runs."
-    said = ", ".join(f"{inert(pod, 80)} ({inert(why, 40)})" for pod, why in pods[:8])
-    more = f" and {len(pods) - 8} more" if len(pods) > 8 else ""
-    return f"\nFailing in the latest sample: {said}{more}."
+        return "\nNo pod failing in the latest sample: nothing to delete."
+    said = ", ".join(f"{inert(p.name, 80)} ({inert(pod_problem(p), 40)})" for p, _ in pods)
+    return (
+        f"\nFailing in the latest sample: {said}."
+        "\nOnly these are deleted, each while it is still that pod (its uid) and still "
+        "failing: a pod recreated under its name, or failing since, is left alone."
+    )
 
 
 class RemediationKeys(KeyGroup):
@@ -171,14 +180,25 @@ class RemediationKeys(KeyGroup):
 
         def look() -> Look:  # the service as of the latest sample, not of the dialog's opening
             now = inert(describe_service(recorder.state, name))
-            pods = failing_words(recorder.state, name) if action == "delete_failing_pods" else ""
-            return Look(f"Target: {inert(aim)}{back}{pods}", f"Now: {now}")
+            if action != "delete_failing_pods":
+                return Look(f"Target: {inert(aim)}{back}", f"Now: {now}")
+            pods = failing_pods(recorder.state, name)
+            return Look(
+                f"Target: {inert(aim)}{back}{failing_words(pods)}",
+                f"Now: {now}",
+                None if pods else "No pod is failing in the latest sample: nothing to delete",
+                subject=tuple((p.name, uid) for p, uid in pods),
+            )
 
         confirmed = await self.console.push_screen_wait(
             LiveConfirmScreen(f"{what}?", look, "Do it", offer_dry_run=action in KUBERNETES_ACTIONS)
         )
         if confirmed:
             now = describe_service(recorder.state, name)  # what was shown as yes was pressed
+            if action == "delete_failing_pods":  # the pods named as yes was pressed, and no other
+                named = cast("tuple[tuple[str, str | None], ...]", confirmed.subject or ())
+                params["pods"] = [pod for pod, _ in named]
+                params["pod_uids"] = [uid for _, uid in named]
             await self.perform(action, target, params, confirmed.dry_run, now)
         for pane in self.console.query(RowsPane):
             pane.release()
@@ -353,11 +373,14 @@ class RemediationKeys(KeyGroup):
             )
         )
         if confirmed:
+            # each named by its pid and backend_start, which the database checks again: a pid
+            # another backend took since the list was read is left alone
             pids = [s.pid for s in idle]
+            starts = [s.backend_start.isoformat() if s.backend_start else None for s in idle]
             await self.perform(
                 "terminate_idle",
                 f"{len(idle)} idle sessions",
-                {"older_than": IDLE_AGE, "pids": pids},
+                {"older_than": IDLE_AGE, "pids": pids, "backend_starts": starts},
                 False,
                 f"{len(idle)} idle sessions",
             )

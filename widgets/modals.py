@@ -234,9 +234,11 @@ class NoteScreen(Dialog):
 
 @dataclass(frozen=True)
 class Confirmed:
-    """What a confirmation returns when the commander says yes."""
+    """What a confirmation returns when the commander says yes: a live confirmation's
+    `subject` too, what its facts were about as yes was pressed (`Look.subject`)."""
 
     dry_run: bool = False
+    subject: object = None
 
 
 class ConfirmScreen(Dialog):
@@ -291,18 +293,24 @@ class ConfirmScreen(Dialog):
 
     def submit(self) -> None:
         dry = self.query("#dry-run")
-        self.dismiss(Confirmed(dry_run=bool(dry) and dry.first(Tick).value))
+        self.dismiss(Confirmed(dry_run=bool(dry) and dry.first(Tick).value, subject=self.subject()))
+
+    def subject(self) -> object:
+        """What yes is said about, beyond the words (None: the words say it all)."""
+        return None
 
 
 @dataclass(frozen=True)
 class Look:
     """What a live confirmation shows now: its `message` (the facts), `as_of` (how old they
     are: a line that changes every second), and why it can no longer be confirmed (None: it
-    can)."""
+    can). `subject`: the very things the facts name, never drawn (the pods named, with their
+    uids), handed back in `Confirmed` as yes is pressed, so the act is on what was read."""
 
     message: str
     as_of: str = ""
     refusal: str | None = None
+    subject: object = None
 
 
 class LiveConfirmScreen(ConfirmScreen):
@@ -362,6 +370,9 @@ class LiveConfirmScreen(ConfirmScreen):
             self.say(self.seen.refusal)
             return
         super().submit()
+
+    def subject(self) -> object:
+        return self.seen.subject
 
 
 class NoticeScreen(Dialog):

@@ -18,7 +18,7 @@ from typing import Any
 from probes.check import CheckResult
 from probes.kubernetes import rbac, trim
 from probes.kubernetes.client import ApiThreads, Connection, KubernetesError, call, connect
-from probes.kubernetes.status import about, deployment_status, pod_status, selects
+from probes.kubernetes.status import about, deployment_status, pod_status, pod_uid, selects
 from probes.kubernetes.watch import WATCH_SECONDS, Informer, Obj
 from state.events import DeploymentsSampled, DeploymentStatus, EventBase, PodStatus, Source
 from state.text import inert
@@ -215,7 +215,8 @@ class _Folder:
             *(e for p in mine for e in self.events.get(("Pod", p), ())),
         ]
         unique = list({id(e): e for e in events}.values())
-        return deployment_status(deployment, mine, owned, unique)
+        uids = {p: pod_uid(self.pods[p]) for p in mine}
+        return deployment_status(deployment, mine, owned, unique, uids)
 
 
 async def check_kubernetes(

@@ -149,6 +149,12 @@ def pod_status(pod: Obj) -> PodStatus:
     )
 
 
+def pod_uid(pod: Obj) -> str | None:
+    """The pod's metadata.uid; None when it has none (or not as a string)."""
+    uid = _get(pod, "metadata", "uid")
+    return uid if isinstance(uid, str) else None
+
+
 def owned_by(obj: Obj, kind: str, name: str) -> bool:
     refs = _get(obj, "metadata", "ownerReferences") or ()
     return any(ref.get("kind") == kind and ref.get("name") == name for ref in refs)
@@ -215,10 +221,11 @@ def deployment_status(
     pods: Mapping[str, PodStatus],
     replica_sets: Iterable[str],
     events: Iterable[Obj],
+    uids: Mapping[str, str | None] | None = None,
 ) -> DeploymentStatus:
     """One configured deployment as the Services pane reads it, from its pods' statuses (by
     the pod's name), the names of the ReplicaSets it owns and Warning events that may be
-    about it."""
+    about it; `uids`: each pod's metadata.uid, by the pod's name."""
     meta = deployment.get("metadata") or _EMPTY
     spec, status = deployment.get("spec") or _EMPTY, deployment.get("status") or _EMPTY
     names = sorted(pods)
@@ -234,4 +241,5 @@ def deployment_status(
         rollout=rollout(deployment),
         pods=tuple(pods[n] for n in names),
         warnings=warnings(events, meta.get("name") or "", replica_sets, names),
+        pod_uids=tuple(uids.get(n) for n in names) if uids is not None else (),
     )

@@ -1,7 +1,8 @@
 """Each kind of object cut down, as it arrives, to the fields probes.kubernetes.status reads.
 
 A pod's manifest runs to kilobytes (its spec, managed fields, every condition's message); the
-Services pane needs its name, labels, phase and container states. Keeping only those is what
+Services pane needs its name, labels, phase and container states (and its uid, which
+"delete the failing pods" sends back). Keeping only those is what
 lets a namespace of thousands of pods be held, and folded, within the console's memory.
 """
 
@@ -66,7 +67,7 @@ def _container(cs: Any) -> Obj:
 
 def pod(obj: Mapping[str, Any]) -> Obj:
     meta, status = obj.get("metadata") or {}, obj.get("status")
-    kept: Obj = {"metadata": _pick(meta, "name", "labels", "deletionTimestamp")}
+    kept: Obj = {"metadata": _pick(meta, "name", "uid", "labels", "deletionTimestamp")}
     if isinstance(status, Mapping):
         kept["status"] = {
             **_pick(status, "phase", "reason"),

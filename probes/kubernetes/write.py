@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from probes.actions import REMEDIATIONS, ActionRefused, UndoTarget, configmap_target
+from probes.actions import (
+    REMEDIATIONS,
+    ActionRefused,
+    UndoTarget,
+    configmap_target,
+    shown_pods,
+)
 from probes.kubernetes import rbac
 from probes.kubernetes.client import ApiThreads, Connection, KubernetesError, refusal
 from probes.kubernetes.rollout import (
@@ -27,7 +33,7 @@ from probes.kubernetes.rollout import (
     selector,
 )
 from probes.kubernetes.status import label_selector, selects
-from state.text import inert
+from state.text import inert, marked_name
 
 WORKERS = 6  # permission reviews run at once; actions are one request after another
 STRATEGIC = "application/strategic-merge-patch+json"
@@ -154,7 +160,12 @@ class KubernetesActions:
             case "scale":
                 result = await self.scale(ns, name, params.get("replicas"), dry)
             case "delete_failing_pods":
-                result = await self.delete_failing_pods(ns, name, dry)
+                shown = shown_pods(params)
+                if shown is None:
+                    raise ActionRefused(
+                        "no pods named: the console deletes only the pods its confirmation names"
+                    )
+                result = await self.delete_failing_pods(ns, name, dry, shown)
             case "circuit_breaker":
                 result = await self.circuit_breaker(dry)
             case _:
@@ -232,8 +243,24 @@ class KubernetesActions:
         was = deployment["spec"].get("replicas")
         return f"deployment.apps/{name} scaled to {replicas} (was {was})"
 
-    async def delete_failing_pods(self, ns: str, name: str, dry: Mapping[str, str]) -> str:
-        """The runbook's loop: delete each pod not Running (or crash-looping), one DELETE each."""
+    async def delete_failing_pods(
+        self,
+        ns: str,
+        name: str,
+        dry: Mapping[str, str],
+        shown: Sequence[tuple[str, str | None]],
+    ) -> str:
+        """The runbook's loop over the pods the commander was shown, (name as shown, uid)
+        each: one DELETE for each that is still that very pod and still failing (not Running,
+        or crash-looping), and no other pod.
+
+        Each DELETE carries the pod's uid as its precondition (DeleteOptions.preconditions,
+        V1Preconditions.uid), which the API server checks as it deletes: a pod recreated
+        under the same name meanwhile is kept (409 Conflict). Pods gone, replaced or no
+        longer failing are left alone, and the one line says so, as it counts failing pods
+        that were not shown (never deleted). A uid not sent (None) is the listed pod's of
+        that name.
+        """
         _, deployment = await self._deployment(ns, name)
         core = await self.session.api("CoreV1Api")
         wanted = selector(deployment)
@@ -242,25 +269,53 @@ class KubernetesActions:
         pods = [
             p for p in listed.get("items") or () if selects(wanted, p["metadata"].get("labels"))
         ]
-        doomed = [(p["metadata"]["name"], why) for p in pods if (why := failing(p))]
-        if not doomed:
-            return f"no failing pods in {ns}/{name}"
+        by_uid = {p["metadata"].get("uid"): p for p in pods}
+        by_name = {marked_name(p["metadata"].get("name") or ""): p for p in pods}  # as shown
         # kubectl sends its delete options in the body, which the server reads before the query
         options = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
         body = {**options, "dryRun": ["All"]} if dry else options
         done: list[str] = []
-        for pod, why in doomed:
+        left: list[str] = []
+        chosen: set[str] = set()
+        for shown_name, uid in shown:
+            said = inert(shown_name, 80)
+            pod = by_uid.get(uid) if uid is not None else by_name.get(shown_name)
+            if pod is None:
+                replaced = shown_name in by_name
+                left.append(f"{said} ({'replaced under its name' if replaced else 'gone'})")
+                continue
+            meta = pod["metadata"]
+            chosen.add(meta.get("uid") or "")
+            why = failing(pod)
+            if why is None:
+                going = meta.get("deletionTimestamp")
+                left.append(f"{said} ({'already being deleted' if going else 'no longer failing'})")
+                continue
+            pinned = {**body, "preconditions": {"uid": meta.get("uid")}}
             try:
                 await self.session.request(
-                    "delete pods", core.delete_namespaced_pod, pod, ns, body=body, **dry
+                    "delete pods", core.delete_namespaced_pod, meta["name"], ns, body=pinned, **dry
                 )
             except Refused as exc:
-                if exc.status == 404:  # gone meanwhile: what the loop wanted
+                if exc.status in (404, 409):  # gone, or recreated under its name, meanwhile
+                    left.append(f"{said} ({'gone' if exc.status == 404 else 'replaced'})")
                     continue
                 deleted = f"deleted {', '.join(done)}; then " if done else ""
-                raise ActionRefused(f"{deleted}pod {inert(pod)}: {exc}") from None
-            done.append(f"{inert(pod)} ({inert(why)})")
-        return f"deleted {len(done)} pod{'s' if len(done) != 1 else ''}: {', '.join(done)}"
+                raise ActionRefused(f"{deleted}pod {said}: {exc}") from None
+            done.append(f"{said} ({inert(why)})")
+        unshown = sum(
+            1 for p in pods if (p["metadata"].get("uid") or "") not in chosen and failing(p)
+        )
+        result = (
+            f"deleted {len(done)} pod{'s' if len(done) != 1 else ''}: {', '.join(done)}"
+            if done
+            else f"deleted no pods in {ns}/{name}"
+        )
+        if left:
+            result += f"; left alone: {', '.join(left)}"
+        if unshown:
+            result += f"; {unshown} failing pod{'s' if unshown != 1 else ''} not shown, not deleted"
+        return result
 
     async def circuit_breaker(self, dry: Mapping[str, str]) -> str:
         """The guide's `kubectl patch configmap app-config --type merge -p ...`."""

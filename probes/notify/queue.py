@@ -107,15 +107,14 @@ def _queue(
     first: Sequence[EventBase] = (),
 ) -> list[str]:
     """Write one message per channel in `names`, numbered after the ones this incident already
-    sent there, with `texts[audience]` and the fields in `common`, and journal `first` and a
-    MessageQueued for each, all in one transaction; the message ids."""
+    sent there (Outbox.next_id), with `texts[audience]` and the fields in `common`, and
+    journal `first` and a MessageQueued for each, all in one transaction; the message ids."""
     with outbox.transaction():  # numbering and writing in one transaction
         messages = []
         for name in names:
             channel = config.channels[name]
-            n = outbox.next_number(incident.incident_id, name)
             fields = {
-                "message_id": f"{incident.incident_id}:{name}:{n}",
+                "message_id": outbox.next_id(incident.incident_id, name, now),
                 "incident_id": incident.incident_id,
                 "channel": name,
                 "target": target_of(channel),

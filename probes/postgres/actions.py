@@ -9,16 +9,16 @@ connection or a DSN (terminate_backend, cancel_backend, idle_sessions, terminate
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from probes.actions import BACKEND_ACTIONS, ActionRefused
+from probes.actions import BACKEND_ACTIONS, ActionRefused, shown_sessions
 from probes.postgres.connection import PostgresError, connect, reason
 from probes.postgres.probe import check_postgres, db_session
-from probes.postgres.queries import sql, terminate_idle_sql
-from state.text import marked_name
+from probes.postgres.queries import signal_chosen_sql, sql, terminate_idle_sql
+from state.text import NAME_MARK
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -39,7 +39,11 @@ async def _connected(target: AsyncConnection[Any] | str | None) -> AsyncIterator
         await conn.close()
 
 
-async def _one(target: AsyncConnection[Any] | str | None, query: str, *params: object) -> Any:
+async def _one(
+    target: AsyncConnection[Any] | str | None,
+    query: str,
+    params: Sequence[object] | Mapping[str, object],
+) -> Any:
     import psycopg
 
     dsn = target if isinstance(target, str) else None
@@ -54,7 +58,7 @@ async def _one(target: AsyncConnection[Any] | str | None, query: str, *params: o
 
 
 async def _signal(target: AsyncConnection[Any] | str | None, pid: int, statement: str) -> None:
-    done = await _one(target, sql(statement), pid, pid)
+    done = await _one(target, sql(statement), (pid, pid))
     if done is None:
         raise PostgresError(f"pid {pid} is the console's own connection")
     if not done:
@@ -83,18 +87,21 @@ async def idle_sessions(
     async with _connected(target) as conn:
         try:
             async with conn.cursor() as cur:
-                await cur.execute(sql("idle_sessions"), (older_than_s,))
+                await cur.execute(sql("idle_sessions"), {"idle_s": older_than_s})
                 rows = await cur.fetchall()
         except psycopg.Error as exc:
             raise PostgresError(reason(exc, dsn)) from None
-    return [db_session(*row) for row in rows]
+    return [
+        db_session(pid, user, app, state, query, q_start, x_start, began=began)
+        for pid, user, app, state, query, q_start, x_start, began in rows
+    ]
 
 
 async def terminate_idle(
     target: AsyncConnection[Any] | str | None, older_than_s: float = 600
 ) -> str:
     """The guide's fix for too many connections: end sessions idle for `older_than_s`."""
-    count = await _one(target, terminate_idle_sql(), older_than_s)
+    count = await _one(target, terminate_idle_sql(), {"idle_s": older_than_s})
     return f"terminated {count} idle session{'s' if count != 1 else ''}"
 
 
@@ -148,62 +155,101 @@ class PostgresActions:
                     "a prepared transaction has no backend: it ends with COMMIT PREPARED "
                     "or ROLLBACK PREPARED"
                 )
-            await self._still_chosen(conn, pid, params)
-            end = terminate_backend if action == "terminate_backend" else cancel_backend
-            return await end(conn, pid)
+            return await self._end_chosen(conn, action, pid, params)
         except PostgresError as exc:
             raise ActionRefused(str(exc)) from None
         finally:
             await conn.close()
 
-    async def _still_chosen(
-        self, conn: AsyncConnection[Any], pid: int, params: Mapping[str, Any]
-    ) -> None:
-        """Refuse when `pid` now belongs to another backend (pids are reused) or has ended.
+    async def _signal_chosen(
+        self, conn: AsyncConnection[Any], action: str, pid: int, chosen: Mapping[str, Any]
+    ) -> str | None:
+        """Signal `pid` in one statement, only while it still is the backend chosen; the
+        statement's word (signal_chosen.sql), None when the pid has ended.
 
-        The backend is the one chosen when its user and `backend_start` (params, ISO 8601)
-        are those sampled; a new query since the pick is still the same backend. A role that
-        cannot see another role's `backend_start` (no pg_read_all_stats) sees NULL both when
-        it samples and here, so for those sessions only the user is compared.
+        The backend is the one chosen when its user and `backend_start` (`chosen`, ISO 8601)
+        are those sampled; a key absent from `chosen` is not compared. A new query since the
+        pick is still the same backend. A role that cannot see another role's
+        `backend_start` (no pg_read_all_stats) sees NULL both when it samples and here, so
+        for those sessions only the user is compared. `chosen["idle_s"]`: it must also still
+        be idle that long. The server offers no signal by pid and start time: the pid can
+        still pass to another backend between the statement's read of pg_stat_activity and
+        its signal, within the one statement (microseconds), never across a round trip.
         """
-        import psycopg
-
-        try:
-            async with conn.cursor() as cur:
-                await cur.execute(sql("backend_of_pid"), (pid,))
-                row = await cur.fetchone()
-        except psycopg.Error as exc:
-            raise PostgresError(reason(exc, self.dsn)) from None
-        if row is None:
-            raise ActionRefused(f"pid {pid} has ended: there is no session to act on")
-        user = marked_name(row[0]) if row[0] is not None else None  # as the probe recorded it
-        began = params.get("backend_start")
+        user = chosen.get("user")
+        check_user = "user" in chosen and not (isinstance(user, str) and user.endswith(NAME_MARK))
+        began = chosen.get("backend_start")
         if isinstance(began, str):
             began = datetime.fromisoformat(began)
-        same_user = "user" not in params or params["user"] == user
-        same_backend = "backend_start" not in params or began == row[1]
-        if not (same_user and same_backend):
+        if "user" in chosen and not check_user and began is None:
+            # the probe changed the name to show it: the server cannot compare it, and nothing
+            # else names the backend
+            raise ActionRefused(
+                f"pid {pid}: its user's name is not shown as it is and its start is hidden from "
+                "the console's role, so it cannot be told from another backend (grant "
+                "pg_read_all_stats)"
+            )
+        params = {
+            "pid": pid,
+            "check_user": check_user,
+            "user": user if check_user else None,
+            "check_start": "backend_start" in chosen,
+            "began": began,
+            "idle_s": chosen.get("idle_s"),
+        }
+        query = signal_chosen_sql(action, still_idle="idle_s" in chosen)
+        word = await _one(conn, query, params)
+        if word == "own":
+            raise ActionRefused(f"pid {pid} is the console's own connection")
+        return cast("str | None", word)
+
+    async def _end_chosen(
+        self, conn: AsyncConnection[Any], action: str, pid: int, params: Mapping[str, Any]
+    ) -> str:
+        """End or cancel the backend chosen (params: pid, user, backend_start), or refuse
+        saying why in one line: it has ended, its pid names another backend, it is the
+        console's own connection."""
+        word = await self._signal_chosen(conn, action, pid, params)
+        if word is None:
+            raise ActionRefused(f"pid {pid} has ended: there is no session to act on")
+        if word == "another":
             raise ActionRefused(f"pid {pid} is no longer the session you chose")
+        if word != "signalled":
+            raise ActionRefused(f"pid {pid} is not a PostgreSQL session (already gone?)")
+        if action == "terminate_backend":
+            return f"terminated pid {pid}"
+        return f"cancelled the query of pid {pid}"
 
     async def _terminate_idle(self, conn: AsyncConnection[Any], params: Mapping[str, Any]) -> str:
         older_than = float(params.get("older_than", 600.0))
         if "pids" not in params:
             return await terminate_idle(conn, older_than)
-        # only the sessions the commander was shown, and only if they are still idle that long
-        shown = {int(p) for p in params["pids"]}
-        still = [s.pid for s in await idle_sessions(conn, older_than) if s.pid in shown]
-        ended, failed = 0, []
-        for pid in still:
+        # only the sessions the commander was shown, each while it still is the backend
+        # listed (pid and backend_start) and still idle that long: one statement each
+        shown = shown_sessions(params) or {}
+        ended, another, left = 0, 0, 0  # left: no longer idle, or gone
+        failed: list[str] = []
+        for pid, began in shown.items():
+            chosen: dict[str, Any] = {"idle_s": older_than}
+            if params.get("backend_starts") is not None:
+                chosen["backend_start"] = began
             try:
-                await terminate_backend(conn, pid)
-                ended += 1
-            except PostgresError as exc:
+                word = await self._signal_chosen(conn, "terminate_backend", pid, chosen)
+            except (PostgresError, ActionRefused) as exc:
                 failed.append(str(exc))
+                continue
+            ended += word == "signalled"
+            another += word == "another"
+            left += word not in ("signalled", "another")
         if failed and not ended:
             raise ActionRefused(failed[0])
         result = f"terminated {ended} idle session{'s' if ended != 1 else ''}"
-        if len(shown) > len(still):
-            result += f"; {len(shown) - len(still)} no longer idle or already gone"
+        if left:
+            result += f"; {left} no longer idle or already gone"
+        if another:
+            result += (
+                f"; {another} pid{'s' if another != 1 else ''} now another backend, left alone"
+            )
         return result + (f"; {len(failed)} not ended: {failed[0]}" if failed else "")
 
     async def idle_sessions(self, older_than: float, now: datetime) -> list[DbSession]:

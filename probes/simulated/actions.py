@@ -16,13 +16,15 @@ from probes.actions import (
     ActionRefused,
     UndoTarget,
     configmap_target,
+    shown_pods,
+    shown_sessions,
 )
 from probes.simulated.cluster import NAMESPACE, POD_START_SECONDS, SimulatedCluster
 from probes.simulated.model import image, template_hash
 from state.events import DbSession
 
 if TYPE_CHECKING:
-    from probes.simulated.model import SimService
+    from probes.simulated.model import SimService, SimSession
 
 __all__ = ["ActionRefused", "SimulatedActions", "SimulatedOperations"]
 
@@ -104,19 +106,50 @@ class SimulatedOperations:
         svc.desired = replicas
         return f"deployment.apps/{name} scaled to {replicas}"
 
-    def delete_failing_pods(self, name: str) -> str:
-        """Delete every pod not Running (or crash-looping); the ReplicaSet recreates them."""
+    def delete_failing_pods(
+        self, name: str, shown: list[tuple[str, str | None]] | None = None
+    ) -> str:
+        """Delete the pods shown, (name, uid) each, that are still that pod and still not
+        Running (or crash-looping), as KubernetesActions does; the ReplicaSet recreates them.
+        `shown` None: every failing pod (a request journaled before the pods were named)."""
         svc = self._service(name)
-        failing = [p for p in svc.pods if p.failing]
-        if not failing:
-            return f"no failing pods in {NAMESPACE}/{name}"
-        self._clears(svc, "delete_failing_pods")
+        if shown is None:
+            failing = [p for p in svc.pods if p.failing]
+            if not failing:
+                return f"no failing pods in {NAMESPACE}/{name}"
+            left: list[str] = []
+            unshown = 0
+        else:
+            by_uid = {p.uid: p for p in svc.pods}
+            by_name = {p.name: p for p in svc.pods}
+            failing, left, chosen = [], [], set()
+            for pod_name, uid in shown:
+                pod = by_uid.get(uid) if uid is not None else by_name.get(pod_name)
+                if pod is None:
+                    left.append(f"{pod_name} (gone)")
+                elif not pod.failing:
+                    left.append(f"{pod_name} (no longer failing)")
+                    chosen.add(pod.uid)
+                else:
+                    failing.append(pod)
+                    chosen.add(pod.uid)
+            unshown = sum(1 for p in svc.pods if p.failing and p.uid not in chosen)
+        if failing:
+            self._clears(svc, "delete_failing_pods")
         for pod in failing:
             svc.pods.remove(pod)
         for _ in failing:
             svc.pods.append(self.cluster._new_pod(svc, ready_at=self.cluster.t + POD_START_SECONDS))
         names = ", ".join(p.name for p in failing)
-        return f"deleted {len(failing)} pod{'s' if len(failing) > 1 else ''}: {names}"
+        if failing:
+            result = f"deleted {len(failing)} pod{'s' if len(failing) > 1 else ''}: {names}"
+        else:
+            result = f"deleted no pods in {NAMESPACE}/{name}"
+        if left:
+            result += f"; left alone: {', '.join(left)}"
+        if unshown:
+            result += f"; {unshown} failing pod{'s' if unshown != 1 else ''} not shown, not deleted"
+        return result
 
     def enable_circuit_breaker(self) -> str:
         self.cluster.circuit_breaker = True
@@ -153,13 +186,44 @@ class SimulatedOperations:
             return f"backend {pid} is idle: no query to cancel"
         raise ActionRefused(f"no backend with pid {pid}")
 
-    def terminate_idle(self, older_than: float = 600.0) -> str:
-        """The guide's 'kill idle connections' query: idle sessions older than 10 minutes."""
+    def terminate_idle(
+        self, older_than: float = 600.0, shown: Mapping[int, str | None] | None = None
+    ) -> str:
+        """The guide's 'kill idle connections' query: idle sessions older than 10 minutes.
+
+        `shown`: only the sessions the commander was shown, pid -> backend_start (ISO 8601;
+        None: the pid alone names it), each while it still is that backend and still idle
+        that long, as PostgresActions does (a request journaled before these: all of them).
+        """
         db = self.cluster.db
         old = [s for s in db.leaked if self.cluster.t - s.query_start >= older_than]
-        for session in old:
-            db.leaked.remove(session)
-        return f"terminated {len(old)} idle session{'s' if len(old) != 1 else ''}"
+        if shown is None:
+            for session in old:
+                db.leaked.remove(session)
+            return f"terminated {len(old)} idle session{'s' if len(old) != 1 else ''}"
+        by_pid = {s.pid: s for s in old}
+        ended, another = 0, 0
+        for pid, began in shown.items():
+            idle = by_pid.get(pid)
+            if idle is None:
+                continue
+            if began is not None and datetime.fromisoformat(began) != self._began(idle):
+                another += 1
+                continue
+            db.leaked.remove(idle)
+            ended += 1
+        result = f"terminated {ended} idle session{'s' if ended != 1 else ''}"
+        if len(shown) - ended - another:
+            result += f"; {len(shown) - ended - another} no longer idle or already gone"
+        if another:
+            result += (
+                f"; {another} pid{'s' if another != 1 else ''} now another backend, left alone"
+            )
+        return result
+
+    def _began(self, session: SimSession) -> datetime:
+        """When the backend began, as its DbSession says it."""
+        return self.cluster.start + timedelta(seconds=session.backend_start or 0.0)
 
     def _rechain(self) -> None:
         """After a waiter leaves, the next in line waits on the blocker itself."""
@@ -211,7 +275,7 @@ class SimulatedActions:
             case "scale":
                 return act.scale(name, int(params["replicas"]))
             case "delete_failing_pods":
-                return act.delete_failing_pods(name)
+                return act.delete_failing_pods(name, shown_pods(params))
             case "circuit_breaker":
                 return act.enable_circuit_breaker()
             case "terminate_backend":
@@ -219,7 +283,8 @@ class SimulatedActions:
             case "cancel_backend":
                 return act.cancel_backend(int(params["pid"]))
             case "terminate_idle":
-                return act.terminate_idle(float(params.get("older_than", 600.0)))
+                older_than = float(params.get("older_than", 600.0))
+                return act.terminate_idle(older_than, shown_sessions(params))
         raise ActionRefused(f"unknown action {action!r}")
 
     def _check(self, action: str, name: str, params: Mapping[str, Any]) -> None:
@@ -239,6 +304,7 @@ class SimulatedActions:
                 state=s.state,
                 query=s.query,
                 query_start=start + timedelta(seconds=s.query_start),
+                backend_start=self.operations._began(s),
             )
             for s in self.cluster.db.leaked
             if self.cluster.t - s.query_start >= older_than

@@ -14,6 +14,7 @@ from probes.simulated.model import (
     SimService,
     SimSession,
     pod_suffix,
+    pod_uid,
     template_hash,
 )
 from probes.simulated.scenario import (
@@ -64,6 +65,7 @@ class SimulatedCluster:
         self.outages: dict[str, tuple[float, float, str]] = {}
         self.db = SimDatabase()
         self.redis_mb = 420.0
+        self.pods_made = 0  # numbers each pod's uid
         self._pending = sorted(scenario.faults, key=lambda f: f.at)
         self.services: dict[str, SimService] = {}
         for name, p95, err, uses_db, replicas, revision, rps in _SERVICES:
@@ -189,9 +191,11 @@ class SimulatedCluster:
     ) -> SimPod:
         template = svc.template if template is None else template
         name = f"{svc.name}-{template_hash(self.seed, svc.name, template)}-{pod_suffix(self.rng)}"
+        self.pods_made += 1
+        uid = pod_uid(self.seed, name, self.pods_made)
         if ready_at is None:  # present since before the scenario began
-            return SimPod(name, template, phase="Running", reason=None, ready=True)
-        pod = SimPod(name, template, ready_at=ready_at)
+            return SimPod(name, template, phase="Running", reason=None, ready=True, uid=uid)
+        pod = SimPod(name, template, ready_at=ready_at, uid=uid)
         if svc.crash:
             self._crash(svc, pod, at=ready_at)
         return pod

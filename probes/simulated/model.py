@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import uuid
 from dataclasses import dataclass, field
 
 # k8s generates names from this alphabet (no vowels, no confusable digits).
@@ -28,6 +29,13 @@ def pod_suffix(rng: random.Random) -> str:
     return "".join(rng.choice(_NAME_ALPHABET) for _ in range(5))
 
 
+def pod_uid(seed: int, name: str, made: int) -> str:
+    """The `made`-th pod's metadata.uid, a UUID as the API server gives: its own even when
+    a name comes back, the same in a resumed demo (drawn from no random stream)."""
+    digest = hashlib.sha256(f"{seed}/{name}/{made}".encode()).digest()[:16]
+    return str(uuid.UUID(bytes=digest, version=4))
+
+
 @dataclass
 class SimPod:
     name: str
@@ -40,6 +48,7 @@ class SimPod:
     crashing: str | None = None  # the crash reason while this pod crash-loops
     next_crash: float = 0.0
     backoff: float = 10.0
+    uid: str = ""  # metadata.uid: which pod of that name (pod_uid)
 
     @property
     def failing(self) -> bool:

@@ -59,6 +59,7 @@ def _deployments(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
                 rollout="progressing" if rolling else None,
                 pods=pods,
                 warnings=tuple(svc.warnings),
+                pod_uids=tuple(p.uid for p in svc.pods),
             )
         )
     return ev.DeploymentsSampled(at=now, deployments=tuple(out))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -35,7 +35,7 @@ Emit = Callable[[EventBase], object]
 class OutboxMessage(Model):
     """What to send, frozen when queued: the text the commander approved and where it goes."""
 
-    message_id: str  # the idempotency key: f"{incident_id}:{channel}:{n}"
+    message_id: str  # the idempotency key: f"{incident_id}:{channel}:{n}" (Outbox.next_id)
     incident_id: str
     channel: str
     target: dict[str, Any]  # the channel's settings when queued: type, URLs, env var NAMES
@@ -97,6 +97,22 @@ class Outbox:
             (incident_id, channel),
         ).fetchone()
         return int(found[0]) + 1
+
+    def next_id(self, incident_id: str, channel: str, now: datetime) -> str:
+        """The next message's id for this incident and channel, one no other message of this
+        journal had or will have: f"{incident_id}:{channel}:{n}@{queued}", n one more than
+        so far, `queued` when it was queued (UTC, to the second: 20260314T092750Z).
+
+        The count alone can repeat. While the file refuses writes (a full disk), a message is
+        queued, counted, sent and kept in memory alone; a console that ends before the file
+        takes it loses it, and the next console counts to the same n. The receivers carry the
+        id (Slack's "warroom …" line, PagerDuty's custom_details.message_id): one id would
+        then name two messages, and no longer tell which one the journal speaks of. The
+        message whose own write found the disk full is counted before that is known, so
+        every id carries the time, which a later console cannot reach again.
+        """
+        n = self.next_number(incident_id, channel)
+        return f"{incident_id}:{channel}:{n}@{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
     def add(self, message: OutboxMessage, now: datetime) -> None:
         self.journal.write(

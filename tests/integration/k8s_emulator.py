@@ -12,6 +12,8 @@ returns the current one; a watch sends what changed after the version it asks fo
 when asked (allowWatchBookmarks) and nothing changed for `bookmark_every` seconds, ends after
 timeoutSeconds, and answers a version older than its history keeps (Cluster.expire) with an
 ERROR event carrying a 410 Status, in a 200 stream, as the API server's watch cache does.
+kmock deletes without reading a DELETE's preconditions: Emulator answers one naming another
+uid than the object's with the API server's 409 Conflict, and keeps the object.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp.web
 import kmock
 from kmock import KubernetesEmulator, Request, Response, Server, resource
 
@@ -173,6 +176,9 @@ class Emulator(KubernetesEmulator):
 
     async def _handle(self, request: Request) -> Any:
         try:
+            conflict = self._uid_conflict(request)
+            if conflict is not None:
+                return conflict
             # access reviews, pods/log and the metrics API are answered by the reactions a
             # test sets (the emulator would serve the pod itself for pods/NAME/log)
             if request.resource == REVIEWS or request.subresource == "log" or _metrics(request):
@@ -182,6 +188,32 @@ class Emulator(KubernetesEmulator):
             if not self.keep_requests:
                 with contextlib.suppress(ValueError):
                     self._requests.remove(request)
+
+    def _uid_conflict(self, request: Request) -> Any:
+        """A DELETE whose preconditions name another uid than the object's: the API server's
+        409 Conflict, the object kept (kmock would delete it before any reaction answers)."""
+        if request.method != "DELETE" or request.resource is None or request.name is None:
+            return None
+        data = request.data if isinstance(request.data, dict) else {}
+        want = (data.get("preconditions") or {}).get("uid")
+        key = (request.resource, request.namespace, request.name)
+        if want is None or key not in self.objects or self.objects[key].deleted:
+            return None
+        stored = self.objects[key]
+        have = stored.get("metadata", {}).get("uid")
+        if want == have:
+            return None
+        plural, ns, name = request.resource.plural, request.namespace, request.name
+        message = (
+            f'Operation cannot be fulfilled on {plural} "{name}": StorageError: invalid object, '
+            f"Code: 4, Key: /registry/{plural}/{ns}/{name}, ResourceVersion: 0, "
+            f"AdditionalErrorMsg: Precondition failed: UID in precondition: {want}, "
+            f"UID in object meta: {have}"
+        )
+        body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure"}
+        details = {"name": name, "kind": plural}
+        payload = {**body, "message": message, "reason": "Conflict", "details": details}
+        return aiohttp.web.json_response({**payload, "code": 409}, status=409)
 
     def review(self, request: Request) -> Obj:
         attrs = request.data["spec"]["resourceAttributes"]

@@ -28,6 +28,13 @@ from state.recorder import Recorder
 
 T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 INCIDENT = "INC-20260306-8400"
+
+
+def queued_id(channel: str, n: int, at: datetime = T0) -> str:
+    """The id of the incident's `n`-th message to `channel`, queued at `at` (Outbox.next_id)."""
+    return f"{INCIDENT}:{channel}:{n}@{at:%Y%m%dT%H%M%SZ}"
+
+
 SERVICES = ("analysis-service", "tracklist-service", "file-watcher")
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from kmock import Request, action, resource
+from kmock import Request, Response, action, resource
 
 from probes.actions import REMEDIATIONS, ActionRefused
 from probes.kubernetes.read import KubernetesProbe
@@ -247,33 +247,118 @@ def failing_pods() -> list[dict[str, Any]]:
     ]
 
 
+def named(*pods: dict[str, Any]) -> dict[str, Any]:
+    """The params the console sends for the pods its confirmation named: names and uids."""
+    return {
+        "pods": [p["metadata"]["name"] for p in pods],
+        "pod_uids": [p["metadata"]["uid"] for p in pods],
+    }
+
+
+def shown_failing() -> dict[str, Any]:
+    """failing_pods()'s three failing pods of NAME, as the confirmation names them."""
+    return named(*failing_pods()[3:6])
+
+
 async def test_delete_failing_pods_sends_one_delete_each(tmp_path):
     async with cluster(tmp_path, failing_pods()) as k8s:
-        result = await act(k8s, "delete_failing_pods")
+        result = await act(k8s, "delete_failing_pods", shown_failing())
         (listed,) = [r for r in k8s.requests("pods") if r.method == "GET"]
         deletes = writes(k8s)
-        assert await act(k8s, "delete_failing_pods") == f"no failing pods in {NS}/{NAME}"
+        again = await act(k8s, "delete_failing_pods", shown_failing())
+        assert len(writes(k8s)) == 3  # nothing left of what was shown
     assert dict(listed.params) == {"labelSelector": f"app={NAME}"}
     suffixes = [r.url.path.rsplit("-", 1)[1] for r in deletes]
     assert suffixes == ["crash", "pend1", "fail1"]
     assert {r.method for r in deletes} == {"DELETE"}
     assert all(r.url.path.startswith(f"/api/v1/namespaces/{NS}/pods/{NAME}-") for r in deletes)
     options = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
-    assert all(r.data == options and dict(r.params) == {} for r in deletes)
+    for r in deletes:  # each pinned to the very pod shown: its uid, checked by the server
+        pod_name = r.url.path.rsplit("/", 1)[1]
+        assert r.data == {**options, "preconditions": {"uid": f"uid-{pod_name}"}}
+        assert dict(r.params) == {}
     assert result.startswith("deleted 3 pods: ")
     assert "-crash (CrashLoopBackOff), " in result and result.endswith("-fail1 (Failed)")
+    assert again.startswith(f"deleted no pods in {NS}/{NAME}; left alone: ")
+    assert again.count("(gone)") == 3
+
+
+async def test_delete_failing_pods_deletes_only_the_very_pods_shown(tmp_path):
+    """A pod now Running, one recreated under its name (a new uid, failing too) and a new
+    failing pod that was not shown: none is deleted, and the one line says why."""
+    recovered = pod(NAME, "recov", phase="Pending", ready=False)
+    recreated = pod(NAME, "again", ready=False, waiting="CrashLoopBackOff")
+    shown = named(recovered, recreated)
+    recreated["metadata"]["uid"] = "uid-the-new-one"
+    objects = [
+        deployment(NAME, replicas=4, ready=1),
+        replicaset(NAME, 3, 4),
+        pod(NAME, "recov"),  # Running and ready since it was shown
+        recreated,
+        pod(NAME, "newer", phase="Failed", ready=False, terminated="Error"),  # not shown
+    ]
+    async with cluster(tmp_path, objects) as k8s:
+        result = await act(k8s, "delete_failing_pods", shown)
+        assert writes(k8s) == []
+        stored = {key[2] for key, obj in k8s.api.objects.items() if not obj.deleted}
+    assert {f"{NAME}-{rs_hash(3)}-{s}" for s in ("recov", "again", "newer")} <= stored
+    assert result == (
+        f"deleted no pods in {NS}/{NAME}; left alone: {NAME}-{rs_hash(3)}-recov (no longer "
+        f"failing), {NAME}-{rs_hash(3)}-again (replaced under its name); "
+        "2 failing pods not shown, not deleted"
+    )
+
+
+async def test_a_pod_recreated_between_the_list_and_its_delete_is_kept(tmp_path):
+    """The uid precondition: the API server refuses the DELETE of a pod whose name now
+    belongs to a new pod (409), as it would after the list the action read went stale."""
+    old = pod(NAME, "crash", ready=False, waiting="CrashLoopBackOff")
+    new = pod(NAME, "crash", ready=False, waiting="CrashLoopBackOff")
+    new["metadata"]["uid"] = "uid-recreated"
+    objects = [deployment(NAME, replicas=1, ready=0), replicaset(NAME, 3, 1), new]
+    async with cluster(tmp_path, objects) as k8s:
+        stale = {"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": [old]}
+        k8s.fail("list", PODS, Response(status=200, payload=stale))
+        result = await act(k8s, "delete_failing_pods", named(old))
+        (sent,) = writes(k8s)
+        kept = k8s.api.objects[PODS, NS, new["metadata"]["name"]]
+        assert not kept.deleted and kept["metadata"]["uid"] == "uid-recreated"
+    assert sent.data["preconditions"] == {"uid": old["metadata"]["uid"]}
+    assert result == (
+        f"deleted no pods in {NS}/{NAME}; left alone: {NAME}-{rs_hash(3)}-crash (replaced)"
+    )
+
+
+async def test_pods_named_without_uids_are_pinned_to_the_pods_listed(tmp_path):
+    """A sample read back from a journal has no uids (they are not journaled): the pods are
+    found by the name shown, and each DELETE is pinned to the uid the action listed."""
+    names = shown_failing()["pods"]
+    async with cluster(tmp_path, failing_pods()) as k8s:
+        result = await act(k8s, "delete_failing_pods", {"pods": names})
+        deletes = writes(k8s)
+    assert [r.url.path.rsplit("/", 1)[1] for r in deletes] == names
+    assert [r.data["preconditions"] for r in deletes] == [{"uid": f"uid-{n}"} for n in names]
+    assert result.startswith("deleted 3 pods: ")
+
+
+async def test_a_request_naming_no_pods_deletes_nothing(tmp_path):
+    async with cluster(tmp_path, failing_pods()) as k8s:
+        with pytest.raises(ActionRefused, match=r"^no pods named: the console deletes only"):
+            await act(k8s, "delete_failing_pods", {})
+        assert writes(k8s) == []
 
 
 async def test_a_pod_gone_meanwhile_is_not_a_failure(tmp_path):
     async with cluster(tmp_path, failing_pods()) as k8s:
         k8s.fail("delete", PODS, status(404, "NotFound", 'pods "x" not found'))
-        result = await act(k8s, "delete_failing_pods")
+        result = await act(k8s, "delete_failing_pods", shown_failing())
         assert len(writes(k8s)) == 3
     async with cluster(tmp_path, failing_pods()) as k8s:
         k8s.fail("delete", PODS, status(403, "Forbidden", 'pods "y" is forbidden: no'))
         with pytest.raises(ActionRefused) as caught:
-            await act(k8s, "delete_failing_pods")
+            await act(k8s, "delete_failing_pods", shown_failing())
     assert result.startswith("deleted 2 pods: ")
+    assert result.endswith(f"; left alone: {NAME}-{rs_hash(3)}-crash (gone)")
     assert str(caught.value).endswith('-crash: pods "y" is forbidden: no')
 
 
@@ -308,7 +393,7 @@ async def test_circuit_breaker_is_the_guides_merge_patch(tmp_path):
         ("restart", {}, 1),
         ("rollout_undo", {}, 1),
         ("scale", {"replicas": 3}, 1),
-        ("delete_failing_pods", {}, 3),
+        ("delete_failing_pods", shown_failing(), 3),
         ("circuit_breaker", {}, 1),
     ],
 )

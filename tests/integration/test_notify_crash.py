@@ -16,7 +16,7 @@ import pytest
 from state.events import MessageQueued, MessageSent
 from state.journal.outbox import Outbox
 from state.journal.store import Journal
-from tests.integration.notify_room import INCIDENT
+from tests.integration.notify_room import INCIDENT, queued_id
 from tests.servers.receivers import (
     PagerDutyReceiver,
     Reply,
@@ -85,7 +85,7 @@ def test_slack_killed_mid_request_is_delivery_unknown_and_not_sent_again(tmp_pat
         kill(first)
 
         events, [row] = journaled(path)
-        message_id = f"{INCIDENT}:#incidents:1"
+        message_id = queued_id("#incidents", 1)
         assert (row.message_id, row.state, row.attempts) == (message_id, "sending", 1)
         assert [e.message_id for e in events if isinstance(e, MessageQueued)] == [message_id]
         assert outcomes(events, message_id) == []

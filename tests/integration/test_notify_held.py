@@ -4,9 +4,11 @@ once the file takes it again. Loopback Slack and PagerDuty receivers answer as t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from tests.integration.notify_room import config, reopen
+from tests.integration.notify_room import INCIDENT, T0, config, queued_id, reopen
 from tests.servers.receivers import PagerDutyReceiver, SlackReceiver
 from tests.unit.test_journal_held import fill, free
 
@@ -102,3 +104,38 @@ async def test_a_message_queued_while_holding_is_sent_and_a_lost_one_is_never_se
         assert len(slack.requests) == 1
     finally:
         again.close()
+
+
+async def test_the_message_after_a_lost_one_has_an_id_of_its_own(room, receivers, tmp_path):
+    """A message queued and sent while holding, then lost with the console: the next
+    console counts the same number on that channel, and yet its message's id is new. The
+    receivers carry the id (Slack's "warroom …" line, PagerDuty's custom_details), so each
+    names one message there too."""
+    slack, pd = receivers
+    cfg, sender = setup(room, receivers)
+    hold(room)
+    lost = room.queue_update(cfg, ["#incidents", "pagerduty"])
+    outcomes = await sender.deliver_due()
+    assert sorted(e.outcome for e in outcomes) == ["delivered", "delivered"]
+    room.close()  # the console ends while the file still refuses: both are lost
+    room.clock.advance(90)  # a console started again on the journal
+    again = reopen(tmp_path / "room.warroom", room.clock)
+    try:
+        assert [again.outbox.get(i) for i in lost] == [None, None]
+        assert again.outbox.next_number(INCIDENT, "#incidents") == 1  # the count repeats
+        env = {SLACK_ENV: slack.webhook_url, PD_ENV: PagerDutyReceiver.ROUTING_KEY}
+        sender = again.sender(cfg, env)
+        later = again.queue_update(cfg, ["#incidents", "pagerduty"])
+        outcomes = await sender.deliver_due()
+        assert sorted(e.outcome for e in outcomes) == ["delivered", "delivered"]
+    finally:
+        again.close()
+    assert set(later).isdisjoint(lost)
+    assert later == [
+        queued_id("#incidents", 1, T0 + timedelta(seconds=90)),
+        queued_id("pagerduty", 1, T0 + timedelta(seconds=90)),
+    ]
+    posted = [r.json["blocks"][1]["elements"][0]["text"] for r in slack.requests]
+    assert posted == [f"warroom {lost[0]}", f"warroom {later[0]}"]
+    paged = [r.json["payload"]["custom_details"]["message_id"] for r in pd.requests]
+    assert paged == [lost[1], later[1]]

@@ -10,7 +10,7 @@ import pytest
 from probes.notify.config import demo_config
 from state.events import Escalated, MessageQueued, MessageSent
 from state.guide.severity import IncidentStatus
-from tests.integration.notify_room import INCIDENT, config
+from tests.integration.notify_room import config, queued_id
 from tests.servers.receivers import Reply, SlackReceiver
 
 pytestmark = pytest.mark.integration
@@ -36,7 +36,7 @@ async def test_the_demo_sink_delivers_to_its_file_and_the_timeline(room, tmp_pat
     cfg = demo_config(sink)
     sender = room.sender(cfg, {})
     ids = update(room, cfg, cfg.updates)
-    assert ids == [f"{INCIDENT}:#incidents:1", f"{INCIDENT}:status-page:1"]
+    assert ids == [queued_id("#incidents", 1), queued_id("status-page", 1)]
 
     outcomes = await sender.deliver_due()
 
@@ -60,7 +60,7 @@ async def test_an_escalation_goes_to_its_audiences_channels(room):
     cfg = demo_config()
     sender = room.sender(cfg, {})
     ids = room.queue_escalation(cfg, 4, "P1 open 1 h")
-    assert ids == [f"{INCIDENT}:#executive:1", f"{INCIDENT}:pagerduty:1"]
+    assert ids == [queued_id("#executive", 1), queued_id("pagerduty", 1)]
     events = list(room.journal.events())
     escalated = next(e for e in events if isinstance(e, Escalated))
     assert (escalated.level, escalated.contacts, escalated.channels) == (
@@ -89,8 +89,8 @@ async def test_message_numbers_keep_counting_per_channel(room):
     cfg = demo_config()
     update(room, cfg, ["#incidents"])
     assert update(room, cfg, ["#incidents", "#incidents", "pagerduty"]) == [
-        f"{INCIDENT}:#incidents:2",
-        f"{INCIDENT}:pagerduty:1",
+        queued_id("#incidents", 2),
+        queued_id("pagerduty", 1),
     ]
 
 
@@ -116,7 +116,7 @@ async def test_one_slow_channel_does_not_hold_up_another(room, tmp_path):
 async def test_the_background_loop_delivers_what_is_queued_and_resumes_on_start(room):
     cfg = demo_config()
     update(room, cfg, ["#incidents"])
-    room.outbox.claim(f"{INCIDENT}:#incidents:1")  # as a console that died mid-request left it
+    room.outbox.claim(queued_id("#incidents", 1))  # as a console that died mid-request left it
     sender = room.sender(cfg, {})
     sender.start()
     try:

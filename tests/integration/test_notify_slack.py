@@ -7,7 +7,7 @@ import pytest
 
 from probes.notify.queue import resend
 from state.guide.severity import IncidentStatus
-from tests.integration.notify_room import INCIDENT, config, reopen
+from tests.integration.notify_room import INCIDENT, config, queued_id, reopen
 from tests.servers.receivers import Reply, SlackReceiver
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,7 @@ def setup(room, slack, **settings):
 
 async def test_a_status_update_is_posted_as_slack_expects(room, slack):
     sender, message_id = setup(room, slack)
-    assert message_id == f"{INCIDENT}:#incidents:1"
+    assert message_id == queued_id("#incidents", 1)
 
     outcomes = await sender.deliver_due()
 

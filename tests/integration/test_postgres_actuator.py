@@ -86,7 +86,7 @@ async def test_cancel_stops_the_query_and_keeps_the_session(
 async def test_a_pid_that_is_no_longer_the_chosen_session_is_refused(
     pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
 ) -> None:
-    pid, _ = await sessions.run("sleeper", "SELECT pg_sleep(60)")
+    pid, task = await sessions.run("sleeper", "SELECT pg_sleep(60)")
     session = await shown(probe, pid)
     actions = PostgresActions(pg_server.dsn())
     assert session.backend_start is not None
@@ -95,12 +95,17 @@ async def test_a_pid_that_is_no_longer_the_chosen_session_is_refused(
         chosen(session.model_copy(update={"backend_start": earlier})),
         {**chosen(session), "user": "someone-else"},
     ]
+    hidden = {"pid": pid, "user": f"{session.user}\u26a0", "backend_start": None}
+    with pytest.raises(ActionRefused, match=f"^pid {pid}: its user's name is not shown as it"):
+        await actions.run("terminate_backend", f"pid {pid}", hidden, False, NOW)
     for params in reused:
         for action in ("terminate_backend", "cancel_backend"):
             with pytest.raises(ActionRefused, match=f"^pid {pid} is no longer the session you"):
                 await actions.run(action, f"pid {pid}", params, False, NOW)
     assert not await sessions.gone([pid], timeout=0)
     await sessions.value("SELECT pg_terminate_backend(%s, 5000)", pid)
+    with pytest.raises(psycopg.errors.AdminShutdown):  # ended here: never cancelled before
+        await asyncio.wait_for(task, 10)
     with pytest.raises(ActionRefused, match=f"^pid {pid} has ended"):
         await actions.run("terminate_backend", f"pid {pid}", chosen(session), False, NOW)
 
@@ -138,7 +143,7 @@ async def test_terminate_idle_ends_only_the_sessions_shown_and_still_idle(
     pg_server: PgServer, sessions: Sessions
 ) -> None:
     conns = []
-    for i in range(4):
+    for i in range(5):
         conn = await sessions.open(f"leaked-{i}")
         await conn.execute("SELECT 1")
         conns.append(conn)
@@ -148,14 +153,38 @@ async def test_terminate_idle_ends_only_the_sessions_shown_and_still_idle(
         lambda: actions.idle_sessions(2.0, NOW), lambda found: set(pids) <= {s.pid for s in found}
     )
     assert {s.state for s in idle} == {"idle"}
+    began = {s.pid: s.backend_start for s in idle}
+    assert all(began[pid] is not None for pid in pids)
     await conns[2].execute("SELECT 1")  # in use again since the list was shown
-    shown = pids[:3]  # the fourth was not on the list the commander confirmed
-    params = {"older_than": 2.0, "pids": shown}
-    result = await actions.run("terminate_idle", "3 idle sessions", params, False, NOW)
-    assert result == "terminated 2 idle sessions; 1 no longer idle or already gone"
+    shown = pids[:4]  # the fifth was not on the list the commander confirmed
+    starts = [began[pid].isoformat() for pid in shown]  # type: ignore[union-attr]
+    # the fourth's pid, as another backend that took it would show it: a later start
+    starts[3] = (began[pids[3]] + timedelta(seconds=1)).isoformat()  # type: ignore[operator]
+    params = {"older_than": 2.0, "pids": shown, "backend_starts": starts}
+    result = await actions.run("terminate_idle", "4 idle sessions", params, False, NOW)
+    assert result == (
+        "terminated 2 idle sessions; 1 no longer idle or already gone; "
+        "1 pid now another backend, left alone"
+    )
     assert await sessions.gone(pids[:2])
     alive = "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)"
-    assert await sessions.value(alive, pids[2:]) == 2
+    assert await sessions.value(alive, pids[2:]) == 3  # busy, another backend, not shown
+
+
+async def test_terminate_idle_without_start_times_compares_pids(
+    pg_server: PgServer, sessions: Sessions
+) -> None:
+    """A request without backend_starts (as before they were sent) ends the pids shown."""
+    conn = await sessions.open("leaked")
+    await conn.execute("SELECT 1")
+    pid = conn.info.backend_pid
+    actions = PostgresActions(pg_server.dsn())
+    await eventually(lambda: actions.idle_sessions(1.0, NOW), lambda f: pid in {s.pid for s in f})
+    params = {"older_than": 1.0, "pids": [pid, pid]}
+    assert await actions.run("terminate_idle", "1", params, False, NOW) == (
+        "terminated 1 idle session"
+    )
+    assert await sessions.gone([pid])
 
 
 async def test_permissions_follow_the_role(pg_server: PgServer, sessions: Sessions) -> None:

@@ -191,8 +191,24 @@ async def test_deleting_the_failing_pods_names_them_first(tmp_path) -> None:
     said = dialog.message.splitlines()[1]
     assert said.startswith("Failing in the latest sample: ")
     assert all(f"{p.name} (" in said for p in failing)
+    [asked] = journaled(session, ActionRequested)  # named with their uids, for the cluster
+    assert asked.params == {"pods": [p.name for p in failing], "pod_uids": [p.uid for p in failing]}
     result = journaled(session, ActionFinished)[0].result
     assert all(p.name in result for p in failing)  # what it named is what it deleted
+
+
+async def test_deleting_failing_pods_when_none_fails_cannot_be_confirmed(tmp_path) -> None:
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    assert not any(p.failing for p in session.cluster.services["file-watcher"].pods)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await confirmation(pilot, "file-watcher", "delete_failing_pods")
+        assert "No pod failing in the latest sample: nothing to delete." in dialog.message
+        assert dialog.query_one("#ok", Button).disabled
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is dialog  # yes refused, and said why
+    assert journaled(session, ActionRequested) == []
 
 
 async def test_killing_idle_sessions_says_how_old_its_list_is(tmp_path) -> None:
@@ -418,3 +434,29 @@ async def test_resolve_and_roles(tmp_path) -> None:
         await pilot.pause()
         header = app.query_one("#header")._text.plain
         assert "RESOLVED" in header and "rolled back to revision 7" in header
+
+
+def test_the_pods_named_for_deletion_are_those_the_runbooks_loop_would_take() -> None:
+    """Failing (crash-looping, pending, failed), not merely not ready yet, nor already being
+    deleted (kubectl's Terminating), which the loop skips: the dialog names no pod the
+    action would leave for those reasons."""
+    from state.console import ConsoleState
+    from state.fold import fold
+    from tests.unit.helpers import deployment, deployments, pod
+    from tui.remediation_keys import failing_pods
+
+    pods = (
+        pod("a-1"),
+        pod("a-2", ready=False),  # NotReady
+        pod("a-3", reason="CrashLoopBackOff", ready=False),
+        pod("a-4", phase="Pending", reason="ContainerCreating", ready=False),
+        pod("a-5", reason="Terminating", ready=False),
+        pod("a-6", phase="Failed", ready=False),
+    )
+    state = fold(ConsoleState(), deployments(0, deployment("a", desired=6, ready=1, pods=pods)))
+    assert [(p.name, uid) for p, uid in failing_pods(state, "a")] == [
+        ("a-3", None),  # no uids in this sample: the action finds each by the name shown
+        ("a-4", None),
+        ("a-6", None),
+    ]
+    assert failing_pods(state, "absent") == ()

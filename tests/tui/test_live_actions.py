@@ -7,11 +7,18 @@ from textual.widgets import OptionList
 
 from probes.kubernetes.write import KubernetesActions
 from probes.live_actions import LiveActions
-from state.events import ActionFinished
+from state.events import ActionFinished, ActionRequested
 from tests.integration.k8s_emulator import cluster
-from tests.integration.k8s_objects import NS, healthy
+from tests.integration.k8s_objects import NS, deployment, healthy, pod, replicaset
 from tests.play import Session
-from tests.tui.test_actions import choose, confirm, journaled, open_menu, timeline
+from tests.tui.test_actions import (
+    choose,
+    confirm,
+    confirmation,
+    journaled,
+    open_menu,
+    timeline,
+)
 from tests.tui.waiting import shown
 from widgets.modals import ConfirmScreen
 
@@ -99,3 +106,50 @@ async def test_the_circuit_breaker_names_the_configured_configmap_and_key(tmp_pa
     assert asked[0] == f"Enable the circuit breaker: {exact}?"
     assert asked[1].startswith(f"Target: {exact}\n")
     assert "app-config" not in " ".join(asked) and "deployment" not in asked[1].split("\n")[0]
+
+
+async def test_delete_failing_pods_deletes_the_pods_named_and_no_other(tmp_path) -> None:
+    """The confirmation names the failing pods of the latest sample; by the time yes is
+    pressed the cluster has moved on: one of them recovered, one was recreated under its
+    name, and a new pod fails. Only the pod that is still the one shown, still failing, is
+    deleted, pinned by its uid, and the one line says what was left alone and why."""
+    session = await Session("service-down", tmp_path / "j.warroom").arun(60)
+    failing = [p for p in session.cluster.services[NAME].pods if p.failing]
+    assert len(failing) >= 3
+    kept, recovered, recreated = failing[:3]
+
+    def served(sim, uid: str | None = None, **state: object) -> dict:
+        obj = pod(NAME, "x", **({"ready": False, "waiting": "CrashLoopBackOff"} | state))
+        obj["metadata"] |= {"name": sim.name, "uid": uid or sim.uid}
+        return obj
+
+    objects = [
+        deployment(NAME, replicas=3, ready=1),
+        replicaset(NAME, 3, 3),
+        served(kept),
+        served(recovered, ready=True, waiting=None),  # Running and ready since the sample
+        served(recreated, uid="a-new-pod-of-that-name"),
+        pod(NAME, "newer", phase="Failed", ready=False, terminated="Error"),  # never shown
+    ]
+    async with cluster(tmp_path, objects) as k8s:
+        kubernetes = KubernetesActions(context=k8s.context, kubeconfig=k8s.kubeconfig)
+        app = session.app(actions=LiveActions(kubernetes))
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                dialog = await confirmation(pilot, NAME, "delete_failing_pods")
+                assert all(f"{p.name} (" in dialog.message for p in failing)
+                await confirm(pilot)
+        finally:
+            await kubernetes.close()
+        deletes = [r for r in k8s.requests("pods") if r.method == "DELETE"]
+    assert [r.url.path.rsplit("/", 1)[1] for r in deletes] == [kept.name]
+    assert deletes[0].data["preconditions"] == {"uid": kept.uid}
+    (asked,) = journaled(session, ActionRequested)
+    assert asked.params["pods"] == [p.name for p in failing]
+    assert asked.params["pod_uids"] == [p.uid for p in failing]
+    (done,) = journaled(session, ActionFinished)
+    assert done.ok
+    assert done.result.startswith(f"deleted 1 pod: {kept.name} (CrashLoopBackOff); left alone: ")
+    assert f"{recovered.name} (no longer failing)" in done.result
+    assert f"{recreated.name} (replaced under its name)" in done.result
+    assert done.result.endswith("2 failing pods not shown, not deleted")

@@ -96,7 +96,11 @@ def test_a_request_for_45_pids_reads_as_its_first_pids_and_how_many() -> None:
         action_id="a1",
         action="terminate_idle",
         target="45 idle sessions",
-        params={"older_than": 600.0, "pids": list(range(1000, 1045))},
+        params={
+            "older_than": 600.0,
+            "pids": list(range(1000, 1045)),
+            "backend_starts": ["2026-03-14T09:00:00+00:00"] * 45,  # for the database, unsaid
+        },
         by="ana",
     )
     (entry,) = entries(ConsoleState(), ConsoleState(), request)

@@ -192,7 +192,9 @@ async def test_replay_and_the_review_of_a_journal_with_a_gap_are_whole_and_say_i
     with Journal.open(tmp_path / "j.warroom", read_only=True) as journal:
         replay = Replay(journal)
         for at_, state in live.items():  # the held stretch replays as it was shown
-            assert replay.seek(at_) == state.model_copy(update={"timeline": replay.state.timeline})
+            # as journaled: the pods' uids (never drawn, DeploymentStatus.pod_uids) are left out
+            seen = replay.seek(at_).model_dump_json(exclude={"timeline"})
+            assert seen == state.model_dump_json(exclude={"timeline"})
             assert replay.state.timeline == state.timeline
         files = {f.name: f.data.decode() for f in review_files(journal.events())}
     review = next(text for name, text in files.items() if name.endswith("_review.md"))

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from probes.kubernetes import trim
-from probes.kubernetes.status import label_selector, pod_reason, pod_status, selects
+from probes.kubernetes.status import (
+    deployment_status,
+    label_selector,
+    pod_reason,
+    pod_status,
+    pod_uid,
+    selects,
+)
+from state.events import DeploymentStatus
 
 SELECTOR = {
     "matchLabels": {"app": "api", "tier": "web"},
@@ -113,3 +121,26 @@ def test_pod_status_counts_restarts_of_every_container_and_reads_ready():
         6,
         False,
     )
+
+
+def test_pod_uids_are_kept_for_the_delete_and_never_journaled():
+    """Each pod's uid survives the trim into DeploymentStatus.pod_uids, in the order of its
+    pods ("delete the failing pods" sends them back); the journal's JSON leaves them out,
+    and reads back without them."""
+    first, second = a_pod(), a_pod()
+    second["metadata"] = {**second["metadata"], "name": "api-0"}
+    first["metadata"]["uid"] = "0b5c6a9e-1d2f-4c3b-9a8e-7f6d5c4b3a21"
+    second["metadata"]["uid"] = 7  # not a uid: unknown, rather than a sample that fails
+    pods = {p["metadata"]["name"]: trim.pod(p) for p in (first, second)}
+    statuses = {name: pod_status(obj) for name, obj in pods.items()}
+    uids = {name: pod_uid(obj) for name, obj in pods.items()}
+    deployment = {"metadata": {"name": "api"}, "spec": {"replicas": 2}}
+    status = deployment_status(deployment, statuses, (), (), uids)
+    assert [(p.name, uid) for p, uid in status.pods_with_uids()] == [
+        ("api-0", None),
+        ("api-1", "0b5c6a9e-1d2f-4c3b-9a8e-7f6d5c4b3a21"),
+    ]
+    assert "0b5c6a9e" not in status.model_dump_json()
+    read_back = DeploymentStatus.model_validate_json(status.model_dump_json())
+    assert read_back.pod_uids == ()
+    assert [uid for _, uid in read_back.pods_with_uids()] == [None, None]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from probes.simulated.actions import ActionRefused, SimulatedOperations
+from probes.simulated.actions import ActionRefused, SimulatedActions, SimulatedOperations
 from probes.simulated.cluster import CATCH_UP, SimulatedCluster, SimulatedOutage
 from probes.simulated.probe import SIMULATED_SOURCES, SimulatedProbe, sample
 from probes.simulated.scenario import load
@@ -233,6 +234,24 @@ def test_delete_failing_pods_clears_the_crash_loop():
     assert drill.state.health["analysis-service"].up
 
 
+def test_delete_failing_pods_deletes_only_the_pods_shown_still_that_pod():
+    """As KubernetesActions: the pods named (name, uid), each while it is that very pod and
+    still failing; a pod not shown is never deleted, and the line says what was left."""
+    drill = Drill("service-down")
+    drill.run(until=60)
+    pods = drill.cluster.services["analysis-service"].pods
+    first, second, third = pods
+    assert all(p.failing for p in pods) and len({p.uid for p in pods}) == 3
+    shown = [(first.name, first.uid), (second.name, "a-pod-since-gone"), ("gone-pod", None)]
+    result = drill.act.delete_failing_pods("analysis-service", shown)
+    assert result == (
+        f"deleted 1 pod: {first.name}; left alone: {second.name} (gone), gone-pod (gone); "
+        "2 failing pods not shown, not deleted"
+    )
+    left = drill.cluster.services["analysis-service"].pods
+    assert first not in left and second in left and third in left  # second: another uid
+
+
 def test_delete_failing_pods_when_nothing_fails():
     drill = Drill("service-down")
     drill.sample(2)
@@ -403,6 +422,32 @@ def test_terminate_idle_removes_only_old_idle_sessions(tmp_path):
     drill.sample(700)
     assert drill.state.database.connections["idle"] == idle_before - old
     assert drill.act.terminate_idle() == "terminated 0 idle sessions"
+
+
+def test_terminate_idle_ends_only_the_sessions_shown_still_that_backend(tmp_path):
+    """As PostgresActions: the pids listed, each while its backend_start is the one listed."""
+    drill = Drill(
+        scenario_file(
+            tmp_path,
+            '[[faults]]\ntype = "connection_leak"\nat = 0\nservice = "tracklist-service"\n'
+            "per_minute = 6\n",
+        )
+    )
+    drill.run(until=800, every=10)
+    actions = SimulatedActions(drill.cluster)
+    listed = asyncio.run(actions.idle_sessions(600.0, drill.cluster.start + timedelta(seconds=800)))
+    assert len(listed) >= 4 and all(s.backend_start is not None for s in listed)
+    first, second, third, *unshown = listed
+    began = [s.backend_start.isoformat() for s in (first, second, third)]  # type: ignore[union-attr]
+    began[2] = (third.backend_start + timedelta(seconds=1)).isoformat()  # type: ignore[operator]
+    shown = {first.pid: began[0], second.pid: began[1], third.pid: began[2], 99999: None}
+    assert drill.act.terminate_idle(600.0, shown) == (
+        "terminated 2 idle sessions; 1 no longer idle or already gone; "
+        "1 pid now another backend, left alone"
+    )
+    left = {s.pid for s in drill.cluster.db.leaked}
+    assert first.pid not in left and second.pid not in left
+    assert {third.pid, *(s.pid for s in unshown)} <= left  # another backend, and not shown
 
 
 def test_circuit_breaker_stops_an_external_api_failure(tmp_path):

@@ -71,8 +71,27 @@ def prepared_blockers_sql() -> str:
 
 
 def terminate_idle_sql() -> str:
-    """terminate_idle.sql around idle_sessions.sql; its one parameter is the idle seconds."""
+    """terminate_idle.sql around idle_sessions.sql; its one parameter, idle_s, the idle
+    seconds."""
     return sql("terminate_idle").format(idle_sessions=sql("idle_sessions"))
+
+
+# how each action signals the backend of signal_chosen.sql (`a`): terminate waits up to 5 s
+# for the session to end (PostgreSQL 14+)
+SIGNALS = {
+    "terminate_backend": "pg_terminate_backend(a.pid, 5000)",
+    "cancel_backend": "pg_cancel_backend(a.pid)",
+}
+
+
+@cache
+def signal_chosen_sql(action: str, still_idle: bool = False) -> str:
+    """signal_chosen.sql for `action` (a key of SIGNALS); `still_idle`: the backend must also
+    still be one idle_sessions.sql finds (its parameter idle_s), as "kill idle sessions" asks."""
+    still = "true"
+    if still_idle:
+        still = f"EXISTS (SELECT FROM (\n{sql('idle_sessions')}\n) idle WHERE idle.pid = a.pid)"
+    return sql("signal_chosen").format(signal=SIGNALS[action], still=still)
 
 
 def sample_script(long_query_s: float, query_chars: int, timeout_ms: int) -> str:
