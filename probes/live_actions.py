@@ -97,6 +97,13 @@ class LiveActions:
             raise ActionRefused(NO_DATABASE)
         return await self.database.idle_sessions(older_than, now)
 
+    async def prepare(self) -> None:
+        """What the halves hold ready before the first action: the database's reserve
+        connection (probes/postgres/actions.py), for a server with no connection slot left."""
+        prepare = getattr(self.database, "prepare", None)
+        if prepare is not None:
+            await prepare()
+
     async def close(self) -> None:
         """Close the halves that hold connections (the Kubernetes client and its threads)."""
         for half in (self.kubernetes, self.database):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -14,7 +18,13 @@ from probes.actions import BACKEND_ACTIONS, ActionRefused
 from probes.postgres.actions import PostgresActions
 from state.locks import blocking_chains
 from tests.integration.pg_probe import opened, sample
-from tests.servers.postgres import WATCHER, WATCHER_PASSWORD, PgServer, free_port
+from tests.servers.postgres import (
+    WATCHER,
+    WATCHER_PASSWORD,
+    PgServer,
+    free_port,
+    remove_server,
+)
 from tests.servers.sessions import Sessions, eventually
 
 if TYPE_CHECKING:
@@ -176,3 +186,69 @@ async def test_permissions_follow_the_role(pg_server: PgServer, sessions: Sessio
     with pytest.raises(ActionRefused, match=r"^connection refused ") as caught:
         await dead.run("terminate_backend", "pid 1", {"pid": 1}, False, NOW)
     assert WATCHER_PASSWORD not in str(caught.value)
+
+
+@pytest.fixture
+async def crowded() -> AsyncIterator[tuple[PgServer, Sessions]]:
+    """A private server of 10 connection slots, and sessions for filling them."""
+    root = Path(tempfile.mkdtemp(prefix="warroom-pg-crowded-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    server = PgServer(root, free_port(), max_connections=10)
+    opened = Sessions(server.dsn())
+    try:
+        server.init()
+        server.start()
+        yield server, opened
+    finally:
+        await opened.close()
+        remove_server(server)
+
+
+async def fill(sessions: Sessions) -> int:
+    """Open sessions until the server says 'too many clients'; how many were opened."""
+    count = 0
+    while True:
+        try:
+            await sessions.open(f"crowd-{count}")
+        except psycopg.OperationalError as exc:
+            assert "too many clients" in str(exc)
+            return count
+        count += 1
+
+
+async def test_a_server_with_no_connection_slot_left_still_takes_the_commanders_actions(
+    crowded: tuple[PgServer, Sessions],
+) -> None:
+    """Every slot taken (the guide's Database Performance runbook: too many connections, fixed
+    by ending idle sessions): a new connection is refused, so the console holds one from its
+    start. Seen live at 400/400: `k` on the blocker failed, 'too many connections (sorry, too
+    many clients already)', and `i` could not even list the idle sessions."""
+    server, sessions = crowded
+    await sessions.rows("CREATE TABLE slots (id int PRIMARY KEY); INSERT INTO slots VALUES (1)")
+    holder = await sessions.hold("holder", "UPDATE slots SET id = 1 WHERE id = 1")
+    await sessions.wait("waiter", "UPDATE slots SET id = 1 WHERE id = 1")
+    idle = await sessions.open("leaked")
+    await idle.execute("SELECT 1")
+    actions = PostgresActions(server.dsn())
+    await actions.prepare()
+    assert await fill(sessions) > 0
+    refused = PostgresActions(server.dsn())  # one that held nothing: how it was before
+    with pytest.raises(ActionRefused, match=r"^too many connections \(sorry, too many clients"):
+        await refused.idle_sessions(0.0, NOW)
+
+    listed = await actions.idle_sessions(0.0, NOW)
+    assert idle.info.backend_pid in {s.pid for s in listed}
+    assert "warroom" not in {s.application for s in listed}  # never its own reserve
+    params = {"pid": holder, "user": "postgres", "backend_start": None}
+    params["backend_start"] = (
+        await sessions.value("SELECT backend_start FROM pg_stat_activity WHERE pid = %s", holder)
+    ).isoformat()
+    result = await actions.run("terminate_backend", f"pid {holder}", params, False, NOW)
+    assert result == f"terminated pid {holder}"
+    assert await sessions.gone([holder])
+    # and again: the reserve stays open for the next action
+    result = await actions.run("terminate_idle", "1 idle session", {"older_than": 0.0,
+        "pids": [idle.info.backend_pid]}, False, NOW)  # fmt: skip
+    assert result == "terminated 1 idle session"
+    await actions.close()
