@@ -12,6 +12,7 @@ a DSN (terminate_backend, cancel_backend, idle_sessions, terminate_idle).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -104,6 +105,8 @@ async def terminate_idle(
 # Above the 5 s pg_terminate_backend waits for the session to end, yet short: a statement
 # stuck behind a lock on pg_stat_activity's catalogs must not hold the action for long.
 STATEMENT_TIMEOUT_MS = 6000
+# how often the reserve connection is checked, and opened again if need be (one SELECT 1)
+RESERVE_EVERY = 30.0
 
 
 class PostgresActions:
@@ -125,13 +128,30 @@ class PostgresActions:
         return conn
 
     async def prepare(self) -> None:
-        """Open the reserve connection, as the console starts; a database that does not
-        answer now leaves none (each action still opens its own)."""
-        if self._reserve is None or self._reserve.closed:
+        """Have the reserve connection open and answering: opened if there is none, or
+        opened again if it no longer answers (the server restarted). A database that does
+        not answer now leaves none; each action still opens its own."""
+        import psycopg
+
+        reserve = self._reserve
+        if reserve is not None and not reserve.closed:
             try:
-                self._reserve = await self._open()
-            except ActionRefused:
-                self._reserve = None
+                await reserve.execute("SELECT 1")
+                return
+            except psycopg.Error:
+                await reserve.close()
+        try:
+            self._reserve = await self._open()
+        except ActionRefused:
+            self._reserve = None
+
+    async def keep_ready(self, every: float = RESERVE_EVERY) -> None:
+        """`prepare` now and every `every` seconds, for the console's life: a console that
+        started while the server was full, or a server restarted since, gets its reserve
+        back once a slot is free."""
+        while True:
+            await self.prepare()
+            await asyncio.sleep(every)
 
     async def _connect(self) -> AsyncConnection[Any]:
         """A connection of the action's own; the reserve when the server has no slot left."""

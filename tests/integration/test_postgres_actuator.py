@@ -240,15 +240,46 @@ async def test_a_server_with_no_connection_slot_left_still_takes_the_commanders_
     listed = await actions.idle_sessions(0.0, NOW)
     assert idle.info.backend_pid in {s.pid for s in listed}
     assert "warroom" not in {s.application for s in listed}  # never its own reserve
-    params = {"pid": holder, "user": "postgres", "backend_start": None}
-    params["backend_start"] = (
-        await sessions.value("SELECT backend_start FROM pg_stat_activity WHERE pid = %s", holder)
-    ).isoformat()
+    began = "SELECT backend_start FROM pg_stat_activity WHERE pid = %s"
+    params = {
+        "pid": holder,
+        "user": "postgres",
+        "backend_start": (await sessions.value(began, holder)).isoformat(),
+    }
     result = await actions.run("terminate_backend", f"pid {holder}", params, False, NOW)
     assert result == f"terminated pid {holder}"
     assert await sessions.gone([holder])
     # and again: the reserve stays open for the next action
-    result = await actions.run("terminate_idle", "1 idle session", {"older_than": 0.0,
-        "pids": [idle.info.backend_pid]}, False, NOW)  # fmt: skip
+    shown = {"older_than": 0.0, "pids": [idle.info.backend_pid]}
+    result = await actions.run("terminate_idle", "1 idle session", shown, False, NOW)
     assert result == "terminated 1 idle session"
+    await actions.close()
+
+
+async def test_a_console_that_started_on_a_full_server_gets_its_reserve_once_a_slot_frees(
+    crowded: tuple[PgServer, Sessions],
+) -> None:
+    """The reserve is checked again (`prepare`, every 30 s in the console): none while the
+    server is full, taken as soon as a slot frees, and opened again after a restart."""
+    server, sessions = crowded
+    await sessions.rows("SELECT 1")  # the admin connection, for closing them all at the end
+    await fill(sessions)
+    actions = PostgresActions(server.dsn())
+    await actions.prepare()  # no slot: no reserve
+    await sessions.conns.pop().close()
+    await actions.prepare()  # the freed slot is the reserve's now
+    with pytest.raises(ActionRefused, match=r"^too many connections"):
+        await PostgresActions(server.dsn()).idle_sessions(0.0, NOW)
+    assert len(await actions.idle_sessions(0.0, NOW)) > 0
+
+    for conn in sessions.conns:
+        conn.pgconn.finish()
+    sessions.conns.clear()
+    sessions.admin = None
+    server.stop()
+    server.start()
+    await actions.prepare()  # its reserve died with the server: opened again
+    await sessions.rows("SELECT 1")  # idle since a query: what `i` lists
+    await fill(sessions)
+    assert len(await actions.idle_sessions(0.0, NOW)) > 0
     await actions.close()
