@@ -168,6 +168,27 @@ async def test_terminate_idle_ends_only_the_sessions_shown_and_still_idle(
     assert await sessions.value(alive, pids[2:]) == 2
 
 
+async def test_a_session_that_never_ran_a_statement_is_idle_since_it_connected(
+    pg_server: PgServer, sessions: Sessions
+) -> None:
+    """Seen live: 50 sessions connected for 15 minutes, never used (a pool's spares, the
+    connections that fill a server), and `i` said 'No idle sessions older than 10 minutes':
+    their query_start is NULL, which the guide's query never matches."""
+    spare = await sessions.open("pool-spare")  # connected, nothing run on it
+    pid = spare.info.backend_pid
+    actions = PostgresActions(pg_server.dsn())
+    idle = await eventually(
+        lambda: actions.idle_sessions(0.5, NOW), lambda found: pid in {s.pid for s in found}
+    )
+    (found,) = [s for s in idle if s.pid == pid]
+    began = await sessions.value("SELECT backend_start FROM pg_stat_activity WHERE pid = %s", pid)
+    assert found.query_start == began  # "idle since" it connected
+    params = {"older_than": 0.5, "pids": [pid]}
+    result = await actions.run("terminate_idle", "1 idle session", params, False, NOW)
+    assert result == "terminated 1 idle session"
+    assert await sessions.gone([pid])
+
+
 async def test_permissions_follow_the_role(pg_server: PgServer, sessions: Sessions) -> None:
     assert await PostgresActions(pg_server.dsn()).permissions() == dict.fromkeys(BACKEND_ACTIONS)
     watcher = PostgresActions(pg_server.dsn(WATCHER, password=WATCHER_PASSWORD))

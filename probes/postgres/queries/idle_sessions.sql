@@ -2,9 +2,13 @@
 -- The one parameter: the seconds since the last query started. A console's connections
 -- (application_name 'warroom', probes/postgres/connection.py) are left alone: among them the
 -- one each console holds, idle, for acting when no connection slot is left.
-SELECT pid, usename, application_name, state, left(query, 1000), query_start, xact_start
+-- A session that never ran a statement (a pool's spare connection, query_start NULL) has been
+-- idle since it connected: the guide's `query_start < now() - ...` alone never finds it.
+SELECT pid, usename, application_name, state, left(query, 1000),
+       coalesce(query_start, backend_start), xact_start
 FROM pg_stat_activity
-WHERE state = 'idle' AND query_start < now() - make_interval(secs => %s)
+WHERE state = 'idle'
+  AND coalesce(query_start, backend_start) < now() - make_interval(secs => %s)
   AND backend_type = 'client backend' AND pid <> pg_backend_pid()
   AND application_name IS DISTINCT FROM 'warroom'
 ORDER BY query_start, pid
