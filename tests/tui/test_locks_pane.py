@@ -180,6 +180,9 @@ async def test_a_blind_role_is_unknown_in_the_pane_the_header_and_the_replay(tmp
     async with app.run_test(size=(120, 40)) as pilot:
         lines = await opened(pilot)
         assert lines[0] == "connections 42/100  waiting 2"  # 5 seen + 37 hidden
+        # the states counted are the 5 seen; seen live with 56 hidden as "active 0 · idle 0
+        # · idle in tx 0" above an idle-in-transaction blocker
+        assert lines[1].startswith("active 2 · idle 3 · idle in tx 0 · 37 unknown · redis")
         assert lines[2] == BLIND
         assert lines[3] == "no blocking chain in pg_locks; states and statements unknown"
         assert "no blocking chains" not in body(app)
