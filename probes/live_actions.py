@@ -97,6 +97,13 @@ class LiveActions:
             raise ActionRefused(NO_DATABASE)
         return await self.database.idle_sessions(older_than, now)
 
+    async def keep_ready(self) -> None:
+        """For the console's life, what the halves hold ready for an action: the database's
+        reserve connection (probes/postgres/actions.py), for a server with no slot left."""
+        keep = getattr(self.database, "keep_ready", None)
+        if keep is not None:
+            await keep()
+
     async def close(self) -> None:
         """Close the halves that hold connections (the Kubernetes client and its threads)."""
         for half in (self.kubernetes, self.database):

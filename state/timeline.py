@@ -294,8 +294,13 @@ def message_name(purpose: str, level: int, status: IncidentStatus) -> str:
 def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
     if after.deployments is before.deployments:  # the fold kept them: nothing changed
         return
+    for key in sorted(before.deployments.keys() - after.deployments.keys()):
+        # the cluster answered without it: deleted (kubectl delete), or renamed by a release
+        yield entry(f"{marked_name(key)}: no such deployment in the cluster any more", "bad")
     for key, now in after.deployments.items():
         was = before.deployments.get(key)
+        if was is None and before.deployments:
+            yield entry(f"{marked_name(key)}: deployment found in the cluster", "warn")
         if was is None or was is now:
             continue
         name = marked_name(key)

@@ -75,6 +75,9 @@ class WarroomApp(HeldToasts, ConsoleBase):
         super().session_opened()
         self.comms.start()
         self.runbooks.start()
+        keep = getattr(self.actions, "keep_ready", None)
+        if keep is not None:  # live: a database connection held for when no slot is left
+            self.run_worker(keep(), group="actions", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         await self.comms.stop()

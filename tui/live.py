@@ -148,6 +148,8 @@ def live_investigator(config: Config, now: Callable[[], datetime]) -> LiveInvest
         prometheus_url=p.url if p else None,
         prometheus_headers=p.header_values() if p else {},
         error_rate_query=p.error_rate_query if p else None,
+        prometheus_label=p.label if p else "service",
+        prometheus_verify=p.tls_verify() if p else True,
         dsn=config.database.resolved_dsn() if config.database else None,
         database=config.database is not None,
         deps=Dependencies(i.external_urls, i.dns_hosts, i.tls_endpoints, i.tls_ca_file),

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, NamedTuple
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 
-from state.text import inert
+from state.text import inert, marked_name
 
 if TYPE_CHECKING:
     from textual.app import SystemCommand
 
+    from state.events import DbSession
     from tui.app import WarroomApp
     from tui.view import ConsoleView
 
@@ -115,6 +116,9 @@ def targets(app: WarroomApp) -> Iterator[Command]:
         s = chain.session
         who = f"{inert(s.user or '?', 32)}, {inert(s.state or '?', 32)}"
         blocks = f"blocks {chain.size} session{'s' if chain.size != 1 else ''}"
+        if s.is_prepared:  # no backend, and its pid is no pid: `k` on it says how it ends
+            yield _prepared(app, s, blocks, min(chain.size, 5))
+            continue
         for action, (verb, words) in _BACKEND_WORDS.items():
             yield Command(
                 f"{verb} {s.pid}",
@@ -125,6 +129,24 @@ def targets(app: WarroomApp) -> Iterator[Command]:
                 words=(*(f"{w} {s.pid}" for w in words), f"pid {s.pid}"),
                 urgency=min(chain.size, 5),
             )
+
+
+def _prepared(app: WarroomApp, s: DbSession, blocks: str, urgency: int) -> Command:
+    """A prepared transaction blocking others: found by the words that find a blocker, and
+    said as what it is. `pg_blocking_pids()` names it pid 0 and the probe keys it by a
+    negative number, which is no backend: "Kill pid -727 / Terminate the backend: pid -727"
+    offered to terminate what cannot be. Chosen, it opens what `k` on it does."""
+    gid = marked_name(s.prepared or "?", 40)
+    key = app.key_for("terminate_backend")
+    return Command(
+        f"Prepared transaction '{gid}'",
+        f"{blocks}; no backend to terminate: it ends with COMMIT PREPARED or ROLLBACK "
+        f"PREPARED (owner {inert(s.user or '?', 32)}; also key {key} on it)",
+        partial(app.remediation.end_pid, s.pid, "terminate_backend"),
+        discover=False,
+        words=("kill prepared transaction", "terminate prepared", "blocker 2pc", f"gid {gid}"),
+        urgency=urgency,
+    )
 
 
 def _shown(title: str, matcher: Matcher, candidate: str) -> Text:

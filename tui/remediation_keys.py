@@ -30,6 +30,15 @@ if TYPE_CHECKING:
     from state.locks import BlockingChain
 
 
+def deployment_target(state: ConsoleState, name: str) -> str:
+    """'namespace/deployment' for service `name`. A service the cluster's last answer did not
+    hold (deleted, or nothing sampled yet) is in the namespace of those it did: the console
+    watches one. With no answer at all, the name alone: the actions' own namespace, the
+    config's. It was 'default/name' then, and the action went to namespace default."""
+    found = state.deployments.get(name) or next(iter(state.deployments.values()), None)
+    return f"{found.namespace}/{name}" if found is not None else name
+
+
 def prepared_literal(s: DbSession) -> str | None:
     """The prepared transaction's gid as SQL to paste: the probe's literal of its exact text
     (`E'gid-\\x1b…'` when it holds controls); for a journal without one, the gid quoted
@@ -133,7 +142,7 @@ class RemediationKeys(KeyGroup):
         from widgets.modals import LiveConfirmScreen, Look
 
         deployment = state.deployments.get(name)
-        target = f"{deployment.namespace if deployment else 'default'}/{name}"
+        target = deployment_target(state, name)
         before = describe_service(state, name)
         allowed = await self.permissions()
         assert self.console.actions is not None

@@ -86,6 +86,8 @@ def counts(state: ConsoleState, chains: list[BlockingChain]) -> Text:
     in_tx = c.get("idle in transaction", 0)
     text.append(f"\nactive {c.get('active', 0)} · idle {c.get('idle', 0)} · idle in tx ")
     text.append(str(in_tx), WARN if in_tx else "")
+    if db.hidden_sessions:  # the counts are of the sessions the role sees: the rest are none
+        text.append(f" · {db.hidden_sessions} unknown", WARN)
     if state.cache:
         cache = state.cache
         top = f"/{cache.max_memory_mb:.0f}" if cache.max_memory_mb else ""

@@ -49,7 +49,8 @@ def late(state: ConsoleState, now: datetime) -> str | None:
 
 
 def unseen(state: ConsoleState, now: datetime) -> list[str]:
-    """The panes' sources the console cannot see now: never sampled, failing or late.
+    """The panes' sources the console cannot see now: never sampled, failing or late; not
+    those left out of the config, which the guide's rules count as unknown ('not configured').
 
     Out: their names as the timeline gives them ('Kubernetes', 'PostgreSQL', ...), in the
     panes' order. While any is listed, nobody may say all is clear (the header's 'all guide
@@ -59,6 +60,8 @@ def unseen(state: ConsoleState, now: datetime) -> list[str]:
 
     out = []
     for source in PANE_SOURCES:
+        if source in state.unconfigured:  # never sampled by design: said as not configured
+            continue
         probe = state.probe(source)
         if probe.failing or probe.last_ok is None or now - probe.last_ok > STALE_AFTER:
             out.append(SOURCE_NAMES[source])

@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from probes.investigate import database, dependencies
 from probes.investigate.base import NotConfigured, Read
-from state.events import Finding
+from state.events import Finding, Tone
 from state.guide.investigation import ERROR_RATE_STEP_SECONDS, ERROR_RATE_WINDOW_HOURS
 from state.text import inert
 
@@ -38,6 +38,8 @@ class LiveInvestigator:
     prometheus_url: str | None = None
     prometheus_headers: Mapping[str, str] = field(default_factory=dict)
     error_rate_query: str | None = None
+    prometheus_label: str = "service"  # [prometheus].label: the label naming each service
+    prometheus_verify: bool | str = True  # [prometheus] ca_file / verify_tls
     dsn: str | None = None
     database: bool = False
     deps: Dependencies = field(default_factory=Dependencies)
@@ -114,12 +116,15 @@ class LiveInvestigator:
             raise NotConfigured("no [prometheus] in the config")
         from probes.prometheus.probe import PrometheusProbe, range_series
 
+        label = self.prometheus_label
         probe = PrometheusProbe(
             "error_rate",
             self.prometheus_url,
             self.error_rate_query,
             headers=self.prometheus_headers,
             timeout=self.timeout,
+            label=label,
+            verify=self.prometheus_verify,
         )
         try:
             end = int(self.now().timestamp())  # whole seconds, as the library sends them
@@ -127,24 +132,32 @@ class LiveInvestigator:
             points = ERROR_RATE_WINDOW_HOURS * 3600 // step + 1
             start = end - (points - 1) * step
             series = await probe.prometheus.query_range(
-                probe.query, start, end, step, lambda data: range_series(data, start, step, points)
+                probe.query,
+                start,
+                end,
+                step,
+                lambda data: range_series(data, start, step, points, label),
             )
         finally:
             await probe.close()
         out = []
         for name, values in sorted(series.items()):
-            seen = [v for v in values if v is not None and math.isfinite(v)]
+            seen = [(i, v) for i, v in enumerate(values) if v is not None and math.isfinite(v)]
             if not seen:
                 continue
-            now, peak = seen[-1], max(seen)
-            out.append(
-                Finding(
-                    part="5xx rate",
-                    text=f"{inert(name, 80)}: {now:.2f} % now, peak {peak:.2f} % "
-                    f"over the last {ERROR_RATE_WINDOW_HOURS} h",
-                    tone="bad" if now > 5 else "info",
-                )
-            )
+            peak = max(v for _, v in seen)
+            over = f"peak {peak:.2f} % over the last {ERROR_RATE_WINDOW_HOURS} h"
+            latest = values[-1]
+            tone: Tone
+            if latest is not None and math.isfinite(latest):
+                text, tone = f"{latest:.2f} % now, {over}", "bad" if latest > 5 else "info"
+            else:  # the last value seen is no value now: when it was, and what is now
+                i, last = seen[-1]
+                when = datetime.fromtimestamp(start + i * step, UTC).strftime("%H:%M")
+                # NaN: 0/0, no request in the rate's window; None: no series (scaled to 0?)
+                gone = "no requests now" if latest is not None else "no series now"
+                text, tone = f"{gone} (last {last:.2f} % at {when}), {over}", "warn"
+            out.append(Finding(part="5xx rate", text=f"{inert(name, 80)}: {text}", tone=tone))
         return out or [Finding(part="5xx rate", text="no 5xx series in the last 2 h", found=False)]
 
     async def close(self) -> None:

@@ -3,19 +3,23 @@ guide's runbook).
 
 Each action opens its own short-lived connection (actions are rare; the probe's connection
 stays a reader) under its own statement_timeout, and acts on the pid only while it still
-is the backend the commander chose. The statements are also usable on a caller's
-connection or a DSN (terminate_backend, cancel_backend, idle_sessions, terminate_idle).
+is the backend the commander chose. A server with every connection slot taken ("sorry, too
+many clients already": the guide's Database Performance runbook, whose fix is ending idle
+sessions) refuses a new one, so one more is held open from the console's start (`prepare`)
+and serves an action only then. The statements are also usable on a caller's connection or
+a DSN (terminate_backend, cancel_backend, idle_sessions, terminate_idle).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from probes.actions import BACKEND_ACTIONS, ActionRefused, shown_sessions
-from probes.postgres.connection import PostgresError, connect, reason
+from probes.postgres.connection import TOO_MANY, PostgresError, connect, reason
 from probes.postgres.probe import check_postgres, db_session
 from probes.postgres.queries import signal_chosen_sql, sql, terminate_idle_sql
 from state.text import NAME_MARK
@@ -108,6 +112,8 @@ async def terminate_idle(
 # Above the 5 s pg_terminate_backend waits for the session to end, yet short: a statement
 # stuck behind a lock on pg_stat_activity's catalogs must not hold the action for long.
 STATEMENT_TIMEOUT_MS = 6000
+# how often the reserve connection is checked, and opened again if need be (one SELECT 1)
+RESERVE_EVERY = 30.0
 
 
 class PostgresActions:
@@ -116,8 +122,9 @@ class PostgresActions:
     def __init__(self, dsn: str | None = None, *, timeout: float = 5.0) -> None:
         self.dsn = dsn or None  # None: libpq reads PGHOST, PGUSER, PGPASSWORD, ...
         self.timeout = timeout
+        self._reserve: AsyncConnection[Any] | None = None  # for when no slot is left
 
-    async def _connect(self) -> AsyncConnection[Any]:
+    async def _open(self) -> AsyncConnection[Any]:
         try:
             conn = await connect(self.dsn, self.timeout)
             await conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
@@ -126,6 +133,54 @@ class PostgresActions:
         except Exception as exc:  # psycopg.Error from SET
             raise ActionRefused(reason(exc, self.dsn)) from None
         return conn
+
+    async def prepare(self) -> None:
+        """Have the reserve connection open and answering: opened if there is none, or
+        opened again if it no longer answers (the server restarted). A database that does
+        not answer now leaves none; each action still opens its own."""
+        import psycopg
+
+        reserve = self._reserve
+        if reserve is not None and not reserve.closed:
+            try:
+                await reserve.execute("SELECT 1")
+                return
+            except psycopg.Error:
+                await reserve.close()
+        try:
+            self._reserve = await self._open()
+        except ActionRefused:
+            self._reserve = None
+
+    async def keep_ready(self, every: float = RESERVE_EVERY) -> None:
+        """`prepare` now and every `every` seconds, for the console's life: a console that
+        started while the server was full, or a server restarted since, gets its reserve
+        back once a slot is free."""
+        while True:
+            await self.prepare()
+            await asyncio.sleep(every)
+
+    async def _connect(self) -> AsyncConnection[Any]:
+        """A connection of the action's own; the reserve when the server has no slot left."""
+        try:
+            return await self._open()
+        except ActionRefused as exc:
+            reserve = self._reserve
+            if not str(exc).startswith(TOO_MANY) or reserve is None or reserve.closed:
+                raise
+            return reserve
+
+    async def _done_with(self, conn: AsyncConnection[Any]) -> None:
+        if conn is self._reserve:
+            if conn.broken:
+                await conn.close()
+            return
+        await conn.close()
+
+    async def close(self) -> None:
+        reserve, self._reserve = self._reserve, None
+        if reserve is not None:
+            await reserve.close()
 
     async def permissions(self) -> dict[str, str | None]:
         """Allowed when the role may signal other roles' backends (as `warroom check` reports)."""
@@ -159,7 +214,7 @@ class PostgresActions:
         except PostgresError as exc:
             raise ActionRefused(str(exc)) from None
         finally:
-            await conn.close()
+            await self._done_with(conn)
 
     async def _signal_chosen(
         self, conn: AsyncConnection[Any], action: str, pid: int, chosen: Mapping[str, Any]
@@ -260,4 +315,4 @@ class PostgresActions:
         except PostgresError as exc:
             raise ActionRefused(str(exc)) from None
         finally:
-            await conn.close()
+            await self._done_with(conn)

@@ -71,14 +71,15 @@ _ATTEMPT = re.compile(
     r'^connection to server (?:at "(?P<host>[^"]*)"(?: \([^)]*\))?, port (?P<port>\d+)'
     r'|on socket "(?P<socket>[^"]*)") failed: (?P<cause>.*)$'
 )
+TOO_MANY = "too many connections"  # how a server with no connection slot left is said
 # libpq's causes, said so that the first words tell a person what is wrong
 _CAUSES = (
     (re.compile(r"^Connection refused$"), "connection refused"),
     (re.compile(r"^Connection timed out$"), "connection timed out"),
     (re.compile(r"^received (invalid response.*)$"), r"\1"),
     (re.compile(r"^(expected authentication request from server.*)$"), r"invalid response: \1"),
-    (re.compile(r"^(sorry, too many clients already)$"), r"too many connections (\1)"),
-    (re.compile(r"^(remaining connection slots are reserved.*)$"), r"too many connections (\1)"),
+    (re.compile(r"^(sorry, too many clients already)$"), TOO_MANY + r" (\1)"),
+    (re.compile(r"^(remaining connection slots are reserved.*)$"), TOO_MANY + r" (\1)"),
 )
 
 

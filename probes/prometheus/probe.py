@@ -220,6 +220,7 @@ class PrometheusProbe:
         self._failed_at: datetime | None = None  # the last sample whose values failed
         self._pending: list[EventBase] = []  # read in the background, for the next sample
         self._new_baseline: dict[str, float] = {}
+        self._sent: tuple[str, ...] = ()  # the series the last sample had a value for
 
     async def prepare(self) -> None:
         """The library and requests imported in a worker thread, before the first sample
@@ -237,6 +238,12 @@ class PrometheusProbe:
             self._failed_at = now
             raise
         values: dict[str, float | None] = dict(found)
+        # a series the last sample had and this one has not (a service scaled to 0, an
+        # exporter gone: Prometheus marks it stale) is no value now, said once as None: the
+        # console kept its last value as current, '0.0% ok' minutes after it was gone
+        for name in self._sent:
+            values.setdefault(name, None)
+        self._sent = tuple(found)
         events, self._pending = self._pending, []
         baseline, self._new_baseline = self._new_baseline, {}
         events.append(MetricSampled(at=now, metric=self.metric, values=values, baseline=baseline))

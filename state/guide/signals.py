@@ -81,6 +81,19 @@ def health_unknown(state: ConsoleState, service: str) -> str | None:
     return inert(health.error or "no answer")
 
 
+NO_DEPLOYMENT = "no such deployment in the cluster"
+
+
+def _no_deployment(state: ConsoleState, service: str) -> bool:
+    """Whether the cluster answers and `service` is no deployment in it: deleted, or a name
+    the config got wrong (`warroom check` says 'not found'). Its pods, readiness and rollouts
+    cannot be seen, so it is unknown, never watched and fine."""
+    if "kubernetes" in state.unconfigured or service in state.deployments:
+        return False
+    k8s = state.probe("kubernetes")
+    return k8s.last_ok is not None and not k8s.failing
+
+
 def latency_ratio(state: ConsoleState, service: str) -> float | None:
     value = state.latest("latency", service)
     base = state.latency_baseline.get(service)
@@ -102,7 +115,8 @@ _SIGNAL_OF = {
 def unknown(state: ConsoleState) -> tuple[str, ...]:
     """What the console cannot see, 'what: why', in order: the signals no backend is
     configured for ('error rate: not configured'), then each service whose health check
-    could not reach its host from here ('api: DNS lookup failed'), unless it is down, then a
+    could not reach its host from here ('api: DNS lookup failed'), unless it is down, then
+    each one the cluster answers without ('api: no such deployment in the cluster'), then a
     database whose monitor role cannot see other roles' sessions ('database: cannot see 37
     sessions of other roles: grant pg_monitor')."""
     words = dict.fromkeys(_SIGNAL_OF.get(s, s) for s in state.unconfigured)
@@ -112,6 +126,11 @@ def unknown(state: ConsoleState) -> tuple[str, ...]:
         f"{s}: {why}, from this console"
         for s in names
         if (why := health_unknown(state, s)) is not None and not service_down(state, s)
+    ]
+    found += [
+        f"{s}: {NO_DEPLOYMENT}"
+        for s in names
+        if _no_deployment(state, s) and not service_down(state, s)
     ]
     pg = state.probe("postgres")
     if pg.unknown and "database" not in words:  # its host does not resolve from here

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 UP, DOWN, HANG, RESET, SLOW = "up", "down", "hang", "reset", "slow"
+ENDLESS = "endless"  # a 200 whose body never ends: an event stream, a download
 SLOW_SECONDS = 0.1
 
 
@@ -53,6 +54,13 @@ async def _serve(server: HealthServer, closing: asyncio.Event, reader, writer) -
                     await asyncio.sleep(SLOW_SECONDS)
                     server.in_flight -= 1
                     status, body = b"HTTP/1.1 200 OK", b'{"status": "ok"}'
+                case "endless":
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+                    chunk = b"data: " + b"x" * 65536 + b"\n\n"
+                    while not closing.is_set():
+                        writer.write(chunk)
+                        await writer.drain()
+                    return
                 case "reset":
                     sock = writer.get_extra_info("socket")
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -13,6 +13,7 @@ from state.clock import FrozenClock
 from state.events import HealthResult, HealthSampled
 from tests.integration.http_health import (
     DOWN,
+    ENDLESS,
     HANG,
     RESET,
     SLOW,
@@ -344,3 +345,31 @@ async def test_a_console_that_cannot_see_suggests_no_outage():
     assert [s for s in services if service_down(state, s)] == ["file-watcher"]
     assert suggestion(state).severity is Severity.P2  # one service down
     assert "file-watcher /health failing: HTTP 503" in [e.text for e in state.timeline]
+
+
+# ---- what a reply's body costs --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("proxied", [False, True], ids=["direct", "through a proxy"])
+async def test_a_body_that_never_ends_is_read_no_further_than_the_kubelets_limit(
+    environment: pytest.MonkeyPatch, proxied: bool
+) -> None:
+    """A health URL that streams (an event stream, a download) answers 200 at once: the check
+    reads 10 KiB of its body, as the kubelet's probe does, and lets go. It used to read
+    whatever arrived within the timeout into memory, every refresh: on loopback hundreds of
+    MB a check, the console's RSS past 780 MB in 20 s. Through a proxy (HTTP_PROXY naming the
+    same server, which answers the proxied request line too) the client's path does the same."""
+    import tracemalloc
+
+    async with health_server({"api": ENDLESS, "http:": ENDLESS}) as server:
+        if proxied:
+            environment.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.port}")
+        tracemalloc.start()
+        try:
+            result = await one(server.template(), timeout=2.0)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert (result.up, result.status_code, result.error) == (True, 200, None)
+    assert result.latency_ms is not None and result.latency_ms < 2000
+    assert peak < 4 * 1024 * 1024, f"held {peak:,} bytes of a body nobody reads"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -14,7 +18,13 @@ from probes.actions import BACKEND_ACTIONS, ActionRefused
 from probes.postgres.actions import PostgresActions
 from state.locks import blocking_chains
 from tests.integration.pg_probe import opened, sample
-from tests.servers.postgres import WATCHER, WATCHER_PASSWORD, PgServer, free_port
+from tests.servers.postgres import (
+    WATCHER,
+    WATCHER_PASSWORD,
+    PgServer,
+    free_port,
+    remove_server,
+)
 from tests.servers.sessions import Sessions, eventually
 
 if TYPE_CHECKING:
@@ -187,6 +197,27 @@ async def test_terminate_idle_without_start_times_compares_pids(
     assert await sessions.gone([pid])
 
 
+async def test_a_session_that_never_ran_a_statement_is_idle_since_it_connected(
+    pg_server: PgServer, sessions: Sessions
+) -> None:
+    """Seen live: 50 sessions connected for 15 minutes, never used (a pool's spares, the
+    connections that fill a server), and `i` said 'No idle sessions older than 10 minutes':
+    their query_start is NULL, which the guide's query never matches."""
+    spare = await sessions.open("pool-spare")  # connected, nothing run on it
+    pid = spare.info.backend_pid
+    actions = PostgresActions(pg_server.dsn())
+    idle = await eventually(
+        lambda: actions.idle_sessions(0.5, NOW), lambda found: pid in {s.pid for s in found}
+    )
+    (found,) = [s for s in idle if s.pid == pid]
+    began = await sessions.value("SELECT backend_start FROM pg_stat_activity WHERE pid = %s", pid)
+    assert found.query_start == began  # "idle since" it connected
+    params = {"older_than": 0.5, "pids": [pid]}
+    result = await actions.run("terminate_idle", "1 idle session", params, False, NOW)
+    assert result == "terminated 1 idle session"
+    assert await sessions.gone([pid])
+
+
 async def test_permissions_follow_the_role(pg_server: PgServer, sessions: Sessions) -> None:
     assert await PostgresActions(pg_server.dsn()).permissions() == dict.fromkeys(BACKEND_ACTIONS)
     watcher = PostgresActions(pg_server.dsn(WATCHER, password=WATCHER_PASSWORD))
@@ -205,3 +236,100 @@ async def test_permissions_follow_the_role(pg_server: PgServer, sessions: Sessio
     with pytest.raises(ActionRefused, match=r"^connection refused ") as caught:
         await dead.run("terminate_backend", "pid 1", {"pid": 1}, False, NOW)
     assert WATCHER_PASSWORD not in str(caught.value)
+
+
+@pytest.fixture
+async def crowded() -> AsyncIterator[tuple[PgServer, Sessions]]:
+    """A private server of 10 connection slots, and sessions for filling them."""
+    root = Path(tempfile.mkdtemp(prefix="warroom-pg-crowded-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    server = PgServer(root, free_port(), max_connections=10)
+    opened = Sessions(server.dsn())
+    try:
+        server.init()
+        server.start()
+        yield server, opened
+    finally:
+        await opened.close()
+        remove_server(server)
+
+
+async def fill(sessions: Sessions) -> int:
+    """Open sessions until the server says 'too many clients'; how many were opened."""
+    count = 0
+    while True:
+        try:
+            await sessions.open(f"crowd-{count}")
+        except psycopg.OperationalError as exc:
+            assert "too many clients" in str(exc)
+            return count
+        count += 1
+
+
+async def test_a_server_with_no_connection_slot_left_still_takes_the_commanders_actions(
+    crowded: tuple[PgServer, Sessions],
+) -> None:
+    """Every slot taken (the guide's Database Performance runbook: too many connections, fixed
+    by ending idle sessions): a new connection is refused, so the console holds one from its
+    start. Seen live at 400/400: `k` on the blocker failed, 'too many connections (sorry, too
+    many clients already)', and `i` could not even list the idle sessions."""
+    server, sessions = crowded
+    await sessions.rows("CREATE TABLE slots (id int PRIMARY KEY); INSERT INTO slots VALUES (1)")
+    holder = await sessions.hold("holder", "UPDATE slots SET id = 1 WHERE id = 1")
+    await sessions.wait("waiter", "UPDATE slots SET id = 1 WHERE id = 1")
+    idle = await sessions.open("leaked")
+    await idle.execute("SELECT 1")
+    actions = PostgresActions(server.dsn())
+    await actions.prepare()
+    assert await fill(sessions) > 0
+    refused = PostgresActions(server.dsn())  # one that held nothing: how it was before
+    with pytest.raises(ActionRefused, match=r"^too many connections \(sorry, too many clients"):
+        await refused.idle_sessions(0.0, NOW)
+
+    listed = await actions.idle_sessions(0.0, NOW)
+    assert idle.info.backend_pid in {s.pid for s in listed}
+    assert "warroom" not in {s.application for s in listed}  # never its own reserve
+    began = "SELECT backend_start FROM pg_stat_activity WHERE pid = %s"
+    params = {
+        "pid": holder,
+        "user": "postgres",
+        "backend_start": (await sessions.value(began, holder)).isoformat(),
+    }
+    result = await actions.run("terminate_backend", f"pid {holder}", params, False, NOW)
+    assert result == f"terminated pid {holder}"
+    assert await sessions.gone([holder])
+    # and again: the reserve stays open for the next action
+    shown = {"older_than": 0.0, "pids": [idle.info.backend_pid]}
+    result = await actions.run("terminate_idle", "1 idle session", shown, False, NOW)
+    assert result == "terminated 1 idle session"
+    await actions.close()
+
+
+async def test_a_console_that_started_on_a_full_server_gets_its_reserve_once_a_slot_frees(
+    crowded: tuple[PgServer, Sessions],
+) -> None:
+    """The reserve is checked again (`prepare`, every 30 s in the console): none while the
+    server is full, taken as soon as a slot frees, and opened again after a restart."""
+    server, sessions = crowded
+    await sessions.rows("SELECT 1")  # the admin connection, for closing them all at the end
+    await fill(sessions)
+    actions = PostgresActions(server.dsn())
+    await actions.prepare()  # no slot: no reserve
+    await sessions.conns.pop().close()
+    await actions.prepare()  # the freed slot is the reserve's now
+    with pytest.raises(ActionRefused, match=r"^too many connections"):
+        await PostgresActions(server.dsn()).idle_sessions(0.0, NOW)
+    assert len(await actions.idle_sessions(0.0, NOW)) > 0
+
+    for conn in sessions.conns:
+        conn.pgconn.finish()
+    sessions.conns.clear()
+    sessions.admin = None
+    server.stop()
+    server.start()
+    await actions.prepare()  # its reserve died with the server: opened again
+    await sessions.rows("SELECT 1")  # idle since a query: what `i` lists
+    await fill(sessions)
+    assert len(await actions.idle_sessions(0.0, NOW)) > 0
+    await actions.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections.abc import Mapping
@@ -36,8 +37,10 @@ from state.events import (
     ProbeRecovered,
 )
 from tests.servers.fake_http import FakeHttp
+from tests.servers.fixtures import prom_stack
 from tests.servers.postgres import free_port
-from tests.servers.prometheus import EXPECTED_P95_MS, TRAFFIC, query, wait_for_data
+from tests.servers.prometheus import EXPECTED_P95_MS, TRAFFIC, Traffic, query, wait_for_data
+from tests.servers.sessions import eventually
 
 if TYPE_CHECKING:
     from tests.servers.fixtures import PromStack
@@ -441,3 +444,44 @@ async def test_the_grouping_label_names_the_rows(prom: PromStack) -> None:
     history = the(second, MetricHistoryLoaded).series
     assert set(history) == {"app"}
     assert any(v == pytest.approx(overall, rel=1e-9) for v in history["app"] if v is not None)
+
+
+async def test_a_series_gone_from_prometheus_is_no_value_not_its_last_one() -> None:
+    """A service scaled to 0 leaves the scrape and Prometheus marks its series stale: the
+    reply no longer holds it. Seen live: the panes kept its last value, '0.0% ok' and
+    '49 ms', minutes after Prometheus had nothing for it. The sample after it went says None
+    for it (once: the console keeps that), and the series left are as they were."""
+    traffic = {
+        "staying": Traffic(ok=3, errors=1, latency_s=0.05),
+        "leaving": Traffic(ok=1, errors=1, latency_s=0.05),
+    }
+    promql = (
+        'sum by (service) (rate(http_requests_total{status=~"5.."}[3s])) '
+        "/ sum by (service) (rate(http_requests_total[3s])) * 100"
+    )
+    with prom_stack(traffic, tick=0.2) as stack:
+        url, exporter = stack.url, stack.exporter
+        await eventually(lambda: asyncio.to_thread(seen, url, promql), lambda v: len(v) == 2)
+        probe = PrometheusProbe("error_rate", url, query=promql)
+        try:
+            before = the(list(await probe.sample(datetime.now(UTC))), MetricSampled)
+            with exporter.lock:
+                del exporter.traffic["leaving"]
+                for status in ("200", "500"):
+                    exporter.requests.remove("leaving", status)
+                exporter.duration.remove("leaving")
+            await eventually(lambda: asyncio.to_thread(seen, url, promql), lambda v: len(v) == 1)
+            after = the(list(await probe.sample(datetime.now(UTC))), MetricSampled)
+            later = the(list(await probe.sample(datetime.now(UTC))), MetricSampled)
+        finally:
+            await probe.close()
+    assert set(before.values) == {"staying", "leaving"}
+    assert after.values["leaving"] is None
+    assert after.values["staying"] is not None and math.isfinite(after.values["staying"])
+    assert set(later.values) == {"staying"}  # said once; the console keeps the None
+
+
+def seen(url: str, promql: str) -> dict[str, float]:
+    """The series `promql` has now, as Prometheus answers it."""
+    got = query(url, promql, datetime.now(UTC).timestamp())["result"]
+    return {r["metric"]["service"]: float(r["value"][1]) for r in got}

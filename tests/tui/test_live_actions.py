@@ -153,3 +153,51 @@ async def test_delete_failing_pods_deletes_the_pods_named_and_no_other(tmp_path)
     assert f"{recovered.name} (no longer failing)" in done.result
     assert f"{recreated.name} (replaced under its name)" in done.result
     assert done.result.endswith("2 failing pods not shown, not deleted")
+
+
+async def test_a_service_the_cluster_has_not_answered_for_is_acted_on_in_the_configured_namespace(
+    tmp_path,
+) -> None:
+    """Before any deployment is sampled (the API slow at the start, or the deployment gone),
+    `r` named 'default/analysis-service' and restarted the deployment of that name in
+    namespace default, not the console's namespace. It now names the service alone, and the
+    action goes to the configured namespace."""
+    from types import SimpleNamespace
+
+    from state.clock import FrozenClock
+    from state.events import HealthResult, HealthSampled, SessionStarted
+    from state.journal.store import Journal
+    from state.recorder import Recorder
+    from tests.integration.k8s_objects import deployment
+    from tests.tui.live_console import T0
+    from tui.app import WarroomApp
+    from widgets.action_dialogs import RemediationMenu
+
+    decoy = deployment(NAME)
+    decoy["metadata"] = {**decoy["metadata"], "namespace": "default", "uid": "uid-decoy"}
+    recorder = Recorder(Journal.create(tmp_path / "j.warroom"))
+    recorder.record(
+        SessionStarted(at=T0, mode="live", version="t", operator="alice", services=(NAME,))
+    )
+    recorder.record(HealthSampled(at=T0, results=(HealthResult(service=NAME, up=True),)))
+    async with cluster(tmp_path, healthy(NAME), decoy) as k8s:
+        kubernetes = KubernetesActions(context=k8s.context, kubeconfig=k8s.kubeconfig)
+        app = WarroomApp(
+            recorder,
+            FrozenClock(T0),
+            operator="alice",
+            watch_terminal=False,
+            actions=LiveActions(kubernetes),
+        )
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                menu = await open_menu(pilot)
+                assert isinstance(menu, RemediationMenu) and menu.target == NAME
+                await choose(pilot, "restart")
+                await confirm(pilot)
+        finally:
+            await kubernetes.close()
+        (patch,) = [r for r in k8s.requests("deployments") if r.method == "PATCH"]
+    assert patch.url.path.endswith(f"/namespaces/{NS}/deployments/{NAME}")
+    (restarted,) = journaled(SimpleNamespace(recorder=recorder), ActionFinished)  # type: ignore[arg-type]
+    assert restarted.ok, restarted.result

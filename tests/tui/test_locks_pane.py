@@ -95,6 +95,37 @@ async def test_k_on_a_prepared_transaction_explains_and_targets_nobody(tmp_path)
     assert journaled(session, ActionRequested) == []  # the waiter, pid 5001, was never hit
 
 
+async def test_the_palette_names_a_prepared_transaction_and_offers_no_pid_to_kill(
+    tmp_path,
+) -> None:
+    """Seen live: typing `kill` in ctrl+p offered "Kill pid -727 / Terminate the backend
+    (pg_terminate_backend): pid -727 (postgres, prepared)": the probe's key for a prepared
+    transaction, no backend at all. It is offered as what it is, and opens what `k` does."""
+    from tui.palette import WarroomCommands
+
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    sampled(session, *prepared_chain(session))
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        provider = WarroomCommands(app.screen)
+        found = [hit async for hit in provider.search("kill")]
+        titles = [hit.text or "" for hit in found]
+        assert not any("-731" in t for t in titles), titles
+        assert not any("-731" in (hit.help or "") for hit in found)
+        (hit,) = [h for h in found if (h.text or "").startswith("Prepared transaction")]
+        assert hit.text == "Prepared transaction 'pay-7f3a'"
+        assert "no backend to terminate" in (hit.help or "")
+        assert "Kill pid 5001" not in titles  # the waiter is no blocker
+        await hit.command()
+        await shown(pilot, NoticeScreen)
+        assert isinstance(app.screen, NoticeScreen)
+        assert app.screen.title_text == "Prepared transaction 'pay-7f3a' cannot be terminated"
+        await pilot.press("escape")
+        await pilot.pause()
+    assert journaled(session, ActionRequested) == []
+
+
 async def test_a_prepared_transaction_the_probe_could_not_name_is_still_not_its_waiter(
     tmp_path,
 ) -> None:
@@ -149,6 +180,9 @@ async def test_a_blind_role_is_unknown_in_the_pane_the_header_and_the_replay(tmp
     async with app.run_test(size=(120, 40)) as pilot:
         lines = await opened(pilot)
         assert lines[0] == "connections 42/100  waiting 2"  # 5 seen + 37 hidden
+        # the states counted are the 5 seen; seen live with 56 hidden as "active 0 · idle 0
+        # · idle in tx 0" above an idle-in-transaction blocker
+        assert lines[1].startswith("active 2 · idle 3 · idle in tx 0 · 37 unknown · redis")
         assert lines[2] == BLIND
         assert lines[3] == "no blocking chain in pg_locks; states and statements unknown"
         assert "no blocking chains" not in body(app)

@@ -66,3 +66,24 @@ def test_a_pane_waits_a_moment_for_its_first_sample_then_says_it_is_late() -> No
     assert LocksPane().staleness(state, at(75)).startswith("stale 1m 13s")
     resumed = fold_all(state, [SessionResumed(at=at(100), operator="b", version="t")])
     assert ServicesPane().staleness(resumed, at(101)) == WAITING  # counted from the resume
+
+
+def test_a_backend_left_out_of_the_config_is_not_also_said_to_have_no_fresh_sample() -> None:
+    """No [database]: the header says the database is not configured, and no more: 'not all
+    seen: no fresh sample from PostgreSQL' beside it read as a database that stopped answering
+    (seen live with [cluster] and [prometheus] only), and pushed the line's end off 120
+    columns."""
+    started = SessionStarted(
+        at=at(0),
+        mode="live",
+        version="t",
+        operator="a",
+        services=("api",),
+        unconfigured=("postgres",),
+    )
+    state = fold_all(ConsoleState(), [started, *every_source(2)[:4]])
+    assert unseen(state, at(3)) == []
+    text = header(state, 3)
+    assert "unknown: database (not configured)" in text
+    assert "no fresh sample" not in text
+    assert text.endswith("no threshold crossed in what is watched")
