@@ -170,16 +170,45 @@ class ConsoleView(App[int]):
     def action_help(self) -> None:
         """`?`: the help, kept between openings while its keys and the terminal's size are
         the same, so that it is drawn again, not built again (`warroom keys` at once)."""
+        self._kept_help()
+        self.push_screen(HELP)
+
+    def _kept_help(self) -> tuple[Screen[None], bool]:
+        """The help for the keys and size of now, installed; and whether it was built now."""
         from widgets.help import HelpScreen
 
         sections, size = self.help_sections(), self.size
         kept = self._help
-        if kept is None or kept[0] != (sections, size):
-            if kept is not None:
-                self.uninstall_screen(HELP)
-            kept = self._help = ((sections, size), HelpScreen(sections))
-            self.install_screen(kept[1], HELP)
-        self.push_screen(HELP)
+        if kept is not None and kept[0] == (sections, size):
+            return kept[1], False
+        if kept is not None:
+            self.uninstall_screen(HELP)
+        kept = self._help = ((sections, size), HelpScreen(sections))
+        self.install_screen(kept[1], HELP)
+        return kept[1], True
+
+    async def prepare_help(self) -> None:
+        """Build the help ahead, while nobody waits for it: composed, mounted and laid out
+        out of sight, so that the first `?` only draws it.
+
+        Textual builds a screen when it is first pushed: at 300 services the first `?` of a
+        session took 35-63 ms of the UI loop's CPU against 10-15 ms for each after it (README,
+        "The key -> frame tail"). Called once the console has drawn its first refresh (tui/
+        base.py). Textual has no public call for it: this does what `push_screen` does first
+        (`_register`) and what the screen's first resize does (`_refresh_layout`), and does
+        nothing if either is gone or the help is already built: `?` then builds it, as before.
+        """
+        if not hasattr(self, "_register") or self.screen is not self.console_screen:
+            return
+        help_screen, built = self._kept_help()
+        if not built or help_screen.is_running or not hasattr(help_screen, "_refresh_layout"):
+            return
+        from textual.widget import AwaitMount
+
+        size = self.size
+        await AwaitMount(help_screen, self._register(self, help_screen))
+        if not help_screen.is_current and help_screen.is_attached and self.size == size:
+            help_screen._refresh_layout(size)
 
     def palette_commands(self) -> list[Command]:
         """The command palette's own commands: one per key (tui/palette.py)."""
