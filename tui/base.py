@@ -291,6 +291,8 @@ class ConsoleBase(ConsoleView):
         if self._settled < SETTLING:
             self._settled += 1
             freeze_heap(self.is_headless, rarer_full=True)
+            if self._settled == 1:  # the first refresh is drawn: what `?` shows, built ahead
+                self.call_after_refresh(self.prepare_help)
 
     def _clock_tick(self) -> None:
         """Every second: what shows the time, unless a repaint of new events is on its way."""

@@ -6,6 +6,7 @@ screen holds (`key_groups`); its bindings' actions run those groups' `action_*` 
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -23,6 +24,9 @@ from widgets import acyclic
 from widgets.theme import PLAIN_SIGNALS, WARROOM, signal_variables
 
 HELP = "warroom-help"  # the name the help is installed under while it is kept
+# the help built ahead (`prepare_help`) is laid out at most this many times, this far apart
+SETTLING_LAYOUTS = 4
+SETTLING_PAUSE = 0.05  # seconds
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -170,16 +174,57 @@ class ConsoleView(App[int]):
     def action_help(self) -> None:
         """`?`: the help, kept between openings while its keys and the terminal's size are
         the same, so that it is drawn again, not built again (`warroom keys` at once)."""
+        self._kept_help()
+        self.push_screen(HELP)
+
+    def _kept_help(self) -> tuple[Screen[None], bool]:
+        """The help for the keys and size of now, installed; and whether it was built now."""
         from widgets.help import HelpScreen
 
         sections, size = self.help_sections(), self.size
         kept = self._help
-        if kept is None or kept[0] != (sections, size):
-            if kept is not None:
-                self.uninstall_screen(HELP)
-            kept = self._help = ((sections, size), HelpScreen(sections))
-            self.install_screen(kept[1], HELP)
-        self.push_screen(HELP)
+        if kept is not None and kept[0] == (sections, size):
+            return kept[1], False
+        if kept is not None:
+            self.uninstall_screen(HELP)
+        kept = self._help = ((sections, size), HelpScreen(sections))
+        self.install_screen(kept[1], HELP)
+        return kept[1], True
+
+    def prepare_help(self) -> None:
+        """Build the help ahead, while nobody waits for it: composed, mounted and laid out
+        out of sight, so that the first `?` only draws it. A worker: the message queue a key
+        press goes through never waits for it."""
+        self.run_worker(self._prepare_help(), group="help-ahead", exit_on_error=False)
+
+    async def _prepare_help(self) -> None:
+        """Textual builds a screen when it is first pushed: at 300 services the first `?` of a
+        session took 35-63 ms of the UI loop's CPU against 10-15 ms for each after it (README,
+        "The key -> frame tail"). Called once the console has drawn its first refresh (tui/
+        base.py). Textual has no public call for it: this does what `push_screen` does first
+        (`_register`), then lays the screen out (`_refresh_layout`) until what a layout sets
+        off (its widgets' sizes, their scroll bars) asks for no other one: left pending, that
+        layout was done as the help was first shown, a frame of the screen's update timer
+        later. It does nothing if either call is gone or the help is already built: `?` then
+        builds it, as before."""
+        if not hasattr(self, "_register") or self.screen is not self.console_screen:
+            return
+        help_screen, built = self._kept_help()
+        if not built or help_screen.is_running or not hasattr(help_screen, "_refresh_layout"):
+            return
+        from textual.widget import AwaitMount
+
+        size = self.size
+        await AwaitMount(help_screen, self._register(self, help_screen))
+        for _ in range(SETTLING_LAYOUTS):
+            if help_screen.is_current or not help_screen.is_attached or self.size != size:
+                return  # shown meanwhile, or gone: Textual lays it out itself
+            help_screen._refresh_layout(size)
+            help_screen._layout_required = False
+            help_screen._dirty_widgets.clear()
+            await asyncio.sleep(SETTLING_PAUSE)  # what the layout set off is handled
+            if not help_screen._layout_required:
+                return
 
     def palette_commands(self) -> list[Command]:
         """The command palette's own commands: one per key (tui/palette.py)."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from textual.app import App
+    from textual.screen import Screen
 
 
 @dataclass(frozen=True)
@@ -211,8 +212,17 @@ class KeyBar(TextLine):
         self.mode = "all"  # "all" keys shown, or the keys of the "phase"
 
     def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.show_keys())
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_updated)
         self.show_keys()
+
+    def _bindings_updated(self, screen: Screen) -> None:
+        """The screen's keys changed: shown again, unless a dialog is over the bar. Textual
+        says so as a dialog opens over it too (its screen suspended), and laying out every
+        key again then was a third of each `?`'s CPU at 300 services, for a bar that is
+        covered or, behind a see-through dialog, keeps the console's keys; it says so again
+        as the dialog closes, and the bar is shown again then."""
+        if screen is self.app.screen:
+            self.show_keys()
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)

@@ -71,6 +71,26 @@ async def test_every_key_is_on_the_bar_at_120x40(tmp_path) -> None:
         assert app.query_one(KeyBar).region.y == 38
 
 
+async def test_the_bar_shows_the_keys_changed_under_a_dialog_once_it_closes(tmp_path) -> None:
+    """Under a dialog the bar is not laid out again (tui/keybar.py `_bindings_updated`); the
+    keys changed meanwhile show as soon as the console is on top again."""
+    session = await console(tmp_path)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "Declare" in "".join(bar(app))
+        await pressed(pilot, "question_mark")
+        await shown(pilot, HelpScreen)
+        before = bar(app)
+        app.set_keymap({"incident.declare": "D"})
+        await pilot.pause()
+        assert bar(app) == before  # covered: the console's keys as they were
+        await pressed(pilot, "escape")
+        await pilot.pause()
+        shown_now = items(bar(app)[0]) | items(bar(app)[1])
+        assert shown_now.get("D") == "Declare" and "d" not in shown_now
+
+
 async def test_the_bar_keeps_one_line_and_its_phase_at_80x24(tmp_path) -> None:
     """Before declaring, investigating, mitigating, verifying: the bar follows the incident,
     each key whole, the pinned keys always at the right."""

@@ -6,6 +6,7 @@ import pytest
 from rich.text import Text
 from textual.widgets import Button, Input
 
+from probes.simulated.probe import probes
 from state.events import (
     IncidentAcknowledged,
     IncidentDeclared,
@@ -15,8 +16,9 @@ from state.events import (
 )
 from state.journal.store import Journal
 from tests.play import OPERATOR, Session, probe_outage
-from tests.tui.waiting import pressed, shown
+from tests.tui.waiting import pressed, shown, until
 from tui.app import WarroomApp
+from tui.view import HELP
 from widgets.comms_dialogs import EscalateScreen
 from widgets.header import IncidentHeader
 from widgets.help import HelpScreen
@@ -199,6 +201,24 @@ async def test_help_lists_every_key(tmp_path) -> None:
         keys = dict(app.screen.keys)
         for key in ("d", "a", "s", "n", "?", "q", "^p"):
             assert key in keys
+
+
+async def test_the_help_is_built_ahead_once_the_first_refresh_is_drawn(tmp_path) -> None:
+    """The first `?` of a session only draws the help: it was composed and laid out out of
+    sight once the probes' first refresh was drawn (tui/view.py `prepare_help`)."""
+    session = await Session("bad-deploy", tmp_path / "j.warroom", services=60).arun(4)
+    app = session.app(probes=probes(session.cluster))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.is_screen_installed(HELP))
+        ahead = app.get_screen(HELP)
+        await until(pilot, lambda: ahead.is_mounted and bool(ahead._compositor.visible_widgets))
+        assert app.screen is app.console_screen  # built, never shown
+        assert "d" in dict(ahead.keys)  # type: ignore[attr-defined]
+        await pressed(pilot, "question_mark")
+        await shown(pilot, HelpScreen)
+        assert app.screen is ahead  # the very one built ahead
+        await pressed(pilot, "escape")
+        assert app.screen is app.console_screen
 
 
 async def test_help_opened_again_starts_at_the_top_and_follows_the_keys(tmp_path) -> None:
