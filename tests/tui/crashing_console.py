@@ -1,6 +1,6 @@
 """`python -m tests.tui.crashing_console ARGS...`: warroom, except that two things fail.
 
-The Help dialog raises while the console runs (the crash tests press `?`), and `export`
+Showing the help raises while the console runs (the crash tests press `?`), and `export`
 raises outside any console: bugs, as they would be, with secrets from the environment in
 the exception's message.
 """
@@ -11,7 +11,7 @@ import os
 import sys
 
 import tui.export
-from widgets.help import HelpScreen
+from tui.view import ConsoleView
 
 
 def _failure() -> RuntimeError:
@@ -19,16 +19,17 @@ def _failure() -> RuntimeError:
     return RuntimeError(f"cannot go on with {' and '.join(secrets)}")
 
 
-def _compose(self):
+def _help(self):
+    # the key's action, not the help's compose: the help is built ahead once the console has
+    # drawn its first refresh (tui/view.py prepare_help), and only `?` shows it
     raise _failure()
-    yield  # a generator, as compose is
 
 
 def _review_files(events):
     raise _failure()
 
 
-HelpScreen.compose = _compose  # type: ignore[method-assign]
+ConsoleView.action_help = _help  # type: ignore[method-assign]
 tui.export.review_files = _review_files  # type: ignore[assignment]
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def test_a_crash_in_a_widget_exits_70_with_one_line_and_a_private_log(tmp_path) 
     try:
         program.wait_for(b"Services", timeout=60)
         program.pump(0.5)
-        program.send(b"?")  # the Help dialog raises as it is built
+        program.send(b"?")  # showing the help raises
         assert program.wait_exit(20) == EXIT_CRASH, program.output[-600:]
     finally:
         program.close()

@@ -25,7 +25,7 @@ PRELUDE = (
     f"resource.setrlimit(resource.RLIMIT_FSIZE, ({LIMIT}, hard)); "
     "os.execv(sys.executable, [sys.executable, '-m', 'tui', *sys.argv[1:]])"
 )
-# the same, as tests/tui/crashing_console.py: its Help dialog raises (a bug) when `?` is pressed
+# the same, as tests/tui/crashing_console.py: showing its help raises (a bug) when `?` is pressed
 CRASHING = PRELUDE.replace("'-m', 'tui'", "'-m', 'tests.tui.crashing_console'")
 
 
@@ -68,7 +68,7 @@ def test_a_crash_while_events_are_held_says_one_true_thing_of_the_journal(tmp_pa
     program = limited_demo(journal, tmp_path, CRASHING)
     try:
         program.wait_for(b"NOT RECORDED since", timeout=120)
-        program.send(b"?")  # the Help dialog raises as it is built
+        program.send(b"?")  # showing the help raises
         assert program.wait_exit(30) == EXIT_CRASH, program.output[-600:]
     finally:
         program.close()
