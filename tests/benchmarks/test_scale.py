@@ -5,7 +5,8 @@ endpoints, Prometheus scraping an exporter, PostgreSQL with the size's sessions)
   - one cycle of every live probe, p50 / p95, and whether every probe sampled every cycle;
   - start-up to the first complete frame and to the first sample of every probe (from the
     journal), beside the bare Textual app's first frame in the same run;
-  - over WARROOM_BENCH_SECONDS (60) at the default 2 s refresh at 120x40: CPU % of a core,
+  - over WARROOM_BENCH_SECONDS (60) at the default 2 s refresh at 120x40, from the session's
+    first keyframe on (it is whole; one in 32 after it is, added at that cadence): CPU % of a core,
     bytes/s to the terminal, RSS, the journal's growth (per hour), beside pg_activity on the
     same PostgreSQL and the bare app updating a pane every 2 s, all running at once;
   - key -> frame (`?` until its dialog is drawn), p50 / p99, with every backend answering
