@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from probes.check import CheckResult
-from probes.kubernetes import rbac, trim
+from probes.kubernetes import rbac, rest, trim
 from probes.kubernetes.client import ApiThreads, Connection, KubernetesError, call, connect
 from probes.kubernetes.status import about, deployment_status, pod_status, pod_uid, selects
 from probes.kubernetes.watch import WATCH_SECONDS, Informer, Obj
@@ -65,26 +65,23 @@ class KubernetesProbe(ApiThreads):
         self._pods: dict[str, tuple[Obj, PodStatus]] = {}  # by name: the object it was read from
 
     def _inform(self, conn: Connection) -> dict[str, Informer]:
-        from kubernetes import client
-
-        apps, core = client.AppsV1Api(conn.api), client.CoreV1Api(conn.api)
-        kinds: dict[str, tuple[Any, Any, str | None]] = {
-            "deployments": (apps.list_namespaced_deployment, trim.deployment, None),
-            "replicasets": (apps.list_namespaced_replica_set, trim.replica_set, None),
-            "pods": (core.list_namespaced_pod, trim.pod, None),
-            "events": (core.list_namespaced_event, trim.event, "type=Warning"),
+        kinds: dict[str, tuple[Any, str | None]] = {
+            "deployments": (trim.deployment, None),
+            "replicasets": (trim.replica_set, None),
+            "pods": (trim.pod, None),
+            "events": (trim.event, "type=Warning"),
         }
         return {
             what: Informer(
                 conn,
                 what,
-                fn,
+                rest.lister(conn.api, what),
                 cut,
                 self.request_timeout,
                 field_selector=selector,
                 watch_seconds=self.watch_seconds,
             )
-            for what, (fn, cut, selector) in kinds.items()
+            for what, (cut, selector) in kinds.items()
         }
 
     async def prepare(self) -> None:
@@ -114,9 +111,7 @@ class KubernetesProbe(ApiThreads):
         """GET /version within the request timeout: the API server still answers. Blocking.
 
         Raises KubernetesError (the pane then says the reason) when it does not."""
-        from kubernetes import client
-
-        version = client.VersionApi(conn.api).get_code
+        version = rest.version(conn.api)
         reply: Any = call(
             conn, "get version", version, self.request_timeout, _preload_content=False
         )

@@ -10,18 +10,19 @@ marks the informer stale: the probe's next refresh lists again, as an informer r
 
 Replies are parsed from their JSON (`_preload_content=False`, `deserialize=False`), never into
 the client's generated models, and each object is trimmed at once to the fields the panes read
-(`trim`), so memory holds what is shown, not every manifest.
+(`trim`; a list's items one at a time, probes/kubernetes/listing.py), so memory holds what is
+shown, not every manifest.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from probes.kubernetes.client import Connection, KubernetesError, call, explain
+from probes.kubernetes.listing import listed
 
 Obj = dict[str, Any]
 Trim = Callable[[Mapping[str, Any]], Obj]
@@ -83,9 +84,7 @@ class Informer:
             **self.query,
         )
         try:
-            data = json.loads(reply.data)
-            items = {item["metadata"]["name"]: self.trim(item) for item in data["items"] or ()}
-            version = data["metadata"].get("resourceVersion")
+            items, version = listed(reply.data.decode(), self.trim)
         except Exception as exc:
             raise KubernetesError(
                 explain(exc, f"list {self.what}", self.conn, self.timeout)

@@ -95,7 +95,13 @@ def _merge(out: dict[str, Any], key: str, value: float) -> None:
 
 
 def instant_values(data: Any, label: str = DEFAULT_LABEL) -> dict[str, float]:
-    """{service: value} of an instant query's data; an empty result is an empty dict.
+    """{service: value} of an instant query's data, by service name; an empty result is an
+    empty dict.
+
+    By name, because Prometheus gives a vector's series in no set order (a histogram's
+    quantile by service came in a new order at every query): values that did not change
+    are then the same sample, journaled as such (state/journal/rows.py), not 300 services'
+    new order every refresh.
 
     Raises PrometheusError (MalformedReply) when `data` is not a vector or scalar result.
     """
@@ -105,7 +111,7 @@ def instant_values(data: Any, label: str = DEFAULT_LABEL) -> dict[str, float]:
     out: dict[str, float] = {}
     for series in found:
         _merge(out, _key(series["metric"], label), series["value"][1])
-    return out
+    return dict(sorted(out.items()))
 
 
 def range_series(

@@ -115,7 +115,9 @@ class Writer:
         self._at = state.now.timestamp() if state.now else None
         self._rows = 0
         self._samples: dict[str, tuple[int, EventBase]] = {}  # stream -> last (seq, sample)
-        # (seq, JSON without series, series, text) of the last keyframe taken
+        # (seq, JSON without series, series, the end of its text deflate can see back) of the
+        # last keyframe taken: the next is deflated against that end alone (at large a whole
+        # text is ~1 MB, most of it the sparklines' float64)
         self._last: tuple[int, dict[str, Any], dict[str, Series], bytes] | None = None
         self._since_whole = 0
 
@@ -153,7 +155,7 @@ class Writer:
             blob, text = _packed(frame, now, series, (last, said, text))
             self._since_whole += 1
         if _insert(self.journal, seq, at, blob):  # else the next one is whole (`rolled_back`)
-            self._last = (seq, now, series, text)
+            self._last = (seq, now, series, text[-_WINDOW:])
 
     def _references(self, state: ConsoleState) -> dict[str, int]:
         """The fields of `state` that are a sample's rows as they came: field -> its seq."""

@@ -638,3 +638,37 @@ async def test_check_when_access_reviews_fail_or_the_server_is_down(tmp_path):
     assert not down.reachable and down.problems[0].startswith("connection refused by 127.0.0.1:1")
     missing = await check_kubernetes(kubeconfig=tmp_path / "absent")
     assert not missing.reachable and missing.problems[0].startswith("no kubeconfig at")
+
+
+SAMPLE_MODULES = """
+import asyncio, sys
+from datetime import UTC, datetime
+import probes.kubernetes.read as read
+
+async def main():
+    probe = read.KubernetesProbe([sys.argv[3]], context=sys.argv[2], kubeconfig=sys.argv[1])
+    (sampled,) = await probe.sample(datetime.now(UTC))
+    await probe.sample(datetime.now(UTC))  # the watches running, GET /version
+    await probe.close()
+    generated = ("kubernetes.client.api.", "kubernetes.client.models.")
+    loaded = sorted(m for m in sys.modules if m.startswith(generated))
+    print(len(sampled.deployments[0].pods), loaded)
+
+asyncio.run(main())
+"""
+
+
+async def test_reading_the_cluster_loads_none_of_the_clients_generated_classes(tmp_path):
+    """Lists, watches and GET /version go through the client's ApiClient alone: its generated
+    API classes would import the pydantic model of every object (~280 modules, ~26 MB)."""
+    import asyncio
+    import sys
+
+    async with cluster(tmp_path, healthy("analysis-service")) as k8s:
+        proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-c", SAMPLE_MODULES, str(k8s.kubeconfig), k8s.context),
+            "analysis-service",
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert out.decode().split(None, 1) == ["2", "[]\n"]

@@ -64,3 +64,43 @@ def test_range_aligns_on_steps_with_gaps_as_none() -> None:
 
 def test_public_url_drops_credentials() -> None:
     assert public_url("https://u:p4ss@prom:9090/x") == "https://prom:9090/x"
+
+
+def test_values_come_by_service_whatever_order_the_vector_gives(tmp_path) -> None:
+    """Prometheus gives a vector's series in no set order: a sample whose values did not
+    change is journaled as a few bytes, not as 300 services' new order."""
+    import sqlite3
+    from contextlib import closing
+    from datetime import UTC, datetime, timedelta
+
+    from state.events import MetricSampled
+    from state.journal.codec import KEY, ROWS
+    from state.journal.store import Journal
+
+    vector = [
+        {"metric": {"service": f"svc-{i:04}"}, "value": [1, str(0.03 * (1 + i % 3))]}
+        for i in range(300)
+    ]
+    orders = [vector, vector[::-1], vector[1::2] + vector[::2]]
+    start = datetime(2026, 3, 14, 9, 26, tzinfo=UTC)
+    samples = [
+        MetricSampled(
+            at=start + timedelta(seconds=2 * i),
+            metric="latency",
+            values=instant_values({"resultType": "vector", "result": order}),
+        )
+        for i, order in enumerate(orders)
+    ]
+    assert [list(s.values) for s in samples] == [sorted(s.values) for s in samples]
+    path = tmp_path / "j.warroom"
+    journal = Journal.create(path)
+    for sample in samples:
+        journal.append(sample)
+    journal.close()
+    with Journal.open(path, read_only=True) as read:
+        assert list(read.events()) == samples
+    with closing(sqlite3.connect(path)) as db:
+        stored = db.execute("SELECT encoding, length(body) FROM events ORDER BY seq")
+        (first, *then) = stored.fetchall()
+    assert first[0] == KEY and first[1] > 400
+    assert then and all(encoding == ROWS and size < 80 for encoding, size in then)
