@@ -203,7 +203,13 @@ class PostgresActions:
                     "a prepared transaction has no backend: it ends with COMMIT PREPARED "
                     "or ROLLBACK PREPARED"
                 )
-            await self._still_chosen(conn, pid, params)
+            state = await self._still_chosen(conn, pid, params)
+            if action == "cancel_backend" and state is not None and state != "active":
+                # pg_cancel_backend says true and does nothing: no query, the locks stay
+                raise ActionRefused(
+                    f"pid {pid} runs no query ({marked_name(state)}): nothing to cancel; "
+                    "its transaction and locks stay"
+                )
             end = terminate_backend if action == "terminate_backend" else cancel_backend
             return await end(conn, pid)
         except PostgresError as exc:
@@ -213,8 +219,9 @@ class PostgresActions:
 
     async def _still_chosen(
         self, conn: AsyncConnection[Any], pid: int, params: Mapping[str, Any]
-    ) -> None:
-        """Refuse when `pid` now belongs to another backend (pids are reused) or has ended.
+    ) -> str | None:
+        """Refuse when `pid` now belongs to another backend (pids are reused) or has ended;
+        else its state now ('active', 'idle in transaction'; None where the role cannot read it).
 
         The backend is the one chosen when its user and `backend_start` (params, ISO 8601)
         are those sampled; a new query since the pick is still the same backend. A role that
@@ -239,6 +246,7 @@ class PostgresActions:
         same_backend = "backend_start" not in params or began == row[1]
         if not (same_user and same_backend):
             raise ActionRefused(f"pid {pid} is no longer the session you chose")
+        return row[2]
 
     async def _terminate_idle(self, conn: AsyncConnection[Any], params: Mapping[str, Any]) -> str:
         older_than = float(params.get("older_than", 600.0))
