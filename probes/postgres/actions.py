@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, cast
 from probes.actions import BACKEND_ACTIONS, ActionRefused, shown_sessions
 from probes.postgres.connection import TOO_MANY, PostgresError, connect, reason
 from probes.postgres.probe import check_postgres, db_session
-from probes.postgres.queries import signal_chosen_sql, sql, terminate_idle_sql
-from state.text import NAME_MARK
+from probes.postgres.queries import NO_QUERY, signal_chosen_sql, sql, terminate_idle_sql
+from state.text import NAME_MARK, marked_name
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -269,6 +269,13 @@ class PostgresActions:
             raise ActionRefused(f"pid {pid} has ended: there is no session to act on")
         if word == "another":
             raise ActionRefused(f"pid {pid} is no longer the session you chose")
+        if word.startswith(NO_QUERY):
+            # pg_cancel_backend() says true and ends nothing: no query, the locks stay
+            state = word.removeprefix(NO_QUERY)
+            stays = "; its transaction and locks stay" if "transaction" in state else ""
+            raise ActionRefused(
+                f"pid {pid} runs no query ({marked_name(state)}): nothing to cancel{stays}"
+            )
         if word != "signalled":
             raise ActionRefused(f"pid {pid} is not a PostgreSQL session (already gone?)")
         if action == "terminate_backend":

@@ -80,6 +80,21 @@ async def test_terminating_the_blocker_dissolves_the_chain(
     assert not await sessions.gone([waiter], timeout=0)  # it got its lock and lives on
 
 
+async def test_cancel_on_a_session_idle_in_transaction_is_refused(
+    pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
+) -> None:
+    """pg_cancel_backend() on a session idle in transaction says true and ends nothing: its
+    transaction and locks stay. The action says so rather than 'cancelled the query'."""
+    holder, waiter = await lock_chain(sessions, "acc_idle_cancel")
+    params = chosen(await shown(probe, holder))
+    actions = PostgresActions(pg_server.dsn())
+    with pytest.raises(ActionRefused, match=r"runs no query \(idle in transaction\)"):
+        await actions.run("cancel_backend", f"pid {holder}", params, False, NOW)
+    (chain,) = blocking_chains((await sample(probe)).sessions)
+    assert chain.session.pid == holder  # still holding, still blocking
+    assert [w.session.pid for w in chain.waiters] == [waiter]
+
+
 async def test_cancel_stops_the_query_and_keeps_the_session(
     pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
 ) -> None:
@@ -134,8 +149,10 @@ async def test_a_new_query_since_the_pick_is_still_the_chosen_backend(
     )
     assert now_start != picked.query_start
     actions = PostgresActions(pg_server.dsn())
-    result = await actions.run("cancel_backend", f"pid {picked.pid}", chosen(picked), False, NOW)
-    assert result == f"cancelled the query of pid {picked.pid}"
+    # still the chosen backend: past that check, a cancel is refused for what it is (idle in
+    # transaction, no query to cancel), not as another backend
+    with pytest.raises(ActionRefused, match=r"runs no query"):
+        await actions.run("cancel_backend", f"pid {picked.pid}", chosen(picked), False, NOW)
     result = await actions.run("terminate_backend", f"pid {picked.pid}", chosen(picked), False, NOW)
     assert result == f"terminated pid {picked.pid}"
     assert await sessions.gone([picked.pid])
@@ -316,7 +333,10 @@ async def test_a_console_that_started_on_a_full_server_gets_its_reserve_once_a_s
     await fill(sessions)
     actions = PostgresActions(server.dsn())
     await actions.prepare()  # no slot: no reserve
-    await sessions.conns.pop().close()
+    freed = sessions.conns.pop()
+    pid = freed.info.backend_pid
+    await freed.close()
+    assert await sessions.gone([pid])  # its backend has exited: the slot is free
     await actions.prepare()  # the freed slot is the reserve's now
     with pytest.raises(ActionRefused, match=r"^too many connections"):
         await PostgresActions(server.dsn()).idle_sessions(0.0, NOW)

@@ -128,3 +128,23 @@ async def test_yes_pressed_as_the_facts_changed_asks_again_then_sends_the_chosen
     assert asked.action == "terminate_backend" and asked.target == "pid 4242"
     assert asked.params["backend_start"] == chosen.backend_start.isoformat()  # type: ignore[union-attr]
     assert asked.params["user"] == "batch"
+
+
+async def test_cancel_on_a_blocker_idle_in_transaction_says_it_ends_nothing(tmp_path) -> None:
+    """Seen live: c on a blocker idle in transaction said 'Cancel stops the running query;
+    the session and its locks stay' over its last statement. pg_cancel_backend() then says
+    true and ends nothing: there is no query, the transaction and its locks stay. The
+    confirmation says so (the database refuses it too: probes/postgres/actions.py)."""
+    session = await holding(tmp_path, 1)
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3", "c")
+        await shown(pilot, LiveConfirmScreen)
+        dialog = app.screen
+        assert isinstance(dialog, LiveConfirmScreen)
+        said = "It runs no query now (idle in transaction): a cancel ends nothing"
+        assert said in dialog.message
+        assert "Cancel stops the running query" not in dialog.message
+        await pilot.press("escape")
+        await pilot.pause()
+    assert journaled(session, ActionRequested) == []

@@ -84,6 +84,17 @@ SIGNALS = {
 }
 
 
+# what signal_chosen.sql says, followed by the backend's state, of a backend cancel would not
+# touch: pg_cancel_backend() stops a running query and says true of an idle one, ending nothing
+NO_QUERY = "no query: "
+# a condition under which the action would do nothing, so it is refused, not reported as done
+# (a role that cannot read the backend's state sees NULL: it is signalled, as before)
+IDLE_NOW = {
+    "terminate_backend": "false",
+    "cancel_backend": "a.state IS NOT NULL AND a.state <> 'active'",
+}
+
+
 @cache
 def signal_chosen_sql(action: str, still_idle: bool = False) -> str:
     """signal_chosen.sql for `action` (a key of SIGNALS); `still_idle`: the backend must also
@@ -91,7 +102,9 @@ def signal_chosen_sql(action: str, still_idle: bool = False) -> str:
     still = "true"
     if still_idle:
         still = f"EXISTS (SELECT FROM (\n{sql('idle_sessions')}\n) idle WHERE idle.pid = a.pid)"
-    return sql("signal_chosen").format(signal=SIGNALS[action], still=still)
+    return sql("signal_chosen").format(
+        signal=SIGNALS[action], still=still, idle_now=IDLE_NOW[action], no_query=NO_QUERY
+    )
 
 
 def sample_script(long_query_s: float, query_chars: int, timeout_ms: int) -> str:
