@@ -55,6 +55,8 @@ def _deployments(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
                 desired=svc.desired,
                 ready=svc.ready,
                 updated=svc.updated,
+                replicas=len(svc.pods),
+                available=svc.ready,  # no minReadySeconds: a ready pod is available
                 revision=svc.revision,
                 rollout="progressing" if rolling else None,
                 pods=pods,
