@@ -236,3 +236,33 @@ def test_the_review_timeline_tells_the_rollout_begun_stalled_and_undone():
             f"{NAME}: rollout of revision 9 complete (3/3 updated and available)",
         ],
     ]
+
+
+def review_of(*samples: tuple[float, ev.DeploymentStatus], resolved_at: float = 700) -> str:
+    events = [
+        ev.SessionStarted(at=T0, mode="live", version="test", operator="ana", services=(NAME,)),
+        deployments(0, DONE_7),
+        ev.IncidentDeclared(
+            at=at(30),
+            incident_id="INC-20260306-1200",
+            severity="P2",
+            title="tracklist-service 5xx",
+            reason="error rate 7% > 5%",
+            by="ana",
+        ),
+        *(deployments(t, s) for t, s in samples),
+        ev.IncidentResolved(at=at(resolved_at), summary="rolled back", by="ana"),
+    ]
+    (review,) = [f for f in review_files(events) if f.name.endswith("_review.md")]
+    return review.data.decode()
+
+
+def test_the_review_says_when_an_incident_was_resolved_before_its_rollout_completed():
+    early = review_of((650, rs(9, 3, 4, 3)))
+    assert (
+        "Resolved at 2026-03-06T12:11:40Z while a rollout was not complete: "
+        f"{NAME} rollout of revision 9 not complete (1 old replica pending termination)"
+    ) in early
+    assert "while a rollout was not complete" not in review_of(
+        (650, rs(9, 3, 4, 3)), (680, rs(9, 3, 3, 3, None))
+    )
