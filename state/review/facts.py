@@ -208,9 +208,14 @@ def gather(events: Iterable[EventBase]) -> Facts:
     return facts
 
 
+_ROLLOUT = operator.attrgetter("rollout")
+
+
 def _unsettled(state: ConsoleState) -> tuple[str, ...]:
     """The rollouts not complete in `state`, each as `v` says it. Samples of journals kept
     before the rollout's counts were read are left out: their reviews stay as they were."""
+    if not any(map(_ROLLOUT, state.deployments.values())):  # most samples: all complete
+        return ()
     return tuple(
         f"{name} {standing}"
         for name, d in state.deployments.items()
