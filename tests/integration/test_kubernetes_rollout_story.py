@@ -70,13 +70,18 @@ def rolling(revision: int, updated: int, total: int, **status) -> dict:
     )
 
 
+async def begun(k8s, console: Console) -> None:
+    """Revision 7 rolled out, then revision 8 begun: 1 of 3 new replicas, 4 pods in all."""
+    await console.until(7, 3, 3, None)
+    k8s.add(rolling(8, 1, 4), replicaset(NAME, 8, 1))
+    await console.until(8, 1, 4, "progressing")
+
+
 async def test_a_rollout_that_progresses_and_completes(tmp_path):
     async with cluster(tmp_path, healthy(NAME, 3, 7)) as k8s:
         console = Console(KubernetesProbe((NAME,), context=k8s.context, kubeconfig=k8s.kubeconfig))
         try:
-            await console.until(7, 3, 3, None)
-            k8s.add(rolling(8, 1, 4), replicaset(NAME, 8, 1))
-            await console.until(8, 1, 4, "progressing")
+            await begun(k8s, console)
             assert console.told == [("warn", f"{NAME}: rolling out revision 8 (was 7)")]
             k8s.add(rolling(8, 3, 4))
             await console.until(8, 3, 4, "progressing")
@@ -100,9 +105,7 @@ async def test_a_rollout_that_stalls(tmp_path):
     async with cluster(tmp_path, healthy(NAME, 3, 7)) as k8s:
         console = Console(KubernetesProbe((NAME,), context=k8s.context, kubeconfig=k8s.kubeconfig))
         try:
-            await console.until(7, 3, 3, None)
-            k8s.add(rolling(8, 1, 4), replicaset(NAME, 8, 1))
-            await console.until(8, 1, 4, "progressing")
+            await begun(k8s, console)
             k8s.add(rolling(8, 1, 4, progressing="ProgressDeadlineExceeded"))
             await console.until(8, 1, 4, "ProgressDeadlineExceeded")
             for _ in range(3):  # still stalled: said once
