@@ -260,3 +260,21 @@ def test_the_review_says_when_an_incident_was_resolved_before_its_rollout_comple
     assert "while a rollout was not complete" not in review_of(
         (650, rs(9, 3, 4, 3)), (680, rs(9, 3, 3, 3, None))
     )
+
+
+# ---- the Services pane: a stalled rollout's mark is bad, not the warn of one going ---------------
+
+
+def test_the_services_pane_marks_a_stalled_rollout_bad():
+    from widgets.services import ServicesPane
+    from widgets.theme import BAD, WARN
+
+    def mark_style(deployment: ev.DeploymentStatus) -> str:
+        state = fold_all(ConsoleState(services=(NAME,)), [deployments(0, deployment)])
+        text = ServicesPane(id="services").body(state, at(2), 80, 10)
+        where = text.plain.index("↻")
+        return next(str(s.style) for s in text.spans if s.start <= where < s.end)
+
+    assert mark_style(rs(8, 1, 4, 3)) == str(WARN)
+    assert mark_style(rs(8, 1, 4, 3, "paused", paused=True)) == str(WARN)
+    assert mark_style(rs(8, 1, 4, 3, "ProgressDeadlineExceeded")) == str(BAD)
