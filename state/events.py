@@ -55,6 +55,11 @@ class DeploymentStatus(Model):
     desired: int
     ready: int
     updated: int = 0
+    # status.replicas (pods of every ReplicaSet of it, old ones too) and availableReplicas:
+    # what `kubectl rollout status` counts. None in journals kept before they were read
+    # (`state.rollouts.counted`): the timeline tells those rollouts in its earlier words.
+    replicas: int | None = None
+    available: int | None = None
     revision: int = 0
     paused: bool = False
     rollout: str | None = (

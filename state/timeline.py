@@ -20,6 +20,7 @@ from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.signals import latency_ratio, worst_pod
 from state.locks import connection_share, connections_used, unseen
+from state.rollouts import changes as rollout_changes
 from state.text import inert, marked_name
 
 if TYPE_CHECKING:
@@ -304,8 +305,8 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
         if was is None or was is now:
             continue
         name = marked_name(key)
-        if now.revision != was.revision:
-            yield entry(f"{name} rolled out revision {now.revision} (was {was.revision})", "warn")
+        for text, tone in rollout_changes(name, was, now):
+            yield entry(text, tone)
         old_reason, new_reason = worst_pod(was)[1], worst_pod(now)[1]
         if new_reason != old_reason and new_reason not in (None, "ContainerCreating", "Pending"):
             yield entry(f"{name}: pods {marked_name(new_reason)}", "bad")

@@ -204,7 +204,8 @@ KEYS: list[BindingType] = [
         "verify",
         "Verify",
         tooltip="Verify the resolution by the guide's criteria (>= 3 healthy services, error "
-        "rate < 2 %, p95 < 3000 ms), then watch for 5 good checks in a row",
+        "rate < 2 %, p95 < 3000 ms, every watched rollout complete), then watch for 5 good "
+        "checks in a row",
         id="incident.verify",
         section=CLOSE,
         words=("verify", "check", "healthy", "stable", "monitoring"),

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from state.guide.signals import health_unknown, pod_problem, worst_pod
 from state.memo import last_answer
+from state.rollouts import STALLED
 from widgets.format import Column, fit_columns, name_cell, name_width, number, pod_word
 from widgets.table import CLEAR, DOWN, P1_PAST, P2_PAST, UNKNOWN_RANK, RowsPane, down
 from widgets.theme import BAD, BAD_STRONG, GOOD, STRONG, WARN
@@ -23,6 +24,8 @@ NAME_LEAST = 12  # cells a long name is cut to before a column of numbers is dro
 PODS_WANT, PODS_LEAST = 24, 12  # "CrashLoop ×3": a reason's short form and its count
 HEALTH_WANT, HEALTH_LEAST = 10, 7  # "200 ok", "612ms", "DOWN", and a space before RST
 _BAD = {"CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "ErrImagePull", "Error", "Failed"}
+
+_ROLLOUT_TONE = {None: "", STALLED: BAD}  # any other word, a rollout going or paused: WARN
 
 
 class ServicesPane(RowsPane):
@@ -110,7 +113,8 @@ class ServicesPane(RowsPane):
             else:
                 ready_style = BAD if deployment.ready < deployment.desired else ""
                 text.append(f"{deployment.ready:>2}/{deployment.desired:<2}", ready_style)
-                text.append("↻" if deployment.rollout else " ", WARN if deployment.rollout else "")
+                rollout = deployment.rollout  # stalled (ProgressDeadlineExceeded) is bad
+                text.append("↻" if rollout else " ", _ROLLOUT_TONE.get(rollout, WARN))
                 # count: the pods that show the same word: NotReady is no pod's reason, but
                 # the word for a Running pod that is not ready (state/guide/signals.py)
                 phase, reason, count = self.worst(deployment)

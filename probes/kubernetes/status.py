@@ -236,6 +236,8 @@ def deployment_status(
         desired=replicas if replicas is not None else 1,
         ready=status.get("readyReplicas") or 0,
         updated=status.get("updatedReplicas") or 0,
+        replicas=status.get("replicas") or 0,
+        available=status.get("availableReplicas") or 0,
         revision=revision(deployment),
         paused=bool(spec.get("paused")),
         rollout=rollout(deployment),

@@ -47,14 +47,19 @@ def _deployments(cluster: SimulatedCluster, now: datetime) -> ev.EventBase:
             )
             for p in svc.pods
         )
-        rolling = any(p.template != svc.template for p in svc.pods)
+        # kubectl rollout status's rule on the counts the controller would report: new
+        # replicas still to make, old ones still running, or an updated one not available
+        updated, replicas, available = svc.updated, len(svc.pods), svc.ready
+        rolling = updated < svc.desired or replicas > updated or available < updated
         out.append(
             ev.DeploymentStatus(
                 name=svc.name,
                 namespace=NAMESPACE,
                 desired=svc.desired,
                 ready=svc.ready,
-                updated=svc.updated,
+                updated=updated,
+                replicas=replicas,
+                available=available,  # no minReadySeconds: a ready pod is available
                 revision=svc.revision,
                 rollout="progressing" if rolling else None,
                 pods=pods,

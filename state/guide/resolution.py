@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from state.guide.policy import ERROR_RATE_RESOLVED, HEALTHY_SERVICES_RESOLVED, LATENCY_RESOLVED_MS
 from state.guide.signals import service_down
+from state.rollouts import state_of as rollout_state
 
 if TYPE_CHECKING:
     from state.console import ConsoleState
@@ -27,7 +28,10 @@ class Verdict:
 
 
 def verify(state: ConsoleState) -> Verdict:
-    """At least 3 healthy services, every error rate < 2 % and every p95 < 3000 ms."""
+    """At least 3 healthy services, every error rate < 2 % and every p95 < 3000 ms, and every
+    watched Deployment's rollout complete (after an undo the guide runs `kubectl rollout
+    status` before it calls a service recovered): a rollout still going, paused or stalled
+    is no resolution, however good the numbers look while old replicas still serve."""
     failed: list[str] = []
     names = state.services
     healthy = [s for s in names if s in state.health and state.health[s].up]
@@ -49,7 +53,13 @@ def verify(state: ConsoleState) -> Verdict:
                 failed.append(f"{service} {word} unknown")
             elif value >= limit:
                 failed.append(f"{service} {word} {value:.1f}{unit} (need < {limit:g}{unit})")
-    for source in ("health", "error_rate", "latency"):
+    for service in names:  # kubectl rollout status must say "successfully rolled out"
+        deployment = state.deployments.get(service)
+        standing = rollout_state(deployment) if deployment is not None else None
+        if standing is not None:
+            failed.append(f"{service} {standing}")
+    # a Kubernetes that cannot be read leaves its rollouts and ready counts as they were last
+    for source in ("health", "error_rate", "latency", "kubernetes"):
         if state.probe(source).failing:
             failed.append(f"{source} probe failing: {state.probe(source).reason}")
     if failed:

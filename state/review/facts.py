@@ -23,6 +23,7 @@ from state.fold import fold
 from state.guide.harm import harm
 from state.guide.milestones import Change, Milestones, Tracker, services_down
 from state.locks import blocker_name
+from state.rollouts import counted, state_of
 from state.timeline import blocked_count
 
 if TYPE_CHECKING:
@@ -158,6 +159,9 @@ class Facts:
     harmful: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, action id, why)
     locks: list[LockSample] = field(default_factory=list)  # samples with a session blocked
     requested_by: dict[str, str] = field(default_factory=dict)  # action id -> who asked
+    # seq of a person's act -> the watched rollouts not complete then ("tracklist-service
+    # rollout of revision 9 not complete (...)"); acts with every rollout complete are absent
+    unsettled: dict[int, tuple[str, ...]] = field(default_factory=dict)
     down_now: frozenset[str] = frozenset()  # the services down after the last sample
     # each time the journal could not be written for a while: its events held, written late
     interrupted: list[JournalWrittenAgain] = field(default_factory=list)
@@ -168,6 +172,7 @@ def gather(events: Iterable[EventBase]) -> Facts:
     facts = Facts()
     tracker = Tracker()
     state = ConsoleState()
+    unsettled: tuple[str, ...] = ()
     for seq, event in enumerate(events, start=1):
         kind: str = getattr(event, "kind", "event")
         before = state
@@ -181,8 +186,12 @@ def gather(events: Iterable[EventBase]) -> Facts:
             facts.harmful.append((seq, event.action_id, why))  # type: ignore[attr-defined]
         if isinstance(event, JournalWrittenAgain):
             facts.interrupted.append(event)
+        if kind == "deployments_sampled" and state.deployments is not before.deployments:
+            unsettled = _unsettled(state)
         if kind not in SIGNAL_KINDS:
             _person(facts, seq, event, state)
+            if unsettled:
+                facts.unsettled[seq] = unsettled
         elif kind == "metric_sampled":
             _metric(facts, event, before, state, seq)
         elif kind == "database_sampled":
@@ -197,6 +206,21 @@ def gather(events: Iterable[EventBase]) -> Facts:
             _down(facts, state, seq, event.at)
     facts.flagged, facts.milestones = tracker.flagged, tracker.incidents
     return facts
+
+
+_ROLLOUT = operator.attrgetter("rollout")
+
+
+def _unsettled(state: ConsoleState) -> tuple[str, ...]:
+    """The rollouts not complete in `state`, each as `v` says it. Samples of journals kept
+    before the rollout's counts were read are left out: their reviews stay as they were."""
+    if not any(map(_ROLLOUT, state.deployments.values())):  # most samples: all complete
+        return ()
+    return tuple(
+        f"{name} {standing}"
+        for name, d in state.deployments.items()
+        if counted(d) and (standing := state_of(d)) is not None
+    )
 
 
 def _row(facts: Facts, row: Row, key: str | None) -> None:

@@ -295,6 +295,11 @@ def _to_improve(part: Part) -> list[str]:
         bad.append(
             "Status updates: " + "; ".join(f"the one due by {iso(g.due)} {g.result}" for g in late)
         )
+    if part.unsettled and part.resolved_at is not None:
+        bad.append(
+            f"Resolved at {iso(part.resolved_at)} while a rollout was not complete: "
+            + "; ".join(md(u) for u in part.unsettled)
+        )
     for e in part.people:
         if getattr(e, "kind", "") == "action_finished" and not e.ok and not e.dry_run:  # type: ignore[attr-defined]
             what = action_words(e.action, e.target)  # type: ignore[attr-defined]

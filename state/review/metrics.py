@@ -50,6 +50,7 @@ class Part:
     impact: Impact
     harmful: tuple[str, ...] = ()  # the actions that hurt rather than helped (guide/drill.py)
     breaches: tuple[tuple[str, datetime], ...] = ()  # (signal, first breach) in the impact
+    unsettled: tuple[str, ...] = ()  # the rollouts not complete when it was resolved
 
     @property
     def resolved_at(self) -> datetime | None:
@@ -112,6 +113,7 @@ def parts(facts: Facts) -> list[Part]:
                     if after < s < before and action_id not in failed
                 ),
                 breaches=_breaches(facts, start, resolved or end),
+                unsettled=facts.unsettled.get(by[0], ()) if by else (),
             )
         )
         # an incident never resolved lets the next one start at its own declaration

@@ -371,6 +371,8 @@ async def test_rollout_in_progress(tmp_path):
         found = await sample(k8s, (name,))
     d = found[name]
     assert (d.revision, d.updated, d.rollout) == (5, 1, "progressing")
+    # kubectl rollout status's counts: status.replicas (old pods too), availableReplicas
+    assert (d.replicas, d.available) == (3, 2)
 
 
 @pytest.mark.parametrize(

@@ -146,7 +146,12 @@ def test_bad_deploy_story(seed):
         assert drill.error(other) < 2.0
         assert not service_down(drill.state, other)
     timeline = [e.text for e in drill.state.timeline]
-    assert "tracklist-service rolled out revision 8 (was 7)" in timeline
+    # told as it goes: begun at the new revision, complete once the last old replica went
+    began = timeline.index("tracklist-service: rolling out revision 8 (was 7)")
+    done = timeline.index(
+        "tracklist-service: rollout of revision 8 complete (3/3 updated and available)"
+    )
+    assert began < done
     assert any(t.startswith("tracklist-service error rate") and "20%" in t for t in timeline)
 
 
