@@ -33,9 +33,11 @@ LISTED = 3  # items of a list parameter a timeline entry names; the journal keep
 def _param(value: object) -> str:
     """A request's parameter as a person reads it: a long list (45 pids) by its first items
     and its length."""
-    if isinstance(value, (list, tuple)) and len(value) > LISTED + 1:
-        shown = ", ".join(inert(v) for v in value[:LISTED])
-        return f"[{shown}, … {len(value)} in all]"
+    if isinstance(value, (list, tuple)):  # names as they are, never Python's quoted repr
+        if len(value) > LISTED + 1:
+            shown = ", ".join(inert(v) for v in value[:LISTED])
+            return f"[{shown}, … {len(value)} in all]"
+        return f"[{', '.join(inert(v) for v in value)}]"
     return inert(value)
 
 

@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from state.action_words import action_name
+from state.action_words import action_name, params_in_full
 from state.clock import from_epoch
 from state.guide.milestones import is_pager
 from state.guide.policy import UPDATE_CADENCE
@@ -159,7 +159,7 @@ def actions(people: tuple[Any, ...]) -> list[str]:
     for e in people:
         if _kind(e) != "action_requested":
             continue
-        params = ", ".join(f"{k}={v}" for k, v in sorted(e.params.items()))
+        params = params_in_full(e.params)
         done = finished.get(e.action_id)
         if done is None:
             outcome, when = "no outcome journaled", NONE
