@@ -269,6 +269,9 @@ class PostgresActions:
             raise ActionRefused(f"pid {pid} has ended: there is no session to act on")
         if word == "another":
             raise ActionRefused(f"pid {pid} is no longer the session you chose")
+        if word is not None and word.startswith("idle"):  # cancel: nothing running to stop
+            kept = ", its locks are kept" if "transaction" in word else ""
+            return f"pid {pid} is {word}: no query to cancel{kept}"
         if word != "signalled":
             raise ActionRefused(f"pid {pid} is not a PostgreSQL session (already gone?)")
         if action == "terminate_backend":

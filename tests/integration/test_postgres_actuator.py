@@ -134,8 +134,6 @@ async def test_a_new_query_since_the_pick_is_still_the_chosen_backend(
     )
     assert now_start != picked.query_start
     actions = PostgresActions(pg_server.dsn())
-    result = await actions.run("cancel_backend", f"pid {picked.pid}", chosen(picked), False, NOW)
-    assert result == f"cancelled the query of pid {picked.pid}"
     result = await actions.run("terminate_backend", f"pid {picked.pid}", chosen(picked), False, NOW)
     assert result == f"terminated pid {picked.pid}"
     assert await sessions.gone([picked.pid])
@@ -333,3 +331,18 @@ async def test_a_console_that_started_on_a_full_server_gets_its_reserve_once_a_s
     await fill(sessions)
     assert len(await actions.idle_sessions(0.0, NOW)) > 0
     await actions.close()
+
+
+async def test_cancel_on_a_blocker_idle_in_transaction_says_there_is_no_query_to_cancel(
+    pg_server: PgServer, probe: PostgresProbe, sessions: Sessions
+) -> None:
+    """PostgreSQL ignores a cancel while a backend waits for its client's next command; the
+    console said 'cancelled the query of pid N' and the lock chain stood as it was."""
+    holder, waiter = await lock_chain(sessions, "acc_quiet")
+    (chain,) = blocking_chains((await sample(probe)).sessions)
+    assert chain.session.pid == holder
+    actions = PostgresActions(pg_server.dsn())
+    result = await actions.run("cancel_backend", f"pid {holder}", chosen(chain.session), False, NOW)
+    assert result == f"pid {holder} is idle in transaction: no query to cancel, its locks are kept"
+    (still,) = blocking_chains((await sample(probe)).sessions)
+    assert still.session.pid == holder and waiter in {w.session.pid for w in still.waiters}

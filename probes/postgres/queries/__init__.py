@@ -82,6 +82,11 @@ SIGNALS = {
     "terminate_backend": "pg_terminate_backend(a.pid, 5000)",
     "cancel_backend": "pg_cancel_backend(a.pid)",
 }
+# a backend an action's signal would do nothing to: one waiting for its client's next command
+# ignores a cancel (PostgreSQL's ProcessInterrupts: "just ignore the cancel request")
+QUIET = {
+    "cancel_backend": "a.state IN ('idle', 'idle in transaction', 'idle in transaction (aborted)')"
+}
 
 
 @cache
@@ -91,7 +96,8 @@ def signal_chosen_sql(action: str, still_idle: bool = False) -> str:
     still = "true"
     if still_idle:
         still = f"EXISTS (SELECT FROM (\n{sql('idle_sessions')}\n) idle WHERE idle.pid = a.pid)"
-    return sql("signal_chosen").format(signal=SIGNALS[action], still=still)
+    quiet = QUIET.get(action, "false")
+    return sql("signal_chosen").format(signal=SIGNALS[action], still=still, quiet=quiet)
 
 
 def sample_script(long_query_s: float, query_chars: int, timeout_ms: int) -> str:
