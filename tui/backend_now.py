@@ -58,7 +58,13 @@ def backend_message(action: str, chain: BlockingChain, sessions: tuple[DbSession
     if s.blocked_by:  # a waiter picked in the tree: what it waits on stays after it ends
         names = ", ".join(blocker_name(p, sessions) for p in dict.fromkeys(s.blocked_by))
         lines.append(f"It waits on {names}.")
-    if action == "cancel_backend":
+    if action == "cancel_backend" and s.visible and (s.state or "").startswith("idle"):
+        # PostgreSQL ignores a cancel while the backend waits for its client's next command
+        lines.append(
+            f"It runs no query now ({inert(s.state)}): cancel does nothing, its locks stay; "
+            "terminate (k) ends it."
+        )
+    elif action == "cancel_backend":
         lines.append("Cancel stops the running query; the session and its locks stay.")
     return "\n".join(lines)
 

@@ -128,3 +128,17 @@ async def test_yes_pressed_as_the_facts_changed_asks_again_then_sends_the_chosen
     assert asked.action == "terminate_backend" and asked.target == "pid 4242"
     assert asked.params["backend_start"] == chosen.backend_start.isoformat()  # type: ignore[union-attr]
     assert asked.params["user"] == "batch"
+
+
+async def test_cancel_on_a_blocker_idle_in_transaction_says_it_does_nothing(tmp_path) -> None:
+    """Seen in the lock storm: c on the idle-in-transaction blocker said 'Cancel stops the
+    running query' though it runs none and PostgreSQL ignores the cancel."""
+    session = await holding(tmp_path, 2)
+    async with session.app().run_test(size=SIZE) as pilot:
+        await pilot.press("3", "c")
+        await shown(pilot, LiveConfirmScreen)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, LiveConfirmScreen)
+        said = dialog.message
+        assert "cancel does nothing, its locks stay; terminate (k) ends it" in said
+        assert "Cancel stops the running query" not in said
