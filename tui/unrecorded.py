@@ -103,13 +103,12 @@ def holds(path: Path, writer: int | None) -> tuple[Unrecorded | None, list[Unrec
     return now, lost
 
 
-def hold_said(line: Unrecorded) -> str:
+def hold_said(line: Unrecorded, day: bool = False) -> str:
     """'NOT RECORDING since 10:47:52 (disk full (/mnt/t)), 1,234 events held': the hold of
-    a console writing the journal now."""
-    return (
-        f"NOT RECORDING since {from_epoch(line.since):%H:%M:%S} ({inert(line.reason, 60)}), "
-        f"{line.held:,} events held"
-    )
+    a console writing the journal now; `day`: the time with its date (ISO 8601)."""
+    at = from_epoch(line.since)
+    when = f"{at:%Y-%m-%dT%H:%M:%SZ}" if day else f"{at:%H:%M:%S}"
+    return f"NOT RECORDING since {when} ({inert(line.reason, 60)}), {line.held:,} events held"
 
 
 def lost_said(line: Unrecorded, day: bool = False) -> str:

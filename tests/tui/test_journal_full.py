@@ -298,12 +298,17 @@ async def test_replay_following_a_console_that_holds_says_it_is_not_recording(
     holding = session.recorder.holding
     assert holding is not None
     path = tmp_path / "j.warroom"
-    export(path, tmp_path / "before")  # while its console holds them: not lost, not in it
-    assert capsys.readouterr().err == (
-        f"warroom: the review lacks what the console (pid {os.getpid()}) writing the journal "
-        f"holds: NOT RECORDING since {holding.since:%H:%M:%S} (journal full), "
-        f"{len(holding.events):,} events held\n"
+    (review,) = (  # while its console holds them: not lost, not in it
+        p for p in export(path, tmp_path / "before") if p.name.endswith("_review.md")
     )
+    lacks = (
+        f"the review lacks what the console (pid {os.getpid()}) writing the journal "
+        f"holds: NOT RECORDING since {holding.since:%Y-%m-%dT%H:%M:%SZ} (journal full), "
+        f"{len(holding.events):,} events held"
+    )
+    assert capsys.readouterr().err == f"warroom: {lacks}\n"
+    # the review is what is passed on: it says so itself, under its title
+    assert review.read_text().split("\n")[2] == f"> **Incomplete:** T{lacks[1:]}."
     app = ReplayApp(Replay(Journal.open(path, read_only=True)))
     async with app.run_test(size=(120, 40)) as pilot:
         scrubber = app.query_one(Scrubber)
@@ -346,9 +351,12 @@ async def test_replay_following_a_console_that_holds_says_it_is_not_recording(
         )
     app.replay.journal.close()
     capsys.readouterr()
-    export(path, tmp_path / "review")  # its review lacks them, and whoever writes it is told
-    assert capsys.readouterr().err == (
-        f"warroom: the review lacks {len(lost.events):,} events after "
+    # its review lacks them, and says so, and whoever writes it is told
+    (review,) = (p for p in export(path, tmp_path / "review") if p.name.endswith("_review.md"))
+    lacks = (
+        f"the review lacks {len(lost.events):,} events after "
         f"{lost.unwritten_since:%Y-%m-%dT%H:%M:%SZ} NOT RECORDED (journal full): the console "
-        "ended with them\n"
+        "ended with them"
     )
+    assert capsys.readouterr().err == f"warroom: {lacks}\n"
+    assert review.read_text().split("\n")[2] == f"> **Incomplete:** T{lacks[1:]}."
