@@ -123,6 +123,8 @@ def entries(
         case ev.SessionResumed():
             where = f" (context {marked_name(event.context)})" if event.context else ""
             yield entry(f"Session resumed{where} by {inert(event.operator)}")
+            for line in event.unrecorded:  # what was declared, done or noted then is not here
+                yield entry(f"The journal lacks {inert(line)}: not shown here", "bad")
             yield from _session_rules(event, entry)
         case ev.IncidentDeclared():
             why = (

@@ -153,3 +153,10 @@ def last_written(path: Path) -> float:
 def _quiet(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds}s" if seconds < 60 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def lost_lines(path: Path) -> tuple[str, ...]:
+    """What a journal being resumed lacks, from the note beside it: each hold a console
+    ended with unwritten, with its day ('347 events after 2026-11-30T14:42:02Z NOT RECORDED
+    (disk full (/mnt/t)): the console ended with them'); () when it lacks nothing."""
+    return tuple(lost_said(line, day=True) for line in holds(path, None)[1])
