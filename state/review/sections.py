@@ -205,7 +205,15 @@ def updates(people: tuple[Any, ...]) -> list[str]:
         if "message_resent" in parts:
             outcome += f" (resent by {md(parts['message_resent'].by)})"
         rows.append((str(n), iso(e.at), md(e.channel), _what(queued, e), outcome, md(e.by)))
-        texts += ["", f"**Message {n}** ({md(e.channel)}, {iso(e.at)}):", "", *fenced(e.text)]
+        # its id as the receivers carry it (Slack's 'warroom …' line, PagerDuty's
+        # custom_details.message_id): a post found there is found here by it
+        mark = md(f"id {e.message_id}", cell=False)
+        texts += [
+            "",
+            f"**Message {n}** ({md(e.channel)}, {iso(e.at)}, {mark}):",
+            "",
+            *fenced(e.text),
+        ]
     if not rows:
         return ["No message was sent from the console."]
     header = ("#", "Time", "Channel", "Message", "Outcome", "By")
