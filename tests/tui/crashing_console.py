@@ -1,6 +1,6 @@
 """`python -m tests.tui.crashing_console ARGS...`: warroom, except that two things fail.
 
-The Help dialog raises while the console runs (the crash tests press `?`), and `export`
+The Help dialog raises as it is shown (the crash tests press `?`), and `export`
 raises outside any console: bugs, as they would be, with secrets from the environment in
 the exception's message.
 """
@@ -19,16 +19,17 @@ def _failure() -> RuntimeError:
     return RuntimeError(f"cannot go on with {' and '.join(secrets)}")
 
 
-def _compose(self):
+def _shown(self) -> None:
     raise _failure()
-    yield  # a generator, as compose is
 
 
 def _review_files(events):
     raise _failure()
 
 
-HelpScreen.compose = _compose  # type: ignore[method-assign]
+# as it is shown, not as it is built: the help is built ahead, out of sight, once the first
+# refresh is drawn (a bug there would end the console before anything was pressed)
+HelpScreen.on_screen_resume = _shown  # type: ignore[method-assign]
 tui.export.review_files = _review_files  # type: ignore[assignment]
 
 if __name__ == "__main__":
