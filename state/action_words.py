@@ -28,6 +28,8 @@ WORDED_PARAMS = frozenset({"pid", "replicas"})
 # names the things (pods, pids), not these
 PINNING_PARAMS = frozenset({"backend_starts", "pod_uids"})
 _RESTORED = re.compile(r"revision (\d+)")
+# a list of things shown -> the parameter that pins each, and how the review says a pin
+_PINNED_BY = {"pods": ("pod_uids", "uid"), "pids": ("backend_starts", "backend started")}
 
 
 def action_name(action: str) -> str:
@@ -61,3 +63,45 @@ def revisions(was: int | None, result: str) -> str:
     if restored:
         return f"back to revision {restored}"
     return f"from revision {was}" if was else ""
+
+
+def _pairs(things: object, pins: object) -> bool:
+    return (
+        isinstance(things, (list, tuple))
+        and isinstance(pins, (list, tuple))
+        and len(things) == len(pins)
+    )
+
+
+def _item(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(inert(v) for v in value) or "none"
+    return inert(value)
+
+
+def params_in_full(params: Mapping[str, Any]) -> str:
+    """A request's parameters for the review, every item kept: each thing named with what pins
+    it, 'older_than=600; pods: api-1 (uid 7b13…), api-2 (uid 98c5…)', never a list's Python
+    repr or two lists an auditor has to pair by position (a pin that does not pair up is said
+    on its own, as it was sent). Inert."""
+    paired = {
+        thing: pin
+        for thing, (pin, _) in _PINNED_BY.items()
+        if _pairs(params.get(thing), params.get(pin))
+    }
+    said = []
+    for key, value in sorted(params.items()):
+        if key in paired.values():
+            continue
+        if key in paired:
+            word = _PINNED_BY[key][1]
+            items = [
+                inert(v) if p is None else f"{inert(v)} ({word} {inert(p)})"
+                for v, p in zip(value, params[paired[key]], strict=True)
+            ]
+            said.append(f"{inert(key)}: {', '.join(items) or 'none'}")
+        elif isinstance(value, (list, tuple)):
+            said.append(f"{inert(key)}: {_item(value)}")
+        else:
+            said.append(f"{inert(key)}={inert(value)}")
+    return "; ".join(said)

@@ -244,6 +244,9 @@ class SessionResumed(EventBase):
     context: str | None = None  # as SessionStarted's: the resumed session's own
     unconfigured: tuple[str, ...] = ()
     writes_allowed: bool = False
+    # what the journal lacks as it is resumed: each hold a console ended with unwritten, as
+    # the note beside the journal says it ('347 events after …Z NOT RECORDED (disk full …): …')
+    unrecorded: tuple[str, ...] = ()
 
 
 class IncidentDeclared(EventBase):

@@ -34,9 +34,11 @@ LISTED = 3  # items of a list parameter a timeline entry names; the journal keep
 def _param(value: object) -> str:
     """A request's parameter as a person reads it: a long list (45 pids) by its first items
     and its length."""
-    if isinstance(value, (list, tuple)) and len(value) > LISTED + 1:
-        shown = ", ".join(inert(v) for v in value[:LISTED])
-        return f"[{shown}, … {len(value)} in all]"
+    if isinstance(value, (list, tuple)):  # names as they are, never Python's quoted repr
+        if len(value) > LISTED + 1:
+            shown = ", ".join(inert(v) for v in value[:LISTED])
+            return f"[{shown}, … {len(value)} in all]"
+        return f"[{', '.join(inert(v) for v in value)}]"
     return inert(value)
 
 
@@ -122,6 +124,8 @@ def entries(
         case ev.SessionResumed():
             where = f" (context {marked_name(event.context)})" if event.context else ""
             yield entry(f"Session resumed{where} by {inert(event.operator)}")
+            for line in event.unrecorded:  # what was declared, done or noted then is not here
+                yield entry(f"The journal lacks {inert(line)}: not shown here", "bad")
             yield from _session_rules(event, entry)
         case ev.IncidentDeclared():
             why = (

@@ -21,6 +21,7 @@ from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
 from tui.opening import DEFAULT_SEED, SessionStart, not_resumable
+from tui.unrecorded import lost_lines
 
 if TYPE_CHECKING:
     from state.journal.store import Journal
@@ -95,7 +96,10 @@ def _resume(reading: Journal, speed: float, operator: str, mode: str) -> DemoSes
     try:
         last: datetime = recorder.state.now or first.at
         cluster.advance_to(last)
-        recorder.record(SessionResumed(at=last, operator=operator, version=__version__))
+        lacks = lost_lines(reading.path)
+        recorder.record(
+            SessionResumed(at=last, operator=operator, version=__version__, unrecorded=lacks)
+        )
     except BaseException:
         recorder.journal.close()
         raise

@@ -16,6 +16,7 @@ import click
 
 from state.journal.store import Journal, nothing_recorded
 from state.review.files import ReviewError, ReviewFile, review_files
+from state.review.format import md
 from tui.errors import fail
 
 
@@ -28,6 +29,9 @@ def export(journal_path: Path, out: Path, force: bool = False) -> list[Path]:
             files = review_files(journal.events())
         except ReviewError as exc:
             fail(f"{journal_path}: {exc}")
+    lacks = _lacks(journal_path)
+    if lacks:  # the review is what gets passed on: it says so itself, not only the terminal
+        files = [_saying(f, lacks) for f in files]
     _make_folder(out)
     targets = [(out / f.name, f) for f in files]
     if not force:
@@ -38,25 +42,37 @@ def export(journal_path: Path, out: Path, force: bool = False) -> list[Path]:
         if not (path.exists() and _content(path) == f.data):
             _write(path, f)
         click.echo(str(path))
-    _ends_short(journal_path)
+    for line in lacks:
+        click.echo(f"warroom: {line}", err=True)
     return [path for path, _ in targets]
 
 
-def _ends_short(journal: Path) -> None:
-    """Say on stderr what the note beside the journal says a console ended without writing
-    (state/journal/note.py): the review cannot hold it, and its writer should know."""
+def _lacks(journal: Path) -> list[str]:
+    """What the note beside the journal says a console ended without writing, or a console
+    writing it holds now (state/journal/note.py), as lines 'the review lacks …': the review
+    cannot hold it, and its writer and readers should know."""
     from state.journal.writer import writer_of
     from tui.unrecorded import hold_said, holds, lost_said
 
     now, lost = holds(journal, writer := writer_of(journal))
-    for line in lost:
-        click.echo(f"warroom: the review lacks {lost_said(line, day=True)}", err=True)
+    lines = [f"the review lacks {lost_said(line, day=True)}" for line in lost]
     if now is not None:  # a console writing it holds events in memory: not lost yet
-        click.echo(
-            f"warroom: the review lacks what the console (pid {writer}) writing the "
-            f"journal holds: {hold_said(now)}",
-            err=True,
+        lines.append(
+            f"the review lacks what the console (pid {writer}) writing the journal holds: "
+            f"{hold_said(now, day=True)}"
         )
+    return lines
+
+
+def _saying(f: ReviewFile, lacks: list[str]) -> ReviewFile:
+    """`f` with `lacks` as a quote under its title when it is a review (Markdown)."""
+    if not f.name.endswith("_review.md"):
+        return f
+    title, _, rest = f.data.decode().partition("\n")
+    said = "".join(
+        f"> **Incomplete:** {md(line[0].upper() + line[1:], cell=False)}.\n" for line in lacks
+    )
+    return ReviewFile(f.name, f"{title}\n\n{said}{rest}".encode())
 
 
 def _make_folder(out: Path) -> None:

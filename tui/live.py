@@ -11,6 +11,7 @@ from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
 from tui.opening import SessionStart, not_resumable
+from tui.unrecorded import lost_lines
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -200,6 +201,7 @@ def _resume(start: SessionStart, clock: WallClock, selected: Selected) -> Record
                 context=selected.context,
                 unconfigured=unconfigured(selected.config),
                 writes_allowed=selected.writes_allowed,
+                unrecorded=lost_lines(reading.path),
             )
         )
     except BaseException:

@@ -103,13 +103,12 @@ def holds(path: Path, writer: int | None) -> tuple[Unrecorded | None, list[Unrec
     return now, lost
 
 
-def hold_said(line: Unrecorded) -> str:
+def hold_said(line: Unrecorded, day: bool = False) -> str:
     """'NOT RECORDING since 10:47:52 (disk full (/mnt/t)), 1,234 events held': the hold of
-    a console writing the journal now."""
-    return (
-        f"NOT RECORDING since {from_epoch(line.since):%H:%M:%S} ({inert(line.reason, 60)}), "
-        f"{line.held:,} events held"
-    )
+    a console writing the journal now; `day`: the time with its date (ISO 8601)."""
+    at = from_epoch(line.since)
+    when = f"{at:%Y-%m-%dT%H:%M:%SZ}" if day else f"{at:%H:%M:%S}"
+    return f"NOT RECORDING since {when} ({inert(line.reason, 60)}), {line.held:,} events held"
 
 
 def lost_said(line: Unrecorded, day: bool = False) -> str:
@@ -154,3 +153,10 @@ def last_written(path: Path) -> float:
 def _quiet(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds}s" if seconds < 60 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def lost_lines(path: Path) -> tuple[str, ...]:
+    """What a journal being resumed lacks, from the note beside it: each hold a console
+    ended with unwritten, with its day ('347 events after 2026-11-30T14:42:02Z NOT RECORDED
+    (disk full (/mnt/t)): the console ended with them'); () when it lacks nothing."""
+    return tuple(lost_said(line, day=True) for line in holds(path, None)[1])

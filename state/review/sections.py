@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from state.action_words import action_name
+from state.action_words import action_name, params_in_full
 from state.clock import from_epoch
 from state.guide.milestones import is_pager
 from state.guide.policy import UPDATE_CADENCE
@@ -159,7 +159,7 @@ def actions(people: tuple[Any, ...]) -> list[str]:
     for e in people:
         if _kind(e) != "action_requested":
             continue
-        params = ", ".join(f"{k}={v}" for k, v in sorted(e.params.items()))
+        params = params_in_full(e.params)
         done = finished.get(e.action_id)
         if done is None:
             outcome, when = "no outcome journaled", NONE
@@ -205,7 +205,15 @@ def updates(people: tuple[Any, ...]) -> list[str]:
         if "message_resent" in parts:
             outcome += f" (resent by {md(parts['message_resent'].by)})"
         rows.append((str(n), iso(e.at), md(e.channel), _what(queued, e), outcome, md(e.by)))
-        texts += ["", f"**Message {n}** ({md(e.channel)}, {iso(e.at)}):", "", *fenced(e.text)]
+        # its id as the receivers carry it (Slack's 'warroom …' line, PagerDuty's
+        # custom_details.message_id): a post found there is found here by it
+        mark = md(f"id {e.message_id}", cell=False)
+        texts += [
+            "",
+            f"**Message {n}** ({md(e.channel)}, {iso(e.at)}, {mark}):",
+            "",
+            *fenced(e.text),
+        ]
     if not rows:
         return ["No message was sent from the console."]
     header = ("#", "Time", "Channel", "Message", "Outcome", "By")

@@ -298,12 +298,17 @@ async def test_replay_following_a_console_that_holds_says_it_is_not_recording(
     holding = session.recorder.holding
     assert holding is not None
     path = tmp_path / "j.warroom"
-    export(path, tmp_path / "before")  # while its console holds them: not lost, not in it
-    assert capsys.readouterr().err == (
-        f"warroom: the review lacks what the console (pid {os.getpid()}) writing the journal "
-        f"holds: NOT RECORDING since {holding.since:%H:%M:%S} (journal full), "
-        f"{len(holding.events):,} events held\n"
+    (review,) = (  # while its console holds them: not lost, not in it
+        p for p in export(path, tmp_path / "before") if p.name.endswith("_review.md")
     )
+    lacks = (
+        f"the review lacks what the console (pid {os.getpid()}) writing the journal "
+        f"holds: NOT RECORDING since {holding.since:%Y-%m-%dT%H:%M:%SZ} (journal full), "
+        f"{len(holding.events):,} events held"
+    )
+    assert capsys.readouterr().err == f"warroom: {lacks}\n"
+    # the review is what is passed on: it says so itself, under its title
+    assert review.read_text().split("\n")[2] == f"> **Incomplete:** T{lacks[1:]}."
     app = ReplayApp(Replay(Journal.open(path, read_only=True)))
     async with app.run_test(size=(120, 40)) as pilot:
         scrubber = app.query_one(Scrubber)
@@ -346,9 +351,45 @@ async def test_replay_following_a_console_that_holds_says_it_is_not_recording(
         )
     app.replay.journal.close()
     capsys.readouterr()
-    export(path, tmp_path / "review")  # its review lacks them, and whoever writes it is told
-    assert capsys.readouterr().err == (
-        f"warroom: the review lacks {len(lost.events):,} events after "
+    # its review lacks them, and says so, and whoever writes it is told
+    (review,) = (p for p in export(path, tmp_path / "review") if p.name.endswith("_review.md"))
+    lacks = (
+        f"the review lacks {len(lost.events):,} events after "
         f"{lost.unwritten_since:%Y-%m-%dT%H:%M:%SZ} NOT RECORDED (journal full): the console "
-        "ended with them\n"
+        "ended with them"
     )
+    assert capsys.readouterr().err == f"warroom: {lacks}\n"
+    assert review.read_text().split("\n")[2] == f"> **Incomplete:** T{lacks[1:]}."
+
+
+async def test_a_console_resuming_a_journal_that_lacks_events_says_so_on_its_timeline(
+    tmp_path,
+) -> None:
+    """Seen after a hang-up on a full disk: the second console said 'Session resumed' and
+    nothing else, though what the first did while the disk was full (a declaration, an act)
+    was lost; only `warroom journals` and export said the journal ends short."""
+    from state.console import ConsoleState
+    from state.events import SessionResumed
+    from state.timeline import entries
+    from tui.demo import start_demo
+    from tui.opening import session_start
+
+    session = await held_session(tmp_path)
+    lost = session.recorder.holding
+    assert lost is not None
+    session.recorder.journal.close()  # the console ends with them
+    path = tmp_path / "j.warroom"
+    resumed = start_demo(session_start("demo", path, "bob", scenario="bad-deploy"))
+    try:
+        said = {e.text: e.tone for e in resumed.recorder.state.timeline}
+    finally:
+        resumed.recorder.journal.close()
+    with Journal.open(path, read_only=True) as journal:
+        (again,) = (e for e in journal.events() if isinstance(e, SessionResumed))
+    lacks = (
+        f"The journal lacks {len(lost.events):,} events after "
+        f"{lost.unwritten_since:%Y-%m-%dT%H:%M:%SZ} NOT RECORDED (journal full): the console "
+        "ended with them: not shown here"
+    )
+    assert said.get(lacks) == "bad", said  # on the resumed console's timeline, in red
+    assert lacks in [e.text for e in entries(ConsoleState(), ConsoleState(), again)]

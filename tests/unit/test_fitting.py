@@ -108,3 +108,16 @@ def test_a_request_for_45_pids_reads_as_its_first_pids_and_how_many() -> None:
         "ana requested terminate 45 idle sessions "
         "(older_than=600.0, pids=[1000, 1001, 1002, … 45 in all])"
     )
+
+
+def test_a_request_for_a_few_pods_names_them_not_pythons_quoted_list() -> None:
+    request = ActionRequested(
+        at=T0,
+        action_id="a1",
+        action="delete_failing_pods",
+        target="ns/api",
+        params={"pods": ["api-1", "api-2"], "pod_uids": ["u1", "u2"]},
+        by="ana",
+    )
+    (entry,) = entries(ConsoleState(), ConsoleState(), request)
+    assert entry.text == "ana requested delete failing pods of ns/api (pods=[api-1, api-2])"

@@ -482,3 +482,42 @@ def test_action_items_come_from_the_incident_each_with_an_owner_left_open() -> N
     ]
     assert {i["owner"] for i in items} == {""}
     assert "Owner: [Name] (suggested: engineering)" in files["INC-1_review.md"]
+
+
+def test_the_actions_table_names_each_thing_acted_on_with_its_pin_not_python_lists() -> None:
+    """Seen exporting a demo: '(pod_uids=\\['7b13…', …], pods=\\['api-…', …])', Python's repr
+    of two lists an auditor had to pair by position; now each pod with its uid, each backend
+    with its start, every one kept."""
+    pods = ["api-7f9c-a", "api-7f9c-b"]
+    events = [
+        started(),
+        ActionRequested(
+            at=at(30),
+            action_id="1",
+            action="delete_failing_pods",
+            target="ns/api",
+            params={"pods": pods, "pod_uids": ["uid-a", None]},
+            by="bob",
+        ),
+        ActionFinished(at=at(31), action_id="1", ok=True, result="deleted 2 pods"),
+        ActionRequested(
+            at=at(40),
+            action_id="2",
+            action="terminate_idle",
+            target="2 idle sessions",
+            params={
+                "older_than": 600,
+                "pids": [101, 102],
+                "backend_starts": ["2026-03-14T09:00:00+00:00", "2026-03-14T09:01:00+00:00"],
+            },
+            by="bob",
+        ),
+        ActionFinished(at=at(41), action_id="2", ok=True, result="ended 2"),
+    ]
+    (review,) = (f.data.decode() for f in review_files(events) if f.name.endswith("review.md"))
+    assert "delete failing pods (pods: api-7f9c-a (uid uid-a), api-7f9c-b) |" in review
+    assert (
+        "terminate (older_than=600; pids: 101 (backend started 2026-03-14T09:00:00+00:00), "
+        "102 (backend started 2026-03-14T09:01:00+00:00)) |"
+    ) in review
+    assert "['" not in review and "pod_uids" not in review and "backend_starts" not in review
