@@ -173,17 +173,21 @@ class SimulatedOperations:
         raise ActionRefused(f"no backend with pid {pid}")
 
     def cancel_backend(self, pid: int) -> str:
-        """pg_cancel_backend: cancels a running query; an idle session is left as it is."""
+        """pg_cancel_backend: cancels a running query. A session running none is refused, as
+        PostgresActions refuses it: the server's cancel would say true and end nothing."""
         db = self.cluster.db
         if db.blocker and db.blocker.pid == pid:
-            return f"backend {pid} is idle in transaction: no query to cancel, its locks are kept"
+            raise ActionRefused(
+                f"pid {pid} runs no query (idle in transaction): nothing to cancel; its "
+                "transaction and locks stay"
+            )
         for session in db.waiters:
             if session.pid == pid:
                 db.waiters.remove(session)
                 self._rechain()
                 return f"cancelled the query of backend {pid}"
         if any(s.pid == pid for s in db.leaked):
-            return f"backend {pid} is idle: no query to cancel"
+            raise ActionRefused(f"pid {pid} runs no query (idle): nothing to cancel")
         raise ActionRefused(f"no backend with pid {pid}")
 
     def terminate_idle(

@@ -345,7 +345,8 @@ async def test_cancel_keeps_the_idle_in_transaction_session(tmp_path) -> None:
         await confirm(pilot)
     await session.arun(64)
     assert session.cluster.db.blocker is not None
-    assert "no query to cancel" in journaled(session, ActionFinished)[0].result
+    (done,) = journaled(session, ActionFinished)  # refused, as the database's own: not "done"
+    assert not done.ok and "runs no query (idle in transaction): nothing to cancel" in done.result
 
 
 async def test_the_chosen_list_holds_still_while_choosing(tmp_path) -> None:
