@@ -348,6 +348,7 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase, history: int) ->
                     "operator": event.operator,
                     "scenario": event.scenario,
                     "services": _services(state, event.services),
+                    "configured": event.services,
                     "opened_at": event.at,
                     "signal_rules": event.signal_rules,
                     **_rules(event),
