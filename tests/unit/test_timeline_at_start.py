@@ -13,12 +13,8 @@ from state.events import (
     HealthResult,
     HealthSampled,
     MetricSampled,
-    SessionStarted,
 )
-from state.guide.episodes import SIGNAL_RULES
-from state.journal.store import Journal
-from state.recorder import Recorder
-from tests.tui.live_console import T0
+from tests.tui.live_console import T0, recorded
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -29,19 +25,7 @@ if TYPE_CHECKING:
 def told(folder: Path, services: tuple[str, ...], *events: EventBase, new: bool = True) -> list:
     """The timeline's lines after a session (begun by this version, or by an older one when
     not `new`) watching `services` records `events`."""
-    recorder = Recorder(Journal.create(folder / "j.warroom"))
-    start = SessionStarted(
-        at=T0,
-        mode="live",
-        version="test",
-        operator="alice",
-        services=services,
-        signal_rules=SIGNAL_RULES,
-        tells_start=new,
-    )
-    for event in (start, *events):
-        recorder.record(event)
-    return [e.text for e in recorder.state.timeline]
+    return [e.text for e in recorded(folder, services, *events, tells_start=new).state.timeline]
 
 
 def health(at, **codes: int) -> HealthSampled:
