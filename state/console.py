@@ -151,6 +151,10 @@ class ConsoleState(Model):
     operator: str = ""
     scenario: str | None = None
     services: tuple[str, ...] = ()
+    # the services the session was started to watch (config's [cluster] services, the
+    # simulation's): those a metric pane owes a row even without a series (signals.no_series)
+    configured: tuple[str, ...] = ()
+    tells_start: bool = False  # SessionStarted.tells_start: the timeline's 'at start:' lines
     deployments: dict[str, DeploymentStatus] = Field(default_factory=dict)
     health: dict[str, HealthResult] = Field(default_factory=dict)
     error_rate: dict[str, tuple[float | None, ...]] = Field(default_factory=dict)

@@ -235,6 +235,10 @@ class SessionStarted(EventBase):
     context: str | None = None
     unconfigured: tuple[str, ...] = ()
     writes_allowed: bool = False
+    # the timeline tells what is already wrong in each source's first sample ('at start: api
+    # /health failing: HTTP 503'); a journal written before says nothing and replays and
+    # exports as it did
+    tells_start: bool = False
 
 
 class SessionResumed(EventBase):

@@ -348,6 +348,8 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase, history: int) ->
                     "operator": event.operator,
                     "scenario": event.scenario,
                     "services": _services(state, event.services),
+                    "configured": event.services,
+                    "tells_start": event.tells_start,
                     "opened_at": event.at,
                     "signal_rules": event.signal_rules,
                     **_rules(event),

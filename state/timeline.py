@@ -6,6 +6,7 @@ person would conclude (a threshold crossed, a pod crash-looping, a lock chain).
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Iterator
 from itertools import compress
@@ -16,7 +17,7 @@ from state.action_words import PINNING_PARAMS, WORDED_PARAMS, action_words, revi
 from state.console import ConsoleState, TimelineEntry
 from state.guide.episodes import CLEAR_HOLD, SIGNAL_RULES, rule
 from state.guide.investigation import STEP_TITLES, findings_count
-from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2
+from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.signals import latency_ratio, worst_pod
 from state.locks import connection_share, connections_used, unseen
@@ -264,6 +265,11 @@ def entries(
             yield entry(f"{SOURCE_NAMES[event.source]} unreachable: {inert(event.reason)}", "warn")
         case ev.ProbeRecovered():
             yield entry(f"{SOURCE_NAMES[event.source]} reachable again", "good")
+        case ev.DeploymentsSampled() | ev.HealthSampled() | ev.MetricSampled() if (
+            after.tells_start and _first(before, event)
+        ):
+            yield from _at_start(after, event, entry)
+    match event:
         case ev.DeploymentsSampled():
             yield from _deployment_changes(before, after, entry)
         case ev.HealthSampled():
@@ -316,6 +322,74 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
             yield entry(f"{name}: pods {marked_name(new_reason)}", "bad")
         if now.ready >= now.desired > 0 and was.ready < was.desired:
             yield entry(f"{name}: all {now.desired} replicas ready", "good")
+
+
+AT_START_EACH = 3  # past this many, one line names the first few: never a flood at 300
+
+
+def _first(before: ConsoleState, event: ev.EventBase) -> bool:
+    """Whether `event` is its source's first sample of the session (the state had none)."""
+    match event:
+        case ev.DeploymentsSampled():
+            return not before.deployments
+        case ev.HealthSampled():
+            return not before.health
+        case ev.MetricSampled():
+            return not (before.error_rate if event.metric == "error_rate" else before.latency)
+    return False
+
+
+def _wrong_at_start(after: ConsoleState, event: ev.EventBase) -> tuple[str, list[tuple]]:
+    """What the first sample shows wrong: (what many share, [(service, its words)])."""
+    match event:
+        case ev.HealthSampled():
+            failing = [
+                (
+                    h.service,
+                    f"HTTP {h.status_code}" if h.status_code else inert(h.error or "no answer"),
+                )
+                for h in event.results
+                if not h.up and not h.unknown
+            ]
+            return "failing /health", [(s, f"/health failing: {why}") for s, why in failing]
+        case ev.DeploymentsSampled():
+            return "with no replica ready", [
+                (d.name, f"no replica ready (0/{d.desired})")
+                for d in event.deployments
+                if d.desired > 0 and d.ready == 0
+            ]
+        case ev.MetricSampled() if event.metric == "error_rate":
+            rows = after.metric_rows("error_rate")
+            return f"with error rate over {ERROR_RATE_P2:g}%", [
+                (s, f"error rate {v:.1f}% over {ERROR_RATE_P2:g}%")
+                for s in rows
+                if (v := after.latest("error_rate", s)) is not None
+                and math.isfinite(v)
+                and v > ERROR_RATE_P2
+            ]
+        case ev.MetricSampled():
+            rows = after.metric_rows("latency")
+            return f"with p95 over {LATENCY_RATIO_P2:g}x baseline", [
+                (s, f"p95 {after.latest('latency', s):.0f} ms, {r:.1f}x baseline")
+                for s in rows
+                if (r := latency_ratio(after, s)) is not None
+                and math.isfinite(r)
+                and r > LATENCY_RATIO_P2
+            ]
+    return "", []
+
+
+def _at_start(after: ConsoleState, event: ev.EventBase, entry):
+    """What is already wrong in a source's first sample, for an IC opening the console
+    mid-incident (the timeline otherwise tells only changes): a line per service, or past
+    AT_START_EACH one line naming the first few."""
+    shared, wrong = _wrong_at_start(after, event)
+    if len(wrong) <= AT_START_EACH:
+        for service, words in wrong:
+            yield entry(f"at start: {marked_name(service)} {words}", "bad")
+        return
+    names = ", ".join(marked_name(s) for s, _ in wrong[:AT_START_EACH])
+    yield entry(f"at start: {len(wrong)} services {shared}: {names}, ...", "bad")
 
 
 def _health_changes(before: ConsoleState, after: ConsoleState, entry):

@@ -170,6 +170,7 @@ def _begin(start: SessionStart, selected: Selected) -> Recorder:
                 services=tuple(config.cluster.services) if config.cluster else (),
                 signal_rules=SIGNAL_RULES,
                 begun_afresh=start.afresh,
+                tells_start=True,
                 context=selected.context,
                 unconfigured=unconfigured(config),
                 writes_allowed=selected.writes_allowed,

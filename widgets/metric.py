@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from state.guide.signals import NO_SERIES, no_series
 from state.text import inert
 from widgets.format import name_cell, name_width, sparkline, whole
 from widgets.table import RowsPane
@@ -44,7 +45,26 @@ class MetricPane(RowsPane):
         )
 
     def names(self, state: ConsoleState) -> list[str]:
-        return list(state.metric_rows(self.METRIC))
+        """The services with a series, and those Prometheus answers without one (a row
+        'no series': never left out as if watched), in the config's order; only those with
+        one when none of the series is a configured service (`empty_text` says why)."""
+        shown = state.metric_rows(self.METRIC)
+        missing = no_series(state, self.METRIC)
+        if not missing or (not shown and self.series(state)):
+            return list(shown)
+        owed = {*shown, *missing}
+        return [s for s in state.services if s in owed]
+
+    def staleness(self, state: ConsoleState, now: datetime) -> str | None:
+        """The probes' staleness; when fresh, how many configured services have no series
+        ('2 of 12 services: no series'): a pane that shows less than it watches says so."""
+        said = super().staleness(state, now)
+        if said is not None:
+            return said
+        missing = no_series(state, self.METRIC)
+        if not missing:
+            return None
+        return f"{len(missing)} of {len(state.configured)} services: {NO_SERIES}"
 
     def value_text(self, state: ConsoleState, service: str, value: float | None) -> str:
         raise NotImplementedError
@@ -99,6 +119,14 @@ class MetricPane(RowsPane):
             style = self.style_of(state, name, value)
             text.append_text(name_cell(name, name_w))
             text.append(" ")
+            if name not in series:  # Prometheus answers without it: nothing to draw
+                text.append(f"{'—':>8} ", UNKNOWN)
+                if extra_w:
+                    text.append(self.extra(state, name), MUTED)
+                text.append(" " * spark_w + " ")
+                text.append(NO_SERIES, UNKNOWN)
+                text.append("\n")
+                continue
             text.append(f"{self.value_text(state, name, value):>8} ", style)
             if extra_w:
                 text.append(self.extra(state, name), MUTED)

@@ -94,6 +94,24 @@ def _no_deployment(state: ConsoleState, service: str) -> bool:
     return k8s.last_ok is not None and not k8s.failing
 
 
+NO_SERIES = "no series"
+
+
+def no_series(state: ConsoleState, metric: str) -> tuple[str, ...]:
+    """The configured services (not those the cluster or a health check added), in their
+    order, that Prometheus answers `metric` ("error_rate"
+    or "latency") without a series for: no traffic yet, a wrong label, an exporter gone from
+    the start. Empty when no service is configured, the metric is not, or Prometheus has not
+    answered yet. Nothing of them can be seen, so they are unknown, never watched and fine
+    (a series that goes mid-session stays in the console as no value: 'no data')."""
+    if not state.configured or metric in state.unconfigured:
+        return ()
+    if state.probe(metric).last_ok is None:
+        return ()
+    series = state.error_rate if metric == "error_rate" else state.latency
+    return tuple(s for s in state.configured if s not in series)
+
+
 def latency_ratio(state: ConsoleState, service: str) -> float | None:
     value = state.latest("latency", service)
     base = state.latency_baseline.get(service)
@@ -112,13 +130,19 @@ _SIGNAL_OF = {
 }
 
 
+# which of a service's series Prometheus has none of: (error rate, p95) -> words
+_SERIES_OF = {(True, True): "Prometheus ", (True, False): "error rate ", (False, True): "p95 "}
+
+
 def unknown(state: ConsoleState) -> tuple[str, ...]:
     """What the console cannot see, 'what: why', in order: the signals no backend is
     configured for ('error rate: not configured'), then each service whose health check
     could not reach its host from here ('api: DNS lookup failed'), unless it is down, then
-    each one the cluster answers without ('api: no such deployment in the cluster'), then a
-    database whose monitor role cannot see other roles' sessions ('database: cannot see 37
-    sessions of other roles: grant pg_monitor')."""
+    each one the cluster answers without ('api: no such deployment in the cluster'), then
+    each one Prometheus has no series of ('api: no Prometheus series', or 'no error rate
+    series' / 'no p95 series' when only one is missing), then a database whose monitor role
+    cannot see other roles' sessions ('database: cannot see 37 sessions of other roles: grant
+    pg_monitor')."""
     words = dict.fromkeys(_SIGNAL_OF.get(s, s) for s in state.unconfigured)
     names = state.services or tuple(sorted(set(state.deployments) | set(state.health)))
     found = [f"{word}: not configured" for word in words]
@@ -131,6 +155,12 @@ def unknown(state: ConsoleState) -> tuple[str, ...]:
         f"{s}: {NO_DEPLOYMENT}"
         for s in names
         if _no_deployment(state, s) and not service_down(state, s)
+    ]
+    rated, timed = set(no_series(state, "error_rate")), set(no_series(state, "latency"))
+    found += [
+        f"{s}: no {_SERIES_OF[(s in rated, s in timed)]}series"
+        for s in names
+        if (s in rated or s in timed) and not service_down(state, s)
     ]
     pg = state.probe("postgres")
     if pg.unknown and "database" not in words:  # its host does not resolve from here

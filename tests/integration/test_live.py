@@ -40,6 +40,7 @@ def test_a_new_live_session_is_journaled_in_the_data_dir():
         (first,) = list(session.recorder.journal.events())
         assert isinstance(first, SessionStarted)
         assert (first.mode, first.operator, first.services) == ("live", "alice", tuple(SERVICES))
+        assert first.tells_start  # its timeline tells what is wrong in the first samples
     finally:
         session.recorder.journal.close()
 

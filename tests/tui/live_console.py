@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 
 
-def live_console(
-    folder: Path, services: Sequence[str], *events: EventBase
-) -> tuple[WarroomApp, FrozenClock]:
-    """The console (operator alice) with its clock at T0 + 1 s, `events` recorded after the
-    session's start at T0 watching `services`."""
+def recorded(
+    folder: Path, services: Sequence[str], *events: EventBase, tells_start: bool = False
+) -> Recorder:
+    """A journal in `folder` holding a live session's start at T0 (operator alice) watching
+    `services` (begun by this version when `tells_start`), then `events`."""
     recorder = Recorder(Journal.create(folder / "j.warroom"))
     start = SessionStarted(
         at=T0,
@@ -32,8 +32,18 @@ def live_console(
         operator="alice",
         services=tuple(services),
         signal_rules=SIGNAL_RULES,
+        tells_start=tells_start,
     )
     for event in (start, *events):
         recorder.record(event)
+    return recorder
+
+
+def live_console(
+    folder: Path, services: Sequence[str], *events: EventBase
+) -> tuple[WarroomApp, FrozenClock]:
+    """The console (operator alice) with its clock at T0 + 1 s, `events` recorded after the
+    session's start at T0 watching `services`."""
+    recorder = recorded(folder, services, *events)
     clock = FrozenClock(T0 + timedelta(seconds=1))
     return WarroomApp(recorder, clock, operator="alice", watch_terminal=False), clock
