@@ -227,6 +227,8 @@ class SessionStarted(EventBase):
     # which signal rules the console ran (state/guide/episodes.py): a journal written before
     # they were versioned says nothing and replays under rules 1, as it was shown then
     signal_rules: int = 1
+    # which lock-chain reading the console ran (state/locks.py LOCK_RULES): 1 when not said
+    lock_rules: int = 1
     # begun in a journal an earlier console had created but begun no session in (its opening
     # was cut short, tui/opening.py): nothing was lost, and the timeline says so
     begun_afresh: bool = False

@@ -350,6 +350,7 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase, history: int) ->
                     "services": _services(state, event.services),
                     "opened_at": event.at,
                     "signal_rules": event.signal_rules,
+                    "lock_rules": event.lock_rules,
                     **_rules(event),
                 }
             )

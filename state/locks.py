@@ -9,6 +9,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from state.events import DatabaseSampled, DbSession
 
+# the lock-chain reading this console writes (SessionStarted.lock_rules): 2 tells a chain as
+# it grows (state/timeline.py) and each chain's own peak in the review (state/review/metrics.py);
+# a journal that does not say replays under 1, as it was shown then (a chain told once, as it
+# appeared, and one peak over every chain)
+LOCK_RULES = 2
+
 
 @dataclass(frozen=True)
 class BlockingChain:
