@@ -172,6 +172,10 @@ class DbSession(Model):
     # (state/text.py sql_literal), for COMMIT/ROLLBACK PREPARED; journals before it lack it
     prepared_sql: str | None = None
     database: str | None = None  # a prepared transaction's database
+    # the server's track_activity_query_size (bytes) when `query` is as long as it:
+    # pg_stat_activity keeps no more of a statement, so the one shown may be cut there (None:
+    # shorter, or not read; journals before it lack it)
+    query_cut_at: int | None = None
 
     @property
     def is_prepared(self) -> bool:
