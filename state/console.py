@@ -176,6 +176,9 @@ class ConsoleState(Model):
     # the signal rules the session was recorded under (SessionStarted.signal_rules): 1 for a
     # journal that does not say, so it replays as it was shown; 2 adds holds and episodes
     signal_rules: int = 1
+    # the lock-chain reading the session was recorded under (SessionStarted.lock_rules): 1 for
+    # a journal that does not say; 2 tells a chain as it grows and each chain's peak apart
+    lock_rules: int = 1
     episodes: dict[str, SignalEpisode] = Field(default_factory=dict)  # open ones, by key
     breach: Breach | None = None  # the open breach, else the last sustained one
     incident: Incident | None = None

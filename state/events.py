@@ -172,6 +172,10 @@ class DbSession(Model):
     # (state/text.py sql_literal), for COMMIT/ROLLBACK PREPARED; journals before it lack it
     prepared_sql: str | None = None
     database: str | None = None  # a prepared transaction's database
+    # the server's track_activity_query_size (bytes) when `query` is as long as it:
+    # pg_stat_activity keeps no more of a statement, so the one shown may be cut there (None:
+    # shorter, or not read; journals before it lack it)
+    query_cut_at: int | None = None
 
     @property
     def is_prepared(self) -> bool:
@@ -227,6 +231,8 @@ class SessionStarted(EventBase):
     # which signal rules the console ran (state/guide/episodes.py): a journal written before
     # they were versioned says nothing and replays under rules 1, as it was shown then
     signal_rules: int = 1
+    # which lock-chain reading the console ran (state/locks.py LOCK_RULES): 1 when not said
+    lock_rules: int = 1
     # begun in a journal an earlier console had created but begun no session in (its opening
     # was cut short, tui/opening.py): nothing was lost, and the timeline says so
     begun_afresh: bool = False

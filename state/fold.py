@@ -352,6 +352,7 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase, history: int) ->
                     "tells_start": event.tells_start,
                     "opened_at": event.at,
                     "signal_rules": event.signal_rules,
+                    "lock_rules": event.lock_rules,
                     **_rules(event),
                 }
             )

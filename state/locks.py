@@ -6,8 +6,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from state.text import inert
+
 if TYPE_CHECKING:
     from state.events import DatabaseSampled, DbSession
+
+# the lock-chain reading this console writes (SessionStarted.lock_rules): 2 tells a chain as
+# it grows (state/timeline.py) and each chain's own peak in the review (state/review/metrics.py);
+# a journal that does not say replays under 1, as it was shown then (a chain told once, as it
+# appeared, and one peak over every chain)
+LOCK_RULES = 2
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,18 @@ def blocker_name(pid: int, sessions: Sequence[DbSession] = ()) -> str:
         return str(pid)
     found = next((s for s in sessions if s.pid == pid and s.prepared is not None), None)
     return f"prepared transaction '{found.prepared}'" if found else "a prepared transaction"
+
+
+def statement_words(s: DbSession, limit: int) -> str:
+    """`s.query` made inert and cut to `limit` characters; a statement the server cut at its
+    track_activity_query_size (`query_cut_at`) ends in "…" and says so, so nobody reads a
+    part as the whole: "UPDATE ... WHERE id IN (1, 2… (cut by the server at 1 kB)"."""
+    text = inert(s.query, limit)
+    if s.query_cut_at is None:
+        return text
+    size = s.query_cut_at
+    kb = f"{size // 1024} kB" if size % 1024 == 0 else f"{size} bytes"
+    return f"{text.removesuffix('…')}… (cut by the server at {kb})"
 
 
 def waiting_words(n: int) -> str:

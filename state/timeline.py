@@ -503,11 +503,31 @@ def _lock_changes(before: ConsoleState, after: ConsoleState, entry):
         yield entry(f"Lock chain: {new} session{'s' if new > 1 else ''} blocked", "bad")
     elif old > 0 and new == 0:
         yield entry("Lock chain cleared", "good")
+    elif after.lock_rules > 1 and new > old and new >= 2 * _last_told(before.timeline, old):
+        yield entry(f"Lock chain grew: {new} sessions blocked", "bad")
     was, blind = _unseen(before), _unseen(after)
     if blind and not was:  # said once as it starts, not at every count
         yield entry(f"Database signal unknown: {blind}", "bad")
     elif was and not blind:
         yield entry("Database: every session visible again", "good")
+
+
+def _last_told(timeline: tuple[TimelineEntry, ...], counted: int) -> int:
+    """How many blocked sessions the timeline last told of for the lock chain still going
+    ("Lock chain: 3 sessions blocked", "Lock chain grew: 8 sessions blocked"): a chain is told
+    again each time it doubles from that, so a chain of 1 that grows to 14 reads 1, 2, 4, 8 and
+    one that wavers between 3 and 4 is not told at every sample. The guide names no count of
+    blocked sessions that matters more (its "Lock Contention" section: find the blocker). Falls
+    back to `counted` (the count before) when the chain's first line left the timeline."""
+    for told in reversed(timeline):
+        if not told.text.startswith("Lock chain"):
+            continue
+        head, _, rest = told.text.partition(": ")
+        number = rest.split(" ", 1)[0]
+        if head in ("Lock chain", "Lock chain grew") and number.isdigit():
+            return int(number)
+        return counted  # "Lock chain cleared": this chain's first line is gone
+    return counted
 
 
 # ---- signal episodes (rules 2): one entry each, replaced where it stands as it goes ------------

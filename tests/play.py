@@ -28,6 +28,7 @@ from state.guide.policy import incident_id
 from state.guide.severity import Role, Severity
 from state.guide.signals import suggestion
 from state.journal.store import Journal
+from state.locks import LOCK_RULES
 from state.recorder import Recorder
 from tui import __version__
 
@@ -77,6 +78,7 @@ class Session:
                 seed=seed,
                 services=tuple(self.cluster.services),
                 signal_rules=SIGNAL_RULES,
+                lock_rules=LOCK_RULES,
             )
         )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from state.locks import blocker_name
+from state.locks import blocker_name, statement_words
 from state.text import inert
 from widgets.format import clock_time, duration
 from widgets.modals import Look
@@ -46,7 +46,7 @@ def backend_message(action: str, chain: BlockingChain, sessions: tuple[DbSession
     """The backend, its statement, whom it blocks and whom it waits on: the dialog's lines."""
     s = chain.session
     lines = [f"Backend {backend_words(s)}"]
-    lines.append(inert(s.query, 400) if s.visible else f"statement {HIDDEN}")
+    lines.append(statement_words(s, 400) if s.visible else f"statement {HIDDEN}")
     if chain.blocks:
         below = [w.session.pid for w in chain.waiters]
         pids = ", ".join(blocker_name(p, sessions) for p in below[:8])

@@ -17,6 +17,7 @@ from probes.simulated.scenario import load
 from state.clock import ScaledClock
 from state.events import ActionFinished, ActionRequested, SessionResumed, SessionStarted
 from state.guide.episodes import SIGNAL_RULES
+from state.locks import LOCK_RULES
 from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
@@ -54,6 +55,7 @@ def start_demo(start: SessionStart) -> DemoSession:
                 speed=start.speed,
                 services=tuple(cluster.services),
                 signal_rules=SIGNAL_RULES,
+                lock_rules=LOCK_RULES,
                 begun_afresh=start.afresh,
             )
         )

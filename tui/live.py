@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from state.clock import WallClock
 from state.events import SessionResumed, SessionStarted
 from state.guide.episodes import SIGNAL_RULES
+from state.locks import LOCK_RULES
 from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
@@ -169,6 +170,7 @@ def _begin(start: SessionStart, selected: Selected) -> Recorder:
                 operator=start.operator,
                 services=tuple(config.cluster.services) if config.cluster else (),
                 signal_rules=SIGNAL_RULES,
+                lock_rules=LOCK_RULES,
                 begun_afresh=start.afresh,
                 tells_start=True,
                 context=selected.context,

@@ -18,6 +18,7 @@ from state.locks import (
     blocking_chains,
     connection_share,
     connections_used,
+    statement_words,
     unseen,
 )
 from state.text import inert
@@ -161,7 +162,7 @@ def detail_line(chain: BlockingChain) -> Text:
         return Text("not in pg_stat_activity: it ended as it was read", MUTED)
     if not s.visible:
         return Text("statement hidden: grant pg_monitor", MUTED)
-    return Text(inert(s.query, 300), QUOTE)
+    return Text(statement_words(s, 300), QUOTE)
 
 
 def _blocks(line: Text, chain: BlockingChain) -> None:

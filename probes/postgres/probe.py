@@ -59,12 +59,31 @@ def db_session(
     )
 
 
-def chain_session(row: Sequence[Any], query_chars: int) -> DbSession:
+def chain_session(row: Sequence[Any], query_chars: int, query_limit: int = 0) -> DbSession:
     """A row of the sessions query: its statement's bytes decoded with the encoding of the
-    session's own database, per session, and cut to `query_chars` characters."""
+    session's own database, per session, and cut to `query_chars` characters; marked as cut
+    by the server (`query_cut_at`) when its bytes reach `query_limit`, the server's
+    track_activity_query_size (0: not known)."""
     pid, user, app, state, raw, encoding, *rest = row
     query = decoded(raw, encoding)
-    return db_session(pid, user, app, state, query and query[:query_chars], *rest)
+    session = db_session(pid, user, app, state, query and query[:query_chars], *rest)
+    if query_limit and raw is not None and len(raw) >= query_limit - CLIP_SLACK:
+        return session.model_copy(update={"query_cut_at": query_limit})
+    return session
+
+
+# PostgreSQL keeps track_activity_query_size - 1 bytes of a statement, cut back to a whole
+# character (pg_mbcliplen: up to 3 more bytes in UTF-8): a statement this close to the limit
+# may have been cut (backend_status.c pgstat_report_activity)
+CLIP_SLACK = 4
+
+
+def query_limit(shown: str) -> int:
+    """Bytes of `SHOW track_activity_query_size` ("1kB", "4096", "1MB"); 0 if unreadable."""
+    units = {"B": 1, "kB": 1024, "MB": 1024 * 1024}
+    digits = shown.rstrip("kMB")
+    unit = shown[len(digits) :] or "B"
+    return int(digits) * units[unit] if digits.isdigit() and unit in units else 0
 
 
 # what `warroom check` warns of for a role without pg_read_all_stats (pg_monitor has it)
@@ -96,6 +115,7 @@ class PostgresProbe:
         self.statement_timeout_ms = int(statement_timeout_ms)
         self.script = sample_script(long_query_s, query_chars, statement_timeout_ms)
         self._conn: AsyncConnection[Any] | None = None
+        self._query_limit = 0  # the connection's track_activity_query_size, bytes
 
     async def prepare(self) -> None:
         """psycopg imported in a worker thread, before the first sample (probes/scheduler.py)."""
@@ -123,8 +143,21 @@ class PostgresProbe:
         raise AssertionError("unreachable")
 
     async def _connection(self) -> AsyncConnection[Any]:
+        import psycopg
+
         if self._conn is None or self._conn.closed:
-            self._conn = await connect(self.dsn, self.timeout)
+            conn = await connect(self.dsn, self.timeout)
+            try:  # read once per connection: it changes only with a server restart
+                async with conn.cursor() as cur:
+                    await cur.execute("SHOW track_activity_query_size")
+                    row = await cur.fetchone()
+            except BaseException as exc:
+                await conn.close()
+                if isinstance(exc, psycopg.Error):
+                    raise PostgresError(reason(exc, self.dsn)) from None
+                raise
+            self._query_limit = query_limit(str(row[0])) if row else 0
+            self._conn = conn
         return self._conn
 
     async def _read(self, conn: AsyncConnection[Any], now: datetime) -> DatabaseSampled:
@@ -138,7 +171,8 @@ class PostgresProbe:
                     break
         (counts,), rows = results
         active, idle, in_xact, waiting, max_connections, hidden = counts
-        sessions = [chain_session(r, self.query_chars) for r in rows]
+        limit = self._query_limit
+        sessions = [chain_session(r, self.query_chars, limit) for r in rows]
         if any(0 in s.blocked_by for s in sessions):
             sessions = await self._name_prepared(conn, sessions)
         return DatabaseSampled(

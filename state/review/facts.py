@@ -22,12 +22,12 @@ from state.events import JournalWrittenAgain
 from state.fold import fold
 from state.guide.harm import harm
 from state.guide.milestones import Change, Milestones, Tracker, services_down
-from state.locks import blocker_name
+from state.locks import blocker_name, blocking_chains
 from state.rollouts import counted, state_of
 from state.timeline import blocked_count
 
 if TYPE_CHECKING:
-    from state.events import EventBase
+    from state.events import DbSession, EventBase
 
 # Events that only report what the world looks like; anything else was done by someone.
 SIGNAL_KINDS = frozenset(
@@ -137,6 +137,9 @@ class LockSample:
     at: float  # epoch seconds
     blocked: int
     root: str  # who the longest wait is behind, already made inert by whoever reads it
+    # which chain (lock rules 2: one sample per chain): its root blocker, "pid@backend_start"
+    # or "gid:<gid>" for a prepared transaction; "" under lock rules 1 (one sample, all chains)
+    chain: str = ""
 
 
 @dataclass
@@ -310,18 +313,38 @@ def _runs(
 def _locks(facts: Facts, event: Any, state: ConsoleState) -> None:
     if not blocked_count(state):  # most samples: no session waits (counted as the fold did)
         return
+    at = event.at.timestamp()
+    if state.lock_rules > 1:  # each chain apart, by its root blocker (found live: two merged)
+        for chain in blocking_chains(event.sessions):
+            root = chain.session
+            root_name = _blocker(root.pid, event.sessions, root if chain.sampled else None)
+            facts.locks.append(LockSample(at, chain.blocks, root_name, _chain_key(root)))
+        return
     waiting = [s for s in event.sessions if s.blocked_by]
     by_pid = {s.pid: s for s in event.sessions}
     blockers = {p for s in waiting for p in s.blocked_by} - {s.pid for s in waiting}
-    root = ""
+    root_name = ""
     if blockers:
         pid = min(blockers, key=lambda p: (-sum(p in s.blocked_by for s in waiting), p))
-        holder = by_pid.get(pid)
-        who = ", ".join(x for x in (holder.user, holder.state) if x) if holder else ""
-        on = f" on {holder.relation}" if holder and holder.relation else ""
-        name = f"pid {pid}" if pid > 0 else blocker_name(pid, event.sessions)
-        root = name + (f" ({who})" if who else "") + on
-    facts.locks.append(LockSample(event.at.timestamp(), len(waiting), root))
+        root_name = _blocker(pid, event.sessions, by_pid.get(pid))
+    facts.locks.append(LockSample(at, len(waiting), root_name))
+
+
+def _blocker(pid: int, sessions: Any, holder: DbSession | None) -> str:
+    """'pid 4242 (batch, idle in transaction) on tracks', or a prepared transaction's gid."""
+    who = ", ".join(x for x in (holder.user, holder.state) if x) if holder else ""
+    on = f" on {holder.relation}" if holder and holder.relation else ""
+    name = f"pid {pid}" if pid > 0 else blocker_name(pid, sessions)
+    return name + (f" ({who})" if who else "") + on
+
+
+def _chain_key(root: DbSession) -> str:
+    """A root blocker over time: its pid and backend_start (a pid is reused, the pair is
+    not), or a prepared transaction's gid (it has no backend)."""
+    if root.pid < 0:
+        return f"gid:{root.prepared}" if root.prepared is not None else f"xid:{-root.pid}"
+    started = root.backend_start.isoformat() if root.backend_start else ""
+    return f"{root.pid}@{started}"
 
 
 def _down(facts: Facts, state: ConsoleState, seq: int, at: datetime) -> None:

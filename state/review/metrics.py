@@ -33,7 +33,10 @@ class Impact:
     start: datetime
     end: datetime
     services: tuple[ServiceImpact, ...]
-    lock_peak: LockSample | None
+    lock_peak: LockSample | None  # the worst sample over every chain
+    # each lock chain's own peak (by its root blocker), in the order they peaked: one under
+    # lock rules 1, which sampled every chain as one
+    lock_peaks: tuple[LockSample, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,8 +159,19 @@ def _impact(facts: Facts, start: datetime, end: datetime) -> Impact:
             )
         )
     locks = [s for s in facts.locks if a <= s.at <= b]
-    peak = min(locks, key=lambda s: (-s.blocked, s.at)) if locks else None
-    return Impact(start, end, tuple(services), peak)
+    peak = min(locks, key=_worse) if locks else None
+    chains: dict[str, LockSample] = {}
+    for sample in locks:
+        was = chains.get(sample.chain)
+        if was is None or _worse(sample) < _worse(was):
+            chains[sample.chain] = sample
+    peaks = tuple(sorted(chains.values(), key=lambda s: (s.at, -s.blocked, s.root)))
+    return Impact(start, end, tuple(services), peak, peaks)
+
+
+def _worse(sample: LockSample) -> tuple[int, float]:
+    """Sorts the most sessions blocked first, the earliest of equals first."""
+    return -sample.blocked, sample.at
 
 
 def _breaches(facts: Facts, start: datetime, end: datetime) -> tuple[tuple[str, datetime], ...]:

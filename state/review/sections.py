@@ -10,7 +10,7 @@ from state.action_words import action_name, params_in_full
 from state.clock import from_epoch
 from state.guide.milestones import is_pager
 from state.guide.policy import UPDATE_CADENCE
-from state.review.facts import SIGNAL_KINDS, Row
+from state.review.facts import SIGNAL_KINDS, LockSample, Row
 from state.review.format import NONE, fenced, iso, md, span, table
 
 if TYPE_CHECKING:
@@ -84,17 +84,22 @@ def impact(part_impact: Impact) -> list[str]:
     )
     out = table(header, rows) if rows else ["No service was down or past a threshold."]
     peak = part_impact.lock_peak
+    chains = part_impact.lock_peaks
     if peak is None:
         out += ["", "- **Database lock chain peak:** none (no session was blocked)"]
+    elif len(chains) > 1:  # each chain told apart, with its own peak and blocker
+        out += ["", f"- **Database lock chains:** {len(chains)}, each at its own peak:"]
+        out += [f"  - {_lock_peak(chain)}" for chain in chains]
     else:
-        behind = f", behind {md(peak.root)}" if peak.root else ""
-        many = "s" if peak.blocked != 1 else ""
-        out += [
-            "",
-            f"- **Database lock chain peak:** {peak.blocked} session{many} blocked at "
-            f"{_at(peak.at)}{behind}",
-        ]
+        out += ["", f"- **Database lock chain peak:** {_lock_peak(peak)}"]
     return out
+
+
+def _lock_peak(peak: LockSample) -> str:
+    """'14 sessions blocked at 2026-03-14T09:27:26Z, behind pid 4242 (...) on tracks'."""
+    behind = f", behind {md(peak.root)}" if peak.root else ""
+    many = "s" if peak.blocked != 1 else ""
+    return f"{peak.blocked} session{many} blocked at {_at(peak.at)}{behind}"
 
 
 def metrics(milestones: Milestones) -> list[str]:

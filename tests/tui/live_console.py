@@ -9,6 +9,7 @@ from state.clock import FrozenClock
 from state.events import EventBase, SessionStarted
 from state.guide.episodes import SIGNAL_RULES
 from state.journal.store import Journal
+from state.locks import LOCK_RULES
 from state.recorder import Recorder
 from tui.app import WarroomApp
 
@@ -33,6 +34,7 @@ def recorded(
         services=tuple(services),
         signal_rules=SIGNAL_RULES,
         tells_start=tells_start,
+        lock_rules=LOCK_RULES,
     )
     for event in (start, *events):
         recorder.record(event)

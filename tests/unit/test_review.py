@@ -21,6 +21,8 @@ from pydantic import BaseModel
 from state.events import (
     ActionFinished,
     ActionRequested,
+    DatabaseSampled,
+    DbSession,
     IncidentAcknowledged,
     IncidentDeclared,
     IncidentResolved,
@@ -33,6 +35,7 @@ from state.guide.drill import Expectations, score
 from state.guide.severity import IncidentStatus, Severity
 from state.journal.store import Journal
 from state.journal.summary import summarize
+from state.locks import LOCK_RULES
 from state.review.facts import gather
 from state.review.files import ReviewError, review_files, score_card_section
 from state.review.format import md
@@ -521,3 +524,64 @@ def test_the_actions_table_names_each_thing_acted_on_with_its_pin_not_python_lis
         "102 (backend started 2026-03-14T09:01:00+00:00)) |"
     ) in review
     assert "['" not in review and "pod_uids" not in review and "backend_starts" not in review
+
+
+# ---- lock chains: each told apart (found live: two blockers read as one chain) -----------------
+
+
+def locked(t: float, chains: dict[tuple[int, float], int]) -> DatabaseSampled:
+    """A sample with, per root blocker (pid, backend started at t seconds), that many waiters."""
+    sessions = []
+    for n, ((pid, born), waiters) in enumerate(chains.items()):
+        sessions.append(
+            DbSession(pid=pid, user="batch", state="idle in transaction", backend_start=at(born))
+        )
+        sessions += [DbSession(pid=1000 * (n + 1) + i, blocked_by=(pid,)) for i in range(waiters)]
+    return DatabaseSampled(
+        at=at(t), connections={"active": 3}, max_connections=100, sessions=tuple(sessions)
+    )
+
+
+BATCH = "(batch, idle in transaction)"
+
+
+def lock_lines(events) -> list[str]:
+    (review,) = [f.data.decode() for f in review_files(events) if f.name.endswith("review.md")]
+    return [line for line in review.splitlines() if line.startswith(("- **Database lock", "  - "))]
+
+
+def test_two_lock_chains_at_once_are_told_apart_each_with_its_own_peak() -> None:
+    start = started().model_copy(update={"lock_rules": LOCK_RULES})
+    samples = [
+        locked(10, {(41, 0): 2, (77, 0): 1}),
+        locked(12, {(41, 0): 3, (77, 0): 2}),  # together 5: no single chain ever had 5
+        locked(14, {(41, 0): 1, (77, 0): 4}),
+        # pid 41 reused by a new backend: a chain of its own, not the first one's
+        locked(20, {(41, 18): 2}),
+    ]
+    (part,) = parts(gather([start, *samples]))
+    assert [(p.blocked, p.root, p.at) for p in part.impact.lock_peaks] == [
+        (3, "pid 41 (batch, idle in transaction)", at(12).timestamp()),
+        (4, "pid 77 (batch, idle in transaction)", at(14).timestamp()),
+        (2, "pid 41 (batch, idle in transaction)", at(20).timestamp()),
+    ]
+    assert lock_lines([start, *samples]) == [
+        "- **Database lock chains:** 3, each at its own peak:",
+        f"  - 3 sessions blocked at 2026-03-06T12:00:12Z, behind pid 41 {BATCH}",
+        f"  - 4 sessions blocked at 2026-03-06T12:00:14Z, behind pid 77 {BATCH}",
+        f"  - 2 sessions blocked at 2026-03-06T12:00:20Z, behind pid 41 {BATCH}",
+    ]
+    # one chain reads as it always did
+    assert lock_lines([start, locked(10, {(41, 0): 2}), locked(12, {(41, 0): 6})]) == [
+        "- **Database lock chain peak:** 6 sessions blocked at 2026-03-06T12:00:12Z, "
+        "behind pid 41 (batch, idle in transaction)"
+    ]
+
+
+def test_a_journal_without_lock_rules_keeps_its_one_peak_over_every_chain() -> None:
+    """Journals written before chains were told apart export as they did (tests/golden)."""
+    samples = [locked(10, {(41, 0): 2, (77, 0): 1}), locked(12, {(41, 0): 3, (77, 0): 2})]
+    assert lock_lines([started(), *samples]) == [
+        "- **Database lock chain peak:** 5 sessions blocked at 2026-03-06T12:00:12Z, "
+        "behind pid 41 (batch, idle in transaction)"
+    ]

@@ -10,6 +10,7 @@ from state import events as ev
 from state.console import ConsoleState, TimelineEntry
 from state.fold import fold
 from state.guide.severity import IncidentStatus, Role, Severity
+from state.locks import LOCK_RULES
 from tests.unit.helpers import (
     T0,
     at,
@@ -175,8 +176,28 @@ def test_lock_chain_appears_and_clears():
     assert texts(state, chain(2, 1)) == ["Lock chain: 1 session blocked"]
     assert texts(state, chain(2, 3)) == ["Lock chain: 3 sessions blocked"]
     locked = fold(state, chain(2, 1))
-    assert texts(locked, chain(4, 2), chain(6, 5)) == []  # growing is not a new entry
     assert texts(locked, chain(4, 0)) == ["Lock chain cleared"]
+
+
+def test_lock_chain_told_as_it_doubles_not_at_every_sample():
+    """Found live: the line still read "1 session blocked" when the chain had 14."""
+    recorded = base(chain(0, 0)).model_copy(update={"lock_rules": LOCK_RULES})
+    locked = fold(recorded, chain(2, 1))
+    grown = [chain(4 + 2 * i, n) for i, n in enumerate((1, 2, 3, 4, 3, 4, 3, 7, 8, 14, 9, 15))]
+    assert texts(locked, *grown) == [
+        "Lock chain grew: 2 sessions blocked",
+        "Lock chain grew: 4 sessions blocked",  # wavering 3-4 afterwards is not told again
+        "Lock chain grew: 8 sessions blocked",
+    ]
+    assert texts(locked, *grown, chain(30, 16))[-1] == "Lock chain grew: 16 sessions blocked"
+    big = fold(recorded, chain(2, 5))
+    assert texts(big, chain(4, 9)) == []  # 9 < 2 x 5
+    assert texts(big, chain(4, 10)) == ["Lock chain grew: 10 sessions blocked"]
+
+
+def test_a_journal_without_lock_rules_tells_a_chain_once_as_it_was_shown():
+    locked = fold(base(chain(0, 0)), chain(2, 1))
+    assert texts(locked, chain(4, 2), chain(6, 5), chain(8, 14)) == []
 
 
 def test_probe_failed_and_recovered():

@@ -1,0 +1,107 @@
+"""Lock chains on a real server, as the timeline, the review and the confirmations tell them
+(found live against PostgreSQL): two blockers at once are two chains, each with its own peak
+and blocker (the review's "lock chain peak: 5 ... behind X" merged two); a chain that grows is
+told as it grows (the timeline still read "1 session blocked" at 14); a statement the server
+cut to track_activity_query_size (1 kB by default) is shown as cut, never as whole."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from state.console import ConsoleState
+from state.events import DatabaseSampled, SessionStarted
+from state.locks import LOCK_RULES, blocking_chains
+from state.review.facts import gather
+from state.review.files import review_files
+from state.review.format import iso
+from state.review.metrics import parts
+from tests.integration.pg_probe import opened, sample, table
+from tests.unit.helpers import fold_all
+from tui.backend_now import backend_message
+from widgets.lock_lines import detail_line
+
+if TYPE_CHECKING:
+    from probes.postgres.probe import PostgresProbe
+    from tests.servers.postgres import PgServer
+    from tests.servers.sessions import Sessions
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def probe(pg_server: PgServer) -> AsyncIterator[PostgresProbe]:
+    async with opened(pg_server.dsn()) as p:
+        yield p
+
+
+async def test_two_blockers_are_two_chains_and_a_growing_chain_is_told(
+    probe: PostgresProbe, sessions: Sessions
+) -> None:
+    await table(sessions, "acc_a")
+    await table(sessions, "acc_b")
+    a = await sessions.hold("batch-a", "UPDATE acc_a SET balance = 0 WHERE id = 1")
+    b = await sessions.hold("batch-b", "UPDATE acc_b SET balance = 0 WHERE id = 1")
+    await sessions.wait("app-a1", "UPDATE acc_a SET balance = 1 WHERE id = 1")
+    await sessions.wait("app-b1", "UPDATE acc_b SET balance = 1 WHERE id = 1")
+    first = await sample(probe)
+    for n in range(2, 5):
+        await sessions.wait(f"app-a{n}", f"UPDATE acc_a SET balance = {n} WHERE id = 1")
+    second = await sample(probe)  # behind a: 4, behind b: 1; 5 blocked in all
+
+    start = SessionStarted(
+        at=first.at - timedelta(seconds=1),
+        mode="live",
+        version="test",
+        operator="alice",
+        lock_rules=LOCK_RULES,
+    )
+    # the samples a second apart at least, as the probe's cadence has them
+    later = second.model_copy(update={"at": max(second.at, first.at + timedelta(seconds=1))})
+    events: list[SessionStarted | DatabaseSampled] = [start, first, later]
+
+    (part,) = parts(gather(events))
+    peaks = sorted((p.blocked, p.root) for p in part.impact.lock_peaks)
+    assert peaks == [
+        (1, f"pid {b} (postgres, idle in transaction) on acc_b"),
+        (4, f"pid {a} (postgres, idle in transaction) on acc_a"),
+    ]
+    (review,) = [f.data.decode() for f in review_files(events) if f.name.endswith("review.md")]
+    assert "- **Database lock chains:** 2, each at its own peak:" in review
+    assert f"  - 4 sessions blocked at {iso(later.at)}, behind pid {a} " in review
+    assert "5 sessions blocked at" not in review  # no chain ever had 5 (the timeline: all)
+
+    told = [e.text for e in fold_all(ConsoleState(), events).timeline if "Lock chain" in e.text]
+    assert told == ["Lock chain: 2 sessions blocked", "Lock chain grew: 5 sessions blocked"]
+
+
+async def test_a_statement_cut_by_the_server_is_marked_and_stays_inert(
+    probe: PostgresProbe, sessions: Sessions
+) -> None:
+    assert await sessions.value("SHOW track_activity_query_size") == "1kB"  # the default
+    await table(sessions, "acc_cut")
+    # the blocker's statement is longer than 1 kB; hostile text sits in the part that is kept
+    pad = "[bold red]x[/] \x1b[2J é" * 200
+    holder = await sessions.hold(
+        "batch", f"UPDATE acc_cut SET balance = 0 WHERE id = 1 /* {pad} */"
+    )
+    waiter = await sessions.wait("app", "UPDATE acc_cut SET balance = 1 WHERE id = 1")
+
+    event = await sample(probe)
+
+    by_pid = {s.pid: s for s in event.sessions}
+    assert by_pid[holder].query_cut_at == 1024
+    assert len(by_pid[holder].query.encode()) < 1024  # what the server kept, and no more
+    assert by_pid[waiter].query_cut_at is None  # a short statement is whole
+    (chain,) = blocking_chains(event.sessions)
+    told = backend_message("terminate", chain, event.sessions)
+    statement = told.splitlines()[1]
+    assert statement.startswith("UPDATE acc_cut SET balance = 0 WHERE id = 1 /* [bold red]x[/]")
+    assert statement.endswith("… (cut by the server at 1 kB)")
+    assert "\x1b" not in told
+    shown = detail_line(chain)
+    assert shown.plain.endswith("… (cut by the server at 1 kB)")
+    assert "[bold red]" in shown.plain and not shown.spans  # text, never markup
