@@ -10,15 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from state.events import (
-    DatabaseSampled,
-    DeploymentsSampled,
-    DeploymentStatus,
-    HealthResult,
-    HealthSampled,
-    MetricSampled,
-)
-from tests.tui.live_console import T0, live_console
+from tests.tui.live_console import T0, fresh, header, live_console
 from widgets.timeline import TimelinePane
 
 SERVICES = ("analysis-service", "file-watcher")
@@ -28,31 +20,8 @@ CLEAR = "all guide thresholds clear"
 def sampled(seconds: float, *present: str) -> list:
     """Every backend fresh at T0 + `seconds`, all healthy, the cluster holding `present`."""
     at = T0 + timedelta(seconds=seconds)
-    return [
-        DeploymentsSampled(
-            at=at,
-            deployments=tuple(
-                DeploymentStatus(name=s, namespace="tracktion", desired=2, ready=2, revision=3)
-                for s in present
-            ),
-        ),
-        HealthSampled(
-            at=at,
-            results=tuple(HealthResult(service=s, up=True, status_code=200) for s in SERVICES),
-        ),
-        MetricSampled(at=at, metric="error_rate", values=dict.fromkeys(SERVICES, 0.1)),
-        MetricSampled(
-            at=at,
-            metric="latency",
-            values=dict.fromkeys(SERVICES, 100.0),
-            baseline=dict.fromkeys(SERVICES, 100.0),
-        ),
-        DatabaseSampled(at=at, connections={"active": 1}, max_connections=100),
-    ]
-
-
-def header(app) -> str:
-    return app.query_one("#header")._text.plain
+    rated, timed = dict.fromkeys(SERVICES, 0.1), dict.fromkeys(SERVICES, 100.0)
+    return fresh(at, SERVICES, present, rated, timed)
 
 
 def timeline(app) -> str:

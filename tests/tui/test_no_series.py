@@ -8,15 +8,7 @@ said it was missing, and the header read 'all guide thresholds clear'.
 
 from __future__ import annotations
 
-from state.events import (
-    DatabaseSampled,
-    DeploymentsSampled,
-    DeploymentStatus,
-    HealthResult,
-    HealthSampled,
-    MetricSampled,
-)
-from tests.tui.live_console import T0, live_console
+from tests.tui.live_console import T0, fresh, header, live_console
 from widgets.error_rate import ErrorRatePane
 from widgets.latency import LatencyPane
 
@@ -26,27 +18,7 @@ CLEAR = "all guide thresholds clear"
 
 def sampled(rated: dict[str, float], timed: dict[str, float]) -> list:
     """Every backend fresh at T0, all healthy; Prometheus with the series given."""
-    at = T0
-    return [
-        DeploymentsSampled(
-            at=at,
-            deployments=tuple(
-                DeploymentStatus(name=s, namespace="shop", desired=2, ready=2, revision=3)
-                for s in SERVICES
-            ),
-        ),
-        HealthSampled(
-            at=at,
-            results=tuple(HealthResult(service=s, up=True, status_code=200) for s in SERVICES),
-        ),
-        MetricSampled(at=at, metric="error_rate", values=rated),
-        MetricSampled(at=at, metric="latency", values=timed, baseline=dict(timed)),
-        DatabaseSampled(at=at, connections={"active": 1}, max_connections=100),
-    ]
-
-
-def header(app) -> str:
-    return app.query_one("#header")._text.plain
+    return fresh(T0, SERVICES, SERVICES, rated, timed, namespace="shop")
 
 
 def rows(app, pane: type) -> list[str]:
