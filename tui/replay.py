@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
+from state.clock import WallClock
 from state.journal.writer import writer_of
 from tui.keys import CONSOLE, CONSOLE_KEYS, PANE_KEYS
 from tui.startup import freeze_heap
@@ -225,7 +226,7 @@ class ReplayApp(ConsoleView):
         writer = writer_of(path)
         self.written = writer is not None
         if self.written:
-            self.end_said = live_said(path, writer)
+            self.end_said = live_said(path, writer, WallClock().now().timestamp())
         else:
             lost = holds(path, None)[1]
             self.end_said = f"ends short: {lost_said(lost[-1])}" if lost else ""

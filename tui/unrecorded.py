@@ -6,7 +6,6 @@ note.py): replay following it, `warroom journals`."""
 from __future__ import annotations
 
 import os
-import time
 from typing import TYPE_CHECKING
 
 from state.clock import from_epoch
@@ -122,32 +121,34 @@ def lost_said(line: Unrecorded, day: bool = False) -> str:
     )
 
 
-def live_said(path: Path, writer: int | None) -> str:
+def live_said(path: Path, writer: int | None, now: float) -> str:
     """What replay says of the end of the journal at `path` while following it as a console
     (pid `writer`) writes it: "live", or what is true instead: that the console holds what
     it sees in memory (the note beside the journal says since when and why), or that
-    nothing was written for SILENT seconds or more (a console hung, or one with no note)."""
+    nothing was written for SILENT seconds or more (a console hung, or one with no note).
+    `now`: the wall clock's time, epoch seconds, as the file times it is compared with."""
     if writer is None:
         return ""
-    now, _ = holds(path, writer)
-    if now is not None:
-        return f"live · {hold_said(now)}"
-    quiet = time.time() - last_written(path)
+    held, _ = holds(path, writer)
+    if held is not None:
+        return f"live · {hold_said(held)}"
+    written = last_written(path)
+    quiet = 0.0 if written is None else now - written
     if quiet >= SILENT:
         return f"live · nothing written for {_quiet(quiet)}"
     return "live"
 
 
-def last_written(path: Path) -> float:
+def last_written(path: Path) -> float | None:
     """When the journal at `path` was last written (epoch seconds): its -wal's time, or its
-    own, whichever is later."""
+    own, whichever is later; None if neither can be read."""
     times = []
     for file in (path, wal_path(path)):
         try:
             times.append(os.stat(file).st_mtime)
         except OSError:
             continue
-    return max(times, default=time.time())
+    return max(times, default=None)
 
 
 def _quiet(seconds: float) -> str:
