@@ -23,13 +23,13 @@ _VERBS = {
 _PID_ACTIONS = frozenset({"terminate_backend", "cancel_backend"})
 # the parameters `action_words` says in its words; any other is shown as it is
 WORDED_PARAMS = frozenset({"pid", "replicas"})
-# the parameters that pin each thing shown to the very object (a pod's uid, a backend's start
-# time) for the backend to check again: journaled, and in the review; the timeline's line
-# names the things (pods, pids), not these
-PINNING_PARAMS = frozenset({"backend_starts", "pod_uids"})
 _RESTORED = re.compile(r"revision (\d+)")
 # a list of things shown -> the parameter that pins each, and how the review says a pin
 _PINNED_BY = {"pods": ("pod_uids", "uid"), "pids": ("backend_starts", "backend started")}
+# the parameters that pin each thing shown to the very object (a pod's uid, a backend's start
+# time) for the backend to check again: journaled, and in the review; the timeline's line
+# names the things (pods, pids), not these
+PINNING_PARAMS = frozenset(pin for pin, _ in _PINNED_BY.values())
 
 
 def action_name(action: str) -> str:

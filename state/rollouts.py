@@ -45,20 +45,24 @@ def _with(reason: str | None) -> str:
     return f" ({reason})" if reason else ""
 
 
+def _standing(d: DeploymentStatus) -> str:
+    """How a rollout that is not complete stands, after 'rollout of revision N': ' stalled:
+    ProgressDeadlineExceeded (…)', ' paused (…)' or ' not complete (…)'."""
+    if d.rollout == STALLED:
+        return f" stalled: {STALLED}{_with(waiting_for(d))}"
+    if d.rollout == "paused":
+        return f" paused{_with(waiting_for(d))}"
+    return f" not complete{_with(waiting_for(d))}"
+
+
 def state_of(deployment: DeploymentStatus) -> str | None:
     """Where its rollout stands when not complete, for a check that must not pass it:
     'rollout of revision 9 not complete (1 old replica pending termination)',
     '... stalled: ProgressDeadlineExceeded', '... paused (1 of 3 new replicas updated)'.
     None when complete."""
-    d = deployment
-    if d.rollout is None:
+    if deployment.rollout is None:
         return None
-    what = f"rollout of revision {d.revision}"
-    if d.rollout == STALLED:
-        return f"{what} stalled: {STALLED}{_with(waiting_for(d))}"
-    if d.rollout == "paused":
-        return f"{what} paused{_with(waiting_for(d))}"
-    return f"{what} not complete{_with(waiting_for(d))}"
+    return f"rollout of revision {deployment.revision}{_standing(deployment)}"
 
 
 def _complete(d: DeploymentStatus) -> str:
@@ -94,8 +98,8 @@ def changes(name: str, was: DeploymentStatus, now: DeploymentStatus) -> Iterator
             if was.rollout is not None and waiting_for(was) != "the new spec to be observed":
                 yield f"{name}: {_complete(now)}", "good"
         case "ProgressDeadlineExceeded":
-            yield f"{what} stalled: {STALLED}{_with(waiting_for(now))}", "bad"
+            yield f"{what}{_standing(now)}", "bad"
         case "paused":
-            yield f"{what} paused{_with(waiting_for(now))}", "warn"
+            yield f"{what}{_standing(now)}", "warn"
         case _ if not moved and was.rollout in (STALLED, "paused"):
             yield f"{what} going again{_with(waiting_for(now))}", "info"
