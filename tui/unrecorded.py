@@ -102,22 +102,27 @@ def holds(path: Path, writer: int | None) -> tuple[Unrecorded | None, list[Unrec
     return now, lost
 
 
+def _since(line: Unrecorded, day: bool) -> str:
+    """The time of the hold's first unwritten event, UTC: '10:47:52', or with its date."""
+    at = from_epoch(line.since)
+    return f"{at:%Y-%m-%dT%H:%M:%SZ}" if day else f"{at:%H:%M:%S}"
+
+
 def hold_said(line: Unrecorded, day: bool = False) -> str:
     """'NOT RECORDING since 10:47:52 (disk full (/mnt/t)), 1,234 events held': the hold of
     a console writing the journal now; `day`: the time with its date (ISO 8601)."""
-    at = from_epoch(line.since)
-    when = f"{at:%Y-%m-%dT%H:%M:%SZ}" if day else f"{at:%H:%M:%S}"
-    return f"NOT RECORDING since {when} ({inert(line.reason, 60)}), {line.held:,} events held"
+    return (
+        f"NOT RECORDING since {_since(line, day)} ({inert(line.reason, 60)}), "
+        f"{line.held:,} events held"
+    )
 
 
 def lost_said(line: Unrecorded, day: bool = False) -> str:
     """'1,234 events after 10:47:52 NOT RECORDED (disk full (/mnt/t)): the console ended
     with them': a hold lost; `day`: the time with its date (ISO 8601)."""
-    at = from_epoch(line.since)
-    when = f"{at:%Y-%m-%dT%H:%M:%SZ}" if day else f"{at:%H:%M:%S}"
     return (
-        f"{line.held:,} events after {when} NOT RECORDED ({inert(line.reason, 60)}): the "
-        "console ended with them"
+        f"{line.held:,} events after {_since(line, day)} NOT RECORDED "
+        f"({inert(line.reason, 60)}): the console ended with them"
     )
 
 
