@@ -176,6 +176,10 @@ class DbSession(Model):
     # pg_stat_activity keeps no more of a statement, so the one shown may be cut there (None:
     # shorter, or not read; journals before it lack it)
     query_cut_at: int | None = None
+    # with `query_cut_at`: the statement ends within a character of the limit, in a
+    # multi-byte encoding: cut only if the next character did not fit, which the server
+    # does not say (probes/postgres/probe.py server_cut); journals before it lack it
+    query_may_be_whole: bool = False
 
     @property
     def is_prepared(self) -> bool:

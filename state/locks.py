@@ -167,11 +167,19 @@ def statement_words(s: DbSession, limit: int) -> str:
     track_activity_query_size (`query_cut_at`) ends in "…" and says so, so nobody reads a
     part as the whole: "UPDATE ... WHERE id IN (1, 2… (cut by the server at 1 kB)"."""
     text = inert(s.query, limit)
-    if s.query_cut_at is None:
-        return text
+    mark = cut_mark(s)
+    return text if mark is None else f"{text.removesuffix('…')}… ({mark})"
+
+
+def cut_mark(s: DbSession) -> str | None:
+    """Whether the server cut `s`'s statement, in words: "cut by the server at 1 kB", "may be
+    cut by the server at 1 kB" (it ends within a character of the limit: `query_may_be_whole`);
+    None when it is whole."""
     size = s.query_cut_at
+    if size is None:
+        return None
     kb = f"{size // 1024} kB" if size % 1024 == 0 else f"{size} bytes"
-    return f"{text.removesuffix('…')}… (cut by the server at {kb})"
+    return f"{'may be ' if s.query_may_be_whole else ''}cut by the server at {kb}"
 
 
 def waiting_words(n: int) -> str:

@@ -18,7 +18,7 @@ from state.locks import (
     blocking_chains,
     connection_share,
     connections_used,
-    statement_words,
+    cut_mark,
     unseen,
 )
 from state.text import inert
@@ -139,8 +139,11 @@ def session_line(chain: BlockingChain, depth: int, now: datetime) -> Text:
     if depth == 0:
         _blocks(line, chain)
         return line
-    statement = inert(s.query, 300) if s.visible else "statement hidden: grant pg_monitor"
-    line.append(f"  {statement}", "" if s.visible else MUTED)
+    line.append("  ")
+    if s.visible:
+        line.append_text(statement(s, ""))
+    else:
+        line.append("statement hidden: grant pg_monitor", MUTED)
     if s.lock_mode:
         line.append(f"  {inert(s.lock_mode, 24)}", MUTED)
     return line
@@ -162,7 +165,18 @@ def detail_line(chain: BlockingChain) -> Text:
         return Text("not in pg_stat_activity: it ended as it was read", MUTED)
     if not s.visible:
         return Text("statement hidden: grant pg_monitor", MUTED)
-    return Text(statement_words(s, 300), QUOTE)
+    return statement(s, QUOTE)
+
+
+def statement(s: DbSession, style: str, limit: int = 300) -> Text:
+    """`s`'s statement, inert, cut to `limit`; one the server cut is marked before it, where
+    the pane's cut to its width leaves the mark: "(cut by the server at 1 kB) UPDATE …"."""
+    mark = cut_mark(s)
+    if mark is None:
+        return Text(inert(s.query, limit), style)
+    text = Text(f"({mark}) ", WARN)
+    text.append(f"{inert(s.query, limit).removesuffix('…')}…", style)
+    return text
 
 
 def _blocks(line: Text, chain: BlockingChain) -> None:

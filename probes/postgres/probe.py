@@ -59,23 +59,46 @@ def db_session(
     )
 
 
-def chain_session(row: Sequence[Any], query_chars: int, query_limit: int = 0) -> DbSession:
+def chain_session(
+    row: Sequence[Any], query_chars: int, query_limit: int = 0, multibyte: bool = True
+) -> DbSession:
     """A row of the sessions query: its statement's bytes decoded with the encoding of the
     session's own database, per session, and cut to `query_chars` characters; marked as cut
-    by the server (`query_cut_at`) when its bytes reach `query_limit`, the server's
-    track_activity_query_size (0: not known)."""
-    pid, user, app, state, raw, encoding, *rest = row
+    by the server (`query_cut_at`) by the statement's whole length in bytes as the server
+    holds it (`query_octets`, whatever the probe read of it) against `query_limit`, the
+    server's track_activity_query_size (0: not known). `multibyte`: the server's encoding
+    has characters of more than one byte (server_encoding; SQL_ASCII and LATIN1 do not)."""
+    pid, user, app, state, raw, octets, encoding, *rest = row
     query = decoded(raw, encoding)
     session = db_session(pid, user, app, state, query and query[:query_chars], *rest)
-    if query_limit and raw is not None and len(raw) >= query_limit - CLIP_SLACK:
-        return session.model_copy(update={"query_cut_at": query_limit})
-    return session
+    cut = server_cut(octets, query_limit, multibyte)
+    if cut is None:
+        return session
+    return session.model_copy(update={"query_cut_at": query_limit, "query_may_be_whole": cut})
 
 
-# PostgreSQL keeps track_activity_query_size - 1 bytes of a statement, cut back to a whole
-# character (pg_mbcliplen: up to 3 more bytes in UTF-8): a statement this close to the limit
-# may have been cut (backend_status.c pgstat_report_activity)
-CLIP_SLACK = 4
+# PostgreSQL keeps at most track_activity_query_size - 1 bytes of a statement, and cuts that
+# back to a whole character when it reads it (backend_status.c: pgstat_report_activity
+# copies Min(strlen, size - 1) bytes; pgstat_clip_activity then pg_mbcliplen(..., size - 1)):
+# a UTF-8 character is at most 4 bytes, so a cut one ends up to 3 bytes short of size - 1
+MAX_CHAR_BYTES = 4
+
+
+def server_cut(octets: int | None, limit: int, multibyte: bool = True) -> bool | None:
+    """Was a statement of `octets` bytes, as pg_stat_activity shows it, cut by a server
+    keeping `limit` bytes (track_activity_query_size)? None: whole. False: cut (it is
+    `limit` - 1 bytes, all the server keeps; a statement of exactly that length cannot be
+    told from it). True: it may be whole: it ends within a character of `limit` - 1 in a
+    multi-byte encoding, so it is cut only if the next character did not fit, which the
+    server does not say. In bytes, as the server counts."""
+    if not limit or octets is None:
+        return None
+    kept = limit - 1
+    if octets >= kept:
+        return False
+    if multibyte and octets > kept - MAX_CHAR_BYTES:
+        return True
+    return None
 
 
 def query_limit(shown: str) -> int:
@@ -84,6 +107,19 @@ def query_limit(shown: str) -> int:
     digits = shown.rstrip("kMB")
     unit = shown[len(digits) :] or "B"
     return int(digits) * units[unit] if digits.isdigit() and unit in units else 0
+
+
+# read once per connection: they change only with a server restart. The statement is clipped
+# in the encoding of the database the reader is connected to (pg_mbcliplen)
+SETTINGS = "SELECT current_setting('track_activity_query_size'), current_setting('server_encoding')"
+# server encodings of one byte a character (PostgreSQL's "Character Set Support" table); any
+# other may cut a statement short of the limit, before a character that did not fit
+SINGLE_BYTE = frozenset(
+    {"SQL_ASCII", "KOI8R", "KOI8U", "WIN866", "WIN874", "WIN1250", "WIN1251", "WIN1252"}
+    | {"WIN1253", "WIN1254", "WIN1255", "WIN1256", "WIN1257", "WIN1258"}
+    | {f"LATIN{n}" for n in range(1, 11)}
+    | {f"ISO_8859_{n}" for n in range(5, 9)}
+)
 
 
 # what `warroom check` warns of for a role without pg_read_all_stats (pg_monitor has it)
@@ -116,6 +152,7 @@ class PostgresProbe:
         self.script = sample_script(long_query_s, query_chars, statement_timeout_ms)
         self._conn: AsyncConnection[Any] | None = None
         self._query_limit = 0  # the connection's track_activity_query_size, bytes
+        self._multibyte = True  # the server's encoding has characters of several bytes
 
     async def prepare(self) -> None:
         """psycopg imported in a worker thread, before the first sample (probes/scheduler.py)."""
@@ -149,7 +186,7 @@ class PostgresProbe:
             conn = await connect(self.dsn, self.timeout)
             try:  # read once per connection: it changes only with a server restart
                 async with conn.cursor() as cur:
-                    await cur.execute("SHOW track_activity_query_size")
+                    await cur.execute(SETTINGS)
                     row = await cur.fetchone()
             except BaseException as exc:
                 await conn.close()
@@ -157,6 +194,7 @@ class PostgresProbe:
                     raise PostgresError(reason(exc, self.dsn)) from None
                 raise
             self._query_limit = query_limit(str(row[0])) if row else 0
+            self._multibyte = not row or str(row[1]) not in SINGLE_BYTE
             self._conn = conn
         return self._conn
 
@@ -172,7 +210,7 @@ class PostgresProbe:
         (counts,), rows = results
         active, idle, in_xact, waiting, max_connections, hidden = counts
         limit = self._query_limit
-        sessions = [chain_session(r, self.query_chars, limit) for r in rows]
+        sessions = [chain_session(r, self.query_chars, limit, self._multibyte) for r in rows]
         if any(0 in s.blocked_by for s in sessions):
             sessions = await self._name_prepared(conn, sessions)
         return DatabaseSampled(

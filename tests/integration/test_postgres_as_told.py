@@ -103,5 +103,54 @@ async def test_a_statement_cut_by_the_server_is_marked_and_stays_inert(
     assert statement.endswith("… (cut by the server at 1 kB)")
     assert "\x1b" not in told
     shown = detail_line(chain)
-    assert shown.plain.endswith("… (cut by the server at 1 kB)")
-    assert "[bold red]" in shown.plain and not shown.spans  # text, never markup
+    assert shown.plain.startswith("(cut by the server at 1 kB) UPDATE acc_cut SET balance = 0")
+    assert "[bold red]" in shown.plain  # text, never markup
+
+
+def sized(table: str, ascii_bytes: int, then: str = " */") -> str:
+    """A statement on `table`: `ascii_bytes` bytes of ASCII, then `then` (in UTF-8)."""
+    head = f"UPDATE {table} SET balance = 0 WHERE id = 1 /* "
+    return f"{head}{'x' * (ascii_bytes - len(head))}{then}"
+
+
+async def test_the_server_cut_is_told_in_bytes_as_the_server_cuts(
+    pg_server: PgServer, sessions: Sessions
+) -> None:
+    # the server keeps 1023 bytes of 1 kB, cut back to a whole character: a whole statement
+    # of 1,021 bytes may be one cut before a character that did not fit (which the server
+    # does not say), one of 1,019 cannot; the probe's own cut (100 characters, 400 bytes
+    # read) comes first and hides neither
+    cases = {
+        "acc_whole": sized("acc_whole", 1016),  # 1,019 bytes
+        "acc_maybe": sized("acc_maybe", 1018),  # 1,021 bytes
+        "acc_midchar": sized("acc_midchar", 1022, "€ and more */"),  # € across byte 1,023
+        "acc_long": sized("acc_long", 2045),  # 2,048 bytes
+    }
+    # the euro signs (3 bytes) fall across byte 1,023: the server keeps 1,022
+    assert len(cases["acc_midchar"].encode()[:1023].decode("utf-8", "ignore").encode()) == 1022
+    holders = {}
+    for name, statement in cases.items():
+        await table(sessions, name)
+        holders[name] = await sessions.hold(f"batch-{name}", statement)
+        await sessions.wait(f"app-{name}", f"UPDATE {name} SET balance = 1 WHERE id = 1")
+
+    async with opened(pg_server.dsn(), query_chars=100) as probe:
+        event = await sample(probe)
+
+    by_pid = {s.pid: s for s in event.sessions}
+    marks = {
+        name: (by_pid[pid].query_cut_at, by_pid[pid].query_may_be_whole)
+        for name, pid in holders.items()
+    }
+    assert marks == {
+        "acc_whole": (None, False),
+        "acc_maybe": (1024, True),
+        "acc_midchar": (1024, True),
+        "acc_long": (1024, False),
+    }
+    shown = {detail_line(c).plain[:40] for c in blocking_chains(event.sessions)}
+    assert shown == {
+        "UPDATE acc_whole SET balance = 0 WHERE i",
+        "(may be cut by the server at 1 kB) UPDAT",
+        "(cut by the server at 1 kB) UPDATE acc_l",
+    }

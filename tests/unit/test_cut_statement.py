@@ -1,13 +1,18 @@
 """A statement as long as the server's track_activity_query_size is marked as cut by the
-server, and said to be so wherever it is read whole (detail, confirmation)."""
+server, in bytes as the server counts them, and said to be so wherever it is read: the
+confirmation (at its end), the lock tree's rows and detail lines (before it, where the pane's
+own cut to its width leaves the mark)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from probes.postgres.probe import chain_session, query_limit
+from probes.postgres.probe import chain_session, query_limit, server_cut
 from state.events import DbSession
-from state.locks import statement_words
+from state.locks import BlockingChain, statement_words
+from widgets.lock_lines import detail_line, session_line
 
 
 @pytest.mark.parametrize(
@@ -17,18 +22,42 @@ def test_the_setting_is_read_in_bytes(shown, size) -> None:
     assert query_limit(shown) == size
 
 
-def row(statement: bytes) -> tuple:
-    return (7, "batch", None, "active", statement, "UTF8", None, None)
+def row(statement: bytes, octets: int | None = None) -> tuple:
+    octets = len(statement) if octets is None else octets
+    return (7, "batch", None, "active", statement, octets, "UTF8", None, None)
 
 
+# the server keeps 1023 bytes of 1024, cut back to a whole character: a statement shown with
+# 1023 is cut (or exactly that long: the server cannot tell them apart); 1020-1022 bytes in
+# UTF-8 is cut only if the next character had 4-2 bytes, which the server does not say;
+# 1019 or fewer is whole. A one-byte encoding never cuts short of 1023.
 @pytest.mark.parametrize(
-    ("length", "cut"),
-    [(1023, True), (1020, True), (1019, False), (10, False)],  # kept: 1023 bytes, less by a char
+    ("octets", "multibyte", "cut"),
+    [
+        (1023, True, False),
+        (1023, False, False),
+        (1022, True, True),
+        (1020, True, True),
+        (1022, False, None),
+        (1019, True, None),
+        (10, True, None),
+    ],
 )
-def test_a_statement_at_the_limit_is_marked(length, cut) -> None:
-    session = chain_session(row(b"x" * length), 1000, 1024)
-    assert session.query_cut_at == (1024 if cut else None)
-    assert chain_session(row(b"x" * length), 1000, 0).query_cut_at is None  # limit not read
+def test_the_server_cut_is_read_in_bytes_as_the_server_counts(octets, multibyte, cut) -> None:
+    assert server_cut(octets, 1024, multibyte) is cut
+    assert server_cut(octets, 0, multibyte) is None  # the limit not read
+    assert server_cut(None, 1024, multibyte) is None  # hidden: no statement
+
+
+def test_the_server_cut_is_read_past_the_probes_own() -> None:
+    # track_activity_query_size 8 kB: the probe reads 4,000 bytes of a statement the server
+    # cut at 8,191; it is still marked as the server's cut
+    session = chain_session(row(b"x" * 4000, octets=8191), 1000, 8192)
+    assert (session.query_cut_at, session.query_may_be_whole) == (8192, False)
+    assert len(session.query) == 1000  # the console's own cut, marked "…" where it shows
+    assert statement_words(session, 300).endswith("x… (cut by the server at 8 kB)")
+    whole = chain_session(row(b"x" * 4000, octets=5000), 1000, 8192)
+    assert whole.query_cut_at is None
 
 
 def test_a_cut_statement_says_so_and_stays_inert() -> None:
@@ -39,3 +68,22 @@ def test_a_cut_statement_says_so_and_stays_inert() -> None:
     assert statement_words(whole, 300) == "SELECT 1 /* [b]x[/b] */ AND"
     odd = s.model_copy(update={"query_cut_at": 1000})
     assert statement_words(odd, 300).endswith("(cut by the server at 1000 bytes)")
+
+
+def test_the_lock_tree_marks_a_cut_statement_before_it() -> None:
+    cut = DbSession(
+        pid=7, state="active", query="UPDATE acc SET b = 1 /* " + "x" * 900, query_cut_at=1024
+    )
+    maybe = cut.model_copy(update={"query_may_be_whole": True})
+    whole = cut.model_copy(update={"query_cut_at": None})
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    for s, said in [
+        (cut, "(cut by the server at 1 kB) UPDATE"),
+        (maybe, "(may be cut by the server at 1 kB) UPDATE"),
+    ]:
+        row = session_line(BlockingChain(session=s), 1, now).plain
+        assert f"  {said} acc SET b = 1 /* xx" in row  # a waiter's row
+        assert detail_line(BlockingChain(session=s)).plain.startswith(said)  # a root's
+        assert statement_words(s, 300).endswith(f"x… ({said.removeprefix('(').split(')')[0]})")
+    assert "cut" not in session_line(BlockingChain(session=whole), 1, now).plain
+    assert detail_line(BlockingChain(session=whole)).plain.startswith("UPDATE acc")

@@ -8,7 +8,8 @@
 -- A row-lock waiter waits on a transaction id: its relation comes from the tuple lock it holds.
 -- Locks of other databases are left out: their relation OIDs mean nothing here.
 -- The statement is read as bytes in its session's database encoding (a LATIN1 database's
--- text is not UTF-8): the probe decodes each with that encoding, leniently.
+-- text is not UTF-8): the probe decodes each with that encoding, leniently. Its whole length
+-- in bytes (query_octets) tells whether the server cut it, though the probe reads fewer bytes.
 -- pg_blocking_pids() says 0 for a prepared transaction (it has no backend): the probe then
 -- names it with prepared_blockers.sql, a second read made only when some session waits on 0.
 WITH a AS MATERIALIZED (
@@ -51,6 +52,7 @@ holds AS (
 )
 SELECT a.pid, a.usename, a.application_name, a.state,
        CASE WHEN a.hidden THEN NULL ELSE substr(textsend(a.query), 1, {query_bytes}) END,
+       CASE WHEN a.hidden THEN NULL ELSE octet_length(a.query) END AS query_octets,
        pg_encoding_to_char(d.encoding) AS encoding,
        a.query_start, a.xact_start, a.wait_event_type, a.blocked_by,
        coalesce(wants.relid, holds.relid)::regclass::text AS relation,
