@@ -177,8 +177,12 @@ class ConsoleState(Model):
     # journal that does not say, so it replays as it was shown; 2 adds holds and episodes
     signal_rules: int = 1
     # the lock-chain reading the session was recorded under (SessionStarted.lock_rules): 1 for
-    # a journal that does not say; 2 tells a chain as it grows and each chain's peak apart
+    # a journal that does not say; 2 tells a chain as it grows and each chain's peak apart; 3
+    # tells each chain's growth apart
     lock_rules: int = 1
+    # under lock_rules 3, by each lock chain standing (its root blocker: state/locks.py
+    # chain_key), how many blocked sessions the timeline last told of it
+    lock_told: dict[str, int] = Field(default_factory=dict)
     episodes: dict[str, SignalEpisode] = Field(default_factory=dict)  # open ones, by key
     breach: Breach | None = None  # the open breach, else the last sustained one
     incident: Incident | None = None

@@ -24,7 +24,7 @@ from state.guide.milestones import is_pager, reaches_people, resolves
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, band
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.severity import IncidentStatus, Role
-from state.timeline import entries
+from state.timeline import chains_told, entries
 
 _SAMPLE_SOURCE = {
     "deployments_sampled": "kubernetes",
@@ -56,6 +56,10 @@ def fold(
     after = _apply(state, event, history)
     if isinstance(event, _SIGNAL_EVENTS):
         after = _signals(state, after, event)
+    if isinstance(event, ev.DatabaseSampled) and after.lock_rules > 2:
+        told = chains_told(state, after)
+        if told is not after.lock_told:
+            after = after.model_copy(update={"lock_told": told})
     new_entries = tuple(entries(state, after, event))
     update: dict = {"now": event.at, "events": state.events + 1}
     if after.episodes and any(e.ended for e in after.episodes.values()):

@@ -11,11 +11,12 @@ from state.text import inert
 if TYPE_CHECKING:
     from state.events import DatabaseSampled, DbSession
 
-# the lock-chain reading this console writes (SessionStarted.lock_rules): 2 tells a chain as
-# it grows (state/timeline.py) and each chain's own peak in the review (state/review/metrics.py);
-# a journal that does not say replays under 1, as it was shown then (a chain told once, as it
-# appeared, and one peak over every chain)
-LOCK_RULES = 2
+# the lock-chain reading this console writes (SessionStarted.lock_rules): 2 tells the chains
+# as they grow, all counted together (state/timeline.py), and each chain's own peak in the
+# review (state/review/metrics.py); 3 tells each chain's growth apart, by its root blocker
+# (ConsoleState.lock_told). A journal replays under the rules it says, as it was shown then;
+# one that does not say under 1 (a chain told once, as it appeared, one peak over every chain)
+LOCK_RULES = 3
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,24 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
         chains.append(chain)
         shown.update(c.session.pid for c, _ in chain.walk())
     return sorted(chains, key=lambda c: (-c.blocks, c.session.pid))
+
+
+def chain_key(root: DbSession) -> str:
+    """A root blocker over time: its pid and backend_start (a pid is reused, the pair is
+    not), or a prepared transaction's gid (it has no backend)."""
+    if root.pid < 0:
+        return f"gid:{root.prepared}" if root.prepared is not None else f"xid:{-root.pid}"
+    started = root.backend_start.isoformat() if root.backend_start else ""
+    return f"{root.pid}@{started}"
+
+
+def root_words(chain: BlockingChain, sessions: Sequence[DbSession]) -> str:
+    """A chain's root blocker, short, for a line of its own: "pid 4242 on accounts",
+    "prepared transaction 'tx-7'"."""
+    root = chain.session
+    name = f"pid {root.pid}" if root.pid > 0 else blocker_name(root.pid, sessions)
+    on = f" on {root.relation}" if root.relation else ""
+    return inert(name + on, 80)
 
 
 def connections_used(db: DatabaseSampled) -> int:

@@ -20,7 +20,14 @@ from state.guide.investigation import STEP_TITLES, findings_count
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.signals import latency_ratio, worst_pod
-from state.locks import connection_share, connections_used, unseen
+from state.locks import (
+    blocking_chains,
+    chain_key,
+    connection_share,
+    connections_used,
+    root_words,
+    unseen,
+)
 from state.rollouts import changes as rollout_changes
 from state.text import inert, marked_name
 
@@ -503,13 +510,54 @@ def _lock_changes(before: ConsoleState, after: ConsoleState, entry):
         yield entry(f"Lock chain: {new} session{'s' if new > 1 else ''} blocked", "bad")
     elif old > 0 and new == 0:
         yield entry("Lock chain cleared", "good")
-    elif after.lock_rules > 1 and new > old and new >= 2 * _last_told(before.timeline, old):
+    elif after.lock_rules == 2 and new > old and new >= 2 * _last_told(before.timeline, old):
         yield entry(f"Lock chain grew: {new} sessions blocked", "bad")
+    elif after.lock_told is not before.lock_told and db is not None:
+        yield from _chains_grown(before.lock_told, after.lock_told, db, entry)
     was, blind = _unseen(before), _unseen(after)
     if blind and not was:  # said once as it starts, not at every count
         yield entry(f"Database signal unknown: {blind}", "bad")
     elif was and not blind:
         yield entry("Database: every session visible again", "good")
+
+
+def chains_told(before: ConsoleState, after: ConsoleState) -> dict[str, int]:
+    """`after.lock_told` (lock_rules 3): by each chain of `after.database` (its root blocker,
+    state/locks.py chain_key), the count of blocked sessions last told of it. A chain is told
+    as it appears and again each time it doubles from the count last told, so one that grows
+    from 1 to 14 reads 1, 2, 4, 8, one that wavers between 3 and 4 is not told at every
+    sample, and one growing beside another is told by itself (found live: "grew" counted
+    every chain together). The guide names no count that matters more (its "Lock
+    Contention": find the blocker). The chains are read again only when the count of
+    blocked sessions changes: one growing by as many as another shrinks is told at the
+    next change. The same dict when nothing is told."""
+    told = before.lock_told
+    new = blocked_count(after)
+    if not new:
+        return {} if told else told
+    if told and new == blocked_count(before):
+        return told
+    db = after.database
+    assert db is not None  # blocked sessions were counted in it
+    now = {chain_key(c.session): c.blocks for c in blocking_chains(db.sessions)}
+    said = {k: n if k not in told or n >= 2 * told[k] else told[k] for k, n in now.items()}
+    return told if said == told else said
+
+
+def _chains_grown(told: dict[str, int], now: dict[str, int], db: ev.DatabaseSampled, entry):
+    """Each chain told anew (lock_rules 3): one that appeared beside others, one that
+    doubled; its root blocker named when more than one chain stands."""
+    if not told:  # the first chains: "Lock chain: N sessions blocked" said them all
+        return
+    chains = {chain_key(c.session): c for c in blocking_chains(db.sessions)}
+    for key, n in now.items():
+        if n == told.get(key) or key not in chains:
+            continue
+        behind = f" behind {root_words(chains[key], db.sessions)}"
+        if key not in told:
+            yield entry(f"Lock chain: {n} session{'s' if n > 1 else ''} blocked{behind}", "bad")
+        else:
+            yield entry(f"Lock chain grew: {n} sessions blocked{behind * (len(now) > 1)}", "bad")
 
 
 def _last_told(timeline: tuple[TimelineEntry, ...], counted: int) -> int:

@@ -22,7 +22,7 @@ from state.events import JournalWrittenAgain
 from state.fold import fold
 from state.guide.harm import harm
 from state.guide.milestones import Change, Milestones, Tracker, services_down
-from state.locks import blocker_name, blocking_chains
+from state.locks import blocker_name, blocking_chains, chain_key
 from state.rollouts import counted, state_of
 from state.timeline import blocked_count
 
@@ -318,7 +318,7 @@ def _locks(facts: Facts, event: Any, state: ConsoleState) -> None:
         for chain in blocking_chains(event.sessions):
             root = chain.session
             root_name = _blocker(root.pid, event.sessions, root if chain.sampled else None)
-            facts.locks.append(LockSample(at, chain.blocks, root_name, _chain_key(root)))
+            facts.locks.append(LockSample(at, chain.blocks, root_name, chain_key(root)))
         return
     waiting = [s for s in event.sessions if s.blocked_by]
     by_pid = {s.pid: s for s in event.sessions}
@@ -336,15 +336,6 @@ def _blocker(pid: int, sessions: Any, holder: DbSession | None) -> str:
     on = f" on {holder.relation}" if holder and holder.relation else ""
     name = f"pid {pid}" if pid > 0 else blocker_name(pid, sessions)
     return name + (f" ({who})" if who else "") + on
-
-
-def _chain_key(root: DbSession) -> str:
-    """A root blocker over time: its pid and backend_start (a pid is reused, the pair is
-    not), or a prepared transaction's gid (it has no backend)."""
-    if root.pid < 0:
-        return f"gid:{root.prepared}" if root.prepared is not None else f"xid:{-root.pid}"
-    started = root.backend_start.isoformat() if root.backend_start else ""
-    return f"{root.pid}@{started}"
 
 
 def _down(facts: Facts, state: ConsoleState, seq: int, at: datetime) -> None:

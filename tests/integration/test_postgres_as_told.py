@@ -75,7 +75,10 @@ async def test_two_blockers_are_two_chains_and_a_growing_chain_is_told(
     assert "5 sessions blocked at" not in review  # no chain ever had 5 (the timeline: all)
 
     told = [e.text for e in fold_all(ConsoleState(), events).timeline if "Lock chain" in e.text]
-    assert told == ["Lock chain: 2 sessions blocked", "Lock chain grew: 5 sessions blocked"]
+    assert told == [
+        "Lock chain: 2 sessions blocked",
+        f"Lock chain grew: 4 sessions blocked behind pid {a} on acc_a",  # b's stayed at 1
+    ]
 
 
 async def test_a_statement_cut_by_the_server_is_marked_and_stays_inert(

@@ -195,6 +195,45 @@ def test_lock_chain_told_as_it_doubles_not_at_every_sample():
     assert texts(big, chain(4, 10)) == ["Lock chain grew: 10 sessions blocked"]
 
 
+def chains(t: float, **behind: int) -> ev.DatabaseSampled:
+    """A sample of one chain per root pid ("b4242": 3 sessions waiting on pid 4242)."""
+    sessions = []
+    for root, waiters in behind.items():
+        pid = int(root[1:])
+        sessions.append(ev.DbSession(pid=pid, state="idle in transaction", relation=f"t{pid}"))
+        sessions += [ev.DbSession(pid=pid * 10 + i, blocked_by=(pid,)) for i in range(waiters)]
+    return ev.DatabaseSampled(
+        at=at(t), connections={"active": 3}, max_connections=100, sessions=tuple(sessions)
+    )
+
+
+def test_each_lock_chain_is_told_as_it_grows_by_its_root_blocker():
+    """Found live: "grew" counted every chain together: a chain of 3 beside one of 1 read
+    "grew: 4" though neither had doubled, and a chain that doubled beside a big one was
+    never told."""
+    recorded = base(chain(0, 0)).model_copy(update={"lock_rules": LOCK_RULES})
+    locked = fold(recorded, chains(2, b4242=8))
+    assert texts(
+        locked,
+        chains(4, b4242=8, b777=1),  # a second blocker appears
+        chains(6, b4242=8, b777=2),  # it doubles: 10 in all, not twice the 8 told
+        chains(8, b4242=9, b777=3),
+        chains(10, b4242=16, b777=3),  # the first doubles
+        chains(12, b4242=16),  # the second ends: one chain, read as before
+        chains(14, b4242=32),
+    ) == [
+        "Lock chain: 1 session blocked behind pid 777 on t777",
+        "Lock chain grew: 2 sessions blocked behind pid 777 on t777",
+        "Lock chain grew: 16 sessions blocked behind pid 4242 on t4242",
+        "Lock chain grew: 32 sessions blocked",
+    ]
+    # under the rules before (2), the chains counted together, as shown then
+    older = fold(recorded.model_copy(update={"lock_rules": 2}), chains(2, b4242=8))
+    assert texts(older, chains(4, b4242=8, b777=1), chains(6, b4242=8, b777=8)) == [
+        "Lock chain grew: 16 sessions blocked"
+    ]
+
+
 def test_a_journal_without_lock_rules_tells_a_chain_once_as_it_was_shown():
     locked = fold(base(chain(0, 0)), chain(2, 1))
     assert texts(locked, chain(4, 2), chain(6, 5), chain(8, 14)) == []
