@@ -156,6 +156,10 @@ class ConsoleState(Model):
     configured: tuple[str, ...] = ()
     tells_start: bool = False  # SessionStarted.tells_start: the timeline's 'at start:' lines
     deployments: dict[str, DeploymentStatus] = Field(default_factory=dict)
+    # by Deployment, the revision whose rollout is under way (state/rollouts.py under_way):
+    # a rollout's end is told "complete", a crash loop's "available again". None in a state
+    # of a journal kept before it was (a session begun since keeps it): told as then
+    rollouts: dict[str, int] | None = None
     health: dict[str, HealthResult] = Field(default_factory=dict)
     error_rate: dict[str, tuple[float | None, ...]] = Field(default_factory=dict)
     request_rate: dict[str, float | None] = Field(default_factory=dict)  # latest req/s

@@ -24,6 +24,7 @@ from state.guide.milestones import is_pager, reaches_people, resolves
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, band
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.severity import IncidentStatus, Role
+from state.rollouts import under_way
 from state.timeline import chains_told, entries
 
 _SAMPLE_SOURCE = {
@@ -56,6 +57,10 @@ def fold(
     after = _apply(state, event, history)
     if isinstance(event, _SIGNAL_EVENTS):
         after = _signals(state, after, event)
+    if isinstance(event, ev.DeploymentsSampled) and after.rollouts is not None:
+        rolling = rollouts_under_way(state, after)
+        if rolling != after.rollouts:
+            after = after.model_copy(update={"rollouts": rolling})
     if isinstance(event, ev.DatabaseSampled) and after.lock_rules > 2:
         told = chains_told(state, after)
         if told is not after.lock_told:
@@ -111,6 +116,17 @@ def _placed(timeline: tuple[TimelineEntry, ...], new: tuple[TimelineEntry, ...])
 def _fresh(state: ConsoleState, source: str, event: ev.EventBase) -> dict[str, ProbeHealth]:
     """The probes map with `source` marked as sampled now (and no longer failing)."""
     return {**state.probes, source: ProbeHealth(last_ok=event.at)}
+
+
+def rollouts_under_way(before: ConsoleState, after: ConsoleState) -> dict[str, int]:
+    """`after.rollouts`: by Deployment of `after`, the revision whose rollout is under way."""
+    known = before.rollouts or {}
+    out = {}
+    for key, now in after.deployments.items():
+        was = before.deployments.get(key)
+        if under_way(known.get(key), was, now):
+            out[key] = now.revision
+    return out
 
 
 def _rules(event: ev.SessionStarted | ev.SessionResumed) -> dict[str, object]:
@@ -357,6 +373,7 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase, history: int) ->
                     "opened_at": event.at,
                     "signal_rules": event.signal_rules,
                     "lock_rules": event.lock_rules,
+                    "rollouts": {},
                     **_rules(event),
                 }
             )

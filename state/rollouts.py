@@ -65,16 +65,40 @@ def state_of(deployment: DeploymentStatus) -> str | None:
     return f"rollout of revision {deployment.revision}{_standing(deployment)}"
 
 
+def again(d: DeploymentStatus) -> str:
+    """A Deployment whose replicas are all available again, no rollout under way: "3/3
+    available again (revision 9)"."""
+    return f"{d.available}/{d.desired} available again (revision {d.revision})"
+
+
 def _complete(d: DeploymentStatus) -> str:
     return (
         f"rollout of revision {d.revision} complete ({d.updated}/{d.desired} updated and available)"
     )
 
 
-def changes(name: str, was: DeploymentStatus, now: DeploymentStatus) -> Iterator[tuple[str, str]]:
+def under_way(rolling: int | None, was: DeploymentStatus | None, now: DeploymentStatus) -> bool:
+    """Is a rollout of `now`'s revision under way (ConsoleState.rollouts)? From the sample its
+    revision moved until it is complete; for a Deployment first seen mid-way, when more than
+    availability is missing (replicas to update or old ones to end: a scale looks the same).
+    Not when only its updated replicas are unavailable with no new revision (a crash loop, a
+    node lost): kubectl calls that "not complete" too, but nothing is being rolled out.
+    `rolling`: the revision known to be rolling out before `now`, None if none."""
+    if now.rollout is None or not counted(now):
+        return False
+    if was is None:
+        return now.updated < now.desired or (now.replicas or 0) > now.updated
+    return now.revision != was.revision or rolling == now.revision
+
+
+def changes(
+    name: str, was: DeploymentStatus, now: DeploymentStatus, rolling: bool | None = None
+) -> Iterator[tuple[str, str]]:
     """(text, tone) of what a person should read on the timeline when a Deployment named
     `name` (already made inert) goes from sample `was` to `now`: a new revision rolling out,
-    its rollout complete, stalled, paused or going again. Each is said as it happens, once."""
+    its rollout complete, stalled, paused or going again. Each is said as it happens, once.
+    `rolling`: whether a rollout was under way at `was` (`under_way`); None when not known (a
+    state of a journal kept before it was), so that a rollout's end reads as it did then."""
     moved = now.revision != was.revision
     if not counted(now):  # a journal kept before the counts were read: its old wording
         if moved:
@@ -95,7 +119,11 @@ def changes(name: str, was: DeploymentStatus, now: DeploymentStatus) -> Iterator
         case None:
             # not after a spec change the controller had only to observe (a scale, a label):
             # that rollout was never told as begun
-            if was.rollout is not None and waiting_for(was) != "the new spec to be observed":
+            if was.rollout is None or waiting_for(was) == "the new spec to be observed":
+                return
+            if rolling is False:  # its replicas back, with no rollout: not "complete"
+                yield f"{name}: {again(now)}", "good"
+            else:
                 yield f"{name}: {_complete(now)}", "good"
         case "ProgressDeadlineExceeded":
             yield f"{what}{_standing(now)}", "bad"

@@ -28,6 +28,7 @@ from state.locks import (
     root_words,
     unseen,
 )
+from state.rollouts import again
 from state.rollouts import changes as rollout_changes
 from state.text import inert, marked_name
 
@@ -322,12 +323,16 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
         if was is None or was is now:
             continue
         name = marked_name(key)
-        for text, tone in rollout_changes(name, was, now):
+        known = before.rollouts
+        rolling = None if known is None else known.get(key) == was.revision
+        told_again = False
+        for text, tone in rollout_changes(name, was, now, rolling):
+            told_again = text.endswith(again(now))
             yield entry(text, tone)
         old_reason, new_reason = worst_pod(was)[1], worst_pod(now)[1]
         if new_reason != old_reason and new_reason not in (None, "ContainerCreating", "Pending"):
             yield entry(f"{name}: pods {marked_name(new_reason)}", "bad")
-        if now.ready >= now.desired > 0 and was.ready < was.desired:
+        if now.ready >= now.desired > 0 and was.ready < was.desired and not told_again:
             yield entry(f"{name}: all {now.desired} replicas ready", "good")
 
 

@@ -45,11 +45,49 @@ def rs(
 DONE_7 = rs(7, 3, 3, 3, None)
 
 
-def told(*samples: ev.DeploymentStatus) -> list[tuple[str, str, str]]:
-    """(time, tone, text) of what the timeline says as the samples come, 2 s apart."""
-    state = fold_all(ConsoleState(), [deployments(0, DONE_7)])
+START = ev.SessionStarted(at=at(-1), mode="live", version="test", operator="alice")
+
+
+def told(
+    *samples: ev.DeploymentStatus, first: ev.DeploymentStatus | None = DONE_7, begun: bool = True
+) -> list[tuple[str, str, str]]:
+    """(time, tone, text) of what the timeline says of the samples after `first`, 2 s apart,
+    in a session this version began (`begun`), or in a state of a journal kept before it
+    knew which rollouts were under way (not `begun`)."""
+    state = fold_all(ConsoleState(), [START] if begun else [])
+    state = fold_all(state, [deployments(0, first)] if first else [])
+    start = len(state.timeline)
     state = fold_all(state, [deployments(2 * (i + 1), s) for i, s in enumerate(samples)])
-    return [(f"{e.at:%H:%M:%S}", e.tone, e.text) for e in state.timeline]
+    return [(f"{e.at:%H:%M:%S}", e.tone, e.text) for e in state.timeline[start:]]
+
+
+def test_a_crash_loop_that_recovers_is_available_again_not_a_rollout_complete():
+    """Found live: a crash loop with no new revision ended in "rollout of revision 7
+    complete" with no "rolling out" before it (kubectl calls it not complete, as its updated
+    replicas are not all available, but nothing was being rolled out)."""
+    crashing = rs(7, 3, 3, 2)  # 2 of 3 updated replicas available
+    assert told(crashing, crashing, rs(7, 3, 3, 3, None)) == [
+        ("12:00:06", "good", f"{NAME}: 3/3 available again (revision 7)")
+    ]  # one line: not "all 3 replicas ready" beside it
+    # the last phase of a rollout looks the same, and is still its completion
+    assert [t for _, _, t in told(rs(8, 3, 3, 2), rs(8, 3, 3, 3, None))] == [
+        f"{NAME}: rolling out revision 8 (was 7)",
+        f"{NAME}: rollout of revision 8 complete (3/3 updated and available)",
+        f"{NAME}: all 3 replicas ready",
+    ]
+    # found mid-way at a session's first sample: a rollout when more than availability is
+    # missing; only availability: a crash loop
+    assert told(rs(8, 3, 4, 3, None), first=rs(8, 3, 4, 3)) == [
+        ("12:00:02", "good", f"{NAME}: rollout of revision 8 complete (3/3 updated and available)")
+    ]
+    assert told(rs(8, 3, 3, 3, None), first=rs(8, 3, 3, 1)) == [
+        ("12:00:02", "good", f"{NAME}: 3/3 available again (revision 8)")
+    ]
+    # a state of a journal kept before: as it was told then
+    assert told(crashing, rs(7, 3, 3, 3, None), begun=False) == [
+        ("12:00:04", "good", f"{NAME}: rollout of revision 7 complete (3/3 updated and available)"),
+        ("12:00:04", "good", f"{NAME}: all 3 replicas ready"),
+    ]
 
 
 def test_a_surge_rollout_is_told_as_begun_then_complete_not_rolled_out_at_its_start():
