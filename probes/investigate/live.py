@@ -14,7 +14,7 @@ from probes.investigate import database, dependencies
 from probes.investigate.base import NotConfigured, Read
 from state.events import Finding, Tone
 from state.guide.investigation import ERROR_RATE_STEP_SECONDS, ERROR_RATE_WINDOW_HOURS
-from state.text import inert
+from state.text import marked_name
 
 if TYPE_CHECKING:
     from probes.investigate.kubernetes import KubernetesInvestigation
@@ -157,7 +157,11 @@ class LiveInvestigator:
                 # NaN: 0/0, no request in the rate's window; None: no series (scaled to 0?)
                 gone = "no requests now" if latest is not None else "no series now"
                 text, tone = f"{gone} (last {last:.2f} % at {when}), {over}", "warn"
-            out.append(Finding(part="5xx rate", text=f"{inert(name, 80)}: {text}", tone=tone))
+            # the label value as the panes and the timeline show it: a name the sanitizer
+            # changed keeps a digest and the mark (state/text.py shown_name), so two values
+            # that differ only in what was removed are not read as one service
+            shown = marked_name(name)
+            out.append(Finding(part="5xx rate", text=f"{shown}: {text}", tone=tone))
         return out or [Finding(part="5xx rate", text="no 5xx series in the last 2 h", found=False)]
 
     async def close(self) -> None:

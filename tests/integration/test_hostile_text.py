@@ -24,6 +24,8 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from probes.health import HealthProbe
+from probes.investigate.base import run_section
+from probes.investigate.live import LiveInvestigator
 from probes.kubernetes.read import KubernetesProbe
 from probes.kubernetes.write import KubernetesActions
 from probes.live_actions import LiveActions
@@ -49,7 +51,7 @@ from state.journal.outbox import Outbox
 from state.journal.replay import Replay
 from state.journal.store import Journal
 from state.recorder import Recorder
-from state.text import shown_name
+from state.text import bounded_key, inert, marked_name, shown_name
 from tests.hostile import (
     CORPUS,
     assert_inert,
@@ -207,6 +209,28 @@ async def test_label_values_keep_one_row_each_with_its_numbers(
         await pilot.pause()
         assert_screen_inert(replay)
         assert len(data_rows(replay, "latency")) == len(HOSTILE_TRAFFIC)
+
+
+async def test_investigate_marks_a_changed_label_value_as_the_panes_do(
+    hostile_prometheus: str,
+) -> None:
+    """Found live: Investigate's 5xx rate named a label value the sanitizer changed without
+    the digest and mark the panes and the timeline give it (state/text.py shown_name), so
+    "svc\x1b[31m" and "svc\x1b[32m" read as one service there."""
+    now = datetime.now(UTC) - timedelta(seconds=LAG)
+    investigator = LiveInvestigator([], lambda: now, prometheus_url=hostile_prometheus)
+    findings, _ = await run_section(investigator, "errors", None)
+    names = [
+        f.text[: f.text.rindex(": ", 0, RATE_NOW.search(f.text).start() + 1)] for f in findings
+    ]
+    assert len(names) == len(set(names)) == len(HOSTILE_TRAFFIC)  # one line each, all apart
+    keys = [key for key in map(bounded_key, HOSTILE_TRAFFIC) if shown_name(key)[1]]
+    assert sum(name.endswith("⚠") for name in names) == len(keys) == 14
+    assert sorted(names) == sorted(marked_name(bounded_key(k)) for k in HOSTILE_TRAFFIC)
+    assert all(inert(f.text, 400) == f.text for f in findings)  # inert, as the screen draws it
+
+
+RATE_NOW = re.compile(r"[\d.]+ % now, ")
 
 
 # ---- Prometheus error bodies: a loopback Prometheus answering 400 bad_data ------------------
