@@ -128,6 +128,9 @@ class SignalEpisode(Model):
     fired_at: Instant | None = None  # held over the line for the signal's hold: firing
     clear_since: Instant | None = None  # under the clear line since, while it stays under
     ended: Instant | None = None  # held clear: the episode is over, from clear_since
+    # it began in its metric's first sample of a session that tells the start (tells_start):
+    # its one line says so ("at start: api error rate over 5%, ..."), no second line beside it
+    at_start: bool = False
 
 
 class Breach(Model):

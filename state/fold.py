@@ -25,7 +25,7 @@ from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, b
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.severity import IncidentStatus, Role
 from state.rollouts import under_way
-from state.timeline import chains_told, entries
+from state.timeline import at_start_episodes, chains_told, entries, first_sample
 
 _SAMPLE_SOURCE = {
     "deployments_sampled": "kubernetes",
@@ -57,6 +57,8 @@ def fold(
     after = _apply(state, event, history)
     if isinstance(event, _SIGNAL_EVENTS):
         after = _signals(state, after, event)
+        if isinstance(event, ev.MetricSampled) and after.tells_start and first_sample(state, event):
+            after = at_start_episodes(after, event)
     if isinstance(event, ev.DeploymentsSampled) and after.rollouts is not None:
         rolling = rollouts_under_way(state, after)
         if rolling != after.rollouts:

@@ -274,7 +274,7 @@ def entries(
         case ev.ProbeRecovered():
             yield entry(f"{SOURCE_NAMES[event.source]} reachable again", "good")
         case ev.DeploymentsSampled() | ev.HealthSampled() | ev.MetricSampled() if (
-            after.tells_start and _first(before, event)
+            after.tells_start and first_sample(before, event)
         ):
             yield from _at_start(after, event, entry)
     match event:
@@ -339,7 +339,7 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
 AT_START_EACH = 3  # past this many, one line names the first few: never a flood at 300
 
 
-def _first(before: ConsoleState, event: ev.EventBase) -> bool:
+def first_sample(before: ConsoleState, event: ev.EventBase) -> bool:
     """Whether `event` is its source's first sample of the session (the state had none)."""
     match event:
         case ev.DeploymentsSampled():
@@ -371,7 +371,7 @@ def _wrong_at_start(after: ConsoleState, event: ev.EventBase) -> tuple[str, list
                 if d.desired > 0 and d.ready == 0
             ]
         case ev.MetricSampled() if event.metric == "error_rate":
-            rows = after.metric_rows("error_rate")
+            rows = _no_episode(after, "error_rate")
             return f"with error rate over {ERROR_RATE_P2:g}%", [
                 (s, f"error rate {v:.1f}% over {ERROR_RATE_P2:g}%")
                 for s in rows
@@ -380,7 +380,7 @@ def _wrong_at_start(after: ConsoleState, event: ev.EventBase) -> tuple[str, list
                 and v > ERROR_RATE_P2
             ]
         case ev.MetricSampled():
-            rows = after.metric_rows("latency")
+            rows = _no_episode(after, "latency")
             return f"with p95 over {LATENCY_RATIO_P2:g}x baseline", [
                 (s, f"p95 {after.latest('latency', s):.0f} ms, {r:.1f}x baseline")
                 for s in rows
@@ -389,6 +389,29 @@ def _wrong_at_start(after: ConsoleState, event: ev.EventBase) -> tuple[str, list
                 and r > LATENCY_RATIO_P2
             ]
     return "", []
+
+
+def _no_episode(after: ConsoleState, metric: str) -> list[str]:
+    """The services of `metric`'s rows with no episode begun at start: one that has one is
+    told by its episode's line, which says it was so at start (SignalEpisode.at_start)."""
+    episodes = after.episodes
+    return [
+        s
+        for s in after.metric_rows(metric)
+        if not ((e := episodes.get(f"{metric}:{s}")) is not None and e.at_start)
+    ]
+
+
+def at_start_episodes(after: ConsoleState, event: ev.MetricSampled) -> ConsoleState:
+    """`after` with the episodes its metric's first sample began marked `at_start`."""
+    marked = {
+        k: e.model_copy(update={"at_start": True})
+        for k, e in after.episodes.items()
+        if k.startswith(f"{event.metric}:") and e.began == event.at and not e.at_start
+    }
+    if not marked:
+        return after
+    return after.model_copy(update={"episodes": {**after.episodes, **marked}})
 
 
 def _at_start(after: ConsoleState, event: ev.EventBase, entry):
@@ -624,6 +647,8 @@ def episode_text(episode: SignalEpisode, dropped: bool = False) -> str:
     since, ended at, or a blip that was not sustained)."""
     metric, _, service = episode.key.partition(":")
     name = marked_name(service)
+    if episode.at_start:  # over its line from the first sample: the IC opened mid-incident
+        name = f"at start: {name}"
     signal = rule(episode.key)
     hold, clear = _span(signal.hold.total_seconds()), _span(CLEAR_HOLD.total_seconds())
     if metric == "error_rate":

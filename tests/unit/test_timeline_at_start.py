@@ -57,7 +57,35 @@ def test_a_service_down_from_the_first_sample_is_told_once(tmp_path) -> None:
     assert starts == [
         "at start: api /health failing: HTTP 503",
         "at start: api no replica ready (0/2)",
-        "at start: api error rate 9.0% over 5%",
+        # its episode's line, saying it was so at start: no second line beside it
+        "at start: api error rate over 5%, peak 9.0% at 09:30:00: pending, fires at 09:35:00 "
+        "unless it clears",
+    ]
+
+
+def test_an_error_rate_over_20_percent_at_start_is_one_line_saying_both(tmp_path) -> None:
+    """Found live: over 20 % at start gave the 'at start:' line and the episode's FIRING line
+    beside it; the one line says both, and keeps saying it as the episode goes on."""
+    later = T0 + timedelta(seconds=10)
+    lines = told(
+        tmp_path,
+        ("api", "web"),
+        MetricSampled(at=T0, metric="error_rate", values={"api": 30.0, "web": 1.0}),
+        MetricSampled(at=later, metric="error_rate", values={"api": 45.0, "web": 1.0}),
+    )
+    assert [line for line in lines if "api" in line] == [
+        "at start: api error rate over 5%, peak 45.0% (over 20%) at 09:30:10: FIRING since 09:30:00"
+    ]
+    # one that crosses later is no start: told as ever
+    (tmp_path / "later").mkdir()
+    later_lines = told(
+        tmp_path / "later",
+        ("api",),
+        MetricSampled(at=T0, metric="error_rate", values={"api": 1.0}),
+        MetricSampled(at=later, metric="error_rate", values={"api": 30.0}),
+    )
+    assert [line for line in later_lines if "api" in line] == [
+        "api error rate over 5%, peak 30.0% (over 20%) at 09:30:10: FIRING since 09:30:10"
     ]
 
 
