@@ -23,6 +23,7 @@ from state.guide.signals import latency_ratio, worst_pod
 from state.locks import (
     blocking_chains,
     chain_key,
+    chain_sizes,
     connection_share,
     connections_used,
     root_words,
@@ -567,7 +568,7 @@ def chains_told(before: ConsoleState, after: ConsoleState) -> dict[str, int]:
         return told
     db = after.database
     assert db is not None  # blocked sessions were counted in it
-    now = {chain_key(c.session): c.blocks for c in blocking_chains(db.sessions)}
+    now = chain_sizes(db.sessions)
     said = {k: n if k not in told or n >= 2 * told[k] else told[k] for k, n in now.items()}
     return told if said == told else said
 

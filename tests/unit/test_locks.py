@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from state.events import DbSession
-from state.locks import BlockingChain, blocking_chains
+from state.locks import BlockingChain, blocking_chains, chain_key, chain_sizes
 
 
 def s(pid: int, *blocked_by: int) -> DbSession:
@@ -295,3 +295,11 @@ def test_how_many_wait_reads_with_its_grammar():
 
     assert waiting_words(1) == "1 session waits on it."
     assert waiting_words(3) == "3 sessions wait on it."
+
+
+@given(samples)
+def test_the_chain_sizes_read_without_the_trees_are_the_trees_own(sessions):
+    """chain_sizes (read at each sample whose blocked count moved, for the timeline) counts
+    each chain's root and sessions as blocking_chains does, cycles and unsampled roots too."""
+    trees = {chain_key(c.session): c.blocks for c in blocking_chains(sessions)}
+    assert chain_sizes(sessions) == trees
