@@ -228,14 +228,17 @@ def statement_words(s: DbSession, limit: int) -> str:
     return text if mark is None else f"{text.removesuffix('…')}… ({mark})"
 
 
-def cut_mark(s: DbSession) -> str | None:
+def cut_mark(s: DbSession, short: bool = False) -> str | None:
     """Whether the server cut `s`'s statement, in words: "cut by the server at 1 kB", "may be
     cut by the server at 1 kB" (it ends within a character of the limit: `query_may_be_whole`);
+    `short`, for a line that holds more than the statement: "cut at 1 kB", "maybe cut at 1 kB".
     None when it is whole."""
     size = s.query_cut_at
     if size is None:
         return None
     kb = f"{size // 1024} kB" if size % 1024 == 0 else f"{size} bytes"
+    if short:
+        return f"{'maybe ' if s.query_may_be_whole else ''}cut at {kb}"
     return f"{'may be ' if s.query_may_be_whole else ''}cut by the server at {kb}"
 
 

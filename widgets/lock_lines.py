@@ -141,7 +141,7 @@ def session_line(chain: BlockingChain, depth: int, now: datetime) -> Text:
         return line
     line.append("  ")
     if s.visible:
-        line.append_text(statement(s, ""))
+        line.append_text(statement(s, "", short=True))
     else:
         line.append("statement hidden: grant pg_monitor", MUTED)
     if s.lock_mode:
@@ -168,10 +168,11 @@ def detail_line(chain: BlockingChain) -> Text:
     return statement(s, QUOTE)
 
 
-def statement(s: DbSession, style: str, limit: int = 300) -> Text:
+def statement(s: DbSession, style: str, limit: int = 300, short: bool = False) -> Text:
     """`s`'s statement, inert, cut to `limit`; one the server cut is marked before it, where
-    the pane's cut to its width leaves the mark: "(cut by the server at 1 kB) UPDATE …"."""
-    mark = cut_mark(s)
+    the pane's cut to its width leaves the mark: "(cut by the server at 1 kB) UPDATE …", or
+    `short` on a waiter's row, which holds its pid, service and age too: "(cut at 1 kB)"."""
+    mark = cut_mark(s, short)
     if mark is None:
         return Text(inert(s.query, limit), style)
     text = Text(f"({mark}) ", WARN)

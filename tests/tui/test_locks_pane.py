@@ -10,6 +10,7 @@ from state.events import ActionRequested, DatabaseSampled, DbSession
 from state.journal.replay import Replay
 from state.journal.store import Journal
 from tests.play import Session
+from tests.tui import drawn
 from tests.tui.test_actions import journaled
 from tests.tui.waiting import shown
 from widgets.locks import LocksPane
@@ -363,3 +364,32 @@ async def test_a_marked_gid_from_an_older_journal_is_never_guessed_into_sql(tmp_
         assert "COMMIT PREPARED 'gid'" in message
         assert "SELECT gid FROM pg_prepared_xacts" in message
         assert "evil" not in message[message.index("COMMIT PREPARED") :]
+
+
+async def test_a_statement_cut_by_the_server_is_marked_on_screen_at_any_width(tmp_path) -> None:
+    """Found live: the lock tree's rows showed a statement the server cut (at its
+    track_activity_query_size) without the mark, and the root's detail line ended in it,
+    where the pane's own cut to its width never left it on screen."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    now = session.clock.now()
+    long = "UPDATE ledger SET balance = balance - 10 WHERE id IN (" + "7, " * 400
+    root = DbSession(
+        pid=4242, user="batch", application="exports", state="idle in transaction",
+        query=long, xact_start=now - timedelta(minutes=3), relation="ledger",
+        lock_mode="RowExclusiveLock", query_cut_at=1024,
+    )  # fmt: skip
+    waiter = DbSession(
+        pid=5001, user="app", application="checkout", state="active", query=long,
+        query_start=now - timedelta(seconds=50), wait_event_type="Lock", blocked_by=(4242,),
+        relation="ledger", lock_mode="ShareLock", query_cut_at=1024, query_may_be_whole=True,
+    )  # fmt: skip
+    sampled(session, root, waiter)
+    app = session.app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        for size in ((80, 24), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await pilot.press("3")
+            await pilot.pause()
+            screen = drawn.text(app)
+            assert "│ (cut by the server at 1 kB) UPDATE ledger SET" in screen  # the detail
+            assert "5001 checkout 50s  (maybe cut at 1 kB) UPDATE ledger" in screen  # a row

@@ -77,13 +77,15 @@ def test_the_lock_tree_marks_a_cut_statement_before_it() -> None:
     maybe = cut.model_copy(update={"query_may_be_whole": True})
     whole = cut.model_copy(update={"query_cut_at": None})
     now = datetime(2026, 11, 30, tzinfo=UTC)
-    for s, said in [
-        (cut, "(cut by the server at 1 kB) UPDATE"),
-        (maybe, "(may be cut by the server at 1 kB) UPDATE"),
+    for s, said, short in [
+        (cut, "cut by the server at 1 kB", "cut at 1 kB"),
+        (maybe, "may be cut by the server at 1 kB", "maybe cut at 1 kB"),
     ]:
         row = session_line(BlockingChain(session=s), 1, now).plain
-        assert f"  {said} acc SET b = 1 /* xx" in row  # a waiter's row
-        assert detail_line(BlockingChain(session=s)).plain.startswith(said)  # a root's
-        assert statement_words(s, 300).endswith(f"x… ({said.removeprefix('(').split(')')[0]})")
+        assert f"  ({short}) UPDATE acc SET b = 1 /* xx" in row  # a waiter's row: short
+        assert detail_line(BlockingChain(session=s)).plain.startswith(
+            f"({said}) UPDATE"
+        )  # a root's
+        assert statement_words(s, 300).endswith(f"x… ({said})")  # the confirmation's
     assert "cut" not in session_line(BlockingChain(session=whole), 1, now).plain
     assert detail_line(BlockingChain(session=whole)).plain.startswith("UPDATE acc")
