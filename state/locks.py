@@ -142,31 +142,45 @@ def chain_sizes(sessions: Sequence[DbSession]) -> dict[str, int]:
     (state/timeline.py chains_told), a thousand sessions in a fraction of the trees' cost.
     A cycle (no root reaches some waiter) is read through `blocking_chains`."""
     waiting_on: dict[int, list[int]] = {}
-    waits: set[int] = set()
+    parent: dict[int, int] = {}  # a waiter -> the first it waits on, as the trees hang it
     for s in sessions:
         if not s.blocked_by:
             continue
         for p in dict.fromkeys(s.blocked_by):
             if p != s.pid:
-                waits.add(s.pid)
+                parent.setdefault(s.pid, p)
                 waiting_on.setdefault(p, []).append(s.pid)
+    if _in_a_cycle(parent):  # rooted where blocking_chains roots it
+        return {chain_key(c.session): c.blocks for c in blocking_chains(sessions)}
     by_pid = {s.pid: s for s in sessions if s.pid in waiting_on}
     out: dict[str, int] = {}
-    reached: set[int] = set()
-    for root in waiting_on.keys() - waits:
+    for root in waiting_on.keys() - parent.keys():
         seen, stack = {root}, [root]
         while stack:
             for w in waiting_on.get(stack.pop(), ()):
                 if w not in seen:
                     seen.add(w)
                     stack.append(w)
-        reached |= seen
         found = by_pid.get(root)
         key = chain_key(found) if found is not None else _unsampled_key(root)
         out[key] = len(seen) - 1
-    if not waits <= reached:  # a cycle: rooted where blocking_chains roots it
-        return {chain_key(c.session): c.blocks for c in blocking_chains(sessions)}
     return out
+
+
+def _in_a_cycle(parent: dict[int, int]) -> bool:
+    """Does following each waiter's first blocker ever come back round, short of a root?"""
+    ends: dict[int, bool] = {}  # a waiter -> its first blockers end at a root
+    for start in parent:
+        path, on_path, pid = [], set(), start
+        while pid in parent and pid not in ends and pid not in on_path:
+            path.append(pid)
+            on_path.add(pid)
+            pid = parent[pid]
+        rooted = ends.get(pid, pid not in on_path)
+        if not rooted:
+            return True
+        ends.update(dict.fromkeys(path, True))
+    return False
 
 
 def _unsampled_key(pid: int) -> str:
