@@ -83,16 +83,6 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
             waiting_on.setdefault(p, []).append(pid)
     roots = [s for pid, s in by_pid.items() if pid in waiting_on and pid not in blockers]
 
-    def behind(pid: int) -> int:
-        """How many sessions wait on `pid`, directly or through others."""
-        seen, stack = {pid}, [pid]
-        while stack:
-            for w in waiting_on.get(stack.pop(), ()):
-                if w not in seen:
-                    seen.add(w)
-                    stack.append(w)
-        return len(seen) - 1
-
     def build(root: DbSession) -> BlockingChain:
         # each session hangs under one parent, so a pid met again closes a cycle: cut there
         order: list[tuple[DbSession, int]] = []  # depth first: (session, how many waiters)
@@ -114,7 +104,7 @@ def blocking_chains(sessions: Sequence[DbSession]) -> list[BlockingChain]:
             else:
                 also = tuple(p for p in found if p != parent[pid])
             size = count + sum(w.size for w in waiters)
-            blocks = behind(pid) if is_root else size
+            blocks = _behind(waiting_on, pid) if is_root else size
             sampled = pid not in unsampled
             built.append(BlockingChain(session, waiters, also, blocks, sampled, size))
         return built[0]
@@ -155,16 +145,22 @@ def chain_sizes(sessions: Sequence[DbSession]) -> dict[str, int]:
     by_pid = {s.pid: s for s in sessions if s.pid in waiting_on}
     out: dict[str, int] = {}
     for root in waiting_on.keys() - parent.keys():
-        seen, stack = {root}, [root]
-        while stack:
-            for w in waiting_on.get(stack.pop(), ()):
-                if w not in seen:
-                    seen.add(w)
-                    stack.append(w)
         found = by_pid.get(root)
         key = chain_key(found) if found is not None else _unsampled_key(root)
-        out[key] = len(seen) - 1
+        out[key] = _behind(waiting_on, root)
     return out
+
+
+def _behind(waiting_on: dict[int, list[int]], pid: int) -> int:
+    """How many sessions wait on `pid`, directly or through others (`waiting_on`: each
+    blocker's pid -> the pids waiting on it)."""
+    seen, stack = {pid}, [pid]
+    while stack:
+        for w in waiting_on.get(stack.pop(), ()):
+            if w not in seen:
+                seen.add(w)
+                stack.append(w)
+    return len(seen) - 1
 
 
 def _in_a_cycle(parent: dict[int, int]) -> bool:
