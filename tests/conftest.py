@@ -9,6 +9,8 @@ import pytest
 from pytest_textual_snapshot import SVGImageExtension
 from syrupy.assertion import SnapshotAssertion
 
+from tui.environment import SNAPSHOT_DIR
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -18,7 +20,7 @@ class WarroomSnapshots(SVGImageExtension):
     @classmethod
     def dirname(cls, *, test_location) -> str:  # type: ignore[override]
         # one folder per test module, so syrupy can tell which snapshots a module owns
-        root = os.environ.get("WARROOM_SNAPSHOT_DIR") or str(ROOT / "snapshots")
+        root = os.environ.get(SNAPSHOT_DIR) or str(ROOT / "snapshots")
         return str(Path(root) / test_location.basename)
 
     def delete_snapshots(self, snapshot_location: str, snapshot_names) -> None:
