@@ -36,6 +36,7 @@ def db_session(
     visible: bool = True,
     gid: str | None = None,
     database: str | None = None,
+    superuser: bool | None = None,
 ) -> DbSession:
     """A pg_stat_activity row (the idle sessions query's columns, in order) as the probe
     records it: names marked if changed to be shown, the query inert."""
@@ -56,6 +57,7 @@ def db_session(
         prepared=marked_name(gid) if gid is not None else None,
         prepared_sql=sql_literal(gid) if gid is not None else None,
         database=marked_name(database) if database is not None else None,
+        superuser=superuser,
     )
 
 
@@ -64,9 +66,10 @@ def chain_session(row: Sequence[Any], query_chars: int, query_limit: int = 0) ->
     session's own database, per session, and cut to `query_chars` characters; marked as cut
     by the server (`query_cut_at`) when its bytes reach `query_limit`, the server's
     track_activity_query_size (0: not known)."""
-    pid, user, app, state, raw, encoding, *rest = row
+    pid, user, app, state, raw, encoding, *rest, superuser = row
     query = decoded(raw, encoding)
-    session = db_session(pid, user, app, state, query and query[:query_chars], *rest)
+    text = query and query[:query_chars]
+    session = db_session(pid, user, app, state, text, *rest, superuser=superuser)
     if query_limit and raw is not None and len(raw) >= query_limit - CLIP_SLACK:
         return session.model_copy(update={"query_cut_at": query_limit})
     return session
@@ -116,6 +119,7 @@ class PostgresProbe:
         self.script = sample_script(long_query_s, query_chars, statement_timeout_ms)
         self._conn: AsyncConnection[Any] | None = None
         self._query_limit = 0  # the connection's track_activity_query_size, bytes
+        self._superuser: bool | None = None  # the connection's role is a superuser
 
     async def prepare(self) -> None:
         """psycopg imported in a worker thread, before the first sample (probes/scheduler.py)."""
@@ -147,9 +151,15 @@ class PostgresProbe:
 
         if self._conn is None or self._conn.closed:
             conn = await connect(self.dsn, self.timeout)
-            try:  # read once per connection: it changes only with a server restart
+            try:  # read once per connection: they change only with a restart, a new role
                 async with conn.cursor() as cur:
-                    await cur.execute("SHOW track_activity_query_size")
+                    # is_superuser: whether this role may end a superuser's backend, read as
+                    # pg_activity reads it (the actions connect with the same DSN, as the
+                    # same role)
+                    await cur.execute(
+                        "SELECT current_setting('track_activity_query_size'),"
+                        " current_setting('is_superuser') = 'on'"
+                    )
                     row = await cur.fetchone()
             except BaseException as exc:
                 await conn.close()
@@ -157,6 +167,7 @@ class PostgresProbe:
                     raise PostgresError(reason(exc, self.dsn)) from None
                 raise
             self._query_limit = query_limit(str(row[0])) if row else 0
+            self._superuser = bool(row[1]) if row else None
             self._conn = conn
         return self._conn
 
@@ -186,6 +197,7 @@ class PostgresProbe:
             max_connections=max_connections,
             sessions=tuple(sessions),
             hidden_sessions=hidden,
+            console_superuser=self._superuser,
         )
 
     async def _name_prepared(

@@ -18,7 +18,7 @@ def test_the_setting_is_read_in_bytes(shown, size) -> None:
 
 
 def row(statement: bytes) -> tuple:
-    return (7, "batch", None, "active", statement, "UTF8", None, None)
+    return (7, "batch", None, "active", statement, "UTF8", None, None, None)
 
 
 @pytest.mark.parametrize(
