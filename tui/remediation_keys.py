@@ -358,21 +358,36 @@ class RemediationKeys(KeyGroup):
         if not idle:
             self.console.notify("No idle sessions older than 10 minutes")
             return
+        from tui.backend_now import superuser_refuses
+
+        database = self.console.recorder.state.database
+        console_superuser = database.console_superuser if database is not None else None
+        refused = [s for s in idle if superuser_refuses(s, console_superuser)]
         lines = [
             f"pid {s.pid} {inert(s.user or '?')} {inert(s.application or '')} idle since "
             f"{clock_time(s.query_start) if s.query_start else '?'}"
+            + (" (superuser: refused)" if s in refused else "")
             for s in idle[:12]
         ]
-        more = f"\n… and {len(idle) - 12} more" if len(idle) > 12 else ""
-        listed, console = self.console.now(), self.console
-
-        def look() -> Look:  # a list read once: how old it is, and what the action re-checks
-            age = duration(max((console.now() - listed).total_seconds(), 0.0))
-            return Look(
-                "\n".join(lines) + more,
-                f"Listed at {clock_time(listed)} ({age} ago): only those still idle 10 minutes "
-                "when it runs are ended.",
+        if len(idle) > 12:
+            lines.append(f"… and {len(idle) - 12} more")
+        # what the action checks again, each backend in the one statement that ends it
+        # (signal_chosen.sql), as `k`'s confirmation refuses a pid now another backend
+        lines.append(
+            "\nEach is ended only while it is still the backend listed (its pid and backend "
+            "start: a pid PostgreSQL gave to a new backend is left alone) and still idle 10 "
+            "minutes."
+        )
+        if refused:
+            lines.append(
+                f"PostgreSQL will refuse {len(refused)} of them: their role is a superuser and "
+                "the console's role is not; only a superuser may end a superuser's backend."
             )
+        message, listed, console = "\n".join(lines), self.console.now(), self.console
+
+        def look() -> Look:  # a list read once: how old it is
+            age = duration(max((console.now() - listed).total_seconds(), 0.0))
+            return Look(message, f"Listed at {clock_time(listed)} ({age} ago).")
 
         confirmed = await self.console.push_screen_wait(
             LiveConfirmScreen(
