@@ -13,7 +13,7 @@ from probes.actions import (
     REMEDIATIONS,
     ActionRefused,
 )
-from state.guide.signals import describe_service, pod_problem
+from state.guide.signals import describe_service, pod_to_delete
 from state.locks import waiting_words
 from state.text import NAME_MARK, describe_error, inert, sql_literal
 from tui.base import KeyGroup
@@ -52,14 +52,13 @@ def prepared_literal(s: DbSession) -> str | None:
 
 def failing_pods(state: ConsoleState, name: str) -> tuple[tuple[PodStatus, str | None], ...]:
     """The pods of deployment `name` that "delete the failing pods" names in the latest
-    sample, with their uids (None: unknown): those in trouble (state/guide/signals.py
-    `pod_problem`) other than merely not ready yet, or already being deleted (kubectl's
-    Terminating: the runbook's loop skips them)."""
+    sample, with their uids (None: unknown): by the rule the action deletes them by
+    (state/guide/signals.py `pod_to_delete`)."""
     deployment = state.deployments.get(name)
     return tuple(
         (p, uid)
         for p, uid in (deployment.pods_with_uids() if deployment else ())
-        if (problem := pod_problem(p)) is not None and problem not in ("NotReady", "Terminating")
+        if pod_to_delete(p) is not None
     )
 
 
@@ -68,7 +67,7 @@ def failing_words(pods: tuple[tuple[PodStatus, str | None], ...]) -> str:
     action will delete, named (the dialog scrolls), and that it deletes no other."""
     if not pods:
         return "\nNo pod failing in the latest sample: nothing to delete."
-    said = ", ".join(f"{inert(p.name, 80)} ({inert(pod_problem(p), 40)})" for p, _ in pods)
+    said = ", ".join(f"{inert(p.name, 80)} ({inert(pod_to_delete(p), 40)})" for p, _ in pods)
     return (
         f"\nFailing in the latest sample: {said}."
         "\nOnly these are deleted, each while it is still that pod (its uid) and still "
