@@ -66,10 +66,13 @@ def chain_session(row: Sequence[Any], query_chars: int, query_limit: int = 0) ->
     session's own database, per session, and cut to `query_chars` characters; marked as cut
     by the server (`query_cut_at`) when its bytes reach `query_limit`, the server's
     track_activity_query_size (0: not known)."""
-    pid, user, app, state, raw, encoding, *rest, superuser = row
+    pid, user, app, state, raw, encoding, *rest = row
+    superuser = rest.pop() if len(rest) > 8 else None  # pg_roles.rolsuper, the last column
     query = decoded(raw, encoding)
     text = query and query[:query_chars]
-    session = db_session(pid, user, app, state, text, *rest, superuser=superuser)
+    session = db_session(pid, user, app, state, text, *rest)
+    if superuser is not None:
+        session = session.model_copy(update={"superuser": superuser})
     if query_limit and raw is not None and len(raw) >= query_limit - CLIP_SLACK:
         return session.model_copy(update={"query_cut_at": query_limit})
     return session
