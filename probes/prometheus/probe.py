@@ -33,9 +33,12 @@ from probes.prometheus.queries import (
     ERROR_RATE_QUERY,
     LATENCY_BASELINE_QUERY,
     LATENCY_P95_QUERY,
+    PART_LABEL,
+    REQUEST_RATE_PART,
     baseline_query,
     error_rate_query,
     latency_query,
+    with_request_rate,
 )
 from probes.prometheus.reply import PrometheusError, query_result
 from state.events import (
@@ -95,8 +98,16 @@ def _merge(out: dict[str, Any], key: str, value: float) -> None:
 
 
 def instant_values(data: Any, label: str = DEFAULT_LABEL) -> dict[str, float]:
-    """{service: value} of an instant query's data, by service name; an empty result is an
-    empty dict.
+    """{service: value} of an instant query's data, by service name (`instant_parts`)."""
+    return instant_parts(data, label)[0]
+
+
+def instant_parts(
+    data: Any, label: str = DEFAULT_LABEL
+) -> tuple[dict[str, float], dict[str, float]]:
+    """({service: value}, {service: requests per second}) of an instant query's data, by
+    service name: the series marked as the request rate's (queries.py `with_request_rate`)
+    apart; an empty result is two empty dicts.
 
     By name, because Prometheus gives a vector's series in no set order (a histogram's
     quantile by service came in a new order at every query): values that did not change
@@ -107,11 +118,14 @@ def instant_values(data: Any, label: str = DEFAULT_LABEL) -> dict[str, float]:
     """
     kind, found = query_result(data, ("vector", "scalar"))
     if kind == "scalar":
-        return {NO_LABEL: found[1]}
+        return {NO_LABEL: found[1]}, {}
     out: dict[str, float] = {}
+    rates: dict[str, float] = {}
     for series in found:
-        _merge(out, _key(series["metric"], label), series["value"][1])
-    return dict(sorted(out.items()))
+        labels = series["metric"]
+        rate = isinstance(labels, dict) and labels.get(PART_LABEL) == REQUEST_RATE_PART
+        _merge(rates if rate else out, _key(labels, label), series["value"][1])
+    return dict(sorted(out.items())), dict(sorted(rates.items()))
 
 
 def range_series(
@@ -153,6 +167,16 @@ def on_slots(
         i = math.floor((now - k * interval - start) / step + 1e-9)
         out.append(values[min(i, len(values) - 1)] if i >= 0 else None)
     return tuple(out)
+
+
+def _gone_as_none(found: Mapping[str, float], sent: Sequence[str]) -> dict[str, float | None]:
+    """`found`, and None for each series the last sample had and this one has not (a service
+    scaled to 0, an exporter gone: Prometheus marks it stale): no value now, said once. The
+    console kept its last value as current, '0.0% ok' minutes after it was gone."""
+    values: dict[str, float | None] = dict(found)
+    for name in sent:
+        values.setdefault(name, None)
+    return values
 
 
 def _finite(values: Mapping[str, float]) -> dict[str, float]:
@@ -203,6 +227,10 @@ class PrometheusProbe:
         self.metric: Metric = metric
         self.label = label
         self.query = query or DEFAULT_QUERIES[metric](label)
+        # the error rate's pane shows requests per second beside it, read in the same query
+        # when it is the guide's (a query of the config's own may not count requests so)
+        rated = metric == "error_rate" and self.query == error_rate_query(label)
+        self.instant_query = with_request_rate(self.query, label) if rated else self.query
         # latency only: None is the default (a day earlier), "" is none at all
         self.custom_baseline = baseline_query is not None
         if metric != "latency" or baseline_query == "":
@@ -227,6 +255,7 @@ class PrometheusProbe:
         self._pending: list[EventBase] = []  # read in the background, for the next sample
         self._new_baseline: dict[str, float] = {}
         self._sent: tuple[str, ...] = ()  # the series the last sample had a value for
+        self._rated: tuple[str, ...] = ()  # the services the last sample had a rate for
 
     async def prepare(self) -> None:
         """The library and requests imported in a worker thread, before the first sample
@@ -239,20 +268,20 @@ class PrometheusProbe:
         self._collect(now)
         self._start(now)
         try:
-            found = await self.prometheus.query(self.query, now, self._values)
+            found, rated = await self.prometheus.query(self.instant_query, now, self._parts)
         except PrometheusError:
             self._failed_at = now
             raise
-        values: dict[str, float | None] = dict(found)
-        # a series the last sample had and this one has not (a service scaled to 0, an
-        # exporter gone: Prometheus marks it stale) is no value now, said once as None: the
-        # console kept its last value as current, '0.0% ok' minutes after it was gone
-        for name in self._sent:
-            values.setdefault(name, None)
-        self._sent = tuple(found)
+        values = _gone_as_none(found, self._sent)
+        rates = _gone_as_none(rated, self._rated)
+        self._sent, self._rated = tuple(found), tuple(rated)
         events, self._pending = self._pending, []
         baseline, self._new_baseline = self._new_baseline, {}
-        events.append(MetricSampled(at=now, metric=self.metric, values=values, baseline=baseline))
+        events.append(
+            MetricSampled(
+                at=now, metric=self.metric, values=values, baseline=baseline, request_rate=rates
+            )
+        )
         if self._history.task is not None:
             self._since.append(values)
         return events
@@ -279,6 +308,9 @@ class PrometheusProbe:
 
     def _values(self, data: Any) -> dict[str, float]:
         return instant_values(data, self.label)
+
+    def _parts(self, data: Any) -> tuple[dict[str, float], dict[str, float]]:
+        return instant_parts(data, self.label)
 
     async def _read_history(self, now: datetime, step: int) -> dict[str, tuple[float | None, ...]]:
         """{service: values at the refresh slots before `now`}, from one range query at

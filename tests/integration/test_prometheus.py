@@ -25,7 +25,7 @@ from probes.prometheus.probe import (
     history_range,
     on_slots,
 )
-from probes.prometheus.queries import baseline_query
+from probes.prometheus.queries import baseline_query, request_rate_query
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock, WallClock
 from state.events import (
@@ -122,6 +122,26 @@ async def test_error_rate_equals_prometheus_and_the_driven_ratio(prom: PromStack
     assert "ghost" not in sampled.values  # no series at all: absent
     assert sampled.baseline == {}
     assert json.loads(sampled.model_dump_json())["values"]["idle"] == "NaN"
+
+
+async def test_the_request_rate_comes_in_the_error_rates_own_query(prom: PromStack) -> None:
+    """Before: REQ/S was always '—' in live: nothing read it. Now the guide's error rate
+    query carries the request rate too, one round trip in the same refresh."""
+    now = settled()
+    probe = PrometheusProbe("error_rate", prom.url)
+    sampled = the(await sample(probe, now), MetricSampled)
+    expected = direct(prom.url, request_rate_query(), now)
+    assert same(sampled.request_rate, expected)
+    # as driven: 20 requests a tick against 4 (rate() over 5 minutes of a younger series
+    # divides by the whole 5 minutes, so only the proportion is exact)
+    rate = sampled.request_rate
+    assert rate["checkout"] and rate["search"] and rate["checkout"] > 0
+    assert rate["checkout"] / rate["search"] == pytest.approx(20 / 4, rel=0.05)
+    assert sampled.request_rate["idle"] == 0.0
+    assert same(sampled.values, direct(prom.url, ERROR_RATE_QUERY, now))  # none mixed in
+    # a query of the config's own may not count requests so: no request rate, no column
+    custom = PrometheusProbe("error_rate", prom.url, ERROR_RATE_QUERY.replace("5m", "1m"))
+    assert the(await sample(custom, now), MetricSampled).request_rate == {}
 
 
 async def test_latency_p95_equals_prometheus_and_the_histogram(prom: PromStack) -> None:
