@@ -71,6 +71,7 @@ DEFAULT_QUERIES: dict[Metric, Callable[[str], str]] = {
     "error_rate": error_rate_query,
     "latency": latency_query,
 }
+BAD_QUERY = "Prometheus bad_data"  # reply.py's line for a query the server will not run
 NO_LABEL = "all"  # the key of a series without the grouping label, e.g. a query with sum()
 
 MAX_POINTS = 240  # per series in the history's range query
@@ -268,7 +269,7 @@ class PrometheusProbe:
         self._collect(now)
         self._start(now)
         try:
-            found, rated = await self.prometheus.query(self.instant_query, now, self._parts)
+            found, rated = await self._instant(now)
         except PrometheusError:
             self._failed_at = now
             raise
@@ -285,6 +286,22 @@ class PrometheusProbe:
         if self._history.task is not None:
             self._since.append(values)
         return events
+
+    async def _instant(self, now: datetime) -> tuple[dict[str, float], dict[str, float]]:
+        """The instant values, and the request rates with them. A server that refuses the
+        query with the request rate (a Prometheus-compatible backend without `or` or
+        label_replace) but answers the error rate's alone costs only the REQ/S column: the
+        error rate is asked alone from then on (the column goes, with no source)."""
+        try:
+            return await self.prometheus.query(self.instant_query, now, self._parts)
+        except PrometheusError as exc:
+            # only a refusal of the query's form (bad_data, reply.py); a failure of the server
+            # (a 503, a timeout) is the pane's, and the next refresh asks with the rate again
+            if self.instant_query == self.query or not str(exc).startswith(BAD_QUERY):
+                raise
+            found, _ = await self.prometheus.query(self.query, now, self._parts)
+            self.instant_query = self.query  # answered alone: never with the rate again
+            return found, {}
 
     def _collect(self, now: datetime) -> None:
         """What the background parts read since the last sample: events for the next values."""

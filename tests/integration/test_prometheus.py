@@ -505,3 +505,39 @@ def seen(url: str, promql: str) -> dict[str, float]:
     """The series `promql` has now, as Prometheus answers it."""
     got = query(url, promql, datetime.now(UTC).timestamp())["result"]
     return {r["metric"]["service"]: float(r["value"][1]) for r in got}
+
+
+class NoLabelReplace(FakeHttp):
+    """A Prometheus-compatible server that refuses label_replace (400 bad_data) and answers
+    any other instant query with one series."""
+
+    def handle(self, handler) -> None:
+        if "label_replace" in handler.path:
+            self.status, self.body = (
+                400,
+                json.dumps(
+                    {"status": "error", "errorType": "bad_data", "error": "unknown function"}
+                ).encode(),
+            )
+        else:
+            self.status, self.body = 200, vector('[{"metric":{"service":"a"},"value":[1,"3"]}]')
+        super().handle(handler)
+
+
+async def test_a_server_refusing_the_request_rate_costs_only_the_column() -> None:
+    with NoLabelReplace() as fake:
+        probe = PrometheusProbe("error_rate", fake.url)
+        first, second = await twice(probe, datetime(2026, 3, 14, tzinfo=UTC))
+    for sampled in (the(first, MetricSampled), the(second, MetricSampled)):
+        assert sampled.values == {"a": 3.0}
+        assert sampled.request_rate == {}  # no source: the column is not drawn
+    assert probe.instant_query == probe.query  # not asked with the rate again
+
+
+async def test_a_failing_server_does_not_lose_the_request_rate() -> None:
+    """A 503 is the pane's failure, said as such; the rate is asked for again after it."""
+    with FakeHttp(503, b"") as fake:
+        probe = PrometheusProbe("error_rate", fake.url)
+        (failed,) = await failures(probe)
+    assert failed.reason == "HTTP 503 from Prometheus"
+    assert probe.instant_query != probe.query
