@@ -9,7 +9,7 @@ import pytest
 from pytest_textual_snapshot import SVGImageExtension
 from syrupy.assertion import SnapshotAssertion
 
-from tui.environment import SNAPSHOT_DIR
+from tui.environment import DATA_DIR, OPERATOR, SNAPSHOT_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,5 +56,5 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory, monkeypatch):
     """Never write journals into the real user data dir during tests."""
-    monkeypatch.setenv("WARROOM_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-    monkeypatch.setenv("WARROOM_OPERATOR", "alice")
+    monkeypatch.setenv(DATA_DIR, str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv(OPERATOR, "alice")

@@ -43,7 +43,7 @@ from tests.benchmarks.report import median, p, table
 from tests.benchmarks.scale_servers import SIZES
 from tests.pty_console import PtyProgram, warroom
 from tui.config import load
-from tui.environment import BENCH_DSN, BENCH_SECONDS, BENCH_SIZES
+from tui.environment import BENCH_DSN, BENCH_SECONDS, BENCH_SIZES, DATA_DIR
 from tui.live import live_probes
 
 CHOSEN = os.environ.get(BENCH_SIZES, "small,medium,large").split(",")
@@ -193,7 +193,7 @@ def test_live_at_size(size: str, tmp_path: Path) -> None:
     folder = tmp_path / "servers"
     folder.mkdir()
     with servers(size, folder) as where:
-        env = {"WARROOM_DATA_DIR": str(tmp_path / "data"), BENCH_DSN: where["dsn"]}
+        env = {DATA_DIR: str(tmp_path / "data"), BENCH_DSN: where["dsn"]}
         os.environ[BENCH_DSN] = where["dsn"]
         cycles, sampled, failed = asyncio.run(probe_cycles(where["config"]))
         bare_frame = PtyProgram(BARE, (120, 40), env)
