@@ -470,7 +470,7 @@ def named_variables(config: Config) -> set[str]:
     if config.database is not None and config.database.dsn_env:
         names.add(config.database.dsn_env)
     if config.prometheus is not None:
-        names.update(config.prometheus.headers.values())
+        names |= set(config.prometheus.headers.values())
     channels = list(config.notify.channels.values()) if config.notify is not None else []
     for context in config.contexts.values():
         if context.dsn_env:
@@ -478,7 +478,7 @@ def named_variables(config: Config) -> set[str]:
         if context.notify is not None:
             channels += context.notify.channels.values()
     for channel in channels:
-        names.update(secret_names(channel))
+        names |= set(secret_names(channel))
     return names
 
 
