@@ -38,6 +38,7 @@ from probes.prometheus.queries import (
     baseline_query,
     error_rate_query,
     latency_query,
+    request_rate_query,
     with_request_rate,
 )
 from probes.prometheus.reply import PrometheusError, query_result
@@ -438,6 +439,8 @@ def configured_queries(
         "error_rate": error_rate or error_rate_query(label),
         "latency": latency or latency_query(label),
     }
+    if named["error_rate"] == error_rate_query(label):  # the probe reads REQ/S beside it
+        named["request_rate"] = request_rate_query(label)
     if baseline != "":
         named["latency_baseline"] = baseline or default_baseline(named["latency"])
     return named

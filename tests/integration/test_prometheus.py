@@ -429,6 +429,7 @@ async def test_check_reports_version_and_queries(prom: PromStack) -> None:
     assert result.permissions == (
         f"query error_rate: runs, {len(SERVICES)} series",
         f"query latency: runs, {len(SERVICES)} series",
+        f"query request_rate: runs, {len(SERVICES)} series",  # REQ/S, beside the error rate
         "query latency_baseline: runs, 0 series",  # a day earlier, this server was not up
     )
     # another grouping label: the queries group by it, and a label no series has is named
