@@ -26,6 +26,15 @@ Source = Literal["kubernetes", "health", "error_rate", "latency", "postgres", "r
 SOURCES: tuple[Source, ...] = ("kubernetes", "health", "error_rate", "latency", "postgres", "redis")
 
 
+def _unread(value: object) -> bool:
+    return value is None
+
+
+# a field a later version added: left out of the JSON while unknown (None), so that states
+# and samples without it serialize, journal and hash exactly as before it was read
+Unread = Field(default=None, exclude_if=_unread)
+
+
 class Model(BaseModel):
     # defer_build: a model's validator is built when first used, not at import, so start-up
     # pays only for the events a session actually sees
@@ -180,6 +189,9 @@ class DbSession(Model):
     # multi-byte encoding: cut only if the next character did not fit, which the server
     # does not say (probes/postgres/probe.py server_cut); journals before it lack it
     query_may_be_whole: bool = False
+    # its role is a superuser (pg_roles.rolsuper): PostgreSQL lets only a superuser end or
+    # cancel its backend (None: not read)
+    superuser: bool | None = Unread
 
     @property
     def is_prepared(self) -> bool:
@@ -196,6 +208,9 @@ class DatabaseSampled(EventBase):
     # see (it lacks pg_monitor / pg_read_all_stats): not in `connections`; > 0 means the
     # database signal is unknown, not healthy (journals before it lack it: 0)
     hidden_sessions: int = 0
+    # the console's own role is a superuser (read once per connection; None: not read): a
+    # role that is not may not end a superuser's backend
+    console_superuser: bool | None = Unread
 
 
 class CacheSampled(EventBase):

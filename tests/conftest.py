@@ -9,6 +9,8 @@ import pytest
 from pytest_textual_snapshot import SVGImageExtension
 from syrupy.assertion import SnapshotAssertion
 
+from tui.environment import DATA_DIR, OPERATOR, SNAPSHOT_DIR
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -18,7 +20,7 @@ class WarroomSnapshots(SVGImageExtension):
     @classmethod
     def dirname(cls, *, test_location) -> str:  # type: ignore[override]
         # one folder per test module, so syrupy can tell which snapshots a module owns
-        root = os.environ.get("WARROOM_SNAPSHOT_DIR") or str(ROOT / "snapshots")
+        root = os.environ.get(SNAPSHOT_DIR) or str(ROOT / "snapshots")
         return str(Path(root) / test_location.basename)
 
     def delete_snapshots(self, snapshot_location: str, snapshot_names) -> None:
@@ -54,5 +56,5 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory, monkeypatch):
     """Never write journals into the real user data dir during tests."""
-    monkeypatch.setenv("WARROOM_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-    monkeypatch.setenv("WARROOM_OPERATOR", "alice")
+    monkeypatch.setenv(DATA_DIR, str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv(OPERATOR, "alice")

@@ -42,10 +42,32 @@ def backend_words(s: DbSession) -> str:
     return f"pid {s.pid} ({user}, {inert(s.state or '?')}, {began}{tx})"
 
 
-def backend_message(action: str, chain: BlockingChain, sessions: tuple[DbSession, ...]) -> str:
-    """The backend, its statement, whom it blocks and whom it waits on: the dialog's lines."""
+def superuser_refuses(s: DbSession, console_superuser: bool | None) -> bool:
+    """Whether PostgreSQL will refuse to end or cancel backend `s`: its role is a superuser
+    and the console's is not (pg_signal_backend: "only roles with the SUPERUSER attribute
+    may terminate processes of roles with the SUPERUSER attribute"). False when either is
+    not known."""
+    return bool(s.superuser) and console_superuser is False
+
+
+SUPERUSER_REFUSES = (
+    "PostgreSQL will refuse: its role ({user}) is a superuser and the console's role is not; "
+    "only a superuser may end or cancel a superuser's backend."
+)
+
+
+def backend_message(
+    action: str,
+    chain: BlockingChain,
+    sessions: tuple[DbSession, ...],
+    console_superuser: bool | None = None,
+) -> str:
+    """The backend, its statement, whom it blocks and whom it waits on: the dialog's lines;
+    first, that PostgreSQL will refuse, when the console's role may not signal it."""
     s = chain.session
     lines = [f"Backend {backend_words(s)}"]
+    if superuser_refuses(s, console_superuser):
+        lines.append(SUPERUSER_REFUSES.format(user=inert(s.user or "?")))
     lines.append(statement_words(s, 400) if s.visible else f"statement {HIDDEN}")
     if chain.blocks:
         below = [w.session.pid for w in chain.waiters]
@@ -86,9 +108,10 @@ def now_of(
     whose blocking chains are `chains`."""
     pid, verb = chosen.session.pid, VERBS.get(action, "end")
     sessions = database.sessions if database is not None else ()
+    console_superuser = database.console_superuser if database is not None else None
     found = next((c for root in chains for c, _ in root.walk() if c.session.pid == pid), None)
     if found is None or not found.sampled:  # what it was, said to be the past
-        said = "When picked: " + backend_message(action, chosen, sessions)
+        said = "When picked: " + backend_message(action, chosen, sessions, console_superuser)
         return said, (
             f"pid {pid} is in no lock chain of the latest sample: it blocks and waits on "
             f"nobody now, or it has ended. Nothing to {verb}: Escape, and pick again"
@@ -96,12 +119,12 @@ def now_of(
     if not same_backend(chosen.session, found.session):
         other = found.session
         began = f"started {clock_time(other.backend_start)}" if other.backend_start else "another"
-        said = backend_message(action, found, sessions)
+        said = backend_message(action, found, sessions, console_superuser)
         return said, (
             f"pid {pid} is now another backend ({inert(other.user or '?')}, {began}): the "
             f"one chosen has ended. Nothing to {verb}: Escape, and pick again"
         )
-    return backend_message(action, found, sessions), None
+    return backend_message(action, found, sessions, console_superuser), None
 
 
 def as_of(state: ConsoleState, now: datetime) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from tui.environment import STALL_LOG
 from tui.startup import freeze_heap
 from tui.tty import TerminalWatch
 from tui.view import PANES, ConsoleView
@@ -141,7 +142,7 @@ class ConsoleBase(ConsoleView):
             self.call_after_refresh(self._open)  # first the whole frame, then the session
         if self._watch and not self.is_headless:
             self._watch.start()
-        if os.environ.get("WARROOM_STALL_LOG"):  # a development tool (tui/stall.py)
+        if os.environ.get(STALL_LOG):  # a development tool (tui/stall.py)
             from tui import stall
 
             stall.start(asyncio.get_running_loop())

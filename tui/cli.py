@@ -26,7 +26,9 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reads from `ls | head`'s `
 
 
 def operator_name() -> str:
-    return os.environ.get("WARROOM_OPERATOR") or getpass.getuser()
+    from tui.environment import OPERATOR
+
+    return os.environ.get(OPERATOR) or getpass.getuser()
 
 
 def run_console(app, journal=None) -> NoReturn:
@@ -140,6 +142,14 @@ class Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
     """warroom: the incident commander's console. With no command, runs `warroom live`."""
+    if ctx.invoked_subcommand not in (None, "live", "check", "config"):
+        # these read no config: a near miss of a name they read is refused (live and check
+        # refuse any name they do not read, once the config says which it names)
+        from tui.environment import near_miss
+
+        mistyped = near_miss(os.environ)
+        if mistyped is not None:
+            fail(mistyped)
     if ctx.invoked_subcommand is None:
         ctx.invoke(live)
 
@@ -247,11 +257,13 @@ def load_config(path: Path | None, *, secrets: bool = False, **command_line):
 
 def _selected(path: Path | None, secrets: bool, command_line: dict) -> Selected:
     """`load_config`'s Selected; raises ConfigError."""
-    from tui.config import load, require_secrets
+    from tui.config import load, refuse_unknown_variables, require_secrets
     from tui.contexts import select
     from tui.crash import keep_config_secrets
 
-    selected = select(load(path), path, **command_line)
+    config = load(path)
+    refuse_unknown_variables(config)
+    selected = select(config, path, **command_line)
     if secrets:
         require_secrets(selected.config, path)
     # never in a crash log, whatever their variables are called

@@ -12,7 +12,8 @@ import re
 import tomllib
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import (
@@ -396,6 +397,114 @@ class _CasedContexts(PydanticBaseSettingsSource):
         return {**data, "contexts": cased}
 
 
+# ---- the WARROOM_* variables of the config's keys, and those it names (tui/environment.py) ---
+
+
+def _key_types(tp: Any) -> list[Any]:
+    """The types a value of annotation `tp` may take, Annotated and Optional unwrapped."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return _key_types(get_args(tp)[0])
+    if origin in (Union, UnionType):
+        return [t for arg in get_args(tp) for t in _key_types(arg) if t is not type(None)]
+    return [tp]
+
+
+def _reads(tp: Any, parts: list[str]) -> bool:
+    """Whether a value of type `tp` has the key path `parts` (any case): a model's field by
+    name, a table's any key, a leaf none."""
+    if not parts:
+        return True
+    for kind in _key_types(tp):
+        if get_origin(kind) is dict:
+            if _reads(get_args(kind)[1], parts[1:]):
+                return True
+        elif isinstance(kind, type) and issubclass(kind, BaseModel):
+            field = kind.model_fields.get(parts[0].lower())
+            if field is not None and _reads(field.annotation, parts[1:]):
+                return True
+    return False
+
+
+def config_reads(name: str) -> bool:
+    """Whether pydantic-settings reads variable `name` as a key of the config:
+    `WARROOM_PROMETHEUS__URL`, `warroom_refresh`, `WARROOM_CONTEXTS__PROD__READ_ONLY`."""
+    parts = name[len(ENV_PREFIX) :].split("__")
+    if not name.upper().startswith(ENV_PREFIX) or not all(parts):
+        return False
+    return _reads(Config, parts)
+
+
+def _spelled(tp: Any, parts: list[str], prefix: str, depth: int = 4) -> list[str]:
+    """The config's variables under `prefix`, a table's key spelled as in `parts` (else NAME)."""
+    out: list[str] = []
+    if depth == 0:
+        return out
+    for kind in _key_types(tp):
+        if get_origin(kind) is dict:
+            key = parts[0].upper() if parts else "NAME"
+            inner = f"{prefix}__{key}"
+            out += [inner, *_spelled(get_args(kind)[1], parts[1:], inner, depth - 1)]
+        elif isinstance(kind, type) and issubclass(kind, BaseModel):
+            for field_name, field in kind.model_fields.items():
+                inner = f"{prefix}__{field_name.upper()}"
+                same = bool(parts) and parts[0].lower() == field_name
+                below = parts[1:] if same else []
+                out += [inner, *_spelled(field.annotation, below, inner, depth - 1)]
+    return out
+
+
+def config_names(name: str) -> list[str]:
+    """The config's variables, spelled as near to `name` as they can be (a table's key as
+    `name` has it), for saying which one a typo meant."""
+    parts = name[len(ENV_PREFIX) :].split("__")
+    return [ENV_PREFIX + n[2:] for n in dict.fromkeys(_spelled(Config, parts, ""))]
+
+
+def named_variables(config: Config) -> set[str]:
+    """Every variable `config` names for a secret: the DSN's (its own and each context's),
+    the Prometheus headers', each [notify] channel's (its own and each context's)."""
+    from probes.notify.config import secret_names
+
+    names: set[str] = set()
+    if config.database is not None and config.database.dsn_env:
+        names.add(config.database.dsn_env)
+    if config.prometheus is not None:
+        names |= set(config.prometheus.headers.values())
+    channels = list(config.notify.channels.values()) if config.notify is not None else []
+    for context in config.contexts.values():
+        if context.dsn_env:
+            names.add(context.dsn_env)
+        if context.notify is not None:
+            channels += context.notify.channels.values()
+    for channel in channels:
+        names |= set(secret_names(channel))
+    return names
+
+
+def _mistyped_key() -> str | None:
+    """The line refusing a variable for a config key the config does not have
+    (`WARROOM_PROMETHEUS__URLL`), naming the nearest it has; None when there is none."""
+    from tui.environment import CONFIG_KEYS, FIXED, theirs, unknown
+
+    keyed = {
+        name: ""
+        for name in theirs(os.environ)
+        if name not in FIXED and name[len(ENV_PREFIX) :].split("__")[0].lower() in CONFIG_KEYS
+    }
+    return unknown(keyed, (), config_reads, config_names) if keyed else None
+
+
+def refuse_unknown_variables(config: Config, path: Path | None = None) -> None:
+    """ConfigError naming a `WARROOM_*` variable warroom does not read (tui/environment.py),
+    with the nearest it does, as `config`'s command reads them."""
+    from tui.environment import unknown
+
+    found = unknown(os.environ, named_variables(config), config_reads, config_names)
+    if found is not None:
+        raise ConfigError(None, [found])
+
+
 _MESSAGES = {
     "missing": "required",
     "extra_forbidden": "unknown key",
@@ -499,6 +608,9 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
     too_big = oversized(data) or _oversized_env()
     if too_big:
         raise ConfigError(path, too_big)
+    mistyped = _mistyped_key()
+    if mistyped is not None:  # said as the variable it is, not as a key of the file
+        raise ConfigError(None, [mistyped])
     try:
         return Config(**data)
     except ValidationError as exc:

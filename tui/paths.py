@@ -8,9 +8,11 @@ from pathlib import Path
 
 import platformdirs
 
+from tui.environment import DATA_DIR
+
 
 def data_dir() -> Path:
-    path = Path(os.environ.get("WARROOM_DATA_DIR") or platformdirs.user_data_dir("warroom"))
+    path = Path(os.environ.get(DATA_DIR) or platformdirs.user_data_dir("warroom"))
     return path
 
 

@@ -13,7 +13,7 @@ from probes.actions import (
     REMEDIATIONS,
     ActionRefused,
 )
-from state.guide.signals import describe_service, pod_problem
+from state.guide.signals import describe_service, pod_to_delete
 from state.locks import waiting_words
 from state.text import NAME_MARK, describe_error, inert, sql_literal
 from tui.base import KeyGroup
@@ -52,14 +52,13 @@ def prepared_literal(s: DbSession) -> str | None:
 
 def failing_pods(state: ConsoleState, name: str) -> tuple[tuple[PodStatus, str | None], ...]:
     """The pods of deployment `name` that "delete the failing pods" names in the latest
-    sample, with their uids (None: unknown): those in trouble (state/guide/signals.py
-    `pod_problem`) other than merely not ready yet, or already being deleted (kubectl's
-    Terminating: the runbook's loop skips them)."""
+    sample, with their uids (None: unknown): by the rule the action deletes them by
+    (state/guide/signals.py `pod_to_delete`)."""
     deployment = state.deployments.get(name)
     return tuple(
         (p, uid)
         for p, uid in (deployment.pods_with_uids() if deployment else ())
-        if (problem := pod_problem(p)) is not None and problem not in ("NotReady", "Terminating")
+        if pod_to_delete(p) is not None
     )
 
 
@@ -68,7 +67,7 @@ def failing_words(pods: tuple[tuple[PodStatus, str | None], ...]) -> str:
     action will delete, named (the dialog scrolls), and that it deletes no other."""
     if not pods:
         return "\nNo pod failing in the latest sample: nothing to delete."
-    said = ", ".join(f"{inert(p.name, 80)} ({inert(pod_problem(p), 40)})" for p, _ in pods)
+    said = ", ".join(f"{inert(p.name, 80)} ({inert(pod_to_delete(p), 40)})" for p, _ in pods)
     return (
         f"\nFailing in the latest sample: {said}."
         "\nOnly these are deleted, each while it is still that pod (its uid) and still "
@@ -358,21 +357,36 @@ class RemediationKeys(KeyGroup):
         if not idle:
             self.console.notify("No idle sessions older than 10 minutes")
             return
+        from tui.backend_now import superuser_refuses
+
+        database = self.console.recorder.state.database
+        console_superuser = database.console_superuser if database is not None else None
+        refused = [s for s in idle if superuser_refuses(s, console_superuser)]
         lines = [
             f"pid {s.pid} {inert(s.user or '?')} {inert(s.application or '')} idle since "
             f"{clock_time(s.query_start) if s.query_start else '?'}"
+            + (" (superuser: refused)" if s in refused else "")
             for s in idle[:12]
         ]
-        more = f"\n… and {len(idle) - 12} more" if len(idle) > 12 else ""
-        listed, console = self.console.now(), self.console
-
-        def look() -> Look:  # a list read once: how old it is, and what the action re-checks
-            age = duration(max((console.now() - listed).total_seconds(), 0.0))
-            return Look(
-                "\n".join(lines) + more,
-                f"Listed at {clock_time(listed)} ({age} ago): only those still idle 10 minutes "
-                "when it runs are ended.",
+        if len(idle) > 12:
+            lines.append(f"… and {len(idle) - 12} more")
+        # what the action checks again, each backend in the one statement that ends it
+        # (signal_chosen.sql), as `k`'s confirmation refuses a pid now another backend
+        lines.append(
+            "\nEach is ended only while it is still the backend listed (its pid and backend "
+            "start: a pid PostgreSQL gave to a new backend is left alone) and still idle 10 "
+            "minutes."
+        )
+        if refused:
+            lines.append(
+                f"PostgreSQL will refuse {len(refused)} of them: their role is a superuser and "
+                "the console's role is not; only a superuser may end a superuser's backend."
             )
+        message, listed, console = "\n".join(lines), self.console.now(), self.console
+
+        def look() -> Look:  # a list read once: how old it is
+            age = duration(max((console.now() - listed).total_seconds(), 0.0))
+            return Look(message, f"Listed at {clock_time(listed)} ({age} ago).")
 
         confirmed = await self.console.push_screen_wait(
             LiveConfirmScreen(

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from state.clock import WallClock
+from tui.environment import STALL_LOG
 
-ENV = "WARROOM_STALL_LOG"
+ENV = STALL_LOG
 PERIOD = 0.005  # seconds between heartbeats
 SLOW = 0.025  # seconds the loop may be busy before its stack is sampled
 _WALL = WallClock()  # when a stall or collection happened (UTC), to match it with other logs

@@ -24,6 +24,11 @@ class ErrorRatePane(MetricPane):
     HIDDEN = {DOWN: "down", P1_PAST: f">{ERROR_RATE_P1:g}%", P2_PAST: f">{ERROR_RATE_P2:g}%"}
 
     def extra(self, state: ConsoleState, service: str) -> str:
+        """Requests per second, where there is a source (the simulation; live with the
+        guide's error rate query): no column at all where there is none, rather than one
+        always '—' that hides it."""
+        if not state.request_rate:
+            return ""
         rate = state.request_rate.get(service)
         return f"{'—' if rate is None else number(rate, '', 0):>6} "
 

@@ -134,20 +134,3 @@ def rollback_patch(deployment: Obj, rs: Obj) -> list[Obj]:
         {"op": "replace", "path": "/spec/template", "value": without_hash(rs["spec"]["template"])},
         {"op": "replace", "path": "/metadata/annotations", "value": annotations},
     ]
-
-
-def failing(pod: Obj) -> str | None:
-    """Why the runbook would delete this pod (not Running, or crash-looping); None to keep it."""
-    if pod.get("metadata", {}).get("deletionTimestamp"):
-        return None  # already going
-    status = pod.get("status") or {}
-    phase = status.get("phase") or "Unknown"
-    containers = [
-        *(status.get("initContainerStatuses") or ()),
-        *(status.get("containerStatuses") or ()),
-    ]
-    for container in containers:
-        waiting = (container.get("state") or {}).get("waiting") or {}
-        if waiting.get("reason") == "CrashLoopBackOff":
-            return "CrashLoopBackOff"
-    return None if phase == "Running" else phase

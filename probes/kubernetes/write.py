@@ -25,14 +25,14 @@ from probes.kubernetes.client import ApiThreads, Connection, KubernetesError, re
 from probes.kubernetes.rollout import (
     Obj,
     controlled_by,
-    failing,
     restart_patch,
     rollback_patch,
     rollback_target,
     same_template,
     selector,
 )
-from probes.kubernetes.status import label_selector, selects
+from probes.kubernetes.status import label_selector, pod_status, selects
+from state.guide.signals import pod_to_delete
 from state.text import inert, marked_name
 
 WORKERS = 6  # permission reviews run at once; actions are one request after another
@@ -251,8 +251,8 @@ class KubernetesActions:
         shown: Sequence[tuple[str, str | None]],
     ) -> str:
         """The runbook's loop over the pods the commander was shown, (name as shown, uid)
-        each: one DELETE for each that is still that very pod and still failing (not Running,
-        or crash-looping), and no other pod.
+        each: one DELETE for each that is still that very pod and still failing, by the rule its
+        confirmation named it by (state/guide/signals.py `pod_to_delete`), and no other pod.
 
         Each DELETE carries the pod's uid as its precondition (DeleteOptions.preconditions,
         V1Preconditions.uid), which the API server checks as it deletes: a pod recreated
@@ -286,7 +286,7 @@ class KubernetesActions:
                 continue
             meta = pod["metadata"]
             chosen.add(meta.get("uid") or "")
-            why = failing(pod)
+            why = pod_to_delete(pod_status(pod))
             if why is None:
                 going = meta.get("deletionTimestamp")
                 left.append(f"{said} ({'already being deleted' if going else 'no longer failing'})")
@@ -304,7 +304,9 @@ class KubernetesActions:
                 raise ActionRefused(f"{deleted}pod {said}: {exc}") from None
             done.append(f"{said} ({inert(why)})")
         unshown = sum(
-            1 for p in pods if (p["metadata"].get("uid") or "") not in chosen and failing(p)
+            1
+            for p in pods
+            if (p["metadata"].get("uid") or "") not in chosen and pod_to_delete(pod_status(p))
         )
         result = (
             f"deleted {len(done)} pod{'s' if len(done) != 1 else ''}: {', '.join(done)}"

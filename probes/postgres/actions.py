@@ -96,8 +96,8 @@ async def idle_sessions(
         except psycopg.Error as exc:
             raise PostgresError(reason(exc, dsn)) from None
     return [
-        db_session(pid, user, app, state, query, q_start, x_start, began=began)
-        for pid, user, app, state, query, q_start, x_start, began in rows
+        db_session(pid, user, app, state, query, q_start, x_start, began=began, superuser=su)
+        for pid, user, app, state, query, q_start, x_start, began, su in rows
     ]
 
 

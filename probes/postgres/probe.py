@@ -36,6 +36,7 @@ def db_session(
     visible: bool = True,
     gid: str | None = None,
     database: str | None = None,
+    superuser: bool | None = None,
 ) -> DbSession:
     """A pg_stat_activity row (the idle sessions query's columns, in order) as the probe
     records it: names marked if changed to be shown, the query inert."""
@@ -56,6 +57,7 @@ def db_session(
         prepared=marked_name(gid) if gid is not None else None,
         prepared_sql=sql_literal(gid) if gid is not None else None,
         database=marked_name(database) if database is not None else None,
+        superuser=superuser,
     )
 
 
@@ -69,8 +71,11 @@ def chain_session(
     server's track_activity_query_size (0: not known). `multibyte`: the server's encoding
     has characters of more than one byte (server_encoding; SQL_ASCII and LATIN1 do not)."""
     pid, user, app, state, raw, octets, encoding, *rest = row
+    superuser = rest.pop() if len(rest) > 8 else None  # pg_roles.rolsuper, the last column
     query = decoded(raw, encoding)
     session = db_session(pid, user, app, state, query and query[:query_chars], *rest)
+    if superuser is not None:
+        session = session.model_copy(update={"superuser": superuser})
     cut = server_cut(octets, query_limit, multibyte)
     if cut is None:
         return session
@@ -111,7 +116,10 @@ def query_limit(shown: str) -> int:
 
 # read once per connection: they change only with a server restart. The statement is clipped
 # in the encoding of the database the reader is connected to (pg_mbcliplen)
-SETTINGS = "SELECT current_setting('track_activity_query_size'), current_setting('server_encoding')"
+SETTINGS = (
+    "SELECT current_setting('track_activity_query_size'), current_setting('server_encoding'),"
+    " current_setting('is_superuser') = 'on'"
+)
 # server encodings of one byte a character (PostgreSQL's "Character Set Support" table); any
 # other may cut a statement short of the limit, before a character that did not fit
 SINGLE_BYTE = frozenset(
@@ -153,6 +161,7 @@ class PostgresProbe:
         self._conn: AsyncConnection[Any] | None = None
         self._query_limit = 0  # the connection's track_activity_query_size, bytes
         self._multibyte = True  # the server's encoding has characters of several bytes
+        self._superuser: bool | None = None  # the connection's role is a superuser
 
     async def prepare(self) -> None:
         """psycopg imported in a worker thread, before the first sample (probes/scheduler.py)."""
@@ -184,8 +193,11 @@ class PostgresProbe:
 
         if self._conn is None or self._conn.closed:
             conn = await connect(self.dsn, self.timeout)
-            try:  # read once per connection: it changes only with a server restart
+            try:  # read once per connection: they change only with a restart, a new role
                 async with conn.cursor() as cur:
+                    # is_superuser: whether this role may end a superuser's backend, read as
+                    # pg_activity reads it (the actions connect with the same DSN, as the
+                    # same role)
                     await cur.execute(SETTINGS)
                     row = await cur.fetchone()
             except BaseException as exc:
@@ -195,6 +207,7 @@ class PostgresProbe:
                 raise
             self._query_limit = query_limit(str(row[0])) if row else 0
             self._multibyte = not row or str(row[1]) not in SINGLE_BYTE
+            self._superuser = bool(row[2]) if row else None
             self._conn = conn
         return self._conn
 
@@ -224,6 +237,7 @@ class PostgresProbe:
             max_connections=max_connections,
             sessions=tuple(sessions),
             hidden_sessions=hidden,
+            console_superuser=self._superuser,
         )
 
     async def _name_prepared(

@@ -33,9 +33,13 @@ from probes.prometheus.queries import (
     ERROR_RATE_QUERY,
     LATENCY_BASELINE_QUERY,
     LATENCY_P95_QUERY,
+    PART_LABEL,
+    REQUEST_RATE_PART,
     baseline_query,
     error_rate_query,
     latency_query,
+    request_rate_query,
+    with_request_rate,
 )
 from probes.prometheus.reply import PrometheusError, query_result
 from state.events import (
@@ -68,6 +72,7 @@ DEFAULT_QUERIES: dict[Metric, Callable[[str], str]] = {
     "error_rate": error_rate_query,
     "latency": latency_query,
 }
+BAD_QUERY = "Prometheus bad_data"  # reply.py's line for a query the server will not run
 NO_LABEL = "all"  # the key of a series without the grouping label, e.g. a query with sum()
 
 MAX_POINTS = 240  # per series in the history's range query
@@ -95,8 +100,16 @@ def _merge(out: dict[str, Any], key: str, value: float) -> None:
 
 
 def instant_values(data: Any, label: str = DEFAULT_LABEL) -> dict[str, float]:
-    """{service: value} of an instant query's data, by service name; an empty result is an
-    empty dict.
+    """{service: value} of an instant query's data, by service name (`instant_parts`)."""
+    return instant_parts(data, label)[0]
+
+
+def instant_parts(
+    data: Any, label: str = DEFAULT_LABEL
+) -> tuple[dict[str, float], dict[str, float]]:
+    """({service: value}, {service: requests per second}) of an instant query's data, by
+    service name: the series marked as the request rate's (queries.py `with_request_rate`)
+    apart; an empty result is two empty dicts.
 
     By name, because Prometheus gives a vector's series in no set order (a histogram's
     quantile by service came in a new order at every query): values that did not change
@@ -107,11 +120,14 @@ def instant_values(data: Any, label: str = DEFAULT_LABEL) -> dict[str, float]:
     """
     kind, found = query_result(data, ("vector", "scalar"))
     if kind == "scalar":
-        return {NO_LABEL: found[1]}
+        return {NO_LABEL: found[1]}, {}
     out: dict[str, float] = {}
+    rates: dict[str, float] = {}
     for series in found:
-        _merge(out, _key(series["metric"], label), series["value"][1])
-    return dict(sorted(out.items()))
+        labels = series["metric"]
+        rate = isinstance(labels, dict) and labels.get(PART_LABEL) == REQUEST_RATE_PART
+        _merge(rates if rate else out, _key(labels, label), series["value"][1])
+    return dict(sorted(out.items())), dict(sorted(rates.items()))
 
 
 def range_series(
@@ -153,6 +169,16 @@ def on_slots(
         i = math.floor((now - k * interval - start) / step + 1e-9)
         out.append(values[min(i, len(values) - 1)] if i >= 0 else None)
     return tuple(out)
+
+
+def _gone_as_none(found: Mapping[str, float], sent: Sequence[str]) -> dict[str, float | None]:
+    """`found`, and None for each series the last sample had and this one has not (a service
+    scaled to 0, an exporter gone: Prometheus marks it stale): no value now, said once. The
+    console kept its last value as current, '0.0% ok' minutes after it was gone."""
+    values: dict[str, float | None] = dict(found)
+    for name in sent:
+        values.setdefault(name, None)
+    return values
 
 
 def _finite(values: Mapping[str, float]) -> dict[str, float]:
@@ -203,6 +229,10 @@ class PrometheusProbe:
         self.metric: Metric = metric
         self.label = label
         self.query = query or DEFAULT_QUERIES[metric](label)
+        # the error rate's pane shows requests per second beside it, read in the same query
+        # when it is the guide's (a query of the config's own may not count requests so)
+        rated = metric == "error_rate" and self.query == error_rate_query(label)
+        self.instant_query = with_request_rate(self.query, label) if rated else self.query
         # latency only: None is the default (a day earlier), "" is none at all
         self.custom_baseline = baseline_query is not None
         if metric != "latency" or baseline_query == "":
@@ -227,6 +257,7 @@ class PrometheusProbe:
         self._pending: list[EventBase] = []  # read in the background, for the next sample
         self._new_baseline: dict[str, float] = {}
         self._sent: tuple[str, ...] = ()  # the series the last sample had a value for
+        self._rated: tuple[str, ...] = ()  # the services the last sample had a rate for
 
     async def prepare(self) -> None:
         """The library and requests imported in a worker thread, before the first sample
@@ -239,23 +270,39 @@ class PrometheusProbe:
         self._collect(now)
         self._start(now)
         try:
-            found = await self.prometheus.query(self.query, now, self._values)
+            found, rated = await self._instant(now)
         except PrometheusError:
             self._failed_at = now
             raise
-        values: dict[str, float | None] = dict(found)
-        # a series the last sample had and this one has not (a service scaled to 0, an
-        # exporter gone: Prometheus marks it stale) is no value now, said once as None: the
-        # console kept its last value as current, '0.0% ok' minutes after it was gone
-        for name in self._sent:
-            values.setdefault(name, None)
-        self._sent = tuple(found)
+        values = _gone_as_none(found, self._sent)
+        rates = _gone_as_none(rated, self._rated)
+        self._sent, self._rated = tuple(found), tuple(rated)
         events, self._pending = self._pending, []
         baseline, self._new_baseline = self._new_baseline, {}
-        events.append(MetricSampled(at=now, metric=self.metric, values=values, baseline=baseline))
+        events.append(
+            MetricSampled(
+                at=now, metric=self.metric, values=values, baseline=baseline, request_rate=rates
+            )
+        )
         if self._history.task is not None:
             self._since.append(values)
         return events
+
+    async def _instant(self, now: datetime) -> tuple[dict[str, float], dict[str, float]]:
+        """The instant values, and the request rates with them. A server that refuses the
+        query with the request rate (a Prometheus-compatible backend without `or` or
+        label_replace) but answers the error rate's alone costs only the REQ/S column: the
+        error rate is asked alone from then on (the column goes, with no source)."""
+        try:
+            return await self.prometheus.query(self.instant_query, now, self._parts)
+        except PrometheusError as exc:
+            # only a refusal of the query's form (bad_data, reply.py); a failure of the server
+            # (a 503, a timeout) is the pane's, and the next refresh asks with the rate again
+            if self.instant_query == self.query or not str(exc).startswith(BAD_QUERY):
+                raise
+            found, _ = await self.prometheus.query(self.query, now, self._parts)
+            self.instant_query = self.query  # answered alone: never with the rate again
+            return found, {}
 
     def _collect(self, now: datetime) -> None:
         """What the background parts read since the last sample: events for the next values."""
@@ -279,6 +326,9 @@ class PrometheusProbe:
 
     def _values(self, data: Any) -> dict[str, float]:
         return instant_values(data, self.label)
+
+    def _parts(self, data: Any) -> tuple[dict[str, float], dict[str, float]]:
+        return instant_parts(data, self.label)
 
     async def _read_history(self, now: datetime, step: int) -> dict[str, tuple[float | None, ...]]:
         """{service: values at the refresh slots before `now`}, from one range query at
@@ -389,6 +439,8 @@ def configured_queries(
         "error_rate": error_rate or error_rate_query(label),
         "latency": latency or latency_query(label),
     }
+    if named["error_rate"] == error_rate_query(label):  # the probe reads REQ/S beside it
+        named["request_rate"] = request_rate_query(label)
     if baseline != "":
         named["latency_baseline"] = baseline or default_baseline(named["latency"])
     return named

@@ -53,6 +53,25 @@ def baseline_query(
     return f"quantile_over_time(0.5, ({latency})[{window}:{resolution}] offset {offset})"
 
 
+def request_rate_query(label: str = DEFAULT_LABEL) -> str:
+    """Requests per second over 5 minutes, one series per `label` value: the denominator of
+    the guide's error rate (`rate(http_requests_total[5m])`), as its capacity check sums it."""
+    return f"sum by ({label}) (rate(http_requests_total[5m]))"
+
+
+# the label that marks the request rate's series in the error rate's one query
+PART_LABEL = "warroom_part"
+REQUEST_RATE_PART = "request_rate"
+
+
+def with_request_rate(error_rate: str, label: str = DEFAULT_LABEL) -> str:
+    """`error_rate` and the request rate in one instant query: one round trip, one reply, in
+    the same refresh. The request rate's series carry PART_LABEL, so `or` keeps both (no
+    label set of one matches one of the other) and the probe tells them apart."""
+    rate = request_rate_query(label)
+    return f'({error_rate}) or label_replace({rate}, "{PART_LABEL}", "{REQUEST_RATE_PART}", "", "")'
+
+
 ERROR_RATE_QUERY = error_rate_query()
 LATENCY_P95_QUERY = latency_query()
 LATENCY_BASELINE_QUERY = baseline_query(LATENCY_P95_QUERY)

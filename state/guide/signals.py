@@ -47,6 +47,25 @@ def pod_problem(pod: PodStatus) -> str | None:
     return None
 
 
+# a pod's trouble that is no reason to delete it: it is starting (not ready yet), or it is
+# already being deleted (kubectl's Terminating: the runbook's loop skips it)
+_NOT_DELETED = ("NotReady", "Terminating")
+
+
+def pod_to_delete(pod: PodStatus) -> str | None:
+    """Why "delete the failing pods" deletes this pod, in the word the Kubernetes pane shows
+    (`pod_problem`), or None to keep it. The guide's runbook deletes the pods whose phase is
+    not Running (`kubectl get pods --field-selector=status.phase!=Running`); a pod that is
+    Running but crash-looping, killed for memory or unable to pull its image is failing too.
+
+    One rule for the confirmation that names the pods (from the probe's sample) and for the
+    action that deletes them (from the pods it lists just before, read the same way by
+    probes/kubernetes/status.py `pod_status`): a pod named is deleted unless it changed.
+    """
+    problem = pod_problem(pod)
+    return None if problem in _NOT_DELETED else problem
+
+
 def worst_pod(deployment: DeploymentStatus) -> tuple[str, str | None]:
     """(phase, reason) of the deployment's worst pod: the word a person needs first."""
     worst: tuple[int, PodStatus] | None = None

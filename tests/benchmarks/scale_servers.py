@@ -31,6 +31,7 @@ from tests.integration.k8s_objects import NS, event, healthy, pod, rs_hash
 from tests.servers.fixtures import prom_stack
 from tests.servers.postgres import PgServer, free_port, remove_server
 from tests.servers.prometheus import Traffic
+from tui.environment import BENCH_DSN
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def config(folder: Path, kubeconfig: Path, health: str, prom: str, services: lis
         "[prometheus]\n"
         f"url = {json.dumps(prom)}\n"
         "[database]\n"
-        'dsn_env = "WARROOM_BENCH_DSN"\n'
+        f'dsn_env = "{BENCH_DSN}"\n'
     )
     return path
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.benchmarks.report import median, table
 from tests.pty_console import PtyProgram, warroom
+from tui.environment import DATA_DIR
 
 BARE = [sys.executable, str(Path(__file__).with_name("bare_app.py"))]
 RUNS = 7
@@ -36,7 +37,7 @@ FIRST_DATA = b"no blocking chains"
 
 
 def test_start_to_first_complete_frame(tmp_path) -> None:
-    env = {"WARROOM_DATA_DIR": str(tmp_path)}
+    env = {DATA_DIR: str(tmp_path)}
     frame, data, bare = [], [], []
     for i in range(RUNS):  # interleaved, so both see the same machine load
         argv = warroom("demo", "--journal", str(tmp_path / f"{i}.warroom"))
@@ -71,7 +72,7 @@ def steady_state(argv: list[str], sentinel: bytes, env: dict[str, str], seconds:
 
 
 def test_idle_cpu_and_bytes_to_the_terminal(tmp_path) -> None:
-    env = {"WARROOM_DATA_DIR": str(tmp_path)}
+    env = {DATA_DIR: str(tmp_path)}
     seconds = 60.0
     cpu, rate, rss = steady_state(
         warroom("demo", "--journal", str(tmp_path / "idle.warroom")),

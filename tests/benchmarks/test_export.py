@@ -22,6 +22,7 @@ from state.review.files import review_files
 from tests.benchmarks.report import table
 from tests.unit.helpers import fold_all
 from tests.unit.review_sessions import bad_deploy
+from tui.environment import DATA_DIR
 
 DAY = 24 * 3600
 
@@ -58,11 +59,11 @@ def test_export_of_a_day(tmp_path) -> None:
         summary, _ = seconds(lambda: summarize(journal))
     out = tmp_path / "out"
     export_cli = cli("export", str(path), "--out", str(out))
-    env = {**os.environ, "WARROOM_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, DATA_DIR: str(tmp_path / "data")}
     journals_cli = cli("journals", env=env)
     empty = tmp_path / "empty"
     (empty / "journals").mkdir(parents=True)
-    journals_empty = cli("journals", env={**env, "WARROOM_DATA_DIR": str(empty)})
+    journals_empty = cli("journals", env={**env, DATA_DIR: str(empty)})
 
     size = path.stat().st_size / 1e6
     review = next(f for f in files if f.name.endswith("_review.md"))  # type: ignore[attr-defined]

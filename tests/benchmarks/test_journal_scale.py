@@ -27,6 +27,7 @@ from state.journal.store import Journal
 from state.review.files import review_files
 from tests.benchmarks import large_hour
 from tests.benchmarks.report import p, table
+from tui.environment import DATA_DIR
 
 SEEKS = 200
 OLD_SEEKS = 20  # the old format takes seconds a seek at large
@@ -57,7 +58,7 @@ def measure(path: Path, seeks: int) -> dict:
     data = path.parent / f"data-{path.stem}"
     (data / "journals").mkdir(parents=True)
     os.link(path, data / "journals" / f"20260314T092600Z-{path.stem}.warroom")
-    env = {**os.environ, "WARROOM_DATA_DIR": str(data)}
+    env = {**os.environ, DATA_DIR: str(data)}
     argv = [sys.executable, "-m", "tui", "journals"]
     started = time.perf_counter()
     subprocess.run(argv, check=True, capture_output=True, env=env, timeout=600)

@@ -23,9 +23,10 @@ import pytest
 from tests.benchmarks.report import median, table
 from tests.benchmarks.test_scale import BARE, servers
 from tests.pty_console import PtyProgram, warroom
+from tui.environment import BENCH_DSN, BENCH_SIZES, BENCH_STARTS, DATA_DIR
 
-CHOSEN = os.environ.get("WARROOM_BENCH_SIZES", "small,medium").split(",")
-STARTS = int(os.environ.get("WARROOM_BENCH_STARTS", "9"))
+CHOSEN = os.environ.get(BENCH_SIZES, "small,medium").split(",")
+STARTS = int(os.environ.get(BENCH_STARTS, "9"))
 
 
 def cpu_split(pid: int) -> tuple[float, float]:
@@ -56,7 +57,7 @@ def test_live_start_beside_the_bare_app(size: str, tmp_path: Path) -> None:
     folder = tmp_path / "servers"
     folder.mkdir()
     with servers(size, folder) as where:
-        env = {"WARROOM_DATA_DIR": str(tmp_path / "data"), "WARROOM_BENCH_DSN": where["dsn"]}
+        env = {DATA_DIR: str(tmp_path / "data"), BENCH_DSN: where["dsn"]}
         loads = [load()]
         live, bare = [], []
         for i in range(STARTS):

@@ -37,6 +37,7 @@ from tests.benchmarks.report import median, p, table
 from tests.servers.fixtures import pg_server, prometheus_server  # noqa: F401
 from tests.servers.prometheus import TRAFFIC, wait_for_data
 from tests.servers.sessions import Sessions
+from tui.environment import BENCH_SECONDS
 
 if TYPE_CHECKING:
     from probes.base import Probe
@@ -47,7 +48,7 @@ QUERY_TARGET_MS = 5.0
 CYCLE_TARGET_MS = 100.0
 CPU_RATIO_TARGET = 0.5
 RUNS = 300
-SECONDS = float(os.environ.get("WARROOM_BENCH_SECONDS", "60"))
+SECONDS = float(os.environ.get(BENCH_SECONDS, "60"))
 
 # Another engineer's probes join the cycle here: factories of more probes for benchmark (b).
 EXTRA_PROBES: list[Callable[[], Probe]] = []

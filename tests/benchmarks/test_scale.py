@@ -43,10 +43,11 @@ from tests.benchmarks.report import median, p, table
 from tests.benchmarks.scale_servers import SIZES
 from tests.pty_console import PtyProgram, warroom
 from tui.config import load
+from tui.environment import BENCH_DSN, BENCH_SECONDS, BENCH_SIZES, DATA_DIR
 from tui.live import live_probes
 
-CHOSEN = os.environ.get("WARROOM_BENCH_SIZES", "small,medium,large").split(",")
-SECONDS = float(os.environ.get("WARROOM_BENCH_SECONDS", "60"))
+CHOSEN = os.environ.get(BENCH_SIZES, "small,medium,large").split(",")
+SECONDS = float(os.environ.get(BENCH_SECONDS, "60"))
 BARE = [sys.executable, str(Path(__file__).with_name("bare_app.py"))]
 CYCLES = 20
 PRESSES = 30
@@ -192,8 +193,8 @@ def test_live_at_size(size: str, tmp_path: Path) -> None:
     folder = tmp_path / "servers"
     folder.mkdir()
     with servers(size, folder) as where:
-        env = {"WARROOM_DATA_DIR": str(tmp_path / "data"), "WARROOM_BENCH_DSN": where["dsn"]}
-        os.environ["WARROOM_BENCH_DSN"] = where["dsn"]
+        env = {DATA_DIR: str(tmp_path / "data"), BENCH_DSN: where["dsn"]}
+        os.environ[BENCH_DSN] = where["dsn"]
         cycles, sampled, failed = asyncio.run(probe_cycles(where["config"]))
         bare_frame = PtyProgram(BARE, (120, 40), env)
         try:

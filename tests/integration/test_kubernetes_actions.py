@@ -278,7 +278,8 @@ async def test_delete_failing_pods_sends_one_delete_each(tmp_path):
         assert r.data == {**options, "preconditions": {"uid": f"uid-{pod_name}"}}
         assert dict(r.params) == {}
     assert result.startswith("deleted 3 pods: ")
-    assert "-crash (CrashLoopBackOff), " in result and result.endswith("-fail1 (Failed)")
+    # each in the word its confirmation named it by (the pane's)
+    assert "-crash (CrashLoopBackOff), " in result and result.endswith("-fail1 (Error)")
     assert again.startswith(f"deleted no pods in {NS}/{NAME}; left alone: ")
     assert again.count("(gone)") == 3
 
@@ -307,6 +308,43 @@ async def test_delete_failing_pods_deletes_only_the_very_pods_shown(tmp_path):
         f"failing), {NAME}-{rs_hash(3)}-again (replaced under its name); "
         "2 failing pods not shown, not deleted"
     )
+
+
+async def test_every_pod_the_confirmation_names_is_deleted_when_nothing_changed(tmp_path):
+    """One rule for both: the pods the confirmation names from the probe's sample are the
+    pods the action deletes. Before, a Running pod not ready after an OOM kill (and one
+    whose image cannot be pulled) was named, then left alone as "no longer failing"."""
+    from state.console import ConsoleState
+    from state.fold import fold
+    from tui.remediation_keys import failing_pods
+
+    oom = pod(NAME, "oom01", ready=False, last_terminated="OOMKilled")
+    objects = [
+        deployment(NAME, replicas=5, ready=1),
+        replicaset(NAME, 3, 5),
+        pod(NAME, "ok001"),
+        oom,
+        pod(NAME, "crash", ready=False, restarts=7, waiting="CrashLoopBackOff"),
+        pod(NAME, "image", phase="Pending", ready=False, waiting="ImagePullBackOff"),
+        pod(NAME, "start", ready=False),  # not ready yet: neither named nor deleted
+    ]
+    async with cluster(tmp_path, objects) as k8s:
+        probe = KubernetesProbe([NAME], context=k8s.context, kubeconfig=k8s.kubeconfig)
+        try:
+            (sampled,) = await probe.sample(NOW)
+        finally:
+            await probe.close()
+        named_now = failing_pods(fold(ConsoleState(), sampled), NAME)
+        shown = {
+            "pods": [p.name for p, _ in named_now],
+            "pod_uids": [uid for _, uid in named_now],
+        }
+        result = await act(k8s, "delete_failing_pods", shown)
+        deleted = [r.url.path.rsplit("/", 1)[1] for r in writes(k8s)]
+    assert sorted(p.name.rsplit("-", 1)[1] for p, _ in named_now) == ["crash", "image", "oom01"]
+    assert deleted == shown["pods"]
+    assert f"{oom['metadata']['name']} (OOMKilled)" in result
+    assert "left alone" not in result and "no longer failing" not in result
 
 
 async def test_a_pod_recreated_between_the_list_and_its_delete_is_kept(tmp_path):

@@ -25,7 +25,7 @@ from probes.prometheus.probe import (
     history_range,
     on_slots,
 )
-from probes.prometheus.queries import baseline_query
+from probes.prometheus.queries import baseline_query, request_rate_query
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock, WallClock
 from state.events import (
@@ -122,6 +122,26 @@ async def test_error_rate_equals_prometheus_and_the_driven_ratio(prom: PromStack
     assert "ghost" not in sampled.values  # no series at all: absent
     assert sampled.baseline == {}
     assert json.loads(sampled.model_dump_json())["values"]["idle"] == "NaN"
+
+
+async def test_the_request_rate_comes_in_the_error_rates_own_query(prom: PromStack) -> None:
+    """Before: REQ/S was always '—' in live: nothing read it. Now the guide's error rate
+    query carries the request rate too, one round trip in the same refresh."""
+    now = settled()
+    probe = PrometheusProbe("error_rate", prom.url)
+    sampled = the(await sample(probe, now), MetricSampled)
+    expected = direct(prom.url, request_rate_query(), now)
+    assert same(sampled.request_rate, expected)
+    # as driven: 20 requests a tick against 4 (rate() over 5 minutes of a younger series
+    # divides by the whole 5 minutes, so only the proportion is exact)
+    rate = sampled.request_rate
+    assert rate["checkout"] and rate["search"] and rate["checkout"] > 0
+    assert rate["checkout"] / rate["search"] == pytest.approx(20 / 4, rel=0.05)
+    assert sampled.request_rate["idle"] == 0.0
+    assert same(sampled.values, direct(prom.url, ERROR_RATE_QUERY, now))  # none mixed in
+    # a query of the config's own may not count requests so: no request rate, no column
+    custom = PrometheusProbe("error_rate", prom.url, ERROR_RATE_QUERY.replace("5m", "1m"))
+    assert the(await sample(custom, now), MetricSampled).request_rate == {}
 
 
 async def test_latency_p95_equals_prometheus_and_the_histogram(prom: PromStack) -> None:
@@ -409,6 +429,7 @@ async def test_check_reports_version_and_queries(prom: PromStack) -> None:
     assert result.permissions == (
         f"query error_rate: runs, {len(SERVICES)} series",
         f"query latency: runs, {len(SERVICES)} series",
+        f"query request_rate: runs, {len(SERVICES)} series",  # REQ/S, beside the error rate
         "query latency_baseline: runs, 0 series",  # a day earlier, this server was not up
     )
     # another grouping label: the queries group by it, and a label no series has is named
@@ -485,3 +506,39 @@ def seen(url: str, promql: str) -> dict[str, float]:
     """The series `promql` has now, as Prometheus answers it."""
     got = query(url, promql, datetime.now(UTC).timestamp())["result"]
     return {r["metric"]["service"]: float(r["value"][1]) for r in got}
+
+
+class NoLabelReplace(FakeHttp):
+    """A Prometheus-compatible server that refuses label_replace (400 bad_data) and answers
+    any other instant query with one series."""
+
+    def handle(self, handler) -> None:
+        if "label_replace" in handler.path:
+            self.status, self.body = (
+                400,
+                json.dumps(
+                    {"status": "error", "errorType": "bad_data", "error": "unknown function"}
+                ).encode(),
+            )
+        else:
+            self.status, self.body = 200, vector('[{"metric":{"service":"a"},"value":[1,"3"]}]')
+        super().handle(handler)
+
+
+async def test_a_server_refusing_the_request_rate_costs_only_the_column() -> None:
+    with NoLabelReplace() as fake:
+        probe = PrometheusProbe("error_rate", fake.url)
+        first, second = await twice(probe, datetime(2026, 3, 14, tzinfo=UTC))
+    for sampled in (the(first, MetricSampled), the(second, MetricSampled)):
+        assert sampled.values == {"a": 3.0}
+        assert sampled.request_rate == {}  # no source: the column is not drawn
+    assert probe.instant_query == probe.query  # not asked with the rate again
+
+
+async def test_a_failing_server_does_not_lose_the_request_rate() -> None:
+    """A 503 is the pane's failure, said as such; the rate is asked for again after it."""
+    with FakeHttp(503, b"") as fake:
+        probe = PrometheusProbe("error_rate", fake.url)
+        (failed,) = await failures(probe)
+    assert failed.reason == "HTTP 503 from Prometheus"
+    assert probe.instant_query != probe.query

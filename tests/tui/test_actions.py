@@ -211,7 +211,11 @@ async def test_deleting_failing_pods_when_none_fails_cannot_be_confirmed(tmp_pat
     assert journaled(session, ActionRequested) == []
 
 
-async def test_killing_idle_sessions_says_how_old_its_list_is(tmp_path) -> None:
+async def test_killing_idle_sessions_says_how_old_its_list_is_and_what_is_checked(
+    tmp_path,
+) -> None:
+    """Before: the dialog did not say that each backend is checked to be the one listed (pid
+    and backend start) as it is ended, as `k`'s confirmation does."""
     session = await Session("connection-pool-exhaustion", tmp_path / "j.warroom").arun(900)
     app = session.app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -219,9 +223,13 @@ async def test_killing_idle_sessions_says_how_old_its_list_is(tmp_path) -> None:
         await shown(pilot, LiveConfirmScreen)
         dialog = app.screen
         assert isinstance(dialog, LiveConfirmScreen)
-        assert dialog.message.endswith(
-            "Listed at 09:41:00 (0s ago): only those still idle 10 minutes when it runs are ended."
-        )
+        assert (
+            "Each is ended only while it is still the backend listed (its pid and backend "
+            "start: a pid PostgreSQL gave to a new backend is left alone) and still idle 10 "
+            "minutes."
+        ) in dialog.message
+        assert "superuser" not in dialog.message  # the simulation's console role is not read
+        assert dialog.message.endswith("Listed at 09:41:00 (0s ago).")
         session.clock.advance(7)
         await until(pilot, lambda: "(7s ago)" in dialog.message)
         assert "Listed at 09:41:00 (7s ago)" in dialog.message

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from state.events import ActionRequested, DbSession
+from state.events import ActionRequested, DatabaseSampled, DbSession
 from tests.play import Session
 from tests.tui.test_actions import journaled
 from tests.tui.test_locks_pane import sampled
@@ -148,3 +148,29 @@ async def test_cancel_on_a_blocker_idle_in_transaction_says_it_ends_nothing(tmp_
         await pilot.press("escape")
         await pilot.pause()
     assert journaled(session, ActionRequested) == []
+
+
+async def test_a_superusers_backend_is_said_to_be_refused_before_yes(tmp_path) -> None:
+    """Before: the console's role not a superuser, `k` on a superuser's backend asked as for
+    any other; only the result said PostgreSQL had refused."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    for console_superuser in (False, None):  # None: not read (the simulation, old journals)
+        session.record(
+            DatabaseSampled(
+                at=session.clock.now(),
+                connections={"active": 2, "idle": 3, "idle in transaction": 0, "waiting": 2},
+                max_connections=100,
+                sessions=(holder(session, user="postgres", superuser=True), *waiters(session, 1)),
+                console_superuser=console_superuser,
+            )
+        )
+        app = session.app()
+        async with app.run_test(size=SIZE) as pilot:
+            dialog = await opened_on_4242(pilot)
+            refuses = (
+                "PostgreSQL will refuse: its role (postgres) is a superuser and the console's "
+                "role is not; only a superuser may end or cancel a superuser's backend."
+            )
+            assert (refuses in dialog.message) is (console_superuser is False), dialog.message
+            assert dialog.message.splitlines()[0].startswith("Backend pid 4242 (postgres")
+        session.clock.advance(2)

@@ -17,6 +17,7 @@ from state.journal.store import Journal
 from tests.opening import open_demo
 from tests.play import Session
 from tui import __version__
+from tui.environment import DATA_DIR
 
 
 def warroom(
@@ -162,7 +163,7 @@ def test_a_journal_of_another_scenario_is_not_resumed_as_the_one_asked_for(tmp_p
     open_demo("bad-deploy", 7, 1.0, path, "alice").recorder.journal.close()
     before = fingerprint(path)
     for mode in (["demo", "--scenario", "db-lock-storm"], ["drill", "db-lock-storm"]):
-        result = warroom(*mode, "--journal", str(path), env={"WARROOM_DATA_DIR": str(tmp_path)})
+        result = warroom(*mode, "--journal", str(path), env={DATA_DIR: str(tmp_path)})
         if mode[0] == "demo":
             assert_one_line_error(result, "holds a bad-deploy demo session, not db-lock-storm")
         else:  # a demo's journal is no drill's, whatever the scenario
@@ -238,7 +239,7 @@ def test_output_piped_to_a_reader_that_has_gone_is_no_crash(tmp_path) -> None:
             stdin=subprocess.DEVNULL,
             text=True,
             timeout=60,
-            env={**os.environ, "WARROOM_DATA_DIR": str(tmp_path)},
+            env={**os.environ, DATA_DIR: str(tmp_path)},
         )
     finally:
         os.close(write)
@@ -264,7 +265,7 @@ def test_a_console_without_a_terminal_is_refused_in_one_line_and_leaves_no_journ
         "drill": ("drill", "bad-deploy", "--journal", str(fresh)),
         "replay": ("replay", str(recorded)),
     }[command]
-    result = warroom(*args, env={"WARROOM_DATA_DIR": str(tmp_path)})
+    result = warroom(*args, env={DATA_DIR: str(tmp_path)})
     assert_one_line_error(result, "the console needs a terminal")
     assert not fresh.exists() and not list(tmp_path.glob("fresh.warroom-*"))
     assert fingerprint(recorded) == before

@@ -21,6 +21,7 @@ from tests.play import Session
 from tests.pty_console import PtyProgram
 from tests.tui.test_cli import assert_one_line_error
 from tui.crash import EXIT_CRASH
+from tui.environment import DATA_DIR
 from widgets.error_rate import ErrorRatePane
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def test_a_crash_in_a_widget_exits_70_with_one_line_and_a_private_log(tmp_path) 
     program = PtyProgram(
         crashing("live", "--config", str(config)),
         (120, 40),
-        {"WARROOM_DATA_DIR": str(data), **SECRETS},
+        {DATA_DIR: str(data), **SECRETS},
     )
     try:
         program.wait_for(b"Services", timeout=60)
@@ -101,7 +102,7 @@ def test_a_crash_outside_the_console_is_one_line_too(tmp_path, found_by) -> None
     path = tmp_path / "j.warroom"
     Session("bad-deploy", path).run(10).recorder.journal.close()
     data = tmp_path / "data"
-    env = {**os.environ, "WARROOM_DATA_DIR": str(data), **SECRETS}
+    env = {**os.environ, DATA_DIR: str(data), **SECRETS}
     if found_by == "the config":
         (tmp_path / "warroom").mkdir()
         (tmp_path / "warroom" / "config.toml").write_text(CONFIG)
@@ -134,7 +135,7 @@ def test_debug_shows_the_traceback_still_without_secrets(tmp_path) -> None:
         timeout=60,
         env={
             **os.environ,
-            "WARROOM_DATA_DIR": str(tmp_path / "data"),
+            DATA_DIR: str(tmp_path / "data"),
             "SLACK_WEBHOOK": WEBHOOK,
             **SECRETS,
         },
@@ -154,7 +155,7 @@ def test_a_crash_log_that_cannot_be_written_is_said_so(tmp_path) -> None:
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "WARROOM_DATA_DIR": "/proc/warroom"},  # nothing can be made there
+        env={**os.environ, DATA_DIR: "/proc/warroom"},  # nothing can be made there
     )
     assert result.returncode == EXIT_CRASH
     assert result.stderr.strip() == (
@@ -192,7 +193,7 @@ async def test_a_pane_that_cannot_draw_a_value_shows_a_placeholder_and_the_conso
                 assert "tracklist-service" in pane.table.keys and pane.table.display
         assert "tracklist-service" in app.query_one("#services")._body.plain  # type: ignore[union-attr]
     assert app.crash is None
-    logs = crash_logs(Path(os.environ["WARROOM_DATA_DIR"]))
+    logs = crash_logs(Path(os.environ[DATA_DIR]))
     entries = [ln for log in logs for ln in log.read_text().splitlines() if ln.startswith("---")]
     assert len(entries) == 1 and "cannot draw #error-rate; the console went on" in entries[0]
 

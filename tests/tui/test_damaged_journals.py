@@ -22,6 +22,7 @@ from tests.play import START, Session
 from tests.pty_console import PtyProgram, warroom
 from tests.tui.test_cli import assert_one_line_error, fingerprint
 from tests.tui.test_cli import warroom as run
+from tui.environment import DATA_DIR
 
 DAMAGE = {
     "corrupt event": ("UPDATE events SET encoding = 0, body = x'7b7d' WHERE seq = 5", "event 5"),
@@ -58,7 +59,7 @@ def damaged(folder: Path, damage: str, mode: str = "demo") -> Path:
 
 def said_on_a_terminal(args: list[str], tmp_path: Path) -> tuple[int, str]:
     """Exit code and output of a console command that needs a terminal (demo, replay)."""
-    program = PtyProgram(warroom(*args), (80, 24), {"WARROOM_DATA_DIR": str(tmp_path)})
+    program = PtyProgram(warroom(*args), (80, 24), {DATA_DIR: str(tmp_path)})
     try:
         code = program.wait_exit(30)
     finally:
@@ -136,7 +137,7 @@ def test_export_and_journals_create_nothing_beside_a_journal_left_in_wal_mode(tm
     path = left_in_wal_mode(folder / "20260314T092600Z-demo-bad-deploy.warroom")
     before = fingerprint(path)
     assert run("export", str(path), "--out", str(tmp_path / "out")).returncode == 0
-    listed = run("journals", env={"WARROOM_DATA_DIR": str(tmp_path)})
+    listed = run("journals", env={DATA_DIR: str(tmp_path)})
     assert listed.returncode == 0 and path.name in listed.stdout
     assert "INC-" in listed.stdout and "damaged" not in listed.stdout
     assert fingerprint(path) == before
@@ -191,7 +192,7 @@ def test_journals_says_which_journals_are_damaged_and_why(tmp_path) -> None:
         with closing(sqlite3.connect(path)) as db, db:
             db.execute(sql)
     before = {p.name: fingerprint(p) for p in folder.iterdir()}
-    result = run("journals", env={"WARROOM_DATA_DIR": str(tmp_path)})
+    result = run("journals", env={DATA_DIR: str(tmp_path)})
     assert result.returncode == 0, result.stderr
     rows = {
         next(word for word in line.split() if word.endswith(".warroom")): line

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.pty_console import PtyProgram, warroom
+from tui.environment import DATA_DIR
 
 LEAVE_SCREEN = b"\x1b[?1049l"  # the alternate screen ends: what follows stays in the terminal
 MODES = re.compile(r"\x1b\[[?>]?[0-9;]*[hlu]")
@@ -19,7 +20,7 @@ def test_escape_on_the_score_card_prints_it(tmp_path, size) -> None:
     program = PtyProgram(
         warroom("drill", "service-down", "--journal", str(journal), "--speed", "20"),
         size,
-        {"WARROOM_DATA_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)},
+        {DATA_DIR: str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)},
     )
     try:
         program.wait_for(b"Running", timeout=60)

@@ -16,6 +16,7 @@ from tests.play import START
 from tests.tui.test_cli import assert_one_line_error, fingerprint
 from tests.unit import review_sessions as play
 from tests.unit.test_review import GOLDEN
+from tui.environment import DATA_DIR
 
 NAMES = [
     "INC-20260314-0420_review.md",
@@ -119,7 +120,7 @@ def test_out_must_be_a_folder(journal, tmp_path) -> None:
 
 
 def test_journals_lists_sessions_newest_first_and_unreadable_files_with_why(journal) -> None:
-    folder = Path(os.environ["WARROOM_DATA_DIR"]) / "journals"
+    folder = Path(os.environ[DATA_DIR]) / "journals"
     folder.mkdir(parents=True)
     newer = folder / "20260314T092600Z-demo-bad-deploy.warroom"
     newer.write_bytes(journal.read_bytes())
@@ -171,7 +172,7 @@ def test_journals_lists_sessions_newest_first_and_unreadable_files_with_why(jour
 def test_journals_says_which_journal_a_console_is_writing_now(journal) -> None:
     """The IC looking for the session to reconnect to, or to replay: the one a console still
     writes (here this process, as a console would) says so, with that console's pid."""
-    folder = Path(os.environ["WARROOM_DATA_DIR"]) / "journals"
+    folder = Path(os.environ[DATA_DIR]) / "journals"
     folder.mkdir(parents=True)
     written = folder / "20260314T092600Z-demo-bad-deploy.warroom"
     written.write_bytes(journal.read_bytes())
@@ -197,7 +198,7 @@ def test_journals_counts_the_events_still_in_a_journals_wal(journal) -> None:
     """A console writing a journal keeps its newest events in the -wal beside it until
     SQLite checkpoints them (and a console killed mid-session leaves them there): the
     size listed is the journal's, both files, not the 4 KB its main file may hold."""
-    folder = Path(os.environ["WARROOM_DATA_DIR"]) / "journals"
+    folder = Path(os.environ[DATA_DIR]) / "journals"
     folder.mkdir(parents=True)
     written = folder / "20260314T092600Z-demo-bad-deploy.warroom"
     written.write_bytes(journal.read_bytes())

@@ -18,6 +18,7 @@ from state.recorder import Recorder
 from tests.hostile import CORPUS
 from tests.pty_console import PtyProgram, warroom
 from tests.tui.test_hostile_console import events
+from tui.environment import DATA_DIR
 
 CSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]")
 POINTER_SHAPE = re.compile(rb"\x1b\]22;[a-z-]+\x07")  # Textual's own OSC: the mouse pointer
@@ -35,7 +36,7 @@ def test_replaying_hostile_text_writes_only_textuals_sequences(tmp_path) -> None
     program = PtyProgram(
         warroom("replay", str(tmp_path / "j.warroom")),
         (120, 40),
-        {"WARROOM_DATA_DIR": str(tmp_path)},
+        {DATA_DIR: str(tmp_path)},
     )
     try:
         program.wait_for(b"REPLAY", 30)

@@ -15,6 +15,7 @@ from state.events import JournalWrittenAgain
 from state.journal.store import Journal
 from tests.pty_console import PtyProgram
 from tui.crash import EXIT_CRASH
+from tui.environment import DATA_DIR
 
 LIMIT = 400 * 1024  # bytes a file of the console may grow to: the journal's -wal fills it
 # the limit is set, and SIGXFSZ ignored, in the child before it becomes the console: both
@@ -30,7 +31,7 @@ CRASHING = PRELUDE.replace("'-m', 'tui'", "'-m', 'tests.tui.crashing_console'")
 
 
 def env_of(tmp_path: Path) -> dict[str, str]:
-    return {"WARROOM_DATA_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    return {DATA_DIR: str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
 
 
 def limited_demo(journal: Path, tmp_path: Path, prelude: str = PRELUDE) -> PtyProgram:

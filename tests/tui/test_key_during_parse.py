@@ -31,14 +31,14 @@ HOLD = 60.0  # seconds: a bound on the held parse, so a broken test fails instea
 
 async def test_a_key_is_answered_while_a_sample_is_parsed(tmp_path, monkeypatch) -> None:
     parsing, release = threading.Event(), threading.Event()
-    read = prometheus.instant_values
+    read = prometheus.instant_parts  # the sample's parse: its values and request rates
 
     def held(data, label=prometheus.DEFAULT_LABEL):
         parsing.set()
         release.wait(HOLD)
         return read(data, label)
 
-    monkeypatch.setattr(prometheus, "instant_values", held)
+    monkeypatch.setattr(prometheus, "instant_parts", held)
     recorder = Recorder(Journal.create(tmp_path / "j.warroom"))
     try:
         with prom_stack() as server:

@@ -12,6 +12,7 @@ import pytest
 from tests.play import Session
 from tests.tui.waiting import pressed, shown
 from tui.config import ConfigError, parse
+from tui.environment import DATA_DIR
 from tui.keys import app_bindings, keymap_problems
 from widgets.action_dialogs import ResolveScreen
 from widgets.help import HelpScreen
@@ -103,7 +104,7 @@ def test_replay_may_keep_its_own_arrows_and_every_clash_names_readme_ids() -> No
 
 
 def _warroom(*args: str, config_home: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CONFIG_HOME": config_home, "WARROOM_DATA_DIR": config_home}
+    env = {**os.environ, "XDG_CONFIG_HOME": config_home, DATA_DIR: config_home}
     return subprocess.run(
         [sys.executable, "-m", "tui", *args], capture_output=True, text=True, env=env, timeout=60
     )

@@ -26,6 +26,7 @@ from tui.app import WarroomApp
 from tui.config import parse
 from tui.demo import demo_wiring
 from tui.drill import drill_console
+from tui.environment import DATA_DIR
 from tui.opening import session_start
 from tui.replay import ReplayApp
 from widgets.score_card import ScoreCardScreen
@@ -42,7 +43,7 @@ def drawing_errors(app: ConsoleView) -> set[tuple[str | None, type]]:
 
 
 def crash_log_entries() -> list[str]:
-    folder = Path(os.environ["WARROOM_DATA_DIR"]) / "crashes"
+    folder = Path(os.environ[DATA_DIR]) / "crashes"
     logs = sorted(folder.glob("crash-*.log")) if folder.exists() else []
     return [line for log in logs for line in log.read_text().splitlines() if line.startswith("---")]
 
@@ -143,5 +144,5 @@ async def test_a_live_session_resumes_it(tmp_path) -> None:
 def test_warroom_demo_opens_it_and_quits_cleanly(tmp_path) -> None:
     """The whole command on a real terminal: drawn, quit with q, exit code 0."""
     path = write(tmp_path / "malformed.warroom", "demo")
-    data = Path(os.environ["WARROOM_DATA_DIR"])
+    data = Path(os.environ[DATA_DIR])
     resumed_on_a_terminal(path, data, LATEST_INCIDENT.encode())

@@ -20,6 +20,7 @@ from tests.tui.test_keys import header
 from tests.tui.waiting import shown
 from tui.app import WarroomApp
 from tui.base import Wiring
+from tui.environment import DATA_DIR
 from widgets.modals import DeclareScreen
 
 
@@ -72,7 +73,7 @@ async def test_a_session_that_cannot_open_ends_the_console(tmp_path) -> None:
 def said_on_exit(path: Path, tmp_path: Path) -> str:
     """What `warroom demo --journal PATH` printed on a real terminal; it must exit with 2."""
     program = PtyProgram(
-        warroom("demo", "--journal", str(path)), (80, 24), {"WARROOM_DATA_DIR": str(tmp_path)}
+        warroom("demo", "--journal", str(path)), (80, 24), {DATA_DIR: str(tmp_path)}
     )
     try:
         for _ in range(300):  # reading as it draws, or it blocks writing to the terminal
@@ -92,7 +93,7 @@ def begun_afresh(path: Path, tmp_path: Path) -> None:
     """`warroom demo --journal PATH` reconnecting after an SSH drop cut its opening short:
     a working console, whose timeline says the session began afresh."""
     program = PtyProgram(
-        warroom("demo", "--journal", str(path)), (120, 40), {"WARROOM_DATA_DIR": str(tmp_path)}
+        warroom("demo", "--journal", str(path)), (120, 40), {DATA_DIR: str(tmp_path)}
     )
     try:
         program.wait_for(b"Begun afresh in a journal no session had begun in", timeout=60)
@@ -191,7 +192,7 @@ def run_code(code: str, data: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "WARROOM_DATA_DIR": str(data)},
+        env={**os.environ, DATA_DIR: str(data)},
     )
 
 
@@ -243,7 +244,7 @@ def test_a_bad_live_config_is_refused_before_the_first_frame(tmp_path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[cluster]\nservices = ["api"]\nbogus = 1\n[keys]\n"nope.nothing" = "z"\n')
     program = PtyProgram(
-        warroom("live", "--config", str(config)), (80, 24), {"WARROOM_DATA_DIR": str(tmp_path)}
+        warroom("live", "--config", str(config)), (80, 24), {DATA_DIR: str(tmp_path)}
     )
     try:
         code = program.wait_exit(60)
@@ -295,7 +296,7 @@ def test_a_journal_another_console_is_writing_is_refused_until_that_console_ends
     refused, naming the console that holds it, with the journal untouched; once that
     console is gone, however it ended, the same command resumes the session."""
     path = tmp_path / "j.warroom"
-    env = {"WARROOM_DATA_DIR": str(tmp_path)}
+    env = {DATA_DIR: str(tmp_path)}
     first = PtyProgram(warroom("demo", "--journal", str(path)), (120, 40), env)
     try:
         first.wait_for(b"Running", timeout=60)

@@ -26,6 +26,7 @@ from tui.app import WarroomApp
 from tui.config import parse
 from tui.demo import demo_wiring
 from tui.drill import expectations
+from tui.environment import DATA_DIR
 from tui.opening import session_start
 
 if TYPE_CHECKING:
@@ -272,9 +273,7 @@ def resumed_on_a_terminal(path: Path, data: Path, *drawn: bytes) -> str:
 
     Returns all it wrote to the terminal.
     """
-    program = PtyProgram(
-        warroom("demo", "--journal", str(path)), (120, 40), {"WARROOM_DATA_DIR": str(data)}
-    )
+    program = PtyProgram(warroom("demo", "--journal", str(path)), (120, 40), {DATA_DIR: str(data)})
     try:
         for text in drawn:
             program.wait_for(text, timeout=60)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tui.environment import SNAPSHOT_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = "test_bad_deploy_before_120x40.svg"
 
@@ -30,7 +32,7 @@ def test_updating_one_snapshot_leaves_the_others_intact(tmp_path) -> None:
             "tests/tui/test_snapshots.py::test_bad_deploy_before_120x40",
         ],
         cwd=ROOT,
-        env={**os.environ, "WARROOM_SNAPSHOT_DIR": str(store)},
+        env={**os.environ, SNAPSHOT_DIR: str(store)},
         capture_output=True,
         text=True,
         timeout=300,

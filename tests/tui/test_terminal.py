@@ -10,6 +10,7 @@ import pytest
 
 from state.journal.store import Journal
 from tests.pty_console import PtyProgram, warroom
+from tui.environment import DATA_DIR
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def console(tmp_path):
     program = PtyProgram(
         warroom("demo", "--journal", str(tmp_path / "j.warroom")),
         (80, 24),
-        {"WARROOM_DATA_DIR": str(tmp_path)},
+        {DATA_DIR: str(tmp_path)},
     )
     program.wait_for(b"Services", timeout=30)
     yield program

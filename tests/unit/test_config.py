@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from tui.cli import main
 from tui.config import ConfigError, default_path, load, parse, write_template
 from tui.contexts import select
+from tui.environment import DATA_DIR, OPERATOR
 
 MINIMAL = {"cluster": {"services": ["analysis-service"]}}
 
@@ -30,7 +31,7 @@ def problems(data: dict) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch):
-    monkeypatch.delenv("WARROOM_OPERATOR", raising=False)
+    monkeypatch.delenv(OPERATOR, raising=False)
 
 
 def test_minimal_config_and_its_defaults():
@@ -212,8 +213,8 @@ def test_environment_overrides_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("WARROOM_CLUSTER__SERVICES", '["a", "b"]')
     monkeypatch.setenv("WARROOM_CLUSTER__READ_ONLY", "true")
     monkeypatch.setenv("WARROOM_REFRESH", "10")
-    monkeypatch.setenv("WARROOM_OPERATOR", "bob")
-    monkeypatch.setenv("WARROOM_DATA_DIR", "/elsewhere")  # not a config key: ignored
+    monkeypatch.setenv(OPERATOR, "bob")
+    monkeypatch.setenv(DATA_DIR, "/elsewhere")  # not a config key: ignored
     config = load(path)
     assert config.prometheus is not None
     assert config.prometheus.url == "http://env:9090"

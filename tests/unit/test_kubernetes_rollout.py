@@ -9,11 +9,12 @@ import pytest
 from probes.actions import ActionRefused
 from probes.kubernetes.rollout import (
     RESTARTED_AT,
-    failing,
     restart_patch,
     rollback_target,
     same_template,
 )
+from probes.kubernetes.status import pod_status
+from state.guide.signals import pod_to_delete
 
 REVISION = "deployment.kubernetes.io/revision"
 
@@ -55,18 +56,39 @@ def test_restart_stamps_utc_seconds():
     }
 
 
-def pod(phase: str, waiting: str | None = None, deleting: bool = False, init: bool = False) -> dict:
+def pod(
+    phase: str,
+    waiting: str | None = None,
+    deleting: bool = False,
+    init: bool = False,
+    ready: bool = True,
+    oom: bool = False,
+) -> dict:
     status = {"waiting": {"reason": waiting}} if waiting else {"running": {}}
     key = "initContainerStatuses" if init else "containerStatuses"
     meta = {"deletionTimestamp": "2026-03-14T09:00:00Z"} if deleting else {}
-    return {"metadata": meta, "status": {"phase": phase, key: [{"state": status}]}}
+    container = {"state": status, "ready": ready}
+    if oom:
+        container["lastState"] = {"terminated": {"reason": "OOMKilled", "exitCode": 137}}
+    conditions = [{"type": "Ready", "status": "True" if ready else "False"}]
+    return {
+        "metadata": meta,
+        "status": {"phase": phase, "conditions": conditions, key: [container]},
+    }
+
+
+def failing(obj: dict) -> str | None:
+    """What the delete action decides of a pod it lists: the rule its confirmation uses."""
+    return pod_to_delete(pod_status(obj))
 
 
 def test_failing_pods_are_the_runbooks_and_crash_loops():
     assert failing(pod("Running")) is None
-    assert failing(pod("Running", "CrashLoopBackOff")) == "CrashLoopBackOff"
-    assert failing(pod("Pending", "CrashLoopBackOff", init=True)) == "CrashLoopBackOff"
-    assert failing(pod("Pending", "ImagePullBackOff")) == "Pending"
+    assert failing(pod("Running", ready=False)) is None  # not ready yet: starting
+    assert failing(pod("Running", "CrashLoopBackOff", ready=False)) == "CrashLoopBackOff"
+    assert failing(pod("Pending", "CrashLoopBackOff", init=True)) == "Init:CrashLoopBackOff"
+    assert failing(pod("Pending", "ImagePullBackOff")) == "ImagePullBackOff"
+    assert failing(pod("Running", ready=False, oom=True)) == "OOMKilled"  # was kept
     assert failing(pod("Succeeded")) == "Succeeded"
     assert failing(pod("Failed", deleting=True)) is None  # already on its way out
     assert failing({"metadata": {}, "status": {}}) == "Unknown"

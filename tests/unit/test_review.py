@@ -44,9 +44,10 @@ from state.review.metrics import parts
 from tests.play import START
 from tests.unit import review_sessions as play
 from tests.unit.helpers import at, error_rate
+from tui.environment import UPDATE_GOLDEN
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("WARROOM_UPDATE_GOLDEN") == "1"
+UPDATE = os.environ.get(UPDATE_GOLDEN) == "1"
 
 
 def events_of(path: Path) -> list:

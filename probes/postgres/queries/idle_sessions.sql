@@ -5,9 +5,11 @@
 -- left alone: among them the one each console holds, idle, for acting when no connection
 -- slot is left. A session that never ran a statement (a pool's spare connection, query_start
 -- NULL) has been idle since it connected: the guide's `query_start < now() - ...` alone never
--- finds it.
+-- finds it. rolsuper: a superuser's backend only a superuser may end (pg_roles: any role
+-- reads it).
 SELECT pid, usename, application_name, state, left(query, 1000),
-       coalesce(query_start, backend_start), xact_start, backend_start
+       coalesce(query_start, backend_start), xact_start, backend_start,
+       (SELECT rolsuper FROM pg_roles WHERE oid = usesysid) AS superuser
 FROM pg_stat_activity
 WHERE state = 'idle'
   AND coalesce(query_start, backend_start) < now() - make_interval(secs => %(idle_s)s)

@@ -12,9 +12,11 @@
 -- in bytes (query_octets) tells whether the server cut it, though the probe reads fewer bytes.
 -- pg_blocking_pids() says 0 for a prepared transaction (it has no backend): the probe then
 -- names it with prepared_blockers.sql, a second read made only when some session waits on 0.
+-- rolsuper (pg_roles, which every role reads) says whose backend only a superuser may signal:
+-- read for the rows returned only.
 WITH a AS MATERIALIZED (
     SELECT pid, backend_type, datid, usename, application_name, state, query, query_start,
-           xact_start, wait_event_type, backend_start, hidden,
+           xact_start, wait_event_type, backend_start, hidden, usesysid,
            CASE WHEN wait_event_type = 'Lock'
                      OR (hidden AND pid IN (SELECT pid FROM pg_locks WHERE NOT granted))
                 THEN pg_blocking_pids(pid)
@@ -57,9 +59,10 @@ SELECT a.pid, a.usename, a.application_name, a.state,
        a.query_start, a.xact_start, a.wait_event_type, a.blocked_by,
        coalesce(wants.relid, holds.relid)::regclass::text AS relation,
        coalesce(wants.mode, holds.mode) AS lock_mode,
-       a.backend_start, NOT a.hidden AS visible
+       a.backend_start, NOT a.hidden AS visible, r.rolsuper
 FROM a
 LEFT JOIN pg_database d ON d.oid = a.datid
+LEFT JOIN pg_roles r ON r.oid = a.usesysid
 LEFT JOIN wants USING (pid)
 LEFT JOIN holds USING (pid)
 WHERE a.pid IN (SELECT pid FROM chain)

@@ -1,0 +1,128 @@
+"""Every `WARROOM_*` environment variable warroom reads, named here and nowhere else, and the
+check that refuses one it does not read.
+
+A typo is otherwise ignored silently: `WARROOM_PG_DNS` for `WARROOM_PG_DSN`, or
+`WARROOM_DATA_DRI`, and the console runs without what was meant (another DSN, another data
+folder). A name warroom does not read is refused in one line naming it and the nearest name
+it does read (difflib), exit 2, before anything is contacted.
+
+The names known:
+- the fixed ones below, each read by the module named beside it (exact case, as
+  `os.environ.get` reads them);
+- the config's keys, `WARROOM_<KEY>__<KEY>…` (tui/config.py: pydantic-settings reads them,
+  ignoring case): `CONFIG_KEYS` are the top-level ones, the rest are checked against the
+  config's own models by a command that reads the config;
+- the variables a config names for its secrets (`database.dsn_env`, a context's `dsn_env`,
+  a [notify] channel's `*_env`, [prometheus] headers'): known only to the commands that read
+  the config (live, check). A command that does not (demo, drill, replay, export, journals)
+  cannot tell such a name from a typo, so it refuses only a near miss of a name it knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+PREFIX = "WARROOM_"
+DATA_DIR = "WARROOM_DATA_DIR"  # tui/paths.py: the journals' and crash logs' folder
+OPERATOR = "WARROOM_OPERATOR"  # tui/cli.py: who the journal names (also the config's key)
+STALL_LOG = "WARROOM_STALL_LOG"  # tui/stall.py: where the UI loop's stalls are written
+# the test suite's and the benchmarks'
+SNAPSHOT_DIR = "WARROOM_SNAPSHOT_DIR"  # tests/conftest.py: where snapshot SVGs are compared
+UPDATE_GOLDEN = "WARROOM_UPDATE_GOLDEN"  # tests/unit/test_review.py: rewrite the golden reviews
+BENCH_SIZES = "WARROOM_BENCH_SIZES"  # tests/benchmarks: small,medium,large
+BENCH_STARTS = "WARROOM_BENCH_STARTS"  # tests/benchmarks/test_live_start.py: starts per size
+BENCH_SECONDS = "WARROOM_BENCH_SECONDS"  # tests/benchmarks: seconds each console is measured
+BENCH_DSN = "WARROOM_BENCH_DSN"  # tests/benchmarks/test_scale.py: its config's dsn_env
+
+PRODUCT = (DATA_DIR, OPERATOR, STALL_LOG)
+# known, but offered as what a typo meant only when it is a near miss of one: the commander
+# is never told of the test suite's names
+DEVELOPMENT = (
+    SNAPSHOT_DIR,
+    UPDATE_GOLDEN,
+    BENCH_SIZES,
+    BENCH_STARTS,
+    BENCH_SECONDS,
+    BENCH_DSN,
+)
+FIXED = PRODUCT + DEVELOPMENT
+
+# the config's top-level keys (tui/config.py Config: a unit test holds them equal)
+CONFIG_KEYS = (
+    "cluster",
+    "prometheus",
+    "database",
+    "refresh",
+    "operator",
+    "notify",
+    "investigate",
+    "escalation",
+    "keys",
+    "contexts",
+)
+
+NEAR = 0.8  # difflib's ratio from which a name is a near miss of another (one or two typos)
+
+
+def theirs(environ: Mapping[str, str]) -> list[str]:
+    """The variables of `environ` warroom may read: named `WARROOM_…` in any case (the
+    config's keys are read ignoring case), in a stable order."""
+    return sorted(name for name in environ if name.upper().startswith(PREFIX))
+
+
+def _config_key(name: str) -> str:
+    return name[len(PREFIX) :].split("__", 1)[0].lower()
+
+
+def near_miss(environ: Mapping[str, str]) -> str | None:
+    """For a command that does not read the config: the one line refusing the first
+    variable that is not a name known here yet is a near miss of one; None when none is."""
+    names = [*FIXED, *(f"{PREFIX}{key.upper()}" for key in CONFIG_KEYS)]
+    for name in theirs(environ):
+        if name in FIXED or _config_key(name) in CONFIG_KEYS:
+            continue
+        found = _nearest(name, names, NEAR)
+        if found is not None:
+            return _line(name, found)
+    return None
+
+
+def unknown(
+    environ: Mapping[str, str],
+    named: Iterable[str],
+    config_reads: Callable[[str], bool],
+    config_names: Callable[[str], list[str]],
+) -> str | None:
+    """For a command that reads the config: the one line refusing the first variable that
+    is none of the fixed names, none the config names (`named`), and no config key
+    (`config_reads(name)`, tui/config.py); None when every one is known. The nearest known
+    name is said, among the fixed, the named and `config_names(name)` (the config's keys
+    spelled as near to `name` as they can be)."""
+    named = set(named)
+    for name in theirs(environ):
+        if name in FIXED or name in named or config_reads(name):
+            continue
+        theirs_too = [*PRODUCT, *sorted(named), *config_names(name)]
+        found = _nearest(name, [*theirs_too, *DEVELOPMENT], NEAR) or _nearest(name, theirs_too)
+        return _line(name, found)
+    return None
+
+
+def _nearest(name: str, names: list[str], cutoff: float = 0.0) -> str | None:
+    from difflib import get_close_matches
+
+    found = get_close_matches(name.upper(), [n.upper() for n in names], n=1, cutoff=cutoff)
+    if not found:
+        return None
+    return next(n for n in names if n.upper() == found[0])
+
+
+def _line(name: str, nearest: str | None) -> str:
+    from state.text import inert
+
+    said = inert(name, limit=120)
+    hint = f" (did you mean {nearest}?)" if nearest else ""
+    return (
+        f"{said}: not a variable warroom reads{hint}; rename it, or unset it "
+        "(a secret's variable is named in the config)"
+    )
