@@ -143,8 +143,8 @@ class Group(click.Group):
 def main(ctx: click.Context, debug: bool) -> None:
     """warroom: the incident commander's console. With no command, runs `warroom live`."""
     if ctx.invoked_subcommand not in (None, "live", "check", "config"):
-        # these read no config: a near miss of a name they read is refused (live and check
-        # refuse any name they do not read, once the config says which it names)
+        # these read no config: a near miss of warroom's own names is refused (live and check
+        # judge the config's keys and secrets too, once the config says which it names)
         from tui.environment import near_miss
 
         mistyped = near_miss(os.environ)

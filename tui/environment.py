@@ -3,8 +3,17 @@ check that refuses one it does not read.
 
 A typo is otherwise ignored silently: `WARROOM_PG_DNS` for `WARROOM_PG_DSN`, or
 `WARROOM_DATA_DRI`, and the console runs without what was meant (another DSN, another data
-folder). A name warroom does not read is refused in one line naming it and the nearest name
-it does read (difflib), exit 2, before anything is contacted.
+folder). Such a name is refused in one line naming it and the name it misses (difflib), exit
+2, before anything is contacted.
+
+Only a name that can be nothing but a typo is refused: one shaped as a config key
+(`WARROOM_<KEY>__<KEY>`) the config does not have, or one near (difflib's ratio >= NEAR)
+a fixed name, a one-value config key, or a secret's variable the config names and the
+environment does NOT set. A name near a secret's variable that is set, or near none, is
+another tool's or another config's (`WARROOM_STAGING_DSN` left in the shell beside the
+`WARROOM_PG_DSN` this config names; `WARROOM_DR_DSN` is as near `WARROOM_PG_DSN` as a typo
+is) and is left alone: refusing it would stop the console at the worst moment for a variable
+it never reads.
 
 The names known:
 - the fixed ones below, each read by the module named beside it (exact case, as
@@ -14,8 +23,8 @@ The names known:
   config's own models by a command that reads the config;
 - the variables a config names for its secrets (`database.dsn_env`, a context's `dsn_env`,
   a [notify] channel's `*_env`, [prometheus] headers'): known only to the commands that read
-  the config (live, check). A command that does not (demo, drill, replay, export, journals)
-  cannot tell such a name from a typo, so it refuses only a near miss of a name it knows.
+  the config (live, check).
+The test suite's and the benchmarks' names are taken, never offered as what a typo meant.
 """
 
 from __future__ import annotations
@@ -35,8 +44,7 @@ BENCH_SECONDS = "WARROOM_BENCH_SECONDS"  # tests/benchmarks: seconds each consol
 BENCH_DSN = "WARROOM_BENCH_DSN"  # tests/benchmarks/test_scale.py: its config's dsn_env
 
 PRODUCT = (DATA_DIR, OPERATOR, STALL_LOG)
-# known, but offered as what a typo meant only when it is a near miss of one: the commander
-# is never told of the test suite's names
+# known, never offered as what a typo meant: the commander is never told of the test suite's
 DEVELOPMENT = (
     SNAPSHOT_DIR,
     UPDATE_GOLDEN,
@@ -61,6 +69,10 @@ CONFIG_KEYS = (
     "contexts",
 )
 
+# the top-level keys that take one value, and so a variable of their own name
+# (`WARROOM_REFRESH`); the others are tables, set by `WARROOM_<KEY>__<KEY>`
+SCALAR_KEYS = ("refresh",)  # `operator` too, but it is a fixed name (OPERATOR)
+
 NEAR = 0.8  # difflib's ratio from which a name is a near miss of another (one or two typos)
 
 
@@ -76,15 +88,9 @@ def _config_key(name: str) -> str:
 
 def near_miss(environ: Mapping[str, str]) -> str | None:
     """For a command that does not read the config: the one line refusing the first
-    variable that is not a name known here yet is a near miss of one; None when none is."""
-    names = [*FIXED, *(f"{PREFIX}{key.upper()}" for key in CONFIG_KEYS)]
-    for name in theirs(environ):
-        if name in FIXED or _config_key(name) in CONFIG_KEYS:
-            continue
-        found = _nearest(name, names, NEAR)
-        if found is not None:
-            return _line(name, found)
-    return None
+    variable that is no name known here and is a near miss of a fixed name warroom reads;
+    None when there is none."""
+    return _first_typo(environ, (), None, lambda name: [])
 
 
 def unknown(
@@ -94,17 +100,40 @@ def unknown(
     config_names: Callable[[str], list[str]],
 ) -> str | None:
     """For a command that reads the config: the one line refusing the first variable that
-    is none of the fixed names, none the config names (`named`), and no config key
-    (`config_reads(name)`, tui/config.py); None when every one is known. The nearest known
-    name is said, among the fixed, the named and `config_names(name)` (the config's keys
-    spelled as near to `name` as they can be)."""
+    can be nothing but a typo (the module's rule): none of the fixed names, none the config
+    names (`named`), no config key (`config_reads(name)`, tui/config.py), and either shaped
+    as a config key or a near miss of a fixed name, a one-value config key or a named
+    variable `environ` does not set. The name meant is said, among those and `config_names(name)`
+    (the config's keys spelled as near to `name` as they can be). None when there is none."""
+    return _first_typo(environ, named, config_reads, config_names)
+
+
+def _first_typo(
+    environ: Mapping[str, str],
+    named: Iterable[str],
+    config_reads: Callable[[str], bool] | None,
+    config_names: Callable[[str], list[str]],
+) -> str | None:
+    """The rule of both: `config_reads` None for a command that reads no config."""
     named = set(named)
+    # warroom's own names are distinct enough to be missed only by a typo; the secrets'
+    # (`WARROOM_PG_DSN`, `WARROOM_DR_DSN`) are not, so only one not set can have been meant
+    meant = [*PRODUCT, *(n for n in sorted(named) if n not in environ)]
+    if config_reads is not None:
+        meant += [f"{PREFIX}{key.upper()}" for key in SCALAR_KEYS]
     for name in theirs(environ):
-        if name in FIXED or name in named or config_reads(name):
+        if name in FIXED or name in named:
             continue
-        theirs_too = [*PRODUCT, *sorted(named), *config_names(name)]
-        found = _nearest(name, [*theirs_too, *DEVELOPMENT], NEAR) or _nearest(name, theirs_too)
-        return _line(name, found)
+        keyed = "__" in name[len(PREFIX) :] or _config_key(name) in CONFIG_KEYS
+        if config_reads is None and keyed:
+            continue  # a config's key: this command reads none
+        if config_reads is not None and config_reads(name):
+            continue
+        if config_reads is not None and "__" in name[len(PREFIX) :]:
+            return _line(name, _nearest(name, config_names(name)))  # no such key
+        found = _nearest(name, meant, NEAR)
+        if found is not None:
+            return _line(name, found)
     return None
 
 

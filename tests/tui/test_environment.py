@@ -98,6 +98,26 @@ def test_a_command_without_config_refuses_only_a_near_miss(tmp_path):
     assert_one_line_error(result, "needs a terminal")
 
 
+def test_a_variable_near_one_that_is_set_is_another_configs_and_taken(tmp_path):
+    """A name is refused only as a typo of a name that is not set: another config's secret
+    left in the shell (as near the one this config names as a typo can be) never stops the
+    console, nor do other tools' WARROOM_ names a command without config does not read."""
+    listener = Listener()
+    path = config(tmp_path, listener.port)
+    others = {"WARROOM_DR_DSN": "host=dr", "WARROOM_STAGING_DSN": "host=staging"}
+    env = {"WARROOM_PG_DSN": "host=127.0.0.1 port=9", **others}
+    result = warroom("check", "--config", path, env=env)
+    assert "not a variable" not in result.stderr
+    assert f"127.0.0.1:{listener.port}" in result.stdout  # it went on to check the servers
+    env = {"WARROOM_DB_DSN": "x", "WARROOM_NOTIFY_TOKEN": "x", "WARROOM_PD_KEY": "x"}
+    result = warroom("demo", env=env)
+    assert_one_line_error(result, "needs a terminal")  # refused for no variable
+    # a name is a typo when what it misses is not set
+    staging = {"WARROOM_STAGING_DSN": "host=staging"}
+    result = warroom("check", "--config", path, env={"WARROOM_PG_DNS": "db", **staging})
+    assert_one_line_error(result, "WARROOM_PG_DNS: not a", "did you mean WARROOM_PG_DSN?")
+
+
 def test_the_known_top_level_keys_are_the_configs():
     assert set(CONFIG_KEYS) == set(Config.model_fields)
     assert config_reads("WARROOM_NOTIFY__CHANNELS__#incidents__WEBHOOK_ENV")
