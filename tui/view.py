@@ -237,10 +237,10 @@ class ConsoleView(App[int]):
             await asyncio.sleep(SETTLING_PAUSE)  # what the layout set off is handled
             if not help_screen._layout_required:
                 break
-        compositor = getattr(help_screen, "_compositor", None)
+        render = getattr(getattr(help_screen, "_compositor", None), "render_full_update", None)
         out_of_sight = not help_screen.is_current and help_screen.is_attached
-        if out_of_sight and self.size == size and hasattr(compositor, "render_full_update"):
-            compositor.render_full_update()
+        if out_of_sight and self.size == size and render is not None:
+            render()
 
     def palette_commands(self) -> list[Command]:
         """The command palette's own commands: one per key (tui/palette.py)."""
