@@ -288,7 +288,8 @@ class ConsoleBase(ConsoleView):
 
     def _redraw_batch(self) -> None:
         if self._dirty == "batch":  # else drawn already, with a repaint asked for at once
-            self.redraw()
+            self._dirty = ""
+            self.redraw_sliced()  # nobody waits for it: a key pressed meanwhile goes first
         if self._settled < SETTLING:
             self._settled += 1
             freeze_heap(self.is_headless, rarer_full=True)
