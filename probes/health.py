@@ -11,10 +11,11 @@ checked again at every refresh besides, up to 20 of them: a failure is followed 
 its recovery seen at once. The pane's freshness stays the refresh's, since every refresh
 samples, and the guide's Service Down runbook (a check failing for more than 2 minutes) sees
 a failing service at every refresh once it has failed, at any size. Each check runs in a
-worker thread through httpx's blocking transport (`_get`): about 0.3 ms of CPU on loopback,
-against 0.45-0.8 ms through its async path, which steps the UI's event loop through anyio's
-cancel scopes and streams many times a request; 20 a refresh keep the health checks well
-under 1 % of a core.
+daemon worker thread through httpx's blocking transport (`_get`), off the UI's loop: its
+async path stepped the loop through anyio's cancel scopes and httpcore's streams, ~0.8 ms of
+the loop's CPU a check. In a thread a GET costs ~0.25 ms on loopback, ~0.4-0.75 ms with the
+hand-off and the threads' turns at the GIL (README, "Performance"); 20 a refresh keep the
+health checks under 1 % of a core.
 """
 
 from __future__ import annotations

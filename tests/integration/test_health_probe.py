@@ -228,6 +228,38 @@ async def test_checks_leave_nothing_for_the_cyclic_garbage_collector():
     assert left == 0  # unreachable objects in cycles
 
 
+async def test_checks_that_time_out_leave_nothing_for_the_cyclic_garbage_collector():
+    """A service that hangs once connected, and one whose connection never opens: each check
+    ends in its timeout, every refresh, for as long as the hang lasts. Through httpx's async
+    path each left anyio's CancelledError in a cycle with its frame (~34 objects a check,
+    freed only by a full collection, a pause of the UI loop); in a worker thread none."""
+    import asyncio
+
+    with unanswered_port() as port:
+        async with health_server({"stuck": HANG}) as server:
+            hanging = HealthProbe(["stuck", "a"], server.template(), timeout=TIMEOUT)
+            unanswered = HealthProbe(["x"], f"http://127.0.0.1:{port}/{{service}}", TIMEOUT)
+            enabled = gc.isenabled()
+            try:
+                await hanging.sample(NOW)
+                await unanswered.sample(NOW)
+                gc.collect()
+                gc.disable()
+                for _ in range(3):
+                    found = await results(hanging)
+                    far = (await results(unanswered))["x"]
+                await asyncio.sleep(TIMEOUT)  # the threads past their checks' timeouts end
+                left = gc.collect()
+            finally:
+                if enabled:
+                    gc.enable()
+                await hanging.close()
+                await unanswered.close()
+    assert found["stuck"].error == f"timed out after {TIMEOUT:g} s" and found["a"].up
+    assert far.unknown and far.error == f"no connection within {TIMEOUT:g} s"
+    assert left == 0  # unreachable objects in cycles
+
+
 async def test_a_down_endpoint_is_a_result_not_a_probe_failure():
     emitted: list = []
     async with health_server({"api": DOWN}) as server:
