@@ -39,10 +39,9 @@ def client(
     the client sends through it (and closes it), and reads no proxy from the environment."""
     import httpx
 
-    options = _options(user_agent, timeout, base_url, headers, max_connections)
-    if transport is not None:
-        options["transport"] = transport
-    return httpx.AsyncClient(**options)
+    return httpx.AsyncClient(
+        **_options(user_agent, timeout, base_url, headers, max_connections, transport)
+    )
 
 
 def blocking_client(
@@ -56,10 +55,7 @@ def blocking_client(
     none of the async path's event-loop steps (anyio's cancel scopes, its streams)."""
     import httpx
 
-    options = _options(user_agent, timeout, "", None, max_connections)
-    if transport is not None:
-        options["transport"] = transport
-    return httpx.Client(**options)
+    return httpx.Client(**_options(user_agent, timeout, "", None, max_connections, transport))
 
 
 def _options(
@@ -68,6 +64,7 @@ def _options(
     base_url: str,
     headers: Mapping[str, str] | None,
     max_connections: int | None,
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
 ) -> dict[str, Any]:
     import httpx
 
@@ -79,6 +76,8 @@ def _options(
     }
     if max_connections:
         options["limits"] = httpx.Limits(max_connections=max_connections)
+    if transport is not None:
+        options["transport"] = transport
     return options
 
 
