@@ -10,9 +10,12 @@ a steady trickle of requests rather than a burst every 2 s: at 300 each is check
 checked again at every refresh besides, up to 20 of them: a failure is followed closely, and
 its recovery seen at once. The pane's freshness stays the refresh's, since every refresh
 samples, and the guide's Service Down runbook (a check failing for more than 2 minutes) sees
-a failing service at every refresh once it has failed, at any size. Each check costs about
-0.7 ms of CPU through httpx's transport (`_get`): 20 a refresh keep the health checks under
-1 % of a core.
+a failing service at every refresh once it has failed, at any size. Each check runs in a
+daemon worker thread through httpx's blocking transport (`_get`), off the UI's loop: its
+async path stepped the loop through anyio's cancel scopes and httpcore's streams, ~0.8 ms of
+the loop's CPU a check. In a thread a GET costs ~0.25 ms on loopback, ~0.4-0.75 ms with the
+hand-off and the threads' turns at the GIL (README, "Performance"); 20 a refresh keep the
+health checks under 1 % of a core.
 """
 
 from __future__ import annotations
@@ -23,12 +26,21 @@ import math
 import re
 import time
 import urllib.request
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from probes.check import CheckResult
-from probes.http import INVALID, client, import_httpx, let_go, network_reason, not_reached
+from probes.http import (
+    INVALID,
+    blocking_client,
+    import_httpx,
+    let_go,
+    network_reason,
+    not_reached,
+)
+from probes.threads import DaemonThreads
 from state.events import EventBase, HealthResult, HealthSampled, Source
 from state.text import inert
 
@@ -79,17 +91,18 @@ def invalid_status_line(response: httpx.Response) -> str | None:
     return f"{INVALID}: status line {_shown(line)}"
 
 
-async def _skim(response: httpx.Response) -> None:
+def _skim(response: httpx.Response, deadline: float) -> None:
     """Read `response`'s body up to BODY_LIMIT bytes and drop it: a body of any size, or
-    one that never ends, costs a check neither memory nor its timeout."""
+    one that never ends, costs a check neither memory nor its timeout. Past `deadline`
+    (time.monotonic()) a body still coming is cut short (TimeoutError): each read is bound
+    by the read timeout, the whole body by this."""
     read = 0
-    # an async generator, typed as an iterator: closed here, not by the garbage collector
-    raw = cast("AsyncGenerator[bytes, None]", response.aiter_raw())
-    async with contextlib.aclosing(raw) as chunks:
-        async for chunk in chunks:
-            read += len(chunk)
-            if read >= BODY_LIMIT:
-                return
+    for chunk in response.iter_raw():
+        read += len(chunk)
+        if read >= BODY_LIMIT:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError
 
 
 class HealthProbe:
@@ -114,16 +127,18 @@ class HealthProbe:
         self.per_sample = max(1, math.ceil(CHECKS_PER_SECOND * interval))
         shards = max(1, min(math.ceil(CONCURRENCY / POOL), len(self.services)))
         self._shard = {s: i % shards for i, s in enumerate(self.services)}
-        self._clients: list[httpx.AsyncClient] = []
-        self._direct: list[httpx.AsyncHTTPTransport] = []  # with no proxy: see `_get`
+        self._clients: list[httpx.Client] = []
+        self._direct: list[httpx.HTTPTransport] = []  # with no proxy: see `_get`
         self._slots = [asyncio.Semaphore(POOL) for _ in range(shards)]
+        # a thread per check in flight, as many as the slots let through: none waits for one
+        self._workers: DaemonThreads | None = None
         self._next: int | None = None  # where the next slice starts; None: check them all
         self._failing: dict[str, None] = {}  # the services whose last check was not up, in order
 
     def url(self, service: str) -> str:
         return self.url_template.format(service=service)
 
-    async def _http(self, service: str = "") -> httpx.AsyncClient:
+    async def _http(self, service: str = "") -> httpx.Client:
         """The client `service` is checked with (each service always with the same one)."""
         if not self._clients:
             await import_httpx()
@@ -132,29 +147,33 @@ class HealthProbe:
 
                 # with no proxy named, each client's transport is one of ours, for `_get`
                 limits = httpx.Limits(max_connections=POOL)
-                transports: list[httpx.AsyncHTTPTransport | None] = [
-                    None if _proxied() else httpx.AsyncHTTPTransport(limits=limits)
-                    for _ in self._slots
+                transports: list[httpx.HTTPTransport | None] = [
+                    None if _proxied() else httpx.HTTPTransport(limits=limits) for _ in self._slots
                 ]
                 self._direct = [t for t in transports if t is not None]
                 self._clients = [
-                    client(
+                    blocking_client(
                         "warroom-health", self.request_timeout, max_connections=POOL, transport=t
                     )
                     for t in transports
                 ]
+                # a check that outlived its timeout ends soon after it (each phase within
+                # the timeout, the body at its deadline): two a service never wait
+                most = min(len(self._slots) * POOL, 2 * len(self.services))
+                self._workers = DaemonThreads(max(1, most), "warroom-health")
         return self._clients[self._shard.get(service, 0)]
 
-    async def _get(
-        self, http: httpx.AsyncClient, service: str, extensions: dict[str, Any]
+    def _get(
+        self, http: httpx.Client, service: str, extensions: dict[str, Any], deadline: float
     ) -> httpx.Response:
-        """GET `service`'s health URL, its reply read (its body up to BODY_LIMIT). With no
-        proxy in the environment, straight through the client's transport: the client's layer
-        (the request built from its defaults, the URL merged, cookies read from every reply,
-        none of which a health check uses) was a fifth of a check's CPU."""
+        """GET `service`'s health URL, its reply read (its body up to BODY_LIMIT, until
+        `deadline`), in a worker thread. With no proxy in the environment, straight through
+        the client's transport: the client's layer (the request built from its defaults, the
+        URL merged, cookies read from every reply, none of which a health check uses) was a
+        fifth of a check's CPU."""
         if not self._direct:
             request = http.build_request("GET", self.url(service), extensions=extensions)
-            response = await http.send(request, stream=True)
+            response = http.send(request, stream=True)
         else:
             import httpx
 
@@ -166,12 +185,12 @@ class HealthProbe:
                 extensions={**extensions, "timeout": timeout},
             )
             shard = self._direct[self._shard.get(service, 0)]
-            response = await shard.handle_async_request(request)
+            response = shard.handle_request(request)
         try:
-            await _skim(response)
+            _skim(response, deadline)
         finally:
-            await response.aclose()  # a body left unread closes its connection
-        return response
+            response.close()  # a body left unread closes its connection
+        return let_go(response)
 
     async def prepare(self) -> None:
         """httpx imported (in a worker thread) and the client made, before the first sample."""
@@ -184,28 +203,43 @@ class HealthProbe:
         no reply within the timeout once connected. Unknown from this console (`unknown`):
         the host could not be reached from here at all (no such name, no route, no
         connection within the timeout), which says nothing about the service."""
+        result, _ = await self._check(service)
+        return result
+
+    async def _check(self, service: str) -> tuple[HealthResult, Future[httpx.Response]]:
+        """`check_one`'s result, and the worker's request, which may outlive it: a request
+        past its timeout is answered at the timeout, and its thread lets go by itself (each
+        phase within the timeout, the body cut at its deadline)."""
         http = await self._http(service)
+        assert self._workers is not None
         started = time.perf_counter()
         reached = False
 
-        async def trace(name: str, info: dict) -> None:
+        def trace(name: str, info: dict) -> None:
             nonlocal reached
             # a new connection was opened, or a kept-alive one is carrying this request
             if name.endswith(("connect_tcp.complete", "send_request_headers.started")):
                 reached = True
 
+        deadline = time.monotonic() + self.request_timeout
+        work = self._workers.submit(self._get, http, service, {"trace": trace}, deadline)
         try:
             # httpx bounds each phase; this bounds the whole request, a slow drip included
             async with asyncio.timeout(self.request_timeout):
-                response = let_go(await self._get(http, service, {"trace": trace}))
+                response = await asyncio.wrap_future(work)
         except Exception as exc:
             why = network_reason(exc, self.request_timeout)
             timed_out = isinstance(exc, TimeoutError) or "timed out" in why
             unknown = not_reached(exc) or (timed_out and not reached)
             if unknown and timed_out:
                 why = f"no connection within {self.request_timeout:g} s"
-            return HealthResult(service=service, up=False, error=why, unknown=unknown)
+            return HealthResult(service=service, up=False, error=why, unknown=unknown), work
         latency = round((time.perf_counter() - started) * 1000, 1)
+        return self._judged(service, response, latency), work
+
+    @staticmethod
+    def _judged(service: str, response: httpx.Response, latency: float) -> HealthResult:
+        """The result of a reply read in `latency` ms: up, or down and why."""
         invalid = invalid_status_line(response)
         if invalid is not None:  # whatever its code says, this is no answer to trust
             return HealthResult(service=service, up=False, latency_ms=latency, error=invalid)
@@ -221,8 +255,26 @@ class HealthProbe:
         return HealthResult(service=service, up=True, status_code=code, latency_ms=latency)
 
     async def _bounded(self, service: str) -> HealthResult:
-        async with self._slots[self._shard.get(service, 0)]:
-            return await self.check_one(service)
+        """`check_one` within its shard's slots; a slot is held until the request's thread
+        is done, past its timeout too, so no more than CONCURRENCY are ever in flight."""
+        slot = self._slots[self._shard.get(service, 0)]
+        await slot.acquire()
+        try:
+            result, work = await self._check(service)
+        except BaseException:
+            slot.release()
+            raise
+        if work.done():
+            slot.release()
+        else:
+            loop = asyncio.get_running_loop()
+
+            def free(_: Future[httpx.Response]) -> None:
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(slot.release)
+
+            work.add_done_callback(free)
+        return result
 
     async def check_all(self, services: Sequence[str] | None = None) -> tuple[HealthResult, ...]:
         """Each of `services`' (all by default) own result, in order; CONCURRENCY at once."""
@@ -256,8 +308,11 @@ class HealthProbe:
 
     async def close(self) -> None:
         clients, self._clients, self._direct = self._clients, [], []
+        workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.shutdown(wait=False)
         for http in clients:
-            await http.aclose()  # and its transport
+            http.close()  # and its transport
 
 
 async def check_health(

@@ -39,18 +39,46 @@ def client(
     the client sends through it (and closes it), and reads no proxy from the environment."""
     import httpx
 
-    options: dict[str, Any] = {}
+    return httpx.AsyncClient(
+        **_options(user_agent, timeout, base_url, headers, max_connections, transport)
+    )
+
+
+def blocking_client(
+    user_agent: str,
+    timeout: float,
+    *,
+    max_connections: int | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """`client`'s options on httpx's blocking client, for a worker thread: plain sockets,
+    none of the async path's event-loop steps (anyio's cancel scopes, its streams)."""
+    import httpx
+
+    return httpx.Client(**_options(user_agent, timeout, "", None, max_connections, transport))
+
+
+def _options(
+    user_agent: str,
+    timeout: float,
+    base_url: str,
+    headers: Mapping[str, str] | None,
+    max_connections: int | None,
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+) -> dict[str, Any]:
+    import httpx
+
+    options: dict[str, Any] = {
+        "base_url": base_url,
+        "timeout": timeout,
+        "headers": {"User-Agent": user_agent, **(headers or {})},
+        "follow_redirects": False,
+    }
     if max_connections:
         options["limits"] = httpx.Limits(max_connections=max_connections)
     if transport is not None:
         options["transport"] = transport
-    return httpx.AsyncClient(
-        base_url=base_url,
-        timeout=timeout,
-        headers={"User-Agent": user_agent, **(headers or {})},
-        follow_redirects=False,
-        **options,
-    )
+    return options
 
 
 async def import_httpx() -> None:
@@ -62,13 +90,13 @@ def let_go(response: httpx.Response) -> httpx.Response:
     """`response`, read and closed, with no reference cycle left in it.
 
     httpx's client binds each response to its stream and the stream back to the response
-    (`BoundAsyncStream`, httpx 0.28): a cycle, so the response, its request, headers and the
-    connection pool's objects for it (~40 objects) are freed only by Python's cyclic garbage
-    collector, never when the last reference goes. At large the health checks' 10 requests a
-    second were ~8,500 of the ~10,000 objects a minute the live console left to it; they
-    outlive the young collections and pile up for the full one, a pause of the UI loop
-    (README, "The key -> frame tail"). A read response needs its stream no more: its body is
-    kept (`content`), and `elapsed` was set as it closed."""
+    (`BoundAsyncStream`, `BoundSyncStream`, httpx 0.28): a cycle, so the response, its
+    request, headers and the connection pool's objects for it (~40 objects) are freed only by
+    Python's cyclic garbage collector, never when the last reference goes. At large the
+    health checks' 10 requests a second were ~8,500 of the ~10,000 objects a minute the live
+    console left to it; they outlive the young collections and pile up for the full one, a
+    pause of the UI loop (README, "The key -> frame tail"). A read response needs its stream
+    no more: its body is kept (`content`), and `elapsed` was set as it closed."""
     import httpx
 
     response.stream = httpx.ByteStream(b"")

@@ -1,5 +1,5 @@
-"""A loopback HTTP server whose /<service>/health answers up, 503, late, hangs, resets, or
-garbles.
+"""A loopback HTTP server whose /<service>/health answers up, 503, late, hangs, resets,
+drips, or garbles.
 
 A service's behaviour may also be raw status lines (bytes), sent in turn, one per request,
 as written: a server whose status line holds control characters.
@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 UP, DOWN, HANG, RESET, SLOW = "up", "down", "hang", "reset", "slow"
 ENDLESS = "endless"  # a 200 whose body never ends: an event stream, a download
+DRIP = "drip"  # a 200 whose body comes a byte at a time, never long enough for a read timeout
+DRIP_SECONDS = 0.05
 SLOW_SECONDS = 0.1
 
 
@@ -28,6 +30,7 @@ class HealthServer:
     requests: list[str] = field(default_factory=list)
     connections: dict[asyncio.Task, asyncio.StreamWriter] = field(default_factory=dict)
     in_flight: int = 0  # requests read and not yet answered
+    dripping: int = 0  # DRIP bodies still being sent
     most_in_flight: int = 0
 
     def template(self) -> str:
@@ -60,6 +63,17 @@ async def _serve(server: HealthServer, closing: asyncio.Event, reader, writer) -
                     while not closing.is_set():
                         writer.write(chunk)
                         await writer.drain()
+                    return
+                case "drip":
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+                    server.dripping += 1
+                    try:
+                        while not closing.is_set():
+                            writer.write(b".")
+                            await writer.drain()
+                            await asyncio.sleep(DRIP_SECONDS)
+                    finally:
+                        server.dripping -= 1
                     return
                 case "reset":
                     sock = writer.get_extra_info("socket")

@@ -13,6 +13,7 @@ from state.clock import FrozenClock
 from state.events import HealthResult, HealthSampled
 from tests.integration.http_health import (
     DOWN,
+    DRIP,
     ENDLESS,
     HANG,
     RESET,
@@ -69,6 +70,32 @@ async def test_a_hanging_endpoint_delays_no_other_beyond_its_timeout():
     assert [found[s].up for s in "abc"] == [True, True, True]
     assert all(found[s].latency_ms < TIMEOUT * 1000 for s in "abc")  # type: ignore[operator]
     assert probe.timeout > probe.request_timeout  # the scheduler never cuts a request short
+
+
+async def test_a_body_that_drips_ends_at_the_checks_timeout_and_its_connection_is_let_go():
+    """A 200 whose body comes a byte every 50 ms never trips a read timeout: the check is down
+    at its own timeout, and the worker thread that read it stops at that deadline and closes
+    the connection, rather than reading on for good and holding one of the CONCURRENCY slots."""
+    import asyncio
+    import time
+
+    async with health_server({"dripping": DRIP}) as server:
+        probe = HealthProbe(["dripping", "a"], server.template(), timeout=TIMEOUT)
+        try:
+            found = await results(probe)
+            deadline = time.monotonic() + 5 * TIMEOUT
+            while server.dripping and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            let_go = server.dripping == 0
+            again = await results(probe)  # its slot is free: the next sample checks it again
+        finally:
+            await probe.close()
+    assert found["dripping"] == HealthResult(
+        service="dripping", up=False, error=f"timed out after {TIMEOUT:g} s"
+    )
+    assert found["a"].up
+    assert let_go, "the check's thread read on past its deadline"
+    assert again["dripping"].error == f"timed out after {TIMEOUT:g} s"
 
 
 async def test_at_300_services_hung_ones_cost_only_their_own_results():
@@ -160,14 +187,14 @@ async def test_refused_and_unresolvable():
 async def test_the_clients_are_made_once_reused_across_samples_and_closed(monkeypatch):
     import httpx
 
-    made: list[httpx.AsyncClient] = []
+    made: list[httpx.Client] = []
 
-    class Counted(httpx.AsyncClient):
+    class Counted(httpx.Client):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             made.append(self)
 
-    monkeypatch.setattr(httpx, "AsyncClient", Counted)
+    monkeypatch.setattr(httpx, "Client", Counted)
     async with health_server() as server:
         probe = HealthProbe(["a", "b", "c"], server.template(), timeout=TIMEOUT)
         await probe.sample(NOW)  # three first requests at once make the clients, once
@@ -198,6 +225,38 @@ async def test_checks_leave_nothing_for_the_cyclic_garbage_collector():
                 gc.enable()
             await probe.close()
     assert [r.up for r in found.values()] == [True, True, False]
+    assert left == 0  # unreachable objects in cycles
+
+
+async def test_checks_that_time_out_leave_nothing_for_the_cyclic_garbage_collector():
+    """A service that hangs once connected, and one whose connection never opens: each check
+    ends in its timeout, every refresh, for as long as the hang lasts. Through httpx's async
+    path each left anyio's CancelledError in a cycle with its frame (~34 objects a check,
+    freed only by a full collection, a pause of the UI loop); in a worker thread none."""
+    import asyncio
+
+    with unanswered_port() as port:
+        async with health_server({"stuck": HANG}) as server:
+            hanging = HealthProbe(["stuck", "a"], server.template(), timeout=TIMEOUT)
+            unanswered = HealthProbe(["x"], f"http://127.0.0.1:{port}/{{service}}", TIMEOUT)
+            enabled = gc.isenabled()
+            try:
+                await hanging.sample(NOW)
+                await unanswered.sample(NOW)
+                gc.collect()
+                gc.disable()
+                for _ in range(3):
+                    found = await results(hanging)
+                    far = (await results(unanswered))["x"]
+                await asyncio.sleep(TIMEOUT)  # the threads past their checks' timeouts end
+                left = gc.collect()
+            finally:
+                if enabled:
+                    gc.enable()
+                await hanging.close()
+                await unanswered.close()
+    assert found["stuck"].error == f"timed out after {TIMEOUT:g} s" and found["a"].up
+    assert far.unknown and far.error == f"no connection within {TIMEOUT:g} s"
     assert left == 0  # unreachable objects in cycles
 
 
