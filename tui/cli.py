@@ -6,7 +6,6 @@ import getpass
 import os
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -369,12 +368,15 @@ def _live_console(checking, config_path: Path | None, command_line: dict, journa
     (found without pydantic), or a process without a terminal, waits for the check here
     instead: refused before the terminal is taken over."""
     from tui.app import WarroomApp
+    from tui.aside import AsideFailed
 
     settings: dict = {}
     keymap = _keys_at_once(config_path)
     if keymap is None or not has_terminal():
         try:
-            settings = _checked(lambda: checking.result(CHECK_TIMEOUT), config_path)
+            settings = _checked(checking.result(CHECK_TIMEOUT))
+        except AsideFailed as exc:
+            config_failed(_no_answer(exc, config_path))
         except CheckRefused as exc:
             config_failed(exc)
         keymap = settings["keys"]
@@ -384,8 +386,11 @@ def _live_console(checking, config_path: Path | None, command_line: dict, journa
 
     async def ready() -> None:  # once drawn: the check's answer, then the session may open
         if not settings:
-            answer = await _answer(checking)
-            settings.update(_checked(lambda: answer, config_path))
+            try:
+                answer = await checking.answer(CHECK_TIMEOUT)
+            except AsideFailed as exc:
+                raise _no_answer(exc, config_path) from None
+            settings.update(_checked(answer))
             app.settle(
                 operator=settings["operator"],
                 read_only=settings["read_only"],
@@ -435,30 +440,17 @@ class CheckRefused(Exception):
         return self._lines
 
 
-async def _answer(checking) -> dict | Exception:
-    from tui.aside import AsideFailed
-
-    try:
-        return await checking.answer(CHECK_TIMEOUT)
-    except AsideFailed as exc:
-        return exc
+def _checked(answer: dict) -> dict:
+    """The check's settings; raises CheckRefused with each problem's line."""
+    if "problems" in answer:
+        raise CheckRefused(answer["problems"])
+    return answer
 
 
-def _checked(answer: Callable[[], dict | Exception], path: Path | None) -> dict:
-    """The check's settings; raises CheckRefused with a problem's lines, or the one line of
-    a check that gave no answer."""
-    from tui.aside import AsideFailed
-
-    try:
-        value = answer()
-    except AsideFailed as exc:
-        value = exc
-    if isinstance(value, Exception):
-        where = path or config_file()
-        raise CheckRefused([f"{where}: the config's check {value}; nothing was opened"])
-    if "problems" in value:
-        raise CheckRefused(value["problems"])
-    return value
+def _no_answer(failed: Exception, path: Path | None) -> CheckRefused:
+    """The one line of a check that gave no answer (tui/aside.py AsideFailed)."""
+    where = path or config_file()
+    return CheckRefused([f"{where}: the config's check {failed}; nothing was opened"])
 
 
 def _keys_at_once(path: Path | None) -> dict[str, str] | None:
@@ -473,8 +465,8 @@ def _keys_at_once(path: Path | None) -> dict[str, str] | None:
 
 
 def _live_settings(path: Path | None, command_line: dict) -> dict:
-    """What live needs of its config before the first frame, as JSON (tui/aside.py): the
-    settings the console is built with, or {"problems": lines} for a config it refuses."""
+    """What live needs of its config, checked aside (tui/aside.py), as JSON: the settings
+    its console runs with, or {"problems": lines} for a config it refuses."""
     from tui.config import ConfigError
     from tui.contexts import label
 
