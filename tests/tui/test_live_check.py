@@ -179,3 +179,23 @@ def test_a_check_that_hangs_ends_the_console_in_one_line(tmp_path) -> None:
         == f"warroom: {config}: the config's check gave no answer within 4 s; nothing was opened"
     )
     assert not list(tmp_path.rglob("*.warroom"))
+
+
+def test_quitting_before_the_check_answers_leaves_at_once_with_nothing_opened(tmp_path) -> None:
+    """The commander quits while the check still hangs (its time is 60 s): the console ends
+    then, ending the check with it, and no journal was created."""
+    kubeconfig = tmp_path / "kubeconfig"
+    os.mkfifo(kubeconfig)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[cluster]\nservices = ["api"]\nkubeconfig = "{kubeconfig}"\n')
+    program = live_on_a_terminal(config, tmp_path, {"WARROOM_CHECK_TIMEOUT": "60"})
+    try:
+        program.wait_for(b"Opening the session", timeout=60)
+        program.send(b"q")
+        code = program.wait_exit(30)  # well within the check's 60 s
+    finally:
+        program.close()
+    said = after_the_console(bytes(program.output)).replace("\r", "").strip()
+    assert code == 0, said
+    assert said == ""
+    assert not list(tmp_path.rglob("*.warroom"))
