@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -80,6 +80,7 @@ class ConsoleBase(ConsoleView):
         clock: Clock | None = None,
         *,
         opening: Callable[[], Wiring] | None = None,
+        ready: Callable[[], Awaitable[None]] | None = None,
         operator: str,
         probes: Sequence[Probe] = (),
         actions: Actions | None = None,
@@ -101,6 +102,7 @@ class ConsoleBase(ConsoleView):
         self.opened = False
         self.open_failure: Exception | None = None
         self._opening = opening
+        self._until = ready  # awaited before `opening`, keys answered meanwhile: live's check
         self._scheduler: ProbeScheduler | None = None
         self._samples: SampleRecorder | None = None  # the probes' events, off the UI loop
         # a repaint on its way: "now" (after the events folded in this burst), "batch" (probes'
@@ -139,7 +141,8 @@ class ConsoleBase(ConsoleView):
         if self._opening is None:
             self.session_opened()
         else:
-            self.call_after_refresh(self._open)  # first the whole frame, then the session
+            # first the whole frame, then the session
+            self.call_after_refresh(self._open if self._until is None else self._open_when_ready)
         if self._watch and not self.is_headless:
             self._watch.start()
         if os.environ.get(STALL_LOG):  # a development tool (tui/stall.py)
@@ -161,6 +164,33 @@ class ConsoleBase(ConsoleView):
         if self.actions is None and not self.read_only:
             self.refresh_bindings()  # nothing to act on after all: the mutating keys go
         self.redraw()
+
+    def _open_when_ready(self) -> None:
+        self.run_worker(self._await_ready(), group="opening", exit_on_error=False)
+
+    async def _await_ready(self) -> None:
+        """Open the session once `ready` says it may (live: the config's check said yes); a
+        refusal ends the console as a failed opening does, before anything is opened."""
+        assert self._until is not None
+        try:
+            await self._until()
+        except Exception as exc:
+            self.open_failure = exc
+            self.exit(return_code=2)
+            return
+        self._open()
+
+    def settle(self, *, operator: str, read_only: bool, escalation_mode: str) -> None:
+        """What the config's check says, once it has (live): who acts, whether this console
+        may change anything, how it escalates. Read-only only ever tightens a console already
+        drawn: its badge and its keys follow."""
+        self.operator = operator
+        self.escalation_mode = escalation_mode
+        if read_only and not self.read_only:
+            self.read_only = True
+            self.badge = "READ-ONLY"
+            self.refresh_bindings()
+            self.redraw()
 
     def session_opened(self) -> None:
         """The session is wired: start the probes. Subclasses start their own work here too."""

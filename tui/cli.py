@@ -15,9 +15,10 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import click
 
-from tui import __version__, startup
+from probes.simulated.scenario_files import DEFAULT_SCENARIO, DEFAULT_SEED
+from tui import __version__, environment, startup
 from tui.errors import BAD_INPUT, fail
-from tui.opening import DEFAULT_SCENARIO, DEFAULT_SEED
+from tui.paths import config_file
 
 if TYPE_CHECKING:
     from tui.contexts import Selected
@@ -73,7 +74,7 @@ def require_terminal(journal=None) -> None:
     on a screen nobody sees. Checked once the input is (one bad input is said as such); a
     journal opened for this run that holds no event yet is closed and removed, as nothing
     in it can be lost."""
-    if sys.stdin.isatty() and sys.stdout.isatty():
+    if has_terminal():
         return
     if journal is not None:
         from state.journal.store import remove_files
@@ -86,6 +87,11 @@ def require_terminal(journal=None) -> None:
         "the console needs a terminal: stdin and stdout must both be one (for a journal's"
         " review without one: warroom export JOURNAL)"
     )
+
+
+def has_terminal() -> bool:
+    """stdin and stdout both a terminal, as the console needs."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def ended(app, code: int | None, journal: Path | None = None, lost: str = "") -> NoReturn:
@@ -111,27 +117,34 @@ class Group(click.Group):
     """Turns any expected failure into one line and exit code 2; a traceback only with --debug."""
 
     def invoke(self, ctx: click.Context):
-        from probes.simulated.scenario_files import ScenarioError
-        from state.journal.store import JournalError
-
         try:
             return super().invoke(ctx)
-        except (ScenarioError, JournalError) as exc:
-            if ctx.params.get("debug"):
-                traceback.print_exc()
-            fail(str(exc))
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:  # its reader left early (`warroom journals | head`): no bug
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit's flush
             sys.exit(EXIT_BROKEN_PIPE)
-        except Exception as exc:  # a bug: one line and where its traceback went, as a console's
+        except Exception as exc:
+            if _bad_input(exc):
+                if ctx.params.get("debug"):
+                    traceback.print_exc()
+                fail(str(exc))
+            # a bug: one line and where its traceback went, as a console's
             from tui.crash import EXIT_CRASH, one_line, report, traceback_text
 
             if ctx.params.get("debug"):
                 click.echo(traceback_text(exc), err=True, nl=False)
             click.echo(one_line(exc, report(exc, "warroom failed")), err=True)
             sys.exit(EXIT_CRASH)
+
+
+def _bad_input(exc: Exception) -> bool:
+    """A scenario or a journal that cannot be used (their errors' own light modules: the
+    journal's store loads only as a session opens, after `warroom live`'s first frame)."""
+    from probes.simulated.scenario_files import ScenarioError
+    from state.journal.errors import JournalError
+
+    return isinstance(exc, (ScenarioError, JournalError))
 
 
 @click.group(
@@ -295,7 +308,6 @@ def user_keymap() -> dict[str, str]:
     """The [keys] of the commander's config file, for demo, drill and replay; {} without one.
     A table that cannot be applied is refused as live refuses it: one line each, exit 2."""
     from tui.keys import load_keymap
-    from tui.paths import config_file
 
     keymap, problems = load_keymap()
     if problems:
@@ -336,7 +348,7 @@ def live(
     """Watch the configured cluster, metrics and database live."""
     from functools import partial
 
-    from tui.aside import aside
+    from tui.aside import Aside
 
     command_line = {
         "context": context,
@@ -344,48 +356,129 @@ def live(
         "read_only": read_only,
         "allow_writes": allow_writes,
     }
-    # the config is checked in full before the terminal is taken over, but aside (pydantic and
-    # the config's models, on the other core) while the console's own modules load here. What
-    # both load (asyncio with ssl and logging, typing_extensions, fractions, tomllib: Textual's
-    # and pydantic-settings') is loaded once, before the fork: 0.02-0.04 s less in the child
+    # the config is checked in full aside (pydantic and the config's models, in a child at a
+    # lower CPU priority) while the console's own modules load and draw here: the first frame
+    # waits for no check, and the session opens (journal, probes, backends) only once the
+    # check said yes. What both load (asyncio with ssl and logging, typing_extensions,
+    # fractions, tomllib: Textual's and pydantic-settings') is loaded once, before the fork
     import asyncio  # noqa: F401
     import fractions  # noqa: F401
     import tomllib  # noqa: F401
 
     import typing_extensions  # noqa: F401
 
-    checked = aside(partial(_live_settings, config_path, command_line))
+    checking = Aside(partial(_live_settings, config_path, command_line))
+    try:
+        _live_console(checking, config_path, command_line, journal)
+    finally:
+        checking.close()  # a console quit before the check answered: its child ends too
+
+
+def _live_console(checking, config_path: Path | None, command_line: dict, journal) -> NoReturn:
+    """Live's console, drawn at once, its session opened once `checking` says the config is
+    good. A config whose file cannot be read, is not TOML or whose [keys] cannot be applied
+    (found without pydantic), or a process without a terminal, waits for the check here
+    instead: refused before the terminal is taken over."""
     from tui.app import WarroomApp
-    from tui.opening import session_start
+    from tui.aside import AsideFailed
 
-    settings = checked()
-    if "problems" in settings:
-        _refused(settings["problems"])
-    operator = settings["operator"]
-    start = session_start("live", journal, operator, label=settings["label"])
+    settings: dict = {}
+    keymap = _keys_at_once(config_path)
+    if keymap is None or not has_terminal():
+        try:
+            settings = _checked(checking.result(CHECK_TIMEOUT))
+        except AsideFailed as exc:
+            config_failed(_no_answer(exc, config_path))
+        except CheckRefused as exc:
+            config_failed(exc)
+        keymap = settings["keys"]
+    start = None
+    if not has_terminal():  # no console to draw: the journal is refused, if so, as ever
+        start = _live_start(journal, settings)
 
-    def opening():  # just after the first frame: the config's objects, the fold, the probes
+    async def ready() -> None:  # once drawn: the check's answer, then the session may open
+        if not settings:
+            try:
+                answer = await checking.answer(CHECK_TIMEOUT)
+            except AsideFailed as exc:
+                raise _no_answer(exc, config_path) from None
+            settings.update(_checked(answer))
+            app.settle(
+                operator=settings["operator"],
+                read_only=settings["read_only"],
+                escalation_mode=settings["escalation"],
+            )
+
+    def opening():  # just after the check: the journal, the config's objects, the probes
         from tui.live import live_wiring
 
-        try:
-            return live_wiring(start, _selected(config_path, True, command_line))
+        try:  # the config read again first: one changed since its check creates no journal
+            selected = _selected(config_path, True, command_line)
+            return live_wiring(start or _live_start(journal, settings), selected)
         finally:
             startup.release()
 
     app = WarroomApp(
         opening=opening,
-        operator=operator,
-        read_only=settings["read_only"],
-        escalation_mode=settings["escalation"],
+        ready=ready,
+        operator=settings.get("operator") or operator_name(),
+        read_only=settings.get("read_only", bool(command_line["read_only"])),
+        escalation_mode=settings.get("escalation", "prompt"),
         badge="LIVE",
-        keymap=settings["keys"],
+        keymap=keymap,
     )
-    run_console(app, start.journal)
+    run_console(app, start.journal if start else None)
+
+
+def _live_start(journal: Path | None, settings: dict):
+    from tui.opening import session_start
+
+    return session_start("live", journal, settings["operator"], label=settings["label"])
+
+
+# seconds the config's check is given (`WARROOM_CHECK_TIMEOUT`): it reads local files only, a
+# 20,000-service config within 10 s; past this a file on a stalled mount is the likely cause
+CHECK_TIMEOUT = float(os.environ.get(environment.CHECK_TIMEOUT) or 60)
+
+
+class CheckRefused(Exception):
+    """Live's config refused by its check, or a check that gave no answer: its lines."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("; ".join(lines))
+        self._lines = lines
+
+    def lines(self) -> list[str]:
+        return self._lines
+
+
+def _checked(answer: dict) -> dict:
+    """The check's settings; raises CheckRefused with each problem's line."""
+    if "problems" in answer:
+        raise CheckRefused(answer["problems"])
+    return answer
+
+
+def _no_answer(failed: Exception, path: Path | None) -> CheckRefused:
+    """The one line of a check that gave no answer (tui/aside.py AsideFailed)."""
+    where = path or config_file()
+    return CheckRefused([f"{where}: the config's check {failed}; nothing was opened"])
+
+
+def _keys_at_once(path: Path | None) -> dict[str, str] | None:
+    """The config's [keys] for the first frame, read without pydantic; None when the file
+    cannot be read or its keys applied, which the check says in its own lines."""
+    from tui.keys import load_keymap
+
+    if not (path or config_file()).is_file():
+        return None
+    keymap, problems = load_keymap(path)
+    return None if problems else keymap
 
 
 def _live_settings(path: Path | None, command_line: dict) -> dict:
-    """What live needs of its config before the first frame, as JSON (tui/aside.py): the
-    settings the console is built with, or {"problems": lines} for a config it refuses."""
+    """What live needs of its config, checked aside (tui/aside.py), as JSON: the settings
+    its console runs with, or {"problems": lines} for a config it refuses."""
     from tui.config import ConfigError
     from tui.contexts import label
 

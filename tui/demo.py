@@ -14,6 +14,7 @@ from probes.simulated.cluster import SimulatedCluster
 from probes.simulated.fleet import GUIDE_SERVICES
 from probes.simulated.probe import probes as simulated_probes
 from probes.simulated.scenario import load
+from probes.simulated.scenario_files import DEFAULT_SEED
 from state.clock import ScaledClock
 from state.events import ActionFinished, ActionRequested, SessionResumed, SessionStarted
 from state.guide.episodes import SIGNAL_RULES
@@ -21,7 +22,7 @@ from state.locks import LOCK_RULES
 from state.recorder import Recorder
 from tui import __version__
 from tui.base import Wiring
-from tui.opening import DEFAULT_SEED, SessionStart, not_resumable
+from tui.opening import SessionStart, not_resumable
 from tui.unrecorded import lost_lines
 
 if TYPE_CHECKING:

@@ -35,6 +35,7 @@ PREFIX = "WARROOM_"
 DATA_DIR = "WARROOM_DATA_DIR"  # tui/paths.py: the journals' and crash logs' folder
 OPERATOR = "WARROOM_OPERATOR"  # tui/cli.py: who the journal names (also the config's key)
 STALL_LOG = "WARROOM_STALL_LOG"  # tui/stall.py: where the UI loop's stalls are written
+CHECK_TIMEOUT = "WARROOM_CHECK_TIMEOUT"  # tui/cli.py: seconds live's config check is given
 # the test suite's and the benchmarks'
 SNAPSHOT_DIR = "WARROOM_SNAPSHOT_DIR"  # tests/conftest.py: where snapshot SVGs are compared
 UPDATE_GOLDEN = "WARROOM_UPDATE_GOLDEN"  # tests/unit/test_review.py: rewrite the golden reviews
@@ -42,8 +43,9 @@ BENCH_SIZES = "WARROOM_BENCH_SIZES"  # tests/benchmarks: small,medium,large
 BENCH_STARTS = "WARROOM_BENCH_STARTS"  # tests/benchmarks/test_live_start.py: starts per size
 BENCH_SECONDS = "WARROOM_BENCH_SECONDS"  # tests/benchmarks: seconds each console is measured
 BENCH_DSN = "WARROOM_BENCH_DSN"  # tests/benchmarks/test_scale.py: its config's dsn_env
+BENCH_BEFORE = "WARROOM_BENCH_BEFORE"  # tests/benchmarks/test_live_start.py: code to compare
 
-PRODUCT = (DATA_DIR, OPERATOR, STALL_LOG)
+PRODUCT = (DATA_DIR, OPERATOR, STALL_LOG, CHECK_TIMEOUT)
 # known, never offered as what a typo meant: the commander is never told of the test suite's
 DEVELOPMENT = (
     SNAPSHOT_DIR,
@@ -52,6 +54,7 @@ DEVELOPMENT = (
     BENCH_STARTS,
     BENCH_SECONDS,
     BENCH_DSN,
+    BENCH_BEFORE,
 )
 FIXED = PRODUCT + DEVELOPMENT
 

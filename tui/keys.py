@@ -438,5 +438,7 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
         isinstance(k, str) and isinstance(v, str) for k, v in table.items()
     ):
         return {}, ['keys: must be a table of binding id = "key", e.g. "incident.resolve" = "X"']
+    if not table:
+        return {}, []
     problems = keymap_problems(table, app_bindings())
     return ({}, [f"keys: {p}" for p in problems]) if problems else (table, [])

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from probes.simulated.scenario_files import is_builtin, scenario_file
+from probes.simulated.scenario_files import DEFAULT_SEED, is_builtin, scenario_file
 from state.clock import WallClock
 from state.journal.store import Journal, JournalError, holds_nothing
 from state.journal.writer import ensure_free
@@ -25,9 +25,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 Mode = Literal["demo", "drill", "live"]
-
-DEFAULT_SCENARIO = "bad-deploy"
-DEFAULT_SEED = 7
 
 
 @dataclass

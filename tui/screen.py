@@ -34,7 +34,7 @@ from widgets.timeline import TimelinePane
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from textual.app import ComposeResult
+    from textual.app import App, ComposeResult
     from textual.widgets import Input
 
     from state.console import ConsoleState
@@ -61,6 +61,21 @@ PANES: tuple[tuple[str, str, type[Pane]], ...] = (
 )
 
 
+def size_classes(app: App) -> set[str]:
+    """The breakpoint classes Textual gives a screen of the app's size (`HORIZONTAL_BREAKPOINTS`,
+    `VERTICAL_BREAKPOINTS`: the widest threshold the size reaches, in each direction)."""
+    width, height = app.size
+    classes = set()
+    for size, breakpoints in (
+        (width, app.HORIZONTAL_BREAKPOINTS),
+        (height, app.VERTICAL_BREAKPOINTS),
+    ):
+        reached = [(at, name) for at, name in breakpoints or () if size >= at]
+        if reached:
+            classes.add(max(reached)[1])
+    return classes
+
+
 class ConsoleScreen(Screen[None]):
     """The layout and the repaint of one folded state; `keys` are the groups its keys run."""
 
@@ -83,6 +98,9 @@ class ConsoleScreen(Screen[None]):
         # the services down that the filter hides, as last told; None: not told yet
         self._hidden_told: frozenset[str] | None = None
         self._down_hidden = 0  # how many, as the tabs say
+        # its size classes (-narrow/-wide, -short/-tall) from the start: given on its first
+        # resize instead, they restyled every widget once more before the first frame
+        self.add_class(*size_classes(console), update=False)
 
     def compose(self) -> ComposeResult:
         # kept, not queried: a repaint every second would walk the DOM for them each time
@@ -91,6 +109,7 @@ class ConsoleScreen(Screen[None]):
         self._panes = [pane(id=key) for key, _, pane in PANES]
         self._keys = KeyBar(PINNED_KEYS, id="keys")
         self._grid_box = Container(id="panes")
+        self._panes[0].add_class("-current", update=False)  # styled as it mounts
         yield self._header
         yield self._tabs
         with self._grid_box:
@@ -121,7 +140,6 @@ class ConsoleScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.scrubber:  # replay opens on its scrubber: home and end are its start and end
             self.query_one("#scrubber").focus()
-        self.panes[0].add_class("-current")
         self.ready = True
         self.console.redraw()  # the console's, which may draw more (the replay's scrubber)
 

@@ -210,6 +210,7 @@ class KeyBar(TextLine):
         self.urgent: tuple[str, ...] = ()  # binding ids acting on what the panes flag
         self.due: tuple[str, ...] = ()  # binding ids of the duties overdue: shown first
         self.mode = "all"  # "all" keys shown, or the keys of the "phase"
+        self._shown: tuple[object, ...] = ()  # what the keys shown were laid out from
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_updated)
@@ -263,17 +264,24 @@ class KeyBar(TextLine):
         ]
 
     def show_keys(self) -> None:
+        """Lay the keys out again, unless nothing they are laid out from has changed: as
+        the console starts, its mount, its first size and the screen's bindings each ask."""
         width = self.size.width or self.app.size.width
         if not width:
             return
-        items = entries(self.app, self._active())
+        active = self._active()
+        tall = self.app.size.height >= self.TALL and width >= self.WIDE
+        shown = (width, tall, self.phase, self.urgent, self.due, tuple(active))
+        if shown == self._shown:
+            return
+        self._shown = shown
+        items = entries(self.app, active)
         right = Text()
         for item in items:
             if item.action in self.pinned:
                 right.append_text(item.text())
         rest = [item for item in items if item.action not in self.pinned]
         room = max(width - right.cell_len, 0)
-        tall = self.app.size.height >= self.TALL and width >= self.WIDE
         lines = self._all_keys(rest, [width, room] if tall else [room])
         self.mode = "all" if lines else "phase"
         if lines is None:

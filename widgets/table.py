@@ -265,6 +265,9 @@ class RowsPane(SelectablePane):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.table = PaneTable(self)
+        # shown with its first rows (`_draw`), as the lock tree is: empty, it was laid out and
+        # drawn in the first frame only to be hidden by the pane's first draw just after
+        self.table.display = False
         self.filter_text = ""  # the console's filter (tui/screen.py)
         self._order: tuple[tuple[object, ...], str, list[str]] | None = None
         self._drawn: tuple[tuple[object, ...], tuple[int, ...]] | None = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
+DEFAULT_SCENARIO = "bad-deploy"  # what demo and drill run unless told
+DEFAULT_SEED = 7  # the simulation's seed unless told
 
 
 class ScenarioError(Exception):

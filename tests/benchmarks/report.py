@@ -6,8 +6,11 @@ import statistics
 from collections.abc import Sequence
 
 
-def table(title: str, rows: Sequence[tuple[str, str, str, str]]) -> None:
-    header = ("measure", "warroom", "baseline", "target")
+def table(
+    title: str,
+    rows: Sequence[tuple[str, str, str, str]],
+    header: tuple[str, str, str, str] = ("measure", "warroom", "baseline", "target"),
+) -> None:
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(4)]
     print(f"\n## {title}")
     for row in (header, *rows):

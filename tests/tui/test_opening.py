@@ -214,8 +214,9 @@ LIVE_HEAVY = (
 
 
 def test_live_draws_its_first_frame_before_loading_the_probes_or_pydantic(tmp_path) -> None:
-    """`warroom live` itself, stopped where its console would take over the terminal: the
-    config is checked in full (in a child, on the other core), and nothing heavy is loaded."""
+    """`warroom live` itself on a terminal, stopped where its console would take over: the
+    config's check runs aside (a child, at a lower priority) and is not waited for; nothing
+    heavy is loaded here. The command line's --read-only is known at once."""
     config = tmp_path / "config.toml"
     config.write_text('[cluster]\nservices = ["api"]\nnamespace = "shop"\n')
     code = (
@@ -230,17 +231,23 @@ def test_live_draws_its_first_frame_before_loading_the_probes_or_pydantic(tmp_pa
         "App.run = run\n"
         "import tui.cli\n"
         "tui.cli.require_terminal = lambda journal=None: None  # stopped before the terminal\n"
+        "tui.cli.has_terminal = lambda: True\n"
         "from tui.cli import main\n"
         f"main(['live', '--config', {str(config)!r}, '--read-only',"
         f" '--journal', {str(tmp_path / 'j.warroom')!r}])\n"
     )
     result = run_code(code, tmp_path)
     assert "loaded: \n" in result.stdout, result.stdout + result.stderr
-    assert "read_only: True badge: READ-ONLY" in result.stdout  # the config's, as checked
+    assert "read_only: True badge: READ-ONLY" in result.stdout  # the command line's
+    assert not list(tmp_path.rglob("*.warroom"))  # the session opens once checked
 
 
-def test_a_bad_live_config_is_refused_before_the_first_frame(tmp_path) -> None:
-    """Checked aside, refused here: one line per problem, exit 2, no console drawn, no journal."""
+def test_a_live_config_whose_keys_cannot_apply_is_refused_before_the_first_frame(
+    tmp_path,
+) -> None:
+    """A [keys] table that cannot be applied is found without pydantic, so live waits for
+    its check before drawing: one line per problem (not only the keys'), exit 2, no console
+    drawn, no journal. Other problems end a drawn console (tests/tui/test_live_check.py)."""
     config = tmp_path / "config.toml"
     config.write_text('[cluster]\nservices = ["api"]\nbogus = 1\n[keys]\n"nope.nothing" = "z"\n')
     program = PtyProgram(
@@ -260,14 +267,15 @@ def test_a_bad_live_config_is_refused_before_the_first_frame(tmp_path) -> None:
 
 
 def test_a_live_config_broken_after_its_check_ends_the_console_in_one_line(tmp_path) -> None:
-    """Checked before the first frame, read again just after it: a config changed in
-    between ends the console as a bad config ends it before, one line per problem, exit 2."""
+    """Checked aside, read again as the session opens: a config changed in between ends the
+    console as a bad config does, one line per problem, exit 2, creating no journal."""
     config = tmp_path / "config.toml"
     config.write_text('[cluster]\nservices = ["api"]\n')
     code = (
-        "import pathlib\n"
+        "import asyncio, pathlib\n"
         "from textual.app import App\n"
-        "def run(self, *args, **kwargs):\n"  # the console drew, then the file changed
+        "def run(self, *args, **kwargs):\n"  # the console drew, was checked, then the file changed
+        "    asyncio.run(self._until())\n"
         f"    pathlib.Path({str(config)!r}).write_text('[cluster]\\nservices = 3\\n')\n"
         "    try:\n"
         "        self._opening()\n"
@@ -277,6 +285,7 @@ def test_a_live_config_broken_after_its_check_ends_the_console_in_one_line(tmp_p
         "App.run = run\n"
         "import tui.cli\n"
         "tui.cli.require_terminal = lambda journal=None: None  # stopped before the terminal\n"
+        "tui.cli.has_terminal = lambda: True\n"
         "from tui.cli import main\n"
         f"main(['live', '--config', {str(config)!r},"
         f" '--journal', {str(tmp_path / 'j.warroom')!r}])\n"
@@ -286,6 +295,7 @@ def test_a_live_config_broken_after_its_check_ends_the_console_in_one_line(tmp_p
     assert result.stderr.startswith(f"warroom: {config}: cluster.services"), result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("*.warroom"))
 
 
 def test_a_journal_another_console_is_writing_is_refused_until_that_console_ends(
