@@ -53,6 +53,16 @@ async def deliver(pilot, app) -> None:
     await pilot.pause()
 
 
+async def post_update(pilot, app) -> None:
+    """`u`, its review and its confirmation as prefilled, then one look at the outbox."""
+    await pilot.press("u")
+    await shown(pilot, UpdateScreen)
+    await press_ok(pilot)
+    await shown(pilot, ConfirmScreen)
+    await press_ok(pilot)
+    await deliver(pilot, app)
+
+
 async def declared(
     tmp_path, scenario: str = "bad-deploy", severity: Severity | None = None, **options
 ) -> tuple[Session, WarroomApp]:
@@ -285,12 +295,7 @@ async def test_a_lost_slack_reply_is_resent_only_by_the_commander(tmp_path, monk
         slack.then(Reply(delay=2.0))
         app = session.app(notify=cfg)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("u")
-            await shown(pilot, UpdateScreen)
-            await press_ok(pilot)
-            await shown(pilot, ConfirmScreen)
-            await press_ok(pilot)
-            await deliver(pilot, app)
+            await post_update(pilot, app)
             assert "Investigating update to #incidents: delivery UNKNOWN" in timeline(app)
             await deliver(pilot, app)  # however often the loop looks, nothing is sent again
             assert len(slack.requests) == 1
@@ -429,12 +434,7 @@ async def test_quitting_with_an_update_still_unsent_says_so(tmp_path, monkeypatc
         slack.then(Reply(status=429, body="rate_limited", headers={"Retry-After": "600"}))
         app = session.app(notify=cfg)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("u")
-            await shown(pilot, UpdateScreen)
-            await press_ok(pilot)
-            await shown(pilot, ConfirmScreen)
-            await press_ok(pilot)
-            await deliver(pilot, app)
+            await post_update(pilot, app)
             assert len(slack.requests) == 1
             await pilot.press("q")
             await shown(pilot, ConfirmScreen)
