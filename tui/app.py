@@ -128,8 +128,14 @@ class WarroomApp(HeldToasts, ConsoleBase):
         if self.opened and self.recorder.holding is not None:
             self.run_worker(self._quit_not_recorded(), exclusive=True, group="quit")
             return
+        from tui.unrecorded import not_sent_yet
+
         incident = self.recorder.state.incident if self.opened else None
-        if incident is None or not incident.open:
+        waiting = ""
+        if self.opened:
+            with self.recorder.journal.lock:  # the outbox shares the recorder's connection
+                waiting = not_sent_yet(self.comms.outbox)
+        if (incident is None or not incident.open) and not waiting:
             self.exit(0)
             return
 
@@ -139,10 +145,15 @@ class WarroomApp(HeldToasts, ConsoleBase):
             if confirmed:
                 self.exit(0)
 
+        path = inert(self.recorder.journal.path)
         message = (
             f"{incident.incident_id} is still open. Everything is in the journal "
-            f"({inert(self.recorder.journal.path)}); opening it again resumes the incident."
+            f"({path}); opening it again resumes the incident."
+            if incident is not None and incident.open
+            else f"Everything is in the journal ({path})."
         )
+        if waiting:
+            message += f"\n\n{waiting}"
         self.push_screen(ConfirmScreen("Quit warroom?", message, "Quit"), answered)
 
     async def _quit_not_recorded(self) -> None:

@@ -3,8 +3,9 @@ sessions. Each names its exact target, defaults to Cancel, and is journaled befo
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from probes.actions import (
     BACKEND_ACTIONS,
@@ -23,6 +24,8 @@ from widgets.services import ServicesPane
 from widgets.table import RowsPane
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from probes.actions import UndoTarget
     from probes.kubernetes.rbac import PermissionsCache
     from state.console import ConsoleState
@@ -80,6 +83,7 @@ class RemediationKeys(KeyGroup):
 
     _rbac: PermissionsCache | None = None
     _action_count = 0
+    _running: ClassVar[set[asyncio.Future[None]]] = set()  # actions whose outcome is awaited
 
     async def permissions(self) -> Mapping[str, str | None]:
         """Which actions the backends allow (cached: RBAC answers change rarely)."""
@@ -413,8 +417,13 @@ class RemediationKeys(KeyGroup):
     async def perform(
         self, action: str, target: str, params: Mapping[str, Any], dry_run: bool, before: str
     ) -> None:
-        """Journal the request, run it once, journal how it ended. Never retried silently."""
-        from state.events import ActionFinished, ActionRequested  # loaded on use
+        """Journal the request, run it once, journal how it ended. Never retried silently.
+
+        The run and its outcome go on if the worker awaiting them is cancelled: another action
+        key pressed meanwhile replaces that worker (`exclusive`), and cancelling it mid-run
+        left the action running in its thread, its outcome never journaled, so the timeline
+        and the review showed sessions terminated or a rollout undone as never finished."""
+        from state.events import ActionRequested  # loaded on use
 
         assert self.console.actions is not None
         self._action_count += 1
@@ -432,6 +441,23 @@ class RemediationKeys(KeyGroup):
                 by=self.console.operator,
             )
         )
+        running = asyncio.ensure_future(self._run(action_id, action, target, params, dry_run, now))
+        self._running.add(running)  # a task only the loop refers to may be collected midway
+        running.add_done_callback(self._running.discard)
+        await asyncio.shield(running)
+
+    async def _run(
+        self,
+        action_id: str,
+        action: str,
+        target: str,
+        params: Mapping[str, Any],
+        dry_run: bool,
+        now: datetime,
+    ) -> None:
+        from state.events import ActionFinished  # loaded on use
+
+        assert self.console.actions is not None
         try:
             result, ok = await self.console.actions.run(action, target, params, dry_run, now), True
         except ActionRefused as exc:

@@ -1,7 +1,8 @@
 """What the commander is told about events held in memory while the journal cannot be written:
 the question before quitting, and the line left on the terminal if they are lost after all;
 and what others reading the journal are told of it, from the note beside it (state/journal/
-note.py): replay following it, `warroom journals`."""
+note.py): replay following it, `warroom journals`. And what quitting leaves unsent in the
+outbox."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from state.journal.holding import Holding
-    from state.journal.outbox import Outbox
+    from state.journal.outbox import Outbox, OutboxMessage
 
 # wall seconds with nothing written to a journal a console writes before replay says so: a
 # console's probes write every refresh (2 s by default), whatever changed
@@ -30,6 +31,35 @@ def unsent(outbox: Outbox | None) -> int:
     if outbox is None:
         return 0
     return sum(1 for row in outbox.open_rows() if not outbox.in_file(row))
+
+
+def not_sent_yet(outbox: Outbox | None) -> str:
+    """What quitting leaves unsent in the journal's outbox (a message waiting for a retry,
+    a rate limit's Retry-After, or its turn on the channel), as a paragraph of the question
+    before quitting; "" when nothing waits. Nobody sends them until the journal is opened
+    again: an update the commander saw queued has not reached anyone yet."""
+    rows = [row for row in outbox.open_rows() if outbox.in_file(row)] if outbox else []
+    if not rows:
+        return ""
+    named = [
+        f"{_message_word(row.message)} to {inert(row.message.channel, 60)}"
+        + (" (being sent now)" if row.state == "sending" else "")
+        + (f" ({inert(row.last_error, 120)})" if row.last_error else "")
+        for row in rows[:3]
+    ]
+    more = f", and {len(rows) - 3} more" if len(rows) > 3 else ""
+    return (
+        f"{len(rows)} message(s) not sent yet: {'; '.join(named)}{more}. Quitting leaves "
+        "them unsent until the journal is opened again."
+    )
+
+
+def _message_word(message: OutboxMessage) -> str:
+    if message.purpose == "escalation":
+        return f"L{message.level} escalation page"
+    if message.purpose == "acknowledge":
+        return "PagerDuty acknowledge"
+    return f"{message.status.word} update"
 
 
 def quit_question(holding: Holding, path: object, unsent: int, retry: float) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from state.guide.severity import Role
 from state.text import inert
 from widgets.choices import Choice, Choices
 from widgets.modals import Dialog, problem_line
+from widgets.text_field import TextField
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -101,7 +102,7 @@ class RoleScreen(Dialog):
                 ),
                 id="role",
             )
-            yield Input(placeholder="who (name or handle)", id="person")
+            yield TextField(placeholder="who (name or handle)", id="person")
             yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Assign", variant="primary", id="ok")
@@ -138,7 +139,7 @@ class ResolveScreen(Dialog):
         with Vertical(classes="dialog"):
             yield Label(Text(f"Resolve {inert(self.incident_id)}"), classes="dialog-title")
             yield Static(Text(f"Resolution check: {checked}"), classes="dialog-reason")
-            yield Input(placeholder="resolution summary: what fixed it", id="summary")
+            yield TextField(placeholder="resolution summary: what fixed it", id="summary")
             yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Resolve", variant="success", id="ok")

@@ -18,6 +18,7 @@ from state.guide.severity import IncidentStatus
 from state.text import inert
 from widgets.choices import Choice, Choices, Tick
 from widgets.modals import Dialog, problem_line
+from widgets.text_field import TextField
 from widgets.theme import STRONG, themed
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ class EscalateScreen(Dialog):
                 id="level",
             )
             yield Static("", id="reach", classes="dialog-reason")
-            yield Input(
+            yield TextField(
                 value=inert(self.reason), placeholder="why: what you need from them", id="reason"
             )
             yield problem_line()

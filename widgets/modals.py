@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Static
 from state.guide.severity import Severity
 from state.text import inert, inert_lines
 from widgets.choices import Choice, Choices, Tick
+from widgets.text_field import TextField
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -162,7 +163,7 @@ class DeclareScreen(Dialog):
             )
             yield _severity_choices(self.suggested)
             yield Label("Title")
-            yield Input(value=inert(self.default_title), id="title")
+            yield TextField(value=inert(self.default_title), id="title")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Declare", variant="error", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -191,7 +192,7 @@ class SeverityScreen(Dialog):
             )
             yield _severity_choices(self.current)
             yield Label("Why")
-            yield Input(placeholder="reason for the change", id="reason")
+            yield TextField(placeholder="reason for the change", id="reason")
             yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Change", variant="warning", id="ok")
@@ -218,7 +219,7 @@ class NoteScreen(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Add a note to the timeline", classes="dialog-title")
-            yield Input(placeholder="what you saw, decided or did", id="note")
+            yield TextField(placeholder="what you saw, decided or did", id="note")
             yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Add", variant="primary", id="ok")

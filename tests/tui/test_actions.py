@@ -3,6 +3,7 @@ journaled before and after, absent in read-only mode, and the simulation reacts.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -469,3 +470,51 @@ def test_the_pods_named_for_deletion_are_those_the_runbooks_loop_would_take() ->
         ("a-6", None),
     ]
     assert failing_pods(state, "absent") == ()
+
+
+async def yes(pilot) -> None:
+    """Yes to the confirmation on top, not waiting for the action it starts to end."""
+    await shown(pilot, ConfirmScreen)
+    pilot.app.screen.query_one("#ok", Button).press()
+    await pilot.pause()
+
+
+class Slow(SimulatedActions):
+    """The simulation, answering `terminate_idle` only once the test opens its gate: an API
+    that takes its time, as a database terminating 54 sessions does."""
+
+    def __init__(self, cluster) -> None:
+        super().__init__(cluster)
+        self.gate = asyncio.Event()
+
+    async def run(self, action, target, params, dry_run, now) -> str:
+        if action == "terminate_idle":
+            await self.gate.wait()
+        return await super().run(action, target, params, dry_run, now)
+
+
+async def test_an_action_key_pressed_while_one_runs_leaves_it_to_finish_and_journal(
+    tmp_path,
+) -> None:
+    """`i` twice quickly: the second press replaced the first's worker and cancelled it
+    mid-run, so its sessions were ended with no outcome ever journaled. Both now finish,
+    each journaled and on the timeline."""
+    session = await Session("connection-pool-exhaustion", tmp_path / "j.warroom").arun(900)
+    actions = Slow(session.cluster)
+    app = session.app(actions=actions)
+    async with app.run_test(size=(120, 40)) as pilot:
+        try:
+            await pilot.press("i")
+            await shown(pilot, LiveConfirmScreen)
+            await yes(pilot)
+            await until(pilot, lambda: len(journaled(session, ActionRequested)) == 1)
+            await pilot.press("i")  # the first still running
+            await shown(pilot, LiveConfirmScreen)
+            await yes(pilot)
+            await until(pilot, lambda: len(journaled(session, ActionRequested)) == 2)
+        finally:
+            actions.gate.set()  # never a test left waiting on it
+        await until(pilot, lambda: len(journaled(session, ActionFinished)) == 2)
+    first, second = journaled(session, ActionRequested)
+    outcomes = {e.action_id: e for e in journaled(session, ActionFinished)}
+    assert set(outcomes) == {first.action_id, second.action_id}

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Button, Checkbox, Input, RadioButton, Static, TextArea
 
 from probes.notify.config import demo_config
-from state.events import Escalated, MessageQueued, MessageSent
+from state.events import Escalated, IncidentResolved, MessageQueued, MessageSent
 from state.guide.severity import Severity
 from state.journal.store import Journal
 from tests.play import Session
@@ -51,6 +51,16 @@ async def deliver(pilot, app) -> None:
     await app.comms._sender.deliver_due()
     app.redraw()
     await pilot.pause()
+
+
+async def post_update(pilot, app) -> None:
+    """`u`, its review and its confirmation as prefilled, then one look at the outbox."""
+    await pilot.press("u")
+    await shown(pilot, UpdateScreen)
+    await press_ok(pilot)
+    await shown(pilot, ConfirmScreen)
+    await press_ok(pilot)
+    await deliver(pilot, app)
 
 
 async def declared(
@@ -285,12 +295,7 @@ async def test_a_lost_slack_reply_is_resent_only_by_the_commander(tmp_path, monk
         slack.then(Reply(delay=2.0))
         app = session.app(notify=cfg)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("u")
-            await shown(pilot, UpdateScreen)
-            await press_ok(pilot)
-            await shown(pilot, ConfirmScreen)
-            await press_ok(pilot)
-            await deliver(pilot, app)
+            await post_update(pilot, app)
             assert "Investigating update to #incidents: delivery UNKNOWN" in timeline(app)
             await deliver(pilot, app)  # however often the loop looks, nothing is sent again
             assert len(slack.requests) == 1
@@ -311,7 +316,6 @@ async def test_a_lost_slack_reply_is_resent_only_by_the_commander(tmp_path, monk
 async def test_a_resumed_journal_reacts_only_to_what_this_session_records(tmp_path) -> None:
     """Acknowledged and resolved before: resuming pages nobody, offers no final update and
     scores no drill again. The same events recorded now do all three."""
-    from state.events import IncidentResolved
     from state.recorder import Recorder
     from tui.drill import DrillApp, expectations
     from widgets.score_card import ScoreCardScreen
@@ -408,3 +412,47 @@ async def test_after_a_verified_fix_the_update_says_monitoring_and_resolved_says
     said = "rolled back to revision 7 [b]now[/b]"
     assert public == f"This issue has been resolved. {said}. All services are operating normally."
     assert f"Resolution: {said}" in internal.splitlines()  # as typed, never read as markup
+
+
+async def test_quitting_with_an_update_still_unsent_says_so(tmp_path, monkeypatch) -> None:
+    """Slack asked to wait (429, Retry-After): the update sits in the outbox. Quitting then
+    would leave it unsent until someone opens the journal again, so `q` says which message
+    waits and why, even once no incident is open; with nothing waiting, it asks no more."""
+    from probes.notify.config import parse
+    from tests.servers.receivers import Reply, SlackReceiver
+
+    session = await Session("bad-deploy", tmp_path / "j.warroom").arun(60)
+    session.declare(Severity.P2)
+    cfg = parse(
+        {
+            "channels": {"#incidents": {"type": "slack", "webhook_env": "TEST_SLACK_HOOK"}},
+            "updates": ["#incidents"],
+        }
+    )
+    with SlackReceiver() as slack:
+        monkeypatch.setenv("TEST_SLACK_HOOK", slack.webhook_url)
+        slack.then(Reply(status=429, body="rate_limited", headers={"Retry-After": "600"}))
+        app = session.app(notify=cfg)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await post_update(pilot, app)
+            assert len(slack.requests) == 1
+            await pilot.press("q")
+            await shown(pilot, ConfirmScreen)
+            said = app.screen.message
+            assert "is still open" in said
+            assert "1 message(s) not sent yet: Investigating update to #incidents" in said
+            assert "HTTP 429" in said
+            assert "unsent until the journal is opened again" in said
+            await pilot.press("escape")
+            await pilot.pause()
+
+            app.record(IncidentResolved(at=session.clock.now(), summary="rolled back", by="alice"))
+            await pilot.pause()
+            assert not app.recorder.state.incident.open
+            await shown(pilot, UpdateScreen)  # the final Resolved update, offered: not now
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("q")
+            await shown(pilot, ConfirmScreen)
+            assert "not sent yet: Investigating update to #incidents" in app.screen.message
+            assert "is still open" not in app.screen.message
