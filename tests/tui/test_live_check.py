@@ -16,10 +16,10 @@ from tests.play import OPERATOR, Session
 from tests.pty_console import PtyProgram, warroom
 from tests.tui.test_keys import header
 from tests.tui.waiting import shown
-from tui.environment import CHECK_TIMEOUT
 from tui.app import WarroomApp
 from tui.base import Wiring
 from tui.cli import CheckRefused
+from tui.environment import CHECK_TIMEOUT
 from widgets.modals import DeclareScreen
 
 ALTERNATE_SCREEN_ON, ALTERNATE_SCREEN_OFF = b"\x1b[?1049h", b"\x1b[?1049l"
