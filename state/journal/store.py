@@ -156,7 +156,7 @@ class Journal:
         try:
             version = _check_is_journal(path, scratch)
             if not read_only and not os.access(path, os.W_OK):
-                raise JournalError(f"cannot write journal {path}: permission denied")
+                raise JournalError(f"cannot write journal {path}: {_unwritable(path)}")
             if not read_only:  # before a migration writes it: one writer at a time
                 writer = WriterLock.take(path)
             try:
@@ -752,6 +752,16 @@ def _header_says_wal(path: Path) -> bool:
             return f.read(2) == b"\x02\x02"
     except OSError:
         return False
+
+
+def _unwritable(path: Path) -> str:
+    """Why `path`, which os.access says cannot be written, cannot: its file system mounted
+    read-only (EROFS: no file mode changes that), or its permissions."""
+    try:
+        read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    return "read-only file system" if read_only else "permission denied"
 
 
 def _reason(exc: OSError) -> str:
