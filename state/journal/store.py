@@ -453,39 +453,30 @@ class Journal:
 
     def rows(self, after_seq: int = 0) -> Generator[tuple[int, float, Event], None, None]:
         """(seq, epoch seconds, event) of every event after `after_seq`, in commit order."""
+        yield from self._read(_SELECT_ROWS, (after_seq,))
+
+    def of_kinds(self, *kinds: str) -> Generator[Event, None, None]:
+        """Every event of these kinds, in commit order; samples (rows.ROW_FIELDS) excluded."""
+        assert not any(kind in ROW_FIELDS for kind in kinds), kinds
+        marks = ",".join("?" * len(kinds))  # only "?" marks joined in: the kinds are bound
+        sql = f"SELECT seq, at, kind, encoding, ref, body FROM events WHERE kind IN ({marks})"
+        for _, _, event in self._read(f"{sql} ORDER BY seq", kinds):
+            yield event
+
+    def _read(
+        self, sql: str, params: tuple[object, ...]
+    ) -> Generator[tuple[int, float, Event], None, None]:
         if self._reader is None:
             self._reader = Reader(self._row_of, parse)
         reader = self._reader
         with self._reading():
-            rows = self._db.execute(_SELECT_ROWS, (after_seq,))
-            for seq, at, kind, encoding, ref, data in rows:
+            for seq, at, kind, encoding, ref, data in self._db.execute(sql, params):
                 try:
                     _check(at, kind, data)
                     event = reader.read(seq, kind, encoding, ref, data)
                 except _CORRUPT as exc:
                     raise self._corrupt(seq, exc) from None
                 yield seq, at, event  # type: ignore[misc]
-
-    def of_kinds(self, *kinds: str) -> Generator[Event, None, None]:
-        """Every event of these kinds, in commit order; samples (rows.ROW_FIELDS) excluded."""
-        assert not any(kind in ROW_FIELDS for kind in kinds), kinds
-        if self._reader is None:
-            self._reader = Reader(self._row_of, parse)
-        reader = self._reader
-        marks = ",".join("?" * len(kinds))
-        with self._reading():
-            rows = self._db.execute(
-                "SELECT seq, at, kind, encoding, ref, body FROM events "  # only "?" marks joined in
-                f"WHERE kind IN ({marks}) ORDER BY seq",
-                kinds,
-            )
-            for seq, at, kind, encoding, ref, data in rows:
-                try:
-                    _check(at, kind, data)
-                    event = reader.read(seq, kind, encoding, ref, data)
-                except _CORRUPT as exc:
-                    raise self._corrupt(seq, exc) from None
-                yield event  # type: ignore[misc]
 
     def verify(self) -> None:
         """Read every row back, as cheaply as can be; JournalError names the first damaged one.
