@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -65,20 +67,26 @@ def forks() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-@pytest.mark.skipif(not forks(), reason="no fork here: the work is done in this process")
-def test_the_child_runs_at_a_lower_priority() -> None:
+def in_a_fresh_process(check: Callable[[], None]) -> None:
+    """Run `check` in a new interpreter (multiprocessing's spawn), with no thread but its own:
+    Aside forks only then, and the test process has the threads earlier tests left, so here
+    the work would be done in pytest itself (the killed child's SIGKILL would end the run).
+    What `check` raises is raised here."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        pool.apply(check)
+
+
+def _test_the_child_runs_at_a_lower_priority() -> None:
     assert Aside(lambda: os.nice(0)).result(30) == os.nice(0) + NICE
 
 
-@pytest.mark.skipif(not forks(), reason="no fork here: the work is done in this process")
-def test_a_child_killed_before_it_answers_is_said_to_have_failed() -> None:
+def _test_a_child_killed_before_it_answers_is_said_to_have_failed() -> None:
     started = Aside(lambda: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(AsideFailed, match="ended without an answer \\(killed by SIGKILL\\)"):
         started.result(30)
 
 
-@pytest.mark.skipif(not forks(), reason="no fork here: the work is done in this process")
-def test_a_child_past_its_time_is_ended_and_said_to_have_failed() -> None:
+def _test_a_child_past_its_time_is_ended_and_said_to_have_failed() -> None:
     started = Aside(lambda: time.sleep(60))
     begun = time.monotonic()
     with pytest.raises(AsideFailed, match=r"gave no answer within 0\.5 s"):
@@ -87,8 +95,7 @@ def test_a_child_past_its_time_is_ended_and_said_to_have_failed() -> None:
     assert started._pid == 0  # ended and reaped
 
 
-@pytest.mark.skipif(not forks(), reason="no fork here: the work is done in this process")
-def test_the_answer_is_awaited_without_blocking_the_loop() -> None:
+def _test_the_answer_is_awaited_without_blocking_the_loop() -> None:
     async def main() -> tuple[object, int]:
         started = Aside(lambda: (time.sleep(0.3), {"ok": True})[1])
         ticks = 0
@@ -110,12 +117,36 @@ def test_the_answer_is_awaited_without_blocking_the_loop() -> None:
     assert ticks > 5  # the loop ran while the child worked
 
 
-@pytest.mark.skipif(not forks(), reason="no fork here: the work is done in this process")
-def test_an_awaited_child_past_its_time_is_ended() -> None:
+def _test_an_awaited_child_past_its_time_is_ended() -> None:
     started = Aside(lambda: time.sleep(60))
     with pytest.raises(AsideFailed, match=r"gave no answer within 0\.3 s"):
         asyncio.run(started.answer(0.3))
     assert started._pid == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the work is done here")
+def test_the_child_runs_at_a_lower_priority() -> None:
+    in_a_fresh_process(_test_the_child_runs_at_a_lower_priority)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the work is done here")
+def test_a_child_killed_before_it_answers_is_said_to_have_failed() -> None:
+    in_a_fresh_process(_test_a_child_killed_before_it_answers_is_said_to_have_failed)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the work is done here")
+def test_a_child_past_its_time_is_ended_and_said_to_have_failed() -> None:
+    in_a_fresh_process(_test_a_child_past_its_time_is_ended_and_said_to_have_failed)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the work is done here")
+def test_the_answer_is_awaited_without_blocking_the_loop() -> None:
+    in_a_fresh_process(_test_the_answer_is_awaited_without_blocking_the_loop)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the work is done here")
+def test_an_awaited_child_past_its_time_is_ended() -> None:
+    in_a_fresh_process(_test_an_awaited_child_past_its_time_is_ended)
 
 
 def test_a_child_no_longer_wanted_is_ended() -> None:
