@@ -276,6 +276,10 @@ class SessionResumed(EventBase):
     # what the journal lacks as it is resumed: each hold a console ended with unwritten, as
     # the note beside the journal says it ('347 events after …Z NOT RECORDED (disk full …): …')
     unrecorded: tuple[str, ...] = ()
+    # each action requested that has no outcome journaled (the console stopped while it ran):
+    # (its action id, the action as people say it), told once, on the first resume after it
+    # (state/journal/unsettled.py); never run again
+    unsettled: tuple[tuple[str, str], ...] = ()
 
 
 class IncidentDeclared(EventBase):

@@ -136,6 +136,12 @@ def entries(
             yield entry(f"Session resumed{where} by {inert(event.operator)}")
             for line in event.unrecorded:  # what was declared, done or noted then is not here
                 yield entry(f"The journal lacks {inert(line)}: not shown here", "bad")
+            for _, words in event.unsettled:  # requested, and the console stopped as it ran
+                yield entry(
+                    f"{inert(words, 300)}: outcome unknown: the console stopped while it ran"
+                    " (not run again)",
+                    "bad",
+                )
             yield from _session_rules(event, entry)
         case ev.IncidentDeclared():
             why = (

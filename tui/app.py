@@ -211,6 +211,11 @@ class WarroomApp(HeldToasts, ConsoleBase):
         incident is open: the commander never leaves an open incident by accident."""
         self.action_quit_console()
 
+    def refused_now(self, action: str) -> str | None:
+        if action == "post_update" and self.opened and self.comms.resolved_incident():
+            return None  # `u` offers the final Resolved update of the incident just resolved
+        return super().refused_now(action)
+
     def palette_commands(self) -> list[Command]:
         """The palette's commands: every key's, then each target there is one for ("Restart
         tracklist-service", "Kill pid 4242"), then messages to resend."""

@@ -16,10 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from state.text import inert
 from tui.environment import STALL_LOG
 from tui.startup import freeze_heap
 from tui.tty import TerminalWatch
 from tui.view import PANES, ConsoleView
+
+# the keys that act on the open incident: pressed with none open, each says to declare one
+NEEDS_INCIDENT = frozenset(
+    {"acknowledge", "severity", "roles", "resolve", "verify", "escalate", "post_update"}
+)
 
 if TYPE_CHECKING:
     from probes.actions import Actions
@@ -346,14 +352,26 @@ class ConsoleBase(ConsoleView):
         """The open incident, or None after telling the commander to declare one."""
         incident = self.recorder.state.incident
         if incident is None or not incident.open:
-            key = self.key_for("declare")
-            self.notify(
-                f"No open incident: press {key} to declare one" if key else "No open incident",
-                severity="warning",
-                markup=False,
-            )
+            self.notify(self._no_incident(), severity="warning", markup=False)
             return None
         return incident
+
+    def _no_incident(self) -> str:
+        key = self.key_for("declare")
+        return f"No open incident: press {key} to declare one" if key else "No open incident"
+
+    def refused_now(self, action: str) -> str | None:
+        """Why `action`'s key is refused in the incident's state now, as pressed it says, or
+        None: declare while one is open, a key that needs an open incident while none is, an
+        acknowledgement given already. The palette offers no command refused so."""
+        incident = self.recorder.state.incident if self.opened else None
+        if incident is None or not incident.open:
+            return self._no_incident() if action in NEEDS_INCIDENT else None
+        if action == "declare":
+            return f"{inert(incident.incident_id)} is already open"
+        if action == "acknowledge" and incident.acknowledged_at is not None:
+            return f"Already acknowledged by {inert(incident.acknowledged_by)}"
+        return None
 
 
 class KeyGroup:

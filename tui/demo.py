@@ -18,6 +18,7 @@ from probes.simulated.scenario_files import DEFAULT_SEED
 from state.clock import ScaledClock
 from state.events import ActionFinished, ActionRequested, SessionResumed, SessionStarted
 from state.guide.episodes import SIGNAL_RULES
+from state.journal.unsettled import unsettled_actions
 from state.locks import LOCK_RULES
 from state.recorder import Recorder
 from tui import __version__
@@ -95,13 +96,20 @@ def _resume(reading: Journal, speed: float, operator: str, mode: str) -> DemoSes
     size = max(len(first.services), GUIDE_SERVICES)
     cluster = SimulatedCluster(plan, first.seed or DEFAULT_SEED, first.at, size)
     _replay_actions(cluster, reading)
+    unsettled = unsettled_actions(reading)
     recorder = Recorder.reopen(reading)
     try:
         last: datetime = recorder.state.now or first.at
         cluster.advance_to(last)
         lacks = lost_lines(reading.path)
         recorder.record(
-            SessionResumed(at=last, operator=operator, version=__version__, unrecorded=lacks)
+            SessionResumed(
+                at=last,
+                operator=operator,
+                version=__version__,
+                unrecorded=lacks,
+                unsettled=unsettled,
+            )
         )
     except BaseException:
         recorder.journal.close()

@@ -25,12 +25,9 @@ class IncidentKeys(KeyGroup):
         from widgets.modals import DeclareScreen  # dialogs load on first use, not at start-up
 
         state = self.console.recorder.state
-        if state.incident and state.incident.open:
-            self.console.notify(
-                f"{inert(state.incident.incident_id)} is already open",
-                severity="warning",
-                markup=False,
-            )
+        refused = self.console.refused_now("declare")
+        if refused:
+            self.console.notify(refused, severity="warning", markup=False)
             return
         hint = suggestion(state)
         title = hint.reasons[0] if hint.alerting else "Investigating an issue"
@@ -73,13 +70,11 @@ class IncidentKeys(KeyGroup):
     def action_acknowledge(self) -> None:
         from state.events import IncidentAcknowledged
 
-        incident = self.console.open_incident()
-        if incident is None:
+        if self.console.open_incident() is None:
             return
-        if incident.acknowledged_at is not None:
-            self.console.notify(
-                f"Already acknowledged by {inert(incident.acknowledged_by)}", markup=False
-            )
+        refused = self.console.refused_now("acknowledge")
+        if refused:
+            self.console.notify(refused, markup=False)
             return
         self.console.record(IncidentAcknowledged(at=self.console.now(), by=self.console.operator))
 

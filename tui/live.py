@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from state.clock import WallClock
 from state.events import SessionResumed, SessionStarted
 from state.guide.episodes import SIGNAL_RULES
+from state.journal.unsettled import unsettled_actions
 from state.locks import LOCK_RULES
 from state.recorder import Recorder
 from tui import __version__
@@ -194,6 +195,11 @@ def _resume(start: SessionStart, clock: WallClock, selected: Selected) -> Record
     except BaseException:
         reading.close()
         raise
+    try:
+        unsettled = unsettled_actions(reading)
+    except BaseException:
+        reading.close()
+        raise
     recorder = Recorder.reopen(reading)
     try:
         recorder.record(
@@ -205,6 +211,7 @@ def _resume(start: SessionStart, clock: WallClock, selected: Selected) -> Record
                 unconfigured=unconfigured(selected.config),
                 writes_allowed=selected.writes_allowed,
                 unrecorded=lost_lines(reading.path),
+                unsettled=unsettled,
             )
         )
     except BaseException:

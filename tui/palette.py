@@ -47,8 +47,8 @@ def key_commands(app: ConsoleView) -> list[Command]:
     bindings = sorted(app.console_bindings(), key=lambda b: order.get(b[0].id or "", 1e9))
     out = []
     for binding, _ in bindings:
-        if binding.action == "command_palette":
-            continue
+        if binding.action == "command_palette" or app.refused_now(binding.action):
+            continue  # a key refused in this state (declare while one is open) is not offered
         does = binding.tooltip or binding.description
         out.append(
             Command(

@@ -332,17 +332,19 @@ class RemediationKeys(KeyGroup):
         locks = self.console.query_one(LocksPane)
         console = self.console
         look = looking(action, chain, lambda: (console.recorder.state, console.now()), locks.chains)
-        confirmed = await self.console.push_screen_wait(
-            LiveConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", look, "Do it")
-        )
-        if confirmed:
-            params = {
-                "pid": s.pid,
-                "user": s.user,
-                "backend_start": s.backend_start.isoformat() if s.backend_start else None,
-            }
-            await self.perform(action, f"pid {s.pid}", params, False, backend_words(s))
-        locks.release()
+        try:
+            confirmed = await self.console.push_screen_wait(
+                LiveConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", look, "Do it")
+            )
+            if confirmed:
+                params = {
+                    "pid": s.pid,
+                    "user": s.user,
+                    "backend_start": s.backend_start.isoformat() if s.backend_start else None,
+                }
+                await self.perform(action, f"pid {s.pid}", params, False, backend_words(s))
+        finally:  # a worker cancelled mid-way leaves no pane frozen on an old sample
+            locks.release()
 
     def action_terminate_idle(self) -> None:
         self.console.run_worker(self._terminate_idle(), exclusive=True, group="action")

@@ -242,6 +242,10 @@ class ConsoleView(App[int]):
         if out_of_sight and self.size == size and render is not None:
             render()
 
+    def refused_now(self, action: str) -> str | None:
+        """Why `action`'s key is refused in the session's state now; None: it runs."""
+        return None
+
     def palette_commands(self) -> list[Command]:
         """The command palette's own commands: one per key (tui/palette.py)."""
         from tui.palette import key_commands

@@ -22,6 +22,7 @@ from widgets.text_field import TextField
 from widgets.theme import STRONG, themed
 
 if TYPE_CHECKING:
+    from textual import events
     from textual.app import ComposeResult
 
 
@@ -41,6 +42,15 @@ class UpdateDraft:
     channels: tuple[str, ...]
     public_text: str
     internal_text: str
+
+
+class Draft(TextArea):
+    """A text of the update, edited in place. Textual's TextArea wraps its text again when
+    resized but repaints only if that changes its line count: a text wrapped on as many
+    lines at the new width stayed drawn at the old one, cut at the dialog's edge."""
+
+    def on_resize(self, event: events.Resize) -> None:  # after TextArea's own _on_resize
+        self.refresh()
 
 
 class UpdateScreen(Dialog):
@@ -90,9 +100,9 @@ class UpdateScreen(Dialog):
                         compact=True,
                     )
             yield Label("Internal update (Slack, PagerDuty)")
-            yield TextArea(internal, id="internal", classes="draft", compact=True)
+            yield Draft(internal, id="internal", classes="draft", compact=True)
             yield Label("Public text (status page)")
-            yield TextArea(public, id="public", classes="draft", compact=True)
+            yield Draft(public, id="public", classes="draft", compact=True)
             yield problem_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review (ctrl+s)", variant="primary", id="ok", compact=True)

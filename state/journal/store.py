@@ -156,7 +156,7 @@ class Journal:
         try:
             version = _check_is_journal(path, scratch)
             if not read_only and not os.access(path, os.W_OK):
-                raise JournalError(f"cannot write journal {path}: permission denied")
+                raise JournalError(f"cannot write journal {path}: {_unwritable(path)}")
             if not read_only:  # before a migration writes it: one writer at a time
                 writer = WriterLock.take(path)
             try:
@@ -453,12 +453,24 @@ class Journal:
 
     def rows(self, after_seq: int = 0) -> Generator[tuple[int, float, Event], None, None]:
         """(seq, epoch seconds, event) of every event after `after_seq`, in commit order."""
+        yield from self._read(_SELECT_ROWS, (after_seq,))
+
+    def of_kinds(self, *kinds: str) -> Generator[Event, None, None]:
+        """Every event of these kinds, in commit order; samples (rows.ROW_FIELDS) excluded."""
+        assert not any(kind in ROW_FIELDS for kind in kinds), kinds
+        marks = ",".join("?" * len(kinds))  # only "?" marks joined in: the kinds are bound
+        sql = f"SELECT seq, at, kind, encoding, ref, body FROM events WHERE kind IN ({marks})"
+        for _, _, event in self._read(f"{sql} ORDER BY seq", kinds):
+            yield event
+
+    def _read(
+        self, sql: str, params: tuple[object, ...]
+    ) -> Generator[tuple[int, float, Event], None, None]:
         if self._reader is None:
             self._reader = Reader(self._row_of, parse)
         reader = self._reader
         with self._reading():
-            rows = self._db.execute(_SELECT_ROWS, (after_seq,))
-            for seq, at, kind, encoding, ref, data in rows:
+            for seq, at, kind, encoding, ref, data in self._db.execute(sql, params):
                 try:
                     _check(at, kind, data)
                     event = reader.read(seq, kind, encoding, ref, data)
@@ -752,6 +764,16 @@ def _header_says_wal(path: Path) -> bool:
             return f.read(2) == b"\x02\x02"
     except OSError:
         return False
+
+
+def _unwritable(path: Path) -> str:
+    """Why `path`, which os.access says cannot be written, cannot: its file system mounted
+    read-only (EROFS: no file mode changes that), or its permissions."""
+    try:
+        read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    return "read-only file system" if read_only else "permission denied"
 
 
 def _reason(exc: OSError) -> str:

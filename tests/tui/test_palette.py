@@ -79,7 +79,7 @@ async def test_targets_are_commands_of_their_own(tmp_path) -> None:
         assert title(rollback[0]) == "Undo rollout of tracklist-service"
         # a target is found by typing; the empty palette lists the keys
         listed = [title(h) for h in await hits(app, "")]
-        assert "Restart tracklist-service" not in listed and "Declare" in listed
+        assert "Restart tracklist-service" not in listed and "Ack" in listed
 
 
 async def test_a_target_goes_straight_to_its_confirmation(tmp_path) -> None:
@@ -179,3 +179,25 @@ async def test_outside_text_in_a_target_is_shown_as_it_is(tmp_path, text) -> Non
         assert [n.message for n in app._notifications][-1] == (
             "no backend to act on: terminate backend is unavailable"
         )
+
+
+async def test_the_palette_offers_only_what_its_key_would_do_in_this_state(tmp_path) -> None:
+    """Declare while an incident is open, Ack once acknowledged, the incident's commands while
+    none is open: each key is refused then, so the palette does not offer its command."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(80)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        listed = {title(h) for h in await hits(app, "")}
+        assert "Declare" in listed
+        assert not {"Ack", "Severity", "Roles", "Resolve", "Escalate", "Update"} & listed
+        session.declare()
+        await pilot.pause()
+        listed = {title(h) for h in await hits(app, "")}
+        assert "Declare" not in listed
+        assert {"Ack", "Severity", "Roles", "Resolve", "Escalate"} <= listed
+        assert all(title(h) != "Declare" for h in await hits(app, "declare"))
+        session.acknowledge()
+        await pilot.pause()
+        assert "Ack" not in {title(h) for h in await hits(app, "")}
+        assert "Note" in {title(h) for h in await hits(app, "")}  # needs no incident

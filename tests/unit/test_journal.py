@@ -7,6 +7,7 @@ import math
 import os
 import sqlite3
 import stat
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -457,6 +458,37 @@ def test_create_where_nothing_can_be_written(where):
         Journal.create(where)
     assert str(err.value).startswith(f"cannot create journal {where}: ")
     assert not Path(where).exists()
+
+
+@pytest.fixture
+def remountable(tmp_path):
+    """A tmpfs of its own at `tmp_path/fs`, and how to make it read-only; skipped where
+    this user cannot mount one."""
+    where = tmp_path / "fs"
+    where.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+
+    def read_only() -> None:
+        subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
+
+    try:
+        yield where, read_only
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def test_resuming_on_a_read_only_file_system_says_so_not_permission_denied(remountable):
+    where, read_only = remountable
+    path = where / "s.warroom"
+    Journal.create(path).close()
+    read_only()
+    with pytest.raises(JournalError) as err:
+        Journal.open(path)
+    assert str(err.value) == f"cannot write journal {path}: read-only file system"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file modes")
