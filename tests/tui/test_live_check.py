@@ -157,15 +157,21 @@ def test_a_bad_live_config_found_once_drawn_ends_the_console_in_one_line_per_pro
     assert not list(tmp_path.rglob("*.warroom"))
 
 
-def test_a_check_that_hangs_ends_the_console_in_one_line(tmp_path) -> None:
-    """A kubeconfig on a mount that never answers (here a FIFO nobody writes): the check
-    blocks reading it. The console, drawn, answers keys meanwhile, then says so in one line
-    and exits 2 once the check's time is up, with nothing opened."""
+def live_with_a_hanging_check(tmp_path: Path, seconds: int) -> tuple[Path, PtyProgram]:
+    """live started on a terminal with a config whose kubeconfig is a FIFO nobody writes, as
+    a mount that never answers: its check blocks reading it; `seconds`: the check's time."""
     kubeconfig = tmp_path / "kubeconfig"
     os.mkfifo(kubeconfig)
     config = tmp_path / "config.toml"
     config.write_text(f'[cluster]\nservices = ["api"]\nkubeconfig = "{kubeconfig}"\n')
-    program = live_on_a_terminal(config, tmp_path, {CHECK_TIMEOUT: "4"})
+    return config, live_on_a_terminal(config, tmp_path, {CHECK_TIMEOUT: str(seconds)})
+
+
+def test_a_check_that_hangs_ends_the_console_in_one_line(tmp_path) -> None:
+    """A kubeconfig on a mount that never answers (here a FIFO nobody writes): the check
+    blocks reading it. The console, drawn, answers keys meanwhile, then says so in one line
+    and exits 2 once the check's time is up, with nothing opened."""
+    config, program = live_with_a_hanging_check(tmp_path, 4)
     try:
         program.wait_for(b"Opening the session", timeout=60)
         program.send(b"d")
@@ -185,11 +191,7 @@ def test_a_check_that_hangs_ends_the_console_in_one_line(tmp_path) -> None:
 def test_quitting_before_the_check_answers_leaves_at_once_with_nothing_opened(tmp_path) -> None:
     """The commander quits while the check still hangs (its time is 60 s): the console ends
     then, ending the check with it, and no journal was created."""
-    kubeconfig = tmp_path / "kubeconfig"
-    os.mkfifo(kubeconfig)
-    config = tmp_path / "config.toml"
-    config.write_text(f'[cluster]\nservices = ["api"]\nkubeconfig = "{kubeconfig}"\n')
-    program = live_on_a_terminal(config, tmp_path, {CHECK_TIMEOUT: "60"})
+    _, program = live_with_a_hanging_check(tmp_path, 60)
     try:
         program.wait_for(b"Opening the session", timeout=60)
         program.send(b"q")
