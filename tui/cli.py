@@ -383,10 +383,11 @@ def _live_console(checking, config_path: Path | None, command_line: dict, journa
     from tui.aside import AsideFailed
 
     settings: dict = {}
+    timeout = check_timeout()
     keymap = _keys_at_once(config_path)
     if keymap is None or not has_terminal():
         try:
-            settings = _checked(checking.result(CHECK_TIMEOUT))
+            settings = _checked(checking.result(timeout))
         except AsideFailed as exc:
             config_failed(_no_answer(exc, config_path))
         except CheckRefused as exc:
@@ -399,7 +400,7 @@ def _live_console(checking, config_path: Path | None, command_line: dict, journa
     async def ready() -> None:  # once drawn: the check's answer, then the session may open
         if not settings:
             try:
-                answer = await checking.answer(CHECK_TIMEOUT)
+                answer = await checking.answer(timeout)
             except AsideFailed as exc:
                 raise _no_answer(exc, config_path) from None
             for key, value in _checked(answer).items():  # a dict, filled in place: the
@@ -437,9 +438,29 @@ def _live_start(journal: Path | None, settings: dict):
     return session_start("live", journal, settings["operator"], label=settings["label"])
 
 
-# seconds the config's check is given (`WARROOM_CHECK_TIMEOUT`): it reads local files only, a
-# 20,000-service config within 10 s; past this a file on a stalled mount is the likely cause
-CHECK_TIMEOUT = float(os.environ.get(environment.CHECK_TIMEOUT) or 60)
+# seconds the config's check is given by default: it reads local files only, a 20,000-service
+# config within 10 s; past this a file on a stalled mount is the likely cause
+CHECK_TIMEOUT = 60.0
+
+
+def check_timeout() -> float:
+    """Seconds the config's check is given: `WARROOM_CHECK_TIMEOUT`, else CHECK_TIMEOUT.
+    A value that is no number of seconds above 0 is refused in one line, exit 2."""
+    import math
+
+    given = os.environ.get(environment.CHECK_TIMEOUT)
+    if not given:
+        return CHECK_TIMEOUT
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        from state.text import inert
+
+        said = inert(given, limit=40)
+        fail(f"{environment.CHECK_TIMEOUT}: {said!r} is not a number of seconds above 0")
+    return seconds
 
 
 class CheckRefused(Exception):

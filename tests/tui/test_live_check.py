@@ -14,6 +14,8 @@ from pathlib import Path
 
 from tests.play import OPERATOR, Session
 from tests.pty_console import PtyProgram, warroom
+from tests.tui.test_cli import assert_one_line_error
+from tests.tui.test_cli import warroom as cli_warroom
 from tests.tui.test_keys import header
 from tests.tui.waiting import shown
 from tui.app import WarroomApp
@@ -201,4 +203,13 @@ def test_quitting_before_the_check_answers_leaves_at_once_with_nothing_opened(tm
     said = after_the_console(bytes(program.output)).replace("\r", "").strip()
     assert code == 0, said
     assert said == ""
+    assert not list(tmp_path.rglob("*.warroom"))
+
+
+def test_a_check_timeout_that_is_no_number_of_seconds_is_refused_in_one_line(tmp_path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[cluster]\nservices = ["api"]\n')
+    for given in ("abc", "0", "-5", "nan", "inf"):
+        result = cli_warroom("live", "--config", str(config), env={CHECK_TIMEOUT: given})
+        assert_one_line_error(result, CHECK_TIMEOUT, "not a number of seconds above 0")
     assert not list(tmp_path.rglob("*.warroom"))
