@@ -135,7 +135,10 @@ async def test_a_change_reaches_the_next_refresh_through_the_watch_without_a_lis
                     at=30,
                 ),
             )
-            found = await eventually(shown, lambda d: d.ready == 1 and d.warnings)
+            # the three watches (deployments, pods, events) each bring their own change
+            found = await eventually(
+                shown, lambda d: d.ready == 1 and d.warnings and any(p.reason for p in d.pods)
+            )
             assert [(p.reason, p.restarts) for p in found.pods] == [
                 ("CrashLoopBackOff", 7),
                 (None, 0),

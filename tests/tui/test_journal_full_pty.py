@@ -52,7 +52,8 @@ def test_a_demo_whose_journal_hits_the_file_size_limit_keeps_watching(tmp_path) 
         resource.prlimit(program.proc.pid, resource.RLIMIT_FSIZE, (hard, hard))  # room again
         program.wait_for(b"Journal written again", timeout=30)
         program.send(b"q")
-        assert program.wait_exit(30) == 0
+        code = program.wait_exit(30)
+        assert code == 0, bytes(program.output[-4000:])  # what the screen last said
     finally:
         program.close()
     assert b"crashed" not in program.output
