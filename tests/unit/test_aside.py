@@ -125,28 +125,19 @@ def _test_an_awaited_child_past_its_time_is_ended() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the work is done here")
-def test_the_child_runs_at_a_lower_priority() -> None:
-    in_a_fresh_process(_test_the_child_runs_at_a_lower_priority)
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the work is done here")
-def test_a_child_killed_before_it_answers_is_said_to_have_failed() -> None:
-    in_a_fresh_process(_test_a_child_killed_before_it_answers_is_said_to_have_failed)
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the work is done here")
-def test_a_child_past_its_time_is_ended_and_said_to_have_failed() -> None:
-    in_a_fresh_process(_test_a_child_past_its_time_is_ended_and_said_to_have_failed)
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the work is done here")
-def test_the_answer_is_awaited_without_blocking_the_loop() -> None:
-    in_a_fresh_process(_test_the_answer_is_awaited_without_blocking_the_loop)
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the work is done here")
-def test_an_awaited_child_past_its_time_is_ended() -> None:
-    in_a_fresh_process(_test_an_awaited_child_past_its_time_is_ended)
+@pytest.mark.parametrize(
+    "check",
+    [
+        _test_the_child_runs_at_a_lower_priority,
+        _test_a_child_killed_before_it_answers_is_said_to_have_failed,
+        _test_a_child_past_its_time_is_ended_and_said_to_have_failed,
+        _test_the_answer_is_awaited_without_blocking_the_loop,
+        _test_an_awaited_child_past_its_time_is_ended,
+    ],
+    ids=lambda check: check.__name__.removeprefix("_test_"),
+)
+def test_in_a_forked_child(check: Callable[[], None]) -> None:
+    in_a_fresh_process(check)
 
 
 def test_a_child_no_longer_wanted_is_ended() -> None:
