@@ -141,8 +141,18 @@ class RemediationKeys(KeyGroup):
         return not refused
 
     async def _remediate(self, name: str, state, chosen: str | None = None) -> None:
+        """Choose, confirm and run a remediation of service `name`; however it ends (done,
+        cancelled at any dialog, refused, its worker cancelled), the service panes held still
+        for the choice follow the samples again."""
+        try:
+            await self._remediation(name, state, chosen)
+        finally:
+            for pane in self.console.query(RowsPane):
+                pane.release()
+
+    async def _remediation(self, name: str, state, chosen: str | None) -> None:
         from widgets.action_dialogs import NumberScreen, RemediationMenu
-        from widgets.modals import LiveConfirmScreen, Look
+        from widgets.modals import LiveConfirmScreen, Look, ask
 
         deployment = state.deployments.get(name)
         target = deployment_target(state, name)
@@ -160,18 +170,17 @@ class RemediationKeys(KeyGroup):
                 f"{labels[chosen]}: {inert(allowed[chosen], 200)}", severity="warning", markup=False
             )
             return
-        action = chosen or await self.console.push_screen_wait(
-            RemediationMenu(target, before, choices)
-        )
+        action = chosen or await ask(self.console, RemediationMenu(target, before, choices))
         if action is None:
             return
         params: dict[str, Any] = {}
         if action == "scale":
             current = deployment.desired if deployment else 1
-            replicas = await self.console.push_screen_wait(
+            replicas = await ask(
+                self.console,
                 NumberScreen(
                     f"Scale {target} to how many replicas? (now {current})", current, 0, 100
-                )
+                ),
             )
             if replicas is None:
                 return
@@ -202,8 +211,11 @@ class RemediationKeys(KeyGroup):
                 subject=tuple((p.name, uid) for p, uid in pods),
             )
 
-        confirmed = await self.console.push_screen_wait(
-            LiveConfirmScreen(f"{what}?", look, "Do it", offer_dry_run=action in KUBERNETES_ACTIONS)
+        confirmed = await ask(
+            self.console,
+            LiveConfirmScreen(
+                f"{what}?", look, "Do it", offer_dry_run=action in KUBERNETES_ACTIONS
+            ),
         )
         if confirmed:
             now = describe_service(recorder.state, name)  # what was shown as yes was pressed
@@ -212,8 +224,6 @@ class RemediationKeys(KeyGroup):
                 params["pods"] = [pod for pod, _ in named]
                 params["pod_uids"] = [uid for _, uid in named]
             await self.perform(action, target, params, confirmed.dry_run, now)
-        for pane in self.console.query(RowsPane):
-            pane.release()
 
     async def _undo_target(self, target: str) -> UndoTarget | None:
         """Where undoing `target`'s rollout goes back to, as kubectl picks it, read now; None,
@@ -228,8 +238,6 @@ class RemediationKeys(KeyGroup):
                 severity="error",
                 markup=False,
             )
-            for pane in self.console.query(RowsPane):
-                pane.release()
             return None
 
     # ---- database backends -----------------------------------------------------------------------
@@ -326,15 +334,16 @@ class RemediationKeys(KeyGroup):
         """Confirm, as of the latest sample (tui/backend_now.py), then end the backend chosen:
         the params name it by pid, user and backend_start, which the database checks again."""
         from tui.backend_now import backend_words, looking
-        from widgets.modals import LiveConfirmScreen
+        from widgets.modals import LiveConfirmScreen, ask
 
         s = chain.session
         locks = self.console.query_one(LocksPane)
         console = self.console
         look = looking(action, chain, lambda: (console.recorder.state, console.now()), locks.chains)
         try:
-            confirmed = await self.console.push_screen_wait(
-                LiveConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", look, "Do it")
+            confirmed = await ask(
+                self.console,
+                LiveConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", look, "Do it"),
             )
             if confirmed:
                 params = {
@@ -350,7 +359,7 @@ class RemediationKeys(KeyGroup):
         self.console.run_worker(self._terminate_idle(), exclusive=True, group="action")
 
     async def _terminate_idle(self) -> None:
-        from widgets.modals import LiveConfirmScreen, Look
+        from widgets.modals import LiveConfirmScreen, Look, ask
 
         assert self.console.actions is not None
         try:
@@ -394,12 +403,13 @@ class RemediationKeys(KeyGroup):
             age = duration(max((console.now() - listed).total_seconds(), 0.0))
             return Look(message, f"Listed at {clock_time(listed)} ({age} ago).")
 
-        confirmed = await self.console.push_screen_wait(
+        confirmed = await ask(
+            self.console,
             LiveConfirmScreen(
                 f"Terminate {len(idle)} idle session{'s' if len(idle) != 1 else ''}?",
                 look,
                 "Terminate them",
-            )
+            ),
         )
         if confirmed:
             # each named by its pid and backend_start, which the database checks again: a pid
