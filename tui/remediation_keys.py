@@ -372,15 +372,18 @@ class RemediationKeys(KeyGroup):
         if not idle:
             self.console.notify("No idle sessions older than 10 minutes")
             return
-        from tui.backend_now import superuser_refuses
+        from tui.backend_now import role_refuses, superuser_refuses
 
         database = self.console.recorder.state.database
         console_superuser = database.console_superuser if database is not None else None
+        signals = database.console_signals if database is not None else None
         refused = [s for s in idle if superuser_refuses(s, console_superuser)]
+        others = [s for s in idle if s not in refused and role_refuses(s, signals)]
         lines = [
             f"pid {s.pid} {inert(s.user or '?')} {inert(s.application or '')} idle since "
             f"{clock_time(s.query_start) if s.query_start else '?'}"
             + (" (superuser: refused)" if s in refused else "")
+            + (" (another role's: refused)" if s in others else "")
             for s in idle[:12]
         ]
         if len(idle) > 12:
@@ -396,6 +399,13 @@ class RemediationKeys(KeyGroup):
             lines.append(
                 f"PostgreSQL will refuse {len(refused)} of them: their role is a superuser and "
                 "the console's role is not; only a superuser may end a superuser's backend."
+            )
+        if others and signals:
+            ours = inert(signals[0], 40)
+            lines.append(
+                f"PostgreSQL will refuse {len(others)} of them: their role is not the console's "
+                f"({ours}), which is neither a superuser nor a member of pg_signal_backend "
+                "(grant pg_signal_backend to end other roles' backends)."
             )
         message, listed, console = "\n".join(lines), self.console.now(), self.console
 
