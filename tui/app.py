@@ -7,7 +7,7 @@ Its bindings run the key groups its ConsoleScreen holds (tui/screen.py): the inc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from state.text import inert
@@ -22,9 +22,6 @@ from tui.toasts import HeldToasts
 from tui.verification import VerificationKeys
 
 if TYPE_CHECKING:
-    from textual.app import SystemCommand
-    from textual.screen import Screen
-
     from tui.palette import Command
     from widgets.modals import ConfirmScreen
 
@@ -224,8 +221,3 @@ class WarroomApp(HeldToasts, ConsoleBase):
         comms = (*self.comms.final_update_commands(), *self.comms.resend_commands())
         resend = [from_system(c) for c in comms]
         return [*super().palette_commands(), *targets(self), *resend]
-
-    def textual_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for command in super().textual_commands(screen):
-            if command.callback != self.action_quit:  # warroom's Quit instead, the one that asks
-                yield command

@@ -135,7 +135,7 @@ class RemediationKeys(KeyGroup):
         """Whether this console may run `action` now; if not, the commander is told why
         ("read-only: restart is disabled on this console")."""
         key = action if action in BACKEND_ACTIONS else "remediate"
-        refused = self.console.refusal(key, action.replace("_", " "))  # type: ignore[attr-defined]
+        refused = self.console.refusal(key, action.replace("_", " "))
         if refused:
             self.console.notify(refused, severity="warning", markup=False)
         return not refused
