@@ -209,3 +209,26 @@ async def test_another_roles_backend_is_said_to_be_refused_before_yes(tmp_path) 
             assert ("will refuse" in dialog.message) is said
         session.clock.advance(2)
     assert journaled(session, ActionRequested) == []
+
+
+async def test_kill_idle_counts_the_backends_of_other_roles_it_will_be_refused(tmp_path) -> None:
+    session = await Session("connection-pool-exhaustion", tmp_path / "j.warroom").arun(900)
+    database = session.recorder.state.database
+    assert database is not None
+    session.record(database.model_copy(update={"console_signals": ("watcher",)}))
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        await shown(pilot, LiveConfirmScreen)
+        message = app.screen.message  # type: ignore[attr-defined]
+        listed = [line for line in message.splitlines() if line.startswith("pid ")]
+        assert listed and all(line.endswith("(another role's: refused)") for line in listed)
+        more = next((line for line in message.splitlines() if line.startswith("… and ")), "")
+        every = len(listed) + int(more.split()[2] if more else 0)  # all tracktion's, not ours
+        assert (
+            f"PostgreSQL will refuse {every} of them: their role is not the console's (watcher), "
+            "which is neither a superuser nor a member of pg_signal_backend"
+        ) in message, message
+        await pilot.press("escape")
+        await pilot.pause()
+    assert journaled(session, ActionRequested) == []
