@@ -48,6 +48,7 @@ class WarroomApp(HeldToasts, ConsoleBase):
 
     BINDINGS = KEYS
     _quit_question: ConfirmScreen | None = None  # open: quitting would lose events held
+    _quit_asked: ConfirmScreen | None = None  # the last quit question asked (open or not)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -122,6 +123,9 @@ class WarroomApp(HeldToasts, ConsoleBase):
         return await super().run_key(name, method, params)
 
     def action_quit_console(self) -> None:
+        asked = self._quit_asked
+        if asked is not None and asked in self.screen_stack:
+            return  # ctrl+q again over the question (it passes dialogs): one question
         if self.opened and self.recorder.holding is not None:
             self.run_worker(self._quit_not_recorded(), exclusive=True, group="quit")
             return
@@ -151,7 +155,8 @@ class WarroomApp(HeldToasts, ConsoleBase):
         )
         if waiting:
             message += f"\n\n{waiting}"
-        self.push_screen(ConfirmScreen("Quit warroom?", message, "Quit"), answered)
+        self._quit_asked = ConfirmScreen("Quit warroom?", message, "Quit")
+        self.push_screen(self._quit_asked, answered)
 
     async def _quit_not_recorded(self) -> None:
         """Quitting with events held in memory: try once more to write them; if the journal
@@ -172,9 +177,11 @@ class WarroomApp(HeldToasts, ConsoleBase):
             title, message = quit_question(
                 holding, journal.path, unsent(self.comms.outbox), JOURNAL_RETRY
             )
-        self._quit_question = ConfirmScreen(title, message, "Quit anyway")
+        from widgets.modals import ask
+
+        self._quit_question = self._quit_asked = ConfirmScreen(title, message, "Quit anyway")
         try:
-            if await self.push_screen_wait(self._quit_question):
+            if await ask(self, self._quit_question):
                 self.exit(0)
         finally:
             self._quit_question = None
