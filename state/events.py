@@ -211,6 +211,11 @@ class DatabaseSampled(EventBase):
     # the console's own role is a superuser (read once per connection; None: not read): a
     # role that is not may not end a superuser's backend
     console_superuser: bool | None = Unread
+    # when the console's role may end or cancel only some roles' backends (neither superuser
+    # nor a member of pg_signal_backend): those roles, its own first, then each whose
+    # privileges it has, as PostgreSQL decides it; None: any role's but a superuser's, or not
+    # read (journals before it)
+    console_signals: tuple[str, ...] | None = Unread
 
 
 class CacheSampled(EventBase):

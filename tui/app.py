@@ -7,7 +7,7 @@ Its bindings run the key groups its ConsoleScreen holds (tui/screen.py): the inc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from state.text import inert
@@ -22,9 +22,6 @@ from tui.toasts import HeldToasts
 from tui.verification import VerificationKeys
 
 if TYPE_CHECKING:
-    from textual.app import SystemCommand
-    from textual.screen import Screen
-
     from tui.palette import Command
     from widgets.modals import ConfirmScreen
 
@@ -51,6 +48,7 @@ class WarroomApp(HeldToasts, ConsoleBase):
 
     BINDINGS = KEYS
     _quit_question: ConfirmScreen | None = None  # open: quitting would lose events held
+    _quit_asked: ConfirmScreen | None = None  # the last quit question asked (open or not)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -125,6 +123,9 @@ class WarroomApp(HeldToasts, ConsoleBase):
         return await super().run_key(name, method, params)
 
     def action_quit_console(self) -> None:
+        asked = self._quit_asked
+        if asked is not None and asked in self.screen_stack:
+            return  # ctrl+q again over the question (it passes dialogs): one question
         if self.opened and self.recorder.holding is not None:
             self.run_worker(self._quit_not_recorded(), exclusive=True, group="quit")
             return
@@ -154,7 +155,8 @@ class WarroomApp(HeldToasts, ConsoleBase):
         )
         if waiting:
             message += f"\n\n{waiting}"
-        self.push_screen(ConfirmScreen("Quit warroom?", message, "Quit"), answered)
+        self._quit_asked = ConfirmScreen("Quit warroom?", message, "Quit")
+        self.push_screen(self._quit_asked, answered)
 
     async def _quit_not_recorded(self) -> None:
         """Quitting with events held in memory: try once more to write them; if the journal
@@ -175,9 +177,11 @@ class WarroomApp(HeldToasts, ConsoleBase):
             title, message = quit_question(
                 holding, journal.path, unsent(self.comms.outbox), JOURNAL_RETRY
             )
-        self._quit_question = ConfirmScreen(title, message, "Quit anyway")
+        from widgets.modals import ask
+
+        self._quit_question = self._quit_asked = ConfirmScreen(title, message, "Quit anyway")
         try:
-            if await self.push_screen_wait(self._quit_question):
+            if await ask(self, self._quit_question):
                 self.exit(0)
         finally:
             self._quit_question = None
@@ -224,8 +228,3 @@ class WarroomApp(HeldToasts, ConsoleBase):
         comms = (*self.comms.final_update_commands(), *self.comms.resend_commands())
         resend = [from_system(c) for c in comms]
         return [*super().palette_commands(), *targets(self), *resend]
-
-    def textual_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for command in super().textual_commands(screen):
-            if command.callback != self.action_quit:  # warroom's Quit instead, the one that asks
-                yield command

@@ -56,18 +56,53 @@ SUPERUSER_REFUSES = (
 )
 
 
+def role_refuses(s: DbSession, console_signals: tuple[str, ...] | None) -> bool:
+    """Whether PostgreSQL will refuse to end or cancel backend `s` because the console's role
+    may signal only some roles' backends (`DatabaseSampled.console_signals`: it is neither a
+    superuser nor a member of pg_signal_backend) and `s`'s role is none of them
+    (pg_signal_backend: "Only roles with privileges of the role whose process is being
+    terminated or with privileges of the pg_signal_backend role may terminate this
+    process"). False when either is not known."""
+    return console_signals is not None and s.user is not None and s.user not in console_signals
+
+
+def role_refusal(s: DbSession, console_signals: tuple[str, ...]) -> str:
+    """'PostgreSQL will refuse: its role (batch) is not the console's (watcher), …'."""
+    ours, *others = (inert(r, 40) for r in console_signals)
+    may = f"its own role's ({ours})" if not others else f"those of {ours}, {', '.join(others)}"
+    return (
+        f"PostgreSQL will refuse: its role ({inert(s.user or '?', 40)}) is not the console's "
+        f"({ours}), which is neither a superuser nor a member of pg_signal_backend; it may end "
+        f"or cancel only {may} backends (grant pg_signal_backend to end others')."
+    )
+
+
+def refusal_words(
+    s: DbSession, console_superuser: bool | None, console_signals: tuple[str, ...] | None
+) -> str | None:
+    """Why PostgreSQL will refuse to end or cancel `s`, said beforehand; None: it will not
+    (as far as the console's role can tell)."""
+    if superuser_refuses(s, console_superuser):
+        return SUPERUSER_REFUSES.format(user=inert(s.user or "?"))
+    if console_signals is not None and role_refuses(s, console_signals):
+        return role_refusal(s, console_signals)
+    return None
+
+
 def backend_message(
     action: str,
     chain: BlockingChain,
     sessions: tuple[DbSession, ...],
     console_superuser: bool | None = None,
+    console_signals: tuple[str, ...] | None = None,
 ) -> str:
     """The backend, its statement, whom it blocks and whom it waits on: the dialog's lines;
     first, that PostgreSQL will refuse, when the console's role may not signal it."""
     s = chain.session
     lines = [f"Backend {backend_words(s)}"]
-    if superuser_refuses(s, console_superuser):
-        lines.append(SUPERUSER_REFUSES.format(user=inert(s.user or "?")))
+    refused = refusal_words(s, console_superuser, console_signals)
+    if refused:
+        lines.append(refused)
     lines.append(statement_words(s, 400) if s.visible else f"statement {HIDDEN}")
     if chain.blocks:
         below = [w.session.pid for w in chain.waiters]
@@ -108,10 +143,10 @@ def now_of(
     whose blocking chains are `chains`."""
     pid, verb = chosen.session.pid, VERBS.get(action, "end")
     sessions = database.sessions if database is not None else ()
-    console_superuser = database.console_superuser if database is not None else None
+    roles = (database.console_superuser, database.console_signals) if database else (None, None)
     found = next((c for root in chains for c, _ in root.walk() if c.session.pid == pid), None)
     if found is None or not found.sampled:  # what it was, said to be the past
-        said = "When picked: " + backend_message(action, chosen, sessions, console_superuser)
+        said = "When picked: " + backend_message(action, chosen, sessions, *roles)
         return said, (
             f"pid {pid} is in no lock chain of the latest sample: it blocks and waits on "
             f"nobody now, or it has ended. Nothing to {verb}: Escape, and pick again"
@@ -119,12 +154,12 @@ def now_of(
     if not same_backend(chosen.session, found.session):
         other = found.session
         began = f"started {clock_time(other.backend_start)}" if other.backend_start else "another"
-        said = backend_message(action, found, sessions, console_superuser)
+        said = backend_message(action, found, sessions, *roles)
         return said, (
             f"pid {pid} is now another backend ({inert(other.user or '?')}, {began}): the "
             f"one chosen has ended. Nothing to {verb}: Escape, and pick again"
         )
-    return backend_message(action, found, sessions, console_superuser), None
+    return backend_message(action, found, sessions, *roles), None
 
 
 def as_of(state: ConsoleState, now: datetime) -> str:

@@ -35,6 +35,7 @@ class CommsKeys(KeyGroup):
     _outbox: Outbox | None = None
     _sender: OutboxSender | None = None
     _prompted: frozenset[int] = frozenset()
+    _escalating = 0  # escalation dialogs open (`e`, or the guide's trigger asking)
     final_update: Worker[None] | None = None  # the final update offered on resolving, if any
 
     def start(self) -> None:
@@ -159,7 +160,7 @@ class CommsKeys(KeyGroup):
         from probes.notify.queue import configured_channels, queue_update
         from state.guide.templates import internal_update_text, status_page_text
         from widgets.comms_dialogs import ChannelRow, UpdateScreen, update_preview
-        from widgets.modals import ConfirmScreen
+        from widgets.modals import ConfirmScreen, ask
 
         assert self.console.notify_config is not None and self._outbox is not None
         rows = [
@@ -173,13 +174,14 @@ class CommsKeys(KeyGroup):
                 state, self.console.now(), chosen
             )
 
-        draft = await self.console.push_screen_wait(UpdateScreen(status, rows, texts))
+        draft = await ask(self.console, UpdateScreen(status, rows, texts))
         if draft is None:
             return
-        confirmed = await self.console.push_screen_wait(
+        confirmed = await ask(
+            self.console,
             ConfirmScreen(
                 f"Send the {draft.status.word} update?", update_preview(draft, rows), "Send"
-            )
+            ),
         )
         if not confirmed:
             return
@@ -240,7 +242,7 @@ class CommsKeys(KeyGroup):
         """Confirm, then send again a message whose delivery is unknown."""
         from probes.notify.queue import resend
         from state.timeline import message_name
-        from widgets.modals import ConfirmScreen
+        from widgets.modals import ConfirmScreen, ask
 
         assert self._outbox is not None and self._sender is not None
         row = self._outbox.get(message_id)
@@ -250,7 +252,8 @@ class CommsKeys(KeyGroup):
         message = row.message
         what = message_name(message.purpose, message.level, message.status)
         channel = inert(message.channel, 64)  # read back from the journal: in the body only
-        confirmed = await self.console.push_screen_wait(
+        confirmed = await ask(
+            self.console,
             ConfirmScreen(
                 f"Resend this {what}?",
                 f"Delivery of this {what} to {channel} is unknown: {inert(row.last_error)}.\n"
@@ -258,7 +261,7 @@ class CommsKeys(KeyGroup):
                 f"(marked warroom {inert(message.message_id)}).\n\n"
                 + inert_lines(message.text, 300),
                 "Resend",
-            )
+            ),
         )
         if not confirmed:
             return
@@ -300,27 +303,35 @@ class CommsKeys(KeyGroup):
             else:
                 self._escalate(min(incident.escalation_level + 1, 5), "")
 
-    def _escalate(self, level: int, reason: str, due: bool = False) -> None:
-        escalation = self._escalation(level, reason, due)
+    def _escalate(self, level: int, reason: str) -> None:
+        escalation = self._escalation(level, reason, False)
         self.console.run_worker(escalation, exclusive=True, group="comms")
 
     async def _escalation(self, level: int, reason: str, due: bool) -> None:
+        self._escalating += 1
+        try:
+            await self._escalation_asked(level, reason, due)
+        finally:
+            self._escalating -= 1
+
+    async def _escalation_asked(self, level: int, reason: str, due: bool) -> None:
         from widgets.comms_dialogs import EscalateScreen
-        from widgets.modals import ConfirmScreen
+        from widgets.modals import ConfirmScreen, ask
 
         dialog = EscalateScreen(level, reason, self._reach, due)
-        draft = await self.console.push_screen_wait(dialog)
+        draft = await ask(self.console, dialog)
         if draft is None:
             return
         contacts, channels = self._reach(draft.level)
-        confirmed = await self.console.push_screen_wait(
+        confirmed = await ask(
+            self.console,
             ConfirmScreen(
                 f"Escalate to level {draft.level}?",
                 f"Reaches: {', '.join(contacts)}\n"
                 f"Pages: {', '.join(channels) or 'none (journal only)'}\n"
                 f"Why: {inert(draft.reason)}",
                 "Escalate",
-            )
+            ),
         )
         if confirmed:
             self.escalate_now(draft.level, draft.reason, self.console.operator)
@@ -360,8 +371,15 @@ class CommsKeys(KeyGroup):
             return
         if due.at == incident.declared_at and not declaring:
             return
-        self._prompted = self._prompted | {due.level}
         if self.console.escalation_mode == "page":
+            self._prompted = self._prompted | {due.level}
             self.escalate_now(due.level, due.reason, AUTOMATIC)
-        else:  # the dialog says why it opened: no toast over its buttons
-            self._escalate(due.level, due.reason, due=True)
+            return
+        if self._escalating:
+            return  # the commander is escalating already: asked again once that is done
+        self._prompted = self._prompted | {due.level}
+        # the dialog says why it opened: no toast over its buttons. Its own worker, beside
+        # any other: in the "comms" group it cancelled a status update being drafted, whose
+        # dialog stayed open under it and whose Send then sent nothing
+        escalation = self._escalation(due.level, due.reason, True)
+        self.console.run_worker(escalation, group="escalation-due")

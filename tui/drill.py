@@ -135,6 +135,9 @@ class DrillApp(WarroomApp):
         return f"{title}\n\n{card_text(self.card).plain.rstrip()}"
 
     def action_quit_console(self) -> None:
+        asked = self._quit_asked
+        if asked is not None and asked in self.screen_stack:
+            return  # ctrl+q again over the question: one question
         if self.opened and self.recorder.holding is not None:
             self.run_worker(self._quit_not_recorded(), exclusive=True, group="quit")
             return
@@ -147,7 +150,7 @@ class DrillApp(WarroomApp):
             if confirmed:
                 self.finish_drill()
 
-        self.push_screen(
-            ConfirmScreen("End the drill?", "It is scored as it stands.", "End and score"),
-            answered,
+        self._quit_asked = ConfirmScreen(
+            "End the drill?", "It is scored as it stands.", "End and score"
         )
+        self.push_screen(self._quit_asked, answered)

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 class Command(NamedTuple):
     """One palette entry: found by `title` or any of `words`; `help` says what it does.
     `discover`: listed before anything is typed (a target is found by typing); `urgency`
-    orders equal matches (a service past a threshold, or down, before a healthy one)."""
+    orders equal matches (a service past a threshold, or down, before a healthy one).
+    `refused`: why this console never runs it (read-only, nothing to act on): it is listed
+    marked disabled with that reason, as the key bar dims its key, and run it says why."""
 
     title: str
     help: str
@@ -37,6 +39,15 @@ class Command(NamedTuple):
     discover: bool = True
     words: tuple[str, ...] = ()
     urgency: int = 0  # among equal matches, the more urgent first (a burning service's)
+    refused: str | None = None
+
+    @property
+    def said(self) -> str:
+        """Its help line: what it does, or why this console refuses it."""
+        return f"{self.refused}. {self.help}" if self.refused else self.help
+
+
+DISABLED = " (disabled)"  # after the title of a command this console refuses
 
 
 def key_commands(app: ConsoleView) -> list[Command]:
@@ -56,6 +67,7 @@ def key_commands(app: ConsoleView) -> list[Command]:
                 f"{does} (key {app.get_key_display(binding)})",
                 partial(app.run_action, binding.action),
                 words=info(binding).words,
+                refused=app.refusal(binding.action, channels=False),
             )
         )
     return out
@@ -109,6 +121,7 @@ def targets(app: WarroomApp) -> Iterator[Command]:
                 discover=False,
                 words=tuple(f"{w} {name}" for w in words),
                 urgency=urgency,
+                refused=app.refusal("remediate", action.replace("_", " ")),
             )
     if state.database is None:
         return
@@ -128,6 +141,7 @@ def targets(app: WarroomApp) -> Iterator[Command]:
                 discover=False,
                 words=(*(f"{w} {s.pid}" for w in words), f"pid {s.pid}"),
                 urgency=min(chain.size, 5),
+                refused=app.refusal(action, action.replace("_", " ")),
             )
 
 
@@ -149,15 +163,24 @@ def _prepared(app: WarroomApp, s: DbSession, blocks: str, urgency: int) -> Comma
     )
 
 
-def _shown(title: str, matcher: Matcher, candidate: str) -> Text:
-    """`title` as plain Text (never markup: it may name outside things), with the letters the
-    query matched in it in reverse video; a match on one of its words is shown after it."""
+def _shown(command: Command, matcher: Matcher, candidate: str) -> Text:
+    """`command`'s title as plain Text (never markup: it may name outside things), with the
+    letters the query matched in it in reverse video; a match on one of its words is shown
+    after it. A command this console refuses is dimmed and marked disabled."""
+    title = command.title
     styled = candidate if candidate == title else f"{title}  ({candidate})"
     text = Text(styled)
     _score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
     start = 0 if candidate == title else len(title) + 3
     for offset in offsets:
         text.stylize("reverse", start + offset, start + offset + 1)
+    return _marked(command, text)
+
+
+def _marked(command: Command, text: Text) -> Text:
+    if command.refused:
+        text.stylize("dim")
+        text.append(DISABLED, "dim")
     return text
 
 
@@ -172,7 +195,10 @@ class WarroomCommands(Provider):
         ours, textual = self._commands()
         for command in [*ours, *sorted(textual, key=lambda c: c.title)]:
             if command.discover:
-                yield DiscoveryHit(Text(command.title), _run(command), help=_literal(command.help))
+                shown = _marked(command, Text(command.title))
+                yield DiscoveryHit(
+                    shown, _run(command), text=command.title, help=_literal(command.said)
+                )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -183,13 +209,13 @@ class WarroomCommands(Provider):
                 ((matcher.match(word), word) for word in (command.title, *command.words)),
                 key=lambda found: found[0],
             )
-            if score > 0:
+            if score > 0:  # one this console refuses after any it runs that match as well
                 yield Hit(
-                    floor + scale * score + 0.001 * command.urgency,
-                    _shown(command.title, matcher, candidate),
+                    floor + scale * score + 0.001 * command.urgency - 0.01 * bool(command.refused),
+                    _shown(command, matcher, candidate),
                     _run(command),
                     text=command.title,
-                    help=_literal(command.help),
+                    help=_literal(command.said),
                 )
 
 

@@ -135,14 +135,24 @@ class RemediationKeys(KeyGroup):
         """Whether this console may run `action` now; if not, the commander is told why
         ("read-only: restart is disabled on this console")."""
         key = action if action in BACKEND_ACTIONS else "remediate"
-        refused = self.console.refusal(key, action.replace("_", " "))  # type: ignore[attr-defined]
+        refused = self.console.refusal(key, action.replace("_", " "))
         if refused:
             self.console.notify(refused, severity="warning", markup=False)
         return not refused
 
     async def _remediate(self, name: str, state, chosen: str | None = None) -> None:
+        """Choose, confirm and run a remediation of service `name`; however it ends (done,
+        cancelled at any dialog, refused, its worker cancelled), the service panes held still
+        for the choice follow the samples again."""
+        try:
+            await self._remediation(name, state, chosen)
+        finally:
+            for pane in self.console.query(RowsPane):
+                pane.release()
+
+    async def _remediation(self, name: str, state, chosen: str | None) -> None:
         from widgets.action_dialogs import NumberScreen, RemediationMenu
-        from widgets.modals import LiveConfirmScreen, Look
+        from widgets.modals import LiveConfirmScreen, Look, ask
 
         deployment = state.deployments.get(name)
         target = deployment_target(state, name)
@@ -160,18 +170,17 @@ class RemediationKeys(KeyGroup):
                 f"{labels[chosen]}: {inert(allowed[chosen], 200)}", severity="warning", markup=False
             )
             return
-        action = chosen or await self.console.push_screen_wait(
-            RemediationMenu(target, before, choices)
-        )
+        action = chosen or await ask(self.console, RemediationMenu(target, before, choices))
         if action is None:
             return
         params: dict[str, Any] = {}
         if action == "scale":
             current = deployment.desired if deployment else 1
-            replicas = await self.console.push_screen_wait(
+            replicas = await ask(
+                self.console,
                 NumberScreen(
                     f"Scale {target} to how many replicas? (now {current})", current, 0, 100
-                )
+                ),
             )
             if replicas is None:
                 return
@@ -202,8 +211,11 @@ class RemediationKeys(KeyGroup):
                 subject=tuple((p.name, uid) for p, uid in pods),
             )
 
-        confirmed = await self.console.push_screen_wait(
-            LiveConfirmScreen(f"{what}?", look, "Do it", offer_dry_run=action in KUBERNETES_ACTIONS)
+        confirmed = await ask(
+            self.console,
+            LiveConfirmScreen(
+                f"{what}?", look, "Do it", offer_dry_run=action in KUBERNETES_ACTIONS
+            ),
         )
         if confirmed:
             now = describe_service(recorder.state, name)  # what was shown as yes was pressed
@@ -212,8 +224,6 @@ class RemediationKeys(KeyGroup):
                 params["pods"] = [pod for pod, _ in named]
                 params["pod_uids"] = [uid for _, uid in named]
             await self.perform(action, target, params, confirmed.dry_run, now)
-        for pane in self.console.query(RowsPane):
-            pane.release()
 
     async def _undo_target(self, target: str) -> UndoTarget | None:
         """Where undoing `target`'s rollout goes back to, as kubectl picks it, read now; None,
@@ -228,8 +238,6 @@ class RemediationKeys(KeyGroup):
                 severity="error",
                 markup=False,
             )
-            for pane in self.console.query(RowsPane):
-                pane.release()
             return None
 
     # ---- database backends -----------------------------------------------------------------------
@@ -326,15 +334,16 @@ class RemediationKeys(KeyGroup):
         """Confirm, as of the latest sample (tui/backend_now.py), then end the backend chosen:
         the params name it by pid, user and backend_start, which the database checks again."""
         from tui.backend_now import backend_words, looking
-        from widgets.modals import LiveConfirmScreen
+        from widgets.modals import LiveConfirmScreen, ask
 
         s = chain.session
         locks = self.console.query_one(LocksPane)
         console = self.console
         look = looking(action, chain, lambda: (console.recorder.state, console.now()), locks.chains)
         try:
-            confirmed = await self.console.push_screen_wait(
-                LiveConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", look, "Do it")
+            confirmed = await ask(
+                self.console,
+                LiveConfirmScreen(f"{BACKEND_ACTIONS[action]}: pid {s.pid}?", look, "Do it"),
             )
             if confirmed:
                 params = {
@@ -350,7 +359,7 @@ class RemediationKeys(KeyGroup):
         self.console.run_worker(self._terminate_idle(), exclusive=True, group="action")
 
     async def _terminate_idle(self) -> None:
-        from widgets.modals import LiveConfirmScreen, Look
+        from widgets.modals import LiveConfirmScreen, Look, ask
 
         assert self.console.actions is not None
         try:
@@ -363,15 +372,18 @@ class RemediationKeys(KeyGroup):
         if not idle:
             self.console.notify("No idle sessions older than 10 minutes")
             return
-        from tui.backend_now import superuser_refuses
+        from tui.backend_now import role_refuses, superuser_refuses
 
         database = self.console.recorder.state.database
         console_superuser = database.console_superuser if database is not None else None
+        signals = database.console_signals if database is not None else None
         refused = [s for s in idle if superuser_refuses(s, console_superuser)]
+        others = [s for s in idle if s not in refused and role_refuses(s, signals)]
         lines = [
             f"pid {s.pid} {inert(s.user or '?')} {inert(s.application or '')} idle since "
             f"{clock_time(s.query_start) if s.query_start else '?'}"
             + (" (superuser: refused)" if s in refused else "")
+            + (" (another role's: refused)" if s in others else "")
             for s in idle[:12]
         ]
         if len(idle) > 12:
@@ -388,18 +400,26 @@ class RemediationKeys(KeyGroup):
                 f"PostgreSQL will refuse {len(refused)} of them: their role is a superuser and "
                 "the console's role is not; only a superuser may end a superuser's backend."
             )
+        if others and signals:
+            ours = inert(signals[0], 40)
+            lines.append(
+                f"PostgreSQL will refuse {len(others)} of them: their role is not the console's "
+                f"({ours}), which is neither a superuser nor a member of pg_signal_backend "
+                "(grant pg_signal_backend to end other roles' backends)."
+            )
         message, listed, console = "\n".join(lines), self.console.now(), self.console
 
         def look() -> Look:  # a list read once: how old it is
             age = duration(max((console.now() - listed).total_seconds(), 0.0))
             return Look(message, f"Listed at {clock_time(listed)} ({age} ago).")
 
-        confirmed = await self.console.push_screen_wait(
+        confirmed = await ask(
+            self.console,
             LiveConfirmScreen(
                 f"Terminate {len(idle)} idle session{'s' if len(idle) != 1 else ''}?",
                 look,
                 "Terminate them",
-            )
+            ),
         )
         if confirmed:
             # each named by its pid and backend_start, which the database checks again: a pid

@@ -177,7 +177,10 @@ class ConsoleView(App[int]):
 
         sections: dict[str, list[tuple[str, str]]] = {}
         for entry in entries(self, self.console_bindings()):
-            sections.setdefault(entry.section, []).append((entry.keys, entry.help))
+            # a key the bar dims says why, as pressed it does and the palette shows it
+            why = None if entry.enabled else self.refusal(entry.action, channels=False)
+            does = f"{entry.help} ({why})" if why else entry.help
+            sections.setdefault(entry.section, []).append((entry.keys, does))
         return list(sections.items())
 
     def action_help(self) -> None:
@@ -246,6 +249,11 @@ class ConsoleView(App[int]):
         """Why `action`'s key is refused in the session's state now; None: it runs."""
         return None
 
+    def refusal(self, action: str, what: str | None = None, *, channels: bool = True) -> str | None:
+        """Why `action` never runs on this console (read-only...), or None: the key bar dims
+        its key, help and the palette say why."""
+        return None
+
     def palette_commands(self) -> list[Command]:
         """The command palette's own commands: one per key (tui/palette.py)."""
         from tui.palette import key_commands
@@ -253,14 +261,17 @@ class ConsoleView(App[int]):
         return key_commands(self)
 
     def textual_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's commands (Keys, Maximize, Screenshot, theme…): below warroom's."""
-        return super().get_system_commands(screen)
+        """Textual's commands (Keys, Maximize, Screenshot, theme…): below warroom's. Not its
+        Quit: each console has its own quit key, listed once, with the others."""
+        for command in super().get_system_commands(screen):
+            if command.callback != self.action_quit:
+                yield command
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from textual.app import SystemCommand
 
         for command in self.palette_commands():
-            yield SystemCommand(command.title, command.help, command.run, command.discover)
+            yield SystemCommand(command.title, command.said, command.run, command.discover)
         yield from self.textual_commands(screen)
 
     def redraw(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
@@ -27,7 +27,7 @@ from widgets.choices import Choice, Choices, Tick
 from widgets.text_field import TextField
 
 if TYPE_CHECKING:
-    from textual.app import ComposeResult
+    from textual.app import App, ComposeResult
 
 
 class Dialog(ModalScreen):
@@ -52,9 +52,29 @@ class Dialog(ModalScreen):
     def __init__(self) -> None:
         super().__init__()
         self._early: list[events.Key] = []
+        self._abandoned = False  # its asker is gone: closed once it is on top again
 
     def action_cancel(self) -> None:
         self.dismiss(self.CANCEL_RESULT)
+
+    def abandon(self) -> None:
+        """Nobody awaits its answer any more (the worker that asked was cancelled: another
+        action's key, an automatic prompt, quitting): close it, now if it is on top, else
+        as soon as it is again. Left open, its yes went nowhere: nothing was done, and
+        nothing said so."""
+        try:
+            if self not in self.app.screen_stack:
+                return  # answered, and closed
+        except Exception:  # the app is gone (its exit cancelled the worker): nothing to close
+            return
+        if self.is_active:
+            self.app.pop_screen()  # its answer's future is left unset: nobody reads it
+        else:
+            self._abandoned = True
+
+    def on_screen_resume(self) -> None:
+        if self._abandoned and self.is_active:
+            self.app.pop_screen()
 
     def action_submit_safe(self) -> None:
         if self.SAFE:
@@ -127,6 +147,16 @@ class Dialog(ModalScreen):
 
 
 EARLY_TRIES = 20  # refreshes a dialog gets to focus its field before early keys are dropped
+
+
+async def ask(app: App, dialog: Dialog) -> Any:
+    """`dialog`'s answer (`app.push_screen_wait`, from a worker), the dialog closed however
+    the wait ends: a worker cancelled while its dialog was open left the dialog on screen,
+    and its yes, or a draft's Send, did nothing (`Dialog.abandon`)."""
+    try:
+        return await app.push_screen_wait(dialog)
+    finally:
+        dialog.abandon()
 
 
 def problem_line() -> Static:

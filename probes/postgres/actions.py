@@ -19,7 +19,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from probes.actions import BACKEND_ACTIONS, ActionRefused, shown_sessions
-from probes.postgres.connection import TOO_MANY, PostgresError, connect, reason
+from probes.postgres.connection import (
+    TOO_MANY,
+    PostgresError,
+    connect,
+    reason,
+    redact,
+    secrets_of,
+)
 from probes.postgres.probe import check_postgres, db_session
 from probes.postgres.queries import NO_QUERY, signal_chosen_sql, sql, terminate_idle_sql
 from state.text import NAME_MARK, marked_name
@@ -57,8 +64,22 @@ async def _one(
                 await cur.execute(query, params)
                 row = await cur.fetchone()
         except psycopg.Error as exc:
-            raise PostgresError(reason(exc, dsn)) from None
+            raise PostgresError(refusal(exc, dsn)) from None
     return row[0] if row else None
+
+
+def refusal(exc: BaseException, dsn: str | None) -> str:
+    """`reason`'s one line, and for a privilege refused (SQLSTATE 42501) the server's detail
+    after it, which says why: PostgreSQL 16 on says only "permission denied to terminate
+    process", the rule that refused it ("Only roles with privileges of the role whose process
+    is being terminated or with privileges of the "pg_signal_backend" role may …") in its
+    DETAIL, which psycopg keeps out of the message."""
+    said = reason(exc, dsn)
+    diag = getattr(exc, "diag", None)
+    detail = diag.message_detail if getattr(exc, "sqlstate", None) == "42501" and diag else None
+    if not detail:
+        return said
+    return f"{said}: {redact(' '.join(detail.split()), secrets_of(dsn))}"
 
 
 async def _signal(target: AsyncConnection[Any] | str | None, pid: int, statement: str) -> None:

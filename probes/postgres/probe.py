@@ -118,7 +118,16 @@ def query_limit(shown: str) -> int:
 # in the encoding of the database the reader is connected to (pg_mbcliplen)
 SETTINGS = (
     "SELECT current_setting('track_activity_query_size'), current_setting('server_encoding'),"
-    " current_setting('is_superuser') = 'on'"
+    " current_setting('is_superuser') = 'on', "
+    # whose backends the role may end or cancel (signalfuncs.c pg_signal_backend): any but a
+    # superuser's with pg_signal_backend (NULL); else only those of the roles whose privileges
+    # it has, itself first (has_privs_of_role: pg_has_role USAGE). Predefined roles (pg_*)
+    # have no sessions.
+    "CASE WHEN current_setting('is_superuser') = 'on'"
+    " OR pg_has_role(current_user, 'pg_signal_backend', 'USAGE') THEN NULL"
+    " ELSE ARRAY(SELECT rolname::text FROM pg_roles"
+    " WHERE pg_has_role(current_user, oid, 'USAGE') AND rolname !~ '^pg_'"
+    " ORDER BY rolname <> current_user, rolname) END"
 )
 # server encodings of one byte a character (PostgreSQL's "Character Set Support" table); any
 # other may cut a statement short of the limit, before a character that did not fit
@@ -162,6 +171,7 @@ class PostgresProbe:
         self._query_limit = 0  # the connection's track_activity_query_size, bytes
         self._multibyte = True  # the server's encoding has characters of several bytes
         self._superuser: bool | None = None  # the connection's role is a superuser
+        self._signals: tuple[str, ...] | None = None  # the roles whose backends it may end
 
     async def prepare(self) -> None:
         """psycopg imported in a worker thread, before the first sample (probes/scheduler.py)."""
@@ -208,6 +218,7 @@ class PostgresProbe:
             self._query_limit = query_limit(str(row[0])) if row else 0
             self._multibyte = not row or str(row[1]) not in SINGLE_BYTE
             self._superuser = bool(row[2]) if row else None
+            self._signals = tuple(marked_name(r) for r in row[3]) if row and row[3] else None
             self._conn = conn
         return self._conn
 
@@ -238,6 +249,7 @@ class PostgresProbe:
             sessions=tuple(sessions),
             hidden_sessions=hidden,
             console_superuser=self._superuser,
+            console_signals=self._signals,
         )
 
     async def _name_prepared(

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from state.console import ConsoleState, Incident
-from state.events import JournalWrittenAgain
+from state.events import JournalWrittenAgain, SessionResumed
 from state.fold import fold
 from state.guide.harm import harm
 from state.guide.milestones import Change, Milestones, Tracker, services_down
@@ -162,6 +162,11 @@ class Facts:
     harmful: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, action id, why)
     locks: list[LockSample] = field(default_factory=list)  # samples with a session blocked
     requested_by: dict[str, str] = field(default_factory=dict)  # action id -> who asked
+    # an action requested with no outcome journaled when a session resumed the journal: its
+    # id -> (that resume's time, whether the resume said its outcome was unknown); the
+    # console stopped while it ran (state/journal/unsettled.py)
+    stopped: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
+    finished: set[str] = field(default_factory=set)  # the action ids with an outcome
     # seq of a person's act -> the watched rollouts not complete then ("tracklist-service
     # rollout of revision 9 not complete (...)"); acts with every rollout complete are absent
     unsettled: dict[int, tuple[str, ...]] = field(default_factory=dict)
@@ -189,6 +194,8 @@ def gather(events: Iterable[EventBase]) -> Facts:
             facts.harmful.append((seq, event.action_id, why))  # type: ignore[attr-defined]
         if isinstance(event, JournalWrittenAgain):
             facts.interrupted.append(event)
+        elif isinstance(event, SessionResumed):
+            _resumed(facts, event)
         if kind == "deployments_sampled" and state.deployments is not before.deployments:
             unsettled = _unsettled(state)
         if kind not in SIGNAL_KINDS:
@@ -247,6 +254,18 @@ def _person(facts: Facts, seq: int, event: EventBase, state: ConsoleState) -> No
         facts.incidents[-1] = state.incident
     if kind == "action_requested":
         facts.requested_by[event.action_id] = event.by  # type: ignore[attr-defined]
+    elif kind == "action_finished":
+        facts.finished.add(event.action_id)  # type: ignore[attr-defined]
+
+
+def _resumed(facts: Facts, event: SessionResumed) -> None:
+    """Each action requested and never finished before `event`: cut off by the console's
+    stop, whether or not the resume told it (journals before it did: `unsettled` empty)."""
+    told = {action_id for action_id, _ in event.unsettled}
+    finished = facts.finished
+    for action_id in facts.requested_by:
+        if action_id not in finished and action_id not in facts.stopped:
+            facts.stopped[action_id] = (event.at, action_id in told)
 
 
 def _person_of(facts: Facts, event: EventBase) -> str | None:

@@ -34,6 +34,7 @@ from state.review.items import (
     meeting_day,
     meeting_ics,
     overdue,
+    unfinished,
 )
 from state.review.metrics import Part, declared_severity, parts
 from state.review.template import block, lead
@@ -154,7 +155,7 @@ def incident_review(part: Part, facts: Facts) -> str:
         went_well=lead(_went_well(part)),
         to_improve=lead(_to_improve(part)),
         metrics=block(sections.metrics(part.milestones)),
-        actions=block(sections.actions(part.people)),
+        actions=block(sections.actions(part.people, part.stopped)),
         updates=block(sections.updates(part.people)),
         escalations=block(sections.escalations(part.people, due_escalations(part))),
         score_card=f"{card}\n" if card else "",
@@ -304,6 +305,8 @@ def _to_improve(part: Part) -> list[str]:
         if getattr(e, "kind", "") == "action_finished" and not e.ok and not e.dry_run:  # type: ignore[attr-defined]
             what = action_words(e.action, e.target)  # type: ignore[attr-defined]
             bad.append(f"{md(what)} failed: {md(e.result)}")  # type: ignore[attr-defined]
+    for e, why in unfinished(part):
+        bad.append(f"{md(action_words(e.action, e.target))}: {why}")
     return _from_journal(bad)
 
 
@@ -362,7 +365,7 @@ def session_review(part: Part, facts: Facts) -> str:
             impact_end=iso(part.impact.end),
             impact=block(sections.impact(part.impact)),
             timeline=block(sections.timeline(part.rows)),
-            actions=block(sections.actions(part.people)),
+            actions=block(sections.actions(part.people, part.stopped)),
             updates=block(sections.updates(part.people)),
             score_card=score_card_section(part.people),
         ).rstrip()

@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from state.action_words import action_words
+from state.events import ActionFinished, ActionRequested
 from state.guide.milestones import is_pager
 from state.guide.severity import Severity
 from state.review.escalations import due_escalations
 from state.review.format import iso, span
+from state.review.sections import unknown_outcome
 from state.text import inert
 
 if TYPE_CHECKING:
@@ -106,6 +108,10 @@ def action_items(part: Part) -> list[ActionItem]:
             what = action_words(event.action, event.target)  # type: ignore[attr-defined]
             title = f"Find out why {what} failed: {event.result}"  # type: ignore[attr-defined]
             found.append((title, "high", "engineering", "remediation", week, "immediate"))
+    for event, why in unfinished(part):
+        what = action_words(event.action, event.target)
+        title = f"Find out what {what} did: {why}"
+        found.append((title, "high", "engineering", "remediation", week, "immediate"))
     for what, at in _unpaged(part):
         title = f"Page on {what}: it breached at {iso(at)} and no page went out"
         found.append((title, "high", "engineering", "monitoring", week, "immediate"))
@@ -135,6 +141,17 @@ def action_items(part: Part) -> list[ActionItem]:
     return [
         ActionItem(n, inert(title, TITLE_LIMIT), priority, team, due, category, horizon)
         for n, (title, priority, team, category, due, horizon) in enumerate(found, start=1)
+    ]
+
+
+def unfinished(part: Part) -> list[tuple[ActionRequested, str]]:
+    """(ActionRequested, why its outcome is unknown) for each action of `part`, not a dry
+    run, with no outcome journaled: it may have been done, half done or never sent."""
+    ended = {e.action_id for e in part.people if isinstance(e, ActionFinished)}
+    return [
+        (e, unknown_outcome(e.action_id, part.stopped))
+        for e in part.people
+        if isinstance(e, ActionRequested) and e.action_id not in ended and not e.dry_run
     ]
 
 

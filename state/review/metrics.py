@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from state.guide.severity import IncidentStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from state.console import Incident
     from state.events import EventBase
     from state.guide.milestones import Change, Milestones
@@ -54,6 +56,8 @@ class Part:
     harmful: tuple[str, ...] = ()  # the actions that hurt rather than helped (guide/drill.py)
     breaches: tuple[tuple[str, datetime], ...] = ()  # (signal, first breach) in the impact
     unsettled: tuple[str, ...] = ()  # the rollouts not complete when it was resolved
+    # the actions a stopped console left with no outcome (Facts.stopped), by action id
+    stopped: Mapping[str, tuple[datetime, bool]] = field(default_factory=dict)
 
     @property
     def resolved_at(self) -> datetime | None:
@@ -79,6 +83,7 @@ def parts(facts: Facts) -> list[Part]:
             people=_events(facts, 0, _END),
             end=facts.last_at,
             impact=_impact(facts, facts.first_at, facts.last_at),
+            stopped=facts.stopped,
         )
         return [whole]
     out: list[Part] = []
@@ -117,6 +122,7 @@ def parts(facts: Facts) -> list[Part]:
                 ),
                 breaches=_breaches(facts, start, resolved or end),
                 unsettled=facts.unsettled.get(by[0], ()) if by else (),
+                stopped=facts.stopped,
             )
         )
         # an incident never resolved lets the next one start at its own declaration

@@ -14,7 +14,7 @@ from state.review.facts import SIGNAL_KINDS, LockSample, Row
 from state.review.format import NONE, fenced, iso, md, span, table
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from state.guide.milestones import Milestones
     from state.review.escalations import DueEscalation
@@ -157,8 +157,27 @@ def cadence(milestones: Milestones) -> list[str]:
     return lines + table(("Counted from", "Update due by", "Delivered", "Result"), rows)
 
 
-def actions(people: tuple[Any, ...]) -> list[str]:
-    """Each ActionRequested with its ActionFinished; an outcome never journaled says so."""
+def unknown_outcome(action_id: str, stopped: Mapping[str, tuple[datetime, bool]]) -> str:
+    """Why an action with no outcome journaled has none, as the console told it: 'outcome
+    unknown: the console stopped while it ran (said on resume at 2026-03-14T09:31:02Z; not
+    run again)'. `stopped`: Facts.stopped."""
+    at, told = stopped.get(action_id, (None, False))
+    if at is None:  # no session since: the console stopped as it ran, or still runs it
+        return "outcome unknown: none journaled by the end of the journal"
+    if told:
+        return (
+            f"outcome unknown: the console stopped while it ran (said on resume at {iso(at)};"
+            " not run again)"
+        )
+    # a journal written before resumes told it: the console stopped, or the run was cut off
+    return f"outcome unknown: none journaled before the session resumed at {iso(at)}"
+
+
+def actions(
+    people: tuple[Any, ...], stopped: Mapping[str, tuple[datetime, bool]] | None = None
+) -> list[str]:
+    """Each ActionRequested with its ActionFinished; one with none journaled is said to be of
+    unknown outcome, and why (`unknown_outcome`), never "none"."""
     finished = {e.action_id: e for e in people if _kind(e) == "action_finished"}
     rows = []
     for e in people:
@@ -167,7 +186,7 @@ def actions(people: tuple[Any, ...]) -> list[str]:
         params = params_in_full(e.params)
         done = finished.get(e.action_id)
         if done is None:
-            outcome, when = "no outcome journaled", NONE
+            outcome, when = unknown_outcome(e.action_id, stopped or {}), "unknown"
         else:
             word = "done" if done.ok else "FAILED"
             outcome, when = md(f"{word}: {done.result}" if done.result else word), iso(done.at)
@@ -200,7 +219,8 @@ def updates(people: tuple[Any, ...]) -> list[str]:
         queued, sent = parts.get("message_queued"), parts.get("message_sent")
         e: Any = sent or queued
         if sent is None:
-            outcome = "queued, no outcome journaled"
+            # in the outbox when the journal ends: sent by a console resuming it, or lost
+            outcome = "queued; delivery unknown: none journaled by the end of the journal"
         elif sent.outcome == "unknown":
             outcome = md(f"delivery unknown: {sent.detail}" if sent.detail else "unknown")
         elif sent.outcome == "delivered":

@@ -174,3 +174,61 @@ async def test_a_superusers_backend_is_said_to_be_refused_before_yes(tmp_path) -
             assert (refuses in dialog.message) is (console_superuser is False), dialog.message
             assert dialog.message.splitlines()[0].startswith("Backend pid 4242 (postgres")
         session.clock.advance(2)
+
+
+async def test_another_roles_backend_is_said_to_be_refused_before_yes(tmp_path) -> None:
+    """Before: a console whose role has neither superuser nor pg_signal_backend (`warroom
+    check`: "own role only") asked `k` on another role's backend as on any other; only the
+    result said PostgreSQL had refused. Its own role's backend it may end: nothing said."""
+    session = await Session("db-lock-storm", tmp_path / "j.warroom").arun(4)
+    refuses = (
+        "PostgreSQL will refuse: its role (batch) is not the console's (watcher), which is "
+        "neither a superuser nor a member of pg_signal_backend; it may end or cancel only its "
+        "own role's (watcher) backends (grant pg_signal_backend to end others')."
+    )
+    for user, signals, said in (
+        ("batch", ("watcher",), True),
+        ("watcher", ("watcher",), False),  # its own role's
+        ("batch", ("watcher", "batch"), False),  # a role whose privileges it has
+        ("batch", None, False),  # pg_signal_backend, or not read (old journals, simulation)
+    ):
+        session.record(
+            DatabaseSampled(
+                at=session.clock.now(),
+                connections={"active": 2, "idle": 3, "idle in transaction": 0, "waiting": 2},
+                max_connections=100,
+                sessions=(holder(session, user=user), *waiters(session, 1)),
+                console_superuser=False,
+                console_signals=signals,
+            )
+        )
+        app = session.app()
+        async with app.run_test(size=SIZE) as pilot:
+            dialog = await opened_on_4242(pilot)
+            assert (refuses in dialog.message) is said, (user, signals, dialog.message)
+            assert ("will refuse" in dialog.message) is said
+        session.clock.advance(2)
+    assert journaled(session, ActionRequested) == []
+
+
+async def test_kill_idle_counts_the_backends_of_other_roles_it_will_be_refused(tmp_path) -> None:
+    session = await Session("connection-pool-exhaustion", tmp_path / "j.warroom").arun(900)
+    database = session.recorder.state.database
+    assert database is not None
+    session.record(database.model_copy(update={"console_signals": ("watcher",)}))
+    app = session.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        await shown(pilot, LiveConfirmScreen)
+        message = app.screen.message  # type: ignore[attr-defined]
+        listed = [line for line in message.splitlines() if line.startswith("pid ")]
+        assert listed and all(line.endswith("(another role's: refused)") for line in listed)
+        more = next((line for line in message.splitlines() if line.startswith("… and ")), "")
+        every = len(listed) + int(more.split()[2] if more else 0)  # all tracktion's, not ours
+        assert (
+            f"PostgreSQL will refuse {every} of them: their role is not the console's (watcher), "
+            "which is neither a superuser nor a member of pg_signal_backend"
+        ) in message, message
+        await pilot.press("escape")
+        await pilot.pause()
+    assert journaled(session, ActionRequested) == []

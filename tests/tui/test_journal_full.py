@@ -393,3 +393,20 @@ async def test_a_console_resuming_a_journal_that_lacks_events_says_so_on_its_tim
     )
     assert said.get(lacks) == "bad", said  # on the resumed console's timeline, in red
     assert lacks in [e.text for e in entries(ConsoleState(), ConsoleState(), again)]
+
+
+async def test_quit_pressed_again_over_the_question_asks_no_second_one(tmp_path) -> None:
+    """ctrl+q reaches the console over any dialog. Before: pressed again over the question,
+    it asked a second one, and the first, its worker cancelled, stayed under it: its "Quit
+    anyway" then did nothing."""
+    session = await held_session(tmp_path)
+    app = session.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await asked_to_quit(app, pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.pause()
+        assert [s for s in app.screen_stack if isinstance(s, ConfirmScreen)] == [dialog]
+        await pilot.press("y")  # Quit anyway
+        await pilot.pause()
+    assert app.return_code == 0

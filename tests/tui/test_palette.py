@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit
 
+from state.journal.replay import Replay
+from state.journal.store import Journal
 from tests.hostile import CORPUS
 from tests.play import Session
 from tests.tui.waiting import pressed, shown
 from tui.app import WarroomApp
 from tui.palette import WarroomCommands
+from tui.replay import ReplayApp
 from widgets.modals import ConfirmScreen
 
 # what a commander types -> the warroom command that must come first
@@ -201,3 +204,51 @@ async def test_the_palette_offers_only_what_its_key_would_do_in_this_state(tmp_p
         await pilot.pause()
         assert "Ack" not in {title(h) for h in await hits(app, "")}
         assert "Note" in {title(h) for h in await hits(app, "")}  # needs no incident
+
+
+async def test_a_read_only_console_marks_what_it_refuses_with_why_as_its_key_bar_and_help(
+    tmp_path,
+) -> None:
+    """Before: a read-only console's palette offered Remediate, Kill pid, Update… as if they
+    ran; run, each said it was disabled. Now each is listed dimmed and marked "(disabled)",
+    its help line leading with why, below any command that runs and matches as well; the key
+    bar dims the same keys and help (?) says the same why."""
+    app = await open_console(tmp_path, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        listed = {title(h): h for h in await hits(app, "")}
+        refused = {"Remediate", "Kill pid", "Cancel query", "Kill idle", "Update", "Escalate"}
+        for name, hit in listed.items():
+            shown = hit.prompt.plain  # type: ignore[union-attr]
+            assert shown.endswith("(disabled)") is (name in refused), (name, shown)
+        assert (listed["Remediate"].help or "").startswith(
+            "read-only: remediation (restart, rollout undo, scale…) is disabled on this console."
+        )
+        assert (listed["Note"].help or "").startswith("Add a note")  # runs: nothing said
+        restart = await hits(app, "restart tracklist-service")
+        assert restart[0].prompt.plain.endswith("(disabled)")  # type: ignore[union-attr]
+        assert (restart[0].help or "").startswith("read-only: restart is disabled on this console")
+        kill = await hits(app, "kill pid 4242")
+        assert title(kill[0]) == "Kill pid 4242"
+        assert (kill[0].help or "").startswith("read-only: terminate backend is disabled")
+        help_rows = dict(row for _, rows in app.help_sections() for row in rows)
+        assert help_rows["k"].endswith(
+            "(read-only: killing a backend (pg_terminate_backend) is disabled on this console)"
+        )
+        assert "disabled" not in help_rows["n"]
+        bar = {a.binding.action: a.enabled for a in app.screen.active_bindings.values()}
+        assert not bar["terminate_backend"] and bar["note"]  # the key bar dims the one
+
+
+async def test_a_writable_console_marks_nothing_and_replay_lists_one_quit(tmp_path) -> None:
+    app = await open_console(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not any("(disabled)" in h.prompt.plain for h in await hits(app, ""))  # type: ignore[union-attr]
+    app.recorder.journal.close()
+    replay = ReplayApp(Replay(Journal.open(app.recorder.journal.path, read_only=True)))
+    async with replay.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        listed = [title(h) for h in await hits(replay, "")]
+        assert listed.count("Quit") == 1  # the replay's own `q`, not Textual's beside it
+        assert not any("(disabled)" in h.prompt.plain for h in await hits(replay, ""))  # type: ignore[union-attr]

@@ -57,3 +57,36 @@ async def test_an_action_with_no_outcome_is_told_unknown_once_on_resume(tmp_path
     third.recorder.journal.close()
     assert [r.action_id for r in journaled(path, ActionRequested)] == ["a1", "a2"]  # not re-run
     assert [f.action_id for f in journaled(path, ActionFinished)] == ["a1"]
+
+
+async def test_replay_and_the_export_say_the_same_unknown_outcome(tmp_path) -> None:
+    """What the resumed console told, replay shows on its timeline and the review writes in
+    its actions table, with the resume's time: never "no outcome" alone."""
+    from state.journal.replay import Replay
+    from state.journal.store import Journal
+    from state.review.files import review_files
+    from tui.replay import ReplayApp
+
+    config = parse(CONFIG)
+    path = tmp_path / "live.warroom"
+    first = open_live(config, path, OPERATOR)
+    now = first.clock.now()
+    first.recorder.record(requested(now, "a2", "rollout_undo"))
+    first.recorder.journal.close()
+    again = open_live(config, path, "bob")
+    resumed = again.clock.now()
+    again.recorder.journal.close()
+
+    replay = ReplayApp(Replay(Journal.open(path, read_only=True)))
+    async with replay.run_test(size=(120, 40)) as pilot:
+        await pilot.press("end")
+        await pilot.pause()
+        timeline = replay.query_one("#timeline")._body.plain  # type: ignore[attr-defined]
+        assert f"undo rollout of tracktion/tracklist-service (requested {now:%H:%M:%S}Z" in timeline
+        assert UNKNOWN in timeline
+    with Journal.open(path, read_only=True) as journal:
+        (md,) = [f.data.decode() for f in review_files(journal.events()) if f.name.endswith(".md")]
+    assert (
+        f"| unknown | {UNKNOWN} (said on resume at {resumed:%Y-%m-%dT%H:%M:%S}Z; not run again) |"
+    ) in md
+    assert "no outcome" not in md
