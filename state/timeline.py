@@ -548,8 +548,10 @@ def _lock_changes(before: ConsoleState, after: ConsoleState, entry):
     if old == 0 and new > 0:
         yield entry(f"Lock chain: {new} session{'s' if new > 1 else ''} blocked", "bad")
     elif after.lock_rules > 3 and db is not None:
-        yield from _chains_cleared(before, after, entry)
-        yield from _chains_grown(before.lock_told, after.lock_told, db, entry)
+        if after.lock_standing is not before.lock_standing:
+            yield from _chains_cleared(before, after, entry)
+        if after.lock_told is not before.lock_told:
+            yield from _chains_grown(before.lock_told, after.lock_told, db, entry)
     elif old > 0 and new == 0:
         yield entry("Lock chain cleared", "good")
     elif after.lock_rules == 2 and after.lock_told is not before.lock_told:
