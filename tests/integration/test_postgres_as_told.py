@@ -38,6 +38,12 @@ async def probe(pg_server: PgServer) -> AsyncIterator[PostgresProbe]:
         yield p
 
 
+def begun(first: DatabaseSampled) -> SessionStarted:
+    """A live session this version began a second before `first`."""
+    at = first.at - timedelta(seconds=1)
+    return SessionStarted(at=at, mode="live", version="test", operator="a", lock_rules=LOCK_RULES)
+
+
 async def test_two_blockers_are_two_chains_and_a_growing_chain_is_told(
     probe: PostgresProbe, sessions: Sessions
 ) -> None:
@@ -52,13 +58,7 @@ async def test_two_blockers_are_two_chains_and_a_growing_chain_is_told(
         await sessions.wait(f"app-a{n}", f"UPDATE acc_a SET balance = {n} WHERE id = 1")
     second = await sample(probe)  # behind a: 4, behind b: 1; 5 blocked in all
 
-    start = SessionStarted(
-        at=first.at - timedelta(seconds=1),
-        mode="live",
-        version="test",
-        operator="alice",
-        lock_rules=LOCK_RULES,
-    )
+    start = begun(first)
     # the samples a second apart at least, as the probe's cadence has them
     later = second.model_copy(update={"at": max(second.at, first.at + timedelta(seconds=1))})
     events: list[SessionStarted | DatabaseSampled] = [start, first, later]
@@ -100,13 +100,7 @@ async def test_a_chain_that_clears_beside_another_is_told_by_its_blocker(
     second = await sample(probe)
     role = await sessions.value("SELECT current_user")
 
-    start = SessionStarted(
-        at=first.at - timedelta(seconds=1),
-        mode="live",
-        version="test",
-        operator="alice",
-        lock_rules=LOCK_RULES,
-    )
+    start = begun(first)
     later = second.model_copy(update={"at": first.at + timedelta(seconds=75)})
     told = [
         e.text
