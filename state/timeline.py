@@ -550,6 +550,8 @@ def _lock_changes(before: ConsoleState, after: ConsoleState, entry):
     elif after.lock_rules > 3 and db is not None:
         if after.lock_standing is not before.lock_standing:
             yield from _chains_cleared(before, after, entry)
+        elif old > 0 and new == 0:  # a state with no chain kept standing: said as before
+            yield entry("Lock chain cleared", "good")
         if after.lock_told is not before.lock_told:
             yield from _chains_grown(before.lock_told, after.lock_told, db, entry)
     elif old > 0 and new == 0:

@@ -275,6 +275,8 @@ def test_each_lock_chain_clearing_is_told_by_its_blocker_how_long_it_stood_and_h
         "Lock chain cleared after 8 min 50 s, behind pid 4242 (role batch, application "
         "nightly-billing) on t4242; none still standing",
     ]
+    unkept = locked.model_copy(update={"lock_standing": {}})  # nothing to name: said as before
+    assert texts(unkept, rooted(4)) == ["Lock chain cleared"]
 
 
 def test_a_chain_clearing_as_another_grows_by_as_many_is_told_at_once():
