@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Iterator
-from itertools import compress
+from itertools import chain, compress
 from typing import TYPE_CHECKING
 
 from state import events as ev
@@ -630,10 +630,10 @@ def _chains_cleared(before: ConsoleState, after: ConsoleState, entry):
     still = "none" if not left else f"{left} chain{'s' if left > 1 else ''}"
     at = after.database.at if after.database is not None else after.now
     for key in sorted(gone, key=lambda k: (before.lock_standing[k].since, k)):
-        chain = before.lock_standing[key]
-        stood = _span((at - chain.since).total_seconds()) if at is not None else "a while"
+        was = before.lock_standing[key]
+        stood = _span((at - was.since).total_seconds()) if at is not None else "a while"
         yield entry(
-            f"Lock chain cleared after {stood}, behind {chain.root}; {still} still standing",
+            f"Lock chain cleared after {stood}, behind {was.root}; {still} still standing",
             "good",
         )
 
@@ -662,20 +662,29 @@ def chains_told(before: ConsoleState, after: ConsoleState) -> dict[str, int]:
 
 
 def _waits_moved(before: ConsoleState, after: ConsoleState) -> bool:
-    """Under lock_rules 4: did any session's waits move between the two samples (a chain
-    that cleared as another grew by as many keeps the count of blocked sessions)? Reads only
-    the sessions that are not the very objects of the sample before. Always False before 4:
-    those chains were read again only when the count moved, as then."""
+    """Under lock_rules 4, with as many sessions blocked as before: did the sessions others
+    wait on change? A chain that cleared as another grew by as many keeps the count, but its
+    root blocker no longer blocks anyone; a chain that appeared adds one. (A root that came to
+    wait on another moves the count itself.) Always False before 4: those chains were read
+    again only when the count moved, as then."""
     if after.lock_rules < 4 or before.database is None or after.database is None:
         return False
-    was, now = before.database.sessions, after.database.sessions
-    if len(was) != len(now):
-        return True
-    return any(
-        a is not b
-        and (a.pid, a.blocked_by, a.backend_start) != (b.pid, b.blocked_by, b.backend_start)
-        for a, b in zip(was, now, strict=True)
-    )
+    return _blockers(before.database) != _blockers(after.database)
+
+
+def _blockers(db: ev.DatabaseSampled) -> frozenset[int]:
+    """The pids some session of `db` waits on (~60 us at 1,000 sessions: a lock storm's
+    queue moves at every sample, so by place nearly every session differs); the last two
+    samples' kept."""
+    for sample, found in _BLOCKERS:
+        if sample is db:
+            return found
+    found = frozenset(chain.from_iterable(map(_BLOCKED_BY, db.sessions)))
+    _BLOCKERS[:] = [*_BLOCKERS[-1:], (db, found)]
+    return found
+
+
+_BLOCKERS: list[tuple[ev.DatabaseSampled, frozenset[int]]] = []
 
 
 def _chains_grown(told: dict[str, int], now: dict[str, int], db: ev.DatabaseSampled, entry):
