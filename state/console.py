@@ -112,6 +112,15 @@ class TimelineEntry(Model):
     key: str | None = None
 
 
+class ChainStanding(Model):
+    """A lock chain standing (lock_rules 4), kept to tell its clearing when its blocker is
+    gone from the sample: since when it was told, and its root blocker as it was named then
+    (state/locks.py root_named)."""
+
+    since: Instant
+    root: str
+
+
 class SignalEpisode(Model):
     """One signal's breach, from its first sample over the line until it held clear.
 
@@ -163,6 +172,9 @@ class ConsoleState(Model):
     # a rollout's end is told "complete", a crash loop's "available again". None in a state
     # of a journal kept before it was (a session begun since keeps it): told as then
     rollouts: dict[str, int] | None = None
+    # how the session tells a rollout's end (SessionStarted.rollout_rules): 1 for a journal
+    # that does not say, as it was shown then; 2 tells it once (state/rollouts.py)
+    rollout_rules: int = 1
     health: dict[str, HealthResult] = Field(default_factory=dict)
     error_rate: dict[str, tuple[float | None, ...]] = Field(default_factory=dict)
     request_rate: dict[str, float | None] = Field(default_factory=dict)  # latest req/s
@@ -185,11 +197,15 @@ class ConsoleState(Model):
     signal_rules: int = 1
     # the lock-chain reading the session was recorded under (SessionStarted.lock_rules): 1 for
     # a journal that does not say; 2 tells a chain as it grows and each chain's peak apart; 3
-    # tells each chain's growth apart
+    # tells each chain's growth apart; 4 tells each chain's clearing apart
     lock_rules: int = 1
-    # under lock_rules 3, by each lock chain standing (its root blocker: state/locks.py
-    # chain_key), how many blocked sessions the timeline last told of it
+    # under lock_rules 3 and 4, by each lock chain standing (its root blocker: state/locks.py
+    # chain_key), how many blocked sessions the timeline last told of it; under 2, by "" (the
+    # chains counted together), the count the timeline last told of them all
     lock_told: dict[str, int] = Field(default_factory=dict)
+    # under lock_rules 4, by each lock chain standing (chain_key): since when, and its root
+    # blocker in words, for the line that tells it cleared
+    lock_standing: dict[str, ChainStanding] = Field(default_factory=dict)
     episodes: dict[str, SignalEpisode] = Field(default_factory=dict)  # open ones, by key
     breach: Breach | None = None  # the open breach, else the last sustained one
     incident: Incident | None = None

@@ -257,6 +257,8 @@ class SessionStarted(EventBase):
     signal_rules: int = 1
     # which lock-chain reading the console ran (state/locks.py LOCK_RULES): 1 when not said
     lock_rules: int = 1
+    # how the console told a rollout's end (state/rollouts.py ROLLOUT_RULES): 1 when not said
+    rollout_rules: int = 1
     # begun in a journal an earlier console had created but begun no session in (its opening
     # was cut short, tui/opening.py): nothing was lost, and the timeline says so
     begun_afresh: bool = False

@@ -25,7 +25,7 @@ from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2, b
 from state.guide.resolution import STABLE_CHECKS
 from state.guide.severity import IncidentStatus, Role
 from state.rollouts import under_way
-from state.timeline import at_start_episodes, chains_told, entries, first_sample
+from state.timeline import at_start_episodes, entries, first_sample, lock_reading
 
 _SAMPLE_SOURCE = {
     "deployments_sampled": "kubernetes",
@@ -63,10 +63,8 @@ def fold(
         rolling = rollouts_under_way(state, after)
         if rolling != after.rollouts:
             after = after.model_copy(update={"rollouts": rolling})
-    if isinstance(event, ev.DatabaseSampled) and after.lock_rules > 2:
-        told = chains_told(state, after)
-        if told is not after.lock_told:
-            after = after.model_copy(update={"lock_told": told})
+    if isinstance(event, ev.DatabaseSampled) and after.lock_rules > 1:
+        after = lock_reading(state, after)
     new_entries = tuple(entries(state, after, event))
     update: dict = {"now": event.at, "events": state.events + 1}
     if after.episodes and any(e.ended for e in after.episodes.values()):
@@ -375,6 +373,7 @@ def _apply(state: ConsoleState, event: ev.Event | ev.EventBase, history: int) ->
                     "opened_at": event.at,
                     "signal_rules": event.signal_rules,
                     "lock_rules": event.lock_rules,
+                    "rollout_rules": event.rollout_rules,
                     "rollouts": {},
                     **_rules(event),
                 }

@@ -14,9 +14,12 @@ if TYPE_CHECKING:
 # the lock-chain reading this console writes (SessionStarted.lock_rules): 2 tells the chains
 # as they grow, all counted together (state/timeline.py), and each chain's own peak in the
 # review (state/review/metrics.py); 3 tells each chain's growth apart, by its root blocker
-# (ConsoleState.lock_told). A journal replays under the rules it says, as it was shown then;
-# one that does not say under 1 (a chain told once, as it appeared, one peak over every chain)
-LOCK_RULES = 3
+# (ConsoleState.lock_told); 4 tells each chain's clearing apart, by its root blocker, how
+# long it stood and how many still stand (ConsoleState.lock_standing), the chains read again
+# whenever a session's waits moved. A journal replays under the rules it says, as it was
+# shown then; one that does not say under 1 (a chain told once, as it appeared, one peak
+# over every chain)
+LOCK_RULES = 4
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,25 @@ def root_words(chain: BlockingChain, sessions: Sequence[DbSession]) -> str:
     name = f"pid {root.pid}" if root.pid > 0 else blocker_name(root.pid, sessions)
     on = f" on {root.relation}" if root.relation else ""
     return inert(name + on, 80)
+
+
+def root_named(sessions: Sequence[DbSession], key: str) -> str:
+    """The root blocker of the chain `key` (chain_key) in `sessions`, for the line that tells
+    the chain cleared once it may be gone: "pid 4242 (role batch, application billing) on
+    accounts", "prepared transaction 'tx-7' (role batch)", or "pid 4242" for a blocker the
+    sample did not show."""
+    head = key.partition("@")[0]
+    pid = int(head) if head.isdigit() else None  # else a prepared transaction: pid < 0
+    found = (s for s in sessions if (s.pid == pid if pid else s.pid < 0))
+    root = next((s for s in found if chain_key(s) == key), None)
+    if root is None:
+        return f"pid {pid}" if pid else "a prepared transaction"
+    name = f"pid {root.pid}" if root.pid > 0 else blocker_name(root.pid, sessions)
+    who = [f"role {root.user}"] if root.user else []
+    if root.application and root.pid > 0:
+        who.append(f"application {root.application}")
+    said = name + (f" ({', '.join(who)})" if who else "")
+    return inert(said + (f" on {root.relation}" if root.relation else ""), 160)
 
 
 def connections_used(db: DatabaseSampled) -> int:

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from state.events import DeploymentStatus
 
 STALLED = "ProgressDeadlineExceeded"
+# how the end of a rollout is told (SessionStarted.rollout_rules): 1 (a journal that does not
+# say) tells "rollout of revision N complete (3/3 updated and available)" and, when its
+# replicas were not all ready at the sample before, "all 3 replicas ready" beside it: one
+# fact told twice; 2 tells it once, in kubectl rollout status's terms (its "successfully
+# rolled out" is the rollout complete), and "all N replicas ready" only when no line of the
+# sample said its replicas are all available (a scale, pods back without a rollout)
+ROLLOUT_RULES = 2
 
 
 def counted(deployment: DeploymentStatus) -> bool:
@@ -69,6 +76,12 @@ def again(d: DeploymentStatus) -> str:
     """A Deployment whose replicas are all available again, no rollout under way: "3/3
     available again (revision 9)"."""
     return f"{d.available}/{d.desired} available again (revision {d.revision})"
+
+
+def all_available(text: str, d: DeploymentStatus) -> bool:
+    """Whether a line of `changes` of `d` says its replicas are all available: its rollout
+    complete, or its replicas available again with none rolling out."""
+    return text.endswith((_complete(d), again(d)))
 
 
 def _complete(d: DeploymentStatus) -> str:

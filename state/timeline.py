@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Iterator
-from itertools import compress
+from itertools import chain, compress
 from typing import TYPE_CHECKING
 
 from state import events as ev
 from state.action_words import PINNING_PARAMS, WORDED_PARAMS, action_words, revisions
-from state.console import ConsoleState, TimelineEntry
+from state.console import ChainStanding, ConsoleState, TimelineEntry
 from state.guide.episodes import CLEAR_HOLD, SIGNAL_RULES, rule
 from state.guide.investigation import STEP_TITLES, findings_count
 from state.guide.policy import ERROR_RATE_P1, ERROR_RATE_P2, LATENCY_RATIO_P2
@@ -26,10 +26,11 @@ from state.locks import (
     chain_sizes,
     connection_share,
     connections_used,
+    root_named,
     root_words,
     unseen,
 )
-from state.rollouts import again
+from state.rollouts import again, all_available
 from state.rollouts import changes as rollout_changes
 from state.text import inert, marked_name
 
@@ -332,14 +333,17 @@ def _deployment_changes(before: ConsoleState, after: ConsoleState, entry):
         name = marked_name(key)
         known = before.rollouts
         rolling = None if known is None else known.get(key) == was.revision
-        told_again = False
+        told_whole = False  # a line said its replicas are all available: not said twice
         for text, tone in rollout_changes(name, was, now, rolling):
-            told_again = text.endswith(again(now))
+            if after.rollout_rules > 1:
+                told_whole = told_whole or all_available(text, now)
+            else:  # as then: only "available again" kept it from being said
+                told_whole = text.endswith(again(now))
             yield entry(text, tone)
         old_reason, new_reason = worst_pod(was)[1], worst_pod(now)[1]
         if new_reason != old_reason and new_reason not in (None, "ContainerCreating", "Pending"):
             yield entry(f"{name}: pods {marked_name(new_reason)}", "bad")
-        if now.ready >= now.desired > 0 and was.ready < was.desired and not told_again:
+        if now.ready >= now.desired > 0 and was.ready < was.desired and not told_whole:
             yield entry(f"{name}: all {now.desired} replicas ready", "good")
 
 
@@ -543,9 +547,16 @@ def _lock_changes(before: ConsoleState, after: ConsoleState, entry):
     old, new = blocked_count(before), blocked_count(after)
     if old == 0 and new > 0:
         yield entry(f"Lock chain: {new} session{'s' if new > 1 else ''} blocked", "bad")
+    elif after.lock_rules > 3 and db is not None:
+        if after.lock_standing is not before.lock_standing:
+            yield from _chains_cleared(before, after, entry)
+        elif old > 0 and new == 0:  # a state with no chain kept standing: said as before
+            yield entry("Lock chain cleared", "good")
+        if after.lock_told is not before.lock_told:
+            yield from _chains_grown(before.lock_told, after.lock_told, db, entry)
     elif old > 0 and new == 0:
         yield entry("Lock chain cleared", "good")
-    elif after.lock_rules == 2 and new > old and new >= 2 * _last_told(before.timeline, old):
+    elif after.lock_rules == 2 and after.lock_told is not before.lock_told:
         yield entry(f"Lock chain grew: {new} sessions blocked", "bad")
     elif after.lock_told is not before.lock_told and db is not None:
         yield from _chains_grown(before.lock_told, after.lock_told, db, entry)
@@ -554,6 +565,77 @@ def _lock_changes(before: ConsoleState, after: ConsoleState, entry):
         yield entry(f"Database signal unknown: {blind}", "bad")
     elif was and not blind:
         yield entry("Database: every session visible again", "good")
+
+
+def lock_reading(before: ConsoleState, after: ConsoleState) -> ConsoleState:
+    """`after` (a database sample folded) with what its lock rules keep of the chains told:
+    `lock_told` (rules 2: `told_together`; 3 and 4: `chains_told`) and, under 4,
+    `lock_standing`. `after` itself when nothing moved."""
+    if after.lock_rules == 2:
+        told = told_together(before, after)
+    elif after.lock_rules > 2:
+        told = chains_told(before, after)
+    else:
+        return after
+    update: dict = {} if told is after.lock_told else {"lock_told": told}
+    if after.lock_rules > 3 and told.keys() != after.lock_standing.keys():
+        update["lock_standing"] = _standing(after, told)
+    return after.model_copy(update=update) if update else after
+
+
+def told_together(before: ConsoleState, after: ConsoleState) -> dict[str, int]:
+    """`after.lock_told` under lock_rules 2: {"": n}, the count of blocked sessions the
+    timeline last told of the chains counted together ("Lock chain: 3 sessions blocked",
+    "Lock chain grew: 8 sessions blocked"), told again each time it doubles from that. Kept
+    in the state, not only read back from the timeline: the review folds with its timeline
+    kept empty, and missed the "grew" lines the console showed (journals of rules 2 exported
+    without them). A state with no count kept (a keyframe written before it was) reads it
+    from its timeline, as the console then did. The same dict when nothing is told."""
+    told = before.lock_told
+    new = blocked_count(after)
+    if not new:
+        return {} if told else told
+    old = blocked_count(before)
+    if not old:
+        return {"": new}
+    last = told.get("")
+    if last is None:
+        last = _last_told(before.timeline, old)
+    return {"": new} if new > old and new >= 2 * last else told
+
+
+def _standing(after: ConsoleState, told: dict[str, int]) -> dict:
+    """`after.lock_standing` for the chains of `told` (lock_rules 4): each chain kept since
+    it was first told, a new one from now, named as its root blocker is now."""
+    kept = after.lock_standing
+    db = after.database
+    out = {}
+    for key in told:
+        found = kept.get(key)
+        if found is None and db is not None:
+            found = ChainStanding(since=db.at, root=root_named(db.sessions, key))
+        if found is not None:
+            out[key] = found
+    return out
+
+
+def _chains_cleared(before: ConsoleState, after: ConsoleState, entry):
+    """Each chain gone since `before` (lock_rules 4), in a line of its own: its root blocker,
+    how long it stood, and how many chains still stand (found live: a chain that cleared
+    beside another had no line; the IC learnt it only when all had cleared)."""
+    gone = before.lock_standing.keys() - after.lock_standing.keys()
+    if not gone:
+        return
+    left = len(after.lock_standing)
+    still = "none" if not left else f"{left} chain{'s' if left > 1 else ''}"
+    at = after.database.at if after.database is not None else after.now
+    for key in sorted(gone, key=lambda k: (before.lock_standing[k].since, k)):
+        was = before.lock_standing[key]
+        stood = _span((at - was.since).total_seconds()) if at is not None else "a while"
+        yield entry(
+            f"Lock chain cleared after {stood}, behind {was.root}; {still} still standing",
+            "good",
+        )
 
 
 def chains_told(before: ConsoleState, after: ConsoleState) -> dict[str, int]:
@@ -570,13 +652,39 @@ def chains_told(before: ConsoleState, after: ConsoleState) -> dict[str, int]:
     new = blocked_count(after)
     if not new:
         return {} if told else told
-    if told and new == blocked_count(before):
+    if told and new == blocked_count(before) and not _waits_moved(before, after):
         return told
     db = after.database
     assert db is not None  # blocked sessions were counted in it
     now = chain_sizes(db.sessions)
     said = {k: n if k not in told or n >= 2 * told[k] else told[k] for k, n in now.items()}
     return told if said == told else said
+
+
+def _waits_moved(before: ConsoleState, after: ConsoleState) -> bool:
+    """Under lock_rules 4, with as many sessions blocked as before: did the sessions others
+    wait on change? A chain that cleared as another grew by as many keeps the count, but its
+    root blocker no longer blocks anyone; a chain that appeared adds one. (A root that came to
+    wait on another moves the count itself.) Always False before 4: those chains were read
+    again only when the count moved, as then."""
+    if after.lock_rules < 4 or before.database is None or after.database is None:
+        return False
+    return _blockers(before.database) != _blockers(after.database)
+
+
+def _blockers(db: ev.DatabaseSampled) -> frozenset[int]:
+    """The pids some session of `db` waits on (~60 us at 1,000 sessions: a lock storm's
+    queue moves at every sample, so by place nearly every session differs); the last two
+    samples' kept."""
+    for sample, found in _BLOCKERS:
+        if sample is db:
+            return found
+    found = frozenset(chain.from_iterable(map(_BLOCKED_BY, db.sessions)))
+    _BLOCKERS[:] = [*_BLOCKERS[-1:], (db, found)]
+    return found
+
+
+_BLOCKERS: list[tuple[ev.DatabaseSampled, frozenset[int]]] = []
 
 
 def _chains_grown(told: dict[str, int], now: dict[str, int], db: ev.DatabaseSampled, entry):

@@ -30,6 +30,7 @@ from state.guide.signals import suggestion
 from state.journal.store import Journal
 from state.locks import LOCK_RULES
 from state.recorder import Recorder
+from state.rollouts import ROLLOUT_RULES
 from tui import __version__
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ class Session:
                 services=tuple(self.cluster.services),
                 signal_rules=SIGNAL_RULES,
                 lock_rules=LOCK_RULES,
+                rollout_rules=ROLLOUT_RULES,
             )
         )
 

@@ -21,6 +21,7 @@ from state.guide.episodes import SIGNAL_RULES
 from state.journal.unsettled import unsettled_actions
 from state.locks import LOCK_RULES
 from state.recorder import Recorder
+from state.rollouts import ROLLOUT_RULES
 from tui import __version__
 from tui.base import Wiring
 from tui.opening import SessionStart, not_resumable
@@ -58,6 +59,7 @@ def start_demo(start: SessionStart) -> DemoSession:
                 services=tuple(cluster.services),
                 signal_rules=SIGNAL_RULES,
                 lock_rules=LOCK_RULES,
+                rollout_rules=ROLLOUT_RULES,
                 begun_afresh=start.afresh,
             )
         )

@@ -74,7 +74,6 @@ class SampleRecorder:
         with journal.lock:
             if journal.connection.in_transaction:
                 return
-            self._wake.clear()  # before taking: an event submitted from now on wakes it again
             recorded = False
             while self._queue and not self._stopping:
                 event = self._queue.popleft()
@@ -87,6 +86,12 @@ class SampleRecorder:
     def _run(self) -> None:
         while True:
             self._wake.wait()
+            # cleared here, by the thread that waits, before it reads `_stopping` and the
+            # queue: an event submitted from now on wakes it again, and a stop set before
+            # the clear is read just after it. Cleared in `drain` (found as a flaky quit), it
+            # could wipe the wake-up `stop` set while this thread waited there for the
+            # journal's lock, and this thread slept on, with `stop` joining it for ever
+            self._wake.clear()
             if self._stopping:
                 return
             try:

@@ -12,9 +12,10 @@ import pytest
 
 from probes.kubernetes.read import KubernetesProbe
 from state.console import ConsoleState
-from state.events import DeploymentsSampled
+from state.events import DeploymentsSampled, SessionStarted
 from state.fold import fold
 from state.guide.resolution import verify
+from state.rollouts import ROLLOUT_RULES
 from tests.integration.k8s_emulator import cluster
 from tests.integration.k8s_objects import deployment, healthy, replicaset
 from tests.servers.sessions import eventually
@@ -27,8 +28,10 @@ T0 = datetime(2026, 3, 2, 14, 1, tzinfo=UTC)
 class Console:
     """The probe's samples folded as the console folds them, on a clock 2 s a refresh."""
 
-    def __init__(self, probe: KubernetesProbe) -> None:
+    def __init__(self, probe: KubernetesProbe, begun: SessionStarted | None = None) -> None:
         self.probe, self.state, self.refreshes = probe, ConsoleState(services=(NAME,)), 0
+        if begun is not None:  # a session this version began: its rules
+            self.state = fold(self.state, begun)
 
     async def refresh(self):
         self.refreshes += 1
@@ -121,3 +124,29 @@ async def test_a_rollout_that_stalls(tmp_path):
         ("bad", stalled),
     ]
     assert verify(console.state).reasons[-1] == f"{NAME} {stalled.split(': ', 1)[1]}"
+
+
+async def test_a_rollout_that_takes_replicas_down_ends_in_one_line(tmp_path):
+    """maxUnavailable: a replica down while each is replaced. Its end was told twice: the
+    rollout complete, and "all 3 replicas ready" beside it; now once, as kubectl says it."""
+    begun = SessionStarted(
+        at=T0, mode="live", version="test", operator="alice", rollout_rules=ROLLOUT_RULES
+    )
+    async with cluster(tmp_path, healthy(NAME, 3, 7)) as k8s:
+        probe = KubernetesProbe((NAME,), context=k8s.context, kubeconfig=k8s.kubeconfig)
+        console = Console(probe, begun)
+        try:
+            await console.until(7, 3, 3, None)
+            down = {"progressing": "ReplicaSetUpdated", "ready": 2}
+            k8s.add(deployment(NAME, replicas=3, updated=1, revision=8, **down))
+            await console.until(8, 1, 3, "progressing")
+            k8s.add(deployment(NAME, replicas=3, updated=2, revision=8, **down))
+            await console.until(8, 2, 3, "progressing")
+            k8s.add(deployment(NAME, replicas=3, revision=8), replicaset(NAME, 8, 3))
+            await console.until(8, 3, 3, None)
+        finally:
+            await console.probe.close()
+    assert console.told[-2:] == [
+        ("warn", f"{NAME}: rolling out revision 8 (was 7)"),
+        ("good", f"{NAME}: rollout of revision 8 complete (3/3 updated and available)"),
+    ]

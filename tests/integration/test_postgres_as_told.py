@@ -38,6 +38,12 @@ async def probe(pg_server: PgServer) -> AsyncIterator[PostgresProbe]:
         yield p
 
 
+def begun(first: DatabaseSampled) -> SessionStarted:
+    """A live session this version began a second before `first`."""
+    at = first.at - timedelta(seconds=1)
+    return SessionStarted(at=at, mode="live", version="test", operator="a", lock_rules=LOCK_RULES)
+
+
 async def test_two_blockers_are_two_chains_and_a_growing_chain_is_told(
     probe: PostgresProbe, sessions: Sessions
 ) -> None:
@@ -52,13 +58,7 @@ async def test_two_blockers_are_two_chains_and_a_growing_chain_is_told(
         await sessions.wait(f"app-a{n}", f"UPDATE acc_a SET balance = {n} WHERE id = 1")
     second = await sample(probe)  # behind a: 4, behind b: 1; 5 blocked in all
 
-    start = SessionStarted(
-        at=first.at - timedelta(seconds=1),
-        mode="live",
-        version="test",
-        operator="alice",
-        lock_rules=LOCK_RULES,
-    )
+    start = begun(first)
     # the samples a second apart at least, as the probe's cadence has them
     later = second.model_copy(update={"at": max(second.at, first.at + timedelta(seconds=1))})
     events: list[SessionStarted | DatabaseSampled] = [start, first, later]
@@ -79,6 +79,40 @@ async def test_two_blockers_are_two_chains_and_a_growing_chain_is_told(
         "Lock chain: 2 sessions blocked",
         f"Lock chain grew: 4 sessions blocked behind pid {a} on acc_a",  # b's stayed at 1
     ]
+
+
+async def test_a_chain_that_clears_beside_another_is_told_by_its_blocker(
+    probe: PostgresProbe, sessions: Sessions
+) -> None:
+    """Found live: a chain that cleared while another stood had no line; the IC learnt it
+    only when every chain had cleared. Each is told, by its root blocker (pid, role,
+    application), with how long it stood and how many chains still stand."""
+    await table(sessions, "acc_c")
+    await table(sessions, "acc_d")
+    c = await sessions.hold("batch-c", "UPDATE acc_c SET balance = 0 WHERE id = 1")
+    d = await sessions.hold("batch-d", "UPDATE acc_d SET balance = 0 WHERE id = 1")
+    await sessions.wait("app-c1", "UPDATE acc_c SET balance = 1 WHERE id = 1")
+    d1 = await sessions.wait("app-d1", "UPDATE acc_d SET balance = 1 WHERE id = 1")
+    first = await sample(probe)
+    await sessions.value("SELECT pg_terminate_backend(%s)", d)  # d's blocker ends
+    assert await sessions.gone([d])
+    await sessions.wait_state(d1, "wait_event_type IS DISTINCT FROM 'Lock'")
+    second = await sample(probe)
+    role = await sessions.value("SELECT current_user")
+
+    start = begun(first)
+    later = second.model_copy(update={"at": first.at + timedelta(seconds=75)})
+    told = [
+        e.text
+        for e in fold_all(ConsoleState(), [start, first, later]).timeline
+        if "Lock chain" in e.text
+    ]
+    assert told == [
+        "Lock chain: 2 sessions blocked",
+        f"Lock chain cleared after 1 min 15 s, behind pid {d} (role {role}, application "
+        "batch-d) on acc_d; 1 chain still standing",
+    ]
+    assert c in {s.pid for s in later.sessions}  # the other still stands
 
 
 async def test_a_statement_cut_by_the_server_is_marked_and_stays_inert(

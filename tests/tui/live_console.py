@@ -20,6 +20,7 @@ from state.guide.episodes import SIGNAL_RULES
 from state.journal.store import Journal
 from state.locks import LOCK_RULES
 from state.recorder import Recorder
+from state.rollouts import ROLLOUT_RULES
 from tui.app import WarroomApp
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def recorded(
         signal_rules=SIGNAL_RULES,
         tells_start=tells_start,
         lock_rules=LOCK_RULES,
+        rollout_rules=ROLLOUT_RULES,
     )
     for event in (start, *events):
         recorder.record(event)

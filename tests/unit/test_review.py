@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from state.console import ConsoleState
 from state.events import (
     ActionFinished,
     ActionRequested,
@@ -43,7 +44,7 @@ from state.review.items import fold_line, ics_text
 from state.review.metrics import parts
 from tests.play import START
 from tests.unit import review_sessions as play
-from tests.unit.helpers import at, error_rate
+from tests.unit.helpers import at, error_rate, fold_all
 from tui.environment import UPDATE_GOLDEN
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -577,6 +578,21 @@ def test_two_lock_chains_at_once_are_told_apart_each_with_its_own_peak() -> None
         "- **Database lock chain peak:** 6 sessions blocked at 2026-03-06T12:00:12Z, "
         "behind pid 41 (batch, idle in transaction)"
     ]
+
+
+@pytest.mark.parametrize("rules", [1, 2, 3, LOCK_RULES])
+def test_the_review_tells_the_lock_chains_as_the_console_showed_them(rules: int) -> None:
+    """Journals of lock rules 2 exported without the "grew" lines the console had shown;
+    under every rules, the review's lock lines are the console's, in its order."""
+    start = started().model_copy(update={"lock_rules": rules})
+    sizes = [(1, 0), (2, 0), (3, 1), (4, 1), (3, 2), (7, 2), (8, 0), (8, 0), (0, 0), (2, 0)]
+    sizes += [(4, 3), (0, 0)]
+    samples = [locked(10 + 2 * i, {(41, 0): a, (77, 0): b}) for i, (a, b) in enumerate(sizes)]
+    events = [start, declared(5), *samples]
+    shown = [e.text for e in fold_all(ConsoleState(), events).timeline if "Lock chain" in e.text]
+    told = [r.text for r in gather(events).rows if "Lock chain" in r.text]
+    assert told == shown
+    assert len([t for t in told if t.startswith("Lock chain grew")]) >= (3 if rules > 1 else 0)
 
 
 def test_a_journal_without_lock_rules_keeps_its_one_peak_over_every_chain() -> None:

@@ -10,6 +10,7 @@ from state import events as ev
 from state.console import ConsoleState
 from state.guide.resolution import verify
 from state.review.files import review_files
+from state.rollouts import ROLLOUT_RULES
 from tests.unit.helpers import T0, at, deployments, fold_all, health, pod
 
 NAME = "tracklist-service"
@@ -45,16 +46,21 @@ def rs(
 DONE_7 = rs(7, 3, 3, 3, None)
 
 
-START = ev.SessionStarted(at=at(-1), mode="live", version="test", operator="alice")
+START = ev.SessionStarted(
+    at=at(-1), mode="live", version="test", operator="alice", rollout_rules=ROLLOUT_RULES
+)
 
 
 def told(
-    *samples: ev.DeploymentStatus, first: ev.DeploymentStatus | None = DONE_7, begun: bool = True
+    *samples: ev.DeploymentStatus,
+    first: ev.DeploymentStatus | None = DONE_7,
+    begun: bool = True,
+    start: ev.SessionStarted = START,
 ) -> list[tuple[str, str, str]]:
     """(time, tone, text) of what the timeline says of the samples after `first`, 2 s apart,
-    in a session this version began (`begun`), or in a state of a journal kept before it
-    knew which rollouts were under way (not `begun`)."""
-    state = fold_all(ConsoleState(), [START] if begun else [])
+    in a session `start` began (`begun`: this version's), or in a state of a journal kept
+    before it knew which rollouts were under way (not `begun`)."""
+    state = fold_all(ConsoleState(), [start] if begun else [])
     state = fold_all(state, [deployments(0, first)] if first else [])
     start = len(state.timeline)
     state = fold_all(state, [deployments(2 * (i + 1), s) for i, s in enumerate(samples)])
@@ -73,8 +79,7 @@ def test_a_crash_loop_that_recovers_is_available_again_not_a_rollout_complete():
     assert [t for _, _, t in told(rs(8, 3, 3, 2), rs(8, 3, 3, 3, None))] == [
         f"{NAME}: rolling out revision 8 (was 7)",
         f"{NAME}: rollout of revision 8 complete (3/3 updated and available)",
-        f"{NAME}: all 3 replicas ready",
-    ]
+    ]  # one line: its replicas all ready is what "complete" says
     # found mid-way at a session's first sample: a rollout when more than availability is
     # missing; only availability: a crash loop
     assert told(rs(8, 3, 4, 3, None), first=rs(8, 3, 4, 3)) == [
@@ -87,6 +92,45 @@ def test_a_crash_loop_that_recovers_is_available_again_not_a_rollout_complete():
     assert told(crashing, rs(7, 3, 3, 3, None), begun=False) == [
         ("12:00:04", "good", f"{NAME}: rollout of revision 7 complete (3/3 updated and available)"),
         ("12:00:04", "good", f"{NAME}: all 3 replicas ready"),
+    ]
+
+
+def test_a_rollout_s_end_is_told_once_and_replicas_ready_only_as_a_fact_of_its_own():
+    """Found live: a rollout whose replicas were not all ready before its last sample ended
+    in "rollout of revision 8 complete (3/3 updated and available)" and "all 3 replicas
+    ready" beside it: one fact told twice. kubectl rollout status says it once ("successfully
+    rolled out"); the console says it in the rollout's words. Replicas ready before the
+    rollout is complete, or back with no rollout, are facts of their own."""
+    # maxUnavailable 1: a replica down while each is replaced, all back at the end
+    rolling = (rs(8, 1, 3, 2), rs(8, 2, 3, 2), rs(8, 3, 3, 3, None))
+    assert told(*rolling) == [
+        ("12:00:02", "warn", f"{NAME}: rolling out revision 8 (was 7)"),
+        ("12:00:06", "good", f"{NAME}: rollout of revision 8 complete (3/3 updated and available)"),
+    ]
+    # begun and done between two refreshes, its replicas not all ready at the one before
+    assert told(rs(7, 3, 3, 2, None), rs(8, 3, 3, 3, None)) == [
+        (
+            "12:00:04",
+            "warn",
+            f"{NAME}: rolled out revision 8 (was 7); rollout of revision 8 complete (3/3 updated "
+            "and available)",
+        ),
+    ]
+    # all ready while an old replica still ends: a fact of its own, then the rollout's end
+    assert told(rs(8, 3, 4, 2), rs(8, 3, 4, 3), rs(8, 3, 3, 3, None)) == [
+        ("12:00:02", "warn", f"{NAME}: rolling out revision 8 (was 7)"),
+        ("12:00:04", "good", f"{NAME}: all 3 replicas ready"),
+        ("12:00:06", "good", f"{NAME}: rollout of revision 8 complete (3/3 updated and available)"),
+    ]
+    # replicas back with nothing rolling out (a scale up): told as ready
+    assert told(rs(7, 4, 4, 3, None, desired=4), rs(7, 4, 4, 4, None, desired=4))[-1:] == [
+        ("12:00:04", "good", f"{NAME}: all 4 replicas ready")
+    ]
+    # a session begun before (rollout_rules 1): both, as they were shown then
+    old = [t for _, _, t in told(*rolling, start=START.model_copy(update={"rollout_rules": 1}))]
+    assert old[-2:] == [
+        f"{NAME}: rollout of revision 8 complete (3/3 updated and available)",
+        f"{NAME}: all 3 replicas ready",
     ]
 
 

@@ -210,8 +210,8 @@ def chains(t: float, **behind: int) -> ev.DatabaseSampled:
 def test_each_lock_chain_is_told_as_it_grows_by_its_root_blocker():
     """Found live: "grew" counted every chain together: a chain of 3 beside one of 1 read
     "grew: 4" though neither had doubled, and a chain that doubled beside a big one was
-    never told."""
-    recorded = base(chain(0, 0)).model_copy(update={"lock_rules": LOCK_RULES})
+    never told. Under lock rules 3 (journals of round 8), as shown then."""
+    recorded = base(chain(0, 0)).model_copy(update={"lock_rules": 3})
     locked = fold(recorded, chains(2, b4242=8))
     assert texts(
         locked,
@@ -232,6 +232,89 @@ def test_each_lock_chain_is_told_as_it_grows_by_its_root_blocker():
     assert texts(older, chains(4, b4242=8, b777=1), chains(6, b4242=8, b777=8)) == [
         "Lock chain grew: 16 sessions blocked"
     ]
+
+
+def rooted(t: float, **behind: int) -> ev.DatabaseSampled:
+    """As `chains`, each root blocker a batch job's backend, named by role and application."""
+    sample = chains(t, **behind)
+    named = {"role": "batch", "application": "nightly-billing"}
+    sessions = tuple(
+        s.model_copy(update={"user": named["role"], "application": named["application"]})
+        if not s.blocked_by
+        else s
+        for s in sample.sessions
+    )
+    return sample.model_copy(update={"sessions": sessions})
+
+
+def test_each_lock_chain_clearing_is_told_by_its_blocker_how_long_it_stood_and_how_many_stand():
+    """Found live: a chain that cleared while another stood had no line of its own; the IC
+    learnt it only when every chain had cleared ("Lock chain cleared")."""
+    recorded = base(chain(0, 0)).model_copy(update={"lock_rules": LOCK_RULES})
+    locked = fold(recorded, rooted(2, b4242=8))
+    assert texts(
+        locked,
+        rooted(4, b4242=8, b777=1),
+        rooted(6, b4242=8, b777=2, b55=1),
+        rooted(70, b4242=8, b55=1),  # 777's chain ends after 66 s, two stand
+        rooted(200, b4242=8),  # 55's after 194 s
+        rooted(500, b4242=8, b777=1),  # a chain behind 777 again: a new one
+        rooted(530, b4242=8),
+        rooted(532),  # the last: after 530 s
+    ) == [
+        "Lock chain: 1 session blocked behind pid 777 on t777",
+        "Lock chain grew: 2 sessions blocked behind pid 777 on t777",
+        "Lock chain: 1 session blocked behind pid 55 on t55",
+        "Lock chain cleared after 1 min 6 s, behind pid 777 (role batch, application "
+        "nightly-billing) on t777; 2 chains still standing",
+        "Lock chain cleared after 3 min 14 s, behind pid 55 (role batch, application "
+        "nightly-billing) on t55; 1 chain still standing",
+        "Lock chain: 1 session blocked behind pid 777 on t777",
+        "Lock chain cleared after 30 s, behind pid 777 (role batch, application "
+        "nightly-billing) on t777; 1 chain still standing",
+        "Lock chain cleared after 8 min 50 s, behind pid 4242 (role batch, application "
+        "nightly-billing) on t4242; none still standing",
+    ]
+    unkept = locked.model_copy(update={"lock_standing": {}})  # nothing to name: said as before
+    assert texts(unkept, rooted(4)) == ["Lock chain cleared"]
+
+
+def test_a_chain_clearing_as_another_grows_by_as_many_is_told_at_once():
+    """The count of blocked sessions stays at 3: the chains are read again all the same."""
+    recorded = base(chain(0, 0)).model_copy(update={"lock_rules": LOCK_RULES})
+    locked = fold_all(recorded, [rooted(2, b4242=1), rooted(4, b4242=1, b777=2)])
+    assert texts(locked, rooted(6, b4242=3)) == [
+        "Lock chain cleared after 2 s, behind pid 777 (role batch, application "
+        "nightly-billing) on t777; 1 chain still standing",
+        "Lock chain grew: 3 sessions blocked",
+    ]
+
+
+def test_a_journal_of_lock_rules_2_tells_the_chains_as_the_console_did_without_its_timeline():
+    """Journals of lock rules 2 exported without the "grew" lines the console showed: the
+    review folds with its timeline kept empty, and rules 2 read the count last told back
+    from the timeline. A state with no count kept (a keyframe of then) reads its timeline."""
+    older = base(chain(0, 0)).model_copy(update={"lock_rules": 2})
+    samples = [chain(2 + 2 * i, n) for i, n in enumerate((1, 2, 3, 4, 3, 7, 8, 0, 2, 3, 4))]
+    shown = [
+        "Lock chain: 1 session blocked",
+        "Lock chain grew: 2 sessions blocked",
+        "Lock chain grew: 4 sessions blocked",
+        "Lock chain grew: 8 sessions blocked",
+        "Lock chain cleared",
+        "Lock chain: 2 sessions blocked",
+        "Lock chain grew: 4 sessions blocked",
+    ]
+    assert texts(older, *samples) == shown
+    state, blind = older, []  # as the review folds: each event's entries, then none kept
+    for sample in samples:
+        state = fold(state, sample)
+        blind += [e.text for e in state.timeline]
+        state = state.model_copy(update={"timeline": ()})
+    assert blind == shown
+    at_keyframe = fold_all(older, samples[:3])  # 3 blocked, 2 told, and no count kept
+    at_keyframe = at_keyframe.model_copy(update={"lock_told": {}})
+    assert texts(at_keyframe, *samples[3:5]) == ["Lock chain grew: 4 sessions blocked"]
 
 
 def test_a_journal_without_lock_rules_tells_a_chain_once_as_it_was_shown():
