@@ -171,7 +171,10 @@ class SimulatedCluster:
                 self.db.storm_next = self.t + fault.every
             case ConnectionLeak():
                 self.db.leak = (fault.service, fault.per_minute)
-                for _ in range(fault.backlog):
+                # no more than the server takes, as the leak per minute below: a backlog of
+                # 100,000,000 in a scenario file made that many sessions at once
+                room = self.db.max_connections - 3 - self.db.used
+                for _ in range(min(fault.backlog, max(room, 0))):
                     self._leak_one(fault.service, since=self.t - 1800.0)
             case ExternalApiFailure():
                 self.services[fault.service].external_failure = (

@@ -410,6 +410,23 @@ def test_cancelling_a_waiter_removes_only_it():
     assert after.size == chain.size - 1 and after.session.pid == 4242
 
 
+def test_a_backlog_past_max_connections_fills_the_server_and_no_more(tmp_path):
+    """A scenario file's backlog of 100,000,000 leaked that many sessions at once: the demo
+    stopped drawing and grew past 1.5 GB. PostgreSQL holds max_connections, less the
+    superuser reserve, as the leak per minute already knew."""
+    drill = Drill(
+        scenario_file(
+            tmp_path,
+            '[[faults]]\ntype = "connection_leak"\nat = 0\nservice = "tracklist-service"\n'
+            "backlog = 100000000\n",
+        )
+    )
+    drill.run(until=10, every=10)
+    db = drill.cluster.db
+    assert db.used == db.max_connections - 3
+    assert drill.state.database.connections["idle"] > 0
+
+
 def test_terminate_idle_removes_only_old_idle_sessions(tmp_path):
     drill = Drill(
         scenario_file(
