@@ -610,3 +610,21 @@ def test_the_guide_four_alone_below_twenty_services_have_nobody_down() -> None:
     cluster.advance_to(T0 + timedelta(seconds=30))
     assert len(cluster.services) == 12
     assert all(s.health_up for s in cluster.services.values())
+
+
+async def test_a_sample_far_behind_lets_the_console_answer_keys_while_it_steps():
+    """At --speed 60 among 1,000 services a 2 s refresh is 120 simulated seconds, 5 ms each,
+    and far more once it falls behind: stepped at once they held the UI loop, and q went
+    unheard for over 20 s. The probe steps a slice at a time and lets the loop run between."""
+    cluster = SimulatedCluster(load("bad-deploy"), 7, T0, 1000)
+    probe = SimulatedProbe(cluster, "kubernetes")
+    answered: list[float] = []
+
+    async def key() -> None:  # a key press handled by the loop meanwhile
+        answered.append(cluster.t)
+
+    pressed = asyncio.get_running_loop().create_task(key())
+    [sampled] = await probe.sample(T0 + timedelta(seconds=60))
+    assert pressed.done() and answered and answered[0] < 60  # answered before the sample
+    assert cluster.t == 60  # and the sample is of the time asked for, every step taken
+    assert isinstance(sampled, DeploymentsSampled)
