@@ -108,9 +108,13 @@ class ProbeScheduler:
             asyncio.create_task(self._run(p, epoch), name=f"probe:{p.source}") for p in self.probes
         ]
 
-    async def stop(self) -> None:
+    def cancel(self) -> None:
+        """Stop sampling now; `stop` waits for the samples to end and closes the probes."""
         for task in self._tasks:
             task.cancel()
+
+    async def stop(self) -> None:
+        self.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task

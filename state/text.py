@@ -103,6 +103,26 @@ def _escape(code: int, bytes_below: int) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
+def file_name(name: str) -> str:
+    """A file's name (as `os.listdir` gives it: bytes that are no UTF-8 as surrogates) as a
+    person can see it and type it back: as it is when every character of it draws; else
+    bash's `$'…'` with each byte of what draws as nothing or acts (escapes, controls,
+    invisible marks, bytes that are no UTF-8) written `\\xHH`, so pasted into a shell it
+    names the same file. `inert` alone showed another name, and that name was no file."""
+    if all(ch == " " or _draws(ch) for ch in name):  # a surrogate (Cs) does not draw
+        return name
+    out = []
+    for ch in name:
+        if ch in "'\\":
+            out.append("\\" + ch)
+        elif ch == " " or _draws(ch):
+            out.append(ch)
+        else:
+            raw = ch.encode("utf-8", "surrogateescape")
+            out.append("".join(f"\\x{b:02x}" for b in raw))
+    return "$'" + "".join(out) + "'"
+
+
 def sql_literal(text: str) -> str:
     """`text` as a PostgreSQL string literal that can be shown and pasted: `'pay-7f3a'`, or,
     when it holds a character that draws as nothing or a backslash, an escape string

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from state.text import inert
 from tui.environment import STALL_LOG
@@ -212,6 +212,13 @@ class ConsoleBase(ConsoleView):
             emit = self._samples.submit
             self._scheduler = ProbeScheduler(self._probes, self.clock, emit, self.speed)
             self._scheduler.start()
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """No sample is begun once the console is going: Textual takes its widgets down first
+        and this App last, and a demo far behind its clock stepped on meanwhile (q took 11 s)."""
+        if self._scheduler:
+            self._scheduler.cancel()
+        super().exit(*args, **kwargs)
 
     async def on_unmount(self) -> None:
         if self._scheduler:

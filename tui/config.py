@@ -7,6 +7,7 @@ file: it names the environment variable that holds each one.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -100,9 +102,32 @@ def _url(value: str, what: str = "a URL") -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not {what} (expected http://host:port or https://...)")
+    try:
+        usable = parts.port != 0  # ValueError past 65535 or not a number
+    except ValueError:
+        usable = False
+    if not usable:  # taken, every request then failed with only "InvalidURL" to say why
+        raise ValueError(f"port {parts.netloc.rpartition(':')[2]} is not a TCP port (1-65535)")
     if parts.password is not None or "password" in parse_qs(parts.query):
         raise ValueError("contains a password; put secrets in environment variables")
     return value
+
+
+def _seconds(value: Any) -> Any:
+    # TOML's true is no number of seconds, though pydantic reads it as 1; NaN compares false
+    # with every bound, so it passed them all but one and was refused as "must be at most 300"
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    try:
+        number = float(value)  # a WARROOM_* variable's "nan" too
+    except (TypeError, ValueError):
+        return value  # pydantic's own message: must be a number
+    if not math.isfinite(number):
+        raise ValueError("must be a number")
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds)]
 
 
 class Section(BaseModel):
@@ -175,7 +200,7 @@ class PrometheusConfig(Section):
 
     url: str
     headers: dict[str, EnvName] = Field(default_factory=dict)  # header -> env var with its value
-    timeout: float = Field(default=2.0, ge=0.5, le=30)  # seconds for each instant query
+    timeout: Seconds = Field(default=2.0, ge=0.5, le=30)  # seconds for each instant query
     ca_file: Path | None = None  # a CA bundle for an https URL; None: the system's CAs
     verify_tls: bool = True  # false: no certificate check at all
     # the label each series' service is read from, and the default queries group by
@@ -325,7 +350,7 @@ class Config(BaseSettings):
     cluster: ClusterConfig | None = None
     prometheus: PrometheusConfig | None = None
     database: DatabaseConfig | None = None
-    refresh: float = Field(default=2.0, ge=MIN_REFRESH, le=300)
+    refresh: Seconds = Field(default=2.0, ge=MIN_REFRESH, le=300)
     operator: str | None = None
     notify: NotifyConfig | None = None  # [notify]: Slack, PagerDuty, Statuspage channels
     investigate: InvestigateConfig = Field(default_factory=InvestigateConfig)

@@ -13,7 +13,7 @@ from state.journal.store import Journal, JournalError, wal_path
 from state.journal.summary import SessionSummary, summarize
 from state.journal.writer import writer_of
 from state.review.format import NONE, iso, span
-from state.text import inert
+from state.text import file_name, inert
 from tui.paths import journal_dir
 
 # SQLite's files beside a journal, and the note of what it does not hold (state/journal/
@@ -107,7 +107,7 @@ def _why(error: JournalError, path: Path) -> str:
 def row(item: Listed) -> tuple[str, ...]:
     """The cells of one file; names from the file or journal are made inert for the terminal."""
     s = item.summary
-    name = inert(item.path.name)
+    name = file_name(item.path.name)  # the file's own name, escaped if need be
     if s is None:
         return (NONE, NONE, NONE, NONE, "unreadable", NONE, name, _size(item.size))
     state = "damaged" if item.problem else s.state

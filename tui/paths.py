@@ -22,9 +22,16 @@ def config_file() -> Path:
 
 
 def journal_dir() -> Path:
-    """The journals folder, created private (0700) if missing."""
+    """The journals folder, created private (0700) if missing. One that cannot be (the data
+    folder is a file, or not writable) is bad input: one line naming the variable, exit 2."""
     path = data_dir() / "journals"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        from tui.errors import fail
+
+        reason = (exc.strerror or str(exc)).lower()
+        fail(f"cannot make the journals folder {path}: {reason}; set {DATA_DIR} to a folder")
     return path
 
 

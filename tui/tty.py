@@ -1,4 +1,5 @@
-"""Exit cleanly when the terminal goes away: a dropped SSH session must not leave us spinning."""
+"""Exit cleanly when the terminal goes away (a dropped SSH session must not leave us spinning),
+and draw it whole when it comes back from a stop."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def terminal_alive(fd: int) -> bool:
 
 
 class TerminalWatch:
-    """SIGHUP, SIGTERM or a dead terminal end the app with a clean exit."""
+    """SIGHUP, SIGTERM or a dead terminal end the app with a clean exit; SIGCONT redraws it."""
 
     def __init__(self, app: App, before_exit: Callable[[], None] | None = None) -> None:
         self.app = app
@@ -43,6 +44,13 @@ class TerminalWatch:
             loop.add_signal_handler(sig, self.hang_up)
         self.fd = sys.__stdin__.fileno() if sys.__stdin__ else -1
         self.app.set_interval(1.0, self.check, name="tty-watch")
+        self.app.app_resume_signal.subscribe(self.app, self.redraw)
+
+    def redraw(self, _app: object) -> None:
+        """Back in the foreground (ctrl+z, then `fg`): the terminal's screen came back blank.
+        Textual's resume sends a resize of the same size, which it ignores, so without this
+        only what changed meanwhile was drawn: no header, borders or key bar until a resize."""
+        self.app.refresh(repaint=True, layout=True)
 
     def check(self) -> None:
         if not terminal_alive(self.fd):

@@ -97,10 +97,12 @@ class NotifyConfig(_Section):
     updates: list[str] = Field(default_factory=list)  # preselected for a status update
     escalation: dict[Audience, list[str]] = Field(default_factory=dict)
     max_attempts: int = Field(default=8, ge=1, le=100)
-    max_age: float = Field(default=1800.0, gt=0)  # seconds a message may take to get through
-    backoff: float = Field(default=2.0, gt=0)  # first retry delay, doubled each time
-    backoff_cap: float = Field(default=300.0, gt=0)
-    timeout: float = Field(default=10.0, gt=0)  # seconds per HTTP request
+    # Bounded above too: an unbounded timeout waits on a hung receiver for ever, and a delay
+    # past what a date holds cannot be scheduled. A status update a day late tells nobody.
+    max_age: float = Field(default=1800.0, gt=0, le=86400)  # seconds a message may take
+    backoff: float = Field(default=2.0, gt=0, le=3600)  # first retry delay, doubled each time
+    backoff_cap: float = Field(default=300.0, gt=0, le=3600)
+    timeout: float = Field(default=10.0, gt=0, le=60)  # seconds per HTTP request
 
     @model_validator(mode="after")
     def _names(self) -> NotifyConfig:

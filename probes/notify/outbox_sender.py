@@ -183,11 +183,11 @@ class OutboxSender:
         delay = delivery.after
         if delay is None:
             delay = min(self.config.backoff * 2 ** (attempts - 1), self.config.backoff_cap)
-        next_at = now + timedelta(seconds=delay)
-        if (next_at - row.created_at).total_seconds() > self.config.max_age:
+        # judged in seconds before it is a date: a receiver's Retry-After can be past any date
+        if (now - row.created_at).total_seconds() + delay > self.config.max_age:
             why = f"not delivered within {_span(self.config.max_age)}: {delivery.detail}"
             return self._finish(row, Delivery.failed(why))
-        self.outbox.retry(row.message_id, next_at, delivery.detail)
+        self.outbox.retry(row.message_id, now + timedelta(seconds=delay), delivery.detail)
         return None
 
     def _finish(self, row: OutboxRow, delivery: Delivery) -> MessageSent:

@@ -58,8 +58,8 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # RFC 9110 delay-seconds; isdigit() alone takes '²'
+        return float(value)  # inf past a float: the sender reads it as past the max age
     try:
         until = parsedate_to_datetime(value)
         sent = parsedate_to_datetime(headers["date"]) if headers.get("date") else None

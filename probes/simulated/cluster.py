@@ -30,6 +30,7 @@ from probes.simulated.scenario import (
 
 TICK = 1.0  # simulated seconds per step
 CATCH_UP = 86400.0  # the most simulated time stepped through at once (a day: ~2 s)
+SLICE_SERVICE_STEPS = 2000  # one service's step is ~5 µs: a slice of steps is ~10 ms
 NAMESPACE = "tracktion"
 POD_START_SECONDS = 8.0
 ROLLOUT_STEP_SECONDS = 6.0
@@ -112,8 +113,9 @@ class SimulatedCluster:
     def seconds(self, when: datetime) -> float:
         return (when - self.start).total_seconds()
 
-    def advance_to(self, when: datetime) -> None:
-        """Step one simulated second at a time up to `when` (never backwards).
+    def advance_to(self, when: datetime, most: int | None = None) -> bool:
+        """Step one simulated second at a time up to `when` (never backwards), at most `most`
+        steps in this call (None: all); returns whether `when` is reached.
 
         Of a gap longer than CATCH_UP (a resumed journal whose clock jumped ahead) only the
         last CATCH_UP is stepped through, so that resuming it takes seconds, not hours.
@@ -121,9 +123,19 @@ class SimulatedCluster:
         target = self.seconds(when)
         if target - self.t > CATCH_UP:
             self.t = float(math.floor(target - CATCH_UP))
+        steps = 0
         while self.t + TICK <= target + 1e-9:
+            if most is not None and steps >= most:
+                return False
             self.t += TICK
             self._tick()
+            steps += 1
+        return True
+
+    @property
+    def slice(self) -> int:
+        """Steps to take between two looks at the UI loop: about 2,000 service-steps, ~10 ms."""
+        return max(1, SLICE_SERVICE_STEPS // len(self.services))
 
     def outage(self, source: str) -> str | None:
         """The reason `source` is not answering now, or None."""
@@ -171,7 +183,10 @@ class SimulatedCluster:
                 self.db.storm_next = self.t + fault.every
             case ConnectionLeak():
                 self.db.leak = (fault.service, fault.per_minute)
-                for _ in range(fault.backlog):
+                # no more than the server takes, as the leak per minute below: a backlog of
+                # 100,000,000 in a scenario file made that many sessions at once
+                room = self.db.max_connections - 3 - self.db.used
+                for _ in range(min(fault.backlog, max(room, 0))):
                     self._leak_one(fault.service, since=self.t - 1800.0)
             case ExternalApiFailure():
                 self.services[fault.service].external_failure = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -20,9 +21,17 @@ class SimulatedProbe:
         self.cluster = cluster
         self.source = source
         self.interval = interval
-        self.timeout = 1.0
+        # no I/O to hang on: a sample is only steps, a day of them at most (CATCH_UP). A
+        # timeout could only cut a catch-up that yields to the loop, and tell it as the
+        # simulated backend not answering
+        self.timeout = 600.0
 
     async def sample(self, now: datetime) -> Sequence[ev.EventBase]:
+        # a slice of steps at a time, the loop free between: at --speed 60 among 1,000
+        # services a refresh is 120 steps of 5 ms, more once behind, and stepped at once
+        # they held the UI loop so long that q went unheard
+        while not self.cluster.advance_to(now, most=self.cluster.slice):
+            await asyncio.sleep(0)
         return sample(self.cluster, self.source, now)
 
     async def close(self) -> None:

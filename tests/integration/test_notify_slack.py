@@ -160,6 +160,29 @@ async def test_a_retry_after_past_the_max_age_fails_now(room, slack):
     assert outcome.detail.startswith("not delivered within 30 min: slack webhook")
 
 
+@pytest.mark.parametrize("after", ["99999999999999999999", "1" + "0" * 400])
+async def test_a_retry_after_no_clock_can_hold_is_past_the_max_age(room, slack, after):
+    """A receiver's Retry-After past what a date can hold raised OverflowError out of the
+    delivery step: the message's outcome was never journaled, and the loop tried it again at
+    once, each time."""
+    slack.then(Reply(429, "rate_limited", {"Retry-After": after}))
+    sender, _ = setup(room, slack, max_age=1800)
+    [outcome] = await sender.deliver_due()
+    assert outcome.outcome == "failed"
+    assert outcome.detail.startswith("not delivered within 30 min: slack webhook")
+
+
+@pytest.mark.parametrize("after", ["²", "³"])
+async def test_a_retry_after_of_other_digits_is_no_retry_after(room, slack, after):
+    """str.isdigit() holds for '²', which float() refuses: the reply's reason was lost to
+    'ValueError'. RFC 9110's delay-seconds are ASCII digits; anything else is no Retry-After."""
+    slack.then(Reply(429, "rate_limited", {"Retry-After": after}))
+    sender, message_id = setup(room, slack)
+    assert await sender.deliver_due() == []
+    row = room.outbox.get(message_id)
+    assert row.last_error == f"slack webhook ${ENV}: rate limited (HTTP 429)"
+
+
 async def test_a_message_due_past_its_max_age_is_failed_without_sending(room, slack):
     sender, _ = setup(room, slack, max_age=60)
     room.clock.advance(61)  # e.g. the console was stopped for a while

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.tui.test_cli import assert_one_line_error, warroom
+from tui.environment import DATA_DIR
 
 CONFIG = '[cluster]\nservices = ["analysis-service"]\nnamespace = "tracktion"\n'
 # a file that cannot be opened for reading even by root: procfs checks a sysctl's mode bits
@@ -120,3 +121,15 @@ def test_an_override_that_is_not_json(config, command, value) -> None:
     result = warroom(command, "--config", str(config), env={"WARROOM_CLUSTER__SERVICES": value})
     assert_one_line_error(result, "WARROOM_CLUSTER__SERVICES", "not valid JSON")
     assert "\x1b" not in result.stderr and "crash" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [("journals",), ("demo",), ("drill", "bad-deploy")])
+def test_a_data_folder_that_is_a_file(tmp_path, command) -> None:
+    """WARROOM_DATA_DIR naming a file (or anything no folder can be made in) was a crash:
+    'crashed (NotADirectoryError); its traceback could not be written to the data
+    directory'. It is bad input: one line naming the variable, exit code 2."""
+    file = tmp_path / "data"
+    file.write_text("not a folder")
+    result = warroom(*command, env={DATA_DIR: str(file)})
+    assert_one_line_error(result, str(file), DATA_DIR)
+    assert "crashed" not in result.stderr

@@ -9,7 +9,9 @@ mode without them, and a replay still follows a console that starts writing it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 from contextlib import closing
 from pathlib import Path
 
@@ -229,3 +231,30 @@ def test_a_damaged_keyframe_is_passed_over(tmp_path) -> None:
     resumed = open_demo("bad-deploy", 7, 1.0, path, "bob")
     resumed.recorder.journal.close()
     assert resumed.recorder.state.incident == expected.incident
+
+
+def test_journals_names_a_file_the_terminal_cannot_show_so_it_can_be_opened(tmp_path) -> None:
+    """A journal copied in under a name with escapes or bytes that are no UTF-8 was listed
+    under the name left once they were removed ('evil.warroom'): no such file, so `warroom
+    replay` with the name shown said it does not exist. Such a name is listed as its escapes,
+    as bash's $'…' reads them back, and never acts on the terminal."""
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    good = folder / "plain.warroom"
+    Session("bad-deploy", good).run(10).recorder.journal.close()
+    names = {
+        b"evil\x1b]0;PWN\x07\x1b[2J.warroom": "$'evil\\x1b]0;PWN\\x07\\x1b[2J.warroom'",
+        b"bad\xff\xfe.warroom": "$'bad\\xff\\xfe.warroom'",
+        b"bidi\xe2\x80\xaegpj.warroom": "$'bidi\\xe2\\x80\\xaegpj.warroom'",
+    }
+    for raw in names:
+        (folder / Path(os.fsdecode(raw))).write_bytes(good.read_bytes())
+    result = run("journals", env={DATA_DIR: str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    for raw, shown in names.items():
+        assert shown in result.stdout, shown
+        # the name shown is the file: bash's $'…' reads it back to these bytes
+        back = subprocess.run(["bash", "-c", f"printf %s {shown}"], capture_output=True)
+        assert back.stdout == raw
+    assert " plain.warroom " in result.stdout

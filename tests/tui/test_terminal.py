@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +56,26 @@ def test_a_hang_up_leaves_the_journal_one_self_contained_file(console, tmp_path)
     shutil.copyfile(journal, alone)  # the main file alone, as someone would copy it
     with Journal.open(alone, read_only=True) as copy:
         assert copy.first_kind() == "session_started"
+
+
+def _stopped(pid: int) -> bool:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+
+
+def test_brought_back_to_the_foreground_it_draws_the_whole_screen(console) -> None:
+    """ctrl+z then `fg` (SIGTSTP, SIGCONT): the terminal comes back blank, and the console
+    redrew only what changed meanwhile, leaving the header, borders and key bar unseen."""
+    console.wait_for(b"Quit", timeout=30)
+    console.pump(1.5)  # the first frame written out whole, not cut by the stop
+    console.proc.send_signal(signal.SIGTSTP)
+    deadline = time.monotonic() + 10
+    while not _stopped(console.proc.pid) and time.monotonic() < deadline:
+        console.pump(0.1)
+    assert _stopped(console.proc.pid)
+    console.pump(0.3)
+    console.output.clear()
+    console.proc.send_signal(signal.SIGCONT)  # `fg`
+    console.pump(3)
+    drawn = bytes(console.output)
+    for text in (b"DEMO", b"Services", b"Quit", "╭".encode()):  # header, tab, key bar, border
+        assert text in drawn, text

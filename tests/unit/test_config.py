@@ -168,11 +168,25 @@ def test_every_problem_at_once_each_with_its_key(tmp_path, monkeypatch):
             "database.dsn_env: name the environment",
         ),
         ({**MINIMAL, "database": {"password": "x"}}, "database.password: unknown key"),
+        # NaN compares false with every bound: it was refused as "must be at most 300"
+        ({**MINIMAL, "refresh": float("nan")}, "refresh: must be a number"),
+        ({**MINIMAL, "refresh": True}, "refresh: must be a number"),
+        (
+            {**MINIMAL, "prometheus": {"url": "http://p:1", "timeout": float("inf")}},
+            "prometheus.timeout: must be a number",
+        ),
     ],
 )
 def test_each_message(data, expected):
     (found,) = problems(data)
     assert found.startswith(expected), found
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "9o90"])
+def test_a_port_no_connection_can_use(port):
+    """Taken, every sample then failed saying only "InvalidURL"; refused at load instead."""
+    (found,) = problems({**MINIMAL, "prometheus": {"url": f"http://prom:{port}"}})
+    assert found == f"prometheus.url: port {port} is not a TCP port (1-65535)"
 
 
 @pytest.mark.parametrize(
@@ -185,6 +199,7 @@ def test_each_message(data, expected):
         ),
         ("{service}:8000/health", "cluster.health_url: not an http(s) URL"),
         ("https://me:pw@{service}/health", "cluster.health_url: contains a password"),
+        ("http://{service}:80000/health", "cluster.health_url: port 80000 is not a TCP port"),
     ],
 )
 def test_health_url_messages(url, expected):
@@ -221,6 +236,11 @@ def test_environment_overrides_the_file(tmp_path, monkeypatch):
     assert config.prometheus.latency_query == "from_file"  # merged, not replaced
     assert config.cluster.services == ["a", "b"] and config.cluster.read_only
     assert (config.refresh, config.operator) == (10, "bob")
+
+
+def test_a_refresh_of_nan_from_the_environment_is_no_number(monkeypatch):
+    monkeypatch.setenv("WARROOM_REFRESH", "nan")
+    assert problems(MINIMAL) == ["refresh: must be a number"]
 
 
 def test_a_bad_environment_value_is_reported_like_a_file_one(monkeypatch):

@@ -85,6 +85,13 @@ def one(channel: dict) -> dict:
             ),
             "without credentials",
         ),
+        # no upper bound: timeout = inf waited on a hung receiver for ever, and a backoff
+        # past what a date holds raised OverflowError out of every delivery step
+        ({**FULL, "timeout": float("inf")}, "less than or equal to 60"),
+        ({**FULL, "backoff": 1e300}, "less than or equal to 3600"),
+        ({**FULL, "backoff_cap": float("inf")}, "less than or equal to 3600"),
+        ({**FULL, "max_age": 1e20}, "less than or equal to 86400"),
+        ({**FULL, "max_age": float("nan")}, "max_age"),
     ],
 )
 def test_bad_configs_say_what_is_wrong(data, words):

@@ -410,6 +410,23 @@ def test_cancelling_a_waiter_removes_only_it():
     assert after.size == chain.size - 1 and after.session.pid == 4242
 
 
+def test_a_backlog_past_max_connections_fills_the_server_and_no_more(tmp_path):
+    """A scenario file's backlog of 100,000,000 leaked that many sessions at once: the demo
+    stopped drawing and grew past 1.5 GB. PostgreSQL holds max_connections, less the
+    superuser reserve, as the leak per minute already knew."""
+    drill = Drill(
+        scenario_file(
+            tmp_path,
+            '[[faults]]\ntype = "connection_leak"\nat = 0\nservice = "tracklist-service"\n'
+            "backlog = 100000000\n",
+        )
+    )
+    drill.run(until=10, every=10)
+    db = drill.cluster.db
+    assert db.used == db.max_connections - 3
+    assert drill.state.database.connections["idle"] > 0
+
+
 def test_terminate_idle_removes_only_old_idle_sessions(tmp_path):
     drill = Drill(
         scenario_file(
@@ -593,3 +610,21 @@ def test_the_guide_four_alone_below_twenty_services_have_nobody_down() -> None:
     cluster.advance_to(T0 + timedelta(seconds=30))
     assert len(cluster.services) == 12
     assert all(s.health_up for s in cluster.services.values())
+
+
+async def test_a_sample_far_behind_lets_the_console_answer_keys_while_it_steps():
+    """At --speed 60 among 1,000 services a 2 s refresh is 120 simulated seconds, 5 ms each,
+    and far more once it falls behind: stepped at once they held the UI loop, and q went
+    unheard for over 20 s. The probe steps a slice at a time and lets the loop run between."""
+    cluster = SimulatedCluster(load("bad-deploy"), 7, T0, 1000)
+    probe = SimulatedProbe(cluster, "kubernetes")
+    answered: list[float] = []
+
+    async def key() -> None:  # a key press handled by the loop meanwhile
+        answered.append(cluster.t)
+
+    pressed = asyncio.get_running_loop().create_task(key())
+    [sampled] = await probe.sample(T0 + timedelta(seconds=60))
+    assert pressed.done() and answered and answered[0] < 60  # answered before the sample
+    assert cluster.t == 60  # and the sample is of the time asked for, every step taken
+    assert isinstance(sampled, DeploymentsSampled)
