@@ -277,11 +277,10 @@ class RowsPane(SelectablePane):
         self.hidden_down: frozenset[str] = frozenset()  # the services down it hides
 
     def compose(self):
-        yield self.content
-        yield self.table
+        yield self.content  # the table comes with the first state drawn (`mount_rows`)
 
     def focus_target(self) -> Widget | None:
-        return self.table
+        return self.mount_rows(self.table)
 
     def names(self, state: ConsoleState) -> list[str]:
         """Every service this pane has a row for, in the config's order."""
@@ -352,6 +351,7 @@ class RowsPane(SelectablePane):
         raise NotImplementedError
 
     def _draw(self, state: ConsoleState, now: datetime) -> None:
+        self.mount_rows(self.table)
         unfed = self.not_configured(state)
         if unfed is not None:  # no backend for it: which section to add, not an empty table
             if unfed != self._body:
