@@ -260,10 +260,11 @@ class Pane(Vertical):
 
     def mount_rows(self, rows: W) -> W:
         """Mount `rows` (the pane's table or tree, under its text) the first time the pane
-        draws a state or is chosen (`focus_target`), and give them back: hidden until their first rows anyway, composed with the first frame
-        they were styled (DataTable's and Tree's stylesheets, a style per part) for nothing,
-        ~5 % of live's instructions to it. The pane chosen takes the keys in them, as its
-        table did from the start when the screen focused its first table (tui/screen.py)."""
+        draws a state or is chosen (`focus_target`), and give them back. Hidden until their
+        first rows anyway, composed with the first frame they were styled (DataTable's and
+        Tree's stylesheets, a style per part) for nothing, ~5 % of live's instructions to
+        it. The pane chosen takes the keys in them, as its table did from the start when
+        the screen focused its first table (tui/screen.py)."""
         if rows.parent is not None:
             return rows
         self.mount(rows)
