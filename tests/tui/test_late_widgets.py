@@ -15,7 +15,7 @@ from tui.view import DIALOGS_CSS
 from widgets.filter_bar import FilterBar
 from widgets.lock_tree import LockTree
 from widgets.modals import DeclareScreen
-from widgets.table import PaneTable
+from widgets.pane_table import PaneTable
 
 SIZES = [(120, 40), (80, 24)]
 
