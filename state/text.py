@@ -10,7 +10,6 @@ Security), because markup is plain printable text too.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 
@@ -195,6 +194,10 @@ _TAG = "#"  # between a changed name and the digest of the name as it came
 
 
 def _digest(text: str, size: int) -> str:
+    # imported with the first name changed, not with this module: hashlib starts OpenSSL's
+    # digests, ~3 % of `warroom live`'s instructions to its first frame
+    import hashlib
+
     return hashlib.blake2s(text.encode("utf-8", "surrogatepass"), digest_size=size).hexdigest()
 
 

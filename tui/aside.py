@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import select
 import signal
@@ -56,6 +55,8 @@ class Aside:
                     os.dup2(quiet, fd)
                 if nice:
                     os.nice(nice)
+                import json  # here and as the answer is read: not before the console's frame
+
                 payload = json.dumps({"value": work()}).encode()
             except BaseException:  # the parent will do it itself, and say what is wrong
                 payload = b"{}"
@@ -136,6 +137,8 @@ class Aside:
         data = b"".join(self._chunks)
         if not data:  # killed or crashed before it could answer, whatever its work was
             raise AsideFailed(f"ended without an answer ({_how(status)})")
+        import json
+
         try:
             answer = json.loads(data)
         except ValueError:

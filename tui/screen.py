@@ -21,7 +21,6 @@ from state.text import inert
 from tui import startup
 from tui.layout import grid_rows
 from widgets.error_rate import ErrorRatePane
-from widgets.filter_bar import FilterBar, FilterInput
 from widgets.header import IncidentHeader
 from widgets.keybar import KeyBar
 from widgets.latency import LatencyPane
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
 
     from state.console import ConsoleState
     from tui.view import ConsoleView
+    from widgets.filter_bar import FilterBar
     from widgets.pane import Pane
     from widgets.text_line import TextLine
 
@@ -79,6 +79,11 @@ def size_classes(app: App) -> set[str]:
 class ConsoleScreen(Screen[None]):
     """The layout and the repaint of one folded state; `keys` are the groups its keys run."""
 
+    # the focus at start, and whenever none is left: the first service table (the panes
+    # mount their rows with the first state drawn, widgets/pane.py `mount_rows`), never
+    # the timeline, the first focusable widget before the tables come
+    AUTO_FOCUS = "PaneTable"
+
     def __init__(
         self, console: ConsoleView, keys: Sequence[object] = (), *, scrubber: bool = False
     ) -> None:
@@ -98,6 +103,7 @@ class ConsoleScreen(Screen[None]):
         # the services down that the filter hides, as last told; None: not told yet
         self._hidden_told: frozenset[str] | None = None
         self._down_hidden = 0  # how many, as the tabs say
+        self._bar: FilterBar | None = None  # the filter line, once `/` has opened it
         # its size classes (-narrow/-wide, -short/-tall) from the start: given on its first
         # resize instead, they restyled every widget once more before the first frame
         self.add_class(*size_classes(console), update=False)
@@ -118,8 +124,7 @@ class ConsoleScreen(Screen[None]):
             from widgets.scrubber import Scrubber
 
             yield Scrubber(id="scrubber")
-        yield FilterBar(id="filter")
-        yield self._keys
+        yield self._keys  # the filter line comes above it when `/` first opens it
 
     @property
     def panes(self) -> list[Pane]:
@@ -245,12 +250,19 @@ class ConsoleScreen(Screen[None]):
 
     async def action_filter(self) -> None:
         """`/`: the filter line, to type a part of a service's name."""
-        await self.query_one(FilterBar).open()
+        if self._bar is None:
+            # mounted the first time: hidden until then, it was styled with the first frame
+            # for nothing (a container and its stylesheet, ~2 % of live's start)
+            from widgets.filter_bar import FilterBar
+
+            self._bar = FilterBar(id="filter")
+            await self.mount(self._bar, before=self._keys)
+        await self._bar.open()
 
     def action_clear_filter(self) -> None:
         """Escape: no filter, every service shown again."""
-        bar = self.query_one(FilterBar)
-        if not bar.display and not self.query_text:
+        bar = self._bar
+        if bar is None or (not bar.display and not self.query_text):
             if self.scrubber and self.focused is not self.query_one("#scrubber"):
                 self.query_one("#scrubber").focus()  # replay: back from a pane to the time
                 return
@@ -260,11 +272,11 @@ class ConsoleScreen(Screen[None]):
         self._close_filter()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if isinstance(event.input, FilterInput):
+        if self._bar is not None and event.input.parent is self._bar:
             self._filter(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if isinstance(event.input, FilterInput):
+        if self._bar is not None and event.input.parent is self._bar:
             self._close_filter()
 
     def _filter(self, query: str) -> None:
@@ -305,8 +317,8 @@ class ConsoleScreen(Screen[None]):
         )
 
     def _close_filter(self) -> None:
-        bar = self.query_one(FilterBar)
-        bar.display = False
+        if self._bar is not None:
+            self._bar.display = False
         target = self.panes[self.current_pane].focus_target()
         if target is not None:
             target.focus()

@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.actions import SkipAction, parse
@@ -26,6 +26,8 @@ from widgets import acyclic
 from widgets.theme import PLAIN_SIGNALS, WARROOM, signal_variables
 
 HELP = "warroom-help"  # the name the help is installed under while it is kept
+# the dialogs' styles, added to the console's (CSS_PATH) after its first frame (`style_dialogs`)
+DIALOGS_CSS = Path(__file__).with_name("dialogs.tcss")
 # seconds a refresh's remaining panes wait, at most, for a key pressed during it to be answered
 # (`redraw_sliced`): the answer's frame ends the wait sooner (tui/screen.py `on_key`)
 KEY_FIRST = 0.1
@@ -95,6 +97,29 @@ class ConsoleView(App[int]):
     def on_mount(self) -> None:
         # a screen that covers the header says the journal's alarm itself, from its first frame
         self.screen_change_signal.subscribe(self, self._say_alarm)
+        self.call_after_refresh(self.style_dialogs)
+
+    def style_dialogs(self) -> None:
+        """Add the dialogs' styles (tui/dialogs.tcss) to the console's, once: after the first
+        frame, or as a screen first comes over the console if sooner (`push_screen`,
+        `switch_screen`, `install_screen`). Parsed before the first frame, they were ~1 % of
+        live's start for dialogs nobody had opened. No widget shown matches them, so none is
+        styled again: they are parsed as the next widget is styled (the first sample's)."""
+        where = (str(DIALOGS_CSS), "")
+        if where not in self.stylesheet.source:
+            self.stylesheet.add_source(DIALOGS_CSS.read_text(encoding="utf-8"), read_from=where)
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        self.style_dialogs()
+        return super().push_screen(*args, **kwargs)
+
+    def switch_screen(self, *args: Any, **kwargs: Any) -> Any:
+        self.style_dialogs()
+        return super().switch_screen(*args, **kwargs)
+
+    def install_screen(self, *args: Any, **kwargs: Any) -> Any:
+        self.style_dialogs()
+        return super().install_screen(*args, **kwargs)
 
     def get_theme(self, theme_name: str) -> Theme | None:
         """warroom's theme is known before Textual's App registers any (`theme`'s default)."""

@@ -71,11 +71,10 @@ class LocksPane(SelectablePane):
         self._db: DatabaseSampled | None = None  # the sample drawn: its ages are as of it
 
     def compose(self):
-        yield self.content
-        yield self.lock_tree
+        yield self.content  # the tree comes with the first state drawn (`mount_rows`)
 
     def focus_target(self) -> Widget | None:
-        return self.lock_tree
+        return self.mount_rows(self.lock_tree)
 
     # ---- what the pane holds -------------------------------------------------------------
 
@@ -135,6 +134,7 @@ class LocksPane(SelectablePane):
         return counts(state, self.chains(state))
 
     def _draw(self, state: ConsoleState, now: datetime) -> None:
+        self.mount_rows(self.lock_tree)
         fresh = self._body is None  # a repaint: the theme or the frozen picture changed
         body = self.not_configured(state) or self.body(
             state, now, self.content_size.width, self.content_size.height

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 
-from tui.view import ConsoleView
+from tui.view import DIALOGS_CSS, ConsoleView
 
 if TYPE_CHECKING:
     from widgets.modals import Dialog
 
 
 class Host(App[None]):
-    CSS_PATH = ConsoleView.CSS_PATH
+    CSS_PATH = [ConsoleView.CSS_PATH, DIALOGS_CSS]
 
     def __init__(self, dialog: Dialog) -> None:
         super().__init__()

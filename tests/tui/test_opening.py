@@ -197,8 +197,12 @@ def run_code(code: str, data: Path) -> subprocess.CompletedProcess[str]:
 
 
 # what `warroom live` runs before its first frame may not load: the event models, the fold,
-# the probes' client libraries, nor pydantic and the config's models (validated aside)
+# the probes' client libraries, nor pydantic and the config's models (validated aside); nor
+# hashlib, whose OpenSSL digests were ~1 % of live's instructions to that frame, nor
+# DataTable's module (~1 %: the service tables come with their first rows)
 LIVE_HEAVY = (
+    "hashlib",
+    "textual.widgets._data_table",
     "pydantic",
     "tui.config",
     "state.events",
