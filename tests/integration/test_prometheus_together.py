@@ -22,7 +22,7 @@ from probes.prometheus.queries import request_rate_query
 from probes.scheduler import ProbeScheduler
 from state.clock import FrozenClock
 from state.events import EventBase, MetricSampled, ProbeFailed
-from tests.integration.test_prometheus import direct, same, settled
+from tests.integration.test_prometheus import BAD_DATA, direct, same, settled
 from tests.servers.fake_http import FakeHttp
 from tests.servers.prometheus import wait_for_data
 
@@ -96,12 +96,7 @@ class NoTogether(FakeHttp):
         query = httpx.URL(handler.path).params.get("query", "")
         self.asked.append(query)
         if '"latency"' in query:
-            self.status, self.body = (
-                400,
-                json.dumps(
-                    {"status": "error", "errorType": "bad_data", "error": "unknown function"}
-                ).encode(),
-            )
+            self.status, self.body = 400, BAD_DATA
         else:
             value = "40" if "histogram_quantile" in query else "3"
             result = [{"metric": {"service": "a"}, "value": [1, value]}]
