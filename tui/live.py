@@ -75,16 +75,14 @@ def live_probes(config: Config) -> list[Probe]:
             "label": p.label,
             "verify": p.tls_verify(),
         }
-        probes.append(PrometheusProbe("error_rate", p.url, p.error_rate_query, **common))
-        probes.append(
-            PrometheusProbe(
-                "latency",
-                p.url,
-                p.latency_query,
-                baseline_query=p.latency_baseline_query,
-                **common,
-            )
+        from probes.prometheus.probe import pair
+
+        error_rate = PrometheusProbe("error_rate", p.url, p.error_rate_query, **common)
+        latency = PrometheusProbe(
+            "latency", p.url, p.latency_query, baseline_query=p.latency_baseline_query, **common
         )
+        pair(error_rate, latency)  # one request a refresh for both panes' values
+        probes += [error_rate, latency]
     if config.database is not None:
         from probes.postgres.probe import PostgresProbe
 

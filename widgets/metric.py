@@ -31,18 +31,35 @@ class MetricPane(RowsPane):
     HEADING = "NOW"
     EXTRA_HEADING = ""
 
+    _steady: dict[str, tuple[float | None, ...]] | None = None
+
     def series(self, state: ConsoleState) -> dict[str, tuple[float | None, ...]]:
         return state.error_rate if self.METRIC == "error_rate" else state.latency
 
     def inputs(self, state: ConsoleState) -> tuple[object, ...]:
         return (
             *super().inputs(state),
-            self.series(state),
+            self._held(self.series(state)),
             state.bands,
             state.metric_missing,
             state.request_rate,
             state.latency_baseline,
         )
+
+    def _held(
+        self, series: dict[str, tuple[float | None, ...]]
+    ) -> dict[str, tuple[float | None, ...]]:
+        """`series`, or the one the rows were last drawn from if it holds the same values.
+
+        Every sample is a new history (its oldest value out, the new one in), so compared by
+        identity (`inputs`) the rows were composed again at every refresh; a steady value
+        makes the same numbers and the same sparklines: the rows stay as they are, not
+        composed again (a NaN, never equal to itself, counts as a change)."""
+        steady = self._steady
+        if steady is not None and steady is not series and steady == series:
+            return steady
+        self._steady = series
+        return series
 
     def names(self, state: ConsoleState) -> list[str]:
         """The services with a series, and those Prometheus answers without one (a row

@@ -33,6 +33,7 @@ from probes.prometheus.queries import (
     ERROR_RATE_QUERY,
     LATENCY_BASELINE_QUERY,
     LATENCY_P95_QUERY,
+    LATENCY_PART,
     PART_LABEL,
     REQUEST_RATE_PART,
     baseline_query,
@@ -42,6 +43,7 @@ from probes.prometheus.queries import (
     with_request_rate,
 )
 from probes.prometheus.reply import PrometheusError, query_result
+from probes.prometheus.together import InstantTogether, together_query
 from state.events import (
     EventBase,
     Metric,
@@ -118,16 +120,29 @@ def instant_parts(
 
     Raises PrometheusError (MalformedReply) when `data` is not a vector or scalar result.
     """
+    parts = instant_by_part(data, label, (REQUEST_RATE_PART,))
+    return parts.get("", {}), parts.get(REQUEST_RATE_PART, {})
+
+
+def instant_by_part(
+    data: Any, label: str = DEFAULT_LABEL, marks: Sequence[str] = (REQUEST_RATE_PART, LATENCY_PART)
+) -> dict[str, dict[str, float]]:
+    """{part: {service: value}} of an instant query's data: the series marked with PART_LABEL
+    as one of `marks` under that part, the rest under "" (parts with no series absent), each
+    by service name, sorted (`instant_parts`).
+
+    Raises PrometheusError (MalformedReply) when `data` is not a vector or scalar result.
+    """
     kind, found = query_result(data, ("vector", "scalar"))
     if kind == "scalar":
-        return {NO_LABEL: found[1]}, {}
-    out: dict[str, float] = {}
-    rates: dict[str, float] = {}
+        return {"": {NO_LABEL: found[1]}}
+    parts: dict[str, dict[str, float]] = {}
     for series in found:
         labels = series["metric"]
-        rate = isinstance(labels, dict) and labels.get(PART_LABEL) == REQUEST_RATE_PART
-        _merge(rates if rate else out, _key(labels, label), series["value"][1])
-    return dict(sorted(out.items())), dict(sorted(rates.items()))
+        part = labels.get(PART_LABEL, "") if isinstance(labels, dict) else ""
+        part = part if part in marks else ""
+        _merge(parts.setdefault(part, {}), _key(labels, label), series["value"][1])
+    return {part: dict(sorted(values.items())) for part, values in parts.items()}
 
 
 def range_series(
@@ -258,6 +273,9 @@ class PrometheusProbe:
         self._new_baseline: dict[str, float] = {}
         self._sent: tuple[str, ...] = ()  # the series the last sample had a value for
         self._rated: tuple[str, ...] = ()  # the services the last sample had a rate for
+        # the error rate's and p95's probes of one Prometheus ask in one request (`pair`)
+        self.together: InstantTogether | None = None
+        self.together_query = ""
 
     async def prepare(self) -> None:
         """The library and requests imported in a worker thread, before the first sample
@@ -292,7 +310,22 @@ class PrometheusProbe:
         """The instant values, and the request rates with them. A server that refuses the
         query with the request rate (a Prometheus-compatible backend without `or` or
         label_replace) but answers the error rate's alone costs only the REQ/S column: the
-        error rate is asked alone from then on (the column goes, with no source)."""
+        error rate is asked alone from then on (the column goes, with no source).
+
+        Paired (`pair`), the values come from the query asked with the other probe's, unless
+        the server refused that query's form once: then each asks alone, as here."""
+        together = self.together
+        if together is not None and not together.apart:
+            try:
+                parts = await together.ask(self.metric, self.together_query, now, self._by_part)
+            except PrometheusError as exc:
+                if not str(exc).startswith(BAD_QUERY):
+                    raise
+                together.apart = True  # its form refused: asked apart from now on
+            else:
+                if self.metric == "latency":
+                    return parts.get(LATENCY_PART, {}), {}
+                return parts.get("", {}), parts.get(REQUEST_RATE_PART, {})
         try:
             return await self.prometheus.query(self.instant_query, now, self._parts)
         except PrometheusError as exc:
@@ -329,6 +362,9 @@ class PrometheusProbe:
 
     def _parts(self, data: Any) -> tuple[dict[str, float], dict[str, float]]:
         return instant_parts(data, self.label)
+
+    def _by_part(self, data: Any) -> dict[str, dict[str, float]]:
+        return instant_by_part(data, self.label)
 
     async def _read_history(self, now: datetime, step: int) -> dict[str, tuple[float | None, ...]]:
         """{service: values at the refresh slots before `now`}, from one range query at
@@ -420,7 +456,19 @@ class PrometheusProbe:
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
+        if self.together is not None:
+            await self.together.close()
         await self.prometheus.close()
+
+
+def pair(error_rate: PrometheusProbe, latency: PrometheusProbe) -> None:
+    """Let the error rate's and the p95's probes of one Prometheus (same URL, headers, TLS,
+    timeout, interval) ask for their instant values in one request a refresh
+    (probes/prometheus/together.py): the error rate's client asks for both."""
+    together = InstantTogether(error_rate.prometheus, error_rate.interval)
+    query = together_query(error_rate.instant_query, latency.instant_query)
+    for probe in (error_rate, latency):
+        probe.together, probe.together_query = together, query
 
 
 def default_baseline(latency: str) -> str:

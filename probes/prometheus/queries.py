@@ -62,6 +62,7 @@ def request_rate_query(label: str = DEFAULT_LABEL) -> str:
 # the label that marks the request rate's series in the error rate's one query
 PART_LABEL = "warroom_part"
 REQUEST_RATE_PART = "request_rate"
+LATENCY_PART = "latency"  # the p95's series in the query asked with the error rate's
 
 
 def with_request_rate(error_rate: str, label: str = DEFAULT_LABEL) -> str:

@@ -508,18 +508,19 @@ def seen(url: str, promql: str) -> dict[str, float]:
     return {r["metric"]["service"]: float(r["value"][1]) for r in got}
 
 
+# a Prometheus-compatible server's refusal of a query's form
+BAD_DATA = json.dumps(
+    {"status": "error", "errorType": "bad_data", "error": "unknown function"}
+).encode()
+
+
 class NoLabelReplace(FakeHttp):
     """A Prometheus-compatible server that refuses label_replace (400 bad_data) and answers
     any other instant query with one series."""
 
     def handle(self, handler) -> None:
         if "label_replace" in handler.path:
-            self.status, self.body = (
-                400,
-                json.dumps(
-                    {"status": "error", "errorType": "bad_data", "error": "unknown function"}
-                ).encode(),
-            )
+            self.status, self.body = 400, BAD_DATA
         else:
             self.status, self.body = 200, vector('[{"metric":{"service":"a"},"value":[1,"3"]}]')
         super().handle(handler)
