@@ -199,7 +199,8 @@ class Pane(Vertical):
         (`_BorderTitle.__set__` calls `refresh()`); the subtitle is drawn on the border's last
         line alone, so while only it changes only that line repaints. The age in a stale
         pane's border changes every second while a backend hangs: the 300-row Services pane
-        was drawn whole each second for that line (a second's tick at 300 services, README
+        was drawn whole each second for that line: a second's tick at 300 services took
+        12-15 ms of the loop and sent ~9.7 KB to the terminal, 6-7 ms and ~0.5 KB so (README
         "Performance"). A Textual that sets it another way repaints whole, as before."""
         if self._subtitling and not regions and self.is_mounted:
             width, height = self.outer_size
