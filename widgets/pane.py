@@ -121,6 +121,7 @@ class Pane(Vertical):
     # changes, and its subtitle (a staleness's age) every second (`tick`)
     CLOCKED = True
     _cannot = False  # the last draw raised: the placeholder is shown (`cannot_draw`)
+    _subtitling = False  # the subtitle's text is being set: its border line alone changes
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -187,9 +188,28 @@ class Pane(Vertical):
         subtitle = self.staleness(state, now)
         self.set_class(subtitle not in (None, NOT_CONFIGURED), "-stale")
         shown = Text(subtitle or "")  # a failure reason is outside text: never markup
-        if shown != self._subtitle:
+        if shown != self._subtitle:  # the same text (an age past the hour): nothing to set
             self._subtitle = shown
-            self.border_subtitle = self._subtitle
+            self._subtitling = True
+            try:
+                self.border_subtitle = self._subtitle
+            finally:
+                self._subtitling = False
+
+    def refresh(self, *regions: Region, **kwargs: bool) -> Self:
+        """Textual repaints the whole widget when its border's subtitle is set
+        (`_BorderTitle.__set__` calls `refresh()`); the subtitle is drawn on the border's last
+        line alone, so while only it changes only that line repaints. The age in a stale
+        pane's border changes every second while a backend hangs: the 300-row Services pane
+        was drawn whole each second for that line: a second's tick at 300 services took
+        12-15 ms of the loop and sent ~9.7 KB to the terminal, 6-7 ms and ~0.5 KB so (README
+        "Performance"). A Textual that sets it another way repaints whole, as before."""
+        if self._subtitling and not regions and self.is_mounted:
+            width, height = self.outer_size
+            if height:
+                left, top = self.content_offset  # refresh's regions are relative to the content
+                regions = (Region(-left, height - 1 - top, width, 1),)
+        return super().refresh(*regions, **kwargs)
 
     def show_again(self) -> None:
         """Draw again what was last shown (after a resize)."""
