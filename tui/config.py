@@ -39,6 +39,7 @@ from probes.prometheus.queries import (
     LATENCY_P95_QUERY,
 )
 from state.text import inert
+from tui.environment import OPERATOR
 from tui.paths import config_file
 
 MIN_REFRESH = 2.0  # the Kubernetes API is not polled faster than k9s polls it
@@ -57,6 +58,9 @@ ENV_PREFIX = "WARROOM_"  # WARROOM_PROMETHEUS__URL overrides [prometheus] url
 # for any hand-written one. A file larger than 16 MiB is not read at all.
 MAX_ENTRIES = 1_000  # services, channels, contexts: any list or table
 MAX_STRING = 8_192  # characters in any one value
+# characters in the operator's name: it is journaled in every event's "by" (a login name is
+# at most 32 on Linux; room for a full name or an e-mail address)
+MAX_OPERATOR = 64
 MAX_FILE = 16 * 1024 * 1024  # bytes
 
 
@@ -128,6 +132,23 @@ def _seconds(value: Any) -> Any:
 
 
 Seconds = Annotated[float, BeforeValidator(_seconds)]
+
+
+def operator_problem(name: str, where: str) -> str | None:
+    """Why `name` (from `where`: a variable or key) cannot be the operator's, or None."""
+    if len(name) > MAX_OPERATOR:
+        return (
+            f"{where}: {len(name):,} characters; the operator's name, journaled in every event, "
+            f"is at most {MAX_OPERATOR}"
+        )
+    return None
+
+
+def _operator(value: str | None) -> str | None:
+    problem = None if value is None else operator_problem(value, "operator")
+    if problem is not None:
+        raise ValueError(problem.partition(": ")[2])
+    return value
 
 
 class _FromEnv(str):
@@ -380,7 +401,7 @@ class Config(BaseSettings):
     prometheus: PrometheusConfig | None = None
     database: DatabaseConfig | None = None
     refresh: Seconds = Field(default=2.0, ge=MIN_REFRESH, le=300)
-    operator: str | None = None
+    operator: Annotated[str | None, AfterValidator(_operator)] = None
     notify: NotifyConfig | None = None  # [notify]: Slack, PagerDuty, Statuspage channels
     investigate: InvestigateConfig = Field(default_factory=InvestigateConfig)
     # the guide's automatic escalation: ask the commander first, or page at once
@@ -659,6 +680,9 @@ def _oversized_env() -> list[str]:
 
 def parse(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate `data` (with the environment's overrides); every problem at once on failure."""
+    named = operator_problem(os.environ.get(OPERATOR, ""), OPERATOR)
+    if named is not None:  # as the variable it is, not as the config's key it also sets
+        raise ConfigError(None, [named])
     too_big = oversized(data) or _oversized_env()
     if too_big:
         raise ConfigError(path, too_big)

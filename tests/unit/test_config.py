@@ -520,3 +520,21 @@ def test_a_yes_no_variable_reads_true_and_false(monkeypatch, word, read_only):
 def test_a_yes_no_variable_of_another_word_is_refused(monkeypatch):
     monkeypatch.setenv("WARROOM_CLUSTER__READ_ONLY", "no")
     assert problems(MINIMAL) == ["cluster.read_only: must be true or false"]
+
+
+# ---- the operator's name, journaled in every event -----------------------------------------
+
+
+def test_an_operator_name_past_the_bound_is_refused_naming_the_key():
+    assert problems({**MINIMAL, "operator": "o" * 65}) == [
+        "operator: 65 characters; the operator's name, journaled in every event, is at most 64"
+    ]
+    assert parse({**MINIMAL, "operator": "o" * 64}).operator == "o" * 64
+
+
+def test_an_operator_variable_past_the_bound_is_refused_naming_the_variable(monkeypatch):
+    monkeypatch.setenv(OPERATOR, "o" * 100_000)
+    assert problems(MINIMAL) == [
+        "WARROOM_OPERATOR: 100,000 characters; the operator's name, journaled in every event, "
+        "is at most 64"
+    ]
