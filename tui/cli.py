@@ -29,8 +29,8 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reads from `ls | head`'s `
 def operator_name() -> str:
     """Who the journal names: $WARROOM_OPERATOR, else the login name. A name past
     MAX_OPERATOR is bad input (one line naming the variable, exit 2)."""
-    from tui.config import operator_problem
     from tui.environment import OPERATOR
+    from tui.operator_name import operator_problem
 
     named = os.environ.get(OPERATOR)
     problem = operator_problem(named or "", OPERATOR)

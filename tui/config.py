@@ -40,6 +40,7 @@ from probes.prometheus.queries import (
 )
 from state.text import inert
 from tui.environment import OPERATOR
+from tui.operator_name import operator_problem
 from tui.paths import config_file
 
 MIN_REFRESH = 2.0  # the Kubernetes API is not polled faster than k9s polls it
@@ -58,9 +59,6 @@ ENV_PREFIX = "WARROOM_"  # WARROOM_PROMETHEUS__URL overrides [prometheus] url
 # for any hand-written one. A file larger than 16 MiB is not read at all.
 MAX_ENTRIES = 1_000  # services, channels, contexts: any list or table
 MAX_STRING = 8_192  # characters in any one value
-# characters in the operator's name: it is journaled in every event's "by" (a login name is
-# at most 32 on Linux; room for a full name or an e-mail address)
-MAX_OPERATOR = 64
 MAX_FILE = 16 * 1024 * 1024  # bytes
 
 
@@ -132,16 +130,6 @@ def _seconds(value: Any) -> Any:
 
 
 Seconds = Annotated[float, BeforeValidator(_seconds)]
-
-
-def operator_problem(name: str, where: str) -> str | None:
-    """Why `name` (from `where`: a variable or key) cannot be the operator's, or None."""
-    if len(name) > MAX_OPERATOR:
-        return (
-            f"{where}: {len(name):,} characters; the operator's name, journaled in every event, "
-            f"is at most {MAX_OPERATOR}"
-        )
-    return None
 
 
 def _operator(value: str | None) -> str | None:
