@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from probes.check import CheckResult
 from probes.http import (
     INVALID,
+    BodyBound,
     blocking_client,
     import_httpx,
     let_go,
@@ -96,10 +97,9 @@ def _skim(response: httpx.Response, deadline: float) -> None:
     one that never ends, costs a check neither memory nor its timeout. Past `deadline`
     (time.monotonic()) a body still coming is cut short (TimeoutError): each read is bound
     by the read timeout, the whole body by this."""
-    read = 0
+    bound = BodyBound(BODY_LIMIT)
     for chunk in response.iter_raw():
-        read += len(chunk)
-        if read >= BODY_LIMIT:
+        if bound.took(chunk):
             return
         if time.monotonic() > deadline:
             raise TimeoutError

@@ -103,6 +103,38 @@ def let_go(response: httpx.Response) -> httpx.Response:
     return response
 
 
+class BodyBound:
+    """A reply body read as it streams in, up to `limit` bytes (and kept, with `keep`): a
+    receiver, a proxy or a health URL answering with a huge or endless body costs its reader
+    at most `limit` bytes of memory and the time to read them, never the whole timeout.
+    Give it each raw chunk (`iter_raw`/`aiter_raw`) and stop reading once `took` says so."""
+
+    def __init__(self, limit: int, keep: bool = False) -> None:
+        self.limit = limit  # bytes
+        self.keep = keep
+        self.read = 0  # bytes counted, never past `limit`
+        self.kept = bytearray()
+        self.cut = False  # the body reached `limit`: what came after it was never read
+
+    def took(self, chunk: bytes) -> bool:
+        """Count (and keep) `chunk`, up to the limit; True once the limit is reached: stop."""
+        room = self.limit - self.read
+        part = chunk[:room]
+        self.read += len(part)
+        if self.keep:
+            self.kept += part
+        self.cut = self.read >= self.limit
+        return self.cut
+
+    @property
+    def note(self) -> str:
+        """'reply cut at N KiB' (or MiB) when the body was cut, else ''."""
+        if not self.cut:
+            return ""
+        mib, kib = divmod(self.limit, 1024 * 1024)
+        return f"reply cut at {mib} MiB" if not kib else f"reply cut at {self.limit // 1024} KiB"
+
+
 # ---- no answer ------------------------------------------------------------------------------
 
 # RFC 9112: reason-phrase = *( HTAB / SP / VCHAR / obs-text ); h11 quotes a bad line as bytes

@@ -27,9 +27,16 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reads from `ls | head`'s `
 
 
 def operator_name() -> str:
+    """Who the journal names: $WARROOM_OPERATOR, else the login name. A name past
+    MAX_OPERATOR is bad input (one line naming the variable, exit 2)."""
     from tui.environment import OPERATOR
+    from tui.operator_name import operator_problem
 
-    return os.environ.get(OPERATOR) or getpass.getuser()
+    named = os.environ.get(OPERATOR)
+    problem = operator_problem(named or "", OPERATOR)
+    if problem is not None:
+        fail(problem)
+    return named or getpass.getuser()
 
 
 def run_console(app, journal=None) -> NoReturn:

@@ -39,6 +39,8 @@ from probes.prometheus.queries import (
     LATENCY_P95_QUERY,
 )
 from state.text import inert
+from tui.environment import OPERATOR
+from tui.operator_name import operator_problem
 from tui.paths import config_file
 
 MIN_REFRESH = 2.0  # the Kubernetes API is not polled faster than k9s polls it
@@ -130,6 +132,42 @@ def _seconds(value: Any) -> Any:
 Seconds = Annotated[float, BeforeValidator(_seconds)]
 
 
+def _operator(value: str | None) -> str | None:
+    problem = None if value is None else operator_problem(value, "operator")
+    if problem is not None:
+        raise ValueError(problem.partition(": ")[2])
+    return value
+
+
+class _FromEnv(str):
+    """A value read from a WARROOM_* variable, which can only be a string."""
+
+
+def _from_env(data: Any) -> Any:
+    """`data` (read from the environment) with each string marked as the environment's."""
+    if isinstance(data, dict):
+        return {key: _from_env(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_from_env(value) for value in data]
+    return _FromEnv(data) if isinstance(data, str) else data
+
+
+def _flag(value: Any) -> Any:
+    # pydantic's lax bool read `read_only = "no"` as false, and the console was writable:
+    # a quoted word is no TOML boolean, whatever it says. A WARROOM_* variable, a string by
+    # nature, is read as TOML writes one: true or false.
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if isinstance(value, str) else None
+    if isinstance(value, _FromEnv) and word in ("true", "false"):
+        return word == "true"
+    raise ValueError("must be true or false" + (", unquoted" if word in ("true", "false") else ""))
+
+
+# every yes/no key of the config is one of these: a TOML boolean, nothing read as one
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -160,7 +198,7 @@ class ClusterConfig(Section):
     kubeconfig: Path | None = None  # None = $KUBECONFIG or ~/.kube/config
     services: list[str]
     health_url: str = "http://{service}:8000/health"
-    read_only: bool = False
+    read_only: Flag = False
     # the guide's `kubectl patch configmap app-config ... {"circuit_breaker_enabled":"true"}`
     circuit_breaker_configmap: str = "app-config"
     circuit_breaker_key: str = "circuit_breaker_enabled"
@@ -202,7 +240,7 @@ class PrometheusConfig(Section):
     headers: dict[str, EnvName] = Field(default_factory=dict)  # header -> env var with its value
     timeout: Seconds = Field(default=2.0, ge=0.5, le=30)  # seconds for each instant query
     ca_file: Path | None = None  # a CA bundle for an https URL; None: the system's CAs
-    verify_tls: bool = True  # false: no certificate check at all
+    verify_tls: Flag = True  # false: no certificate check at all
     # the label each series' service is read from, and the default queries group by
     label: str = DEFAULT_LABEL
     error_rate_query: str | None = None  # None: the guide's 5xx percentage by the label
@@ -314,7 +352,7 @@ class ContextConfig(Section):
     read-only, k9s #1831).
     """
 
-    read_only: bool | None = None
+    read_only: Flag | None = None
     namespace: str | None = None
     services: list[str] | None = None
     prometheus_url: str | None = None
@@ -351,7 +389,7 @@ class Config(BaseSettings):
     prometheus: PrometheusConfig | None = None
     database: DatabaseConfig | None = None
     refresh: Seconds = Field(default=2.0, ge=MIN_REFRESH, le=300)
-    operator: str | None = None
+    operator: Annotated[str | None, AfterValidator(_operator)] = None
     notify: NotifyConfig | None = None  # [notify]: Slack, PagerDuty, Statuspage channels
     investigate: InvestigateConfig = Field(default_factory=InvestigateConfig)
     # the guide's automatic escalation: ask the commander first, or page at once
@@ -403,7 +441,7 @@ class _CasedContexts(PydanticBaseSettingsSource):
         return None, field_name, False  # __call__ does the reading
 
     def __call__(self) -> dict[str, Any]:
-        data = self.env()
+        data = _from_env(self.env())
         contexts = data.get("contexts")
         if not isinstance(contexts, dict) or not contexts:
             return data
@@ -630,6 +668,9 @@ def _oversized_env() -> list[str]:
 
 def parse(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate `data` (with the environment's overrides); every problem at once on failure."""
+    named = operator_problem(os.environ.get(OPERATOR, ""), OPERATOR)
+    if named is not None:  # as the variable it is, not as the config's key it also sets
+        raise ConfigError(None, [named])
     too_big = oversized(data) or _oversized_env()
     if too_big:
         raise ConfigError(path, too_big)

@@ -12,7 +12,15 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from probes.notify.result import Delivery, remote_id, reply, request_failed, retry_after
+from probes.notify.result import (
+    Answer,
+    Delivery,
+    ask,
+    remote_id,
+    reply,
+    request_failed,
+    retry_after,
+)
 from state.guide.severity import IncidentStatus, Severity
 
 if TYPE_CHECKING:
@@ -93,7 +101,7 @@ def interpret_event(status: int, body: str, headers: Mapping[str, str], where: s
     return Delivery.failed(f"{where}: HTTP {status} {reply(body, 60)}".rstrip())
 
 
-def _rest_failure(response: httpx.Response, where: str) -> Delivery:
+def _rest_failure(response: Answer, where: str) -> Delivery:
     status = response.status_code
     if status == 429:
         return Delivery.retry(
@@ -102,7 +110,8 @@ def _rest_failure(response: httpx.Response, where: str) -> Delivery:
         )
     if status >= 500:
         return Delivery.retry(f"{where}: HTTP {status}")
-    return Delivery.failed(f"{where}: HTTP {status} {_errors(response.text, 'error')}".rstrip())
+    detail = f"{where}: HTTP {status} {_errors(response.text, 'error')}".rstrip()
+    return Delivery.failed(detail)
 
 
 async def escalate(
@@ -122,29 +131,35 @@ async def escalate(
         "From": from_email,
     }
     try:
-        found = await client.get(
+        cut = ""
+        found = await ask(
+            client,
+            "GET",
             f"{api_url}/incidents",
             params={"incident_key": incident_key, "statuses[]": ["triggered", "acknowledged"]},
             headers=headers,
         )
         if found.status_code != 200:
-            return _rest_failure(found, where)
+            return found.noted(_rest_failure(found, where))
+        cut = found.cut  # a list cut short is no JSON
         incidents = found.json().get("incidents") or []
         if not incidents:
             # the Events API is asynchronous: the trigger may not have made the incident yet
             return Delivery.retry(f"{where}: no open incident with key {incident_key} yet")
         pd_id = remote_id(incidents[0]["id"])
-        updated = await client.put(
+        updated = await ask(
+            client,
+            "PUT",
             f"{api_url}/incidents/{pd_id}",
             json={"incident": {"type": "incident_reference", "escalation_level": level}},
             headers=headers,
         )
     except (ValueError, KeyError, TypeError, AttributeError):
-        return Delivery.retry(f"{where}: unreadable reply")
+        return Delivery.retry(f"{where}: unreadable reply" + (f" ({cut})" if cut else ""))
     except Exception as exc:
         return request_failed(exc, where)
     if updated.status_code != 200:
-        return _rest_failure(updated, where)
+        return updated.noted(_rest_failure(updated, where))
     return Delivery.delivered(f"PagerDuty incident {pd_id} at escalation level {level}")
 
 
@@ -162,12 +177,12 @@ async def send(
         )
     body = event_body(message, routing_key, channel.source)
     try:
-        response = await client.post(channel.events_url, json=body)
+        answer = await ask(client, "POST", channel.events_url, json=body)
     except Exception as exc:
         return request_failed(exc, where)
-    sent = interpret_event(response.status_code, response.text, response.headers, where)
+    sent = interpret_event(answer.status_code, answer.text, answer.headers, where)
     if sent.outcome != "delivered" or message.purpose != "escalation":
-        return sent
+        return answer.noted(sent)
     if not channel.api_token_env or not channel.from_email:
         return sent  # paged; no REST token configured to set the level
     token = env.get(channel.api_token_env)
@@ -176,12 +191,14 @@ async def send(
             f"pagerduty: paged, but environment variable {channel.api_token_env} is not set "
             "to set the escalation level"
         )
-    return await escalate(
-        client,
-        channel.api_url,
-        token,
-        channel.from_email,
-        message.incident_id,
-        message.level,
-        f"pagerduty REST ${channel.api_token_env}",
+    return answer.noted(
+        await escalate(
+            client,
+            channel.api_url,
+            token,
+            channel.from_email,
+            message.incident_id,
+            message.level,
+            f"pagerduty REST ${channel.api_token_env}",
+        )
     )

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from probes.http import network_reason
+from probes.http import BodyBound, network_reason
 from state.text import inert
 
+if TYPE_CHECKING:
+    import httpx
+
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# bytes of a receiver's reply read: Slack's and PagerDuty's replies are a word or a line of
+# JSON, Statuspage's longest (the page's unresolved incidents with their updates) tens of KiB;
+# a proxy or a broken receiver streaming far more is cut here, not held for the whole timeout
+REPLY_LIMIT = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,42 @@ class Delivery:
     @classmethod
     def unknown(cls, detail: str) -> Delivery:
         return cls("unknown", detail)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A receiver's reply: its status, headers and body (read up to REPLY_LIMIT bytes)."""
+
+    status_code: int
+    headers: httpx.Headers
+    text: str
+    cut: str = ""  # 'reply cut at N KiB' when the body went on past the limit
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+    def noted(self, delivery: Delivery) -> Delivery:
+        """`delivery` with the cut said in its one line, when the reply was cut."""
+        if not self.cut:
+            return delivery
+        detail = f"{delivery.detail} ({self.cut})" if delivery.detail else self.cut
+        return replace(delivery, detail=detail)
+
+
+async def ask(client: httpx.AsyncClient, method: str, url: str, **options: Any) -> Answer:
+    """Send one request and read its reply streamed, the body up to REPLY_LIMIT bytes.
+
+    The body is read as it came (no Accept-Encoding but identity): a compressed body is
+    inflated whole, chunk by chunk, so a small one can grow past any bound. Raises what
+    httpx raises for a request that got no reply."""
+    headers = {"Accept-Encoding": "identity", **(options.pop("headers", None) or {})}
+    bound = BodyBound(REPLY_LIMIT, keep=True)
+    async with client.stream(method, url, headers=headers, **options) as response:
+        async for chunk in response.aiter_raw():
+            if bound.took(chunk):
+                break
+    text = bytes(bound.kept).decode(response.encoding or "utf-8", "replace")
+    return Answer(response.status_code, response.headers, text, bound.note)
 
 
 def reply(text: str, limit: int = 80) -> str:

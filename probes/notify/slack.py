@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from probes.notify.result import Delivery, reply, request_failed, retry_after
+from probes.notify.result import Delivery, ask, reply, request_failed, retry_after
 
 if TYPE_CHECKING:
     import httpx
@@ -85,7 +85,7 @@ async def send(
     if not url:
         return Delivery.failed(f"{where}: environment variable {channel.webhook_env} is not set")
     try:
-        response = await client.post(url, json=payload(message))
+        answer = await ask(client, "POST", url, json=payload(message))
     except Exception as exc:
         return request_failed(exc, where, resendable=False)
-    return interpret(response.status_code, response.text, response.headers, where)
+    return answer.noted(interpret(answer.status_code, answer.text, answer.headers, where))

@@ -12,7 +12,15 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from probes.notify.result import Delivery, remote_id, reply, request_failed, retry_after
+from probes.notify.result import (
+    Answer,
+    Delivery,
+    ask,
+    remote_id,
+    reply,
+    request_failed,
+    retry_after,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -33,7 +41,7 @@ def _error(body: str) -> str:
     return reply(str(error), 120)
 
 
-def _failure(response: httpx.Response, where: str) -> Delivery:
+def _failure(response: Answer, where: str) -> Delivery:
     status = response.status_code
     if status in (420, 429):
         wait = retry_after(response.headers) or THROTTLE_WAIT
@@ -41,6 +49,11 @@ def _failure(response: httpx.Response, where: str) -> Delivery:
     if status >= 500:
         return Delivery.retry(f"{where}: HTTP {status}")
     return Delivery.failed(f"{where}: HTTP {status} {_error(response.text)}".rstrip())
+
+
+def _said(response: Answer, where: str) -> Delivery:
+    """A refusal's one line, with the reply's cut said."""
+    return response.noted(_failure(response, where))
 
 
 def incident_fields(message: OutboxMessage, channel: StatuspageChannel) -> dict[str, Any]:
@@ -70,15 +83,21 @@ async def find(
     client: httpx.AsyncClient, base: str, headers: dict[str, str], message: OutboxMessage
 ) -> str | None:
     """The id of this incident's unresolved Statuspage incident, if it was created already."""
-    response = await client.get(f"{base}/unresolved", headers=headers)
+    response = await ask(client, "GET", f"{base}/unresolved", headers=headers)
     if response.status_code != 200:
         raise _Refused(response)
+    if response.cut:
+        raise _Unreadable(response.cut)
     return next((remote_id(i["id"]) for i in response.json() if _ours(i, message)), None)
 
 
 class _Refused(Exception):
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: Answer) -> None:
         self.response = response
+
+
+class _Unreadable(ValueError):
+    """A reply cut short (its note the message): no JSON to read."""
 
 
 async def send(
@@ -100,8 +119,8 @@ async def send(
         if known is None:
             known = await find(client, base, headers, message)
         if known is not None:
-            response = await client.patch(
-                f"{base}/{known}", json={"incident": fields}, headers=headers
+            response = await ask(
+                client, "PATCH", f"{base}/{known}", json={"incident": fields}, headers=headers
             )
         else:
             created = {
@@ -109,12 +128,16 @@ async def send(
                 **fields,
                 "metadata": {"warroom": {"incident_id": message.incident_id}},
             }
-            response = await client.post(base, json={"incident": created}, headers=headers)
+            response = await ask(client, "POST", base, json={"incident": created}, headers=headers)
         if response.status_code not in (200, 201):
-            return _failure(response, where)
+            return _said(response, where)
+        if response.cut:
+            raise _Unreadable(response.cut)
         made = remote_id(response.json()["id"])
     except _Refused as refused:
-        return _failure(refused.response, where)
+        return _said(refused.response, where)
+    except _Unreadable as cut:
+        return Delivery.retry(f"{where}: unreadable reply ({cut})")
     except (ValueError, KeyError, TypeError, AttributeError):
         return Delivery.retry(f"{where}: unreadable reply")
     except Exception as exc:

@@ -30,6 +30,9 @@ class Reply:
     apply: bool = False  # with hold: act on it first (the API did the work, the reply is lost)
     delay: float = 0.0  # act on it now, answer as the API would this many seconds later
     drop: bool = False  # act on it, then close the connection without a word
+    # with status: after `body`, this many more bytes ('x'), or without end (-1), the body
+    # ended by closing the connection (no Content-Length), as a proxy's stream or a download
+    stream: int = 0
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Receiver(Loopback):
         self.requests: list[Request] = []
         self.script: list[Reply] = []
         self.arrived = threading.Condition()
+        self.streamed = 0  # bytes of streamed bodies written into the connection
         super().__init__()
 
     def then(self, *replies: Reply) -> Receiver:
@@ -108,9 +112,32 @@ class Receiver(Loopback):
         # test that then asks what was answered must find it
         request.answered = status
         try:
-            reply(handler, status, data, kind, headers)
+            if scripted.stream:
+                self._stream(handler, status, data, headers, scripted.stream)
+            else:
+                reply(handler, status, data, kind, headers)
         except OSError:  # a client that gave up waiting closed the connection: never heard
-            request.answered = None
+            request.answered = None if not scripted.stream else status
+
+    def _stream(
+        self, handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict, more: int
+    ) -> None:
+        """Answer `status`, then `data` and `more` bytes (-1: until the client hangs up)."""
+        handler.send_response(status)
+        handler.send_header("Content-Type", "text/plain")
+        handler.send_header("Connection", "close")
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+        chunk = b"x" * 65536  # one object written again and again: the test's memory stays flat
+        left = more
+        while left:
+            part = chunk if left < 0 or left >= len(chunk) else chunk[:left]
+            handler.wfile.write(part)
+            self.streamed += len(part)
+            left = left - len(part) if left > 0 else left
+        handler.close_connection = True
 
 
 # ---- Slack incoming webhooks ---------------------------------------------------------------------

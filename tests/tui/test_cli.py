@@ -270,3 +270,17 @@ def test_a_console_without_a_terminal_is_refused_in_one_line_and_leaves_no_journ
     assert not fresh.exists() and not list(tmp_path.glob("fresh.warroom-*"))
     assert fingerprint(recorded) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["recorded.warroom"]
+
+
+@pytest.mark.parametrize("mode", [["demo"], ["drill", "bad-deploy"]])
+def test_an_operator_name_past_the_bound_is_refused_before_a_journal_is_made(
+    tmp_path, mode
+) -> None:
+    """A 100 kB WARROOM_OPERATOR was journaled in every event's "by"."""
+    from tui.environment import OPERATOR
+
+    journal = tmp_path / "j.warroom"
+    env = {DATA_DIR: str(tmp_path), OPERATOR: "o" * 100_000}
+    result = warroom(*mode, "--journal", str(journal), env=env)
+    assert_one_line_error(result, "WARROOM_OPERATOR: 100,000 characters", "at most 64")
+    assert not journal.exists()

@@ -435,3 +435,106 @@ def test_help_and_version_still_work():
     helped = runner.invoke(main, ["--help"])
     assert helped.exit_code == 0
     assert all(word in helped.stdout for word in ("demo", "live", "check", "config"))
+
+
+# ---- yes/no keys: TOML booleans only -------------------------------------------------------
+
+FLAGS = {
+    "cluster.read_only": {"cluster": {"services": ["analysis-service"], "read_only": None}},
+    "prometheus.verify_tls": {"prometheus": {"url": "https://p:9090", "verify_tls": None}},
+    "contexts.prod.read_only": {**MINIMAL, "contexts": {"prod": {"read_only": None}}},
+}
+
+
+def _with(key: str, value: object) -> dict:
+    import copy
+
+    data = copy.deepcopy(FLAGS[key])
+    table = data
+    *path, leaf = key.split(".")
+    for part in path:
+        table = table[part]
+    table[leaf] = value
+    return data
+
+
+@pytest.mark.parametrize("key", FLAGS)
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("no", "must be true or false"),  # pydantic's lax bool read it as false: writable
+        ("off", "must be true or false"),
+        ("", "must be true or false"),
+        ("false", "must be true or false, unquoted"),
+        ("true", "must be true or false, unquoted"),
+        (0, "must be true or false"),
+        (1, "must be true or false"),
+    ],
+)
+def test_a_yes_no_key_takes_only_a_toml_boolean(key, value, said):
+    assert problems(_with(key, value)) == [f"{key}: {said}"]
+
+
+@pytest.mark.parametrize("key", FLAGS)
+def test_a_yes_no_key_takes_true_and_false(key):
+    parse(_with(key, True))
+    parse(_with(key, False))
+
+
+def test_every_yes_no_key_of_the_config_is_checked_the_same_way():
+    """A bool field added later without the rule would take "no" as false again."""
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    from tui.config import Config, Flag, _key_types
+
+    unchecked = []
+
+    def walk(model: type[BaseModel], where: str) -> None:
+        for name, field in model.model_fields.items():
+            kinds = _key_types(field.annotation)
+            flagged = (
+                Flag in get_args(field.annotation)
+                or (  # Flag | None, or Flag itself
+                    field.annotation is bool and field.metadata == list(get_args(Flag)[1:])
+                )
+            )
+            if bool in kinds and not flagged:
+                unchecked.append(f"{where}{name}")
+            for kind in kinds:
+                for inner in (kind, *get_args(kind)):
+                    if isinstance(inner, type) and issubclass(inner, BaseModel):
+                        walk(inner, f"{where}{name}.")
+
+    walk(Config, "")
+    assert unchecked == []
+
+
+@pytest.mark.parametrize(("word", "read_only"), [("true", True), ("FALSE", False)])
+def test_a_yes_no_variable_reads_true_and_false(monkeypatch, word, read_only):
+    monkeypatch.setenv("WARROOM_CLUSTER__READ_ONLY", word)
+    assert parse(MINIMAL).cluster.read_only is read_only
+
+
+def test_a_yes_no_variable_of_another_word_is_refused(monkeypatch):
+    monkeypatch.setenv("WARROOM_CLUSTER__READ_ONLY", "no")
+    assert problems(MINIMAL) == ["cluster.read_only: must be true or false"]
+
+
+# ---- the operator's name, journaled in every event -----------------------------------------
+
+
+def test_an_operator_name_past_the_bound_is_refused_naming_the_key():
+    assert problems({**MINIMAL, "operator": "o" * 65}) == [
+        "operator: 65 characters; the operator's name, journaled in every event, is at most 64"
+    ]
+    assert parse({**MINIMAL, "operator": "o" * 64}).operator == "o" * 64
+
+
+def test_an_operator_variable_past_the_bound_is_refused_naming_the_variable(monkeypatch):
+    monkeypatch.setenv(OPERATOR, "o" * 100_000)
+    assert problems(MINIMAL) == [
+        "WARROOM_OPERATOR: 100,000 characters; the operator's name, journaled in every event, "
+        "is at most 64"
+    ]
