@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from state.console import HISTORY
 from state.events import MetricHistoryLoaded, MetricSampled
 from tests.tui.live_console import T0, fresh, live_console
+from tests.tui.waiting import until
 from widgets.metric import MetricPane
 from widgets.table import RowsPane
 
@@ -20,6 +21,31 @@ if TYPE_CHECKING:
 
 SERVICES = ("analysis-service", "file-watcher")
 PANES = ("services", "error-rate", "latency")
+
+
+async def settled(pilot, counted: Counter[str]) -> None:
+    """Wait, boundedly, until the session's first state is drawn whole: `counted` still and
+    no refresh being drawn a pane at a time over three frames. The first state takes several
+    draws (the tables mounted with their first rows, the panes sized by them); under load one
+    pause was not enough, and a CI run counted one of them as a sample's."""
+    still, last = 0, None
+    for _ in range(100):
+        await pilot.pause(0.02)
+        now = dict(counted)
+        still = still + 1 if now == last and pilot.app._slicing is None else 0
+        if still == 3:
+            return
+        last = now
+    raise AssertionError(f"the first state never settled: {counted}")
+
+
+async def drawn_sample(pilot, app: WarroomApp, event: MetricSampled) -> None:
+    """Record `event` and wait until the console's state holds it and its refresh is drawn."""
+    before = app.recorder.state.error_rate
+    app.record(event)
+    await until(pilot, lambda: app.recorder.state.error_rate is not before)
+    await until(pilot, lambda: app._slicing is None)
+    await pilot.pause()
 
 
 def counting(app: WarroomApp) -> Counter[str]:
@@ -42,13 +68,17 @@ async def test_only_the_pane_whose_rows_changed_is_drawn_again(tmp_path) -> None
     p95s = {"analysis-service": 40.0, "file-watcher": 30.0}
     app, clock = live_console(tmp_path, SERVICES, *fresh(T0, SERVICES, SERVICES, rates, p95s))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
         drawn = counting(app)
+        await settled(pilot, drawn)
+        drawn.clear()
         # the error rate moves, under every threshold; nothing else came
         clock.set(T0 + timedelta(seconds=3))
         moved = {"analysis-service": 0.7, "file-watcher": 0.1}
-        app.record(MetricSampled(at=T0 + timedelta(seconds=2), metric="error_rate", values=moved))
-        await pilot.pause()
+        await drawn_sample(
+            pilot,
+            app,
+            MetricSampled(at=T0 + timedelta(seconds=2), metric="error_rate", values=moved),
+        )
         assert drawn["error-rate"] > 0  # its row shows 0.7%
         assert drawn["services"] == 0 and drawn["latency"] == 0
         # the clock's second: no row of these panes shows an age, none is drawn
@@ -81,20 +111,23 @@ async def test_a_steady_value_composes_no_row_again(tmp_path, monkeypatch) -> No
 
     monkeypatch.setattr(MetricPane, "body", counted)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
         drawn = counting(app)
+        await settled(pilot, composed)
         composed.clear()
-        before = app.recorder.state.error_rate
-        for second in (2, 4):
+        drawn.clear()
+        for second in (2, 4):  # each a new history of the same values, waited for
             clock.set(T0 + timedelta(seconds=second + 1))
             at = T0 + timedelta(seconds=second)
-            app.record(MetricSampled(at=at, metric="error_rate", values=dict(rates)))
-            await pilot.pause()
-        assert app.recorder.state.error_rate is not before  # a new history, the same values
+            await drawn_sample(
+                pilot, app, MetricSampled(at=at, metric="error_rate", values=dict(rates))
+            )
         assert composed["error-rate"] == 0 and drawn["error-rate"] == 0
         # the next value moves: composed and drawn again
         clock.set(T0 + timedelta(seconds=7))
         moved = {**rates, "file-watcher": 0.3}
-        app.record(MetricSampled(at=T0 + timedelta(seconds=6), metric="error_rate", values=moved))
-        await pilot.pause()
+        await drawn_sample(
+            pilot,
+            app,
+            MetricSampled(at=T0 + timedelta(seconds=6), metric="error_rate", values=moved),
+        )
         assert composed["error-rate"] > 0 and drawn["error-rate"] > 0
